@@ -1,0 +1,121 @@
+//! The `console` channel of local mode: prints each message (address masked) and keeps it in an
+//! outbox the operator can read back in full — it is their own machine.
+
+use crate::pii::mask;
+use crate::ports::{Alerts, ChannelError, ChannelSender, Clock, Handoff, OutgoingMessage};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: String,
+    pub channel: String,
+    pub recipient: String,
+    pub store: String,
+    pub cart_id: String,
+    pub step: u32,
+    pub variant: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub body: String,
+    pub sent_at: Timestamp,
+}
+
+pub struct ConsoleChannel {
+    clock: Arc<dyn Clock>,
+    outbox: Mutex<Vec<OutboxEntry>>,
+    print: bool,
+}
+
+impl ConsoleChannel {
+    pub fn new(clock: Arc<dyn Clock>, print: bool) -> ConsoleChannel {
+        ConsoleChannel {
+            clock,
+            outbox: Mutex::new(Vec::new()),
+            print,
+        }
+    }
+
+    pub fn outbox(&self) -> Vec<OutboxEntry> {
+        self.outbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.outbox.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+#[async_trait]
+impl ChannelSender for ConsoleChannel {
+    async fn send(&self, msg: &OutgoingMessage) -> Result<String, ChannelError> {
+        let now = self.clock.now();
+        let mut g = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
+        let id = format!("console-{}", g.len() + 1);
+        if self.print {
+            println!(
+                "[{now}] {} to {} (store {}, cart {}, step {}, variant {}):\n    {}",
+                msg.channel,
+                mask(&msg.to),
+                msg.store,
+                msg.cart,
+                msg.step,
+                msg.variant,
+                msg.body.replace('\n', "\n    ")
+            );
+        }
+        g.push(OutboxEntry {
+            id: id.clone(),
+            channel: msg.channel.to_string(),
+            recipient: msg.to.clone(),
+            store: msg.store.clone(),
+            cart_id: msg.cart.clone(),
+            step: msg.step,
+            variant: msg.variant.clone(),
+            subject: msg.subject.clone(),
+            body: msg.body.clone(),
+            sent_at: now,
+        });
+        Ok(id)
+    }
+}
+
+/// Hand-offs kept in memory (and printed) in local mode.
+#[derive(Default)]
+pub struct MemoryAlerts {
+    pub list: Mutex<Vec<Handoff>>,
+    pub print: bool,
+}
+
+impl MemoryAlerts {
+    pub fn new(print: bool) -> MemoryAlerts {
+        MemoryAlerts {
+            list: Mutex::new(Vec::new()),
+            print,
+        }
+    }
+
+    pub fn all(&self) -> Vec<Handoff> {
+        self.list.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+#[async_trait]
+impl Alerts for MemoryAlerts {
+    async fn handoff(&self, h: &Handoff) {
+        if self.print {
+            println!(
+                "[{}] HAND-OFF for store {} from {} (reason {}): {}",
+                h.at, h.store, h.from_masked, h.reason, h.text
+            );
+        }
+        self.list
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(h.clone());
+    }
+}

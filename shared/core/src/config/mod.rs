@@ -1,0 +1,198 @@
+//! Store configuration: the TOML file, its validation, and the demo store.
+//!
+//! Every problem in a file is reported at load, all at once, each with its key path — never at
+//! 3 a.m. when a message is due.
+
+mod demo;
+mod duration;
+mod raw;
+
+pub use demo::{DEMO_API_KEY, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config};
+pub use duration::{format_duration, parse_duration};
+
+use crate::domain::{Channel, Reason};
+use crate::money::Currency;
+use crate::template::Template;
+use jiff::SignedDuration;
+use jiff::civil::Time;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not valid TOML: {message}")]
+    Syntax { path: String, message: String },
+    #[error("{path}: {} problem(s):\n  - {}", .problems.len(), .problems.join("\n  - "))]
+    Invalid { path: String, problems: Vec<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct QuietHours {
+    /// First allowed local minute of the day.
+    pub start: Time,
+    /// First forbidden local minute of the evening.
+    pub end: Time,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FrequencyCap {
+    pub max: u32,
+    pub window: SignedDuration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incentive {
+    /// A percentage off with a unique code valid for `expires` after the message.
+    PercentOff {
+        percent: u8,
+        expires: SignedDuration,
+    },
+    /// A fixed amount (store currency, minor units) off, same rules.
+    FixedOff {
+        amount_minor: i64,
+        expires: SignedDuration,
+    },
+    FreeShipping,
+    /// Suggest the cheapest catalogue item that reaches the free-shipping threshold.
+    CrossSell,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub name: String,
+    pub weight: u32,
+    pub template: Template,
+    pub incentive: Option<Incentive>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// How long after the shopper went idle this step is due (≥ `abandon_after`).
+    pub after: SignedDuration,
+    pub channel: Channel,
+    /// Variant "A" is the step's own template and incentive; more variants split by weight.
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CrossSellItem {
+    pub sku: String,
+    pub name: String,
+    pub price_minor: i64,
+    pub url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub id: String,
+    pub name: String,
+    pub api_key_sha256: [u8; 32],
+    pub twilio_auth_token: String,
+    pub currency: Currency,
+    pub timezone: String,
+    pub abandon_after: SignedDuration,
+    pub steps: Vec<Step>,
+    pub quiet_hours: QuietHours,
+    pub frequency_cap: FrequencyCap,
+    pub free_shipping_threshold_minor: Option<i64>,
+    pub cross_sell: Vec<CrossSellItem>,
+    pub attribution_window: SignedDuration,
+    pub link_ttl: SignedDuration,
+    pub help_text: String,
+    pub stop_text: String,
+    pub start_text: String,
+    pub faq: BTreeMap<Reason, Template>,
+    pub handoff_text: String,
+    pub allowed_domains: Vec<String>,
+    pub holdout_percent: u8,
+    pub alert_webhook: Option<String>,
+}
+
+impl StoreConfig {
+    /// Whether a URL may be a restore target: http(s) on an allowed domain or its subdomain.
+    pub fn allows_url(&self, url: &str) -> bool {
+        let Ok(parsed) = url::Url::parse(url) else {
+            return false;
+        };
+        if !matches!(parsed.scheme(), "https" | "http")
+            || parsed.username() != ""
+            || parsed.password().is_some()
+        {
+            return false;
+        }
+        let Some(host) = parsed.host_str() else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        self.allowed_domains.iter().any(|d| {
+            host == *d
+                || host
+                    .strip_suffix(d.as_str())
+                    .is_some_and(|rest| rest.ends_with('.'))
+        })
+    }
+}
+
+/// The whole configuration: the public base URL and the stores.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where this deployment is reached from outside: restore links and Twilio signatures use it.
+    pub public_url: String,
+    stores: HashMap<String, Arc<StoreConfig>>,
+    by_key: HashMap<[u8; 32], String>,
+}
+
+impl Config {
+    pub fn new(public_url: String, stores: Vec<StoreConfig>) -> Config {
+        let mut by_key = HashMap::new();
+        let mut map = HashMap::new();
+        for s in stores {
+            by_key.insert(s.api_key_sha256, s.id.clone());
+            map.insert(s.id.clone(), Arc::new(s));
+        }
+        Config {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            stores: map,
+            by_key,
+        }
+    }
+
+    pub fn store(&self, id: &str) -> Option<&Arc<StoreConfig>> {
+        self.stores.get(id)
+    }
+
+    pub fn stores(&self) -> impl Iterator<Item = &Arc<StoreConfig>> {
+        self.stores.values()
+    }
+
+    /// The store an API key belongs to. Keys are compared by SHA-256 digest, so the lookup's
+    /// timing says nothing about the key itself.
+    pub fn store_for_key(&self, api_key: &str) -> Option<&Arc<StoreConfig>> {
+        let digest = hash_key(api_key);
+        self.by_key.get(&digest).and_then(|id| self.stores.get(id))
+    }
+
+    pub fn from_toml(path: &str, text: &str) -> Result<Config, ConfigError> {
+        raw::parse(path, text)
+    }
+
+    pub fn load(path: &str) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_string(),
+            source,
+        })?;
+        Config::from_toml(path, &text)
+    }
+}
+
+pub fn hash_key(api_key: &str) -> [u8; 32] {
+    Sha256::digest(api_key.as_bytes()).into()
+}

@@ -1,0 +1,523 @@
+//! The TOML shape of the configuration file and its conversion into checked `StoreConfig`s.
+
+use super::{
+    Config, ConfigError, CrossSellItem, FrequencyCap, Incentive, QuietHours, Step, StoreConfig,
+    Variant, hash_key, parse_duration,
+};
+use crate::domain::{Channel, Reason};
+use crate::money::Currency;
+use crate::template::Template;
+use jiff::SignedDuration;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    public_url: Option<String>,
+    #[serde(default)]
+    stores: Vec<RawStore>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    id: String,
+    name: String,
+    api_key: String,
+    twilio_auth_token: String,
+    currency: String,
+    timezone: Option<String>,
+    abandon_after: Option<String>,
+    #[serde(default)]
+    steps: Vec<RawStep>,
+    quiet_hours: Option<RawQuietHours>,
+    frequency_cap: Option<RawCap>,
+    free_shipping_threshold: Option<String>,
+    #[serde(default)]
+    cross_sell: Vec<RawCrossSell>,
+    attribution_window: Option<String>,
+    link_ttl: Option<String>,
+    help_text: Option<String>,
+    stop_text: Option<String>,
+    start_text: Option<String>,
+    handoff_text: Option<String>,
+    #[serde(default)]
+    faq: BTreeMap<String, String>,
+    allowed_domains: Vec<String>,
+    holdout_percent: Option<u8>,
+    alert_webhook: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    after: String,
+    channel: String,
+    template: String,
+    incentive: Option<RawIncentive>,
+    #[serde(default)]
+    variants: Vec<RawVariant>,
+    weight: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariant {
+    name: String,
+    weight: u32,
+    template: Option<String>,
+    incentive: Option<RawIncentive>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawIncentive {
+    kind: String,
+    percent: Option<u8>,
+    amount: Option<String>,
+    expires: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuietHours {
+    start: String,
+    end: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCap {
+    max: u32,
+    window: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCrossSell {
+    sku: String,
+    name: String,
+    price: String,
+    url: String,
+}
+
+const DEFAULT_HELP: &str = "{store}: cart reminders. Reply STOP to opt out, START to opt back in.";
+const DEFAULT_STOP: &str = "{store}: you will get no more messages. Reply START to opt back in.";
+const DEFAULT_START: &str = "{store}: you are subscribed again. Reply STOP to opt out.";
+const DEFAULT_HANDOFF: &str = "Thanks! Someone from {store} will answer you shortly.";
+
+/// Collects problems with their key paths instead of stopping at the first.
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn add(&mut self, key: &str, msg: impl std::fmt::Display) {
+        self.0.push(format!("{key}: {msg}"));
+    }
+    fn duration(
+        &mut self,
+        key: &str,
+        value: Option<&str>,
+        default: SignedDuration,
+    ) -> SignedDuration {
+        match value.map(parse_duration) {
+            None => default,
+            Some(Ok(d)) if d.as_secs() > 0 => d,
+            Some(Ok(_)) => {
+                self.add(key, "must be longer than zero");
+                default
+            }
+            Some(Err(e)) => {
+                self.add(key, e);
+                default
+            }
+        }
+    }
+}
+
+pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        path: path.to_string(),
+        message: e.to_string(),
+    })?;
+    let mut p = Problems(Vec::new());
+    let public_url = raw
+        .public_url
+        .unwrap_or_else(|| "http://127.0.0.1:8787".to_string());
+    if url::Url::parse(&public_url).is_err() {
+        p.add("public_url", format!("`{public_url}` is not a URL"));
+    }
+    if raw.stores.is_empty() {
+        p.add("stores", "at least one [[stores]] table is needed");
+    }
+    let mut ids = HashSet::new();
+    let mut keys = HashSet::new();
+    let mut stores = Vec::new();
+    for (i, rs) in raw.stores.into_iter().enumerate() {
+        let at = format!("stores[{i}]");
+        if !ids.insert(rs.id.clone()) {
+            p.add(
+                &format!("{at}.id"),
+                format!("`{}` is used by two stores", rs.id),
+            );
+        }
+        if !keys.insert(rs.api_key.clone()) {
+            p.add(
+                &format!("{at}.api_key"),
+                "the same key is used by two stores",
+            );
+        }
+        if let Some(s) = store(&at, rs, &mut p) {
+            stores.push(s);
+        }
+    }
+    if p.0.is_empty() {
+        Ok(Config::new(public_url, stores))
+    } else {
+        Err(ConfigError::Invalid {
+            path: path.to_string(),
+            problems: p.0,
+        })
+    }
+}
+
+fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
+    let before = p.0.len();
+    let valid_id = !rs.id.is_empty()
+        && rs.id.len() <= 64
+        && rs
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid_id {
+        p.add(
+            &format!("{at}.id"),
+            "1..64 characters of letters, digits, - and _",
+        );
+    }
+    if rs.api_key.len() < 16 {
+        p.add(&format!("{at}.api_key"), "must be at least 16 characters");
+    }
+    if rs.twilio_auth_token.is_empty() {
+        p.add(&format!("{at}.twilio_auth_token"), "must not be empty");
+    }
+    let currency = Currency::parse(&rs.currency)
+        .map_err(|e| p.add(&format!("{at}.currency"), e))
+        .ok();
+    let timezone = rs.timezone.unwrap_or_else(|| "UTC".to_string());
+    if jiff::tz::TimeZone::get(&timezone).is_err() {
+        p.add(
+            &format!("{at}.timezone"),
+            format!("`{timezone}` is not an IANA time zone"),
+        );
+    }
+    let abandon_after = p.duration(
+        &format!("{at}.abandon_after"),
+        rs.abandon_after.as_deref(),
+        SignedDuration::from_mins(30),
+    );
+    let quiet_hours = match rs.quiet_hours {
+        None => QuietHours {
+            start: jiff::civil::time(8, 0, 0, 0),
+            end: jiff::civil::time(21, 0, 0, 0),
+        },
+        Some(q) => {
+            let start = q
+                .start
+                .parse()
+                .map_err(|_| p.add(&format!("{at}.quiet_hours.start"), "expected HH:MM"))
+                .ok();
+            let end = q
+                .end
+                .parse()
+                .map_err(|_| p.add(&format!("{at}.quiet_hours.end"), "expected HH:MM"))
+                .ok();
+            match (start, end) {
+                (Some(start), Some(end)) if start < end => QuietHours { start, end },
+                (Some(_), Some(_)) => {
+                    p.add(
+                        &format!("{at}.quiet_hours"),
+                        "start must be before end (the allowed window is within one day)",
+                    );
+                    QuietHours {
+                        start: jiff::civil::time(8, 0, 0, 0),
+                        end: jiff::civil::time(21, 0, 0, 0),
+                    }
+                }
+                _ => QuietHours {
+                    start: jiff::civil::time(8, 0, 0, 0),
+                    end: jiff::civil::time(21, 0, 0, 0),
+                },
+            }
+        }
+    };
+    let frequency_cap = match rs.frequency_cap {
+        None => FrequencyCap {
+            max: 3,
+            window: SignedDuration::from_hours(24),
+        },
+        Some(c) => {
+            if c.max == 0 {
+                p.add(&format!("{at}.frequency_cap.max"), "must be at least 1");
+            }
+            let window = p.duration(
+                &format!("{at}.frequency_cap.window"),
+                Some(&c.window),
+                SignedDuration::from_hours(24),
+            );
+            FrequencyCap { max: c.max, window }
+        }
+    };
+    let money = |p: &mut Problems, key: &str, text: &str| -> Option<i64> {
+        let c = currency?;
+        c.parse_amount(text).map_err(|e| p.add(key, e)).ok()
+    };
+    let free_shipping_threshold_minor = rs
+        .free_shipping_threshold
+        .as_deref()
+        .and_then(|t| money(p, &format!("{at}.free_shipping_threshold"), t));
+    let allowed_domains: Vec<String> = rs
+        .allowed_domains
+        .iter()
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect();
+    if allowed_domains.is_empty() {
+        p.add(
+            &format!("{at}.allowed_domains"),
+            "list at least the shop's own domain (restore links only go there)",
+        );
+    }
+    for (j, d) in allowed_domains.iter().enumerate() {
+        if d.is_empty() || d.contains('/') || d.contains(':') || d.starts_with('.') {
+            p.add(
+                &format!("{at}.allowed_domains[{j}]"),
+                format!("`{d}` is not a bare domain like shop.example"),
+            );
+        }
+    }
+    let mut cross_sell = Vec::new();
+    for (j, c) in rs.cross_sell.into_iter().enumerate() {
+        if let Some(price_minor) = money(p, &format!("{at}.cross_sell[{j}].price"), &c.price) {
+            cross_sell.push(CrossSellItem {
+                sku: c.sku,
+                name: c.name,
+                price_minor,
+                url: c.url,
+            });
+        }
+    }
+    let mut steps = Vec::new();
+    for (j, s) in rs.steps.into_iter().enumerate() {
+        if let Some(step) = step(&format!("{at}.steps[{j}]"), s, abandon_after, currency, p) {
+            steps.push(step);
+        }
+    }
+    for w in steps.windows(2) {
+        if w[1].after <= w[0].after {
+            p.add(
+                &format!("{at}.steps"),
+                "steps must be in increasing order of `after`",
+            );
+            break;
+        }
+    }
+    let mut faq = BTreeMap::new();
+    for (k, v) in rs.faq {
+        match Reason::parse(&k) {
+            Some(r) => {
+                if let Some(t) = checked_template(p, &format!("{at}.faq.{k}"), &v) {
+                    faq.insert(r, t);
+                }
+            }
+            None => p.add(&format!("{at}.faq.{k}"), "not a reason (payment_problem, unexpected_fees, technical_issue, shipping_time, trust, product_question, price_discount, not_interested, other)"),
+        }
+    }
+    let holdout_percent = rs.holdout_percent.unwrap_or(0);
+    if holdout_percent > 50 {
+        p.add(&format!("{at}.holdout_percent"), "at most 50");
+    }
+    if let Some(h) = &rs.alert_webhook
+        && url::Url::parse(h).is_err()
+    {
+        p.add(
+            &format!("{at}.alert_webhook"),
+            format!("`{h}` is not a URL"),
+        );
+    }
+    let fill = |t: Option<String>, d: &str| t.unwrap_or_else(|| d.replace("{store}", &rs.name));
+    let attribution_window = p.duration(
+        &format!("{at}.attribution_window"),
+        rs.attribution_window.as_deref(),
+        SignedDuration::from_hours(24 * 7),
+    );
+    let link_ttl = p.duration(
+        &format!("{at}.link_ttl"),
+        rs.link_ttl.as_deref(),
+        SignedDuration::from_hours(24 * 7),
+    );
+    if p.0.len() != before {
+        return None;
+    }
+    Some(StoreConfig {
+        api_key_sha256: hash_key(&rs.api_key),
+        help_text: fill(rs.help_text, DEFAULT_HELP),
+        stop_text: fill(rs.stop_text, DEFAULT_STOP),
+        start_text: fill(rs.start_text, DEFAULT_START),
+        handoff_text: fill(rs.handoff_text, DEFAULT_HANDOFF),
+        id: rs.id,
+        name: rs.name,
+        twilio_auth_token: rs.twilio_auth_token,
+        currency: currency?,
+        timezone,
+        abandon_after,
+        steps,
+        quiet_hours,
+        frequency_cap,
+        free_shipping_threshold_minor,
+        cross_sell,
+        attribution_window,
+        link_ttl,
+        faq,
+        allowed_domains,
+        holdout_percent,
+        alert_webhook: rs.alert_webhook,
+    })
+}
+
+fn checked_template(p: &mut Problems, key: &str, source: &str) -> Option<Template> {
+    match Template::compile(source) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            p.add(key, e);
+            None
+        }
+    }
+}
+
+fn step(
+    at: &str,
+    s: RawStep,
+    abandon_after: SignedDuration,
+    currency: Option<Currency>,
+    p: &mut Problems,
+) -> Option<Step> {
+    let after = p.duration(&format!("{at}.after"), Some(&s.after), abandon_after);
+    if after < abandon_after {
+        p.add(
+            &format!("{at}.after"),
+            "a step cannot come before the cart is abandoned (abandon_after)",
+        );
+    }
+    let channel = Channel::parse(&s.channel);
+    if channel.is_none() {
+        p.add(
+            &format!("{at}.channel"),
+            format!("`{}` is not sms, email or whatsapp", s.channel),
+        );
+    }
+    let base_incentive = s
+        .incentive
+        .as_ref()
+        .and_then(|i| incentive(&format!("{at}.incentive"), i, currency, p));
+    let base_template = checked_template(p, &format!("{at}.template"), &s.template);
+    let mut variants = Vec::new();
+    if let Some(t) = base_template.clone() {
+        variants.push(Variant {
+            name: "A".into(),
+            weight: s.weight.unwrap_or(1),
+            template: t,
+            incentive: base_incentive.clone(),
+        });
+    }
+    for (k, v) in s.variants.into_iter().enumerate() {
+        let vat = format!("{at}.variants[{k}]");
+        if v.name == "A" || variants.iter().any(|x| x.name == v.name) || v.name.is_empty() {
+            p.add(
+                &format!("{vat}.name"),
+                "variant names must be unique and not \"A\" (the step itself)",
+            );
+        }
+        let template = match &v.template {
+            Some(src) => checked_template(p, &format!("{vat}.template"), src),
+            None => base_template.clone(),
+        };
+        let inc = match &v.incentive {
+            Some(i) => incentive(&format!("{vat}.incentive"), i, currency, p),
+            None => base_incentive.clone(),
+        };
+        if let Some(template) = template {
+            variants.push(Variant {
+                name: v.name,
+                weight: v.weight,
+                template,
+                incentive: inc,
+            });
+        }
+    }
+    if variants.iter().map(|v| v.weight).sum::<u32>() == 0 {
+        p.add(&format!("{at}.variants"), "weights add up to zero");
+    }
+    Some(Step {
+        after,
+        channel: channel?,
+        variants,
+    })
+}
+
+fn incentive(
+    at: &str,
+    i: &RawIncentive,
+    currency: Option<Currency>,
+    p: &mut Problems,
+) -> Option<Incentive> {
+    let expires = |p: &mut Problems| {
+        p.duration(
+            &format!("{at}.expires"),
+            i.expires.as_deref(),
+            SignedDuration::from_hours(24),
+        )
+    };
+    match i.kind.as_str() {
+        "percent_off" => match i.percent {
+            Some(pc) if (1..=90).contains(&pc) => Some(Incentive::PercentOff {
+                percent: pc,
+                expires: expires(p),
+            }),
+            _ => {
+                p.add(
+                    &format!("{at}.percent"),
+                    "percent_off needs percent between 1 and 90",
+                );
+                None
+            }
+        },
+        "fixed_off" => {
+            let amount = i
+                .amount
+                .as_deref()
+                .and_then(|a| currency.and_then(|c| c.parse_amount(a).ok()));
+            match amount {
+                Some(amount_minor) if amount_minor > 0 => Some(Incentive::FixedOff {
+                    amount_minor,
+                    expires: expires(p),
+                }),
+                _ => {
+                    p.add(
+                        &format!("{at}.amount"),
+                        "fixed_off needs a positive amount in the store currency, e.g. \"5.00\"",
+                    );
+                    None
+                }
+            }
+        }
+        "free_shipping" => Some(Incentive::FreeShipping),
+        "cross_sell" => Some(Incentive::CrossSell),
+        other => {
+            p.add(
+                &format!("{at}.kind"),
+                format!("`{other}` is not percent_off, fixed_off, free_shipping or cross_sell"),
+            );
+            None
+        }
+    }
+}

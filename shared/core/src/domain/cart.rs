@@ -1,0 +1,311 @@
+//! The cart and everything Cartback remembers about it.
+//!
+//! One record per cart holds the sequence progress and the send claims too, so that the
+//! decisive transitions (abandon, claim a step, order) are each one conditional write.
+
+use crate::domain::{Channel, Reason};
+use crate::money::{Currency, Money};
+use crate::pii::Pii;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CartStatus {
+    Active,
+    Abandoned,
+    Recovered,
+    Converted,
+    Expired,
+    Suppressed,
+    Cleared,
+}
+
+impl CartStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CartStatus::Active => "active",
+            CartStatus::Abandoned => "abandoned",
+            CartStatus::Recovered => "recovered",
+            CartStatus::Converted => "converted",
+            CartStatus::Expired => "expired",
+            CartStatus::Suppressed => "suppressed",
+            CartStatus::Cleared => "cleared",
+        }
+    }
+
+    /// An ordered cart never changes again.
+    pub fn is_ordered(&self) -> bool {
+        matches!(self, CartStatus::Recovered | CartStatus::Converted)
+    }
+}
+
+/// How close the shopper came to buying: browsing → cart → checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Temperature {
+    #[default]
+    Cold,
+    Warm,
+    Hot,
+}
+
+impl Temperature {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Temperature::Cold => "cold",
+            Temperature::Warm => "warm",
+            Temperature::Hot => "hot",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+}
+
+/// Consent per channel; `None` means the storefront never said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Consent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whatsapp: Option<bool>,
+}
+
+impl Consent {
+    pub fn get(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Sms => self.sms,
+            Channel::Email => self.email,
+            Channel::Whatsapp => self.whatsapp,
+        }
+        .unwrap_or(false)
+    }
+
+    /// Later statements win, field by field.
+    pub fn merge(&mut self, newer: &Consent) {
+        self.sms = newer.sms.or(self.sms);
+        self.email = newer.email.or(self.email);
+        self.whatsapp = newer.whatsapp.or(self.whatsapp);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Customer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Pii>,
+    /// E.164, validated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Pii>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// IANA time zone name, validated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub consent: Consent,
+}
+
+impl Customer {
+    /// Fields present in `newer` replace ours; absent ones keep ours.
+    pub fn merge(&mut self, newer: &Customer) {
+        fn take<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
+            if theirs.is_some() {
+                mine.clone_from(theirs);
+            }
+        }
+        take(&mut self.id, &newer.id);
+        take(&mut self.first_name, &newer.first_name);
+        take(&mut self.email, &newer.email);
+        take(&mut self.phone, &newer.phone);
+        take(&mut self.locale, &newer.locale);
+        take(&mut self.timezone, &newer.timezone);
+        self.consent.merge(&newer.consent);
+    }
+
+    pub fn address(&self, channel: Channel) -> Option<&Pii> {
+        if channel.uses_phone() {
+            self.phone.as_ref()
+        } else {
+            self.email.as_ref()
+        }
+    }
+
+    /// Reachable on this channel: an address and a yes.
+    pub fn reachable(&self, channel: Channel) -> bool {
+        self.address(channel).is_some() && self.consent.get(channel)
+    }
+}
+
+/// The one outstanding timer of a cart; work that carries another `seq` is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArmedTimer {
+    pub seq: u64,
+    pub due: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendStatus {
+    /// Claimed, provider not yet answered. Left so by a crash it becomes `Unknown`.
+    Claimed,
+    Sent,
+    Failed,
+    /// A claim abandoned by a crash: it may or may not have gone out; never retried.
+    Unknown,
+    /// The step was passed over (no consent, holdout, one-SMS rule, opted out).
+    Skipped,
+}
+
+/// The claim and outcome of one step, keyed by (cart, step): a step is never sent twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendRecord {
+    pub step: u32,
+    pub epoch: u32,
+    pub channel: Channel,
+    pub variant: String,
+    pub status: SendStatus,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    /// The unique discount code this message offered, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRecord {
+    pub order_id: String,
+    pub total: Money,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cart {
+    pub store: String,
+    pub id: String,
+    /// Optimistic-concurrency version; 0 means never stored.
+    pub version: u64,
+    pub status: CartStatus,
+    pub currency: Option<Currency>,
+    pub items: Vec<Item>,
+    pub checkout_url: Option<String>,
+    pub customer: Customer,
+    pub temperature: Temperature,
+    pub created_at: Timestamp,
+    /// When the shopper last did something (the idle clock starts here).
+    pub last_activity: Timestamp,
+    /// The newest `occurred_at` applied: older events change nothing.
+    pub last_event_at: Timestamp,
+    /// The newest event ids applied, to answer exact replays as duplicates.
+    pub recent_event_ids: Vec<String>,
+    /// Abandonment episode: 0 before the first abandonment, +1 each time.
+    pub epoch: u32,
+    /// Index of the next step to send; it only grows, so a sequence resumes and never restarts.
+    pub next_step: u32,
+    pub timer: Option<ArmedTimer>,
+    pub timer_seq: u64,
+    pub sends: Vec<SendRecord>,
+    /// A human conversation is going on: no more automated steps.
+    pub paused: bool,
+    pub holdout: bool,
+    pub link_token: Option<String>,
+    pub last_message_at: Option<Timestamp>,
+    pub order: Option<OrderRecord>,
+    pub reason: Option<Reason>,
+}
+
+impl Cart {
+    pub fn new(store: &str, id: &str, now: Timestamp, holdout: bool) -> Cart {
+        Cart {
+            store: store.to_string(),
+            id: id.to_string(),
+            version: 0,
+            status: CartStatus::Active,
+            currency: None,
+            items: Vec::new(),
+            checkout_url: None,
+            customer: Customer::default(),
+            temperature: Temperature::Cold,
+            created_at: now,
+            last_activity: now,
+            last_event_at: Timestamp::MIN,
+            recent_event_ids: Vec::new(),
+            epoch: 0,
+            next_step: 0,
+            timer: None,
+            timer_seq: 0,
+            sends: Vec::new(),
+            paused: false,
+            holdout,
+            link_token: None,
+            last_message_at: None,
+            order: None,
+            reason: None,
+        }
+    }
+
+    pub fn subtotal_minor(&self) -> i64 {
+        self.items
+            .iter()
+            .map(|i| i.unit_price_minor.saturating_mul(i64::from(i.quantity)))
+            .fold(0_i64, i64::saturating_add)
+    }
+
+    pub fn send(&self, step: u32) -> Option<&SendRecord> {
+        self.sends.iter().find(|s| s.step == step)
+    }
+
+    pub fn send_mut(&mut self, step: u32) -> Option<&mut SendRecord> {
+        self.sends.iter_mut().find(|s| s.step == step)
+    }
+
+    /// Whether any message actually went (or may have gone) out.
+    pub fn was_messaged(&self) -> bool {
+        self.sends.iter().any(|s| {
+            matches!(
+                s.status,
+                SendStatus::Sent | SendStatus::Unknown | SendStatus::Claimed
+            )
+        })
+    }
+
+    pub fn sms_sent_in_epoch(&self, epoch: u32) -> bool {
+        self.sends.iter().any(|s| {
+            s.epoch == epoch
+                && s.channel == Channel::Sms
+                && matches!(
+                    s.status,
+                    SendStatus::Sent | SendStatus::Unknown | SendStatus::Claimed
+                )
+        })
+    }
+
+    /// Arms the cart's single timer with a fresh fencing number.
+    pub fn arm_timer(&mut self, due: Timestamp) -> ArmedTimer {
+        self.timer_seq += 1;
+        let t = ArmedTimer {
+            seq: self.timer_seq,
+            due,
+        };
+        self.timer = Some(t);
+        t
+    }
+}

@@ -1,0 +1,38 @@
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A way to reach a shopper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Sms,
+    Email,
+    Whatsapp,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Sms, Channel::Email, Channel::Whatsapp];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Phone-based channels share the phone number as their address.
+    pub fn uses_phone(&self) -> bool {
+        matches!(self, Channel::Sms | Channel::Whatsapp)
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,71 @@
+//! A shopper's address book entry within one store: opt-outs, recent messages, latest cart.
+
+use crate::domain::Channel;
+use crate::pii::Pii;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub store: String,
+    /// Keyed hash of the address (phone if any, else e-mail): keys never hold clear PII.
+    pub key: String,
+    pub version: u64,
+    pub phone: Option<Pii>,
+    pub email: Option<Pii>,
+    pub opted_out: Vec<Channel>,
+    /// Send times inside the frequency-cap window, across all carts.
+    pub recent_sends: Vec<Timestamp>,
+    pub latest_cart: Option<String>,
+    pub last_inbound_at: Option<Timestamp>,
+    /// Provider ids of the latest inbound messages: a webhook retried is handled once.
+    #[serde(default)]
+    pub recent_inbound: Vec<String>,
+}
+
+impl Contact {
+    pub fn new(store: &str, key: &str) -> Contact {
+        Contact {
+            store: store.to_string(),
+            key: key.to_string(),
+            version: 0,
+            phone: None,
+            email: None,
+            opted_out: Vec::new(),
+            recent_sends: Vec::new(),
+            latest_cart: None,
+            last_inbound_at: None,
+            recent_inbound: Vec::new(),
+        }
+    }
+
+    pub fn is_opted_out(&self, channel: Channel) -> bool {
+        self.opted_out.contains(&channel)
+    }
+
+    /// Returns true when this changed anything (so a confirmation is sent only once).
+    pub fn opt_out(&mut self, channel: Channel) -> bool {
+        if self.is_opted_out(channel) {
+            return false;
+        }
+        self.opted_out.push(channel);
+        true
+    }
+
+    pub fn opt_in(&mut self, channel: Channel) -> bool {
+        let before = self.opted_out.len();
+        self.opted_out.retain(|c| *c != channel);
+        before != self.opted_out.len()
+    }
+}
+
+/// The contact key for an address: SHA-256 of store and normalised address, hex, 32 chars.
+pub fn contact_key(store: &str, address: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(store.as_bytes());
+    h.update([0]);
+    h.update(address.trim().to_lowercase().as_bytes());
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}

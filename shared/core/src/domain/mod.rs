@@ -1,0 +1,14 @@
+//! Domain types: what a cart, a contact and a send are. No I/O here.
+
+pub mod cart;
+pub mod channel;
+pub mod contact;
+pub mod reason;
+
+pub use cart::{
+    ArmedTimer, Cart, CartStatus, Consent, Customer, Item, OrderRecord, SendRecord, SendStatus,
+    Temperature,
+};
+pub use channel::Channel;
+pub use contact::{Contact, contact_key};
+pub use reason::Reason;

@@ -1,0 +1,47 @@
+//! Restore links: `GET /r/{token}` → 302 to the cart's checkout, on an allowed domain only.
+
+use super::{Engine, EngineError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkOutcome {
+    Redirect(String),
+    NotFound,
+    Expired,
+}
+
+/// Tokens are 16 random bytes in unpadded base64url: exactly 22 characters.
+fn well_formed(token: &str) -> bool {
+    token.len() == 22
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Engine {
+    /// Resolves a restore link and records the click. It restores the cart (the storefront's
+    /// own checkout URL); it never signs anyone in.
+    pub async fn open_link(&self, token: &str) -> Result<LinkOutcome, EngineError> {
+        if !well_formed(token) {
+            return Ok(LinkOutcome::NotFound);
+        }
+        let Some(link) = self.carts.get_link(token).await? else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        let Some(store) = self.config.store(&link.store) else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        if self.clock.now() >= link.expires_at {
+            return Ok(LinkOutcome::Expired);
+        }
+        let Some(cart) = self.carts.get_cart(&link.store, &link.cart).await? else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        // Checked at ingest and again here: the store's allowed domains may have changed since.
+        let Some(url) = cart.checkout_url.filter(|u| store.allows_url(u)) else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        self.count(&link.store, vec![("clicks".into(), 1)]).await;
+        tracing::info!(store = %link.store, cart = %link.cart, "restore link opened");
+        Ok(LinkOutcome::Redirect(url))
+    }
+}

@@ -1,0 +1,96 @@
+//! The engine: the product's use cases over the ports. Lambda functions and local mode host it.
+
+mod dispatcher;
+mod ingest;
+mod links;
+mod replies;
+mod scheduler;
+mod stats;
+
+pub use dispatcher::DispatchOutcome;
+pub use ingest::IngestResult;
+pub use links::LinkOutcome;
+pub use replies::{InboundReply, ReplyOutcome};
+pub use scheduler::TimerOutcome;
+pub use stats::StatsReport;
+
+use crate::config::Config;
+use crate::domain::{Cart, Channel, contact_key};
+use crate::ports::{
+    Alerts, CartStore, ChannelError, ChannelSender, Clock, OutboundQueue, QueueError, RandomSource,
+    StatsStore, StoreError, TimerQueue,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
+    #[error("unknown store `{0}`")]
+    UnknownStore(String),
+    #[error("the cart kept changing under us; try again")]
+    Contended,
+    #[error("no {0} channel is configured")]
+    NoChannel(Channel),
+}
+
+impl EngineError {
+    /// Whether delivering the same work again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            EngineError::Store(e) => e.is_retryable(),
+            EngineError::Queue(QueueError::Unavailable(_)) => true,
+            EngineError::Channel(ChannelError::Retryable(_)) => true,
+            EngineError::Contended => true,
+            _ => false,
+        }
+    }
+}
+
+/// Optimistic-concurrency retries before giving the work back to the queue.
+pub(crate) const MAX_ATTEMPTS: usize = 5;
+
+pub struct Engine {
+    pub config: Arc<Config>,
+    pub carts: Arc<dyn CartStore>,
+    pub stats: Arc<dyn StatsStore>,
+    pub timers: Arc<dyn TimerQueue>,
+    pub outbound: Arc<dyn OutboundQueue>,
+    pub channels: HashMap<Channel, Arc<dyn ChannelSender>>,
+    pub alerts: Arc<dyn Alerts>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+}
+
+impl Engine {
+    /// Counters are best effort: a failed increment is logged, never fails the work it counts
+    /// (failing would make the caller retry and count twice).
+    pub(crate) async fn count(&self, store: &str, deltas: Vec<(String, i64)>) {
+        if deltas.is_empty() {
+            return;
+        }
+        if let Err(e) = self.stats.add(store, &deltas).await {
+            tracing::error!(store, error = %e, "stats counters not updated");
+        }
+    }
+
+    pub(crate) fn token(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.random.bytes16())
+    }
+}
+
+/// The contact key of a cart's shopper: phone first, else e-mail.
+pub fn cart_contact_key(cart: &Cart) -> Option<String> {
+    let c = &cart.customer;
+    c.phone
+        .as_ref()
+        .or(c.email.as_ref())
+        .map(|a| contact_key(&cart.store, a.expose()))
+}

@@ -1,0 +1,221 @@
+//! Inbound SMS/WhatsApp: keywords, reasons, answers and hand-offs (design.md §5).
+
+use super::{Engine, EngineError, MAX_ATTEMPTS};
+use crate::compose::{ComposeInput, context};
+use crate::config::StoreConfig;
+use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
+use crate::pii::mask;
+use crate::ports::{Handoff, StoreError};
+use crate::rules::classify::classify;
+use crate::rules::keywords::{Keyword, keyword};
+
+const REMEMBERED_INBOUND: usize = 8;
+
+#[derive(Debug, Clone)]
+pub struct InboundReply {
+    pub channel: Channel,
+    /// E.164.
+    pub from: String,
+    pub body: String,
+    /// The provider's message id (Twilio MessageSid, WhatsApp message id).
+    pub message_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyOutcome {
+    /// What happened: opted_out, opted_in, help, answered, handed_off, duplicate.
+    pub action: &'static str,
+    pub reason: Option<Reason>,
+    /// The text to answer with, if any.
+    pub reply: Option<String>,
+    pub cart: Option<String>,
+}
+
+impl Engine {
+    pub async fn on_reply(
+        &self,
+        store: &StoreConfig,
+        r: &InboundReply,
+    ) -> Result<ReplyOutcome, EngineError> {
+        let key = contact_key(&store.id, &r.from);
+        let now = self.clock.now();
+        for _ in 0..MAX_ATTEMPTS {
+            let mut contact = self
+                .carts
+                .get_contact(&store.id, &key)
+                .await?
+                .unwrap_or_else(|| {
+                    let mut c = Contact::new(&store.id, &key);
+                    c.phone = Some(crate::pii::Pii::new(r.from.clone()));
+                    c
+                });
+            if !r.message_id.is_empty() && contact.recent_inbound.contains(&r.message_id) {
+                return Ok(ReplyOutcome {
+                    action: "duplicate",
+                    reason: None,
+                    reply: None,
+                    cart: None,
+                });
+            }
+            if !r.message_id.is_empty() {
+                contact.recent_inbound.push(r.message_id.clone());
+                if contact.recent_inbound.len() > REMEMBERED_INBOUND {
+                    contact.recent_inbound.remove(0);
+                }
+            }
+            contact.last_inbound_at = Some(now);
+            let mut stats = Vec::new();
+            let outcome = match keyword(&r.body) {
+                Some(Keyword::Stop) => {
+                    let changed = contact.opt_out(r.channel);
+                    if changed {
+                        stats.push((format!("optouts.{}", r.channel), 1));
+                    }
+                    // Confirm once: a second STOP gets silence, not another message.
+                    ReplyOutcome {
+                        action: "opted_out",
+                        reason: None,
+                        reply: changed.then(|| store.stop_text.clone()),
+                        cart: None,
+                    }
+                }
+                Some(Keyword::Start) => {
+                    if contact.opt_in(r.channel) {
+                        stats.push((format!("optins.{}", r.channel), 1));
+                    }
+                    ReplyOutcome {
+                        action: "opted_in",
+                        reason: None,
+                        reply: Some(store.start_text.clone()),
+                        cart: None,
+                    }
+                }
+                Some(Keyword::Help) => ReplyOutcome {
+                    action: "help",
+                    reason: None,
+                    reply: Some(store.help_text.clone()),
+                    cart: None,
+                },
+                None => {
+                    let c = classify(&r.body);
+                    stats.push((format!("reasons.{}", c.reason.as_str()), 1));
+                    ReplyOutcome {
+                        action: "handed_off",
+                        reason: Some(c.reason),
+                        reply: None,
+                        cart: contact.latest_cart.clone(),
+                    }
+                    .with_confidence(c.confident)
+                }
+            };
+            match self.carts.put_contact(&contact).await {
+                Ok(_) => {}
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            let outcome = match outcome.reason {
+                Some(reason) => self.converse(store, r, &contact, reason, outcome).await?,
+                None => outcome,
+            };
+            tracing::info!(store = %store.id, from = %mask(&r.from), action = outcome.action, reason = ?outcome.reason, "reply handled");
+            self.count(&store.id, stats).await;
+            return Ok(outcome);
+        }
+        Err(EngineError::Contended)
+    }
+
+    /// A free-text reply: pause the latest cart's sequence, record the reason, then answer from
+    /// the FAQ when confident or hand the conversation to a human.
+    async fn converse(
+        &self,
+        store: &StoreConfig,
+        r: &InboundReply,
+        contact: &Contact,
+        reason: Reason,
+        mut outcome: ReplyOutcome,
+    ) -> Result<ReplyOutcome, EngineError> {
+        let cart = match &contact.latest_cart {
+            Some(id) => self.pause_cart(store, id, reason).await?,
+            None => None,
+        };
+        let confident = outcome.action == "answered";
+        let answer = match (&cart, store.faq.get(&reason)) {
+            (Some(cart), Some(t)) if confident => {
+                let link = cart
+                    .link_token
+                    .as_ref()
+                    .map(|t| format!("{}/r/{t}", self.config.public_url))
+                    .unwrap_or_default();
+                let ctx = context(&ComposeInput {
+                    cart,
+                    cfg: store,
+                    step: u32::MAX,
+                    variant: 0,
+                    link: &link,
+                    coupon: None,
+                    now: self.clock.now(),
+                });
+                t.render(&ctx).ok().filter(|s| !s.is_empty())
+            }
+            _ => None,
+        };
+        match answer {
+            Some(text) => {
+                outcome.action = "answered";
+                outcome.reply = Some(text);
+            }
+            None => {
+                outcome.action = "handed_off";
+                outcome.reply = Some(store.handoff_text.clone());
+                self.alerts
+                    .handoff(&Handoff {
+                        store: store.id.clone(),
+                        cart: contact.latest_cart.clone(),
+                        channel: r.channel,
+                        from_masked: mask(&r.from),
+                        text: r.body.clone(),
+                        reason: reason.as_str().to_string(),
+                        at: self.clock.now(),
+                    })
+                    .await;
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn pause_cart(
+        &self,
+        store: &StoreConfig,
+        cart_id: &str,
+        reason: Reason,
+    ) -> Result<Option<Cart>, EngineError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(mut cart) = self.carts.get_cart(&store.id, cart_id).await? else {
+                return Ok(None);
+            };
+            if cart.paused && cart.reason == Some(reason) {
+                return Ok(Some(cart));
+            }
+            cart.paused = true;
+            cart.reason = Some(reason);
+            match self.carts.put_cart(&cart).await {
+                Ok(v) => {
+                    cart.version = v;
+                    return Ok(Some(cart));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Contended)
+    }
+}
+
+impl ReplyOutcome {
+    fn with_confidence(mut self, confident: bool) -> ReplyOutcome {
+        if confident {
+            self.action = "answered";
+        }
+        self
+    }
+}

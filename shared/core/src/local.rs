@@ -1,0 +1,212 @@
+//! Local mode's runtime: the whole pipeline in one process — memory storage, in-process delay
+//! queues, the console channel — driven by a system or virtual clock.
+
+use crate::adapters::clock::{SystemClock, VirtualClock};
+use crate::adapters::console::{ConsoleChannel, MemoryAlerts};
+use crate::adapters::counting::{Counting, RequestCounter};
+use crate::adapters::memory_queues::{MemoryOutboundQueue, MemoryTimerQueue};
+use crate::adapters::memory_store::MemoryStore;
+use crate::adapters::random::{OsRandom, SeededRandom};
+use crate::config::Config;
+use crate::domain::Channel;
+use crate::engine::Engine;
+use crate::ports::{
+    CartStore, ChannelSender, Clock, OutboundQueue, RandomSource, StatsStore, TimerQueue,
+};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Deliveries of one message before it is dead-lettered (SQS maxReceiveCount).
+const MAX_ATTEMPTS: u32 = 5;
+
+pub struct LocalOptions {
+    /// `Some(start)`: a virtual clock starting there; `None`: the system clock.
+    pub virtual_start: Option<Timestamp>,
+    /// Print each console message and hand-off.
+    pub print: bool,
+    /// Wrap storage and queues in request counters.
+    pub count_requests: bool,
+    /// Seeded tokens for reproducible runs; `None` uses the OS generator.
+    pub seed: Option<u64>,
+    /// Deliver every queued message twice (at-least-once stress for tests).
+    pub duplicate_deliveries: bool,
+}
+
+impl Default for LocalOptions {
+    fn default() -> Self {
+        LocalOptions {
+            virtual_start: None,
+            print: true,
+            count_requests: false,
+            seed: None,
+            duplicate_deliveries: false,
+        }
+    }
+}
+
+pub struct LocalRuntime {
+    pub engine: Arc<Engine>,
+    pub memory: Arc<MemoryStore>,
+    pub timers: Arc<MemoryTimerQueue>,
+    pub outbound: Arc<MemoryOutboundQueue>,
+    pub console: Arc<ConsoleChannel>,
+    pub alerts: Arc<MemoryAlerts>,
+    pub virtual_clock: Option<Arc<VirtualClock>>,
+    pub counter: Arc<RequestCounter>,
+    pub dead_letters: AtomicU64,
+    duplicate_deliveries: bool,
+}
+
+impl LocalRuntime {
+    pub fn new(config: Config, opts: LocalOptions) -> LocalRuntime {
+        let virtual_clock = opts.virtual_start.map(|s| Arc::new(VirtualClock::new(s)));
+        let clock: Arc<dyn Clock> = match &virtual_clock {
+            Some(v) => v.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let memory = Arc::new(MemoryStore::new());
+        let timers = Arc::new(MemoryTimerQueue::default());
+        let outbound = Arc::new(MemoryOutboundQueue::default());
+        let counter = RequestCounter::new();
+        let (carts, stats, timer_port, outbound_port): (
+            Arc<dyn CartStore>,
+            Arc<dyn StatsStore>,
+            Arc<dyn TimerQueue>,
+            Arc<dyn OutboundQueue>,
+        ) = if opts.count_requests {
+            (
+                Arc::new(Counting::new(memory.clone(), counter.clone())),
+                Arc::new(Counting::new(memory.clone(), counter.clone())),
+                Arc::new(Counting::new(timers.clone(), counter.clone())),
+                Arc::new(Counting::new(outbound.clone(), counter.clone())),
+            )
+        } else {
+            (
+                memory.clone(),
+                memory.clone(),
+                timers.clone(),
+                outbound.clone(),
+            )
+        };
+        let console = Arc::new(ConsoleChannel::new(clock.clone(), opts.print));
+        let alerts = Arc::new(MemoryAlerts::new(opts.print));
+        let random: Arc<dyn RandomSource> = match opts.seed {
+            Some(s) => Arc::new(SeededRandom::new(s)),
+            None => Arc::new(OsRandom),
+        };
+        let channels: HashMap<Channel, Arc<dyn ChannelSender>> = Channel::ALL
+            .into_iter()
+            .map(|c| (c, console.clone() as Arc<dyn ChannelSender>))
+            .collect();
+        let engine = Arc::new(Engine {
+            config: Arc::new(config),
+            carts,
+            stats,
+            timers: timer_port,
+            outbound: outbound_port,
+            channels,
+            alerts: alerts.clone(),
+            clock,
+            random,
+        });
+        LocalRuntime {
+            engine,
+            memory,
+            timers,
+            outbound,
+            console,
+            alerts,
+            virtual_clock,
+            counter,
+            dead_letters: AtomicU64::new(0),
+            duplicate_deliveries: opts.duplicate_deliveries,
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.engine.clock.now()
+    }
+
+    /// Runs every timer and outbound message due now, including those they make due.
+    /// Returns how many deliveries were processed.
+    pub async fn run_due(&self) -> usize {
+        let mut n = 0;
+        loop {
+            let now = self.now();
+            if let Some(d) = self.outbound.0.pop_due(now) {
+                n += 1;
+                let deliveries = if self.duplicate_deliveries { 2 } else { 1 };
+                for _ in 0..deliveries {
+                    if let Err(e) = self.engine.dispatch(&d.msg).await {
+                        self.retry_or_dead_letter(
+                            e.is_retryable(),
+                            d.attempts,
+                            &e.to_string(),
+                            |at, a| self.outbound.0.push(d.msg.clone(), at, a),
+                        );
+                        break;
+                    }
+                }
+                continue;
+            }
+            if let Some(d) = self.timers.0.pop_due(now) {
+                n += 1;
+                let deliveries = if self.duplicate_deliveries { 2 } else { 1 };
+                for _ in 0..deliveries {
+                    if let Err(e) = self.engine.on_timer(&d.msg).await {
+                        self.retry_or_dead_letter(
+                            e.is_retryable(),
+                            d.attempts,
+                            &e.to_string(),
+                            |at, a| self.timers.0.push(d.msg.clone(), at, a),
+                        );
+                        break;
+                    }
+                }
+                continue;
+            }
+            return n;
+        }
+    }
+
+    /// Like SQS: a failed message becomes visible again after a backoff, and after
+    /// `MAX_ATTEMPTS` deliveries it goes to the dead-letter count instead.
+    fn retry_or_dead_letter(
+        &self,
+        retryable: bool,
+        attempts: u32,
+        error: &str,
+        requeue: impl FnOnce(Timestamp, u32),
+    ) {
+        if retryable && attempts + 1 < MAX_ATTEMPTS {
+            let backoff = SignedDuration::from_secs(30 * (1 << attempts.min(5)));
+            requeue(self.now() + backoff, attempts + 1);
+        } else {
+            self.dead_letters.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(error, attempts = attempts + 1, "message dead-lettered");
+        }
+    }
+
+    /// Virtual clock only: moves time forward by `by`, stopping at every due time on the way so
+    /// everything runs at the moment it was due. Returns the new time.
+    pub async fn advance(&self, by: SignedDuration) -> Option<Timestamp> {
+        let clock = self.virtual_clock.as_ref()?;
+        let target = clock.now() + by;
+        loop {
+            self.run_due().await;
+            let next = [self.timers.0.next_due(), self.outbound.0.next_due()]
+                .into_iter()
+                .flatten()
+                .min();
+            match next {
+                Some(t) if t <= target => clock.set(t),
+                _ => break,
+            }
+        }
+        clock.set(target);
+        self.run_due().await;
+        Some(clock.now())
+    }
+}

@@ -1,0 +1,174 @@
+//! Ports: what the engine needs from the outside world. One method is one request to the
+//! backing service (a DynamoDB or SQS call in AWS), so a counting wrapper can report the cost.
+
+use crate::domain::{Cart, Channel, Contact};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The record changed since it was read (optimistic concurrency).
+    #[error("conditional write failed: the record changed concurrently")]
+    Conflict,
+    /// Throttling, timeouts, 5xx: try again later.
+    #[error("storage temporarily unavailable: {0}")]
+    Unavailable(String),
+    /// Anything that will not fix itself.
+    #[error("storage error: {0}")]
+    Fatal(String),
+}
+
+impl StoreError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Conflict | StoreError::Unavailable(_))
+    }
+}
+
+/// A restore link: an unguessable token bound to one store and cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    pub token: String,
+    pub store: String,
+    pub cart: String,
+    pub expires_at: Timestamp,
+}
+
+/// Carts, contacts and restore links (one table in AWS).
+#[async_trait]
+pub trait CartStore: Send + Sync {
+    async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError>;
+    /// Writes `cart` if the stored version is `cart.version` (0: must not exist yet); the stored
+    /// copy gets `cart.version + 1`, which is returned.
+    async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError>;
+    async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError>;
+    /// Same versioning as `put_cart`.
+    async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError>;
+    /// Creates the contact if missing and points it at its latest cart, keeping its opt-outs
+    /// (one blind update: no read needed).
+    async fn touch_contact(&self, touch: &ContactTouch) -> Result<(), StoreError>;
+    async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError>;
+    async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactTouch {
+    pub store: String,
+    pub key: String,
+    pub phone: Option<crate::pii::Pii>,
+    pub email: Option<crate::pii::Pii>,
+    pub latest_cart: String,
+    /// A message went out at this time (for the frequency cap), if this touch records one.
+    pub sent_at: Option<Timestamp>,
+    /// Drop send times older than this.
+    pub forget_before: Option<Timestamp>,
+}
+
+/// Counters per store, for the stats report.
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError>;
+    async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError>;
+}
+
+/// Work for the scheduler: "look at this cart again"; stale when `seq` no longer matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerMsg {
+    pub v: u8,
+    pub store: String,
+    pub cart: String,
+    pub seq: u64,
+}
+
+/// Work for the dispatcher: "send step `step` of this cart".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundMsg {
+    pub v: u8,
+    pub store: String,
+    pub cart: String,
+    pub step: u32,
+    pub seq: u64,
+}
+
+#[derive(Debug, Error)]
+pub enum QueueError {
+    #[error("queue temporarily unavailable: {0}")]
+    Unavailable(String),
+    #[error("queue error: {0}")]
+    Fatal(String),
+}
+
+/// Delivers a timer at (or just after) `due`, at least once.
+#[async_trait]
+pub trait TimerQueue: Send + Sync {
+    async fn schedule(
+        &self,
+        msg: &TimerMsg,
+        due: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), QueueError>;
+}
+
+#[async_trait]
+pub trait OutboundQueue: Send + Sync {
+    async fn enqueue(&self, msg: &OutboundMsg) -> Result<(), QueueError>;
+}
+
+/// A rendered message, ready for a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutgoingMessage {
+    pub channel: Channel,
+    pub store: String,
+    pub cart: String,
+    pub step: u32,
+    pub variant: String,
+    /// The address in clear: the provider needs it. Never logged.
+    pub to: String,
+    pub subject: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Error)]
+pub enum ChannelError {
+    /// 429, 5xx, timeouts: nothing was (knowingly) sent; retry later.
+    #[error("provider temporarily failed: {0}")]
+    Retryable(String),
+    /// Invalid number, unsubscribed, rejected template: do not retry.
+    #[error("provider refused the message: {0}")]
+    Permanent(String),
+}
+
+#[async_trait]
+pub trait ChannelSender: Send + Sync {
+    /// Returns the provider's message id.
+    async fn send(&self, msg: &OutgoingMessage) -> Result<String, ChannelError>;
+}
+
+/// A reply that needs a human.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Handoff {
+    pub store: String,
+    pub cart: Option<String>,
+    pub channel: Channel,
+    /// Masked address: an alert may travel through third-party chat tools.
+    pub from_masked: String,
+    pub text: String,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+#[async_trait]
+pub trait Alerts: Send + Sync {
+    async fn handoff(&self, h: &Handoff);
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// Unguessable tokens (restore links, coupon codes).
+pub trait RandomSource: Send + Sync {
+    fn bytes16(&self) -> [u8; 16];
+}

@@ -1,0 +1,91 @@
+//! Deterministic assignment: the same cart always lands in the same variant and group, on any
+//! machine, without storing the draw.
+
+use crate::config::Step;
+
+/// FNV-1a: stable across releases and platforms (unlike `DefaultHasher`).
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in *p {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Index of the variant of `step` for this cart, by weight.
+pub fn variant_index(store: &str, cart: &str, step_index: u32, step: &Step) -> usize {
+    let total: u64 = step.variants.iter().map(|v| u64::from(v.weight)).sum();
+    if total == 0 {
+        return 0;
+    }
+    let mut draw = fnv1a(&[store.as_bytes(), cart.as_bytes(), &step_index.to_le_bytes()]) % total;
+    for (i, v) in step.variants.iter().enumerate() {
+        let w = u64::from(v.weight);
+        if draw < w {
+            return i;
+        }
+        draw -= w;
+    }
+    0
+}
+
+/// Whether the cart is in the holdout group (no messages, to measure true lift).
+pub fn in_holdout(store: &str, cart: &str, percent: u8) -> bool {
+    percent > 0
+        && fnv1a(&[store.as_bytes(), cart.as_bytes(), b"holdout"]) % 100 < u64::from(percent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Variant;
+    use crate::domain::Channel;
+    use crate::template::Template;
+
+    fn step(weights: &[u32]) -> Step {
+        let t = Template::compile("x {{ link }}").unwrap();
+        Step {
+            after: jiff::SignedDuration::from_mins(30),
+            channel: Channel::Sms,
+            variants: weights
+                .iter()
+                .enumerate()
+                .map(|(i, w)| Variant {
+                    name: format!("V{i}"),
+                    weight: *w,
+                    template: t.clone(),
+                    incentive: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn stable_and_weighted() {
+        let s = step(&[1, 3]);
+        let a = variant_index("st", "cart-1", 0, &s);
+        assert_eq!(a, variant_index("st", "cart-1", 0, &s));
+        let n = 20_000;
+        let b = (0..n)
+            .filter(|i| variant_index("st", &format!("c{i}"), 0, &s) == 1)
+            .count();
+        let share = b as f64 / f64::from(n);
+        assert!((0.72..0.78).contains(&share), "share {share}");
+    }
+
+    #[test]
+    fn holdout_share_matches_percent() {
+        assert!(!(0..1000).any(|i| in_holdout("st", &format!("c{i}"), 0)));
+        let n = 20_000;
+        let h = (0..n)
+            .filter(|i| in_holdout("st", &format!("c{i}"), 10))
+            .count();
+        let share = h as f64 / f64::from(n);
+        assert!((0.08..0.12).contains(&share), "share {share}");
+    }
+}

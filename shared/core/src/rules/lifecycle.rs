@@ -1,0 +1,248 @@
+//! The cart's life (design.md §2): events in, timer decisions out. Pure functions.
+
+use crate::config::StoreConfig;
+use crate::domain::{Cart, CartStatus, Channel, OrderRecord, Temperature};
+use crate::event::{CartEvent, EventKind};
+use crate::rules::ab;
+use jiff::Timestamp;
+
+/// How many event ids a cart remembers to answer exact replays as duplicates. Older replays are
+/// still harmless: their `occurred_at` is not newer than what was applied.
+const REMEMBERED_EVENTS: usize = 16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// Applied: the cart changed.
+    Applied,
+    /// The same event id was applied before.
+    Duplicate,
+    /// Older than what the cart already reflects, or the cart is already ordered: no change.
+    Stale,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDecision {
+    pub outcome: EventOutcome,
+    pub cart: Cart,
+    /// A timer to schedule (fenced by its seq; stale if the cart write loses a race).
+    pub timer: Option<(u64, Timestamp)>,
+    pub stats: Vec<(String, i64)>,
+}
+
+/// Applies one validated event to the stored cart (or a new one).
+pub fn apply_event(
+    existing: Option<Cart>,
+    ev: &CartEvent,
+    cfg: &StoreConfig,
+    now: Timestamp,
+) -> EventDecision {
+    let is_new = existing.is_none();
+    let mut cart = existing.unwrap_or_else(|| {
+        Cart::new(
+            &cfg.id,
+            &ev.cart_id,
+            ev.occurred_at,
+            ab::in_holdout(&cfg.id, &ev.cart_id, cfg.holdout_percent),
+        )
+    });
+    let unchanged = |cart: Cart, outcome| EventDecision {
+        outcome,
+        cart,
+        timer: None,
+        stats: Vec::new(),
+    };
+    if cart.recent_event_ids.iter().any(|id| *id == ev.event_id) {
+        return unchanged(cart, EventOutcome::Duplicate);
+    }
+    // An order ends everything; afterwards nothing but a replay of it can arrive, and nothing changes.
+    if cart.status.is_ordered() {
+        return unchanged(cart, EventOutcome::Stale);
+    }
+    // Orders always apply (they are terminal); anything else older than the newest applied
+    // event would roll the cart back.
+    if ev.kind != EventKind::OrderCompleted && ev.occurred_at < cart.last_event_at {
+        return unchanged(cart, EventOutcome::Stale);
+    }
+    let mut stats = Vec::new();
+    if is_new {
+        stats.push(("carts.tracked".to_string(), 1));
+    }
+    cart.recent_event_ids.push(ev.event_id.clone());
+    if cart.recent_event_ids.len() > REMEMBERED_EVENTS {
+        cart.recent_event_ids.remove(0);
+    }
+    cart.last_event_at = cart.last_event_at.max(ev.occurred_at);
+    if let Some(c) = &ev.customer {
+        cart.customer.merge(c);
+    }
+    let mut timer = None;
+    match ev.kind {
+        EventKind::CartUpdated | EventKind::CheckoutStarted => {
+            if let Some(snap) = &ev.cart {
+                cart.items.clone_from(&snap.items);
+                cart.currency = Some(snap.currency);
+                cart.checkout_url = Some(snap.checkout_url.clone());
+            }
+            let t = if ev.kind == EventKind::CheckoutStarted {
+                Temperature::Hot
+            } else {
+                Temperature::Warm
+            };
+            cart.temperature = cart.temperature.max(t);
+            timer = on_activity(&mut cart, ev.occurred_at, cfg, now);
+        }
+        EventKind::ContactCaptured => {
+            timer = on_activity(&mut cart, ev.occurred_at, cfg, now);
+        }
+        EventKind::CartCleared => {
+            cart.items.clear();
+            cart.status = CartStatus::Cleared;
+            cart.timer = None;
+        }
+        EventKind::OrderCompleted => {
+            if let Some(o) = &ev.order {
+                let messaged = cart.was_messaged();
+                let in_window = cart
+                    .last_message_at
+                    .is_some_and(|m| ev.occurred_at <= m + cfg.attribution_window);
+                let recovered = messaged && in_window;
+                cart.status = if recovered {
+                    CartStatus::Recovered
+                } else {
+                    CartStatus::Converted
+                };
+                cart.order = Some(OrderRecord {
+                    order_id: o.order_id.clone(),
+                    total: o.total,
+                    at: ev.occurred_at,
+                });
+                cart.timer = None;
+                if recovered {
+                    stats.push(("orders.recovered".into(), 1));
+                    stats.push((
+                        format!("revenue.recovered.{}", o.total.currency.code()),
+                        o.total.minor,
+                    ));
+                } else {
+                    stats.push(("orders.converted".into(), 1));
+                }
+                if cart.epoch > 0 {
+                    let group = if cart.holdout { "holdout" } else { "treated" };
+                    stats.push((format!("{group}.orders"), 1));
+                }
+            }
+        }
+    }
+    EventDecision {
+        outcome: EventOutcome::Applied,
+        cart,
+        timer,
+        stats,
+    }
+}
+
+/// Shopper activity: the idle clock restarts, an abandoned cart is active again, and the single
+/// timer is armed if the cart now needs one sooner than the pending one fires.
+fn on_activity(
+    cart: &mut Cart,
+    at: Timestamp,
+    cfg: &StoreConfig,
+    now: Timestamp,
+) -> Option<(u64, Timestamp)> {
+    cart.last_activity = cart.last_activity.max(at);
+    if matches!(
+        cart.status,
+        CartStatus::Abandoned | CartStatus::Suppressed | CartStatus::Cleared | CartStatus::Expired
+    ) {
+        cart.status = CartStatus::Active;
+    }
+    if cart.items.is_empty() || !has_any_address(cart) {
+        return None;
+    }
+    let want = cart.last_activity + cfg.abandon_after;
+    // Keep a pending timer that fires no later than needed: it re-arms itself for the rest.
+    // A timer already due (a step being dispatched) or one far later is replaced.
+    if let Some(t) = cart.timer
+        && t.due > now
+        && t.due <= want
+    {
+        return None;
+    }
+    let t = cart.arm_timer(want.max(now));
+    Some((t.seq, t.due))
+}
+
+fn has_any_address(cart: &Cart) -> bool {
+    cart.customer.phone.is_some() || cart.customer.email.is_some()
+}
+
+/// What a fired timer means for the cart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerDecision {
+    /// Nothing to do (ordered, cleared, paused, empty…); the timer is spent.
+    Drop,
+    /// Not idle long enough yet: look again at this time.
+    Rearm(Timestamp),
+    /// Abandoned, but nobody can be reached on any step's channel.
+    Suppress,
+    /// Abandoned and every step is done.
+    Expire,
+    /// Abandoned; the next step is due later.
+    Wait { step: u32, due: Timestamp },
+    /// Abandoned; this step is due now.
+    StepDue { step: u32 },
+}
+
+pub fn on_timer(cart: &Cart, cfg: &StoreConfig, now: Timestamp) -> TimerDecision {
+    if !matches!(cart.status, CartStatus::Active | CartStatus::Abandoned)
+        || cart.paused
+        || cart.items.is_empty()
+    {
+        return TimerDecision::Drop;
+    }
+    let abandon_at = cart.last_activity + cfg.abandon_after;
+    if now < abandon_at {
+        return TimerDecision::Rearm(abandon_at);
+    }
+    let reachable = cfg
+        .steps
+        .iter()
+        .skip(cart.next_step as usize)
+        .any(|s| cart.customer.reachable(s.channel));
+    let Some(step) = cfg.steps.get(cart.next_step as usize) else {
+        return TimerDecision::Expire;
+    };
+    if !reachable {
+        return TimerDecision::Suppress;
+    }
+    let due = cart.last_activity + step.after;
+    if now >= due {
+        TimerDecision::StepDue {
+            step: cart.next_step,
+        }
+    } else {
+        TimerDecision::Wait {
+            step: cart.next_step,
+            due,
+        }
+    }
+}
+
+/// Moves an active cart into a new abandonment episode (idempotent for an abandoned one).
+pub fn mark_abandoned(cart: &mut Cart, stats: &mut Vec<(String, i64)>) {
+    if cart.status == CartStatus::Active {
+        cart.status = CartStatus::Abandoned;
+        cart.epoch += 1;
+        stats.push(("carts.abandoned_episodes".into(), 1));
+        if cart.epoch == 1 {
+            stats.push(("carts.abandoned".into(), 1));
+            let group = if cart.holdout { "holdout" } else { "treated" };
+            stats.push((format!("{group}.carts"), 1));
+        }
+    }
+}
+
+/// The channel a step uses, for reachability checks by callers.
+pub fn step_channel(cfg: &StoreConfig, step: u32) -> Option<Channel> {
+    cfg.steps.get(step as usize).map(|s| s.channel)
+}

@@ -1,0 +1,74 @@
+//! The rules checked at send time (design.md §4), in order. Pure.
+
+use crate::config::StoreConfig;
+use crate::domain::{Cart, Channel, Contact};
+use crate::rules::{ab, quiet_hours};
+use jiff::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendPlan {
+    /// Pass this step over for good; the reason is recorded.
+    Skip(&'static str),
+    /// Not now: look again at this time.
+    Defer(Timestamp, &'static str),
+    /// Send this variant.
+    Send { variant: usize },
+}
+
+/// Decides what to do with `step` of an abandoned cart right now.
+pub fn plan_send(
+    cart: &Cart,
+    contact: Option<&Contact>,
+    cfg: &StoreConfig,
+    step_index: u32,
+    now: Timestamp,
+) -> SendPlan {
+    let Some(step) = cfg.steps.get(step_index as usize) else {
+        return SendPlan::Skip("no_such_step");
+    };
+    let channel = step.channel;
+    if cart.holdout {
+        return SendPlan::Skip("holdout");
+    }
+    if cart.customer.address(channel).is_none() {
+        return SendPlan::Skip("no_address");
+    }
+    if !cart.customer.consent.get(channel) {
+        return SendPlan::Skip("no_consent");
+    }
+    if contact.is_some_and(|c| c.is_opted_out(channel)) {
+        return SendPlan::Skip("opted_out");
+    }
+    if channel == Channel::Sms && cart.sms_sent_in_epoch(cart.epoch) {
+        return SendPlan::Skip("one_sms_per_episode");
+    }
+    let tz = quiet_hours::zone_for(cart.customer.timezone.as_deref(), &cfg.timezone);
+    let allowed = quiet_hours::next_allowed(now, &tz, &cfg.quiet_hours);
+    if allowed > now {
+        return SendPlan::Defer(allowed, "quiet_hours");
+    }
+    if let Some(c) = contact {
+        let since = now - cfg.frequency_cap.window;
+        let mut recent: Vec<Timestamp> = c
+            .recent_sends
+            .iter()
+            .copied()
+            .filter(|t| *t > since)
+            .collect();
+        if recent.len() >= cfg.frequency_cap.max as usize {
+            recent.sort();
+            // When the oldest send in the window leaves it, one more is allowed.
+            let idx = recent.len() - cfg.frequency_cap.max as usize;
+            let free_at =
+                recent[idx] + cfg.frequency_cap.window + jiff::SignedDuration::from_secs(1);
+            // …and that moment must itself be outside quiet hours.
+            return SendPlan::Defer(
+                quiet_hours::next_allowed(free_at, &tz, &cfg.quiet_hours),
+                "frequency_cap",
+            );
+        }
+    }
+    SendPlan::Send {
+        variant: ab::variant_index(&cfg.id, &cart.id, step_index, step),
+    }
+}
