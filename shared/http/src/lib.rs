@@ -1,1 +1,52 @@
+//! Cartback's HTTP surface: one axum router, hosted by `lambda_http` in AWS and by a plain
+//! tokio listener in local mode, so the exact same code answers in both.
 
+mod auth;
+mod error;
+mod events;
+mod local;
+mod replies;
+mod restore;
+mod stats;
+
+pub use error::ApiError;
+pub use local::local_router;
+
+use axum::Router;
+use axum::routing::{get, post};
+use cartback_core::engine::Engine;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+}
+
+/// The storefront-facing routes: events, restore links, stats (the `ingest` function).
+pub fn api_router(engine: Arc<Engine>) -> Router {
+    Router::new()
+        .route("/v1/events", post(events::post_event))
+        .route("/r/{token}", get(restore::open))
+        .route("/v1/stores/{store}/stats", get(stats::get_stats))
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .with_state(AppState { engine })
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+}
+
+/// The provider-facing routes: inbound replies (the `replies` function).
+pub fn replies_router(engine: Arc<Engine>) -> Router {
+    Router::new()
+        .route("/v1/replies/twilio/{store}", post(replies::twilio))
+        .with_state(AppState { engine })
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+}
+
+/// Every public route, as local mode serves them.
+pub fn public_router(engine: Arc<Engine>) -> Router {
+    api_router(engine.clone()).merge(replies_router(engine))
+}

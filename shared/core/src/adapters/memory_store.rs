@@ -6,10 +6,13 @@ use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
+/// Records by store, then by id: lookups borrow the caller's `&str`s instead of building keys.
+type ByStore<T> = HashMap<String, HashMap<String, T>>;
+
 #[derive(Default)]
 pub struct MemoryStore {
-    carts: Mutex<HashMap<(String, String), Cart>>,
-    contacts: Mutex<HashMap<(String, String), Contact>>,
+    carts: Mutex<ByStore<Cart>>,
+    contacts: Mutex<ByStore<Contact>>,
     links: Mutex<HashMap<String, LinkRecord>>,
     stats: Mutex<HashMap<String, BTreeMap<String, i64>>>,
 }
@@ -20,6 +23,37 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The conditional write: succeeds only if the stored version is the one the writer read
+/// (0 = must not exist), and stores the record with the next version.
+fn put_versioned<T: Clone>(
+    map: &mut ByStore<T>,
+    store: &str,
+    id: &str,
+    record: &T,
+    version: fn(&mut T) -> &mut u64,
+) -> Result<u64, StoreError> {
+    let mut r = record.clone();
+    let expected = *version(&mut r);
+    *version(&mut r) += 1;
+    let v = *version(&mut r);
+    // Look up by borrowed keys first: the owned keys are only built for a new record.
+    match map.get_mut(store).and_then(|m| m.get_mut(id)) {
+        Some(slot) => {
+            if *version(slot) != expected {
+                return Err(StoreError::Conflict);
+            }
+            *slot = r;
+        }
+        None if expected == 0 => {
+            map.entry(store.to_string())
+                .or_default()
+                .insert(id.to_string(), r);
+        }
+        None => return Err(StoreError::Conflict),
+    }
+    Ok(v)
+}
+
 impl MemoryStore {
     pub fn new() -> MemoryStore {
         MemoryStore::default()
@@ -28,10 +62,9 @@ impl MemoryStore {
     /// Every cart of a store (local mode's inspection and tests).
     pub fn carts_of(&self, store: &str) -> Vec<Cart> {
         lock(&self.carts)
-            .values()
-            .filter(|c| c.store == store)
-            .cloned()
-            .collect()
+            .get(store)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -39,48 +72,40 @@ impl MemoryStore {
 impl CartStore for MemoryStore {
     async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
         Ok(lock(&self.carts)
-            .get(&(store.to_string(), cart.to_string()))
+            .get(store)
+            .and_then(|m| m.get(cart))
             .cloned())
     }
 
     async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
-        let mut map = lock(&self.carts);
-        let key = (cart.store.clone(), cart.id.clone());
-        let stored = map.get(&key).map_or(0, |c| c.version);
-        if stored != cart.version {
-            return Err(StoreError::Conflict);
-        }
-        let mut c = cart.clone();
-        c.version += 1;
-        let v = c.version;
-        map.insert(key, c);
-        Ok(v)
+        put_versioned(&mut lock(&self.carts), &cart.store, &cart.id, cart, |c| {
+            &mut c.version
+        })
     }
 
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
         Ok(lock(&self.contacts)
-            .get(&(store.to_string(), key.to_string()))
+            .get(store)
+            .and_then(|m| m.get(key))
             .cloned())
     }
 
     async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
-        let mut map = lock(&self.contacts);
-        let key = (contact.store.clone(), contact.key.clone());
-        let stored = map.get(&key).map_or(0, |c| c.version);
-        if stored != contact.version {
-            return Err(StoreError::Conflict);
-        }
-        let mut c = contact.clone();
-        c.version += 1;
-        let v = c.version;
-        map.insert(key, c);
-        Ok(v)
+        put_versioned(
+            &mut lock(&self.contacts),
+            &contact.store,
+            &contact.key,
+            contact,
+            |c| &mut c.version,
+        )
     }
 
     async fn touch_contact(&self, t: &ContactTouch) -> Result<(), StoreError> {
         let mut map = lock(&self.contacts);
         let c = map
-            .entry((t.store.clone(), t.key.clone()))
+            .entry(t.store.clone())
+            .or_default()
+            .entry(t.key.clone())
             .or_insert_with(|| Contact::new(&t.store, &t.key));
         if t.phone.is_some() {
             c.phone.clone_from(&t.phone);
@@ -115,7 +140,12 @@ impl StatsStore for MemoryStore {
         let mut map = lock(&self.stats);
         let s = map.entry(store.to_string()).or_default();
         for (k, d) in deltas {
-            *s.entry(k.clone()).or_insert(0) += d;
+            match s.get_mut(k) {
+                Some(v) => *v += d,
+                None => {
+                    s.insert(k.clone(), *d);
+                }
+            }
         }
         Ok(())
     }

@@ -67,5 +67,11 @@ pub fn contact_key(store: &str, address: &str) -> String {
     h.update([0]);
     h.update(address.trim().to_lowercase().as_bytes());
     let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }

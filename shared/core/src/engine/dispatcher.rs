@@ -137,8 +137,12 @@ impl Engine {
         now: Timestamp,
     ) -> Result<DispatchOutcome, EngineError> {
         let step = &store.steps[msg.step as usize];
-        let token = cart.link_token.clone().unwrap_or_else(|| self.token());
-        cart.link_token = Some(token.clone());
+        // One link per cart, written once; its validity follows the latest message (see links.rs).
+        let new_token = cart.link_token.is_none().then(|| self.token());
+        if let Some(t) = &new_token {
+            cart.link_token = Some(t.clone());
+        }
+        let token = cart.link_token.clone().unwrap_or_default();
         let link = format!("{}/r/{token}", self.config.public_url);
         let coupon =
             needs_coupon(store, msg.step, variant).then(|| coupon_code(self.random.bytes16()));
@@ -177,14 +181,23 @@ impl Engine {
             .get(&step.channel)
             .ok_or(EngineError::NoChannel(step.channel))?
             .clone();
-        self.carts
-            .put_link(&LinkRecord {
-                token,
-                store: msg.store.clone(),
-                cart: msg.cart.clone(),
-                expires_at: now + store.link_ttl,
-            })
-            .await?;
+        if let Some(token) = new_token {
+            // Kept in storage long after the last possible message; `open_link` enforces the TTL.
+            let keep_until = now
+                + store.link_ttl
+                + store
+                    .steps
+                    .last()
+                    .map_or(jiff::SignedDuration::ZERO, |s| s.after);
+            self.carts
+                .put_link(&LinkRecord {
+                    token,
+                    store: msg.store.clone(),
+                    cart: msg.cart.clone(),
+                    expires_at: keep_until,
+                })
+                .await?;
+        }
         // The claim: one conditional write that also advances the sequence.
         let variant_name = step.variants[variant].name.clone();
         cart.sends.push(SendRecord {

@@ -1,8 +1,8 @@
-use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key};
+use super::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::config::StoreConfig;
 use crate::domain::CartStatus;
 use crate::event::CartEvent;
-use crate::ports::{ContactTouch, StoreError, TimerMsg};
+use crate::ports::{StoreError, TimerMsg};
 use crate::rules::lifecycle::{EventOutcome, apply_event};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +25,6 @@ impl Engine {
         for _ in 0..MAX_ATTEMPTS {
             let now = self.clock.now();
             let existing = self.carts.get_cart(&store.id, &ev.cart_id).await?;
-            let key_before = existing.as_ref().and_then(cart_contact_key);
             let d = apply_event(existing, ev, store, now);
             let result = IngestResult {
                 cart_id: ev.cart_id.clone(),
@@ -36,8 +35,8 @@ impl Engine {
             if d.outcome != EventOutcome::Applied {
                 return Ok(result);
             }
-            // Effects first: a timer carrying a seq the cart never commits drops itself, and
-            // pointing a contact at this cart early is harmless.
+            // Effects first: a timer carrying a seq the cart never commits drops itself. (The
+            // contact record is written when a message goes out: replies only follow messages.)
             if let Some((seq, due)) = d.timer {
                 let msg = TimerMsg {
                     v: 1,
@@ -46,21 +45,6 @@ impl Engine {
                     seq,
                 };
                 self.timers.schedule(&msg, due, now).await?;
-            }
-            let key_after = cart_contact_key(&d.cart);
-            if let Some(key) = &key_after
-                && key_before.as_ref() != Some(key)
-            {
-                let touch = ContactTouch {
-                    store: store.id.clone(),
-                    key: key.clone(),
-                    phone: d.cart.customer.phone.clone(),
-                    email: d.cart.customer.email.clone(),
-                    latest_cart: ev.cart_id.clone(),
-                    sent_at: None,
-                    forget_before: None,
-                };
-                self.carts.touch_contact(&touch).await?;
             }
             match self.carts.put_cart(&d.cart).await {
                 Ok(_) => {

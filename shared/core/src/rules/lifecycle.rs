@@ -213,7 +213,13 @@ pub fn on_timer(cart: &Cart, cfg: &StoreConfig, now: Timestamp) -> TimerDecision
         return TimerDecision::Expire;
     };
     if !reachable {
-        return TimerDecision::Suppress;
+        // Nobody to reach for the rest of the sequence: if we reached them before, the
+        // sequence simply ends; if never, the cart is suppressed.
+        return if !cart.was_messaged() {
+            TimerDecision::Suppress
+        } else {
+            TimerDecision::Expire
+        };
     }
     let due = cart.last_activity + step.after;
     if now >= due {

@@ -1,0 +1,235 @@
+//! `cartback simulate`: N carts through the whole pipeline on a virtual clock, with a realistic
+//! mix of shoppers, then two controlled runs that measure requests per abandoned and per
+//! converted cart.
+
+use cartback_core::adapters::random::SeededRandom;
+use cartback_core::config::{StoreConfig, demo_config};
+use cartback_core::domain::Channel;
+use cartback_core::engine::InboundReply;
+use cartback_core::event::parse_event;
+use cartback_core::local::{LocalOptions, LocalRuntime};
+use jiff::{SignedDuration, Timestamp};
+use std::time::Instant;
+
+enum Action {
+    Event(String),
+    Reply(&'static str),
+}
+
+const ZONES: &[&str] = &[
+    "Europe/Istanbul",
+    "Europe/Oslo",
+    "Asia/Tehran",
+    "Europe/London",
+    "America/New_York",
+];
+const REPLIES: &[&str] = &[
+    "shipping is too expensive",
+    "Kargo çok pahalı",
+    "Frakten er for dyr",
+    "هزینه ارسال خیلی زیاده",
+    "my card was declined",
+    "how long does delivery take?",
+    "do you have it in size M",
+    "hello?",
+];
+
+fn cart_event(i: u32, event: u32, kind: &str, at: Timestamp, rng: &SeededRandom) -> String {
+    let phone = format!("+4791{:06}", i % 1_000_000);
+    let zone = ZONES[(rng.next_u64() % ZONES.len() as u64) as usize];
+    let sms = rng.unit() < 0.8;
+    let wa = rng.unit() < 0.4;
+    let qty = 1 + rng.next_u64() % 3;
+    format!(
+        r#"{{"event_id":"e{i}_{event}","type":"{kind}","occurred_at":"{at}","cart_id":"c{i}",
+        "customer":{{"first_name":"Kari","phone":"{phone}","email":"s{i}@example.com","timezone":"{zone}",
+        "consent":{{"sms":{sms},"email":true,"whatsapp":{wa}}}}},
+        "cart":{{"currency":"EUR","checkout_url":"https://shop.example/checkouts/c{i}",
+        "items":[{{"sku":"SW-1","name":"Wool sweater","quantity":{qty},"unit_price":"42.00"}}]}}}}"#
+    )
+}
+
+fn order_event(i: u32, at: Timestamp) -> String {
+    format!(
+        r#"{{"event_id":"o{i}","type":"order.completed","occurred_at":"{at}","cart_id":"c{i}",
+        "order":{{"order_id":"{i}","total":"42.00","currency":"EUR"}}}}"#
+    )
+}
+
+async fn play(
+    rt: &LocalRuntime,
+    store: &StoreConfig,
+    mut actions: Vec<(Timestamp, u32, Action)>,
+) -> anyhow::Result<()> {
+    actions.sort_by_key(|(t, i, _)| (*t, *i));
+    for (t, i, action) in actions {
+        let now = rt.now();
+        if t > now {
+            rt.advance(t.duration_since(now)).await;
+        }
+        match action {
+            Action::Event(json) => {
+                let ev = parse_event(json.as_bytes(), store)
+                    .map_err(|e| anyhow::anyhow!("generated event refused: {e:?}"))?;
+                rt.engine.ingest(store, &ev).await?;
+            }
+            Action::Reply(text) => {
+                let reply = InboundReply {
+                    channel: Channel::Sms,
+                    from: format!("+4791{:06}", i % 1_000_000),
+                    body: text.to_string(),
+                    message_id: format!("SM{i}"),
+                };
+                rt.engine.on_reply(store, &reply).await?;
+            }
+        }
+    }
+    rt.advance(SignedDuration::from_hours(80)).await;
+    Ok(())
+}
+
+fn runtime(start: Timestamp, seed: u64) -> LocalRuntime {
+    LocalRuntime::new(
+        demo_config(),
+        LocalOptions {
+            virtual_start: Some(start),
+            print: false,
+            count_requests: true,
+            seed: Some(seed),
+            duplicate_deliveries: false,
+        },
+    )
+}
+
+pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
+    let start: Timestamp = "2026-11-23T06:00:00Z".parse()?;
+    let rt = runtime(start, seed);
+    let store = rt
+        .engine
+        .config
+        .store("demo")
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let rng = SeededRandom::new(seed);
+    let mut actions = Vec::with_capacity(carts as usize * 2);
+    for i in 0..carts {
+        let t0 = start + SignedDuration::from_secs((rng.next_u64() % 3600) as i64);
+        let mins = |m: i64| t0 + SignedDuration::from_mins(m);
+        actions.push((
+            t0,
+            i,
+            Action::Event(cart_event(i, 0, "cart.updated", t0, &rng)),
+        ));
+        let r = rng.unit();
+        if r < 0.30 {
+            actions.push((
+                mins(2 + (rng.next_u64() % 18) as i64),
+                i,
+                Action::Event(order_event(i, mins(10))),
+            ));
+            continue;
+        }
+        let r2 = rng.unit();
+        if r2 < 0.10 {
+            actions.push((
+                mins(50),
+                i,
+                Action::Event(cart_event(i, 1, "checkout.started", mins(50), &rng)),
+            ));
+        } else if r2 < 0.18 {
+            let text = REPLIES[(rng.next_u64() % REPLIES.len() as u64) as usize];
+            actions.push((mins(40), i, Action::Reply(text)));
+        } else if r2 < 0.21 {
+            actions.push((mins(35), i, Action::Reply("STOP")));
+        } else if r2 < 0.33 {
+            actions.push((mins(120), i, Action::Event(order_event(i, mins(120)))));
+        } else if r2 < 0.38 {
+            actions.push((
+                mins(26 * 60),
+                i,
+                Action::Event(order_event(i, mins(26 * 60))),
+            ));
+        }
+    }
+    let began = Instant::now();
+    play(&rt, &store, actions).await?;
+    let secs = began.elapsed().as_secs_f64();
+    let s = rt.engine.stats_report("demo").await?;
+    println!("simulate: {carts} carts, seed {seed}, one thread, in-memory adapters, virtual clock");
+    println!(
+        "  wall time {secs:.3} s → {:.0} carts/s",
+        f64::from(carts) / secs
+    );
+    println!(
+        "  abandoned {} (episodes {}), suppressed {}",
+        s.carts_abandoned, s.abandonment_episodes, s.carts_suppressed
+    );
+    println!("  messages by channel {:?}", s.messages_by_channel);
+    println!("  messages by step    {:?}", s.messages_by_step);
+    println!(
+        "  skipped {:?}  deferred {:?}",
+        s.steps_skipped, s.steps_deferred
+    );
+    println!(
+        "  orders: recovered {} (revenue {:?} minor units), converted {}",
+        s.orders_recovered, s.revenue_recovered, s.orders_converted
+    );
+    println!("  opt-outs {:?}, reasons {:?}", s.opt_outs, s.reasons);
+    println!(
+        "  dead letters {}",
+        rt.dead_letters.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    println!(
+        "  requests: {} store+queue ({} without stats counters) = {:.2} per cart",
+        rt.counter.total(),
+        rt.counter.total_without_stats(),
+        rt.counter.total_without_stats() as f64 / f64::from(carts)
+    );
+
+    let (abandoned, breakdown) = per_cart(false, seed).await?;
+    let (converted, _) = per_cart(true, seed).await?;
+    println!(
+        "requests per cart (controlled runs of 1000 carts, 3-step 72 h sequence, stats counters excluded):"
+    );
+    println!("  abandoned, all 3 steps sent: {abandoned:.2}");
+    for (op, n) in breakdown {
+        println!("      {op}: {:.2}", n as f64 / 1000.0);
+    }
+    println!("  converted before abandonment: {converted:.2}");
+    Ok(())
+}
+
+/// Requests per cart for 1000 identical carts: abandoned for good, or ordered after 10 minutes.
+pub async fn per_cart(convert: bool, seed: u64) -> anyhow::Result<(f64, Vec<(&'static str, u64)>)> {
+    let start: Timestamp = "2026-11-23T09:00:00Z".parse()?;
+    let rt = runtime(start, seed);
+    let store = rt
+        .engine
+        .config
+        .store("demo")
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let mut actions = Vec::new();
+    let n = 1000;
+    for i in 0..n {
+        let json = format!(
+            r#"{{"event_id":"e{i}","type":"cart.updated","occurred_at":"{start}","cart_id":"c{i}",
+            "customer":{{"phone":"+4791{i:06}","email":"s{i}@example.com","timezone":"UTC","consent":{{"sms":true,"email":true,"whatsapp":true}}}},
+            "cart":{{"currency":"EUR","checkout_url":"https://shop.example/c","items":[{{"sku":"A","name":"A","quantity":1,"unit_price":"10.00"}}]}}}}"#
+        );
+        actions.push((start, i, Action::Event(json)));
+        if convert {
+            let at = start + SignedDuration::from_mins(10);
+            actions.push((at, i, Action::Event(order_event(i, at))));
+        }
+    }
+    play(&rt, &store, actions).await?;
+    let per = rt.counter.total_without_stats() as f64 / f64::from(n);
+    let breakdown = rt
+        .counter
+        .snapshot()
+        .into_iter()
+        .filter(|(k, _)| !k.contains("stats"))
+        .collect();
+    Ok((per, breakdown))
+}

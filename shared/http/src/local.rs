@@ -1,0 +1,69 @@
+//! `/_local/*`: local mode's control routes. Mounted only by `cartback serve`.
+
+use crate::error::ApiError;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use cartback_core::local::LocalRuntime;
+use jiff::SignedDuration;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// At most a year per call: enough for any sequence, small enough to stay responsive.
+const MAX_ADVANCE_SECS: i64 = 366 * 86_400;
+
+pub fn local_router(rt: Arc<LocalRuntime>) -> Router {
+    Router::new()
+        .route("/_local/clock/advance", post(advance))
+        .route("/_local/clock", get(now))
+        .route("/_local/outbox", get(outbox))
+        .route("/_local/alerts", get(alerts))
+        .with_state(rt)
+}
+
+async fn now(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {
+    Json(json!({"now": rt.now(), "virtual": rt.virtual_clock.is_some()}))
+}
+
+async fn advance(
+    State(rt): State<Arc<LocalRuntime>>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", m);
+    let v: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    let seconds = v
+        .get("seconds")
+        .and_then(Value::as_i64)
+        .filter(|s| (0..=MAX_ADVANCE_SECS).contains(s))
+        .ok_or_else(|| invalid("`seconds` must be a whole number from 0 to 31622400"))?;
+    if rt.virtual_clock.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "clock_not_virtual",
+            "start `cartback serve --clock virtual` to move time",
+        ));
+    }
+    let before = rt.console.count();
+    let now = rt
+        .advance(SignedDuration::from_secs(seconds))
+        .await
+        .unwrap_or_else(|| rt.now());
+    Ok(Json(
+        json!({"now": now, "messages_sent": rt.console.count() - before}),
+    ))
+}
+
+async fn outbox(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {
+    Json(json!({"messages": rt.console.outbox()}))
+}
+
+async fn alerts(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {
+    Json(json!({"handoffs": rt.alerts.all()}))
+}
