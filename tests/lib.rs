@@ -1,1 +1,181 @@
+//! Helpers for the end-to-end tests: a real `cartback serve`-equivalent server on
+//! 127.0.0.1:0 with a virtual clock, and a Twilio-signing client.
 
+use cartback_core::config::{Config, DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN, demo_config};
+use cartback_core::local::{LocalOptions, LocalRuntime};
+use cartback_http::{local_router, public_router};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub const START: &str = "2026-11-23T09:00:00Z";
+
+pub struct Server {
+    pub base: String,
+    pub rt: Arc<LocalRuntime>,
+    pub http: reqwest::Client,
+}
+
+impl Server {
+    /// The demo store on a virtual clock starting at `START`.
+    pub async fn start() -> Server {
+        Server::with_config(demo_config()).await
+    }
+
+    pub async fn with_config(config: Config) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let rt = Arc::new(LocalRuntime::new(
+            config,
+            LocalOptions {
+                virtual_start: Some(START.parse().expect("start")),
+                print: false,
+                ..LocalOptions::default()
+            },
+        ));
+        let app = public_router(rt.engine.clone()).merge(local_router(rt.clone()));
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Server {
+            base: format!("http://{addr}"),
+            rt,
+            http,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POST /v1/events with the demo key; returns (status, JSON body).
+    pub async fn post_event(&self, body: &Value) -> (u16, Value) {
+        self.post_raw_event(body.to_string().into_bytes(), Some(DEMO_API_KEY))
+            .await
+    }
+
+    pub async fn post_raw_event(&self, body: Vec<u8>, key: Option<&str>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(self.url("/v1/events"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        let resp = req.send().await.expect("send");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn advance(&self, seconds: i64) -> Value {
+        let resp = self
+            .http
+            .post(self.url("/_local/clock/advance"))
+            .json(&json!({"seconds": seconds}))
+            .send()
+            .await
+            .expect("advance");
+        assert_eq!(resp.status(), 200);
+        resp.json().await.expect("json")
+    }
+
+    pub async fn outbox(&self) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(self.url("/_local/outbox"))
+            .send()
+            .await
+            .expect("outbox")
+            .json()
+            .await
+            .expect("json");
+        v["messages"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.http
+            .get(self.url("/v1/stores/demo/stats"))
+            .bearer_auth(DEMO_API_KEY)
+            .send()
+            .await
+            .expect("stats")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// Sends an inbound SMS the way Twilio does: form-encoded, signed over the public URL.
+    pub async fn twilio_reply(&self, from: &str, body: &str, sid: &str) -> (u16, String) {
+        let params = vec![
+            (
+                "AccountSid".to_string(),
+                "AC00000000000000000000000000000000".to_string(),
+            ),
+            ("Body".to_string(), body.to_string()),
+            ("From".to_string(), from.to_string()),
+            ("MessageSid".to_string(), sid.to_string()),
+            ("NumMedia".to_string(), "0".to_string()),
+            ("To".to_string(), "+4759000000".to_string()),
+        ];
+        let public = format!(
+            "{}/v1/replies/twilio/demo",
+            self.rt.engine.config.public_url
+        );
+        let sig = cartback_core::twilio::signature(DEMO_TWILIO_AUTH_TOKEN, &public, &params);
+        self.twilio_raw(&params, Some(&sig)).await
+    }
+
+    pub async fn twilio_raw(
+        &self,
+        params: &[(String, String)],
+        sig: Option<&str>,
+    ) -> (u16, String) {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        let mut req = self
+            .http
+            .post(self.url("/v1/replies/twilio/demo"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(s) = sig {
+            req = req.header("X-Twilio-Signature", s);
+        }
+        let resp = req.send().await.expect("send");
+        (
+            resp.status().as_u16(),
+            resp.text().await.unwrap_or_default(),
+        )
+    }
+}
+
+/// The contract's example event, on the demo store's domain.
+pub fn example_event(event_id: &str, cart_id: &str, occurred_at: &str) -> Value {
+    json!({
+        "event_id": event_id,
+        "type": "cart.updated",
+        "occurred_at": occurred_at,
+        "cart_id": cart_id,
+        "customer": {"id": "cust_9", "first_name": "Ayşe", "email": "a@example.com", "phone": "+905321234567",
+                     "locale": "tr-TR", "timezone": "Europe/Istanbul",
+                     "consent": {"sms": true, "email": true, "whatsapp": false}},
+        "cart": {"currency": "TRY", "checkout_url": "https://shop.example/checkouts/abc",
+                 "items": [{"sku": "A1", "name": "Kazak", "quantity": 2, "unit_price": "349.90",
+                            "url": "https://shop.example/p/a1", "image_url": "https://shop.example/i/a1.jpg"}]}
+    })
+}
+
+pub fn order_event(
+    event_id: &str,
+    cart_id: &str,
+    occurred_at: &str,
+    total: &str,
+    currency: &str,
+) -> Value {
+    json!({"event_id": event_id, "type": "order.completed", "occurred_at": occurred_at, "cart_id": cart_id,
+           "order": {"order_id": "1001", "total": total, "currency": currency}})
+}

@@ -24,6 +24,26 @@ pub struct AppState {
 
 /// The storefront-facing routes: events, restore links, stats (the `ingest` function).
 pub fn api_router(engine: Arc<Engine>) -> Router {
+    with_fallbacks(api_routes(engine))
+}
+
+/// The provider-facing routes: inbound replies (the `replies` function).
+pub fn replies_router(engine: Arc<Engine>) -> Router {
+    with_fallbacks(replies_routes(engine))
+}
+
+/// Every public route, as local mode serves them.
+pub fn public_router(engine: Arc<Engine>) -> Router {
+    with_fallbacks(api_routes(engine.clone()).merge(replies_routes(engine)))
+}
+
+/// Unknown routes and methods answer with the same JSON errors as everything else.
+fn with_fallbacks(r: Router) -> Router {
+    r.fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+}
+
+fn api_routes(engine: Arc<Engine>) -> Router {
     Router::new()
         .route("/v1/events", post(events::post_event))
         .route("/r/{token}", get(restore::open))
@@ -33,20 +53,10 @@ pub fn api_router(engine: Arc<Engine>) -> Router {
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
         .with_state(AppState { engine })
-        .fallback(error::not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
 }
 
-/// The provider-facing routes: inbound replies (the `replies` function).
-pub fn replies_router(engine: Arc<Engine>) -> Router {
+fn replies_routes(engine: Arc<Engine>) -> Router {
     Router::new()
         .route("/v1/replies/twilio/{store}", post(replies::twilio))
         .with_state(AppState { engine })
-        .fallback(error::not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
-}
-
-/// Every public route, as local mode serves them.
-pub fn public_router(engine: Arc<Engine>) -> Router {
-    api_router(engine.clone()).merge(replies_router(engine))
 }
