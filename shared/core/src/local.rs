@@ -4,6 +4,7 @@
 use crate::adapters::clock::{SystemClock, VirtualClock};
 use crate::adapters::console::{ConsoleChannel, MemoryAlerts};
 use crate::adapters::counting::{Counting, RequestCounter};
+use crate::adapters::faults::{FaultQueue, FaultyChannel};
 use crate::adapters::memory_queues::{MemoryOutboundQueue, MemoryTimerQueue};
 use crate::adapters::memory_store::MemoryStore;
 use crate::adapters::random::{OsRandom, SeededRandom};
@@ -55,6 +56,8 @@ pub struct LocalRuntime {
     pub alerts: Arc<MemoryAlerts>,
     pub virtual_clock: Option<Arc<VirtualClock>>,
     pub counter: Arc<RequestCounter>,
+    /// Scripted provider failures for the next sends (empty: none).
+    pub faults: Arc<FaultQueue>,
     pub dead_letters: AtomicU64,
     duplicate_deliveries: bool,
 }
@@ -96,9 +99,14 @@ impl LocalRuntime {
             Some(s) => Arc::new(SeededRandom::new(s)),
             None => Arc::new(OsRandom),
         };
+        let faults = Arc::new(FaultQueue::default());
+        let sender: Arc<dyn ChannelSender> = Arc::new(FaultyChannel {
+            inner: console.clone(),
+            faults: faults.clone(),
+        });
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> = Channel::ALL
             .into_iter()
-            .map(|c| (c, console.clone() as Arc<dyn ChannelSender>))
+            .map(|c| (c, sender.clone()))
             .collect();
         let engine = Arc::new(Engine {
             config: Arc::new(config),
@@ -120,6 +128,7 @@ impl LocalRuntime {
             alerts,
             virtual_clock,
             counter,
+            faults,
             dead_letters: AtomicU64::new(0),
             duplicate_deliveries: opts.duplicate_deliveries,
         }

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod console;
 pub mod counting;
+pub mod faults;
 pub mod memory_queues;
 pub mod memory_store;
 pub mod random;

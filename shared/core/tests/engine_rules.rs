@@ -1,0 +1,336 @@
+//! Each rule of the cart's life and of sending, through the engine on a virtual clock.
+
+mod common;
+
+use cartback_core::adapters::faults::Fault;
+use cartback_core::domain::{CartStatus, SendStatus};
+use cartback_core::ports::{CartStore, OutboundMsg};
+use common::*;
+use serde_json::json;
+
+const PHONE: &str = "+4791234567";
+
+#[tokio::test]
+async fn abandoned_after_idle_then_full_sequence() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    let r = t.cart("c1", "e1", PHONE, "UTC").await;
+    assert_eq!(r.state, CartStatus::Active);
+    t.advance_mins(29).await;
+    assert!(t.sent().is_empty());
+    t.advance_mins(1).await;
+    assert_eq!(t.channels(), ["sms"]);
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms", "email", "whatsapp"]);
+    let cart = t.rt.memory.carts_of("s").pop().unwrap();
+    assert_eq!(cart.status, CartStatus::Expired);
+    assert!(cart.sends.iter().all(|s| s.status == SendStatus::Sent));
+}
+
+#[tokio::test]
+async fn activity_during_a_pending_timer_only_moves_the_idle_clock() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(20).await;
+    t.event(cart_event("c1", "e2", t.now(), PHONE, "UTC", true))
+        .await;
+    assert_eq!(t.rt.timers.0.len(), 1, "a second timer was armed");
+    t.advance_mins(15).await; // 09:35: the first timer fired at 09:30 and re-armed for 09:50
+    assert!(t.sent().is_empty());
+    t.advance_mins(15).await;
+    assert_eq!(t.sent().len(), 1);
+    assert_eq!(t.sent()[0].sent_at.to_string(), "2026-11-23T09:50:00Z");
+}
+
+#[tokio::test]
+async fn stale_work_drops_itself() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    assert_eq!(t.sent().len(), 1);
+    // An outbound message for step 0 delivered again, and one with a made-up seq.
+    for seq in [1, 99] {
+        let msg = OutboundMsg {
+            v: 1,
+            store: "s".into(),
+            cart: "c1".into(),
+            step: 0,
+            seq,
+        };
+        t.rt.engine.dispatch(&msg).await.unwrap();
+    }
+    let msg = OutboundMsg {
+        v: 1,
+        store: "s".into(),
+        cart: "c1".into(),
+        step: 1,
+        seq: 1,
+    };
+    t.rt.engine.dispatch(&msg).await.unwrap();
+    assert_eq!(t.sent().len(), 1, "stale work sent a message");
+}
+
+#[tokio::test]
+async fn quiet_hours_defer_to_the_next_local_morning_across_dst() {
+    // New York, 2026-03-08: DST starts at 02:00. The cart goes idle at 00:00 EST (05:00Z).
+    let t = start(config("", SMS_EMAIL_WA), "2026-03-08T05:00:00Z");
+    t.cart("c1", "e1", PHONE, "America/New_York").await;
+    t.advance_hours(6).await;
+    assert!(t.sent().is_empty(), "sent inside quiet hours");
+    t.advance_hours(1).await; // 12:00Z = 08:00 EDT
+    let sent = t.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].sent_at.to_string(), "2026-03-08T12:00:00Z");
+    assert_eq!(t.stats().await.steps_deferred["quiet_hours"], 1);
+}
+
+#[tokio::test]
+async fn stricter_store_quiet_hours_apply() {
+    let t = start(
+        config(
+            "[stores.quiet_hours]\nstart = \"10:00\"\nend = \"18:00\"",
+            SMS_EMAIL_WA,
+        ),
+        "2026-11-23T09:00:00Z",
+    );
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_hours(1).await;
+    assert_eq!(t.sent()[0].sent_at.to_string(), "2026-11-23T10:00:00Z");
+}
+
+#[tokio::test]
+async fn frequency_cap_counts_across_carts_of_one_contact() {
+    let t = start(
+        config(
+            "[stores.frequency_cap]\nmax = 2\nwindow = \"24h\"",
+            SMS_EMAIL_WA,
+        ),
+        "2026-11-23T09:00:00Z",
+    );
+    for c in ["c1", "c2", "c3"] {
+        t.event(cart_event(
+            c,
+            &format!("e-{c}"),
+            t.now(),
+            PHONE,
+            "UTC",
+            true,
+        ))
+        .await;
+    }
+    t.advance_mins(30).await;
+    assert_eq!(t.sent().len(), 2, "the cap of 2 per 24 h was exceeded");
+    assert_eq!(t.stats().await.steps_deferred["frequency_cap"], 1);
+    t.advance_hours(25).await;
+    // The third cart's SMS went once the window allowed it; no contact got more than 2 per 24 h.
+    let sent = t.sent();
+    for m in &sent {
+        let n = sent
+            .iter()
+            .filter(|o| {
+                o.sent_at > m.sent_at - jiff::SignedDuration::from_hours(24)
+                    && o.sent_at <= m.sent_at
+            })
+            .count();
+        assert!(n <= 2, "{n} messages within 24 h up to {}", m.sent_at);
+    }
+    assert!(sent.iter().any(|m| m.cart_id == "c3"));
+}
+
+#[tokio::test]
+async fn no_consent_means_no_message_on_that_channel() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.event(json!({
+        "event_id": "e1", "type": "cart.updated", "occurred_at": t.now().to_string(), "cart_id": "c1",
+        "customer": {"phone": PHONE, "email": "x@example.com", "consent": {"sms": false, "email": true}},
+        "cart": {"currency": "EUR", "checkout_url": "https://shop.example/c", "items": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "1.00"}]}
+    }))
+    .await;
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["email"]);
+    assert_eq!(t.stats().await.steps_skipped["no_consent"], 1);
+}
+
+#[tokio::test]
+async fn no_reachable_contact_is_suppressed() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.event(json!({
+        "event_id": "e1", "type": "cart.updated", "occurred_at": t.now().to_string(), "cart_id": "c1",
+        "customer": {"email": "x@example.com"},
+        "cart": {"currency": "EUR", "checkout_url": "https://shop.example/c", "items": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "1.00"}]}
+    }))
+    .await;
+    t.advance_hours(80).await;
+    assert!(t.sent().is_empty());
+    assert_eq!(t.rt.memory.carts_of("s")[0].status, CartStatus::Suppressed);
+}
+
+#[tokio::test]
+async fn at_most_one_sms_per_abandonment_episode() {
+    let two_sms = r#"
+[[stores.steps]]
+after = "30m"
+channel = "sms"
+template = "one {{ link }}"
+[[stores.steps]]
+after = "2h"
+channel = "sms"
+template = "two {{ link }}"
+"#;
+    let t = start(config("", two_sms), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_hours(5).await;
+    assert_eq!(t.channels(), ["sms"]);
+    assert_eq!(t.stats().await.steps_skipped["one_sms_per_episode"], 1);
+}
+
+#[tokio::test]
+async fn order_inside_the_window_is_recovered_outside_converted() {
+    let t = start(
+        config("attribution_window = \"1h\"", SMS_EMAIL_WA),
+        "2026-11-23T09:00:00Z",
+    );
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.cart("c2", "e2", "+4791234568", "UTC").await;
+    t.advance_mins(30).await;
+    t.advance_mins(30).await;
+    assert_eq!(t.order("c1", "o1").await.state, CartStatus::Recovered);
+    t.advance_mins(31).await;
+    assert_eq!(t.order("c2", "o2").await.state, CartStatus::Converted);
+    let s = t.stats().await;
+    assert_eq!((s.orders_recovered, s.orders_converted), (1, 1));
+    assert_eq!(s.revenue_recovered["EUR"], 4200);
+}
+
+#[tokio::test]
+async fn holdout_carts_get_nothing_and_are_reported_apart() {
+    let t = start(
+        config("holdout_percent = 50", SMS_EMAIL_WA),
+        "2026-11-23T09:00:00Z",
+    );
+    for i in 0..40 {
+        t.event(cart_event(
+            &format!("c{i}"),
+            &format!("e{i}"),
+            t.now(),
+            &format!("+47912345{i:02}"),
+            "UTC",
+            true,
+        ))
+        .await;
+    }
+    t.advance_mins(30).await;
+    let carts = t.rt.memory.carts_of("s");
+    let held: Vec<_> = carts
+        .iter()
+        .filter(|c| c.holdout)
+        .map(|c| c.id.clone())
+        .collect();
+    assert!(!held.is_empty() && held.len() < 40);
+    assert!(
+        t.sent().iter().all(|m| !held.contains(&m.cart_id)),
+        "a holdout cart got a message"
+    );
+    let s = t.stats().await;
+    assert_eq!(s.holdout.carts as usize, held.len());
+    assert_eq!(s.treated.carts as usize, 40 - held.len());
+}
+
+#[tokio::test]
+async fn cleared_cart_gets_nothing() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(10).await;
+    t.event(json!({"event_id": "e2", "type": "cart.cleared", "occurred_at": t.now().to_string(), "cart_id": "c1"})).await;
+    t.advance_hours(80).await;
+    assert!(t.sent().is_empty());
+}
+
+#[tokio::test]
+async fn crash_between_claim_and_send_becomes_unknown_never_a_duplicate() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    // Rewind the stored send record to "claimed", as a crash before the confirmation leaves it,
+    // with the outbound message about to be redelivered.
+    let mut cart =
+        t.rt.engine
+            .carts
+            .get_cart("s", "c1")
+            .await
+            .unwrap()
+            .unwrap();
+    cart.sends[0].status = SendStatus::Claimed;
+    let seq = cart.timer_seq + 1;
+    cart.timer = Some(cartback_core::domain::ArmedTimer { seq, due: t.now() });
+    cart.timer_seq = seq;
+    cart.next_step = 0;
+    t.rt.engine.carts.put_cart(&cart).await.unwrap();
+    let out =
+        t.rt.engine
+            .dispatch(&OutboundMsg {
+                v: 1,
+                store: "s".into(),
+                cart: "c1".into(),
+                step: 0,
+                seq,
+            })
+            .await
+            .unwrap();
+    assert_eq!(out, cartback_core::engine::DispatchOutcome::MarkedUnknown);
+    assert_eq!(t.sent().len(), 1, "the open claim was retried");
+    assert_eq!(t.stats().await.sends_unknown, 1);
+    // …and the sequence goes on with the next step.
+    t.advance_hours(30).await;
+    assert_eq!(t.channels(), ["sms", "email"]);
+}
+
+#[tokio::test]
+async fn provider_outage_is_retried_and_sent_once() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.rt.faults.push(Fault::Retryable);
+    t.rt.faults.push(Fault::Retryable);
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    assert!(t.sent().is_empty());
+    t.advance_mins(5).await;
+    assert_eq!(t.channels(), ["sms"]);
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms", "email", "whatsapp"]);
+}
+
+#[tokio::test]
+async fn permanent_provider_error_is_recorded_not_retried() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.rt.faults.push(Fault::Permanent);
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["email", "whatsapp"]);
+    let cart = t.rt.memory.carts_of("s").pop().unwrap();
+    assert_eq!(cart.sends[0].status, SendStatus::Failed);
+    assert_eq!(t.stats().await.messages_failed["sms"], 1);
+}
+
+#[tokio::test]
+async fn duplicate_deliveries_send_once() {
+    let t = start_with(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z", true);
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms", "email", "whatsapp"]);
+}
+
+#[tokio::test]
+async fn old_events_do_not_fire_every_step_at_once() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    // A cart idle for four days arrives late (a backlog replay).
+    t.event(cart_event(
+        "c1",
+        "e1",
+        "2026-11-19T09:00:00Z".parse().unwrap(),
+        PHONE,
+        "UTC",
+        true,
+    ))
+    .await;
+    t.advance_mins(1).await;
+    assert_eq!(t.channels(), ["sms"], "steps were sent back to back");
+}
