@@ -56,6 +56,18 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
+    /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
+    TwilioSign {
+        /// The full URL Twilio posts to (public_url + path).
+        #[arg(long)]
+        url: String,
+        /// The store's Twilio auth token.
+        #[arg(long)]
+        token: String,
+        /// Form parameters as NAME=VALUE.
+        params: Vec<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -78,6 +90,15 @@ fn main() -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             rt.block_on(demo::run())
+        }
+        Command::TwilioSign { url, token, params } => {
+            let mut pairs = Vec::new();
+            for p in params {
+                let (k, v) = p.split_once('=').ok_or_else(|| anyhow::anyhow!("`{p}` is not NAME=VALUE"))?;
+                pairs.push((k.to_string(), v.to_string()));
+            }
+            println!("{}", cartback_core::twilio::signature(&token, &url, &pairs));
+            Ok(())
         }
         Command::Simulate { carts, seed } => {
             // One thread: the budget is carts per second on one core.

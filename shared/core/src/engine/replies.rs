@@ -113,9 +113,17 @@ impl Engine {
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
-            let outcome = match outcome.reason {
-                Some(reason) => self.converse(store, r, &contact, reason, outcome).await?,
-                None => outcome,
+            let outcome = match (outcome.reason, outcome.action) {
+                (Some(reason), _) => self.converse(store, r, &contact, reason, outcome).await?,
+                // STOP also ends the automated sequence of the cart they were messaged about, on
+                // every channel: "stop" means stop. Later carts still follow each channel's consent.
+                (None, "opted_out") => {
+                    if let Some(id) = &contact.latest_cart {
+                        self.pause_cart(store, id, None).await?;
+                    }
+                    outcome
+                }
+                _ => outcome,
             };
             tracing::info!(store = %store.id, from = %mask(&r.from), action = outcome.action, reason = ?outcome.reason, "reply handled");
             self.count(&store.id, stats).await;
@@ -135,7 +143,7 @@ impl Engine {
         mut outcome: ReplyOutcome,
     ) -> Result<ReplyOutcome, EngineError> {
         let cart = match &contact.latest_cart {
-            Some(id) => self.pause_cart(store, id, reason).await?,
+            Some(id) => self.pause_cart(store, id, Some(reason)).await?,
             None => None,
         };
         let confident = outcome.action == "answered";
@@ -187,17 +195,19 @@ impl Engine {
         &self,
         store: &StoreConfig,
         cart_id: &str,
-        reason: Reason,
+        reason: Option<Reason>,
     ) -> Result<Option<Cart>, EngineError> {
         for _ in 0..MAX_ATTEMPTS {
             let Some(mut cart) = self.carts.get_cart(&store.id, cart_id).await? else {
                 return Ok(None);
             };
-            if cart.paused && cart.reason == Some(reason) {
+            if cart.paused && (reason.is_none() || cart.reason == reason) {
                 return Ok(Some(cart));
             }
             cart.paused = true;
-            cart.reason = Some(reason);
+            if reason.is_some() {
+                cart.reason = reason;
+            }
             match self.carts.put_cart(&cart).await {
                 Ok(v) => {
                     cart.version = v;
