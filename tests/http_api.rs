@@ -5,34 +5,17 @@ use cartback_core::config::DEMO_API_KEY;
 use cartback_e2e::{START, Server, example_event};
 use serde_json::{Value, json};
 
-async fn assert_error(
-    s: &Server,
-    body: Vec<u8>,
-    key: Option<&str>,
-    status: u16,
-    code: &str,
-) -> Value {
+async fn assert_error(s: &Server, body: Vec<u8>, key: Option<&str>, status: u16, code: &str) -> Value {
     let (st, v) = s.post_raw_event(body, key).await;
     assert_eq!(st, status, "{v}");
     assert_eq!(v["error"]["code"], code, "{v}");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{v}"
-    );
+    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
     v
 }
 
 async fn assert_nothing_stored(s: &Server) {
-    assert!(
-        s.rt.memory.carts_of("demo").is_empty(),
-        "a rejected event left a cart behind"
-    );
-    assert!(
-        s.rt.timers.0.is_empty(),
-        "a rejected event left a timer behind"
-    );
+    assert!(s.rt.memory.carts_of("demo").is_empty(), "a rejected event left a cart behind");
+    assert!(s.rt.timers.0.is_empty(), "a rejected event left a timer behind");
 }
 
 fn with(mut v: Value, path: &[&str], new: Value) -> Value {
@@ -50,32 +33,20 @@ async fn accepts_the_contract_example_and_replays_as_duplicate() {
     let ev = example_event("evt_01", "c_123", START);
     let (st, v) = s.post_event(&ev).await;
     assert_eq!(st, 202, "{v}");
-    assert_eq!(
-        v,
-        json!({"status": "accepted", "cart_id": "c_123", "state": "active"})
-    );
+    assert_eq!(v, json!({"status": "accepted", "cart_id": "c_123", "state": "active"}));
     let before = s.rt.memory.carts_of("demo");
     let (st, v) = s.post_event(&ev).await;
     assert_eq!(st, 202);
     assert_eq!(v["duplicate"], true);
-    assert_eq!(
-        s.rt.memory.carts_of("demo"),
-        before,
-        "a replay changed the cart"
-    );
+    assert_eq!(s.rt.memory.carts_of("demo"), before, "a replay changed the cart");
 }
 
 #[tokio::test]
 async fn older_event_after_newer_changes_nothing() {
     let s = Server::start().await;
-    s.post_event(&example_event("e2", "c1", "2026-11-23T08:59:00Z"))
-        .await;
+    s.post_event(&example_event("e2", "c1", "2026-11-23T08:59:00Z")).await;
     let before = s.rt.memory.carts_of("demo");
-    let older = with(
-        example_event("e1", "c1", "2026-11-23T08:50:00Z"),
-        &["cart", "items"],
-        json!([]),
-    );
+    let older = with(example_event("e1", "c1", "2026-11-23T08:50:00Z"), &["cart", "items"], json!([]));
     let (st, v) = s.post_event(&older).await;
     assert_eq!(st, 202);
     assert_eq!(v["stale"], true);
@@ -85,22 +56,8 @@ async fn older_event_after_newer_changes_nothing() {
 #[tokio::test]
 async fn malformed_json_is_400() {
     let s = Server::start().await;
-    assert_error(
-        &s,
-        b"{\"event_id\": ".to_vec(),
-        Some(DEMO_API_KEY),
-        400,
-        "malformed_json",
-    )
-    .await;
-    assert_error(
-        &s,
-        b"not json".to_vec(),
-        Some(DEMO_API_KEY),
-        400,
-        "malformed_json",
-    )
-    .await;
+    assert_error(&s, b"{\"event_id\": ".to_vec(), Some(DEMO_API_KEY), 400, "malformed_json").await;
+    assert_error(&s, b"not json".to_vec(), Some(DEMO_API_KEY), 400, "malformed_json").await;
     assert_nothing_stored(&s).await;
 }
 
@@ -109,14 +66,7 @@ async fn body_over_64_kib_is_413() {
     let s = Server::start().await;
     let mut ev = example_event("e", "c", START);
     ev["padding"] = json!("x".repeat(70 * 1024));
-    assert_error(
-        &s,
-        ev.to_string().into_bytes(),
-        Some(DEMO_API_KEY),
-        413,
-        "body_too_large",
-    )
-    .await;
+    assert_error(&s, ev.to_string().into_bytes(), Some(DEMO_API_KEY), 413, "body_too_large").await;
     assert_nothing_stored(&s).await;
 }
 
@@ -124,41 +74,16 @@ async fn body_over_64_kib_is_413() {
 async fn missing_and_invalid_fields_are_all_listed() {
     let s = Server::start().await;
     let body = json!({"type": "cart.updated", "occurred_at": "yesterday", "cart": {"currency": "TRY", "items": []}});
-    let v = assert_error(
-        &s,
-        body.to_string().into_bytes(),
-        Some(DEMO_API_KEY),
-        422,
-        "missing_field",
-    )
-    .await;
-    let fields: Vec<&str> = v["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let v = assert_error(&s, body.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "missing_field").await;
+    let fields: Vec<&str> =
+        v["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     for f in ["event_id", "cart_id", "occurred_at", "cart.checkout_url"] {
         assert!(fields.contains(&f), "{f} not listed in {fields:?}");
     }
     assert_eq!(v["error"]["field"], "event_id");
-    assert_error(
-        &s,
-        b"[1,2]".to_vec(),
-        Some(DEMO_API_KEY),
-        422,
-        "invalid_body",
-    )
-    .await;
+    assert_error(&s, b"[1,2]".to_vec(), Some(DEMO_API_KEY), 422, "invalid_body").await;
     let too_long = example_event(&"e".repeat(129), "c", START);
-    assert_error(
-        &s,
-        too_long.to_string().into_bytes(),
-        Some(DEMO_API_KEY),
-        422,
-        "invalid_field",
-    )
-    .await;
+    assert_error(&s, too_long.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "invalid_field").await;
     assert_nothing_stored(&s).await;
 }
 
@@ -166,38 +91,16 @@ async fn missing_and_invalid_fields_are_all_listed() {
 async fn more_than_100_items_is_422() {
     let s = Server::start().await;
     let item = json!({"sku": "A", "name": "A", "quantity": 1, "unit_price": "1.00"});
-    let ev = with(
-        example_event("e", "c", START),
-        &["cart", "items"],
-        json!(vec![item; 101]),
-    );
-    assert_error(
-        &s,
-        ev.to_string().into_bytes(),
-        Some(DEMO_API_KEY),
-        422,
-        "too_many_items",
-    )
-    .await;
+    let ev = with(example_event("e", "c", START), &["cart", "items"], json!(vec![item; 101]));
+    assert_error(&s, ev.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "too_many_items").await;
     assert_nothing_stored(&s).await;
 }
 
 #[tokio::test]
 async fn unknown_type_is_422() {
     let s = Server::start().await;
-    let ev = with(
-        example_event("e", "c", START),
-        &["type"],
-        json!("cart.exploded"),
-    );
-    assert_error(
-        &s,
-        ev.to_string().into_bytes(),
-        Some(DEMO_API_KEY),
-        422,
-        "unknown_event_type",
-    )
-    .await;
+    let ev = with(example_event("e", "c", START), &["type"], json!("cart.exploded"));
+    assert_error(&s, ev.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "unknown_event_type").await;
     assert_nothing_stored(&s).await;
 }
 
@@ -205,19 +108,8 @@ async fn unknown_type_is_422() {
 async fn invalid_phone_is_422_invalid_phone() {
     let s = Server::start().await;
     for phone in ["12345", "+90 532", "+1555000000000000", "not a phone"] {
-        let ev = with(
-            example_event("e", "c", START),
-            &["customer", "phone"],
-            json!(phone),
-        );
-        let v = assert_error(
-            &s,
-            ev.to_string().into_bytes(),
-            Some(DEMO_API_KEY),
-            422,
-            "invalid_phone",
-        )
-        .await;
+        let ev = with(example_event("e", "c", START), &["customer", "phone"], json!(phone));
+        let v = assert_error(&s, ev.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "invalid_phone").await;
         assert_eq!(v["error"]["field"], "customer.phone");
     }
     assert_nothing_stored(&s).await;
@@ -228,36 +120,15 @@ async fn amounts_with_too_many_decimals_are_422() {
     let s = Server::start().await;
     let mut ev = example_event("e", "c", START);
     ev["cart"]["items"][0]["unit_price"] = json!("349.901");
-    let v = assert_error(
-        &s,
-        ev.to_string().into_bytes(),
-        Some(DEMO_API_KEY),
-        422,
-        "invalid_amount",
-    )
-    .await;
+    let v = assert_error(&s, ev.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "invalid_amount").await;
     assert_eq!(v["error"]["field"], "cart.items[0].unit_price");
     let mut jpy = example_event("e", "c", START);
     jpy["cart"]["currency"] = json!("JPY");
     jpy["cart"]["items"][0]["unit_price"] = json!("1200.5");
-    assert_error(
-        &s,
-        jpy.to_string().into_bytes(),
-        Some(DEMO_API_KEY),
-        422,
-        "invalid_amount",
-    )
-    .await;
+    assert_error(&s, jpy.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "invalid_amount").await;
     let mut number = example_event("e", "c", START);
     number["cart"]["items"][0]["unit_price"] = json!(349.9);
-    assert_error(
-        &s,
-        number.to_string().into_bytes(),
-        Some(DEMO_API_KEY),
-        422,
-        "invalid_amount",
-    )
-    .await;
+    assert_error(&s, number.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "invalid_amount").await;
     assert_nothing_stored(&s).await;
 }
 
@@ -266,35 +137,17 @@ async fn missing_or_wrong_key_is_401() {
     let s = Server::start().await;
     let body = example_event("e", "c", START).to_string().into_bytes();
     assert_error(&s, body.clone(), None, 401, "missing_api_key").await;
-    assert_error(
-        &s,
-        body.clone(),
-        Some("cbk_wrong_key_0000000000"),
-        401,
-        "invalid_api_key",
-    )
-    .await;
+    assert_error(&s, body.clone(), Some("cbk_wrong_key_0000000000"), 401, "invalid_api_key").await;
     assert_nothing_stored(&s).await;
 }
 
 #[tokio::test]
 async fn checkout_url_off_the_allowed_domains_is_422() {
     let s = Server::start().await;
-    for url in [
-        "https://evil.example/phish",
-        "javascript:alert(1)",
-        "https://shop.example.evil.com/x",
-    ] {
+    for url in ["https://evil.example/phish", "javascript:alert(1)", "https://shop.example.evil.com/x"] {
         let mut ev = example_event("e", "c", START);
         ev["cart"]["checkout_url"] = json!(url);
-        assert_error(
-            &s,
-            ev.to_string().into_bytes(),
-            Some(DEMO_API_KEY),
-            422,
-            "checkout_url_not_allowed",
-        )
-        .await;
+        assert_error(&s, ev.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "checkout_url_not_allowed").await;
     }
     assert_nothing_stored(&s).await;
 }
@@ -303,14 +156,7 @@ async fn checkout_url_off_the_allowed_domains_is_422() {
 async fn events_far_in_the_future_are_refused() {
     let s = Server::start().await;
     let ev = example_event("e", "c", "2026-11-24T09:00:00Z");
-    assert_error(
-        &s,
-        ev.to_string().into_bytes(),
-        Some(DEMO_API_KEY),
-        422,
-        "occurred_at_in_future",
-    )
-    .await;
+    assert_error(&s, ev.to_string().into_bytes(), Some(DEMO_API_KEY), 422, "occurred_at_in_future").await;
     assert_nothing_stored(&s).await;
 }
 
@@ -323,38 +169,18 @@ async fn another_stores_key_cannot_see_this_store() {
     let (st, _) = s.post_event(&example_event("e", "c_123", START)).await;
     assert_eq!(st, 202);
     // Stats of `demo` with `other`'s key: same 404 as a store that does not exist.
-    let r = s
-        .http
-        .get(s.url("/v1/stores/demo/stats"))
-        .bearer_auth("cbk_other_0123456789abcdef")
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.get(s.url("/v1/stores/demo/stats")).bearer_auth("cbk_other_0123456789abcdef").send().await.unwrap();
     assert_eq!(r.status(), 404);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "not_found");
-    let r = s
-        .http
-        .get(s.url("/v1/stores/nope/stats"))
-        .bearer_auth("cbk_other_0123456789abcdef")
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.get(s.url("/v1/stores/nope/stats")).bearer_auth("cbk_other_0123456789abcdef").send().await.unwrap();
     assert_eq!(r.status(), 404);
     // The same cart id under `other` is another cart: `demo`'s is untouched.
     let mut ev = example_event("e2", "c_123", START);
     ev["cart"]["checkout_url"] = json!("https://other.example/c");
-    let (st, _) = s
-        .post_raw_event(
-            ev.to_string().into_bytes(),
-            Some("cbk_other_0123456789abcdef"),
-        )
-        .await;
+    let (st, _) = s.post_raw_event(ev.to_string().into_bytes(), Some("cbk_other_0123456789abcdef")).await;
     assert_eq!(st, 202);
-    assert_eq!(
-        s.rt.memory.carts_of("demo")[0].recent_event_ids,
-        vec!["e".to_string()]
-    );
+    assert_eq!(s.rt.memory.carts_of("demo")[0].recent_event_ids, vec!["e".to_string()]);
     assert_eq!(s.rt.memory.carts_of("other").len(), 1);
 }
 
@@ -373,33 +199,19 @@ async fn wrong_content_type_unknown_routes_and_methods_answer_json() {
     assert_eq!(r.status(), 415);
     let r = s.http.get(s.url("/v1/nothing")).send().await.unwrap();
     assert_eq!(r.status(), 404);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["code"],
-        "not_found"
-    );
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "not_found");
     let r = s.http.get(s.url("/v1/events")).send().await.unwrap();
     assert_eq!(r.status(), 405);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["code"],
-        "method_not_allowed"
-    );
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "method_not_allowed");
 }
 
 #[tokio::test]
 async fn restore_links_unknown_or_malformed_are_404() {
     let s = Server::start().await;
-    for t in [
-        "AAAAAAAAAAAAAAAAAAAAAA",
-        "short",
-        "..%2F..%2Fetc",
-        "AAAAAAAAAAAAAAAAAAAAA!",
-    ] {
+    for t in ["AAAAAAAAAAAAAAAAAAAAAA", "short", "..%2F..%2Fetc", "AAAAAAAAAAAAAAAAAAAAA!"] {
         let r = s.http.get(s.url(&format!("/r/{t}"))).send().await.unwrap();
         assert_eq!(r.status(), 404, "{t}");
-        assert_eq!(
-            r.json::<Value>().await.unwrap()["error"]["code"],
-            "link_not_found"
-        );
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "link_not_found");
     }
 }
 
@@ -421,11 +233,7 @@ async fn twilio_forged_or_missing_signature_is_403_and_records_nothing() {
     let public = format!("{}/v1/replies/twilio/demo", s.rt.engine.config.public_url);
     let mut other = params.clone();
     other[0].1 = "START".into();
-    let sig = cartback_core::twilio::signature(
-        cartback_core::config::DEMO_TWILIO_AUTH_TOKEN,
-        &public,
-        &other,
-    );
+    let sig = cartback_core::twilio::signature(cartback_core::config::DEMO_TWILIO_AUTH_TOKEN, &public, &other);
     let (st, _) = s.twilio_raw(&params, Some(&sig)).await;
     assert_eq!(st, 403);
     let stats = s.stats().await;

@@ -22,9 +22,7 @@ impl Server {
     }
 
     pub async fn with_config(config: Config) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let rt = Arc::new(LocalRuntime::new(
             config,
@@ -36,15 +34,8 @@ impl Server {
         ));
         let app = public_router(rt.engine.clone()).merge(local_router(rt.clone()));
         tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        Server {
-            base: format!("http://{addr}"),
-            rt,
-            http,
-        }
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Server { base: format!("http://{addr}"), rt, http }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -53,16 +44,11 @@ impl Server {
 
     /// POST /v1/events with the demo key; returns (status, JSON body).
     pub async fn post_event(&self, body: &Value) -> (u16, Value) {
-        self.post_raw_event(body.to_string().into_bytes(), Some(DEMO_API_KEY))
-            .await
+        self.post_raw_event(body.to_string().into_bytes(), Some(DEMO_API_KEY)).await
     }
 
     pub async fn post_raw_event(&self, body: Vec<u8>, key: Option<&str>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .post(self.url("/v1/events"))
-            .header("content-type", "application/json")
-            .body(body);
+        let mut req = self.http.post(self.url("/v1/events")).header("content-type", "application/json").body(body);
         if let Some(k) = key {
             req = req.bearer_auth(k);
         }
@@ -84,15 +70,8 @@ impl Server {
     }
 
     pub async fn outbox(&self) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(self.url("/_local/outbox"))
-            .send()
-            .await
-            .expect("outbox")
-            .json()
-            .await
-            .expect("json");
+        let v: Value =
+            self.http.get(self.url("/_local/outbox")).send().await.expect("outbox").json().await.expect("json");
         v["messages"].as_array().cloned().unwrap_or_default()
     }
 
@@ -111,32 +90,20 @@ impl Server {
     /// Sends an inbound SMS the way Twilio does: form-encoded, signed over the public URL.
     pub async fn twilio_reply(&self, from: &str, body: &str, sid: &str) -> (u16, String) {
         let params = vec![
-            (
-                "AccountSid".to_string(),
-                "AC00000000000000000000000000000000".to_string(),
-            ),
+            ("AccountSid".to_string(), "AC00000000000000000000000000000000".to_string()),
             ("Body".to_string(), body.to_string()),
             ("From".to_string(), from.to_string()),
             ("MessageSid".to_string(), sid.to_string()),
             ("NumMedia".to_string(), "0".to_string()),
             ("To".to_string(), "+4759000000".to_string()),
         ];
-        let public = format!(
-            "{}/v1/replies/twilio/demo",
-            self.rt.engine.config.public_url
-        );
+        let public = format!("{}/v1/replies/twilio/demo", self.rt.engine.config.public_url);
         let sig = cartback_core::twilio::signature(DEMO_TWILIO_AUTH_TOKEN, &public, &params);
         self.twilio_raw(&params, Some(&sig)).await
     }
 
-    pub async fn twilio_raw(
-        &self,
-        params: &[(String, String)],
-        sig: Option<&str>,
-    ) -> (u16, String) {
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(params)
-            .finish();
+    pub async fn twilio_raw(&self, params: &[(String, String)], sig: Option<&str>) -> (u16, String) {
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
         let mut req = self
             .http
             .post(self.url("/v1/replies/twilio/demo"))
@@ -146,10 +113,7 @@ impl Server {
             req = req.header("X-Twilio-Signature", s);
         }
         let resp = req.send().await.expect("send");
-        (
-            resp.status().as_u16(),
-            resp.text().await.unwrap_or_default(),
-        )
+        (resp.status().as_u16(), resp.text().await.unwrap_or_default())
     }
 }
 
@@ -169,13 +133,7 @@ pub fn example_event(event_id: &str, cart_id: &str, occurred_at: &str) -> Value 
     })
 }
 
-pub fn order_event(
-    event_id: &str,
-    cart_id: &str,
-    occurred_at: &str,
-    total: &str,
-    currency: &str,
-) -> Value {
+pub fn order_event(event_id: &str, cart_id: &str, occurred_at: &str, total: &str, currency: &str) -> Value {
     json!({"event_id": event_id, "type": "order.completed", "occurred_at": occurred_at, "cart_id": cart_id,
            "order": {"order_id": "1001", "total": total, "currency": currency}})
 }

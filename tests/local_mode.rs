@@ -5,11 +5,7 @@ use serde_json::Value;
 
 fn link_path(body: &str) -> String {
     let at = body.find("/r/").expect("restore link in message");
-    body[at..]
-        .split_whitespace()
-        .next()
-        .expect("token")
-        .to_string()
+    body[at..].split_whitespace().next().expect("token").to_string()
 }
 
 #[tokio::test]
@@ -18,10 +14,7 @@ async fn sms_after_30_minutes_then_stop_means_silence_forever() {
     let (st, _) = s.post_event(&example_event("evt_01", "c_123", START)).await;
     assert_eq!(st, 202);
     s.advance(29 * 60).await;
-    assert!(
-        s.outbox().await.is_empty(),
-        "a message before abandon_after"
-    );
+    assert!(s.outbox().await.is_empty(), "a message before abandon_after");
     let adv = s.advance(60).await;
     assert_eq!(adv["messages_sent"], 1);
     let out = s.outbox().await;
@@ -40,18 +33,12 @@ async fn sms_after_30_minutes_then_stop_means_silence_forever() {
     // The restore link works: 302 to the store's checkout, nowhere else.
     let r = s.http.get(s.url(&link_path(body))).send().await.unwrap();
     assert_eq!(r.status(), 302);
-    assert_eq!(
-        r.headers()["location"],
-        "https://shop.example/checkouts/abc"
-    );
+    assert_eq!(r.headers()["location"], "https://shop.example/checkouts/abc");
     assert_eq!(r.headers()["cache-control"], "no-store");
 
     let (st, twiml) = s.twilio_reply("+905321234567", "Stop", "SM1").await;
     assert_eq!(st, 200);
-    assert!(
-        twiml.contains("<Message>") && twiml.contains("no more messages"),
-        "{twiml}"
-    );
+    assert!(twiml.contains("<Message>") && twiml.contains("no more messages"), "{twiml}");
     // A second STOP (or Twilio retrying the first) is not confirmed again.
     let (_, twiml2) = s.twilio_reply("+905321234567", "STOP", "SM2").await;
     assert!(!twiml2.contains("<Message>"), "{twiml2}");
@@ -59,29 +46,18 @@ async fn sms_after_30_minutes_then_stop_means_silence_forever() {
     assert!(!again.contains("<Message>"), "{again}");
 
     s.advance(72 * 3600).await;
-    assert_eq!(
-        s.outbox()
-            .await
-            .iter()
-            .filter(|m| m["channel"] != "email")
-            .count(),
-        1,
-        "an SMS/WhatsApp after STOP"
-    );
-    // STOP by SMS opts out of SMS; e-mail consent is separate, and the e-mail step still goes.
+    assert_eq!(s.outbox().await.len(), 1, "a message after STOP");
     let stats = s.stats().await;
     assert_eq!(stats["opt_outs"]["sms"], 1);
-    let channels: Vec<String> = s
-        .outbox()
-        .await
-        .iter()
-        .map(|m| m["channel"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        channels,
-        ["sms", "email"],
-        "WhatsApp has no consent in the example"
-    );
+
+    // A later cart of the same shopper: SMS stays off (opted out), e-mail follows its own consent.
+    let mut later = example_event("evt_03", "c_456", "2026-11-26T09:30:00Z");
+    later["customer"]["timezone"] = Value::String("UTC".into());
+    assert_eq!(s.post_event(&later).await.0, 202);
+    s.advance(80 * 3600).await;
+    let channels: Vec<String> = s.outbox().await.iter().map(|m| m["channel"].as_str().unwrap().to_string()).collect();
+    assert_eq!(channels, ["sms", "email"]);
+    assert_eq!(s.stats().await["steps_skipped"]["opted_out"], 1);
 }
 
 #[tokio::test]
@@ -91,15 +67,7 @@ async fn order_after_the_sms_is_recovered_revenue() {
     s.advance(30 * 60).await;
     assert_eq!(s.outbox().await.len(), 1);
     s.advance(15 * 60).await;
-    let (st, v) = s
-        .post_event(&order_event(
-            "evt_02",
-            "c_123",
-            "2026-11-23T09:45:00Z",
-            "699.80",
-            "TRY",
-        ))
-        .await;
+    let (st, v) = s.post_event(&order_event("evt_02", "c_123", "2026-11-23T09:45:00Z", "699.80", "TRY")).await;
     assert_eq!(st, 202);
     assert_eq!(v["state"], "recovered");
     s.advance(80 * 3600).await;
@@ -117,15 +85,7 @@ async fn order_before_abandonment_is_converted_and_silent() {
     let s = Server::start().await;
     s.post_event(&example_event("evt_01", "c_9", START)).await;
     s.advance(10 * 60).await;
-    let (_, v) = s
-        .post_event(&order_event(
-            "evt_02",
-            "c_9",
-            "2026-11-23T09:10:00Z",
-            "699.80",
-            "TRY",
-        ))
-        .await;
+    let (_, v) = s.post_event(&order_event("evt_02", "c_9", "2026-11-23T09:10:00Z", "699.80", "TRY")).await;
     assert_eq!(v["state"], "converted");
     s.advance(80 * 3600).await;
     assert!(s.outbox().await.is_empty());
@@ -146,14 +106,7 @@ async fn full_sequence_sms_email_whatsapp_with_spacing() {
     let channels: Vec<&str> = out.iter().map(|m| m["channel"].as_str().unwrap()).collect();
     assert_eq!(channels, ["sms", "email", "whatsapp"]);
     let times: Vec<&str> = out.iter().map(|m| m["sent_at"].as_str().unwrap()).collect();
-    assert_eq!(
-        times,
-        [
-            "2026-11-23T09:30:00Z",
-            "2026-11-24T09:00:00Z",
-            "2026-11-26T09:00:00Z"
-        ]
-    );
+    assert_eq!(times, ["2026-11-23T09:30:00Z", "2026-11-24T09:00:00Z", "2026-11-26T09:00:00Z"]);
     assert!(out[1]["body"].as_str().unwrap().contains("Kazak"));
 }
 
@@ -162,32 +115,16 @@ async fn free_text_reply_pauses_records_reason_and_answers() {
     let s = Server::start().await;
     s.post_event(&example_event("evt_01", "c_1", START)).await;
     s.advance(30 * 60).await;
-    let (st, twiml) = s
-        .twilio_reply("+905321234567", "shipping is too expensive", "SM9")
-        .await;
+    let (st, twiml) = s.twilio_reply("+905321234567", "shipping is too expensive", "SM9").await;
     assert_eq!(st, 200);
     assert!(twiml.contains("shipping is free"), "{twiml}");
     s.advance(80 * 3600).await;
-    assert_eq!(
-        s.outbox().await.len(),
-        1,
-        "the sequence went on after a human reply"
-    );
+    assert_eq!(s.outbox().await.len(), 1, "the sequence went on after a human reply");
     let stats = s.stats().await;
     assert_eq!(stats["reasons"]["unexpected_fees"], 1);
-    let (_, twiml) = s
-        .twilio_reply("+905321234567", "hmm, who is this?", "SM10")
-        .await;
+    let (_, twiml) = s.twilio_reply("+905321234567", "hmm, who is this?", "SM10").await;
     assert!(twiml.contains("will answer you shortly"), "{twiml}");
-    let alerts: Value = s
-        .http
-        .get(s.url("/_local/alerts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = s.http.get(s.url("/_local/alerts")).send().await.unwrap().json().await.unwrap();
     let h = &alerts["handoffs"][0];
     assert_eq!(h["reason"], "other");
     assert!(!h["from_masked"].as_str().unwrap().contains("5321234567"));
@@ -208,12 +145,7 @@ async fn returning_shopper_resumes_at_the_next_step() {
     let (_, v) = s.post_event(&back).await;
     assert_eq!(v["state"], "active");
     s.advance(80 * 3600).await;
-    let channels: Vec<String> = s
-        .outbox()
-        .await
-        .iter()
-        .map(|m| m["channel"].as_str().unwrap().to_string())
-        .collect();
+    let channels: Vec<String> = s.outbox().await.iter().map(|m| m["channel"].as_str().unwrap().to_string()).collect();
     // Never the SMS again (no restart, one SMS per episode); e-mail resumes 24 h after the return.
     assert_eq!(channels, ["sms", "email"]);
     assert_eq!(s.outbox().await[1]["sent_at"], "2026-11-24T10:00:00Z");
@@ -223,31 +155,11 @@ async fn returning_shopper_resumes_at_the_next_step() {
 async fn advance_validates_and_local_routes_answer() {
     let s = Server::start().await;
     for body in [r#"{"seconds": -1}"#, r#"{"seconds": "x"}"#, r#"{}"#] {
-        let r = s
-            .http
-            .post(s.url("/_local/clock/advance"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r = s.http.post(s.url("/_local/clock/advance")).body(body).send().await.unwrap();
         assert_eq!(r.status(), 422, "{body}");
     }
-    let r = s
-        .http
-        .post(s.url("/_local/clock/advance"))
-        .body("{")
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.post(s.url("/_local/clock/advance")).body("{").send().await.unwrap();
     assert_eq!(r.status(), 400);
-    let v: Value = s
-        .http
-        .get(s.url("/_local/clock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = s.http.get(s.url("/_local/clock")).send().await.unwrap().json().await.unwrap();
     assert_eq!(v["now"], START);
 }

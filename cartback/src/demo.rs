@@ -16,25 +16,12 @@ pub async fn run() -> anyhow::Result<()> {
     let start: Timestamp = "2026-11-23T09:00:00Z".parse()?;
     let rt = LocalRuntime::new(
         demo_config(),
-        LocalOptions {
-            virtual_start: Some(start),
-            print: false,
-            seed: Some(7),
-            ..LocalOptions::default()
-        },
+        LocalOptions { virtual_start: Some(start), print: false, seed: Some(7), ..LocalOptions::default() },
     );
-    let store = rt
-        .engine
-        .config
-        .store("demo")
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let phone = "+905321234567";
 
-    println!(
-        "Cartback demo — store `{}` ({}), virtual clock\n",
-        store.id, store.name
-    );
+    println!("Cartback demo — store `{}` ({}), virtual clock\n", store.id, store.name);
     let event = json!({
         "event_id": "evt_demo_1", "type": "checkout.started", "occurred_at": start.to_string(), "cart_id": "c_demo",
         "customer": {"first_name": "Ayşe", "phone": phone, "email": "ayse@example.com", "locale": "tr-TR",
@@ -42,8 +29,7 @@ pub async fn run() -> anyhow::Result<()> {
         "cart": {"currency": "EUR", "checkout_url": "https://shop.example/checkouts/c_demo",
                  "items": [{"sku": "SW-1", "name": "Wool sweater", "quantity": 1, "unit_price": "42.00"}]}
     });
-    let ev =
-        parse_event(event.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let ev = parse_event(event.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let r = rt.engine.ingest(&store, &ev).await?;
     println!(
         "[{}] Ayşe starts checkout: 1 × Wool sweater, 42.00 EUR (cart {}, state {})",
@@ -72,12 +58,8 @@ pub async fn run() -> anyhow::Result<()> {
     rt.advance(SignedDuration::from_mins(4)).await;
     let text = "shipping is too expensive";
     println!("[{}] Ayşe replies: \"{text}\"", at(&rt));
-    let reply = InboundReply {
-        channel: Channel::Sms,
-        from: phone.into(),
-        body: text.into(),
-        message_id: "SMdemo1".into(),
-    };
+    let reply =
+        InboundReply { channel: Channel::Sms, from: phone.into(), body: text.into(), message_id: "SMdemo1".into() };
     let out = rt.engine.on_reply(&store, &reply).await?;
     println!(
         "[{}] Reason recorded: {}; sequence paused; answer ({}):",
@@ -88,13 +70,7 @@ pub async fn run() -> anyhow::Result<()> {
     println!("        \"{}\"", out.reply.unwrap_or_default());
 
     rt.advance(SignedDuration::from_mins(3)).await;
-    let token = sms
-        .body
-        .split("/r/")
-        .nth(1)
-        .and_then(|t| t.split_whitespace().next())
-        .unwrap_or_default()
-        .to_string();
+    let token = sms.body.split("/r/").nth(1).and_then(|t| t.split_whitespace().next()).unwrap_or_default().to_string();
     match rt.engine.open_link(&token).await? {
         LinkOutcome::Redirect(url) => println!("[{}] She taps the link: 302 → {url}", at(&rt)),
         other => println!("[{}] The link did not open: {other:?}", at(&rt)),
@@ -103,22 +79,13 @@ pub async fn run() -> anyhow::Result<()> {
     rt.advance(SignedDuration::from_mins(2)).await;
     let order = json!({"event_id": "evt_demo_2", "type": "order.completed", "occurred_at": rt.now().to_string(), "cart_id": "c_demo",
                        "order": {"order_id": "1001", "total": "42.00", "currency": "EUR"}});
-    let ev =
-        parse_event(order.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let ev = parse_event(order.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let r = rt.engine.ingest(&store, &ev).await?;
-    println!(
-        "[{}] Order 1001 completed, 42.00 EUR → cart state `{}`",
-        at(&rt),
-        r.state.as_str()
-    );
+    println!("[{}] Order 1001 completed, 42.00 EUR → cart state `{}`", at(&rt), r.state.as_str());
 
     rt.advance(SignedDuration::from_hours(72)).await;
     let stats = rt.engine.stats_report("demo").await?;
-    println!(
-        "[{}] 72 hours later: {} message(s) in total, none after the order.",
-        at(&rt),
-        rt.console.count()
-    );
+    println!("[{}] 72 hours later: {} message(s) in total, none after the order.", at(&rt), rt.console.count());
     println!(
         "\nStats: {} cart tracked, {} abandoned, {} recovered, revenue {:?} (minor units), reasons {:?}, clicks {}",
         stats.carts_tracked,

@@ -14,11 +14,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "cartback",
-    version,
-    about = "Self-hosted abandoned-cart recovery"
-)]
+#[command(name = "cartback", version, about = "Self-hosted abandoned-cart recovery")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -73,22 +69,13 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve {
-            config,
-            addr,
-            clock,
-            start,
-        } => {
+        Command::Serve { config, addr, clock, start } => {
             init_logging();
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(serve::run(config, addr, clock, start))
         }
         Command::Demo => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(demo::run())
         }
         Command::TwilioSign { url, token, params } => {
@@ -102,9 +89,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Simulate { carts, seed } => {
             // One thread: the budget is carts per second on one core.
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(simulate::run(carts, seed))
         }
     }
@@ -114,9 +99,7 @@ fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("CARTBACK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("CARTBACK_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {

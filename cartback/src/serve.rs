@@ -2,9 +2,7 @@
 
 use crate::ClockKind;
 use anyhow::Context;
-use cartback_core::config::{
-    Config, DEMO_API_KEY, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config,
-};
+use cartback_core::config::{Config, DEMO_API_KEY, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config};
 use cartback_core::local::{LocalOptions, LocalRuntime};
 use cartback_http::{local_router, public_router};
 use std::net::SocketAddr;
@@ -22,38 +20,22 @@ pub async fn run(
         Some(p) => (Config::load(&p.to_string_lossy())?, false),
         None => (demo_config(), true),
     };
-    let virtual_start =
-        (clock == ClockKind::Virtual).then(|| start.unwrap_or_else(jiff::Timestamp::now));
+    let virtual_start = (clock == ClockKind::Virtual).then(|| start.unwrap_or_else(jiff::Timestamp::now));
     let public_url = cfg.public_url.clone();
     let stores: Vec<String> = cfg.stores().map(|s| s.id.clone()).collect();
-    let rt = Arc::new(LocalRuntime::new(
-        cfg,
-        LocalOptions {
-            virtual_start,
-            print: true,
-            ..LocalOptions::default()
-        },
-    ));
+    let rt = Arc::new(LocalRuntime::new(cfg, LocalOptions { virtual_start, print: true, ..LocalOptions::default() }));
     let app = public_router(rt.engine.clone()).merge(local_router(rt.clone()));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
 
     println!(
         "Cartback local mode listening on http://{bound}  (clock: {})",
-        if virtual_start.is_some() {
-            "virtual"
-        } else {
-            "system"
-        }
+        if virtual_start.is_some() { "virtual" } else { "system" }
     );
     println!("  public_url (restore links, Twilio signatures): {public_url}");
     println!("  stores: {}", stores.join(", "));
     if is_demo {
-        println!(
-            "  demo store `{DEMO_STORE_ID}`: API key {DEMO_API_KEY}  Twilio auth token {DEMO_TWILIO_AUTH_TOKEN}"
-        );
+        println!("  demo store `{DEMO_STORE_ID}`: API key {DEMO_API_KEY}  Twilio auth token {DEMO_TWILIO_AUTH_TOKEN}");
         println!("  restore links may redirect to shop.example only");
     }
     println!(

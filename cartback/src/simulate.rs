@@ -16,13 +16,7 @@ enum Action {
     Reply(&'static str),
 }
 
-const ZONES: &[&str] = &[
-    "Europe/Istanbul",
-    "Europe/Oslo",
-    "Asia/Tehran",
-    "Europe/London",
-    "America/New_York",
-];
+const ZONES: &[&str] = &["Europe/Istanbul", "Europe/Oslo", "Asia/Tehran", "Europe/London", "America/New_York"];
 const REPLIES: &[&str] = &[
     "shipping is too expensive",
     "Kargo çok pahalı",
@@ -104,38 +98,21 @@ fn runtime(start: Timestamp, seed: u64) -> LocalRuntime {
 pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
     let start: Timestamp = "2026-11-23T06:00:00Z".parse()?;
     let rt = runtime(start, seed);
-    let store = rt
-        .engine
-        .config
-        .store("demo")
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let rng = SeededRandom::new(seed);
     let mut actions = Vec::with_capacity(carts as usize * 2);
     for i in 0..carts {
         let t0 = start + SignedDuration::from_secs((rng.next_u64() % 3600) as i64);
         let mins = |m: i64| t0 + SignedDuration::from_mins(m);
-        actions.push((
-            t0,
-            i,
-            Action::Event(cart_event(i, 0, "cart.updated", t0, &rng)),
-        ));
+        actions.push((t0, i, Action::Event(cart_event(i, 0, "cart.updated", t0, &rng))));
         let r = rng.unit();
         if r < 0.30 {
-            actions.push((
-                mins(2 + (rng.next_u64() % 18) as i64),
-                i,
-                Action::Event(order_event(i, mins(10))),
-            ));
+            actions.push((mins(2 + (rng.next_u64() % 18) as i64), i, Action::Event(order_event(i, mins(10)))));
             continue;
         }
         let r2 = rng.unit();
         if r2 < 0.10 {
-            actions.push((
-                mins(50),
-                i,
-                Action::Event(cart_event(i, 1, "checkout.started", mins(50), &rng)),
-            ));
+            actions.push((mins(50), i, Action::Event(cart_event(i, 1, "checkout.started", mins(50), &rng))));
         } else if r2 < 0.18 {
             let text = REPLIES[(rng.next_u64() % REPLIES.len() as u64) as usize];
             actions.push((mins(40), i, Action::Reply(text)));
@@ -144,11 +121,7 @@ pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
         } else if r2 < 0.33 {
             actions.push((mins(120), i, Action::Event(order_event(i, mins(120)))));
         } else if r2 < 0.38 {
-            actions.push((
-                mins(26 * 60),
-                i,
-                Action::Event(order_event(i, mins(26 * 60))),
-            ));
+            actions.push((mins(26 * 60), i, Action::Event(order_event(i, mins(26 * 60)))));
         }
     }
     let began = Instant::now();
@@ -156,29 +129,20 @@ pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
     let secs = began.elapsed().as_secs_f64();
     let s = rt.engine.stats_report("demo").await?;
     println!("simulate: {carts} carts, seed {seed}, one thread, in-memory adapters, virtual clock");
-    println!(
-        "  wall time {secs:.3} s → {:.0} carts/s",
-        f64::from(carts) / secs
-    );
+    println!("  wall time {secs:.3} s → {:.0} carts/s", f64::from(carts) / secs);
     println!(
         "  abandoned {} (episodes {}), suppressed {}",
         s.carts_abandoned, s.abandonment_episodes, s.carts_suppressed
     );
     println!("  messages by channel {:?}", s.messages_by_channel);
     println!("  messages by step    {:?}", s.messages_by_step);
-    println!(
-        "  skipped {:?}  deferred {:?}",
-        s.steps_skipped, s.steps_deferred
-    );
+    println!("  skipped {:?}  deferred {:?}", s.steps_skipped, s.steps_deferred);
     println!(
         "  orders: recovered {} (revenue {:?} minor units), converted {}",
         s.orders_recovered, s.revenue_recovered, s.orders_converted
     );
     println!("  opt-outs {:?}, reasons {:?}", s.opt_outs, s.reasons);
-    println!(
-        "  dead letters {}",
-        rt.dead_letters.load(std::sync::atomic::Ordering::Relaxed)
-    );
+    println!("  dead letters {}", rt.dead_letters.load(std::sync::atomic::Ordering::Relaxed));
     println!(
         "  requests: {} store+queue ({} without stats counters) = {:.2} per cart",
         rt.counter.total(),
@@ -188,9 +152,7 @@ pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
 
     let (abandoned, breakdown) = per_cart(false, seed).await?;
     let (converted, _) = per_cart(true, seed).await?;
-    println!(
-        "requests per cart (controlled runs of 1000 carts, 3-step 72 h sequence, stats counters excluded):"
-    );
+    println!("requests per cart (controlled runs of 1000 carts, 3-step 72 h sequence, stats counters excluded):");
     println!("  abandoned, all 3 steps sent: {abandoned:.2}");
     for (op, n) in breakdown {
         println!("      {op}: {:.2}", n as f64 / 1000.0);
@@ -203,12 +165,7 @@ pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
 pub async fn per_cart(convert: bool, seed: u64) -> anyhow::Result<(f64, Vec<(&'static str, u64)>)> {
     let start: Timestamp = "2026-11-23T09:00:00Z".parse()?;
     let rt = runtime(start, seed);
-    let store = rt
-        .engine
-        .config
-        .store("demo")
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let mut actions = Vec::new();
     let n = 1000;
     for i in 0..n {
@@ -225,11 +182,6 @@ pub async fn per_cart(convert: bool, seed: u64) -> anyhow::Result<(f64, Vec<(&'s
     }
     play(&rt, &store, actions).await?;
     let per = rt.counter.total_without_stats() as f64 / f64::from(n);
-    let breakdown = rt
-        .counter
-        .snapshot()
-        .into_iter()
-        .filter(|(k, _)| !k.contains("stats"))
-        .collect();
+    let breakdown = rt.counter.snapshot().into_iter().filter(|(k, _)| !k.contains("stats")).collect();
     Ok((per, breakdown))
 }

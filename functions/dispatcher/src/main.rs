@@ -11,19 +11,9 @@ use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
-    let path = std::env::var("CARTBACK_CONFIG")
-        .map_err(|_| "CARTBACK_CONFIG (path of the store TOML) is not set")?;
-    let rt = LocalRuntime::new(
-        Config::load(&path)?,
-        LocalOptions {
-            print: false,
-            ..LocalOptions::default()
-        },
-    );
+    tracing_subscriber::fmt().json().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    let path = std::env::var("CARTBACK_CONFIG").map_err(|_| "CARTBACK_CONFIG (path of the store TOML) is not set")?;
+    let rt = LocalRuntime::new(Config::load(&path)?, LocalOptions { print: false, ..LocalOptions::default() });
     let engine = rt.engine.clone();
     lambda_runtime::run(service_fn(|ev: LambdaEvent<aws_lambda_events::sqs::SqsEvent>| {
         let engine = engine.clone();

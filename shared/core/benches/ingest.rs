@@ -54,7 +54,10 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    let local = LocalRuntime::new(demo_config(), LocalOptions { virtual_start: Some(now), print: false, ..LocalOptions::default() });
+    let local = LocalRuntime::new(
+        demo_config(),
+        LocalOptions { virtual_start: Some(now), print: false, ..LocalOptions::default() },
+    );
     let n = AtomicU64::new(0);
     c.bench_function("engine_ingest/new_cart_in_memory", |b| {
         b.iter(|| {

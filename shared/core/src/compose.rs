@@ -30,85 +30,38 @@ pub fn free_shipping_gap(cart: &Cart, cfg: &StoreConfig) -> Option<i64> {
 }
 
 pub fn context(input: &ComposeInput<'_>) -> MessageContext {
-    let ComposeInput {
-        cart,
-        cfg,
-        step,
-        variant,
-        link,
-        coupon,
-        now,
-    } = *input;
+    let ComposeInput { cart, cfg, step, variant, link, coupon, now } = *input;
     let currency = cart.currency.unwrap_or(cfg.currency);
     let fmt = |minor: i64| Money { minor, currency }.display();
     let items: Vec<ItemView> = cart
         .items
         .iter()
-        .map(|i| ItemView {
-            name: i.name.clone(),
-            quantity: i.quantity,
-            price: fmt(i.unit_price_minor),
-        })
+        .map(|i| ItemView { name: i.name.clone(), quantity: i.quantity, price: fmt(i.unit_price_minor) })
         .collect();
     let gap = free_shipping_gap(cart, cfg);
-    let cross = gap.and_then(|g| {
-        cfg.cross_sell
-            .iter()
-            .filter(|c| c.price_minor >= g)
-            .min_by_key(|c| c.price_minor)
-    });
+    let cross = gap.and_then(|g| cfg.cross_sell.iter().filter(|c| c.price_minor >= g).min_by_key(|c| c.price_minor));
     let tz = quiet_hours::zone_for(cart.customer.timezone.as_deref(), &cfg.timezone);
-    let incentive = cfg
-        .steps
-        .get(step as usize)
-        .and_then(|s| s.variants.get(variant))
-        .and_then(|v| v.incentive.clone());
+    let incentive =
+        cfg.steps.get(step as usize).and_then(|s| s.variants.get(variant)).and_then(|v| v.incentive.clone());
     let (incentive_text, coupon_expires) = match (&incentive, coupon) {
         (Some(Incentive::PercentOff { percent, expires }), Some(code)) => {
-            let until = (now + *expires)
-                .to_zoned_datetime(tz.clone())
-                .strftime("%H:%M")
-                .to_string();
-            (
-                format!("Use code {code} for {percent}% off until {until}."),
-                until,
-            )
+            let until = (now + *expires).to_zoned_datetime(tz.clone()).strftime("%H:%M").to_string();
+            (format!("Use code {code} for {percent}% off until {until}."), until)
         }
-        (
-            Some(Incentive::FixedOff {
-                amount_minor,
-                expires,
-            }),
-            Some(code),
-        ) => {
-            let until = (now + *expires)
-                .to_zoned_datetime(tz.clone())
-                .strftime("%H:%M")
-                .to_string();
+        (Some(Incentive::FixedOff { amount_minor, expires }), Some(code)) => {
+            let until = (now + *expires).to_zoned_datetime(tz.clone()).strftime("%H:%M").to_string();
             (
                 format!(
                     "Use code {code} for {} off until {until}.",
-                    Money {
-                        minor: *amount_minor,
-                        currency: cfg.currency
-                    }
-                    .display()
+                    Money { minor: *amount_minor, currency: cfg.currency }.display()
                 ),
                 until,
             )
         }
-        (Some(Incentive::FreeShipping), _) => (
-            "Shipping is on us if you order today.".to_string(),
-            String::new(),
-        ),
+        (Some(Incentive::FreeShipping), _) => ("Shipping is on us if you order today.".to_string(), String::new()),
         (Some(Incentive::CrossSell), _) => match (gap, cross) {
             (Some(g), Some(c)) => (
-                format!(
-                    "Add {} ({}) and shipping is free — you are {} away.",
-                    c.name,
-                    fmt(c.price_minor),
-                    fmt(g)
-                ),
+                format!("Add {} ({}) and shipping is free — you are {} away.", c.name, fmt(c.price_minor), fmt(g)),
                 String::new(),
             ),
             _ => (String::new(), String::new()),
@@ -128,53 +81,30 @@ pub fn context(input: &ComposeInput<'_>) -> MessageContext {
         free_shipping_gap: gap.map(fmt).unwrap_or_default(),
         free_shipping_threshold: cfg
             .free_shipping_threshold_minor
-            .map(|t| {
-                Money {
-                    minor: t,
-                    currency: cfg.currency,
-                }
-                .display()
-            })
+            .map(|t| Money { minor: t, currency: cfg.currency }.display())
             .unwrap_or_default(),
-        cross_sell: cross
-            .map(|c| format!("{} ({})", c.name, fmt(c.price_minor)))
-            .unwrap_or_default(),
+        cross_sell: cross.map(|c| format!("{} ({})", c.name, fmt(c.price_minor))).unwrap_or_default(),
     }
 }
 
 /// Whether this step's variant offers a discount that needs a unique code.
 pub fn needs_coupon(cfg: &StoreConfig, step: u32, variant: usize) -> bool {
     matches!(
-        cfg.steps
-            .get(step as usize)
-            .and_then(|s| s.variants.get(variant))
-            .and_then(|v| v.incentive.as_ref()),
+        cfg.steps.get(step as usize).and_then(|s| s.variants.get(variant)).and_then(|v| v.incentive.as_ref()),
         Some(Incentive::PercentOff { .. } | Incentive::FixedOff { .. })
     )
 }
 
 pub fn compose(input: &ComposeInput<'_>) -> Result<OutgoingMessage, String> {
-    let ComposeInput {
-        cart,
-        cfg,
-        step,
-        variant,
-        ..
-    } = *input;
+    let ComposeInput { cart, cfg, step, variant, .. } = *input;
     let s = cfg.steps.get(step as usize).ok_or("no such step")?;
     let v = s.variants.get(variant).ok_or("no such variant")?;
-    let to = cart
-        .customer
-        .address(s.channel)
-        .ok_or("no address")?
-        .expose()
-        .to_string();
+    let to = cart.customer.address(s.channel).ok_or("no address")?.expose().to_string();
     let body = v.template.render(&context(input))?;
     if body.is_empty() {
         return Err("the template rendered an empty message".into());
     }
-    let subject =
-        (s.channel == Channel::Email).then(|| format!("{}: your cart is waiting", cfg.name));
+    let subject = (s.channel == Channel::Email).then(|| format!("{}: your cart is waiting", cfg.name));
     Ok(OutgoingMessage {
         channel: s.channel,
         store: cfg.id.clone(),

@@ -90,11 +90,7 @@ struct Errors(Vec<FieldError>);
 
 impl Errors {
     fn add(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            code,
-            message: message.into(),
-        });
+        self.0.push(FieldError { field: field.into(), code, message: message.into() });
     }
 
     /// A required string of 1..=max characters.
@@ -115,11 +111,7 @@ impl Errors {
             }
             Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= max => Some(s.clone()),
             Some(Value::String(_)) => {
-                self.add(
-                    path,
-                    "invalid_field",
-                    format!("`{path}` must be 1 to {max} characters"),
-                );
+                self.add(path, "invalid_field", format!("`{path}` must be 1 to {max} characters"));
                 None
             }
             Some(_) => {
@@ -131,8 +123,7 @@ impl Errors {
 }
 
 pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| EventError::Malformed(e.to_string()))?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| EventError::Malformed(e.to_string()))?;
     let Value::Object(obj) = value else {
         return Err(EventError::Invalid(vec![FieldError {
             field: "".into(),
@@ -157,16 +148,11 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
         }
         None => None,
     };
-    let occurred_at = e
-        .string(&obj, "occurred_at", "occurred_at", 64, true)
-        .and_then(|s| match s.parse::<Timestamp>() {
+    let occurred_at =
+        e.string(&obj, "occurred_at", "occurred_at", 64, true).and_then(|s| match s.parse::<Timestamp>() {
             Ok(t) => Some(t),
             Err(_) => {
-                e.add(
-                    "occurred_at",
-                    "invalid_timestamp",
-                    format!("`{s}` is not an RFC 3339 timestamp with an offset"),
-                );
+                e.add("occurred_at", "invalid_timestamp", format!("`{s}` is not an RFC 3339 timestamp with an offset"));
                 None
             }
         });
@@ -178,18 +164,11 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
             None
         }
     };
-    let needs_cart = matches!(
-        kind,
-        Some(EventKind::CartUpdated | EventKind::CheckoutStarted)
-    );
+    let needs_cart = matches!(kind, Some(EventKind::CartUpdated | EventKind::CheckoutStarted));
     let cart = match obj.get("cart") {
         None | Some(Value::Null) => {
             if needs_cart {
-                e.add(
-                    "cart",
-                    "missing_field",
-                    "`cart` is required for cart.updated and checkout.started",
-                );
+                e.add("cart", "missing_field", "`cart` is required for cart.updated and checkout.started");
             }
             None
         }
@@ -202,11 +181,7 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
     let order = match obj.get("order") {
         None | Some(Value::Null) => {
             if kind == Some(EventKind::OrderCompleted) {
-                e.add(
-                    "order",
-                    "missing_field",
-                    "`order` is required for order.completed",
-                );
+                e.add("order", "missing_field", "`order` is required for order.completed");
             }
             None
         }
@@ -220,15 +195,9 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
         return Err(EventError::Invalid(e.0));
     }
     match (event_id, kind, occurred_at, cart_id) {
-        (Some(event_id), Some(kind), Some(occurred_at), Some(cart_id)) => Ok(CartEvent {
-            event_id,
-            kind,
-            occurred_at,
-            cart_id,
-            customer,
-            cart,
-            order,
-        }),
+        (Some(event_id), Some(kind), Some(occurred_at), Some(cart_id)) => {
+            Ok(CartEvent { event_id, kind, occurred_at, cart_id, customer, cart, order })
+        }
         // Unreachable in practice: every None above recorded an error.
         _ => Err(EventError::Invalid(vec![FieldError {
             field: "".into(),
@@ -241,60 +210,45 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
 fn customer(c: &Map<String, Value>, e: &mut Errors) -> Customer {
     let id = e.string(c, "id", "customer.id", 128, false);
     let first_name = e.string(c, "first_name", "customer.first_name", 100, false);
-    let email = e
-        .string(c, "email", "customer.email", 254, false)
-        .and_then(|m| {
-            let ok = m.split_once('@').is_some_and(|(l, d)| {
-                !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
-            }) && !m.chars().any(char::is_whitespace);
-            if ok {
-                Some(Pii::new(m.to_ascii_lowercase()))
-            } else {
-                e.add(
-                    "customer.email",
-                    "invalid_email",
-                    "`customer.email` is not an e-mail address",
-                );
-                None
-            }
-        });
-    let phone = e.string(c, "phone", "customer.phone", 32, false).and_then(|p| match normalize_phone(&p) {
-        Some(n) => Some(Pii::new(n)),
-        None => {
-            e.add("customer.phone", "invalid_phone", "`customer.phone` is not a valid phone number in E.164 form (+ and country code)");
+    let email = e.string(c, "email", "customer.email", 254, false).and_then(|m| {
+        let ok = m
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+            && !m.chars().any(char::is_whitespace);
+        if ok {
+            Some(Pii::new(m.to_ascii_lowercase()))
+        } else {
+            e.add("customer.email", "invalid_email", "`customer.email` is not an e-mail address");
             None
         }
     });
-    let locale = e
-        .string(c, "locale", "customer.locale", 35, false)
-        .and_then(|l| {
-            if l.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                Some(l)
-            } else {
-                e.add(
-                    "customer.locale",
-                    "invalid_field",
-                    "`customer.locale` must be a language tag like tr-TR",
-                );
-                None
-            }
-        });
-    let timezone = e
-        .string(c, "timezone", "customer.timezone", 64, false)
-        .and_then(|t| {
-            if jiff::tz::TimeZone::get(&t).is_ok() {
-                Some(t)
-            } else {
-                e.add(
-                    "customer.timezone",
-                    "invalid_timezone",
-                    format!("`{t}` is not an IANA time zone"),
-                );
-                None
-            }
-        });
+    let phone = e.string(c, "phone", "customer.phone", 32, false).and_then(|p| match normalize_phone(&p) {
+        Some(n) => Some(Pii::new(n)),
+        None => {
+            e.add(
+                "customer.phone",
+                "invalid_phone",
+                "`customer.phone` is not a valid phone number in E.164 form (+ and country code)",
+            );
+            None
+        }
+    });
+    let locale = e.string(c, "locale", "customer.locale", 35, false).and_then(|l| {
+        if l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            Some(l)
+        } else {
+            e.add("customer.locale", "invalid_field", "`customer.locale` must be a language tag like tr-TR");
+            None
+        }
+    });
+    let timezone = e.string(c, "timezone", "customer.timezone", 64, false).and_then(|t| {
+        if jiff::tz::TimeZone::get(&t).is_ok() {
+            Some(t)
+        } else {
+            e.add("customer.timezone", "invalid_timezone", format!("`{t}` is not an IANA time zone"));
+            None
+        }
+    });
     let mut consent = Consent::default();
     match c.get("consent") {
         None | Some(Value::Null) => {}
@@ -315,29 +269,13 @@ fn customer(c: &Map<String, Value>, e: &mut Errors) -> Customer {
                 };
                 match v {
                     Value::Bool(b) => *slot = Some(*b),
-                    _ => e.add(
-                        format!("customer.consent.{k}"),
-                        "invalid_field",
-                        "consent must be true or false",
-                    ),
+                    _ => e.add(format!("customer.consent.{k}"), "invalid_field", "consent must be true or false"),
                 }
             }
         }
-        Some(_) => e.add(
-            "customer.consent",
-            "invalid_field",
-            "`customer.consent` must be an object",
-        ),
+        Some(_) => e.add("customer.consent", "invalid_field", "`customer.consent` must be an object"),
     }
-    Customer {
-        id,
-        first_name,
-        email,
-        phone,
-        locale,
-        timezone,
-        consent,
-    }
+    Customer { id, first_name, email, phone, locale, timezone, consent }
 }
 
 /// A phone number in E.164, validated against libphonenumber's metadata.
@@ -374,11 +312,7 @@ fn money(e: &mut Errors, v: Option<&Value>, path: &str, currency: Option<Currenc
             }
         }
         Some(_) => {
-            e.add(
-                path,
-                "invalid_amount",
-                format!("`{path}` must be a decimal string like \"349.90\""),
-            );
+            e.add(path, "invalid_amount", format!("`{path}` must be a decimal string like \"349.90\""));
             None
         }
     }
@@ -404,7 +338,10 @@ fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<C
             e.add(
                 "cart.checkout_url",
                 "checkout_url_not_allowed",
-                format!("`cart.checkout_url` must be an http(s) URL on one of the store's allowed domains ({})", store.allowed_domains.join(", ")),
+                format!(
+                    "`cart.checkout_url` must be an http(s) URL on one of the store's allowed domains ({})",
+                    store.allowed_domains.join(", ")
+                ),
             );
             None
         }
@@ -414,10 +351,7 @@ fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<C
             e.add(
                 "cart.items",
                 "too_many_items",
-                format!(
-                    "a cart holds at most {MAX_ITEMS} items; this one has {}",
-                    list.len()
-                ),
+                format!("a cart holds at most {MAX_ITEMS} items; this one has {}", list.len()),
             );
             None
         }
@@ -444,11 +378,7 @@ fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<C
                         }
                     },
                     None => {
-                        e.add(
-                            format!("{at}.quantity"),
-                            "missing_field",
-                            format!("`{at}.quantity` is required"),
-                        );
+                        e.add(format!("{at}.quantity"), "missing_field", format!("`{at}.quantity` is required"));
                         None
                     }
                     Some(_) => {
@@ -463,27 +393,14 @@ fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<C
                 let price = money(e, it.get("unit_price"), &format!("{at}.unit_price"), cur);
                 let url = e.string(it, "url", &format!("{at}.url"), 2048, false);
                 let image_url = e.string(it, "image_url", &format!("{at}.image_url"), 2048, false);
-                if let (Some(sku), Some(name), Some(quantity), Some(unit_price_minor)) =
-                    (sku, name, quantity, price)
-                {
-                    items.push(Item {
-                        sku,
-                        name,
-                        quantity,
-                        unit_price_minor,
-                        url,
-                        image_url,
-                    });
+                if let (Some(sku), Some(name), Some(quantity), Some(unit_price_minor)) = (sku, name, quantity, price) {
+                    items.push(Item { sku, name, quantity, unit_price_minor, url, image_url });
                 }
             }
             Some(items)
         }
         None | Some(Value::Null) => {
-            e.add(
-                "cart.items",
-                "missing_field",
-                "`cart.items` is required (an empty list empties the cart)",
-            );
+            e.add("cart.items", "missing_field", "`cart.items` is required (an empty list empties the cart)");
             None
         }
         Some(_) => {
@@ -491,22 +408,12 @@ fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<C
             None
         }
     };
-    Some(CartSnapshot {
-        currency: cur?,
-        checkout_url: checkout_url?,
-        items: items?,
-    })
+    Some(CartSnapshot { currency: cur?, checkout_url: checkout_url?, items: items? })
 }
 
 fn order(o: &Map<String, Value>, e: &mut Errors) -> Option<OrderInfo> {
     let order_id = e.string(o, "order_id", "order.order_id", 128, true);
     let cur = currency(e, o, "order.currency");
     let total = money(e, o.get("total"), "order.total", cur);
-    Some(OrderInfo {
-        order_id: order_id?,
-        total: Money {
-            minor: total?,
-            currency: cur?,
-        },
-    })
+    Some(OrderInfo { order_id: order_id?, total: Money { minor: total?, currency: cur? } })
 }

@@ -11,13 +11,14 @@ use crate::adapters::random::{OsRandom, SeededRandom};
 use crate::config::Config;
 use crate::domain::Channel;
 use crate::engine::Engine;
-use crate::ports::{
-    CartStore, ChannelSender, Clock, OutboundQueue, RandomSource, StatsStore, TimerQueue,
-};
+use crate::ports::{CartStore, ChannelSender, Clock, OutboundQueue, RandomSource, StatsStore, TimerQueue};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The engine's storage and queue ports, counted or not.
+type Ports = (Arc<dyn CartStore>, Arc<dyn StatsStore>, Arc<dyn TimerQueue>, Arc<dyn OutboundQueue>);
 
 /// Deliveries of one message before it is dead-lettered (SQS maxReceiveCount).
 const MAX_ATTEMPTS: u32 = 5;
@@ -73,12 +74,7 @@ impl LocalRuntime {
         let timers = Arc::new(MemoryTimerQueue::default());
         let outbound = Arc::new(MemoryOutboundQueue::default());
         let counter = RequestCounter::new();
-        let (carts, stats, timer_port, outbound_port): (
-            Arc<dyn CartStore>,
-            Arc<dyn StatsStore>,
-            Arc<dyn TimerQueue>,
-            Arc<dyn OutboundQueue>,
-        ) = if opts.count_requests {
+        let (carts, stats, timer_port, outbound_port): Ports = if opts.count_requests {
             (
                 Arc::new(Counting::new(memory.clone(), counter.clone())),
                 Arc::new(Counting::new(memory.clone(), counter.clone())),
@@ -86,12 +82,7 @@ impl LocalRuntime {
                 Arc::new(Counting::new(outbound.clone(), counter.clone())),
             )
         } else {
-            (
-                memory.clone(),
-                memory.clone(),
-                timers.clone(),
-                outbound.clone(),
-            )
+            (memory.clone(), memory.clone(), timers.clone(), outbound.clone())
         };
         let console = Arc::new(ConsoleChannel::new(clock.clone(), opts.print));
         let alerts = Arc::new(MemoryAlerts::new(opts.print));
@@ -100,14 +91,9 @@ impl LocalRuntime {
             None => Arc::new(OsRandom),
         };
         let faults = Arc::new(FaultQueue::default());
-        let sender: Arc<dyn ChannelSender> = Arc::new(FaultyChannel {
-            inner: console.clone(),
-            faults: faults.clone(),
-        });
-        let channels: HashMap<Channel, Arc<dyn ChannelSender>> = Channel::ALL
-            .into_iter()
-            .map(|c| (c, sender.clone()))
-            .collect();
+        let sender: Arc<dyn ChannelSender> = Arc::new(FaultyChannel { inner: console.clone(), faults: faults.clone() });
+        let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
+            Channel::ALL.into_iter().map(|c| (c, sender.clone())).collect();
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             carts,
@@ -149,12 +135,9 @@ impl LocalRuntime {
                 let deliveries = if self.duplicate_deliveries { 2 } else { 1 };
                 for _ in 0..deliveries {
                     if let Err(e) = self.engine.dispatch(&d.msg).await {
-                        self.retry_or_dead_letter(
-                            e.is_retryable(),
-                            d.attempts,
-                            &e.to_string(),
-                            |at, a| self.outbound.0.push(d.msg.clone(), at, a),
-                        );
+                        self.retry_or_dead_letter(e.is_retryable(), d.attempts, &e.to_string(), |at, a| {
+                            self.outbound.0.push(d.msg.clone(), at, a)
+                        });
                         break;
                     }
                 }
@@ -165,12 +148,9 @@ impl LocalRuntime {
                 let deliveries = if self.duplicate_deliveries { 2 } else { 1 };
                 for _ in 0..deliveries {
                     if let Err(e) = self.engine.on_timer(&d.msg).await {
-                        self.retry_or_dead_letter(
-                            e.is_retryable(),
-                            d.attempts,
-                            &e.to_string(),
-                            |at, a| self.timers.0.push(d.msg.clone(), at, a),
-                        );
+                        self.retry_or_dead_letter(e.is_retryable(), d.attempts, &e.to_string(), |at, a| {
+                            self.timers.0.push(d.msg.clone(), at, a)
+                        });
                         break;
                     }
                 }
@@ -182,13 +162,7 @@ impl LocalRuntime {
 
     /// Like SQS: a failed message becomes visible again after a backoff, and after
     /// `MAX_ATTEMPTS` deliveries it goes to the dead-letter count instead.
-    fn retry_or_dead_letter(
-        &self,
-        retryable: bool,
-        attempts: u32,
-        error: &str,
-        requeue: impl FnOnce(Timestamp, u32),
-    ) {
+    fn retry_or_dead_letter(&self, retryable: bool, attempts: u32, error: &str, requeue: impl FnOnce(Timestamp, u32)) {
         if retryable && attempts + 1 < MAX_ATTEMPTS {
             let backoff = SignedDuration::from_secs(30 * (1 << attempts.min(5)));
             requeue(self.now() + backoff, attempts + 1);
@@ -205,10 +179,7 @@ impl LocalRuntime {
         let target = clock.now() + by;
         loop {
             self.run_due().await;
-            let next = [self.timers.0.next_due(), self.outbound.0.next_due()]
-                .into_iter()
-                .flatten()
-                .min();
+            let next = [self.timers.0.next_due(), self.outbound.0.next_due()].into_iter().flatten().min();
             match next {
                 Some(t) if t <= target => clock.set(t),
                 _ => break,

@@ -18,11 +18,7 @@ pub enum MoneyError {
     #[error("`{0}` is not a decimal amount like \"12.50\"")]
     NotAnAmount(String),
     #[error("`{amount}` has more decimals than {currency} allows ({allowed})")]
-    TooManyDecimals {
-        amount: String,
-        currency: String,
-        allowed: u16,
-    },
+    TooManyDecimals { amount: String, currency: String, allowed: u16 },
     #[error("`{0}` is too large")]
     TooLarge(String),
     #[error("amount must not be negative")]
@@ -56,11 +52,7 @@ impl Currency {
             return Err(MoneyError::Negative);
         }
         let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty()
-            || !digits_only(whole)
-            || !digits_only(frac)
-            || (text.contains('.') && frac.is_empty())
-        {
+        if whole.is_empty() || !digits_only(whole) || !digits_only(frac) || (text.contains('.') && frac.is_empty()) {
             return Err(MoneyError::NotAnAmount(text.to_string()));
         }
         let exp = self.exponent();
@@ -73,18 +65,11 @@ impl Currency {
         }
         let too_large = || MoneyError::TooLarge(text.to_string());
         let whole: i64 = whole.parse().map_err(|_| too_large())?;
-        let mut frac_value: i64 = if frac.is_empty() {
-            0
-        } else {
-            frac.parse().map_err(|_| too_large())?
-        };
+        let mut frac_value: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| too_large())? };
         for _ in frac.len()..usize::from(exp) {
             frac_value *= 10;
         }
-        whole
-            .checked_mul(10_i64.pow(u32::from(exp)))
-            .and_then(|w| w.checked_add(frac_value))
-            .ok_or_else(too_large)
+        whole.checked_mul(10_i64.pow(u32::from(exp))).and_then(|w| w.checked_add(frac_value)).ok_or_else(too_large)
     }
 
     /// Formats minor units as a plain decimal in major units ("349.90").
@@ -96,12 +81,7 @@ impl Currency {
         let scale = 10_i64.pow(exp);
         let sign = if minor < 0 { "-" } else { "" };
         let abs = minor.unsigned_abs();
-        format!(
-            "{sign}{}.{:0width$}",
-            abs / scale as u64,
-            abs % scale as u64,
-            width = exp as usize
-        )
+        format!("{sign}{}.{:0width$}", abs / scale as u64, abs % scale as u64, width = exp as usize)
     }
 }
 
@@ -127,11 +107,7 @@ pub struct Money {
 
 impl Money {
     pub fn display(&self) -> String {
-        format!(
-            "{} {}",
-            self.currency.format_amount(self.minor),
-            self.currency.code()
-        )
+        format!("{} {}", self.currency.format_amount(self.minor), self.currency.code())
     }
 }
 
@@ -145,16 +121,10 @@ mod tests {
         assert_eq!(try_.parse_amount("349.90"), Ok(34990));
         assert_eq!(try_.parse_amount("349.9"), Ok(34990));
         assert_eq!(try_.parse_amount("349"), Ok(34900));
-        assert!(matches!(
-            try_.parse_amount("349.901"),
-            Err(MoneyError::TooManyDecimals { .. })
-        ));
+        assert!(matches!(try_.parse_amount("349.901"), Err(MoneyError::TooManyDecimals { .. })));
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(jpy.parse_amount("1200"), Ok(1200));
-        assert!(matches!(
-            jpy.parse_amount("1200.5"),
-            Err(MoneyError::TooManyDecimals { .. })
-        ));
+        assert!(matches!(jpy.parse_amount("1200.5"), Err(MoneyError::TooManyDecimals { .. })));
         let kwd = Currency::parse("KWD").unwrap();
         assert_eq!(kwd.parse_amount("1.234"), Ok(1234));
     }
@@ -162,16 +132,7 @@ mod tests {
     #[test]
     fn refuses_non_amounts() {
         let eur = Currency::parse("EUR").unwrap();
-        for bad in [
-            "",
-            "abc",
-            "1.",
-            ".5",
-            "1e3",
-            "-1",
-            "1,50",
-            "99999999999999999999",
-        ] {
+        for bad in ["", "abc", "1.", ".5", "1e3", "-1", "1,50", "99999999999999999999"] {
             assert!(eur.parse_amount(bad).is_err(), "{bad} accepted");
         }
         assert!(Currency::parse("XYZ").is_err());

@@ -103,12 +103,7 @@ pub enum QueueError {
 /// Delivers a timer at (or just after) `due`, at least once.
 #[async_trait]
 pub trait TimerQueue: Send + Sync {
-    async fn schedule(
-        &self,
-        msg: &TimerMsg,
-        due: Timestamp,
-        now: Timestamp,
-    ) -> Result<(), QueueError>;
+    async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError>;
 }
 
 #[async_trait]

@@ -50,11 +50,7 @@ impl MessageContext {
         MessageContext {
             first_name: "Ayşe".into(),
             store_name: "Shop".into(),
-            items: vec![ItemView {
-                name: "Kazak".into(),
-                quantity: 2,
-                price: "349.90 TRY".into(),
-            }],
+            items: vec![ItemView { name: "Kazak".into(), quantity: 2, price: "349.90 TRY".into() }],
             item_count: 2,
             total: "699.80 TRY".into(),
             link: "https://example.invalid/r/x".into(),
@@ -85,39 +81,24 @@ impl Template {
     pub fn compile(source: &str) -> Result<Template, String> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.add_template_owned("t", source.to_string())
-            .map_err(|e| format!("template does not parse: {e}"))?;
+        env.add_template_owned("t", source.to_string()).map_err(|e| format!("template does not parse: {e}"))?;
         let t = env.get_template("t").map_err(|e| e.to_string())?;
-        let mut unknown: Vec<String> = t
-            .undeclared_variables(false)
-            .into_iter()
-            .filter(|v| !VARIABLES.contains(&v.as_str()))
-            .collect();
+        let mut unknown: Vec<String> =
+            t.undeclared_variables(false).into_iter().filter(|v| !VARIABLES.contains(&v.as_str())).collect();
         if !unknown.is_empty() {
             unknown.sort();
-            return Err(format!(
-                "unknown variable(s) {}; known: {}",
-                unknown.join(", "),
-                VARIABLES.join(", ")
-            ));
+            return Err(format!("unknown variable(s) {}; known: {}", unknown.join(", "), VARIABLES.join(", ")));
         }
-        let rendered = t
-            .render(MessageContext::sample())
-            .map_err(|e| format!("template does not render: {e}"))?;
+        let rendered = t.render(MessageContext::sample()).map_err(|e| format!("template does not render: {e}"))?;
         if rendered.trim().is_empty() {
             return Err("template renders to nothing".into());
         }
-        Ok(Template {
-            env: Arc::new(env),
-            source: source.into(),
-        })
+        Ok(Template { env: Arc::new(env), source: source.into() })
     }
 
     pub fn render(&self, ctx: &MessageContext) -> Result<String, String> {
         let t = self.env.get_template("t").map_err(|e| e.to_string())?;
-        t.render(ctx)
-            .map(|s| s.trim().to_string())
-            .map_err(|e| e.to_string())
+        t.render(ctx).map(|s| s.trim().to_string()).map_err(|e| e.to_string())
     }
 
     pub fn source(&self) -> &str {

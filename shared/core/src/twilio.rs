@@ -38,19 +38,14 @@ fn url_variants(url: &str) -> Vec<String> {
         Some((u, h)) => (format!("{u}@"), h),
         None => (String::new(), authority),
     };
-    let has_port = hostport
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let has_port =
+        hostport.rsplit_once(':').is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     if has_port {
         if let Some((host, _)) = hostport.rsplit_once(':') {
             out.push(format!("{scheme}://{userinfo}{host}{path}"));
         }
     } else {
-        let port = if scheme.eq_ignore_ascii_case("https") {
-            443
-        } else {
-            80
-        };
+        let port = if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 };
         out.push(format!("{scheme}://{userinfo}{hostport}:{port}{path}"));
     }
     out
@@ -112,11 +107,7 @@ mod tests {
                 .collect();
             let url = v["url"].as_str().unwrap();
             let expected = v["expected"].as_str().unwrap();
-            assert!(
-                verify(v["auth_token"].as_str().unwrap(), url, &params, expected),
-                "{}",
-                v["id"]
-            );
+            assert!(verify(v["auth_token"].as_str().unwrap(), url, &params, expected), "{}", v["id"]);
             assert!(!verify("wrong", url, &params, expected), "{}", v["id"]);
             checked += 1;
         }

@@ -31,8 +31,7 @@ async fn activity_during_a_pending_timer_only_moves_the_idle_clock() {
     let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.advance_mins(20).await;
-    t.event(cart_event("c1", "e2", t.now(), PHONE, "UTC", true))
-        .await;
+    t.event(cart_event("c1", "e2", t.now(), PHONE, "UTC", true)).await;
     assert_eq!(t.rt.timers.0.len(), 1, "a second timer was armed");
     t.advance_mins(15).await; // 09:35: the first timer fired at 09:30 and re-armed for 09:50
     assert!(t.sent().is_empty());
@@ -49,22 +48,10 @@ async fn stale_work_drops_itself() {
     assert_eq!(t.sent().len(), 1);
     // An outbound message for step 0 delivered again, and one with a made-up seq.
     for seq in [1, 99] {
-        let msg = OutboundMsg {
-            v: 1,
-            store: "s".into(),
-            cart: "c1".into(),
-            step: 0,
-            seq,
-        };
+        let msg = OutboundMsg { v: 1, store: "s".into(), cart: "c1".into(), step: 0, seq };
         t.rt.engine.dispatch(&msg).await.unwrap();
     }
-    let msg = OutboundMsg {
-        v: 1,
-        store: "s".into(),
-        cart: "c1".into(),
-        step: 1,
-        seq: 1,
-    };
+    let msg = OutboundMsg { v: 1, store: "s".into(), cart: "c1".into(), step: 1, seq: 1 };
     t.rt.engine.dispatch(&msg).await.unwrap();
     assert_eq!(t.sent().len(), 1, "stale work sent a message");
 }
@@ -85,13 +72,8 @@ async fn quiet_hours_defer_to_the_next_local_morning_across_dst() {
 
 #[tokio::test]
 async fn stricter_store_quiet_hours_apply() {
-    let t = start(
-        config(
-            "[stores.quiet_hours]\nstart = \"10:00\"\nend = \"18:00\"",
-            SMS_EMAIL_WA,
-        ),
-        "2026-11-23T09:00:00Z",
-    );
+    let t =
+        start(config("[stores.quiet_hours]\nstart = \"10:00\"\nend = \"18:00\"", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.advance_hours(1).await;
     assert_eq!(t.sent()[0].sent_at.to_string(), "2026-11-23T10:00:00Z");
@@ -99,23 +81,9 @@ async fn stricter_store_quiet_hours_apply() {
 
 #[tokio::test]
 async fn frequency_cap_counts_across_carts_of_one_contact() {
-    let t = start(
-        config(
-            "[stores.frequency_cap]\nmax = 2\nwindow = \"24h\"",
-            SMS_EMAIL_WA,
-        ),
-        "2026-11-23T09:00:00Z",
-    );
+    let t = start(config("[stores.frequency_cap]\nmax = 2\nwindow = \"24h\"", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     for c in ["c1", "c2", "c3"] {
-        t.event(cart_event(
-            c,
-            &format!("e-{c}"),
-            t.now(),
-            PHONE,
-            "UTC",
-            true,
-        ))
-        .await;
+        t.event(cart_event(c, &format!("e-{c}"), t.now(), PHONE, "UTC", true)).await;
     }
     t.advance_mins(30).await;
     assert_eq!(t.sent().len(), 2, "the cap of 2 per 24 h was exceeded");
@@ -126,10 +94,7 @@ async fn frequency_cap_counts_across_carts_of_one_contact() {
     for m in &sent {
         let n = sent
             .iter()
-            .filter(|o| {
-                o.sent_at > m.sent_at - jiff::SignedDuration::from_hours(24)
-                    && o.sent_at <= m.sent_at
-            })
+            .filter(|o| o.sent_at > m.sent_at - jiff::SignedDuration::from_hours(24) && o.sent_at <= m.sent_at)
             .count();
         assert!(n <= 2, "{n} messages within 24 h up to {}", m.sent_at);
     }
@@ -185,10 +150,7 @@ template = "two {{ link }}"
 
 #[tokio::test]
 async fn order_inside_the_window_is_recovered_outside_converted() {
-    let t = start(
-        config("attribution_window = \"1h\"", SMS_EMAIL_WA),
-        "2026-11-23T09:00:00Z",
-    );
+    let t = start(config("attribution_window = \"1h\"", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.cart("c2", "e2", "+4791234568", "UTC").await;
     t.advance_mins(30).await;
@@ -203,33 +165,16 @@ async fn order_inside_the_window_is_recovered_outside_converted() {
 
 #[tokio::test]
 async fn holdout_carts_get_nothing_and_are_reported_apart() {
-    let t = start(
-        config("holdout_percent = 50", SMS_EMAIL_WA),
-        "2026-11-23T09:00:00Z",
-    );
+    let t = start(config("holdout_percent = 50", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     for i in 0..40 {
-        t.event(cart_event(
-            &format!("c{i}"),
-            &format!("e{i}"),
-            t.now(),
-            &format!("+47912345{i:02}"),
-            "UTC",
-            true,
-        ))
-        .await;
+        t.event(cart_event(&format!("c{i}"), &format!("e{i}"), t.now(), &format!("+47912345{i:02}"), "UTC", true))
+            .await;
     }
     t.advance_mins(30).await;
     let carts = t.rt.memory.carts_of("s");
-    let held: Vec<_> = carts
-        .iter()
-        .filter(|c| c.holdout)
-        .map(|c| c.id.clone())
-        .collect();
+    let held: Vec<_> = carts.iter().filter(|c| c.holdout).map(|c| c.id.clone()).collect();
     assert!(!held.is_empty() && held.len() < 40);
-    assert!(
-        t.sent().iter().all(|m| !held.contains(&m.cart_id)),
-        "a holdout cart got a message"
-    );
+    assert!(t.sent().iter().all(|m| !held.contains(&m.cart_id)), "a holdout cart got a message");
     let s = t.stats().await;
     assert_eq!(s.holdout.carts as usize, held.len());
     assert_eq!(s.treated.carts as usize, 40 - held.len());
@@ -240,7 +185,8 @@ async fn cleared_cart_gets_nothing() {
     let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.advance_mins(10).await;
-    t.event(json!({"event_id": "e2", "type": "cart.cleared", "occurred_at": t.now().to_string(), "cart_id": "c1"})).await;
+    t.event(json!({"event_id": "e2", "type": "cart.cleared", "occurred_at": t.now().to_string(), "cart_id": "c1"}))
+        .await;
     t.advance_hours(80).await;
     assert!(t.sent().is_empty());
 }
@@ -252,13 +198,7 @@ async fn crash_between_claim_and_send_becomes_unknown_never_a_duplicate() {
     t.advance_mins(30).await;
     // Rewind the stored send record to "claimed", as a crash before the confirmation leaves it,
     // with the outbound message about to be redelivered.
-    let mut cart =
-        t.rt.engine
-            .carts
-            .get_cart("s", "c1")
-            .await
-            .unwrap()
-            .unwrap();
+    let mut cart = t.rt.engine.carts.get_cart("s", "c1").await.unwrap().unwrap();
     cart.sends[0].status = SendStatus::Claimed;
     let seq = cart.timer_seq + 1;
     cart.timer = Some(cartback_core::domain::ArmedTimer { seq, due: t.now() });
@@ -266,16 +206,7 @@ async fn crash_between_claim_and_send_becomes_unknown_never_a_duplicate() {
     cart.next_step = 0;
     t.rt.engine.carts.put_cart(&cart).await.unwrap();
     let out =
-        t.rt.engine
-            .dispatch(&OutboundMsg {
-                v: 1,
-                store: "s".into(),
-                cart: "c1".into(),
-                step: 0,
-                seq,
-            })
-            .await
-            .unwrap();
+        t.rt.engine.dispatch(&OutboundMsg { v: 1, store: "s".into(), cart: "c1".into(), step: 0, seq }).await.unwrap();
     assert_eq!(out, cartback_core::engine::DispatchOutcome::MarkedUnknown);
     assert_eq!(t.sent().len(), 1, "the open claim was retried");
     assert_eq!(t.stats().await.sends_unknown, 1);
@@ -322,15 +253,7 @@ async fn duplicate_deliveries_send_once() {
 async fn old_events_do_not_fire_every_step_at_once() {
     let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     // A cart idle for four days arrives late (a backlog replay).
-    t.event(cart_event(
-        "c1",
-        "e1",
-        "2026-11-19T09:00:00Z".parse().unwrap(),
-        PHONE,
-        "UTC",
-        true,
-    ))
-    .await;
+    t.event(cart_event("c1", "e1", "2026-11-19T09:00:00Z".parse().unwrap(), PHONE, "UTC", true)).await;
     t.advance_mins(1).await;
     assert_eq!(t.channels(), ["sms"], "steps were sent back to back");
 }

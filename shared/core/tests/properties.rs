@@ -90,24 +90,14 @@ async fn run(ops: Vec<Op>, zone: &str) -> Result<(), TestCaseError> {
     let sent = t.sent();
 
     for (cart, mark) in &order_marks {
-        let after: Vec<_> = sent[*mark..]
-            .iter()
-            .filter(|m| &m.cart_id == cart)
-            .collect();
-        prop_assert!(
-            after.is_empty(),
-            "message after the order of {cart}: {after:?}"
-        );
+        let after: Vec<_> = sent[*mark..].iter().filter(|m| &m.cart_id == cart).collect();
+        prop_assert!(after.is_empty(), "message after the order of {cart}: {after:?}");
     }
     for (i, m) in sent.iter().enumerate() {
         if m.channel != "sms" {
             continue;
         }
-        let stopped = stop_marks
-            .iter()
-            .filter(|(p, at, _)| *p == m.recipient && *at <= i)
-            .last()
-            .is_some_and(|(_, _, s)| *s);
+        let stopped = stop_marks.iter().rfind(|(p, at, _)| *p == m.recipient && *at <= i).is_some_and(|(_, _, s)| *s);
         prop_assert!(!stopped, "SMS to {} after STOP: {m:?}", m.recipient);
     }
     let mut keys: Vec<(String, u32)> = sent.iter().map(|m| (m.cart_id.clone(), m.step)).collect();

@@ -5,10 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use cartback_core::config::{Config, StoreConfig};
 use std::sync::Arc;
 
-pub fn store_for_request<'a>(
-    config: &'a Config,
-    headers: &HeaderMap,
-) -> Result<&'a Arc<StoreConfig>, ApiError> {
+pub fn store_for_request<'a>(config: &'a Config, headers: &HeaderMap) -> Result<&'a Arc<StoreConfig>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -19,17 +16,9 @@ pub fn store_for_request<'a>(
     let key = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|k| !k.is_empty());
-    key.and_then(|k| config.store_for_key(k)).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
-            "the API key is not valid",
-        )
-    })
+    key.and_then(|k| config.store_for_key(k))
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", "the API key is not valid"))
 }

@@ -16,12 +16,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            fields: Vec::new(),
-        }
+        ApiError { status, code, message: message.into(), fields: Vec::new() }
     }
 
     /// 422 listing every bad field; the top-level code is the first field's.
@@ -31,19 +26,10 @@ impl ApiError {
             1 => fields[0].message.clone(),
             n => format!(
                 "{n} fields are invalid: {}",
-                fields
-                    .iter()
-                    .map(|f| f.field.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>().join(", ")
             ),
         };
-        ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code,
-            message,
-            fields,
-        }
+        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, code, message, fields }
     }
 
     pub fn not_found() -> ApiError {
@@ -62,11 +48,7 @@ impl From<EngineError> for ApiError {
             )
         } else {
             tracing::error!(error = %e, "request failed");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "an internal error occurred",
-            )
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an internal error occurred")
         }
     }
 }
@@ -80,8 +62,7 @@ impl IntoResponse for ApiError {
         }
         let mut resp = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         resp
     }
@@ -92,11 +73,7 @@ pub async fn not_found() -> ApiError {
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this route does not accept that method",
-    )
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method")
 }
 
 /// Reads a body of at most `limit` bytes, refusing larger ones by their declared length first.
@@ -112,14 +89,10 @@ pub async fn read_body(
             format!("the body must be at most {limit} bytes"),
         )
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())
+    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
 }

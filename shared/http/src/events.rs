@@ -14,19 +14,10 @@ use serde_json::json;
 /// Storefront clocks drift; an event this far in the future is refused rather than trusted.
 const MAX_CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
 
-pub async fn post_event(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
+pub async fn post_event(State(st): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let store = store_for_request(&st.engine.config, &headers)?.clone();
-    if let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        && !ct
-            .trim_start()
-            .to_ascii_lowercase()
-            .starts_with("application/json")
+    if let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+        && !ct.trim_start().to_ascii_lowercase().starts_with("application/json")
     {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -36,19 +27,16 @@ pub async fn post_event(
     }
     let bytes = read_body(&headers, body, MAX_BODY_BYTES).await?;
     let event = parse_event(&bytes, &store).map_err(|e| match e {
-        EventError::Malformed(m) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("the body is not valid JSON: {m}"),
-        ),
+        EventError::Malformed(m) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {m}"))
+        }
         EventError::Invalid(fields) => ApiError::invalid(fields),
     })?;
     if event.occurred_at > st.engine.clock.now() + MAX_CLOCK_SKEW {
         return Err(ApiError::invalid(vec![FieldError {
             field: "occurred_at".into(),
             code: "occurred_at_in_future",
-            message: "`occurred_at` is more than 5 minutes in the future; check the sender's clock"
-                .into(),
+            message: "`occurred_at` is more than 5 minutes in the future; check the sender's clock".into(),
         }]));
     }
     let r = st.engine.ingest(&store, &event).await?;

@@ -39,8 +39,7 @@ pub fn public_router(engine: Arc<Engine>) -> Router {
 
 /// Unknown routes and methods answer with the same JSON errors as everything else.
 fn with_fallbacks(r: Router) -> Router {
-    r.fallback(error::not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
+    r.fallback(error::not_found).method_not_allowed_fallback(error::method_not_allowed)
 }
 
 fn api_routes(engine: Arc<Engine>) -> Router {
@@ -48,15 +47,10 @@ fn api_routes(engine: Arc<Engine>) -> Router {
         .route("/v1/events", post(events::post_event))
         .route("/r/{token}", get(restore::open))
         .route("/v1/stores/{store}/stats", get(stats::get_stats))
-        .route(
-            "/healthz",
-            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .with_state(AppState { engine })
 }
 
 fn replies_routes(engine: Arc<Engine>) -> Router {
-    Router::new()
-        .route("/v1/replies/twilio/{store}", post(replies::twilio))
-        .with_state(AppState { engine })
+    Router::new().route("/v1/replies/twilio/{store}", post(replies::twilio)).with_state(AppState { engine })
 }

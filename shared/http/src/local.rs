@@ -26,17 +26,10 @@ async fn now(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {
     Json(json!({"now": rt.now(), "virtual": rt.virtual_clock.is_some()}))
 }
 
-async fn advance(
-    State(rt): State<Arc<LocalRuntime>>,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+async fn advance(State(rt): State<Arc<LocalRuntime>>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
     let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", m);
     let v: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("the body is not valid JSON: {e}"),
-        )
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))
     })?;
     let seconds = v
         .get("seconds")
@@ -51,13 +44,8 @@ async fn advance(
         ));
     }
     let before = rt.console.count();
-    let now = rt
-        .advance(SignedDuration::from_secs(seconds))
-        .await
-        .unwrap_or_else(|| rt.now());
-    Ok(Json(
-        json!({"now": now, "messages_sent": rt.console.count() - before}),
-    ))
+    let now = rt.advance(SignedDuration::from_secs(seconds)).await.unwrap_or_else(|| rt.now());
+    Ok(Json(json!({"now": now, "messages_sent": rt.console.count() - before})))
 }
 
 async fn outbox(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {

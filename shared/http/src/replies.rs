@@ -24,32 +24,17 @@ pub async fn twilio(
     // An unknown store is answered like a bad signature: no existence leak.
     let store = st.engine.config.store(&store_id).cloned();
     let bytes = read_body(&headers, body, MAX_FORM_BYTES).await?;
-    let Some(sig) = headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Err(forbidden(
-            "missing_signature",
-            "X-Twilio-Signature is required",
-        ));
+    let Some(sig) = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()) else {
+        return Err(forbidden("missing_signature", "X-Twilio-Signature is required"));
     };
     let params: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
     let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let url = format!("{}{}", st.engine.config.public_url, path_and_query);
-    let Some(store) = store.filter(|s| twilio::verify(&s.twilio_auth_token, &url, &params, sig))
-    else {
+    let Some(store) = store.filter(|s| twilio::verify(&s.twilio_auth_token, &url, &params, sig)) else {
         tracing::warn!(store = %store_id, "twilio webhook with an invalid signature refused");
-        return Err(forbidden(
-            "invalid_signature",
-            "X-Twilio-Signature does not match this request",
-        ));
+        return Err(forbidden("invalid_signature", "X-Twilio-Signature does not match this request"));
     };
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let raw_from = param("From").unwrap_or_default();
     let (channel, from) = match raw_from.strip_prefix("whatsapp:") {
         Some(rest) => (Channel::Whatsapp, rest),
@@ -70,9 +55,6 @@ pub async fn twilio(
     };
     let outcome = st.engine.on_reply(&store, &reply).await?;
     let mut resp = twilio::twiml(outcome.reply.as_deref()).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/xml; charset=utf-8"),
-    );
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
     Ok(resp)
 }

@@ -7,10 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::engine::LinkOutcome;
 
-pub async fn open(
-    State(st): State<AppState>,
-    Path(token): Path<String>,
-) -> Result<Response, ApiError> {
+pub async fn open(State(st): State<AppState>, Path(token): Path<String>) -> Result<Response, ApiError> {
     match st.engine.open_link(&token).await? {
         LinkOutcome::Redirect(url) => {
             let location = HeaderValue::from_str(&url).map_err(|_| ApiError::not_found())?;
@@ -19,21 +16,12 @@ pub async fn open(
             h.insert(header::LOCATION, location);
             // The token is a bearer of the cart: keep it out of caches and Referer headers.
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            h.insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            );
+            h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
             Ok(resp)
         }
-        LinkOutcome::NotFound => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "link_not_found",
-            "this link does not exist",
-        )),
-        LinkOutcome::Expired => Err(ApiError::new(
-            StatusCode::GONE,
-            "link_expired",
-            "this link has expired",
-        )),
+        LinkOutcome::NotFound => {
+            Err(ApiError::new(StatusCode::NOT_FOUND, "link_not_found", "this link does not exist"))
+        }
+        LinkOutcome::Expired => Err(ApiError::new(StatusCode::GONE, "link_expired", "this link has expired")),
     }
 }

@@ -31,18 +31,11 @@ pub struct ConsoleChannel {
 
 impl ConsoleChannel {
     pub fn new(clock: Arc<dyn Clock>, print: bool) -> ConsoleChannel {
-        ConsoleChannel {
-            clock,
-            outbox: Mutex::new(Vec::new()),
-            print,
-        }
+        ConsoleChannel { clock, outbox: Mutex::new(Vec::new()), print }
     }
 
     pub fn outbox(&self) -> Vec<OutboxEntry> {
-        self.outbox
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.outbox.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn count(&self) -> usize {
@@ -93,10 +86,7 @@ pub struct MemoryAlerts {
 
 impl MemoryAlerts {
     pub fn new(print: bool) -> MemoryAlerts {
-        MemoryAlerts {
-            list: Mutex::new(Vec::new()),
-            print,
-        }
+        MemoryAlerts { list: Mutex::new(Vec::new()), print }
     }
 
     pub fn all(&self) -> Vec<Handoff> {
@@ -113,9 +103,6 @@ impl Alerts for MemoryAlerts {
                 h.at, h.store, h.from_masked, h.reason, h.text
             );
         }
-        self.list
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(h.clone());
+        self.list.lock().unwrap_or_else(|e| e.into_inner()).push(h.clone());
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::domain::{Cart, Contact};
 use crate::ports::{
-    CartStore, ContactTouch, LinkRecord, OutboundMsg, OutboundQueue, QueueError, StatsStore,
-    StoreError, TimerMsg, TimerQueue,
+    CartStore, ContactTouch, LinkRecord, OutboundMsg, OutboundQueue, QueueError, StatsStore, StoreError, TimerMsg,
+    TimerQueue,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -91,11 +91,7 @@ impl RequestCounter {
     }
 
     pub fn snapshot(&self) -> BTreeMap<&'static str, u64> {
-        Op::ALL
-            .iter()
-            .map(|op| (op.name(), self.get(*op)))
-            .filter(|(_, n)| *n > 0)
-            .collect()
+        Op::ALL.iter().map(|op| (op.name(), self.get(*op))).filter(|(_, n)| *n > 0).collect()
     }
 
     pub fn reset(&self) {
@@ -163,18 +159,9 @@ impl<T: StatsStore> StatsStore for Counting<T> {
 
 #[async_trait]
 impl<T: TimerQueue> TimerQueue for Counting<T> {
-    async fn schedule(
-        &self,
-        msg: &TimerMsg,
-        due: Timestamp,
-        now: Timestamp,
-    ) -> Result<(), QueueError> {
+    async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
         let delay = due.duration_since(now).as_secs();
-        self.counter.hit(if delay <= SQS_MAX_DELAY_SECS {
-            Op::TimerSqs
-        } else {
-            Op::TimerStored
-        });
+        self.counter.hit(if delay <= SQS_MAX_DELAY_SECS { Op::TimerSqs } else { Op::TimerStored });
         self.inner.schedule(msg, due, now).await
     }
 }
@@ -225,12 +212,7 @@ impl<T: StatsStore + ?Sized> StatsStore for Arc<T> {
 
 #[async_trait]
 impl<T: TimerQueue + ?Sized> TimerQueue for Arc<T> {
-    async fn schedule(
-        &self,
-        msg: &TimerMsg,
-        due: Timestamp,
-        now: Timestamp,
-    ) -> Result<(), QueueError> {
+    async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
         (**self).schedule(msg, due, now).await
     }
 }

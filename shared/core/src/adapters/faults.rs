@@ -17,10 +17,7 @@ pub struct FaultQueue(Mutex<VecDeque<Fault>>);
 
 impl FaultQueue {
     pub fn push(&self, f: Fault) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(f);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push_back(f);
     }
 
     fn next(&self) -> Option<Fault> {
@@ -37,12 +34,8 @@ pub struct FaultyChannel {
 impl ChannelSender for FaultyChannel {
     async fn send(&self, msg: &OutgoingMessage) -> Result<String, ChannelError> {
         match self.faults.next() {
-            Some(Fault::Retryable) => Err(ChannelError::Retryable(
-                "injected: 503 from provider".into(),
-            )),
-            Some(Fault::Permanent) => {
-                Err(ChannelError::Permanent("injected: invalid number".into()))
-            }
+            Some(Fault::Retryable) => Err(ChannelError::Retryable("injected: 503 from provider".into())),
+            Some(Fault::Permanent) => Err(ChannelError::Permanent("injected: invalid number".into())),
             None => self.inner.send(msg).await,
         }
     }

@@ -39,9 +39,7 @@ pub struct DelayQueue<T> {
 
 impl<T> Default for DelayQueue<T> {
     fn default() -> Self {
-        DelayQueue {
-            heap: Mutex::new((BinaryHeap::new(), 0)),
-        }
+        DelayQueue { heap: Mutex::new((BinaryHeap::new(), 0)) }
     }
 }
 
@@ -57,35 +55,21 @@ impl<T> DelayQueue<T> {
         let mut g = self.heap.lock().unwrap_or_else(|e| e.into_inner());
         g.1 += 1;
         let seq = g.1;
-        g.0.push(Reverse(Entry {
-            due,
-            seq,
-            attempts,
-            msg,
-        }));
+        g.0.push(Reverse(Entry { due, seq, attempts, msg }));
     }
 
     /// Takes the earliest message due at or before `now`.
     pub fn pop_due(&self, now: Timestamp) -> Option<Delivery<T>> {
         let mut g = self.heap.lock().unwrap_or_else(|e| e.into_inner());
         if g.0.peek().is_some_and(|Reverse(e)| e.due <= now) {
-            g.0.pop().map(|Reverse(e)| Delivery {
-                msg: e.msg,
-                attempts: e.attempts,
-                due: e.due,
-            })
+            g.0.pop().map(|Reverse(e)| Delivery { msg: e.msg, attempts: e.attempts, due: e.due })
         } else {
             None
         }
     }
 
     pub fn next_due(&self) -> Option<Timestamp> {
-        self.heap
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .0
-            .peek()
-            .map(|Reverse(e)| e.due)
+        self.heap.lock().unwrap_or_else(|e| e.into_inner()).0.peek().map(|Reverse(e)| e.due)
     }
 
     pub fn len(&self) -> usize {
@@ -102,12 +86,7 @@ pub struct MemoryTimerQueue(pub DelayQueue<TimerMsg>);
 
 #[async_trait]
 impl TimerQueue for MemoryTimerQueue {
-    async fn schedule(
-        &self,
-        msg: &TimerMsg,
-        due: Timestamp,
-        _now: Timestamp,
-    ) -> Result<(), QueueError> {
+    async fn schedule(&self, msg: &TimerMsg, due: Timestamp, _now: Timestamp) -> Result<(), QueueError> {
         self.0.push(msg.clone(), due, 0);
         Ok(())
     }

@@ -45,9 +45,7 @@ fn put_versioned<T: Clone>(
             *slot = r;
         }
         None if expected == 0 => {
-            map.entry(store.to_string())
-                .or_default()
-                .insert(id.to_string(), r);
+            map.entry(store.to_string()).or_default().insert(id.to_string(), r);
         }
         None => return Err(StoreError::Conflict),
     }
@@ -61,43 +59,26 @@ impl MemoryStore {
 
     /// Every cart of a store (local mode's inspection and tests).
     pub fn carts_of(&self, store: &str) -> Vec<Cart> {
-        lock(&self.carts)
-            .get(store)
-            .map(|m| m.values().cloned().collect())
-            .unwrap_or_default()
+        lock(&self.carts).get(store).map(|m| m.values().cloned().collect()).unwrap_or_default()
     }
 }
 
 #[async_trait]
 impl CartStore for MemoryStore {
     async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
-        Ok(lock(&self.carts)
-            .get(store)
-            .and_then(|m| m.get(cart))
-            .cloned())
+        Ok(lock(&self.carts).get(store).and_then(|m| m.get(cart)).cloned())
     }
 
     async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
-        put_versioned(&mut lock(&self.carts), &cart.store, &cart.id, cart, |c| {
-            &mut c.version
-        })
+        put_versioned(&mut lock(&self.carts), &cart.store, &cart.id, cart, |c| &mut c.version)
     }
 
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
-        Ok(lock(&self.contacts)
-            .get(store)
-            .and_then(|m| m.get(key))
-            .cloned())
+        Ok(lock(&self.contacts).get(store).and_then(|m| m.get(key)).cloned())
     }
 
     async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
-        put_versioned(
-            &mut lock(&self.contacts),
-            &contact.store,
-            &contact.key,
-            contact,
-            |c| &mut c.version,
-        )
+        put_versioned(&mut lock(&self.contacts), &contact.store, &contact.key, contact, |c| &mut c.version)
     }
 
     async fn touch_contact(&self, t: &ContactTouch) -> Result<(), StoreError> {

@@ -122,22 +122,16 @@ impl StoreConfig {
         let Ok(parsed) = url::Url::parse(url) else {
             return false;
         };
-        if !matches!(parsed.scheme(), "https" | "http")
-            || parsed.username() != ""
-            || parsed.password().is_some()
-        {
+        if !matches!(parsed.scheme(), "https" | "http") || parsed.username() != "" || parsed.password().is_some() {
             return false;
         }
         let Some(host) = parsed.host_str() else {
             return false;
         };
         let host = host.to_ascii_lowercase();
-        self.allowed_domains.iter().any(|d| {
-            host == *d
-                || host
-                    .strip_suffix(d.as_str())
-                    .is_some_and(|rest| rest.ends_with('.'))
-        })
+        self.allowed_domains
+            .iter()
+            .any(|d| host == *d || host.strip_suffix(d.as_str()).is_some_and(|rest| rest.ends_with('.')))
     }
 }
 
@@ -158,11 +152,7 @@ impl Config {
             by_key.insert(s.api_key_sha256, s.id.clone());
             map.insert(s.id.clone(), Arc::new(s));
         }
-        Config {
-            public_url: public_url.trim_end_matches('/').to_string(),
-            stores: map,
-            by_key,
-        }
+        Config { public_url: public_url.trim_end_matches('/').to_string(), stores: map, by_key }
     }
 
     pub fn store(&self, id: &str) -> Option<&Arc<StoreConfig>> {
@@ -185,10 +175,8 @@ impl Config {
     }
 
     pub fn load(path: &str) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_string(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_string(), source })?;
         Config::from_toml(path, &text)
     }
 }

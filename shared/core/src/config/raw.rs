@@ -1,8 +1,8 @@
 //! The TOML shape of the configuration file and its conversion into checked `StoreConfig`s.
 
 use super::{
-    Config, ConfigError, CrossSellItem, FrequencyCap, Incentive, QuietHours, Step, StoreConfig,
-    Variant, hash_key, parse_duration,
+    Config, ConfigError, CrossSellItem, FrequencyCap, Incentive, QuietHours, Step, StoreConfig, Variant, hash_key,
+    parse_duration,
 };
 use crate::domain::{Channel, Reason};
 use crate::money::Currency;
@@ -114,12 +114,7 @@ impl Problems {
     fn add(&mut self, key: &str, msg: impl std::fmt::Display) {
         self.0.push(format!("{key}: {msg}"));
     }
-    fn duration(
-        &mut self,
-        key: &str,
-        value: Option<&str>,
-        default: SignedDuration,
-    ) -> SignedDuration {
+    fn duration(&mut self, key: &str, value: Option<&str>, default: SignedDuration) -> SignedDuration {
         match value.map(parse_duration) {
             None => default,
             Some(Ok(d)) if d.as_secs() > 0 => d,
@@ -136,14 +131,10 @@ impl Problems {
 }
 
 pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-        path: path.to_string(),
-        message: e.to_string(),
-    })?;
+    let raw: RawConfig =
+        toml::from_str(text).map_err(|e| ConfigError::Syntax { path: path.to_string(), message: e.to_string() })?;
     let mut p = Problems(Vec::new());
-    let public_url = raw
-        .public_url
-        .unwrap_or_else(|| "http://127.0.0.1:8787".to_string());
+    let public_url = raw.public_url.unwrap_or_else(|| "http://127.0.0.1:8787".to_string());
     if url::Url::parse(&public_url).is_err() {
         p.add("public_url", format!("`{public_url}` is not a URL"));
     }
@@ -156,16 +147,10 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     for (i, rs) in raw.stores.into_iter().enumerate() {
         let at = format!("stores[{i}]");
         if !ids.insert(rs.id.clone()) {
-            p.add(
-                &format!("{at}.id"),
-                format!("`{}` is used by two stores", rs.id),
-            );
+            p.add(&format!("{at}.id"), format!("`{}` is used by two stores", rs.id));
         }
         if !keys.insert(rs.api_key.clone()) {
-            p.add(
-                &format!("{at}.api_key"),
-                "the same key is used by two stores",
-            );
+            p.add(&format!("{at}.api_key"), "the same key is used by two stores");
         }
         if let Some(s) = store(&at, rs, &mut p) {
             stores.push(s);
@@ -174,10 +159,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     if p.0.is_empty() {
         Ok(Config::new(public_url, stores))
     } else {
-        Err(ConfigError::Invalid {
-            path: path.to_string(),
-            problems: p.0,
-        })
+        Err(ConfigError::Invalid { path: path.to_string(), problems: p.0 })
     }
 }
 
@@ -185,15 +167,9 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     let before = p.0.len();
     let valid_id = !rs.id.is_empty()
         && rs.id.len() <= 64
-        && rs
-            .id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && rs.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !valid_id {
-        p.add(
-            &format!("{at}.id"),
-            "1..64 characters of letters, digits, - and _",
-        );
+        p.add(&format!("{at}.id"), "1..64 characters of letters, digits, - and _");
     }
     if rs.api_key.len() < 16 {
         p.add(&format!("{at}.api_key"), "must be at least 16 characters");
@@ -201,37 +177,18 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     if rs.twilio_auth_token.is_empty() {
         p.add(&format!("{at}.twilio_auth_token"), "must not be empty");
     }
-    let currency = Currency::parse(&rs.currency)
-        .map_err(|e| p.add(&format!("{at}.currency"), e))
-        .ok();
+    let currency = Currency::parse(&rs.currency).map_err(|e| p.add(&format!("{at}.currency"), e)).ok();
     let timezone = rs.timezone.unwrap_or_else(|| "UTC".to_string());
     if jiff::tz::TimeZone::get(&timezone).is_err() {
-        p.add(
-            &format!("{at}.timezone"),
-            format!("`{timezone}` is not an IANA time zone"),
-        );
+        p.add(&format!("{at}.timezone"), format!("`{timezone}` is not an IANA time zone"));
     }
-    let abandon_after = p.duration(
-        &format!("{at}.abandon_after"),
-        rs.abandon_after.as_deref(),
-        SignedDuration::from_mins(30),
-    );
+    let abandon_after =
+        p.duration(&format!("{at}.abandon_after"), rs.abandon_after.as_deref(), SignedDuration::from_mins(30));
     let quiet_hours = match rs.quiet_hours {
-        None => QuietHours {
-            start: jiff::civil::time(8, 0, 0, 0),
-            end: jiff::civil::time(21, 0, 0, 0),
-        },
+        None => QuietHours { start: jiff::civil::time(8, 0, 0, 0), end: jiff::civil::time(21, 0, 0, 0) },
         Some(q) => {
-            let start = q
-                .start
-                .parse()
-                .map_err(|_| p.add(&format!("{at}.quiet_hours.start"), "expected HH:MM"))
-                .ok();
-            let end = q
-                .end
-                .parse()
-                .map_err(|_| p.add(&format!("{at}.quiet_hours.end"), "expected HH:MM"))
-                .ok();
+            let start = q.start.parse().map_err(|_| p.add(&format!("{at}.quiet_hours.start"), "expected HH:MM")).ok();
+            let end = q.end.parse().map_err(|_| p.add(&format!("{at}.quiet_hours.end"), "expected HH:MM")).ok();
             match (start, end) {
                 (Some(start), Some(end)) if start < end => QuietHours { start, end },
                 (Some(_), Some(_)) => {
@@ -239,32 +196,20 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
                         &format!("{at}.quiet_hours"),
                         "start must be before end (the allowed window is within one day)",
                     );
-                    QuietHours {
-                        start: jiff::civil::time(8, 0, 0, 0),
-                        end: jiff::civil::time(21, 0, 0, 0),
-                    }
+                    QuietHours { start: jiff::civil::time(8, 0, 0, 0), end: jiff::civil::time(21, 0, 0, 0) }
                 }
-                _ => QuietHours {
-                    start: jiff::civil::time(8, 0, 0, 0),
-                    end: jiff::civil::time(21, 0, 0, 0),
-                },
+                _ => QuietHours { start: jiff::civil::time(8, 0, 0, 0), end: jiff::civil::time(21, 0, 0, 0) },
             }
         }
     };
     let frequency_cap = match rs.frequency_cap {
-        None => FrequencyCap {
-            max: 3,
-            window: SignedDuration::from_hours(24),
-        },
+        None => FrequencyCap { max: 3, window: SignedDuration::from_hours(24) },
         Some(c) => {
             if c.max == 0 {
                 p.add(&format!("{at}.frequency_cap.max"), "must be at least 1");
             }
-            let window = p.duration(
-                &format!("{at}.frequency_cap.window"),
-                Some(&c.window),
-                SignedDuration::from_hours(24),
-            );
+            let window =
+                p.duration(&format!("{at}.frequency_cap.window"), Some(&c.window), SignedDuration::from_hours(24));
             FrequencyCap { max: c.max, window }
         }
     };
@@ -272,38 +217,21 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         let c = currency?;
         c.parse_amount(text).map_err(|e| p.add(key, e)).ok()
     };
-    let free_shipping_threshold_minor = rs
-        .free_shipping_threshold
-        .as_deref()
-        .and_then(|t| money(p, &format!("{at}.free_shipping_threshold"), t));
-    let allowed_domains: Vec<String> = rs
-        .allowed_domains
-        .iter()
-        .map(|d| d.trim().to_ascii_lowercase())
-        .collect();
+    let free_shipping_threshold_minor =
+        rs.free_shipping_threshold.as_deref().and_then(|t| money(p, &format!("{at}.free_shipping_threshold"), t));
+    let allowed_domains: Vec<String> = rs.allowed_domains.iter().map(|d| d.trim().to_ascii_lowercase()).collect();
     if allowed_domains.is_empty() {
-        p.add(
-            &format!("{at}.allowed_domains"),
-            "list at least the shop's own domain (restore links only go there)",
-        );
+        p.add(&format!("{at}.allowed_domains"), "list at least the shop's own domain (restore links only go there)");
     }
     for (j, d) in allowed_domains.iter().enumerate() {
         if d.is_empty() || d.contains('/') || d.contains(':') || d.starts_with('.') {
-            p.add(
-                &format!("{at}.allowed_domains[{j}]"),
-                format!("`{d}` is not a bare domain like shop.example"),
-            );
+            p.add(&format!("{at}.allowed_domains[{j}]"), format!("`{d}` is not a bare domain like shop.example"));
         }
     }
     let mut cross_sell = Vec::new();
     for (j, c) in rs.cross_sell.into_iter().enumerate() {
         if let Some(price_minor) = money(p, &format!("{at}.cross_sell[{j}].price"), &c.price) {
-            cross_sell.push(CrossSellItem {
-                sku: c.sku,
-                name: c.name,
-                price_minor,
-                url: c.url,
-            });
+            cross_sell.push(CrossSellItem { sku: c.sku, name: c.name, price_minor, url: c.url });
         }
     }
     let mut steps = Vec::new();
@@ -314,10 +242,7 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     }
     for w in steps.windows(2) {
         if w[1].after <= w[0].after {
-            p.add(
-                &format!("{at}.steps"),
-                "steps must be in increasing order of `after`",
-            );
+            p.add(&format!("{at}.steps"), "steps must be in increasing order of `after`");
             break;
         }
     }
@@ -339,10 +264,7 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     if let Some(h) = &rs.alert_webhook
         && url::Url::parse(h).is_err()
     {
-        p.add(
-            &format!("{at}.alert_webhook"),
-            format!("`{h}` is not a URL"),
-        );
+        p.add(&format!("{at}.alert_webhook"), format!("`{h}` is not a URL"));
     }
     let fill = |t: Option<String>, d: &str| t.unwrap_or_else(|| d.replace("{store}", &rs.name));
     let attribution_window = p.duration(
@@ -350,11 +272,7 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         rs.attribution_window.as_deref(),
         SignedDuration::from_hours(24 * 7),
     );
-    let link_ttl = p.duration(
-        &format!("{at}.link_ttl"),
-        rs.link_ttl.as_deref(),
-        SignedDuration::from_hours(24 * 7),
-    );
+    let link_ttl = p.duration(&format!("{at}.link_ttl"), rs.link_ttl.as_deref(), SignedDuration::from_hours(24 * 7));
     if p.0.len() != before {
         return None;
     }
@@ -403,22 +321,13 @@ fn step(
 ) -> Option<Step> {
     let after = p.duration(&format!("{at}.after"), Some(&s.after), abandon_after);
     if after < abandon_after {
-        p.add(
-            &format!("{at}.after"),
-            "a step cannot come before the cart is abandoned (abandon_after)",
-        );
+        p.add(&format!("{at}.after"), "a step cannot come before the cart is abandoned (abandon_after)");
     }
     let channel = Channel::parse(&s.channel);
     if channel.is_none() {
-        p.add(
-            &format!("{at}.channel"),
-            format!("`{}` is not sms, email or whatsapp", s.channel),
-        );
+        p.add(&format!("{at}.channel"), format!("`{}` is not sms, email or whatsapp", s.channel));
     }
-    let base_incentive = s
-        .incentive
-        .as_ref()
-        .and_then(|i| incentive(&format!("{at}.incentive"), i, currency, p));
+    let base_incentive = s.incentive.as_ref().and_then(|i| incentive(&format!("{at}.incentive"), i, currency, p));
     let base_template = checked_template(p, &format!("{at}.template"), &s.template);
     let mut variants = Vec::new();
     if let Some(t) = base_template.clone() {
@@ -432,10 +341,7 @@ fn step(
     for (k, v) in s.variants.into_iter().enumerate() {
         let vat = format!("{at}.variants[{k}]");
         if v.name == "A" || variants.iter().any(|x| x.name == v.name) || v.name.is_empty() {
-            p.add(
-                &format!("{vat}.name"),
-                "variant names must be unique and not \"A\" (the step itself)",
-            );
+            p.add(&format!("{vat}.name"), "variant names must be unique and not \"A\" (the step itself)");
         }
         let template = match &v.template {
             Some(src) => checked_template(p, &format!("{vat}.template"), src),
@@ -446,61 +352,32 @@ fn step(
             None => base_incentive.clone(),
         };
         if let Some(template) = template {
-            variants.push(Variant {
-                name: v.name,
-                weight: v.weight,
-                template,
-                incentive: inc,
-            });
+            variants.push(Variant { name: v.name, weight: v.weight, template, incentive: inc });
         }
     }
     if variants.iter().map(|v| v.weight).sum::<u32>() == 0 {
         p.add(&format!("{at}.variants"), "weights add up to zero");
     }
-    Some(Step {
-        after,
-        channel: channel?,
-        variants,
-    })
+    Some(Step { after, channel: channel?, variants })
 }
 
-fn incentive(
-    at: &str,
-    i: &RawIncentive,
-    currency: Option<Currency>,
-    p: &mut Problems,
-) -> Option<Incentive> {
-    let expires = |p: &mut Problems| {
-        p.duration(
-            &format!("{at}.expires"),
-            i.expires.as_deref(),
-            SignedDuration::from_hours(24),
-        )
-    };
+fn incentive(at: &str, i: &RawIncentive, currency: Option<Currency>, p: &mut Problems) -> Option<Incentive> {
+    let expires =
+        |p: &mut Problems| p.duration(&format!("{at}.expires"), i.expires.as_deref(), SignedDuration::from_hours(24));
     match i.kind.as_str() {
         "percent_off" => match i.percent {
-            Some(pc) if (1..=90).contains(&pc) => Some(Incentive::PercentOff {
-                percent: pc,
-                expires: expires(p),
-            }),
+            Some(pc) if (1..=90).contains(&pc) => Some(Incentive::PercentOff { percent: pc, expires: expires(p) }),
             _ => {
-                p.add(
-                    &format!("{at}.percent"),
-                    "percent_off needs percent between 1 and 90",
-                );
+                p.add(&format!("{at}.percent"), "percent_off needs percent between 1 and 90");
                 None
             }
         },
         "fixed_off" => {
-            let amount = i
-                .amount
-                .as_deref()
-                .and_then(|a| currency.and_then(|c| c.parse_amount(a).ok()));
+            let amount = i.amount.as_deref().and_then(|a| currency.and_then(|c| c.parse_amount(a).ok()));
             match amount {
-                Some(amount_minor) if amount_minor > 0 => Some(Incentive::FixedOff {
-                    amount_minor,
-                    expires: expires(p),
-                }),
+                Some(amount_minor) if amount_minor > 0 => {
+                    Some(Incentive::FixedOff { amount_minor, expires: expires(p) })
+                }
                 _ => {
                     p.add(
                         &format!("{at}.amount"),

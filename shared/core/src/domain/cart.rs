@@ -139,11 +139,7 @@ impl Customer {
     }
 
     pub fn address(&self, channel: Channel) -> Option<&Pii> {
-        if channel.uses_phone() {
-            self.phone.as_ref()
-        } else {
-            self.email.as_ref()
-        }
+        if channel.uses_phone() { self.phone.as_ref() } else { self.email.as_ref() }
     }
 
     /// Reachable on this channel: an address and a yes.
@@ -279,32 +275,21 @@ impl Cart {
 
     /// Whether any message actually went (or may have gone) out.
     pub fn was_messaged(&self) -> bool {
-        self.sends.iter().any(|s| {
-            matches!(
-                s.status,
-                SendStatus::Sent | SendStatus::Unknown | SendStatus::Claimed
-            )
-        })
+        self.sends.iter().any(|s| matches!(s.status, SendStatus::Sent | SendStatus::Unknown | SendStatus::Claimed))
     }
 
     pub fn sms_sent_in_epoch(&self, epoch: u32) -> bool {
         self.sends.iter().any(|s| {
             s.epoch == epoch
                 && s.channel == Channel::Sms
-                && matches!(
-                    s.status,
-                    SendStatus::Sent | SendStatus::Unknown | SendStatus::Claimed
-                )
+                && matches!(s.status, SendStatus::Sent | SendStatus::Unknown | SendStatus::Claimed)
         })
     }
 
     /// Arms the cart's single timer with a fresh fencing number.
     pub fn arm_timer(&mut self, due: Timestamp) -> ArmedTimer {
         self.timer_seq += 1;
-        let t = ArmedTimer {
-            seq: self.timer_seq,
-            due,
-        };
+        let t = ArmedTimer { seq: self.timer_seq, due };
         self.timer = Some(t);
         t
     }

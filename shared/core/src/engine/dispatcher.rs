@@ -33,10 +33,7 @@ pub enum DispatchOutcome {
 
 impl Engine {
     pub async fn dispatch(&self, msg: &OutboundMsg) -> Result<DispatchOutcome, EngineError> {
-        let store = self
-            .config
-            .store(&msg.store)
-            .ok_or_else(|| EngineError::UnknownStore(msg.store.clone()))?;
+        let store = self.config.store(&msg.store).ok_or_else(|| EngineError::UnknownStore(msg.store.clone()))?;
         for _ in 0..MAX_ATTEMPTS {
             match self.try_dispatch(store, msg).await {
                 Err(EngineError::Store(StoreError::Conflict)) => continue,
@@ -46,11 +43,7 @@ impl Engine {
         Err(EngineError::Contended)
     }
 
-    async fn try_dispatch(
-        &self,
-        store: &StoreConfig,
-        msg: &OutboundMsg,
-    ) -> Result<DispatchOutcome, EngineError> {
+    async fn try_dispatch(&self, store: &StoreConfig, msg: &OutboundMsg) -> Result<DispatchOutcome, EngineError> {
         let now = self.clock.now();
         let Some(mut cart) = self.carts.get_cart(&msg.store, &msg.cart).await? else {
             return Ok(DispatchOutcome::Stale);
@@ -108,12 +101,7 @@ impl Engine {
             }
             SendPlan::Defer(until, why) => {
                 let t = cart.arm_timer(until);
-                let timer = TimerMsg {
-                    v: 1,
-                    store: msg.store.clone(),
-                    cart: msg.cart.clone(),
-                    seq: t.seq,
-                };
+                let timer = TimerMsg { v: 1, store: msg.store.clone(), cart: msg.cart.clone(), seq: t.seq };
                 self.timers.schedule(&timer, until, now).await?;
                 self.carts.put_cart(&cart).await?;
                 stats.push((format!("steps.deferred.{why}"), 1));
@@ -121,9 +109,7 @@ impl Engine {
                 tracing::info!(store = %msg.store, cart = %msg.cart, step = msg.step, why, until = %until, "step deferred");
                 Ok(DispatchOutcome::Deferred(until, why))
             }
-            SendPlan::Send { variant } => {
-                self.send_step(store, msg, cart, variant, stats, now).await
-            }
+            SendPlan::Send { variant } => self.send_step(store, msg, cart, variant, stats, now).await,
         }
     }
 
@@ -144,8 +130,7 @@ impl Engine {
         }
         let token = cart.link_token.clone().unwrap_or_default();
         let link = format!("{}/r/{token}", self.config.public_url);
-        let coupon =
-            needs_coupon(store, msg.step, variant).then(|| coupon_code(self.random.bytes16()));
+        let coupon = needs_coupon(store, msg.step, variant).then(|| coupon_code(self.random.bytes16()));
         let outgoing = compose(&ComposeInput {
             cart: &cart,
             cfg: store,
@@ -176,19 +161,10 @@ impl Engine {
                 return Ok(DispatchOutcome::Failed(e));
             }
         };
-        let sender = self
-            .channels
-            .get(&step.channel)
-            .ok_or(EngineError::NoChannel(step.channel))?
-            .clone();
+        let sender = self.channels.get(&step.channel).ok_or(EngineError::NoChannel(step.channel))?.clone();
         if let Some(token) = new_token {
             // Kept in storage long after the last possible message; `open_link` enforces the TTL.
-            let keep_until = now
-                + store.link_ttl
-                + store
-                    .steps
-                    .last()
-                    .map_or(jiff::SignedDuration::ZERO, |s| s.after);
+            let keep_until = now + store.link_ttl + store.steps.last().map_or(jiff::SignedDuration::ZERO, |s| s.after);
             self.carts
                 .put_link(&LinkRecord {
                     token,
@@ -225,8 +201,7 @@ impl Engine {
             }
         };
         let contact_key = cart_contact_key(&cart);
-        self.confirm(msg, cart, status, provider_id.clone(), note.clone(), now)
-            .await?;
+        self.confirm(msg, cart, status, provider_id.clone(), note.clone(), now).await?;
         let ch = step.channel.as_str();
         match status {
             SendStatus::Sent => {
@@ -249,9 +224,7 @@ impl Engine {
                 }
                 tracing::info!(store = %msg.store, cart = %msg.cart, step = msg.step, channel = ch, variant = %variant_name, "message sent");
                 self.count(&msg.store, stats).await;
-                Ok(DispatchOutcome::Sent {
-                    provider_id: provider_id.unwrap_or_default(),
-                })
+                Ok(DispatchOutcome::Sent { provider_id: provider_id.unwrap_or_default() })
             }
             _ => {
                 stats.push((format!("messages.failed.{ch}"), 1));
@@ -268,12 +241,7 @@ impl Engine {
     /// schedules that timer *before* the cart write commits it: if the write loses a race, the
     /// timer carries a seq the cart never had and drops itself; the reverse order could leave
     /// a committed timer that never fires.
-    async fn advance(
-        &self,
-        cart: &mut Cart,
-        store: &StoreConfig,
-        now: Timestamp,
-    ) -> Result<(), EngineError> {
+    async fn advance(&self, cart: &mut Cart, store: &StoreConfig, now: Timestamp) -> Result<(), EngineError> {
         let done = store.steps.get(cart.next_step as usize).map(|s| s.after);
         cart.next_step += 1;
         match store.steps.get(cart.next_step as usize) {
@@ -282,12 +250,7 @@ impl Engine {
                 // old event): never two steps back to back.
                 let spacing = done.map_or(jiff::SignedDuration::ZERO, |d| next.after - d);
                 let t = cart.arm_timer((cart.last_activity + next.after).max(now + spacing));
-                let msg = TimerMsg {
-                    v: 1,
-                    store: cart.store.clone(),
-                    cart: cart.id.clone(),
-                    seq: t.seq,
-                };
+                let msg = TimerMsg { v: 1, store: cart.store.clone(), cart: cart.id.clone(), seq: t.seq };
                 self.timers.schedule(&msg, t.due, now).await?;
             }
             None => {
@@ -320,12 +283,10 @@ impl Engine {
             }
             match self.carts.put_cart(&cart).await {
                 Ok(_) => return Ok(()),
-                Err(StoreError::Conflict) => {
-                    match self.carts.get_cart(&msg.store, &msg.cart).await? {
-                        Some(c) => cart = c,
-                        None => return Ok(()),
-                    }
-                }
+                Err(StoreError::Conflict) => match self.carts.get_cart(&msg.store, &msg.cart).await? {
+                    Some(c) => cart = c,
+                    None => return Ok(()),
+                },
                 Err(e) => {
                     tracing::error!(store = %msg.store, cart = %msg.cart, step = msg.step, error = %e, "send outcome not recorded; the claim will read as unknown");
                     return Err(e.into());
@@ -350,10 +311,7 @@ impl Engine {
             if cart.status == CartStatus::Expired {
                 cart.status = CartStatus::Abandoned;
             }
-            cart.timer = Some(crate::domain::ArmedTimer {
-                seq: msg.seq,
-                due: now,
-            });
+            cart.timer = Some(crate::domain::ArmedTimer { seq: msg.seq, due: now });
             match self.carts.put_cart(&cart).await {
                 Ok(_) => return,
                 Err(StoreError::Conflict) => continue,
@@ -369,8 +327,6 @@ fn coupon_code(random: [u8; 16]) -> String {
     let mut bits = [0u8; 8];
     bits.copy_from_slice(&random[..8]);
     let bits = u64::from_le_bytes(bits);
-    let code: String = (0..12)
-        .map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char)
-        .collect();
+    let code: String = (0..12).map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char).collect();
     format!("CB-{code}")
 }

@@ -17,11 +17,7 @@ pub struct IngestResult {
 impl Engine {
     /// Applies one validated event: one read and one conditional write of the cart, plus the
     /// timer and contact effects, which are fenced so that a lost race leaves them harmless.
-    pub async fn ingest(
-        &self,
-        store: &StoreConfig,
-        ev: &CartEvent,
-    ) -> Result<IngestResult, EngineError> {
+    pub async fn ingest(&self, store: &StoreConfig, ev: &CartEvent) -> Result<IngestResult, EngineError> {
         for _ in 0..MAX_ATTEMPTS {
             let now = self.clock.now();
             let existing = self.carts.get_cart(&store.id, &ev.cart_id).await?;
@@ -38,12 +34,7 @@ impl Engine {
             // Effects first: a timer carrying a seq the cart never commits drops itself. (The
             // contact record is written when a message goes out: replies only follow messages.)
             if let Some((seq, due)) = d.timer {
-                let msg = TimerMsg {
-                    v: 1,
-                    store: store.id.clone(),
-                    cart: ev.cart_id.clone(),
-                    seq,
-                };
+                let msg = TimerMsg { v: 1, store: store.id.clone(), cart: ev.cart_id.clone(), seq };
                 self.timers.schedule(&msg, due, now).await?;
             }
             match self.carts.put_cart(&d.cart).await {

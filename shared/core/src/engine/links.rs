@@ -11,10 +11,7 @@ pub enum LinkOutcome {
 
 /// Tokens are 16 random bytes in unpadded base64url: exactly 22 characters.
 fn well_formed(token: &str) -> bool {
-    token.len() == 22
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token.len() == 22 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl Engine {

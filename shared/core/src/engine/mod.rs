@@ -17,8 +17,8 @@ pub use stats::StatsReport;
 use crate::config::Config;
 use crate::domain::{Cart, Channel, contact_key};
 use crate::ports::{
-    Alerts, CartStore, ChannelError, ChannelSender, Clock, OutboundQueue, QueueError, RandomSource,
-    StatsStore, StoreError, TimerQueue,
+    Alerts, CartStore, ChannelError, ChannelSender, Clock, OutboundQueue, QueueError, RandomSource, StatsStore,
+    StoreError, TimerQueue,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -89,8 +89,5 @@ impl Engine {
 /// The contact key of a cart's shopper: phone first, else e-mail.
 pub fn cart_contact_key(cart: &Cart) -> Option<String> {
     let c = &cart.customer;
-    c.phone
-        .as_ref()
-        .or(c.email.as_ref())
-        .map(|a| contact_key(&cart.store, a.expose()))
+    c.phone.as_ref().or(c.email.as_ref()).map(|a| contact_key(&cart.store, a.expose()))
 }

@@ -32,30 +32,17 @@ pub struct ReplyOutcome {
 }
 
 impl Engine {
-    pub async fn on_reply(
-        &self,
-        store: &StoreConfig,
-        r: &InboundReply,
-    ) -> Result<ReplyOutcome, EngineError> {
+    pub async fn on_reply(&self, store: &StoreConfig, r: &InboundReply) -> Result<ReplyOutcome, EngineError> {
         let key = contact_key(&store.id, &r.from);
         let now = self.clock.now();
         for _ in 0..MAX_ATTEMPTS {
-            let mut contact = self
-                .carts
-                .get_contact(&store.id, &key)
-                .await?
-                .unwrap_or_else(|| {
-                    let mut c = Contact::new(&store.id, &key);
-                    c.phone = Some(crate::pii::Pii::new(r.from.clone()));
-                    c
-                });
+            let mut contact = self.carts.get_contact(&store.id, &key).await?.unwrap_or_else(|| {
+                let mut c = Contact::new(&store.id, &key);
+                c.phone = Some(crate::pii::Pii::new(r.from.clone()));
+                c
+            });
             if !r.message_id.is_empty() && contact.recent_inbound.contains(&r.message_id) {
-                return Ok(ReplyOutcome {
-                    action: "duplicate",
-                    reason: None,
-                    reply: None,
-                    cart: None,
-                });
+                return Ok(ReplyOutcome { action: "duplicate", reason: None, reply: None, cart: None });
             }
             if !r.message_id.is_empty() {
                 contact.recent_inbound.push(r.message_id.clone());
@@ -83,19 +70,11 @@ impl Engine {
                     if contact.opt_in(r.channel) {
                         stats.push((format!("optins.{}", r.channel), 1));
                     }
-                    ReplyOutcome {
-                        action: "opted_in",
-                        reason: None,
-                        reply: Some(store.start_text.clone()),
-                        cart: None,
-                    }
+                    ReplyOutcome { action: "opted_in", reason: None, reply: Some(store.start_text.clone()), cart: None }
                 }
-                Some(Keyword::Help) => ReplyOutcome {
-                    action: "help",
-                    reason: None,
-                    reply: Some(store.help_text.clone()),
-                    cart: None,
-                },
+                Some(Keyword::Help) => {
+                    ReplyOutcome { action: "help", reason: None, reply: Some(store.help_text.clone()), cart: None }
+                }
                 None => {
                     let c = classify(&r.body);
                     stats.push((format!("reasons.{}", c.reason.as_str()), 1));
@@ -149,11 +128,8 @@ impl Engine {
         let confident = outcome.action == "answered";
         let answer = match (&cart, store.faq.get(&reason)) {
             (Some(cart), Some(t)) if confident => {
-                let link = cart
-                    .link_token
-                    .as_ref()
-                    .map(|t| format!("{}/r/{t}", self.config.public_url))
-                    .unwrap_or_default();
+                let link =
+                    cart.link_token.as_ref().map(|t| format!("{}/r/{t}", self.config.public_url)).unwrap_or_default();
                 let ctx = context(&ComposeInput {
                     cart,
                     cfg: store,

@@ -19,10 +19,7 @@ pub enum TimerOutcome {
 impl Engine {
     /// A timer fired. Reads the cart once; writes only when its state changes.
     pub async fn on_timer(&self, msg: &TimerMsg) -> Result<TimerOutcome, EngineError> {
-        let store = self
-            .config
-            .store(&msg.store)
-            .ok_or_else(|| EngineError::UnknownStore(msg.store.clone()))?;
+        let store = self.config.store(&msg.store).ok_or_else(|| EngineError::UnknownStore(msg.store.clone()))?;
         let now = self.clock.now();
         let Some(mut cart) = self.carts.get_cart(&msg.store, &msg.cart).await? else {
             return Ok(TimerOutcome::Stale);
@@ -39,13 +36,7 @@ impl Engine {
                 return Ok(TimerOutcome::Rearmed);
             }
             TimerDecision::StepDue { step } => {
-                let out = OutboundMsg {
-                    v: 1,
-                    store: msg.store.clone(),
-                    cart: msg.cart.clone(),
-                    step,
-                    seq: msg.seq,
-                };
+                let out = OutboundMsg { v: 1, store: msg.store.clone(), cart: msg.cart.clone(), step, seq: msg.seq };
                 self.outbound.enqueue(&out).await?;
                 tracing::debug!(store = %msg.store, cart = %msg.cart, step, "step due");
                 return Ok(TimerOutcome::Dispatched);

@@ -39,17 +39,11 @@ pub struct StatsReport {
 }
 
 fn with_prefix(c: &BTreeMap<String, i64>, prefix: &str) -> BTreeMap<String, i64> {
-    c.iter()
-        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|rest| (rest.to_string(), *v)))
-        .collect()
+    c.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|rest| (rest.to_string(), *v))).collect()
 }
 
 fn rate(n: i64, d: i64) -> f64 {
-    if d == 0 {
-        0.0
-    } else {
-        (n as f64 / d as f64 * 10_000.0).round() / 10_000.0
-    }
+    if d == 0 { 0.0 } else { (n as f64 / d as f64 * 10_000.0).round() / 10_000.0 }
 }
 
 impl Engine {
@@ -59,11 +53,7 @@ impl Engine {
         let group = |name: &str| {
             let carts = g(&format!("{name}.carts"));
             let orders = g(&format!("{name}.orders"));
-            GroupStats {
-                carts,
-                orders,
-                conversion_rate: rate(orders, carts),
-            }
+            GroupStats { carts, orders, conversion_rate: rate(orders, carts) }
         };
         Ok(StatsReport {
             store: store.to_string(),

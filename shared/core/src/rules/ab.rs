@@ -36,8 +36,7 @@ pub fn variant_index(store: &str, cart: &str, step_index: u32, step: &Step) -> u
 
 /// Whether the cart is in the holdout group (no messages, to measure true lift).
 pub fn in_holdout(store: &str, cart: &str, percent: u8) -> bool {
-    percent > 0
-        && fnv1a(&[store.as_bytes(), cart.as_bytes(), b"holdout"]) % 100 < u64::from(percent)
+    percent > 0 && fnv1a(&[store.as_bytes(), cart.as_bytes(), b"holdout"]) % 100 < u64::from(percent)
 }
 
 #[cfg(test)]
@@ -55,12 +54,7 @@ mod tests {
             variants: weights
                 .iter()
                 .enumerate()
-                .map(|(i, w)| Variant {
-                    name: format!("V{i}"),
-                    weight: *w,
-                    template: t.clone(),
-                    incentive: None,
-                })
+                .map(|(i, w)| Variant { name: format!("V{i}"), weight: *w, template: t.clone(), incentive: None })
                 .collect(),
         }
     }
@@ -71,9 +65,7 @@ mod tests {
         let a = variant_index("st", "cart-1", 0, &s);
         assert_eq!(a, variant_index("st", "cart-1", 0, &s));
         let n = 20_000;
-        let b = (0..n)
-            .filter(|i| variant_index("st", &format!("c{i}"), 0, &s) == 1)
-            .count();
+        let b = (0..n).filter(|i| variant_index("st", &format!("c{i}"), 0, &s) == 1).count();
         let share = b as f64 / f64::from(n);
         assert!((0.72..0.78).contains(&share), "share {share}");
     }
@@ -82,9 +74,7 @@ mod tests {
     fn holdout_share_matches_percent() {
         assert!(!(0..1000).any(|i| in_holdout("st", &format!("c{i}"), 0)));
         let n = 20_000;
-        let h = (0..n)
-            .filter(|i| in_holdout("st", &format!("c{i}"), 10))
-            .count();
+        let h = (0..n).filter(|i| in_holdout("st", &format!("c{i}"), 10)).count();
         let share = h as f64 / f64::from(n);
         assert!((0.08..0.12).contains(&share), "share {share}");
     }

@@ -151,48 +151,24 @@ fn normalize(text: &str) -> String {
 
 pub fn classify(text: &str) -> Classification {
     let norm = normalize(text);
-    let words: Vec<&str> = norm
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> =
+        norm.split(|c: char| !(c.is_alphanumeric() || c == '\'')).filter(|w| !w.is_empty()).collect();
     let has = |term: &str| {
-        if term.contains(' ') {
-            norm.contains(term)
-        } else {
-            words.iter().any(|w| w.starts_with(term))
-        }
+        if term.contains(' ') { norm.contains(term) } else { words.iter().any(|w| w.starts_with(term)) }
     };
     let mut scores = [0usize; Reason::ALL.len()];
     for (reason, terms) in RULES {
         if terms.iter().all(|t| has(t)) {
-            let i = Reason::ALL
-                .iter()
-                .position(|r| r == reason)
-                .unwrap_or(Reason::ALL.len() - 1);
-            scores[i] = scores[i]
-                .max(terms.len() * 10 + terms.iter().map(|t| t.chars().count()).sum::<usize>() / 8);
+            let i = Reason::ALL.iter().position(|r| r == reason).unwrap_or(Reason::ALL.len() - 1);
+            scores[i] = scores[i].max(terms.len() * 10 + terms.iter().map(|t| t.chars().count()).sum::<usize>() / 8);
         }
     }
-    let mut ranked: Vec<(usize, Reason)> = scores
-        .iter()
-        .copied()
-        .zip(Reason::ALL)
-        .filter(|(s, _)| *s > 0)
-        .collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut ranked: Vec<(usize, Reason)> = scores.iter().copied().zip(Reason::ALL).filter(|(s, _)| *s > 0).collect();
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
     match ranked.as_slice() {
-        [] => Classification {
-            reason: Reason::Other,
-            confident: false,
-        },
-        [(_, r)] => Classification {
-            reason: *r,
-            confident: true,
-        },
-        [(a, r), (b, _), ..] => Classification {
-            reason: *r,
-            confident: a / 10 > b / 10,
-        },
+        [] => Classification { reason: Reason::Other, confident: false },
+        [(_, r)] => Classification { reason: *r, confident: true },
+        [(a, r), (b, _), ..] => Classification { reason: *r, confident: a / 10 > b / 10 },
     }
 }
 

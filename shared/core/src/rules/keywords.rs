@@ -7,27 +7,14 @@ pub enum Keyword {
     Help,
 }
 
-const STOP: &[&str] = &[
-    "STOP",
-    "STOPALL",
-    "UNSUBSCRIBE",
-    "CANCEL",
-    "END",
-    "QUIT",
-    "REVOKE",
-    "OPTOUT",
-];
+const STOP: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"];
 const START: &[&str] = &["START", "UNSTOP", "YES"];
 const HELP: &[&str] = &["HELP", "INFO"];
 
 /// The keyword a whole message is, if any: case-, space- and punctuation-insensitive, so
 /// " stop! ", "Opt out" and "OPT-OUT" all count.
 pub fn keyword(body: &str) -> Option<Keyword> {
-    let norm: String = body
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_uppercase)
-        .collect();
+    let norm: String = body.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
     if norm.is_empty() || norm.len() > 16 {
         return None;
     }
@@ -69,12 +56,7 @@ mod tests {
         for s in ["help", "Info"] {
             assert_eq!(keyword(s), Some(Keyword::Help), "{s}");
         }
-        for s in [
-            "please stop sending",
-            "stopp",
-            "",
-            "shipping is too expensive",
-        ] {
+        for s in ["please stop sending", "stopp", "", "shipping is too expensive"] {
             assert_eq!(keyword(s), None, "{s}");
         }
     }

@@ -30,28 +30,13 @@ pub struct EventDecision {
 }
 
 /// Applies one validated event to the stored cart (or a new one).
-pub fn apply_event(
-    existing: Option<Cart>,
-    ev: &CartEvent,
-    cfg: &StoreConfig,
-    now: Timestamp,
-) -> EventDecision {
+pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, now: Timestamp) -> EventDecision {
     let is_new = existing.is_none();
     let mut cart = existing.unwrap_or_else(|| {
-        Cart::new(
-            &cfg.id,
-            &ev.cart_id,
-            ev.occurred_at,
-            ab::in_holdout(&cfg.id, &ev.cart_id, cfg.holdout_percent),
-        )
+        Cart::new(&cfg.id, &ev.cart_id, ev.occurred_at, ab::in_holdout(&cfg.id, &ev.cart_id, cfg.holdout_percent))
     });
-    let unchanged = |cart: Cart, outcome| EventDecision {
-        outcome,
-        cart,
-        timer: None,
-        stats: Vec::new(),
-    };
-    if cart.recent_event_ids.iter().any(|id| *id == ev.event_id) {
+    let unchanged = |cart: Cart, outcome| EventDecision { outcome, cart, timer: None, stats: Vec::new() };
+    if cart.recent_event_ids.contains(&ev.event_id) {
         return unchanged(cart, EventOutcome::Duplicate);
     }
     // An order ends everything; afterwards nothing but a replay of it can arrive, and nothing changes.
@@ -83,11 +68,7 @@ pub fn apply_event(
                 cart.currency = Some(snap.currency);
                 cart.checkout_url = Some(snap.checkout_url.clone());
             }
-            let t = if ev.kind == EventKind::CheckoutStarted {
-                Temperature::Hot
-            } else {
-                Temperature::Warm
-            };
+            let t = if ev.kind == EventKind::CheckoutStarted { Temperature::Hot } else { Temperature::Warm };
             cart.temperature = cart.temperature.max(t);
             timer = on_activity(&mut cart, ev.occurred_at, cfg, now);
         }
@@ -102,27 +83,14 @@ pub fn apply_event(
         EventKind::OrderCompleted => {
             if let Some(o) = &ev.order {
                 let messaged = cart.was_messaged();
-                let in_window = cart
-                    .last_message_at
-                    .is_some_and(|m| ev.occurred_at <= m + cfg.attribution_window);
+                let in_window = cart.last_message_at.is_some_and(|m| ev.occurred_at <= m + cfg.attribution_window);
                 let recovered = messaged && in_window;
-                cart.status = if recovered {
-                    CartStatus::Recovered
-                } else {
-                    CartStatus::Converted
-                };
-                cart.order = Some(OrderRecord {
-                    order_id: o.order_id.clone(),
-                    total: o.total,
-                    at: ev.occurred_at,
-                });
+                cart.status = if recovered { CartStatus::Recovered } else { CartStatus::Converted };
+                cart.order = Some(OrderRecord { order_id: o.order_id.clone(), total: o.total, at: ev.occurred_at });
                 cart.timer = None;
                 if recovered {
                     stats.push(("orders.recovered".into(), 1));
-                    stats.push((
-                        format!("revenue.recovered.{}", o.total.currency.code()),
-                        o.total.minor,
-                    ));
+                    stats.push((format!("revenue.recovered.{}", o.total.currency.code()), o.total.minor));
                 } else {
                     stats.push(("orders.converted".into(), 1));
                 }
@@ -133,27 +101,15 @@ pub fn apply_event(
             }
         }
     }
-    EventDecision {
-        outcome: EventOutcome::Applied,
-        cart,
-        timer,
-        stats,
-    }
+    EventDecision { outcome: EventOutcome::Applied, cart, timer, stats }
 }
 
 /// Shopper activity: the idle clock restarts, an abandoned cart is active again, and the single
 /// timer is armed if the cart now needs one sooner than the pending one fires.
-fn on_activity(
-    cart: &mut Cart,
-    at: Timestamp,
-    cfg: &StoreConfig,
-    now: Timestamp,
-) -> Option<(u64, Timestamp)> {
+fn on_activity(cart: &mut Cart, at: Timestamp, cfg: &StoreConfig, now: Timestamp) -> Option<(u64, Timestamp)> {
     cart.last_activity = cart.last_activity.max(at);
-    if matches!(
-        cart.status,
-        CartStatus::Abandoned | CartStatus::Suppressed | CartStatus::Cleared | CartStatus::Expired
-    ) {
+    if matches!(cart.status, CartStatus::Abandoned | CartStatus::Suppressed | CartStatus::Cleared | CartStatus::Expired)
+    {
         cart.status = CartStatus::Active;
     }
     if cart.items.is_empty() || !has_any_address(cart) {
@@ -194,43 +150,27 @@ pub enum TimerDecision {
 }
 
 pub fn on_timer(cart: &Cart, cfg: &StoreConfig, now: Timestamp) -> TimerDecision {
-    if !matches!(cart.status, CartStatus::Active | CartStatus::Abandoned)
-        || cart.paused
-        || cart.items.is_empty()
-    {
+    if !matches!(cart.status, CartStatus::Active | CartStatus::Abandoned) || cart.paused || cart.items.is_empty() {
         return TimerDecision::Drop;
     }
     let abandon_at = cart.last_activity + cfg.abandon_after;
     if now < abandon_at {
         return TimerDecision::Rearm(abandon_at);
     }
-    let reachable = cfg
-        .steps
-        .iter()
-        .skip(cart.next_step as usize)
-        .any(|s| cart.customer.reachable(s.channel));
+    let reachable = cfg.steps.iter().skip(cart.next_step as usize).any(|s| cart.customer.reachable(s.channel));
     let Some(step) = cfg.steps.get(cart.next_step as usize) else {
         return TimerDecision::Expire;
     };
     if !reachable {
         // Nobody to reach for the rest of the sequence: if we reached them before, the
         // sequence simply ends; if never, the cart is suppressed.
-        return if !cart.was_messaged() {
-            TimerDecision::Suppress
-        } else {
-            TimerDecision::Expire
-        };
+        return if !cart.was_messaged() { TimerDecision::Suppress } else { TimerDecision::Expire };
     }
     let due = cart.last_activity + step.after;
     if now >= due {
-        TimerDecision::StepDue {
-            step: cart.next_step,
-        }
+        TimerDecision::StepDue { step: cart.next_step }
     } else {
-        TimerDecision::Wait {
-            step: cart.next_step,
-            due,
-        }
+        TimerDecision::Wait { step: cart.next_step, due }
     }
 }
 

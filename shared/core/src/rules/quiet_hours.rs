@@ -30,10 +30,7 @@ pub fn is_allowed(now: Timestamp, tz: &TimeZone, q: &QuietHours) -> bool {
 
 /// The recipient's zone: theirs if known and valid, else the store's, else UTC.
 pub fn zone_for(customer_tz: Option<&str>, store_tz: &str) -> TimeZone {
-    customer_tz
-        .and_then(|t| TimeZone::get(t).ok())
-        .or_else(|| TimeZone::get(store_tz).ok())
-        .unwrap_or(TimeZone::UTC)
+    customer_tz.and_then(|t| TimeZone::get(t).ok()).or_else(|| TimeZone::get(store_tz).ok()).unwrap_or(TimeZone::UTC)
 }
 
 #[cfg(test)]
@@ -42,10 +39,7 @@ mod tests {
     use jiff::civil::time;
 
     fn q() -> QuietHours {
-        QuietHours {
-            start: time(8, 0, 0, 0),
-            end: time(21, 0, 0, 0),
-        }
+        QuietHours { start: time(8, 0, 0, 0), end: time(21, 0, 0, 0) }
     }
 
     fn ts(s: &str) -> Timestamp {
@@ -79,20 +73,14 @@ mod tests {
         assert_eq!(next_allowed(now, &ny, &q()), ts("2026-11-01T13:00:00Z")); // 08:00 EST
         let oslo = TimeZone::get("Europe/Oslo").unwrap();
         // 2026-03-29 02:00 CET → 03:00 CEST; 07:59 CEST is 05:59Z.
-        assert_eq!(
-            next_allowed(ts("2026-03-29T05:59:00Z"), &oslo, &q()),
-            ts("2026-03-29T06:00:00Z")
-        );
+        assert_eq!(next_allowed(ts("2026-03-29T05:59:00Z"), &oslo, &q()), ts("2026-03-29T06:00:00Z"));
     }
 
     #[test]
     fn start_inside_a_dst_gap_resolves_forward() {
         // America/Havana jumps 00:00 → 01:00; a window starting at 00:30 lands at 01:00 local.
         let havana = TimeZone::get("America/Havana").unwrap();
-        let w = QuietHours {
-            start: time(0, 30, 0, 0),
-            end: time(23, 0, 0, 0),
-        };
+        let w = QuietHours { start: time(0, 30, 0, 0), end: time(23, 0, 0, 0) };
         let now = ts("2026-03-08T04:10:00Z"); // 23:10 CST on Mar 7
         let got = next_allowed(now, &havana, &w);
         assert!(got > now);

@@ -49,26 +49,15 @@ pub fn plan_send(
     }
     if let Some(c) = contact {
         let since = now - cfg.frequency_cap.window;
-        let mut recent: Vec<Timestamp> = c
-            .recent_sends
-            .iter()
-            .copied()
-            .filter(|t| *t > since)
-            .collect();
+        let mut recent: Vec<Timestamp> = c.recent_sends.iter().copied().filter(|t| *t > since).collect();
         if recent.len() >= cfg.frequency_cap.max as usize {
             recent.sort();
             // When the oldest send in the window leaves it, one more is allowed.
             let idx = recent.len() - cfg.frequency_cap.max as usize;
-            let free_at =
-                recent[idx] + cfg.frequency_cap.window + jiff::SignedDuration::from_secs(1);
+            let free_at = recent[idx] + cfg.frequency_cap.window + jiff::SignedDuration::from_secs(1);
             // …and that moment must itself be outside quiet hours.
-            return SendPlan::Defer(
-                quiet_hours::next_allowed(free_at, &tz, &cfg.quiet_hours),
-                "frequency_cap",
-            );
+            return SendPlan::Defer(quiet_hours::next_allowed(free_at, &tz, &cfg.quiet_hours), "frequency_cap");
         }
     }
-    SendPlan::Send {
-        variant: ab::variant_index(&cfg.id, &cart.id, step_index, step),
-    }
+    SendPlan::Send { variant: ab::variant_index(&cfg.id, &cart.id, step_index, step) }
 }

@@ -72,24 +72,12 @@ impl T {
     }
 
     pub async fn event(&self, v: Value) -> cartback_core::engine::IngestResult {
-        let ev =
-            parse_event(v.to_string().as_bytes(), &self.store).unwrap_or_else(|e| panic!("{e:?}"));
-        self.rt
-            .engine
-            .ingest(&self.store, &ev)
-            .await
-            .expect("ingest")
+        let ev = parse_event(v.to_string().as_bytes(), &self.store).unwrap_or_else(|e| panic!("{e:?}"));
+        self.rt.engine.ingest(&self.store, &ev).await.expect("ingest")
     }
 
-    pub async fn cart(
-        &self,
-        id: &str,
-        event_id: &str,
-        phone: &str,
-        tz: &str,
-    ) -> cartback_core::engine::IngestResult {
-        self.event(cart_event(id, event_id, self.now(), phone, tz, true))
-            .await
+    pub async fn cart(&self, id: &str, event_id: &str, phone: &str, tz: &str) -> cartback_core::engine::IngestResult {
+        self.event(cart_event(id, event_id, self.now(), phone, tz, true)).await
     }
 
     pub async fn order(&self, id: &str, event_id: &str) -> cartback_core::engine::IngestResult {
@@ -119,14 +107,7 @@ impl T {
     }
 }
 
-pub fn cart_event(
-    id: &str,
-    event_id: &str,
-    at: Timestamp,
-    phone: &str,
-    tz: &str,
-    all_consent: bool,
-) -> Value {
+pub fn cart_event(id: &str, event_id: &str, at: Timestamp, phone: &str, tz: &str, all_consent: bool) -> Value {
     json!({
         "event_id": event_id, "type": "cart.updated", "occurred_at": at.to_string(), "cart_id": id,
         "customer": {"first_name": "Kari", "phone": phone, "email": format!("{id}@example.com"), "timezone": tz,
