@@ -180,7 +180,9 @@ async fn another_stores_key_cannot_see_this_store() {
     ev["cart"]["checkout_url"] = json!("https://other.example/c");
     let (st, _) = s.post_raw_event(ev.to_string().into_bytes(), Some("cbk_other_0123456789abcdef")).await;
     assert_eq!(st, 202);
-    assert_eq!(s.rt.memory.carts_of("demo")[0].recent_event_ids, vec!["e".to_string()]);
+    let demo_cart = &s.rt.memory.carts_of("demo")[0];
+    assert_eq!(demo_cart.recent_events, vec![cartback_core::rules::lifecycle::event_id_hash("e")]);
+    assert_eq!(demo_cart.checkout_url.as_deref(), Some("https://shop.example/checkouts/abc"));
     assert_eq!(s.rt.memory.carts_of("other").len(), 1);
 }
 

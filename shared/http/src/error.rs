@@ -4,7 +4,22 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::engine::EngineError;
 use cartback_core::event::FieldError;
-use serde_json::json;
+
+/// `{"error":{"code","message","field"?,"fields"?}}`, fields in that order.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorDetail<'a> {
+    code: &'static str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    fields: &'a [FieldError],
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -55,11 +70,14 @@ impl From<EngineError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({"error": {"code": self.code, "message": self.message}});
-        if let Some(first) = self.fields.first() {
-            body["error"]["field"] = json!(first.field);
-            body["error"]["fields"] = json!(self.fields);
-        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: &self.message,
+                field: self.fields.first().map(|f| f.field.as_str()),
+                fields: &self.fields,
+            },
+        };
         let mut resp = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::event::{EventError, FieldError, MAX_BODY_BYTES, parse_event};
 use jiff::SignedDuration;
-use serde_json::json;
 
 /// Storefront clocks drift; an event this far in the future is refused rather than trusted.
 const MAX_CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
@@ -40,12 +39,24 @@ pub async fn post_event(State(st): State<AppState>, headers: HeaderMap, body: Bo
         }]));
     }
     let r = st.engine.ingest(&store, &event).await?;
-    let mut body = json!({"status": "accepted", "cart_id": r.cart_id, "state": r.state.as_str()});
-    if r.duplicate {
-        body["duplicate"] = json!(true);
-    }
-    if r.stale {
-        body["stale"] = json!(true);
-    }
+    let body = Accepted {
+        status: "accepted",
+        cart_id: &r.cart_id,
+        state: r.state.as_str(),
+        duplicate: r.duplicate.then_some(true),
+        stale: r.stale.then_some(true),
+    };
     Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
+}
+
+/// The 202 body, fields in the documented order.
+#[derive(serde::Serialize)]
+struct Accepted<'a> {
+    status: &'static str,
+    cart_id: &'a str,
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<bool>,
 }

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 /// Records by store, then by id: lookups borrow the caller's `&str`s instead of building keys.
-type ByStore<T> = HashMap<String, HashMap<String, T>>;
+/// Boxed, so growing a map moves pointers rather than whole records.
+type ByStore<T> = HashMap<String, HashMap<String, Box<T>>>;
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -42,10 +43,10 @@ fn put_versioned<T: Clone>(
             if *version(slot) != expected {
                 return Err(StoreError::Conflict);
             }
-            *slot = r;
+            **slot = r;
         }
         None if expected == 0 => {
-            map.entry(store.to_string()).or_default().insert(id.to_string(), r);
+            map.entry(store.to_string()).or_default().insert(id.to_string(), Box::new(r));
         }
         None => return Err(StoreError::Conflict),
     }
@@ -59,14 +60,14 @@ impl MemoryStore {
 
     /// Every cart of a store (local mode's inspection and tests).
     pub fn carts_of(&self, store: &str) -> Vec<Cart> {
-        lock(&self.carts).get(store).map(|m| m.values().cloned().collect()).unwrap_or_default()
+        lock(&self.carts).get(store).map(|m| m.values().map(|c| (**c).clone()).collect()).unwrap_or_default()
     }
 }
 
 #[async_trait]
 impl CartStore for MemoryStore {
     async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
-        Ok(lock(&self.carts).get(store).and_then(|m| m.get(cart)).cloned())
+        Ok(lock(&self.carts).get(store).and_then(|m| m.get(cart)).map(|c| (**c).clone()))
     }
 
     async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
@@ -74,7 +75,7 @@ impl CartStore for MemoryStore {
     }
 
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
-        Ok(lock(&self.contacts).get(store).and_then(|m| m.get(key)).cloned())
+        Ok(lock(&self.contacts).get(store).and_then(|m| m.get(key)).map(|c| (**c).clone()))
     }
 
     async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
@@ -87,7 +88,7 @@ impl CartStore for MemoryStore {
             .entry(t.store.clone())
             .or_default()
             .entry(t.key.clone())
-            .or_insert_with(|| Contact::new(&t.store, &t.key));
+            .or_insert_with(|| Box::new(Contact::new(&t.store, &t.key)));
         if t.phone.is_some() {
             c.phone.clone_from(&t.phone);
         }

@@ -8,6 +8,7 @@ use crate::money::{Currency, Money};
 use crate::pii::Pii;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -201,17 +202,18 @@ pub struct Cart {
     pub version: u64,
     pub status: CartStatus,
     pub currency: Option<Currency>,
-    pub items: Vec<Item>,
+    /// Shared, so reading a cart (every step reads it) does not copy every item and field.
+    pub items: Arc<Vec<Item>>,
     pub checkout_url: Option<String>,
-    pub customer: Customer,
+    pub customer: Arc<Customer>,
     pub temperature: Temperature,
     pub created_at: Timestamp,
     /// When the shopper last did something (the idle clock starts here).
     pub last_activity: Timestamp,
     /// The newest `occurred_at` applied: older events change nothing.
     pub last_event_at: Timestamp,
-    /// The newest event ids applied, to answer exact replays as duplicates.
-    pub recent_event_ids: Vec<String>,
+    /// Hashes of the newest event ids applied, to answer exact replays as duplicates.
+    pub recent_events: Vec<u64>,
     /// Abandonment episode: 0 before the first abandonment, +1 each time.
     pub epoch: u32,
     /// Index of the next step to send; it only grows, so a sequence resumes and never restarts.
@@ -236,14 +238,14 @@ impl Cart {
             version: 0,
             status: CartStatus::Active,
             currency: None,
-            items: Vec::new(),
+            items: Arc::default(),
             checkout_url: None,
-            customer: Customer::default(),
+            customer: Arc::default(),
             temperature: Temperature::Cold,
             created_at: now,
             last_activity: now,
             last_event_at: Timestamp::MIN,
-            recent_event_ids: Vec::new(),
+            recent_events: Vec::new(),
             epoch: 0,
             next_step: 0,
             timer: None,
