@@ -151,7 +151,9 @@ pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
     );
 
     let (median, p99) = ingest_cpu(&store, &rng);
-    println!("core CPU per ingested event (parse + validate + decide, 100000 events): median {median:.1} µs, p99 {p99:.1} µs");
+    println!(
+        "core CPU per ingested event (parse + validate + decide, 100000 events): median {median:.1} µs, p99 {p99:.1} µs"
+    );
 
     let (abandoned, breakdown) = per_cart(false, seed).await?;
     let (converted, _) = per_cart(true, seed).await?;

@@ -2,6 +2,7 @@ use super::{Engine, EngineError};
 use crate::domain::CartStatus;
 use crate::ports::{OutboundMsg, StoreError, TimerMsg};
 use crate::rules::lifecycle::{TimerDecision, mark_abandoned, on_timer};
+use crate::rules::quiet_hours;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimerOutcome {
@@ -36,6 +37,25 @@ impl Engine {
                 return Ok(TimerOutcome::Rearmed);
             }
             TimerDecision::StepDue { step } => {
+                // Quiet hours are checked here too (and again at send time): a step due at
+                // night waits on its own timer, without a trip through the dispatcher.
+                let tz = quiet_hours::zone_for(cart.customer.timezone.as_deref(), &store.timezone);
+                let allowed = quiet_hours::next_allowed(now, &tz, &store.quiet_hours);
+                if allowed > now {
+                    self.timers.schedule(msg, allowed, now).await?;
+                    let mut stats = vec![("steps.deferred.quiet_hours".into(), 1)];
+                    // The cart is abandoned now, even if the message waits for the morning.
+                    if cart.status == CartStatus::Active {
+                        mark_abandoned(&mut cart, &mut stats);
+                        match self.carts.put_cart(&cart).await {
+                            Ok(_) => {}
+                            Err(StoreError::Conflict) => return Err(EngineError::Contended),
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                    self.count(&msg.store, stats).await;
+                    return Ok(TimerOutcome::Rearmed);
+                }
                 let out = OutboundMsg { v: 1, store: msg.store.clone(), cart: msg.cart.clone(), step, seq: msg.seq };
                 self.outbound.enqueue(&out).await?;
                 tracing::debug!(store = %msg.store, cart = %msg.cart, step, "step due");
