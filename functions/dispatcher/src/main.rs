@@ -1,4 +1,5 @@
-//! `cartback-dispatcher`: consumes the outbound queue (SQS) and sends each step once.
+//! `cartback-dispatcher`: consumes the due-timer queue (SQS): decides what each due cart
+//! needs and sends each step exactly once (docs/decisions/0004).
 //!
 //! Until the DynamoDB/SQS adapters land (the AWS issue), the engine runs on the in-memory
 //! adapters from `CARTBACK_CONFIG` — enough to exercise the Lambda wiring, not for production.

@@ -5,20 +5,20 @@ use crate::adapters::clock::{SystemClock, VirtualClock};
 use crate::adapters::console::{ConsoleChannel, MemoryAlerts};
 use crate::adapters::counting::{Counting, RequestCounter};
 use crate::adapters::faults::{FaultQueue, FaultyChannel};
-use crate::adapters::memory_queues::{MemoryOutboundQueue, MemoryTimerQueue};
+use crate::adapters::memory_queues::MemoryTimerQueue;
 use crate::adapters::memory_store::MemoryStore;
 use crate::adapters::random::{OsRandom, SeededRandom};
 use crate::config::Config;
 use crate::domain::Channel;
 use crate::engine::Engine;
-use crate::ports::{CartStore, ChannelSender, Clock, OutboundQueue, RandomSource, StatsStore, TimerQueue};
+use crate::ports::{CartStore, ChannelSender, Clock, RandomSource, StatsStore, TimerQueue};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The engine's storage and queue ports, counted or not.
-type Ports = (Arc<dyn CartStore>, Arc<dyn StatsStore>, Arc<dyn TimerQueue>, Arc<dyn OutboundQueue>);
+type Ports = (Arc<dyn CartStore>, Arc<dyn StatsStore>, Arc<dyn TimerQueue>);
 
 /// Deliveries of one message before it is dead-lettered (SQS maxReceiveCount).
 const MAX_ATTEMPTS: u32 = 5;
@@ -52,7 +52,6 @@ pub struct LocalRuntime {
     pub engine: Arc<Engine>,
     pub memory: Arc<MemoryStore>,
     pub timers: Arc<MemoryTimerQueue>,
-    pub outbound: Arc<MemoryOutboundQueue>,
     pub console: Arc<ConsoleChannel>,
     pub alerts: Arc<MemoryAlerts>,
     pub virtual_clock: Option<Arc<VirtualClock>>,
@@ -72,17 +71,15 @@ impl LocalRuntime {
         };
         let memory = Arc::new(MemoryStore::new());
         let timers = Arc::new(MemoryTimerQueue::default());
-        let outbound = Arc::new(MemoryOutboundQueue::default());
         let counter = RequestCounter::new();
-        let (carts, stats, timer_port, outbound_port): Ports = if opts.count_requests {
+        let (carts, stats, timer_port): Ports = if opts.count_requests {
             (
                 Arc::new(Counting::new(memory.clone(), counter.clone())),
                 Arc::new(Counting::new(memory.clone(), counter.clone())),
                 Arc::new(Counting::new(timers.clone(), counter.clone())),
-                Arc::new(Counting::new(outbound.clone(), counter.clone())),
             )
         } else {
-            (memory.clone(), memory.clone(), timers.clone(), outbound.clone())
+            (memory.clone(), memory.clone(), timers.clone())
         };
         let console = Arc::new(ConsoleChannel::new(clock.clone(), opts.print));
         let alerts = Arc::new(MemoryAlerts::new(opts.print));
@@ -99,7 +96,6 @@ impl LocalRuntime {
             carts,
             stats,
             timers: timer_port,
-            outbound: outbound_port,
             channels,
             alerts: alerts.clone(),
             clock,
@@ -109,7 +105,6 @@ impl LocalRuntime {
             engine,
             memory,
             timers,
-            outbound,
             console,
             alerts,
             virtual_clock,
@@ -124,40 +119,31 @@ impl LocalRuntime {
         self.engine.clock.now()
     }
 
-    /// Runs every timer and outbound message due now, including those they make due.
+    /// Runs every timer due now, including those that work makes due.
     /// Returns how many deliveries were processed.
     pub async fn run_due(&self) -> usize {
         let mut n = 0;
-        loop {
-            let now = self.now();
-            if let Some(d) = self.outbound.0.pop_due(now) {
-                n += 1;
-                let deliveries = if self.duplicate_deliveries { 2 } else { 1 };
-                for _ in 0..deliveries {
-                    if let Err(e) = self.engine.dispatch(&d.msg).await {
-                        self.retry_or_dead_letter(e.is_retryable(), d.attempts, &e.to_string(), |at, a| {
-                            self.outbound.0.push(d.msg.clone(), at, a)
-                        });
-                        break;
-                    }
+        while let Some(d) = self.timers.0.pop_due(self.now()) {
+            n += 1;
+            if d.long && d.attempts == 0 {
+                // The AWS sweeper only sees timers the cart still carries: model that exactly.
+                if !self.memory.has_timer(&d.msg.store, &d.msg.cart, d.msg.seq) {
+                    continue;
                 }
-                continue;
+                self.counter.swept();
             }
-            if let Some(d) = self.timers.0.pop_due(now) {
-                n += 1;
-                let deliveries = if self.duplicate_deliveries { 2 } else { 1 };
-                for _ in 0..deliveries {
-                    if let Err(e) = self.engine.on_timer(&d.msg).await {
-                        self.retry_or_dead_letter(e.is_retryable(), d.attempts, &e.to_string(), |at, a| {
-                            self.timers.0.push(d.msg.clone(), at, a)
-                        });
-                        break;
-                    }
+            // A duplicate copy (same message delivered twice) is not a redelivery after failure.
+            let copies = if self.duplicate_deliveries { 2 } else { 1 };
+            for _ in 0..copies {
+                if let Err(e) = self.engine.on_due(&d.msg, d.attempts > 0).await {
+                    self.retry_or_dead_letter(e.is_retryable(), d.attempts, &e.to_string(), |at, a| {
+                        self.timers.0.push(d.msg.clone(), at, a)
+                    });
+                    break;
                 }
-                continue;
             }
-            return n;
         }
+        n
     }
 
     /// Like SQS: a failed message becomes visible again after a backoff, and after
@@ -179,8 +165,7 @@ impl LocalRuntime {
         let target = clock.now() + by;
         loop {
             self.run_due().await;
-            let next = [self.timers.0.next_due(), self.outbound.0.next_due()].into_iter().flatten().min();
-            match next {
+            match self.timers.0.next_due() {
                 Some(t) if t <= target => clock.set(t),
                 _ => break,
             }

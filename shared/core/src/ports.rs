@@ -51,6 +51,18 @@ pub trait CartStore: Send + Sync {
     async fn touch_contact(&self, touch: &ContactTouch) -> Result<(), StoreError>;
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError>;
     async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError>;
+    /// The cart and its contact in one request (`BatchGetItem`): what a due timer needs.
+    async fn load_for_send(
+        &self,
+        store: &str,
+        cart: &str,
+        contact_key: Option<&str>,
+    ) -> Result<(Option<Cart>, Option<Contact>), StoreError>;
+    /// The send claim, all or nothing (`TransactWriteItems`): the cart written on the
+    /// `put_cart` condition, the contact touched (frequency cap, latest cart), and the restore
+    /// link created when it is new. Returns the cart's new version.
+    async fn claim_send(&self, cart: &Cart, touch: &ContactTouch, link: Option<&LinkRecord>)
+    -> Result<u64, StoreError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,23 +85,16 @@ pub trait StatsStore: Send + Sync {
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError>;
 }
 
-/// Work for the scheduler: "look at this cart again"; stale when `seq` no longer matches.
+/// Due work: "look at this cart again at this time"; stale when `seq` no longer matches the
+/// cart's timer. Carries the contact key so cart and contact are read in one request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimerMsg {
     pub v: u8,
     pub store: String,
     pub cart: String,
     pub seq: u64,
-}
-
-/// Work for the dispatcher: "send step `step` of this cart".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboundMsg {
-    pub v: u8,
-    pub store: String,
-    pub cart: String,
-    pub step: u32,
-    pub seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
 }
 
 #[derive(Debug, Error)]
@@ -101,15 +106,17 @@ pub enum QueueError {
 }
 
 /// Delivers a timer at (or just after) `due`, at least once.
+///
+/// The cart record carries its one timer too (`Cart::timer`), so an adapter whose queue cannot
+/// hold long delays (SQS: 900 s) may leave those to a sweeper that reads them from the carts:
+/// the engine writes the cart whenever it moves a timer further than `MAX_QUEUE_DELAY`.
 #[async_trait]
 pub trait TimerQueue: Send + Sync {
     async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError>;
 }
 
-#[async_trait]
-pub trait OutboundQueue: Send + Sync {
-    async fn enqueue(&self, msg: &OutboundMsg) -> Result<(), QueueError>;
-}
+/// The longest delay a queue is asked to hold on its own (SQS `DelaySeconds` ≤ 900).
+pub const MAX_QUEUE_DELAY: jiff::SignedDuration = jiff::SignedDuration::from_secs(900);
 
 /// A rendered message, ready for a provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

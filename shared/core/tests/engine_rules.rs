@@ -4,7 +4,7 @@ mod common;
 
 use cartback_core::adapters::faults::Fault;
 use cartback_core::domain::{CartStatus, SendStatus};
-use cartback_core::ports::{CartStore, OutboundMsg};
+use cartback_core::ports::TimerMsg;
 use common::*;
 use serde_json::json;
 
@@ -41,19 +41,19 @@ async fn activity_during_a_pending_timer_only_moves_the_idle_clock() {
 }
 
 #[tokio::test]
-async fn stale_work_drops_itself() {
+async fn stale_or_repeated_work_drops_itself() {
     let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.advance_mins(30).await;
     assert_eq!(t.sent().len(), 1);
-    // An outbound message for step 0 delivered again, and one with a made-up seq.
-    for seq in [1, 99] {
-        let msg = OutboundMsg { v: 1, store: "s".into(), cart: "c1".into(), step: 0, seq };
-        t.rt.engine.dispatch(&msg).await.unwrap();
+    let sms_seq = t.rt.memory.carts_of("s")[0].sends[0].seq;
+    // The SMS's work delivered again (a duplicate copy), and work with a made-up seq.
+    for seq in [sms_seq, 99] {
+        let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None };
+        t.rt.engine.on_due(&msg, false).await.unwrap();
     }
-    let msg = OutboundMsg { v: 1, store: "s".into(), cart: "c1".into(), step: 1, seq: 1 };
-    t.rt.engine.dispatch(&msg).await.unwrap();
     assert_eq!(t.sent().len(), 1, "stale work sent a message");
+    assert_eq!(t.rt.memory.carts_of("s")[0].sends[0].status, SendStatus::Sent);
 }
 
 #[tokio::test]
@@ -196,19 +196,18 @@ async fn crash_between_claim_and_send_becomes_unknown_never_a_duplicate() {
     let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.advance_mins(30).await;
-    // Rewind the stored send record to "claimed", as a crash before the confirmation leaves it,
-    // with the outbound message about to be redelivered.
-    let mut cart = t.rt.engine.carts.get_cart("s", "c1").await.unwrap().unwrap();
-    cart.sends[0].status = SendStatus::Claimed;
-    let seq = cart.timer_seq + 1;
-    cart.timer = Some(cartback_core::domain::ArmedTimer { seq, due: t.now() });
-    cart.timer_seq = seq;
-    cart.next_step = 0;
-    t.rt.engine.carts.put_cart(&cart).await.unwrap();
-    let out =
-        t.rt.engine.dispatch(&OutboundMsg { v: 1, store: "s".into(), cart: "c1".into(), step: 0, seq }).await.unwrap();
-    assert_eq!(out, cartback_core::engine::DispatchOutcome::MarkedUnknown);
+    assert_eq!(t.sent().len(), 1);
+    // The queue redelivers the SMS's work: the attempt that claimed it never reported back
+    // (it crashed before or after calling the provider). Nothing may be sent again.
+    let seq = t.rt.memory.carts_of("s")[0].sends[0].seq;
+    let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None };
+    let out = t.rt.engine.on_due(&msg, true).await.unwrap();
+    assert_eq!(out, cartback_core::engine::DueOutcome::MarkedUnknown);
     assert_eq!(t.sent().len(), 1, "the open claim was retried");
+    assert_eq!(t.rt.memory.carts_of("s")[0].sends[0].status, SendStatus::Unknown);
+    assert_eq!(t.stats().await.sends_unknown, 1);
+    // Again: still nothing, and counted once.
+    assert_eq!(t.rt.engine.on_due(&msg, true).await.unwrap(), cartback_core::engine::DueOutcome::AlreadyDone);
     assert_eq!(t.stats().await.sends_unknown, 1);
     // …and the sequence goes on with the next step.
     t.advance_hours(30).await;

@@ -3,17 +3,13 @@
 
 use crate::domain::{Cart, Contact};
 use crate::ports::{
-    CartStore, ContactTouch, LinkRecord, OutboundMsg, OutboundQueue, QueueError, StatsStore, StoreError, TimerMsg,
-    TimerQueue,
+    CartStore, ContactTouch, LinkRecord, MAX_QUEUE_DELAY, QueueError, StatsStore, StoreError, TimerMsg, TimerQueue,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// SQS's longest `DelaySeconds`; longer waits are stored as timer items (design.md §3).
-pub const SQS_MAX_DELAY_SECS: i64 = 900;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Op {
@@ -24,15 +20,18 @@ pub enum Op {
     ContactTouch,
     LinkPut,
     LinkGet,
+    LoadForSend,
+    ClaimSend,
     StatsAdd,
     StatsGet,
     TimerSqs,
-    TimerStored,
-    OutboundSend,
+    /// Timers beyond the queue's reach ride on the cart record; the sweeper moves them into
+    /// SQS with `SendMessageBatch`, ten to a request: counted as one request per ten timers.
+    TimerSweptBatch,
 }
 
 impl Op {
-    const ALL: [Op; 12] = [
+    const ALL: [Op; 13] = [
         Op::CartGet,
         Op::CartPut,
         Op::ContactGet,
@@ -40,11 +39,12 @@ impl Op {
         Op::ContactTouch,
         Op::LinkPut,
         Op::LinkGet,
+        Op::LoadForSend,
+        Op::ClaimSend,
         Op::StatsAdd,
         Op::StatsGet,
         Op::TimerSqs,
-        Op::TimerStored,
-        Op::OutboundSend,
+        Op::TimerSweptBatch,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -56,17 +56,21 @@ impl Op {
             Op::ContactTouch => "dynamodb UpdateItem contact",
             Op::LinkPut => "dynamodb PutItem link",
             Op::LinkGet => "dynamodb GetItem link",
+            Op::LoadForSend => "dynamodb BatchGetItem cart+contact",
+            Op::ClaimSend => "dynamodb TransactWriteItems claim",
             Op::StatsAdd => "dynamodb UpdateItem stats",
             Op::StatsGet => "dynamodb Query stats",
             Op::TimerSqs => "sqs SendMessage timer (delay <= 900 s)",
-            Op::TimerStored => "dynamodb PutItem timer (delay > 900 s) + sweep share",
-            Op::OutboundSend => "sqs SendMessage outbound",
+            Op::TimerSweptBatch => "sqs SendMessageBatch swept timers (1 per 10)",
         }
     }
 }
 
 #[derive(Default)]
-pub struct RequestCounter([AtomicU64; 12]);
+pub struct RequestCounter {
+    hits: [AtomicU64; 13],
+    swept: AtomicU64,
+}
 
 impl RequestCounter {
     pub fn new() -> Arc<RequestCounter> {
@@ -74,15 +78,22 @@ impl RequestCounter {
     }
 
     pub fn hit(&self, op: Op) {
-        self.0[op as usize].fetch_add(1, Ordering::Relaxed);
+        self.hits[op as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A long timer the sweeper moved into the queue: every tenth costs a `SendMessageBatch`.
+    pub fn swept(&self) {
+        if self.swept.fetch_add(1, Ordering::Relaxed).is_multiple_of(10) {
+            self.hit(Op::TimerSweptBatch);
+        }
     }
 
     pub fn get(&self, op: Op) -> u64 {
-        self.0[op as usize].load(Ordering::Relaxed)
+        self.hits[op as usize].load(Ordering::Relaxed)
     }
 
     pub fn total(&self) -> u64 {
-        self.0.iter().map(|a| a.load(Ordering::Relaxed)).sum()
+        self.hits.iter().map(|a| a.load(Ordering::Relaxed)).sum()
     }
 
     /// Everything but the stats counters (reported apart: see docs/benchmarks.md).
@@ -95,26 +106,27 @@ impl RequestCounter {
     }
 
     pub fn reset(&self) {
-        for a in &self.0 {
+        for a in &self.hits {
             a.store(0, Ordering::Relaxed);
         }
+        self.swept.store(0, Ordering::Relaxed);
     }
 }
 
 /// Wraps any adapter and counts the requests that pass through it.
-pub struct Counting<T> {
-    pub inner: T,
+pub struct Counting<T: ?Sized> {
+    pub inner: Arc<T>,
     pub counter: Arc<RequestCounter>,
 }
 
-impl<T> Counting<T> {
-    pub fn new(inner: T, counter: Arc<RequestCounter>) -> Counting<T> {
+impl<T: ?Sized> Counting<T> {
+    pub fn new(inner: Arc<T>, counter: Arc<RequestCounter>) -> Counting<T> {
         Counting { inner, counter }
     }
 }
 
 #[async_trait]
-impl<T: CartStore> CartStore for Counting<T> {
+impl<T: CartStore + ?Sized> CartStore for Counting<T> {
     async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
         self.counter.hit(Op::CartGet);
         self.inner.get_cart(store, cart).await
@@ -143,10 +155,28 @@ impl<T: CartStore> CartStore for Counting<T> {
         self.counter.hit(Op::LinkGet);
         self.inner.get_link(token).await
     }
+    async fn load_for_send(
+        &self,
+        store: &str,
+        cart: &str,
+        contact_key: Option<&str>,
+    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        self.counter.hit(Op::LoadForSend);
+        self.inner.load_for_send(store, cart, contact_key).await
+    }
+    async fn claim_send(
+        &self,
+        cart: &Cart,
+        touch: &ContactTouch,
+        link: Option<&LinkRecord>,
+    ) -> Result<u64, StoreError> {
+        self.counter.hit(Op::ClaimSend);
+        self.inner.claim_send(cart, touch, link).await
+    }
 }
 
 #[async_trait]
-impl<T: StatsStore> StatsStore for Counting<T> {
+impl<T: StatsStore + ?Sized> StatsStore for Counting<T> {
     async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
         self.counter.hit(Op::StatsAdd);
         self.inner.add(store, deltas).await
@@ -158,68 +188,13 @@ impl<T: StatsStore> StatsStore for Counting<T> {
 }
 
 #[async_trait]
-impl<T: TimerQueue> TimerQueue for Counting<T> {
+impl<T: TimerQueue + ?Sized> TimerQueue for Counting<T> {
     async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
-        let delay = due.duration_since(now).as_secs();
-        self.counter.hit(if delay <= SQS_MAX_DELAY_SECS { Op::TimerSqs } else { Op::TimerStored });
+        // Longer timers cost nothing here: the cart write carries them, and the sweep that
+        // delivers them is counted when it happens (`RequestCounter::swept`).
+        if due.duration_since(now) <= MAX_QUEUE_DELAY {
+            self.counter.hit(Op::TimerSqs);
+        }
         self.inner.schedule(msg, due, now).await
-    }
-}
-
-#[async_trait]
-impl<T: OutboundQueue> OutboundQueue for Counting<T> {
-    async fn enqueue(&self, msg: &OutboundMsg) -> Result<(), QueueError> {
-        self.counter.hit(Op::OutboundSend);
-        self.inner.enqueue(msg).await
-    }
-}
-
-// Shared adapters are passed around as `Arc`s; let an `Arc<T>` stand in for `T`.
-#[async_trait]
-impl<T: CartStore + ?Sized> CartStore for Arc<T> {
-    async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
-        (**self).get_cart(store, cart).await
-    }
-    async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
-        (**self).put_cart(cart).await
-    }
-    async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
-        (**self).get_contact(store, key).await
-    }
-    async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
-        (**self).put_contact(contact).await
-    }
-    async fn touch_contact(&self, touch: &ContactTouch) -> Result<(), StoreError> {
-        (**self).touch_contact(touch).await
-    }
-    async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
-        (**self).put_link(link).await
-    }
-    async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError> {
-        (**self).get_link(token).await
-    }
-}
-
-#[async_trait]
-impl<T: StatsStore + ?Sized> StatsStore for Arc<T> {
-    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
-        (**self).add(store, deltas).await
-    }
-    async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
-        (**self).get(store).await
-    }
-}
-
-#[async_trait]
-impl<T: TimerQueue + ?Sized> TimerQueue for Arc<T> {
-    async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
-        (**self).schedule(msg, due, now).await
-    }
-}
-
-#[async_trait]
-impl<T: OutboundQueue + ?Sized> OutboundQueue for Arc<T> {
-    async fn enqueue(&self, msg: &OutboundMsg) -> Result<(), QueueError> {
-        (**self).enqueue(msg).await
     }
 }

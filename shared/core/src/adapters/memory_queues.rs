@@ -1,7 +1,7 @@
-//! In-process queues for local mode: a delay queue for timers and an outbound queue with
-//! redelivery after a visibility delay, both ordered by due time.
+//! In-process delay queue for local mode: due timers in due-time order, with redelivery after
+//! a visibility delay. Unlike SQS it holds any delay, so local mode needs no sweeper.
 
-use crate::ports::{OutboundMsg, OutboundQueue, QueueError, TimerMsg, TimerQueue};
+use crate::ports::{MAX_QUEUE_DELAY, QueueError, TimerMsg, TimerQueue};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use std::cmp::Reverse;
@@ -12,6 +12,7 @@ struct Entry<T> {
     due: Timestamp,
     seq: u64,
     attempts: u32,
+    long: bool,
     msg: T,
 }
 
@@ -48,21 +49,28 @@ pub struct Delivery<T> {
     pub msg: T,
     pub attempts: u32,
     pub due: Timestamp,
+    /// Queued with a delay longer than SQS can hold: in AWS it would reach the queue through
+    /// the sweeper, and only if the cart still carries it when swept.
+    pub long: bool,
 }
 
 impl<T> DelayQueue<T> {
     pub fn push(&self, msg: T, due: Timestamp, attempts: u32) {
+        self.push_entry(msg, due, attempts, false);
+    }
+
+    fn push_entry(&self, msg: T, due: Timestamp, attempts: u32, long: bool) {
         let mut g = self.heap.lock().unwrap_or_else(|e| e.into_inner());
         g.1 += 1;
         let seq = g.1;
-        g.0.push(Reverse(Entry { due, seq, attempts, msg }));
+        g.0.push(Reverse(Entry { due, seq, attempts, long, msg }));
     }
 
     /// Takes the earliest message due at or before `now`.
     pub fn pop_due(&self, now: Timestamp) -> Option<Delivery<T>> {
         let mut g = self.heap.lock().unwrap_or_else(|e| e.into_inner());
         if g.0.peek().is_some_and(|Reverse(e)| e.due <= now) {
-            g.0.pop().map(|Reverse(e)| Delivery { msg: e.msg, attempts: e.attempts, due: e.due })
+            g.0.pop().map(|Reverse(e)| Delivery { msg: e.msg, attempts: e.attempts, due: e.due, long: e.long })
         } else {
             None
         }
@@ -86,20 +94,8 @@ pub struct MemoryTimerQueue(pub DelayQueue<TimerMsg>);
 
 #[async_trait]
 impl TimerQueue for MemoryTimerQueue {
-    async fn schedule(&self, msg: &TimerMsg, due: Timestamp, _now: Timestamp) -> Result<(), QueueError> {
-        self.0.push(msg.clone(), due, 0);
-        Ok(())
-    }
-}
-
-#[derive(Default)]
-pub struct MemoryOutboundQueue(pub DelayQueue<OutboundMsg>);
-
-#[async_trait]
-impl OutboundQueue for MemoryOutboundQueue {
-    async fn enqueue(&self, msg: &OutboundMsg) -> Result<(), QueueError> {
-        // Visible at once: `Timestamp::MIN` sorts before any clock reading.
-        self.0.push(msg.clone(), Timestamp::MIN, 0);
+    async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
+        self.0.push_entry(msg.clone(), due, 0, due.duration_since(now) > MAX_QUEUE_DELAY);
         Ok(())
     }
 }

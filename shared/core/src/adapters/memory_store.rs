@@ -58,9 +58,40 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
+    /// Whether the cart still carries this timer (what a sweep of the timer index would find).
+    pub fn has_timer(&self, store: &str, cart: &str, seq: u64) -> bool {
+        lock(&self.carts).get(store).and_then(|m| m.get(cart)).and_then(|c| c.timer).is_some_and(|t| t.seq == seq)
+    }
+
     /// Every cart of a store (local mode's inspection and tests).
     pub fn carts_of(&self, store: &str) -> Vec<Cart> {
         lock(&self.carts).get(store).map(|m| m.values().map(|c| (**c).clone()).collect()).unwrap_or_default()
+    }
+}
+
+impl MemoryStore {
+    /// The blind contact update, shared by `touch_contact` and `claim_send`.
+    fn touch(&self, t: &ContactTouch) {
+        let mut map = lock(&self.contacts);
+        let c = map
+            .entry(t.store.clone())
+            .or_default()
+            .entry(t.key.clone())
+            .or_insert_with(|| Box::new(Contact::new(&t.store, &t.key)));
+        if t.phone.is_some() {
+            c.phone.clone_from(&t.phone);
+        }
+        if t.email.is_some() {
+            c.email.clone_from(&t.email);
+        }
+        c.latest_cart = Some(t.latest_cart.clone());
+        if let Some(before) = t.forget_before {
+            c.recent_sends.retain(|s| *s >= before);
+        }
+        if let Some(at) = t.sent_at {
+            c.recent_sends.push(at);
+        }
+        c.version += 1;
     }
 }
 
@@ -83,26 +114,7 @@ impl CartStore for MemoryStore {
     }
 
     async fn touch_contact(&self, t: &ContactTouch) -> Result<(), StoreError> {
-        let mut map = lock(&self.contacts);
-        let c = map
-            .entry(t.store.clone())
-            .or_default()
-            .entry(t.key.clone())
-            .or_insert_with(|| Box::new(Contact::new(&t.store, &t.key)));
-        if t.phone.is_some() {
-            c.phone.clone_from(&t.phone);
-        }
-        if t.email.is_some() {
-            c.email.clone_from(&t.email);
-        }
-        c.latest_cart = Some(t.latest_cart.clone());
-        if let Some(before) = t.forget_before {
-            c.recent_sends.retain(|s| *s >= before);
-        }
-        if let Some(at) = t.sent_at {
-            c.recent_sends.push(at);
-        }
-        c.version += 1;
+        self.touch(t);
         Ok(())
     }
 
@@ -113,6 +125,37 @@ impl CartStore for MemoryStore {
 
     async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError> {
         Ok(lock(&self.links).get(token).cloned())
+    }
+
+    async fn load_for_send(
+        &self,
+        store: &str,
+        cart: &str,
+        contact_key: Option<&str>,
+    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        let cart = self.get_cart(store, cart).await?;
+        let contact = match contact_key {
+            Some(k) => self.get_contact(store, k).await?,
+            None => None,
+        };
+        Ok((cart, contact))
+    }
+
+    async fn claim_send(
+        &self,
+        cart: &Cart,
+        touch: &ContactTouch,
+        link: Option<&LinkRecord>,
+    ) -> Result<u64, StoreError> {
+        // All or nothing: the cart's condition decides, then the rest follows under the same lock.
+        let mut carts = lock(&self.carts);
+        let v = put_versioned(&mut carts, &cart.store, &cart.id, cart, |c| &mut c.version)?;
+        self.touch(touch);
+        if let Some(l) = link {
+            lock(&self.links).insert(l.token.clone(), l.clone());
+        }
+        drop(carts);
+        Ok(v)
     }
 }
 

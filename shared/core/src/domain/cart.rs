@@ -159,8 +159,8 @@ pub struct ArmedTimer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SendStatus {
-    /// Claimed, provider not yet answered. Left so by a crash it becomes `Unknown`.
-    Claimed,
+    /// Claimed and handed to the provider. The claim is the record: a redelivery of the work
+    /// that wrote it means that attempt never finished, and the record becomes `Unknown`.
     Sent,
     Failed,
     /// A claim abandoned by a crash: it may or may not have gone out; never retried.
@@ -173,6 +173,8 @@ pub enum SendStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendRecord {
     pub step: u32,
+    /// The timer seq of the work that wrote this record: a redelivery of that work finds it.
+    pub seq: u64,
     pub epoch: u32,
     pub channel: Channel,
     pub variant: String,
@@ -277,14 +279,12 @@ impl Cart {
 
     /// Whether any message actually went (or may have gone) out.
     pub fn was_messaged(&self) -> bool {
-        self.sends.iter().any(|s| matches!(s.status, SendStatus::Sent | SendStatus::Unknown | SendStatus::Claimed))
+        self.sends.iter().any(|s| matches!(s.status, SendStatus::Sent | SendStatus::Unknown))
     }
 
     pub fn sms_sent_in_epoch(&self, epoch: u32) -> bool {
         self.sends.iter().any(|s| {
-            s.epoch == epoch
-                && s.channel == Channel::Sms
-                && matches!(s.status, SendStatus::Sent | SendStatus::Unknown | SendStatus::Claimed)
+            s.epoch == epoch && s.channel == Channel::Sms && matches!(s.status, SendStatus::Sent | SendStatus::Unknown)
         })
     }
 

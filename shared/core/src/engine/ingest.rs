@@ -2,7 +2,7 @@ use super::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::config::StoreConfig;
 use crate::domain::CartStatus;
 use crate::event::CartEvent;
-use crate::ports::{StoreError, TimerMsg};
+use crate::ports::StoreError;
 use crate::rules::lifecycle::{EventOutcome, apply_event};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,13 +33,13 @@ impl Engine {
             }
             // Effects first: a timer carrying a seq the cart never commits drops itself. (The
             // contact record is written when a message goes out: replies only follow messages.)
-            if let Some((seq, due)) = d.timer {
-                let msg = TimerMsg { v: 1, store: store.id.clone(), cart: ev.cart_id.clone(), seq };
-                self.timers.schedule(&msg, due, now).await?;
+            let mut cart = d.cart;
+            if let Some(due) = d.timer_due {
+                self.arm(&mut cart, due, now).await?;
             }
-            match self.carts.put_cart(&d.cart).await {
+            match self.carts.put_cart(&cart).await {
                 Ok(_) => {
-                    tracing::debug!(store = %store.id, cart = %ev.cart_id, event = ev.kind.as_str(), state = d.cart.status.as_str(), "event applied");
+                    tracing::debug!(store = %store.id, cart = %ev.cart_id, event = ev.kind.as_str(), state = cart.status.as_str(), "event applied");
                     self.count(&store.id, d.stats).await;
                     return Ok(result);
                 }

@@ -1,24 +1,22 @@
 //! The engine: the product's use cases over the ports. Lambda functions and local mode host it.
 
-mod dispatcher;
+mod due;
 mod ingest;
 mod links;
 mod replies;
-mod scheduler;
 mod stats;
 
-pub use dispatcher::DispatchOutcome;
+pub use due::DueOutcome;
 pub use ingest::IngestResult;
 pub use links::LinkOutcome;
 pub use replies::{InboundReply, ReplyOutcome};
-pub use scheduler::TimerOutcome;
 pub use stats::StatsReport;
 
 use crate::config::Config;
 use crate::domain::{Cart, Channel, contact_key};
 use crate::ports::{
-    Alerts, CartStore, ChannelError, ChannelSender, Clock, OutboundQueue, QueueError, RandomSource, StatsStore,
-    StoreError, TimerQueue,
+    Alerts, CartStore, ChannelError, ChannelSender, Clock, QueueError, RandomSource, StatsStore, StoreError, TimerMsg,
+    TimerQueue,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -61,7 +59,6 @@ pub struct Engine {
     pub carts: Arc<dyn CartStore>,
     pub stats: Arc<dyn StatsStore>,
     pub timers: Arc<dyn TimerQueue>,
-    pub outbound: Arc<dyn OutboundQueue>,
     pub channels: HashMap<Channel, Arc<dyn ChannelSender>>,
     pub alerts: Arc<dyn Alerts>,
     pub clock: Arc<dyn Clock>,
@@ -78,6 +75,27 @@ impl Engine {
         if let Err(e) = self.stats.add(store, &deltas).await {
             tracing::error!(store, error = %e, "stats counters not updated");
         }
+    }
+
+    /// Arms the cart's one timer (a fresh fencing seq) and queues it. Called *before* the cart
+    /// write that commits it: if that write loses a race, the queued timer carries a seq the
+    /// cart never had and drops itself; the reverse order could commit a timer that never fires.
+    pub(crate) async fn arm(
+        &self,
+        cart: &mut Cart,
+        due: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> Result<(), EngineError> {
+        let t = cart.arm_timer(due);
+        let msg = TimerMsg {
+            v: 1,
+            store: cart.store.clone(),
+            cart: cart.id.clone(),
+            seq: t.seq,
+            contact: cart_contact_key(cart),
+        };
+        self.timers.schedule(&msg, due, now).await?;
+        Ok(())
     }
 
     pub(crate) fn token(&self) -> String {

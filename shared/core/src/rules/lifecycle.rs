@@ -24,8 +24,8 @@ pub enum EventOutcome {
 pub struct EventDecision {
     pub outcome: EventOutcome,
     pub cart: Cart,
-    /// A timer to schedule (fenced by its seq; stale if the cart write loses a race).
-    pub timer: Option<(u64, Timestamp)>,
+    /// The cart needs its timer armed for this time (the engine arms and queues it).
+    pub timer_due: Option<Timestamp>,
     pub stats: Vec<(String, i64)>,
 }
 
@@ -47,7 +47,7 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
     let mut cart = existing.unwrap_or_else(|| {
         Cart::new(&cfg.id, &ev.cart_id, ev.occurred_at, ab::in_holdout(&cfg.id, &ev.cart_id, cfg.holdout_percent))
     });
-    let unchanged = |cart: Cart, outcome| EventDecision { outcome, cart, timer: None, stats: Vec::new() };
+    let unchanged = |cart: Cart, outcome| EventDecision { outcome, cart, timer_due: None, stats: Vec::new() };
     let event_hash = event_id_hash(&ev.event_id);
     if cart.recent_events.contains(&event_hash) {
         return unchanged(cart, EventOutcome::Duplicate);
@@ -73,7 +73,7 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
     if let Some(c) = &ev.customer {
         std::sync::Arc::make_mut(&mut cart.customer).merge(c);
     }
-    let mut timer = None;
+    let mut timer_due = None;
     match ev.kind {
         EventKind::CartUpdated | EventKind::CheckoutStarted => {
             if let Some(snap) = &ev.cart {
@@ -83,10 +83,10 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
             }
             let t = if ev.kind == EventKind::CheckoutStarted { Temperature::Hot } else { Temperature::Warm };
             cart.temperature = cart.temperature.max(t);
-            timer = on_activity(&mut cart, ev.occurred_at, cfg, now);
+            timer_due = on_activity(&mut cart, ev.occurred_at, cfg, now);
         }
         EventKind::ContactCaptured => {
-            timer = on_activity(&mut cart, ev.occurred_at, cfg, now);
+            timer_due = on_activity(&mut cart, ev.occurred_at, cfg, now);
         }
         EventKind::CartCleared => {
             cart.items = std::sync::Arc::default();
@@ -114,12 +114,12 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
             }
         }
     }
-    EventDecision { outcome: EventOutcome::Applied, cart, timer, stats }
+    EventDecision { outcome: EventOutcome::Applied, cart, timer_due, stats }
 }
 
 /// Shopper activity: the idle clock restarts, an abandoned cart is active again, and the single
 /// timer is armed if the cart now needs one sooner than the pending one fires.
-fn on_activity(cart: &mut Cart, at: Timestamp, cfg: &StoreConfig, now: Timestamp) -> Option<(u64, Timestamp)> {
+fn on_activity(cart: &mut Cart, at: Timestamp, cfg: &StoreConfig, now: Timestamp) -> Option<Timestamp> {
     cart.last_activity = cart.last_activity.max(at);
     if matches!(cart.status, CartStatus::Abandoned | CartStatus::Suppressed | CartStatus::Cleared | CartStatus::Expired)
     {
@@ -137,8 +137,7 @@ fn on_activity(cart: &mut Cart, at: Timestamp, cfg: &StoreConfig, now: Timestamp
     {
         return None;
     }
-    let t = cart.arm_timer(want.max(now));
-    Some((t.seq, t.due))
+    Some(want.max(now))
 }
 
 fn has_any_address(cart: &Cart) -> bool {

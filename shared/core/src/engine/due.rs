@@ -1,0 +1,351 @@
+//! Due work: a cart's timer fired. One consumer decides and, when a step is due, sends it —
+//! exactly once, never wrongly (design.md §2–§4; docs/decisions/0004).
+//!
+//! Per step that is one read (cart and contact together) and one all-or-nothing write (the
+//! claim, which also advances the sequence, arms the next timer, counts the send against the
+//! frequency cap and creates the restore link). The claim *is* the record of the send: there
+//! is no confirmation write. If the attempt that claimed dies before finishing — before or
+//! after the provider call — the queue redelivers its work, which finds the claim and marks it
+//! `unknown`: counted, logged, never retried (a duplicate SMS is worse than a missed one).
+
+use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key};
+use crate::compose::{ComposeInput, compose, needs_coupon};
+use crate::config::StoreConfig;
+use crate::domain::{ArmedTimer, Cart, CartStatus, Contact, SendRecord, SendStatus};
+use crate::ports::{ChannelError, ContactTouch, LinkRecord, StoreError, TimerMsg};
+use crate::rules::lifecycle::{TimerDecision, mark_abandoned, on_timer};
+use crate::rules::send_policy::{SendPlan, plan_send};
+use jiff::{SignedDuration, Timestamp};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DueOutcome {
+    /// Fencing: the cart moved on since this work was queued (or is gone).
+    Stale,
+    /// Nothing to do (ordered, cleared, paused, empty).
+    Dropped,
+    /// Not idle long enough yet, or the next step is later: the timer was moved.
+    Rearmed,
+    Suppressed,
+    Expired,
+    /// This work was already done by an earlier delivery.
+    AlreadyDone,
+    /// An earlier delivery claimed the send and never finished: marked `unknown`, nothing sent.
+    MarkedUnknown,
+    Skipped(&'static str),
+    Deferred(Timestamp, &'static str),
+    Sent {
+        provider_id: String,
+    },
+    /// The provider refused for good; recorded, not retried.
+    Failed(String),
+}
+
+impl Engine {
+    /// Handles one delivery of due work. `redelivered` says the queue delivered this very
+    /// message before and that attempt did not complete (SQS `ApproximateReceiveCount` > 1).
+    pub async fn on_due(&self, msg: &TimerMsg, redelivered: bool) -> Result<DueOutcome, EngineError> {
+        let store = self.config.store(&msg.store).ok_or_else(|| EngineError::UnknownStore(msg.store.clone()))?;
+        for _ in 0..MAX_ATTEMPTS {
+            match self.try_due(store, msg, redelivered).await {
+                Err(EngineError::Store(StoreError::Conflict)) => continue,
+                other => return other,
+            }
+        }
+        Err(EngineError::Contended)
+    }
+
+    async fn try_due(&self, store: &StoreConfig, msg: &TimerMsg, redelivered: bool) -> Result<DueOutcome, EngineError> {
+        let now = self.clock.now();
+        let (cart, contact) = self.carts.load_for_send(&msg.store, &msg.cart, msg.contact.as_deref()).await?;
+        let Some(mut cart) = cart else { return Ok(DueOutcome::Stale) };
+        if let Some(i) = cart.sends.iter().position(|s| s.seq == msg.seq) {
+            return self.seen_before(cart, i, msg, redelivered).await;
+        }
+        if cart.timer.map(|t| t.seq) != Some(msg.seq) {
+            return Ok(DueOutcome::Stale);
+        }
+        let mut stats = Vec::new();
+        let outcome = match on_timer(&cart, store, now) {
+            TimerDecision::Drop => return Ok(DueOutcome::Dropped),
+            TimerDecision::Rearm(due) => {
+                self.arm(&mut cart, due, now).await?;
+                DueOutcome::Rearmed
+            }
+            TimerDecision::Wait { due, .. } => {
+                mark_abandoned(&mut cart, &mut stats);
+                self.arm(&mut cart, due, now).await?;
+                DueOutcome::Rearmed
+            }
+            TimerDecision::Suppress => {
+                mark_abandoned(&mut cart, &mut stats);
+                cart.status = CartStatus::Suppressed;
+                cart.timer = None;
+                stats.push(("carts.suppressed".into(), 1));
+                DueOutcome::Suppressed
+            }
+            TimerDecision::Expire => {
+                mark_abandoned(&mut cart, &mut stats);
+                cart.status = CartStatus::Expired;
+                cart.timer = None;
+                DueOutcome::Expired
+            }
+            TimerDecision::StepDue { step } => {
+                mark_abandoned(&mut cart, &mut stats);
+                // The timer's contact key is from when it was armed; read again if it changed.
+                let key = cart_contact_key(&cart);
+                let contact = match (&key, key == msg.contact) {
+                    (_, true) => contact,
+                    (Some(k), false) => self.carts.get_contact(&msg.store, k).await?,
+                    (None, false) => None,
+                };
+                return self.step_due(store, msg, cart, contact, step, stats, now).await;
+            }
+        };
+        self.carts.put_cart(&cart).await?;
+        self.count(&msg.store, stats).await;
+        Ok(outcome)
+    }
+
+    /// The work already left a record: a duplicate copy, or a redelivery after a crash.
+    async fn seen_before(
+        &self,
+        mut cart: Cart,
+        i: usize,
+        msg: &TimerMsg,
+        redelivered: bool,
+    ) -> Result<DueOutcome, EngineError> {
+        if cart.sends[i].status != SendStatus::Sent || !redelivered {
+            return Ok(DueOutcome::AlreadyDone);
+        }
+        let (step, channel) = (cart.sends[i].step, cart.sends[i].channel);
+        cart.sends[i].status = SendStatus::Unknown;
+        cart.sends[i].note = Some("claimed by an attempt that never finished; not retried".into());
+        self.carts.put_cart(&cart).await?;
+        tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = %channel, "send claim left open by a failed attempt: marked unknown, not retried");
+        self.count(&msg.store, vec![("sends.unknown".into(), 1)]).await;
+        Ok(DueOutcome::MarkedUnknown)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn step_due(
+        &self,
+        store: &StoreConfig,
+        msg: &TimerMsg,
+        mut cart: Cart,
+        contact: Option<Contact>,
+        step: u32,
+        mut stats: Vec<(String, i64)>,
+        now: Timestamp,
+    ) -> Result<DueOutcome, EngineError> {
+        let channel = store.steps[step as usize].channel;
+        match plan_send(&cart, contact.as_ref(), store, step, now) {
+            SendPlan::Skip(why) => {
+                cart.sends.push(record(
+                    step,
+                    msg.seq,
+                    &cart,
+                    channel,
+                    String::new(),
+                    SendStatus::Skipped,
+                    now,
+                    Some(why.into()),
+                ));
+                self.advance(&mut cart, store, now).await?;
+                self.carts.put_cart(&cart).await?;
+                stats.push((format!("steps.skipped.{why}"), 1));
+                self.count(&msg.store, stats).await;
+                tracing::info!(store = %msg.store, cart = %msg.cart, step, why, "step skipped");
+                Ok(DueOutcome::Skipped(why))
+            }
+            SendPlan::Defer(until, why) => {
+                self.arm(&mut cart, until, now).await?;
+                self.carts.put_cart(&cart).await?;
+                stats.push((format!("steps.deferred.{why}"), 1));
+                self.count(&msg.store, stats).await;
+                tracing::debug!(store = %msg.store, cart = %msg.cart, step, why, until = %until, "step deferred");
+                Ok(DueOutcome::Deferred(until, why))
+            }
+            SendPlan::Send { variant } => self.send_step(store, msg, cart, step, variant, stats, now).await,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_step(
+        &self,
+        store: &StoreConfig,
+        msg: &TimerMsg,
+        mut cart: Cart,
+        step: u32,
+        variant: usize,
+        mut stats: Vec<(String, i64)>,
+        now: Timestamp,
+    ) -> Result<DueOutcome, EngineError> {
+        let step_cfg = &store.steps[step as usize];
+        let variant_name = step_cfg.variants[variant].name.clone();
+        // One link per cart, created with its first message; its validity follows the latest
+        // message (links.rs).
+        let new_token = cart.link_token.is_none().then(|| self.token());
+        if let Some(t) = &new_token {
+            cart.link_token = Some(t.clone());
+        }
+        let link_url = format!("{}/r/{}", self.config.public_url, cart.link_token.as_deref().unwrap_or_default());
+        let coupon = needs_coupon(store, step, variant).then(|| coupon_code(self.random.bytes16()));
+        let input =
+            ComposeInput { cart: &cart, cfg: store, step, variant, link: &link_url, coupon: coupon.as_deref(), now };
+        let outgoing = match compose(&input) {
+            Ok(o) => o,
+            Err(e) => {
+                // Templates are checked at load, so this is a defect: record it, never retry.
+                let note = Some(format!("render: {e}"));
+                cart.sends.push(record(
+                    step,
+                    msg.seq,
+                    &cart,
+                    step_cfg.channel,
+                    variant_name,
+                    SendStatus::Failed,
+                    now,
+                    note,
+                ));
+                self.advance(&mut cart, store, now).await?;
+                self.carts.put_cart(&cart).await?;
+                tracing::error!(store = %msg.store, cart = %msg.cart, step, error = %e, "message did not render");
+                return Ok(DueOutcome::Failed(e));
+            }
+        };
+        let sender = self.channels.get(&step_cfg.channel).ok_or(EngineError::NoChannel(step_cfg.channel))?.clone();
+        let Some(key) = cart_contact_key(&cart) else { return Ok(DueOutcome::Stale) };
+
+        // The claim: one all-or-nothing write.
+        let mut rec = record(step, msg.seq, &cart, step_cfg.channel, variant_name.clone(), SendStatus::Sent, now, None);
+        rec.coupon = coupon;
+        cart.sends.push(rec);
+        cart.last_message_at = Some(now);
+        self.advance(&mut cart, store, now).await?;
+        let touch = ContactTouch {
+            store: msg.store.clone(),
+            key,
+            phone: cart.customer.phone.clone(),
+            email: cart.customer.email.clone(),
+            latest_cart: msg.cart.clone(),
+            sent_at: Some(now),
+            forget_before: Some(now - store.frequency_cap.window),
+        };
+        let keep_link_until = now + store.link_ttl + store.steps.last().map_or(SignedDuration::ZERO, |s| s.after);
+        let link = new_token.map(|token| LinkRecord {
+            token,
+            store: msg.store.clone(),
+            cart: msg.cart.clone(),
+            expires_at: keep_link_until,
+        });
+        self.carts.claim_send(&cart, &touch, link.as_ref()).await?;
+
+        let ch = step_cfg.channel.as_str();
+        match sender.send(&outgoing).await {
+            Ok(provider_id) => {
+                stats.push((format!("messages.sent.{ch}"), 1));
+                stats.push((format!("messages.step.{step}"), 1));
+                stats.push((format!("messages.variant.{step}.{variant_name}"), 1));
+                self.count(&msg.store, stats).await;
+                tracing::info!(store = %msg.store, cart = %msg.cart, step, channel = ch, variant = %variant_name, "message sent");
+                Ok(DueOutcome::Sent { provider_id })
+            }
+            Err(ChannelError::Permanent(e)) => {
+                self.record_failure(msg, &e).await?;
+                stats.push((format!("messages.failed.{ch}"), 1));
+                self.count(&msg.store, stats).await;
+                tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = ch, error = %e, "provider refused the message");
+                Ok(DueOutcome::Failed(e))
+            }
+            Err(ChannelError::Retryable(e)) => {
+                self.release_claim(msg, step, now).await;
+                tracing::warn!(store = %msg.store, cart = %msg.cart, step, error = %e, "provider failed temporarily; will retry");
+                Err(EngineError::Channel(ChannelError::Retryable(e)))
+            }
+        }
+    }
+
+    /// Moves past the current step: arms the next step's timer (keeping the configured spacing
+    /// even when a cart is processed late, so two steps never go back to back), or ends the
+    /// sequence.
+    async fn advance(&self, cart: &mut Cart, store: &StoreConfig, now: Timestamp) -> Result<(), EngineError> {
+        let done = store.steps.get(cart.next_step as usize).map(|s| s.after);
+        cart.next_step += 1;
+        match store.steps.get(cart.next_step as usize) {
+            Some(next) => {
+                let spacing = done.map_or(SignedDuration::ZERO, |d| next.after - d);
+                self.arm(cart, (cart.last_activity + next.after).max(now + spacing), now).await?;
+            }
+            None => {
+                cart.status = CartStatus::Expired;
+                cart.timer = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// A permanent provider refusal, written on the claim (re-reading on conflicts: an event may
+    /// have touched the cart meanwhile; the claim itself is ours alone).
+    async fn record_failure(&self, msg: &TimerMsg, error: &str) -> Result<(), EngineError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(mut cart) = self.carts.get_cart(&msg.store, &msg.cart).await? else { return Ok(()) };
+            let Some(r) = cart.sends.iter_mut().find(|s| s.seq == msg.seq) else { return Ok(()) };
+            r.status = SendStatus::Failed;
+            r.note = Some(error.to_string());
+            match self.carts.put_cart(&cart).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Contended)
+    }
+
+    /// Undoes a claim after a temporary provider failure, so the redelivered work can send.
+    /// If this fails, the claim stays and the redelivery marks it `unknown` (never a duplicate).
+    /// The frequency-cap record of the attempt is kept: erring towards fewer messages.
+    async fn release_claim(&self, msg: &TimerMsg, step: u32, now: Timestamp) {
+        for _ in 0..MAX_ATTEMPTS {
+            let Ok(Some(mut cart)) = self.carts.get_cart(&msg.store, &msg.cart).await else { return };
+            if !cart.sends.iter().any(|s| s.seq == msg.seq && s.status == SendStatus::Sent) {
+                return;
+            }
+            cart.sends.retain(|s| s.seq != msg.seq);
+            cart.next_step = step;
+            cart.last_message_at = cart.sends.iter().filter(|s| s.status == SendStatus::Sent).map(|s| s.at).max();
+            if cart.status == CartStatus::Expired {
+                cart.status = CartStatus::Abandoned;
+            }
+            cart.timer = Some(ArmedTimer { seq: msg.seq, due: now });
+            match self.carts.put_cart(&cart).await {
+                Ok(_) => return,
+                Err(StoreError::Conflict) => continue,
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    step: u32,
+    seq: u64,
+    cart: &Cart,
+    channel: crate::domain::Channel,
+    variant: String,
+    status: SendStatus,
+    at: Timestamp,
+    note: Option<String>,
+) -> SendRecord {
+    SendRecord { step, seq, epoch: cart.epoch, channel, variant, status, at, note, provider_id: None, coupon: None }
+}
+
+/// A coupon code people can type: 12 characters of Crockford base32 (60 random bits).
+fn coupon_code(random: [u8; 16]) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bits = [0u8; 8];
+    bits.copy_from_slice(&random[..8]);
+    let bits = u64::from_le_bytes(bits);
+    let code: String = (0..12).map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char).collect();
+    format!("CB-{code}")
+}
