@@ -46,9 +46,6 @@ pub trait CartStore: Send + Sync {
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError>;
     /// Same versioning as `put_cart`.
     async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError>;
-    /// Creates the contact if missing and points it at its latest cart, keeping its opt-outs
-    /// (one blind update: no read needed).
-    async fn touch_contact(&self, touch: &ContactTouch) -> Result<(), StoreError>;
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError>;
     async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError>;
     /// The cart and its contact in one request (`BatchGetItem`): what a due timer needs.
@@ -58,24 +55,11 @@ pub trait CartStore: Send + Sync {
         cart: &str,
         contact_key: Option<&str>,
     ) -> Result<(Option<Cart>, Option<Contact>), StoreError>;
-    /// The send claim, all or nothing (`TransactWriteItems`): the cart written on the
-    /// `put_cart` condition, the contact touched (frequency cap, latest cart), and the restore
-    /// link created when it is new. Returns the cart's new version.
-    async fn claim_send(&self, cart: &Cart, touch: &ContactTouch, link: Option<&LinkRecord>)
-    -> Result<u64, StoreError>;
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactTouch {
-    pub store: String,
-    pub key: String,
-    pub phone: Option<crate::pii::Pii>,
-    pub email: Option<crate::pii::Pii>,
-    pub latest_cart: String,
-    /// A message went out at this time (for the frequency cap), if this touch records one.
-    pub sent_at: Option<Timestamp>,
-    /// Drop send times older than this.
-    pub forget_before: Option<Timestamp>,
+    /// The send claim, all or nothing (`TransactWriteItems`): the cart and the contact each
+    /// written on the `put_cart`/`put_contact` version condition (the contact carries the
+    /// frequency-cap entry, so concurrent sends to one shopper serialise), and the restore link
+    /// created when it is new. Returns the cart's new version.
+    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError>;
 }
 
 /// Counters per store, for the stats report.

@@ -2,9 +2,7 @@
 //! makes for it, so simulations report what a cart costs in billable requests.
 
 use crate::domain::{Cart, Contact};
-use crate::ports::{
-    CartStore, ContactTouch, LinkRecord, MAX_QUEUE_DELAY, QueueError, StatsStore, StoreError, TimerMsg, TimerQueue,
-};
+use crate::ports::{CartStore, LinkRecord, MAX_QUEUE_DELAY, QueueError, StatsStore, StoreError, TimerMsg, TimerQueue};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -17,7 +15,6 @@ pub enum Op {
     CartPut,
     ContactGet,
     ContactPut,
-    ContactTouch,
     LinkPut,
     LinkGet,
     LoadForSend,
@@ -31,12 +28,11 @@ pub enum Op {
 }
 
 impl Op {
-    const ALL: [Op; 13] = [
+    const ALL: [Op; 12] = [
         Op::CartGet,
         Op::CartPut,
         Op::ContactGet,
         Op::ContactPut,
-        Op::ContactTouch,
         Op::LinkPut,
         Op::LinkGet,
         Op::LoadForSend,
@@ -53,7 +49,6 @@ impl Op {
             Op::CartPut => "dynamodb PutItem cart (conditional)",
             Op::ContactGet => "dynamodb GetItem contact",
             Op::ContactPut => "dynamodb PutItem contact (conditional)",
-            Op::ContactTouch => "dynamodb UpdateItem contact",
             Op::LinkPut => "dynamodb PutItem link",
             Op::LinkGet => "dynamodb GetItem link",
             Op::LoadForSend => "dynamodb BatchGetItem cart+contact",
@@ -68,7 +63,7 @@ impl Op {
 
 #[derive(Default)]
 pub struct RequestCounter {
-    hits: [AtomicU64; 13],
+    hits: [AtomicU64; 12],
     swept: AtomicU64,
 }
 
@@ -143,10 +138,6 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
         self.counter.hit(Op::ContactPut);
         self.inner.put_contact(contact).await
     }
-    async fn touch_contact(&self, touch: &ContactTouch) -> Result<(), StoreError> {
-        self.counter.hit(Op::ContactTouch);
-        self.inner.touch_contact(touch).await
-    }
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
         self.counter.hit(Op::LinkPut);
         self.inner.put_link(link).await
@@ -164,14 +155,9 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
         self.counter.hit(Op::LoadForSend);
         self.inner.load_for_send(store, cart, contact_key).await
     }
-    async fn claim_send(
-        &self,
-        cart: &Cart,
-        touch: &ContactTouch,
-        link: Option<&LinkRecord>,
-    ) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError> {
         self.counter.hit(Op::ClaimSend);
-        self.inner.claim_send(cart, touch, link).await
+        self.inner.claim_send(cart, contact, link).await
     }
 }
 

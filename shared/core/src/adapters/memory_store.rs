@@ -1,7 +1,7 @@
 //! In-memory storage with the same conditional-write semantics as the DynamoDB adapter.
 
 use crate::domain::{Cart, Contact};
-use crate::ports::{CartStore, ContactTouch, LinkRecord, StatsStore, StoreError};
+use crate::ports::{CartStore, LinkRecord, StatsStore, StoreError};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -24,33 +24,22 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The conditional write: succeeds only if the stored version is the one the writer read
-/// (0 = must not exist), and stores the record with the next version.
-fn put_versioned<T: Clone>(
-    map: &mut ByStore<T>,
-    store: &str,
-    id: &str,
-    record: &T,
-    version: fn(&mut T) -> &mut u64,
-) -> Result<u64, StoreError> {
-    let mut r = record.clone();
-    let expected = *version(&mut r);
-    *version(&mut r) += 1;
-    let v = *version(&mut r);
+fn version_of<T>(map: &ByStore<T>, store: &str, id: &str, version: fn(&T) -> u64) -> u64 {
+    map.get(store).and_then(|m| m.get(id)).map_or(0, |r| version(r))
+}
+
+/// Stores `record` with the next version. The caller has checked the condition.
+fn store_next<T>(map: &mut ByStore<T>, store: &str, id: &str, mut record: T, version: fn(&mut T) -> &mut u64) -> u64 {
+    *version(&mut record) += 1;
+    let v = *version(&mut record);
     // Look up by borrowed keys first: the owned keys are only built for a new record.
     match map.get_mut(store).and_then(|m| m.get_mut(id)) {
-        Some(slot) => {
-            if *version(slot) != expected {
-                return Err(StoreError::Conflict);
-            }
-            **slot = r;
+        Some(slot) => **slot = record,
+        None => {
+            map.entry(store.to_string()).or_default().insert(id.to_string(), Box::new(record));
         }
-        None if expected == 0 => {
-            map.entry(store.to_string()).or_default().insert(id.to_string(), Box::new(r));
-        }
-        None => return Err(StoreError::Conflict),
     }
-    Ok(v)
+    v
 }
 
 impl MemoryStore {
@@ -69,32 +58,6 @@ impl MemoryStore {
     }
 }
 
-impl MemoryStore {
-    /// The blind contact update, shared by `touch_contact` and `claim_send`.
-    fn touch(&self, t: &ContactTouch) {
-        let mut map = lock(&self.contacts);
-        let c = map
-            .entry(t.store.clone())
-            .or_default()
-            .entry(t.key.clone())
-            .or_insert_with(|| Box::new(Contact::new(&t.store, &t.key)));
-        if t.phone.is_some() {
-            c.phone.clone_from(&t.phone);
-        }
-        if t.email.is_some() {
-            c.email.clone_from(&t.email);
-        }
-        c.latest_cart = Some(t.latest_cart.clone());
-        if let Some(before) = t.forget_before {
-            c.recent_sends.retain(|s| *s >= before);
-        }
-        if let Some(at) = t.sent_at {
-            c.recent_sends.push(at);
-        }
-        c.version += 1;
-    }
-}
-
 #[async_trait]
 impl CartStore for MemoryStore {
     async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
@@ -102,7 +65,11 @@ impl CartStore for MemoryStore {
     }
 
     async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
-        put_versioned(&mut lock(&self.carts), &cart.store, &cart.id, cart, |c| &mut c.version)
+        let mut map = lock(&self.carts);
+        if version_of(&map, &cart.store, &cart.id, |c| c.version) != cart.version {
+            return Err(StoreError::Conflict);
+        }
+        Ok(store_next(&mut map, &cart.store, &cart.id, cart.clone(), |c| &mut c.version))
     }
 
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
@@ -110,12 +77,11 @@ impl CartStore for MemoryStore {
     }
 
     async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
-        put_versioned(&mut lock(&self.contacts), &contact.store, &contact.key, contact, |c| &mut c.version)
-    }
-
-    async fn touch_contact(&self, t: &ContactTouch) -> Result<(), StoreError> {
-        self.touch(t);
-        Ok(())
+        let mut map = lock(&self.contacts);
+        if version_of(&map, &contact.store, &contact.key, |c| c.version) != contact.version {
+            return Err(StoreError::Conflict);
+        }
+        Ok(store_next(&mut map, &contact.store, &contact.key, contact.clone(), |c| &mut c.version))
     }
 
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
@@ -141,20 +107,20 @@ impl CartStore for MemoryStore {
         Ok((cart, contact))
     }
 
-    async fn claim_send(
-        &self,
-        cart: &Cart,
-        touch: &ContactTouch,
-        link: Option<&LinkRecord>,
-    ) -> Result<u64, StoreError> {
-        // All or nothing: the cart's condition decides, then the rest follows under the same lock.
+    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError> {
+        // All or nothing: both conditions are checked under both locks before anything is written.
         let mut carts = lock(&self.carts);
-        let v = put_versioned(&mut carts, &cart.store, &cart.id, cart, |c| &mut c.version)?;
-        self.touch(touch);
+        let mut contacts = lock(&self.contacts);
+        if version_of(&carts, &cart.store, &cart.id, |c| c.version) != cart.version
+            || version_of(&contacts, &contact.store, &contact.key, |c| c.version) != contact.version
+        {
+            return Err(StoreError::Conflict);
+        }
+        let v = store_next(&mut carts, &cart.store, &cart.id, cart.clone(), |c| &mut c.version);
+        store_next(&mut contacts, &contact.store, &contact.key, contact.clone(), |c| &mut c.version);
         if let Some(l) = link {
             lock(&self.links).insert(l.token.clone(), l.clone());
         }
-        drop(carts);
         Ok(v)
     }
 }

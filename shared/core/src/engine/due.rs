@@ -12,7 +12,7 @@ use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key};
 use crate::compose::{ComposeInput, compose, needs_coupon};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Contact, SendRecord, SendStatus};
-use crate::ports::{ChannelError, ContactTouch, LinkRecord, StoreError, TimerMsg};
+use crate::ports::{ChannelError, LinkRecord, StoreError, TimerMsg};
 use crate::rules::lifecycle::{TimerDecision, mark_abandoned, on_timer};
 use crate::rules::send_policy::{SendPlan, plan_send};
 use jiff::{SignedDuration, Timestamp};
@@ -165,7 +165,7 @@ impl Engine {
                 tracing::debug!(store = %msg.store, cart = %msg.cart, step, why, until = %until, "step deferred");
                 Ok(DueOutcome::Deferred(until, why))
             }
-            SendPlan::Send { variant } => self.send_step(store, msg, cart, step, variant, stats, now).await,
+            SendPlan::Send { variant } => self.send_step(store, msg, cart, contact, step, variant, stats, now).await,
         }
     }
 
@@ -175,6 +175,7 @@ impl Engine {
         store: &StoreConfig,
         msg: &TimerMsg,
         mut cart: Cart,
+        contact: Option<Contact>,
         step: u32,
         variant: usize,
         mut stats: Vec<(String, i64)>,
@@ -222,15 +223,13 @@ impl Engine {
         cart.sends.push(rec);
         cart.last_message_at = Some(now);
         self.advance(&mut cart, store, now).await?;
-        let touch = ContactTouch {
-            store: msg.store.clone(),
-            key,
-            phone: cart.customer.phone.clone(),
-            email: cart.customer.email.clone(),
-            latest_cart: msg.cart.clone(),
-            sent_at: Some(now),
-            forget_before: Some(now - store.frequency_cap.window),
-        };
+        // The contact record: created on the first message, carrying the frequency-cap entry.
+        let mut contact = contact.unwrap_or_else(|| Contact::new(&msg.store, &key));
+        contact.phone.clone_from(&cart.customer.phone);
+        contact.email.clone_from(&cart.customer.email);
+        contact.latest_cart = Some(msg.cart.clone());
+        contact.recent_sends.retain(|t| *t > now - store.frequency_cap.window);
+        contact.recent_sends.push(now);
         let keep_link_until = now + store.link_ttl + store.steps.last().map_or(SignedDuration::ZERO, |s| s.after);
         let link = new_token.map(|token| LinkRecord {
             token,
@@ -238,7 +237,7 @@ impl Engine {
             cart: msg.cart.clone(),
             expires_at: keep_link_until,
         });
-        self.carts.claim_send(&cart, &touch, link.as_ref()).await?;
+        self.carts.claim_send(&cart, &contact, link.as_ref()).await?;
 
         let ch = step_cfg.channel.as_str();
         match sender.send(&outgoing).await {
