@@ -1,0 +1,355 @@
+//! The DynamoDB adapter for the storage ports: one table, every key namespaced by store
+//! (docs/dynamodb.md). Records are stored as a version number plus a JSON body, so the
+//! conditional writes of the core (`v = :expected`) map one to one onto DynamoDB conditions.
+
+use crate::errors::store_error;
+use crate::table::{PK, SK, TIMER_SHARDS, TTL};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use cartback_core::domain::{Cart, Contact};
+use cartback_core::engine::cart_contact_key;
+use cartback_core::ports::{CartStore, Clock, LinkRecord, MAX_QUEUE_DELAY, StatsStore, StoreError};
+use jiff::{SignedDuration, Timestamp};
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Carts are kept this long after the shopper's last activity (sequence + attribution + margin).
+const CART_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 120);
+/// Contacts keep their opt-outs and frequency-cap history this long after the last change.
+const CONTACT_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 400);
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    clock: Arc<dyn Clock>,
+}
+
+pub fn cart_pk(store: &str, cart: &str) -> String {
+    format!("STORE#{store}#CART#{cart}")
+}
+
+fn contact_pk(store: &str, key: &str) -> String {
+    format!("STORE#{store}#CONTACT#{key}")
+}
+
+fn link_pk(token: &str) -> String {
+    format!("LINK#{token}")
+}
+
+fn stats_pk(store: &str) -> String {
+    format!("STORE#{store}#STATS")
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(sk))])
+}
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Fatal(format!("stored {what} is unreadable: {detail}"))
+}
+
+/// The version and JSON body of a stored record.
+fn decode<T: serde::de::DeserializeOwned>(what: &str, item: &Item) -> Result<(u64, T), StoreError> {
+    let v = match item.get("v") {
+        Some(AttributeValue::N(x)) => x.parse::<u64>().map_err(|e| corrupt(what, e))?,
+        _ => return Err(corrupt(what, "no version")),
+    };
+    let body = match item.get("body") {
+        Some(AttributeValue::S(b)) => serde_json::from_str(b).map_err(|e| corrupt(what, e))?,
+        _ => return Err(corrupt(what, "no body")),
+    };
+    Ok((v, body))
+}
+
+/// `attribute_not_exists(pk)` for a new record, `v = :v` for an update.
+fn version_condition(expected: u64) -> (String, Option<(String, AttributeValue)>) {
+    if expected == 0 {
+        (format!("attribute_not_exists({PK})"), None)
+    } else {
+        ("v = :v".to_string(), Some((":v".to_string(), n(expected))))
+    }
+}
+
+fn is_conditional<R>(e: &SdkError<impl aws_sdk_dynamodb::error::ProvideErrorMetadata, R>) -> bool {
+    matches!(e, SdkError::ServiceError(s) if s.err().code() == Some("ConditionalCheckFailedException"))
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> DynamoStore {
+        DynamoStore { client, table: table.into(), clock }
+    }
+
+    fn cart_item(&self, cart: &Cart) -> Result<Item, StoreError> {
+        let body = serde_json::to_string(cart).map_err(|e| StoreError::Fatal(format!("cart not serialisable: {e}")))?;
+        let mut item = key(cart_pk(&cart.store, &cart.id), "CART");
+        item.insert("v".into(), n(cart.version + 1));
+        item.insert("body".into(), s(body));
+        item.insert(TTL.into(), n((cart.last_activity + CART_RETENTION).as_second()));
+        // A timer further out than SQS can hold goes into the sparse timer index for the sweep.
+        if let Some(t) = cart.timer
+            && t.due.duration_since(self.clock.now()) > MAX_QUEUE_DELAY
+        {
+            let shard = shard_of(&cart.store, &cart.id);
+            item.insert("tb".into(), s(format!("{}#{shard}", t.due.as_second().div_euclid(60))));
+            item.insert("tseq".into(), n(t.seq));
+            item.insert("tdue".into(), n(t.due.as_second()));
+            if let Some(c) = cart_contact_key(cart) {
+                item.insert("tcontact".into(), s(c));
+            }
+        }
+        Ok(item)
+    }
+
+    fn contact_item(&self, contact: &Contact) -> Result<Item, StoreError> {
+        let body =
+            serde_json::to_string(contact).map_err(|e| StoreError::Fatal(format!("contact not serialisable: {e}")))?;
+        let mut item = key(contact_pk(&contact.store, &contact.key), "CONTACT");
+        item.insert("v".into(), n(contact.version + 1));
+        item.insert("body".into(), s(body));
+        item.insert(TTL.into(), n((self.clock.now() + CONTACT_RETENTION).as_second()));
+        Ok(item)
+    }
+
+    async fn conditional_put(&self, what: &str, item: Item, expected: u64) -> Result<u64, StoreError> {
+        let (cond, value) = version_condition(expected);
+        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(item)).condition_expression(cond);
+        if let Some((k, v)) = value {
+            req = req.expression_attribute_values(k, v);
+        }
+        match req.send().await {
+            Ok(_) => Ok(expected + 1),
+            Err(e) if is_conditional(&e) => Err(StoreError::Conflict),
+            Err(e) => Err(store_error(&format!("PutItem {what}"), e)),
+        }
+    }
+
+    async fn get_item(&self, what: &str, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error(&format!("GetItem {what}"), e))?;
+        Ok(out.item)
+    }
+
+    fn put_of(&self, item: Item, expected: u64) -> Result<TransactWriteItem, StoreError> {
+        let (cond, value) = version_condition(expected);
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(cond);
+        if let Some((k, v)) = value {
+            put = put.expression_attribute_values(k, v);
+        }
+        let put = put.build().map_err(|e| StoreError::Fatal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+/// Which timer-index partition a cart's timers go to.
+pub fn shard_of(store: &str, cart: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in store.bytes().chain([0]).chain(cart.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h % TIMER_SHARDS
+}
+
+#[async_trait]
+impl CartStore for DynamoStore {
+    async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
+        let Some(item) = self.get_item("cart", key(cart_pk(store, cart), "CART")).await? else { return Ok(None) };
+        let (v, mut c): (u64, Cart) = decode("cart", &item)?;
+        c.version = v;
+        Ok(Some(c))
+    }
+
+    async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
+        let item = self.cart_item(cart)?;
+        self.conditional_put("cart", item, cart.version).await
+    }
+
+    async fn get_contact(&self, store: &str, key_: &str) -> Result<Option<Contact>, StoreError> {
+        let Some(item) = self.get_item("contact", key(contact_pk(store, key_), "CONTACT")).await? else {
+            return Ok(None);
+        };
+        let (v, mut c): (u64, Contact) = decode("contact", &item)?;
+        c.version = v;
+        Ok(Some(c))
+    }
+
+    async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
+        let item = self.contact_item(contact)?;
+        self.conditional_put("contact", item, contact.version).await
+    }
+
+    async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
+        let mut item = key(link_pk(&link.token), "LINK");
+        item.insert("store".into(), s(&link.store));
+        item.insert("cart".into(), s(&link.cart));
+        item.insert("expires".into(), n(link.expires_at.as_second()));
+        item.insert(TTL.into(), n(link.expires_at.as_second()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| store_error("PutItem link", e))?;
+        Ok(())
+    }
+
+    async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError> {
+        let Some(item) = self.get_item("link", key(link_pk(token), "LINK")).await? else { return Ok(None) };
+        let text = |k: &str| match item.get(k) {
+            Some(AttributeValue::S(v)) => Ok(v.clone()),
+            _ => Err(corrupt("link", k)),
+        };
+        let expires = match item.get("expires") {
+            Some(AttributeValue::N(v)) => v.parse::<i64>().map_err(|e| corrupt("link", e))?,
+            _ => return Err(corrupt("link", "expires")),
+        };
+        Ok(Some(LinkRecord {
+            token: token.to_string(),
+            store: text("store")?,
+            cart: text("cart")?,
+            expires_at: Timestamp::from_second(expires).map_err(|e| corrupt("link", e))?,
+        }))
+    }
+
+    async fn load_for_send(
+        &self,
+        store: &str,
+        cart: &str,
+        contact_key: Option<&str>,
+    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        let mut keys = vec![key(cart_pk(store, cart), "CART")];
+        if let Some(k) = contact_key {
+            keys.push(key(contact_pk(store, k), "CONTACT"));
+        }
+        let mut found: Vec<Item> = Vec::new();
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| StoreError::Fatal(e.to_string()))?;
+        // BatchGetItem may leave keys unprocessed under load; ask again for those only.
+        for _ in 0..5 {
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, pending.clone())
+                .send()
+                .await
+                .map_err(|e| store_error("BatchGetItem cart+contact", e))?;
+            if let Some(mut r) = out.responses
+                && let Some(items) = r.remove(&self.table)
+            {
+                found.extend(items);
+            }
+            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+                Some(rest) if !rest.keys.is_empty() => pending = rest,
+                _ => break,
+            }
+        }
+        let mut cart_out = None;
+        let mut contact_out = None;
+        for item in found {
+            match item.get(SK) {
+                Some(AttributeValue::S(sk)) if sk == "CART" => {
+                    let (v, mut c): (u64, Cart) = decode("cart", &item)?;
+                    c.version = v;
+                    cart_out = Some(c);
+                }
+                Some(AttributeValue::S(sk)) if sk == "CONTACT" => {
+                    let (v, mut c): (u64, Contact) = decode("contact", &item)?;
+                    c.version = v;
+                    contact_out = Some(c);
+                }
+                _ => {}
+            }
+        }
+        Ok((cart_out, contact_out))
+    }
+
+    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError> {
+        let mut items = vec![
+            self.put_of(self.cart_item(cart)?, cart.version)?,
+            self.put_of(self.contact_item(contact)?, contact.version)?,
+        ];
+        if let Some(l) = link {
+            let mut item = key(link_pk(&l.token), "LINK");
+            item.insert("store".into(), s(&l.store));
+            item.insert("cart".into(), s(&l.cart));
+            item.insert("expires".into(), n(l.expires_at.as_second()));
+            item.insert(TTL.into(), n(l.expires_at.as_second()));
+            items.push(self.put_of(item, 0)?);
+        }
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(cart.version + 1),
+            Err(SdkError::ServiceError(se))
+                if matches!(se.err(), TransactWriteItemsError::TransactionCanceledException(c)
+                if c.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))) =>
+            {
+                Err(StoreError::Conflict)
+            }
+            Err(e) => Err(store_error("TransactWriteItems claim", e)),
+        }
+    }
+}
+
+#[async_trait]
+impl StatsStore for DynamoStore {
+    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        let mut expr = Vec::with_capacity(deltas.len());
+        let mut req = self.client.update_item().table_name(&self.table).set_key(Some(key(stats_pk(store), "TOTAL")));
+        for (i, (name, d)) in deltas.iter().enumerate() {
+            expr.push(format!("#n{i} :d{i}"));
+            req = req
+                .expression_attribute_names(format!("#n{i}"), format!("c.{name}"))
+                .expression_attribute_values(format!(":d{i}"), n(d));
+        }
+        req.update_expression(format!("ADD {}", expr.join(", ")))
+            .send()
+            .await
+            .map_err(|e| store_error("UpdateItem stats", e))?;
+        Ok(())
+    }
+
+    async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
+        let Some(item) = self.get_item("stats", key(stats_pk(store), "TOTAL")).await? else {
+            return Ok(BTreeMap::new());
+        };
+        let mut out = BTreeMap::new();
+        for (k, v) in item {
+            if let (Some(name), AttributeValue::N(x)) = (k.strip_prefix("c."), v) {
+                out.insert(name.to_string(), x.parse::<i64>().map_err(|e| corrupt("stats", e))?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Parses `STORE#{store}#CART#{cart}` back into its parts (store ids never contain `#`).
+pub fn parse_cart_pk(pk: &str) -> Option<(&str, &str)> {
+    pk.strip_prefix("STORE#")?.split_once("#CART#")
+}

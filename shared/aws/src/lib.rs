@@ -1,0 +1,13 @@
+//! Cartback's AWS adapters, behind the core's ports:
+//! - `dynamo`: carts, contacts, links and stats in one DynamoDB table (docs/dynamodb.md);
+//! - `sqs`: the due-timer queue (exact `DelaySeconds` ≤ 900 s);
+//! - `sweep`: moves timers further out than SQS can hold from the carts into the queue.
+
+pub mod dynamo;
+mod errors;
+pub mod sqs;
+pub mod sweep;
+pub mod table;
+
+pub use dynamo::DynamoStore;
+pub use sqs::SqsTimerQueue;

@@ -1,0 +1,106 @@
+//! One contract suite per storage port, written once and run against every adapter: the
+//! in-memory store of local mode and the DynamoDB store (over the wire, against moto). So local
+//! mode cannot drift from AWS semantics: conditional-write conflicts, all-or-nothing claims,
+//! batch reads, links, counters.
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
+
+mod moto;
+
+use cartback_core::adapters::clock::VirtualClock;
+use cartback_core::adapters::memory_store::MemoryStore;
+use cartback_core::domain::{Cart, Contact};
+use cartback_core::ports::{CartStore, Clock, LinkRecord, StatsStore, StoreError};
+use jiff::Timestamp;
+use std::sync::Arc;
+
+fn now() -> Timestamp {
+    "2026-11-23T09:00:00Z".parse().unwrap()
+}
+
+fn cart(id: &str) -> Cart {
+    let mut c = Cart::new("s", id, now(), false);
+    std::sync::Arc::make_mut(&mut c.customer).first_name = Some("Kari".into());
+    c
+}
+
+async fn cart_versions(store: &dyn CartStore) {
+    let mut c = cart("c1");
+    assert_eq!(store.put_cart(&c).await.unwrap(), 1);
+    assert!(matches!(store.put_cart(&c).await, Err(StoreError::Conflict)), "create twice");
+    c.version = 1;
+    c.next_step = 2;
+    assert_eq!(store.put_cart(&c).await.unwrap(), 2);
+    assert!(matches!(store.put_cart(&c).await, Err(StoreError::Conflict)), "stale version accepted");
+    let got = store.get_cart("s", "c1").await.unwrap().unwrap();
+    assert_eq!(got.version, 2);
+    assert_eq!(got.next_step, 2);
+    assert_eq!(got.customer.first_name.as_deref(), Some("Kari"));
+    assert!(store.get_cart("s", "nope").await.unwrap().is_none());
+    assert!(store.get_cart("other", "c1").await.unwrap().is_none(), "carts leak across stores");
+}
+
+async fn contact_versions(store: &dyn CartStore) {
+    let mut k = Contact::new("s", "k1");
+    k.opted_out.push(cartback_core::domain::Channel::Sms);
+    assert_eq!(store.put_contact(&k).await.unwrap(), 1);
+    assert!(matches!(store.put_contact(&k).await, Err(StoreError::Conflict)));
+    let got = store.get_contact("s", "k1").await.unwrap().unwrap();
+    assert_eq!(got.version, 1);
+    assert!(got.is_opted_out(cartback_core::domain::Channel::Sms));
+}
+
+async fn claims_are_all_or_nothing(store: &dyn CartStore) {
+    let c = cart("c2");
+    store.put_cart(&c).await.unwrap();
+    let mut c = store.get_cart("s", "c2").await.unwrap().unwrap();
+    let k = Contact::new("s", "k2");
+    store.put_contact(&k).await.unwrap();
+    // The contact changed since it was read: nothing of the claim may land.
+    c.next_step = 1;
+    let link =
+        LinkRecord { token: "AAAAAAAAAAAAAAAAAAAAAA".into(), store: "s".into(), cart: "c2".into(), expires_at: now() };
+    assert!(matches!(store.claim_send(&c, &k, Some(&link)).await, Err(StoreError::Conflict)));
+    assert_eq!(store.get_cart("s", "c2").await.unwrap().unwrap().next_step, 0, "cart written by a failed claim");
+    assert!(store.get_link(&link.token).await.unwrap().is_none(), "link written by a failed claim");
+    // With fresh versions it lands whole.
+    let mut k = store.get_contact("s", "k2").await.unwrap().unwrap();
+    k.recent_sends.push(now());
+    assert_eq!(store.claim_send(&c, &k, Some(&link)).await.unwrap(), 2);
+    let (got_cart, got_contact) = store.load_for_send("s", "c2", Some("k2")).await.unwrap();
+    assert_eq!(got_cart.unwrap().next_step, 1);
+    assert_eq!(got_contact.unwrap().recent_sends, vec![now()]);
+    assert_eq!(store.get_link(&link.token).await.unwrap(), Some(link));
+    let (got_cart, got_contact) = store.load_for_send("s", "c2", Some("missing")).await.unwrap();
+    assert!(got_cart.is_some() && got_contact.is_none());
+    let (got_cart, _) = store.load_for_send("s", "missing", None).await.unwrap();
+    assert!(got_cart.is_none());
+}
+
+async fn counters_add_up(stats: &dyn StatsStore) {
+    stats.add("s", &[("messages.sent.sms".into(), 1), ("revenue.recovered.EUR".into(), 4200)]).await.unwrap();
+    stats.add("s", &[("messages.sent.sms".into(), 2)]).await.unwrap();
+    let got = stats.get("s").await.unwrap();
+    assert_eq!(got.get("messages.sent.sms"), Some(&3));
+    assert_eq!(got.get("revenue.recovered.EUR"), Some(&4200));
+    assert!(stats.get("other").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn memory_store_honours_the_contract() {
+    let m = MemoryStore::new();
+    cart_versions(&m).await;
+    contact_versions(&m).await;
+    claims_are_all_or_nothing(&m).await;
+    counters_add_up(&m).await;
+}
+
+#[tokio::test]
+async fn dynamodb_store_honours_the_contract() {
+    let Some(env) = moto::Env::new("contract").await else { return };
+    let clock: Arc<dyn Clock> = Arc::new(VirtualClock::new(now()));
+    let d = env.store(clock);
+    cart_versions(&d).await;
+    contact_versions(&d).await;
+    claims_are_all_or_nothing(&d).await;
+    counters_add_up(&d).await;
+}

@@ -1,0 +1,256 @@
+//! The engine on the real AWS adapters, over the wire against moto: events in, timers carried by
+//! the cart, the sweep moving them into SQS, the dispatcher consuming SQS — with exact request
+//! counts for the budget (≤ 10 per abandoned cart, ≤ 5 per converted cart), and SQS
+//! redelivery and duplicates producing no second message.
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
+
+mod moto;
+
+use cartback_aws::sweep::Sweeper;
+use cartback_core::adapters::clock::VirtualClock;
+use cartback_core::adapters::console::{ConsoleChannel, MemoryAlerts};
+use cartback_core::adapters::counting::{Counting, Op, RequestCounter};
+use cartback_core::adapters::random::SeededRandom;
+use cartback_core::config::Config;
+use cartback_core::domain::Channel;
+use cartback_core::engine::{DueOutcome, Engine};
+use cartback_core::event::parse_event;
+use cartback_core::ports::{ChannelSender, TimerMsg};
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const CONFIG: &str = r#"
+public_url = "https://cartback.example"
+[[stores]]
+id = "s"
+name = "Shop"
+api_key = "cbk_test_0123456789abcdef"
+twilio_auth_token = "tok"
+currency = "EUR"
+allowed_domains = ["shop.example"]
+[[stores.steps]]
+after = "30m"
+channel = "sms"
+template = "Hi {{ first_name }} {{ link }}"
+[[stores.steps]]
+after = "24h"
+channel = "email"
+template = "Cart {{ total }} {{ link }}"
+[[stores.steps]]
+after = "72h"
+channel = "whatsapp"
+template = "Last call {{ link }}"
+"#;
+
+struct Rig {
+    env: moto::Env,
+    clock: Arc<VirtualClock>,
+    engine: Engine,
+    outbox: Arc<ConsoleChannel>,
+    counter: Arc<RequestCounter>,
+    batches: usize,
+}
+
+impl Rig {
+    async fn new(name: &str) -> Option<Rig> {
+        let env = moto::Env::new(name).await?;
+        let clock = Arc::new(VirtualClock::new("2026-11-23T09:00:00Z".parse().unwrap()));
+        let counter = RequestCounter::new();
+        let store = Arc::new(env.store(clock.clone()));
+        let outbox = Arc::new(ConsoleChannel::new(clock.clone(), false));
+        let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
+            Channel::ALL.into_iter().map(|c| (c, outbox.clone() as Arc<dyn ChannelSender>)).collect();
+        let engine = Engine {
+            config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),
+            carts: Arc::new(Counting::new(store.clone(), counter.clone())),
+            stats: store,
+            timers: Arc::new(Counting::new(Arc::new(env.queue()), counter.clone())),
+            channels,
+            alerts: Arc::new(MemoryAlerts::new(false)),
+            clock: clock.clone(),
+            random: Arc::new(SeededRandom::new(3)),
+        };
+        Some(Rig { env, clock, engine, outbox, counter, batches: 0 })
+    }
+
+    async fn event(&self, json: String) {
+        let store = self.engine.config.store("s").unwrap().clone();
+        let ev = parse_event(json.as_bytes(), &store).unwrap();
+        self.engine.ingest(&store, &ev).await.unwrap();
+    }
+
+    /// Sweeps as the once-a-minute sweeper would have at `at`. The sweeps of the minutes
+    /// since the last call (which would have found empty buckets: every timer here falls due
+    /// at `at`) are stood in for by moving the checkpoint, instead of making moto answer
+    /// thousands of empty queries.
+    async fn sweep_at(&mut self, at: Timestamp) {
+        self.clock.set(at);
+        let before_due = at.as_second().div_euclid(60) - 1;
+        let mut item = HashMap::from([
+            ("pk".to_string(), aws_sdk_dynamodb::types::AttributeValue::S("SWEEP".into())),
+            ("sk".to_string(), aws_sdk_dynamodb::types::AttributeValue::S("CHECKPOINT".into())),
+        ]);
+        let current =
+            self.env.dynamo.get_item().table_name(&self.env.table).set_key(Some(item.clone())).send().await.unwrap();
+        let current: Option<i64> =
+            current.item.and_then(|i| i.get("m").and_then(|m| m.as_n().ok()).and_then(|m| m.parse().ok()));
+        if current.is_some_and(|m| m < before_due) {
+            item.insert("m".into(), aws_sdk_dynamodb::types::AttributeValue::N(before_due.to_string()));
+            self.env.dynamo.put_item().table_name(&self.env.table).set_item(Some(item)).send().await.unwrap();
+        }
+        let queue = self.env.queue();
+        let r = Sweeper { dynamo: &self.env.dynamo, table: &self.env.table, queue: &queue }.run(at).await.unwrap();
+        self.batches += r.batches;
+    }
+
+    /// Receives everything visible now; returns (message, receive count, receipt handle).
+    async fn receive(&self) -> Vec<(TimerMsg, u32, String)> {
+        let mut out = Vec::new();
+        loop {
+            let r = self
+                .env
+                .sqs
+                .receive_message()
+                .queue_url(&self.env.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+                .send()
+                .await
+                .unwrap();
+            let msgs = r.messages.unwrap_or_default();
+            if msgs.is_empty() {
+                return out;
+            }
+            for m in msgs {
+                let count = m
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount))
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1);
+                let msg: TimerMsg = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+                out.push((msg, count, m.receipt_handle.unwrap()));
+            }
+        }
+    }
+
+    /// Delivers every visible message to the dispatcher and deletes it, like the Lambda poller.
+    async fn dispatch_all(&self) -> usize {
+        let got = self.receive().await;
+        for (msg, count, receipt) in &got {
+            self.engine.on_due(msg, *count > 1).await.unwrap();
+            self.env.sqs.delete_message().queue_url(&self.env.queue_url).receipt_handle(receipt).send().await.unwrap();
+        }
+        got.len()
+    }
+}
+
+fn cart_event(i: usize, at: &str) -> String {
+    format!(
+        r#"{{"event_id":"e{i}","type":"cart.updated","occurred_at":"{at}","cart_id":"c{i}",
+        "customer":{{"first_name":"Kari","phone":"+47912345{i:02}","email":"k{i}@example.com","timezone":"UTC",
+        "consent":{{"sms":true,"email":true,"whatsapp":true}}}},
+        "cart":{{"currency":"EUR","checkout_url":"https://shop.example/c","items":[{{"sku":"A","name":"A","quantity":1,"unit_price":"10.00"}}]}}}}"#
+    )
+}
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+#[tokio::test]
+async fn abandoned_carts_cost_8_3_requests_each_over_the_wire() {
+    let Some(mut rig) = Rig::new("budget").await else { return };
+    let carts = 10;
+    for i in 0..carts {
+        rig.event(cart_event(i, "2026-11-23T09:00:00Z")).await;
+    }
+    // The first sweep starts the checkpoint; each later one catches up to 14 minutes ahead,
+    // so the due timers go out with no delay (moto's delays are real seconds).
+    rig.sweep_at(ts("2026-11-23T09:00:00Z")).await;
+    let steps =
+        [("2026-11-23T09:30:00Z", "sms"), ("2026-11-24T09:00:00Z", "email"), ("2026-11-26T09:00:00Z", "whatsapp")];
+    for (at, channel) in steps {
+        rig.sweep_at(ts(at)).await;
+        assert_eq!(rig.dispatch_all().await, carts, "timers due at {at}");
+        let sent = rig.outbox.outbox();
+        assert_eq!(sent.iter().filter(|m| m.channel == channel).count(), carts, "{channel} at {at}");
+    }
+    rig.sweep_at(ts("2026-11-27T09:00:00Z")).await;
+    assert_eq!(rig.dispatch_all().await, 0, "work after the last step");
+    assert_eq!(rig.outbox.count(), 3 * carts);
+
+    let c = &rig.counter;
+    let per = |op| c.get(op) as f64 / carts as f64;
+    assert_eq!((per(Op::CartGet), per(Op::CartPut)), (1.0, 1.0), "event: one read, one conditional write");
+    assert_eq!((per(Op::LoadForSend), per(Op::ClaimSend)), (3.0, 3.0), "per step: one read, one claim");
+    assert_eq!(c.get(Op::TimerSqs), 0, "every timer here is beyond 900 s and swept");
+    assert_eq!(rig.batches, 3, "one SendMessageBatch of 10 per step");
+    let total = (c.total_without_stats() as f64 + rig.batches as f64) / carts as f64;
+    assert!((total - 8.3).abs() < 1e-9, "requests per abandoned cart: {total}");
+    assert!(total <= 10.0);
+}
+
+#[tokio::test]
+async fn converted_carts_cost_4_requests_and_are_never_swept() {
+    let Some(mut rig) = Rig::new("converted").await else { return };
+    for i in 0..10 {
+        rig.event(cart_event(i, "2026-11-23T09:00:00Z")).await;
+    }
+    rig.sweep_at(ts("2026-11-23T09:00:00Z")).await;
+    rig.clock.set(ts("2026-11-23T09:10:00Z"));
+    for i in 0..10 {
+        rig.event(format!(
+            r#"{{"event_id":"o{i}","type":"order.completed","occurred_at":"2026-11-23T09:10:00Z","cart_id":"c{i}",
+            "order":{{"order_id":"{i}","total":"10.00","currency":"EUR"}}}}"#
+        ))
+        .await;
+    }
+    rig.sweep_at(ts("2026-11-26T10:00:00Z")).await;
+    assert_eq!(rig.dispatch_all().await, 0);
+    assert_eq!(rig.batches, 0);
+    assert_eq!(rig.counter.total_without_stats(), 40, "4 requests per converted cart");
+}
+
+#[tokio::test]
+async fn redelivery_and_duplicates_never_send_twice() {
+    let Some(mut rig) = Rig::new("redeliver").await else { return };
+    rig.event(cart_event(1, "2026-11-23T09:00:00Z")).await;
+    rig.sweep_at(ts("2026-11-23T09:00:00Z")).await;
+    rig.sweep_at(ts("2026-11-23T09:30:00Z")).await;
+    let got = rig.receive().await;
+    assert_eq!(got.len(), 1);
+    let (msg, count, receipt) = got[0].clone();
+    assert_eq!(count, 1);
+    assert!(matches!(rig.engine.on_due(&msg, false).await.unwrap(), DueOutcome::Sent { .. }));
+    // The invocation "crashes" before the poller deletes the message: SQS makes it visible again.
+    rig.env
+        .sqs
+        .change_message_visibility()
+        .queue_url(&rig.env.queue_url)
+        .receipt_handle(&receipt)
+        .visibility_timeout(0)
+        .send()
+        .await
+        .unwrap();
+    let again = rig.receive().await;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].1, 2, "ApproximateReceiveCount of a redelivery");
+    assert_eq!(rig.engine.on_due(&again[0].0, true).await.unwrap(), DueOutcome::MarkedUnknown);
+    rig.env.sqs.delete_message().queue_url(&rig.env.queue_url).receipt_handle(&again[0].2).send().await.unwrap();
+    // A duplicate copy of the same work (SQS's at-least-once): nothing either.
+    rig.env
+        .sqs
+        .send_message()
+        .queue_url(&rig.env.queue_url)
+        .message_body(serde_json::to_string(&msg).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rig.dispatch_all().await, 1);
+    assert_eq!(rig.outbox.count(), 1, "a message went out twice");
+    let stats = rig.engine.stats_report("s").await.unwrap();
+    assert_eq!(stats.sends_unknown, 1);
+}
