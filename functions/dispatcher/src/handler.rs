@@ -1,36 +1,162 @@
-//! One SQS batch of due timers → partial batch failures: a malformed record is logged and dropped
-//! (retrying cannot fix it), a temporary failure is reported so SQS redelivers only that record.
+//! One SQS batch of due timers → partial batch failures.
+//!
+//! Records run concurrently, at most `CONCURRENCY` at a time, each in its own task so a panic is
+//! contained to its record. A malformed record is logged and dropped (retrying cannot fix it);
+//! a temporary failure (throttling, a provider outage) or a panic is reported as a batch item
+//! failure, so SQS redelivers that record alone and, after `maxReceiveCount`, dead-letters it.
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use cartback_core::engine::Engine;
 use cartback_core::ports::TimerMsg;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::task::{Id, JoinError, JoinSet};
 
-pub async fn handle(engine: &Engine, event: SqsEvent) -> SqsBatchResponse {
+const CONCURRENCY: usize = 8;
+
+pub async fn handle(engine: Arc<Engine>, event: SqsEvent) -> SqsBatchResponse {
     let mut failures = Vec::new();
+    let mut tasks: JoinSet<Option<String>> = JoinSet::new();
+    let mut ids: HashMap<Id, String> = HashMap::new();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
         let msg: TimerMsg = match record.body.as_deref().map(serde_json::from_str) {
             Some(Ok(m)) => m,
             _ => {
-                tracing::error!(message_id = %id, "malformed timer message dropped");
+                tracing::error!(message_id = %id, "malformed due-timer message dropped");
                 continue;
             }
         };
         // A receive count above one means an earlier attempt on this message did not finish.
         let redelivered =
             record.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n > 1);
-        if let Err(e) = engine.on_due(&msg, redelivered).await {
-            if e.is_retryable() {
-                let mut f = BatchItemFailure::default();
-                f.item_identifier = id;
-                failures.push(f);
-            } else {
-                tracing::error!(message_id = %id, store = %msg.store, cart = %msg.cart, error = %e, "due work failed permanently");
+        while tasks.len() >= CONCURRENCY {
+            if let Some(r) = tasks.join_next_with_id().await {
+                collect(r, &ids, &mut failures);
             }
         }
+        let engine = engine.clone();
+        let task_id = id.clone();
+        let handle = tasks.spawn(async move {
+            match engine.on_due(&msg, redelivered).await {
+                Ok(_) => None,
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(message_id = %task_id, store = %msg.store, cart = %msg.cart, error = %e, "will be retried");
+                    Some(task_id)
+                }
+                Err(e) => {
+                    tracing::error!(message_id = %task_id, store = %msg.store, cart = %msg.cart, error = %e, "failed permanently; dropped");
+                    None
+                }
+            }
+        });
+        ids.insert(handle.id(), id);
     }
-    // The event types are non-exhaustive: build from Default, then fill.
+    while let Some(r) = tasks.join_next_with_id().await {
+        collect(r, &ids, &mut failures);
+    }
     let mut resp = SqsBatchResponse::default();
     resp.batch_item_failures = failures;
     resp
+}
+
+fn collect(
+    r: Result<(Id, Option<String>), JoinError>,
+    ids: &HashMap<Id, String>,
+    failures: &mut Vec<BatchItemFailure>,
+) {
+    let failed = match r {
+        Ok((_, None)) => return,
+        Ok((_, Some(id))) => id,
+        Err(e) => {
+            let id = ids.get(&e.id()).cloned().unwrap_or_default();
+            tracing::error!(message_id = %id, error = %e, "record handler panicked; will be retried");
+            id
+        }
+    };
+    let mut f = BatchItemFailure::default();
+    f.item_identifier = failed;
+    failures.push(f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cartback_core::config::demo_config;
+    use cartback_core::local::{LocalOptions, LocalRuntime};
+    use serde_json::{Value, json};
+
+    /// The runtime's own SQS fixture (tests/fixtures/aws), with our bodies in its records.
+    fn event(bodies: &[&str]) -> SqsEvent {
+        let fixture: Value =
+            serde_json::from_str(include_str!("../../../tests/fixtures/aws/example-sqs-event.json")).unwrap();
+        let template = fixture["Records"][0].clone();
+        let records: Vec<Value> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let mut r = template.clone();
+                r["messageId"] = json!(format!("m{i}"));
+                r["body"] = json!(b);
+                r
+            })
+            .collect();
+        serde_json::from_value(json!({"Records": records})).unwrap()
+    }
+
+    #[tokio::test]
+    async fn malformed_records_are_dropped_and_good_ones_processed() {
+        let rt = LocalRuntime::new(
+            demo_config(),
+            LocalOptions {
+                virtual_start: Some("2026-11-23T09:00:00Z".parse().unwrap()),
+                print: false,
+                ..LocalOptions::default()
+            },
+        );
+        let stale = r#"{"v":1,"store":"demo","cart":"nope","seq":1}"#;
+        let resp = handle(rt.engine.clone(), event(&[stale, "{not json", r#"{"v":1}"#, stale])).await;
+        assert!(
+            resp.batch_item_failures.is_empty(),
+            "{:?}",
+            resp.batch_item_failures.iter().map(|f| &f.item_identifier).collect::<Vec<_>>()
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_store_is_permanent_and_not_retried() {
+        let rt = LocalRuntime::new(demo_config(), LocalOptions { print: false, ..LocalOptions::default() });
+        let resp = handle(rt.engine.clone(), event(&[r#"{"v":1,"store":"ghost","cart":"c","seq":1}"#])).await;
+        assert!(resp.batch_item_failures.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_provider_outage_fails_only_that_record() {
+        let start: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        let rt = LocalRuntime::new(
+            demo_config(),
+            LocalOptions { virtual_start: Some(start), print: false, ..LocalOptions::default() },
+        );
+        let store = rt.engine.config.store("demo").unwrap().clone();
+        let body =
+            include_str!("../../../docs/examples/event.json").replace("2026-11-23T10:00:00Z", "2026-11-23T09:00:00Z");
+        let ev = cartback_core::event::parse_event(body.as_bytes(), &store).unwrap();
+        rt.engine.ingest(&store, &ev).await.unwrap();
+        rt.virtual_clock.as_ref().unwrap().set(start + jiff::SignedDuration::from_mins(30));
+        let cart = rt.memory.carts_of("demo").pop().unwrap();
+        let msg =
+            TimerMsg { v: 1, store: "demo".into(), cart: cart.id.clone(), seq: cart.timer.unwrap().seq, contact: None };
+        let good = serde_json::to_string(&msg).unwrap();
+        rt.faults.push(cartback_core::adapters::faults::Fault::Retryable);
+        let resp = handle(rt.engine.clone(), event(&[&good])).await;
+        let failed: Vec<&str> = resp.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        assert_eq!(failed, ["m0"]);
+        assert_eq!(rt.console.count(), 0);
+        // Redelivered by SQS (receive count 2): now the provider answers, and it is sent once.
+        let mut again = event(&[&good]);
+        again.records[0].attributes.insert("ApproximateReceiveCount".into(), "2".into());
+        let resp = handle(rt.engine.clone(), again).await;
+        assert!(resp.batch_item_failures.is_empty());
+        assert_eq!(rt.console.count(), 1);
+    }
 }

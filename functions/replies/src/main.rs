@@ -1,16 +1,11 @@
-//! `cartback-replies`: the provider-facing webhooks (inbound SMS replies) on Lambda.
-//!
-//! Until the DynamoDB/SQS adapters land (the AWS issue), the engine runs on the in-memory
-//! adapters from `CARTBACK_CONFIG` — enough to exercise the Lambda wiring, not for production.
+//! `cartback-replies`: the provider-facing webhooks (inbound SMS replies) on Lambda,
+//! the same axum router local mode serves, over DynamoDB and SQS.
 
-use cartback_core::config::Config;
-use cartback_core::local::{LocalOptions, LocalRuntime};
+use cartback_aws::wiring::{Deps, Settings};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     tracing_subscriber::fmt().json().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
-    let path = std::env::var("CARTBACK_CONFIG").map_err(|_| "CARTBACK_CONFIG (path of the store TOML) is not set")?;
-    let config = Config::load(&path)?;
-    let rt = LocalRuntime::new(config, LocalOptions { print: false, ..LocalOptions::default() });
-    lambda_http::run(cartback_http::replies_router(rt.engine.clone())).await
+    let deps = Deps::build(Settings::from_env()?).await?;
+    lambda_http::run(cartback_http::replies_router(deps.engine)).await
 }

@@ -1,18 +1,23 @@
-//! `cartback-scheduler`: the once-a-minute sweep (EventBridge) that moves timers further out
-//! than SQS can hold (900 s) from the carts into the due-timer queue (docs/decisions/0004).
-//!
-//! In-memory adapters hold any delay, so until the DynamoDB adapter lands (the AWS issue) there
-//! is nothing to sweep: the function accepts the scheduled event and reports that.
+//! `cartback-scheduler`: the once-a-minute sweep (EventBridge schedule) that moves timers
+//! further out than SQS can hold (900 s) from the carts into the due-timer queue
+//! (docs/decisions/0004). An error fails the invocation, so the schedule's retry and the
+//! "no sweep for 10 minutes" alarm see it; the checkpoint makes the next run catch up.
 
+use cartback_aws::sweep::Sweeper;
+use cartback_aws::wiring::{Deps, Settings};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     tracing_subscriber::fmt().json().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
-    lambda_runtime::run(service_fn(|ev: LambdaEvent<Value>| async move {
-        tracing::info!(request_id = %ev.context.request_id, "sweep: no long-delay timer store configured");
-        Ok::<_, lambda_runtime::Error>(json!({"swept": 0}))
+    let deps = Deps::build(Settings::from_env()?).await?;
+    let deps = &deps;
+    lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| async move {
+        let sweeper = Sweeper { dynamo: &deps.dynamo, table: &deps.settings.table, queue: &deps.queue };
+        let report = sweeper.run(jiff::Timestamp::now()).await?;
+        tracing::info!(request_id = %ev.context.request_id, buckets = report.buckets, timers = report.timers, queries = report.queries, batches = report.batches, "sweep");
+        Ok::<_, lambda_runtime::Error>(json!({"buckets": report.buckets, "timers": report.timers}))
     }))
     .await
 }

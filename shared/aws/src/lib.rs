@@ -8,6 +8,7 @@ mod errors;
 pub mod sqs;
 pub mod sweep;
 pub mod table;
+pub mod wiring;
 
 pub use dynamo::DynamoStore;
 pub use sqs::SqsTimerQueue;
