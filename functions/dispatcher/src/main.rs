@@ -1,8 +1,6 @@
 //! `cartback-dispatcher`: consumes the due-timer queue (SQS): decides what each due cart needs
 //! and sends each step exactly once (docs/decisions/0004).
 
-mod handler;
-
 use cartback_aws::wiring::{Deps, Settings};
 use lambda_runtime::{LambdaEvent, service_fn};
 
@@ -13,7 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let engine = deps.engine.clone();
     lambda_runtime::run(service_fn(move |ev: LambdaEvent<aws_lambda_events::sqs::SqsEvent>| {
         let engine = engine.clone();
-        async move { Ok::<_, lambda_runtime::Error>(handler::handle(engine, ev.payload).await) }
+        async move { Ok::<_, lambda_runtime::Error>(cartback_aws::dispatch_batch::handle(engine, ev.payload).await) }
     }))
     .await
 }

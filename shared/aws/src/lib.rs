@@ -1,8 +1,10 @@
 //! Cartback's AWS adapters, behind the core's ports:
 //! - `dynamo`: carts, contacts, links and stats in one DynamoDB table (docs/dynamodb.md);
 //! - `sqs`: the due-timer queue (exact `DelaySeconds` ≤ 900 s);
-//! - `sweep`: moves timers further out than SQS can hold from the carts into the queue.
+//! - `sweep`: moves timers further out than SQS can hold from the carts into the queue;
+//! - `dispatch_batch`: one SQS batch of due timers through the engine, with partial failures.
 
+pub mod dispatch_batch;
 pub mod dynamo;
 mod errors;
 pub mod sqs;

@@ -46,7 +46,7 @@ template = "Last call {{ link }}"
 struct Rig {
     env: moto::Env,
     clock: Arc<VirtualClock>,
-    engine: Engine,
+    engine: Arc<Engine>,
     outbox: Arc<ConsoleChannel>,
     counter: Arc<RequestCounter>,
     batches: usize,
@@ -61,7 +61,7 @@ impl Rig {
         let outbox = Arc::new(ConsoleChannel::new(clock.clone(), false));
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, outbox.clone() as Arc<dyn ChannelSender>)).collect();
-        let engine = Engine {
+        let engine = Arc::new(Engine {
             config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),
             carts: Arc::new(Counting::new(store.clone(), counter.clone())),
             stats: store,
@@ -70,7 +70,7 @@ impl Rig {
             alerts: Arc::new(MemoryAlerts::new(false)),
             clock: clock.clone(),
             random: Arc::new(SeededRandom::new(3)),
-        };
+        });
         Some(Rig { env, clock, engine, outbox, counter, batches: 0 })
     }
 
@@ -253,4 +253,60 @@ async fn redelivery_and_duplicates_never_send_twice() {
     assert_eq!(rig.outbox.count(), 1, "a message went out twice");
     let stats = rig.engine.stats_report("s").await.unwrap();
     assert_eq!(stats.sends_unknown, 1);
+}
+
+/// The SQS event Lambda would hand the dispatcher for these received messages.
+fn sqs_event(got: &[(TimerMsg, u32, String)]) -> aws_lambda_events::sqs::SqsEvent {
+    let records: Vec<serde_json::Value> = got
+        .iter()
+        .enumerate()
+        .map(|(i, (msg, count, _))| {
+            serde_json::json!({
+                "messageId": format!("m{i}"), "receiptHandle": "r", "body": serde_json::to_string(msg).unwrap(),
+                "attributes": {"ApproximateReceiveCount": count.to_string()}, "messageAttributes": {},
+                "eventSource": "aws:sqs", "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({"Records": records})).unwrap()
+}
+
+#[tokio::test]
+async fn http_event_to_sms_once_through_dynamodb_and_sqs() {
+    use tower::ServiceExt;
+    let Some(mut rig) = Rig::new("e2e").await else { return };
+    let app = cartback_http::api_router(rig.engine.clone());
+    let body = cart_event(7, "2026-11-23T09:00:00Z");
+    let req = axum::http::Request::post("/v1/events")
+        .header("authorization", "Bearer cbk_test_0123456789abcdef")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let resp = app.oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 202);
+    rig.sweep_at(ts("2026-11-23T09:00:00Z")).await;
+    rig.sweep_at(ts("2026-11-23T09:30:00Z")).await;
+    let engine = rig.engine.clone();
+    let got = rig.receive().await;
+    assert_eq!(got.len(), 1);
+    let resp = cartback_aws::dispatch_batch::handle(engine.clone(), sqs_event(&got)).await;
+    assert!(resp.batch_item_failures.is_empty());
+    assert_eq!(rig.outbox.count(), 1);
+    assert_eq!(rig.outbox.outbox()[0].recipient, "+4791234507");
+    // SQS redelivers it (the poller never deleted it): the dispatcher sends nothing more.
+    let (_, _, receipt) = &got[0];
+    rig.env
+        .sqs
+        .change_message_visibility()
+        .queue_url(&rig.env.queue_url)
+        .receipt_handle(receipt)
+        .visibility_timeout(0)
+        .send()
+        .await
+        .unwrap();
+    let again = rig.receive().await;
+    assert_eq!(again[0].1, 2);
+    let resp = cartback_aws::dispatch_batch::handle(engine, sqs_event(&again)).await;
+    assert!(resp.batch_item_failures.is_empty());
+    assert_eq!(rig.outbox.count(), 1, "a redelivery sent a second message");
 }
