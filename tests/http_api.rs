@@ -241,3 +241,24 @@ async fn twilio_forged_or_missing_signature_is_403_and_records_nothing() {
     let stats = s.stats().await;
     assert_eq!(stats["opt_outs"], json!({}), "a forged STOP was recorded");
 }
+
+#[tokio::test]
+async fn throttled_storage_is_a_503_with_nothing_written() {
+    let s = Server::start().await;
+    s.rt.store_faults.throttle_next("get_cart");
+    let r = s
+        .http
+        .post(s.url("/v1/events"))
+        .bearer_auth(DEMO_API_KEY)
+        .header("content-type", "application/json")
+        .body(example_event("e", "c", START).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "temporarily_unavailable");
+    assert_nothing_stored(&s).await;
+    let (st, _) = s.post_event(&example_event("e", "c", START)).await;
+    assert_eq!(st, 202);
+}

@@ -4,7 +4,7 @@
 use crate::adapters::clock::{SystemClock, VirtualClock};
 use crate::adapters::console::{ConsoleChannel, MemoryAlerts};
 use crate::adapters::counting::{Counting, RequestCounter};
-use crate::adapters::faults::{FaultQueue, FaultyChannel};
+use crate::adapters::faults::{FaultQueue, FaultyChannel, FaultyStore, StoreFaults};
 use crate::adapters::memory_queues::MemoryTimerQueue;
 use crate::adapters::memory_store::MemoryStore;
 use crate::adapters::random::{OsRandom, SeededRandom};
@@ -58,6 +58,8 @@ pub struct LocalRuntime {
     pub counter: Arc<RequestCounter>,
     /// Scripted provider failures for the next sends (empty: none).
     pub faults: Arc<FaultQueue>,
+    /// Scripted storage throttling (empty: none).
+    pub store_faults: Arc<StoreFaults>,
     pub dead_letters: AtomicU64,
     duplicate_deliveries: bool,
 }
@@ -81,6 +83,8 @@ impl LocalRuntime {
         } else {
             (memory.clone(), memory.clone(), timers.clone())
         };
+        let store_faults = Arc::new(StoreFaults::default());
+        let carts: Arc<dyn CartStore> = Arc::new(FaultyStore { inner: carts, faults: store_faults.clone() });
         let console = Arc::new(ConsoleChannel::new(clock.clone(), opts.print));
         let alerts = Arc::new(MemoryAlerts::new(opts.print));
         let random: Arc<dyn RandomSource> = match opts.seed {
@@ -110,6 +114,7 @@ impl LocalRuntime {
             virtual_clock,
             counter,
             faults,
+            store_faults,
             dead_letters: AtomicU64::new(0),
             duplicate_deliveries: opts.duplicate_deliveries,
         }

@@ -256,3 +256,34 @@ async fn old_events_do_not_fire_every_step_at_once() {
     t.advance_mins(1).await;
     assert_eq!(t.channels(), ["sms"], "steps were sent back to back");
 }
+
+#[tokio::test]
+async fn throttled_storage_is_retried_and_sends_exactly_once() {
+    for op in ["load_for_send", "claim_send"] {
+        let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+        t.cart("c1", "e1", PHONE, "UTC").await;
+        t.rt.store_faults.throttle_next(op);
+        t.advance_mins(30).await;
+        assert!(t.sent().is_empty(), "{op}: sent while storage was throttled");
+        t.advance_mins(5).await; // the queue's backoff redelivers
+        assert_eq!(t.channels(), ["sms"], "{op}");
+        t.advance_hours(80).await;
+        assert_eq!(t.channels(), ["sms", "email", "whatsapp"], "{op}");
+        assert_eq!(t.rt.dead_letters.load(std::sync::atomic::Ordering::Relaxed), 0);
+    }
+}
+
+#[tokio::test]
+async fn throttled_ingest_changes_nothing_and_the_retry_applies_once() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.rt.store_faults.throttle_next("put_cart");
+    let ev = cart_event("c1", "e1", t.now(), PHONE, "UTC", true);
+    let parsed = cartback_core::event::parse_event(ev.to_string().as_bytes(), &t.store).unwrap();
+    let err = t.rt.engine.ingest(&t.store, &parsed).await.unwrap_err();
+    assert!(err.is_retryable());
+    assert!(t.rt.memory.carts_of("s").is_empty(), "a throttled write left a cart");
+    t.event(ev.clone()).await;
+    assert!(t.event(ev).await.duplicate);
+    t.advance_hours(1).await;
+    assert_eq!(t.channels(), ["sms"], "the timer armed by the throttled attempt fired too");
+}

@@ -1,7 +1,9 @@
 //! Fault injection for local mode and tests: a channel wrapper that fails the next sends as
-//! scripted, the way a provider does (429/5xx → retryable, invalid number → permanent).
+//! scripted, the way a provider does (429/5xx → retryable, invalid number → permanent), and a
+//! storage wrapper that throttles the next call of a named operation.
 
-use crate::ports::{ChannelError, ChannelSender, OutgoingMessage};
+use crate::domain::{Cart, Contact};
+use crate::ports::{CartStore, ChannelError, ChannelSender, LinkRecord, OutgoingMessage, StoreError};
 use async_trait::async_trait;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -38,5 +40,76 @@ impl ChannelSender for FaultyChannel {
             Some(Fault::Permanent) => Err(ChannelError::Permanent("injected: invalid number".into())),
             None => self.inner.send(msg).await,
         }
+    }
+}
+
+/// Storage faults for tests and local mode: the named operation fails the next time it runs,
+/// as DynamoDB does when throttled (`ProvisionedThroughputExceededException` → `Unavailable`).
+#[derive(Default)]
+pub struct StoreFaults(Mutex<Vec<&'static str>>);
+
+impl StoreFaults {
+    /// Fails the next call of `op` (a `CartStore` method name) with `StoreError::Unavailable`.
+    pub fn throttle_next(&self, op: &'static str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(op);
+    }
+
+    fn check(&self, op: &'static str) -> Result<(), StoreError> {
+        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match g.iter().position(|o| *o == op) {
+            Some(i) => {
+                g.remove(i);
+                Err(StoreError::Unavailable(format!(
+                    "injected: {op} throttled (ProvisionedThroughputExceededException)"
+                )))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+pub struct FaultyStore {
+    pub inner: Arc<dyn CartStore>,
+    pub faults: Arc<StoreFaults>,
+}
+
+#[async_trait]
+impl CartStore for FaultyStore {
+    async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
+        self.faults.check("get_cart")?;
+        self.inner.get_cart(store, cart).await
+    }
+    async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
+        self.faults.check("put_cart")?;
+        self.inner.put_cart(cart).await
+    }
+    async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
+        self.faults.check("get_contact")?;
+        self.inner.get_contact(store, key).await
+    }
+    async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
+        self.faults.check("put_contact")?;
+        self.inner.put_contact(contact).await
+    }
+    async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
+        self.faults.check("put_link")?;
+        self.inner.put_link(link).await
+    }
+    async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError> {
+        self.faults.check("get_link")?;
+        self.inner.get_link(token).await
+    }
+    async fn load_for_send(
+        &self,
+        store: &str,
+        cart: &str,
+        contact_key: Option<&str>,
+    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        self.faults.check("load_for_send")?;
+        self.inner.load_for_send(store, cart, contact_key).await
+    }
+    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError> {
+        self.faults.check("claim_send")?;
+        self.inner.claim_send(cart, contact, link).await
     }
 }
