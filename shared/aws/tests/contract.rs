@@ -104,3 +104,36 @@ async fn dynamodb_store_honours_the_contract() {
     claims_are_all_or_nothing(&d).await;
     counters_add_up(&d).await;
 }
+
+#[tokio::test]
+async fn dynamodb_items_carry_ttl_and_only_live_long_timers_are_indexed() {
+    let Some(env) = moto::Env::new("ttl").await else { return };
+    let clock = Arc::new(VirtualClock::new(now()));
+    let d = env.store(clock.clone());
+    let raw = |pk: &str, sk: &str| {
+        env.dynamo
+            .get_item()
+            .table_name(&env.table)
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk.into()))
+            .send()
+    };
+    let mut c = cart("t1");
+    c.arm_timer(now() + jiff::SignedDuration::from_mins(30));
+    d.put_cart(&c).await.unwrap();
+    let item = raw("STORE#s#CART#t1", "CART").await.unwrap().item.unwrap();
+    let ttl: i64 = item["ttl"].as_n().unwrap().parse().unwrap();
+    assert!(ttl > now().as_second() + 86_400 * 90, "cart TTL too short: {ttl}");
+    let bucket = (now() + jiff::SignedDuration::from_mins(30)).as_second() / 60;
+    assert!(item["tb"].as_s().unwrap().starts_with(&format!("{bucket}#")), "long timer not indexed");
+    // A timer SQS can hold itself is not indexed; neither is a cart without a timer.
+    let mut c = d.get_cart("s", "t1").await.unwrap().unwrap();
+    c.arm_timer(now() + jiff::SignedDuration::from_mins(10));
+    d.put_cart(&c).await.unwrap();
+    assert!(!raw("STORE#s#CART#t1", "CART").await.unwrap().item.unwrap().contains_key("tb"));
+    let link =
+        LinkRecord { token: "BBBBBBBBBBBBBBBBBBBBBB".into(), store: "s".into(), cart: "t1".into(), expires_at: now() };
+    d.put_link(&link).await.unwrap();
+    let item = raw("LINK#BBBBBBBBBBBBBBBBBBBBBB", "LINK").await.unwrap().item.unwrap();
+    assert_eq!(item["ttl"].as_n().unwrap(), &now().as_second().to_string());
+}
