@@ -310,3 +310,16 @@ async fn http_event_to_sms_once_through_dynamodb_and_sqs() {
     assert!(resp.batch_item_failures.is_empty());
     assert_eq!(rig.outbox.count(), 1, "a redelivery sent a second message");
 }
+
+#[tokio::test]
+async fn the_scheduled_event_shape_drives_a_sweep() {
+    let ev: aws_lambda_events::cloudwatch_events::CloudWatchEvent =
+        serde_json::from_str(include_str!("../../../tests/fixtures/aws/example-eventbridge-scheduled-event.json"))
+            .unwrap();
+    assert_eq!(ev.detail_type.as_deref(), Some("Scheduled Event"));
+    let Some(mut rig) = Rig::new("schedule").await else { return };
+    rig.event(cart_event(3, "2026-11-23T09:00:00Z")).await;
+    rig.sweep_at(ts("2026-11-23T09:00:00Z")).await;
+    rig.sweep_at(ts("2026-11-23T09:16:00Z")).await; // bucket 09:30 is swept 14 minutes ahead
+    assert_eq!(rig.batches, 1);
+}
