@@ -137,3 +137,51 @@ async fn dynamodb_items_carry_ttl_and_only_live_long_timers_are_indexed() {
     let item = raw("LINK#BBBBBBBBBBBBBBBBBBBBBB", "LINK").await.unwrap().item.unwrap();
     assert_eq!(item["ttl"].as_n().unwrap(), &now().as_second().to_string());
 }
+
+fn timer(seq: u64) -> cartback_core::ports::TimerMsg {
+    cartback_core::ports::TimerMsg { v: 1, store: "s".into(), cart: "c".into(), seq, contact: Some("k".into()) }
+}
+
+#[tokio::test]
+async fn memory_timer_queue_holds_each_timer_until_due() {
+    use cartback_core::adapters::memory_queues::MemoryTimerQueue;
+    use cartback_core::ports::TimerQueue;
+    let q = MemoryTimerQueue::default();
+    q.schedule(&timer(1), now() + jiff::SignedDuration::from_secs(2), now()).await.unwrap();
+    assert!(q.0.pop_due(now()).is_none(), "delivered before its delay");
+    let d = q.0.pop_due(now() + jiff::SignedDuration::from_secs(2)).expect("due");
+    assert_eq!(d.msg, timer(1));
+    assert!(!d.long);
+}
+
+#[tokio::test]
+async fn sqs_timer_queue_honours_delay_and_leaves_long_timers_to_the_sweep() {
+    use cartback_core::ports::TimerQueue;
+    let Some(env) = moto::Env::new("queue").await else { return };
+    let q = env.queue();
+    let receive = || async {
+        env.sqs
+            .receive_message()
+            .queue_url(&env.queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default()
+    };
+    let real_now = Timestamp::now();
+    q.schedule(&timer(1), real_now + jiff::SignedDuration::from_secs(2), real_now).await.unwrap();
+    q.schedule(&timer(2), real_now + jiff::SignedDuration::from_secs(901), real_now).await.unwrap();
+    assert!(receive().await.is_empty(), "visible before its DelaySeconds");
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    let got = receive().await;
+    assert_eq!(got.len(), 1, "exactly the short timer; the long one rides on the cart");
+    let msg: cartback_core::ports::TimerMsg = serde_json::from_str(got[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(msg, timer(1));
+    assert_eq!(
+        cartback_aws::sqs::delay_seconds(real_now + jiff::SignedDuration::from_millis(1500), real_now),
+        2,
+        "rounded up, never early"
+    );
+}
