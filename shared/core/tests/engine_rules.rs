@@ -287,3 +287,26 @@ async fn throttled_ingest_changes_nothing_and_the_retry_applies_once() {
     t.advance_hours(1).await;
     assert_eq!(t.channels(), ["sms"], "the timer armed by the throttled attempt fired too");
 }
+
+#[tokio::test]
+async fn a_claim_that_loses_a_race_is_re_decided_and_sent_once() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.rt.store_faults.conflict_next("claim_send");
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"]);
+    assert_eq!(t.rt.dead_letters.load(std::sync::atomic::Ordering::Relaxed), 0);
+}
+
+#[tokio::test]
+async fn activity_racing_a_due_step_wins_and_nothing_is_sent() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(29).await;
+    // The shopper comes back right as the step falls due: the step re-arms, no message.
+    t.event(cart_event("c1", "e2", t.now(), PHONE, "UTC", true)).await;
+    t.advance_mins(1).await;
+    assert!(t.sent().is_empty());
+    t.advance_mins(29).await;
+    assert_eq!(t.channels(), ["sms"]);
+}

@@ -46,24 +46,27 @@ impl ChannelSender for FaultyChannel {
 /// Storage faults for tests and local mode: the named operation fails the next time it runs,
 /// as DynamoDB does when throttled (`ProvisionedThroughputExceededException` → `Unavailable`).
 #[derive(Default)]
-pub struct StoreFaults(Mutex<Vec<&'static str>>);
+pub struct StoreFaults(Mutex<Vec<(&'static str, bool)>>);
 
 impl StoreFaults {
     /// Fails the next call of `op` (a `CartStore` method name) with `StoreError::Unavailable`.
     pub fn throttle_next(&self, op: &'static str) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(op);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push((op, false));
+    }
+
+    /// Fails the next call of `op` with `StoreError::Conflict`, as a concurrent writer would.
+    pub fn conflict_next(&self, op: &'static str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push((op, true));
     }
 
     fn check(&self, op: &'static str) -> Result<(), StoreError> {
         let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match g.iter().position(|o| *o == op) {
-            Some(i) => {
-                g.remove(i);
-                Err(StoreError::Unavailable(format!(
-                    "injected: {op} throttled (ProvisionedThroughputExceededException)"
-                )))
-            }
-            None => Ok(()),
+        let Some(i) = g.iter().position(|(o, _)| *o == op) else { return Ok(()) };
+        let (_, conflict) = g.remove(i);
+        if conflict {
+            Err(StoreError::Conflict)
+        } else {
+            Err(StoreError::Unavailable(format!("injected: {op} throttled (ProvisionedThroughputExceededException)")))
         }
     }
 }
