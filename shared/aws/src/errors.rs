@@ -43,3 +43,37 @@ where
     let text = format!("{op}: {}", DisplayErrorContext(&e));
     if is_retryable(&e) { QueueError::Unavailable(text) } else { QueueError::Fatal(text) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+
+    fn service_error(code: &str, status: u16) -> SdkError<PutItemError, Response> {
+        let err = PutItemError::generic(ErrorMetadata::builder().code(code).message("from the service").build());
+        let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        SdkError::service_error(err, raw)
+    }
+
+    #[test]
+    fn throttling_and_outages_are_retryable_the_rest_permanent() {
+        for code in [
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+            "InternalServerError",
+        ] {
+            assert!(matches!(store_error("PutItem", service_error(code, 400)), StoreError::Unavailable(_)), "{code}");
+        }
+        for code in ["ValidationException", "ResourceNotFoundException", "AccessDeniedException"] {
+            let e = store_error("PutItem", service_error(code, 400));
+            assert!(matches!(e, StoreError::Fatal(_)), "{code}");
+            assert!(e.to_string().contains(code), "the error names the service's code: {e}");
+        }
+        let timeout: SdkError<PutItemError, Response> = SdkError::timeout_error("read timed out");
+        assert!(store_error("PutItem", timeout).is_retryable());
+    }
+}
