@@ -13,7 +13,8 @@ struct Entry<T> {
     seq: u64,
     attempts: u32,
     long: bool,
-    msg: T,
+    /// Boxed: the heap moves entries on every push and pop, so keep them small.
+    msg: Box<T>,
 }
 
 impl<T> PartialEq for Entry<T> {
@@ -63,14 +64,14 @@ impl<T> DelayQueue<T> {
         let mut g = self.heap.lock().unwrap_or_else(|e| e.into_inner());
         g.1 += 1;
         let seq = g.1;
-        g.0.push(Reverse(Entry { due, seq, attempts, long, msg }));
+        g.0.push(Reverse(Entry { due, seq, attempts, long, msg: Box::new(msg) }));
     }
 
     /// Takes the earliest message due at or before `now`.
     pub fn pop_due(&self, now: Timestamp) -> Option<Delivery<T>> {
         let mut g = self.heap.lock().unwrap_or_else(|e| e.into_inner());
         if g.0.peek().is_some_and(|Reverse(e)| e.due <= now) {
-            g.0.pop().map(|Reverse(e)| Delivery { msg: e.msg, attempts: e.attempts, due: e.due, long: e.long })
+            g.0.pop().map(|Reverse(e)| Delivery { msg: *e.msg, attempts: e.attempts, due: e.due, long: e.long })
         } else {
             None
         }
