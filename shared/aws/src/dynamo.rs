@@ -161,6 +161,15 @@ impl DynamoStore {
     }
 }
 
+fn link_item(link: &LinkRecord) -> Item {
+    let mut item = key(link_pk(&link.token), "LINK");
+    item.insert("store".into(), s(&link.store));
+    item.insert("cart".into(), s(&link.cart));
+    item.insert("expires".into(), n(link.expires_at.as_second()));
+    item.insert(TTL.into(), n(link.expires_at.as_second()));
+    item
+}
+
 /// Which timer-index partition a cart's timers go to.
 pub fn shard_of(store: &str, cart: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -200,11 +209,7 @@ impl CartStore for DynamoStore {
     }
 
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
-        let mut item = key(link_pk(&link.token), "LINK");
-        item.insert("store".into(), s(&link.store));
-        item.insert("cart".into(), s(&link.cart));
-        item.insert("expires".into(), n(link.expires_at.as_second()));
-        item.insert(TTL.into(), n(link.expires_at.as_second()));
+        let item = link_item(link);
         self.client
             .put_item()
             .table_name(&self.table)
@@ -294,12 +299,7 @@ impl CartStore for DynamoStore {
             self.put_of(self.contact_item(contact)?, contact.version)?,
         ];
         if let Some(l) = link {
-            let mut item = key(link_pk(&l.token), "LINK");
-            item.insert("store".into(), s(&l.store));
-            item.insert("cart".into(), s(&l.cart));
-            item.insert("expires".into(), n(l.expires_at.as_second()));
-            item.insert(TTL.into(), n(l.expires_at.as_second()));
-            items.push(self.put_of(item, 0)?);
+            items.push(self.put_of(link_item(l), 0)?);
         }
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(cart.version + 1),
