@@ -99,13 +99,6 @@ impl RequestCounter {
     pub fn snapshot(&self) -> BTreeMap<&'static str, u64> {
         Op::ALL.iter().map(|op| (op.name(), self.get(*op))).filter(|(_, n)| *n > 0).collect()
     }
-
-    pub fn reset(&self) {
-        for a in &self.hits {
-            a.store(0, Ordering::Relaxed);
-        }
-        self.swept.store(0, Ordering::Relaxed);
-    }
 }
 
 /// Wraps any adapter and counts the requests that pass through it.

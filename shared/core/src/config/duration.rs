@@ -21,20 +21,6 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     n.checked_mul(secs).map(SignedDuration::from_secs).ok_or_else(|| format!("`{text}` is too long"))
 }
 
-/// Formats whole seconds back into the shortest unit that divides them.
-pub fn format_duration(d: SignedDuration) -> String {
-    let s = d.as_secs();
-    if s != 0 && s % 86_400 == 0 {
-        format!("{}d", s / 86_400)
-    } else if s != 0 && s % 3600 == 0 {
-        format!("{}h", s / 3600)
-    } else if s != 0 && s % 60 == 0 {
-        format!("{}m", s / 60)
-    } else {
-        format!("{s}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +32,5 @@ mod tests {
         assert_eq!(parse_duration("90s").unwrap().as_secs(), 90);
         assert!(parse_duration("3x").is_err());
         assert!(parse_duration("m").is_err());
-        assert_eq!(format_duration(SignedDuration::from_secs(86_400 * 3)), "3d");
     }
 }

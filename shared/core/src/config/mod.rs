@@ -8,7 +8,7 @@ mod duration;
 mod raw;
 
 pub use demo::{DEMO_API_KEY, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config};
-pub use duration::{format_duration, parse_duration};
+pub use duration::parse_duration;
 
 use crate::domain::{Channel, Reason};
 use crate::money::Currency;

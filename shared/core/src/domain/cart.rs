@@ -269,14 +269,6 @@ impl Cart {
             .fold(0_i64, i64::saturating_add)
     }
 
-    pub fn send(&self, step: u32) -> Option<&SendRecord> {
-        self.sends.iter().find(|s| s.step == step)
-    }
-
-    pub fn send_mut(&mut self, step: u32) -> Option<&mut SendRecord> {
-        self.sends.iter_mut().find(|s| s.step == step)
-    }
-
     /// Whether any message actually went (or may have gone) out.
     pub fn was_messaged(&self) -> bool {
         self.sends.iter().any(|s| matches!(s.status, SendStatus::Sent | SendStatus::Unknown))

@@ -16,7 +16,7 @@ pub struct IngestResult {
 
 impl Engine {
     /// Applies one validated event: one read and one conditional write of the cart, plus the
-    /// timer and contact effects, which are fenced so that a lost race leaves them harmless.
+    /// timer it arms, which is fenced by its seq so that a lost race leaves it harmless.
     pub async fn ingest(&self, store: &StoreConfig, ev: &CartEvent) -> Result<IngestResult, EngineError> {
         for _ in 0..MAX_ATTEMPTS {
             let now = self.clock.now();

@@ -6,7 +6,7 @@ use crate::config::StoreConfig;
 use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
 use crate::pii::mask;
 use crate::ports::{Handoff, StoreError};
-use crate::rules::classify::classify;
+use crate::rules::classify::{Classification, classify};
 use crate::rules::keywords::{Keyword, keyword};
 
 const REMEMBERED_INBOUND: usize = 8;
@@ -52,6 +52,7 @@ impl Engine {
             }
             contact.last_inbound_at = Some(now);
             let mut stats = Vec::new();
+            let mut classified = None;
             let outcome = match keyword(&r.body) {
                 Some(Keyword::Stop) => {
                     let changed = contact.opt_out(r.channel);
@@ -78,13 +79,14 @@ impl Engine {
                 None => {
                     let c = classify(&r.body);
                     stats.push((format!("reasons.{}", c.reason.as_str()), 1));
+                    classified = Some(c);
+                    // Completed by `converse` once the contact is written.
                     ReplyOutcome {
                         action: "handed_off",
                         reason: Some(c.reason),
                         reply: None,
                         cart: contact.latest_cart.clone(),
                     }
-                    .with_confidence(c.confident)
                 }
             };
             match self.carts.put_contact(&contact).await {
@@ -92,8 +94,8 @@ impl Engine {
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
-            let outcome = match (outcome.reason, outcome.action) {
-                (Some(reason), _) => self.converse(store, r, &contact, reason, outcome).await?,
+            let outcome = match (classified, outcome.action) {
+                (Some(c), _) => self.converse(store, r, &contact, c, outcome).await?,
                 // STOP also ends the automated sequence of the cart they were messaged about, on
                 // every channel: "stop" means stop. Later carts still follow each channel's consent.
                 (None, "opted_out") => {
@@ -118,14 +120,14 @@ impl Engine {
         store: &StoreConfig,
         r: &InboundReply,
         contact: &Contact,
-        reason: Reason,
+        classified: Classification,
         mut outcome: ReplyOutcome,
     ) -> Result<ReplyOutcome, EngineError> {
+        let Classification { reason, confident } = classified;
         let cart = match &contact.latest_cart {
             Some(id) => self.pause_cart(store, id, Some(reason)).await?,
             None => None,
         };
-        let confident = outcome.action == "answered";
         let answer = match (&cart, store.faq.get(&reason)) {
             (Some(cart), Some(t)) if confident => {
                 let link =
@@ -194,14 +196,5 @@ impl Engine {
             }
         }
         Err(EngineError::Contended)
-    }
-}
-
-impl ReplyOutcome {
-    fn with_confidence(mut self, confident: bool) -> ReplyOutcome {
-        if confident {
-            self.action = "answered";
-        }
-        self
     }
 }

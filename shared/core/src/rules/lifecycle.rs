@@ -1,7 +1,7 @@
 //! The cart's life (design.md §2): events in, timer decisions out. Pure functions.
 
 use crate::config::StoreConfig;
-use crate::domain::{Cart, CartStatus, Channel, OrderRecord, Temperature};
+use crate::domain::{Cart, CartStatus, OrderRecord, Temperature};
 use crate::event::{CartEvent, EventKind};
 use crate::rules::ab;
 use jiff::Timestamp;
@@ -198,9 +198,4 @@ pub fn mark_abandoned(cart: &mut Cart, stats: &mut Vec<(String, i64)>) {
             stats.push((format!("{group}.carts"), 1));
         }
     }
-}
-
-/// The channel a step uses, for reachability checks by callers.
-pub fn step_channel(cfg: &StoreConfig, step: u32) -> Option<Channel> {
-    cfg.steps.get(step as usize).map(|s| s.channel)
 }
