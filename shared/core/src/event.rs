@@ -278,18 +278,7 @@ fn customer(c: &Map<String, Value>, e: &mut Errors) -> Customer {
     Customer { id, first_name, email, phone, locale, timezone, consent }
 }
 
-/// A phone number in E.164, validated against libphonenumber's metadata.
-pub fn normalize_phone(raw: &str) -> Option<String> {
-    let trimmed = raw.trim();
-    if !trimmed.starts_with('+') {
-        return None;
-    }
-    let n = phonenumber::parse(None, trimmed).ok()?;
-    if !phonenumber::is_valid(&n) {
-        return None;
-    }
-    Some(n.format().mode(phonenumber::Mode::E164).to_string())
-}
+pub use crate::phone::normalize_phone;
 
 fn money(e: &mut Errors, v: Option<&Value>, path: &str, currency: Option<Currency>) -> Option<i64> {
     match v {

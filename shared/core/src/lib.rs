@@ -15,6 +15,7 @@ pub mod engine;
 pub mod event;
 pub mod local;
 pub mod money;
+pub mod phone;
 pub mod pii;
 pub mod ports;
 pub mod rules;
