@@ -5,7 +5,7 @@
 
 use crate::config::StoreConfig;
 use crate::domain::{Consent, Customer, Item};
-use crate::money::{Currency, Money, MoneyError};
+use crate::money::{Currency, Money};
 use crate::pii::Pii;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -93,29 +93,34 @@ impl Errors {
         self.0.push(FieldError { field: field.into(), code, message: message.into() });
     }
 
-    /// A required string of 1..=max characters.
+    /// A string of 1..=max characters at `{prefix}{key}`, taken out of the object. The path is
+    /// only spelled out for an error: the happy path allocates nothing but the value.
     fn string(
         &mut self,
-        obj: &Map<String, Value>,
+        obj: &mut Map<String, Value>,
+        prefix: &str,
         key: &str,
-        path: &str,
         max: usize,
         required: bool,
     ) -> Option<String> {
-        match obj.get(key) {
+        let path = || format!("{prefix}{key}");
+        match obj.remove(key) {
             None | Some(Value::Null) => {
                 if required {
-                    self.add(path, "missing_field", format!("`{path}` is required"));
+                    let p = path();
+                    self.add(p.clone(), "missing_field", format!("`{p}` is required"));
                 }
                 None
             }
-            Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= max => Some(s.clone()),
+            Some(Value::String(s)) if !s.is_empty() && (s.len() <= max || s.chars().count() <= max) => Some(s),
             Some(Value::String(_)) => {
-                self.add(path, "invalid_field", format!("`{path}` must be 1 to {max} characters"));
+                let p = path();
+                self.add(p.clone(), "invalid_field", format!("`{p}` must be 1 to {max} characters"));
                 None
             }
             Some(_) => {
-                self.add(path, "invalid_field", format!("`{path}` must be a string"));
+                let p = path();
+                self.add(p.clone(), "invalid_field", format!("`{p}` must be a string"));
                 None
             }
         }
@@ -124,7 +129,7 @@ impl Errors {
 
 pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| EventError::Malformed(e.to_string()))?;
-    let Value::Object(obj) = value else {
+    let Value::Object(mut obj) = value else {
         return Err(EventError::Invalid(vec![FieldError {
             field: "".into(),
             code: "invalid_body",
@@ -132,9 +137,9 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
         }]));
     };
     let mut e = Errors(Vec::new());
-    let event_id = e.string(&obj, "event_id", "event_id", 128, true);
-    let cart_id = e.string(&obj, "cart_id", "cart_id", 128, true);
-    let kind = match e.string(&obj, "type", "type", 64, true) {
+    let event_id = e.string(&mut obj, "", "event_id", 128, true);
+    let cart_id = e.string(&mut obj, "", "cart_id", 128, true);
+    let kind = match e.string(&mut obj, "", "type", 64, true) {
         Some(t) => {
             let k = EventKind::parse(&t);
             if k.is_none() {
@@ -148,15 +153,14 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
         }
         None => None,
     };
-    let occurred_at =
-        e.string(&obj, "occurred_at", "occurred_at", 64, true).and_then(|s| match s.parse::<Timestamp>() {
-            Ok(t) => Some(t),
-            Err(_) => {
-                e.add("occurred_at", "invalid_timestamp", format!("`{s}` is not an RFC 3339 timestamp with an offset"));
-                None
-            }
-        });
-    let customer = match obj.get("customer") {
+    let occurred_at = e.string(&mut obj, "", "occurred_at", 64, true).and_then(|s| match s.parse::<Timestamp>() {
+        Ok(t) => Some(t),
+        Err(_) => {
+            e.add("occurred_at", "invalid_timestamp", format!("`{s}` is not an RFC 3339 timestamp with an offset"));
+            None
+        }
+    });
+    let customer = match obj.get_mut("customer") {
         None | Some(Value::Null) => None,
         Some(Value::Object(c)) => Some(customer(c, &mut e)),
         Some(_) => {
@@ -165,7 +169,7 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
         }
     };
     let needs_cart = matches!(kind, Some(EventKind::CartUpdated | EventKind::CheckoutStarted));
-    let cart = match obj.get("cart") {
+    let cart = match obj.get_mut("cart") {
         None | Some(Value::Null) => {
             if needs_cart {
                 e.add("cart", "missing_field", "`cart` is required for cart.updated and checkout.started");
@@ -178,7 +182,7 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
             None
         }
     };
-    let order = match obj.get("order") {
+    let order = match obj.get_mut("order") {
         None | Some(Value::Null) => {
             if kind == Some(EventKind::OrderCompleted) {
                 e.add("order", "missing_field", "`order` is required for order.completed");
@@ -207,10 +211,10 @@ pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventE
     }
 }
 
-fn customer(c: &Map<String, Value>, e: &mut Errors) -> Customer {
-    let id = e.string(c, "id", "customer.id", 128, false);
-    let first_name = e.string(c, "first_name", "customer.first_name", 100, false);
-    let email = e.string(c, "email", "customer.email", 254, false).and_then(|m| {
+fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
+    let id = e.string(c, "customer.", "id", 128, false);
+    let first_name = e.string(c, "customer.", "first_name", 100, false);
+    let email = e.string(c, "customer.", "email", 254, false).and_then(|m| {
         let ok = m
             .split_once('@')
             .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
@@ -222,7 +226,7 @@ fn customer(c: &Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let phone = e.string(c, "phone", "customer.phone", 32, false).and_then(|p| match normalize_phone(&p) {
+    let phone = e.string(c, "customer.", "phone", 32, false).and_then(|p| match normalize_phone(&p) {
         Some(n) => Some(Pii::new(n)),
         None => {
             e.add(
@@ -233,7 +237,7 @@ fn customer(c: &Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let locale = e.string(c, "locale", "customer.locale", 35, false).and_then(|l| {
+    let locale = e.string(c, "customer.", "locale", 35, false).and_then(|l| {
         if l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             Some(l)
         } else {
@@ -241,7 +245,7 @@ fn customer(c: &Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let timezone = e.string(c, "timezone", "customer.timezone", 64, false).and_then(|t| {
+    let timezone = e.string(c, "customer.", "timezone", 64, false).and_then(|t| {
         if jiff::tz::TimeZone::get(&t).is_ok() {
             Some(t)
         } else {
@@ -280,47 +284,43 @@ fn customer(c: &Map<String, Value>, e: &mut Errors) -> Customer {
 
 pub use crate::phone::normalize_phone;
 
-fn money(e: &mut Errors, v: Option<&Value>, path: &str, currency: Option<Currency>) -> Option<i64> {
+fn money(e: &mut Errors, v: Option<&Value>, at: &str, key: &str, currency: Option<Currency>) -> Option<i64> {
+    let path = || format!("{at}{key}");
     match v {
         None | Some(Value::Null) => {
-            e.add(path, "missing_field", format!("`{path}` is required"));
+            let p = path();
+            e.add(p.clone(), "missing_field", format!("`{p}` is required"));
             None
         }
-        Some(Value::String(s)) => {
-            let c = currency?;
-            match c.parse_amount(s) {
-                Ok(m) => Some(m),
-                Err(err @ MoneyError::TooManyDecimals { .. }) => {
-                    e.add(path, "invalid_amount", err.to_string());
-                    None
-                }
-                Err(err) => {
-                    e.add(path, "invalid_amount", err.to_string());
-                    None
-                }
+        Some(Value::String(s)) => match currency?.parse_amount(s) {
+            Ok(m) => Some(m),
+            Err(err) => {
+                e.add(path(), "invalid_amount", err.to_string());
+                None
             }
-        }
+        },
         Some(_) => {
-            e.add(path, "invalid_amount", format!("`{path}` must be a decimal string like \"349.90\""));
+            let p = path();
+            e.add(p.clone(), "invalid_amount", format!("`{p}` must be a decimal string like \"349.90\""));
             None
         }
     }
 }
 
-fn currency(e: &mut Errors, obj: &Map<String, Value>, path: &str) -> Option<Currency> {
-    let s = e.string(obj, "currency", path, 3, true)?;
+fn currency(e: &mut Errors, obj: &mut Map<String, Value>, prefix: &str) -> Option<Currency> {
+    let s = e.string(obj, prefix, "currency", 3, true)?;
     match Currency::parse(&s) {
         Ok(c) => Some(c),
         Err(err) => {
-            e.add(path, "invalid_currency", err.to_string());
+            e.add(format!("{prefix}currency"), "invalid_currency", err.to_string());
             None
         }
     }
 }
 
-fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<CartSnapshot> {
-    let cur = currency(e, c, "cart.currency");
-    let checkout_url = e.string(c, "checkout_url", "cart.checkout_url", 2048, true).and_then(|u| {
+fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<CartSnapshot> {
+    let cur = currency(e, c, "cart.");
+    let checkout_url = e.string(c, "cart.", "checkout_url", 2048, true).and_then(|u| {
         if store.allows_url(&u) {
             Some(u)
         } else {
@@ -335,7 +335,7 @@ fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<C
             None
         }
     });
-    let items = match c.get("items") {
+    let items = match c.get_mut("items") {
         Some(Value::Array(list)) if list.len() > MAX_ITEMS => {
             e.add(
                 "cart.items",
@@ -346,14 +346,15 @@ fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<C
         }
         Some(Value::Array(list)) => {
             let mut items = Vec::with_capacity(list.len());
-            for (i, v) in list.iter().enumerate() {
-                let at = format!("cart.items[{i}]");
+            for (i, v) in list.iter_mut().enumerate() {
+                let prefix = format!("cart.items[{i}].");
+                let at = &prefix[..prefix.len() - 1];
                 let Value::Object(it) = v else {
                     e.add(at, "invalid_field", "each item must be an object");
                     continue;
                 };
-                let sku = e.string(it, "sku", &format!("{at}.sku"), 128, true);
-                let name = e.string(it, "name", &format!("{at}.name"), 200, true);
+                let sku = e.string(it, &prefix, "sku", 128, true);
+                let name = e.string(it, &prefix, "name", 200, true);
                 let quantity = match it.get("quantity") {
                     Some(Value::Number(n)) => match n.as_u64() {
                         Some(q) if (1..=10_000).contains(&q) => u32::try_from(q).ok(),
@@ -379,9 +380,9 @@ fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<C
                         None
                     }
                 };
-                let price = money(e, it.get("unit_price"), &format!("{at}.unit_price"), cur);
-                let url = e.string(it, "url", &format!("{at}.url"), 2048, false);
-                let image_url = e.string(it, "image_url", &format!("{at}.image_url"), 2048, false);
+                let price = money(e, it.get("unit_price"), at, ".unit_price", cur);
+                let url = e.string(it, &prefix, "url", 2048, false);
+                let image_url = e.string(it, &prefix, "image_url", 2048, false);
                 if let (Some(sku), Some(name), Some(quantity), Some(unit_price_minor)) = (sku, name, quantity, price) {
                     items.push(Item { sku, name, quantity, unit_price_minor, url, image_url });
                 }
@@ -400,9 +401,9 @@ fn cart(c: &Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<C
     Some(CartSnapshot { currency: cur?, checkout_url: checkout_url?, items: items? })
 }
 
-fn order(o: &Map<String, Value>, e: &mut Errors) -> Option<OrderInfo> {
-    let order_id = e.string(o, "order_id", "order.order_id", 128, true);
-    let cur = currency(e, o, "order.currency");
-    let total = money(e, o.get("total"), "order.total", cur);
+fn order(o: &mut Map<String, Value>, e: &mut Errors) -> Option<OrderInfo> {
+    let order_id = e.string(o, "order.", "order_id", 128, true);
+    let cur = currency(e, o, "order.");
+    let total = money(e, o.get("total"), "order", ".total", cur);
     Some(OrderInfo { order_id: order_id?, total: Money { minor: total?, currency: cur? } })
 }

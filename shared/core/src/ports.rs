@@ -109,7 +109,7 @@ pub struct OutgoingMessage {
     pub store: String,
     pub cart: String,
     pub step: u32,
-    pub variant: String,
+    pub variant: std::sync::Arc<str>,
     /// The address in clear: the provider needs it. Never logged.
     pub to: String,
     pub subject: Option<String>,

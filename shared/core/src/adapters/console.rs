@@ -16,7 +16,7 @@ pub struct OutboxEntry {
     pub store: String,
     pub cart_id: String,
     pub step: u32,
-    pub variant: String,
+    pub variant: std::sync::Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     pub body: String,

@@ -67,7 +67,8 @@ pub enum Incentive {
 
 #[derive(Debug, Clone)]
 pub struct Variant {
-    pub name: String,
+    /// Shared with every send record that names it.
+    pub name: std::sync::Arc<str>,
     pub weight: u32,
     pub template: Template,
     pub incentive: Option<Incentive>,

@@ -340,7 +340,7 @@ fn step(
     }
     for (k, v) in s.variants.into_iter().enumerate() {
         let vat = format!("{at}.variants[{k}]");
-        if v.name == "A" || variants.iter().any(|x| x.name == v.name) || v.name.is_empty() {
+        if v.name == "A" || variants.iter().any(|x| *x.name == *v.name) || v.name.is_empty() {
             p.add(&format!("{vat}.name"), "variant names must be unique and not \"A\" (the step itself)");
         }
         let template = match &v.template {
@@ -352,7 +352,7 @@ fn step(
             None => base_incentive.clone(),
         };
         if let Some(template) = template {
-            variants.push(Variant { name: v.name, weight: v.weight, template, incentive: inc });
+            variants.push(Variant { name: v.name.into(), weight: v.weight, template, incentive: inc });
         }
     }
     if variants.iter().map(|v| v.weight).sum::<u32>() == 0 {

@@ -177,7 +177,7 @@ pub struct SendRecord {
     pub seq: u64,
     pub epoch: u32,
     pub channel: Channel,
-    pub variant: String,
+    pub variant: std::sync::Arc<str>,
     pub status: SendStatus,
     pub at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -54,7 +54,12 @@ mod tests {
             variants: weights
                 .iter()
                 .enumerate()
-                .map(|(i, w)| Variant { name: format!("V{i}"), weight: *w, template: t.clone(), incentive: None })
+                .map(|(i, w)| Variant {
+                    name: format!("V{i}").into(),
+                    weight: *w,
+                    template: t.clone(),
+                    incentive: None,
+                })
                 .collect(),
         }
     }
