@@ -189,8 +189,8 @@ impl CartStore for DynamoStore {
         Ok(Some(c))
     }
 
-    async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
-        let item = self.cart_item(cart)?;
+    async fn put_cart(&self, cart: Cart) -> Result<u64, StoreError> {
+        let item = self.cart_item(&cart)?;
         self.conditional_put("cart", item, cart.version).await
     }
 
@@ -203,8 +203,8 @@ impl CartStore for DynamoStore {
         Ok(Some(c))
     }
 
-    async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
-        let item = self.contact_item(contact)?;
+    async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
+        let item = self.contact_item(&contact)?;
         self.conditional_put("contact", item, contact.version).await
     }
 
@@ -293,13 +293,13 @@ impl CartStore for DynamoStore {
         Ok((cart_out, contact_out))
     }
 
-    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
         let mut items = vec![
-            self.put_of(self.cart_item(cart)?, cart.version)?,
-            self.put_of(self.contact_item(contact)?, contact.version)?,
+            self.put_of(self.cart_item(&cart)?, cart.version)?,
+            self.put_of(self.contact_item(&contact)?, contact.version)?,
         ];
         if let Some(l) = link {
-            items.push(self.put_of(link_item(l), 0)?);
+            items.push(self.put_of(link_item(&l), 0)?);
         }
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(cart.version + 1),

@@ -25,12 +25,12 @@ fn cart(id: &str) -> Cart {
 
 async fn cart_versions(store: &dyn CartStore) {
     let mut c = cart("c1");
-    assert_eq!(store.put_cart(&c).await.unwrap(), 1);
-    assert!(matches!(store.put_cart(&c).await, Err(StoreError::Conflict)), "create twice");
+    assert_eq!(store.put_cart(c.clone()).await.unwrap(), 1);
+    assert!(matches!(store.put_cart(c.clone()).await, Err(StoreError::Conflict)), "create twice");
     c.version = 1;
     c.next_step = 2;
-    assert_eq!(store.put_cart(&c).await.unwrap(), 2);
-    assert!(matches!(store.put_cart(&c).await, Err(StoreError::Conflict)), "stale version accepted");
+    assert_eq!(store.put_cart(c.clone()).await.unwrap(), 2);
+    assert!(matches!(store.put_cart(c.clone()).await, Err(StoreError::Conflict)), "stale version accepted");
     let got = store.get_cart("s", "c1").await.unwrap().unwrap();
     assert_eq!(got.version, 2);
     assert_eq!(got.next_step, 2);
@@ -42,8 +42,8 @@ async fn cart_versions(store: &dyn CartStore) {
 async fn contact_versions(store: &dyn CartStore) {
     let mut k = Contact::new("s", "k1");
     k.opted_out.push(cartback_core::domain::Channel::Sms);
-    assert_eq!(store.put_contact(&k).await.unwrap(), 1);
-    assert!(matches!(store.put_contact(&k).await, Err(StoreError::Conflict)));
+    assert_eq!(store.put_contact(k.clone()).await.unwrap(), 1);
+    assert!(matches!(store.put_contact(k.clone()).await, Err(StoreError::Conflict)));
     let got = store.get_contact("s", "k1").await.unwrap().unwrap();
     assert_eq!(got.version, 1);
     assert!(got.is_opted_out(cartback_core::domain::Channel::Sms));
@@ -51,21 +51,21 @@ async fn contact_versions(store: &dyn CartStore) {
 
 async fn claims_are_all_or_nothing(store: &dyn CartStore) {
     let c = cart("c2");
-    store.put_cart(&c).await.unwrap();
+    store.put_cart(c.clone()).await.unwrap();
     let mut c = store.get_cart("s", "c2").await.unwrap().unwrap();
     let k = Contact::new("s", "k2");
-    store.put_contact(&k).await.unwrap();
+    store.put_contact(k.clone()).await.unwrap();
     // The contact changed since it was read: nothing of the claim may land.
     c.next_step = 1;
     let link =
         LinkRecord { token: "AAAAAAAAAAAAAAAAAAAAAA".into(), store: "s".into(), cart: "c2".into(), expires_at: now() };
-    assert!(matches!(store.claim_send(&c, &k, Some(&link)).await, Err(StoreError::Conflict)));
+    assert!(matches!(store.claim_send(c.clone(), k.clone(), Some(link.clone())).await, Err(StoreError::Conflict)));
     assert_eq!(store.get_cart("s", "c2").await.unwrap().unwrap().next_step, 0, "cart written by a failed claim");
     assert!(store.get_link(&link.token).await.unwrap().is_none(), "link written by a failed claim");
     // With fresh versions it lands whole.
     let mut k = store.get_contact("s", "k2").await.unwrap().unwrap();
     k.recent_sends.push(now());
-    assert_eq!(store.claim_send(&c, &k, Some(&link)).await.unwrap(), 2);
+    assert_eq!(store.claim_send(c.clone(), k.clone(), Some(link.clone())).await.unwrap(), 2);
     let (got_cart, got_contact) = store.load_for_send("s", "c2", Some("k2")).await.unwrap();
     assert_eq!(got_cart.unwrap().next_step, 1);
     assert_eq!(got_contact.unwrap().recent_sends, vec![now()]);
@@ -120,7 +120,7 @@ async fn dynamodb_items_carry_ttl_and_only_live_long_timers_are_indexed() {
     };
     let mut c = cart("t1");
     c.arm_timer(now() + jiff::SignedDuration::from_mins(30));
-    d.put_cart(&c).await.unwrap();
+    d.put_cart(c.clone()).await.unwrap();
     let item = raw("STORE#s#CART#t1", "CART").await.unwrap().item.unwrap();
     let ttl: i64 = item["ttl"].as_n().unwrap().parse().unwrap();
     assert!(ttl > now().as_second() + 86_400 * 90, "cart TTL too short: {ttl}");
@@ -129,7 +129,7 @@ async fn dynamodb_items_carry_ttl_and_only_live_long_timers_are_indexed() {
     // A timer SQS can hold itself is not indexed; neither is a cart without a timer.
     let mut c = d.get_cart("s", "t1").await.unwrap().unwrap();
     c.arm_timer(now() + jiff::SignedDuration::from_mins(10));
-    d.put_cart(&c).await.unwrap();
+    d.put_cart(c.clone()).await.unwrap();
     assert!(!raw("STORE#s#CART#t1", "CART").await.unwrap().item.unwrap().contains_key("tb"));
     let link =
         LinkRecord { token: "BBBBBBBBBBBBBBBBBBBBBB".into(), store: "s".into(), cart: "t1".into(), expires_at: now() };

@@ -42,10 +42,10 @@ pub trait CartStore: Send + Sync {
     async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError>;
     /// Writes `cart` if the stored version is `cart.version` (0: must not exist yet); the stored
     /// copy gets `cart.version + 1`, which is returned.
-    async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError>;
+    async fn put_cart(&self, cart: Cart) -> Result<u64, StoreError>;
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError>;
     /// Same versioning as `put_cart`.
-    async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError>;
+    async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError>;
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError>;
     async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError>;
     /// The cart and its contact in one request (`BatchGetItem`): what a due timer needs.
@@ -59,7 +59,7 @@ pub trait CartStore: Send + Sync {
     /// written on the `put_cart`/`put_contact` version condition (the contact carries the
     /// frequency-cap entry, so concurrent sends to one shopper serialise), and the restore link
     /// created when it is new. Returns the cart's new version.
-    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError>;
+    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError>;
 }
 
 /// Counters per store, for the stats report.

@@ -67,7 +67,11 @@ async fn quiet_hours_defer_to_the_next_local_morning_across_dst() {
     let sent = t.sent();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].sent_at.to_string(), "2026-03-08T12:00:00Z");
-    assert_eq!(t.stats().await.steps_deferred["quiet_hours"], 1);
+    // The SMS was held at send time; the e-mail step, due 24 h after the cart went idle (01:00
+    // EDT), was scheduled straight for 08:00 EDT when the SMS went out: two deferrals.
+    assert_eq!(t.stats().await.steps_deferred["quiet_hours"], 2);
+    let cart = &t.rt.memory.carts_of("s")[0];
+    assert_eq!(cart.timer.map(|t| t.due.to_string()).as_deref(), Some("2026-03-09T12:00:00Z"));
 }
 
 #[tokio::test]

@@ -1,12 +1,17 @@
-//! The `console` channel of local mode: prints each message (address masked) and keeps it in an
-//! outbox the operator can read back in full — it is their own machine.
+//! The `console` channel of local mode: prints each message (address masked) and keeps the
+//! latest ones in an outbox the operator can read back in full — it is their own machine.
+//! The outbox is bounded so a server left running does not grow without limit.
 
 use crate::pii::mask;
 use crate::ports::{Alerts, ChannelError, ChannelSender, Clock, Handoff, OutgoingMessage};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+
+/// Messages kept for `GET /_local/outbox`; older ones are dropped (they were printed).
+pub const OUTBOX_CAPACITY: usize = 10_000;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OutboxEntry {
@@ -25,21 +30,30 @@ pub struct OutboxEntry {
 
 pub struct ConsoleChannel {
     clock: Arc<dyn Clock>,
-    outbox: Mutex<Vec<OutboxEntry>>,
+    outbox: Mutex<Outbox>,
     print: bool,
+}
+
+#[derive(Default)]
+struct Outbox {
+    latest: VecDeque<OutboxEntry>,
+    /// Every message ever sent, including those dropped from `latest`.
+    total: usize,
 }
 
 impl ConsoleChannel {
     pub fn new(clock: Arc<dyn Clock>, print: bool) -> ConsoleChannel {
-        ConsoleChannel { clock, outbox: Mutex::new(Vec::new()), print }
+        ConsoleChannel { clock, outbox: Mutex::new(Outbox::default()), print }
     }
 
+    /// The latest messages, oldest first (at most `OUTBOX_CAPACITY`).
     pub fn outbox(&self) -> Vec<OutboxEntry> {
-        self.outbox.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.outbox.lock().unwrap_or_else(|e| e.into_inner()).latest.iter().cloned().collect()
     }
 
+    /// Messages sent since start-up.
     pub fn count(&self) -> usize {
-        self.outbox.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.outbox.lock().unwrap_or_else(|e| e.into_inner()).total
     }
 }
 
@@ -48,7 +62,8 @@ impl ChannelSender for ConsoleChannel {
     async fn send(&self, msg: &OutgoingMessage) -> Result<String, ChannelError> {
         let now = self.clock.now();
         let mut g = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
-        let id = format!("console-{}", g.len() + 1);
+        g.total += 1;
+        let id = format!("console-{}", g.total);
         if self.print {
             println!(
                 "[{now}] {} to {} (store {}, cart {}, step {}, variant {}):\n    {}",
@@ -61,7 +76,10 @@ impl ChannelSender for ConsoleChannel {
                 msg.body.replace('\n', "\n    ")
             );
         }
-        g.push(OutboxEntry {
+        if g.latest.len() == OUTBOX_CAPACITY {
+            g.latest.pop_front();
+        }
+        g.latest.push_back(OutboxEntry {
             id: id.clone(),
             channel: msg.channel.to_string(),
             recipient: msg.to.clone(),

@@ -119,7 +119,7 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
         self.counter.hit(Op::CartGet);
         self.inner.get_cart(store, cart).await
     }
-    async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
+    async fn put_cart(&self, cart: Cart) -> Result<u64, StoreError> {
         self.counter.hit(Op::CartPut);
         self.inner.put_cart(cart).await
     }
@@ -127,7 +127,7 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
         self.counter.hit(Op::ContactGet);
         self.inner.get_contact(store, key).await
     }
-    async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
+    async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
         self.counter.hit(Op::ContactPut);
         self.inner.put_contact(contact).await
     }
@@ -148,7 +148,7 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
         self.counter.hit(Op::LoadForSend);
         self.inner.load_for_send(store, cart, contact_key).await
     }
-    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
         self.counter.hit(Op::ClaimSend);
         self.inner.claim_send(cart, contact, link).await
     }

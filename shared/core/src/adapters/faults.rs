@@ -82,7 +82,7 @@ impl CartStore for FaultyStore {
         self.faults.check("get_cart")?;
         self.inner.get_cart(store, cart).await
     }
-    async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
+    async fn put_cart(&self, cart: Cart) -> Result<u64, StoreError> {
         self.faults.check("put_cart")?;
         self.inner.put_cart(cart).await
     }
@@ -90,7 +90,7 @@ impl CartStore for FaultyStore {
         self.faults.check("get_contact")?;
         self.inner.get_contact(store, key).await
     }
-    async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
+    async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
         self.faults.check("put_contact")?;
         self.inner.put_contact(contact).await
     }
@@ -111,7 +111,7 @@ impl CartStore for FaultyStore {
         self.faults.check("load_for_send")?;
         self.inner.load_for_send(store, cart, contact_key).await
     }
-    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
         self.faults.check("claim_send")?;
         self.inner.claim_send(cart, contact, link).await
     }

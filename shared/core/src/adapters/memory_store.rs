@@ -31,17 +31,31 @@ fn version_of<T>(map: &ByStore<T>, store: &str, id: &str, version: fn(&T) -> u64
 }
 
 /// Stores `record` with the next version. The caller has checked the condition.
-fn store_next<T>(map: &mut ByStore<T>, store: &str, id: &str, mut record: T, version: fn(&mut T) -> &mut u64) -> u64 {
+fn store_next<T>(
+    map: &mut ByStore<T>,
+    mut record: T,
+    keys: fn(&T) -> (&str, &str),
+    version: fn(&mut T) -> &mut u64,
+) -> u64 {
     *version(&mut record) += 1;
     let v = *version(&mut record);
+    let (store, id) = keys(&record);
     // Look up by borrowed keys first: the owned keys are only built for a new record.
-    match map.get_mut(store).and_then(|m| m.get_mut(id)) {
-        Some(slot) => **slot = record,
-        None => {
-            map.entry(store.to_string()).or_default().insert(id.to_string(), Box::new(record));
-        }
+    if let Some(slot) = map.get_mut(store).and_then(|m| m.get_mut(id)) {
+        **slot = record;
+        return v;
     }
+    let (store, id) = (store.to_string(), id.to_string());
+    map.entry(store).or_default().insert(id, Box::new(record));
     v
+}
+
+fn cart_keys(c: &Cart) -> (&str, &str) {
+    (&c.store, &c.id)
+}
+
+fn contact_keys(c: &Contact) -> (&str, &str) {
+    (&c.store, &c.key)
 }
 
 impl MemoryStore {
@@ -66,24 +80,24 @@ impl CartStore for MemoryStore {
         Ok(lock(&self.carts).get(store).and_then(|m| m.get(cart)).map(|c| (**c).clone()))
     }
 
-    async fn put_cart(&self, cart: &Cart) -> Result<u64, StoreError> {
+    async fn put_cart(&self, cart: Cart) -> Result<u64, StoreError> {
         let mut map = lock(&self.carts);
         if version_of(&map, &cart.store, &cart.id, |c| c.version) != cart.version {
             return Err(StoreError::Conflict);
         }
-        Ok(store_next(&mut map, &cart.store, &cart.id, cart.clone(), |c| &mut c.version))
+        Ok(store_next(&mut map, cart, cart_keys, |c| &mut c.version))
     }
 
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
         Ok(lock(&self.contacts).get(store).and_then(|m| m.get(key)).map(|c| (**c).clone()))
     }
 
-    async fn put_contact(&self, contact: &Contact) -> Result<u64, StoreError> {
+    async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
         let mut map = lock(&self.contacts);
         if version_of(&map, &contact.store, &contact.key, |c| c.version) != contact.version {
             return Err(StoreError::Conflict);
         }
-        Ok(store_next(&mut map, &contact.store, &contact.key, contact.clone(), |c| &mut c.version))
+        Ok(store_next(&mut map, contact, contact_keys, |c| &mut c.version))
     }
 
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
@@ -109,7 +123,7 @@ impl CartStore for MemoryStore {
         Ok((cart, contact))
     }
 
-    async fn claim_send(&self, cart: &Cart, contact: &Contact, link: Option<&LinkRecord>) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
         // All or nothing: both conditions are checked under both locks before anything is written.
         let mut carts = lock(&self.carts);
         let mut contacts = lock(&self.contacts);
@@ -118,10 +132,10 @@ impl CartStore for MemoryStore {
         {
             return Err(StoreError::Conflict);
         }
-        let v = store_next(&mut carts, &cart.store, &cart.id, cart.clone(), |c| &mut c.version);
-        store_next(&mut contacts, &contact.store, &contact.key, contact.clone(), |c| &mut c.version);
+        let v = store_next(&mut carts, cart, cart_keys, |c| &mut c.version);
+        store_next(&mut contacts, contact, contact_keys, |c| &mut c.version);
         if let Some(l) = link {
-            lock(&self.links).insert(l.token.clone(), l.clone());
+            lock(&self.links).insert(l.token.clone(), l);
         }
         Ok(v)
     }

@@ -71,8 +71,9 @@ impl Engine {
                 self.arm(&mut cart, due, now).await?;
                 DueOutcome::Rearmed
             }
-            TimerDecision::Wait { due, .. } => {
+            TimerDecision::Wait { step, due } => {
                 mark_abandoned(&mut cart, &mut stats);
+                let due = step_time(&cart, contact.as_ref(), store, step, due, &mut stats);
                 self.arm(&mut cart, due, now).await?;
                 DueOutcome::Rearmed
             }
@@ -101,7 +102,7 @@ impl Engine {
                 return self.step_due(store, msg, cart, contact, step, stats, now).await;
             }
         };
-        self.carts.put_cart(&cart).await?;
+        self.carts.put_cart(cart).await?;
         self.count(&msg.store, stats).await;
         Ok(outcome)
     }
@@ -120,7 +121,7 @@ impl Engine {
         let (step, channel) = (cart.sends[i].step, cart.sends[i].channel);
         cart.sends[i].status = SendStatus::Unknown;
         cart.sends[i].note = Some("claimed by an attempt that never finished; not retried".into());
-        self.carts.put_cart(&cart).await?;
+        self.carts.put_cart(cart).await?;
         tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = %channel, "send claim left open by a failed attempt: marked unknown, not retried");
         self.count(&msg.store, vec![("sends.unknown".into(), 1)]).await;
         Ok(DueOutcome::MarkedUnknown)
@@ -150,8 +151,8 @@ impl Engine {
                     now,
                     Some(why.into()),
                 ));
-                self.advance(&mut cart, store, now).await?;
-                self.carts.put_cart(&cart).await?;
+                self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
+                self.carts.put_cart(cart).await?;
                 stats.push((format!("steps.skipped.{why}"), 1));
                 self.count(&msg.store, stats).await;
                 tracing::info!(store = %msg.store, cart = %msg.cart, step, why, "step skipped");
@@ -159,7 +160,7 @@ impl Engine {
             }
             SendPlan::Defer(until, why) => {
                 self.arm(&mut cart, until, now).await?;
-                self.carts.put_cart(&cart).await?;
+                self.carts.put_cart(cart).await?;
                 stats.push((format!("steps.deferred.{why}"), 1));
                 self.count(&msg.store, stats).await;
                 tracing::debug!(store = %msg.store, cart = %msg.cart, step, why, until = %until, "step deferred");
@@ -208,8 +209,9 @@ impl Engine {
                     now,
                     note,
                 ));
-                self.advance(&mut cart, store, now).await?;
-                self.carts.put_cart(&cart).await?;
+                self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
+                self.carts.put_cart(cart).await?;
+                self.count(&msg.store, stats).await;
                 tracing::error!(store = %msg.store, cart = %msg.cart, step, error = %e, "message did not render");
                 return Ok(DueOutcome::Failed(e));
             }
@@ -222,7 +224,7 @@ impl Engine {
         rec.coupon = coupon;
         cart.sends.push(rec);
         cart.last_message_at = Some(now);
-        self.advance(&mut cart, store, now).await?;
+        self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
         // The contact record: created on the first message, carrying the frequency-cap entry.
         let mut contact = contact.unwrap_or_else(|| Contact::new(&msg.store, &key));
         contact.phone.clone_from(&cart.customer.phone);
@@ -237,7 +239,7 @@ impl Engine {
             cart: msg.cart.clone(),
             expires_at: keep_link_until,
         });
-        self.carts.claim_send(&cart, &contact, link.as_ref()).await?;
+        self.carts.claim_send(cart, contact, link).await?;
 
         let ch = step_cfg.channel.as_str();
         match sender.send(&outgoing).await {
@@ -267,13 +269,22 @@ impl Engine {
     /// Moves past the current step: arms the next step's timer (keeping the configured spacing
     /// even when a cart is processed late, so two steps never go back to back), or ends the
     /// sequence.
-    async fn advance(&self, cart: &mut Cart, store: &StoreConfig, now: Timestamp) -> Result<(), EngineError> {
+    async fn advance(
+        &self,
+        cart: &mut Cart,
+        contact: Option<&Contact>,
+        store: &StoreConfig,
+        now: Timestamp,
+        stats: &mut Vec<(String, i64)>,
+    ) -> Result<(), EngineError> {
         let done = store.steps.get(cart.next_step as usize).map(|s| s.after);
         cart.next_step += 1;
         match store.steps.get(cart.next_step as usize) {
             Some(next) => {
                 let spacing = done.map_or(SignedDuration::ZERO, |d| next.after - d);
-                self.arm(cart, (cart.last_activity + next.after).max(now + spacing), now).await?;
+                let due = (cart.last_activity + next.after).max(now + spacing);
+                let due = step_time(cart, contact, store, cart.next_step, due, stats);
+                self.arm(cart, due, now).await?;
             }
             None => {
                 cart.status = CartStatus::Expired;
@@ -291,7 +302,7 @@ impl Engine {
             let Some(r) = cart.sends.iter_mut().find(|s| s.seq == msg.seq) else { return Ok(()) };
             r.status = SendStatus::Failed;
             r.note = Some(error.to_string());
-            match self.carts.put_cart(&cart).await {
+            match self.carts.put_cart(cart).await {
                 Ok(_) => return Ok(()),
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -316,12 +327,33 @@ impl Engine {
                 cart.status = CartStatus::Abandoned;
             }
             cart.timer = Some(ArmedTimer { seq: msg.seq, due: now });
-            match self.carts.put_cart(&cart).await {
+            match self.carts.put_cart(cart).await {
                 Ok(_) => return,
                 Err(StoreError::Conflict) => continue,
                 Err(_) => return,
             }
         }
+    }
+}
+
+/// When to wake up for a step due at `due`. If the send-time rules, applied at `due`, would
+/// only hold it for the recipient's quiet hours, the timer is set for the end of them: the same
+/// send at the same moment, without a wake-up (a read and a write) spent on deferring it. The
+/// rules are still checked in full when the timer fires.
+fn step_time(
+    cart: &Cart,
+    contact: Option<&Contact>,
+    store: &StoreConfig,
+    step: u32,
+    due: Timestamp,
+    stats: &mut Vec<(String, i64)>,
+) -> Timestamp {
+    match plan_send(cart, contact, store, step, due) {
+        SendPlan::Defer(until, why @ "quiet_hours") => {
+            stats.push((format!("steps.deferred.{why}"), 1));
+            until
+        }
+        _ => due,
     }
 }
 

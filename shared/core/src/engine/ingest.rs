@@ -37,9 +37,10 @@ impl Engine {
             if let Some(due) = d.timer_due {
                 self.arm(&mut cart, due, now).await?;
             }
-            match self.carts.put_cart(&cart).await {
+            let state = cart.status.as_str();
+            match self.carts.put_cart(cart).await {
                 Ok(_) => {
-                    tracing::debug!(store = %store.id, cart = %ev.cart_id, event = ev.kind.as_str(), state = cart.status.as_str(), "event applied");
+                    tracing::debug!(store = %store.id, cart = %ev.cart_id, event = ev.kind.as_str(), state, "event applied");
                     self.count(&store.id, d.stats).await;
                     return Ok(result);
                 }

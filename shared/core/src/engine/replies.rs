@@ -89,7 +89,7 @@ impl Engine {
                     }
                 }
             };
-            match self.carts.put_contact(&contact).await {
+            match self.carts.put_contact(contact.clone()).await {
                 Ok(_) => {}
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -186,7 +186,7 @@ impl Engine {
             if reason.is_some() {
                 cart.reason = reason;
             }
-            match self.carts.put_cart(&cart).await {
+            match self.carts.put_cart(cart.clone()).await {
                 Ok(v) => {
                     cart.version = v;
                     return Ok(Some(cart));
