@@ -86,6 +86,32 @@ pub enum EventError {
     Invalid(Vec<FieldError>),
 }
 
+mod fast;
+
+// The field checks, shared by the typed fast path (`fast.rs`) and the error-reporting walk.
+
+/// 1 to `max` characters (not bytes).
+fn within(s: &str, max: usize) -> bool {
+    !s.is_empty() && (s.len() <= max || s.chars().count() <= max)
+}
+
+fn email_ok(m: &str) -> bool {
+    m.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && !m.chars().any(char::is_whitespace)
+}
+
+fn locale_ok(l: &str) -> bool {
+    l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn timezone_ok(t: &str) -> bool {
+    jiff::tz::TimeZone::get(t).is_ok()
+}
+
+fn quantity_ok(q: u64) -> Option<u32> {
+    if (1..=10_000).contains(&q) { u32::try_from(q).ok() } else { None }
+}
+
 struct Errors(Vec<FieldError>);
 
 impl Errors {
@@ -112,7 +138,7 @@ impl Errors {
                 }
                 None
             }
-            Some(Value::String(s)) if !s.is_empty() && (s.len() <= max || s.chars().count() <= max) => Some(s),
+            Some(Value::String(s)) if within(&s, max) => Some(s),
             Some(Value::String(_)) => {
                 let p = path();
                 self.add(p.clone(), "invalid_field", format!("`{p}` must be 1 to {max} characters"));
@@ -127,7 +153,17 @@ impl Errors {
     }
 }
 
+/// Parses and validates an event. A well-formed, valid event takes the typed fast path; anything
+/// else goes through the walk that names every bad field.
 pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventError> {
+    match fast::parse(body, store) {
+        Some(ev) => Ok(ev),
+        None => parse_reporting(body, store),
+    }
+}
+
+/// The field-by-field walk over the JSON value: every problem found, each with a stable code.
+pub fn parse_reporting(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| EventError::Malformed(e.to_string()))?;
     let Value::Object(mut obj) = value else {
         return Err(EventError::Invalid(vec![FieldError {
@@ -215,11 +251,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
     let id = e.string(c, "customer.", "id", 128, false);
     let first_name = e.string(c, "customer.", "first_name", 100, false);
     let email = e.string(c, "customer.", "email", 254, false).and_then(|m| {
-        let ok = m
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
-            && !m.chars().any(char::is_whitespace);
-        if ok {
+        if email_ok(&m) {
             Some(Pii::new(m.to_ascii_lowercase()))
         } else {
             e.add("customer.email", "invalid_email", "`customer.email` is not an e-mail address");
@@ -238,7 +270,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
         }
     });
     let locale = e.string(c, "customer.", "locale", 35, false).and_then(|l| {
-        if l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if locale_ok(&l) {
             Some(l)
         } else {
             e.add("customer.locale", "invalid_field", "`customer.locale` must be a language tag like tr-TR");
@@ -246,7 +278,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
         }
     });
     let timezone = e.string(c, "customer.", "timezone", 64, false).and_then(|t| {
-        if jiff::tz::TimeZone::get(&t).is_ok() {
+        if timezone_ok(&t) {
             Some(t)
         } else {
             e.add("customer.timezone", "invalid_timezone", format!("`{t}` is not an IANA time zone"));
@@ -356,9 +388,9 @@ fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Opti
                 let sku = e.string(it, &prefix, "sku", 128, true);
                 let name = e.string(it, &prefix, "name", 200, true);
                 let quantity = match it.get("quantity") {
-                    Some(Value::Number(n)) => match n.as_u64() {
-                        Some(q) if (1..=10_000).contains(&q) => u32::try_from(q).ok(),
-                        _ => {
+                    Some(Value::Number(n)) => match n.as_u64().and_then(quantity_ok) {
+                        Some(q) => Some(q),
+                        None => {
                             e.add(
                                 format!("{at}.quantity"),
                                 "invalid_field",
