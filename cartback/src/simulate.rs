@@ -91,6 +91,7 @@ fn runtime(start: Timestamp, seed: u64) -> LocalRuntime {
             count_requests: true,
             seed: Some(seed),
             duplicate_deliveries: false,
+            fault_injection: false,
         },
     )
 }

@@ -5,7 +5,7 @@ use crate::domain::{Cart, Channel};
 use crate::money::Money;
 use crate::ports::OutgoingMessage;
 use crate::rules::quiet_hours;
-use crate::template::{ItemView, MessageContext};
+use crate::template::{ItemView, MessageContext, Template};
 use jiff::Timestamp;
 
 /// What the composer needs that is not in the cart: the link and the coupon chosen for it.
@@ -29,20 +29,28 @@ pub fn free_shipping_gap(cart: &Cart, cfg: &StoreConfig) -> Option<i64> {
     (gap > 0).then_some(gap)
 }
 
-pub fn context(input: &ComposeInput<'_>) -> MessageContext {
+/// The variables for `template`: only those it uses are filled in (the rest stay empty).
+pub fn context(input: &ComposeInput<'_>, template: &Template) -> MessageContext {
     let ComposeInput { cart, cfg, step, variant, link, coupon, now } = *input;
+    let uses = |v: &str| template.uses(v);
     let currency = cart.currency.unwrap_or(cfg.currency);
     let fmt = |minor: i64| Money { minor, currency }.display();
-    let items: Vec<ItemView> = cart
-        .items
-        .iter()
-        .map(|i| ItemView { name: i.name.clone(), quantity: i.quantity, price: fmt(i.unit_price_minor) })
-        .collect();
+    let items: Vec<ItemView> = if uses("items") {
+        cart.items
+            .iter()
+            .map(|i| ItemView { name: i.name.clone(), quantity: i.quantity, price: fmt(i.unit_price_minor) })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let gap = free_shipping_gap(cart, cfg);
     let cross = gap.and_then(|g| cfg.cross_sell.iter().filter(|c| c.price_minor >= g).min_by_key(|c| c.price_minor));
     let tz = quiet_hours::zone_for(cart.customer.timezone.as_deref(), &cfg.timezone);
-    let incentive =
-        cfg.steps.get(step as usize).and_then(|s| s.variants.get(variant)).and_then(|v| v.incentive.clone());
+    let incentive = if uses("incentive") || uses("coupon_code") || uses("coupon_expires") {
+        cfg.steps.get(step as usize).and_then(|s| s.variants.get(variant)).and_then(|v| v.incentive.clone())
+    } else {
+        None
+    };
     let (incentive_text, coupon_expires) = match (&incentive, coupon) {
         (Some(Incentive::PercentOff { percent, expires }), Some(code)) => {
             let until = (now + *expires).to_zoned_datetime(tz.clone()).strftime("%H:%M").to_string();
@@ -68,22 +76,26 @@ pub fn context(input: &ComposeInput<'_>) -> MessageContext {
         },
         _ => (String::new(), String::new()),
     };
+    let text = |v: &str, f: &dyn Fn() -> String| if uses(v) { f() } else { String::new() };
     MessageContext {
-        first_name: cart.customer.first_name.clone().unwrap_or_default(),
-        store_name: cfg.name.clone(),
+        first_name: text("first_name", &|| cart.customer.first_name.clone().unwrap_or_default()),
+        store_name: text("store_name", &|| cfg.name.clone()),
         item_count: cart.items.iter().map(|i| i.quantity).sum(),
         items,
-        total: fmt(cart.subtotal_minor()),
-        link: link.to_string(),
+        total: text("total", &|| fmt(cart.subtotal_minor())),
+        link: text("link", &|| link.to_string()),
         incentive: incentive_text,
         coupon_code: coupon.unwrap_or_default().to_string(),
         coupon_expires,
-        free_shipping_gap: gap.map(fmt).unwrap_or_default(),
-        free_shipping_threshold: cfg
-            .free_shipping_threshold_minor
-            .map(|t| Money { minor: t, currency: cfg.currency }.display())
-            .unwrap_or_default(),
-        cross_sell: cross.map(|c| format!("{} ({})", c.name, fmt(c.price_minor))).unwrap_or_default(),
+        free_shipping_gap: text("free_shipping_gap", &|| gap.map(fmt).unwrap_or_default()),
+        free_shipping_threshold: text("free_shipping_threshold", &|| {
+            cfg.free_shipping_threshold_minor
+                .map(|t| Money { minor: t, currency: cfg.currency }.display())
+                .unwrap_or_default()
+        }),
+        cross_sell: text("cross_sell", &|| {
+            cross.map(|c| format!("{} ({})", c.name, fmt(c.price_minor))).unwrap_or_default()
+        }),
     }
 }
 
@@ -100,7 +112,7 @@ pub fn compose(input: &ComposeInput<'_>) -> Result<OutgoingMessage, String> {
     let s = cfg.steps.get(step as usize).ok_or("no such step")?;
     let v = s.variants.get(variant).ok_or("no such variant")?;
     let to = cart.customer.address(s.channel).ok_or("no address")?.expose().to_string();
-    let body = v.template.render(&context(input))?;
+    let body = v.template.render(&context(input, &v.template))?;
     if body.is_empty() {
         return Err("the template rendered an empty message".into());
     }

@@ -34,6 +34,9 @@ pub struct LocalOptions {
     pub seed: Option<u64>,
     /// Deliver every queued message twice (at-least-once stress for tests).
     pub duplicate_deliveries: bool,
+    /// Put the scripted-fault layers (`faults`, `store_faults`) in front of the channel and the
+    /// store. Test scaffolding: a deployment has no such layer, so `simulate` leaves it out.
+    pub fault_injection: bool,
 }
 
 impl Default for LocalOptions {
@@ -44,6 +47,7 @@ impl Default for LocalOptions {
             count_requests: false,
             seed: None,
             duplicate_deliveries: false,
+            fault_injection: true,
         }
     }
 }
@@ -56,7 +60,8 @@ pub struct LocalRuntime {
     pub alerts: Arc<MemoryAlerts>,
     pub virtual_clock: Option<Arc<VirtualClock>>,
     pub counter: Arc<RequestCounter>,
-    /// Scripted provider failures for the next sends (empty: none).
+    /// Scripted provider failures for the next sends (empty: none; no effect without
+    /// `LocalOptions::fault_injection`).
     pub faults: Arc<FaultQueue>,
     /// Scripted storage throttling (empty: none).
     pub store_faults: Arc<StoreFaults>,
@@ -84,7 +89,11 @@ impl LocalRuntime {
             (memory.clone(), memory.clone(), timers.clone())
         };
         let store_faults = Arc::new(StoreFaults::default());
-        let carts: Arc<dyn CartStore> = Arc::new(FaultyStore { inner: carts, faults: store_faults.clone() });
+        let carts: Arc<dyn CartStore> = if opts.fault_injection {
+            Arc::new(FaultyStore { inner: carts, faults: store_faults.clone() })
+        } else {
+            carts
+        };
         let console = Arc::new(ConsoleChannel::new(clock.clone(), opts.print));
         let alerts = Arc::new(MemoryAlerts::new(opts.print));
         let random: Arc<dyn RandomSource> = match opts.seed {
@@ -92,7 +101,11 @@ impl LocalRuntime {
             None => Arc::new(OsRandom),
         };
         let faults = Arc::new(FaultQueue::default());
-        let sender: Arc<dyn ChannelSender> = Arc::new(FaultyChannel { inner: console.clone(), faults: faults.clone() });
+        let sender: Arc<dyn ChannelSender> = if opts.fault_injection {
+            Arc::new(FaultyChannel { inner: console.clone(), faults: faults.clone() })
+        } else {
+            console.clone()
+        };
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, sender.clone())).collect();
         let engine = Arc::new(Engine {

@@ -107,7 +107,10 @@ pub struct Money {
 
 impl Money {
     pub fn display(&self) -> String {
-        format!("{} {}", self.currency.format_amount(self.minor), self.currency.code())
+        let mut s = self.currency.format_amount(self.minor);
+        s.push(' ');
+        s.push_str(self.currency.code());
+        s
     }
 }
 

@@ -68,6 +68,8 @@ impl MessageContext {
 pub struct Template {
     env: Arc<Environment<'static>>,
     source: Arc<str>,
+    /// Bit `i` set: the template uses `VARIABLES[i]`; composing skips what it does not use.
+    used: u32,
 }
 
 impl std::fmt::Debug for Template {
@@ -89,11 +91,21 @@ impl Template {
             unknown.sort();
             return Err(format!("unknown variable(s) {}; known: {}", unknown.join(", "), VARIABLES.join(", ")));
         }
+        let used = VARIABLES
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| t.undeclared_variables(false).contains(**v))
+            .fold(0, |m, (i, _)| m | 1 << i);
         let rendered = t.render(MessageContext::sample()).map_err(|e| format!("template does not render: {e}"))?;
         if rendered.trim().is_empty() {
             return Err("template renders to nothing".into());
         }
-        Ok(Template { env: Arc::new(env), source: source.into() })
+        Ok(Template { env: Arc::new(env), source: source.into(), used })
+    }
+
+    /// Whether the template uses this variable (one of `VARIABLES`).
+    pub fn uses(&self, variable: &str) -> bool {
+        VARIABLES.iter().position(|v| *v == variable).is_some_and(|i| self.used & (1 << i) != 0)
     }
 
     pub fn render(&self, ctx: &MessageContext) -> Result<String, String> {

@@ -62,6 +62,21 @@ impl Contact {
 
 /// The contact key for an address: SHA-256 of store and normalised address, hex, 32 chars.
 pub fn contact_key(store: &str, address: &str) -> String {
+    // One send derives the same key three times (timer, claim, next timer): remember the last.
+    thread_local! {
+        static LAST: std::cell::RefCell<(String, String, String)> = Default::default();
+    }
+    LAST.with_borrow_mut(|(s, a, key)| {
+        if s != store || a != address || key.is_empty() {
+            store.clone_into(s);
+            address.clone_into(a);
+            *key = hash_key(store, address);
+        }
+        key.clone()
+    })
+}
+
+fn hash_key(store: &str, address: &str) -> String {
     let mut h = Sha256::new();
     h.update(store.as_bytes());
     h.update([0]);

@@ -132,15 +132,18 @@ impl Engine {
             (Some(cart), Some(t)) if confident => {
                 let link =
                     cart.link_token.as_ref().map(|t| format!("{}/r/{t}", self.config.public_url)).unwrap_or_default();
-                let ctx = context(&ComposeInput {
-                    cart,
-                    cfg: store,
-                    step: u32::MAX,
-                    variant: 0,
-                    link: &link,
-                    coupon: None,
-                    now: self.clock.now(),
-                });
+                let ctx = context(
+                    &ComposeInput {
+                        cart,
+                        cfg: store,
+                        step: u32::MAX,
+                        variant: 0,
+                        link: &link,
+                        coupon: None,
+                        now: self.clock.now(),
+                    },
+                    t,
+                );
                 t.render(&ctx).ok().filter(|s| !s.is_empty())
             }
             _ => None,

@@ -60,6 +60,7 @@ pub fn start_with(config: Config, at: &str, duplicate_deliveries: bool) -> T {
             count_requests: true,
             seed: Some(1),
             duplicate_deliveries,
+            fault_injection: true,
         },
     );
     let store = rt.engine.config.store("s").expect("store").clone();
