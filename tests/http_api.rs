@@ -14,8 +14,8 @@ async fn assert_error(s: &Server, body: Vec<u8>, key: Option<&str>, status: u16,
 }
 
 async fn assert_nothing_stored(s: &Server) {
-    assert!(s.rt.memory.carts_of("demo").is_empty(), "a rejected event left a cart behind");
-    assert!(s.rt.timers.0.is_empty(), "a rejected event left a timer behind");
+    assert!(s.rt.store.carts_of("demo").is_empty(), "a rejected event left a cart behind");
+    assert!(s.rt.queue.is_empty(), "a rejected event left a timer behind");
 }
 
 fn with(mut v: Value, path: &[&str], new: Value) -> Value {
@@ -34,23 +34,23 @@ async fn accepts_the_contract_example_and_replays_as_duplicate() {
     let (st, v) = s.post_event(&ev).await;
     assert_eq!(st, 202, "{v}");
     assert_eq!(v, json!({"status": "accepted", "cart_id": "c_123", "state": "active"}));
-    let before = s.rt.memory.carts_of("demo");
+    let before = s.rt.store.carts_of("demo");
     let (st, v) = s.post_event(&ev).await;
     assert_eq!(st, 202);
     assert_eq!(v["duplicate"], true);
-    assert_eq!(s.rt.memory.carts_of("demo"), before, "a replay changed the cart");
+    assert_eq!(s.rt.store.carts_of("demo"), before, "a replay changed the cart");
 }
 
 #[tokio::test]
 async fn older_event_after_newer_changes_nothing() {
     let s = Server::start().await;
     s.post_event(&example_event("e2", "c1", "2026-11-23T08:59:00Z")).await;
-    let before = s.rt.memory.carts_of("demo");
+    let before = s.rt.store.carts_of("demo");
     let older = with(example_event("e1", "c1", "2026-11-23T08:50:00Z"), &["cart", "items"], json!([]));
     let (st, v) = s.post_event(&older).await;
     assert_eq!(st, 202);
     assert_eq!(v["stale"], true);
-    assert_eq!(s.rt.memory.carts_of("demo"), before);
+    assert_eq!(s.rt.store.carts_of("demo"), before);
 }
 
 #[tokio::test]
@@ -180,10 +180,10 @@ async fn another_stores_key_cannot_see_this_store() {
     ev["cart"]["checkout_url"] = json!("https://other.example/c");
     let (st, _) = s.post_raw_event(ev.to_string().into_bytes(), Some("cbk_other_0123456789abcdef")).await;
     assert_eq!(st, 202);
-    let demo_cart = &s.rt.memory.carts_of("demo")[0];
+    let demo_cart = &s.rt.store.carts_of("demo")[0];
     assert_eq!(demo_cart.recent_events, vec![cartback_core::rules::lifecycle::event_id_hash("e")]);
     assert_eq!(demo_cart.checkout_url.as_deref(), Some("https://shop.example/checkouts/abc"));
-    assert_eq!(s.rt.memory.carts_of("other").len(), 1);
+    assert_eq!(s.rt.store.carts_of("other").len(), 1);
 }
 
 #[tokio::test]

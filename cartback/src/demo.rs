@@ -41,8 +41,8 @@ pub async fn run() -> anyhow::Result<()> {
 
     rt.advance(SignedDuration::from_mins(30)).await;
     let sms = rt
-        .console
-        .outbox()
+        .outbox
+        .latest()
         .into_iter()
         .find(|m| m.channel == "sms")
         .ok_or_else(|| anyhow::anyhow!("no SMS was sent"))?;
@@ -85,7 +85,7 @@ pub async fn run() -> anyhow::Result<()> {
 
     rt.advance(SignedDuration::from_hours(72)).await;
     let stats = rt.engine.stats_report("demo").await?;
-    println!("[{}] 72 hours later: {} message(s) in total, none after the order.", at(&rt), rt.console.count());
+    println!("[{}] 72 hours later: {} message(s) in total, none after the order.", at(&rt), rt.outbox.count());
     println!(
         "\nStats: {} cart tracked, {} abandoned, {} recovered, revenue {:?} (minor units), reasons {:?}, clicks {}",
         stats.carts_tracked,

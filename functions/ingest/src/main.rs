@@ -57,6 +57,6 @@ mod tests {
         assert_eq!(resp.status(), 401);
         let resp = app.oneshot(apigw("GET", "/r/AAAAAAAAAAAAAAAAAAAAAA", json!({}), "")).await.unwrap();
         assert_eq!(resp.status(), 404);
-        assert_eq!(rt.memory.carts_of("demo").len(), 1);
+        assert_eq!(rt.store.carts_of("demo").len(), 1);
     }
 }

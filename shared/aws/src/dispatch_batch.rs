@@ -143,7 +143,7 @@ mod tests {
         let ev = cartback_core::event::parse_event(body.as_bytes(), &store).unwrap();
         rt.engine.ingest(&store, &ev).await.unwrap();
         rt.virtual_clock.as_ref().unwrap().set(start + jiff::SignedDuration::from_mins(30));
-        let cart = rt.memory.carts_of("demo").pop().unwrap();
+        let cart = rt.store.carts_of("demo").pop().unwrap();
         let msg =
             TimerMsg { v: 1, store: "demo".into(), cart: cart.id.clone(), seq: cart.timer.unwrap().seq, contact: None };
         let good = serde_json::to_string(&msg).unwrap();
@@ -151,12 +151,12 @@ mod tests {
         let resp = handle(rt.engine.clone(), event(&[&good])).await;
         let failed: Vec<&str> = resp.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
         assert_eq!(failed, ["m0"]);
-        assert_eq!(rt.console.count(), 0);
+        assert_eq!(rt.outbox.count(), 0);
         // Redelivered by SQS (receive count 2): now the provider answers, and it is sent once.
         let mut again = event(&[&good]);
         again.records[0].attributes.insert("ApproximateReceiveCount".into(), "2".into());
         let resp = handle(rt.engine.clone(), again).await;
         assert!(resp.batch_item_failures.is_empty());
-        assert_eq!(rt.console.count(), 1);
+        assert_eq!(rt.outbox.count(), 1);
     }
 }

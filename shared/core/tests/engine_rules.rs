@@ -21,7 +21,7 @@ async fn abandoned_after_idle_then_full_sequence() {
     assert_eq!(t.channels(), ["sms"]);
     t.advance_hours(80).await;
     assert_eq!(t.channels(), ["sms", "email", "whatsapp"]);
-    let cart = t.rt.memory.carts_of("s").pop().unwrap();
+    let cart = t.rt.store.carts_of("s").pop().unwrap();
     assert_eq!(cart.status, CartStatus::Expired);
     assert!(cart.sends.iter().all(|s| s.status == SendStatus::Sent));
 }
@@ -32,7 +32,7 @@ async fn activity_during_a_pending_timer_only_moves_the_idle_clock() {
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.advance_mins(20).await;
     t.event(cart_event("c1", "e2", t.now(), PHONE, "UTC", true)).await;
-    assert_eq!(t.rt.timers.0.len(), 1, "a second timer was armed");
+    assert_eq!(t.rt.queue.len(), 1, "a second timer was armed");
     t.advance_mins(15).await; // 09:35: the first timer fired at 09:30 and re-armed for 09:50
     assert!(t.sent().is_empty());
     t.advance_mins(15).await;
@@ -46,14 +46,14 @@ async fn stale_or_repeated_work_drops_itself() {
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.advance_mins(30).await;
     assert_eq!(t.sent().len(), 1);
-    let sms_seq = t.rt.memory.carts_of("s")[0].sends[0].seq;
+    let sms_seq = t.rt.store.carts_of("s")[0].sends[0].seq;
     // The SMS's work delivered again (a duplicate copy), and work with a made-up seq.
     for seq in [sms_seq, 99] {
         let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None };
         t.rt.engine.on_due(&msg, false).await.unwrap();
     }
     assert_eq!(t.sent().len(), 1, "stale work sent a message");
-    assert_eq!(t.rt.memory.carts_of("s")[0].sends[0].status, SendStatus::Sent);
+    assert_eq!(t.rt.store.carts_of("s")[0].sends[0].status, SendStatus::Sent);
 }
 
 #[tokio::test]
@@ -70,7 +70,7 @@ async fn quiet_hours_defer_to_the_next_local_morning_across_dst() {
     // The SMS was held at send time; the e-mail step, due 24 h after the cart went idle (01:00
     // EDT), was scheduled straight for 08:00 EDT when the SMS went out: two deferrals.
     assert_eq!(t.stats().await.steps_deferred["quiet_hours"], 2);
-    let cart = &t.rt.memory.carts_of("s")[0];
+    let cart = &t.rt.store.carts_of("s")[0];
     assert_eq!(cart.timer.map(|t| t.due.to_string()).as_deref(), Some("2026-03-09T12:00:00Z"));
 }
 
@@ -130,7 +130,7 @@ async fn no_reachable_contact_is_suppressed() {
     .await;
     t.advance_hours(80).await;
     assert!(t.sent().is_empty());
-    assert_eq!(t.rt.memory.carts_of("s")[0].status, CartStatus::Suppressed);
+    assert_eq!(t.rt.store.carts_of("s")[0].status, CartStatus::Suppressed);
 }
 
 #[tokio::test]
@@ -175,7 +175,7 @@ async fn holdout_carts_get_nothing_and_are_reported_apart() {
             .await;
     }
     t.advance_mins(30).await;
-    let carts = t.rt.memory.carts_of("s");
+    let carts = t.rt.store.carts_of("s");
     let held: Vec<_> = carts.iter().filter(|c| c.holdout).map(|c| c.id.clone()).collect();
     assert!(!held.is_empty() && held.len() < 40);
     assert!(t.sent().iter().all(|m| !held.contains(&m.cart_id)), "a holdout cart got a message");
@@ -203,12 +203,12 @@ async fn crash_between_claim_and_send_becomes_unknown_never_a_duplicate() {
     assert_eq!(t.sent().len(), 1);
     // The queue redelivers the SMS's work: the attempt that claimed it never reported back
     // (it crashed before or after calling the provider). Nothing may be sent again.
-    let seq = t.rt.memory.carts_of("s")[0].sends[0].seq;
+    let seq = t.rt.store.carts_of("s")[0].sends[0].seq;
     let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None };
     let out = t.rt.engine.on_due(&msg, true).await.unwrap();
     assert_eq!(out, cartback_core::engine::DueOutcome::MarkedUnknown);
     assert_eq!(t.sent().len(), 1, "the open claim was retried");
-    assert_eq!(t.rt.memory.carts_of("s")[0].sends[0].status, SendStatus::Unknown);
+    assert_eq!(t.rt.store.carts_of("s")[0].sends[0].status, SendStatus::Unknown);
     assert_eq!(t.stats().await.sends_unknown, 1);
     // Again: still nothing, and counted once.
     assert_eq!(t.rt.engine.on_due(&msg, true).await.unwrap(), cartback_core::engine::DueOutcome::AlreadyDone);
@@ -239,7 +239,7 @@ async fn permanent_provider_error_is_recorded_not_retried() {
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.advance_hours(80).await;
     assert_eq!(t.channels(), ["email", "whatsapp"]);
-    let cart = t.rt.memory.carts_of("s").pop().unwrap();
+    let cart = t.rt.store.carts_of("s").pop().unwrap();
     assert_eq!(cart.sends[0].status, SendStatus::Failed);
     assert_eq!(t.stats().await.messages_failed["sms"], 1);
 }
@@ -285,7 +285,7 @@ async fn throttled_ingest_changes_nothing_and_the_retry_applies_once() {
     let parsed = cartback_core::event::parse_event(ev.to_string().as_bytes(), &t.store).unwrap();
     let err = t.rt.engine.ingest(&t.store, &parsed).await.unwrap_err();
     assert!(err.is_retryable());
-    assert!(t.rt.memory.carts_of("s").is_empty(), "a throttled write left a cart");
+    assert!(t.rt.store.carts_of("s").is_empty(), "a throttled write left a cart");
     t.event(ev.clone()).await;
     assert!(t.event(ev).await.duplicate);
     t.advance_hours(1).await;

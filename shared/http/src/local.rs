@@ -43,13 +43,13 @@ async fn advance(State(rt): State<Arc<LocalRuntime>>, body: axum::body::Bytes) -
             "start `cartback serve --clock virtual` to move time",
         ));
     }
-    let before = rt.console.count();
+    let before = rt.outbox.count();
     let now = rt.advance(SignedDuration::from_secs(seconds)).await.unwrap_or_else(|| rt.now());
-    Ok(Json(json!({"now": now, "messages_sent": rt.console.count() - before})))
+    Ok(Json(json!({"now": now, "messages_sent": rt.outbox.count() - before})))
 }
 
 async fn outbox(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {
-    Json(json!({"messages": rt.console.outbox()}))
+    Json(json!({"messages": rt.outbox.latest()}))
 }
 
 async fn alerts(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {

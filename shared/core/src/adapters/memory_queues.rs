@@ -31,6 +31,8 @@ impl<T> Default for DelayQueue<T> {
 
 /// A message handed out, with how many times it was handed out before.
 pub struct Delivery<T> {
+    /// The queue's handle for settling it.
+    pub id: u64,
     pub msg: T,
     pub attempts: u32,
     pub due: Timestamp,
@@ -55,8 +57,8 @@ impl<T> DelayQueue<T> {
     pub fn pop_due(&self, now: Timestamp) -> Option<Delivery<T>> {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let entry = g.0.first_entry().filter(|e| e.key().0 <= now)?;
-        let ((due, _), e) = entry.remove_entry();
-        Some(Delivery { msg: e.msg, attempts: e.attempts, due, long: e.long })
+        let ((due, id), e) = entry.remove_entry();
+        Some(Delivery { id, msg: e.msg, attempts: e.attempts, due, long: e.long })
     }
 
     pub fn next_due(&self) -> Option<Timestamp> {

@@ -96,7 +96,7 @@ impl T {
     }
 
     pub fn sent(&self) -> Vec<cartback_core::adapters::console::OutboxEntry> {
-        self.rt.console.outbox()
+        self.rt.outbox.latest()
     }
 
     pub fn channels(&self) -> Vec<String> {

@@ -1,5 +1,10 @@
-//! Local mode's runtime: the whole pipeline in one process — memory storage, in-process delay
-//! queues, the console channel — driven by a system or virtual clock.
+//! Local mode's runtime: the whole pipeline in one process — storage, the timer queue and the
+//! console channel of a `Backend` (in memory, or durable with `cartback-sqlite`) — driven by a
+//! system or virtual clock.
+
+mod backend;
+
+pub use backend::{Backend, LocalQueue, LocalStore, Outbox, Settle};
 
 use crate::adapters::clock::{SystemClock, VirtualClock};
 use crate::adapters::console::{ConsoleChannel, MemoryAlerts};
@@ -54,9 +59,9 @@ impl Default for LocalOptions {
 
 pub struct LocalRuntime {
     pub engine: Arc<Engine>,
-    pub memory: Arc<MemoryStore>,
-    pub timers: Arc<MemoryTimerQueue>,
-    pub console: Arc<ConsoleChannel>,
+    pub store: Arc<dyn LocalStore>,
+    pub queue: Arc<dyn LocalQueue>,
+    pub outbox: Arc<dyn Outbox>,
     pub alerts: Arc<MemoryAlerts>,
     pub virtual_clock: Option<Arc<VirtualClock>>,
     pub counter: Arc<RequestCounter>,
@@ -70,23 +75,43 @@ pub struct LocalRuntime {
 }
 
 impl LocalRuntime {
+    /// Everything in memory.
     pub fn new(config: Config, opts: LocalOptions) -> LocalRuntime {
-        let virtual_clock = opts.virtual_start.map(|s| Arc::new(VirtualClock::new(s)));
-        let clock: Arc<dyn Clock> = match &virtual_clock {
-            Some(v) => v.clone(),
-            None => Arc::new(SystemClock),
+        let clock = opts.virtual_start.map(|s| Arc::new(VirtualClock::new(s)));
+        let console = Arc::new(ConsoleChannel::new(clock_of(&clock), opts.print));
+        let backend = Backend {
+            store: Arc::new(MemoryStore::new()),
+            queue: Arc::new(MemoryTimerQueue::default()),
+            outbox: console,
         };
-        let memory = Arc::new(MemoryStore::new());
-        let timers = Arc::new(MemoryTimerQueue::default());
+        LocalRuntime::assemble(config, opts, backend, clock)
+    }
+
+    /// On the given backend. A virtual clock resumes where the backend's saved clock left it,
+    /// if that is later than `opts.virtual_start`.
+    pub fn with_backend(config: Config, opts: LocalOptions, backend: Backend) -> LocalRuntime {
+        let start = opts.virtual_start.map(|s| backend.store.saved_clock().map_or(s, |saved| saved.max(s)));
+        let clock = start.map(|s| Arc::new(VirtualClock::new(s)));
+        LocalRuntime::assemble(config, opts, backend, clock)
+    }
+
+    fn assemble(
+        config: Config,
+        opts: LocalOptions,
+        backend: Backend,
+        virtual_clock: Option<Arc<VirtualClock>>,
+    ) -> LocalRuntime {
+        let clock = clock_of(&virtual_clock);
+        let Backend { store, queue, outbox } = backend;
         let counter = RequestCounter::new();
         let (carts, stats, timer_port): Ports = if opts.count_requests {
             (
-                Arc::new(Counting::new(memory.clone(), counter.clone())),
-                Arc::new(Counting::new(memory.clone(), counter.clone())),
-                Arc::new(Counting::new(timers.clone(), counter.clone())),
+                Arc::new(Counting::new(store.clone(), counter.clone())),
+                Arc::new(Counting::new(store.clone(), counter.clone())),
+                Arc::new(Counting::new(queue.clone(), counter.clone())),
             )
         } else {
-            (memory.clone(), memory.clone(), timers.clone())
+            (store.clone(), store.clone(), queue.clone())
         };
         let store_faults = Arc::new(StoreFaults::default());
         let carts: Arc<dyn CartStore> = if opts.fault_injection {
@@ -94,7 +119,6 @@ impl LocalRuntime {
         } else {
             carts
         };
-        let console = Arc::new(ConsoleChannel::new(clock.clone(), opts.print));
         let alerts = Arc::new(MemoryAlerts::new(opts.print));
         let random: Arc<dyn RandomSource> = match opts.seed {
             Some(s) => Arc::new(SeededRandom::new(s)),
@@ -102,9 +126,9 @@ impl LocalRuntime {
         };
         let faults = Arc::new(FaultQueue::default());
         let sender: Arc<dyn ChannelSender> = if opts.fault_injection {
-            Arc::new(FaultyChannel { inner: console.clone(), faults: faults.clone() })
+            Arc::new(FaultyChannel { inner: outbox.clone(), faults: faults.clone() })
         } else {
-            console.clone()
+            outbox.clone()
         };
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, sender.clone())).collect();
@@ -120,9 +144,9 @@ impl LocalRuntime {
         });
         LocalRuntime {
             engine,
-            memory,
-            timers,
-            console,
+            store,
+            queue,
+            outbox,
             alerts,
             virtual_clock,
             counter,
@@ -141,38 +165,40 @@ impl LocalRuntime {
     /// Returns how many deliveries were processed.
     pub async fn run_due(&self) -> usize {
         let mut n = 0;
-        while let Some(d) = self.timers.0.pop_due(self.now()) {
+        while let Some(d) = self.queue.take_due(self.now()) {
             n += 1;
             if d.long && d.attempts == 0 {
                 // The AWS sweeper only sees timers the cart still carries: model that exactly.
-                if !self.memory.has_timer(&d.msg.store, &d.msg.cart, d.msg.seq) {
+                if !self.store.has_timer(&d.msg.store, &d.msg.cart, d.msg.seq) {
+                    self.queue.settle(&d, Settle::Done);
                     continue;
                 }
                 self.counter.swept();
             }
             // A duplicate copy (same message delivered twice) is not a redelivery after failure.
             let copies = if self.duplicate_deliveries { 2 } else { 1 };
+            let mut how = Settle::Done;
             for _ in 0..copies {
                 if let Err(e) = self.engine.on_due(&d.msg, d.attempts > 0).await {
-                    self.retry_or_dead_letter(e.is_retryable(), d.attempts, &e.to_string(), |at, a| {
-                        self.timers.0.push(d.msg.clone(), at, a)
-                    });
+                    how = self.retry_or_dead_letter(e.is_retryable(), d.attempts, &e.to_string());
                     break;
                 }
             }
+            self.queue.settle(&d, how);
         }
         n
     }
 
     /// Like SQS: a failed message becomes visible again after a backoff, and after
     /// `MAX_ATTEMPTS` deliveries it goes to the dead-letter count instead.
-    fn retry_or_dead_letter(&self, retryable: bool, attempts: u32, error: &str, requeue: impl FnOnce(Timestamp, u32)) {
+    fn retry_or_dead_letter(&self, retryable: bool, attempts: u32, error: &str) -> Settle {
         if retryable && attempts + 1 < MAX_ATTEMPTS {
             let backoff = SignedDuration::from_secs(30 * (1 << attempts.min(5)));
-            requeue(self.now() + backoff, attempts + 1);
+            Settle::Retry(self.now() + backoff)
         } else {
             self.dead_letters.fetch_add(1, Ordering::Relaxed);
             tracing::error!(error, attempts = attempts + 1, "message dead-lettered");
+            Settle::Dead
         }
     }
 
@@ -183,13 +209,25 @@ impl LocalRuntime {
         let target = clock.now() + by;
         loop {
             self.run_due().await;
-            match self.timers.0.next_due() {
-                Some(t) if t <= target => clock.set(t),
+            match self.queue.next_due() {
+                Some(t) if t <= target => self.set_clock(clock, t),
                 _ => break,
             }
         }
-        clock.set(target);
+        self.set_clock(clock, target);
         self.run_due().await;
         Some(clock.now())
+    }
+
+    fn set_clock(&self, clock: &VirtualClock, t: Timestamp) {
+        clock.set(t);
+        self.store.save_clock(t);
+    }
+}
+
+fn clock_of(v: &Option<Arc<VirtualClock>>) -> Arc<dyn Clock> {
+    match v {
+        Some(v) => v.clone(),
+        None => Arc::new(SystemClock),
     }
 }
