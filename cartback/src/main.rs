@@ -27,6 +27,38 @@ pub enum ClockKind {
     Virtual,
 }
 
+/// When a commit reaches the disk (durable mode).
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum SyncKind {
+    /// fsync every commit: an accepted event survives a power cut.
+    Full,
+    /// fsync at WAL checkpoints: survives a crash of the process, not a power cut; faster.
+    Normal,
+}
+
+impl From<SyncKind> for cartback_sqlite::Sync {
+    fn from(s: SyncKind) -> Self {
+        match s {
+            SyncKind::Full => cartback_sqlite::Sync::Full,
+            SyncKind::Normal => cartback_sqlite::Sync::Normal,
+        }
+    }
+}
+
+/// Where `serve` keeps its state.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Storage {
+    /// Keep carts, timers, stats and the outbox in `DIR/cartback.sqlite3` (created if missing);
+    /// a restart, even after kill -9, carries on where it stopped.
+    #[arg(long, value_name = "DIR", default_value = ".cartback")]
+    pub data_dir: PathBuf,
+    /// Keep everything in memory instead: forgotten when the process exits.
+    #[arg(long)]
+    pub memory: bool,
+    #[arg(long, value_enum, default_value = "full")]
+    pub sync: SyncKind,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run every function in one process: HTTP API, scheduler, dispatcher, console channel.
@@ -39,9 +71,12 @@ enum Command {
         /// `virtual`: time moves only through POST /_local/clock/advance.
         #[arg(long, value_enum, default_value = "system")]
         clock: ClockKind,
-        /// Start of the virtual clock (RFC 3339); default: now.
+        /// Start of the virtual clock (RFC 3339); default: now. A data directory whose virtual
+        /// clock is already later resumes there: its time never goes backwards.
         #[arg(long)]
         start: Option<jiff::Timestamp>,
+        #[command(flatten)]
+        storage: Storage,
     },
     /// Play a scripted recovery story and print it as a timeline.
     Demo,
@@ -52,6 +87,12 @@ enum Command {
         carts: u32,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// `sqlite`: the durable backend of `serve`, on a fresh temporary directory.
+        #[arg(long, value_enum, default_value = "memory")]
+        backend: simulate::BackendKind,
+        /// With `--backend sqlite`: when commits reach the disk.
+        #[arg(long, value_enum, default_value = "full")]
+        sync: SyncKind,
     },
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
@@ -67,13 +108,23 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line a person can act on; no backtrace for an expected failure.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { config, addr, clock, start } => {
+        Command::Serve { config, addr, clock, start, storage } => {
             init_logging();
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            rt.block_on(serve::run(config, addr, clock, start))
+            rt.block_on(serve::run(config, addr, clock, start, storage))
         }
         Command::Demo => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -88,10 +139,10 @@ fn main() -> anyhow::Result<()> {
             println!("{}", cartback_core::twilio::signature(&token, &url, &pairs));
             Ok(())
         }
-        Command::Simulate { carts, seed } => {
+        Command::Simulate { carts, seed, backend, sync } => {
             // One thread: the budget is carts per second on one core.
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(simulate::run(carts, seed))
+            rt.block_on(simulate::run(carts, seed, backend, sync))
         }
     }
 }

@@ -1,9 +1,10 @@
 //! `cartback serve`.
 
-use crate::ClockKind;
+use crate::{ClockKind, Storage};
 use anyhow::Context;
+use cartback_core::adapters::clock::VirtualClock;
 use cartback_core::config::{Config, DEMO_API_KEY, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config};
-use cartback_core::local::{LocalOptions, LocalRuntime};
+use cartback_core::local::{LocalOptions, LocalRuntime, clock_of};
 use cartback_http::{local_router, public_router};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ pub async fn run(
     addr: SocketAddr,
     clock: ClockKind,
     start: Option<jiff::Timestamp>,
+    storage: Storage,
 ) -> anyhow::Result<()> {
     let (cfg, is_demo) = match &config {
         Some(p) => (Config::load(&p.to_string_lossy())?, false),
@@ -23,15 +25,29 @@ pub async fn run(
     let virtual_start = (clock == ClockKind::Virtual).then(|| start.unwrap_or_else(jiff::Timestamp::now));
     let public_url = cfg.public_url.clone();
     let stores: Vec<String> = cfg.stores().map(|s| s.id.clone()).collect();
-    let rt = Arc::new(LocalRuntime::new(cfg, LocalOptions { virtual_start, print: true, ..LocalOptions::default() }));
+    let opts = LocalOptions { virtual_start, print: true, ..LocalOptions::default() };
+    let (rt, state) = if storage.memory {
+        (LocalRuntime::new(cfg, opts), "in memory (forgotten on exit)".to_string())
+    } else {
+        let db = cartback_sqlite::Database::open(&storage.data_dir, storage.sync.into())?;
+        // A data directory's virtual time never goes backwards.
+        let start = virtual_start.map(|s| db.saved_clock().map_or(s, |saved| saved.max(s)));
+        let clock = start.map(|s| Arc::new(VirtualClock::new(s)));
+        let backend = db.backend(clock_of(&clock), true);
+        let sync = if storage.sync == crate::SyncKind::Full { "fsync per commit" } else { "fsync at checkpoints" };
+        let state = format!("{} ({sync})", db.path().display());
+        (LocalRuntime::with_backend(cfg, opts, backend, clock), state)
+    };
+    let rt = Arc::new(rt);
     let app = public_router(rt.engine.clone()).merge(local_router(rt.clone()));
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
 
     println!(
         "Cartback local mode listening on http://{bound}  (clock: {})",
-        if virtual_start.is_some() { "virtual" } else { "system" }
+        if rt.virtual_clock.is_some() { format!("virtual, now {}", rt.now()) } else { "system".into() }
     );
+    println!("  state: {state}");
     println!("  public_url (restore links, Twilio signatures): {public_url}");
     println!("  stores: {}", stores.join(", "));
     if is_demo {

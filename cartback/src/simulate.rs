@@ -9,6 +9,10 @@ use cartback_core::engine::InboundReply;
 use cartback_core::event::parse_event;
 use cartback_core::local::{LocalOptions, LocalRuntime};
 use jiff::{SignedDuration, Timestamp};
+use crate::SyncKind;
+use cartback_core::adapters::clock::VirtualClock;
+use cartback_core::local::clock_of;
+use std::sync::Arc;
 use std::time::Instant;
 
 enum Action {
@@ -82,23 +86,59 @@ async fn play(
     Ok(())
 }
 
-fn runtime(start: Timestamp, seed: u64) -> LocalRuntime {
-    LocalRuntime::new(
-        demo_config(),
-        LocalOptions {
-            virtual_start: Some(start),
-            print: false,
-            count_requests: true,
-            seed: Some(seed),
-            duplicate_deliveries: false,
-            fault_injection: false,
-        },
-    )
+/// Where `simulate` keeps state.
+#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq, Debug)]
+pub enum BackendKind {
+    Memory,
+    Sqlite,
 }
 
-pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
+fn options(start: Timestamp, seed: u64) -> LocalOptions {
+    LocalOptions {
+        virtual_start: Some(start),
+        print: false,
+        count_requests: true,
+        seed: Some(seed),
+        duplicate_deliveries: false,
+        fault_injection: false,
+    }
+}
+
+fn runtime(start: Timestamp, seed: u64) -> LocalRuntime {
+    LocalRuntime::new(demo_config(), options(start, seed))
+}
+
+/// A fresh SQLite data directory, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let d = std::env::temp_dir().join(format!("cartback-simulate-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        Scratch(d)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn sqlite_runtime(start: Timestamp, seed: u64, sync: SyncKind, dir: &Scratch) -> anyhow::Result<LocalRuntime> {
+    let db = cartback_sqlite::Database::open(&dir.0, sync.into())?;
+    let clock = Some(Arc::new(VirtualClock::new(start)));
+    let backend = db.backend(clock_of(&clock), false);
+    Ok(LocalRuntime::with_backend(demo_config(), options(start, seed), backend, clock))
+}
+
+pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) -> anyhow::Result<()> {
     let start: Timestamp = "2026-11-23T06:00:00Z".parse()?;
-    let rt = runtime(start, seed);
+    let scratch = Scratch::new("run");
+    let rt = match backend {
+        BackendKind::Memory => runtime(start, seed),
+        BackendKind::Sqlite => sqlite_runtime(start, seed, sync, &scratch)?,
+    };
     let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let rng = SeededRandom::new(seed);
     let mut actions = Vec::with_capacity(carts as usize * 2);
@@ -135,7 +175,11 @@ pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
     play(&rt, &store, actions).await?;
     let secs = began.elapsed().as_secs_f64();
     let s = rt.engine.stats_report("demo").await?;
-    println!("simulate: {carts} carts, seed {seed}, one thread, in-memory adapters, virtual clock");
+    let adapters = match backend {
+        BackendKind::Memory => "in-memory adapters".to_string(),
+        BackendKind::Sqlite => format!("SQLite adapters (sync {sync:?}) in {}", scratch.0.display()),
+    };
+    println!("simulate: {carts} carts, seed {seed}, one thread, {adapters}, virtual clock");
     println!("  wall time {secs:.3} s → {:.0} carts/s", f64::from(carts) / secs);
     println!(
         "  abandoned {} (episodes {}), suppressed {}",
@@ -156,6 +200,24 @@ pub async fn run(carts: u32, seed: u64) -> anyhow::Result<()> {
         rt.counter.total_without_stats(),
         rt.counter.total_without_stats() as f64 / f64::from(carts)
     );
+
+    if backend == BackendKind::Sqlite {
+        let n = 2000;
+        let ingest = Scratch::new("ingest");
+        let rt = sqlite_runtime(start, seed, sync, &ingest)?;
+        let bodies: Vec<String> = (0..n).map(|i| cart_event(i, 0, "cart.updated", start, &rng)).collect();
+        let began = Instant::now();
+        for b in &bodies {
+            let ev = parse_event(b.as_bytes(), &store).map_err(|e| anyhow::anyhow!("generated event refused: {e:?}"))?;
+            rt.engine.ingest(&store, &ev).await?;
+        }
+        let secs = began.elapsed().as_secs_f64();
+        println!(
+            "ingest on SQLite (sync {sync:?}): {n} new-cart events in {secs:.3} s → {:.0} events/s, {:.0} µs each",
+            f64::from(n) / secs,
+            secs * 1e6 / f64::from(n)
+        );
+    }
 
     let (median, p99) = ingest_cpu(&store, &rng);
     println!(

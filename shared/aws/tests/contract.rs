@@ -1,7 +1,8 @@
 //! One contract suite per storage port, written once and run against every adapter: the
-//! in-memory store of local mode and the DynamoDB store (over the wire, against moto). So local
-//! mode cannot drift from AWS semantics: conditional-write conflicts, all-or-nothing claims,
-//! batch reads, links, counters.
+//! in-memory store of local mode, the SQLite store of the durable local mode, and the DynamoDB
+//! store (over the wire, against moto). So local mode cannot drift from AWS semantics:
+//! conditional-write conflicts, all-or-nothing claims, batch reads, links, counters, and timers
+//! held until due.
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
 mod moto;
@@ -94,6 +95,37 @@ async fn memory_store_honours_the_contract() {
     counters_add_up(&m).await;
 }
 
+/// A fresh SQLite database in its own temporary directory (removed when dropped).
+struct TempDb {
+    dir: std::path::PathBuf,
+    db: cartback_sqlite::Database,
+}
+
+impl TempDb {
+    fn new(name: &str) -> TempDb {
+        let dir = std::env::temp_dir().join(format!("cartback-contract-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let db = cartback_sqlite::Database::open(&dir, cartback_sqlite::Sync::Normal).unwrap();
+        TempDb { dir, db }
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test]
+async fn sqlite_store_honours_the_contract() {
+    let t = TempDb::new("store");
+    let s = cartback_sqlite::SqliteStore::new(t.db.clone());
+    cart_versions(&s).await;
+    contact_versions(&s).await;
+    claims_are_all_or_nothing(&s).await;
+    counters_add_up(&s).await;
+}
+
 #[tokio::test]
 async fn dynamodb_store_honours_the_contract() {
     let Some(env) = moto::Env::new("contract").await else { return };
@@ -152,6 +184,37 @@ async fn memory_timer_queue_holds_each_timer_until_due() {
     let d = q.0.pop_due(now() + jiff::SignedDuration::from_secs(2)).expect("due");
     assert_eq!(d.msg, timer(1));
     assert!(!d.long);
+}
+
+#[tokio::test]
+async fn sqlite_timer_queue_holds_each_timer_until_due_and_until_settled() {
+    use cartback_core::local::{LocalQueue, Settle};
+    use cartback_core::ports::TimerQueue;
+    let dir = std::env::temp_dir().join(format!("cartback-contract-queue-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = cartback_sqlite::Database::open(&dir, cartback_sqlite::Sync::Normal).unwrap();
+    let q = cartback_sqlite::SqliteQueue::new(db.clone());
+    q.schedule(&timer(1), now() + jiff::SignedDuration::from_secs(2), now()).await.unwrap();
+    q.schedule(&timer(2), now() + jiff::SignedDuration::from_secs(901), now()).await.unwrap();
+    assert!(q.take_due(now()).is_none(), "delivered before its delay");
+    assert_eq!(q.next_due(), Some(now() + jiff::SignedDuration::from_secs(2)), "due time kept to the nanosecond");
+    let d = q.take_due(now() + jiff::SignedDuration::from_secs(2)).expect("due");
+    assert_eq!((d.msg.clone(), d.attempts, d.long), (timer(1), 0, false));
+    assert!(q.take_due(now() + jiff::SignedDuration::from_secs(2)).is_none(), "handed out twice while in flight");
+    q.settle(&d, Settle::Retry(now() + jiff::SignedDuration::from_secs(30)));
+    let again = q.take_due(now() + jiff::SignedDuration::from_secs(30)).expect("redelivered");
+    assert_eq!(again.attempts, 1);
+    q.settle(&again, Settle::Done);
+    let long = q.take_due(now() + jiff::SignedDuration::from_secs(901)).expect("long timer");
+    assert!(long.long);
+    // Never settled (the process died): after reopening it is handed out again, one attempt on.
+    drop(q);
+    drop(db);
+    let db = cartback_sqlite::Database::open(&dir, cartback_sqlite::Sync::Normal).unwrap();
+    let q = cartback_sqlite::SqliteQueue::new(db);
+    let back = q.take_due(now() + jiff::SignedDuration::from_secs(901)).expect("redelivered after a crash");
+    assert_eq!((back.msg, back.attempts), (timer(2), 1));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]

@@ -6,14 +6,14 @@ use crate::pii::mask;
 use crate::ports::{Alerts, ChannelError, ChannelSender, Clock, Handoff, OutgoingMessage};
 use async_trait::async_trait;
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 /// Messages kept for `GET /_local/outbox`; older ones are dropped (they were printed).
 pub const OUTBOX_CAPACITY: usize = 10_000;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OutboxEntry {
     pub id: String,
     pub channel: String,
@@ -22,7 +22,7 @@ pub struct OutboxEntry {
     pub cart_id: String,
     pub step: u32,
     pub variant: std::sync::Arc<str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     pub body: String,
     pub sent_at: Timestamp,
@@ -65,33 +65,43 @@ impl ChannelSender for ConsoleChannel {
         g.total += 1;
         let id = format!("console-{}", g.total);
         if self.print {
-            println!(
-                "[{now}] {} to {} (store {}, cart {}, step {}, variant {}):\n    {}",
-                msg.channel,
-                mask(&msg.to),
-                msg.store,
-                msg.cart,
-                msg.step,
-                msg.variant,
-                msg.body.replace('\n', "\n    ")
-            );
+            print_message(now, msg);
         }
         if g.latest.len() == OUTBOX_CAPACITY {
             g.latest.pop_front();
         }
-        g.latest.push_back(OutboxEntry {
-            id: id.clone(),
-            channel: msg.channel.to_string(),
-            recipient: msg.to.clone(),
-            store: msg.store.clone(),
-            cart_id: msg.cart.clone(),
-            step: msg.step,
-            variant: msg.variant.clone(),
-            subject: msg.subject.clone(),
-            body: msg.body.clone(),
-            sent_at: now,
-        });
+        g.latest.push_back(entry(id.clone(), msg, now));
         Ok(id)
+    }
+}
+
+/// How the console shows a message: the address masked, the body indented.
+pub fn print_message(now: Timestamp, msg: &OutgoingMessage) {
+    println!(
+        "[{now}] {} to {} (store {}, cart {}, step {}, variant {}):\n    {}",
+        msg.channel,
+        mask(&msg.to),
+        msg.store,
+        msg.cart,
+        msg.step,
+        msg.variant,
+        msg.body.replace('\n', "\n    ")
+    );
+}
+
+/// The outbox's record of a message.
+pub fn entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry {
+    OutboxEntry {
+        id,
+        channel: msg.channel.to_string(),
+        recipient: msg.to.clone(),
+        store: msg.store.clone(),
+        cart_id: msg.cart.clone(),
+        step: msg.step,
+        variant: msg.variant.clone(),
+        subject: msg.subject.clone(),
+        body: msg.body.clone(),
+        sent_at: now,
     }
 }
 

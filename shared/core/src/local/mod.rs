@@ -87,12 +87,15 @@ impl LocalRuntime {
         LocalRuntime::assemble(config, opts, backend, clock)
     }
 
-    /// On the given backend. A virtual clock resumes where the backend's saved clock left it,
-    /// if that is later than `opts.virtual_start`.
-    pub fn with_backend(config: Config, opts: LocalOptions, backend: Backend) -> LocalRuntime {
-        let start = opts.virtual_start.map(|s| backend.store.saved_clock().map_or(s, |saved| saved.max(s)));
-        let clock = start.map(|s| Arc::new(VirtualClock::new(s)));
-        LocalRuntime::assemble(config, opts, backend, clock)
+    /// On the given backend, whose outbox was built with the same clock (`virtual_clock`, or
+    /// the system clock when `None`; `opts.virtual_start` is not used).
+    pub fn with_backend(
+        config: Config,
+        opts: LocalOptions,
+        backend: Backend,
+        virtual_clock: Option<Arc<VirtualClock>>,
+    ) -> LocalRuntime {
+        LocalRuntime::assemble(config, opts, backend, virtual_clock)
     }
 
     fn assemble(
@@ -225,7 +228,8 @@ impl LocalRuntime {
     }
 }
 
-fn clock_of(v: &Option<Arc<VirtualClock>>) -> Arc<dyn Clock> {
+/// The clock local mode runs on: the virtual one if there is one, else the system's.
+pub fn clock_of(v: &Option<Arc<VirtualClock>>) -> Arc<dyn Clock> {
     match v {
         Some(v) => v.clone(),
         None => Arc::new(SystemClock),

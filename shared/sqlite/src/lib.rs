@@ -1,0 +1,17 @@
+//! The durable single-node backend of local mode: every port of the engine — carts, contacts,
+//! sends (on the cart record), restore links, counters, the timer queue and the console outbox —
+//! in one SQLite file (WAL), behind the same traits as the in-memory and AWS adapters.
+//!
+//! One connection, one writer: `cartback serve` is one process, and the file is opened with an
+//! exclusive lock so a second process is refused instead of interleaving with the first.
+
+mod db;
+mod outbox;
+mod queue;
+mod schema;
+mod store;
+
+pub use db::{Database, OpenError, Sync};
+pub use outbox::SqliteOutbox;
+pub use queue::SqliteQueue;
+pub use store::SqliteStore;

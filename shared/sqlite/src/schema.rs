@@ -1,0 +1,59 @@
+//! Versioned schema migrations, applied at start-up. `PRAGMA user_version` holds the version;
+//! a file written by a newer Cartback (a higher version than this binary knows) is refused
+//! rather than guessed at.
+
+/// Migration `i` takes the schema from version `i` to `i + 1`. Append only; never edit one
+/// that has shipped.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "
+    CREATE TABLE carts (
+        store TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        timer_seq INTEGER,            -- the cart's armed timer, for the sweep model
+        body TEXT NOT NULL,           -- the cart record as JSON (same as DynamoDB's `body`)
+        PRIMARY KEY (store, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE contacts (
+        store TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (store, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE links (
+        token TEXT PRIMARY KEY,
+        expires_ns INTEGER NOT NULL,
+        body TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE stats (
+        store TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        PRIMARY KEY (store, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE timers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        due_ns INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,   -- deliveries that did not complete
+        long INTEGER NOT NULL,                 -- beyond SQS's 900 s (the sweep model)
+        in_flight INTEGER NOT NULL DEFAULT 0,  -- handed out, not yet settled
+        body TEXT NOT NULL
+    );
+    CREATE INDEX timers_by_due ON timers (in_flight, due_ns, id);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        body TEXT NOT NULL
+    );
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
+];
+
+/// The schema version this binary writes.
+pub fn current() -> u32 {
+    MIGRATIONS.len() as u32
+}

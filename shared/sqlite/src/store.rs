@@ -1,0 +1,233 @@
+//! Carts, contacts, restore links and counters, with the same conditional-write semantics as
+//! the DynamoDB and in-memory stores: a write names the version it read, and loses to any
+//! write in between.
+
+use crate::db::{Database, nanos, store_error};
+use async_trait::async_trait;
+use cartback_core::domain::{Cart, Contact};
+use cartback_core::local::LocalStore;
+use cartback_core::ports::{CartStore, LinkRecord, StatsStore, StoreError};
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::collections::BTreeMap;
+
+pub struct SqliteStore {
+    db: Database,
+}
+
+impl SqliteStore {
+    pub fn new(db: Database) -> SqliteStore {
+        SqliteStore { db }
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Fatal(format!("unreadable record: {e}")))
+}
+
+fn encode<T: serde::Serialize>(record: &T) -> Result<String, StoreError> {
+    serde_json::to_string(record).map_err(|e| StoreError::Fatal(format!("unwritable record: {e}")))
+}
+
+fn cart_of(conn: &Connection, store: &str, id: &str) -> Result<Option<Cart>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM carts WHERE store = ?1 AND id = ?2")
+        .and_then(|mut s| s.query_row(params![store, id], |r| r.get(0)).optional())
+        .map_err(store_error)?;
+    body.as_deref().map(decode).transpose()
+}
+
+fn contact_of(conn: &Connection, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM contacts WHERE store = ?1 AND key = ?2")
+        .and_then(|mut s| s.query_row(params![store, key], |r| r.get(0)).optional())
+        .map_err(store_error)?;
+    body.as_deref().map(decode).transpose()
+}
+
+/// The stored version of a row (0: absent).
+fn version(tx: &Transaction<'_>, sql: &str, a: &str, b: &str) -> Result<u64, StoreError> {
+    let v: Option<i64> = tx
+        .prepare_cached(sql)
+        .and_then(|mut s| s.query_row(params![a, b], |r| r.get(0)).optional())
+        .map_err(store_error)?;
+    Ok(v.map_or(0, |v| v as u64))
+}
+
+/// Writes the cart at the next version if the stored one is still `cart.version`.
+fn write_cart(tx: &Transaction<'_>, mut cart: Cart) -> Result<u64, StoreError> {
+    if version(tx, "SELECT version FROM carts WHERE store = ?1 AND id = ?2", &cart.store, &cart.id)? != cart.version {
+        return Err(StoreError::Conflict);
+    }
+    cart.version += 1;
+    let body = encode(&cart)?;
+    tx.prepare_cached(
+        "INSERT INTO carts (store, id, version, timer_seq, body) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (store, id) DO UPDATE SET version = excluded.version, timer_seq = excluded.timer_seq, body = excluded.body",
+    )
+    .and_then(|mut s| {
+        s.execute(params![cart.store, cart.id, cart.version as i64, cart.timer.map(|t| t.seq as i64), body])
+    })
+    .map_err(store_error)?;
+    Ok(cart.version)
+}
+
+fn write_contact(tx: &Transaction<'_>, mut contact: Contact) -> Result<u64, StoreError> {
+    if version(tx, "SELECT version FROM contacts WHERE store = ?1 AND key = ?2", &contact.store, &contact.key)?
+        != contact.version
+    {
+        return Err(StoreError::Conflict);
+    }
+    contact.version += 1;
+    let body = encode(&contact)?;
+    tx.prepare_cached(
+        "INSERT INTO contacts (store, key, version, body) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (store, key) DO UPDATE SET version = excluded.version, body = excluded.body",
+    )
+    .and_then(|mut s| s.execute(params![contact.store, contact.key, contact.version as i64, body]))
+    .map_err(store_error)?;
+    Ok(contact.version)
+}
+
+fn write_link(tx: &Transaction<'_>, link: &LinkRecord) -> Result<(), StoreError> {
+    let body = encode(link)?;
+    tx.prepare_cached("INSERT OR REPLACE INTO links (token, expires_ns, body) VALUES (?1, ?2, ?3)")
+        .and_then(|mut s| s.execute(params![link.token, nanos(link.expires_at), body]))
+        .map_err(store_error)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut conn = self.db.lock();
+        let tx = conn.transaction().map_err(store_error)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(store_error)?;
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl CartStore for SqliteStore {
+    async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
+        cart_of(&self.db.lock(), store, cart)
+    }
+
+    async fn put_cart(&self, cart: Cart) -> Result<u64, StoreError> {
+        self.write(|tx| write_cart(tx, cart))
+    }
+
+    async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
+        contact_of(&self.db.lock(), store, key)
+    }
+
+    async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
+        self.write(|tx| write_contact(tx, contact))
+    }
+
+    async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
+        self.write(|tx| write_link(tx, link))
+    }
+
+    async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError> {
+        let body: Option<String> = self
+            .db
+            .lock()
+            .prepare_cached("SELECT body FROM links WHERE token = ?1")
+            .and_then(|mut s| s.query_row(params![token], |r| r.get(0)).optional())
+            .map_err(store_error)?;
+        body.as_deref().map(decode).transpose()
+    }
+
+    async fn load_for_send(
+        &self,
+        store: &str,
+        cart: &str,
+        contact_key: Option<&str>,
+    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        let conn = self.db.lock();
+        let cart = cart_of(&conn, store, cart)?;
+        let contact = match contact_key {
+            Some(k) => contact_of(&conn, store, k)?,
+            None => None,
+        };
+        Ok((cart, contact))
+    }
+
+    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
+        // All or nothing: a failed condition rolls the whole transaction back.
+        self.write(|tx| {
+            let v = write_cart(tx, cart)?;
+            write_contact(tx, contact)?;
+            if let Some(l) = &link {
+                write_link(tx, l)?;
+            }
+            Ok(v)
+        })
+    }
+}
+
+#[async_trait]
+impl StatsStore for SqliteStore {
+    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut s = tx
+                .prepare_cached(
+                    "INSERT INTO stats (store, name, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (store, name) DO UPDATE SET value = value + excluded.value",
+                )
+                .map_err(store_error)?;
+            for (name, d) in deltas {
+                s.execute(params![store, name, d]).map_err(store_error)?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
+        let conn = self.db.lock();
+        let mut s = conn.prepare_cached("SELECT name, value FROM stats WHERE store = ?1").map_err(store_error)?;
+        let rows =
+            s.query_map(params![store], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(store_error)?;
+        rows.collect::<Result<_, _>>().map_err(store_error)
+    }
+}
+
+impl LocalStore for SqliteStore {
+    fn has_timer(&self, store: &str, cart: &str, seq: u64) -> bool {
+        let found: Result<Option<Option<i64>>, _> = self
+            .db
+            .lock()
+            .prepare_cached("SELECT timer_seq FROM carts WHERE store = ?1 AND id = ?2")
+            .and_then(|mut s| s.query_row(params![store, cart], |r| r.get(0)).optional());
+        match found {
+            Ok(row) => row.flatten() == Some(seq as i64),
+            // Cannot tell: deliver, the work fences itself if stale.
+            Err(_) => true,
+        }
+    }
+
+    fn carts_of(&self, store: &str) -> Vec<Cart> {
+        let conn = self.db.lock();
+        let Ok(mut s) = conn.prepare_cached("SELECT body FROM carts WHERE store = ?1 ORDER BY id") else {
+            return Vec::new();
+        };
+        let Ok(rows) = s.query_map(params![store], |r| r.get::<_, String>(0)) else { return Vec::new() };
+        rows.filter_map(Result::ok).filter_map(|b| decode(&b).ok()).collect()
+    }
+
+    fn saved_clock(&self) -> Option<Timestamp> {
+        self.db.saved_clock()
+    }
+
+    fn save_clock(&self, now: Timestamp) {
+        let r = self.db.lock().execute(
+            "INSERT INTO meta (key, value) VALUES ('virtual_clock', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![now.to_string()],
+        );
+        if let Err(e) = r {
+            tracing::error!(error = %e, "virtual clock not saved");
+        }
+    }
+}
