@@ -2,16 +2,16 @@
 //! mix of shoppers, then two controlled runs that measure requests per abandoned and per
 //! converted cart.
 
+use crate::SyncKind;
+use cartback_core::adapters::clock::VirtualClock;
 use cartback_core::adapters::random::SeededRandom;
 use cartback_core::config::{StoreConfig, demo_config};
 use cartback_core::domain::Channel;
 use cartback_core::engine::InboundReply;
 use cartback_core::event::parse_event;
+use cartback_core::local::clock_of;
 use cartback_core::local::{LocalOptions, LocalRuntime};
 use jiff::{SignedDuration, Timestamp};
-use crate::SyncKind;
-use cartback_core::adapters::clock::VirtualClock;
-use cartback_core::local::clock_of;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -208,7 +208,8 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) ->
         let bodies: Vec<String> = (0..n).map(|i| cart_event(i, 0, "cart.updated", start, &rng)).collect();
         let began = Instant::now();
         for b in &bodies {
-            let ev = parse_event(b.as_bytes(), &store).map_err(|e| anyhow::anyhow!("generated event refused: {e:?}"))?;
+            let ev =
+                parse_event(b.as_bytes(), &store).map_err(|e| anyhow::anyhow!("generated event refused: {e:?}"))?;
             rt.engine.ingest(&store, &ev).await?;
         }
         let secs = began.elapsed().as_secs_f64();

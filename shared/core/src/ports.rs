@@ -133,7 +133,7 @@ pub trait ChannelSender: Send + Sync {
 }
 
 /// A reply that needs a human.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handoff {
     pub store: String,
     pub cart: Option<String>,

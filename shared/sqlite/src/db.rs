@@ -1,7 +1,7 @@
 //! Opening the file: location, locking, durability, migrations, and errors a person can act on.
 
 use crate::schema::{self, MIGRATIONS};
-use crate::{SqliteOutbox, SqliteQueue, SqliteStore};
+use crate::{SqliteAlerts, SqliteOutbox, SqliteQueue, SqliteStore};
 use cartback_core::local::Backend;
 use cartback_core::ports::{Clock, StoreError};
 use jiff::Timestamp;
@@ -128,6 +128,7 @@ impl Database {
             store: Arc::new(SqliteStore::new(self.clone())),
             queue: Arc::new(SqliteQueue::new(self.clone())),
             outbox: Arc::new(SqliteOutbox::new(self.clone(), clock, print)),
+            alerts: Arc::new(SqliteAlerts::new(self.clone(), print)),
         }
     }
 

@@ -8,10 +8,10 @@
 mod db;
 mod outbox;
 mod queue;
-mod schema;
+pub mod schema;
 mod store;
 
 pub use db::{Database, OpenError, Sync};
-pub use outbox::SqliteOutbox;
+pub use outbox::{SqliteAlerts, SqliteOutbox};
 pub use queue::SqliteQueue;
 pub use store::SqliteStore;

@@ -51,6 +51,13 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 2: hand-offs to a human survive restarts too.
+    "
+    CREATE TABLE handoffs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        body TEXT NOT NULL
+    );
+    ",
 ];
 
 /// The schema version this binary writes.

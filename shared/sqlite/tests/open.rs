@@ -58,7 +58,7 @@ fn a_newer_schema_is_refused_with_both_versions() {
     }
     let err = Database::open(&d, Sync::Normal).err().unwrap();
     assert!(matches!(err, OpenError::NewerSchema { found: 99, .. }), "{err}");
-    assert!(err.to_string().contains("newer Cartback (schema version 99; this binary knows up to 1)"), "{err}");
+    assert!(err.to_string().contains("newer Cartback (schema version 99; this binary knows up to 2)"), "{err}");
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -76,4 +76,75 @@ fn an_unwritable_directory_is_named() {
     let err = Database::open(std::path::Path::new("/proc/cartback-cannot-be-here"), Sync::Normal).err().unwrap();
     assert!(err.to_string().contains("/proc/cartback-cannot-be-here"), "{err}");
     assert!(std::error::Error::source(&err).is_some(), "the cause is kept");
+}
+
+#[tokio::test]
+async fn the_outbox_and_hand_offs_survive_a_reopen() {
+    use cartback_core::adapters::clock::VirtualClock;
+    use cartback_core::domain::Channel;
+    use cartback_core::ports::{Handoff, OutgoingMessage};
+    use std::sync::Arc;
+    let d = dir("survive");
+    let at: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+    {
+        let db = Database::open(&d, Sync::Full).unwrap();
+        let b = db.backend(Arc::new(VirtualClock::new(at)), false);
+        let msg = OutgoingMessage {
+            channel: Channel::Sms,
+            store: "s".into(),
+            cart: "c1".into(),
+            step: 0,
+            variant: "A".into(),
+            to: "+4791234567".into(),
+            subject: None,
+            body: "Hi".into(),
+        };
+        assert_eq!(b.outbox.send(&msg).await.unwrap(), "console-1");
+        let h = Handoff {
+            store: "s".into(),
+            cart: Some("c1".into()),
+            channel: Channel::Sms,
+            from_masked: "+479*****67".into(),
+            text: "where is my parcel".into(),
+            reason: "other".into(),
+            at,
+        };
+        b.alerts.handoff(&h).await;
+        b.store.save_clock(at);
+    }
+    let db = Database::open(&d, Sync::Full).unwrap();
+    assert_eq!(db.saved_clock(), Some(at));
+    let b = db.backend(Arc::new(VirtualClock::new(at)), false);
+    assert_eq!(b.outbox.count(), 1);
+    let sent = b.outbox.latest();
+    assert_eq!((sent[0].id.as_str(), sent[0].body.as_str(), sent[0].sent_at), ("console-1", "Hi", at));
+    assert_eq!(b.alerts.all()[0].text, "where is my parcel");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[tokio::test]
+async fn a_file_from_an_older_version_is_migrated_with_its_data() {
+    use cartback_core::ports::CartStore;
+    let d = dir("older");
+    std::fs::create_dir_all(&d).unwrap();
+    {
+        // What version 1 of Cartback left behind: its schema and one cart.
+        let c = rusqlite::Connection::open(d.join("cartback.sqlite3")).unwrap();
+        c.execute_batch(cartback_sqlite::schema::MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        let cart = cartback_core::domain::Cart::new("s", "c1", "2026-11-23T10:00:00Z".parse().unwrap(), false);
+        let mut cart = cart;
+        cart.version = 1;
+        c.execute(
+            "INSERT INTO carts (store, id, version, timer_seq, body) VALUES ('s', 'c1', 1, NULL, ?1)",
+            [serde_json::to_string(&cart).unwrap()],
+        )
+        .unwrap();
+    }
+    let db = Database::open(&d, Sync::Normal).unwrap();
+    let store = cartback_sqlite::SqliteStore::new(db.clone());
+    assert_eq!(store.get_cart("s", "c1").await.unwrap().unwrap().version, 1, "data kept across the migration");
+    let b = db.backend(std::sync::Arc::new(cartback_core::adapters::clock::SystemClock), false);
+    assert!(b.alerts.all().is_empty(), "version 2's table exists");
+    let _ = std::fs::remove_dir_all(&d);
 }

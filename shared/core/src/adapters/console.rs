@@ -89,6 +89,11 @@ pub fn print_message(now: Timestamp, msg: &OutgoingMessage) {
     );
 }
 
+/// How the console shows a hand-off (the address is already masked).
+pub fn print_handoff(h: &Handoff) {
+    println!("[{}] HAND-OFF for store {} from {} (reason {}): {}", h.at, h.store, h.from_masked, h.reason, h.text);
+}
+
 /// The outbox's record of a message.
 pub fn entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry {
     OutboxEntry {
@@ -126,10 +131,7 @@ impl MemoryAlerts {
 impl Alerts for MemoryAlerts {
     async fn handoff(&self, h: &Handoff) {
         if self.print {
-            println!(
-                "[{}] HAND-OFF for store {} from {} (reason {}): {}",
-                h.at, h.store, h.from_masked, h.reason, h.text
-            );
+            print_handoff(h);
         }
         self.list.lock().unwrap_or_else(|e| e.into_inner()).push(h.clone());
     }

@@ -1,11 +1,11 @@
 //! Where local mode keeps its state: storage, the timer queue and the console outbox, as traits
 //! with an in-memory implementation here and a durable one in `cartback-sqlite`.
 
-use crate::adapters::console::{ConsoleChannel, OutboxEntry};
+use crate::adapters::console::{ConsoleChannel, MemoryAlerts, OutboxEntry};
 use crate::adapters::memory_queues::{Delivery, MemoryTimerQueue};
 use crate::adapters::memory_store::MemoryStore;
 use crate::domain::Cart;
-use crate::ports::{CartStore, ChannelSender, StatsStore, TimerMsg, TimerQueue};
+use crate::ports::{Alerts, CartStore, ChannelSender, Handoff, StatsStore, TimerMsg, TimerQueue};
 use jiff::Timestamp;
 use std::sync::Arc;
 
@@ -56,11 +56,23 @@ pub trait Outbox: ChannelSender {
     fn count(&self) -> usize;
 }
 
+/// Hand-offs to a human, kept for `GET /_local/alerts`.
+pub trait AlertLog: Alerts {
+    fn all(&self) -> Vec<Handoff>;
+}
+
 /// A complete set of local adapters.
 pub struct Backend {
     pub store: Arc<dyn LocalStore>,
     pub queue: Arc<dyn LocalQueue>,
     pub outbox: Arc<dyn Outbox>,
+    pub alerts: Arc<dyn AlertLog>,
+}
+
+impl AlertLog for MemoryAlerts {
+    fn all(&self) -> Vec<Handoff> {
+        MemoryAlerts::all(self)
+    }
 }
 
 impl LocalStore for MemoryStore {

@@ -4,7 +4,7 @@
 
 mod backend;
 
-pub use backend::{Backend, LocalQueue, LocalStore, Outbox, Settle};
+pub use backend::{AlertLog, Backend, LocalQueue, LocalStore, Outbox, Settle};
 
 use crate::adapters::clock::{SystemClock, VirtualClock};
 use crate::adapters::console::{ConsoleChannel, MemoryAlerts};
@@ -62,7 +62,7 @@ pub struct LocalRuntime {
     pub store: Arc<dyn LocalStore>,
     pub queue: Arc<dyn LocalQueue>,
     pub outbox: Arc<dyn Outbox>,
-    pub alerts: Arc<MemoryAlerts>,
+    pub alerts: Arc<dyn AlertLog>,
     pub virtual_clock: Option<Arc<VirtualClock>>,
     pub counter: Arc<RequestCounter>,
     /// Scripted provider failures for the next sends (empty: none; no effect without
@@ -83,6 +83,7 @@ impl LocalRuntime {
             store: Arc::new(MemoryStore::new()),
             queue: Arc::new(MemoryTimerQueue::default()),
             outbox: console,
+            alerts: Arc::new(MemoryAlerts::new(opts.print)),
         };
         LocalRuntime::assemble(config, opts, backend, clock)
     }
@@ -105,7 +106,7 @@ impl LocalRuntime {
         virtual_clock: Option<Arc<VirtualClock>>,
     ) -> LocalRuntime {
         let clock = clock_of(&virtual_clock);
-        let Backend { store, queue, outbox } = backend;
+        let Backend { store, queue, outbox, alerts } = backend;
         let counter = RequestCounter::new();
         let (carts, stats, timer_port): Ports = if opts.count_requests {
             (
@@ -122,7 +123,6 @@ impl LocalRuntime {
         } else {
             carts
         };
-        let alerts = Arc::new(MemoryAlerts::new(opts.print));
         let random: Arc<dyn RandomSource> = match opts.seed {
             Some(s) => Arc::new(SeededRandom::new(s)),
             None => Arc::new(OsRandom),
