@@ -9,6 +9,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 mod demo;
 mod serve;
 mod simulate;
+mod store;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -94,6 +95,23 @@ enum Command {
         #[arg(long, value_enum, default_value = "full")]
         sync: SyncKind,
     },
+    /// Validate a store configuration (TOML) and write it to a deployed stack: secrets into SSM
+    /// Parameter Store (SecureString), the rest into the stack's table. AWS credentials from the
+    /// usual chain (AWS_PROFILE, environment, SSO).
+    Store {
+        /// The stack's table (the `TableName` output of `sam deploy`).
+        #[arg(long, required_unless_present = "check")]
+        table: Option<String>,
+        /// The store configuration file (format: docs/cartback.example.toml).
+        #[arg(long)]
+        config: PathBuf,
+        /// The stack's stage (the `Stage` parameter): secrets go under /cartback/STAGE/STORE/.
+        #[arg(long, default_value = "prod")]
+        stage: String,
+        /// Only validate the file; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -138,6 +156,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!("{}", cartback_core::twilio::signature(&token, &url, &pairs));
             Ok(())
+        }
+        Command::Store { table, config, stage, check } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(store::run(table.as_deref().unwrap_or_default(), &config, &stage, check))
         }
         Command::Simulate { carts, seed, backend, sync } => {
             // One thread: the budget is carts per second on one core.

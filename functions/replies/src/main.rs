@@ -7,5 +7,5 @@ use cartback_aws::wiring::{Deps, Settings};
 async fn main() -> Result<(), lambda_http::Error> {
     tracing_subscriber::fmt().json().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let deps = Deps::build(Settings::from_env()?).await?;
-    lambda_http::run(cartback_http::replies_router(deps.engine)).await
+    cartback_aws::http_host::run(deps, cartback_http::replies_router).await
 }

@@ -18,6 +18,8 @@ pub async fn handle(engine: Arc<Engine>, event: SqsEvent) -> SqsBatchResponse {
     let mut failures = Vec::new();
     let mut tasks: JoinSet<Option<String>> = JoinSet::new();
     let mut ids: HashMap<Id, String> = HashMap::new();
+    let emf = crate::metrics::Emf::from_env();
+    let now = jiff::Timestamp::now();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
         let msg: TimerMsg = match record.body.as_deref().map(serde_json::from_str) {
@@ -27,6 +29,11 @@ pub async fn handle(engine: Arc<Engine>, event: SqsEvent) -> SqsBatchResponse {
                 continue;
             }
         };
+        // How late the work is picked up (SQS delay, sweep lead, poller, retries).
+        if let Some(due) = msg.due {
+            let late = now.duration_since(due).as_secs_f64().max(0.0);
+            emf.emit("StepLatenessSeconds", "Seconds", late, None);
+        }
         // A receive count above one means an earlier attempt on this message did not finish.
         let redelivered =
             record.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n > 1);
@@ -144,8 +151,14 @@ mod tests {
         rt.engine.ingest(&store, &ev).await.unwrap();
         rt.virtual_clock.as_ref().unwrap().set(start + jiff::SignedDuration::from_mins(30));
         let cart = rt.store.carts_of("demo").pop().unwrap();
-        let msg =
-            TimerMsg { v: 1, store: "demo".into(), cart: cart.id.clone(), seq: cart.timer.unwrap().seq, contact: None };
+        let msg = TimerMsg {
+            v: 1,
+            store: "demo".into(),
+            cart: cart.id.clone(),
+            seq: cart.timer.unwrap().seq,
+            contact: None,
+            due: None,
+        };
         let good = serde_json::to_string(&msg).unwrap();
         rt.faults.push(cartback_core::adapters::faults::Fault::Retryable);
         let resp = handle(rt.engine.clone(), event(&[&good])).await;

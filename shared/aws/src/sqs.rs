@@ -8,6 +8,7 @@ use aws_sdk_sqs::Client;
 use cartback_core::ports::{MAX_QUEUE_DELAY, QueueError, TimerMsg, TimerQueue};
 use jiff::Timestamp;
 
+#[derive(Clone)]
 pub struct SqsTimerQueue {
     client: Client,
     queue_url: String,

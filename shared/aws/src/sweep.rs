@@ -181,5 +181,5 @@ fn timer_of(item: &HashMap<String, AttributeValue>) -> Option<(TimerMsg, Timesta
     let seq = item.get("tseq")?.as_n().ok()?.parse().ok()?;
     let due = Timestamp::from_second(item.get("tdue")?.as_n().ok()?.parse().ok()?).ok()?;
     let contact = item.get("tcontact").and_then(|c| c.as_s().ok()).cloned();
-    Some((TimerMsg { v: 1, store: store.to_string(), cart: cart.to_string(), seq, contact }, due))
+    Some((TimerMsg { v: 1, store: store.to_string(), cart: cart.to_string(), seq, contact, due: Some(due) }, due))
 }

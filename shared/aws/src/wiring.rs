@@ -11,6 +11,7 @@ use cartback_core::engine::Engine;
 use cartback_core::ports::{ChannelSender, Clock};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -28,8 +29,12 @@ pub struct Settings {
     pub table: String,
     /// `CARTBACK_QUEUE_URL`: the due-timer queue.
     pub queue_url: String,
-    /// `CARTBACK_CONFIG`: path of the store configuration (TOML) packaged with the function.
-    pub config_path: String,
+    /// `CARTBACK_CONFIG` (optional): a configuration file packaged with the function. Without
+    /// it, the configuration is read from the table and SSM (`cartback store` writes it).
+    pub config_path: Option<String>,
+    /// `CARTBACK_ABANDON_AFTER_MINUTES` (optional): the stack's default idle time for stores
+    /// whose configuration does not set `abandon_after`.
+    pub abandon_after_minutes: Option<u32>,
 }
 
 impl Settings {
@@ -48,45 +53,106 @@ impl Settings {
         let s = Settings {
             table: take("CARTBACK_TABLE"),
             queue_url: take("CARTBACK_QUEUE_URL"),
-            config_path: take("CARTBACK_CONFIG"),
+            config_path: get("CARTBACK_CONFIG").filter(|v| !v.is_empty()),
+            abandon_after_minutes: get("CARTBACK_ABANDON_AFTER_MINUTES").and_then(|v| v.parse().ok()),
         };
         if missing.is_empty() { Ok(s) } else { Err(WiringError::Missing(missing)) }
     }
 }
 
-/// The engine over DynamoDB and SQS, and the clients, built once per container. No network I/O
-/// happens here: the SDK resolves credentials lazily on the first request.
+/// How long a container keeps the configuration and secrets before reading them again.
+pub const CONFIG_TTL: Duration = Duration::from_secs(300);
+
+/// The clients, built once per container. No network I/O happens here: the SDK resolves
+/// credentials lazily, and the configuration is read at first use (`engine`).
 pub struct Deps {
-    pub engine: Arc<Engine>,
     pub dynamo: aws_sdk_dynamodb::Client,
+    pub ssm: aws_sdk_ssm::Client,
     pub queue: SqsTimerQueue,
     pub settings: Settings,
+    cached: tokio::sync::Mutex<Option<(Arc<Engine>, Instant)>>,
 }
 
 impl Deps {
     pub async fn build(settings: Settings) -> Result<Deps, WiringError> {
-        let config = Config::load(&settings.config_path)?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let dynamo = aws_sdk_dynamodb::Client::new(&aws);
-        let sqs = aws_sdk_sqs::Client::new(&aws);
+        Ok(Deps::with_clients(
+            settings.clone(),
+            aws_sdk_dynamodb::Client::new(&aws),
+            aws_sdk_ssm::Client::new(&aws),
+            aws_sdk_sqs::Client::new(&aws),
+        ))
+    }
+
+    pub fn with_clients(
+        settings: Settings,
+        dynamo: aws_sdk_dynamodb::Client,
+        ssm: aws_sdk_ssm::Client,
+        sqs: aws_sdk_sqs::Client,
+    ) -> Deps {
+        let queue = SqsTimerQueue::new(sqs, &settings.queue_url);
+        Deps { dynamo, ssm, queue, settings, cached: tokio::sync::Mutex::new(None) }
+    }
+
+    /// The engine with the current configuration: read at first use, then again after
+    /// `CONFIG_TTL`. If a refresh fails, the last good configuration keeps serving (and the
+    /// failure is logged); if there never was one, the error is returned.
+    pub async fn engine(&self) -> Result<Arc<Engine>, String> {
+        let mut g = self.cached.lock().await;
+        if let Some((engine, at)) = g.as_ref()
+            && at.elapsed() < CONFIG_TTL
+        {
+            return Ok(engine.clone());
+        }
+        match self.load_config().await {
+            Ok(config) => {
+                let engine = self.engine_for(config);
+                *g = Some((engine.clone(), Instant::now()));
+                Ok(engine)
+            }
+            Err(e) => match g.as_mut() {
+                Some((engine, at)) => {
+                    tracing::error!(error = %e, "configuration refresh failed; serving the last good one");
+                    *at = Instant::now();
+                    Ok(engine.clone())
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    async fn load_config(&self) -> Result<Config, String> {
+        match &self.settings.config_path {
+            Some(path) => Config::load(path).map_err(|e| e.to_string()),
+            None => crate::store_config::load(
+                &self.dynamo,
+                &self.ssm,
+                &self.settings.table,
+                self.settings.abandon_after_minutes,
+            )
+            .await
+            .map_err(|e| e.to_string()),
+        }
+    }
+
+    fn engine_for(&self, config: Config) -> Arc<Engine> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let store = Arc::new(DynamoStore::new(dynamo.clone(), &settings.table, clock.clone()));
+        let store = Arc::new(DynamoStore::new(self.dynamo.clone(), &self.settings.table, clock.clone()));
         // Until the provider channels land (Twilio, SES, WhatsApp), messages are written to the
         // function's log with the address masked.
         let console = Arc::new(ConsoleChannel::new(clock.clone(), true));
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, console.clone() as Arc<dyn ChannelSender>)).collect();
-        let engine = Arc::new(Engine {
+        Arc::new(Engine {
             config: Arc::new(config),
             carts: store.clone(),
-            stats: store,
-            timers: Arc::new(SqsTimerQueue::new(sqs.clone(), &settings.queue_url)),
+            stats: Arc::new(crate::metrics::EmfStats { inner: store, emf: crate::metrics::Emf::from_env() }),
+            timers: Arc::new(self.queue.clone()),
             channels,
             alerts: Arc::new(MemoryAlerts::new(true)),
             clock,
             random: Arc::new(OsRandom),
-        });
-        Ok(Deps { engine, dynamo, queue: SqsTimerQueue::new(sqs, &settings.queue_url), settings })
+        })
     }
 }
 
@@ -97,7 +163,7 @@ mod tests {
     #[test]
     fn reports_every_missing_variable_at_once() {
         let err = Settings::from_lookup(|k| (k == "CARTBACK_TABLE").then(|| "t".to_string())).unwrap_err();
-        assert_eq!(err.to_string(), "missing environment variable(s): CARTBACK_QUEUE_URL, CARTBACK_CONFIG");
+        assert_eq!(err.to_string(), "missing environment variable(s): CARTBACK_QUEUE_URL");
         let ok = Settings::from_lookup(|k| Some(format!("v-{k}"))).unwrap();
         assert_eq!(ok.table, "v-CARTBACK_TABLE");
     }

@@ -171,7 +171,14 @@ async fn dynamodb_items_carry_ttl_and_only_live_long_timers_are_indexed() {
 }
 
 fn timer(seq: u64) -> cartback_core::ports::TimerMsg {
-    cartback_core::ports::TimerMsg { v: 1, store: "s".into(), cart: "c".into(), seq, contact: Some("k".into()) }
+    cartback_core::ports::TimerMsg {
+        v: 1,
+        store: "s".into(),
+        cart: "c".into(),
+        seq,
+        contact: Some("k".into()),
+        due: None,
+    }
 }
 
 #[tokio::test]

@@ -79,6 +79,9 @@ pub struct TimerMsg {
     pub seq: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
+    /// When the work falls due: for the step-lateness metric (absent in older messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Timestamp>,
 }
 
 #[derive(Debug, Error)]

@@ -49,7 +49,7 @@ async fn stale_or_repeated_work_drops_itself() {
     let sms_seq = t.rt.store.carts_of("s")[0].sends[0].seq;
     // The SMS's work delivered again (a duplicate copy), and work with a made-up seq.
     for seq in [sms_seq, 99] {
-        let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None };
+        let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None, due: None };
         t.rt.engine.on_due(&msg, false).await.unwrap();
     }
     assert_eq!(t.sent().len(), 1, "stale work sent a message");
@@ -204,7 +204,7 @@ async fn crash_between_claim_and_send_becomes_unknown_never_a_duplicate() {
     // The queue redelivers the SMS's work: the attempt that claimed it never reported back
     // (it crashed before or after calling the provider). Nothing may be sent again.
     let seq = t.rt.store.carts_of("s")[0].sends[0].seq;
-    let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None };
+    let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None, due: None };
     let out = t.rt.engine.on_due(&msg, true).await.unwrap();
     assert_eq!(out, cartback_core::engine::DueOutcome::MarkedUnknown);
     assert_eq!(t.sent().len(), 1, "the open claim was retried");

@@ -93,6 +93,7 @@ impl Engine {
             cart: cart.id.clone(),
             seq: t.seq,
             contact: cart_contact_key(cart),
+            due: Some(due),
         };
         self.timers.schedule(&msg, due, now).await?;
         Ok(())

@@ -1,0 +1,95 @@
+//! `cartback store` over the wire (moto): a store's configuration lands in the table with its
+//! secrets moved into SSM SecureStrings, the functions read it back (resolving the secrets), an
+//! invalid file writes nothing, and a second store is merged beside the first.
+#![allow(clippy::unwrap_used)]
+
+mod moto;
+
+use cartback_aws::store_config::{self, parameter_name};
+use cartback_core::config::{DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN};
+
+const EXAMPLE: &str = include_str!("../../../docs/cartback.example.toml");
+
+#[tokio::test]
+async fn store_config_round_trips_through_the_table_and_ssm() {
+    let Some(env) = moto::Env::new("storecfg").await else { return };
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let ssm = aws_sdk_ssm::Client::new(&conf);
+    let stage = format!("t{}", std::process::id());
+
+    // An invalid file: refused, nothing written anywhere.
+    let bad = EXAMPLE.replace("currency = \"EUR\"", "currency = \"EURO\"");
+    let err = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "bad.toml", &bad).await.unwrap_err();
+    assert!(err.to_string().contains("currency"), "{err}");
+    assert!(
+        store_config::load(&env.dynamo, &ssm, &env.table, None)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("cartback store")
+    );
+    let none = ssm.get_parameter().name(parameter_name(&stage, "demo", "api_key")).send().await;
+    assert!(none.is_err(), "a refused file wrote a secret");
+
+    // The demo store: secrets to SSM, references in the table.
+    let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "demo.toml", EXAMPLE).await.unwrap();
+    assert_eq!(report.stores, vec!["demo".to_string()]);
+    assert_eq!(report.secrets.len(), 2);
+    let item = env
+        .dynamo
+        .get_item()
+        .table_name(&env.table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let stored = item["toml"].as_s().unwrap();
+    assert!(!stored.contains(DEMO_API_KEY) && !stored.contains(DEMO_TWILIO_AUTH_TOKEN), "a secret is in the table");
+    assert!(stored.contains(&format!("ssm:/cartback/{stage}/demo/api_key")));
+    let param = ssm
+        .get_parameter()
+        .name(parameter_name(&stage, "demo", "twilio_auth_token"))
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap()
+        .parameter
+        .unwrap();
+    assert_eq!(param.r#type, Some(aws_sdk_ssm::types::ParameterType::SecureString));
+    assert_eq!(param.value.as_deref(), Some(DEMO_TWILIO_AUTH_TOKEN));
+
+    // What a function reads: the same store, secrets resolved.
+    let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
+    assert_eq!(config.store_for_key(DEMO_API_KEY).map(|s| s.id.as_str()), Some("demo"));
+    assert_eq!(config.store("demo").unwrap().twilio_auth_token, DEMO_TWILIO_AUTH_TOKEN);
+
+    // A second store is merged beside the first.
+    let other = EXAMPLE
+        .replace("id = \"demo\"", "id = \"other\"")
+        .replace(DEMO_API_KEY, "cbk_other_0123456789abcdef")
+        .lines()
+        .filter(|l| !l.starts_with("abandon_after"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "other.toml", &other).await.unwrap();
+    assert_eq!(report.kept, vec!["demo".to_string()]);
+    let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
+    assert!(config.store("demo").is_some() && config.store("other").is_some());
+
+    // And the functions' engine is built from it at first use.
+    let settings = cartback_aws::wiring::Settings {
+        table: env.table.clone(),
+        queue_url: env.queue_url.clone(),
+        config_path: None,
+        abandon_after_minutes: Some(20),
+    };
+    let deps = cartback_aws::wiring::Deps::with_clients(settings, env.dynamo.clone(), ssm.clone(), env.sqs.clone());
+    let engine = deps.engine().await.unwrap();
+    assert!(engine.config.store("other").is_some());
+    // The stack's default applies where a store does not set abandon_after itself.
+    assert_eq!(engine.config.store("other").unwrap().abandon_after, jiff::SignedDuration::from_mins(20));
+    assert_eq!(engine.config.store("demo").unwrap().abandon_after, jiff::SignedDuration::from_mins(30));
+}
