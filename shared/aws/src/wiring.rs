@@ -160,6 +160,37 @@ impl Deps {
 mod tests {
     use super::*;
 
+    fn offline_deps(config_path: Option<String>) -> Deps {
+        let region = aws_config::Region::new("us-east-1");
+        let dynamo = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::Config::builder().behavior_version_latest().region(region.clone()).build(),
+        );
+        let ssm = aws_sdk_ssm::Client::from_conf(
+            aws_sdk_ssm::Config::builder().behavior_version_latest().region(region.clone()).build(),
+        );
+        let sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::Config::builder().behavior_version_latest().region(region).build(),
+        );
+        let settings = Settings { table: "t".into(), queue_url: "q".into(), config_path, abandon_after_minutes: None };
+        Deps::with_clients(settings, dynamo, ssm, sqs)
+    }
+
+    #[tokio::test]
+    async fn the_engine_is_built_at_first_use_and_kept() {
+        let deps = offline_deps(Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cartback.example.toml").into()));
+        let a = deps.engine().await.unwrap();
+        let b = deps.engine().await.unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "rebuilt within the TTL");
+        assert!(a.config.store("demo").is_some());
+    }
+
+    #[tokio::test]
+    async fn without_any_configuration_the_error_says_what_to_do() {
+        let deps = offline_deps(Some("/nonexistent/cartback.toml".into()));
+        let err = deps.engine().await.err().unwrap();
+        assert!(err.contains("/nonexistent/cartback.toml"), "{err}");
+    }
+
     #[test]
     fn reports_every_missing_variable_at_once() {
         let err = Settings::from_lookup(|k| (k == "CARTBACK_TABLE").then(|| "t".to_string())).unwrap_err();
