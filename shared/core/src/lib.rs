@@ -19,5 +19,6 @@ pub mod phone;
 pub mod pii;
 pub mod ports;
 pub mod rules;
+pub mod sms;
 pub mod template;
 pub mod twilio;

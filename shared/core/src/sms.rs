@@ -1,0 +1,85 @@
+//! SMS economics: how many segments a text costs. GSM-7 (with its extension table, whose
+//! characters take two septets) fits 160 septets in one message and 153 per part of a long one;
+//! any character outside it switches the whole message to UCS-2: 70 UTF-16 units, 67 per part.
+//! Turkish ç, ş, ğ, ı and Persian script are outside GSM-7.
+
+/// The GSM 03.38 basic character set.
+const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+/// The extension table: each costs an escape and the character, two septets.
+const EXTENSION: &str = "^{}\\[~]|€\u{c}";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Gsm7,
+    Ucs2,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segments {
+    pub encoding: Encoding,
+    /// Septets (GSM-7) or UTF-16 code units (UCS-2).
+    pub units: usize,
+    pub segments: usize,
+}
+
+/// The encoding and segment count of `text` as an SMS.
+pub fn segments(text: &str) -> Segments {
+    let mut septets = 0;
+    for c in text.chars() {
+        if BASIC.contains(c) {
+            septets += 1;
+        } else if EXTENSION.contains(c) {
+            septets += 2;
+        } else {
+            let units = text.encode_utf16().count();
+            return Segments { encoding: Encoding::Ucs2, units, segments: count(units, 70, 67) };
+        }
+    }
+    Segments { encoding: Encoding::Gsm7, units: septets, segments: count(septets, 160, 153) }
+}
+
+fn count(units: usize, single: usize, part: usize) -> usize {
+    match units {
+        0 => 0,
+        u if u <= single => 1,
+        u => u.div_ceil(part),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gsm7_fits_160_then_parts_of_153() {
+        assert_eq!(segments(&"a".repeat(160)), Segments { encoding: Encoding::Gsm7, units: 160, segments: 1 });
+        assert_eq!(segments(&"a".repeat(161)).segments, 2);
+        assert_eq!(segments(&"a".repeat(306)).segments, 2);
+        assert_eq!(segments(&"a".repeat(307)).segments, 3);
+        assert_eq!(segments("").segments, 0);
+    }
+
+    #[test]
+    fn extension_characters_cost_two_septets() {
+        let s = segments(&format!("{}€", "a".repeat(158)));
+        assert_eq!((s.encoding, s.units, s.segments), (Encoding::Gsm7, 160, 1));
+        assert_eq!(segments(&format!("{}€", "a".repeat(159))).segments, 2);
+        assert_eq!(segments("[x]").units, 5);
+    }
+
+    #[test]
+    fn one_character_outside_gsm7_makes_it_ucs2() {
+        // Turkish: Ç, ö and ü are GSM-7; ç (lower case only has Ç in the table), ş, ğ and ı are not.
+        assert_eq!(segments("Çöü").encoding, Encoding::Gsm7);
+        assert_eq!(segments("ç").encoding, Encoding::Ucs2);
+        let s = segments("Sepetiniz sizi bekliyor, Ayşe");
+        assert_eq!(s.encoding, Encoding::Ucs2);
+        assert_eq!(segments(&"ş".repeat(70)).segments, 1);
+        assert_eq!(segments(&"ş".repeat(71)).segments, 2);
+        assert_eq!(segments(&"ş".repeat(134)).segments, 2);
+        assert_eq!(segments(&"ş".repeat(135)).segments, 3);
+        // Persian, and an emoji (two UTF-16 units).
+        assert_eq!(segments("سبد خرید شما").encoding, Encoding::Ucs2);
+        assert_eq!(segments("🛒").units, 2);
+    }
+}
