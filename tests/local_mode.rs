@@ -28,6 +28,10 @@ async fn sms_after_30_minutes_then_stop_means_silence_forever() {
     assert_eq!(sms["sent_at"], "2026-11-23T09:30:00Z");
     let body = sms["body"].as_str().unwrap();
     assert!(body.contains("Ayşe"), "{body}");
+    // "ş" is outside GSM-7: the whole SMS is UCS-2, and its cost is reported.
+    assert_eq!(sms["encoding"], "UCS-2");
+    let units = body.encode_utf16().count();
+    assert_eq!(sms["segments"], if units <= 70 { 1 } else { units.div_ceil(67) });
     assert!(body.contains("699.80 TRY"), "{body}");
 
     // The restore link works: 302 to the store's checkout, nowhere else.

@@ -14,6 +14,15 @@ pub enum Encoding {
     Ucs2,
 }
 
+impl Encoding {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Encoding::Gsm7 => "GSM-7",
+            Encoding::Ucs2 => "UCS-2",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segments {
     pub encoding: Encoding,

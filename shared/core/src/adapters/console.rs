@@ -26,6 +26,11 @@ pub struct OutboxEntry {
     pub subject: Option<String>,
     pub body: String,
     pub sent_at: Timestamp,
+    /// SMS only: what the message costs in segments, and its encoding (GSM-7 or UCS-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
 }
 
 pub struct ConsoleChannel {
@@ -77,8 +82,15 @@ impl ChannelSender for ConsoleChannel {
 
 /// How the console shows a message: the address masked, the body indented.
 pub fn print_message(now: Timestamp, msg: &OutgoingMessage) {
+    let cost = match msg.channel {
+        crate::domain::Channel::Sms => {
+            let s = crate::sms::segments(&msg.body);
+            format!(", {} segment(s) {}", s.segments, s.encoding.as_str())
+        }
+        _ => String::new(),
+    };
     println!(
-        "[{now}] {} to {} (store {}, cart {}, step {}, variant {}):\n    {}",
+        "[{now}] {} to {} (store {}, cart {}, step {}, variant {}{cost}):\n    {}",
         msg.channel,
         mask(&msg.to),
         msg.store,
@@ -96,6 +108,7 @@ pub fn print_handoff(h: &Handoff) {
 
 /// The outbox's record of a message.
 pub fn entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry {
+    let sms = (msg.channel == crate::domain::Channel::Sms).then(|| crate::sms::segments(&msg.body));
     OutboxEntry {
         id,
         channel: msg.channel.to_string(),
@@ -107,6 +120,8 @@ pub fn entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry {
         subject: msg.subject.clone(),
         body: msg.body.clone(),
         sent_at: now,
+        segments: sms.map(|s| s.segments),
+        encoding: sms.map(|s| s.encoding.as_str().to_string()),
     }
 }
 
