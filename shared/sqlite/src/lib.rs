@@ -5,13 +5,15 @@
 //! One connection, one writer: `cartback serve` is one process, and the file is opened with an
 //! exclusive lock so a second process is refused instead of interleaving with the first.
 
+mod alerts;
 mod db;
 mod outbox;
 mod queue;
 pub mod schema;
 mod store;
 
+pub use alerts::SqliteAlerts;
 pub use db::{Database, OpenError, Sync};
-pub use outbox::{SqliteAlerts, SqliteOutbox};
+pub use outbox::SqliteOutbox;
 pub use queue::SqliteQueue;
 pub use store::SqliteStore;

@@ -3,9 +3,9 @@
 
 use crate::db::Database;
 use async_trait::async_trait;
-use cartback_core::adapters::console::{OUTBOX_CAPACITY, OutboxEntry, entry, print_handoff, print_message};
-use cartback_core::local::{AlertLog, Outbox};
-use cartback_core::ports::{Alerts, ChannelError, ChannelSender, Clock, Handoff, OutgoingMessage};
+use cartback_core::adapters::console::{OUTBOX_CAPACITY, OutboxEntry, entry, print_message};
+use cartback_core::local::Outbox;
+use cartback_core::ports::{ChannelError, ChannelSender, Clock, OutgoingMessage};
 use rusqlite::params;
 use std::sync::Arc;
 
@@ -69,49 +69,5 @@ impl Outbox for SqliteOutbox {
             .lock()
             .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'", [], |r| r.get::<_, i64>(0))
             .map_or(0, |n| n as usize)
-    }
-}
-
-/// Hand-offs to a human, durable like the outbox.
-pub struct SqliteAlerts {
-    db: Database,
-    print: bool,
-}
-
-impl SqliteAlerts {
-    pub fn new(db: Database, print: bool) -> SqliteAlerts {
-        SqliteAlerts { db, print }
-    }
-}
-
-#[async_trait]
-impl Alerts for SqliteAlerts {
-    async fn handoff(&self, h: &Handoff) {
-        if self.print {
-            print_handoff(h);
-        }
-        let r = serde_json::to_string(h).map_err(|e| e.to_string()).and_then(|body| {
-            self.db.lock().execute("INSERT INTO handoffs (body) VALUES (?1)", params![body]).map_err(|e| e.to_string())
-        });
-        if let Err(e) = r {
-            // Printed and logged anyway: a person still sees it.
-            tracing::error!(store = %h.store, error = %e, "hand-off not stored");
-        }
-    }
-}
-
-impl AlertLog for SqliteAlerts {
-    fn all(&self) -> Vec<Handoff> {
-        let conn = self.db.lock();
-        let Ok(mut s) = conn.prepare_cached("SELECT body FROM handoffs ORDER BY id DESC LIMIT ?1") else {
-            return Vec::new();
-        };
-        let Ok(rows) = s.query_map(params![OUTBOX_CAPACITY as i64], |r| r.get::<_, String>(0)) else {
-            return Vec::new();
-        };
-        let mut list: Vec<Handoff> =
-            rows.filter_map(Result::ok).filter_map(|b| serde_json::from_str(&b).ok()).collect();
-        list.reverse();
-        list
     }
 }
