@@ -3,7 +3,9 @@
 use crate::{ClockKind, Storage};
 use anyhow::Context;
 use cartback_core::adapters::clock::VirtualClock;
-use cartback_core::config::{Config, DEMO_API_KEY, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config};
+use cartback_core::config::{
+    Config, DEMO_API_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config,
+};
 use cartback_core::local::{LocalOptions, LocalRuntime, clock_of};
 use cartback_http::{local_router, public_router};
 use std::net::SocketAddr;
@@ -52,10 +54,11 @@ pub async fn run(
     println!("  stores: {}", stores.join(", "));
     if is_demo {
         println!("  demo store `{DEMO_STORE_ID}`: API key {DEMO_API_KEY}  Twilio auth token {DEMO_TWILIO_AUTH_TOKEN}");
+        println!("  Shopify webhook secret {DEMO_SHOPIFY_WEBHOOK_SECRET} (POST /v1/webhooks/shopify/{DEMO_STORE_ID})");
         println!("  restore links may redirect to shop.example only");
     }
     println!(
-        "  routes: POST /v1/events  GET /r/{{token}}  GET /v1/stores/{{store}}/stats  POST /v1/replies/twilio/{{store}}"
+        "  routes: POST /v1/events  POST /v1/webhooks/shopify/{{store}}  GET /r/{{token}}  GET /v1/stores/{{store}}/stats  POST /v1/replies/twilio/{{store}}"
     );
     println!("          POST /_local/clock/advance  GET /_local/outbox  GET /_local/alerts");
 

@@ -12,7 +12,7 @@ use thiserror::Error;
 use toml::Value;
 
 /// The store fields that are secrets, stored in SSM.
-pub const SECRET_FIELDS: &[&str] = &["api_key", "twilio_auth_token"];
+pub const SECRET_FIELDS: &[&str] = &["api_key", "twilio_auth_token", "shopify_webhook_secret"];
 const PK: &str = "CONFIG";
 const PREFIX: &str = "ssm:";
 

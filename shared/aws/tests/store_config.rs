@@ -6,7 +6,7 @@
 mod moto;
 
 use cartback_aws::store_config::{self, parameter_name};
-use cartback_core::config::{DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN};
+use cartback_core::config::{DEMO_API_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_TWILIO_AUTH_TOKEN};
 
 const EXAMPLE: &str = include_str!("../../../docs/cartback.example.toml");
 
@@ -34,7 +34,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     // The demo store: secrets to SSM, references in the table.
     let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "demo.toml", EXAMPLE).await.unwrap();
     assert_eq!(report.stores, vec!["demo".to_string()]);
-    assert_eq!(report.secrets.len(), 2);
+    assert_eq!(report.secrets.len(), 3, "api_key, twilio_auth_token, shopify_webhook_secret");
     let item = env
         .dynamo
         .get_item()
@@ -47,7 +47,9 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         .item
         .unwrap();
     let stored = item["toml"].as_s().unwrap();
-    assert!(!stored.contains(DEMO_API_KEY) && !stored.contains(DEMO_TWILIO_AUTH_TOKEN), "a secret is in the table");
+    for secret in [DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN, DEMO_SHOPIFY_WEBHOOK_SECRET] {
+        assert!(!stored.contains(secret), "a secret is in the table");
+    }
     assert!(stored.contains(&format!("ssm:/cartback/{stage}/demo/api_key")));
     let param = ssm
         .get_parameter()
@@ -65,6 +67,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
     assert_eq!(config.store_for_key(DEMO_API_KEY).map(|s| s.id.as_str()), Some("demo"));
     assert_eq!(config.store("demo").unwrap().twilio_auth_token, DEMO_TWILIO_AUTH_TOKEN);
+    assert_eq!(config.store("demo").unwrap().shopify_webhook_secret.as_deref(), Some(DEMO_SHOPIFY_WEBHOOK_SECRET));
 
     // A second store is merged beside the first.
     let other = EXAMPLE

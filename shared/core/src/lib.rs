@@ -19,6 +19,7 @@ pub mod phone;
 pub mod pii;
 pub mod ports;
 pub mod rules;
+pub mod shopify;
 pub mod sms;
 pub mod template;
 pub mod twilio;

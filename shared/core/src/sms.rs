@@ -8,9 +8,11 @@ const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ
 /// The extension table: each costs an escape and the character, two septets.
 const EXTENSION: &str = "^{}\\[~]|€\u{c}";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Encoding {
+    #[serde(rename = "GSM-7")]
     Gsm7,
+    #[serde(rename = "UCS-2")]
     Ucs2,
 }
 
@@ -35,16 +37,28 @@ pub struct Segments {
 pub fn segments(text: &str) -> Segments {
     let mut septets = 0;
     for c in text.chars() {
-        if BASIC.contains(c) {
-            septets += 1;
-        } else if EXTENSION.contains(c) {
-            septets += 2;
-        } else {
-            let units = text.encode_utf16().count();
-            return Segments { encoding: Encoding::Ucs2, units, segments: count(units, 70, 67) };
+        match gsm_septets(c) {
+            Some(n) => septets += n,
+            None => {
+                let units = text.encode_utf16().count();
+                return Segments { encoding: Encoding::Ucs2, units, segments: count(units, 70, 67) };
+            }
         }
     }
     Segments { encoding: Encoding::Gsm7, units: septets, segments: count(septets, 160, 153) }
+}
+
+/// Septets for one character in GSM-7, or `None` outside it. Plain ASCII is answered without
+/// searching the tables (every SMS is measured as it is sent).
+fn gsm_septets(c: char) -> Option<usize> {
+    match c {
+        'A'..='Z' | 'a'..='z' | '0'..='9' | ' ' | '\n' | '\r' | '!'..='/' | ':'..='?' | '@' | '_' => Some(1),
+        '^' | '{' | '}' | '\\' | '[' | '~' | ']' | '|' => Some(2),
+        '`' => None,
+        _ if BASIC.contains(c) => Some(1),
+        _ if EXTENSION.contains(c) => Some(2),
+        _ => None,
+    }
 }
 
 fn count(units: usize, single: usize, part: usize) -> usize {
@@ -58,6 +72,20 @@ fn count(units: usize, single: usize, part: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_shortcut_agrees_with_the_tables() {
+        for c in (0u8..128).map(char::from) {
+            let table = if BASIC.contains(c) {
+                Some(1)
+            } else if EXTENSION.contains(c) {
+                Some(2)
+            } else {
+                None
+            };
+            assert_eq!(gsm_septets(c), table, "{c:?}");
+        }
+    }
 
     #[test]
     fn gsm7_fits_160_then_parts_of_153() {

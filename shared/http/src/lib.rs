@@ -8,6 +8,7 @@ mod local;
 mod replies;
 mod restore;
 mod stats;
+mod webhooks;
 
 pub use error::ApiError;
 pub use local::local_router;
@@ -47,6 +48,7 @@ fn api_routes(engine: Arc<Engine>) -> Router {
         .route("/v1/events", post(events::post_event))
         .route("/r/{token}", get(restore::open))
         .route("/v1/stores/{store}/stats", get(stats::get_stats))
+        .route("/v1/webhooks/shopify/{store}", post(webhooks::shopify))
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .with_state(AppState { engine })
 }

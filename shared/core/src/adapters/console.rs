@@ -30,7 +30,7 @@ pub struct OutboxEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encoding: Option<String>,
+    pub encoding: Option<crate::sms::Encoding>,
 }
 
 pub struct ConsoleChannel {
@@ -51,9 +51,12 @@ impl ConsoleChannel {
         ConsoleChannel { clock, outbox: Mutex::new(Outbox::default()), print }
     }
 
-    /// The latest messages, oldest first (at most `OUTBOX_CAPACITY`).
+    /// The latest messages, oldest first (at most `OUTBOX_CAPACITY`), each SMS with its cost:
+    /// measured here, when someone reads the outbox, rather than on every send.
     pub fn outbox(&self) -> Vec<OutboxEntry> {
-        self.outbox.lock().unwrap_or_else(|e| e.into_inner()).latest.iter().cloned().collect()
+        let list: Vec<OutboxEntry> =
+            self.outbox.lock().unwrap_or_else(|e| e.into_inner()).latest.iter().cloned().collect();
+        list.into_iter().map(with_segments).collect()
     }
 
     /// Messages sent since start-up.
@@ -75,7 +78,7 @@ impl ChannelSender for ConsoleChannel {
         if g.latest.len() == OUTBOX_CAPACITY {
             g.latest.pop_front();
         }
-        g.latest.push_back(entry(id.clone(), msg, now));
+        g.latest.push_back(plain_entry(id.clone(), msg, now));
         Ok(id)
     }
 }
@@ -106,9 +109,22 @@ pub fn print_handoff(h: &Handoff) {
     println!("[{}] HAND-OFF for store {} from {} (reason {}): {}", h.at, h.store, h.from_masked, h.reason, h.text);
 }
 
-/// The outbox's record of a message.
+/// The outbox's record of a message, with its SMS cost.
 pub fn entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry {
-    let sms = (msg.channel == crate::domain::Channel::Sms).then(|| crate::sms::segments(&msg.body));
+    with_segments(plain_entry(id, msg, now))
+}
+
+/// Adds the SMS segment count and encoding to an SMS entry.
+fn with_segments(mut e: OutboxEntry) -> OutboxEntry {
+    if e.channel == "sms" {
+        let s = crate::sms::segments(&e.body);
+        e.segments = Some(s.segments);
+        e.encoding = Some(s.encoding);
+    }
+    e
+}
+
+fn plain_entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry {
     OutboxEntry {
         id,
         channel: msg.channel.to_string(),
@@ -120,8 +136,8 @@ pub fn entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry {
         subject: msg.subject.clone(),
         body: msg.body.clone(),
         sent_at: now,
-        segments: sms.map(|s| s.segments),
-        encoding: sms.map(|s| s.encoding.as_str().to_string()),
+        segments: None,
+        encoding: None,
     }
 }
 

@@ -6,6 +6,7 @@ use super::Config;
 pub const DEMO_STORE_ID: &str = "demo";
 pub const DEMO_API_KEY: &str = "cbk_demo_0123456789abcdef";
 pub const DEMO_TWILIO_AUTH_TOKEN: &str = "demo_twilio_auth_token";
+pub const DEMO_SHOPIFY_WEBHOOK_SECRET: &str = "demo_shopify_webhook_secret";
 
 const EXAMPLE: &str = include_str!("../../../../docs/cartback.example.toml");
 

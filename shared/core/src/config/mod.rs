@@ -7,7 +7,7 @@ mod demo;
 mod duration;
 mod raw;
 
-pub use demo::{DEMO_API_KEY, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config};
+pub use demo::{DEMO_API_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config};
 pub use duration::parse_duration;
 
 use crate::domain::{Channel, Reason};
@@ -97,6 +97,8 @@ pub struct StoreConfig {
     pub name: String,
     pub api_key_sha256: [u8; 32],
     pub twilio_auth_token: String,
+    /// Verifies `X-Shopify-Hmac-Sha256` on `/v1/webhooks/shopify/{store}`; absent: no Shopify.
+    pub shopify_webhook_secret: Option<String>,
     pub currency: Currency,
     pub timezone: String,
     pub abandon_after: SignedDuration,

@@ -26,6 +26,7 @@ struct RawStore {
     name: String,
     api_key: String,
     twilio_auth_token: String,
+    shopify_webhook_secret: Option<String>,
     currency: String,
     timezone: Option<String>,
     abandon_after: Option<String>,
@@ -177,6 +178,9 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     if rs.twilio_auth_token.is_empty() {
         p.add(&format!("{at}.twilio_auth_token"), "must not be empty");
     }
+    if rs.shopify_webhook_secret.as_deref().is_some_and(str::is_empty) {
+        p.add(&format!("{at}.shopify_webhook_secret"), "must not be empty (leave it out to disable Shopify webhooks)");
+    }
     let currency = Currency::parse(&rs.currency).map_err(|e| p.add(&format!("{at}.currency"), e)).ok();
     let timezone = rs.timezone.unwrap_or_else(|| "UTC".to_string());
     if jiff::tz::TimeZone::get(&timezone).is_err() {
@@ -285,6 +289,7 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         id: rs.id,
         name: rs.name,
         twilio_auth_token: rs.twilio_auth_token,
+        shopify_webhook_secret: rs.shopify_webhook_secret,
         currency: currency?,
         timezone,
         abandon_after,

@@ -1,0 +1,97 @@
+//! Shopify's webhooks against the real server: the documented `checkouts/create` sample (its
+//! checkout URL moved onto the demo store's domain, a phone and consent added) drives a full
+//! recovery, and bad deliveries are refused with nothing stored.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use base64::Engine as _;
+use cartback_core::config::DEMO_SHOPIFY_WEBHOOK_SECRET;
+use cartback_e2e::Server;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+
+fn sign(body: &[u8]) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(DEMO_SHOPIFY_WEBHOOK_SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+async fn deliver(s: &Server, topic: &str, id: &str, body: &[u8], sig: Option<String>) -> (u16, Value) {
+    let mut req = s
+        .http
+        .post(s.url("/v1/webhooks/shopify/demo"))
+        .header("content-type", "application/json")
+        .header("x-shopify-topic", topic)
+        .header("x-shopify-webhook-id", id)
+        .body(body.to_vec());
+    if let Some(sig) = sig {
+        req = req.header("x-shopify-hmac-sha256", sig);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn checkout() -> Vec<u8> {
+    let mut v: Value =
+        serde_json::from_str(include_str!("fixtures/shopify/shopify_webhook_checkouts_create.sample.json")).unwrap();
+    v["abandoned_checkout_url"] = json!("https://shop.example/548380009/checkouts/123123123/recover?key=k");
+    v["updated_at"] = json!("2026-11-23T09:00:00Z");
+    v["phone"] = json!("+905321234567");
+    v["buyer_accepts_marketing"] = json!(true);
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[tokio::test]
+async fn a_shopify_checkout_is_recovered_and_its_order_attributed() {
+    let s = Server::start().await;
+    let body = checkout();
+    let (st, r) = deliver(&s, "checkouts/create", "d1", &body, Some(sign(&body))).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["cart_id"], "shopify-123123123");
+    // Shopify's retry of the same delivery changes nothing.
+    let (st, r) = deliver(&s, "checkouts/create", "d1", &body, Some(sign(&body))).await;
+    assert_eq!((st, r["duplicate"].clone()), (200, json!(true)));
+    let cart = &s.rt.store.carts_of("demo")[0];
+    assert_eq!(cart.items.len(), 2);
+    assert_eq!(cart.items[0].unit_price_minor, 19900);
+    assert_eq!(cart.currency.map(|c| c.code()), Some("USD"));
+
+    // Abandoned: the e-mail consent came from buyer_accepts_marketing; no SMS consent was given.
+    s.advance(31 * 60).await;
+    let out = s.outbox().await;
+    assert!(out.iter().all(|m| m["channel"] != "sms"), "an SMS without SMS consent");
+    s.advance(24 * 3600).await;
+    let out = s.outbox().await;
+    assert_eq!(out.iter().filter(|m| m["channel"] == "email").count(), 1, "{out:?}");
+    assert_eq!(out[0]["recipient"], "example@email.com");
+
+    let order = json!({"id": 820982911946154508_u64, "checkout_token": "123123123", "cart_token": null,
+                       "total_price": "398.00", "currency": "USD", "email": "example@email.com",
+                       "updated_at": "2026-11-24T10:00:00Z"});
+    let order = serde_json::to_vec(&order).unwrap();
+    let (st, r) = deliver(&s, "orders/create", "d2", &order, Some(sign(&order))).await;
+    assert_eq!((st, r["state"].clone()), (200, json!("recovered")), "{r}");
+}
+
+#[tokio::test]
+async fn bad_deliveries_are_refused_and_store_nothing() {
+    let s = Server::start().await;
+    let body = checkout();
+    let (st, r) = deliver(&s, "checkouts/create", "d1", &body, Some(sign(b"another body"))).await;
+    assert_eq!((st, r["error"]["code"].clone()), (401, json!("invalid_signature")));
+    let (st, _) = deliver(&s, "checkouts/create", "d1", &body, None).await;
+    assert_eq!(st, 401);
+    let truncated = &body[..body.len() / 2];
+    let (st, _) = deliver(&s, "checkouts/create", "d1", truncated, Some(sign(&body))).await;
+    assert_eq!(st, 401, "a truncated body does not match its signature");
+    // Signed, but not what the topic says: a clear 422.
+    let (st, r) = deliver(&s, "orders/create", "d3", &body, Some(sign(&body))).await;
+    assert_eq!((st, r["error"]["code"].clone()), (422, json!("invalid_payload")), "{r}");
+    let big = vec![b' '; 5 * 1024 * 1024];
+    let (st, _) = deliver(&s, "checkouts/create", "d4", &big, Some(sign(&big))).await;
+    assert_eq!(st, 413);
+    assert!(s.rt.store.carts_of("demo").is_empty(), "a refused delivery stored a cart");
+    // A topic Cartback does not use is acknowledged (Shopify would retry it for 48 h) and counted.
+    let (st, r) = deliver(&s, "products/update", "d5", b"{}", Some(sign(b"{}"))).await;
+    assert_eq!((st, r["status"].clone()), (200, json!("ignored")));
+}
