@@ -33,7 +33,11 @@ impl Server {
             },
         ));
         let app = public_router(rt.engine.clone()).merge(local_router(rt.clone()));
-        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .await
+                .expect("serve")
+        });
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Server { base: format!("http://{addr}"), rt, http }
     }

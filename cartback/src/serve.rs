@@ -4,7 +4,8 @@ use crate::{ClockKind, Storage};
 use anyhow::Context;
 use cartback_core::adapters::clock::VirtualClock;
 use cartback_core::config::{
-    Config, DEMO_API_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config,
+    Config, DEMO_API_KEY, DEMO_PUBLISHABLE_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN,
+    DEMO_WOOCOMMERCE_WEBHOOK_SECRET, demo_config,
 };
 use cartback_core::local::{LocalOptions, LocalRuntime, clock_of};
 use cartback_http::{local_router, public_router};
@@ -55,11 +56,16 @@ pub async fn run(
     if is_demo {
         println!("  demo store `{DEMO_STORE_ID}`: API key {DEMO_API_KEY}  Twilio auth token {DEMO_TWILIO_AUTH_TOKEN}");
         println!("  Shopify webhook secret {DEMO_SHOPIFY_WEBHOOK_SECRET} (POST /v1/webhooks/shopify/{DEMO_STORE_ID})");
-        println!("  restore links may redirect to shop.example only");
+        println!(
+            "  WooCommerce webhook secret {DEMO_WOOCOMMERCE_WEBHOOK_SECRET} (POST /v1/webhooks/woocommerce/{DEMO_STORE_ID})"
+        );
+        println!("  publishable key {DEMO_PUBLISHABLE_KEY} (capture snippet; demo shop at http://{bound}/demo-shop)");
+        println!("  restore links and the snippet: shop.example, 127.0.0.1 and localhost only");
     }
     println!(
-        "  routes: POST /v1/events  POST /v1/webhooks/shopify/{{store}}  GET /r/{{token}}  GET /v1/stores/{{store}}/stats  POST /v1/replies/twilio/{{store}}"
+        "  routes: POST /v1/events  POST /v1/collect/{{store}}  POST /v1/webhooks/{{shopify,woocommerce}}/{{store}}  GET /r/{{token}}"
     );
+    println!("          GET /v1/stores/{{store}}/stats  POST /v1/replies/twilio/{{store}}  GET /v1/cartback.js");
     println!("          POST /_local/clock/advance  GET /_local/outbox  GET /_local/alerts");
 
     if virtual_start.is_none() {
@@ -73,7 +79,8 @@ pub async fn run(
             }
         });
     }
-    axum::serve(listener, app)
+    // The peer address keys the collect route's per-client rate limit.
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -12,7 +12,8 @@ use thiserror::Error;
 use toml::Value;
 
 /// The store fields that are secrets, stored in SSM.
-pub const SECRET_FIELDS: &[&str] = &["api_key", "twilio_auth_token", "shopify_webhook_secret"];
+pub const SECRET_FIELDS: &[&str] =
+    &["api_key", "twilio_auth_token", "shopify_webhook_secret", "woocommerce_webhook_secret"];
 const PK: &str = "CONFIG";
 const PREFIX: &str = "ssm:";
 

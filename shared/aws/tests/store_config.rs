@@ -6,7 +6,9 @@
 mod moto;
 
 use cartback_aws::store_config::{self, parameter_name};
-use cartback_core::config::{DEMO_API_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_TWILIO_AUTH_TOKEN};
+use cartback_core::config::{
+    DEMO_API_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_TWILIO_AUTH_TOKEN, DEMO_WOOCOMMERCE_WEBHOOK_SECRET,
+};
 
 const EXAMPLE: &str = include_str!("../../../docs/cartback.example.toml");
 
@@ -34,7 +36,11 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     // The demo store: secrets to SSM, references in the table.
     let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "demo.toml", EXAMPLE).await.unwrap();
     assert_eq!(report.stores, vec!["demo".to_string()]);
-    assert_eq!(report.secrets.len(), 3, "api_key, twilio_auth_token, shopify_webhook_secret");
+    assert_eq!(
+        report.secrets.len(),
+        4,
+        "api_key, twilio_auth_token, shopify_webhook_secret, woocommerce_webhook_secret"
+    );
     let item = env
         .dynamo
         .get_item()
@@ -47,7 +53,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         .item
         .unwrap();
     let stored = item["toml"].as_s().unwrap();
-    for secret in [DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN, DEMO_SHOPIFY_WEBHOOK_SECRET] {
+    for secret in [DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_WOOCOMMERCE_WEBHOOK_SECRET] {
         assert!(!stored.contains(secret), "a secret is in the table");
     }
     assert!(stored.contains(&format!("ssm:/cartback/{stage}/demo/api_key")));

@@ -23,3 +23,4 @@ pub mod shopify;
 pub mod sms;
 pub mod template;
 pub mod twilio;
+pub mod woocommerce;

@@ -27,6 +27,14 @@ pub fn normalize_phone(raw: &str) -> Option<String> {
     reference(trimmed)
 }
 
+/// A number as a shopper types it in a billing form ("0412 345 678", "(555) 010-1234"), read in
+/// the billing country (ISO 3166 alpha-2), in E.164; `None` when it is not a valid number there.
+pub fn normalize_national(raw: &str, country: &str) -> Option<String> {
+    let id: phonenumber::country::Id = country.trim().to_ascii_uppercase().parse().ok()?;
+    let n = phonenumber::parse(Some(id), raw.trim()).ok()?;
+    phonenumber::is_valid(&n).then(|| n.format().mode(phonenumber::Mode::E164).to_string())
+}
+
 /// The crate's full parse and validation: the definition of a valid number here.
 pub fn reference(trimmed: &str) -> Option<String> {
     if !trimmed.starts_with('+') {

@@ -5,7 +5,8 @@
 //! - Signature: `X-Shopify-Hmac-Sha256` is base64(HMAC-SHA256(store's webhook secret, raw body)),
 //!   compared in constant time.
 //! - Identity: a checkout's cart is `shopify-{token}` (the checkout token, always present); an
-//!   order names it through `checkout_token`. The delivery's `X-Shopify-Webhook-Id` is the event
+//!   order names it through `checkout_token`, or, when that is null (POS, draft and app orders),
+//!   is `shopify-order-{id}` and the engine links it through the shopper's phone or e-mail. The delivery's `X-Shopify-Webhook-Id` is the event
 //!   id, so Shopify's retries of one delivery are applied once.
 //! - Fields that fail validation (a malformed phone, say) are dropped rather than refusing the
 //!   whole delivery: Shopify retries refused webhooks for 48 hours and then disables them.
@@ -67,17 +68,22 @@ pub fn map(topic: &str, webhook_id: &str, body: &[u8]) -> Result<Mapped, Shopify
         return Err(ShopifyError::NotJson("expected an object".into()));
     }
     let missing = |field| ShopifyError::Missing { topic: topic.to_string(), field };
-    let token = if kind == "order.completed" {
-        id_text(&v, "checkout_token").ok_or_else(|| missing("checkout_token"))?
+    let cart_id = if kind == "order.completed" {
+        // Orders from the POS, drafts or an app carry no checkout token: the order's own id
+        // names its cart, and the engine ties it to the shopper's cart through the contact.
+        match id_text(&v, "checkout_token") {
+            Some(token) => format!("shopify-{token}"),
+            None => format!("shopify-order-{}", id_text(&v, "id").ok_or_else(|| missing("checkout_token or id"))?),
+        }
     } else {
-        id_text(&v, "token").ok_or_else(|| missing("token"))?
+        format!("shopify-{}", id_text(&v, "token").ok_or_else(|| missing("token"))?)
     };
     let at = text(&v, "updated_at").or_else(|| text(&v, "created_at")).ok_or_else(|| missing("updated_at"))?;
     let mut ev = Map::new();
     ev.insert("event_id".into(), json!(format!("shopify-{webhook_id}")));
     ev.insert("type".into(), json!(kind));
     ev.insert("occurred_at".into(), json!(at));
-    ev.insert("cart_id".into(), json!(format!("shopify-{token}")));
+    ev.insert("cart_id".into(), json!(cart_id));
     if let Some(c) = customer(&v) {
         ev.insert("customer".into(), c);
     }
@@ -181,8 +187,15 @@ mod tests {
         );
         assert!(matches!(
             map("orders/create", "w", br#"{"token": "t1"}"#),
-            Err(ShopifyError::Missing { field: "checkout_token", .. })
+            Err(ShopifyError::Missing { field: "checkout_token or id", .. })
         ));
+        let order =
+            br#"{"id": 820982911946154508, "checkout_token": null, "cart_token": null, "email": "jon@example.com",
+                         "created_at": "2026-11-23T10:00:00Z", "currency": "USD", "total_price": "10.00"}"#;
+        let Ok(Mapped::Event(ev)) = map("orders/create", "w2", order) else { panic!("not mapped") };
+        let ev: Value = serde_json::from_slice(&ev).unwrap_or_default();
+        assert_eq!(ev["cart_id"], "shopify-order-820982911946154508");
+        assert_eq!(ev["customer"]["email"], "jon@example.com");
         assert!(matches!(map("checkouts/create", "w", b"[1]"), Err(ShopifyError::NotJson(_))));
     }
 

@@ -314,3 +314,99 @@ async fn activity_racing_a_due_step_wins_and_nothing_is_sent() {
     t.advance_mins(29).await;
     assert_eq!(t.channels(), ["sms"]);
 }
+
+#[tokio::test]
+async fn lead_temperature_chooses_the_steps_and_is_reported() {
+    // Hot leads (checkout reached) get the SMS; warm leads (cart only) the e-mail only.
+    let steps = r#"
+[[stores.steps]]
+after = "30m"
+channel = "sms"
+template = "Hi {{ first_name }}: {{ link }}"
+leads = ["hot"]
+[[stores.steps]]
+after = "24h"
+channel = "email"
+template = "Your cart: {{ total }} {{ link }}"
+"#;
+    let t = start(config("", steps), "2026-11-23T09:00:00Z");
+    t.cart("warm", "e1", PHONE, "UTC").await;
+    let mut hot = cart_event("hot", "e2", t.now(), "+4791234568", "UTC", true);
+    hot["type"] = json!("checkout.started");
+    t.event(hot).await;
+    t.advance_hours(25).await;
+    let by_cart: Vec<(String, String)> = t.sent().into_iter().map(|m| (m.cart_id, m.channel)).collect();
+    assert_eq!(by_cart.iter().filter(|(c, _)| c == "hot").count(), 2, "{by_cart:?}");
+    assert_eq!(by_cart.iter().filter(|(c, _)| c == "warm").map(|(_, ch)| ch.as_str()).collect::<Vec<_>>(), ["email"]);
+    t.order("hot", "o1").await;
+    let s = t.stats().await;
+    assert_eq!(s.steps_skipped.get("lead_temperature"), Some(&1));
+    let (h, w) = (&s.lead_temperature["hot"], &s.lead_temperature["warm"]);
+    assert_eq!((h.abandoned, h.recovered, w.abandoned, w.recovered), (1, 1, 1, 0));
+    assert_eq!(h.recovery_rate, 1.0);
+    assert_eq!(s.lead_temperature["cold"].abandoned, 0);
+}
+
+#[test]
+fn an_unknown_lead_temperature_is_refused_at_load() {
+    let text = r#"public_url = "http://x"
+[[stores]]
+id = "s"
+name = "Shop"
+api_key = "cbk_test_0123456789abcdef"
+twilio_auth_token = "tok"
+currency = "EUR"
+allowed_domains = ["shop.example"]
+[[stores.steps]]
+after = "30m"
+channel = "sms"
+template = "{{ link }}"
+leads = ["boiling"]
+"#;
+    let Err(e) = cartback_core::config::Config::from_toml("c.toml", text) else { panic!("accepted") };
+    let e = e.to_string();
+    assert!(e.contains("stores[0].steps[0].leads[0]") && e.contains("cold, warm or hot"), "{e}");
+}
+
+fn order_without_cart(event_id: &str, order_cart: &str, at: jiff::Timestamp, phone: &str) -> serde_json::Value {
+    json!({"event_id": event_id, "type": "order.completed", "occurred_at": at.to_string(), "cart_id": order_cart,
+           "customer": {"phone": phone},
+           "order": {"order_id": "o-9", "total": "42.00", "currency": "EUR"}})
+}
+
+#[tokio::test]
+async fn an_order_naming_no_known_cart_is_linked_through_the_contact() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"]);
+    // The storefront's order carries no checkout token: only the shopper's phone.
+    let r = t.event(order_without_cart("o1", "order-o-9", t.now(), PHONE)).await;
+    assert_eq!((r.cart_id.as_str(), r.state), ("c1", CartStatus::Recovered));
+    // Delivered again: a duplicate, counted once.
+    let r = t.event(order_without_cart("o1", "order-o-9", t.now(), PHONE)).await;
+    assert!(r.duplicate);
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms"], "a message after the order");
+    let s = t.stats().await;
+    assert_eq!(s.orders_recovered, 1);
+}
+
+#[tokio::test]
+async fn an_unlinked_order_before_any_message_stops_the_shoppers_carts() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(10).await;
+    let r = t.event(order_without_cart("o1", "order-o-9", t.now(), PHONE)).await;
+    assert_eq!((r.cart_id.as_str(), r.state), ("order-o-9", CartStatus::Converted));
+    t.advance_hours(80).await;
+    assert!(t.sent().is_empty(), "messaged after ordering: {:?}", t.channels());
+    let c1 = t.rt.store.carts_of("s").into_iter().find(|c| c.id == "c1").unwrap();
+    assert_eq!(c1.status, CartStatus::Converted);
+    let s = t.stats().await;
+    assert_eq!(s.steps_skipped.get("ordered_elsewhere"), Some(&1));
+    // Activity after the order is a new intention: that cart is followed up again.
+    t.cart("c2", "e2", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"]);
+}

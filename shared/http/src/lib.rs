@@ -2,9 +2,11 @@
 //! tokio listener in local mode, so the exact same code answers in both.
 
 mod auth;
+mod collect;
 mod error;
 mod events;
 mod local;
+pub mod rate_limit;
 mod replies;
 mod restore;
 mod stats;
@@ -21,6 +23,14 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub engine: Arc<Engine>,
+    /// The collect route's buckets (per process).
+    pub collect_limits: Arc<rate_limit::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(engine: Arc<Engine>) -> AppState {
+        AppState { engine, collect_limits: Arc::default() }
+    }
 }
 
 /// The storefront-facing routes: events, restore links, stats (the `ingest` function).
@@ -49,10 +59,26 @@ fn api_routes(engine: Arc<Engine>) -> Router {
         .route("/r/{token}", get(restore::open))
         .route("/v1/stores/{store}/stats", get(stats::get_stats))
         .route("/v1/webhooks/shopify/{store}", post(webhooks::shopify))
+        .route("/v1/webhooks/woocommerce/{store}", post(webhooks::woocommerce))
+        .route("/v1/collect/{store}", post(collect::collect).options(collect::preflight))
+        .route("/v1/cartback.js", get(snippet))
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
-        .with_state(AppState { engine })
+        .with_state(AppState::new(engine))
+}
+
+/// The capture snippet, so a shop can include it straight from its Cartback API (cached a day).
+pub const SNIPPET_JS: &str = include_str!("../../../clients/web/cartback.js");
+
+async fn snippet() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        SNIPPET_JS,
+    )
 }
 
 fn replies_routes(engine: Arc<Engine>) -> Router {
-    Router::new().route("/v1/replies/twilio/{store}", post(replies::twilio)).with_state(AppState { engine })
+    Router::new().route("/v1/replies/twilio/{store}", post(replies::twilio)).with_state(AppState::new(engine))
 }

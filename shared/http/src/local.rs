@@ -19,7 +19,13 @@ pub fn local_router(rt: Arc<LocalRuntime>) -> Router {
         .route("/_local/clock", get(now))
         .route("/_local/outbox", get(outbox))
         .route("/_local/alerts", get(alerts))
+        .route("/demo-shop", get(demo_shop))
         .with_state(rt)
+}
+
+/// A one-page shop wired with the capture snippet: `cartback serve`, then open /demo-shop.
+async fn demo_shop() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("../../../clients/web/demo-shop.html"))
 }
 
 async fn now(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {

@@ -1,5 +1,10 @@
-//! `POST /v1/webhooks/shopify/{store}`: Shopify's checkout and order webhooks, signature-checked
-//! and mapped onto the native event contract (`cartback_core::shopify`).
+//! Platform webhooks, signature-checked and mapped onto the native event contract:
+//! - `POST /v1/webhooks/shopify/{store}` (`cartback_core::shopify`),
+//! - `POST /v1/webhooks/woocommerce/{store}` (`cartback_core::woocommerce`).
+//!
+//! Both platforms retry or disable a webhook that keeps failing, so anything that is not the
+//! sender's fault and not ours to use (an unknown topic, an order state we ignore) is answered
+//! 200 and counted, never refused.
 
 use crate::AppState;
 use crate::error::{ApiError, read_body};
@@ -7,15 +12,28 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use cartback_core::config::StoreConfig;
 use cartback_core::event::{EventError, parse_event};
-use cartback_core::shopify::{self, Mapped};
+use cartback_core::{shopify, woocommerce};
 use serde_json::json;
 
-/// Shopify's largest payloads (hundreds of line items) stay well below this.
+/// The platforms' largest payloads (hundreds of line items) stay well below this.
 pub const MAX_WEBHOOK_BYTES: usize = 1024 * 1024;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn unauthorized(code: &'static str, m: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, code, m)
+}
+
+fn missing_header(m: &str) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "missing_header", m)
+}
+
+fn invalid_payload(m: String) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_payload", m)
 }
 
 pub async fn shopify(
@@ -28,7 +46,6 @@ pub async fn shopify(
     let store = st.engine.config.store(&store_id).cloned().ok_or_else(ApiError::not_found)?;
     let secret = store.shopify_webhook_secret.clone().ok_or_else(ApiError::not_found)?;
     let bytes = read_body(&headers, body, MAX_WEBHOOK_BYTES).await?;
-    let unauthorized = |code, m: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, m);
     let sig = header(&headers, "x-shopify-hmac-sha256")
         .ok_or_else(|| unauthorized("missing_signature", "X-Shopify-Hmac-Sha256 is required"))?;
     if !shopify::verify(&secret, &bytes, sig) {
@@ -37,22 +54,69 @@ pub async fn shopify(
             "X-Shopify-Hmac-Sha256 does not match the body and this store's Shopify webhook secret",
         ));
     }
-    let bad = |m: &str| ApiError::new(StatusCode::BAD_REQUEST, "missing_header", m);
-    let topic = header(&headers, "x-shopify-topic").ok_or_else(|| bad("X-Shopify-Topic is required"))?;
-    let delivery = header(&headers, "x-shopify-webhook-id").ok_or_else(|| bad("X-Shopify-Webhook-Id is required"))?;
-    let mapped = shopify::map(topic, delivery, &bytes)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_payload", e.to_string()))?;
-    let Mapped::Event(native) = mapped else {
-        // Acknowledged, so Shopify does not retry it for two days; counted for the merchant.
-        let _ = st.engine.stats.add(&store.id, &[("webhooks.shopify.ignored".into(), 1)]).await;
-        tracing::info!(store = %store.id, topic, "shopify topic ignored");
-        return Ok((StatusCode::OK, axum::Json(json!({"status": "ignored", "topic": topic}))).into_response());
+    let topic = header(&headers, "x-shopify-topic").ok_or_else(|| missing_header("X-Shopify-Topic is required"))?;
+    let delivery =
+        header(&headers, "x-shopify-webhook-id").ok_or_else(|| missing_header("X-Shopify-Webhook-Id is required"))?;
+    match shopify::map(topic, delivery, &bytes).map_err(|e| invalid_payload(e.to_string()))? {
+        shopify::Mapped::Event(native) => apply(&st, &store, &native).await,
+        shopify::Mapped::Ignored => ignored(&st, &store, "shopify", topic, "topic").await,
+    }
+}
+
+pub async fn woocommerce(
+    State(st): State<AppState>,
+    Path(store_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let store = st.engine.config.store(&store_id).cloned().ok_or_else(ApiError::not_found)?;
+    let secret = store.woocommerce_webhook_secret.clone().ok_or_else(ApiError::not_found)?;
+    let bytes = read_body(&headers, body, MAX_WEBHOOK_BYTES).await?;
+    let Some(sig) = header(&headers, "x-wc-webhook-signature") else {
+        // WooCommerce checks a new webhook's URL with an unsigned `webhook_id=N` ping and will
+        // not save the webhook unless it is answered 2xx. It carries nothing and changes nothing.
+        if woocommerce::is_ping(&bytes) {
+            return Ok((StatusCode::OK, axum::Json(json!({"status": "ping"}))).into_response());
+        }
+        return Err(unauthorized("missing_signature", "X-WC-Webhook-Signature is required"));
     };
-    let event = parse_event(&native, &store).map_err(|e| match e {
-        EventError::Malformed(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_payload", m),
+    if !woocommerce::verify(&secret, &bytes, sig) {
+        return Err(unauthorized(
+            "invalid_signature",
+            "X-WC-Webhook-Signature does not match the body and this store's WooCommerce webhook secret",
+        ));
+    }
+    let topic =
+        header(&headers, "x-wc-webhook-topic").ok_or_else(|| missing_header("X-WC-Webhook-Topic is required"))?;
+    let delivery = header(&headers, "x-wc-webhook-delivery-id")
+        .ok_or_else(|| missing_header("X-WC-Webhook-Delivery-ID is required"))?;
+    match woocommerce::map(topic, delivery, &bytes).map_err(|e| invalid_payload(e.to_string()))? {
+        woocommerce::Mapped::Event(native) => apply(&st, &store, &native).await,
+        woocommerce::Mapped::Ignored(what) => ignored(&st, &store, "woocommerce", topic, what).await,
+    }
+}
+
+/// Acknowledged, so the platform does not retry it; counted for the merchant.
+async fn ignored(
+    st: &AppState,
+    store: &StoreConfig,
+    platform: &str,
+    topic: &str,
+    what: &str,
+) -> Result<Response, ApiError> {
+    let _ = st.engine.stats.add(&store.id, &[(format!("webhooks.{platform}.ignored"), 1)]).await;
+    tracing::info!(store = %store.id, platform, topic, what, "webhook ignored");
+    let reason = if what == "topic" { "topic" } else { "order_status" };
+    Ok((StatusCode::OK, axum::Json(json!({"status": "ignored", "topic": topic, "reason": reason}))).into_response())
+}
+
+/// The mapped event goes through the same validation and engine as `POST /v1/events`.
+async fn apply(st: &AppState, store: &StoreConfig, native: &[u8]) -> Result<Response, ApiError> {
+    let event = parse_event(native, store).map_err(|e| match e {
+        EventError::Malformed(m) => invalid_payload(m),
         EventError::Invalid(fields) => ApiError::invalid(fields),
     })?;
-    let r = st.engine.ingest(&store, &event).await?;
+    let r = st.engine.ingest(store, &event).await?;
     let body = json!({"status": "accepted", "cart_id": r.cart_id, "state": r.state.as_str(), "duplicate": r.duplicate});
     Ok((StatusCode::OK, axum::Json(body)).into_response())
 }

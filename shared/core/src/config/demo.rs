@@ -7,6 +7,8 @@ pub const DEMO_STORE_ID: &str = "demo";
 pub const DEMO_API_KEY: &str = "cbk_demo_0123456789abcdef";
 pub const DEMO_TWILIO_AUTH_TOKEN: &str = "demo_twilio_auth_token";
 pub const DEMO_SHOPIFY_WEBHOOK_SECRET: &str = "demo_shopify_webhook_secret";
+pub const DEMO_WOOCOMMERCE_WEBHOOK_SECRET: &str = "demo_woocommerce_webhook_secret";
+pub const DEMO_PUBLISHABLE_KEY: &str = "pk_demo_0123456789abcdef";
 
 const EXAMPLE: &str = include_str!("../../../../docs/cartback.example.toml");
 
@@ -28,6 +30,8 @@ mod tests {
         let s = c.store_for_key(DEMO_API_KEY).expect("demo key");
         assert_eq!(s.id, DEMO_STORE_ID);
         assert_eq!(s.twilio_auth_token, DEMO_TWILIO_AUTH_TOKEN);
+        assert_eq!(s.woocommerce_webhook_secret.as_deref(), Some(DEMO_WOOCOMMERCE_WEBHOOK_SECRET));
+        assert_eq!(s.publishable_key.as_deref(), Some(DEMO_PUBLISHABLE_KEY));
         assert_eq!(s.steps.len(), 3);
         assert!(s.allows_url("https://shop.example/checkouts/abc"));
         assert!(s.allows_url("https://www.shop.example/x"));

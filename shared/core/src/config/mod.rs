@@ -7,7 +7,10 @@ mod demo;
 mod duration;
 mod raw;
 
-pub use demo::{DEMO_API_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN, demo_config};
+pub use demo::{
+    DEMO_API_KEY, DEMO_PUBLISHABLE_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN,
+    DEMO_WOOCOMMERCE_WEBHOOK_SECRET, demo_config,
+};
 pub use duration::parse_duration;
 
 use crate::domain::{Channel, Reason};
@@ -81,6 +84,8 @@ pub struct Step {
     pub channel: Channel,
     /// Variant "A" is the step's own template and incentive; more variants split by weight.
     pub variants: Vec<Variant>,
+    /// The lead temperatures this step is for (`leads = ["hot"]`); empty: every lead.
+    pub leads: Vec<crate::domain::Temperature>,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +104,11 @@ pub struct StoreConfig {
     pub twilio_auth_token: String,
     /// Verifies `X-Shopify-Hmac-Sha256` on `/v1/webhooks/shopify/{store}`; absent: no Shopify.
     pub shopify_webhook_secret: Option<String>,
+    /// Verifies `X-WC-Webhook-Signature` on `/v1/webhooks/woocommerce/{store}`; absent: none.
+    pub woocommerce_webhook_secret: Option<String>,
+    /// The public key of the capture snippet (`POST /v1/collect/{store}`): it can only send
+    /// cart activity for browser carts, from the allowed domains, rate-limited. Absent: off.
+    pub publishable_key: Option<String>,
     pub currency: Currency,
     pub timezone: String,
     pub abandon_after: SignedDuration,

@@ -27,6 +27,8 @@ struct RawStore {
     api_key: String,
     twilio_auth_token: String,
     shopify_webhook_secret: Option<String>,
+    woocommerce_webhook_secret: Option<String>,
+    publishable_key: Option<String>,
     currency: String,
     timezone: Option<String>,
     abandon_after: Option<String>,
@@ -60,6 +62,8 @@ struct RawStep {
     #[serde(default)]
     variants: Vec<RawVariant>,
     weight: Option<u32>,
+    #[serde(default)]
+    leads: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +185,20 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     if rs.shopify_webhook_secret.as_deref().is_some_and(str::is_empty) {
         p.add(&format!("{at}.shopify_webhook_secret"), "must not be empty (leave it out to disable Shopify webhooks)");
     }
+    if rs.woocommerce_webhook_secret.as_deref().is_some_and(str::is_empty) {
+        p.add(
+            &format!("{at}.woocommerce_webhook_secret"),
+            "must not be empty (leave it out to disable WooCommerce webhooks)",
+        );
+    }
+    if let Some(pk) = &rs.publishable_key {
+        if !pk.starts_with("pk_") || pk.len() < 16 || !pk.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            p.add(&format!("{at}.publishable_key"), "must start with pk_ and be at least 16 letters, digits or _");
+        }
+        if *pk == rs.api_key {
+            p.add(&format!("{at}.publishable_key"), "must differ from api_key (it is published in the shop's pages)");
+        }
+    }
     let currency = Currency::parse(&rs.currency).map_err(|e| p.add(&format!("{at}.currency"), e)).ok();
     let timezone = rs.timezone.unwrap_or_else(|| "UTC".to_string());
     if jiff::tz::TimeZone::get(&timezone).is_err() {
@@ -290,6 +308,8 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         name: rs.name,
         twilio_auth_token: rs.twilio_auth_token,
         shopify_webhook_secret: rs.shopify_webhook_secret,
+        woocommerce_webhook_secret: rs.woocommerce_webhook_secret,
+        publishable_key: rs.publishable_key,
         currency: currency?,
         timezone,
         abandon_after,
@@ -363,7 +383,15 @@ fn step(
     if variants.iter().map(|v| v.weight).sum::<u32>() == 0 {
         p.add(&format!("{at}.variants"), "weights add up to zero");
     }
-    Some(Step { after, channel: channel?, variants })
+    let mut leads = Vec::new();
+    for (k, l) in s.leads.iter().enumerate() {
+        match crate::domain::Temperature::parse(l) {
+            Some(t) if !leads.contains(&t) => leads.push(t),
+            Some(_) => p.add(&format!("{at}.leads[{k}]"), format!("`{l}` is listed twice")),
+            None => p.add(&format!("{at}.leads[{k}]"), format!("`{l}` is not a lead temperature (cold, warm or hot)")),
+        }
+    }
+    Some(Step { after, channel: channel?, variants, leads })
 }
 
 fn incentive(at: &str, i: &RawIncentive, currency: Option<Currency>, p: &mut Problems) -> Option<Incentive> {

@@ -59,6 +59,17 @@ impl Temperature {
             Temperature::Hot => "hot",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Temperature> {
+        Some(match s {
+            "cold" => Temperature::Cold,
+            "warm" => Temperature::Warm,
+            "hot" => Temperature::Hot,
+            _ => return None,
+        })
+    }
+
+    pub const ALL: [Temperature; 3] = [Temperature::Cold, Temperature::Warm, Temperature::Hot];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

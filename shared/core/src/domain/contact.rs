@@ -22,6 +22,10 @@ pub struct Contact {
     /// Provider ids of the latest inbound messages: a webhook retried is handled once.
     #[serde(default)]
     pub recent_inbound: Vec<String>,
+    /// The newest order of this shopper that named no cart we know (a storefront order without
+    /// a checkout token): carts idle since before it get no more messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_order_at: Option<Timestamp>,
 }
 
 impl Contact {
@@ -37,6 +41,7 @@ impl Contact {
             latest_cart: None,
             last_inbound_at: None,
             recent_inbound: Vec::new(),
+            last_order_at: None,
         }
     }
 

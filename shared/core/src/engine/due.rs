@@ -14,7 +14,7 @@ use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Contact, SendRecord, SendStatus};
 use crate::ports::{ChannelError, LinkRecord, StoreError, TimerMsg};
 use crate::rules::lifecycle::{TimerDecision, mark_abandoned, on_timer};
-use crate::rules::send_policy::{SendPlan, plan_send};
+use crate::rules::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
 use jiff::{SignedDuration, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +151,12 @@ impl Engine {
                     now,
                     Some(why.into()),
                 ));
-                self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
+                if why == ORDERED_ELSEWHERE {
+                    cart.status = CartStatus::Converted;
+                    cart.timer = None;
+                } else {
+                    self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
+                }
                 self.carts.put_cart(cart).await?;
                 stats.push((format!("steps.skipped.{why}"), 1));
                 self.count(&msg.store, stats).await;

@@ -1,7 +1,8 @@
 use super::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::config::StoreConfig;
 use crate::domain::CartStatus;
-use crate::event::CartEvent;
+use crate::domain::{Contact, contact_key};
+use crate::event::{CartEvent, EventKind};
 use crate::ports::StoreError;
 use crate::rules::lifecycle::{EventOutcome, apply_event};
 
@@ -18,9 +19,20 @@ impl Engine {
     /// Applies one validated event: one read and one conditional write of the cart, plus the
     /// timer it arms, which is fenced by its seq so that a lost race leaves it harmless.
     pub async fn ingest(&self, store: &StoreConfig, ev: &CartEvent) -> Result<IngestResult, EngineError> {
+        let mut linked: Option<CartEvent> = None;
         for _ in 0..MAX_ATTEMPTS {
+            let ev = linked.as_ref().unwrap_or(ev);
             let now = self.clock.now();
             let existing = self.carts.get_cart(&store.id, &ev.cart_id).await?;
+            if existing.is_none() && ev.kind == EventKind::OrderCompleted && linked.is_none() {
+                // An order naming no cart we know: find the shopper's cart through the contact.
+                if let Some(cart) = self.link_order(store, ev).await? {
+                    let mut relinked = ev.clone();
+                    relinked.cart_id = cart;
+                    linked = Some(relinked);
+                    continue;
+                }
+            }
             let d = apply_event(existing, ev, store, now);
             let result = IngestResult {
                 cart_id: ev.cart_id.clone(),
@@ -49,5 +61,52 @@ impl Engine {
             }
         }
         Err(EngineError::Contended)
+    }
+
+    /// Stamps the order on the shopper's contact records (by phone and by e-mail), so that no
+    /// cart of theirs idle since before it gets another message, and returns the cart they were
+    /// last messaged about, which the order then recovers. An order without any address links
+    /// nothing and is recorded under its own id.
+    async fn link_order(&self, store: &StoreConfig, ev: &CartEvent) -> Result<Option<String>, EngineError> {
+        let Some(customer) = &ev.customer else { return Ok(None) };
+        let mut keys: Vec<String> = [&customer.phone, &customer.email]
+            .into_iter()
+            .flatten()
+            .map(|a| contact_key(&store.id, a.expose()))
+            .collect();
+        keys.dedup();
+        let (mut cart, mut stamped) = (None, false);
+        for (i, key) in keys.iter().enumerate() {
+            for attempt in 0..MAX_ATTEMPTS {
+                let found = self.carts.get_contact(&store.id, key).await?;
+                // The phone's record is created when missing: it is the one a phone cart's
+                // timer reads. An e-mail record is created only when there is no phone.
+                if found.is_none() && i > 0 {
+                    break;
+                }
+                let mut contact = found.unwrap_or_else(|| Contact::new(&store.id, key));
+                if cart.is_none() {
+                    cart = contact.latest_cart.clone().filter(|c| *c != ev.cart_id);
+                }
+                if contact.last_order_at.is_some_and(|t| t >= ev.occurred_at) {
+                    break;
+                }
+                contact.last_order_at = Some(ev.occurred_at);
+                match self.carts.put_contact(contact).await {
+                    Ok(_) => {
+                        stamped = true;
+                        break;
+                    }
+                    Err(StoreError::Conflict) if attempt + 1 < MAX_ATTEMPTS => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        // A redelivered order finds its stamp already there and is not counted twice.
+        if stamped {
+            let linked = if cart.is_some() { "orders.linked_by_contact" } else { "orders.unlinked" };
+            self.count(&store.id, vec![(linked.into(), 1)]).await;
+        }
+        Ok(cart)
     }
 }

@@ -11,6 +11,14 @@ pub struct GroupStats {
     pub conversion_rate: f64,
 }
 
+/// Abandoned carts and their recoveries by how far the shopper got (browsing, cart, checkout).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LeadStats {
+    pub abandoned: i64,
+    pub recovered: i64,
+    pub recovery_rate: f64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StatsReport {
     pub store: String,
@@ -34,6 +42,8 @@ pub struct StatsReport {
     pub recovery_rate: f64,
     pub opt_outs: BTreeMap<String, i64>,
     pub reasons: BTreeMap<String, i64>,
+    /// `cold` (browsing), `warm` (cart), `hot` (checkout), by the temperature at abandonment.
+    pub lead_temperature: BTreeMap<&'static str, LeadStats>,
     pub holdout: GroupStats,
     pub treated: GroupStats,
 }
@@ -75,6 +85,14 @@ impl Engine {
             recovery_rate: rate(g("orders.recovered"), g("carts.abandoned")),
             opt_outs: with_prefix(&c, "optouts."),
             reasons: with_prefix(&c, "reasons."),
+            lead_temperature: crate::domain::Temperature::ALL
+                .iter()
+                .map(|t| {
+                    let abandoned = g(&format!("leads.abandoned.{}", t.as_str()));
+                    let recovered = g(&format!("leads.recovered.{}", t.as_str()));
+                    (t.as_str(), LeadStats { abandoned, recovered, recovery_rate: rate(recovered, abandoned) })
+                })
+                .collect(),
             holdout: group("holdout"),
             treated: group("treated"),
         })

@@ -61,6 +61,7 @@ mod tests {
                     incentive: None,
                 })
                 .collect(),
+            leads: Vec::new(),
         }
     }
 

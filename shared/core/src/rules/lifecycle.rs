@@ -103,6 +103,7 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
                 cart.timer = None;
                 if recovered {
                     stats.push(("orders.recovered".into(), 1));
+                    stats.push((format!("leads.recovered.{}", cart.temperature.as_str()), 1));
                     stats.push((format!("revenue.recovered.{}", o.total.currency.code()), o.total.minor));
                 } else {
                     stats.push(("orders.converted".into(), 1));
@@ -194,6 +195,7 @@ pub fn mark_abandoned(cart: &mut Cart, stats: &mut Vec<(String, i64)>) {
         stats.push(("carts.abandoned_episodes".into(), 1));
         if cart.epoch == 1 {
             stats.push(("carts.abandoned".into(), 1));
+            stats.push((format!("leads.abandoned.{}", cart.temperature.as_str()), 1));
             let group = if cart.holdout { "holdout" } else { "treated" };
             stats.push((format!("{group}.carts"), 1));
         }

@@ -15,6 +15,9 @@ pub enum SendPlan {
     Send { variant: usize },
 }
 
+/// The skip reason that also ends the cart's sequence: its shopper has ordered.
+pub const ORDERED_ELSEWHERE: &str = "ordered_elsewhere";
+
 /// Decides what to do with `step` of an abandoned cart right now.
 pub fn plan_send(
     cart: &Cart,
@@ -29,6 +32,14 @@ pub fn plan_send(
     let channel = step.channel;
     if cart.holdout {
         return SendPlan::Skip("holdout");
+    }
+    // The shopper ordered (through a checkout we could not tie to this cart) after last
+    // touching it: they are done, whichever cart it was.
+    if contact.and_then(|c| c.last_order_at).is_some_and(|o| o >= cart.last_activity) {
+        return SendPlan::Skip(ORDERED_ELSEWHERE);
+    }
+    if !step.leads.is_empty() && !step.leads.contains(&cart.temperature) {
+        return SendPlan::Skip("lead_temperature");
     }
     if cart.customer.address(channel).is_none() {
         return SendPlan::Skip("no_address");

@@ -1,0 +1,149 @@
+/*! Cartback capture snippet — https://github.com/cartback (MIT). No build step, no dependencies.
+ *
+ * <script src="cartback.js" defer
+ *         data-endpoint="https://api.example.com"  (the Cartback API base URL)
+ *         data-store="demo" data-key="pk_…"          (public store id and publishable key)
+ *         data-country="NO"></script>               (reads phones typed without +country code)
+ *
+ * The shop reports its cart:     Cartback.cart({currency, checkout_url, items: [{sku, name, quantity, unit_price}]})
+ *                                Cartback.checkout()   Cartback.clear()
+ * and marks its fields:          <input type="email" data-cartback="email">, data-cartback="phone",
+ *                                data-cartback="first_name", and the consent checkbox
+ *                                <input type="checkbox" data-cartback-consent="email sms">.
+ * A typed contact is sent only while a consent checkbox is ticked, debounced, and only from the
+ * marked fields (or type=email / type=tel inputs): never password or card fields. On page hide,
+ * anything pending goes out with navigator.sendBeacon.
+ */
+(function (w, d) {
+  "use strict";
+  var me = d.currentScript || d.querySelector("script[data-cartback-store],script[data-store][data-key]");
+  if (!me || w.Cartback) return;
+  var base = (me.getAttribute("data-endpoint") || "").replace(/\/+$/, "");
+  var store = me.getAttribute("data-store");
+  var key = me.getAttribute("data-key");
+  var country = me.getAttribute("data-country") || "";
+  if (!store || !key) return;
+  var url = base + "/v1/collect/" + encodeURIComponent(store) + "?key=" + encodeURIComponent(key);
+  var DEBOUNCE_MS = 800;
+
+  function rand(n) {
+    var a = new Uint8Array(n), s = "", abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    (w.crypto || w.msCrypto).getRandomValues(a);
+    for (var i = 0; i < n; i++) s += abc[a[i] & 63];
+    return s;
+  }
+  function remember(k, make) {
+    var v;
+    try { v = w.localStorage.getItem(k); } catch (e) { /* storage blocked: one id per page */ }
+    if (!v) {
+      v = make();
+      try { w.localStorage.setItem(k, v); } catch (e) { /* ignore */ }
+    }
+    return v;
+  }
+  var cartId = remember("cartback_cart_" + store, function () { return "web-" + rand(22); });
+  var lastCart = null, pending = null, timer = null;
+
+  function body(type, extra) {
+    var ev = { event_id: "web-" + rand(22), type: type, cart_id: cartId, phone_country: country || undefined };
+    for (var k in extra) if (Object.prototype.hasOwnProperty.call(extra, k)) ev[k] = extra[k];
+    return JSON.stringify(ev);
+  }
+  function send(payload, leaving) {
+    if (leaving && w.navigator.sendBeacon) {
+      if (w.navigator.sendBeacon(url, new Blob([payload], { type: "text/plain" }))) return;
+    }
+    if (w.fetch) {
+      // text/plain keeps this a simple request: no CORS preflight.
+      w.fetch(url, { method: "POST", body: payload, keepalive: true, mode: "cors",
+                     headers: { "content-type": "text/plain" } }).catch(function () {});
+    }
+  }
+
+  function consent() {
+    var c = {}, any = false, boxes = d.querySelectorAll("[data-cartback-consent]");
+    for (var i = 0; i < boxes.length; i++) {
+      if (!boxes[i].checked) continue;
+      var chans = (boxes[i].getAttribute("data-cartback-consent") || "email").split(/\s+/);
+      for (var j = 0; j < chans.length; j++) if (chans[j]) { c[chans[j]] = true; any = true; }
+    }
+    return any ? c : null;
+  }
+  function forbidden(el) {
+    var t = (el.type || "").toLowerCase(), ac = (el.autocomplete || "").toLowerCase(),
+        n = ((el.name || "") + " " + (el.id || "")).toLowerCase();
+    return t === "password" || t === "hidden" || ac.indexOf("cc-") === 0 || ac.indexOf("password") >= 0 ||
+      /card|cvc|cvv|iban|passw/.test(n);
+  }
+  function role(el) {
+    if (!el || el.tagName !== "INPUT" || forbidden(el)) return null;
+    var r = el.getAttribute("data-cartback");
+    if (r) return r;
+    if (el.type === "email" || el.autocomplete === "email") return "email";
+    if (el.type === "tel" || el.autocomplete === "tel") return "phone";
+    return null;
+  }
+  function contact() {
+    var c = {}, ok = false, els = d.querySelectorAll("input");
+    for (var i = 0; i < els.length; i++) {
+      var r = role(els[i]), v = (els[i].value || "").trim();
+      if (!r || !v) continue;
+      if (r === "email" && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) { c.email = v; ok = true; }
+      else if (r === "phone" && /[0-9]{6,}/.test(v.replace(/[\s().-]/g, ""))) { c.phone = v.replace(/[\s().-]/g, ""); ok = true; }
+      else if (r === "first_name") c.first_name = v.slice(0, 100);
+    }
+    return ok ? c : null;
+  }
+  function capture() {
+    timer = null;
+    var granted = consent(), c = contact();
+    if (!granted || !c) return;
+    c.consent = granted;
+    pending = null;
+    send(body("contact.captured", { customer: c }));
+  }
+  function typed(e) {
+    if (!role(e.target) && !(e.target && e.target.hasAttribute && e.target.hasAttribute("data-cartback-consent"))) return;
+    pending = true;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(capture, DEBOUNCE_MS);
+  }
+  d.addEventListener("input", typed, true);
+  d.addEventListener("change", typed, true);
+
+  function flush() {
+    if (!pending) return;
+    if (timer) { clearTimeout(timer); timer = null; }
+    var granted = consent(), c = contact();
+    pending = null;
+    if (granted && c) { c.consent = granted; send(body("contact.captured", { customer: c }), true); }
+  }
+  w.addEventListener("pagehide", flush);
+  d.addEventListener("visibilitychange", function () { if (d.visibilityState === "hidden") flush(); });
+
+  function withContact(extra) {
+    var granted = consent(), c = contact();
+    if (granted && c) { c.consent = granted; extra.customer = c; }
+    return extra;
+  }
+  w.Cartback = {
+    cartId: function () { return cartId; },
+    cart: function (cart) {
+      lastCart = cart;
+      send(body("cart.updated", withContact({ cart: cart })));
+    },
+    checkout: function (cart) {
+      lastCart = cart || lastCart;
+      if (lastCart) send(body("checkout.started", withContact({ cart: lastCart })));
+    },
+    clear: function () {
+      lastCart = null;
+      send(body("cart.cleared", {}));
+    },
+    /** After the order is placed: the next cart is a new one. */
+    reset: function () {
+      cartId = "web-" + rand(22);
+      try { w.localStorage.setItem("cartback_cart_" + store, cartId); } catch (e) { /* ignore */ }
+    }
+  };
+})(window, document);

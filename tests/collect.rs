@@ -1,0 +1,128 @@
+//! The capture snippet's route, `POST /v1/collect/{store}`, over real HTTP: what a publishable
+//! key can do, and everything it cannot.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use cartback_core::config::DEMO_PUBLISHABLE_KEY;
+use cartback_e2e::Server;
+use serde_json::{Value, json};
+
+const ORIGIN: &str = "https://www.shop.example";
+const CART: &str = "web-AbCdEfGhIjKlMnOpQrStUv";
+
+async fn collect(
+    s: &Server,
+    key: Option<&str>,
+    origin: Option<&str>,
+    body: &Value,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let path = match key {
+        Some(k) => format!("/v1/collect/demo?key={k}"),
+        None => "/v1/collect/demo".into(),
+    };
+    let mut req = s.http.post(s.url(&path)).header("content-type", "text/plain;charset=UTF-8").body(body.to_string());
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    let r = req.send().await.unwrap();
+    let (status, headers) = (r.status().as_u16(), r.headers().clone());
+    (status, r.json().await.unwrap_or(Value::Null), headers)
+}
+
+fn cart_event(id: &str) -> Value {
+    json!({"event_id": id, "type": "cart.updated", "cart_id": CART,
+           "cart": {"currency": "EUR", "checkout_url": "https://shop.example/cart",
+                    "items": [{"sku": "A", "name": "Sweater", "quantity": 1, "unit_price": "349.00"}]}})
+}
+
+#[tokio::test]
+async fn the_snippet_sends_cart_activity_and_a_consented_contact() {
+    let s = Server::start().await;
+    let k = Some(DEMO_PUBLISHABLE_KEY);
+    let (st, r, h) = collect(&s, k, Some(ORIGIN), &cart_event("e1")).await;
+    assert_eq!((st, r.clone()), (202, json!({"status": "accepted"})), "nothing about the cart is answered");
+    assert_eq!(h["access-control-allow-origin"], ORIGIN);
+    // A phone typed the Norwegian way, read in the shop's country.
+    let contact = json!({"event_id": "e2", "type": "contact.captured", "cart_id": CART, "phone_country": "NO",
+                         "customer": {"first_name": "Kari", "email": "kari@example.com", "phone": "912 34 567",
+                                      "consent": {"email": true, "sms": true}}});
+    let (st, r, _) = collect(&s, k, Some(ORIGIN), &contact).await;
+    assert_eq!(st, 202, "{r}");
+    let cart = s.rt.store.carts_of("demo").pop().unwrap();
+    assert_eq!(cart.customer.phone.as_ref().unwrap().expose(), "+4791234567");
+    // The server's clock stamps the event, whatever the browser's says.
+    assert_eq!(cart.last_activity.to_string(), cartback_e2e::START);
+    // A phone that is no number anywhere is left out; the e-mail still counts.
+    let mut bad = contact.clone();
+    bad["event_id"] = json!("e3");
+    bad["customer"]["phone"] = json!("12");
+    let (st, r, _) = collect(&s, k, Some(ORIGIN), &bad).await;
+    assert_eq!((st, r["dropped"].clone()), (202, json!(["customer.phone"])));
+    s.advance(31 * 60).await;
+    let out = s.outbox().await;
+    assert_eq!(out.iter().filter(|m| m["channel"] == "sms").count(), 1, "{out:?}");
+    // A CORS preflight from the shop is answered; from elsewhere it is not.
+    let pre = |o: &'static str| {
+        s.http.request(reqwest::Method::OPTIONS, s.url("/v1/collect/demo")).header("origin", o).send()
+    };
+    assert_eq!(pre(ORIGIN).await.unwrap().status().as_u16(), 204);
+    assert_eq!(pre("https://evil.example").await.unwrap().status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn a_publishable_key_can_do_nothing_else() {
+    let s = Server::start().await;
+    let k = Some(DEMO_PUBLISHABLE_KEY);
+    let code = |r: &Value| r["error"]["code"].as_str().unwrap_or_default().to_string();
+    let (st, r, _) = collect(&s, None, Some(ORIGIN), &cart_event("e1")).await;
+    assert_eq!((st, code(&r)), (401, "missing_publishable_key".into()));
+    let (st, r, _) = collect(&s, Some("pk_demo_0123456789abcdeX"), Some(ORIGIN), &cart_event("e1")).await;
+    assert_eq!((st, code(&r)), (401, "invalid_publishable_key".into()));
+    // The secret API key is not a publishable key either.
+    let (st, _, _) = collect(&s, Some(cartback_core::config::DEMO_API_KEY), Some(ORIGIN), &cart_event("e1")).await;
+    assert_eq!(st, 401);
+    for origin in [None, Some("https://evil.example"), Some("https://shop.example.evil.com"), Some("null")] {
+        let (st, r, _) = collect(&s, k, origin, &cart_event("e1")).await;
+        assert_eq!((st, code(&r)), (403, "origin_not_allowed".into()), "{origin:?}");
+    }
+    let mut order = cart_event("e2");
+    order["type"] = json!("order.completed");
+    let (st, r, _) = collect(&s, k, Some(ORIGIN), &order).await;
+    assert_eq!((st, code(&r)), (422, "event_type_not_public".into()));
+    for cart in ["shopify-123123123", "web-short", "c1"] {
+        let mut other = cart_event("e3");
+        other["cart_id"] = json!(cart);
+        let (st, r, _) = collect(&s, k, Some(ORIGIN), &other).await;
+        assert_eq!((st, code(&r)), (422, "cart_id_not_public".into()), "{cart}");
+    }
+    // A restore target outside the shop is refused by the same validation as the API's.
+    let mut phishing = cart_event("e4");
+    phishing["cart"]["checkout_url"] = json!("https://evil.example/pay");
+    let (st, _, _) = collect(&s, k, Some(ORIGIN), &phishing).await;
+    assert_eq!(st, 422);
+    let (st, _, _) = collect(&s, k, Some(ORIGIN), &json!([1])).await;
+    assert_eq!(st, 422);
+    let big = json!({"pad": "x".repeat(40 * 1024)});
+    let (st, _, _) = collect(&s, k, Some(ORIGIN), &big).await;
+    assert_eq!(st, 413);
+    assert!(s.rt.store.carts_of("demo").is_empty(), "a refused event stored a cart");
+    // A store without a publishable key has no collect route at all.
+    let r = s.http.post(s.url("/v1/collect/nope?key=pk_x")).header("origin", ORIGIN).body("{}").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn one_client_is_rate_limited_after_its_burst() {
+    let s = Server::start().await;
+    let mut statuses = Vec::new();
+    for i in 0..70 {
+        let (st, _, h) = collect(&s, Some(DEMO_PUBLISHABLE_KEY), Some(ORIGIN), &cart_event(&format!("e{i}"))).await;
+        if st == 429 {
+            assert!(h.contains_key("retry-after"));
+        }
+        statuses.push(st);
+    }
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    // 60 at once, plus about one a second refilled while the loop runs.
+    assert!((5..=10).contains(&limited), "{limited} of 70 limited: {statuses:?}");
+    assert!(statuses[..60].iter().all(|s| *s == 202));
+}
