@@ -23,7 +23,7 @@
 use crate::AppState;
 use crate::error::{ApiError, read_body};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::config::StoreConfig;
@@ -38,9 +38,9 @@ pub const MAX_COLLECT_BYTES: usize = 32 * 1024;
 const PUBLIC_TYPES: [&str; 4] = ["cart.updated", "checkout.started", "contact.captured", "cart.cleared"];
 pub const BROWSER_CART_PREFIX: &str = "web-";
 
-#[derive(serde::Deserialize)]
-pub struct KeyQuery {
-    key: Option<String>,
+/// `?key=`, read leniently: a malformed query is a missing key, answered in JSON like the rest.
+fn key_of(query: Option<&str>) -> Option<String> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes()).find(|(k, _)| k == "key").map(|(_, v)| v.into_owned())
 }
 
 /// The CORS answer for an allowed origin (errors carry it too, so the snippet can read them).
@@ -104,11 +104,11 @@ fn origin_refused() -> ApiError {
 pub async fn collect(
     State(st): State<AppState>,
     Path(store_id): Path<String>,
-    Query(q): Query<KeyQuery>,
+    RawQuery(query): RawQuery,
     req: Request,
 ) -> Response {
     let origin = req.headers().get(header::ORIGIN).cloned();
-    let resp = match accept(&st, &store_id, q, req, origin.as_ref()).await {
+    let resp = match accept(&st, &store_id, key_of(query.as_deref()), req, origin.as_ref()).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
@@ -118,13 +118,13 @@ pub async fn collect(
 async fn accept(
     st: &AppState,
     store_id: &str,
-    q: KeyQuery,
+    key: Option<String>,
     req: Request,
     origin: Option<&HeaderValue>,
 ) -> Result<Response, ApiError> {
     let store = st.engine.config.store(store_id).cloned().ok_or_else(ApiError::not_found)?;
     let Some(expected) = store.publishable_key.as_deref() else { return Err(ApiError::not_found()) };
-    let Some(key) = q.key.filter(|k| !k.is_empty()) else {
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "missing_publishable_key",
