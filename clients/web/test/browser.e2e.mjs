@@ -98,8 +98,9 @@ try {
   ok("a day later: the recovery e-mail to the typed address, its link back to the shop");
 
   const stats = await json("/v1/stores/demo/stats", { headers: { authorization: "Bearer cbk_demo_0123456789abcdef" } });
-  assert.equal(stats.lead_temperature.warm.abandoned, 1);
-  ok("the lead is counted warm (a cart, no checkout) in the stats");
+  assert.equal(stats.lead_temperature.cold.captured, 1, JSON.stringify(stats.lead_temperature));
+  assert.equal(stats.lead_temperature.warm.abandoned, 1, JSON.stringify(stats.lead_temperature));
+  ok("the stats count the lead captured cold (e-mail while browsing) and abandoned warm (a cart)");
 } finally {
   await browser.close();
 }

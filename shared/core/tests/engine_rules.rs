@@ -345,6 +345,8 @@ template = "Your cart: {{ total }} {{ link }}"
     assert_eq!((h.abandoned, h.recovered, w.abandoned, w.recovered), (1, 1, 1, 0));
     assert_eq!(h.recovery_rate, 1.0);
     assert_eq!(s.lead_temperature["cold"].abandoned, 0);
+    // Both shoppers were reachable from their first event: one with a cart, one at checkout.
+    assert_eq!((h.captured, w.captured, s.lead_temperature["cold"].captured), (1, 1, 0));
 }
 
 #[test]

@@ -14,6 +14,8 @@ pub struct GroupStats {
 /// Abandoned carts and their recoveries by how far the shopper got (browsing, cart, checkout).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LeadStats {
+    /// Carts whose shopper became reachable at this temperature.
+    pub captured: i64,
     pub abandoned: i64,
     pub recovered: i64,
     pub recovery_rate: f64,
@@ -90,7 +92,11 @@ impl Engine {
                 .map(|t| {
                     let abandoned = g(&format!("leads.abandoned.{}", t.as_str()));
                     let recovered = g(&format!("leads.recovered.{}", t.as_str()));
-                    (t.as_str(), LeadStats { abandoned, recovered, recovery_rate: rate(recovered, abandoned) })
+                    let captured = g(&format!("leads.captured.{}", t.as_str()));
+                    (
+                        t.as_str(),
+                        LeadStats { captured, abandoned, recovered, recovery_rate: rate(recovered, abandoned) },
+                    )
                 })
                 .collect(),
             holdout: group("holdout"),

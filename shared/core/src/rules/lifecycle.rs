@@ -70,6 +70,7 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
         cart.recent_events.remove(0);
     }
     cart.last_event_at = cart.last_event_at.max(ev.occurred_at);
+    let had_address = has_any_address(&cart);
     if let Some(c) = &ev.customer {
         std::sync::Arc::make_mut(&mut cart.customer).merge(c);
     }
@@ -114,6 +115,11 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
                 }
             }
         }
+    }
+    // A lead is captured when the cart first gets a way to reach the shopper, at the temperature
+    // it has then: how many browsing (cold), cart (warm) and checkout (hot) shoppers are known.
+    if !had_address && has_any_address(&cart) {
+        stats.push((format!("leads.captured.{}", cart.temperature.as_str()), 1));
     }
     EventDecision { outcome: EventOutcome::Applied, cart, timer_due, stats }
 }
