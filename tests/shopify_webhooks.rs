@@ -95,3 +95,29 @@ async fn bad_deliveries_are_refused_and_store_nothing() {
     let (st, r) = deliver(&s, "products/update", "d5", b"{}", Some(sign(b"{}"))).await;
     assert_eq!((st, r["status"].clone()), (200, json!("ignored")));
 }
+
+#[tokio::test]
+async fn a_checkout_without_contact_waits_and_an_order_counts_in_the_currency_paid() {
+    let s = Server::start().await;
+    let mut v: Value = serde_json::from_slice(&checkout()).unwrap();
+    for k in ["email", "phone", "customer", "billing_address", "shipping_address"] {
+        v.as_object_mut().unwrap().remove(k);
+    }
+    v["presentment_currency"] = json!("EUR");
+    let body = serde_json::to_vec(&v).unwrap();
+    let (st, r) = deliver(&s, "checkouts/create", "d1", &body, Some(sign(&body))).await;
+    assert_eq!((st, r["state"].clone()), (200, json!("active")), "{r}");
+    s.advance(3 * 24 * 3600).await;
+    assert!(s.outbox().await.is_empty(), "nobody to reach, nothing sent");
+    // The shop's currency is USD; the shopper paid in EUR. The order counts in EUR.
+    let order = json!({"id": 1, "checkout_token": "123123123", "currency": "USD", "total_price": "430.00",
+                       "total_price_set": {"shop_money": {"amount": "430.00", "currency_code": "USD"},
+                                           "presentment_money": {"amount": "398.00", "currency_code": "EUR"}},
+                       "updated_at": "2026-11-26T10:00:00Z"});
+    let order = serde_json::to_vec(&order).unwrap();
+    let (st, r) = deliver(&s, "orders/create", "d2", &order, Some(sign(&order))).await;
+    assert_eq!((st, r["state"].clone()), (200, json!("converted")), "{r}");
+    let cart = &s.rt.store.carts_of("demo")[0];
+    let o = cart.order.as_ref().unwrap();
+    assert_eq!((o.total.minor, o.total.currency.code()), (39800, "EUR"));
+}

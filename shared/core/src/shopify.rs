@@ -109,7 +109,17 @@ pub fn map(topic: &str, webhook_id: &str, body: &[u8]) -> Result<Mapped, Shopify
             ev.insert("cart".into(), json!({"currency": currency, "checkout_url": url, "items": items}));
         }
         "order.completed" => {
-            let total = text(&v, "total_price").ok_or_else(|| missing("total_price"))?;
+            // `total_price` is in the shop's currency; the shopper paid the presentment amount,
+            // which is what their checkout (and so the cart) was priced in.
+            let presentment = v.get("total_price_set").and_then(|s| s.get("presentment_money"));
+            let (total, currency) =
+                match presentment.and_then(|m| Some((text(m, "amount")?, text(m, "currency_code")?))) {
+                    Some(pair) => pair,
+                    None => (
+                        text(&v, "total_price").ok_or_else(|| missing("total_price"))?,
+                        text(&v, "currency").unwrap_or(currency),
+                    ),
+                };
             let order_id =
                 id_text(&v, "id").or_else(|| text(&v, "name").map(str::to_string)).ok_or_else(|| missing("id"))?;
             ev.insert("order".into(), json!({"order_id": order_id, "total": total, "currency": currency}));
