@@ -107,7 +107,19 @@ pub fn needs_coupon(cfg: &StoreConfig, step: u32, variant: usize) -> bool {
     )
 }
 
-pub fn compose(input: &ComposeInput<'_>) -> Result<OutgoingMessage, String> {
+/// What a message needs beyond its text: where callbacks and unsubscribes come back to.
+pub struct Delivery<'a> {
+    pub seq: u64,
+    pub public_url: &'a str,
+    pub contact_key: Option<&'a str>,
+    /// The shopper's latest message to the store, for WhatsApp's 24-hour window.
+    pub last_inbound_at: Option<Timestamp>,
+}
+
+/// WhatsApp's customer-service window: free-form messages only this long after the shopper's.
+pub const WHATSAPP_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMessage, String> {
     let ComposeInput { cart, cfg, step, variant, .. } = *input;
     let s = cfg.steps.get(step as usize).ok_or("no such step")?;
     let v = s.variants.get(variant).ok_or("no such variant")?;
@@ -117,6 +129,25 @@ pub fn compose(input: &ComposeInput<'_>) -> Result<OutgoingMessage, String> {
         return Err("the template rendered an empty message".into());
     }
     let subject = (s.channel == Channel::Email).then(|| format!("{}: your cart is waiting", cfg.name));
+    let email = s.channel == Channel::Email;
+    let unsubscribe_url = d.contact_key.filter(|_| email).map(|k| crate::unsubscribe::url(d.public_url, cfg, k));
+    let html = email.then(|| html_of(&body, unsubscribe_url.as_deref()));
+    let status_callback = (s.channel != Channel::Email).then(|| {
+        let q: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("cart", &cart.id)
+            .append_pair("seq", &d.seq.to_string())
+            .finish();
+        format!("{}/v1/status/twilio/{}?{q}", d.public_url, cfg.id)
+    });
+    let template_params = if s.channel == Channel::Whatsapp {
+        vec![
+            cart.customer.first_name.clone().unwrap_or_else(|| "there".into()),
+            cfg.name.clone(),
+            input.link.to_string(),
+        ]
+    } else {
+        Vec::new()
+    };
     Ok(OutgoingMessage {
         channel: s.channel,
         store: cfg.id.clone(),
@@ -126,5 +157,43 @@ pub fn compose(input: &ComposeInput<'_>) -> Result<OutgoingMessage, String> {
         to,
         subject,
         body,
+        seq: d.seq,
+        html,
+        unsubscribe_url,
+        status_callback,
+        template_params,
+        locale: cart.customer.locale.clone(),
+        session_open: d.last_inbound_at.is_some_and(|t| input.now < t + WHATSAPP_WINDOW),
+        providers: cfg.providers.clone(),
     })
+}
+
+/// The HTML part of an e-mail: the text, escaped, its links clickable, paragraphs kept, and the
+/// unsubscribe link at the foot.
+pub fn html_of(text: &str, unsubscribe_url: Option<&str>) -> String {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut out = String::from("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">");
+    for para in text.split("\n\n") {
+        out.push_str("<p>");
+        let words: Vec<String> = para
+            .split(' ')
+            .map(|w| {
+                let trimmed = w.trim_end_matches(['.', ',', ')']);
+                if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
+                    let e = escape(trimmed);
+                    format!("<a href=\"{e}\">{e}</a>{}", escape(&w[trimmed.len()..]))
+                } else {
+                    escape(w)
+                }
+            })
+            .collect();
+        out.push_str(&words.join(" ").replace('\n', "<br>"));
+        out.push_str("</p>");
+    }
+    if let Some(u) = unsubscribe_url {
+        let e = escape(u);
+        out.push_str(&format!("<p style=\"font-size:12px;color:#666\"><a href=\"{e}\">Unsubscribe</a></p>"));
+    }
+    out.push_str("</body></html>");
+    out
 }

@@ -23,4 +23,5 @@ pub mod shopify;
 pub mod sms;
 pub mod template;
 pub mod twilio;
+pub mod unsubscribe;
 pub mod woocommerce;

@@ -116,7 +116,30 @@ pub struct OutgoingMessage {
     /// The address in clear: the provider needs it. Never logged.
     pub to: String,
     pub subject: Option<String>,
+    /// The text (the text part, for e-mail).
     pub body: String,
+    /// The send record this message belongs to (status callbacks name it).
+    pub seq: u64,
+    /// E-mail: the HTML part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    /// E-mail: the one-click unsubscribe URL (`List-Unsubscribe`, RFC 8058).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsubscribe_url: Option<String>,
+    /// SMS: where the provider reports delivery (Twilio `StatusCallback`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_callback: Option<String>,
+    /// WhatsApp template parameters: first name, store name, restore link.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub template_params: Vec<String>,
+    /// The shopper's locale (BCP 47), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// WhatsApp: the shopper wrote within 24 hours, so free-form text is allowed.
+    pub session_open: bool,
+    /// The store's providers for this message's channel.
+    #[serde(skip)]
+    pub providers: std::sync::Arc<crate::config::providers::Providers>,
 }
 
 #[derive(Debug, Error)]

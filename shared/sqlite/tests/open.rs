@@ -98,6 +98,14 @@ async fn the_outbox_and_hand_offs_survive_a_reopen() {
             to: "+4791234567".into(),
             subject: None,
             body: "Hi".into(),
+            seq: 1,
+            html: None,
+            unsubscribe_url: None,
+            status_callback: None,
+            template_params: Vec::new(),
+            locale: None,
+            session_open: false,
+            providers: Arc::default(),
         };
         assert_eq!(b.outbox.send(&msg).await.unwrap(), "console-1");
         let h = Handoff {

@@ -5,6 +5,7 @@
 
 mod demo;
 mod duration;
+pub mod providers;
 mod raw;
 
 pub use demo::{
@@ -109,6 +110,8 @@ pub struct StoreConfig {
     /// The public key of the capture snippet (`POST /v1/collect/{store}`): it can only send
     /// cart activity for browser carts, from the allowed domains, rate-limited. Absent: off.
     pub publishable_key: Option<String>,
+    /// Which provider carries each channel (default: the console).
+    pub providers: std::sync::Arc<providers::Providers>,
     pub currency: Currency,
     pub timezone: String,
     pub abandon_after: SignedDuration,

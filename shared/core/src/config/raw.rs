@@ -1,5 +1,6 @@
 //! The TOML shape of the configuration file and its conversion into checked `StoreConfig`s.
 
+use super::providers::{EmailProvider, Providers, Secret, SmsProvider, WhatsappProvider};
 use super::{
     Config, ConfigError, CrossSellItem, FrequencyCap, Incentive, QuietHours, Step, StoreConfig, Variant, hash_key,
     parse_duration,
@@ -29,6 +30,10 @@ struct RawStore {
     shopify_webhook_secret: Option<String>,
     woocommerce_webhook_secret: Option<String>,
     publishable_key: Option<String>,
+    whatsapp_access_token: Option<String>,
+    sms: Option<RawSms>,
+    email: Option<RawEmail>,
+    whatsapp: Option<RawWhatsapp>,
     currency: String,
     timezone: Option<String>,
     abandon_after: Option<String>,
@@ -64,6 +69,33 @@ struct RawStep {
     weight: Option<u32>,
     #[serde(default)]
     leads: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSms {
+    provider: String,
+    twilio_account_sid: Option<String>,
+    from: Option<String>,
+    messaging_service_sid: Option<String>,
+    origination_identity: Option<String>,
+    configuration_set: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmail {
+    provider: String,
+    from: Option<String>,
+    configuration_set: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWhatsapp {
+    provider: String,
+    phone_number_id: Option<String>,
+    template: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -168,7 +200,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     }
 }
 
-fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
+fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     let before = p.0.len();
     let valid_id = !rs.id.is_empty()
         && rs.id.len() <= 64
@@ -199,6 +231,15 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
             p.add(&format!("{at}.publishable_key"), "must differ from api_key (it is published in the shop's pages)");
         }
     }
+    let providers = providers(
+        at,
+        rs.sms.take(),
+        rs.email.take(),
+        rs.whatsapp.take(),
+        &rs.twilio_auth_token,
+        rs.whatsapp_access_token.take(),
+        p,
+    );
     let currency = Currency::parse(&rs.currency).map_err(|e| p.add(&format!("{at}.currency"), e)).ok();
     let timezone = rs.timezone.unwrap_or_else(|| "UTC".to_string());
     if jiff::tz::TimeZone::get(&timezone).is_err() {
@@ -310,6 +351,7 @@ fn store(at: &str, rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         shopify_webhook_secret: rs.shopify_webhook_secret,
         woocommerce_webhook_secret: rs.woocommerce_webhook_secret,
         publishable_key: rs.publishable_key,
+        providers: std::sync::Arc::new(providers),
         currency: currency?,
         timezone,
         abandon_after,
@@ -430,4 +472,96 @@ fn incentive(at: &str, i: &RawIncentive, currency: Option<Currency>, p: &mut Pro
             None
         }
     }
+}
+
+fn providers(
+    at: &str,
+    sms: Option<RawSms>,
+    email: Option<RawEmail>,
+    whatsapp: Option<RawWhatsapp>,
+    twilio_auth_token: &str,
+    whatsapp_access_token: Option<String>,
+    p: &mut Problems,
+) -> Providers {
+    let mut out = Providers::default();
+    if let Some(s) = sms {
+        let k = |f: &str| format!("{at}.sms.{f}");
+        out.sms = match s.provider.as_str() {
+            "console" => SmsProvider::Console,
+            "twilio" => {
+                let sid = s.twilio_account_sid.unwrap_or_default();
+                if !(sid.starts_with("AC") && sid.len() == 34 && sid.bytes().all(|b| b.is_ascii_alphanumeric())) {
+                    p.add(&k("twilio_account_sid"), "a Twilio Account SID: AC and 32 hex characters");
+                }
+                if let Some(f) = &s.from
+                    && crate::phone::normalize_phone(f).is_none()
+                {
+                    p.add(&k("from"), "a sender number in E.164 (+ and country code)");
+                }
+                if s.messaging_service_sid.as_deref().is_some_and(|m| !m.starts_with("MG")) {
+                    p.add(&k("messaging_service_sid"), "a Messaging Service SID starts with MG");
+                }
+                if s.from.is_none() && s.messaging_service_sid.is_none() {
+                    p.add(&k("from"), "set `from` (a Twilio number) or `messaging_service_sid`");
+                }
+                SmsProvider::Twilio {
+                    account_sid: sid,
+                    auth_token: Secret(twilio_auth_token.to_string()),
+                    from: s.from,
+                    messaging_service_sid: s.messaging_service_sid,
+                }
+            }
+            "aws" => SmsProvider::Aws {
+                origination_identity: s.origination_identity,
+                configuration_set: s.configuration_set,
+            },
+            other => {
+                p.add(&k("provider"), format!("`{other}` is not console, twilio or aws"));
+                SmsProvider::Console
+            }
+        };
+    }
+    if let Some(e) = email {
+        let k = |f: &str| format!("{at}.email.{f}");
+        out.email = match e.provider.as_str() {
+            "console" => EmailProvider::Console,
+            "ses" => {
+                let from = e.from.unwrap_or_default();
+                if !from.contains('@') || from.contains(['\r', '\n']) {
+                    p.add(&k("from"), "a sender address SES has verified, like \"Shop <shop@shop.example>\"");
+                }
+                EmailProvider::Ses { from, configuration_set: e.configuration_set }
+            }
+            other => {
+                p.add(&k("provider"), format!("`{other}` is not console or ses"));
+                EmailProvider::Console
+            }
+        };
+    }
+    if let Some(w) = whatsapp {
+        let k = |f: &str| format!("{at}.whatsapp.{f}");
+        out.whatsapp = match w.provider.as_str() {
+            "console" => WhatsappProvider::Console,
+            "meta" => {
+                let id = w.phone_number_id.unwrap_or_default();
+                if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+                    p.add(&k("phone_number_id"), "the WhatsApp phone number id (digits) from Meta's app dashboard");
+                }
+                let template = w.template.unwrap_or_default();
+                if template.is_empty() {
+                    p.add(&k("template"), "the name of the approved template for recovery messages");
+                }
+                let token = whatsapp_access_token.clone().unwrap_or_default();
+                if token.is_empty() {
+                    p.add(&format!("{at}.whatsapp_access_token"), "required for the meta provider");
+                }
+                WhatsappProvider::Meta { phone_number_id: id, access_token: Secret(token), template }
+            }
+            other => {
+                p.add(&k("provider"), format!("`{other}` is not console or meta"));
+                WhatsappProvider::Console
+            }
+        };
+    }
+    out
 }

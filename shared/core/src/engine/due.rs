@@ -9,7 +9,7 @@
 //! `unknown`: counted, logged, never retried (a duplicate SMS is worse than a missed one).
 
 use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key};
-use crate::compose::{ComposeInput, compose, needs_coupon};
+use crate::compose::{ComposeInput, Delivery, compose, needs_coupon};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Contact, SendRecord, SendStatus};
 use crate::ports::{ChannelError, LinkRecord, StoreError, TimerMsg};
@@ -199,7 +199,14 @@ impl Engine {
         let coupon = needs_coupon(store, step, variant).then(|| coupon_code(self.random.bytes16()));
         let input =
             ComposeInput { cart: &cart, cfg: store, step, variant, link: &link_url, coupon: coupon.as_deref(), now };
-        let outgoing = match compose(&input) {
+        let contact_key = cart_contact_key(&cart);
+        let delivery = Delivery {
+            seq: msg.seq,
+            public_url: &self.config.public_url,
+            contact_key: contact_key.as_deref(),
+            last_inbound_at: contact.as_ref().and_then(|c| c.last_inbound_at),
+        };
+        let outgoing = match compose(&input, &delivery) {
             Ok(o) => o,
             Err(e) => {
                 // Templates are checked at load, so this is a defect: record it, never retry.
@@ -222,7 +229,7 @@ impl Engine {
             }
         };
         let sender = self.channels.get(&step_cfg.channel).ok_or(EngineError::NoChannel(step_cfg.channel))?.clone();
-        let Some(key) = cart_contact_key(&cart) else { return Ok(DueOutcome::Stale) };
+        let Some(key) = contact_key else { return Ok(DueOutcome::Stale) };
 
         // The claim: one all-or-nothing write.
         let mut rec = record(step, msg.seq, &cart, step_cfg.channel, variant_name.clone(), SendStatus::Sent, now, None);

@@ -1,0 +1,54 @@
+//! SMS through Twilio Programmable Messaging: `POST /2010-04-01/Accounts/{sid}/Messages.json`,
+//! form-encoded, HTTP basic auth (Account SID and auth token), with a `StatusCallback` so
+//! delivery reports come back to `/v1/status/twilio/{store}`.
+
+use crate::classify;
+use cartback_core::ports::{ChannelError, OutgoingMessage};
+use serde_json::Value;
+
+pub struct TwilioAccount<'a> {
+    pub account_sid: &'a str,
+    pub auth_token: &'a str,
+    pub from: Option<&'a str>,
+    pub messaging_service_sid: Option<&'a str>,
+}
+
+/// The form Twilio receives for `msg`, in order.
+pub fn form<'a>(msg: &'a OutgoingMessage, account: &TwilioAccount<'a>) -> Vec<(&'static str, &'a str)> {
+    let mut form = vec![("To", msg.to.as_str()), ("Body", msg.body.as_str())];
+    // A Messaging Service picks the sender (and handles STOP at the carrier level) when given.
+    match (account.messaging_service_sid, account.from) {
+        (Some(mss), _) => form.push(("MessagingServiceSid", mss)),
+        (None, Some(from)) => form.push(("From", from)),
+        (None, None) => {}
+    }
+    if let Some(cb) = msg.status_callback.as_deref() {
+        form.push(("StatusCallback", cb));
+    }
+    form
+}
+
+/// Sends one SMS; returns Twilio's message SID.
+pub async fn send(
+    http: &reqwest::Client,
+    base: &str,
+    msg: &OutgoingMessage,
+    account: &TwilioAccount<'_>,
+) -> Result<String, ChannelError> {
+    let url = format!("{base}/2010-04-01/Accounts/{}/Messages.json", account.account_sid);
+    let resp = http
+        .post(url)
+        .basic_auth(account.account_sid, Some(account.auth_token))
+        .form(&form(msg, account))
+        .send()
+        .await
+        .map_err(|e| classify::transport("twilio", &e))?;
+    let status = resp.status().as_u16();
+    let body = resp.text().await.unwrap_or_default();
+    if !(200..300).contains(&status) {
+        return Err(classify::twilio(status, &body));
+    }
+    // Accepted. A body without a SID is odd but the message was taken: never resend it.
+    let sid = serde_json::from_str::<Value>(&body).ok().and_then(|v| v.get("sid")?.as_str().map(str::to_string));
+    Ok(sid.unwrap_or_else(|| "twilio-accepted".into()))
+}

@@ -1,0 +1,89 @@
+//! WhatsApp through Meta's Cloud API: `POST /{version}/{phone-number-id}/messages` with a bearer
+//! token. Business-initiated recovery messages are approved *template* messages; free-form text
+//! is only allowed inside the 24-hour customer-service window after the shopper's last message.
+
+use crate::classify;
+use cartback_core::ports::{ChannelError, OutgoingMessage};
+use serde_json::{Value, json};
+
+/// Meta's template language code for a shopper's locale: its primary language ("tr-TR" → "tr"),
+/// English when unknown.
+pub fn language(locale: Option<&str>) -> String {
+    locale
+        .and_then(|l| l.split(['-', '_']).next())
+        .map(str::to_ascii_lowercase)
+        .filter(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
+        .unwrap_or_else(|| "en".into())
+}
+
+/// The JSON Meta receives for `msg`.
+pub fn body(msg: &OutgoingMessage, template: &str) -> Value {
+    let to = msg.to.trim_start_matches('+');
+    if msg.session_open {
+        return json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+            "type": "text", "text": {"preview_url": true, "body": msg.body},
+        });
+    }
+    let params: Vec<Value> = msg.template_params.iter().map(|p| json!({"type": "text", "text": p})).collect();
+    json!({
+        "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+        "type": "template",
+        "template": {
+            "name": template,
+            "language": {"code": language(msg.locale.as_deref())},
+            "components": [{"type": "body", "parameters": params}],
+        },
+    })
+}
+
+/// Meta delivers no marketing template messages to US (+1) numbers; sending one only costs a
+/// failure. The engine sends SMS instead where the shopper consented (send_policy).
+pub fn is_us_number(to: &str) -> bool {
+    to.starts_with("+1")
+}
+
+pub async fn send(
+    http: &reqwest::Client,
+    graph: &str,
+    version: &str,
+    msg: &OutgoingMessage,
+    phone_number_id: &str,
+    token: &str,
+    template: &str,
+) -> Result<String, ChannelError> {
+    if !msg.session_open && is_us_number(&msg.to) {
+        return Err(ChannelError::Permanent("whatsapp: marketing templates are not delivered to +1 numbers".into()));
+    }
+    let url = format!("{graph}/{version}/{phone_number_id}/messages");
+    let resp = http
+        .post(url)
+        .bearer_auth(token)
+        .json(&body(msg, template))
+        .send()
+        .await
+        .map_err(|e| classify::transport("whatsapp", &e))?;
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    if !(200..300).contains(&status) {
+        return Err(classify::whatsapp(status, &text));
+    }
+    let id = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| v.get("messages")?.get(0)?.get("id")?.as_str().map(str::to_string));
+    Ok(id.unwrap_or_else(|| "whatsapp-accepted".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::language;
+
+    #[test]
+    fn languages_from_locales() {
+        assert_eq!(language(Some("tr-TR")), "tr");
+        assert_eq!(language(Some("nb_NO")), "nb");
+        assert_eq!(language(Some("fa")), "fa");
+        assert_eq!(language(Some("??")), "en");
+        assert_eq!(language(None), "en");
+    }
+}

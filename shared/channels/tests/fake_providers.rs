@@ -1,0 +1,236 @@
+//! Twilio and WhatsApp Cloud API clients against local HTTP fakes that speak their APIs: each
+//! request is checked (method, path, auth, body), and every kind of answer is classified.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::routing::any;
+use base64::Engine as _;
+use cartback_channels::{Endpoints, ProviderChannel};
+use cartback_core::config::providers::{Providers, Secret, SmsProvider, WhatsappProvider};
+use cartback_core::domain::Channel;
+use cartback_core::ports::{ChannelError, ChannelSender, OutgoingMessage};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone)]
+struct Seen {
+    method: Method,
+    path: String,
+    auth: String,
+    content_type: String,
+    body: String,
+}
+
+#[derive(Clone)]
+struct Fake {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    answer: Arc<Mutex<(u16, String)>>,
+}
+
+impl Fake {
+    async fn start() -> (Fake, String) {
+        let fake = Fake { seen: Arc::default(), answer: Arc::new(Mutex::new((201, "{}".into()))) };
+        let f = fake.clone();
+        let app = Router::new().fallback(any(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let f = f.clone();
+            async move {
+                let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                f.seen.lock().unwrap().push(Seen {
+                    method,
+                    path: uri.path().to_string(),
+                    auth: h("authorization"),
+                    content_type: h("content-type"),
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
+                let (status, body) = f.answer.lock().unwrap().clone();
+                (StatusCode::from_u16(status).unwrap(), body)
+            }
+        }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (fake, base)
+    }
+
+    fn answer(&self, status: u16, body: &str) {
+        *self.answer.lock().unwrap() = (status, body.to_string());
+    }
+
+    fn last(&self) -> Seen {
+        self.seen.lock().unwrap().last().cloned().expect("no request")
+    }
+}
+
+struct Unused;
+
+#[async_trait::async_trait]
+impl ChannelSender for Unused {
+    async fn send(&self, _: &OutgoingMessage) -> Result<String, ChannelError> {
+        panic!("a configured provider fell back to the console")
+    }
+}
+
+const SID: &str = "AC0123456789abcdef0123456789abcdef";
+
+fn message(channel: Channel, providers: Providers, to: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        channel,
+        store: "demo".into(),
+        cart: "c1".into(),
+        step: 0,
+        variant: "A".into(),
+        to: to.into(),
+        subject: None,
+        body: "Hi Ayşe, your cart at Demo Shop is waiting: https://cb.example/r/tok".into(),
+        seq: 7,
+        html: None,
+        unsubscribe_url: None,
+        status_callback: Some("https://cb.example/v1/status/twilio/demo?cart=c1&seq=7".into()),
+        template_params: vec!["Ayşe".into(), "Demo Shop".into(), "https://cb.example/r/tok".into()],
+        locale: Some("tr-TR".into()),
+        session_open: false,
+        providers: Arc::new(providers),
+    }
+}
+
+fn twilio_providers(mss: Option<&str>) -> Providers {
+    Providers {
+        sms: SmsProvider::Twilio {
+            account_sid: SID.into(),
+            auth_token: Secret("tok_secret".into()),
+            from: Some("+15005550006".into()),
+            messaging_service_sid: mss.map(str::to_string),
+        },
+        ..Providers::default()
+    }
+}
+
+fn channel(base: &str) -> ProviderChannel {
+    let e = Endpoints { twilio: base.into(), meta_graph: base.into(), meta_version: "v21.0".into() };
+    ProviderChannel::new(e, Arc::new(Unused))
+}
+
+#[tokio::test]
+async fn twilio_receives_exactly_the_documented_request() {
+    let (fake, base) = Fake::start().await;
+    fake.answer(201, r#"{"sid": "SM1234567890abcdef1234567890abcdef", "status": "queued"}"#);
+    let ch = channel(&base);
+    let msg = message(Channel::Sms, twilio_providers(None), "+905321234567");
+    assert_eq!(ch.send(&msg).await.unwrap(), "SM1234567890abcdef1234567890abcdef");
+    let r = fake.last();
+    assert_eq!(r.method, Method::POST);
+    assert_eq!(r.path, format!("/2010-04-01/Accounts/{SID}/Messages.json"));
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{SID}:tok_secret"));
+    assert_eq!(r.auth, format!("Basic {basic}"));
+    assert_eq!(r.content_type, "application/x-www-form-urlencoded");
+    let form: Vec<(String, String)> = form_urlencoded::parse(r.body.as_bytes()).into_owned().collect();
+    let expected: Vec<(String, String)> = [
+        ("To", "+905321234567"),
+        ("Body", "Hi Ayşe, your cart at Demo Shop is waiting: https://cb.example/r/tok"),
+        ("From", "+15005550006"),
+        ("StatusCallback", "https://cb.example/v1/status/twilio/demo?cart=c1&seq=7"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(form, expected);
+    // A Messaging Service, when configured, replaces From.
+    ch.send(&message(Channel::Sms, twilio_providers(Some("MG0123")), "+905321234567")).await.unwrap();
+    let body = fake.last().body;
+    assert!(body.contains("MessagingServiceSid=MG0123") && !body.contains("From="), "{body}");
+}
+
+#[tokio::test]
+async fn twilio_failures_are_classified_and_odd_answers_never_panic() {
+    let (fake, base) = Fake::start().await;
+    let ch = channel(&base);
+    let msg = message(Channel::Sms, twilio_providers(None), "+905321234567");
+    for (status, body, retry) in [
+        (429, r#"{"code": 20429, "message": "Too Many Requests"}"#, true),
+        (500, "<html>", true),
+        (503, "", true),
+        (400, r#"{"code": 21211, "message": "The 'To' number is not a valid phone number."}"#, false),
+        (400, r#"{"code": 21610, "message": "Attempt to send to unsubscribed recipient"}"#, false),
+        (401, r#"{"code": 20003, "message": "Authenticate"}"#, false),
+        (400, "\u{0}garbage", false),
+    ] {
+        fake.answer(status, body);
+        let e = ch.send(&msg).await.unwrap_err();
+        assert_eq!(matches!(e, ChannelError::Retryable(_)), retry, "{status} {body}: {e}");
+    }
+    // Accepted with a body that is not what Twilio documents: taken as sent, never resent.
+    fake.answer(201, "not json");
+    assert_eq!(ch.send(&msg).await.unwrap(), "twilio-accepted");
+    // Nobody listening: retryable.
+    let dead = channel("http://127.0.0.1:9");
+    assert!(matches!(dead.send(&msg).await, Err(ChannelError::Retryable(_))));
+}
+
+fn meta() -> Providers {
+    Providers {
+        whatsapp: WhatsappProvider::Meta {
+            phone_number_id: "106540352242922".into(),
+            access_token: Secret("EAAG-token".into()),
+            template: "cart_reminder".into(),
+        },
+        ..Providers::default()
+    }
+}
+
+#[tokio::test]
+async fn whatsapp_gets_a_template_outside_the_window_and_text_inside() {
+    let (fake, base) = Fake::start().await;
+    fake.answer(
+        200,
+        r#"{"messaging_product": "whatsapp", "contacts": [{"input": "905321234567", "wa_id": "905321234567"}],
+            "messages": [{"id": "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA"}]}"#,
+    );
+    let ch = channel(&base);
+    let msg = message(Channel::Whatsapp, meta(), "+905321234567");
+    assert_eq!(ch.send(&msg).await.unwrap(), "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA");
+    let r = fake.last();
+    assert_eq!((r.method, r.path.as_str()), (Method::POST, "/v21.0/106540352242922/messages"));
+    assert_eq!(r.auth, "Bearer EAAG-token");
+    assert_eq!(r.content_type, "application/json");
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": "905321234567",
+            "type": "template",
+            "template": {"name": "cart_reminder", "language": {"code": "tr"},
+                         "components": [{"type": "body", "parameters": [
+                             {"type": "text", "text": "Ayşe"}, {"type": "text", "text": "Demo Shop"},
+                             {"type": "text", "text": "https://cb.example/r/tok"}]}]}
+        })
+    );
+    // The shopper wrote within 24 hours: the store may answer in free-form text.
+    let mut open = msg.clone();
+    open.session_open = true;
+    ch.send(&open).await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&fake.last().body).unwrap();
+    assert_eq!((body["type"].as_str(), body["text"]["body"].as_str()), (Some("text"), Some(msg.body.as_str())));
+}
+
+#[tokio::test]
+async fn whatsapp_failures_are_classified_and_us_numbers_get_no_marketing_template() {
+    let (fake, base) = Fake::start().await;
+    let ch = channel(&base);
+    let msg = message(Channel::Whatsapp, meta(), "+905321234567");
+    for (status, body, retry) in [
+        (400, r#"{"error": {"message": "Pair rate limit hit", "type": "OAuthException", "code": 131056}}"#, true),
+        (500, "", true),
+        (400, r#"{"error": {"message": "Re-engagement message", "code": 131047}}"#, false),
+        (404, r#"{"error": {"message": "Template name does not exist in the translation", "code": 132001}}"#, false),
+        (401, r#"{"error": {"message": "Invalid OAuth access token", "code": 190}}"#, false),
+    ] {
+        fake.answer(status, body);
+        let e = ch.send(&msg).await.unwrap_err();
+        assert_eq!(matches!(e, ChannelError::Retryable(_)), retry, "{status} {body}: {e}");
+    }
+    let before = fake.seen.lock().unwrap().len();
+    let us = message(Channel::Whatsapp, meta(), "+14155552671");
+    assert!(matches!(ch.send(&us).await, Err(ChannelError::Permanent(_))));
+    assert_eq!(fake.seen.lock().unwrap().len(), before, "a request went out for a +1 marketing template");
+}

@@ -1,0 +1,71 @@
+//! Which provider carries each channel for a store, with its settings. Secrets are redacted in
+//! `Debug` so a logged configuration never shows them.
+
+use std::fmt;
+
+/// A secret string: compared and used, never printed.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(empty)" } else { "Secret(***)" })
+    }
+}
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SmsProvider {
+    /// Local mode's console (and the default): nothing leaves the process.
+    #[default]
+    Console,
+    /// Twilio Programmable Messaging: `POST /2010-04-01/Accounts/{sid}/Messages.json`.
+    Twilio {
+        account_sid: String,
+        /// The store's `twilio_auth_token` (basic auth password, and webhook signatures).
+        auth_token: Secret,
+        /// A sender number (E.164) or, preferred, a Messaging Service.
+        from: Option<String>,
+        messaging_service_sid: Option<String>,
+    },
+    /// AWS End User Messaging SMS (`pinpoint-sms-voice-v2` `SendTextMessage`).
+    Aws {
+        /// Phone number, sender id or pool (id or ARN); absent: the account's default.
+        origination_identity: Option<String>,
+        configuration_set: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum EmailProvider {
+    #[default]
+    Console,
+    /// Amazon SES v2 `SendEmail`, raw MIME (text + HTML, `List-Unsubscribe`).
+    Ses { from: String, configuration_set: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WhatsappProvider {
+    #[default]
+    Console,
+    /// Meta WhatsApp Cloud API: `POST /{version}/{phone_number_id}/messages`, bearer token.
+    Meta {
+        phone_number_id: String,
+        access_token: Secret,
+        /// The approved template for business-initiated recovery messages. Its body takes the
+        /// parameters first name, store name and restore link, in that order.
+        template: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Providers {
+    pub sms: SmsProvider,
+    pub email: EmailProvider,
+    pub whatsapp: WhatsappProvider,
+}
