@@ -3,9 +3,13 @@
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::error::display::DisplayErrorContext;
-use cartback_core::ports::{QueueError, StoreError};
+use cartback_core::ports::{ChannelError, QueueError, StoreError};
 
 const RETRYABLE_CODES: &[&str] = &[
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "InternalServerException",
+    "InternalFailure",
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
     "RequestLimitExceeded",
@@ -42,6 +46,17 @@ where
 {
     let text = format!("{op}: {}", DisplayErrorContext(&e));
     if is_retryable(&e) { QueueError::Unavailable(text) } else { QueueError::Fatal(text) }
+}
+
+/// A provider call's failure: throttles, outages and timeouts are retried by the queue; a
+/// refusal (rejected message, unverified sender, opted-out number) is recorded, never retried.
+pub fn channel_error<E, R>(op: &str, e: SdkError<E, R>) -> ChannelError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let text = format!("{op}: {}", DisplayErrorContext(&e));
+    if is_retryable(&e) { ChannelError::Retryable(text) } else { ChannelError::Permanent(text) }
 }
 
 #[cfg(test)]

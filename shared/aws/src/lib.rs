@@ -3,14 +3,17 @@
 //! - `sqs`: the due-timer queue (exact `DelaySeconds` ≤ 900 s);
 //! - `sweep`: moves timers further out than SQS can hold from the carts into the queue;
 //! - `dispatch_batch`: one SQS batch of due timers through the engine, with partial failures;
+//! - `ses`, `eum_sms`: e-mail through SES v2 and SMS through End User Messaging;
 //! - `store_config`: the stores' configuration in the table, its secrets in SSM;
 //! - `wiring`: what a function's `main` builds, and the engine cached per container.
 
 pub mod dispatch_batch;
 pub mod dynamo;
 mod errors;
+pub mod eum_sms;
 pub mod http_host;
 pub mod metrics;
+pub mod ses;
 pub mod sqs;
 pub mod store_config;
 pub mod sweep;

@@ -13,7 +13,7 @@ use toml::Value;
 
 /// The store fields that are secrets, stored in SSM.
 pub const SECRET_FIELDS: &[&str] =
-    &["api_key", "twilio_auth_token", "shopify_webhook_secret", "woocommerce_webhook_secret"];
+    &["api_key", "twilio_auth_token", "shopify_webhook_secret", "woocommerce_webhook_secret", "whatsapp_access_token"];
 const PK: &str = "CONFIG";
 const PREFIX: &str = "ssm:";
 

@@ -1,7 +1,10 @@
 //! What every Lambda function's `main` needs: typed settings from the environment (all missing
 //! variables reported at once), the SDK clients built once, and the engine over the AWS adapters.
 
+use crate::eum_sms::EumSms;
+use crate::ses::SesEmail;
 use crate::{DynamoStore, SqsTimerQueue};
+use cartback_channels::{Endpoints, ProviderChannel};
 use cartback_core::adapters::clock::SystemClock;
 use cartback_core::adapters::console::{ConsoleChannel, MemoryAlerts};
 use cartback_core::adapters::random::OsRandom;
@@ -35,9 +38,24 @@ pub struct Settings {
     /// `CARTBACK_ABANDON_AFTER_MINUTES` (optional): the stack's default idle time for stores
     /// whose configuration does not set `abandon_after`.
     pub abandon_after_minutes: Option<u32>,
+    /// `CARTBACK_TWILIO_URL`, `CARTBACK_META_GRAPH_URL` (optional): the providers' API bases,
+    /// for a regional endpoint or a test double.
+    pub twilio_url: Option<String>,
+    pub meta_graph_url: Option<String>,
 }
 
 impl Settings {
+    pub fn endpoints(&self) -> Endpoints {
+        let mut e = Endpoints::default();
+        if let Some(u) = &self.twilio_url {
+            e.twilio = u.trim_end_matches('/').to_string();
+        }
+        if let Some(u) = &self.meta_graph_url {
+            e.meta_graph = u.trim_end_matches('/').to_string();
+        }
+        e
+    }
+
     pub fn from_env() -> Result<Settings, WiringError> {
         Settings::from_lookup(|k| std::env::var(k).ok())
     }
@@ -55,9 +73,17 @@ impl Settings {
             queue_url: take("CARTBACK_QUEUE_URL"),
             config_path: get("CARTBACK_CONFIG").filter(|v| !v.is_empty()),
             abandon_after_minutes: get("CARTBACK_ABANDON_AFTER_MINUTES").and_then(|v| v.parse().ok()),
+            twilio_url: get("CARTBACK_TWILIO_URL").filter(|v| !v.is_empty()),
+            meta_graph_url: get("CARTBACK_META_GRAPH_URL").filter(|v| !v.is_empty()),
         };
         if missing.is_empty() { Ok(s) } else { Err(WiringError::Missing(missing)) }
     }
+}
+
+/// A store that leaves a channel on `console` in AWS gets its messages written to the function's
+/// log, address masked: useful for a dry run, never a silent loss.
+fn console() -> Arc<dyn ChannelSender> {
+    Arc::new(ConsoleChannel::new(Arc::new(SystemClock), true))
 }
 
 /// How long a container keeps the configuration and secrets before reading them again.
@@ -70,18 +96,26 @@ pub struct Deps {
     pub ssm: aws_sdk_ssm::Client,
     pub queue: SqsTimerQueue,
     pub settings: Settings,
+    /// Every channel, through each store's configured provider (console where none).
+    pub channel: Arc<dyn ChannelSender>,
     cached: tokio::sync::Mutex<Option<(Arc<Engine>, Instant)>>,
 }
 
 impl Deps {
     pub async fn build(settings: Settings) -> Result<Deps, WiringError> {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(Deps::with_clients(
+        let mut deps = Deps::with_clients(
             settings.clone(),
             aws_sdk_dynamodb::Client::new(&aws),
             aws_sdk_ssm::Client::new(&aws),
             aws_sdk_sqs::Client::new(&aws),
-        ))
+        );
+        deps.channel = Arc::new(
+            ProviderChannel::new(settings.endpoints(), console())
+                .with_ses(Arc::new(SesEmail::new(aws_sdk_sesv2::Client::new(&aws))))
+                .with_aws_sms(Arc::new(EumSms::new(aws_sdk_pinpointsmsvoicev2::Client::new(&aws)))),
+        );
+        Ok(deps)
     }
 
     pub fn with_clients(
@@ -91,7 +125,8 @@ impl Deps {
         sqs: aws_sdk_sqs::Client,
     ) -> Deps {
         let queue = SqsTimerQueue::new(sqs, &settings.queue_url);
-        Deps { dynamo, ssm, queue, settings, cached: tokio::sync::Mutex::new(None) }
+        let channel = Arc::new(ProviderChannel::new(settings.endpoints(), console()));
+        Deps { dynamo, ssm, queue, settings, channel, cached: tokio::sync::Mutex::new(None) }
     }
 
     /// The engine with the current configuration: read at first use, then again after
@@ -138,11 +173,8 @@ impl Deps {
     fn engine_for(&self, config: Config) -> Arc<Engine> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = Arc::new(DynamoStore::new(self.dynamo.clone(), &self.settings.table, clock.clone()));
-        // Until the provider channels land (Twilio, SES, WhatsApp), messages are written to the
-        // function's log with the address masked.
-        let console = Arc::new(ConsoleChannel::new(clock.clone(), true));
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
-            Channel::ALL.into_iter().map(|c| (c, console.clone() as Arc<dyn ChannelSender>)).collect();
+            Channel::ALL.into_iter().map(|c| (c, self.channel.clone())).collect();
         Arc::new(Engine {
             config: Arc::new(config),
             carts: store.clone(),
@@ -171,7 +203,14 @@ mod tests {
         let sqs = aws_sdk_sqs::Client::from_conf(
             aws_sdk_sqs::Config::builder().behavior_version_latest().region(region).build(),
         );
-        let settings = Settings { table: "t".into(), queue_url: "q".into(), config_path, abandon_after_minutes: None };
+        let settings = Settings {
+            table: "t".into(),
+            queue_url: "q".into(),
+            config_path,
+            abandon_after_minutes: None,
+            twilio_url: None,
+            meta_graph_url: None,
+        };
         Deps::with_clients(settings, dynamo, ssm, sqs)
     }
 

@@ -1,0 +1,138 @@
+//! The AWS-native channels over the wire: e-mail through SES v2 against moto (the raw MIME
+//! message is read back from moto and checked), and SMS through End User Messaging against a
+//! local fake of its JSON protocol (moto has no pinpoint-sms-voice-v2), request by request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod moto;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use base64::Engine as _;
+use cartback_aws::eum_sms::EumSms;
+use cartback_aws::ses::{SesEmail, mime};
+use cartback_core::config::providers::{EmailProvider, Providers, SmsProvider};
+use cartback_core::domain::Channel;
+use cartback_core::ports::{ChannelError, ChannelSender, OutgoingMessage};
+use std::sync::{Arc, Mutex};
+
+fn email(providers: Providers) -> OutgoingMessage {
+    OutgoingMessage {
+        channel: Channel::Email,
+        store: "demo".into(),
+        cart: "c1".into(),
+        step: 1,
+        variant: "A".into(),
+        to: "ayse@example.com".into(),
+        subject: Some("Ayşe, sepetiniz sizi bekliyor".into()),
+        body: "Merhaba Ayşe, sepetiniz: https://cb.example/r/tok".into(),
+        seq: 9,
+        html: Some("<p>Merhaba Ayşe</p>".into()),
+        unsubscribe_url: Some("https://cb.example/v1/unsubscribe/demo/k.mac".into()),
+        status_callback: None,
+        template_params: Vec::new(),
+        locale: Some("tr-TR".into()),
+        session_open: false,
+        providers: Arc::new(providers),
+    }
+}
+
+fn ses(from: &str) -> Providers {
+    Providers { email: EmailProvider::Ses { from: from.into(), configuration_set: None }, ..Providers::default() }
+}
+
+#[test]
+fn the_mime_message_has_both_parts_and_one_click_unsubscribe() {
+    let m = mime(&email(ses("Demo Shop <shop@shop.example>")), "Demo Shop <shop@shop.example>\r\nBcc: x@evil");
+    assert!(m.starts_with("From: Demo Shop <shop@shop.example>  Bcc: x@evil\r\nTo: ayse@example.com\r\n"), "{m}");
+    assert!(m.contains("\r\nList-Unsubscribe: <https://cb.example/v1/unsubscribe/demo/k.mac>\r\n"));
+    assert!(m.contains("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+    let subject = base64::engine::general_purpose::STANDARD.encode("Ayşe, sepetiniz sizi bekliyor");
+    assert!(m.contains(&format!("Subject: =?UTF-8?B?{subject}?=\r\n")));
+    assert!(
+        m.contains("Content-Type: text/plain; charset=UTF-8") && m.contains("Content-Type: text/html; charset=UTF-8")
+    );
+    let text = base64::engine::general_purpose::STANDARD.encode("Merhaba Ayşe, sepetiniz: https://cb.example/r/tok");
+    assert!(m.contains(&text));
+}
+
+#[tokio::test]
+async fn ses_sends_through_moto_and_refuses_an_unverified_sender() {
+    let Some(_env) = moto::Env::new("ses").await else { return };
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let client = aws_sdk_sesv2::Client::new(&conf);
+    client.create_email_identity().email_identity("shop@shop.example").send().await.expect("identity");
+    let sender = SesEmail::new(client);
+    let msg = email(ses("shop@shop.example"));
+    let id = sender.send(&msg).await.expect("sent");
+    // What SES received, read back from moto: exactly the message built, to the shopper.
+    let base = std::env::var("AWS_ENDPOINT_URL").unwrap();
+    let data: serde_json::Value =
+        reqwest::get(format!("{base}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let sent = data["ses"]["RawMessage"].as_array().unwrap().iter().find(|m| m["id"] == id.as_str()).expect("in moto");
+    assert_eq!(sent["raw_data"].as_str().unwrap(), mime(&msg, "shop@shop.example"));
+    assert_eq!(sent["source"], "shop@shop.example");
+    assert!(sent["destinations"].as_array().unwrap().iter().all(|d| d == "ayse@example.com"));
+    // SES refuses a sender that is not verified: permanent, not retried.
+    let e = sender.send(&email(ses("nobody@unverified.example"))).await.unwrap_err();
+    assert!(matches!(e, ChannelError::Permanent(_)), "{e}");
+}
+
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<Vec<(String, serde_json::Value)>>>);
+
+#[tokio::test]
+async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified() {
+    let seen = Seen::default();
+    let answer: Arc<Mutex<(u16, String)>> = Arc::new(Mutex::new((200, r#"{"MessageId": "m-123"}"#.into())));
+    let (s2, a2) = (seen.clone(), answer.clone());
+    let app = axum::Router::new().route(
+        "/",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let (s, a) = (s2.clone(), a2.clone());
+            async move {
+                let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                s.0.lock().unwrap().push((target, serde_json::from_slice(&body).unwrap_or_default()));
+                let (status, body) = a.lock().unwrap().clone();
+                (StatusCode::from_u16(status).unwrap(), [("content-type", "application/x-amz-json-1.0")], body)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let conf = aws_sdk_pinpointsmsvoicev2::Config::builder()
+        .behavior_version_latest()
+        .region(aws_config::Region::new("eu-west-1"))
+        .endpoint_url(&url)
+        .credentials_provider(aws_sdk_pinpointsmsvoicev2::config::Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        ))
+        .build();
+    let sender = EumSms::new(aws_sdk_pinpointsmsvoicev2::Client::from_conf(conf));
+    let mut msg = email(Providers {
+        sms: SmsProvider::Aws { origination_identity: Some("pool-abc".into()), configuration_set: None },
+        ..Providers::default()
+    });
+    msg.channel = Channel::Sms;
+    msg.to = "+905321234567".into();
+    assert_eq!(sender.send(&msg).await.unwrap(), "m-123");
+    let (target, body) = seen.0.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(target, "PinpointSMSVoiceV2.SendTextMessage");
+    assert_eq!(body["DestinationPhoneNumber"], "+905321234567");
+    assert_eq!(body["MessageBody"], msg.body);
+    assert_eq!(body["MessageType"], "PROMOTIONAL");
+    assert_eq!(body["OriginationIdentity"], "pool-abc");
+    assert_eq!(body["Context"]["cartback_seq"], "9");
+    for (status, kind, retry) in [
+        (400, "ThrottlingException", true),
+        (500, "InternalServerException", true),
+        (400, "ValidationException", false),
+        (400, "ConflictException", false),
+        (403, "AccessDeniedException", false),
+    ] {
+        *answer.lock().unwrap() = (status, format!(r#"{{"__type": "{kind}", "Message": "from the fake"}}"#));
+        let e = sender.send(&msg).await.unwrap_err();
+        assert_eq!(matches!(e, ChannelError::Retryable(_)), retry, "{kind}: {e}");
+    }
+}
