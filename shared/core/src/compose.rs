@@ -109,6 +109,8 @@ pub fn needs_coupon(cfg: &StoreConfig, step: u32, variant: usize) -> bool {
 
 /// What a message needs beyond its text: where callbacks and unsubscribes come back to.
 pub struct Delivery<'a> {
+    /// The channel the message goes out on (the step's, unless the send policy chose SMS).
+    pub channel: Channel,
     pub seq: u64,
     pub public_url: &'a str,
     pub contact_key: Option<&'a str>,
@@ -123,23 +125,24 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
     let ComposeInput { cart, cfg, step, variant, .. } = *input;
     let s = cfg.steps.get(step as usize).ok_or("no such step")?;
     let v = s.variants.get(variant).ok_or("no such variant")?;
-    let to = cart.customer.address(s.channel).ok_or("no address")?.expose().to_string();
+    let channel = d.channel;
+    let to = cart.customer.address(channel).ok_or("no address")?.expose().to_string();
     let body = v.template.render(&context(input, &v.template))?;
     if body.is_empty() {
         return Err("the template rendered an empty message".into());
     }
-    let subject = (s.channel == Channel::Email).then(|| format!("{}: your cart is waiting", cfg.name));
-    let email = s.channel == Channel::Email;
+    let subject = (channel == Channel::Email).then(|| format!("{}: your cart is waiting", cfg.name));
+    let email = channel == Channel::Email;
     let unsubscribe_url = d.contact_key.filter(|_| email).map(|k| crate::unsubscribe::url(d.public_url, cfg, k));
     let html = email.then(|| html_of(&body, unsubscribe_url.as_deref()));
-    let status_callback = (s.channel != Channel::Email).then(|| {
+    let status_callback = (channel == Channel::Sms).then(|| {
         let q: String = form_urlencoded::Serializer::new(String::new())
             .append_pair("cart", &cart.id)
             .append_pair("seq", &d.seq.to_string())
             .finish();
         format!("{}/v1/status/twilio/{}?{q}", d.public_url, cfg.id)
     });
-    let template_params = if s.channel == Channel::Whatsapp {
+    let template_params = if channel == Channel::Whatsapp {
         vec![
             cart.customer.first_name.clone().unwrap_or_else(|| "there".into()),
             cfg.name.clone(),
@@ -149,7 +152,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
         Vec::new()
     };
     Ok(OutgoingMessage {
-        channel: s.channel,
+        channel,
         store: cfg.id.clone(),
         cart: cart.id.clone(),
         step,

@@ -412,3 +412,32 @@ async fn an_unlinked_order_before_any_message_stops_the_shoppers_carts() {
     t.advance_mins(30).await;
     assert_eq!(t.channels(), ["sms"]);
 }
+
+#[tokio::test]
+async fn whatsapp_to_a_us_number_falls_back_to_sms_once_or_is_skipped() {
+    const US: &str = "+14155552671";
+    let wa_only = r#"
+[[stores.steps]]
+after = "30m"
+channel = "whatsapp"
+template = "Hi {{ first_name }}: {{ link }}"
+"#;
+    let t = start(config("", wa_only), "2026-11-23T15:00:00Z");
+    t.cart("c1", "e1", US, "UTC").await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"], "the WhatsApp step went out as SMS");
+    assert_eq!(t.sent()[0].recipient, US);
+
+    // With an SMS already sent this episode, the WhatsApp step has nowhere to go.
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T15:00:00Z");
+    t.cart("c1", "e1", US, "UTC").await;
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms", "email"]);
+    assert_eq!(t.stats().await.steps_skipped.get("whatsapp_us_marketing"), Some(&1));
+
+    // Elsewhere, WhatsApp is WhatsApp.
+    let t = start(config("", wa_only), "2026-11-23T15:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["whatsapp"]);
+}

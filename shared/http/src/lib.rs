@@ -10,6 +10,8 @@ pub mod rate_limit;
 mod replies;
 mod restore;
 mod stats;
+mod status;
+mod unsubscribe;
 mod webhooks;
 
 pub use error::ApiError;
@@ -61,6 +63,7 @@ fn api_routes(engine: Arc<Engine>) -> Router {
         .route("/v1/webhooks/shopify/{store}", post(webhooks::shopify))
         .route("/v1/webhooks/woocommerce/{store}", post(webhooks::woocommerce))
         .route("/v1/collect/{store}", post(collect::collect).options(collect::preflight))
+        .route("/v1/unsubscribe/{store}/{token}", get(unsubscribe::confirm).post(unsubscribe::one_click))
         .route("/v1/cartback.js", get(snippet))
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .with_state(AppState::new(engine))
@@ -80,5 +83,8 @@ async fn snippet() -> impl axum::response::IntoResponse {
 }
 
 fn replies_routes(engine: Arc<Engine>) -> Router {
-    Router::new().route("/v1/replies/twilio/{store}", post(replies::twilio)).with_state(AppState::new(engine))
+    Router::new()
+        .route("/v1/replies/twilio/{store}", post(replies::twilio))
+        .route("/v1/status/twilio/{store}", post(status::twilio_status))
+        .with_state(AppState::new(engine))
 }

@@ -31,6 +31,12 @@ pub struct OutboxEntry {
     pub segments: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<crate::sms::Encoding>,
+    /// E-mail: the one-click unsubscribe link it carries (`List-Unsubscribe`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe_url: Option<String>,
+    /// The send record it belongs to.
+    #[serde(default)]
+    pub seq: u64,
 }
 
 pub struct ConsoleChannel {
@@ -138,6 +144,8 @@ fn plain_entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry
         sent_at: now,
         segments: None,
         encoding: None,
+        unsubscribe_url: msg.unsubscribe_url.clone(),
+        seq: msg.seq,
     }
 }
 

@@ -180,6 +180,45 @@ pub enum SendStatus {
     Skipped,
 }
 
+/// A provider's delivery report, in the order a message moves through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Handed to the carrier.
+    Sent,
+    Delivered,
+    /// The carrier could not deliver it (Twilio `undelivered`).
+    Undelivered,
+    /// The provider gave up (Twilio `failed`, a bounce).
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// Twilio's `MessageStatus` (and WhatsApp's status names, which are the same words).
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        Some(match s {
+            "sent" => DeliveryStatus::Sent,
+            "delivered" | "read" => DeliveryStatus::Delivered,
+            "undelivered" => DeliveryStatus::Undelivered,
+            "failed" => DeliveryStatus::Failed,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Undelivered => "undelivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn is_final(&self) -> bool {
+        !matches!(self, DeliveryStatus::Sent)
+    }
+}
+
 /// The claim and outcome of one step, keyed by (cart, step): a step is never sent twice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendRecord {
@@ -198,6 +237,9 @@ pub struct SendRecord {
     /// The unique discount code this message offered, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon: Option<String>,
+    /// What the provider reported afterwards (status callbacks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

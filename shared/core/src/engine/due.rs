@@ -11,7 +11,7 @@
 use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key};
 use crate::compose::{ComposeInput, Delivery, compose, needs_coupon};
 use crate::config::StoreConfig;
-use crate::domain::{ArmedTimer, Cart, CartStatus, Contact, SendRecord, SendStatus};
+use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
 use crate::ports::{ChannelError, LinkRecord, StoreError, TimerMsg};
 use crate::rules::lifecycle::{TimerDecision, mark_abandoned, on_timer};
 use crate::rules::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
@@ -171,7 +171,9 @@ impl Engine {
                 tracing::debug!(store = %msg.store, cart = %msg.cart, step, why, until = %until, "step deferred");
                 Ok(DueOutcome::Deferred(until, why))
             }
-            SendPlan::Send { variant } => self.send_step(store, msg, cart, contact, step, variant, stats, now).await,
+            SendPlan::Send { variant, channel } => {
+                self.send_step(store, msg, cart, contact, (step, channel), variant, stats, now).await
+            }
         }
     }
 
@@ -182,7 +184,7 @@ impl Engine {
         msg: &TimerMsg,
         mut cart: Cart,
         contact: Option<Contact>,
-        step: u32,
+        (step, channel): (u32, Channel),
         variant: usize,
         mut stats: Vec<(String, i64)>,
         now: Timestamp,
@@ -201,6 +203,7 @@ impl Engine {
             ComposeInput { cart: &cart, cfg: store, step, variant, link: &link_url, coupon: coupon.as_deref(), now };
         let contact_key = cart_contact_key(&cart);
         let delivery = Delivery {
+            channel,
             seq: msg.seq,
             public_url: &self.config.public_url,
             contact_key: contact_key.as_deref(),
@@ -211,16 +214,7 @@ impl Engine {
             Err(e) => {
                 // Templates are checked at load, so this is a defect: record it, never retry.
                 let note = Some(format!("render: {e}"));
-                cart.sends.push(record(
-                    step,
-                    msg.seq,
-                    &cart,
-                    step_cfg.channel,
-                    variant_name,
-                    SendStatus::Failed,
-                    now,
-                    note,
-                ));
+                cart.sends.push(record(step, msg.seq, &cart, channel, variant_name, SendStatus::Failed, now, note));
                 self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
                 self.carts.put_cart(cart).await?;
                 self.count(&msg.store, stats).await;
@@ -228,11 +222,11 @@ impl Engine {
                 return Ok(DueOutcome::Failed(e));
             }
         };
-        let sender = self.channels.get(&step_cfg.channel).ok_or(EngineError::NoChannel(step_cfg.channel))?.clone();
+        let sender = self.channels.get(&channel).ok_or(EngineError::NoChannel(channel))?.clone();
         let Some(key) = contact_key else { return Ok(DueOutcome::Stale) };
 
         // The claim: one all-or-nothing write.
-        let mut rec = record(step, msg.seq, &cart, step_cfg.channel, variant_name.clone(), SendStatus::Sent, now, None);
+        let mut rec = record(step, msg.seq, &cart, channel, variant_name.clone(), SendStatus::Sent, now, None);
         rec.coupon = coupon;
         cart.sends.push(rec);
         cart.last_message_at = Some(now);
@@ -253,7 +247,7 @@ impl Engine {
         });
         self.carts.claim_send(cart, contact, link).await?;
 
-        let ch = step_cfg.channel.as_str();
+        let ch = channel.as_str();
         match sender.send(&outgoing).await {
             Ok(provider_id) => {
                 stats.push((format!("messages.sent.{ch}"), 1));
@@ -380,7 +374,19 @@ fn record(
     at: Timestamp,
     note: Option<String>,
 ) -> SendRecord {
-    SendRecord { step, seq, epoch: cart.epoch, channel, variant, status, at, note, provider_id: None, coupon: None }
+    SendRecord {
+        step,
+        seq,
+        epoch: cart.epoch,
+        channel,
+        variant,
+        status,
+        at,
+        note,
+        provider_id: None,
+        coupon: None,
+        delivery: None,
+    }
 }
 
 /// A coupon code people can type: 12 characters of Crockford base32 (60 random bits).

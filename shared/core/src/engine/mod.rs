@@ -1,11 +1,13 @@
 //! The engine: the product's use cases over the ports. Lambda functions and local mode host it.
 
+mod delivery;
 mod due;
 mod ingest;
 mod links;
 mod replies;
 mod stats;
 
+pub use delivery::DeliveryOutcome;
 pub use due::DueOutcome;
 pub use ingest::IngestResult;
 pub use links::LinkOutcome;

@@ -32,6 +32,9 @@ pub struct StatsReport {
     pub messages_by_step: BTreeMap<String, i64>,
     pub messages_by_variant: BTreeMap<String, i64>,
     pub messages_failed: BTreeMap<String, i64>,
+    /// Delivery reports from the providers, per channel.
+    pub messages_delivered: BTreeMap<String, i64>,
+    pub messages_undelivered: BTreeMap<String, i64>,
     pub sends_unknown: i64,
     pub steps_skipped: BTreeMap<String, i64>,
     pub steps_deferred: BTreeMap<String, i64>,
@@ -77,6 +80,8 @@ impl Engine {
             messages_by_step: with_prefix(&c, "messages.step."),
             messages_by_variant: with_prefix(&c, "messages.variant."),
             messages_failed: with_prefix(&c, "messages.failed."),
+            messages_delivered: with_prefix(&c, "messages.delivered."),
+            messages_undelivered: with_prefix(&c, "messages.undelivered."),
             sends_unknown: g("sends.unknown"),
             steps_skipped: with_prefix(&c, "steps.skipped."),
             steps_deferred: with_prefix(&c, "steps.deferred."),

@@ -1,5 +1,6 @@
 //! The rules checked at send time (design.md §4), in order. Pure.
 
+use crate::compose::WHATSAPP_WINDOW;
 use crate::config::StoreConfig;
 use crate::domain::{Cart, Channel, Contact};
 use crate::rules::{ab, quiet_hours};
@@ -11,8 +12,9 @@ pub enum SendPlan {
     Skip(&'static str),
     /// Not now: look again at this time.
     Defer(Timestamp, &'static str),
-    /// Send this variant.
-    Send { variant: usize },
+    /// Send this variant, on this channel (the step's, or SMS in place of a WhatsApp template
+    /// that cannot reach the number).
+    Send { variant: usize, channel: Channel },
 }
 
 /// The skip reason that also ends the cart's sequence: its shopper has ordered.
@@ -70,5 +72,21 @@ pub fn plan_send(
             return SendPlan::Defer(quiet_hours::next_allowed(free_at, &tz, &cfg.quiet_hours), "frequency_cap");
         }
     }
-    SendPlan::Send { variant: ab::variant_index(&cfg.id, &cart.id, step_index, step) }
+    let variant = ab::variant_index(&cfg.id, &cart.id, step_index, step);
+    // Meta delivers no marketing templates to US numbers. Outside the 24-hour window that is all
+    // WhatsApp could send, so the shopper gets the step as SMS if they consented to SMS (and no
+    // SMS went out this episode), else nothing.
+    let window_open = contact.and_then(|c| c.last_inbound_at).is_some_and(|t| now < t + WHATSAPP_WINDOW);
+    let us = cart.customer.phone.as_ref().is_some_and(|p| p.expose().starts_with("+1"));
+    if channel == Channel::Whatsapp && us && !window_open {
+        let sms_ok = cart.customer.consent.get(Channel::Sms)
+            && !contact.is_some_and(|c| c.is_opted_out(Channel::Sms))
+            && !cart.sms_sent_in_epoch(cart.epoch);
+        return if sms_ok {
+            SendPlan::Send { variant, channel: Channel::Sms }
+        } else {
+            SendPlan::Skip("whatsapp_us_marketing")
+        };
+    }
+    SendPlan::Send { variant, channel }
 }

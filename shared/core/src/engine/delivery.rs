@@ -1,0 +1,83 @@
+//! After a message: the provider's delivery reports, and one-click unsubscribes.
+
+use super::{Engine, EngineError, MAX_ATTEMPTS};
+use crate::config::StoreConfig;
+use crate::domain::{Channel, Contact, DeliveryStatus};
+use crate::ports::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Recorded,
+    /// A report older than or equal to what is recorded (callbacks arrive out of order).
+    Unchanged,
+    /// No such cart or send (already expired, or a forged reference).
+    Unknown,
+}
+
+impl Engine {
+    /// Records a delivery report on the send it belongs to. Reports only move forward
+    /// (sent → delivered/undelivered/failed), so duplicates and late arrivals change nothing.
+    pub async fn on_delivery(
+        &self,
+        store: &StoreConfig,
+        cart_id: &str,
+        seq: u64,
+        status: DeliveryStatus,
+    ) -> Result<DeliveryOutcome, EngineError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(mut cart) = self.carts.get_cart(&store.id, cart_id).await? else {
+                return Ok(DeliveryOutcome::Unknown);
+            };
+            let Some(send) = cart.sends.iter_mut().find(|s| s.seq == seq) else {
+                return Ok(DeliveryOutcome::Unknown);
+            };
+            if send.delivery.is_some_and(|d| d.is_final() || d >= status) {
+                return Ok(DeliveryOutcome::Unchanged);
+            }
+            send.delivery = Some(status);
+            let channel = send.channel;
+            match self.carts.put_cart(cart).await {
+                Ok(_) => {
+                    if status.is_final() {
+                        self.count(&store.id, vec![(format!("messages.{}.{channel}", status.as_str()), 1)]).await;
+                    }
+                    tracing::info!(store = %store.id, cart = %cart_id, seq, channel = %channel, status = status.as_str(), "delivery report");
+                    return Ok(DeliveryOutcome::Recorded);
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Contended)
+    }
+
+    /// Opts a contact out of one channel (the one-click unsubscribe of an e-mail). Returns
+    /// whether anything changed: a second click is harmless.
+    pub async fn unsubscribe(
+        &self,
+        store: &StoreConfig,
+        contact_key: &str,
+        channel: Channel,
+    ) -> Result<bool, EngineError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let mut contact = self
+                .carts
+                .get_contact(&store.id, contact_key)
+                .await?
+                .unwrap_or_else(|| Contact::new(&store.id, contact_key));
+            if !contact.opt_out(channel) {
+                return Ok(false);
+            }
+            match self.carts.put_contact(contact).await {
+                Ok(_) => {
+                    self.count(&store.id, vec![(format!("optouts.{channel}"), 1)]).await;
+                    tracing::info!(store = %store.id, channel = %channel, "unsubscribed by link");
+                    return Ok(true);
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Contended)
+    }
+}
