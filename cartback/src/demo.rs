@@ -1,5 +1,6 @@
 //! `cartback demo`: the product's story in one minute of reading, on a virtual clock.
 
+use cartback_core::compose::{ComposeInput, Delivery, compose};
 use cartback_core::config::demo_config;
 use cartback_core::domain::Channel;
 use cartback_core::engine::{InboundReply, LinkOutcome};
@@ -95,5 +96,33 @@ pub async fn run() -> anyhow::Result<()> {
         stats.reasons,
         stats.clicks
     );
+
+    // The steps she never needed, as they would have reached her (in her language, tr-TR).
+    if let Some(cart) = rt.store.carts_of("demo").into_iter().find(|c| c.id == "c_demo") {
+        println!("\nThe later steps, as Ayşe would have received them:");
+        for step in 1..store.steps.len() as u32 {
+            let channel = store.steps[step as usize].channel;
+            let link = format!("{}/r/{}", rt.engine.config.public_url, cart.link_token.as_deref().unwrap_or("…"));
+            let input =
+                ComposeInput { cart: &cart, cfg: &store, step, variant: 0, link: &link, coupon: None, now: rt.now() };
+            let d = Delivery {
+                channel,
+                seq: 0,
+                public_url: &rt.engine.config.public_url,
+                contact_key: Some("preview"),
+                last_inbound_at: None,
+            };
+            match compose(&input, &d) {
+                Ok(m) => {
+                    let subject = m.subject.map(|s| format!(" — subject \"{s}\"")).unwrap_or_default();
+                    println!("  {} (step {step}){subject}:", channel.as_str().to_uppercase());
+                    for line in m.body.lines() {
+                        println!("        {line}");
+                    }
+                }
+                Err(e) => println!("  step {step}: {e}"),
+            }
+        }
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@ use crate::money::Money;
 use crate::ports::OutgoingMessage;
 use crate::rules::quiet_hours;
 use crate::template::{ItemView, MessageContext, Template};
+use crate::{builtin, locale};
 use jiff::Timestamp;
 
 /// What the composer needs that is not in the cart: the link and the coupon chosen for it.
@@ -30,11 +31,12 @@ pub fn free_shipping_gap(cart: &Cart, cfg: &StoreConfig) -> Option<i64> {
 }
 
 /// The variables for `template`: only those it uses are filled in (the rest stay empty).
-pub fn context(input: &ComposeInput<'_>, template: &Template) -> MessageContext {
+pub fn context(input: &ComposeInput<'_>, template: &Template, lang: &str) -> MessageContext {
     let ComposeInput { cart, cfg, step, variant, link, coupon, now } = *input;
     let uses = |v: &str| template.uses(v);
     let currency = cart.currency.unwrap_or(cfg.currency);
-    let fmt = |minor: i64| Money { minor, currency }.display();
+    let fmt = |minor: i64| locale::money(Money { minor, currency }, lang);
+    let store_money = |minor: i64| locale::money(Money { minor, currency: cfg.currency }, lang);
     let items: Vec<ItemView> = if uses("items") {
         cart.items
             .iter()
@@ -51,25 +53,28 @@ pub fn context(input: &ComposeInput<'_>, template: &Template) -> MessageContext 
     } else {
         None
     };
+    let until = |expires: jiff::SignedDuration| {
+        locale::digits(lang, &(now + expires).to_zoned_datetime(tz.clone()).strftime("%H:%M").to_string())
+    };
     let (incentive_text, coupon_expires) = match (&incentive, coupon) {
         (Some(Incentive::PercentOff { percent, expires }), Some(code)) => {
-            let until = (now + *expires).to_zoned_datetime(tz.clone()).strftime("%H:%M").to_string();
-            (format!("Use code {code} for {percent}% off until {until}."), until)
+            let until = until(*expires);
+            let percent = locale::digits(lang, &percent.to_string());
+            (builtin::phrase("percent_off", lang, &[("code", code), ("percent", &percent), ("until", &until)]), until)
         }
         (Some(Incentive::FixedOff { amount_minor, expires }), Some(code)) => {
-            let until = (now + *expires).to_zoned_datetime(tz.clone()).strftime("%H:%M").to_string();
-            (
-                format!(
-                    "Use code {code} for {} off until {until}.",
-                    Money { minor: *amount_minor, currency: cfg.currency }.display()
-                ),
-                until,
-            )
+            let until = until(*expires);
+            let amount = store_money(*amount_minor);
+            (builtin::phrase("fixed_off", lang, &[("code", code), ("amount", &amount), ("until", &until)]), until)
         }
-        (Some(Incentive::FreeShipping), _) => ("Shipping is on us if you order today.".to_string(), String::new()),
+        (Some(Incentive::FreeShipping), _) => (builtin::phrase("free_shipping", lang, &[]), String::new()),
         (Some(Incentive::CrossSell), _) => match (gap, cross) {
             (Some(g), Some(c)) => (
-                format!("Add {} ({}) and shipping is free — you are {} away.", c.name, fmt(c.price_minor), fmt(g)),
+                builtin::phrase(
+                    "cross_sell",
+                    lang,
+                    &[("item", &c.name), ("price", &fmt(c.price_minor)), ("gap", &fmt(g))],
+                ),
                 String::new(),
             ),
             _ => (String::new(), String::new()),
@@ -89,9 +94,7 @@ pub fn context(input: &ComposeInput<'_>, template: &Template) -> MessageContext 
         coupon_expires,
         free_shipping_gap: text("free_shipping_gap", &|| gap.map(fmt).unwrap_or_default()),
         free_shipping_threshold: text("free_shipping_threshold", &|| {
-            cfg.free_shipping_threshold_minor
-                .map(|t| Money { minor: t, currency: cfg.currency }.display())
-                .unwrap_or_default()
+            cfg.free_shipping_threshold_minor.map(store_money).unwrap_or_default()
         }),
         cross_sell: text("cross_sell", &|| {
             cross.map(|c| format!("{} ({})", c.name, fmt(c.price_minor))).unwrap_or_default()
@@ -127,14 +130,26 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
     let v = s.variants.get(variant).ok_or("no such variant")?;
     let channel = d.channel;
     let to = cart.customer.address(channel).ok_or("no address")?.expose().to_string();
-    let body = v.template.render(&context(input, &v.template))?;
+    let (template, lang) = v.template.pick(channel, cart.customer.locale.as_deref(), &cfg.locale);
+    let body = template.render(&context(input, template, &lang))?;
     if body.is_empty() {
         return Err("the template rendered an empty message".into());
     }
-    let subject = (channel == Channel::Email).then(|| format!("{}: your cart is waiting", cfg.name));
+    if channel == Channel::Sms {
+        let cost = crate::sms::segments(&body);
+        if cost.segments > cfg.max_sms_segments {
+            return Err(format!(
+                "{} SMS segments ({}), over the store's max_sms_segments of {}",
+                cost.segments,
+                cost.encoding.as_str(),
+                cfg.max_sms_segments
+            ));
+        }
+    }
+    let subject = (channel == Channel::Email).then(|| builtin::phrase("subject", &lang, &[("store", &cfg.name)]));
     let email = channel == Channel::Email;
     let unsubscribe_url = d.contact_key.filter(|_| email).map(|k| crate::unsubscribe::url(d.public_url, cfg, k));
-    let html = email.then(|| html_of(&body, unsubscribe_url.as_deref()));
+    let html = email.then(|| html_of(&body, unsubscribe_url.as_deref(), &lang));
     let status_callback = (channel == Channel::Sms).then(|| {
         let q: String = form_urlencoded::Serializer::new(String::new())
             .append_pair("cart", &cart.id)
@@ -173,9 +188,13 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
 
 /// The HTML part of an e-mail: the text, escaped, its links clickable, paragraphs kept, and the
 /// unsubscribe link at the foot.
-pub fn html_of(text: &str, unsubscribe_url: Option<&str>) -> String {
+pub fn html_of(text: &str, unsubscribe_url: Option<&str>, lang: &str) -> String {
     let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
-    let mut out = String::from("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">");
+    let dir = if locale::is_rtl(lang) { "rtl" } else { "ltr" };
+    let mut out = format!(
+        "<!doctype html><html lang=\"{}\" dir=\"{dir}\"><body style=\"font-family:sans-serif;line-height:1.5\">",
+        escape(lang)
+    );
     for para in text.split("\n\n") {
         out.push_str("<p>");
         let words: Vec<String> = para

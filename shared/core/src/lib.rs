@@ -8,12 +8,14 @@
 //! - `engine`: the use cases over the ports; `local`: the one-process runtime.
 
 pub mod adapters;
+pub mod builtin;
 pub mod compose;
 pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod event;
 pub mod local;
+pub mod locale;
 pub mod money;
 pub mod phone;
 pub mod pii;

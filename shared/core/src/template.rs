@@ -46,7 +46,8 @@ pub struct MessageContext {
 }
 
 impl MessageContext {
-    fn sample() -> MessageContext {
+    /// A realistic cart: what templates are checked and measured against at load.
+    pub fn sample() -> MessageContext {
         MessageContext {
             first_name: "Ayşe".into(),
             store_name: "Shop".into(),

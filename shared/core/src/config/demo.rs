@@ -52,9 +52,12 @@ mod tests {
         assert!(err.contains("stores[0].steps[2].channel"), "{err}");
         let err = Config::from_toml("x.toml", "[[stores]]\nid = 1").unwrap_err().to_string();
         assert!(err.contains("x.toml"), "{err}");
-        let err = Config::from_toml("x.toml", &EXAMPLE.replace("Finish here: {{ link }}", "Finish here: {{ lnk }}"))
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_toml(
+            "x.toml",
+            &EXAMPLE.replace("last call for your cart ({{ total }})", "last call ({{ lnk }})"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("lnk"), "{err}");
     }
 }

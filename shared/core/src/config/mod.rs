@@ -74,8 +74,35 @@ pub struct Variant {
     /// Shared with every send record that names it.
     pub name: std::sync::Arc<str>,
     pub weight: u32,
-    pub template: Template,
+    pub template: Localized,
     pub incentive: Option<Incentive>,
+}
+
+/// A step's text in every language it has: the store's own (in the store's `locale`), the
+/// store's translations, and the built-in texts behind them.
+#[derive(Debug, Clone, Default)]
+pub struct Localized {
+    pub own: Option<Template>,
+    /// By lowercase language tag ("tr", "pt-br").
+    pub translations: Vec<(String, Template)>,
+}
+
+impl Localized {
+    /// The template for a shopper's locale, and the language it is written in: a translation on
+    /// the language chain, else the store's own text, else the built-in one.
+    pub fn pick<'a>(&'a self, channel: Channel, locale: Option<&str>, store_lang: &'a str) -> (&'a Template, String) {
+        let chain = crate::locale::chain(locale, store_lang);
+        for lang in &chain {
+            if let Some((l, t)) = self.translations.iter().find(|(l, _)| l == lang) {
+                return (t, l.clone());
+            }
+        }
+        if let Some(t) = &self.own {
+            return (t, store_lang.to_string());
+        }
+        let lang = crate::locale::built_in(locale, store_lang);
+        (crate::builtin::template(channel, lang), lang.to_string())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +140,11 @@ pub struct StoreConfig {
     /// Which provider carries each channel (default: the console).
     pub providers: std::sync::Arc<providers::Providers>,
     pub currency: Currency,
+    /// The store's language (BCP 47): of its own templates, and the fallback for shoppers whose
+    /// language it has no text for.
+    pub locale: String,
+    /// The most SMS segments one message may cost; a longer one is refused at load, or skipped.
+    pub max_sms_segments: usize,
     pub timezone: String,
     pub abandon_after: SignedDuration,
     pub steps: Vec<Step>,

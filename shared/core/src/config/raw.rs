@@ -2,8 +2,8 @@
 
 use super::providers::{EmailProvider, Providers, Secret, SmsProvider, WhatsappProvider};
 use super::{
-    Config, ConfigError, CrossSellItem, FrequencyCap, Incentive, QuietHours, Step, StoreConfig, Variant, hash_key,
-    parse_duration,
+    Config, ConfigError, CrossSellItem, FrequencyCap, Incentive, Localized, QuietHours, Step, StoreConfig, Variant,
+    hash_key, parse_duration,
 };
 use crate::domain::{Channel, Reason};
 use crate::money::Currency;
@@ -11,6 +11,9 @@ use crate::template::Template;
 use jiff::SignedDuration;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
+
+/// A recovery SMS of more than three segments costs more than it is likely to earn back.
+const DEFAULT_MAX_SMS_SEGMENTS: usize = 3;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +33,8 @@ struct RawStore {
     shopify_webhook_secret: Option<String>,
     woocommerce_webhook_secret: Option<String>,
     publishable_key: Option<String>,
+    locale: Option<String>,
+    max_sms_segments: Option<usize>,
     whatsapp_access_token: Option<String>,
     sms: Option<RawSms>,
     email: Option<RawEmail>,
@@ -62,7 +67,9 @@ struct RawStore {
 struct RawStep {
     after: String,
     channel: String,
-    template: String,
+    template: Option<String>,
+    #[serde(default)]
+    templates: BTreeMap<String, String>,
     incentive: Option<RawIncentive>,
     #[serde(default)]
     variants: Vec<RawVariant>,
@@ -104,6 +111,8 @@ struct RawVariant {
     name: String,
     weight: u32,
     template: Option<String>,
+    #[serde(default)]
+    templates: BTreeMap<String, String>,
     incentive: Option<RawIncentive>,
 }
 
@@ -240,6 +249,14 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         rs.whatsapp_access_token.take(),
         p,
     );
+    let locale = rs.locale.take().unwrap_or_else(|| "en".into());
+    if crate::locale::primary(&locale).is_none() {
+        p.add(&format!("{at}.locale"), format!("`{locale}` is not a language tag like en, tr-TR or nb"));
+    }
+    let max_sms_segments = rs.max_sms_segments.unwrap_or(DEFAULT_MAX_SMS_SEGMENTS);
+    if !(1..=10).contains(&max_sms_segments) {
+        p.add(&format!("{at}.max_sms_segments"), "from 1 to 10");
+    }
     let currency = Currency::parse(&rs.currency).map_err(|e| p.add(&format!("{at}.currency"), e)).ok();
     let timezone = rs.timezone.unwrap_or_else(|| "UTC".to_string());
     if jiff::tz::TimeZone::get(&timezone).is_err() {
@@ -299,7 +316,7 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     }
     let mut steps = Vec::new();
     for (j, s) in rs.steps.into_iter().enumerate() {
-        if let Some(step) = step(&format!("{at}.steps[{j}]"), s, abandon_after, currency, p) {
+        if let Some(step) = step(&format!("{at}.steps[{j}]"), s, abandon_after, currency, max_sms_segments, p) {
             steps.push(step);
         }
     }
@@ -353,6 +370,8 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         publishable_key: rs.publishable_key,
         providers: std::sync::Arc::new(providers),
         currency: currency?,
+        locale,
+        max_sms_segments,
         timezone,
         abandon_after,
         steps,
@@ -379,11 +398,77 @@ fn checked_template(p: &mut Problems, key: &str, source: &str) -> Option<Templat
     }
 }
 
+struct Limits {
+    channel: Option<Channel>,
+    max_sms_segments: usize,
+}
+
+/// WhatsApp's limit on a free-form text message.
+const WHATSAPP_MAX_CHARS: usize = 4096;
+
+/// A template compiled and held to its channel's limits, measured on a realistic sample cart.
+fn checked_for(p: &mut Problems, key: &str, source: &str, limits: &Limits) -> Option<Template> {
+    let t = checked_template(p, key, source)?;
+    let sample = t.render(&crate::template::MessageContext::sample()).unwrap_or_default();
+    match limits.channel {
+        Some(Channel::Sms) => {
+            let cost = crate::sms::segments(&sample);
+            if cost.segments > limits.max_sms_segments {
+                p.add(
+                    key,
+                    format!(
+                        "renders to {} SMS segments ({}, {} characters) for a sample cart; the store allows {} (max_sms_segments)",
+                        cost.segments,
+                        cost.encoding.as_str(),
+                        cost.units,
+                        limits.max_sms_segments
+                    ),
+                );
+            }
+        }
+        Some(Channel::Whatsapp) if sample.chars().count() > WHATSAPP_MAX_CHARS => {
+            p.add(key, format!("renders longer than WhatsApp's {WHATSAPP_MAX_CHARS} characters"));
+        }
+        _ => {}
+    }
+    Some(t)
+}
+
+fn localized(
+    p: &mut Problems,
+    at: &str,
+    own: Option<&str>,
+    translations: &BTreeMap<String, String>,
+    limits: &Limits,
+) -> Option<Localized> {
+    let mut out = Localized::default();
+    let mut ok = true;
+    if let Some(src) = own {
+        out.own = checked_for(p, &format!("{at}.template"), src, limits);
+        ok &= out.own.is_some();
+    }
+    for (lang, src) in translations {
+        let key = format!("{at}.templates.{lang}");
+        if crate::locale::primary(lang).is_none() || lang.len() > 35 {
+            p.add(&key, "not a language tag like tr, nb or pt-BR");
+            ok = false;
+            continue;
+        }
+        match checked_for(p, &key, src, limits) {
+            Some(t) => out.translations.push((lang.to_ascii_lowercase().replace('_', "-"), t)),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn step(
     at: &str,
     s: RawStep,
     abandon_after: SignedDuration,
     currency: Option<Currency>,
+    max_sms_segments: usize,
     p: &mut Problems,
 ) -> Option<Step> {
     let after = p.duration(&format!("{at}.after"), Some(&s.after), abandon_after);
@@ -395,7 +480,8 @@ fn step(
         p.add(&format!("{at}.channel"), format!("`{}` is not sms, email or whatsapp", s.channel));
     }
     let base_incentive = s.incentive.as_ref().and_then(|i| incentive(&format!("{at}.incentive"), i, currency, p));
-    let base_template = checked_template(p, &format!("{at}.template"), &s.template);
+    let limits = Limits { channel, max_sms_segments };
+    let base_template = localized(p, at, s.template.as_deref(), &s.templates, &limits);
     let mut variants = Vec::new();
     if let Some(t) = base_template.clone() {
         variants.push(Variant {
@@ -410,9 +496,10 @@ fn step(
         if v.name == "A" || variants.iter().any(|x| *x.name == *v.name) || v.name.is_empty() {
             p.add(&format!("{vat}.name"), "variant names must be unique and not \"A\" (the step itself)");
         }
-        let template = match &v.template {
-            Some(src) => checked_template(p, &format!("{vat}.template"), src),
-            None => base_template.clone(),
+        let template = if v.template.is_some() || !v.templates.is_empty() {
+            localized(p, &vat, v.template.as_deref(), &v.templates, &limits)
+        } else {
+            base_template.clone()
         };
         let inc = match &v.incentive {
             Some(i) => incentive(&format!("{vat}.incentive"), i, currency, p),

@@ -143,6 +143,7 @@ impl Engine {
                         now: self.clock.now(),
                     },
                     t,
+                    &store.locale,
                 );
                 t.render(&ctx).ok().filter(|s| !s.is_empty())
             }

@@ -57,7 +57,7 @@ mod tests {
                 .map(|(i, w)| Variant {
                     name: format!("V{i}").into(),
                     weight: *w,
-                    template: t.clone(),
+                    template: crate::config::Localized { own: Some(t.clone()), translations: Vec::new() },
                     incentive: None,
                 })
                 .collect(),
