@@ -97,3 +97,71 @@ async fn twilio_delivery_reports_move_a_send_forward_once() {
     assert_eq!(send.delivery, Some(cartback_core::domain::DeliveryStatus::Delivered));
     assert_eq!(s.stats().await["messages_delivered"]["sms"], 1);
 }
+
+async fn coupon(s: &Server, code: &str, redeem: bool, key: &str) -> (u16, Value) {
+    let path = if redeem {
+        format!("/v1/stores/demo/coupons/{code}/redeem")
+    } else {
+        format!("/v1/stores/demo/coupons/{code}")
+    };
+    let req = if redeem { s.http.post(s.url(&path)) } else { s.http.get(s.url(&path)) };
+    let r = req.bearer_auth(key).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+fn code_in(body: &str) -> String {
+    let at = body.find("CB-").expect("a code in the message");
+    body[at..at + 15].to_string()
+}
+
+#[tokio::test]
+async fn a_code_in_a_message_is_checked_redeemed_once_and_expires() {
+    let s = Server::start().await;
+    let key = cartback_core::config::DEMO_API_KEY;
+    s.post_event(&example_event("e1", "c1", cartback_e2e::START)).await;
+    s.advance(31 * 60).await;
+    let sms = s.outbox().await.into_iter().find(|m| m["channel"] == "sms").unwrap();
+    let code = code_in(sms["body"].as_str().unwrap());
+    let (st, v) = coupon(&s, &code, false, key).await;
+    assert_eq!(
+        (st, v["status"].as_str(), v["kind"].as_str(), v["percent"].as_u64()),
+        (200, Some("valid"), Some("percent_off"), Some(10)),
+        "{v}"
+    );
+    assert_eq!(v["cart_id"], "c1");
+    // Exactly once, even when the storefront asks twice at the same moment.
+    let (a, b) = tokio::join!(coupon(&s, &code, true, key), coupon(&s, &code, true, key));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
+    assert_eq!(coupon(&s, &code, false, key).await.1["status"], "redeemed");
+    // Unknown codes, malformed codes, and another store's key.
+    assert_eq!(coupon(&s, "CB-000000000000", false, key).await.0, 404);
+    assert_eq!(coupon(&s, "nope", true, key).await.0, 404);
+    assert_eq!(coupon(&s, &code, false, "wrong-key-0123456789").await.0, 401);
+    assert_eq!(s.stats().await["coupons_redeemed"], 1);
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused_and_the_budget_holds_per_contact() {
+    let s = Server::start().await;
+    let key = cartback_core::config::DEMO_API_KEY;
+    // Three carts of the same shopper, each abandoned: the demo allows 2 codes per contact in 30 days.
+    let mut codes = Vec::new();
+    for i in 1..=3 {
+        let now = s.advance(0).await["now"].as_str().unwrap().to_string();
+        s.post_event(&example_event(&format!("e{i}"), &format!("c{i}"), &now)).await;
+        s.advance(31 * 60).await;
+        let sms: Vec<Value> = s.outbox().await.into_iter().filter(|m| m["cart_id"] == format!("c{i}")).collect();
+        codes.push(sms.first().map(|m| m["body"].as_str().unwrap().contains("CB-")));
+        s.advance(24 * 3600).await;
+    }
+    assert_eq!(codes, [Some(true), Some(true), Some(false)], "the third message came without a code");
+    assert_eq!(s.stats().await["coupons_withheld"]["contact"], 1);
+    // The first code's 2 hours are long gone.
+    let first = s.outbox().await.into_iter().find(|m| m["cart_id"] == "c1" && m["channel"] == "sms").unwrap();
+    let code = code_in(first["body"].as_str().unwrap());
+    assert_eq!(coupon(&s, &code, false, key).await.1["status"], "expired");
+    let (st, v) = coupon(&s, &code, true, key).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (410, Some("coupon_expired")));
+}

@@ -3,6 +3,7 @@
 
 mod auth;
 mod collect;
+mod coupons;
 mod error;
 mod events;
 mod local;
@@ -60,6 +61,8 @@ fn api_routes(engine: Arc<Engine>) -> Router {
         .route("/v1/events", post(events::post_event))
         .route("/r/{token}", get(restore::open))
         .route("/v1/stores/{store}/stats", get(stats::get_stats))
+        .route("/v1/stores/{store}/coupons/{code}", get(coupons::check))
+        .route("/v1/stores/{store}/coupons/{code}/redeem", post(coupons::redeem))
         .route("/v1/webhooks/shopify/{store}", post(webhooks::shopify))
         .route("/v1/webhooks/woocommerce/{store}", post(webhooks::woocommerce))
         .route("/v1/collect/{store}", post(collect::collect).options(collect::preflight))

@@ -78,6 +78,21 @@ pub struct Variant {
     pub incentive: Option<Incentive>,
 }
 
+/// How many discount codes may go out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponBudget {
+    /// Per store per UTC day; `None`: no daily limit.
+    pub per_day: Option<u32>,
+    /// Per shopper in any 30 days.
+    pub per_contact_30d: u32,
+}
+
+impl Default for CouponBudget {
+    fn default() -> Self {
+        CouponBudget { per_day: None, per_contact_30d: 2 }
+    }
+}
+
 /// A step's text in every language it has: the store's own (in the store's `locale`), the
 /// store's translations, and the built-in texts behind them.
 #[derive(Debug, Clone, Default)]
@@ -145,6 +160,7 @@ pub struct StoreConfig {
     pub locale: String,
     /// The most SMS segments one message may cost; a longer one is refused at load, or skipped.
     pub max_sms_segments: usize,
+    pub coupon_budget: CouponBudget,
     pub timezone: String,
     pub abandon_after: SignedDuration,
     pub steps: Vec<Step>,

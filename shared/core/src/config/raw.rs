@@ -35,6 +35,7 @@ struct RawStore {
     publishable_key: Option<String>,
     locale: Option<String>,
     max_sms_segments: Option<usize>,
+    coupon_budget: Option<RawCouponBudget>,
     whatsapp_access_token: Option<String>,
     sms: Option<RawSms>,
     email: Option<RawEmail>,
@@ -76,6 +77,13 @@ struct RawStep {
     weight: Option<u32>,
     #[serde(default)]
     leads: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCouponBudget {
+    per_day: Option<u32>,
+    per_contact_30d: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -372,6 +380,10 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         currency: currency?,
         locale,
         max_sms_segments,
+        coupon_budget: rs.coupon_budget.as_ref().map_or_else(super::CouponBudget::default, |b| super::CouponBudget {
+            per_day: b.per_day,
+            per_contact_30d: b.per_contact_30d.unwrap_or(2),
+        }),
         timezone,
         abandon_after,
         steps,

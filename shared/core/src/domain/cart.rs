@@ -237,6 +237,9 @@ pub struct SendRecord {
     /// The unique discount code this message offered, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon: Option<String>,
+    /// When the storefront redeemed `coupon` (once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_redeemed_at: Option<Timestamp>,
     /// What the provider reported afterwards (status callbacks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliveryStatus>,

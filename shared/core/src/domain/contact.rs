@@ -26,6 +26,9 @@ pub struct Contact {
     /// a checkout token): carts idle since before it get no more messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_order_at: Option<Timestamp>,
+    /// When this shopper was given discount codes, within the budget's 30-day window.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coupons_issued: Vec<Timestamp>,
 }
 
 impl Contact {
@@ -42,6 +45,7 @@ impl Contact {
             last_inbound_at: None,
             recent_inbound: Vec::new(),
             last_order_at: None,
+            coupons_issued: Vec::new(),
         }
     }
 

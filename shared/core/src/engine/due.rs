@@ -8,7 +8,7 @@
 //! after the provider call — the queue redelivers its work, which finds the claim and marks it
 //! `unknown`: counted, logged, never retried (a duplicate SMS is worse than a missed one).
 
-use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key};
+use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key, coupons};
 use crate::compose::{ComposeInput, Delivery, compose, needs_coupon};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
@@ -198,7 +198,15 @@ impl Engine {
             cart.link_token = Some(t.clone());
         }
         let link_url = format!("{}/r/{}", self.config.public_url, cart.link_token.as_deref().unwrap_or_default());
-        let coupon = needs_coupon(store, step, variant).then(|| coupon_code(self.random.bytes16()));
+        // A discount code, if the variant offers one and the budget allows; otherwise the
+        // message goes without it.
+        let mut coupon = None;
+        if needs_coupon(store, step, variant) {
+            match self.coupon_budget(store, contact.as_ref(), now).await? {
+                None => coupon = Some(coupon_code(self.random.bytes16())),
+                Some(why) => stats.push((format!("coupons.withheld.{why}"), 1)),
+            }
+        }
         let input =
             ComposeInput { cart: &cart, cfg: store, step, variant, link: &link_url, coupon: coupon.as_deref(), now };
         let contact_key = cart_contact_key(&cart);
@@ -223,9 +231,15 @@ impl Engine {
             }
         };
         let sender = self.channels.get(&channel).ok_or(EngineError::NoChannel(channel))?.clone();
+        let coupon_validity = step_cfg.variants[variant].incentive.as_ref().and_then(coupons::validity);
+        if let (Some(code), Some(valid)) = (&coupon, coupon_validity) {
+            // Kept a month past expiry, so a late lookup says "expired" rather than "unknown".
+            self.index_coupon(store, &msg.cart, code, now + valid + coupons::CONTACT_WINDOW).await?;
+        }
         let Some(key) = contact_key else { return Ok(DueOutcome::Stale) };
 
         // The claim: one all-or-nothing write.
+        let issued_coupon = coupon.is_some();
         let mut rec = record(step, msg.seq, &cart, channel, variant_name.clone(), SendStatus::Sent, now, None);
         rec.coupon = coupon;
         cart.sends.push(rec);
@@ -238,6 +252,10 @@ impl Engine {
         contact.latest_cart = Some(msg.cart.clone());
         contact.recent_sends.retain(|t| *t > now - store.frequency_cap.window);
         contact.recent_sends.push(now);
+        if issued_coupon {
+            contact.coupons_issued.retain(|t| *t > now - coupons::CONTACT_WINDOW);
+            contact.coupons_issued.push(now);
+        }
         let keep_link_until = now + store.link_ttl + store.steps.last().map_or(SignedDuration::ZERO, |s| s.after);
         let link = new_token.map(|token| LinkRecord {
             token,
@@ -251,6 +269,10 @@ impl Engine {
         match sender.send(&outgoing).await {
             Ok(provider_id) => {
                 stats.push((format!("messages.sent.{ch}"), 1));
+                if issued_coupon {
+                    stats.push(("coupons.issued".into(), 1));
+                    stats.push((coupons::day_key(now), 1));
+                }
                 stats.push((format!("messages.step.{step}"), 1));
                 stats.push((format!("messages.variant.{step}.{variant_name}"), 1));
                 self.count(&msg.store, stats).await;
@@ -385,6 +407,7 @@ fn record(
         note,
         provider_id: None,
         coupon: None,
+        coupon_redeemed_at: None,
         delivery: None,
     }
 }

@@ -1,5 +1,6 @@
 //! The engine: the product's use cases over the ports. Lambda functions and local mode host it.
 
+pub mod coupons;
 mod delivery;
 mod due;
 mod ingest;

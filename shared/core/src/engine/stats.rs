@@ -34,6 +34,10 @@ pub struct StatsReport {
     pub messages_failed: BTreeMap<String, i64>,
     /// Delivery reports from the providers, per channel.
     pub messages_delivered: BTreeMap<String, i64>,
+    /// Discount codes sent, redeemed, and withheld by the budget (`contact`, `store_daily`).
+    pub coupons_issued: i64,
+    pub coupons_redeemed: i64,
+    pub coupons_withheld: BTreeMap<String, i64>,
     pub messages_undelivered: BTreeMap<String, i64>,
     pub sends_unknown: i64,
     pub steps_skipped: BTreeMap<String, i64>,
@@ -81,6 +85,9 @@ impl Engine {
             messages_by_variant: with_prefix(&c, "messages.variant."),
             messages_failed: with_prefix(&c, "messages.failed."),
             messages_delivered: with_prefix(&c, "messages.delivered."),
+            coupons_issued: g("coupons.issued"),
+            coupons_redeemed: g("coupons.redeemed"),
+            coupons_withheld: with_prefix(&c, "coupons.withheld."),
             messages_undelivered: with_prefix(&c, "messages.undelivered."),
             sends_unknown: g("sends.unknown"),
             steps_skipped: with_prefix(&c, "steps.skipped."),

@@ -1,0 +1,201 @@
+//! Discount codes: issued one per message within the store's budget, looked up and redeemed by
+//! the storefront exactly once, refused once expired.
+//!
+//! Records: the code's index is a link record keyed `coupon:{store}:{code}` (written before the
+//! send's claim, so a crash leaves at worst an index entry for a code nobody received), and the
+//! code's state lives on the send record that offered it (`SendRecord::coupon`), which carries
+//! the redemption under the cart's version condition: two redemptions racing cannot both win.
+
+use super::{Engine, EngineError, MAX_ATTEMPTS};
+use crate::config::{Incentive, StoreConfig};
+use crate::domain::Contact;
+use crate::money::Money;
+use crate::ports::{LinkRecord, StoreError};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+/// The window of the per-contact budget.
+pub const CONTACT_WINDOW: SignedDuration = SignedDuration::from_hours(30 * 24);
+
+pub fn index_key(store: &str, code: &str) -> String {
+    format!("coupon:{store}:{code}")
+}
+
+/// Codes are "CB-" and 12 characters of Crockford base32 (60 random bits).
+pub fn well_formed(code: &str) -> bool {
+    code.strip_prefix("CB-")
+        .is_some_and(|r| r.len() == 12 && r.bytes().all(|b| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&b)))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouponState {
+    Valid,
+    Redeemed,
+    Expired,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CouponView {
+    pub code: String,
+    pub status: CouponState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent: Option<u8>,
+    /// Fixed discounts: the amount in the store's currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redeemed_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cart_id: Option<String>,
+}
+
+impl CouponView {
+    fn unknown(code: &str) -> CouponView {
+        CouponView {
+            code: code.to_string(),
+            status: CouponState::Unknown,
+            kind: None,
+            percent: None,
+            amount: None,
+            currency: None,
+            expires_at: None,
+            redeemed_at: None,
+            cart_id: None,
+        }
+    }
+}
+
+/// How long a code offered by this incentive is valid.
+pub fn validity(incentive: &Incentive) -> Option<SignedDuration> {
+    match incentive {
+        Incentive::PercentOff { expires, .. } | Incentive::FixedOff { expires, .. } => Some(*expires),
+        _ => None,
+    }
+}
+
+impl Engine {
+    /// Whether one more code may go out now: the contact's 30-day allowance and the store's
+    /// daily one. Returns the reason when not (the message then goes without the discount).
+    pub(crate) async fn coupon_budget(
+        &self,
+        store: &StoreConfig,
+        contact: Option<&Contact>,
+        now: Timestamp,
+    ) -> Result<Option<&'static str>, EngineError> {
+        let b = &store.coupon_budget;
+        let recent = contact.map_or(0, |c| c.coupons_issued.iter().filter(|t| **t > now - CONTACT_WINDOW).count());
+        if recent >= b.per_contact_30d as usize {
+            return Ok(Some("contact"));
+        }
+        if let Some(per_day) = b.per_day {
+            let issued = self.stats.get(&store.id).await?.get(&day_key(now)).copied().unwrap_or(0);
+            if issued >= i64::from(per_day) {
+                return Ok(Some("store_daily"));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The index entry that lets the storefront find a code (written before the claim).
+    pub(crate) async fn index_coupon(
+        &self,
+        store: &StoreConfig,
+        cart: &str,
+        code: &str,
+        until: Timestamp,
+    ) -> Result<(), EngineError> {
+        let link = LinkRecord {
+            token: index_key(&store.id, code),
+            store: store.id.clone(),
+            cart: cart.to_string(),
+            expires_at: until,
+        };
+        Ok(self.carts.put_link(&link).await?)
+    }
+
+    /// The state of a code, and with `redeem`, its redemption (exactly once: a second call
+    /// answers `redeemed`).
+    pub async fn coupon(&self, store: &StoreConfig, code: &str, redeem: bool) -> Result<CouponView, EngineError> {
+        if !well_formed(code) {
+            return Ok(CouponView::unknown(code));
+        }
+        let Some(link) = self.carts.get_link(&index_key(&store.id, code)).await? else {
+            return Ok(CouponView::unknown(code));
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            let now = self.clock.now();
+            let Some(mut cart) = self.carts.get_cart(&store.id, &link.cart).await? else {
+                return Ok(CouponView::unknown(code));
+            };
+            let Some(send) = cart.sends.iter_mut().find(|s| s.coupon.as_deref() == Some(code)) else {
+                return Ok(CouponView::unknown(code));
+            };
+            let incentive = store
+                .steps
+                .get(send.step as usize)
+                .and_then(|s| s.variants.iter().find(|v| v.name == send.variant))
+                .and_then(|v| v.incentive.clone());
+            let expires_at = incentive.as_ref().and_then(validity).map(|d| send.at + d).unwrap_or(link.expires_at);
+            let mut view = CouponView {
+                code: code.to_string(),
+                status: CouponState::Valid,
+                kind: None,
+                percent: None,
+                amount: None,
+                currency: None,
+                expires_at: Some(expires_at),
+                redeemed_at: send.coupon_redeemed_at,
+                cart_id: Some(cart.id.clone()),
+            };
+            match incentive {
+                Some(Incentive::PercentOff { percent, .. }) => {
+                    view.kind = Some("percent_off");
+                    view.percent = Some(percent);
+                }
+                Some(Incentive::FixedOff { amount_minor, .. }) => {
+                    view.kind = Some("fixed_off");
+                    view.amount = Some(
+                        store.currency.format_amount(Money { minor: amount_minor, currency: store.currency }.minor),
+                    );
+                    view.currency = Some(store.currency.code());
+                }
+                _ => {}
+            }
+            view.status = if send.coupon_redeemed_at.is_some() {
+                CouponState::Redeemed
+            } else if now >= expires_at {
+                CouponState::Expired
+            } else {
+                CouponState::Valid
+            };
+            if !redeem || view.status != CouponState::Valid {
+                return Ok(view);
+            }
+            send.coupon_redeemed_at = Some(now);
+            match self.carts.put_cart(cart).await {
+                Ok(_) => {
+                    self.count(&store.id, vec![("coupons.redeemed".into(), 1)]).await;
+                    tracing::info!(store = %store.id, "coupon redeemed");
+                    view.redeemed_at = Some(now);
+                    return Ok(view);
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Contended)
+    }
+}
+
+/// The store's counter of codes issued on a (UTC) day.
+pub fn day_key(now: Timestamp) -> String {
+    format!("coupons.issued.{}", now.strftime("%Y-%m-%d"))
+}
