@@ -441,3 +441,16 @@ template = "Hi {{ first_name }}: {{ link }}"
     t.advance_mins(30).await;
     assert_eq!(t.channels(), ["whatsapp"]);
 }
+
+#[tokio::test]
+async fn a_texas_shopper_is_not_texted_before_noon_on_sunday() {
+    // Sunday 2026-11-22, idle from 06:00 CST: the 30-minute SMS waits for noon (the store's own
+    // window opens at 08:00; Texas law says 12:00 on Sundays).
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-22T12:00:00Z");
+    t.cart("c1", "e1", "+12145550123", "America/Chicago").await;
+    t.advance_hours(2).await; // 08:00 CST
+    assert!(t.sent().is_empty(), "texted before noon on a Texas Sunday");
+    t.advance_hours(5).await; // 13:00 CST
+    assert_eq!(t.channels(), ["sms"]);
+    assert_eq!(t.sent()[0].sent_at.to_string(), "2026-11-22T18:00:00Z"); // 12:00 CST
+}

@@ -38,7 +38,7 @@ pub enum ConfigError {
     Invalid { path: String, problems: Vec<String> },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuietHours {
     /// First allowed local minute of the day.
     pub start: Time,

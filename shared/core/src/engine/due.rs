@@ -250,7 +250,9 @@ impl Engine {
         contact.phone.clone_from(&cart.customer.phone);
         contact.email.clone_from(&cart.customer.email);
         contact.latest_cart = Some(msg.cart.clone());
-        contact.recent_sends.retain(|t| *t > now - store.frequency_cap.window);
+        // Kept for the store's cap window, and at least a day for the jurisdictions' 24-hour caps.
+        let keep = store.frequency_cap.window.max(SignedDuration::from_hours(24));
+        contact.recent_sends.retain(|t| *t > now - keep);
         contact.recent_sends.push(now);
         if issued_coupon {
             contact.coupons_issued.retain(|t| *t > now - coupons::CONTACT_WINDOW);

@@ -2,6 +2,7 @@
 
 pub mod ab;
 pub mod classify;
+pub mod compliance;
 pub mod keywords;
 pub mod lifecycle;
 pub mod quiet_hours;

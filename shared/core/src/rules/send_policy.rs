@@ -3,7 +3,7 @@
 use crate::compose::WHATSAPP_WINDOW;
 use crate::config::StoreConfig;
 use crate::domain::{Cart, Channel, Contact};
-use crate::rules::{ab, quiet_hours};
+use crate::rules::{ab, compliance, quiet_hours};
 use jiff::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,26 @@ pub enum SendPlan {
     /// Send this variant, on this channel (the step's, or SMS in place of a WhatsApp template
     /// that cannot reach the number).
     Send { variant: usize, channel: Channel },
+}
+
+/// The first instant at or after `t` that both the store's quiet hours and the recipient's
+/// jurisdiction allow (each move only goes forward; a week covers every weekly rule).
+pub fn allowed_from(
+    t: Timestamp,
+    tz: &jiff::tz::TimeZone,
+    store: &crate::config::QuietHours,
+    rule: Option<&compliance::Rule>,
+) -> Timestamp {
+    let mut t = t;
+    for _ in 0..16 {
+        let s = quiet_hours::next_allowed(t, tz, store);
+        let r = rule.map_or(s, |r| compliance::next_allowed(s, tz, r));
+        if r == t {
+            return t;
+        }
+        t = r;
+    }
+    t
 }
 
 /// The skip reason that also ends the cart's sequence: its shopper has ordered.
@@ -55,8 +75,16 @@ pub fn plan_send(
     if channel == Channel::Sms && cart.sms_sent_in_epoch(cart.epoch) {
         return SendPlan::Skip("one_sms_per_episode");
     }
-    let tz = quiet_hours::zone_for(cart.customer.timezone.as_deref(), &cfg.timezone);
-    let allowed = quiet_hours::next_allowed(now, &tz, &cfg.quiet_hours);
+    // Texts also follow the recipient's jurisdiction (rules/compliance.toml), on top of the
+    // store's quiet hours; its zone stands in when the shopper's own is unknown.
+    let rule = if channel.uses_phone() {
+        cart.customer.phone.as_ref().and_then(|p| compliance::rule_for(p.expose()))
+    } else {
+        None
+    };
+    let customer_tz = cart.customer.timezone.as_deref().or_else(|| rule.and_then(|r| r.zone.as_deref()));
+    let tz = quiet_hours::zone_for(customer_tz, &cfg.timezone);
+    let allowed = allowed_from(now, &tz, &cfg.quiet_hours, rule);
     if allowed > now {
         return SendPlan::Defer(allowed, "quiet_hours");
     }
@@ -69,7 +97,10 @@ pub fn plan_send(
             let idx = recent.len() - cfg.frequency_cap.max as usize;
             let free_at = recent[idx] + cfg.frequency_cap.window + jiff::SignedDuration::from_secs(1);
             // …and that moment must itself be outside quiet hours.
-            return SendPlan::Defer(quiet_hours::next_allowed(free_at, &tz, &cfg.quiet_hours), "frequency_cap");
+            return SendPlan::Defer(allowed_from(free_at, &tz, &cfg.quiet_hours, rule), "frequency_cap");
+        }
+        if let Some(free_at) = rule.and_then(|r| compliance::cap_free_at(r, &c.recent_sends, now)) {
+            return SendPlan::Defer(allowed_from(free_at, &tz, &cfg.quiet_hours, rule), "jurisdiction_cap");
         }
     }
     let variant = ab::variant_index(&cfg.id, &cart.id, step_index, step);
