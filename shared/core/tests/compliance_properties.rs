@@ -64,7 +64,7 @@ proptest! {
         let mut now = Timestamp::from_second(1_767_225_600).unwrap();
         let mut sent: Vec<Timestamp> = Vec::new();
         for g in gaps {
-            now = now + SignedDuration::from_secs(g);
+            now += SignedDuration::from_secs(g);
             let at = cap_free_at(fl, &sent, now).unwrap_or(now).max(now);
             sent.push(at);
             now = at;
