@@ -165,3 +165,46 @@ async fn an_expired_code_is_refused_and_the_budget_holds_per_contact() {
     let (st, v) = coupon(&s, &code, true, key).await;
     assert_eq!((st, v["error"]["code"].as_str()), (410, Some("coupon_expired")));
 }
+
+#[tokio::test]
+async fn the_consent_ledger_keeps_every_change_with_its_source() {
+    let s = Server::start().await;
+    let key = cartback_core::config::DEMO_API_KEY;
+    let mut ev = example_event("e1", "c1", cartback_e2e::START);
+    ev["customer"]["consent_version"] = serde_json::json!("checkout-2026-10");
+    s.post_event(&ev).await;
+    s.advance(31 * 60).await;
+    s.twilio_reply("+905321234567", "STOP", "SM-stop-1").await;
+    let get = |q: &'static str| s.http.get(s.url(&format!("/v1/stores/demo/consent?{q}"))).bearer_auth(key).send();
+    let r = get("phone=%2B905321234567").await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["opted_out"], serde_json::json!(["sms"]));
+    assert_eq!(v["changes"][0]["source"], "reply");
+    assert_eq!(v["changes"][0]["granted"], false);
+    assert_eq!(v["changes"][0]["reference"], "SM-stop-1");
+    let from_events: Vec<(String, bool, String)> = v["cart_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["channel"].as_str().unwrap().into(),
+                c["granted"].as_bool().unwrap(),
+                c["text_version"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        from_events,
+        [
+            ("sms".into(), true, "checkout-2026-10".into()),
+            ("email".into(), true, "checkout-2026-10".into()),
+            ("whatsapp".into(), false, "checkout-2026-10".into())
+        ]
+    );
+    assert_eq!(v["cart_changes"][0]["at"], cartback_e2e::START);
+    assert_eq!(get("phone=%2B4791234567").await.unwrap().status().as_u16(), 404);
+    assert_eq!(get("phone=12").await.unwrap().status().as_u16(), 422);
+    assert_eq!(get("").await.unwrap().status().as_u16(), 422);
+}

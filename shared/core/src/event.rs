@@ -285,6 +285,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
+    let consent_version = e.string(c, "customer.", "consent_version", 64, false);
     let mut consent = Consent::default();
     match c.get("consent") {
         None | Some(Value::Null) => {}
@@ -311,7 +312,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
         }
         Some(_) => e.add("customer.consent", "invalid_field", "`customer.consent` must be an object"),
     }
-    Customer { id, first_name, email, phone, locale, timezone, consent }
+    Customer { id, first_name, email, phone, locale, timezone, consent, consent_version }
 }
 
 pub use crate::phone::normalize_phone;

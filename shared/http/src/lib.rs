@@ -3,6 +3,7 @@
 
 mod auth;
 mod collect;
+mod consent;
 mod coupons;
 mod error;
 mod events;
@@ -61,6 +62,7 @@ fn api_routes(engine: Arc<Engine>) -> Router {
         .route("/v1/events", post(events::post_event))
         .route("/r/{token}", get(restore::open))
         .route("/v1/stores/{store}/stats", get(stats::get_stats))
+        .route("/v1/stores/{store}/consent", get(consent::get_consent))
         .route("/v1/stores/{store}/coupons/{code}", get(coupons::check))
         .route("/v1/stores/{store}/coupons/{code}/redeem", post(coupons::redeem))
         .route("/v1/webhooks/shopify/{store}", post(webhooks::shopify))

@@ -161,6 +161,9 @@ pub struct StoreConfig {
     /// The most SMS segments one message may cost; a longer one is refused at load, or skipped.
     pub max_sms_segments: usize,
     pub coupon_budget: CouponBudget,
+    /// E-mail existing customers (an account id, no refusal on record) without an explicit yes,
+    /// where the law allows it (the EU's soft opt-in). Off by default.
+    pub email_soft_opt_in: bool,
     pub timezone: String,
     pub abandon_after: SignedDuration,
     pub steps: Vec<Step>,

@@ -36,6 +36,7 @@ struct RawStore {
     locale: Option<String>,
     max_sms_segments: Option<usize>,
     coupon_budget: Option<RawCouponBudget>,
+    email_soft_opt_in: Option<bool>,
     whatsapp_access_token: Option<String>,
     sms: Option<RawSms>,
     email: Option<RawEmail>,
@@ -323,6 +324,23 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         }
     }
     let mut steps = Vec::new();
+    // No sequence configured: the defaults that follow carrier and market practice — one SMS
+    // soon after abandonment, an e-mail the next day, WhatsApp on the third — in the built-in
+    // texts of each shopper's language.
+    if rs.steps.is_empty() {
+        for (after, channel) in [("30m", "sms"), ("24h", "email"), ("72h", "whatsapp")] {
+            rs.steps.push(RawStep {
+                after: after.into(),
+                channel: channel.into(),
+                template: None,
+                templates: BTreeMap::new(),
+                incentive: None,
+                variants: Vec::new(),
+                weight: None,
+                leads: Vec::new(),
+            });
+        }
+    }
     for (j, s) in rs.steps.into_iter().enumerate() {
         if let Some(step) = step(&format!("{at}.steps[{j}]"), s, abandon_after, currency, max_sms_segments, p) {
             steps.push(step);
@@ -380,6 +398,7 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         currency: currency?,
         locale,
         max_sms_segments,
+        email_soft_opt_in: rs.email_soft_opt_in.unwrap_or(false),
         coupon_budget: rs.coupon_budget.as_ref().map_or_else(super::CouponBudget::default, |b| super::CouponBudget {
             per_day: b.per_day,
             per_contact_30d: b.per_contact_30d.unwrap_or(2),

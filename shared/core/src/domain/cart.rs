@@ -131,6 +131,34 @@ pub struct Customer {
     pub timezone: Option<String>,
     #[serde(default)]
     pub consent: Consent,
+    /// The version of the consent text the shopper agreed to (`customer.consent_version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_version: Option<String>,
+}
+
+/// One change of consent, kept as evidence: when, which channel, yes or no, from what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentChange {
+    pub at: Timestamp,
+    pub channel: Channel,
+    pub granted: bool,
+    /// `event` (the storefront said so), `reply` (STOP/START), `unsubscribe_link`.
+    pub source: String,
+    /// The event id or provider message id it came with.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reference: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_version: Option<String>,
+}
+
+/// How many consent changes a record keeps (the newest).
+pub const CONSENT_LOG_LEN: usize = 20;
+
+pub fn log_consent(log: &mut Vec<ConsentChange>, change: ConsentChange) {
+    log.push(change);
+    if log.len() > CONSENT_LOG_LEN {
+        log.remove(0);
+    }
 }
 
 impl Customer {
@@ -147,6 +175,7 @@ impl Customer {
         take(&mut self.phone, &newer.phone);
         take(&mut self.locale, &newer.locale);
         take(&mut self.timezone, &newer.timezone);
+        take(&mut self.consent_version, &newer.consent_version);
         self.consent.merge(&newer.consent);
     }
 
@@ -285,6 +314,9 @@ pub struct Cart {
     pub link_token: Option<String>,
     pub last_message_at: Option<Timestamp>,
     pub order: Option<OrderRecord>,
+    /// Consent changes the storefront reported for this cart's shopper (newest last).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consent_log: Vec<ConsentChange>,
     pub reason: Option<Reason>,
 }
 
@@ -314,6 +346,7 @@ impl Cart {
             link_token: None,
             last_message_at: None,
             order: None,
+            consent_log: Vec::new(),
             reason: None,
         }
     }

@@ -29,6 +29,9 @@ pub struct Contact {
     /// When this shopper was given discount codes, within the budget's 30-day window.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coupons_issued: Vec<Timestamp>,
+    /// Opt-outs and opt-ins made by the shopper (replies, unsubscribe links), newest last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consent_log: Vec<crate::domain::ConsentChange>,
 }
 
 impl Contact {
@@ -46,6 +49,7 @@ impl Contact {
             recent_inbound: Vec::new(),
             last_order_at: None,
             coupons_issued: Vec::new(),
+            consent_log: Vec::new(),
         }
     }
 
@@ -60,6 +64,21 @@ impl Contact {
         }
         self.opted_out.push(channel);
         true
+    }
+
+    /// Records a change the shopper made, as evidence.
+    pub fn log_consent(&mut self, at: Timestamp, channel: Channel, granted: bool, source: &str, reference: &str) {
+        crate::domain::cart::log_consent(
+            &mut self.consent_log,
+            crate::domain::ConsentChange {
+                at,
+                channel,
+                granted,
+                source: source.into(),
+                reference: reference.into(),
+                text_version: None,
+            },
+        );
     }
 
     pub fn opt_in(&mut self, channel: Channel) -> bool {

@@ -6,8 +6,8 @@ pub mod contact;
 pub mod reason;
 
 pub use cart::{
-    ArmedTimer, Cart, CartStatus, Consent, Customer, DeliveryStatus, Item, OrderRecord, SendRecord, SendStatus,
-    Temperature,
+    ArmedTimer, CONSENT_LOG_LEN, Cart, CartStatus, Consent, ConsentChange, Customer, DeliveryStatus, Item, OrderRecord,
+    SendRecord, SendStatus, Temperature,
 };
 pub use channel::Channel;
 pub use contact::{Contact, contact_key};

@@ -68,6 +68,7 @@ impl Engine {
             if !contact.opt_out(channel) {
                 return Ok(false);
             }
+            contact.log_consent(self.clock.now(), channel, false, "unsubscribe_link", "");
             match self.carts.put_contact(contact).await {
                 Ok(_) => {
                     self.count(&store.id, vec![(format!("optouts.{channel}"), 1)]).await;
@@ -79,5 +80,39 @@ impl Engine {
             }
         }
         Err(EngineError::Contended)
+    }
+}
+
+/// The consent evidence for one shopper: what they changed themselves (replies, unsubscribe
+/// links) and what the storefront reported for their latest cart.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConsentRecord {
+    pub opted_out: Vec<Channel>,
+    pub changes: Vec<crate::domain::ConsentChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_cart: Option<String>,
+    pub cart_changes: Vec<crate::domain::ConsentChange>,
+}
+
+impl Engine {
+    /// The record kept under a shopper's address (phone in E.164, or e-mail): `None` when
+    /// nothing was ever sent to or received from it.
+    pub async fn consent_record(
+        &self,
+        store: &StoreConfig,
+        address: &str,
+    ) -> Result<Option<ConsentRecord>, EngineError> {
+        let key = crate::domain::contact_key(&store.id, address);
+        let Some(contact) = self.carts.get_contact(&store.id, &key).await? else { return Ok(None) };
+        let cart_changes = match &contact.latest_cart {
+            Some(id) => self.carts.get_cart(&store.id, id).await?.map(|c| c.consent_log).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(Some(ConsentRecord {
+            opted_out: contact.opted_out.clone(),
+            changes: contact.consent_log.clone(),
+            latest_cart: contact.latest_cart.clone(),
+            cart_changes,
+        }))
     }
 }

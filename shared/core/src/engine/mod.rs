@@ -8,7 +8,7 @@ mod links;
 mod replies;
 mod stats;
 
-pub use delivery::DeliveryOutcome;
+pub use delivery::{ConsentRecord, DeliveryOutcome};
 pub use due::DueOutcome;
 pub use ingest::IngestResult;
 pub use links::LinkOutcome;

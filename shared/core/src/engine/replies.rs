@@ -58,6 +58,7 @@ impl Engine {
                     let changed = contact.opt_out(r.channel);
                     if changed {
                         stats.push((format!("optouts.{}", r.channel), 1));
+                        contact.log_consent(now, r.channel, false, "reply", &r.message_id);
                     }
                     // Confirm once: a second STOP gets silence, not another message.
                     ReplyOutcome {
@@ -70,6 +71,7 @@ impl Engine {
                 Some(Keyword::Start) => {
                     if contact.opt_in(r.channel) {
                         stats.push((format!("optins.{}", r.channel), 1));
+                        contact.log_consent(now, r.channel, true, "reply", &r.message_id);
                     }
                     ReplyOutcome { action: "opted_in", reason: None, reply: Some(store.start_text.clone()), cart: None }
                 }

@@ -76,6 +76,8 @@ struct CustomerIn<'a> {
     /// keys are checked by hand.
     #[serde(default, borrow)]
     consent: Option<BTreeMap<Cow<'a, str>, bool>>,
+    #[serde(default, borrow)]
+    consent_version: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -181,7 +183,8 @@ fn customer(c: CustomerIn<'_>) -> Option<Customer> {
             _ => return None,
         }
     }
-    Some(Customer { id, first_name, email, phone, locale, timezone, consent })
+    let consent_version = optional(c.consent_version, 64).ok()?;
+    Some(Customer { id, first_name, email, phone, locale, timezone, consent, consent_version })
 }
 
 fn cart(c: CartIn<'_>, store: &StoreConfig) -> Option<CartSnapshot> {

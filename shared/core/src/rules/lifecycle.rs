@@ -1,7 +1,7 @@
 //! The cart's life (design.md §2): events in, timer decisions out. Pure functions.
 
 use crate::config::StoreConfig;
-use crate::domain::{Cart, CartStatus, OrderRecord, Temperature};
+use crate::domain::{Cart, CartStatus, ConsentChange, OrderRecord, Temperature};
 use crate::event::{CartEvent, EventKind};
 use crate::rules::ab;
 use jiff::Timestamp;
@@ -72,7 +72,25 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
     cart.last_event_at = cart.last_event_at.max(ev.occurred_at);
     let had_address = has_any_address(&cart);
     if let Some(c) = &ev.customer {
+        let before = cart.customer.consent;
         std::sync::Arc::make_mut(&mut cart.customer).merge(c);
+        // The consent ledger: every change, with when, where from, and the text agreed to.
+        for ch in crate::domain::Channel::ALL {
+            let (was, now_) = (slot(&before, ch), slot(&cart.customer.consent, ch));
+            if let Some(granted) = now_.filter(|n| Some(*n) != was) {
+                crate::domain::cart::log_consent(
+                    &mut cart.consent_log,
+                    ConsentChange {
+                        at: ev.occurred_at,
+                        channel: ch,
+                        granted,
+                        source: "event".into(),
+                        reference: ev.event_id.clone(),
+                        text_version: cart.customer.consent_version.clone(),
+                    },
+                );
+            }
+        }
     }
     let mut timer_due = None;
     match ev.kind {
@@ -147,6 +165,14 @@ fn on_activity(cart: &mut Cart, at: Timestamp, cfg: &StoreConfig, now: Timestamp
     Some(want.max(now))
 }
 
+fn slot(c: &crate::domain::Consent, ch: crate::domain::Channel) -> Option<bool> {
+    match ch {
+        crate::domain::Channel::Sms => c.sms,
+        crate::domain::Channel::Email => c.email,
+        crate::domain::Channel::Whatsapp => c.whatsapp,
+    }
+}
+
 fn has_any_address(cart: &Cart) -> bool {
     cart.customer.phone.is_some() || cart.customer.email.is_some()
 }
@@ -176,7 +202,11 @@ pub fn on_timer(cart: &Cart, cfg: &StoreConfig, now: Timestamp) -> TimerDecision
     if now < abandon_at {
         return TimerDecision::Rearm(abandon_at);
     }
-    let reachable = cfg.steps.iter().skip(cart.next_step as usize).any(|s| cart.customer.reachable(s.channel));
+    let reachable = cfg
+        .steps
+        .iter()
+        .skip(cart.next_step as usize)
+        .any(|s| crate::rules::send_policy::reachable(cart, cfg, s.channel));
     let Some(step) = cfg.steps.get(cart.next_step as usize) else {
         return TimerDecision::Expire;
     };

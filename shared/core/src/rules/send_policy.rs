@@ -37,6 +37,9 @@ pub fn allowed_from(
     t
 }
 
+/// An SMS reminder later than this after the shopper left is not sent.
+pub const SMS_WITHIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(48);
+
 /// The skip reason that also ends the cart's sequence: its shopper has ordered.
 pub const ORDERED_ELSEWHERE: &str = "ordered_elsewhere";
 
@@ -66,14 +69,28 @@ pub fn plan_send(
     if cart.customer.address(channel).is_none() {
         return SendPlan::Skip("no_address");
     }
-    if !cart.customer.consent.get(channel) {
+    // E-mail may rely on the store's soft opt-in for existing customers (an account with the
+    // store, and no "no" ever said); every other channel needs an explicit yes.
+    if !consented(cart, cfg, channel) {
         return SendPlan::Skip("no_consent");
+    }
+    // An SMS needs consent given before the cart was abandoned, not after.
+    if channel == Channel::Sms {
+        let abandoned_at = cart.last_activity + cfg.abandon_after;
+        let granted_at = cart.consent_log.iter().rev().find(|c| c.channel == Channel::Sms && c.granted).map(|c| c.at);
+        if granted_at.is_some_and(|g| g > abandoned_at) {
+            return SendPlan::Skip("sms_consent_after_abandonment");
+        }
     }
     if contact.is_some_and(|c| c.is_opted_out(channel)) {
         return SendPlan::Skip("opted_out");
     }
     if channel == Channel::Sms && cart.sms_sent_in_epoch(cart.epoch) {
         return SendPlan::Skip("one_sms_per_episode");
+    }
+    // Carrier practice for cart reminders: the one SMS goes within 48 hours of abandonment.
+    if channel == Channel::Sms && now > cart.last_activity + SMS_WITHIN {
+        return SendPlan::Skip("sms_after_48h");
     }
     // Texts also follow the recipient's jurisdiction (rules/compliance.toml), on top of the
     // store's quiet hours; its zone stands in when the shopper's own is unknown.
@@ -120,4 +137,84 @@ pub fn plan_send(
         };
     }
     SendPlan::Send { variant, channel }
+}
+
+fn consented(cart: &Cart, cfg: &StoreConfig, channel: Channel) -> bool {
+    let soft_opt_in = channel == Channel::Email
+        && cfg.email_soft_opt_in
+        && cart.customer.consent.email.is_none()
+        && cart.customer.id.is_some();
+    cart.customer.consent.get(channel) || soft_opt_in
+}
+
+/// Whether a step on this channel could reach the shopper at all (an address and consent).
+pub fn reachable(cart: &Cart, cfg: &StoreConfig, channel: Channel) -> bool {
+    cart.customer.address(channel).is_some() && consented(cart, cfg, channel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::{ConsentChange, Customer};
+    use crate::pii::Pii;
+    use std::sync::Arc;
+
+    fn cfg(extra: &str) -> Config {
+        let text = format!(
+            "public_url = \"http://x\"\n[[stores]]\nid = \"s\"\nname = \"S\"\napi_key = \"cbk_test_0123456789abcdef\"\ntwilio_auth_token = \"t\"\ncurrency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n{extra}"
+        );
+        Config::from_toml("t.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn cart(customer: Customer) -> Cart {
+        let mut c = Cart::new("s", "c", "2026-11-23T10:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH), false);
+        c.customer = Arc::new(customer);
+        c
+    }
+
+    #[test]
+    fn the_default_sequence_and_soft_opt_in_for_existing_customers() {
+        let off = cfg("");
+        let on = cfg("email_soft_opt_in = true");
+        let (off, on) = (off.store("s").cloned(), on.store("s").cloned());
+        let (Some(off), Some(on)) = (off, on) else { panic!("no store") };
+        assert_eq!(off.steps.iter().map(|s| s.channel.as_str()).collect::<Vec<_>>(), ["sms", "email", "whatsapp"]);
+        let customer = Customer { id: Some("cust-1".into()), email: Some(Pii::new("a@b.co")), ..Customer::default() };
+        let now: Timestamp = "2026-11-24T12:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        let c = cart(customer.clone());
+        assert_eq!(plan_send(&c, None, &off, 1, now), SendPlan::Skip("no_consent"));
+        assert!(matches!(plan_send(&c, None, &on, 1, now), SendPlan::Send { .. }));
+        // A guest (no account) or a shopper who said no: never.
+        let guest = cart(Customer { id: None, ..customer.clone() });
+        assert_eq!(plan_send(&guest, None, &on, 1, now), SendPlan::Skip("no_consent"));
+        let mut refused = customer;
+        refused.consent.email = Some(false);
+        assert_eq!(plan_send(&cart(refused), None, &on, 1, now), SendPlan::Skip("no_consent"));
+    }
+
+    #[test]
+    fn sms_consent_given_after_abandonment_does_not_count() {
+        let config = cfg("");
+        let Some(store) = config.store("s").cloned() else { panic!("no store") };
+        let mut customer = Customer { phone: Some(Pii::new("+4791234567")), ..Customer::default() };
+        customer.consent.sms = Some(true);
+        let mut c = cart(customer);
+        let at = |s: &str| s.parse::<Timestamp>().unwrap_or(Timestamp::UNIX_EPOCH);
+        let change = |t: &str| ConsentChange {
+            at: at(t),
+            channel: Channel::Sms,
+            granted: true,
+            source: "event".into(),
+            reference: "e".into(),
+            text_version: Some("v3".into()),
+        };
+        c.consent_log.push(change("2026-11-23T10:45:00Z")); // idle since 10:00, abandoned 10:30
+        assert_eq!(
+            plan_send(&c, None, &store, 0, at("2026-11-23T11:00:00Z")),
+            SendPlan::Skip("sms_consent_after_abandonment")
+        );
+        c.consent_log[0] = change("2026-11-23T10:00:00Z");
+        assert!(matches!(plan_send(&c, None, &store, 0, at("2026-11-23T11:00:00Z")), SendPlan::Send { .. }));
+    }
 }
