@@ -208,3 +208,53 @@ async fn the_consent_ledger_keeps_every_change_with_its_source() {
     assert_eq!(get("phone=12").await.unwrap().status().as_u16(), 422);
     assert_eq!(get("").await.unwrap().status().as_u16(), 422);
 }
+
+#[tokio::test]
+async fn whatsapp_statuses_are_verified_and_recorded() {
+    use hmac::{Hmac, Mac};
+    let s = Server::start().await;
+    let mut ev = example_event("e1", "c1", cartback_e2e::START);
+    ev["customer"]["consent"]["whatsapp"] = serde_json::json!(true);
+    s.post_event(&ev).await;
+    s.advance(73 * 3600).await;
+    let wa = s.outbox().await.into_iter().find(|m| m["channel"] == "whatsapp").expect("a WhatsApp message");
+    let seq = wa["seq"].as_u64().unwrap();
+    // Meta's subscription handshake.
+    let r = s
+        .http
+        .get(s.url("/v1/status/whatsapp/demo?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=demo_whatsapp_verify_token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), r.text().await.unwrap()), (200, "1158201444".to_string()));
+    let r = s
+        .http
+        .get(s.url("/v1/status/whatsapp/demo?hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // A signed delivery with the message's status.
+    let body = format!(
+        r#"{{"object": "whatsapp_business_account", "entry": [{{"id": "1", "changes": [{{"field": "messages", "value": {{
+            "messaging_product": "whatsapp", "statuses": [{{"id": "wamid.X", "status": "delivered", "timestamp": "1764000000",
+            "recipient_id": "905321234567", "biz_opaque_callback_data": "cart=c1&seq={seq}"}}]}}}}]}}]}}"#
+    );
+    let sign = |secret: &str, b: &str| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(b.as_bytes());
+        let bytes = mac.finalize().into_bytes();
+        format!("sha256={}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    };
+    let post = |sig: String| {
+        s.http.post(s.url("/v1/status/whatsapp/demo")).header("x-hub-signature-256", sig).body(body.clone()).send()
+    };
+    let r = post(sign("wrong", &body)).await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = post(sign("demo_whatsapp_app_secret", &body)).await.unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["statuses"].as_u64(), v["recorded"].as_u64()), (Some(1), Some(1)));
+    let again: Value = post(sign("demo_whatsapp_app_secret", &body)).await.unwrap().json().await.unwrap();
+    assert_eq!(again["recorded"], 0, "a retried delivery changes nothing");
+    assert_eq!(s.stats().await["messages_delivered"]["whatsapp"], 1);
+}

@@ -12,8 +12,14 @@ use thiserror::Error;
 use toml::Value;
 
 /// The store fields that are secrets, stored in SSM.
-pub const SECRET_FIELDS: &[&str] =
-    &["api_key", "twilio_auth_token", "shopify_webhook_secret", "woocommerce_webhook_secret", "whatsapp_access_token"];
+pub const SECRET_FIELDS: &[&str] = &[
+    "api_key",
+    "twilio_auth_token",
+    "shopify_webhook_secret",
+    "woocommerce_webhook_secret",
+    "whatsapp_access_token",
+    "whatsapp_app_secret",
+];
 const PK: &str = "CONFIG";
 const PREFIX: &str = "ssm:";
 

@@ -19,10 +19,13 @@ pub fn language(locale: Option<&str>) -> String {
 /// The JSON Meta receives for `msg`.
 pub fn body(msg: &OutgoingMessage, template: &str) -> Value {
     let to = msg.to.trim_start_matches('+');
+    // Handed back with every status of this message: how a status finds its send record.
+    let callback = cartback_core::whatsapp::callback_data(&msg.cart, msg.seq);
     if msg.session_open {
         return json!({
             "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
             "type": "text", "text": {"preview_url": true, "body": msg.body},
+            "biz_opaque_callback_data": callback,
         });
     }
     let params: Vec<Value> = msg.template_params.iter().map(|p| json!({"type": "text", "text": p})).collect();
@@ -34,6 +37,7 @@ pub fn body(msg: &OutgoingMessage, template: &str) -> Value {
             "language": {"code": language(msg.locale.as_deref())},
             "components": [{"type": "body", "parameters": params}],
         },
+        "biz_opaque_callback_data": callback,
     })
 }
 

@@ -202,7 +202,8 @@ async fn whatsapp_gets_a_template_outside_the_window_and_text_inside() {
             "template": {"name": "cart_reminder", "language": {"code": "tr"},
                          "components": [{"type": "body", "parameters": [
                              {"type": "text", "text": "Ayşe"}, {"type": "text", "text": "Demo Shop"},
-                             {"type": "text", "text": "https://cb.example/r/tok"}]}]}
+                             {"type": "text", "text": "https://cb.example/r/tok"}]}]},
+            "biz_opaque_callback_data": "cart=c1&seq=7"
         })
     );
     // The shopper wrote within 24 hours: the store may answer in free-form text.

@@ -26,4 +26,5 @@ pub mod sms;
 pub mod template;
 pub mod twilio;
 pub mod unsubscribe;
+pub mod whatsapp;
 pub mod woocommerce;

@@ -91,5 +91,6 @@ fn replies_routes(engine: Arc<Engine>) -> Router {
     Router::new()
         .route("/v1/replies/twilio/{store}", post(replies::twilio))
         .route("/v1/status/twilio/{store}", post(status::twilio_status))
+        .route("/v1/status/whatsapp/{store}", get(status::whatsapp_verify).post(status::whatsapp_status))
         .with_state(AppState::new(engine))
 }

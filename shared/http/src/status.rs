@@ -53,3 +53,62 @@ pub async fn twilio_status(
     };
     Ok((StatusCode::OK, axum::Json(json!({"status": word}))).into_response())
 }
+
+/// `GET /v1/status/whatsapp/{store}`: Meta's subscription handshake (`hub.mode=subscribe`,
+/// `hub.verify_token`, `hub.challenge`): the challenge is echoed for the store's verify token.
+pub async fn whatsapp_verify(
+    State(st): State<AppState>,
+    Path(store_id): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let store = st.engine.config.store(&store_id).cloned().ok_or_else(ApiError::not_found)?;
+    let expected = store.whatsapp_verify_token.clone().ok_or_else(ApiError::not_found)?;
+    let q: Vec<(String, String)> =
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let token_ok = get("hub.verify_token")
+        .is_some_and(|t| bool::from(subtle::ConstantTimeEq::ct_eq(t.as_bytes(), expected.as_bytes())));
+    match (get("hub.mode"), get("hub.challenge")) {
+        (Some("subscribe"), Some(challenge)) if token_ok => {
+            Ok(([(axum::http::header::CONTENT_TYPE, "text/plain")], challenge.to_string()).into_response())
+        }
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "verification_failed",
+            "hub.mode, hub.verify_token or hub.challenge is wrong",
+        )),
+    }
+}
+
+/// `POST /v1/status/whatsapp/{store}`: Meta's message statuses, signature-checked; each status
+/// of a message Cartback sent moves its send record forward.
+pub async fn whatsapp_status(
+    State(st): State<AppState>,
+    Path(store_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let store = st.engine.config.store(&store_id).cloned().ok_or_else(ApiError::not_found)?;
+    let secret = store.whatsapp_app_secret.clone().ok_or_else(ApiError::not_found)?;
+    let bytes = read_body(&headers, body, 1024 * 1024).await?;
+    let unauthorized = |code, m: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, m);
+    let sig = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| unauthorized("missing_signature", "X-Hub-Signature-256 is required"))?;
+    if !cartback_core::whatsapp::verify(&secret, &bytes, sig) {
+        return Err(unauthorized(
+            "invalid_signature",
+            "X-Hub-Signature-256 does not match the body and the app secret",
+        ));
+    }
+    let updates = cartback_core::whatsapp::statuses(&bytes)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_payload", e))?;
+    let mut recorded = 0;
+    for u in &updates {
+        if st.engine.on_delivery(&store, &u.cart, u.seq, u.status).await? == DeliveryOutcome::Recorded {
+            recorded += 1;
+        }
+    }
+    Ok((StatusCode::OK, axum::Json(json!({"statuses": updates.len(), "recorded": recorded}))).into_response())
+}

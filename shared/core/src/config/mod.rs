@@ -154,6 +154,10 @@ pub struct StoreConfig {
     pub publishable_key: Option<String>,
     /// Which provider carries each channel (default: the console).
     pub providers: std::sync::Arc<providers::Providers>,
+    /// Verifies `X-Hub-Signature-256` on `/v1/status/whatsapp/{store}` (Meta's app secret).
+    pub whatsapp_app_secret: Option<String>,
+    /// Answers Meta's subscription handshake on the same route.
+    pub whatsapp_verify_token: Option<String>,
     pub currency: Currency,
     /// The store's language (BCP 47): of its own templates, and the fallback for shoppers whose
     /// language it has no text for.
