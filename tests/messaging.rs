@@ -258,3 +258,50 @@ async fn whatsapp_statuses_are_verified_and_recorded() {
     assert_eq!(again["recorded"], 0, "a retried delivery changes nothing");
     assert_eq!(s.stats().await["messages_delivered"]["whatsapp"], 1);
 }
+
+#[tokio::test]
+async fn ses_events_record_delivery_and_a_complaint_opts_out_of_email() {
+    use cartback_core::ses_events::{parse, tags};
+    let s = Server::start().await;
+    let mail = email_sent(&s).await;
+    let seq = mail["seq"].as_u64().unwrap();
+    let event = |kind: &str, extra: Value| {
+        let t = tags("demo", "c1", seq);
+        let mut detail = serde_json::json!({"eventType": kind, "mail": {"messageId": "0100018c-ses", "tags": {
+            t[0].0: [t[0].1], t[1].0: [t[1].1], t[2].0: [t[2].1]}}});
+        if let (Some(d), Some(e)) = (detail.as_object_mut(), extra.as_object()) {
+            d.extend(e.clone());
+        }
+        parse(&serde_json::json!({"source": "aws.ses", "detail-type": "Email", "detail": detail})).unwrap()
+    };
+    use cartback_core::engine::DeliveryOutcome;
+    assert_eq!(
+        s.rt.engine.on_email_event(&event("Delivery", serde_json::json!({}))).await.unwrap(),
+        DeliveryOutcome::Recorded
+    );
+    assert_eq!(
+        s.rt.engine.on_email_event(&event("Delivery", serde_json::json!({}))).await.unwrap(),
+        DeliveryOutcome::Unchanged
+    );
+    assert_eq!(
+        s.rt.engine.on_email_event(&event("Complaint", serde_json::json!({}))).await.unwrap(),
+        DeliveryOutcome::Recorded
+    );
+    let stats = s.stats().await;
+    assert_eq!(
+        (stats["messages_delivered"]["email"].as_i64(), stats["opt_outs"]["email"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let v: Value = s
+        .http
+        .get(s.url("/v1/stores/demo/consent?phone=%2B905321234567"))
+        .bearer_auth(cartback_core::config::DEMO_API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["opted_out"], serde_json::json!(["email"]));
+    assert_eq!(v["changes"][0]["source"], "complaint");
+}

@@ -6,18 +6,26 @@
 use crate::errors::channel_error;
 use async_trait::async_trait;
 use aws_sdk_sesv2::primitives::Blob;
-use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
+use aws_sdk_sesv2::types::{Destination, EmailContent, MessageTag, RawMessage};
 use base64::Engine as _;
 use cartback_core::config::providers::EmailProvider;
 use cartback_core::ports::{ChannelError, ChannelSender, OutgoingMessage};
 
 pub struct SesEmail {
     client: aws_sdk_sesv2::Client,
+    /// The stack's configuration set (`CARTBACK_SES_CONFIGURATION_SET`), which publishes
+    /// delivery, bounce and complaint events back to Cartback; a store may name its own.
+    default_configuration_set: Option<String>,
 }
 
 impl SesEmail {
     pub fn new(client: aws_sdk_sesv2::Client) -> SesEmail {
-        SesEmail { client }
+        SesEmail { client, default_configuration_set: None }
+    }
+
+    pub fn with_configuration_set(mut self, name: Option<String>) -> SesEmail {
+        self.default_configuration_set = name;
+        self
     }
 }
 
@@ -78,7 +86,13 @@ impl ChannelSender for SesEmail {
             .from_email_address(one_line(from))
             .destination(Destination::builder().to_addresses(one_line(&msg.to)).build())
             .content(EmailContent::builder().raw(raw).build())
-            .set_configuration_set_name(configuration_set.clone())
+            .set_configuration_set_name(configuration_set.clone().or_else(|| self.default_configuration_set.clone()))
+            .set_email_tags(Some(
+                cartback_core::ses_events::tags(&msg.store, &msg.cart, msg.seq)
+                    .into_iter()
+                    .filter_map(|(k, v)| MessageTag::builder().name(k).value(v).build().ok())
+                    .collect(),
+            ))
             .send()
             .await
             .map_err(|e| channel_error("SES SendEmail", e))?;

@@ -42,6 +42,8 @@ pub struct Settings {
     /// for a regional endpoint or a test double.
     pub twilio_url: Option<String>,
     pub meta_graph_url: Option<String>,
+    /// `CARTBACK_SES_CONFIGURATION_SET` (optional): publishes SES events back to the stack.
+    pub ses_configuration_set: Option<String>,
 }
 
 impl Settings {
@@ -75,6 +77,7 @@ impl Settings {
             abandon_after_minutes: get("CARTBACK_ABANDON_AFTER_MINUTES").and_then(|v| v.parse().ok()),
             twilio_url: get("CARTBACK_TWILIO_URL").filter(|v| !v.is_empty()),
             meta_graph_url: get("CARTBACK_META_GRAPH_URL").filter(|v| !v.is_empty()),
+            ses_configuration_set: get("CARTBACK_SES_CONFIGURATION_SET").filter(|v| !v.is_empty()),
         };
         if missing.is_empty() { Ok(s) } else { Err(WiringError::Missing(missing)) }
     }
@@ -112,7 +115,10 @@ impl Deps {
         );
         deps.channel = Arc::new(
             ProviderChannel::new(settings.endpoints(), console())
-                .with_ses(Arc::new(SesEmail::new(aws_sdk_sesv2::Client::new(&aws))))
+                .with_ses(Arc::new(
+                    SesEmail::new(aws_sdk_sesv2::Client::new(&aws))
+                        .with_configuration_set(settings.ses_configuration_set.clone()),
+                ))
                 .with_aws_sms(Arc::new(EumSms::new(aws_sdk_pinpointsmsvoicev2::Client::new(&aws)))),
         );
         Ok(deps)
@@ -210,6 +216,7 @@ mod tests {
             abandon_after_minutes: None,
             twilio_url: None,
             meta_graph_url: None,
+            ses_configuration_set: None,
         };
         Deps::with_clients(settings, dynamo, ssm, sqs)
     }

@@ -96,6 +96,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         abandon_after_minutes: Some(20),
         twilio_url: None,
         meta_graph_url: None,
+        ses_configuration_set: None,
     };
     let deps = cartback_aws::wiring::Deps::with_clients(settings, env.dynamo.clone(), ssm.clone(), env.sqs.clone());
     let engine = deps.engine().await.unwrap();

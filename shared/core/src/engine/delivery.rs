@@ -59,6 +59,29 @@ impl Engine {
         contact_key: &str,
         channel: Channel,
     ) -> Result<bool, EngineError> {
+        self.opt_out(store, contact_key, channel, "unsubscribe_link").await
+    }
+
+    /// An SES sending event: a delivery or permanent bounce moves the send forward; a complaint
+    /// (marked as spam) opts the shopper out of e-mail at once.
+    pub async fn on_email_event(&self, ev: &crate::ses_events::SesEvent) -> Result<DeliveryOutcome, EngineError> {
+        let Some(store) = self.config.store(&ev.store).cloned() else { return Ok(DeliveryOutcome::Unknown) };
+        if let Some(status) = ev.event.delivery() {
+            return self.on_delivery(&store, &ev.cart, ev.seq, status).await;
+        }
+        let Some(cart) = self.carts.get_cart(&store.id, &ev.cart).await? else { return Ok(DeliveryOutcome::Unknown) };
+        let Some(key) = super::cart_contact_key(&cart) else { return Ok(DeliveryOutcome::Unknown) };
+        let changed = self.opt_out(&store, &key, Channel::Email, "complaint").await?;
+        Ok(if changed { DeliveryOutcome::Recorded } else { DeliveryOutcome::Unchanged })
+    }
+
+    async fn opt_out(
+        &self,
+        store: &StoreConfig,
+        contact_key: &str,
+        channel: Channel,
+        source: &str,
+    ) -> Result<bool, EngineError> {
         for _ in 0..MAX_ATTEMPTS {
             let mut contact = self
                 .carts
@@ -68,11 +91,11 @@ impl Engine {
             if !contact.opt_out(channel) {
                 return Ok(false);
             }
-            contact.log_consent(self.clock.now(), channel, false, "unsubscribe_link", "");
+            contact.log_consent(self.clock.now(), channel, false, source, "");
             match self.carts.put_contact(contact).await {
                 Ok(_) => {
                     self.count(&store.id, vec![(format!("optouts.{channel}"), 1)]).await;
-                    tracing::info!(store = %store.id, channel = %channel, "unsubscribed by link");
+                    tracing::info!(store = %store.id, channel = %channel, source, "opted out");
                     return Ok(true);
                 }
                 Err(StoreError::Conflict) => continue,

@@ -1,0 +1,105 @@
+//! Amazon SES's sending events, as EventBridge delivers them (`source: aws.ses`): each e-mail
+//! Cartback sends carries message tags naming its send (`cartback_store`, `cartback_cart` as
+//! base64url, `cartback_seq`), and the events come back with them. A delivery or a bounce
+//! moves the send record forward; a complaint (the shopper marked it as spam) opts them out of
+//! e-mail at once.
+
+use crate::domain::DeliveryStatus;
+use base64::Engine as _;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailEvent {
+    Delivered,
+    /// A permanent bounce; transient ones are SES's to retry and are not reported.
+    Bounced,
+    Complaint,
+}
+
+impl EmailEvent {
+    pub fn delivery(&self) -> Option<DeliveryStatus> {
+        match self {
+            EmailEvent::Delivered => Some(DeliveryStatus::Delivered),
+            EmailEvent::Bounced => Some(DeliveryStatus::Failed),
+            EmailEvent::Complaint => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SesEvent {
+    pub store: String,
+    pub cart: String,
+    pub seq: u64,
+    pub event: EmailEvent,
+}
+
+/// The message tags a send carries (SES allows letters, digits, `_` and `-` in values).
+pub fn tags(store: &str, cart: &str, seq: u64) -> [(&'static str, String); 3] {
+    [
+        ("cartback_store", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(store)),
+        ("cartback_cart", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(cart)),
+        ("cartback_seq", seq.to_string()),
+    ]
+}
+
+/// The event in an EventBridge delivery from SES, or `None` for anything else (other event
+/// types, mail not sent by Cartback, a transient bounce).
+pub fn parse(event: &Value) -> Option<SesEvent> {
+    if event.get("source").and_then(Value::as_str) != Some("aws.ses") {
+        return None;
+    }
+    let detail = event.get("detail")?;
+    let kind = match detail.get("eventType").and_then(Value::as_str)? {
+        "Delivery" => EmailEvent::Delivered,
+        "Complaint" => EmailEvent::Complaint,
+        "Bounce"
+            if detail.get("bounce").and_then(|b| b.get("bounceType")).and_then(Value::as_str) == Some("Permanent") =>
+        {
+            EmailEvent::Bounced
+        }
+        _ => return None,
+    };
+    let tags = detail.get("mail")?.get("tags")?;
+    let tag = |k: &str| tags.get(k)?.get(0)?.as_str().map(str::to_string);
+    let decode = |s: String| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| String::from_utf8(b).ok())
+    };
+    Some(SesEvent {
+        store: decode(tag("cartback_store")?)?,
+        cart: decode(tag("cartback_cart")?)?,
+        seq: tag("cartback_seq")?.parse().ok()?,
+        event: kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(kind: &str, extra: Value) -> Value {
+        let t = tags("demo", "c 1/x", 9);
+        let mut detail = json!({"eventType": kind, "mail": {"messageId": "m1", "tags": {
+            "ses:configuration-set": ["cartback"], t[0].0: [t[0].1], t[1].0: [t[1].1], t[2].0: [t[2].1]}}});
+        if let (Some(d), Some(e)) = (detail.as_object_mut(), extra.as_object()) {
+            d.extend(e.clone());
+        }
+        json!({"version": "0", "source": "aws.ses", "detail-type": format!("Email {kind}"), "detail": detail})
+    }
+
+    #[test]
+    fn ses_events_name_their_send() {
+        let d = parse(&event("Delivery", json!({}))).unwrap();
+        assert_eq!((d.store.as_str(), d.cart.as_str(), d.seq, d.event), ("demo", "c 1/x", 9, EmailEvent::Delivered));
+        let b = parse(&event("Bounce", json!({"bounce": {"bounceType": "Permanent"}}))).unwrap();
+        assert_eq!(b.event, EmailEvent::Bounced);
+        assert_eq!(parse(&event("Bounce", json!({"bounce": {"bounceType": "Transient"}}))), None);
+        assert_eq!(parse(&event("Complaint", json!({}))).unwrap().event, EmailEvent::Complaint);
+        assert_eq!(parse(&event("Open", json!({}))), None);
+        assert_eq!(parse(&json!({"source": "aws.events", "detail-type": "Scheduled Event"})), None);
+        let mut untagged = event("Delivery", json!({}));
+        untagged["detail"]["mail"]["tags"] = json!({});
+        assert_eq!(parse(&untagged), None);
+    }
+}
