@@ -235,3 +235,86 @@ async fn whatsapp_failures_are_classified_and_us_numbers_get_no_marketing_templa
     assert!(matches!(ch.send(&us).await, Err(ChannelError::Permanent(_))));
     assert_eq!(fake.seen.lock().unwrap().len(), before, "a request went out for a +1 marketing template");
 }
+
+/// A real cart in each language, composed by the engine's composer with the built-in texts,
+/// through each HTTP provider: the fake receives exactly the composed text, in that language.
+#[tokio::test]
+async fn each_provider_receives_the_cart_in_all_four_languages() {
+    use cartback_core::compose::{ComposeInput, Delivery, compose};
+    let (fake, base) = Fake::start().await;
+    let ch = channel(&base);
+    let config = cartback_core::config::Config::from_toml(
+        "t.toml",
+        r#"public_url = "https://cb.example.com"
+[[stores]]
+id = "demo"
+name = "Demo Shop"
+api_key = "cbk_test_0123456789abcdef"
+twilio_auth_token = "tok_secret"
+whatsapp_access_token = "EAAG-token"
+currency = "EUR"
+allowed_domains = ["shop.example"]
+[stores.sms]
+provider = "twilio"
+twilio_account_sid = "AC0123456789abcdef0123456789abcdef"
+from = "+15005550006"
+[stores.whatsapp]
+provider = "meta"
+phone_number_id = "106540352242922"
+template = "cart_reminder"
+[[stores.steps]]
+after = "30m"
+channel = "sms"
+incentive = { kind = "percent_off", percent = 15, expires = "30m" }
+[[stores.steps]]
+after = "72h"
+channel = "whatsapp"
+"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let store = config.store("demo").unwrap();
+    let expected_sms_start = [
+        ("en", "Hi Emma, your cart"),
+        ("tr", "Ayşe, Demo Shop sepetin:"),
+        ("nb", "Hei Kari!"),
+        ("fa", "سارا، سبد شما"),
+    ];
+    for (lang, start) in expected_sms_start {
+        let cart = cartback_core::samples::cart(lang);
+        let link = "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv";
+        for (step, channel_kind) in [(0u32, Channel::Sms), (1, Channel::Whatsapp)] {
+            let coupon = (step == 0).then_some("CB-2GA2BX2G026D");
+            let input = ComposeInput { cart: &cart, cfg: store, step, variant: 0, link, coupon, now: cart.created_at };
+            let d = Delivery {
+                channel: channel_kind,
+                seq: 3,
+                public_url: &config.public_url,
+                contact_key: Some("k"),
+                last_inbound_at: None,
+            };
+            let msg = compose(&input, &d).unwrap();
+            fake.answer(201, r#"{"sid": "SM1", "messages": [{"id": "wamid.1"}]}"#);
+            ch.send(&msg).await.unwrap();
+            let r = fake.last();
+            if channel_kind == Channel::Sms {
+                let form: Vec<(String, String)> = form_urlencoded::parse(r.body.as_bytes()).into_owned().collect();
+                let body = &form.iter().find(|(k, _)| k == "Body").unwrap().1;
+                assert_eq!(body, &msg.body);
+                assert!(body.starts_with(start), "{lang}: {body}");
+                assert!(body.contains("CB-2GA2BX2G026D"), "{lang}: {body}");
+                assert_eq!(
+                    form.iter().find(|(k, _)| k == "To").unwrap().1,
+                    cart.customer.phone.as_ref().unwrap().expose()
+                );
+            } else {
+                let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+                assert_eq!(v["template"]["language"]["code"], lang);
+                assert_eq!(
+                    v["template"]["components"][0]["parameters"][0]["text"],
+                    cart.customer.first_name.clone().unwrap()
+                );
+                assert_eq!(v["to"], cart.customer.phone.as_ref().unwrap().expose().trim_start_matches('+'));
+            }
+        }
+    }
+}

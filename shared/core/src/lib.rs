@@ -21,6 +21,7 @@ pub mod phone;
 pub mod pii;
 pub mod ports;
 pub mod rules;
+pub mod samples;
 pub mod ses_events;
 pub mod shopify;
 pub mod sms;

@@ -5,10 +5,7 @@
 
 use cartback_core::compose::{ComposeInput, Delivery, compose};
 use cartback_core::config::Config;
-use cartback_core::domain::{Cart, Channel, Customer, Item};
-use cartback_core::money::Currency;
-use cartback_core::pii::Pii;
-use std::sync::Arc;
+use cartback_core::domain::Channel;
 
 const INCENTIVES: [(&str, &str); 5] = [
     ("none", ""),
@@ -44,39 +41,10 @@ url = "https://shop.example/p/socks"
     Config::from_toml("t.toml", &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A realistic cart: one sweater for 1,399.80 EUR, the shopper named as people there are.
-fn cart(lang: &str) -> Cart {
-    let (name, locale, phone, tz) = match lang {
-        "tr" => ("Ayşe", "tr-TR", "+905321234567", "Europe/Istanbul"),
-        "nb" => ("Kari", "nb-NO", "+4791234567", "Europe/Oslo"),
-        "fa" => ("سارا", "fa-IR", "+989121234567", "Asia/Tehran"),
-        _ => ("Emma", "en-GB", "+447911123456", "Europe/London"),
-    };
-    let mut c = Cart::new("demo", "c1", "2026-11-23T10:00:00Z".parse().unwrap(), false);
-    c.currency = Some(Currency::parse("EUR").unwrap());
-    c.items = Arc::new(vec![Item {
-        sku: "SWEATER".into(),
-        name: "Wool sweater".into(),
-        quantity: 1,
-        unit_price_minor: 139_980,
-        url: None,
-        image_url: None,
-    }]);
-    c.customer = Arc::new(Customer {
-        first_name: Some(name.into()),
-        phone: Some(Pii::new(phone)),
-        email: Some(Pii::new("shopper@example.com")),
-        locale: Some(locale.into()),
-        timezone: Some(tz.into()),
-        ..Customer::default()
-    });
-    c
-}
-
 fn render(channel: Channel, lang: &str, step: u32) -> cartback_core::ports::OutgoingMessage {
     let cfg = store(channel.as_str());
     let s = cfg.store("demo").unwrap();
-    let cart = cart(lang);
+    let cart = cartback_core::samples::cart(lang);
     let link = "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv";
     let coupon = (step == 1 || step == 2).then_some("CB-2GA2BX2G026D");
     let input = ComposeInput { cart: &cart, cfg: s, step, variant: 0, link, coupon, now: cart.created_at };
