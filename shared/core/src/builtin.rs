@@ -11,14 +11,15 @@ const SOURCE: &str = include_str!("../templates/builtin.toml");
 
 struct Builtin {
     templates: HashMap<(Channel, &'static str), Template>,
-    phrases: HashMap<(String, &'static str), String>,
+    /// By key, then language.
+    phrases: HashMap<String, HashMap<&'static str, String>>,
 }
 
 static BUILTIN: LazyLock<Builtin> = LazyLock::new(|| {
     #[allow(clippy::expect_used)] // a defect of the shipped file, caught by the tests
     let doc: toml::Table = toml::from_str(SOURCE).expect("templates/builtin.toml parses");
     let mut templates = HashMap::new();
-    let mut phrases = HashMap::new();
+    let mut phrases: HashMap<String, HashMap<&'static str, String>> = HashMap::new();
     for (section, table) in &doc {
         let Some(table) = table.as_table() else { continue };
         for lang in crate::locale::BUILT_IN {
@@ -30,7 +31,7 @@ static BUILTIN: LazyLock<Builtin> = LazyLock::new(|| {
                     templates.insert((ch, lang), t);
                 }
                 None => {
-                    phrases.insert((section.clone(), lang), text.to_string());
+                    phrases.entry(section.clone()).or_default().insert(lang, text.to_string());
                 }
             }
         }
@@ -50,7 +51,8 @@ pub fn template(channel: Channel, lang: &str) -> &'static Template {
 pub fn phrase(key: &str, lang: &str, values: &[(&str, &str)]) -> String {
     let b = &*BUILTIN;
     let lang = crate::locale::BUILT_IN.iter().find(|l| **l == lang).copied().unwrap_or("en");
-    let text = b.phrases.get(&(key.to_string(), lang)).or_else(|| b.phrases.get(&(key.to_string(), "en")));
+    let texts = b.phrases.get(key);
+    let text = texts.and_then(|t| t.get(lang).or_else(|| t.get("en")));
     let mut out = text.cloned().unwrap_or_default();
     for (k, v) in values {
         out = out.replace(&format!("{{{k}}}"), v);
@@ -69,7 +71,7 @@ mod tests {
                 assert!(BUILTIN.templates.contains_key(&(ch, lang)), "{ch} {lang}");
             }
             for key in ["subject", "percent_off", "fixed_off", "free_shipping", "cross_sell"] {
-                assert!(BUILTIN.phrases.contains_key(&(key.to_string(), lang)), "{key} {lang}");
+                assert!(BUILTIN.phrases.get(key).is_some_and(|t| t.contains_key(lang)), "{key} {lang}");
             }
         }
         assert_eq!(phrase("subject", "nb", &[("store", "Butikk")]), "Butikk: handlekurven din venter");

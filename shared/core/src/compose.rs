@@ -187,35 +187,70 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
 }
 
 /// The HTML part of an e-mail: the text, escaped, its links clickable, paragraphs kept, and the
-/// unsubscribe link at the foot.
+/// unsubscribe link at the foot. One pass, no intermediate strings: it runs for every e-mail.
 pub fn html_of(text: &str, unsubscribe_url: Option<&str>, lang: &str) -> String {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut out = String::with_capacity(text.len() * 2 + 256);
     let dir = if locale::is_rtl(lang) { "rtl" } else { "ltr" };
-    let mut out = format!(
-        "<!doctype html><html lang=\"{}\" dir=\"{dir}\"><body style=\"font-family:sans-serif;line-height:1.5\">",
-        escape(lang)
-    );
+    out.push_str("<!doctype html><html lang=\"");
+    escape_into(&mut out, lang);
+    out.push_str("\" dir=\"");
+    out.push_str(dir);
+    out.push_str("\"><body style=\"font-family:sans-serif;line-height:1.5\">");
     for para in text.split("\n\n") {
         out.push_str("<p>");
-        let words: Vec<String> = para
-            .split(' ')
-            .map(|w| {
-                let trimmed = w.trim_end_matches(['.', ',', ')']);
-                if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
-                    let e = escape(trimmed);
-                    format!("<a href=\"{e}\">{e}</a>{}", escape(&w[trimmed.len()..]))
-                } else {
-                    escape(w)
+        for (i, line) in para.split('\n').enumerate() {
+            if i > 0 {
+                out.push_str("<br>");
+            }
+            for (j, word) in line.split(' ').enumerate() {
+                if j > 0 {
+                    out.push(' ');
                 }
-            })
-            .collect();
-        out.push_str(&words.join(" ").replace('\n', "<br>"));
+                let url = word.trim_end_matches(['.', ',', ')']);
+                if url.starts_with("https://") || url.starts_with("http://") {
+                    out.push_str("<a href=\"");
+                    escape_into(&mut out, url);
+                    out.push_str("\">");
+                    escape_into(&mut out, url);
+                    out.push_str("</a>");
+                    escape_into(&mut out, &word[url.len()..]);
+                } else {
+                    escape_into(&mut out, word);
+                }
+            }
+        }
         out.push_str("</p>");
     }
     if let Some(u) = unsubscribe_url {
-        let e = escape(u);
-        out.push_str(&format!("<p style=\"font-size:12px;color:#666\"><a href=\"{e}\">Unsubscribe</a></p>"));
+        out.push_str("<p style=\"font-size:12px;color:#666\"><a href=\"");
+        escape_into(&mut out, u);
+        out.push_str("\">Unsubscribe</a></p>");
     }
     out.push_str("</body></html>");
     out
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_of;
+
+    #[test]
+    fn html_escapes_links_lines_and_direction() {
+        let h = html_of("Hi <b>&\nSee https://s.example/r/x?a=1&b=2.\n\nBye", Some("https://u.example/1"), "fa");
+        assert!(h.starts_with("<!doctype html><html lang=\"fa\" dir=\"rtl\">"), "{h}");
+        assert!(h.contains("<p>Hi &lt;b&gt;&amp;<br>See <a href=\"https://s.example/r/x?a=1&amp;b=2\">https://s.example/r/x?a=1&amp;b=2</a>.</p><p>Bye</p>"), "{h}");
+        assert!(h.ends_with("<a href=\"https://u.example/1\">Unsubscribe</a></p></body></html>"));
+    }
 }

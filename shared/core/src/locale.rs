@@ -38,12 +38,14 @@ pub fn chain(locale: Option<&str>, store_default: &str) -> Vec<String> {
     out
 }
 
-/// The first built-in language on the chain.
+/// The first built-in language on the chain (without allocating: it runs for every message).
 pub fn built_in(locale: Option<&str>, store_default: &str) -> &'static str {
-    chain(locale, store_default)
-        .iter()
-        .find_map(|l| BUILT_IN.iter().find(|b| **b == l.as_str()).copied())
-        .unwrap_or("en")
+    let find = |tag: &str| {
+        let p = tag.split(['-', '_']).next().unwrap_or_default().trim();
+        let p = if p.eq_ignore_ascii_case("no") { "nb" } else { p };
+        BUILT_IN.iter().find(|b| b.eq_ignore_ascii_case(p)).copied()
+    };
+    locale.and_then(find).or_else(|| find(store_default)).unwrap_or("en")
 }
 
 pub fn is_rtl(lang: &str) -> bool {

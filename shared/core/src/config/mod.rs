@@ -106,10 +106,11 @@ impl Localized {
     /// The template for a shopper's locale, and the language it is written in: a translation on
     /// the language chain, else the store's own text, else the built-in one.
     pub fn pick<'a>(&'a self, channel: Channel, locale: Option<&str>, store_lang: &'a str) -> (&'a Template, String) {
-        let chain = crate::locale::chain(locale, store_lang);
-        for lang in &chain {
-            if let Some((l, t)) = self.translations.iter().find(|(l, _)| l == lang) {
-                return (t, l.clone());
+        if !self.translations.is_empty() {
+            for lang in &crate::locale::chain(locale, store_lang) {
+                if let Some((l, t)) = self.translations.iter().find(|(l, _)| l == lang) {
+                    return (t, l.clone());
+                }
             }
         }
         if let Some(t) = &self.own {

@@ -315,8 +315,9 @@ pub struct Cart {
     pub last_message_at: Option<Timestamp>,
     pub order: Option<OrderRecord>,
     /// Consent changes the storefront reported for this cart's shopper (newest last).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub consent_log: Vec<ConsentChange>,
+    #[serde(default, skip_serializing_if = "no_changes")]
+    /// Shared, like `items`: every read of a cart copies the record, rarely its log.
+    pub consent_log: Arc<Vec<ConsentChange>>,
     pub reason: Option<Reason>,
 }
 
@@ -346,7 +347,7 @@ impl Cart {
             link_token: None,
             last_message_at: None,
             order: None,
-            consent_log: Vec::new(),
+            consent_log: Arc::default(),
             reason: None,
         }
     }
@@ -376,4 +377,8 @@ impl Cart {
         self.timer = Some(t);
         t
     }
+}
+
+fn no_changes(log: &Arc<Vec<ConsentChange>>) -> bool {
+    log.is_empty()
 }

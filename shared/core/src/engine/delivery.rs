@@ -128,7 +128,7 @@ impl Engine {
         let key = crate::domain::contact_key(&store.id, address);
         let Some(contact) = self.carts.get_contact(&store.id, &key).await? else { return Ok(None) };
         let cart_changes = match &contact.latest_cart {
-            Some(id) => self.carts.get_cart(&store.id, id).await?.map(|c| c.consent_log).unwrap_or_default(),
+            Some(id) => self.carts.get_cart(&store.id, id).await?.map(|c| c.consent_log.to_vec()).unwrap_or_default(),
             None => Vec::new(),
         };
         Ok(Some(ConsentRecord {

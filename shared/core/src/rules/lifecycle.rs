@@ -79,7 +79,7 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
             let (was, now_) = (slot(&before, ch), slot(&cart.customer.consent, ch));
             if let Some(granted) = now_.filter(|n| Some(*n) != was) {
                 crate::domain::cart::log_consent(
-                    &mut cart.consent_log,
+                    std::sync::Arc::make_mut(&mut cart.consent_log),
                     ConsentChange {
                         at: ev.occurred_at,
                         channel: ch,

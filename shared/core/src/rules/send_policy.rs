@@ -209,12 +209,12 @@ mod tests {
             reference: "e".into(),
             text_version: Some("v3".into()),
         };
-        c.consent_log.push(change("2026-11-23T10:45:00Z")); // idle since 10:00, abandoned 10:30
+        Arc::make_mut(&mut c.consent_log).push(change("2026-11-23T10:45:00Z")); // idle since 10:00, abandoned 10:30
         assert_eq!(
             plan_send(&c, None, &store, 0, at("2026-11-23T11:00:00Z")),
             SendPlan::Skip("sms_consent_after_abandonment")
         );
-        c.consent_log[0] = change("2026-11-23T10:00:00Z");
+        Arc::make_mut(&mut c.consent_log)[0] = change("2026-11-23T10:00:00Z");
         assert!(matches!(plan_send(&c, None, &store, 0, at("2026-11-23T11:00:00Z")), SendPlan::Send { .. }));
     }
 }
