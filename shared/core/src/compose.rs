@@ -67,7 +67,10 @@ pub fn context(input: &ComposeInput<'_>, template: &Template, lang: &str) -> Mes
             let amount = store_money(*amount_minor);
             (builtin::phrase("fixed_off", lang, &[("code", code), ("amount", &amount), ("until", &until)]), until)
         }
-        (Some(Incentive::FreeShipping), _) => (builtin::phrase("free_shipping", lang, &[]), String::new()),
+        // Free shipping is a first-order offer: not for shoppers known to have ordered before.
+        (Some(Incentive::FreeShipping), _) if cart.customer.orders_count.unwrap_or(0) == 0 => {
+            (builtin::phrase("free_shipping", lang, &[]), String::new())
+        }
         (Some(Incentive::CrossSell), _) => match (gap, cross) {
             (Some(g), Some(c)) => (
                 builtin::phrase(

@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_ITEMS: usize = 100;
+/// `customer.orders_count` above this is a mistake, not a customer.
+pub const MAX_ORDERS_COUNT: u32 = 1_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
@@ -286,6 +288,20 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
         }
     });
     let consent_version = e.string(c, "customer.", "consent_version", 64, false);
+    let orders_count = match c.get("orders_count") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n <= u64::from(MAX_ORDERS_COUNT)) => {
+            n.as_u64().and_then(|n| u32::try_from(n).ok())
+        }
+        Some(_) => {
+            e.add(
+                "customer.orders_count",
+                "invalid_field",
+                "`customer.orders_count` must be a whole number from 0 to 1000000",
+            );
+            None
+        }
+    };
     let mut consent = Consent::default();
     match c.get("consent") {
         None | Some(Value::Null) => {}
@@ -312,7 +328,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
         }
         Some(_) => e.add("customer.consent", "invalid_field", "`customer.consent` must be an object"),
     }
-    Customer { id, first_name, email, phone, locale, timezone, consent, consent_version }
+    Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count }
 }
 
 pub use crate::phone::normalize_phone;

@@ -151,6 +151,9 @@ fn customer(v: &Value) -> Option<Value> {
     if let Some(p) = phone.and_then(crate::phone::normalize_phone) {
         c.insert("phone".into(), json!(p));
     }
+    if let Some(n) = cust.and_then(|c| c.get("orders_count")).and_then(Value::as_u64) {
+        c.insert("orders_count".into(), json!(n.min(1_000_000)));
+    }
     if let Some(l) = text(v, "customer_locale") {
         c.insert("locale".into(), json!(l));
     }

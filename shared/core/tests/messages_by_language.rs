@@ -42,9 +42,12 @@ url = "https://shop.example/p/socks"
 }
 
 fn render(channel: Channel, lang: &str, step: u32) -> cartback_core::ports::OutgoingMessage {
+    render_for(channel, cartback_core::samples::cart(lang), step)
+}
+
+fn render_for(channel: Channel, cart: cartback_core::domain::Cart, step: u32) -> cartback_core::ports::OutgoingMessage {
     let cfg = store(channel.as_str());
     let s = cfg.store("demo").unwrap();
-    let cart = cartback_core::samples::cart(lang);
     let link = "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv";
     let coupon = (step == 1 || step == 2).then_some("CB-2GA2BX2G026D");
     let input = ComposeInput { cart: &cart, cfg: s, step, variant: 0, link, coupon, now: cart.created_at };
@@ -68,6 +71,16 @@ fn every_built_in_sms_is_at_most_two_segments_and_the_table_is_documented() {
         }
     }
     assert!(doc.contains(&table), "docs/sms-segments.md is out of date; the table is now:\n{table}");
+}
+
+#[test]
+fn free_shipping_is_offered_to_first_time_customers_only() {
+    let first = render(Channel::Whatsapp, "en", 3);
+    assert!(first.body.contains("Shipping is on us"), "{}", first.body);
+    let mut returning = cartback_core::samples::cart("en");
+    std::sync::Arc::make_mut(&mut returning.customer).orders_count = Some(3);
+    let again = render_for(Channel::Whatsapp, returning, 3);
+    assert!(!again.body.contains("Shipping is on us"), "{}", again.body);
 }
 
 #[test]

@@ -134,6 +134,9 @@ pub struct Customer {
     /// The version of the consent text the shopper agreed to (`customer.consent_version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_version: Option<String>,
+    /// Orders the shopper placed before (`customer.orders_count`): 0 is a first-time customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orders_count: Option<u32>,
 }
 
 /// One change of consent, kept as evidence: when, which channel, yes or no, from what.
@@ -176,6 +179,7 @@ impl Customer {
         take(&mut self.locale, &newer.locale);
         take(&mut self.timezone, &newer.timezone);
         take(&mut self.consent_version, &newer.consent_version);
+        take(&mut self.orders_count, &newer.orders_count);
         self.consent.merge(&newer.consent);
     }
 

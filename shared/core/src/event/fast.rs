@@ -78,6 +78,8 @@ struct CustomerIn<'a> {
     consent: Option<BTreeMap<Cow<'a, str>, bool>>,
     #[serde(default, borrow)]
     consent_version: Option<Cow<'a, str>>,
+    #[serde(default)]
+    orders_count: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -184,7 +186,11 @@ fn customer(c: CustomerIn<'_>) -> Option<Customer> {
         }
     }
     let consent_version = optional(c.consent_version, 64).ok()?;
-    Some(Customer { id, first_name, email, phone, locale, timezone, consent, consent_version })
+    if c.orders_count.is_some_and(|n| n > super::MAX_ORDERS_COUNT) {
+        return None;
+    }
+    let orders_count = c.orders_count;
+    Some(Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count })
 }
 
 fn cart(c: CartIn<'_>, store: &StoreConfig) -> Option<CartSnapshot> {
