@@ -136,3 +136,69 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
         assert_eq!(matches!(e, ChannelError::Retryable(_)), retry, "{kind}: {e}");
     }
 }
+
+/// A real cart in each of the four languages, composed with the built-in texts: the e-mail SES
+/// received (read back from moto) is exactly the message composed, subject and both parts.
+#[tokio::test]
+async fn ses_receives_the_cart_in_all_four_languages() {
+    use cartback_core::compose::{ComposeInput, Delivery, compose};
+    let Some(_env) = moto::Env::new("ses4").await else { return };
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let client = aws_sdk_sesv2::Client::new(&conf);
+    client.create_email_identity().email_identity("shop@shop.example").send().await.expect("identity");
+    let sender = SesEmail::new(client);
+    let config = cartback_core::config::Config::from_toml(
+        "t.toml",
+        r#"public_url = "https://cb.example.com"
+[[stores]]
+id = "demo"
+name = "Demo Shop"
+api_key = "cbk_test_0123456789abcdef"
+twilio_auth_token = "t"
+currency = "EUR"
+allowed_domains = ["shop.example"]
+[stores.email]
+provider = "ses"
+from = "shop@shop.example"
+[[stores.steps]]
+after = "24h"
+channel = "email"
+"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let store = config.store("demo").unwrap();
+    let base = std::env::var("AWS_ENDPOINT_URL").unwrap();
+    for (lang, subject) in [
+        ("en", "Demo Shop: your cart is waiting"),
+        ("tr", "Demo Shop: sepetin seni bekliyor"),
+        ("nb", "Demo Shop: handlekurven din venter"),
+        ("fa", "Demo Shop: سبد خرید شما منتظر است"),
+    ] {
+        let cart = cartback_core::samples::cart(lang);
+        let link = "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv";
+        let input =
+            ComposeInput { cart: &cart, cfg: store, step: 0, variant: 0, link, coupon: None, now: cart.created_at };
+        let d = Delivery {
+            channel: Channel::Email,
+            seq: 4,
+            public_url: &config.public_url,
+            contact_key: Some("k1"),
+            last_inbound_at: None,
+        };
+        let msg = compose(&input, &d).unwrap();
+        assert_eq!(msg.subject.as_deref(), Some(subject));
+        let id = sender.send(&msg).await.expect("sent");
+        let data: serde_json::Value =
+            reqwest::get(format!("{base}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+        let sent = data["ses"]["RawMessage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id.as_str())
+            .expect("in moto")
+            .clone();
+        assert_eq!(sent["raw_data"].as_str().unwrap(), mime(&msg, "shop@shop.example"), "{lang}");
+        assert!(msg.html.as_deref().unwrap().contains(&format!("lang=\"{lang}\"")));
+        assert!(msg.body.contains("Wool sweater"), "{lang}: {}", msg.body);
+    }
+}
