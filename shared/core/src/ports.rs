@@ -67,6 +67,11 @@ pub trait CartStore: Send + Sync {
 pub trait StatsStore: Send + Sync {
     async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError>;
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError>;
+    /// One counter (the coupon budget reads one per code). The default reads them all, which is
+    /// what one request costs in DynamoDB anyway; in memory it avoids copying the whole map.
+    async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
+        Ok(self.get(store).await?.get(key).copied().unwrap_or(0))
+    }
 }
 
 /// Due work: "look at this cart again at this time"; stale when `seq` no longer matches the

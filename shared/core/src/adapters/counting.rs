@@ -164,6 +164,10 @@ impl<T: StatsStore + ?Sized> StatsStore for Counting<T> {
         self.counter.hit(Op::StatsGet);
         self.inner.get(store).await
     }
+    async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
+        self.counter.hit(Op::StatsGet);
+        self.inner.get_one(store, key).await
+    }
 }
 
 #[async_trait]

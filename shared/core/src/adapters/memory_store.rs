@@ -160,4 +160,8 @@ impl StatsStore for MemoryStore {
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
         Ok(lock(&self.stats).get(store).cloned().unwrap_or_default())
     }
+
+    async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
+        Ok(lock(&self.stats).get(store).and_then(|s| s.get(key)).copied().unwrap_or(0))
+    }
 }

@@ -96,7 +96,7 @@ impl Engine {
             return Ok(Some("contact"));
         }
         if let Some(per_day) = b.per_day {
-            let issued = self.stats.get(&store.id).await?.get(&day_key(now)).copied().unwrap_or(0);
+            let issued = self.stats.get_one(&store.id, &day_key(now)).await?;
             if issued >= i64::from(per_day) {
                 return Ok(Some("store_daily"));
             }
@@ -197,5 +197,19 @@ impl Engine {
 
 /// The store's counter of codes issued on a (UTC) day.
 pub fn day_key(now: Timestamp) -> String {
-    format!("coupons.issued.{}", now.strftime("%Y-%m-%d"))
+    // By hand: strftime costs a microsecond, and this runs for every code sent.
+    let d = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    format!("coupons.issued.{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn day_keys_are_utc_dates() {
+        let t: jiff::Timestamp = "2026-11-23T23:59:59Z".parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        assert_eq!(super::day_key(t), "coupons.issued.2026-11-23");
+        assert!(super::well_formed("CB-2GA2BX2G026D"));
+        assert!(!super::well_formed("CB-2GA2BX2G026"));
+        assert!(!super::well_formed("CB-2GA2BX2G026U"), "U is not Crockford base32");
+    }
 }
