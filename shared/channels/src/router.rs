@@ -10,7 +10,9 @@ use cartback_core::ports::{ChannelError, ChannelSender, OutgoingMessage};
 use std::sync::Arc;
 
 pub struct ProviderChannel {
-    http: reqwest::Client,
+    /// Built at the first HTTPS send: loading the system's root certificates is file I/O that
+    /// functions which never call Twilio or Meta (and every cold start) should not pay.
+    http: std::sync::OnceLock<reqwest::Client>,
     endpoints: Endpoints,
     console: Arc<dyn ChannelSender>,
     ses: Option<Arc<dyn ChannelSender>>,
@@ -20,7 +22,7 @@ pub struct ProviderChannel {
 impl ProviderChannel {
     /// `console` carries every channel a store leaves on `console`.
     pub fn new(endpoints: Endpoints, console: Arc<dyn ChannelSender>) -> ProviderChannel {
-        ProviderChannel { http: http_client(), endpoints, console, ses: None, aws_sms: None }
+        ProviderChannel { http: std::sync::OnceLock::new(), endpoints, console, ses: None, aws_sms: None }
     }
 
     pub fn with_ses(mut self, ses: Arc<dyn ChannelSender>) -> ProviderChannel {
@@ -31,6 +33,10 @@ impl ProviderChannel {
     pub fn with_aws_sms(mut self, sms: Arc<dyn ChannelSender>) -> ProviderChannel {
         self.aws_sms = Some(sms);
         self
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(http_client)
     }
 
     fn unavailable(what: &str) -> ChannelError {
@@ -53,7 +59,7 @@ impl ChannelSender for ProviderChannel {
                         from: from.as_deref(),
                         messaging_service_sid: messaging_service_sid.as_deref(),
                     };
-                    twilio::send(&self.http, &self.endpoints.twilio, msg, &account).await
+                    twilio::send(self.http(), &self.endpoints.twilio, msg, &account).await
                 }
                 SmsProvider::Aws { .. } => match &self.aws_sms {
                     Some(s) => s.send(msg).await,
@@ -72,7 +78,7 @@ impl ChannelSender for ProviderChannel {
                 WhatsappProvider::Meta { phone_number_id, access_token, template } => {
                     let e = &self.endpoints;
                     whatsapp::send(
-                        &self.http,
+                        self.http(),
                         &e.meta_graph,
                         &e.meta_version,
                         msg,
