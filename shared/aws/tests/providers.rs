@@ -124,6 +124,32 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
     assert_eq!(body["MessageType"], "PROMOTIONAL");
     assert_eq!(body["OriginationIdentity"], "pool-abc");
     assert_eq!(body["Context"]["cartback_seq"], "9");
+    // A real cart in each language, composed with the built-in SMS: the exact text arrives.
+    for lang in ["en", "tr", "nb", "fa"] {
+        use cartback_core::compose::{ComposeInput, Delivery, compose};
+        let config = cartback_core::config::Config::from_toml(
+            "t.toml",
+            "public_url = \"https://cb.example.com\"\n[[stores]]\nid = \"demo\"\nname = \"Demo Shop\"\napi_key = \"cbk_test_0123456789abcdef\"\ntwilio_auth_token = \"t\"\ncurrency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n[stores.sms]\nprovider = \"aws\"\norigination_identity = \"pool-abc\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let store = config.store("demo").unwrap();
+        let cart = cartback_core::samples::cart(lang);
+        let link = "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv";
+        let input =
+            ComposeInput { cart: &cart, cfg: store, step: 0, variant: 0, link, coupon: None, now: cart.created_at };
+        let d = Delivery {
+            channel: Channel::Sms,
+            seq: 5,
+            public_url: &config.public_url,
+            contact_key: Some("k"),
+            last_inbound_at: None,
+        };
+        let m = compose(&input, &d).unwrap();
+        assert_eq!(sender.send(&m).await.unwrap(), "m-123");
+        let (_, body) = seen.0.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(body["MessageBody"], m.body, "{lang}");
+        assert_eq!(body["DestinationPhoneNumber"], cart.customer.phone.as_ref().unwrap().expose());
+    }
     for (status, kind, retry) in [
         (400, "ThrottlingException", true),
         (500, "InternalServerException", true),
