@@ -38,8 +38,8 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     assert_eq!(report.stores, vec!["demo".to_string()]);
     assert_eq!(
         report.secrets.len(),
-        4,
-        "api_key, twilio_auth_token, shopify_webhook_secret, woocommerce_webhook_secret"
+        5,
+        "api_key, twilio_auth_token, shopify_webhook_secret, woocommerce_webhook_secret, whatsapp_app_secret"
     );
     let item = env
         .dynamo
@@ -53,7 +53,13 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         .item
         .unwrap();
     let stored = item["toml"].as_s().unwrap();
-    for secret in [DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_WOOCOMMERCE_WEBHOOK_SECRET] {
+    for secret in [
+        DEMO_API_KEY,
+        DEMO_TWILIO_AUTH_TOKEN,
+        DEMO_SHOPIFY_WEBHOOK_SECRET,
+        DEMO_WOOCOMMERCE_WEBHOOK_SECRET,
+        "demo_whatsapp_app_secret",
+    ] {
         assert!(!stored.contains(secret), "a secret is in the table");
     }
     assert!(stored.contains(&format!("ssm:/cartback/{stage}/demo/api_key")));
