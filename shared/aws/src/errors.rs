@@ -55,7 +55,8 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let text = format!("{op}: {}", DisplayErrorContext(&e));
+    // SES and End User Messaging quote the addresses they refuse: masked before any log.
+    let text = cartback_core::pii::redact_free_text(&format!("{op}: {}", DisplayErrorContext(&e)));
     if is_retryable(&e) { ChannelError::Retryable(text) } else { ChannelError::Permanent(text) }
 }
 

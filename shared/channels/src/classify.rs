@@ -2,6 +2,7 @@
 //! permanent (recorded, never retried). Bodies are read defensively: a provider that answers
 //! something unexpected never panics the dispatcher.
 
+use cartback_core::pii::redact_free_text;
 use cartback_core::ports::ChannelError;
 use serde_json::Value;
 
@@ -26,6 +27,8 @@ pub fn twilio(status: u16, body: &str) -> ChannelError {
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let code = v.get("code").and_then(Value::as_i64);
     let message = v.get("message").and_then(Value::as_str).unwrap_or("no message");
+    // Providers quote the number they refused: never let it reach a log.
+    let message = redact_free_text(message);
     let detail = format!("twilio {status} (code {}): {message}", code.map_or("-".into(), |c| c.to_string()));
     match status {
         429 | 500..=599 => ChannelError::Retryable(detail),
@@ -45,6 +48,7 @@ pub fn whatsapp(status: u16, body: &str) -> ChannelError {
     let err = v.get("error");
     let code = err.and_then(|e| e.get("code")).and_then(Value::as_i64);
     let message = err.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or("no message");
+    let message = redact_free_text(message);
     let detail = format!("whatsapp {status} (code {}): {message}", code.map_or("-".into(), |c| c.to_string()));
     let retryable_code = code.is_some_and(|c| [1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056].contains(&c));
     if status == 429 || status >= 500 || retryable_code {
@@ -71,6 +75,9 @@ mod tests {
         assert!(!retryable(&twilio(401, "")));
         let ChannelError::Permanent(d) = twilio(400, r#"{"code": 21211, "message": "bad To"}"#) else { panic!() };
         assert!(d.contains("21211") && d.contains("bad To"), "{d}");
+        let quoted = r#"{"code": 21211, "message": "The 'To' number +14155552671 is not valid; a@b.co"}"#;
+        let ChannelError::Permanent(d) = twilio(400, quoted) else { panic!() };
+        assert!(!d.contains("4155552671") && !d.contains("a@b.co"), "{d}");
     }
 
     #[test]
