@@ -13,6 +13,7 @@ mod replies;
 mod restore;
 mod stats;
 mod status;
+mod twilio_form;
 mod unsubscribe;
 mod webhooks;
 

@@ -10,10 +10,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use cartback_core::domain::DeliveryStatus;
 use cartback_core::engine::DeliveryOutcome;
-use cartback_core::twilio;
 use serde_json::json;
-
-const MAX_FORM_BYTES: usize = 64 * 1024;
 
 pub async fn twilio_status(
     State(st): State<AppState>,
@@ -22,18 +19,7 @@ pub async fn twilio_status(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let forbidden = |code, msg: &str| ApiError::new(StatusCode::FORBIDDEN, code, msg);
-    let store = st.engine.config.store(&store_id).cloned();
-    let bytes = read_body(&headers, body, MAX_FORM_BYTES).await?;
-    let Some(sig) = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()) else {
-        return Err(forbidden("missing_signature", "X-Twilio-Signature is required"));
-    };
-    let params: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
-    let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    let url = format!("{}{}", st.engine.config.public_url, path_and_query);
-    let Some(store) = store.filter(|s| twilio::verify(&s.twilio_auth_token, &url, &params, sig)) else {
-        return Err(forbidden("invalid_signature", "X-Twilio-Signature does not match this request"));
-    };
+    let (store, params) = crate::twilio_form::verified(&st, &store_id, &uri, &headers, body).await?;
     let query: Vec<(String, String)> =
         form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
     let q = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());

@@ -9,7 +9,6 @@
 use super::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::config::{Incentive, StoreConfig};
 use crate::domain::Contact;
-use crate::money::Money;
 use crate::ports::{LinkRecord, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -162,9 +161,7 @@ impl Engine {
                 }
                 Some(Incentive::FixedOff { amount_minor, .. }) => {
                     view.kind = Some("fixed_off");
-                    view.amount = Some(
-                        store.currency.format_amount(Money { minor: amount_minor, currency: store.currency }.minor),
-                    );
+                    view.amount = Some(store.currency.format_amount(amount_minor));
                     view.currency = Some(store.currency.code());
                 }
                 _ => {}

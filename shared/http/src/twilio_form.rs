@@ -1,0 +1,40 @@
+//! A request Twilio signed: the form body read (bounded) and `X-Twilio-Signature` checked over
+//! `public_url` + the path and query, with the store's auth token. Replies and status callbacks
+//! both arrive this way.
+
+use crate::AppState;
+use crate::error::{ApiError, read_body};
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use cartback_core::config::StoreConfig;
+use cartback_core::twilio;
+use std::sync::Arc;
+
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+pub type Form = Vec<(String, String)>;
+
+/// The store and the form, or 403. An unknown store is answered like a bad signature: no
+/// existence leak.
+pub async fn verified(
+    st: &AppState,
+    store_id: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Arc<StoreConfig>, Form), ApiError> {
+    let forbidden = |code, msg: &str| ApiError::new(StatusCode::FORBIDDEN, code, msg);
+    let store = st.engine.config.store(store_id).cloned();
+    let bytes = read_body(headers, body, MAX_FORM_BYTES).await?;
+    let Some(sig) = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()) else {
+        return Err(forbidden("missing_signature", "X-Twilio-Signature is required"));
+    };
+    let params: Form = form_urlencoded::parse(&bytes).into_owned().collect();
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let url = format!("{}{}", st.engine.config.public_url, path_and_query);
+    let Some(store) = store.filter(|s| twilio::verify(&s.twilio_auth_token, &url, &params, sig)) else {
+        tracing::warn!(store = %store_id, "twilio webhook with an invalid signature refused");
+        return Err(forbidden("invalid_signature", "X-Twilio-Signature does not match this request"));
+    };
+    Ok((store, params))
+}
