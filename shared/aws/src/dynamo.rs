@@ -293,13 +293,13 @@ impl CartStore for DynamoStore {
         Ok((cart_out, contact_out))
     }
 
-    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
         let mut items = vec![
             self.put_of(self.cart_item(&cart)?, cart.version)?,
             self.put_of(self.contact_item(&contact)?, contact.version)?,
         ];
-        if let Some(l) = link {
-            items.push(self.put_of(link_item(&l), 0)?);
+        for l in &links {
+            items.push(self.put_of(link_item(l), 0)?);
         }
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(cart.version + 1),

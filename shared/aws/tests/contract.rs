@@ -60,16 +60,21 @@ async fn claims_are_all_or_nothing(store: &dyn CartStore) {
     c.next_step = 1;
     let link =
         LinkRecord { token: "AAAAAAAAAAAAAAAAAAAAAA".into(), store: "s".into(), cart: "c2".into(), expires_at: now() };
-    assert!(matches!(store.claim_send(c.clone(), k.clone(), Some(link.clone())).await, Err(StoreError::Conflict)));
+    // The restore link and a discount code's index, both new with this send.
+    let code = LinkRecord { token: "coupon:s:CB-ABCDEFGHJKMN".into(), ..link.clone() };
+    let new_records = vec![link.clone(), code.clone()];
+    assert!(matches!(store.claim_send(c.clone(), k.clone(), new_records.clone()).await, Err(StoreError::Conflict)));
     assert_eq!(store.get_cart("s", "c2").await.unwrap().unwrap().next_step, 0, "cart written by a failed claim");
     assert!(store.get_link(&link.token).await.unwrap().is_none(), "link written by a failed claim");
+    assert!(store.get_link(&code.token).await.unwrap().is_none(), "code index written by a failed claim");
     // With fresh versions it lands whole.
     let mut k = store.get_contact("s", "k2").await.unwrap().unwrap();
     k.recent_sends.push(now());
-    assert_eq!(store.claim_send(c.clone(), k.clone(), Some(link.clone())).await.unwrap(), 2);
+    assert_eq!(store.claim_send(c.clone(), k.clone(), new_records).await.unwrap(), 2);
     let (got_cart, got_contact) = store.load_for_send("s", "c2", Some("k2")).await.unwrap();
     assert_eq!(got_cart.unwrap().next_step, 1);
     assert_eq!(got_contact.unwrap().recent_sends, vec![now()]);
+    assert_eq!(store.get_link(&code.token).await.unwrap(), Some(code));
     assert_eq!(store.get_link(&link.token).await.unwrap(), Some(link));
     let (got_cart, got_contact) = store.load_for_send("s", "c2", Some("missing")).await.unwrap();
     assert!(got_cart.is_some() && got_contact.is_none());

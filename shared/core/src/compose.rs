@@ -134,7 +134,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
     let channel = d.channel;
     let to = cart.customer.address(channel).ok_or("no address")?.expose().to_string();
     let (template, lang) = v.template.pick(channel, cart.customer.locale.as_deref(), &cfg.locale);
-    let body = template.render(&context(input, template, &lang))?;
+    let body = template.render(&context(input, template, lang))?;
     if body.is_empty() {
         return Err("the template rendered an empty message".into());
     }
@@ -149,10 +149,10 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
             ));
         }
     }
-    let subject = (channel == Channel::Email).then(|| builtin::phrase("subject", &lang, &[("store", &cfg.name)]));
+    let subject = (channel == Channel::Email).then(|| builtin::phrase("subject", lang, &[("store", &cfg.name)]));
     let email = channel == Channel::Email;
     let unsubscribe_url = d.contact_key.filter(|_| email).map(|k| crate::unsubscribe::url(d.public_url, cfg, k));
-    let html = email.then(|| html_of(&body, unsubscribe_url.as_deref(), &lang));
+    let html = email.then(|| html_of(&body, unsubscribe_url.as_deref(), lang));
     let status_callback = (channel == Channel::Sms).then(|| {
         let q: String = form_urlencoded::Serializer::new(String::new())
             .append_pair("cart", &cart.id)

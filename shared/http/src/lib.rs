@@ -40,17 +40,18 @@ impl AppState {
 
 /// The storefront-facing routes: events, restore links, stats (the `ingest` function).
 pub fn api_router(engine: Arc<Engine>) -> Router {
-    with_fallbacks(api_routes(engine))
+    with_fallbacks(api_routes(AppState::new(engine)))
 }
 
 /// The provider-facing routes: inbound replies (the `replies` function).
 pub fn replies_router(engine: Arc<Engine>) -> Router {
-    with_fallbacks(replies_routes(engine))
+    with_fallbacks(replies_routes(AppState::new(engine)))
 }
 
-/// Every public route, as local mode serves them.
+/// Every public route, as local mode serves them, over one state (one set of rate-limit buckets).
 pub fn public_router(engine: Arc<Engine>) -> Router {
-    with_fallbacks(api_routes(engine.clone()).merge(replies_routes(engine)))
+    let state = AppState::new(engine);
+    with_fallbacks(api_routes(state.clone()).merge(replies_routes(state)))
 }
 
 /// Unknown routes and methods answer with the same JSON errors as everything else.
@@ -58,7 +59,7 @@ fn with_fallbacks(r: Router) -> Router {
     r.fallback(error::not_found).method_not_allowed_fallback(error::method_not_allowed)
 }
 
-fn api_routes(engine: Arc<Engine>) -> Router {
+fn api_routes(state: AppState) -> Router {
     Router::new()
         .route("/v1/events", post(events::post_event))
         .route("/r/{token}", get(restore::open))
@@ -72,7 +73,7 @@ fn api_routes(engine: Arc<Engine>) -> Router {
         .route("/v1/unsubscribe/{store}/{token}", get(unsubscribe::confirm).post(unsubscribe::one_click))
         .route("/v1/cartback.js", get(snippet))
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
-        .with_state(AppState::new(engine))
+        .with_state(state)
 }
 
 /// The capture snippet, so a shop can include it straight from its Cartback API (cached a day).
@@ -88,10 +89,10 @@ async fn snippet() -> impl axum::response::IntoResponse {
     )
 }
 
-fn replies_routes(engine: Arc<Engine>) -> Router {
+fn replies_routes(state: AppState) -> Router {
     Router::new()
         .route("/v1/replies/twilio/{store}", post(replies::twilio))
         .route("/v1/status/twilio/{store}", post(status::twilio_status))
         .route("/v1/status/whatsapp/{store}", get(status::whatsapp_verify).post(status::whatsapp_status))
-        .with_state(AppState::new(engine))
+        .with_state(state)
 }

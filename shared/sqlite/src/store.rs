@@ -155,12 +155,12 @@ impl CartStore for SqliteStore {
         Ok((cart, contact))
     }
 
-    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
         // All or nothing: a failed condition rolls the whole transaction back.
         self.write(|tx| {
             let v = write_cart(tx, cart)?;
             write_contact(tx, contact)?;
-            if let Some(l) = &link {
+            for l in &links {
                 write_link(tx, l)?;
             }
             Ok(v)

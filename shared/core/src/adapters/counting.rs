@@ -148,9 +148,9 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
         self.counter.hit(Op::LoadForSend);
         self.inner.load_for_send(store, cart, contact_key).await
     }
-    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
         self.counter.hit(Op::ClaimSend);
-        self.inner.claim_send(cart, contact, link).await
+        self.inner.claim_send(cart, contact, links).await
     }
 }
 

@@ -111,8 +111,8 @@ impl CartStore for FaultyStore {
         self.faults.check("load_for_send")?;
         self.inner.load_for_send(store, cart, contact_key).await
     }
-    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
         self.faults.check("claim_send")?;
-        self.inner.claim_send(cart, contact, link).await
+        self.inner.claim_send(cart, contact, links).await
     }
 }

@@ -123,7 +123,7 @@ impl CartStore for MemoryStore {
         Ok((cart, contact))
     }
 
-    async fn claim_send(&self, cart: Cart, contact: Contact, link: Option<LinkRecord>) -> Result<u64, StoreError> {
+    async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
         // All or nothing: both conditions are checked under both locks before anything is written.
         let mut carts = lock(&self.carts);
         let mut contacts = lock(&self.contacts);
@@ -134,8 +134,11 @@ impl CartStore for MemoryStore {
         }
         let v = store_next(&mut carts, cart, cart_keys, |c| &mut c.version);
         store_next(&mut contacts, contact, contact_keys, |c| &mut c.version);
-        if let Some(l) = link {
-            lock(&self.links).insert(l.token.clone(), l);
+        if !links.is_empty() {
+            let mut map = lock(&self.links);
+            for l in links {
+                map.insert(l.token.clone(), l);
+            }
         }
         Ok(v)
     }

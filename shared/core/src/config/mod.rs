@@ -105,19 +105,19 @@ pub struct Localized {
 impl Localized {
     /// The template for a shopper's locale, and the language it is written in: a translation on
     /// the language chain, else the store's own text, else the built-in one.
-    pub fn pick<'a>(&'a self, channel: Channel, locale: Option<&str>, store_lang: &'a str) -> (&'a Template, String) {
+    pub fn pick<'a>(&'a self, channel: Channel, locale: Option<&str>, store_lang: &'a str) -> (&'a Template, &'a str) {
         if !self.translations.is_empty() {
             for lang in &crate::locale::chain(locale, store_lang) {
                 if let Some((l, t)) = self.translations.iter().find(|(l, _)| l == lang) {
-                    return (t, l.clone());
+                    return (t, l);
                 }
             }
         }
         if let Some(t) = &self.own {
-            return (t, store_lang.to_string());
+            return (t, store_lang);
         }
         let lang = crate::locale::built_in(locale, store_lang);
-        (crate::builtin::template(channel, lang), lang.to_string())
+        (crate::builtin::template(channel, lang), lang)
     }
 }
 

@@ -103,23 +103,6 @@ impl Engine {
         Ok(None)
     }
 
-    /// The index entry that lets the storefront find a code (written before the claim).
-    pub(crate) async fn index_coupon(
-        &self,
-        store: &StoreConfig,
-        cart: &str,
-        code: &str,
-        until: Timestamp,
-    ) -> Result<(), EngineError> {
-        let link = LinkRecord {
-            token: index_key(&store.id, code),
-            store: store.id.clone(),
-            cart: cart.to_string(),
-            expires_at: until,
-        };
-        Ok(self.carts.put_link(&link).await?)
-    }
-
     /// The state of a code, and with `redeem`, its redemption (exactly once: a second call
     /// answers `redeemed`).
     pub async fn coupon(&self, store: &StoreConfig, code: &str, redeem: bool) -> Result<CouponView, EngineError> {
@@ -197,6 +180,11 @@ pub fn day_key(now: Timestamp) -> String {
     // By hand: strftime costs a microsecond, and this runs for every code sent.
     let d = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     format!("coupons.issued.{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// The index entry that lets the storefront find a code: written with the send's claim.
+pub(crate) fn index_record(store: &StoreConfig, cart: &str, code: &str, until: Timestamp) -> LinkRecord {
+    LinkRecord { token: index_key(&store.id, code), store: store.id.clone(), cart: cart.to_string(), expires_at: until }
 }
 
 #[cfg(test)]

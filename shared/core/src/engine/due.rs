@@ -231,12 +231,16 @@ impl Engine {
             }
         };
         let sender = self.channels.get(&channel).ok_or(EngineError::NoChannel(channel))?.clone();
-        let coupon_validity = step_cfg.variants[variant].incentive.as_ref().and_then(coupons::validity);
-        if let (Some(code), Some(valid)) = (&coupon, coupon_validity) {
-            // Kept a month past expiry, so a late lookup says "expired" rather than "unknown".
-            self.index_coupon(store, &msg.cart, code, now + valid + coupons::CONTACT_WINDOW).await?;
-        }
         let Some(key) = contact_key else { return Ok(DueOutcome::Stale) };
+        let coupon_validity = step_cfg.variants[variant].incentive.as_ref().and_then(coupons::validity);
+        // The code's index goes into the claim, so a claim that loses a race leaves no code behind.
+        // Kept a month past expiry, so a late lookup says "expired" rather than "unknown".
+        let coupon_index = match (&coupon, coupon_validity) {
+            (Some(code), Some(valid)) => {
+                Some(coupons::index_record(store, &msg.cart, code, now + valid + coupons::CONTACT_WINDOW))
+            }
+            _ => None,
+        };
 
         // The claim: one all-or-nothing write.
         let issued_coupon = coupon.is_some();
@@ -265,7 +269,8 @@ impl Engine {
             cart: msg.cart.clone(),
             expires_at: keep_link_until,
         });
-        self.carts.claim_send(cart, contact, link).await?;
+        let new_records = link.into_iter().chain(coupon_index).collect();
+        self.carts.claim_send(cart, contact, new_records).await?;
 
         let ch = channel.as_str();
         match sender.send(&outgoing).await {
