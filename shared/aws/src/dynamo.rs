@@ -299,7 +299,13 @@ impl CartStore for DynamoStore {
             self.put_of(self.contact_item(&contact)?, contact.version)?,
         ];
         for l in &links {
-            items.push(self.put_of(link_item(l), 0)?);
+            // As `put_link` does: written as given (an e-mail's alias moves to the newest cart).
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(link_item(l)))
+                .build()
+                .map_err(|e| StoreError::Fatal(e.to_string()))?;
+            items.push(TransactWriteItem::builder().put(put).build());
         }
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(cart.version + 1),

@@ -74,8 +74,16 @@ async fn claims_are_all_or_nothing(store: &dyn CartStore) {
     let (got_cart, got_contact) = store.load_for_send("s", "c2", Some("k2")).await.unwrap();
     assert_eq!(got_cart.unwrap().next_step, 1);
     assert_eq!(got_contact.unwrap().recent_sends, vec![now()]);
-    assert_eq!(store.get_link(&code.token).await.unwrap(), Some(code));
+    assert_eq!(store.get_link(&code.token).await.unwrap(), Some(code.clone()));
     assert_eq!(store.get_link(&link.token).await.unwrap(), Some(link));
+    // A record written again (an e-mail's alias moving to a newer cart) replaces the old one.
+    let (c, k) = store.load_for_send("s", "c2", Some("k2")).await.unwrap();
+    let alias = LinkRecord { token: "email:0123456789abcdef0123456789abcdef".into(), ..code };
+    store.claim_send(c.unwrap(), k.unwrap(), vec![alias.clone()]).await.unwrap();
+    let (c, k) = store.load_for_send("s", "c2", Some("k2")).await.unwrap();
+    let moved = LinkRecord { cart: "c9".into(), ..alias };
+    assert_eq!(store.claim_send(c.unwrap(), k.unwrap(), vec![moved.clone()]).await.unwrap(), 4);
+    assert_eq!(store.get_link(&moved.token).await.unwrap(), Some(moved));
     let (got_cart, got_contact) = store.load_for_send("s", "c2", Some("missing")).await.unwrap();
     assert!(got_cart.is_some() && got_contact.is_none());
     let (got_cart, _) = store.load_for_send("s", "missing", None).await.unwrap();

@@ -58,8 +58,9 @@ pub trait CartStore: Send + Sync {
     /// The send claim, all or nothing (`TransactWriteItems`): the cart and the contact each
     /// written on the `put_cart`/`put_contact` version condition (the contact carries the
     /// frequency-cap entry, so concurrent sends to one shopper serialise), and the restore link
-    /// created when it is new, and the discount code's index when the message carries a code.
-    /// `links` are new records (random tokens). Returns the cart's new version.
+    /// created when it is new, the discount code's index when the message carries a code, and
+    /// the shopper's e-mail alias when it moves to this cart (`links`, each written as given, as
+    /// `put_link` does). Returns the cart's new version.
     async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError>;
 }
 

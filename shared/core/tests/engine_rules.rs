@@ -459,3 +459,36 @@ async fn a_texas_shopper_is_not_texted_before_noon_on_sunday() {
     assert_eq!(t.channels(), ["sms"]);
     assert_eq!(t.sent()[0].sent_at.to_string(), "2026-11-22T18:00:00Z"); // 12:00 CST
 }
+
+#[tokio::test]
+async fn an_order_carrying_only_the_email_ends_a_cart_reached_by_phone() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"]);
+    // A point-of-sale order: no checkout token, no phone, the e-mail in another case.
+    let mut order = order_without_cart("o1", "order-o-9", t.now(), PHONE);
+    order["customer"] = json!({"email": "C1@Example.com"});
+    let r = t.event(order.clone()).await;
+    assert_eq!((r.cart_id.as_str(), r.state), ("c1", CartStatus::Recovered));
+    assert!(t.event(order).await.duplicate);
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms"], "a message after the order");
+    assert_eq!(t.stats().await.orders_recovered, 1);
+}
+
+#[tokio::test]
+async fn an_expired_email_alias_links_nothing() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    let email_only = |id: &str, at: jiff::Timestamp| {
+        let mut o = order_without_cart(id, &format!("order-{id}"), at, PHONE);
+        o["customer"] = json!({"email": "c1@example.com"});
+        o
+    };
+    // Long after the link expired, the alias no longer names a cart: the order stands alone.
+    t.advance_hours(24 * 40).await;
+    let r = t.event(email_only("o-late", t.now())).await;
+    assert_eq!((r.cart_id.as_str(), r.state), ("order-o-late", CartStatus::Converted));
+}

@@ -8,7 +8,7 @@
 //! after the provider call — the queue redelivers its work, which finds the claim and marks it
 //! `unknown`: counted, logged, never retried (a duplicate SMS is worse than a missed one).
 
-use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key, coupons};
+use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key, coupons, email_alias};
 use crate::compose::{ComposeInput, Delivery, compose, needs_coupon};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
@@ -251,6 +251,7 @@ impl Engine {
         self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
         // The contact record: created on the first message, carrying the frequency-cap entry.
         let mut contact = contact.unwrap_or_else(|| Contact::new(&msg.store, &key));
+        let first_for_this_cart = contact.latest_cart.as_deref() != Some(msg.cart.as_str());
         contact.phone.clone_from(&cart.customer.phone);
         contact.email.clone_from(&cart.customer.email);
         contact.latest_cart = Some(msg.cart.clone());
@@ -269,7 +270,17 @@ impl Engine {
             cart: msg.cart.clone(),
             expires_at: keep_link_until,
         });
-        let new_records = link.into_iter().chain(coupon_index).collect();
+        // The contact is the phone's; the e-mail finds this cart through its alias.
+        let alias = match (&cart.customer.phone, &cart.customer.email) {
+            (Some(_), Some(email)) if first_for_this_cart => Some(LinkRecord {
+                token: email_alias(&msg.store, email.expose()),
+                store: msg.store.clone(),
+                cart: msg.cart.clone(),
+                expires_at: keep_link_until,
+            }),
+            _ => None,
+        };
+        let new_records = link.into_iter().chain(coupon_index).chain(alias).collect();
         self.carts.claim_send(cart, contact, new_records).await?;
 
         let ch = channel.as_str();

@@ -108,6 +108,12 @@ impl Engine {
     }
 }
 
+/// Where a cart reached by phone is found from its shopper's e-mail: the link table's key for
+/// the cart last messaged about (an order carrying only the e-mail must still end it).
+pub(crate) fn email_alias(store: &str, email: &str) -> String {
+    format!("email:{}", contact_key(store, email))
+}
+
 /// The contact key of a cart's shopper: phone first, else e-mail.
 pub fn cart_contact_key(cart: &Cart) -> Option<String> {
     let c = &cart.customer;
