@@ -74,6 +74,28 @@ async fn a_shopify_checkout_is_recovered_and_its_order_attributed() {
 }
 
 #[tokio::test]
+async fn a_point_of_sale_order_finds_the_checkout_through_the_customer_id() {
+    let s = Server::start().await;
+    let body = checkout();
+    assert_eq!(deliver(&s, "checkouts/create", "d1", &body, Some(sign(&body))).await.0, 200);
+    s.advance(25 * 3600).await;
+    assert_eq!(s.outbox().await.len(), 1, "the e-mail step");
+    // Paid at the till: no checkout token, no e-mail, no phone; only Shopify's customer id.
+    let order = json!({"id": 820982911946154509_u64, "checkout_token": null, "cart_token": null,
+                       "total_price": "398.00", "currency": "USD", "customer": {"id": 603851970716743426_u64},
+                       "updated_at": "2026-11-24T12:00:00Z"});
+    let order = serde_json::to_vec(&order).unwrap();
+    let (st, r) = deliver(&s, "orders/create", "d2", &order, Some(sign(&order))).await;
+    assert_eq!(
+        (st, r["cart_id"].clone(), r["state"].clone()),
+        (200, json!("shopify-123123123"), json!("recovered")),
+        "{r}"
+    );
+    s.advance(72 * 3600).await;
+    assert_eq!(s.outbox().await.len(), 1, "a message after the order");
+}
+
+#[tokio::test]
 async fn bad_deliveries_are_refused_and_store_nothing() {
     let s = Server::start().await;
     let body = checkout();

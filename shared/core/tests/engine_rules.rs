@@ -492,3 +492,20 @@ async fn an_expired_email_alias_links_nothing() {
     let r = t.event(email_only("o-late", t.now())).await;
     assert_eq!((r.cart_id.as_str(), r.state), ("order-o-late", CartStatus::Converted));
 }
+
+#[tokio::test]
+async fn an_order_carrying_only_the_customer_id_ends_the_customers_cart() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    let mut ev = cart_event("c1", "e1", t.now(), PHONE, "UTC", false);
+    ev["customer"]["id"] = json!("shopify-207119551");
+    t.event(ev).await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"]);
+    // Neither the phone nor the e-mail: the customer changed both in their account.
+    let mut order = order_without_cart("o1", "order-o-9", t.now(), PHONE);
+    order["customer"] = json!({"id": "shopify-207119551", "email": "new-address@example.com"});
+    let r = t.event(order).await;
+    assert_eq!((r.cart_id.as_str(), r.state), ("c1", CartStatus::Recovered));
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms"], "a message after the order");
+}

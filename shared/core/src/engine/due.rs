@@ -8,7 +8,7 @@
 //! after the provider call — the queue redelivers its work, which finds the claim and marks it
 //! `unknown`: counted, logged, never retried (a duplicate SMS is worse than a missed one).
 
-use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key, coupons, email_alias};
+use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key, coupons, customer_alias, email_alias};
 use crate::compose::{ComposeInput, Delivery, compose, needs_coupon};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
@@ -270,17 +270,26 @@ impl Engine {
             cart: msg.cart.clone(),
             expires_at: keep_link_until,
         });
-        // The contact is the phone's; the e-mail finds this cart through its alias.
-        let alias = match (&cart.customer.phone, &cart.customer.email) {
-            (Some(_), Some(email)) if first_for_this_cart => Some(LinkRecord {
-                token: email_alias(&msg.store, email.expose()),
-                store: msg.store.clone(),
-                cart: msg.cart.clone(),
-                expires_at: keep_link_until,
-            }),
-            _ => None,
-        };
-        let new_records = link.into_iter().chain(coupon_index).chain(alias).collect();
+        // Orders that name no cart find this one through the contact (phone, else e-mail), and
+        // through these aliases: the e-mail when the contact is the phone's, and the store's
+        // customer id. Written with the cart's first message.
+        let mut aliases = Vec::new();
+        if first_for_this_cart {
+            let c = &cart.customer;
+            if let (Some(_), Some(email)) = (&c.phone, &c.email) {
+                aliases.push(email_alias(&msg.store, email.expose()));
+            }
+            if let Some(id) = &c.id {
+                aliases.push(customer_alias(&msg.store, id));
+            }
+        }
+        let aliases = aliases.into_iter().map(|token| LinkRecord {
+            token,
+            store: msg.store.clone(),
+            cart: msg.cart.clone(),
+            expires_at: keep_link_until,
+        });
+        let new_records = link.into_iter().chain(coupon_index).chain(aliases).collect();
         self.carts.claim_send(cart, contact, new_records).await?;
 
         let ch = channel.as_str();

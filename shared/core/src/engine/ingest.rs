@@ -1,4 +1,4 @@
-use super::{Engine, EngineError, MAX_ATTEMPTS, email_alias};
+use super::{Engine, EngineError, MAX_ATTEMPTS, customer_alias, email_alias};
 use crate::config::StoreConfig;
 use crate::domain::CartStatus;
 use crate::domain::{Contact, contact_key};
@@ -65,9 +65,10 @@ impl Engine {
 
     /// Stamps the order on the shopper's contact records (by phone and by e-mail), so that no
     /// cart of theirs idle since before it gets another message, and returns the cart they were
-    /// last messaged about, which the order then recovers: found through the phone's record, or
-    /// through the e-mail's alias when the cart was reached by phone and the order carries only
-    /// the e-mail. An order without any address links nothing and is recorded under its own id.
+    /// last messaged about, which the order then recovers: found through the contact's record,
+    /// else through the aliases a cart's first message leaves (the e-mail of a cart reached by
+    /// phone, the store's customer id). An order matching none of them links nothing and is
+    /// recorded under its own id.
     async fn link_order(&self, store: &StoreConfig, ev: &CartEvent) -> Result<Option<String>, EngineError> {
         let Some(customer) = &ev.customer else { return Ok(None) };
         let mut keys: Vec<String> = [&customer.phone, &customer.email]
@@ -103,10 +104,13 @@ impl Engine {
                 }
             }
         }
-        if cart.is_none()
-            && let Some(email) = &customer.email
-        {
-            let alias = self.carts.get_link(&email_alias(&store.id, email.expose())).await?;
+        let aliases = (customer.email.iter().map(|e| email_alias(&store.id, e.expose())))
+            .chain(customer.id.iter().map(|id| customer_alias(&store.id, id)));
+        for token in aliases {
+            if cart.is_some() {
+                break;
+            }
+            let alias = self.carts.get_link(&token).await?;
             cart = alias.filter(|a| a.expires_at > ev.occurred_at && a.cart != ev.cart_id).map(|a| a.cart);
         }
         // A redelivered order finds its stamp already there and is not counted twice.

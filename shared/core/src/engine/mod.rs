@@ -114,6 +114,12 @@ pub(crate) fn email_alias(store: &str, email: &str) -> String {
     format!("email:{}", contact_key(store, email))
 }
 
+/// The same for the store's own customer id (`customer.id`): an order that carries it but not
+/// the address the cart was reached on.
+pub(crate) fn customer_alias(store: &str, id: &str) -> String {
+    format!("customer:{}", contact_key(store, id))
+}
+
 /// The contact key of a cart's shopper: phone first, else e-mail.
 pub fn cart_contact_key(cart: &Cart) -> Option<String> {
     let c = &cart.customer;
