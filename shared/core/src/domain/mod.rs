@@ -10,5 +10,5 @@ pub use cart::{
     SendRecord, SendStatus, Temperature,
 };
 pub use channel::Channel;
-pub use contact::{Contact, contact_key};
+pub use contact::{Contact, contact_key, contact_key_uncached};
 pub use reason::Reason;
