@@ -44,7 +44,8 @@ async fn sms_after_30_minutes_then_stop_means_silence_forever() {
 
     let (st, twiml) = s.twilio_reply("+905321234567", "Stop", "SM1").await;
     assert_eq!(st, 200);
-    assert!(twiml.contains("<Message>") && twiml.contains("no more messages"), "{twiml}");
+    // Ayşe shops in Turkish, so the confirmation is Turkish too.
+    assert!(twiml.contains("<Message>") && twiml.contains("artık mesaj almayacaksınız"), "{twiml}");
     // A second STOP (or Twilio retrying the first) is not confirmed again.
     let (_, twiml2) = s.twilio_reply("+905321234567", "STOP", "SM2").await;
     assert!(!twiml2.contains("<Message>"), "{twiml2}");
@@ -129,7 +130,7 @@ async fn free_text_reply_pauses_records_reason_and_answers() {
     let stats = s.stats().await;
     assert_eq!(stats["reasons"]["unexpected_fees"], 1);
     let (_, twiml) = s.twilio_reply("+905321234567", "hmm, who is this?", "SM10").await;
-    assert!(twiml.contains("will answer you shortly"), "{twiml}");
+    assert!(twiml.contains("kısa süre içinde yanıt verecek"), "{twiml}");
     let alerts: Value = s.http.get(s.url("/_local/alerts")).send().await.unwrap().json().await.unwrap();
     let h = &alerts["handoffs"][0];
     assert_eq!(h["reason"], "other");

@@ -70,7 +70,17 @@ mod tests {
             for ch in Channel::ALL {
                 assert!(BUILTIN.templates.contains_key(&(ch, lang)), "{ch} {lang}");
             }
-            for key in ["subject", "percent_off", "fixed_off", "free_shipping", "cross_sell"] {
+            for key in [
+                "subject",
+                "percent_off",
+                "fixed_off",
+                "free_shipping",
+                "cross_sell",
+                "reply_help",
+                "reply_stop",
+                "reply_start",
+                "reply_handoff",
+            ] {
                 assert!(BUILTIN.phrases.get(key).is_some_and(|t| t.contains_key(lang)), "{key} {lang}");
             }
         }

@@ -509,3 +509,46 @@ async fn an_order_carrying_only_the_customer_id_ends_the_customers_cart() {
     t.advance_hours(80).await;
     assert_eq!(t.channels(), ["sms"], "a message after the order");
 }
+
+async fn reply(t: &T, from: &str, body: &str, id: &str) -> cartback_core::engine::ReplyOutcome {
+    let r = cartback_core::engine::InboundReply {
+        channel: cartback_core::domain::Channel::Sms,
+        from: from.into(),
+        body: body.into(),
+        message_id: id.into(),
+    };
+    t.rt.engine.on_reply(&t.store, &r).await.expect("reply")
+}
+
+#[tokio::test]
+async fn replies_are_answered_in_the_shoppers_language_unless_the_store_wrote_its_own() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    let mut ev = cart_event("c1", "e1", t.now(), PHONE, "UTC", false);
+    ev["customer"]["locale"] = json!("tr-TR");
+    t.event(ev).await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"]);
+    let help = reply(&t, PHONE, "Yardım", "SM1").await;
+    assert_eq!(
+        (help.action, help.reply.as_deref()),
+        ("help", Some("Shop: sepet hatırlatmaları. Çıkmak için IPTAL, yeniden katılmak için BASLA yazın."))
+    );
+    let stop = reply(&t, PHONE, "iptal", "SM2").await;
+    assert_eq!(stop.action, "opted_out");
+    assert_eq!(stop.reply.as_deref(), Some("Shop: artık mesaj almayacaksınız. Yeniden katılmak için BASLA yazın."));
+    let start_again = reply(&t, PHONE, "BAŞLA", "SM3").await;
+    assert_eq!(start_again.action, "opted_in");
+    assert!(start_again.reply.is_some_and(|r| r.contains("yeniden abone")));
+    // Someone never messaged (no locale known) gets the store's language.
+    let other = reply(&t, "+4791234599", "help", "SM4").await;
+    assert!(other.reply.is_some_and(|r| r.starts_with("Shop: cart reminders.")));
+
+    let own = start(config(r#"help_text = "Shop: text HELLO to reach us.""#, SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    let mut ev = cart_event("c1", "e1", own.now(), PHONE, "UTC", false);
+    ev["customer"]["locale"] = json!("nb");
+    own.event(ev).await;
+    own.advance_mins(30).await;
+    assert_eq!(reply(&own, PHONE, "hjelp", "SM1").await.reply.as_deref(), Some("Shop: text HELLO to reach us."));
+    let stop = reply(&own, PHONE, "STOPP", "SM2").await;
+    assert_eq!(stop.reply.as_deref(), Some("Shop: du får ingen flere meldinger. Svar START for å melde deg på igjen."));
+}

@@ -178,17 +178,44 @@ pub struct StoreConfig {
     pub cross_sell: Vec<CrossSellItem>,
     pub attribution_window: SignedDuration,
     pub link_ttl: SignedDuration,
-    pub help_text: String,
-    pub stop_text: String,
-    pub start_text: String,
+    /// The store's own answers to keywords and hand-offs; `None`: the built-in text in the
+    /// shopper's language (`reply_text`).
+    pub help_text: Option<String>,
+    pub stop_text: Option<String>,
+    pub start_text: Option<String>,
     pub faq: BTreeMap<Reason, Template>,
-    pub handoff_text: String,
+    pub handoff_text: Option<String>,
     pub allowed_domains: Vec<String>,
     pub holdout_percent: u8,
     pub alert_webhook: Option<String>,
 }
 
+/// The answers Cartback sends to a shopper's reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyText {
+    Help,
+    Stop,
+    Start,
+    Handoff,
+}
+
 impl StoreConfig {
+    /// The store's own text, else the built-in one in the shopper's language (their locale, else
+    /// the store's), naming the store.
+    pub fn reply_text(&self, which: ReplyText, shopper_locale: Option<&str>) -> String {
+        let (own, key) = match which {
+            ReplyText::Help => (&self.help_text, "reply_help"),
+            ReplyText::Stop => (&self.stop_text, "reply_stop"),
+            ReplyText::Start => (&self.start_text, "reply_start"),
+            ReplyText::Handoff => (&self.handoff_text, "reply_handoff"),
+        };
+        if let Some(text) = own {
+            return text.clone();
+        }
+        let lang = crate::locale::built_in(shopper_locale, &self.locale);
+        crate::builtin::phrase(key, lang, &[("store", &self.name)])
+    }
+
     /// Whether a URL may be a restore target: http(s) on an allowed domain or its subdomain.
     pub fn allows_url(&self, url: &str) -> bool {
         let Ok(parsed) = url::Url::parse(url) else {

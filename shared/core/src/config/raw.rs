@@ -159,11 +159,6 @@ struct RawCrossSell {
     url: String,
 }
 
-const DEFAULT_HELP: &str = "{store}: cart reminders. Reply STOP to opt out, START to opt back in.";
-const DEFAULT_STOP: &str = "{store}: you will get no more messages. Reply START to opt back in.";
-const DEFAULT_START: &str = "{store}: you are subscribed again. Reply STOP to opt out.";
-const DEFAULT_HANDOFF: &str = "Thanks! Someone from {store} will answer you shortly.";
-
 /// Collects problems with their key paths instead of stopping at the first.
 struct Problems(Vec<String>);
 
@@ -374,7 +369,6 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     {
         p.add(&format!("{at}.alert_webhook"), format!("`{h}` is not a URL"));
     }
-    let fill = |t: Option<String>, d: &str| t.unwrap_or_else(|| d.replace("{store}", &rs.name));
     let attribution_window = p.duration(
         &format!("{at}.attribution_window"),
         rs.attribution_window.as_deref(),
@@ -386,10 +380,10 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     }
     Some(StoreConfig {
         api_key_sha256: hash_key(&rs.api_key),
-        help_text: fill(rs.help_text, DEFAULT_HELP),
-        stop_text: fill(rs.stop_text, DEFAULT_STOP),
-        start_text: fill(rs.start_text, DEFAULT_START),
-        handoff_text: fill(rs.handoff_text, DEFAULT_HANDOFF),
+        help_text: rs.help_text,
+        stop_text: rs.stop_text,
+        start_text: rs.start_text,
+        handoff_text: rs.handoff_text,
         id: rs.id,
         name: rs.name,
         twilio_auth_token: rs.twilio_auth_token,

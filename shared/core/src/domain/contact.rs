@@ -32,6 +32,9 @@ pub struct Contact {
     /// Opt-outs and opt-ins made by the shopper (replies, unsubscribe links), newest last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consent_log: Vec<crate::domain::ConsentChange>,
+    /// The shopper's language as their latest messaged cart gave it: replies answer in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 impl Contact {
@@ -50,6 +53,7 @@ impl Contact {
             last_order_at: None,
             coupons_issued: Vec::new(),
             consent_log: Vec::new(),
+            locale: None,
         }
     }
 

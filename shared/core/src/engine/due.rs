@@ -254,6 +254,9 @@ impl Engine {
         let first_for_this_cart = contact.latest_cart.as_deref() != Some(msg.cart.as_str());
         contact.phone.clone_from(&cart.customer.phone);
         contact.email.clone_from(&cart.customer.email);
+        if cart.customer.locale.is_some() {
+            contact.locale.clone_from(&cart.customer.locale);
+        }
         contact.latest_cart = Some(msg.cart.clone());
         // Kept for the store's cap window, and at least a day for the jurisdictions' 24-hour caps.
         let keep = store.frequency_cap.window.max(SignedDuration::from_hours(24));

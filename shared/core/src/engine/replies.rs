@@ -2,7 +2,7 @@
 
 use super::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::compose::{ComposeInput, context};
-use crate::config::StoreConfig;
+use crate::config::{ReplyText, StoreConfig};
 use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
 use crate::pii::mask;
 use crate::ports::{Handoff, StoreError};
@@ -64,7 +64,7 @@ impl Engine {
                     ReplyOutcome {
                         action: "opted_out",
                         reason: None,
-                        reply: changed.then(|| store.stop_text.clone()),
+                        reply: changed.then(|| store.reply_text(ReplyText::Stop, contact.locale.as_deref())),
                         cart: None,
                     }
                 }
@@ -73,10 +73,12 @@ impl Engine {
                         stats.push((format!("optins.{}", r.channel), 1));
                         contact.log_consent(now, r.channel, true, "reply", &r.message_id);
                     }
-                    ReplyOutcome { action: "opted_in", reason: None, reply: Some(store.start_text.clone()), cart: None }
+                    let reply = store.reply_text(ReplyText::Start, contact.locale.as_deref());
+                    ReplyOutcome { action: "opted_in", reason: None, reply: Some(reply), cart: None }
                 }
                 Some(Keyword::Help) => {
-                    ReplyOutcome { action: "help", reason: None, reply: Some(store.help_text.clone()), cart: None }
+                    let reply = store.reply_text(ReplyText::Help, contact.locale.as_deref());
+                    ReplyOutcome { action: "help", reason: None, reply: Some(reply), cart: None }
                 }
                 None => {
                     let c = classify(&r.body);
@@ -158,7 +160,7 @@ impl Engine {
             }
             None => {
                 outcome.action = "handed_off";
-                outcome.reply = Some(store.handoff_text.clone());
+                outcome.reply = Some(store.reply_text(ReplyText::Handoff, contact.locale.as_deref()));
                 self.alerts
                     .handoff(&Handoff {
                         store: store.id.clone(),

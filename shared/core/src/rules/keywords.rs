@@ -7,9 +7,29 @@ pub enum Keyword {
     Help,
 }
 
-const STOP: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"];
-const START: &[&str] = &["START", "UNSTOP", "YES"];
-const HELP: &[&str] = &["HELP", "INFO"];
+// Then the built-in languages' own words (Norwegian, Turkish, Persian). Widening STOP is the safe
+// direction: a shopper who meant it in their language is never messaged again.
+const STOP: &[&str] = &[
+    "STOP",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "REVOKE",
+    "OPTOUT", // carriers
+    "STOPP",
+    "AVSLUTT",
+    "AVMELD", // nb
+    "IPTAL",
+    "İPTAL",
+    "DUR",
+    "RET", // tr (RET: the opt-out word of Turkey's İYS)
+    "لغو",
+    "توقف", // fa
+];
+const START: &[&str] = &["START", "UNSTOP", "YES", "BASLA", "BAŞLA", "شروع"];
+const HELP: &[&str] = &["HELP", "INFO", "HJELP", "YARDIM", "راهنما", "کمک"];
 
 /// The keyword a whole message is, if any: case-, space- and punctuation-insensitive, so
 /// " stop! ", "Opt out" and "OPT-OUT" all count.
@@ -56,8 +76,22 @@ mod tests {
         for s in ["help", "Info"] {
             assert_eq!(keyword(s), Some(Keyword::Help), "{s}");
         }
-        for s in ["please stop sending", "stopp", "", "shipping is too expensive"] {
+        for s in ["please stop sending", "stoppp", "", "shipping is too expensive", "durum", "retur", "لغو کنید لطفا"]
+        {
             assert_eq!(keyword(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn recognises_the_built_in_languages_words() {
+        for s in ["Stopp", "avslutt", "iptal", "İptal", "Dur.", "RET", "لغو", " توقف "] {
+            assert_eq!(keyword(s), Some(Keyword::Stop), "{s}");
+        }
+        for s in ["başla", "Basla", "شروع"] {
+            assert_eq!(keyword(s), Some(Keyword::Start), "{s}");
+        }
+        for s in ["hjelp", "Yardım", "راهنما", "کمک"] {
+            assert_eq!(keyword(s), Some(Keyword::Help), "{s}");
         }
     }
 }
