@@ -57,7 +57,7 @@ pub async fn run() -> anyhow::Result<()> {
     println!("        \"{}\"", sms.body);
 
     rt.advance(SignedDuration::from_mins(4)).await;
-    let text = "shipping is too expensive";
+    let text = "kargo çok pahalı";
     println!("[{}] Ayşe replies: \"{text}\"", at(&rt));
     let reply =
         InboundReply { channel: Channel::Sms, from: phone.into(), body: text.into(), message_id: "SMdemo1".into() };

@@ -552,3 +552,45 @@ async fn replies_are_answered_in_the_shoppers_language_unless_the_store_wrote_it
     let stop = reply(&own, PHONE, "STOPP", "SM2").await;
     assert_eq!(stop.reply.as_deref(), Some("Shop: du får ingen flere meldinger. Svar START for å melde deg på igjen."));
 }
+
+#[tokio::test]
+async fn faq_answers_follow_the_shoppers_language_when_translated() {
+    let faq = r#"[stores.faq]
+shipping_time = "Ships in 24 h, {{ first_name }}: {{ link }}"
+[stores.faq_translations.nb]
+shipping_time = "Sendes innen 24 t, {{ first_name }}: {{ link }}"
+"#;
+    let t = start(config(faq, SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    for (id, phone, locale) in [("c1", PHONE, "nb-NO"), ("c2", "+4791234570", "de")] {
+        let mut ev = cart_event(id, id, t.now(), phone, "UTC", false);
+        ev["customer"]["locale"] = json!(locale);
+        t.event(ev).await;
+    }
+    t.advance_mins(30).await;
+    let nb = reply(&t, PHONE, "når kommer pakken?", "SM1").await;
+    assert_eq!(nb.action, "answered");
+    assert!(nb.reply.as_deref().is_some_and(|r| r.starts_with("Sendes innen 24 t, Kari: http")), "{nb:?}");
+    let de = reply(&t, "+4791234570", "how long does delivery take?", "SM2").await;
+    assert!(de.reply.as_deref().is_some_and(|r| r.starts_with("Ships in 24 h, Kari: http")), "{de:?}");
+}
+
+#[test]
+fn a_faq_translation_needs_an_answer_to_translate_and_a_language() {
+    for (extra, key) in [
+        ("[stores.faq_translations.tr]\ntrust = \"Güvenli ödeme.\"\n", "stores[0].faq_translations.tr.trust"),
+        (
+            "[stores.faq]\ntrust = \"Safe.\"\n[stores.faq_translations.\"12\"]\ntrust = \"x\"\n",
+            "stores[0].faq_translations.12",
+        ),
+        (
+            "[stores.faq]\ntrust = \"Safe.\"\n[stores.faq_translations.tr]\ntrusty = \"x\"\n",
+            "stores[0].faq_translations.tr.trusty",
+        ),
+    ] {
+        let text = format!(
+            "public_url = \"http://x\"\n[[stores]]\nid = \"s\"\nname = \"Shop\"\napi_key = \"cbk_test_0123456789abcdef\"\ntwilio_auth_token = \"tok\"\ncurrency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n{extra}"
+        );
+        let Err(e) = cartback_core::config::Config::from_toml("c.toml", &text) else { panic!("accepted: {extra}") };
+        assert!(e.to_string().contains(key), "{key}: {e}");
+    }
+}

@@ -183,7 +183,8 @@ pub struct StoreConfig {
     pub help_text: Option<String>,
     pub stop_text: Option<String>,
     pub start_text: Option<String>,
-    pub faq: BTreeMap<Reason, Template>,
+    /// Answers by reason; each the store's text and its translations (never a built-in one).
+    pub faq: BTreeMap<Reason, Localized>,
     pub handoff_text: Option<String>,
     pub allowed_domains: Vec<String>,
     pub holdout_percent: u8,

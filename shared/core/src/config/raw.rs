@@ -61,6 +61,9 @@ struct RawStore {
     handoff_text: Option<String>,
     #[serde(default)]
     faq: BTreeMap<String, String>,
+    /// Language tag → reason → the `faq` answer in that language.
+    #[serde(default)]
+    faq_translations: BTreeMap<String, BTreeMap<String, String>>,
     allowed_domains: Vec<String>,
     holdout_percent: Option<u8>,
     alert_webhook: Option<String>,
@@ -349,17 +352,7 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
             break;
         }
     }
-    let mut faq = BTreeMap::new();
-    for (k, v) in rs.faq {
-        match Reason::parse(&k) {
-            Some(r) => {
-                if let Some(t) = checked_template(p, &format!("{at}.faq.{k}"), &v) {
-                    faq.insert(r, t);
-                }
-            }
-            None => p.add(&format!("{at}.faq.{k}"), "not a reason (payment_problem, unexpected_fees, technical_issue, shipping_time, trust, product_question, price_discount, not_interested, other)"),
-        }
-    }
+    let faq = faq_answers(p, at, rs.faq, rs.faq_translations);
     let holdout_percent = rs.holdout_percent.unwrap_or(0);
     if holdout_percent > 50 {
         p.add(&format!("{at}.holdout_percent"), "at most 50");
@@ -415,6 +408,49 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         holdout_percent,
         alert_webhook: rs.alert_webhook,
     })
+}
+
+const NOT_A_REASON: &str = "not a reason (payment_problem, unexpected_fees, technical_issue, shipping_time, trust, product_question, price_discount, not_interested, other)";
+
+/// The FAQ: an answer per reason, and its translations, each of an answer the store wrote.
+fn faq_answers(
+    p: &mut Problems,
+    at: &str,
+    answers: BTreeMap<String, String>,
+    translations: BTreeMap<String, BTreeMap<String, String>>,
+) -> BTreeMap<Reason, Localized> {
+    let mut faq = BTreeMap::new();
+    for (k, v) in answers {
+        match Reason::parse(&k) {
+            Some(r) => {
+                if let Some(t) = checked_template(p, &format!("{at}.faq.{k}"), &v) {
+                    faq.insert(r, Localized { own: Some(t), translations: Vec::new() });
+                }
+            }
+            None => p.add(&format!("{at}.faq.{k}"), NOT_A_REASON),
+        }
+    }
+    for (lang, answers) in translations {
+        if crate::locale::primary(&lang).is_none() || lang.len() > 35 {
+            p.add(&format!("{at}.faq_translations.{lang}"), "not a language tag like tr, nb or pt-BR");
+            continue;
+        }
+        for (k, v) in answers {
+            let key = format!("{at}.faq_translations.{lang}.{k}");
+            let Some(r) = Reason::parse(&k) else {
+                p.add(&key, NOT_A_REASON);
+                continue;
+            };
+            let Some(base) = faq.get_mut(&r) else {
+                p.add(&key, format!("translates no answer: set `faq.{k}` too"));
+                continue;
+            };
+            if let Some(t) = checked_template(p, &key, &v) {
+                base.translations.push((lang.to_ascii_lowercase().replace('_', "-"), t));
+            }
+        }
+    }
+    faq
 }
 
 fn checked_template(p: &mut Problems, key: &str, source: &str) -> Option<Template> {

@@ -133,7 +133,8 @@ impl Engine {
             None => None,
         };
         let answer = match (&cart, store.faq.get(&reason)) {
-            (Some(cart), Some(t)) if confident => {
+            (Some(cart), Some(answers)) if confident => {
+                let (t, lang) = answers.pick(r.channel, cart.customer.locale.as_deref(), &store.locale);
                 let link =
                     cart.link_token.as_ref().map(|t| format!("{}/r/{t}", self.config.public_url)).unwrap_or_default();
                 let ctx = context(
@@ -147,7 +148,7 @@ impl Engine {
                         now: self.clock.now(),
                     },
                     t,
-                    &store.locale,
+                    lang,
                 );
                 t.render(&ctx).ok().filter(|s| !s.is_empty())
             }
