@@ -431,10 +431,7 @@ fn faq_answers(
         }
     }
     for (lang, answers) in translations {
-        if crate::locale::primary(&lang).is_none() || lang.len() > 35 {
-            p.add(&format!("{at}.faq_translations.{lang}"), "not a language tag like tr, nb or pt-BR");
-            continue;
-        }
+        let Some(tag) = language_tag(p, &format!("{at}.faq_translations.{lang}"), &lang) else { continue };
         for (k, v) in answers {
             let key = format!("{at}.faq_translations.{lang}.{k}");
             let Some(r) = Reason::parse(&k) else {
@@ -446,11 +443,20 @@ fn faq_answers(
                 continue;
             };
             if let Some(t) = checked_template(p, &key, &v) {
-                base.translations.push((lang.to_ascii_lowercase().replace('_', "-"), t));
+                base.translations.push((tag.clone(), t));
             }
         }
     }
     faq
+}
+
+/// A translation's language, as the fallback chain compares it ("pt_BR" → "pt-br").
+fn language_tag(p: &mut Problems, key: &str, lang: &str) -> Option<String> {
+    if crate::locale::primary(lang).is_none() || lang.len() > 35 {
+        p.add(key, "not a language tag like tr, nb or pt-BR");
+        return None;
+    }
+    Some(lang.to_ascii_lowercase().replace('_', "-"))
 }
 
 fn checked_template(p: &mut Problems, key: &str, source: &str) -> Option<Template> {
@@ -514,13 +520,12 @@ fn localized(
     }
     for (lang, src) in translations {
         let key = format!("{at}.templates.{lang}");
-        if crate::locale::primary(lang).is_none() || lang.len() > 35 {
-            p.add(&key, "not a language tag like tr, nb or pt-BR");
+        let Some(tag) = language_tag(p, &key, lang) else {
             ok = false;
             continue;
-        }
+        };
         match checked_for(p, &key, src, limits) {
-            Some(t) => out.translations.push((lang.to_ascii_lowercase().replace('_', "-"), t)),
+            Some(t) => out.translations.push((tag, t)),
             None => ok = false,
         }
     }

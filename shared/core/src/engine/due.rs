@@ -267,12 +267,10 @@ impl Engine {
             contact.coupons_issued.push(now);
         }
         let keep_link_until = now + store.link_ttl + store.steps.last().map_or(SignedDuration::ZERO, |s| s.after);
-        let link = new_token.map(|token| LinkRecord {
-            token,
-            store: msg.store.clone(),
-            cart: msg.cart.clone(),
-            expires_at: keep_link_until,
-        });
+        // The restore link and the aliases point at this cart for as long as the link is valid.
+        let to_this_cart =
+            |token| LinkRecord { token, store: msg.store.clone(), cart: msg.cart.clone(), expires_at: keep_link_until };
+        let link = new_token.map(to_this_cart);
         // Orders that name no cart find this one through the contact (phone, else e-mail), and
         // through these aliases: the e-mail when the contact is the phone's, and the store's
         // customer id. Written with the cart's first message.
@@ -286,13 +284,7 @@ impl Engine {
                 aliases.push(customer_alias(&msg.store, id));
             }
         }
-        let aliases = aliases.into_iter().map(|token| LinkRecord {
-            token,
-            store: msg.store.clone(),
-            cart: msg.cart.clone(),
-            expires_at: keep_link_until,
-        });
-        let new_records = link.into_iter().chain(coupon_index).chain(aliases).collect();
+        let new_records = link.into_iter().chain(coupon_index).chain(aliases.into_iter().map(to_this_cart)).collect();
         self.carts.claim_send(cart, contact, new_records).await?;
 
         let ch = channel.as_str();
