@@ -72,9 +72,11 @@ enum Command {
         /// `virtual`: time moves only through POST /_local/clock/advance.
         #[arg(long, value_enum, default_value = "system")]
         clock: ClockKind,
-        /// Start of the virtual clock (RFC 3339); default: now. A data directory whose virtual
-        /// clock is already later resumes there: its time never goes backwards.
-        #[arg(long)]
+        /// Start of the virtual clock: an RFC 3339 time or `now`. Default: 2026-11-23T10:00:00Z,
+        /// the time of the examples in docs/examples, so the README's tour gives the same answers
+        /// on any day at any hour. A data directory whose virtual clock is already later resumes
+        /// there: its time never goes backwards.
+        #[arg(long, value_parser = serve::parse_start)]
         start: Option<jiff::Timestamp>,
         #[command(flatten)]
         storage: Storage,

@@ -14,6 +14,24 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Where a virtual clock starts without `--start`: the time the examples in `docs/examples` are
+/// dated (`occurred_at`). Were it today, the example event would be days old (abandoned long
+/// ago, its SMS window missed) and the tour's SMS would depend on the hour it is pasted at
+/// (quiet hours); fixed, the tour answers the same on any day.
+pub const EXAMPLES_TIME: &str = "2026-11-23T10:00:00Z";
+
+fn examples_time() -> jiff::Timestamp {
+    EXAMPLES_TIME.parse().unwrap_or_else(|_| unreachable!("EXAMPLES_TIME is a valid RFC 3339 time"))
+}
+
+/// `--start`: an RFC 3339 time, or `now` for the system clock's time.
+pub fn parse_start(s: &str) -> Result<jiff::Timestamp, String> {
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(jiff::Timestamp::now());
+    }
+    s.parse().map_err(|e| format!("`{s}` is neither `now` nor an RFC 3339 time with an offset: {e}"))
+}
+
 pub async fn run(
     config: Option<PathBuf>,
     addr: SocketAddr,
@@ -25,7 +43,7 @@ pub async fn run(
         Some(p) => (Config::load(&p.to_string_lossy())?, false),
         None => (demo_config(), true),
     };
-    let virtual_start = (clock == ClockKind::Virtual).then(|| start.unwrap_or_else(jiff::Timestamp::now));
+    let virtual_start = (clock == ClockKind::Virtual).then(|| start.unwrap_or_else(examples_time));
     let public_url = cfg.public_url.clone();
     let stores: Vec<String> = cfg.stores().map(|s| s.id.clone()).collect();
     let opts = LocalOptions { virtual_start, print: true, ..LocalOptions::default() };
@@ -62,10 +80,10 @@ pub async fn run(
         println!("  publishable key {DEMO_PUBLISHABLE_KEY} (capture snippet; demo shop at http://{bound}/demo-shop)");
         println!("  restore links and the snippet: shop.example, 127.0.0.1 and localhost only");
     }
-    println!(
-        "  routes: POST /v1/events  POST /v1/collect/{{store}}  POST /v1/webhooks/{{shopify,woocommerce}}/{{store}}  GET /r/{{token}}"
-    );
-    println!("          GET /v1/stores/{{store}}/stats  POST /v1/replies/twilio/{{store}}  GET /v1/cartback.js");
+    let routes: Vec<String> = cartback_http::ROUTES.iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    for (i, chunk) in routes.chunks(3).enumerate() {
+        println!("  {}{}", if i == 0 { "routes: " } else { "        " }, chunk.join("  "));
+    }
     println!("          POST /_local/clock/advance  GET /_local/outbox  GET /_local/alerts");
 
     if virtual_start.is_none() {
@@ -86,4 +104,26 @@ pub async fn run(
         })
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_virtual_clock_starts_when_the_example_event_happened() {
+        let event: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/examples/event.json")).expect("the example is JSON");
+        assert_eq!(event["occurred_at"], EXAMPLES_TIME);
+        assert_eq!(examples_time().to_string(), EXAMPLES_TIME);
+    }
+
+    #[test]
+    fn start_accepts_now_and_rfc3339_and_names_what_it_refuses() {
+        let before = jiff::Timestamp::now();
+        assert!(parse_start("now").expect("now") >= before);
+        assert_eq!(parse_start("2026-01-02T03:04:05Z").expect("a time").to_string(), "2026-01-02T03:04:05Z");
+        let err = parse_start("tomorrow").expect_err("not a time");
+        assert!(err.contains("`tomorrow`"), "{err}");
+    }
 }

@@ -1,0 +1,72 @@
+//! The one table of public routes. The routers are built from it, and a test
+//! (`tests/routes.rs`) holds it to `docs/openapi.yaml`, to the HTTP API events of
+//! `infra/template.yaml` and to the README's deploy table, both ways, naming any route missing
+//! from one of them.
+
+use crate::{AppState, collect, consent, coupons, events, replies, restore, stats, status, unsubscribe, webhooks};
+use axum::Router;
+use axum::routing::{MethodRouter, get, options, post};
+
+/// The deployed function that serves a route (local mode serves them all in one process).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// `cartback-ingest`: storefronts, shoppers' links and the merchant's API.
+    Ingest,
+    /// `cartback-replies`: what the messaging providers post back.
+    Replies,
+}
+
+impl Host {
+    /// The function's binary and package name (`functions/<name>`, `cartback-<name>`).
+    pub fn binary(self) -> &'static str {
+        match self {
+            Host::Ingest => "cartback-ingest",
+            Host::Replies => "cartback-replies",
+        }
+    }
+}
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub host: Host,
+    handler: fn() -> MethodRouter<AppState>,
+}
+
+macro_rules! route {
+    ($method:literal, $path:literal, $host:ident, $handler:expr) => {
+        Route { method: $method, path: $path, host: Host::$host, handler: || $handler }
+    };
+}
+
+/// Every public route: method, path (axum's `{param}` syntax, as OpenAPI and API Gateway write
+/// it), the function that serves it, and its handler.
+pub static ROUTES: &[Route] = &[
+    route!("POST", "/v1/events", Ingest, post(events::post_event)),
+    route!("GET", "/r/{token}", Ingest, get(restore::open)),
+    route!("GET", "/v1/stores/{store}/stats", Ingest, get(stats::get_stats)),
+    route!("GET", "/v1/stores/{store}/consent", Ingest, get(consent::get_consent)),
+    route!("GET", "/v1/stores/{store}/coupons/{code}", Ingest, get(coupons::check)),
+    route!("POST", "/v1/stores/{store}/coupons/{code}/redeem", Ingest, post(coupons::redeem)),
+    route!("POST", "/v1/webhooks/shopify/{store}", Ingest, post(webhooks::shopify)),
+    route!("POST", "/v1/webhooks/woocommerce/{store}", Ingest, post(webhooks::woocommerce)),
+    route!("POST", "/v1/collect/{store}", Ingest, post(collect::collect)),
+    route!("OPTIONS", "/v1/collect/{store}", Ingest, options(collect::preflight)),
+    route!("GET", "/v1/unsubscribe/{store}/{token}", Ingest, get(unsubscribe::confirm)),
+    route!("POST", "/v1/unsubscribe/{store}/{token}", Ingest, post(unsubscribe::one_click)),
+    route!("GET", "/v1/cartback.js", Ingest, get(crate::snippet)),
+    route!("GET", "/healthz", Ingest, get(crate::health)),
+    route!("POST", "/v1/replies/twilio/{store}", Replies, post(replies::twilio)),
+    route!("POST", "/v1/status/twilio/{store}", Replies, post(status::twilio_status)),
+    route!("GET", "/v1/status/whatsapp/{store}", Replies, get(status::whatsapp_verify)),
+    route!("POST", "/v1/status/whatsapp/{store}", Replies, post(status::whatsapp_status)),
+];
+
+/// The routes of `hosts`, over one state. Two methods on one path merge into one route.
+pub(crate) fn build(state: AppState, hosts: &[Host]) -> Router {
+    ROUTES
+        .iter()
+        .filter(|r| hosts.contains(&r.host))
+        .fold(Router::new(), |router, r| router.route(r.path, (r.handler)()))
+        .with_state(state)
+}
