@@ -181,7 +181,7 @@ async fn another_stores_key_cannot_see_this_store() {
     let (st, _) = s.post_raw_event(ev.to_string().into_bytes(), Some("cbk_other_0123456789abcdef")).await;
     assert_eq!(st, 202);
     let demo_cart = &s.rt.store.carts_of("demo")[0];
-    assert_eq!(demo_cart.recent_events, vec![cartback_core::rules::lifecycle::event_id_hash("e")]);
+    assert_eq!(demo_cart.recent_events, vec![cartback_core::abandonment::lifecycle::event_id_hash("e")]);
     assert_eq!(demo_cart.checkout_url.as_deref(), Some("https://shop.example/checkouts/abc"));
     assert_eq!(s.rt.store.carts_of("other").len(), 1);
 }
@@ -235,7 +235,11 @@ async fn twilio_forged_or_missing_signature_is_403_and_records_nothing() {
     let public = format!("{}/v1/replies/twilio/demo", s.rt.engine.config.public_url);
     let mut other = params.clone();
     other[0].1 = "START".into();
-    let sig = cartback_core::twilio::signature(cartback_core::config::DEMO_TWILIO_AUTH_TOKEN, &public, &other);
+    let sig = cartback_core::conversations::twilio_webhook::signature(
+        cartback_core::config::DEMO_TWILIO_AUTH_TOKEN,
+        &public,
+        &other,
+    );
     let (st, _) = s.twilio_raw(&params, Some(&sig)).await;
     assert_eq!(st, 403);
     let stats = s.stats().await;

@@ -102,7 +102,7 @@ impl Server {
             ("To".to_string(), "+4759000000".to_string()),
         ];
         let public = format!("{}/v1/replies/twilio/demo", self.rt.engine.config.public_url);
-        let sig = cartback_core::twilio::signature(DEMO_TWILIO_AUTH_TOKEN, &public, &params);
+        let sig = cartback_core::conversations::twilio_webhook::signature(DEMO_TWILIO_AUTH_TOKEN, &public, &params);
         self.twilio_raw(&params, Some(&sig)).await
     }
 

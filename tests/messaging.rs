@@ -61,7 +61,7 @@ async fn status(s: &Server, cart: &str, seq: u64, status: &str, sign_with: &str)
         ("MessageStatus".to_string(), status.to_string()),
     ];
     let public = format!("{}{path}", s.rt.engine.config.public_url);
-    let sig = cartback_core::twilio::signature(sign_with, &public, &params);
+    let sig = cartback_core::conversations::twilio_webhook::signature(sign_with, &public, &params);
     let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
     let r = s
         .http
@@ -261,7 +261,7 @@ async fn whatsapp_statuses_are_verified_and_recorded() {
 
 #[tokio::test]
 async fn ses_events_record_delivery_and_a_complaint_opts_out_of_email() {
-    use cartback_core::ses_events::{parse, tags};
+    use cartback_core::feedback::ses_events::{parse, tags};
     let s = Server::start().await;
     let mail = email_sent(&s).await;
     let seq = mail["seq"].as_u64().unwrap();

@@ -1,11 +1,11 @@
 //! `cartback demo`: the product's story in one minute of reading, on a virtual clock.
 
-use cartback_core::compose::{ComposeInput, Delivery, compose};
 use cartback_core::config::demo_config;
 use cartback_core::domain::Channel;
 use cartback_core::engine::{InboundReply, LinkOutcome};
-use cartback_core::event::parse_event;
+use cartback_core::intake::contract::parse_event;
 use cartback_core::local::{LocalOptions, LocalRuntime};
+use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
@@ -52,7 +52,7 @@ pub async fn run() -> anyhow::Result<()> {
         at(&rt),
         sms.step,
         sms.variant,
-        cartback_core::pii::mask(&sms.recipient)
+        cartback_core::domain::pii::mask(&sms.recipient)
     );
     println!("        \"{}\"", sms.body);
 

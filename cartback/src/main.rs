@@ -156,7 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let (k, v) = p.split_once('=').ok_or_else(|| anyhow::anyhow!("`{p}` is not NAME=VALUE"))?;
                 pairs.push((k.to_string(), v.to_string()));
             }
-            println!("{}", cartback_core::twilio::signature(&token, &url, &pairs));
+            println!("{}", cartback_core::conversations::twilio_webhook::signature(&token, &url, &pairs));
             Ok(())
         }
         Command::Store { table, config, stage, check } => {

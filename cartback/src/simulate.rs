@@ -8,7 +8,7 @@ use cartback_core::adapters::random::SeededRandom;
 use cartback_core::config::{StoreConfig, demo_config};
 use cartback_core::domain::Channel;
 use cartback_core::engine::InboundReply;
-use cartback_core::event::parse_event;
+use cartback_core::intake::contract::parse_event;
 use cartback_core::local::clock_of;
 use cartback_core::local::{LocalOptions, LocalRuntime};
 use jiff::{SignedDuration, Timestamp};
@@ -167,7 +167,7 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) ->
     }
     // One-time start-up work (libphonenumber's metadata, the time-zone database) is not
     // throughput: pay it before the clock starts, as a warm Lambda or server has.
-    std::hint::black_box(cartback_core::phone::normalize_phone("+4791234567"));
+    std::hint::black_box(cartback_core::domain::phone::normalize_phone("+4791234567"));
     for z in ZONES {
         std::hint::black_box(jiff::tz::TimeZone::get(z).ok());
     }
@@ -244,7 +244,7 @@ fn ingest_cpu(store: &StoreConfig, rng: &SeededRandom) -> (f64, f64) {
     for b in &bodies {
         let t = Instant::now();
         if let Ok(ev) = parse_event(b.as_bytes(), store) {
-            std::hint::black_box(cartback_core::rules::lifecycle::apply_event(None, &ev, store, now));
+            std::hint::black_box(cartback_core::abandonment::lifecycle::apply_event(None, &ev, store, now));
         }
         micros.push(t.elapsed().as_secs_f64() * 1e6);
     }

@@ -113,7 +113,7 @@ async fn stop_reply(http: &reqwest::Client, base: &str, i: usize) -> bool {
         ("MessageSid".to_string(), format!("SMstop{i}")),
     ];
     let url = "http://127.0.0.1:8787/v1/replies/twilio/demo";
-    let sig = cartback_core::twilio::signature(DEMO_TWILIO_AUTH_TOKEN, url, &params);
+    let sig = cartback_core::conversations::twilio_webhook::signature(DEMO_TWILIO_AUTH_TOKEN, url, &params);
     let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
     let r = http
         .post(format!("{base}/v1/replies/twilio/demo"))

@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let deps = &deps;
     lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| async move {
         if ev.payload.get("source").and_then(Value::as_str) == Some("aws.ses") {
-            let Some(email) = cartback_core::ses_events::parse(&ev.payload) else {
+            let Some(email) = cartback_core::feedback::ses_events::parse(&ev.payload) else {
                 return Ok::<_, lambda_runtime::Error>(json!({"ses": "ignored"}));
             };
             let engine = deps.engine().await?;

@@ -147,7 +147,7 @@ mod tests {
         let store = rt.engine.config.store("demo").unwrap().clone();
         let body =
             include_str!("../../../docs/examples/event.json").replace("2026-11-23T10:00:00Z", "2026-11-23T09:00:00Z");
-        let ev = cartback_core::event::parse_event(body.as_bytes(), &store).unwrap();
+        let ev = cartback_core::intake::contract::parse_event(body.as_bytes(), &store).unwrap();
         rt.engine.ingest(&store, &ev).await.unwrap();
         rt.virtual_clock.as_ref().unwrap().set(start + jiff::SignedDuration::from_mins(30));
         let cart = rt.store.carts_of("demo").pop().unwrap();

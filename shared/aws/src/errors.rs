@@ -56,7 +56,7 @@ where
     R: std::fmt::Debug,
 {
     // SES and End User Messaging quote the addresses they refuse: masked before any log.
-    let text = cartback_core::pii::redact_free_text(&format!("{op}: {}", DisplayErrorContext(&e)));
+    let text = cartback_core::domain::pii::redact_free_text(&format!("{op}: {}", DisplayErrorContext(&e)));
     if is_retryable(&e) { ChannelError::Retryable(text) } else { ChannelError::Permanent(text) }
 }
 

@@ -88,7 +88,7 @@ impl ChannelSender for SesEmail {
             .content(EmailContent::builder().raw(raw).build())
             .set_configuration_set_name(configuration_set.clone().or_else(|| self.default_configuration_set.clone()))
             .set_email_tags(Some(
-                cartback_core::ses_events::tags(&msg.store, &msg.cart, msg.seq)
+                cartback_core::feedback::ses_events::tags(&msg.store, &msg.cart, msg.seq)
                     .into_iter()
                     .filter_map(|(k, v)| MessageTag::builder().name(k).value(v).build().ok())
                     .collect(),

@@ -14,7 +14,7 @@ use cartback_core::adapters::random::SeededRandom;
 use cartback_core::config::Config;
 use cartback_core::domain::Channel;
 use cartback_core::engine::{DueOutcome, Engine};
-use cartback_core::event::parse_event;
+use cartback_core::intake::contract::parse_event;
 use cartback_core::ports::{ChannelSender, TimerMsg};
 use jiff::Timestamp;
 use std::collections::HashMap;

@@ -126,14 +126,14 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
     assert_eq!(body["Context"]["cartback_seq"], "9");
     // A real cart in each language, composed with the built-in SMS: the exact text arrives.
     for lang in ["en", "tr", "nb", "fa"] {
-        use cartback_core::compose::{ComposeInput, Delivery, compose};
+        use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};
         let config = cartback_core::config::Config::from_toml(
             "t.toml",
             "public_url = \"https://cb.example.com\"\n[[stores]]\nid = \"demo\"\nname = \"Demo Shop\"\napi_key = \"cbk_test_0123456789abcdef\"\ntwilio_auth_token = \"t\"\ncurrency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n[stores.sms]\nprovider = \"aws\"\norigination_identity = \"pool-abc\"\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let store = config.store("demo").unwrap();
-        let cart = cartback_core::samples::cart(lang);
+        let cart = cartback_core::domain::samples::cart(lang);
         let link = "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv";
         let input =
             ComposeInput { cart: &cart, cfg: store, step: 0, variant: 0, link, coupon: None, now: cart.created_at };
@@ -167,7 +167,7 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
 /// received (read back from moto) is exactly the message composed, subject and both parts.
 #[tokio::test]
 async fn ses_receives_the_cart_in_all_four_languages() {
-    use cartback_core::compose::{ComposeInput, Delivery, compose};
+    use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};
     let Some(_env) = moto::Env::new("ses4").await else { return };
     let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = aws_sdk_sesv2::Client::new(&conf);
@@ -200,7 +200,7 @@ channel = "email"
         ("nb", "Demo Shop: handlekurven din venter"),
         ("fa", "Demo Shop: سبد خرید شما منتظر است"),
     ] {
-        let cart = cartback_core::samples::cart(lang);
+        let cart = cartback_core::domain::samples::cart(lang);
         let link = "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv";
         let input =
             ComposeInput { cart: &cart, cfg: store, step: 0, variant: 0, link, coupon: None, now: cart.created_at };

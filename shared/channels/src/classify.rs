@@ -2,7 +2,7 @@
 //! permanent (recorded, never retried). Bodies are read defensively: a provider that answers
 //! something unexpected never panics the dispatcher.
 
-use cartback_core::pii::redact_free_text;
+use cartback_core::domain::pii::redact_free_text;
 use cartback_core::ports::ChannelError;
 use serde_json::Value;
 

@@ -20,7 +20,7 @@ pub fn language(locale: Option<&str>) -> String {
 pub fn body(msg: &OutgoingMessage, template: &str) -> Value {
     let to = msg.to.trim_start_matches('+');
     // Handed back with every status of this message: how a status finds its send record.
-    let callback = cartback_core::whatsapp::callback_data(&msg.cart, msg.seq);
+    let callback = cartback_core::feedback::whatsapp_statuses::callback_data(&msg.cart, msg.seq);
     if msg.session_open {
         return json!({
             "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,

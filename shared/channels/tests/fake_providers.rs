@@ -240,7 +240,7 @@ async fn whatsapp_failures_are_classified_and_us_numbers_get_no_marketing_templa
 /// through each HTTP provider: the fake receives exactly the composed text, in that language.
 #[tokio::test]
 async fn each_provider_receives_the_cart_in_all_four_languages() {
-    use cartback_core::compose::{ComposeInput, Delivery, compose};
+    use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};
     let (fake, base) = Fake::start().await;
     let ch = channel(&base);
     let config = cartback_core::config::Config::from_toml(
@@ -280,7 +280,7 @@ channel = "whatsapp"
         ("fa", "سارا، سبد شما"),
     ];
     for (lang, start) in expected_sms_start {
-        let cart = cartback_core::samples::cart(lang);
+        let cart = cartback_core::domain::samples::cart(lang);
         let link = "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv";
         for (step, channel_kind) in [(0u32, Channel::Sms), (1, Channel::Whatsapp)] {
             let coupon = (step == 0).then_some("CB-2GA2BX2G026D");

@@ -3,10 +3,10 @@
 //! `parse_validate_decide/*` is the pure path a Lambda spends CPU on per event, without I/O;
 //! `engine_ingest` adds the in-memory store and timer queue (the local mode's full path).
 
+use cartback_core::abandonment::lifecycle::apply_event;
 use cartback_core::config::demo_config;
-use cartback_core::event::parse_event;
+use cartback_core::intake::contract::parse_event;
 use cartback_core::local::{LocalOptions, LocalRuntime};
-use cartback_core::rules::lifecycle::apply_event;
 use criterion::{BatchSize, Criterion, black_box, criterion_group, criterion_main};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("parse_only", |b| b.iter(|| parse_event(black_box(body.as_bytes()), &store).expect("valid")));
     g.bench_function("phone_validation_only", |b| {
-        b.iter(|| cartback_core::event::normalize_phone(black_box("+905321234567")))
+        b.iter(|| cartback_core::intake::contract::normalize_phone(black_box("+905321234567")))
     });
     g.finish();
 

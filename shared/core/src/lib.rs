@@ -1,32 +1,25 @@
-//! Cartback's core: the abandoned-cart recovery engine without any cloud dependency.
+//! Cartback's core: the abandoned-cart recovery engine without any cloud dependency, laid out by
+//! pipeline stage (docs/architecture.md):
 //!
-//! - `domain`: carts, contacts, sends; `money`, `pii`: value types.
+//! - `domain`: carts, contacts, channels, reasons, and value types (money, phone, pii, locale).
 //! - `config`: store configuration (TOML), checked at load.
-//! - `event`: the native event contract, validated.
-//! - `rules`: pure decisions (lifecycle, quiet hours, send policy, A/B, keywords, reasons).
-//! - `ports`: the traits adapters implement; `adapters`: in-memory ones and the counter.
-//! - `engine`: the use cases over the ports; `local`: the one-process runtime.
+//! - `intake`: the event contract, storefront mappings, applying an event.
+//! - `abandonment`: deciding abandonment and each send; the due-timer use case.
+//! - `messaging`: composing, templates, built-in texts, SMS segments, links, coupons.
+//! - `conversations`: keywords, reasons, replies and hand-offs.
+//! - `feedback`: delivery statuses, SES and WhatsApp events, unsubscribe.
+//! - `engine`: the `Engine` every use case runs on, and the stats report.
+//! - `ports`: the traits adapters implement.
+//! - `adapters`, `local`: in-memory adapters and the one-process runtime.
 
+pub mod abandonment;
 pub mod adapters;
-pub mod builtin;
-pub mod compose;
 pub mod config;
+pub mod conversations;
 pub mod domain;
 pub mod engine;
-pub mod event;
+pub mod feedback;
+pub mod intake;
 pub mod local;
-pub mod locale;
-pub mod money;
-pub mod phone;
-pub mod pii;
+pub mod messaging;
 pub mod ports;
-pub mod rules;
-pub mod samples;
-pub mod ses_events;
-pub mod shopify;
-pub mod sms;
-pub mod template;
-pub mod twilio;
-pub mod unsubscribe;
-pub mod whatsapp;
-pub mod woocommerce;

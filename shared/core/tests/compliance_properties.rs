@@ -4,10 +4,10 @@
 //! 24-hour caps are never exceeded.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use cartback_core::abandonment::compliance::{Rule, cap_free_at, next_allowed as rule_next, rule_for};
+use cartback_core::abandonment::quiet_hours;
+use cartback_core::abandonment::send_policy::allowed_from;
 use cartback_core::config::QuietHours;
-use cartback_core::rules::compliance::{Rule, cap_free_at, next_allowed as rule_next, rule_for};
-use cartback_core::rules::quiet_hours;
-use cartback_core::rules::send_policy::allowed_from;
 use jiff::civil::time;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};

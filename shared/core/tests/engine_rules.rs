@@ -287,7 +287,7 @@ async fn throttled_ingest_changes_nothing_and_the_retry_applies_once() {
     let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.rt.store_faults.throttle_next("put_cart");
     let ev = cart_event("c1", "e1", t.now(), PHONE, "UTC", true);
-    let parsed = cartback_core::event::parse_event(ev.to_string().as_bytes(), &t.store).unwrap();
+    let parsed = cartback_core::intake::contract::parse_event(ev.to_string().as_bytes(), &t.store).unwrap();
     let err = t.rt.engine.ingest(&t.store, &parsed).await.unwrap_err();
     assert!(err.is_retryable());
     assert!(t.rt.store.carts_of("s").is_empty(), "a throttled write left a cart");

@@ -3,9 +3,9 @@
 //! (the test fails if the document and the texts drift apart).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use cartback_core::compose::{ComposeInput, Delivery, compose};
 use cartback_core::config::Config;
 use cartback_core::domain::Channel;
+use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};
 
 const INCENTIVES: [(&str, &str); 5] = [
     ("none", ""),
@@ -42,7 +42,7 @@ url = "https://shop.example/p/socks"
 }
 
 fn render(channel: Channel, lang: &str, step: u32) -> cartback_core::ports::OutgoingMessage {
-    render_for(channel, cartback_core::samples::cart(lang), step)
+    render_for(channel, cartback_core::domain::samples::cart(lang), step)
 }
 
 fn render_for(channel: Channel, cart: cartback_core::domain::Cart, step: u32) -> cartback_core::ports::OutgoingMessage {
@@ -62,7 +62,7 @@ fn every_built_in_sms_is_at_most_two_segments_and_the_table_is_documented() {
     for lang in ["en", "tr", "nb", "fa"] {
         for (step, (incentive, _)) in INCENTIVES.iter().enumerate() {
             let m = render(Channel::Sms, lang, step as u32);
-            let cost = cartback_core::sms::segments(&m.body);
+            let cost = cartback_core::messaging::sms_segments::segments(&m.body);
             assert!(cost.segments <= 2, "{lang} {incentive}: {} segments: {}", cost.segments, m.body);
             let row =
                 format!("| {lang} | {incentive} | {} | {} | {} |", cost.encoding.as_str(), cost.units, cost.segments);
@@ -77,7 +77,7 @@ fn every_built_in_sms_is_at_most_two_segments_and_the_table_is_documented() {
 fn free_shipping_is_offered_to_first_time_customers_only() {
     let first = render(Channel::Whatsapp, "en", 3);
     assert!(first.body.contains("Shipping is on us"), "{}", first.body);
-    let mut returning = cartback_core::samples::cart("en");
+    let mut returning = cartback_core::domain::samples::cart("en");
     std::sync::Arc::make_mut(&mut returning.customer).orders_count = Some(3);
     let again = render_for(Channel::Whatsapp, returning, 3);
     assert!(!again.body.contains("Shipping is on us"), "{}", again.body);

@@ -27,8 +27,8 @@ use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::config::StoreConfig;
-use cartback_core::event::{EventError, parse_event};
-use cartback_core::phone::{normalize_national, normalize_phone};
+use cartback_core::domain::phone::{normalize_national, normalize_phone};
+use cartback_core::intake::contract::{EventError, parse_event};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
@@ -184,7 +184,11 @@ async fn accept(
 /// `dropped`.
 fn restrict(v: &mut Value, now: jiff::Timestamp) -> Result<Vec<&'static str>, ApiError> {
     let invalid = |field: &str, code: &'static str, m: &str| {
-        ApiError::invalid(vec![cartback_core::event::FieldError { field: field.into(), code, message: m.into() }])
+        ApiError::invalid(vec![cartback_core::intake::contract::FieldError {
+            field: field.into(),
+            code,
+            message: m.into(),
+        }])
     };
     let Some(obj) = v.as_object_mut() else {
         return Err(invalid("", "invalid_type", "the body must be a JSON object"));

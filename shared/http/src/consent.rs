@@ -8,8 +8,8 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
+use cartback_core::domain::phone::normalize_phone;
 use cartback_core::engine::ConsentRecord;
-use cartback_core::phone::normalize_phone;
 
 pub async fn get_consent(
     State(st): State<AppState>,

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cartback_core::engine::coupons::CouponState;
+use cartback_core::messaging::coupons::CouponState;
 
 async fn lookup(
     st: &AppState,

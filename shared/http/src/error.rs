@@ -3,7 +3,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::engine::EngineError;
-use cartback_core::event::FieldError;
+use cartback_core::intake::contract::FieldError;
 
 /// `{"error":{"code","message","field"?,"fields"?}}`, fields in that order.
 #[derive(serde::Serialize)]

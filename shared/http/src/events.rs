@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use cartback_core::event::{EventError, FieldError, MAX_BODY_BYTES, parse_event};
+use cartback_core::intake::contract::{EventError, FieldError, MAX_BODY_BYTES, parse_event};
 use jiff::SignedDuration;
 
 /// Storefront clocks drift; an event this far in the future is refused rather than trusted.

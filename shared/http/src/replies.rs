@@ -6,10 +6,10 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use cartback_core::conversations::twilio_webhook;
 use cartback_core::domain::Channel;
 use cartback_core::engine::InboundReply;
-use cartback_core::event::normalize_phone;
-use cartback_core::twilio;
+use cartback_core::intake::contract::normalize_phone;
 
 pub async fn twilio(
     State(st): State<AppState>,
@@ -39,7 +39,7 @@ pub async fn twilio(
         message_id: param("MessageSid").unwrap_or_default().to_string(),
     };
     let outcome = st.engine.on_reply(&store, &reply).await?;
-    let mut resp = twilio::twiml(outcome.reply.as_deref()).into_response();
+    let mut resp = twilio_webhook::twiml(outcome.reply.as_deref()).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
     Ok(resp)
 }

@@ -82,13 +82,13 @@ pub async fn whatsapp_status(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| unauthorized("missing_signature", "X-Hub-Signature-256 is required"))?;
-    if !cartback_core::whatsapp::verify(&secret, &bytes, sig) {
+    if !cartback_core::feedback::whatsapp_statuses::verify(&secret, &bytes, sig) {
         return Err(unauthorized(
             "invalid_signature",
             "X-Hub-Signature-256 does not match the body and the app secret",
         ));
     }
-    let updates = cartback_core::whatsapp::statuses(&bytes)
+    let updates = cartback_core::feedback::whatsapp_statuses::statuses(&bytes)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_payload", e))?;
     let mut recorded = 0;
     for u in &updates {

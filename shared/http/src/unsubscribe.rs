@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use cartback_core::config::StoreConfig;
 use cartback_core::domain::Channel;
-use cartback_core::unsubscribe;
+use cartback_core::feedback::unsubscribe;
 use std::sync::Arc;
 
 fn resolve(st: &AppState, store_id: &str, token: &str) -> Result<(Arc<StoreConfig>, String), ApiError> {

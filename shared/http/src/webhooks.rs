@@ -1,6 +1,6 @@
 //! Platform webhooks, signature-checked and mapped onto the native event contract:
-//! - `POST /v1/webhooks/shopify/{store}` (`cartback_core::shopify`),
-//! - `POST /v1/webhooks/woocommerce/{store}` (`cartback_core::woocommerce`).
+//! - `POST /v1/webhooks/shopify/{store}` (`cartback_core::intake::shopify`),
+//! - `POST /v1/webhooks/woocommerce/{store}` (`cartback_core::intake::woocommerce`).
 //!
 //! Both platforms retry or disable a webhook that keeps failing, so anything that is not the
 //! sender's fault and not ours to use (an unknown topic, an order state we ignore) is answered
@@ -13,8 +13,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cartback_core::config::StoreConfig;
-use cartback_core::event::{EventError, parse_event};
-use cartback_core::{shopify, woocommerce};
+use cartback_core::intake::contract::{EventError, parse_event};
+use cartback_core::{intake::shopify, intake::woocommerce};
 use serde_json::json;
 
 /// The platforms' largest payloads (hundreds of line items) stay well below this.

@@ -14,9 +14,9 @@ pub use demo::{
 };
 pub use duration::parse_duration;
 
+use crate::domain::money::Currency;
 use crate::domain::{Channel, Reason};
-use crate::money::Currency;
-use crate::template::Template;
+use crate::messaging::template::Template;
 use jiff::SignedDuration;
 use jiff::civil::Time;
 use sha2::{Digest, Sha256};
@@ -107,7 +107,7 @@ impl Localized {
     /// the language chain, else the store's own text, else the built-in one.
     pub fn pick<'a>(&'a self, channel: Channel, locale: Option<&str>, store_lang: &'a str) -> (&'a Template, &'a str) {
         if !self.translations.is_empty() {
-            for lang in &crate::locale::chain(locale, store_lang) {
+            for lang in &crate::domain::locale::chain(locale, store_lang) {
                 if let Some((l, t)) = self.translations.iter().find(|(l, _)| l == lang) {
                     return (t, l);
                 }
@@ -116,8 +116,8 @@ impl Localized {
         if let Some(t) = &self.own {
             return (t, store_lang);
         }
-        let lang = crate::locale::built_in(locale, store_lang);
-        (crate::builtin::template(channel, lang), lang)
+        let lang = crate::domain::locale::built_in(locale, store_lang);
+        (crate::messaging::builtin::template(channel, lang), lang)
     }
 }
 
@@ -213,8 +213,8 @@ impl StoreConfig {
         if let Some(text) = own {
             return text.clone();
         }
-        let lang = crate::locale::built_in(shopper_locale, &self.locale);
-        crate::builtin::phrase(key, lang, &[("store", &self.name)])
+        let lang = crate::domain::locale::built_in(shopper_locale, &self.locale);
+        crate::messaging::builtin::phrase(key, lang, &[("store", &self.name)])
     }
 
     /// Whether a URL may be a restore target: http(s) on an allowed domain or its subdomain.

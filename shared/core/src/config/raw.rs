@@ -5,9 +5,9 @@ use super::{
     Config, ConfigError, CrossSellItem, FrequencyCap, Incentive, Localized, QuietHours, Step, StoreConfig, Variant,
     hash_key, parse_duration,
 };
+use crate::domain::money::Currency;
 use crate::domain::{Channel, Reason};
-use crate::money::Currency;
-use crate::template::Template;
+use crate::messaging::template::Template;
 use jiff::SignedDuration;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -259,7 +259,7 @@ fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
         p,
     );
     let locale = rs.locale.take().unwrap_or_else(|| "en".into());
-    if crate::locale::primary(&locale).is_none() {
+    if crate::domain::locale::primary(&locale).is_none() {
         p.add(&format!("{at}.locale"), format!("`{locale}` is not a language tag like en, tr-TR or nb"));
     }
     let max_sms_segments = rs.max_sms_segments.unwrap_or(DEFAULT_MAX_SMS_SEGMENTS);
@@ -452,7 +452,7 @@ fn faq_answers(
 
 /// A translation's language, as the fallback chain compares it ("pt_BR" → "pt-br").
 fn language_tag(p: &mut Problems, key: &str, lang: &str) -> Option<String> {
-    if crate::locale::primary(lang).is_none() || lang.len() > 35 {
+    if crate::domain::locale::primary(lang).is_none() || lang.len() > 35 {
         p.add(key, "not a language tag like tr, nb or pt-BR");
         return None;
     }
@@ -480,10 +480,10 @@ const WHATSAPP_MAX_CHARS: usize = 4096;
 /// A template compiled and held to its channel's limits, measured on a realistic sample cart.
 fn checked_for(p: &mut Problems, key: &str, source: &str, limits: &Limits) -> Option<Template> {
     let t = checked_template(p, key, source)?;
-    let sample = t.render(&crate::template::MessageContext::sample()).unwrap_or_default();
+    let sample = t.render(&crate::messaging::template::MessageContext::sample()).unwrap_or_default();
     match limits.channel {
         Some(Channel::Sms) => {
-            let cost = crate::sms::segments(&sample);
+            let cost = crate::messaging::sms_segments::segments(&sample);
             if cost.segments > limits.max_sms_segments {
                 p.add(
                     key,
@@ -651,7 +651,7 @@ fn providers(
                     p.add(&k("twilio_account_sid"), "a Twilio Account SID: AC and 32 hex characters");
                 }
                 if let Some(f) = &s.from
-                    && crate::phone::normalize_phone(f).is_none()
+                    && crate::domain::phone::normalize_phone(f).is_none()
                 {
                     p.add(&k("from"), "a sender number in E.164 (+ and country code)");
                 }

@@ -3,9 +3,9 @@
 //! One record per cart holds the sequence progress and the send claims too, so that the
 //! decisive transitions (abandon, claim a step, order) are each one conditional write.
 
+use crate::domain::money::{Currency, Money};
+use crate::domain::pii::Pii;
 use crate::domain::{Channel, Reason};
-use crate::money::{Currency, Money};
-use crate::pii::Pii;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

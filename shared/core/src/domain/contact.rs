@@ -1,7 +1,7 @@
 //! A shopper's address book entry within one store: opt-outs, recent messages, latest cart.
 
 use crate::domain::Channel;
-use crate::pii::Pii;
+use crate::domain::pii::Pii;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

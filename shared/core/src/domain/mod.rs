@@ -1,9 +1,15 @@
-//! Domain types: what a cart, a contact and a send are. No I/O here.
+//! Domain types: what a cart, a contact and a send are, and the value types they are made of
+//! (money, phone numbers, personal data, locales). No I/O here.
 
 pub mod cart;
 pub mod channel;
 pub mod contact;
+pub mod locale;
+pub mod money;
+pub mod phone;
+pub mod pii;
 pub mod reason;
+pub mod samples;
 
 pub use cart::{
     ArmedTimer, CONSENT_LOG_LEN, Cart, CartStatus, Consent, ConsentChange, Customer, DeliveryStatus, Item, OrderRecord,

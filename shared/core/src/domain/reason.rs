@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-/// Why a shopper left, as told in a reply (design.md §5).
+/// Why a shopper left, as told in a reply (docs/architecture.md, "Conversations").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {

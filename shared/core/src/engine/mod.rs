@@ -1,18 +1,17 @@
-//! The engine: the product's use cases over the ports. Lambda functions and local mode host it.
+//! The engine: the ports every use case runs on, and what they share (counting, arming a timer,
+//! aliases). The use cases are `impl Engine` blocks in their stage's module: `intake::apply`,
+//! `abandonment::due`, `messaging::links` and `coupons`, `conversations::replies`,
+//! `feedback::delivery`. Lambda functions and local mode host it.
 
-pub mod coupons;
-mod delivery;
-mod due;
-mod ingest;
-mod links;
-mod replies;
 mod stats;
 
-pub use delivery::{ConsentRecord, DeliveryOutcome};
-pub use due::DueOutcome;
-pub use ingest::IngestResult;
-pub use links::LinkOutcome;
-pub use replies::{InboundReply, ReplyOutcome};
+// The use cases live with their stage; their outcomes are named here, beside the engine that
+// returns them, for the hosts (HTTP, Lambda, local mode).
+pub use crate::abandonment::due::DueOutcome;
+pub use crate::conversations::replies::{InboundReply, ReplyOutcome};
+pub use crate::feedback::delivery::{ConsentRecord, DeliveryOutcome};
+pub use crate::intake::apply::IngestResult;
+pub use crate::messaging::links::LinkOutcome;
 pub use stats::StatsReport;
 
 use crate::config::Config;

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use cartback_core::config::{Config, StoreConfig};
-use cartback_core::event::parse_event;
+use cartback_core::intake::contract::parse_event;
 use cartback_core::local::{LocalOptions, LocalRuntime};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};

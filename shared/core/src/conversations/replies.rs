@@ -1,13 +1,13 @@
-//! Inbound SMS/WhatsApp: keywords, reasons, answers and hand-offs (design.md §5).
+//! Inbound SMS/WhatsApp: keywords, reasons, answers and hand-offs (docs/architecture.md, "Conversations").
 
-use super::{Engine, EngineError, MAX_ATTEMPTS};
-use crate::compose::{ComposeInput, context};
 use crate::config::{ReplyText, StoreConfig};
+use crate::conversations::keywords::{Keyword, keyword};
+use crate::conversations::reasons::{Classification, classify};
+use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
-use crate::pii::mask;
+use crate::engine::{Engine, EngineError, MAX_ATTEMPTS};
+use crate::messaging::compose::{ComposeInput, context};
 use crate::ports::{Handoff, StoreError};
-use crate::rules::classify::{Classification, classify};
-use crate::rules::keywords::{Keyword, keyword};
 
 const REMEMBERED_INBOUND: usize = 8;
 
@@ -38,7 +38,7 @@ impl Engine {
         for _ in 0..MAX_ATTEMPTS {
             let mut contact = self.carts.get_contact(&store.id, &key).await?.unwrap_or_else(|| {
                 let mut c = Contact::new(&store.id, &key);
-                c.phone = Some(crate::pii::Pii::new(r.from.clone()));
+                c.phone = Some(crate::domain::pii::Pii::new(r.from.clone()));
                 c
             });
             if !r.message_id.is_empty() && contact.recent_inbound.contains(&r.message_id) {

@@ -148,7 +148,7 @@ fn customer(v: &Value) -> Option<Value> {
     let phone = text(v, "phone")
         .or_else(|| cust.and_then(|c| text(c, "phone")))
         .or_else(|| billing.and_then(|b| text(b, "phone")));
-    if let Some(p) = phone.and_then(crate::phone::normalize_phone) {
+    if let Some(p) = phone.and_then(crate::domain::phone::normalize_phone) {
         c.insert("phone".into(), json!(p));
     }
     if let Some(n) = cust.and_then(|c| c.get("orders_count")).and_then(Value::as_u64) {

@@ -1,12 +1,12 @@
 //! Turning a cart, a step and a variant into the text a shopper receives.
 
+use crate::abandonment::quiet_hours;
 use crate::config::{Incentive, StoreConfig};
+use crate::domain::money::Money;
 use crate::domain::{Cart, Channel};
-use crate::money::Money;
+use crate::messaging::template::{ItemView, MessageContext, Template};
 use crate::ports::OutgoingMessage;
-use crate::rules::quiet_hours;
-use crate::template::{ItemView, MessageContext, Template};
-use crate::{builtin, locale};
+use crate::{domain::locale, messaging::builtin};
 use jiff::Timestamp;
 
 /// What the composer needs that is not in the cart: the link and the coupon chosen for it.
@@ -139,7 +139,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
         return Err("the template rendered an empty message".into());
     }
     if channel == Channel::Sms {
-        let cost = crate::sms::segments(&body);
+        let cost = crate::messaging::sms_segments::segments(&body);
         if cost.segments > cfg.max_sms_segments {
             return Err(format!(
                 "{} SMS segments ({}), over the store's max_sms_segments of {}",
@@ -151,7 +151,8 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
     }
     let subject = (channel == Channel::Email).then(|| builtin::phrase("subject", lang, &[("store", &cfg.name)]));
     let email = channel == Channel::Email;
-    let unsubscribe_url = d.contact_key.filter(|_| email).map(|k| crate::unsubscribe::url(d.public_url, cfg, k));
+    let unsubscribe_url =
+        d.contact_key.filter(|_| email).map(|k| crate::feedback::unsubscribe::url(d.public_url, cfg, k));
     let html = email.then(|| html_of(&body, unsubscribe_url.as_deref(), lang));
     let status_callback = (channel == Channel::Sms).then(|| {
         let q: String = form_urlencoded::Serializer::new(String::new())

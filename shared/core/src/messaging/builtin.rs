@@ -3,11 +3,11 @@
 //! file is part of the binary and checked by the tests below, so it cannot fail at runtime.
 
 use crate::domain::Channel;
-use crate::template::Template;
+use crate::messaging::template::Template;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-const SOURCE: &str = include_str!("../templates/builtin.toml");
+const SOURCE: &str = include_str!("../../templates/builtin.toml");
 
 struct Builtin {
     templates: HashMap<(Channel, &'static str), Template>,
@@ -22,7 +22,7 @@ static BUILTIN: LazyLock<Builtin> = LazyLock::new(|| {
     let mut phrases: HashMap<String, HashMap<&'static str, String>> = HashMap::new();
     for (section, table) in &doc {
         let Some(table) = table.as_table() else { continue };
-        for lang in crate::locale::BUILT_IN {
+        for lang in crate::domain::locale::BUILT_IN {
             let Some(text) = table.get(lang).and_then(|v| v.as_str()) else { continue };
             match Channel::parse(section) {
                 Some(ch) => {
@@ -42,7 +42,7 @@ static BUILTIN: LazyLock<Builtin> = LazyLock::new(|| {
 /// The built-in template of a channel in a language (English when it has none).
 pub fn template(channel: Channel, lang: &str) -> &'static Template {
     let b = &*BUILTIN;
-    let lang = crate::locale::BUILT_IN.iter().find(|l| **l == lang).copied().unwrap_or("en");
+    let lang = crate::domain::locale::BUILT_IN.iter().find(|l| **l == lang).copied().unwrap_or("en");
     #[allow(clippy::expect_used)] // every channel has English, checked by the tests
     b.templates.get(&(channel, lang)).or_else(|| b.templates.get(&(channel, "en"))).expect("an English built-in")
 }
@@ -50,7 +50,7 @@ pub fn template(channel: Channel, lang: &str) -> &'static Template {
 /// A phrase with its `{name}` placeholders filled.
 pub fn phrase(key: &str, lang: &str, values: &[(&str, &str)]) -> String {
     let b = &*BUILTIN;
-    let lang = crate::locale::BUILT_IN.iter().find(|l| **l == lang).copied().unwrap_or("en");
+    let lang = crate::domain::locale::BUILT_IN.iter().find(|l| **l == lang).copied().unwrap_or("en");
     let texts = b.phrases.get(key);
     let text = texts.and_then(|t| t.get(lang).or_else(|| t.get("en")));
     let mut out = text.cloned().unwrap_or_default();
@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn every_channel_and_phrase_exists_in_every_language() {
-        for lang in crate::locale::BUILT_IN {
+        for lang in crate::domain::locale::BUILT_IN {
             for ch in Channel::ALL {
                 assert!(BUILTIN.templates.contains_key(&(ch, lang)), "{ch} {lang}");
             }

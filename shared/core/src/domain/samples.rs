@@ -1,9 +1,9 @@
 //! A realistic shopper and cart per built-in language, for tests, documentation and previews:
 //! one wool sweater at 1 399,80 EUR, the shopper named as people there are, in their own zone.
 
+use crate::domain::money::Currency;
+use crate::domain::pii::Pii;
 use crate::domain::{Cart, Customer, Item};
-use crate::money::Currency;
-use crate::pii::Pii;
 use std::sync::Arc;
 
 /// The cart of a shopper who speaks `lang` (en, tr, nb or fa; anything else is English).

@@ -9,9 +9,9 @@ use super::{
     timezone_ok, within,
 };
 use crate::config::StoreConfig;
+use crate::domain::money::{Currency, Money};
+use crate::domain::pii::Pii;
 use crate::domain::{Consent, Customer, Item};
-use crate::money::{Currency, Money};
-use crate::pii::Pii;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;

@@ -1,10 +1,10 @@
-use super::{Engine, EngineError, MAX_ATTEMPTS, customer_alias, email_alias};
+use crate::abandonment::lifecycle::{EventOutcome, apply_event};
 use crate::config::StoreConfig;
 use crate::domain::CartStatus;
 use crate::domain::{Contact, contact_key};
-use crate::event::{CartEvent, EventKind};
+use crate::engine::{Engine, EngineError, MAX_ATTEMPTS, customer_alias, email_alias};
+use crate::intake::contract::{CartEvent, EventKind};
 use crate::ports::StoreError;
-use crate::rules::lifecycle::{EventOutcome, apply_event};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngestResult {

@@ -4,9 +4,9 @@
 //! stable code, instead of stopping at the first as a derived deserializer would.
 
 use crate::config::StoreConfig;
+use crate::domain::money::{Currency, Money};
+use crate::domain::pii::Pii;
 use crate::domain::{Consent, Customer, Item};
-use crate::money::{Currency, Money};
-use crate::pii::Pii;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -331,7 +331,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
     Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count }
 }
 
-pub use crate::phone::normalize_phone;
+pub use crate::domain::phone::normalize_phone;
 
 fn money(e: &mut Errors, v: Option<&Value>, at: &str, key: &str, currency: Option<Currency>) -> Option<i64> {
     let path = || format!("{at}{key}");

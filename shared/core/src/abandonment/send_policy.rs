@@ -1,9 +1,9 @@
-//! The rules checked at send time (design.md §4), in order. Pure.
+//! The rules checked at send time (docs/architecture.md, "Abandonment"), in order. Pure.
 
-use crate::compose::WHATSAPP_WINDOW;
 use crate::config::StoreConfig;
 use crate::domain::{Cart, Channel, Contact};
-use crate::rules::{ab, compliance, quiet_hours};
+use crate::messaging::compose::WHATSAPP_WINDOW;
+use crate::{abandonment::ab, abandonment::compliance, abandonment::quiet_hours};
 use jiff::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,8 +156,8 @@ pub fn reachable(cart: &Cart, cfg: &StoreConfig, channel: Channel) -> bool {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::domain::pii::Pii;
     use crate::domain::{ConsentChange, Customer};
-    use crate::pii::Pii;
     use std::sync::Arc;
 
     fn cfg(extra: &str) -> Config {

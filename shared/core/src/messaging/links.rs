@@ -1,6 +1,6 @@
 //! Restore links: `GET /r/{token}` → 302 to the cart's checkout, on an allowed domain only.
 
-use super::{Engine, EngineError};
+use crate::engine::{Engine, EngineError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkOutcome {

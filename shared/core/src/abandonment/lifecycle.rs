@@ -1,9 +1,9 @@
-//! The cart's life (design.md §2): events in, timer decisions out. Pure functions.
+//! The cart's life (docs/architecture.md, "Abandonment"): events in, timer decisions out. Pure functions.
 
+use crate::abandonment::ab;
 use crate::config::StoreConfig;
 use crate::domain::{Cart, CartStatus, ConsentChange, OrderRecord, Temperature};
-use crate::event::{CartEvent, EventKind};
-use crate::rules::ab;
+use crate::intake::contract::{CartEvent, EventKind};
 use jiff::Timestamp;
 
 /// How many event ids a cart remembers to answer exact replays as duplicates. Older replays are
@@ -206,7 +206,7 @@ pub fn on_timer(cart: &Cart, cfg: &StoreConfig, now: Timestamp) -> TimerDecision
         .steps
         .iter()
         .skip(cart.next_step as usize)
-        .any(|s| crate::rules::send_policy::reachable(cart, cfg, s.channel));
+        .any(|s| crate::abandonment::send_policy::reachable(cart, cfg, s.channel));
     let Some(step) = cfg.steps.get(cart.next_step as usize) else {
         return TimerDecision::Expire;
     };

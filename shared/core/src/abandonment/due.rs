@@ -1,5 +1,5 @@
 //! Due work: a cart's timer fired. One consumer decides and, when a step is due, sends it —
-//! exactly once, never wrongly (design.md §2–§4; docs/decisions/0004).
+//! exactly once, never wrongly (docs/architecture.md; docs/decisions/0004).
 //!
 //! Per step that is one read (cart and contact together) and one all-or-nothing write (the
 //! claim, which also advances the sequence, arms the next timer, counts the send against the
@@ -8,13 +8,16 @@
 //! after the provider call — the queue redelivers its work, which finds the claim and marks it
 //! `unknown`: counted, logged, never retried (a duplicate SMS is worse than a missed one).
 
-use super::{Engine, EngineError, MAX_ATTEMPTS, cart_contact_key, coupons, customer_alias, email_alias};
-use crate::compose::{ComposeInput, Delivery, compose, needs_coupon};
+use crate::abandonment::lifecycle::{TimerDecision, mark_abandoned, on_timer};
+use crate::abandonment::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
+use crate::messaging::compose::{ComposeInput, Delivery, compose, needs_coupon};
 use crate::ports::{ChannelError, LinkRecord, StoreError, TimerMsg};
-use crate::rules::lifecycle::{TimerDecision, mark_abandoned, on_timer};
-use crate::rules::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
+use crate::{
+    engine::Engine, engine::EngineError, engine::MAX_ATTEMPTS, engine::cart_contact_key, engine::customer_alias,
+    engine::email_alias, messaging::coupons,
+};
 use jiff::{SignedDuration, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

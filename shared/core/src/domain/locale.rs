@@ -1,7 +1,7 @@
 //! The shopper's language: which built-in text, how numbers are written (separators, and
 //! Persian digits), and the direction of the text.
 
-use crate::money::Money;
+use crate::domain::money::Money;
 
 /// The languages Cartback ships texts for; anything else falls back along `chain`.
 pub const BUILT_IN: [&str; 4] = ["en", "tr", "nb", "fa"];
@@ -97,7 +97,7 @@ pub fn money(m: Money, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::Currency;
+    use crate::domain::money::Currency;
 
     #[test]
     fn amounts_as_each_language_writes_them() {

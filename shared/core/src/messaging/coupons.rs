@@ -6,9 +6,9 @@
 //! code's state lives on the send record that offered it (`SendRecord::coupon`), which carries
 //! the redemption under the cart's version condition: two redemptions racing cannot both win.
 
-use super::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::config::{Incentive, StoreConfig};
 use crate::domain::Contact;
+use crate::engine::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::ports::{LinkRecord, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;

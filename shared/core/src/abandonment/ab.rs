@@ -44,7 +44,7 @@ mod tests {
     use super::*;
     use crate::config::Variant;
     use crate::domain::Channel;
-    use crate::template::Template;
+    use crate::messaging::template::Template;
 
     fn step(weights: &[u32]) -> Step {
         let t = Template::compile("x {{ link }}").unwrap();

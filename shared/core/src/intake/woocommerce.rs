@@ -17,7 +17,7 @@
 
 use serde_json::{Map, Value, json};
 
-pub use crate::shopify::verify;
+pub use crate::intake::shopify::verify;
 
 /// What a delivery becomes.
 #[derive(Debug, PartialEq)]
@@ -85,7 +85,7 @@ pub fn map(topic: &str, delivery_id: &str, body: &[u8]) -> Result<Mapped, WooErr
     ev.insert("customer".into(), customer(&v));
     if kind == "checkout.started" {
         let url = text(&v, "payment_url").ok_or_else(|| missing("payment_url"))?;
-        let exp = crate::money::Currency::parse(currency).map(|c| usize::from(c.exponent())).unwrap_or(2);
+        let exp = crate::domain::money::Currency::parse(currency).map(|c| usize::from(c.exponent())).unwrap_or(2);
         let items: Vec<Value> = v
             .get("line_items")
             .and_then(Value::as_array)
@@ -125,7 +125,8 @@ fn customer(v: &Value) -> Value {
     }
     let country = text(billing, "country");
     let phone = text(billing, "phone").and_then(|p| {
-        crate::phone::normalize_phone(p).or_else(|| country.and_then(|cc| crate::phone::normalize_national(p, cc)))
+        crate::domain::phone::normalize_phone(p)
+            .or_else(|| country.and_then(|cc| crate::domain::phone::normalize_national(p, cc)))
     });
     if let Some(p) = phone {
         c.insert("phone".into(), json!(p));

@@ -1,8 +1,8 @@
 //! After a message: the provider's delivery reports, and one-click unsubscribes.
 
-use super::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::config::StoreConfig;
 use crate::domain::{Channel, Contact, DeliveryStatus};
+use crate::engine::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::ports::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,13 +64,16 @@ impl Engine {
 
     /// An SES sending event: a delivery or permanent bounce moves the send forward; a complaint
     /// (marked as spam) opts the shopper out of e-mail at once.
-    pub async fn on_email_event(&self, ev: &crate::ses_events::SesEvent) -> Result<DeliveryOutcome, EngineError> {
+    pub async fn on_email_event(
+        &self,
+        ev: &crate::feedback::ses_events::SesEvent,
+    ) -> Result<DeliveryOutcome, EngineError> {
         let Some(store) = self.config.store(&ev.store).cloned() else { return Ok(DeliveryOutcome::Unknown) };
         if let Some(status) = ev.event.delivery() {
             return self.on_delivery(&store, &ev.cart, ev.seq, status).await;
         }
         let Some(cart) = self.carts.get_cart(&store.id, &ev.cart).await? else { return Ok(DeliveryOutcome::Unknown) };
-        let Some(key) = super::cart_contact_key(&cart) else { return Ok(DeliveryOutcome::Unknown) };
+        let Some(key) = crate::engine::cart_contact_key(&cart) else { return Ok(DeliveryOutcome::Unknown) };
         let changed = self.opt_out(&store, &key, Channel::Email, "complaint").await?;
         Ok(if changed { DeliveryOutcome::Recorded } else { DeliveryOutcome::Unchanged })
     }

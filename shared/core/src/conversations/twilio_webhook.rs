@@ -95,7 +95,7 @@ mod tests {
     /// Twilio's published vectors, from tests/fixtures/signature-vectors.json.
     #[test]
     fn matches_twilio_test_vectors() {
-        let text = include_str!("../../../tests/fixtures/signature-vectors.json");
+        let text = include_str!("../../../../tests/fixtures/signature-vectors.json");
         let vectors: Vec<Value> = serde_json::from_str(text).unwrap();
         let mut checked = 0;
         for v in vectors.iter().filter(|v| v["alg"] == "X-Twilio-Signature") {

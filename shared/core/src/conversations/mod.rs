@@ -1,0 +1,8 @@
+//! Conversations: what a shopper answers. `keywords` (STOP/START/HELP in four languages),
+//! `reasons` (why the shopper left), and `replies`, the use case that records, answers and
+//! hands off. `twilio_webhook` checks the signature of what Twilio posts and writes TwiML answers.
+
+pub mod keywords;
+pub mod reasons;
+pub mod replies;
+pub mod twilio_webhook;

@@ -1,0 +1,8 @@
+//! Intake: where a cart event enters. The native event contract (`contract`), the storefront
+//! mappings onto it (`shopify`, `woocommerce`; the capture snippet posts the contract itself),
+//! and applying an event to the cart (`apply`).
+
+pub mod apply;
+pub mod contract;
+pub mod shopify;
+pub mod woocommerce;
