@@ -2,8 +2,9 @@
 //! 127.0.0.1:0 with a virtual clock, and a Twilio-signing client.
 
 use cartback_core::config::{Config, DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN, demo_config};
-use cartback_core::local::{LocalOptions, LocalRuntime};
-use cartback_http::{local_router, public_router};
+use cartback_http::public_router;
+use cartback_local::local_router;
+use cartback_local::{LocalOptions, LocalRuntime};
 use serde_json::{Value, json};
 use std::sync::Arc;
 

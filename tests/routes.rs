@@ -7,8 +7,8 @@
 use axum::body::Body;
 use axum::http::{Method, Request};
 use cartback_core::config::demo_config;
-use cartback_core::local::{LocalOptions, LocalRuntime};
 use cartback_http::ROUTES;
+use cartback_local::{LocalOptions, LocalRuntime};
 use std::collections::{BTreeMap, BTreeSet};
 use tower::ServiceExt;
 

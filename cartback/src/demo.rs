@@ -4,8 +4,8 @@ use cartback_core::config::demo_config;
 use cartback_core::domain::Channel;
 use cartback_core::engine::{InboundReply, LinkOutcome};
 use cartback_core::intake::contract::parse_event;
-use cartback_core::local::{LocalOptions, LocalRuntime};
 use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};
+use cartback_local::{LocalOptions, LocalRuntime};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 

@@ -2,13 +2,14 @@
 
 use crate::{ClockKind, Storage};
 use anyhow::Context;
-use cartback_core::adapters::clock::VirtualClock;
 use cartback_core::config::{
     Config, DEMO_API_KEY, DEMO_PUBLISHABLE_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN,
     DEMO_WOOCOMMERCE_WEBHOOK_SECRET, demo_config,
 };
-use cartback_core::local::{LocalOptions, LocalRuntime, clock_of};
-use cartback_http::{local_router, public_router};
+use cartback_http::public_router;
+use cartback_local::adapters::clock::VirtualClock;
+use cartback_local::local_router;
+use cartback_local::{LocalOptions, LocalRuntime, clock_of};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

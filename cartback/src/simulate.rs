@@ -3,14 +3,14 @@
 //! converted cart.
 
 use crate::SyncKind;
-use cartback_core::adapters::clock::VirtualClock;
-use cartback_core::adapters::random::SeededRandom;
 use cartback_core::config::{StoreConfig, demo_config};
 use cartback_core::domain::Channel;
 use cartback_core::engine::InboundReply;
 use cartback_core::intake::contract::parse_event;
-use cartback_core::local::clock_of;
-use cartback_core::local::{LocalOptions, LocalRuntime};
+use cartback_local::adapters::clock::VirtualClock;
+use cartback_local::adapters::random::SeededRandom;
+use cartback_local::clock_of;
+use cartback_local::{LocalOptions, LocalRuntime};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use std::time::Instant;

@@ -10,7 +10,7 @@
 
 use cartback_core::config::{DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN};
 use cartback_core::domain::{CartStatus, SendStatus};
-use cartback_core::local::LocalStore;
+use cartback_local::LocalStore;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

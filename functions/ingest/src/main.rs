@@ -13,7 +13,7 @@ async fn main() -> Result<(), lambda_http::Error> {
 #[cfg(test)]
 mod tests {
     use cartback_core::config::{DEMO_API_KEY, demo_config};
-    use cartback_core::local::{LocalOptions, LocalRuntime};
+    use cartback_local::{LocalOptions, LocalRuntime};
     use serde_json::{Value, json};
     use tower::ServiceExt;
 

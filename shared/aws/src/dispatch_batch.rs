@@ -90,7 +90,7 @@ fn collect(
 mod tests {
     use super::*;
     use cartback_core::config::demo_config;
-    use cartback_core::local::{LocalOptions, LocalRuntime};
+    use cartback_local::{LocalOptions, LocalRuntime};
     use serde_json::{Value, json};
 
     /// The runtime's own SQS fixture (tests/fixtures/aws), with our bodies in its records.
@@ -160,7 +160,7 @@ mod tests {
             due: None,
         };
         let good = serde_json::to_string(&msg).unwrap();
-        rt.faults.push(cartback_core::adapters::faults::Fault::Retryable);
+        rt.faults.push(cartback_local::adapters::faults::Fault::Retryable);
         let resp = handle(rt.engine.clone(), event(&[&good])).await;
         let failed: Vec<&str> = resp.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
         assert_eq!(failed, ["m0"]);

@@ -5,6 +5,7 @@
 //! - `dispatch_batch`: one SQS batch of due timers through the engine, with partial failures;
 //! - `ses`, `eum_sms`: e-mail through SES v2 and SMS through End User Messaging;
 //! - `store_config`: the stores' configuration in the table, its secrets in SSM;
+//! - `log_only`: a channel with no provider, and hand-offs, as structured log lines;
 //! - `wiring`: what a function's `main` builds, and the engine cached per container.
 
 pub mod dispatch_batch;
@@ -12,6 +13,7 @@ pub mod dynamo;
 mod errors;
 pub mod eum_sms;
 pub mod http_host;
+pub mod log_only;
 pub mod metrics;
 pub mod ses;
 pub mod sqs;

@@ -2,16 +2,16 @@
 //! variables reported at once), the SDK clients built once, and the engine over the AWS adapters.
 
 use crate::eum_sms::EumSms;
+use crate::log_only::{LogOnlyChannel, LoggedHandoffs};
 use crate::ses::SesEmail;
 use crate::{DynamoStore, SqsTimerQueue};
 use cartback_channels::{Endpoints, ProviderChannel};
-use cartback_core::adapters::clock::SystemClock;
-use cartback_core::adapters::console::{ConsoleChannel, MemoryAlerts};
-use cartback_core::adapters::random::OsRandom;
 use cartback_core::config::{Config, ConfigError};
 use cartback_core::domain::Channel;
 use cartback_core::engine::Engine;
-use cartback_core::ports::{ChannelSender, Clock};
+use cartback_core::ports::{Alerts, ChannelSender, Clock};
+use cartback_core::system::OsRandom;
+use cartback_core::system::SystemClock;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,9 +84,9 @@ impl Settings {
 }
 
 /// A store that leaves a channel on `console` in AWS gets its messages written to the function's
-/// log, address masked: useful for a dry run, never a silent loss.
+/// log, address masked and text left out: useful for a dry run, never a silent loss.
 fn console() -> Arc<dyn ChannelSender> {
-    Arc::new(ConsoleChannel::new(Arc::new(SystemClock), true))
+    Arc::new(LogOnlyChannel::default())
 }
 
 /// How long a container keeps the configuration and secrets before reading them again.
@@ -101,6 +101,8 @@ pub struct Deps {
     pub settings: Settings,
     /// Every channel, through each store's configured provider (console where none).
     pub channel: Arc<dyn ChannelSender>,
+    /// Where hand-offs go: one log line each, nothing kept in memory.
+    pub alerts: Arc<dyn Alerts>,
     cached: tokio::sync::Mutex<Option<(Arc<Engine>, Instant)>>,
 }
 
@@ -132,7 +134,8 @@ impl Deps {
     ) -> Deps {
         let queue = SqsTimerQueue::new(sqs, &settings.queue_url);
         let channel = Arc::new(ProviderChannel::new(settings.endpoints(), console()));
-        Deps { dynamo, ssm, queue, settings, channel, cached: tokio::sync::Mutex::new(None) }
+        let alerts = Arc::new(LoggedHandoffs::default());
+        Deps { dynamo, ssm, queue, settings, channel, alerts, cached: tokio::sync::Mutex::new(None) }
     }
 
     /// The engine with the current configuration: read at first use, then again after
@@ -187,7 +190,7 @@ impl Deps {
             stats: Arc::new(crate::metrics::EmfStats { inner: store, emf: crate::metrics::Emf::from_env() }),
             timers: Arc::new(self.queue.clone()),
             channels,
-            alerts: Arc::new(MemoryAlerts::new(true)),
+            alerts: self.alerts.clone(),
             clock,
             random: Arc::new(OsRandom),
         })

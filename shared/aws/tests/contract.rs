@@ -7,10 +7,10 @@
 
 mod moto;
 
-use cartback_core::adapters::clock::VirtualClock;
-use cartback_core::adapters::memory_store::MemoryStore;
 use cartback_core::domain::{Cart, Contact};
 use cartback_core::ports::{CartStore, Clock, LinkRecord, StatsStore, StoreError};
+use cartback_local::adapters::clock::VirtualClock;
+use cartback_local::adapters::memory_store::MemoryStore;
 use jiff::Timestamp;
 use std::sync::Arc;
 
@@ -196,8 +196,8 @@ fn timer(seq: u64) -> cartback_core::ports::TimerMsg {
 
 #[tokio::test]
 async fn memory_timer_queue_holds_each_timer_until_due() {
-    use cartback_core::adapters::memory_queues::MemoryTimerQueue;
     use cartback_core::ports::TimerQueue;
+    use cartback_local::adapters::memory_queues::MemoryTimerQueue;
     let q = MemoryTimerQueue::default();
     q.schedule(&timer(1), now() + jiff::SignedDuration::from_secs(2), now()).await.unwrap();
     assert!(q.0.pop_due(now()).is_none(), "delivered before its delay");
@@ -208,8 +208,8 @@ async fn memory_timer_queue_holds_each_timer_until_due() {
 
 #[tokio::test]
 async fn sqlite_timer_queue_holds_each_timer_until_due_and_until_settled() {
-    use cartback_core::local::{LocalQueue, Settle};
     use cartback_core::ports::TimerQueue;
+    use cartback_local::{LocalQueue, Settle};
     let dir = std::env::temp_dir().join(format!("cartback-contract-queue-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let db = cartback_sqlite::Database::open(&dir, cartback_sqlite::Sync::Normal).unwrap();

@@ -7,15 +7,15 @@
 mod moto;
 
 use cartback_aws::sweep::Sweeper;
-use cartback_core::adapters::clock::VirtualClock;
-use cartback_core::adapters::console::{ConsoleChannel, MemoryAlerts};
-use cartback_core::adapters::counting::{Counting, Op, RequestCounter};
-use cartback_core::adapters::random::SeededRandom;
 use cartback_core::config::Config;
 use cartback_core::domain::Channel;
 use cartback_core::engine::{DueOutcome, Engine};
 use cartback_core::intake::contract::parse_event;
 use cartback_core::ports::{ChannelSender, TimerMsg};
+use cartback_local::adapters::clock::VirtualClock;
+use cartback_local::adapters::console::{ConsoleChannel, MemoryAlerts};
+use cartback_local::adapters::counting::{Counting, Op, RequestCounter};
+use cartback_local::adapters::random::SeededRandom;
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 use cartback_core::abandonment::lifecycle::apply_event;
 use cartback_core::config::demo_config;
 use cartback_core::intake::contract::parse_event;
-use cartback_core::local::{LocalOptions, LocalRuntime};
+use cartback_local::{LocalOptions, LocalRuntime};
 use criterion::{BatchSize, Criterion, black_box, criterion_group, criterion_main};
 use std::sync::atomic::{AtomicU64, Ordering};
 

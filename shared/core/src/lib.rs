@@ -10,16 +10,17 @@
 //! - `feedback`: delivery statuses, SES and WhatsApp events, unsubscribe.
 //! - `engine`: the `Engine` every use case runs on, and the stats report.
 //! - `ports`: the traits adapters implement.
-//! - `adapters`, `local`: in-memory adapters and the one-process runtime.
+//! - `system`: the system clock and random source every host uses.
+//!
+//! Local mode (the one-process runtime, in-memory adapters) is the `cartback-local` crate.
 
 pub mod abandonment;
-pub mod adapters;
 pub mod config;
 pub mod conversations;
 pub mod domain;
 pub mod engine;
 pub mod feedback;
 pub mod intake;
-pub mod local;
 pub mod messaging;
 pub mod ports;
+pub mod system;

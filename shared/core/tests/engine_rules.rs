@@ -2,9 +2,9 @@
 
 mod common;
 
-use cartback_core::adapters::faults::Fault;
 use cartback_core::domain::{CartStatus, SendStatus};
 use cartback_core::ports::TimerMsg;
+use cartback_local::adapters::faults::Fault;
 use common::*;
 use serde_json::json;
 

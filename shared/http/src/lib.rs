@@ -7,7 +7,6 @@ mod consent;
 mod coupons;
 mod error;
 mod events;
-mod local;
 pub mod rate_limit;
 mod replies;
 mod restore;
@@ -19,7 +18,6 @@ mod unsubscribe;
 mod webhooks;
 
 pub use error::ApiError;
-pub use local::local_router;
 pub use routes::{Host, ROUTES, Route};
 
 use axum::Router;

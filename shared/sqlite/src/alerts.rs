@@ -3,9 +3,9 @@
 
 use crate::db::Database;
 use async_trait::async_trait;
-use cartback_core::adapters::console::{OUTBOX_CAPACITY, print_handoff};
-use cartback_core::local::AlertLog;
 use cartback_core::ports::{Alerts, Handoff};
+use cartback_local::AlertLog;
+use cartback_local::adapters::console::{OUTBOX_CAPACITY, print_handoff};
 use rusqlite::params;
 
 /// Hand-offs to a human, durable like the outbox.

@@ -2,8 +2,8 @@
 
 use crate::schema::{self, MIGRATIONS};
 use crate::{SqliteAlerts, SqliteOutbox, SqliteQueue, SqliteStore};
-use cartback_core::local::Backend;
 use cartback_core::ports::{Clock, StoreError};
+use cartback_local::Backend;
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use std::path::{Path, PathBuf};

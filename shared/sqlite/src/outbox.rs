@@ -3,9 +3,9 @@
 
 use crate::db::Database;
 use async_trait::async_trait;
-use cartback_core::adapters::console::{OUTBOX_CAPACITY, OutboxEntry, entry, print_message};
-use cartback_core::local::Outbox;
 use cartback_core::ports::{ChannelError, ChannelSender, Clock, OutgoingMessage};
+use cartback_local::Outbox;
+use cartback_local::adapters::console::{OUTBOX_CAPACITY, OutboxEntry, entry, print_message};
 use rusqlite::params;
 use std::sync::Arc;
 

@@ -4,9 +4,9 @@
 
 use crate::db::{Database, from_nanos, nanos};
 use async_trait::async_trait;
-use cartback_core::adapters::memory_queues::Delivery;
-use cartback_core::local::{LocalQueue, Settle};
 use cartback_core::ports::{MAX_QUEUE_DELAY, QueueError, TimerMsg, TimerQueue};
+use cartback_local::adapters::memory_queues::Delivery;
+use cartback_local::{LocalQueue, Settle};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 

@@ -5,8 +5,8 @@
 use crate::db::{Database, nanos, store_error};
 use async_trait::async_trait;
 use cartback_core::domain::{Cart, Contact};
-use cartback_core::local::LocalStore;
 use cartback_core::ports::{CartStore, LinkRecord, StatsStore, StoreError};
+use cartback_local::LocalStore;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::BTreeMap;

@@ -80,9 +80,9 @@ fn an_unwritable_directory_is_named() {
 
 #[tokio::test]
 async fn the_outbox_and_hand_offs_survive_a_reopen() {
-    use cartback_core::adapters::clock::VirtualClock;
     use cartback_core::domain::Channel;
     use cartback_core::ports::{Handoff, OutgoingMessage};
+    use cartback_local::adapters::clock::VirtualClock;
     use std::sync::Arc;
     let d = dir("survive");
     let at: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
@@ -152,7 +152,7 @@ async fn a_file_from_an_older_version_is_migrated_with_its_data() {
     let db = Database::open(&d, Sync::Normal).unwrap();
     let store = cartback_sqlite::SqliteStore::new(db.clone());
     assert_eq!(store.get_cart("s", "c1").await.unwrap().unwrap().version, 1, "data kept across the migration");
-    let b = db.backend(std::sync::Arc::new(cartback_core::adapters::clock::SystemClock), false);
+    let b = db.backend(std::sync::Arc::new(cartback_core::system::SystemClock), false);
     assert!(b.alerts.all().is_empty(), "version 2's table exists");
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -3,7 +3,7 @@
 
 use cartback_core::config::{Config, StoreConfig};
 use cartback_core::intake::contract::parse_event;
-use cartback_core::local::{LocalOptions, LocalRuntime};
+use cartback_local::{LocalOptions, LocalRuntime};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -95,7 +95,7 @@ impl T {
         self.rt.advance(SignedDuration::from_hours(h)).await;
     }
 
-    pub fn sent(&self) -> Vec<cartback_core::adapters::console::OutboxEntry> {
+    pub fn sent(&self) -> Vec<cartback_local::adapters::console::OutboxEntry> {
         self.rt.outbox.latest()
     }
 

@@ -6,17 +6,19 @@ mod backend;
 
 pub use backend::{AlertLog, Backend, LocalQueue, LocalStore, Outbox, Settle};
 
-use crate::adapters::clock::{SystemClock, VirtualClock};
+use crate::adapters::clock::VirtualClock;
 use crate::adapters::console::{ConsoleChannel, MemoryAlerts};
 use crate::adapters::counting::{Counting, RequestCounter};
 use crate::adapters::faults::{FaultQueue, FaultyChannel, FaultyStore, StoreFaults};
 use crate::adapters::memory_queues::MemoryTimerQueue;
 use crate::adapters::memory_store::MemoryStore;
-use crate::adapters::random::{OsRandom, SeededRandom};
-use crate::config::Config;
-use crate::domain::Channel;
-use crate::engine::Engine;
-use crate::ports::{CartStore, ChannelSender, Clock, RandomSource, StatsStore, TimerQueue};
+use crate::adapters::random::SeededRandom;
+use cartback_core::config::Config;
+use cartback_core::domain::Channel;
+use cartback_core::engine::Engine;
+use cartback_core::ports::{CartStore, ChannelSender, Clock, RandomSource, StatsStore, TimerQueue};
+use cartback_core::system::OsRandom;
+use cartback_core::system::SystemClock;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! In-memory storage with the same conditional-write semantics as the DynamoDB adapter.
 
-use crate::domain::{Cart, Contact};
-use crate::ports::{CartStore, LinkRecord, StatsStore, StoreError};
 use async_trait::async_trait;
+use cartback_core::domain::{Cart, Contact};
+use cartback_core::ports::{CartStore, LinkRecord, StatsStore, StoreError};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};

@@ -1,11 +1,11 @@
 //! `/_local/*`: local mode's control routes. Mounted only by `cartback serve`.
 
-use crate::error::ApiError;
+use crate::runtime::LocalRuntime;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cartback_core::local::LocalRuntime;
+use cartback_http::ApiError;
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -4,8 +4,8 @@
 use crate::adapters::console::{ConsoleChannel, MemoryAlerts, OutboxEntry};
 use crate::adapters::memory_queues::{Delivery, MemoryTimerQueue};
 use crate::adapters::memory_store::MemoryStore;
-use crate::domain::Cart;
-use crate::ports::{Alerts, CartStore, ChannelSender, Handoff, StatsStore, TimerMsg, TimerQueue};
+use cartback_core::domain::Cart;
+use cartback_core::ports::{Alerts, CartStore, ChannelSender, Handoff, StatsStore, TimerMsg, TimerQueue};
 use jiff::Timestamp;
 use std::sync::Arc;
 

@@ -1,9 +1,11 @@
 //! Counts every storage and queue request, named after the AWS call the production adapter
 //! makes for it, so simulations report what a cart costs in billable requests.
 
-use crate::domain::{Cart, Contact};
-use crate::ports::{CartStore, LinkRecord, MAX_QUEUE_DELAY, QueueError, StatsStore, StoreError, TimerMsg, TimerQueue};
 use async_trait::async_trait;
+use cartback_core::domain::{Cart, Contact};
+use cartback_core::ports::{
+    CartStore, LinkRecord, MAX_QUEUE_DELAY, QueueError, StatsStore, StoreError, TimerMsg, TimerQueue,
+};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -2,9 +2,9 @@
 //! scripted, the way a provider does (429/5xx → retryable, invalid number → permanent), and a
 //! storage wrapper that throttles the next call of a named operation.
 
-use crate::domain::{Cart, Contact};
-use crate::ports::{CartStore, ChannelError, ChannelSender, LinkRecord, OutgoingMessage, StoreError};
 use async_trait::async_trait;
+use cartback_core::domain::{Cart, Contact};
+use cartback_core::ports::{CartStore, ChannelError, ChannelSender, LinkRecord, OutgoingMessage, StoreError};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 

@@ -1,19 +1,5 @@
-use crate::ports::RandomSource;
+use cartback_core::ports::RandomSource;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// The operating system's CSPRNG: for real tokens.
-pub struct OsRandom;
-
-impl RandomSource for OsRandom {
-    fn bytes16(&self) -> [u8; 16] {
-        let mut b = [0u8; 16];
-        // getrandom fails only on exotic platforms without an entropy source; refuse to run there.
-        if let Err(e) = getrandom::fill(&mut b) {
-            panic!("no operating-system randomness available: {e}");
-        }
-        b
-    }
-}
 
 /// A seeded generator (splitmix64) for reproducible simulations and tests. Not for production.
 pub struct SeededRandom(AtomicU64);

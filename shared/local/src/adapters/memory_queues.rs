@@ -1,8 +1,8 @@
 //! In-process delay queue for local mode: due timers in due-time order, with redelivery after
 //! a visibility delay. Unlike SQS it holds any delay, so local mode needs no sweeper.
 
-use crate::ports::{MAX_QUEUE_DELAY, QueueError, TimerMsg, TimerQueue};
 use async_trait::async_trait;
+use cartback_core::ports::{MAX_QUEUE_DELAY, QueueError, TimerMsg, TimerQueue};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Mutex;

@@ -2,9 +2,9 @@
 //! latest ones in an outbox the operator can read back in full — it is their own machine.
 //! The outbox is bounded so a server left running does not grow without limit.
 
-use crate::domain::pii::mask;
-use crate::ports::{Alerts, ChannelError, ChannelSender, Clock, Handoff, OutgoingMessage};
 use async_trait::async_trait;
+use cartback_core::domain::pii::mask;
+use cartback_core::ports::{Alerts, ChannelError, ChannelSender, Clock, Handoff, OutgoingMessage};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -30,7 +30,7 @@ pub struct OutboxEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encoding: Option<crate::messaging::sms_segments::Encoding>,
+    pub encoding: Option<cartback_core::messaging::sms_segments::Encoding>,
     /// E-mail: the one-click unsubscribe link it carries (`List-Unsubscribe`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribe_url: Option<String>,
@@ -92,8 +92,8 @@ impl ChannelSender for ConsoleChannel {
 /// How the console shows a message: the address masked, the body indented.
 pub fn print_message(now: Timestamp, msg: &OutgoingMessage) {
     let cost = match msg.channel {
-        crate::domain::Channel::Sms => {
-            let s = crate::messaging::sms_segments::segments(&msg.body);
+        cartback_core::domain::Channel::Sms => {
+            let s = cartback_core::messaging::sms_segments::segments(&msg.body);
             format!(", {} segment(s) {}", s.segments, s.encoding.as_str())
         }
         _ => String::new(),
@@ -123,7 +123,7 @@ pub fn entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry {
 /// Adds the SMS segment count and encoding to an SMS entry.
 fn with_segments(mut e: OutboxEntry) -> OutboxEntry {
     if e.channel == "sms" {
-        let s = crate::messaging::sms_segments::segments(&e.body);
+        let s = cartback_core::messaging::sms_segments::segments(&e.body);
         e.segments = Some(s.segments);
         e.encoding = Some(s.encoding);
     }

@@ -1,14 +1,6 @@
-use crate::ports::Clock;
+use cartback_core::ports::Clock;
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Mutex;
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-}
 
 /// A clock that moves only when told: tests and `--clock virtual`.
 pub struct VirtualClock(Mutex<Timestamp>);
