@@ -1,11 +1,16 @@
-//! `cartback-replies`: the provider-facing webhooks (inbound SMS replies) on Lambda,
-//! the same axum router local mode serves, over DynamoDB and SQS.
+//! `cartback-replies`: the provider-facing webhooks (inbound SMS replies, Twilio and WhatsApp
+//! delivery statuses) on Lambda, over DynamoDB and SQS. Wiring only: the handler is
+//! `handler.rs`.
 
+mod handler;
+
+use cartback_aws::http_host::{self, HttpHost};
+use cartback_aws::logging;
 use cartback_aws::wiring::{Deps, Settings};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt().json().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    logging::init();
     let deps = Deps::build(Settings::from_env()?).await?;
-    cartback_aws::http_host::run(deps, cartback_http::replies_router).await
+    http_host::run(HttpHost::new(deps, handler::router)).await
 }

@@ -3,6 +3,7 @@
 //! conditional writes of the core (`v = :expected`) map one to one onto DynamoDB conditions.
 
 use crate::errors::store_error;
+use crate::sqs::SQS_MAX_DELAY;
 use crate::table::{PK, SK, TIMER_SHARDS, TTL};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -11,7 +12,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use cartback_core::domain::{Cart, Contact};
 use cartback_core::engine::cart_contact_key;
-use cartback_core::ports::{CartStore, Clock, LinkRecord, MAX_QUEUE_DELAY, StatsStore, StoreError};
+use cartback_core::ports::{CartStore, Clock, LinkRecord, StatsStore, StoreError};
 use jiff::{SignedDuration, Timestamp};
 
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +29,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     clock: Arc<dyn Clock>,
+    long_timer_after: jiff::SignedDuration,
 }
 
 pub fn cart_pk(store: &str, cart: &str) -> String {
@@ -90,7 +92,13 @@ fn is_conditional<R>(e: &SdkError<impl aws_sdk_dynamodb::error::ProvideErrorMeta
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> DynamoStore {
-        DynamoStore { client, table: table.into(), clock }
+        DynamoStore { client, table: table.into(), clock, long_timer_after: SQS_MAX_DELAY }
+    }
+
+    /// Timers further out than the queue's `max_delay` go into the timer index for the sweep.
+    pub fn with_long_timer_after(mut self, queue_max_delay: jiff::SignedDuration) -> DynamoStore {
+        self.long_timer_after = queue_max_delay;
+        self
     }
 
     fn cart_item(&self, cart: &Cart) -> Result<Item, StoreError> {
@@ -101,7 +109,7 @@ impl DynamoStore {
         item.insert(TTL.into(), n((cart.last_activity + CART_RETENTION).as_second()));
         // A timer further out than SQS can hold goes into the sparse timer index for the sweep.
         if let Some(t) = cart.timer
-            && t.due.duration_since(self.clock.now()) > MAX_QUEUE_DELAY
+            && t.due.duration_since(self.clock.now()) > self.long_timer_after
         {
             let shard = shard_of(&cart.store, &cart.id);
             item.insert("tb".into(), s(format!("{}#{shard}", t.due.as_second().div_euclid(60))));

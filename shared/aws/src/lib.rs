@@ -5,15 +5,18 @@
 //! - `dispatch_batch`: one SQS batch of due timers through the engine, with partial failures;
 //! - `ses`, `eum_sms`: e-mail through SES v2 and SMS through End User Messaging;
 //! - `store_config`: the stores' configuration in the table, its secrets in SSM;
+//! - `http_host`: an HTTP router hosted in Lambda; `logging`: every function's log set-up;
 //! - `log_only`: a channel with no provider, and hand-offs, as structured log lines;
 //! - `wiring`: what a function's `main` builds, and the engine cached per container.
 
+pub mod apigw;
 pub mod dispatch_batch;
 pub mod dynamo;
 mod errors;
 pub mod eum_sms;
 pub mod http_host;
 pub mod log_only;
+pub mod logging;
 pub mod metrics;
 pub mod ses;
 pub mod sqs;

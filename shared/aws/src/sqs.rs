@@ -5,18 +5,26 @@
 use crate::errors::queue_error;
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
-use cartback_core::ports::{MAX_QUEUE_DELAY, QueueError, TimerMsg, TimerQueue};
+use cartback_core::ports::{QueueError, TimerMsg, TimerQueue};
+use jiff::SignedDuration;
 use jiff::Timestamp;
 
 #[derive(Clone)]
 pub struct SqsTimerQueue {
     client: Client,
     queue_url: String,
+    max_delay: SignedDuration,
 }
 
 impl SqsTimerQueue {
     pub fn new(client: Client, queue_url: impl Into<String>) -> SqsTimerQueue {
-        SqsTimerQueue { client, queue_url: queue_url.into() }
+        SqsTimerQueue { client, queue_url: queue_url.into(), max_delay: SQS_MAX_DELAY }
+    }
+
+    /// Holds at most `max` itself (≤ SQS's 900 s), leaving longer timers to the sweep.
+    pub fn with_max_delay(mut self, max: SignedDuration) -> SqsTimerQueue {
+        self.max_delay = max.min(SQS_MAX_DELAY);
+        self
     }
 
     pub fn client(&self) -> &Client {
@@ -28,11 +36,14 @@ impl SqsTimerQueue {
     }
 }
 
+/// SQS's longest `DelaySeconds`.
+pub const SQS_MAX_DELAY: SignedDuration = SignedDuration::from_secs(900);
+
 /// Whole seconds until `due`, rounded up so a timer never fires early, within SQS's 0..=900.
 pub fn delay_seconds(due: Timestamp, now: Timestamp) -> i32 {
     let d = due.duration_since(now);
     let secs = d.as_secs() + i64::from(d.subsec_nanos() > 0);
-    secs.clamp(0, MAX_QUEUE_DELAY.as_secs()) as i32
+    secs.clamp(0, SQS_MAX_DELAY.as_secs()) as i32
 }
 
 pub fn body(msg: &TimerMsg) -> Result<String, QueueError> {
@@ -42,7 +53,7 @@ pub fn body(msg: &TimerMsg) -> Result<String, QueueError> {
 #[async_trait]
 impl TimerQueue for SqsTimerQueue {
     async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
-        if due.duration_since(now) > MAX_QUEUE_DELAY {
+        if due.duration_since(now) > self.max_delay {
             return Ok(());
         }
         self.client
@@ -54,5 +65,9 @@ impl TimerQueue for SqsTimerQueue {
             .await
             .map_err(|e| queue_error("SendMessage timer", e))?;
         Ok(())
+    }
+
+    fn max_delay(&self) -> SignedDuration {
+        self.max_delay
     }
 }

@@ -9,7 +9,7 @@ use cartback_channels::{Endpoints, ProviderChannel};
 use cartback_core::config::{Config, ConfigError};
 use cartback_core::domain::Channel;
 use cartback_core::engine::Engine;
-use cartback_core::ports::{Alerts, ChannelSender, Clock};
+use cartback_core::ports::{Alerts, ChannelSender, Clock, TimerQueue};
 use cartback_core::system::OsRandom;
 use cartback_core::system::SystemClock;
 use std::collections::HashMap;
@@ -87,6 +87,27 @@ impl Settings {
 /// log, address masked and text left out: useful for a dry run, never a silent loss.
 fn console() -> Arc<dyn ChannelSender> {
     Arc::new(LogOnlyChannel::default())
+}
+
+/// Where a handler gets the engine: the container's `Deps` (configuration cached, refreshed
+/// after `CONFIG_TTL`), or a fixed engine in tests.
+#[async_trait::async_trait]
+pub trait EngineSource: Send + Sync {
+    async fn engine(&self) -> Result<Arc<Engine>, String>;
+}
+
+#[async_trait::async_trait]
+impl EngineSource for Deps {
+    async fn engine(&self) -> Result<Arc<Engine>, String> {
+        Deps::engine(self).await
+    }
+}
+
+#[async_trait::async_trait]
+impl EngineSource for Arc<Engine> {
+    async fn engine(&self) -> Result<Arc<Engine>, String> {
+        Ok(self.clone())
+    }
 }
 
 /// How long a container keeps the configuration and secrets before reading them again.
@@ -181,7 +202,10 @@ impl Deps {
 
     fn engine_for(&self, config: Config) -> Arc<Engine> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let store = Arc::new(DynamoStore::new(self.dynamo.clone(), &self.settings.table, clock.clone()));
+        let store = Arc::new(
+            DynamoStore::new(self.dynamo.clone(), &self.settings.table, clock.clone())
+                .with_long_timer_after(self.queue.max_delay()),
+        );
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, self.channel.clone())).collect();
         Arc::new(Engine {

@@ -102,15 +102,16 @@ pub enum QueueError {
 /// Delivers a timer at (or just after) `due`, at least once.
 ///
 /// The cart record carries its one timer too (`Cart::timer`), so an adapter whose queue cannot
-/// hold long delays (SQS: 900 s) may leave those to a sweeper that reads them from the carts:
-/// the engine writes the cart whenever it moves a timer further than `MAX_QUEUE_DELAY`.
+/// hold long delays may leave those to a sweeper that reads them from the carts: the engine
+/// writes the cart whenever it moves a timer, and a timer further out than the queue's
+/// `max_delay` waits there.
 #[async_trait]
 pub trait TimerQueue: Send + Sync {
     async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError>;
+    /// The longest delay this queue holds on its own (each queue states its own: SQS's is
+    /// `DelaySeconds` ≤ 900 s).
+    fn max_delay(&self) -> jiff::SignedDuration;
 }
-
-/// The longest delay a queue is asked to hold on its own (SQS `DelaySeconds` ≤ 900).
-pub const MAX_QUEUE_DELAY: jiff::SignedDuration = jiff::SignedDuration::from_secs(900);
 
 /// A rendered message, ready for a provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

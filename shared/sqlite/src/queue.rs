@@ -4,8 +4,9 @@
 
 use crate::db::{Database, from_nanos, nanos};
 use async_trait::async_trait;
-use cartback_core::ports::{MAX_QUEUE_DELAY, QueueError, TimerMsg, TimerQueue};
+use cartback_core::ports::{QueueError, TimerMsg, TimerQueue};
 use cartback_local::adapters::memory_queues::Delivery;
+use cartback_local::adapters::memory_queues::MAX_DELAY;
 use cartback_local::{LocalQueue, Settle};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -51,13 +52,17 @@ impl SqliteQueue {
 impl TimerQueue for SqliteQueue {
     async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
         let body = serde_json::to_string(msg).map_err(|e| QueueError::Fatal(e.to_string()))?;
-        let long = due.duration_since(now) > MAX_QUEUE_DELAY;
+        let long = due.duration_since(now) > MAX_DELAY;
         self.db
             .lock()
             .prepare_cached("INSERT INTO timers (due_ns, long, body) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![nanos(due), long, body]))
             .map_err(|e| QueueError::Unavailable(e.to_string()))?;
         Ok(())
+    }
+
+    fn max_delay(&self) -> jiff::SignedDuration {
+        MAX_DELAY
     }
 }
 

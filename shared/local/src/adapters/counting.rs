@@ -3,9 +3,7 @@
 
 use async_trait::async_trait;
 use cartback_core::domain::{Cart, Contact};
-use cartback_core::ports::{
-    CartStore, LinkRecord, MAX_QUEUE_DELAY, QueueError, StatsStore, StoreError, TimerMsg, TimerQueue,
-};
+use cartback_core::ports::{CartStore, LinkRecord, QueueError, StatsStore, StoreError, TimerMsg, TimerQueue};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -177,9 +175,13 @@ impl<T: TimerQueue + ?Sized> TimerQueue for Counting<T> {
     async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
         // Longer timers cost nothing here: the cart write carries them, and the sweep that
         // delivers them is counted when it happens (`RequestCounter::swept`).
-        if due.duration_since(now) <= MAX_QUEUE_DELAY {
+        if due.duration_since(now) <= self.inner.max_delay() {
             self.counter.hit(Op::TimerSqs);
         }
         self.inner.schedule(msg, due, now).await
+    }
+
+    fn max_delay(&self) -> jiff::SignedDuration {
+        self.inner.max_delay()
     }
 }

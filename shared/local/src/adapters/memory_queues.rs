@@ -2,7 +2,11 @@
 //! a visibility delay. Unlike SQS it holds any delay, so local mode needs no sweeper.
 
 use async_trait::async_trait;
-use cartback_core::ports::{MAX_QUEUE_DELAY, QueueError, TimerMsg, TimerQueue};
+use cartback_core::ports::{QueueError, TimerMsg, TimerQueue};
+
+/// The longest delay local queues hold themselves: SQS's, so local mode takes the same sweep
+/// path for long timers as a deployment.
+pub const MAX_DELAY: jiff::SignedDuration = jiff::SignedDuration::from_secs(900);
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -80,7 +84,11 @@ pub struct MemoryTimerQueue(pub DelayQueue<TimerMsg>);
 #[async_trait]
 impl TimerQueue for MemoryTimerQueue {
     async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
-        self.0.push_entry(msg.clone(), due, 0, due.duration_since(now) > MAX_QUEUE_DELAY);
+        self.0.push_entry(msg.clone(), due, 0, due.duration_since(now) > MAX_DELAY);
         Ok(())
+    }
+
+    fn max_delay(&self) -> jiff::SignedDuration {
+        MAX_DELAY
     }
 }

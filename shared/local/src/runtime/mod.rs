@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 type Ports = (Arc<dyn CartStore>, Arc<dyn StatsStore>, Arc<dyn TimerQueue>);
 
 /// Deliveries of one message before it is dead-lettered (SQS maxReceiveCount).
-const MAX_ATTEMPTS: u32 = 5;
+const MAX_RECEIVE_COUNT: u32 = 5;
 
 pub struct LocalOptions {
     /// `Some(start)`: a virtual clock starting there; `None`: the system clock.
@@ -195,9 +195,9 @@ impl LocalRuntime {
     }
 
     /// Like SQS: a failed message becomes visible again after a backoff, and after
-    /// `MAX_ATTEMPTS` deliveries it goes to the dead-letter count instead.
+    /// `MAX_RECEIVE_COUNT` deliveries it goes to the dead-letter count instead.
     fn retry_or_dead_letter(&self, retryable: bool, attempts: u32, error: &str) -> Settle {
-        if retryable && attempts + 1 < MAX_ATTEMPTS {
+        if retryable && attempts + 1 < MAX_RECEIVE_COUNT {
             let backoff = SignedDuration::from_secs(30 * (1 << attempts.min(5)));
             Settle::Retry(self.now() + backoff)
         } else {

@@ -1,0 +1,113 @@
+//! The scheduler's handler: EventBridge invokes it for two things, told apart by the event's
+//! `source`:
+//! - SES's sending events (`aws.ses`, from the stack's configuration set): deliveries,
+//!   permanent bounces and complaints, applied to the send they name (`ses_events`);
+//! - anything else is the once-a-minute schedule: the sweep that moves timers further out than
+//!   the queue holds from the carts into it (docs/decisions/0004). An error fails the
+//!   invocation, so the schedule's retry and the "no sweep for 10 minutes" alarm see it; the
+//!   checkpoint makes the next run catch up.
+
+use cartback_aws::sweep::{SweepReport, Sweeper};
+use cartback_aws::wiring::{Deps, EngineSource};
+use cartback_core::feedback::ses_events;
+use serde_json::{Value, json};
+
+/// What the handler needs: the engine (for SES events) and a sweep.
+#[async_trait::async_trait]
+pub trait Scheduler: EngineSource {
+    async fn sweep(&self, now: jiff::Timestamp) -> Result<SweepReport, lambda_runtime::Error>;
+}
+
+#[async_trait::async_trait]
+impl Scheduler for Deps {
+    async fn sweep(&self, now: jiff::Timestamp) -> Result<SweepReport, lambda_runtime::Error> {
+        let sweeper = Sweeper { dynamo: &self.dynamo, table: &self.settings.table, queue: &self.queue };
+        Ok(sweeper.run(now).await?)
+    }
+}
+
+pub async fn handle(deps: &impl Scheduler, request_id: &str, event: Value) -> Result<Value, lambda_runtime::Error> {
+    if event.get("source").and_then(Value::as_str) == Some("aws.ses") {
+        let Some(email) = ses_events::parse(&event) else {
+            return Ok(json!({"ses": "ignored"}));
+        };
+        let engine = deps.engine().await?;
+        let outcome = engine.on_email_event(&email).await?;
+        tracing::info!(request_id, event = ?email.event, outcome = ?outcome, "ses event");
+        return Ok(json!({"ses": format!("{outcome:?}").to_lowercase()}));
+    }
+    // Delays are computed from the real time, not the rule's scheduled `time`: an invocation
+    // that starts late still hands SQS the exact remaining wait.
+    let report = deps.sweep(jiff::Timestamp::now()).await?;
+    tracing::info!(
+        request_id,
+        buckets = report.buckets,
+        timers = report.timers,
+        queries = report.queries,
+        batches = report.batches,
+        "sweep"
+    );
+    Ok(json!({"buckets": report.buckets, "timers": report.timers}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cartback_core::config::demo_config;
+    use cartback_core::engine::Engine;
+    use cartback_local::{LocalOptions, LocalRuntime};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Fake {
+        engine: Arc<Engine>,
+        sweeps: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl EngineSource for Fake {
+        async fn engine(&self) -> Result<Arc<Engine>, String> {
+            Ok(self.engine.clone())
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Scheduler for Fake {
+        async fn sweep(&self, _now: jiff::Timestamp) -> Result<SweepReport, lambda_runtime::Error> {
+            self.sweeps.fetch_add(1, Ordering::Relaxed);
+            Ok(SweepReport { buckets: 1, timers: 3, queries: 2, batches: 1 })
+        }
+    }
+
+    fn fake() -> Fake {
+        let opts = LocalOptions { print: false, ..LocalOptions::default() };
+        Fake { engine: LocalRuntime::new(demo_config(), opts).engine.clone(), sweeps: AtomicUsize::new(0) }
+    }
+
+    #[tokio::test]
+    async fn the_schedule_sweeps() {
+        let deps = fake();
+        let ev: Value =
+            serde_json::from_str(include_str!("../../../tests/fixtures/aws/example-eventbridge-scheduled-event.json"))
+                .unwrap();
+        let out = handle(&deps, "r1", ev).await.unwrap();
+        assert_eq!(out, json!({"buckets": 1, "timers": 3}));
+        assert_eq!(deps.sweeps.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn ses_events_go_to_the_engine_and_never_sweep() {
+        let deps = fake();
+        let t = ses_events::tags("demo", "c_unknown", 1);
+        let tagged = |kind: &str| {
+            json!({"version": "0", "source": "aws.ses", "detail-type": format!("Email {kind}"),
+                "detail": {"eventType": kind, "mail": {"messageId": "m1",
+                    "tags": {t[0].0: [t[0].1], t[1].0: [t[1].1], t[2].0: [t[2].1]}}}})
+        };
+        // A delivery of a send Cartback no longer knows is recorded as unknown, not swept.
+        assert_eq!(handle(&deps, "r2", tagged("Delivery")).await.unwrap(), json!({"ses": "unknown"}));
+        // Events SES sends that Cartback does not use are acknowledged and ignored.
+        assert_eq!(handle(&deps, "r3", tagged("Open")).await.unwrap(), json!({"ses": "ignored"}));
+        assert_eq!(deps.sweeps.load(Ordering::Relaxed), 0);
+    }
+}
