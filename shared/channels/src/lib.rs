@@ -2,7 +2,7 @@
 //! core's `ChannelSender` port, and `ProviderChannel`, which sends each message through the
 //! provider its store configured for its channel.
 
-pub mod classify;
+pub mod provider_errors;
 pub mod router;
 pub mod twilio;
 pub mod whatsapp;

@@ -2,7 +2,7 @@
 //! form-encoded, HTTP basic auth (Account SID and auth token), with a `StatusCallback` so
 //! delivery reports come back to `/v1/status/twilio/{store}`.
 
-use crate::classify;
+use crate::provider_errors;
 use cartback_core::ports::{ChannelError, OutgoingMessage};
 use serde_json::Value;
 
@@ -42,11 +42,11 @@ pub async fn send(
         .form(&form(msg, account))
         .send()
         .await
-        .map_err(|e| classify::transport("twilio", &e))?;
+        .map_err(|e| provider_errors::transport("twilio", &e))?;
     let status = resp.status().as_u16();
     let body = resp.text().await.unwrap_or_default();
     if !(200..300).contains(&status) {
-        return Err(classify::twilio(status, &body));
+        return Err(provider_errors::twilio(status, &body));
     }
     // Accepted. A body without a SID is odd but the message was taken: never resend it.
     let sid = serde_json::from_str::<Value>(&body).ok().and_then(|v| v.get("sid")?.as_str().map(str::to_string));

@@ -2,7 +2,7 @@
 //! token. Business-initiated recovery messages are approved *template* messages; free-form text
 //! is only allowed inside the 24-hour customer-service window after the shopper's last message.
 
-use crate::classify;
+use crate::provider_errors;
 use cartback_core::ports::{ChannelError, OutgoingMessage};
 use serde_json::{Value, json};
 
@@ -66,11 +66,11 @@ pub async fn send(
         .json(&body(msg, template))
         .send()
         .await
-        .map_err(|e| classify::transport("whatsapp", &e))?;
+        .map_err(|e| provider_errors::transport("whatsapp", &e))?;
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
     if !(200..300).contains(&status) {
-        return Err(classify::whatsapp(status, &text));
+        return Err(provider_errors::whatsapp(status, &text));
     }
     let id = serde_json::from_str::<Value>(&text)
         .ok()
