@@ -4,7 +4,11 @@
 
 use crate::errors::store_error;
 use crate::sqs::SQS_MAX_DELAY;
-use crate::table::{PK, SK, TIMER_SHARDS, TTL};
+pub use crate::table::cart_pk;
+use crate::table::{
+    BODY, COUNTER_PREFIX, LINK_CART, LINK_EXPIRES, LINK_STORE, PK, SK, SK_CART, SK_CONTACT, SK_LINK, SK_STATS,
+    TIMER_BUCKET, TIMER_CONTACT, TIMER_DUE, TIMER_SEQ, TIMER_SHARDS, TTL, VERSION, contact_pk, link_pk, stats_pk,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -32,22 +36,6 @@ pub struct DynamoStore {
     long_timer_after: jiff::SignedDuration,
 }
 
-pub fn cart_pk(store: &str, cart: &str) -> String {
-    format!("STORE#{store}#CART#{cart}")
-}
-
-fn contact_pk(store: &str, key: &str) -> String {
-    format!("STORE#{store}#CONTACT#{key}")
-}
-
-fn link_pk(token: &str) -> String {
-    format!("LINK#{token}")
-}
-
-fn stats_pk(store: &str) -> String {
-    format!("STORE#{store}#STATS")
-}
-
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -66,11 +54,11 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
 
 /// The version and JSON body of a stored record.
 fn decode<T: serde::de::DeserializeOwned>(what: &str, item: &Item) -> Result<(u64, T), StoreError> {
-    let v = match item.get("v") {
+    let v = match item.get(VERSION) {
         Some(AttributeValue::N(x)) => x.parse::<u64>().map_err(|e| corrupt(what, e))?,
         _ => return Err(corrupt(what, "no version")),
     };
-    let body = match item.get("body") {
+    let body = match item.get(BODY) {
         Some(AttributeValue::S(b)) => serde_json::from_str(b).map_err(|e| corrupt(what, e))?,
         _ => return Err(corrupt(what, "no body")),
     };
@@ -82,7 +70,7 @@ fn version_condition(expected: u64) -> (String, Option<(String, AttributeValue)>
     if expected == 0 {
         (format!("attribute_not_exists({PK})"), None)
     } else {
-        ("v = :v".to_string(), Some((":v".to_string(), n(expected))))
+        (format!("{VERSION} = :v"), Some((":v".to_string(), n(expected))))
     }
 }
 
@@ -103,20 +91,20 @@ impl DynamoStore {
 
     fn cart_item(&self, cart: &Cart) -> Result<Item, StoreError> {
         let body = serde_json::to_string(cart).map_err(|e| StoreError::Fatal(format!("cart not serialisable: {e}")))?;
-        let mut item = key(cart_pk(&cart.store, &cart.id), "CART");
-        item.insert("v".into(), n(cart.version + 1));
-        item.insert("body".into(), s(body));
+        let mut item = key(cart_pk(&cart.store, &cart.id), SK_CART);
+        item.insert(VERSION.into(), n(cart.version + 1));
+        item.insert(BODY.into(), s(body));
         item.insert(TTL.into(), n((cart.last_activity + CART_RETENTION).as_second()));
         // A timer further out than SQS can hold goes into the sparse timer index for the sweep.
         if let Some(t) = cart.timer
             && t.due.duration_since(self.clock.now()) > self.long_timer_after
         {
             let shard = shard_of(&cart.store, &cart.id);
-            item.insert("tb".into(), s(format!("{}#{shard}", t.due.as_second().div_euclid(60))));
-            item.insert("tseq".into(), n(t.seq));
-            item.insert("tdue".into(), n(t.due.as_second()));
+            item.insert(TIMER_BUCKET.into(), s(format!("{}#{shard}", t.due.as_second().div_euclid(60))));
+            item.insert(TIMER_SEQ.into(), n(t.seq));
+            item.insert(TIMER_DUE.into(), n(t.due.as_second()));
             if let Some(c) = cart_contact_key(cart) {
-                item.insert("tcontact".into(), s(c));
+                item.insert(TIMER_CONTACT.into(), s(c));
             }
         }
         Ok(item)
@@ -125,9 +113,9 @@ impl DynamoStore {
     fn contact_item(&self, contact: &Contact) -> Result<Item, StoreError> {
         let body =
             serde_json::to_string(contact).map_err(|e| StoreError::Fatal(format!("contact not serialisable: {e}")))?;
-        let mut item = key(contact_pk(&contact.store, &contact.key), "CONTACT");
-        item.insert("v".into(), n(contact.version + 1));
-        item.insert("body".into(), s(body));
+        let mut item = key(contact_pk(&contact.store, &contact.key), SK_CONTACT);
+        item.insert(VERSION.into(), n(contact.version + 1));
+        item.insert(BODY.into(), s(body));
         item.insert(TTL.into(), n((self.clock.now() + CONTACT_RETENTION).as_second()));
         Ok(item)
     }
@@ -170,10 +158,10 @@ impl DynamoStore {
 }
 
 fn link_item(link: &LinkRecord) -> Item {
-    let mut item = key(link_pk(&link.token), "LINK");
-    item.insert("store".into(), s(&link.store));
-    item.insert("cart".into(), s(&link.cart));
-    item.insert("expires".into(), n(link.expires_at.as_second()));
+    let mut item = key(link_pk(&link.token), SK_LINK);
+    item.insert(LINK_STORE.into(), s(&link.store));
+    item.insert(LINK_CART.into(), s(&link.cart));
+    item.insert(LINK_EXPIRES.into(), n(link.expires_at.as_second()));
     item.insert(TTL.into(), n(link.expires_at.as_second()));
     item
 }
@@ -191,7 +179,7 @@ pub fn shard_of(store: &str, cart: &str) -> u64 {
 #[async_trait]
 impl CartStore for DynamoStore {
     async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
-        let Some(item) = self.get_item("cart", key(cart_pk(store, cart), "CART")).await? else { return Ok(None) };
+        let Some(item) = self.get_item("cart", key(cart_pk(store, cart), SK_CART)).await? else { return Ok(None) };
         let (v, mut c): (u64, Cart) = decode("cart", &item)?;
         c.version = v;
         Ok(Some(c))
@@ -203,7 +191,7 @@ impl CartStore for DynamoStore {
     }
 
     async fn get_contact(&self, store: &str, key_: &str) -> Result<Option<Contact>, StoreError> {
-        let Some(item) = self.get_item("contact", key(contact_pk(store, key_), "CONTACT")).await? else {
+        let Some(item) = self.get_item("contact", key(contact_pk(store, key_), SK_CONTACT)).await? else {
             return Ok(None);
         };
         let (v, mut c): (u64, Contact) = decode("contact", &item)?;
@@ -229,19 +217,19 @@ impl CartStore for DynamoStore {
     }
 
     async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError> {
-        let Some(item) = self.get_item("link", key(link_pk(token), "LINK")).await? else { return Ok(None) };
+        let Some(item) = self.get_item("link", key(link_pk(token), SK_LINK)).await? else { return Ok(None) };
         let text = |k: &str| match item.get(k) {
             Some(AttributeValue::S(v)) => Ok(v.clone()),
             _ => Err(corrupt("link", k)),
         };
-        let expires = match item.get("expires") {
+        let expires = match item.get(LINK_EXPIRES) {
             Some(AttributeValue::N(v)) => v.parse::<i64>().map_err(|e| corrupt("link", e))?,
             _ => return Err(corrupt("link", "expires")),
         };
         Ok(Some(LinkRecord {
             token: token.to_string(),
-            store: text("store")?,
-            cart: text("cart")?,
+            store: text(LINK_STORE)?,
+            cart: text(LINK_CART)?,
             expires_at: Timestamp::from_second(expires).map_err(|e| corrupt("link", e))?,
         }))
     }
@@ -252,9 +240,9 @@ impl CartStore for DynamoStore {
         cart: &str,
         contact_key: Option<&str>,
     ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
-        let mut keys = vec![key(cart_pk(store, cart), "CART")];
+        let mut keys = vec![key(cart_pk(store, cart), SK_CART)];
         if let Some(k) = contact_key {
-            keys.push(key(contact_pk(store, k), "CONTACT"));
+            keys.push(key(contact_pk(store, k), SK_CONTACT));
         }
         let mut found: Vec<Item> = Vec::new();
         let mut pending = KeysAndAttributes::builder()
@@ -285,12 +273,12 @@ impl CartStore for DynamoStore {
         let mut contact_out = None;
         for item in found {
             match item.get(SK) {
-                Some(AttributeValue::S(sk)) if sk == "CART" => {
+                Some(AttributeValue::S(sk)) if sk == SK_CART => {
                     let (v, mut c): (u64, Cart) = decode("cart", &item)?;
                     c.version = v;
                     cart_out = Some(c);
                 }
-                Some(AttributeValue::S(sk)) if sk == "CONTACT" => {
+                Some(AttributeValue::S(sk)) if sk == SK_CONTACT => {
                     let (v, mut c): (u64, Contact) = decode("contact", &item)?;
                     c.version = v;
                     contact_out = Some(c);
@@ -335,11 +323,11 @@ impl StatsStore for DynamoStore {
             return Ok(());
         }
         let mut expr = Vec::with_capacity(deltas.len());
-        let mut req = self.client.update_item().table_name(&self.table).set_key(Some(key(stats_pk(store), "TOTAL")));
+        let mut req = self.client.update_item().table_name(&self.table).set_key(Some(key(stats_pk(store), SK_STATS)));
         for (i, (name, d)) in deltas.iter().enumerate() {
             expr.push(format!("#n{i} :d{i}"));
             req = req
-                .expression_attribute_names(format!("#n{i}"), format!("c.{name}"))
+                .expression_attribute_names(format!("#n{i}"), format!("{COUNTER_PREFIX}{name}"))
                 .expression_attribute_values(format!(":d{i}"), n(d));
         }
         req.update_expression(format!("ADD {}", expr.join(", ")))
@@ -350,12 +338,12 @@ impl StatsStore for DynamoStore {
     }
 
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
-        let Some(item) = self.get_item("stats", key(stats_pk(store), "TOTAL")).await? else {
+        let Some(item) = self.get_item("stats", key(stats_pk(store), SK_STATS)).await? else {
             return Ok(BTreeMap::new());
         };
         let mut out = BTreeMap::new();
         for (k, v) in item {
-            if let (Some(name), AttributeValue::N(x)) = (k.strip_prefix("c."), v) {
+            if let (Some(name), AttributeValue::N(x)) = (k.strip_prefix(COUNTER_PREFIX), v) {
                 out.insert(name.to_string(), x.parse::<i64>().map_err(|e| corrupt("stats", e))?);
             }
         }
@@ -363,7 +351,4 @@ impl StatsStore for DynamoStore {
     }
 }
 
-/// Parses `STORE#{store}#CART#{cart}` back into its parts (store ids never contain `#`).
-pub fn parse_cart_pk(pk: &str) -> Option<(&str, &str)> {
-    pk.strip_prefix("STORE#")?.split_once("#CART#")
-}
+pub use crate::table::parse_cart_pk;

@@ -4,6 +4,7 @@
 //! writes both; the functions read them at first use and keep them a few minutes
 //! (`engine_cache`). Nothing secret is in the template, the environment or the table.
 
+use crate::table::{CONFIG_PK, CONFIG_TOML, CONFIG_UPDATED_AT, PK, SK, SK_CONFIG};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_ssm::types::ParameterType;
@@ -20,7 +21,7 @@ pub const SECRET_FIELDS: &[&str] = &[
     "whatsapp_access_token",
     "whatsapp_app_secret",
 ];
-const PK: &str = "CONFIG";
+
 const PREFIX: &str = "ssm:";
 
 #[derive(Debug, Error)]
@@ -46,7 +47,8 @@ fn short<E: ProvideErrorMetadata + std::fmt::Debug>(e: &E) -> String {
 }
 
 fn key() -> std::collections::HashMap<String, AttributeValue> {
-    [("pk".to_string(), AttributeValue::S(PK.into())), ("sk".to_string(), AttributeValue::S(PK.into()))].into()
+    [(PK.to_string(), AttributeValue::S(CONFIG_PK.into())), (SK.to_string(), AttributeValue::S(SK_CONFIG.into()))]
+        .into()
 }
 
 fn parse(text: &str) -> Result<Value, StoreConfigError> {
@@ -82,8 +84,10 @@ pub async fn load(
         .map_err(|e| StoreConfigError::Dynamo(short(&e)))?
         .item
         .ok_or_else(|| StoreConfigError::Missing(table.to_string()))?;
-    let text =
-        item.get("toml").and_then(|v| v.as_s().ok()).ok_or_else(|| StoreConfigError::Missing(table.to_string()))?;
+    let text = item
+        .get(CONFIG_TOML)
+        .and_then(|v| v.as_s().ok())
+        .ok_or_else(|| StoreConfigError::Missing(table.to_string()))?;
     let mut doc = parse(text)?;
     if let Some(m) = abandon_after_minutes {
         for s in stores_mut(&mut doc) {
@@ -163,7 +167,7 @@ pub async fn put(
         .await
         .map_err(|e| StoreConfigError::Dynamo(short(&e)))?
         .item
-        .and_then(|i| i.get("toml").and_then(|v| v.as_s().ok()).cloned());
+        .and_then(|i| i.get(CONFIG_TOML).and_then(|v| v.as_s().ok()).cloned());
     let mut doc = parse(text)?;
     let mut report = PutReport::default();
     for s in stores_mut(&mut doc) {
@@ -206,8 +210,8 @@ pub async fn put(
         .put_item()
         .table_name(table)
         .set_item(Some(key()))
-        .item("toml", AttributeValue::S(merged))
-        .item("updated_at", AttributeValue::S(jiff::Timestamp::now().to_string()))
+        .item(CONFIG_TOML, AttributeValue::S(merged))
+        .item(CONFIG_UPDATED_AT, AttributeValue::S(jiff::Timestamp::now().to_string()))
         .send()
         .await
         .map_err(|e| StoreConfigError::Dynamo(short(&e)))?;

@@ -7,7 +7,10 @@
 
 use crate::dynamo::parse_cart_pk;
 use crate::sqs::{SqsTimerQueue, body, delay_seconds};
-use crate::table::{PK, SK, TIMER_INDEX, TIMER_SHARDS};
+use crate::table::{
+    CHECKPOINT_PK, PK, SK, SK_CHECKPOINT, SWEPT_MINUTE, TIMER_BUCKET, TIMER_CONTACT, TIMER_DUE, TIMER_INDEX, TIMER_SEQ,
+    TIMER_SHARDS,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -37,8 +40,8 @@ pub struct Sweeper<'a> {
 
 fn checkpoint_key() -> HashMap<String, AttributeValue> {
     HashMap::from([
-        (PK.to_string(), AttributeValue::S("SWEEP".into())),
-        (SK.to_string(), AttributeValue::S("CHECKPOINT".into())),
+        (PK.to_string(), AttributeValue::S(CHECKPOINT_PK.into())),
+        (SK.to_string(), AttributeValue::S(SK_CHECKPOINT.into())),
     ])
 }
 
@@ -71,7 +74,7 @@ impl Sweeper<'_> {
             .send()
             .await
             .map_err(|e| format!("GetItem sweep checkpoint: {}", DisplayErrorContext(&e)))?;
-        Ok(out.item.and_then(|i| match i.get("m") {
+        Ok(out.item.and_then(|i| match i.get(SWEPT_MINUTE) {
             Some(AttributeValue::N(m)) => m.parse().ok(),
             _ => None,
         }))
@@ -80,7 +83,7 @@ impl Sweeper<'_> {
     /// Moves the checkpoint from `last` to `to`, unless another sweep already moved it.
     async fn advance_checkpoint(&self, last: i64, to: i64) -> Result<(), String> {
         let mut item = checkpoint_key();
-        item.insert("m".into(), AttributeValue::N(to.to_string()));
+        item.insert(SWEPT_MINUTE.into(), AttributeValue::N(to.to_string()));
         let r = self
             .dynamo
             .put_item()
@@ -119,7 +122,7 @@ impl Sweeper<'_> {
                     .query()
                     .table_name(self.table)
                     .index_name(TIMER_INDEX)
-                    .key_condition_expression("tb = :b")
+                    .key_condition_expression(format!("{TIMER_BUCKET} = :b"))
                     .expression_attribute_values(":b", AttributeValue::S(format!("{minute}#{shard}")))
                     .set_exclusive_start_key(start.take())
                     .send()
@@ -178,8 +181,8 @@ impl Sweeper<'_> {
 fn timer_of(item: &HashMap<String, AttributeValue>) -> Option<(TimerMsg, Timestamp)> {
     let pk = item.get(PK)?.as_s().ok()?;
     let (store, cart) = parse_cart_pk(pk)?;
-    let seq = item.get("tseq")?.as_n().ok()?.parse().ok()?;
-    let due = Timestamp::from_second(item.get("tdue")?.as_n().ok()?.parse().ok()?).ok()?;
-    let contact = item.get("tcontact").and_then(|c| c.as_s().ok()).cloned();
+    let seq = item.get(TIMER_SEQ)?.as_n().ok()?.parse().ok()?;
+    let due = Timestamp::from_second(item.get(TIMER_DUE)?.as_n().ok()?.parse().ok()?).ok()?;
+    let contact = item.get(TIMER_CONTACT).and_then(|c| c.as_s().ok()).cloned();
     Some((TimerMsg { v: 1, store: store.to_string(), cart: cart.to_string(), seq, contact, due: Some(due) }, due))
 }

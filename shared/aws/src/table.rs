@@ -1,5 +1,7 @@
-//! The table's shape, in one place: key names, the timer index, TTL. `create` builds it the way
-//! the IaC does (tests create one table per test against moto).
+//! The table's shape, in one place: every key and attribute name, the key of each kind of item,
+//! the timer index and TTL. `docs/dynamodb.md` describes it and `infra/template.yaml` declares
+//! it; tests hold both to these names (`tests/table_layout.rs`). `create` builds the table the
+//! way the IaC does (tests create one table per test against moto).
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
@@ -9,12 +11,67 @@ use aws_sdk_dynamodb::types::{
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
-/// Sparse index of carts whose timer is further out than SQS can hold: partition `tb`
+/// Sparse index of carts whose timer is further out than the queue holds: partition `tb`
 /// ("{due minute}#{shard}"), sort `pk`.
 pub const TIMER_INDEX: &str = "timers";
 pub const TTL: &str = "ttl";
 /// Timer-index partitions per minute: spreads a busy minute over several partitions.
 pub const TIMER_SHARDS: u64 = 4;
+
+/// Versioned records (carts, contacts): the version every write is conditional on, and the JSON.
+pub const VERSION: &str = "v";
+pub const BODY: &str = "body";
+/// A cart's long timer, for the index: bucket (`{due minute}#{shard}`), fencing seq, due time
+/// and the contact key.
+pub const TIMER_BUCKET: &str = "tb";
+pub const TIMER_SEQ: &str = "tseq";
+pub const TIMER_DUE: &str = "tdue";
+pub const TIMER_CONTACT: &str = "tcontact";
+/// Link records: the store and cart a key points to, and when it expires.
+pub const LINK_STORE: &str = "store";
+pub const LINK_CART: &str = "cart";
+pub const LINK_EXPIRES: &str = "expires";
+/// Stats counters are `c.{name}` attributes of the store's stats item.
+pub const COUNTER_PREFIX: &str = "c.";
+/// The sweep checkpoint's last minute swept.
+pub const SWEPT_MINUTE: &str = "m";
+/// The stores' configuration (TOML, secrets as SSM references) and when it was written.
+pub const CONFIG_TOML: &str = "toml";
+pub const CONFIG_UPDATED_AT: &str = "updated_at";
+
+/// Sort keys, one per kind of item.
+pub const SK_CART: &str = "CART";
+pub const SK_CONTACT: &str = "CONTACT";
+pub const SK_LINK: &str = "LINK";
+pub const SK_STATS: &str = "TOTAL";
+pub const SK_CHECKPOINT: &str = "CHECKPOINT";
+pub const SK_CONFIG: &str = "CONFIG";
+
+/// Partition keys: every store's items under `STORE#{store}#…`, so one store's key never reaches
+/// another's. Links are global (their keys are random tokens or store-scoped: `domain::link_key`).
+pub fn cart_pk(store: &str, cart: &str) -> String {
+    format!("STORE#{store}#CART#{cart}")
+}
+
+/// Parses `STORE#{store}#CART#{cart}` back into its parts (store ids never contain `#`).
+pub fn parse_cart_pk(pk: &str) -> Option<(&str, &str)> {
+    pk.strip_prefix("STORE#")?.split_once("#CART#")
+}
+
+pub fn contact_pk(store: &str, key: &str) -> String {
+    format!("STORE#{store}#CONTACT#{key}")
+}
+
+pub fn link_pk(key: &str) -> String {
+    format!("LINK#{key}")
+}
+
+pub fn stats_pk(store: &str) -> String {
+    format!("STORE#{store}#STATS")
+}
+
+pub const CHECKPOINT_PK: &str = "SWEEP";
+pub const CONFIG_PK: &str = "CONFIG";
 
 pub async fn create(client: &Client, name: &str) -> Result<(), String> {
     let attr = |n: &str| {
@@ -29,14 +86,14 @@ pub async fn create(client: &Client, name: &str) -> Result<(), String> {
     };
     let index = GlobalSecondaryIndex::builder()
         .index_name(TIMER_INDEX)
-        .key_schema(key("tb", KeyType::Hash)?)
+        .key_schema(key(TIMER_BUCKET, KeyType::Hash)?)
         .key_schema(key(PK, KeyType::Range)?)
         .projection(
             Projection::builder()
                 .projection_type(ProjectionType::Include)
-                .non_key_attributes("tseq")
-                .non_key_attributes("tdue")
-                .non_key_attributes("tcontact")
+                .non_key_attributes(TIMER_SEQ)
+                .non_key_attributes(TIMER_DUE)
+                .non_key_attributes(TIMER_CONTACT)
                 .build(),
         )
         .build()
@@ -46,7 +103,7 @@ pub async fn create(client: &Client, name: &str) -> Result<(), String> {
         .table_name(name)
         .attribute_definitions(attr(PK)?)
         .attribute_definitions(attr(SK)?)
-        .attribute_definitions(attr("tb")?)
+        .attribute_definitions(attr(TIMER_BUCKET)?)
         .key_schema(key(PK, KeyType::Hash)?)
         .key_schema(key(SK, KeyType::Range)?)
         .global_secondary_indexes(index)

@@ -15,8 +15,8 @@ use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, 
 use crate::messaging::compose::{ComposeInput, Delivery, compose, needs_coupon};
 use crate::ports::{ChannelError, LinkRecord, StoreError, TimerMsg};
 use crate::{
-    engine::Engine, engine::EngineError, engine::MAX_ATTEMPTS, engine::cart_contact_key, engine::customer_alias,
-    engine::email_alias, messaging::coupons,
+    domain::link_key::customer_alias, domain::link_key::email_alias, engine::Engine, engine::EngineError,
+    engine::MAX_ATTEMPTS, engine::cart_contact_key, messaging::coupons,
 };
 use jiff::{SignedDuration, Timestamp};
 

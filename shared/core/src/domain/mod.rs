@@ -4,6 +4,7 @@
 pub mod cart;
 pub mod channel;
 pub mod contact;
+pub mod link_key;
 pub mod locale;
 pub mod money;
 pub mod phone;

@@ -15,7 +15,7 @@ pub use crate::messaging::links::LinkOutcome;
 pub use stats::StatsReport;
 
 use crate::config::Config;
-use crate::domain::{Cart, Channel, contact_key, contact_key_uncached};
+use crate::domain::{Cart, Channel, contact_key};
 use crate::ports::{
     Alerts, CartStore, ChannelError, ChannelSender, Clock, QueueError, RandomSource, StatsStore, StoreError, TimerMsg,
     TimerQueue,
@@ -105,18 +105,6 @@ impl Engine {
         use base64::Engine as _;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.random.bytes16())
     }
-}
-
-/// Where a cart reached by phone is found from its shopper's e-mail: the link table's key for
-/// the cart last messaged about (an order carrying only the e-mail must still end it).
-pub(crate) fn email_alias(store: &str, email: &str) -> String {
-    format!("email:{}", contact_key_uncached(store, email))
-}
-
-/// The same for the store's own customer id (`customer.id`): an order that carries it but not
-/// the address the cart was reached on.
-pub(crate) fn customer_alias(store: &str, id: &str) -> String {
-    format!("customer:{}", contact_key_uncached(store, id))
 }
 
 /// The contact key of a cart's shopper: phone first, else e-mail.

@@ -1,8 +1,9 @@
 use crate::abandonment::lifecycle::{EventOutcome, apply_event};
 use crate::config::StoreConfig;
 use crate::domain::CartStatus;
+use crate::domain::link_key::{customer_alias, email_alias};
 use crate::domain::{Contact, contact_key};
-use crate::engine::{Engine, EngineError, MAX_ATTEMPTS, customer_alias, email_alias};
+use crate::engine::{Engine, EngineError, MAX_ATTEMPTS};
 use crate::intake::contract::{CartEvent, EventKind};
 use crate::ports::StoreError;
 

@@ -16,9 +16,7 @@ use serde::Serialize;
 /// The window of the per-contact budget.
 pub const CONTACT_WINDOW: SignedDuration = SignedDuration::from_hours(30 * 24);
 
-pub fn index_key(store: &str, code: &str) -> String {
-    format!("coupon:{store}:{code}")
-}
+use crate::domain::link_key;
 
 /// Codes are "CB-" and 12 characters of Crockford base32 (60 random bits).
 pub fn well_formed(code: &str) -> bool {
@@ -109,7 +107,7 @@ impl Engine {
         if !well_formed(code) {
             return Ok(CouponView::unknown(code));
         }
-        let Some(link) = self.carts.get_link(&index_key(&store.id, code)).await? else {
+        let Some(link) = self.carts.get_link(&link_key::coupon(&store.id, code)).await? else {
             return Ok(CouponView::unknown(code));
         };
         for _ in 0..MAX_ATTEMPTS {
@@ -184,7 +182,12 @@ pub fn day_key(now: Timestamp) -> String {
 
 /// The index entry that lets the storefront find a code: written with the send's claim.
 pub(crate) fn index_record(store: &StoreConfig, cart: &str, code: &str, until: Timestamp) -> LinkRecord {
-    LinkRecord { token: index_key(&store.id, code), store: store.id.clone(), cart: cart.to_string(), expires_at: until }
+    LinkRecord {
+        token: link_key::coupon(&store.id, code),
+        store: store.id.clone(),
+        cart: cart.to_string(),
+        expires_at: until,
+    }
 }
 
 #[cfg(test)]
