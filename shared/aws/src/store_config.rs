@@ -12,15 +12,7 @@ use cartback_core::config::Config;
 use thiserror::Error;
 use toml::Value;
 
-/// The store fields that are secrets, stored in SSM.
-pub const SECRET_FIELDS: &[&str] = &[
-    "api_key",
-    "twilio_auth_token",
-    "shopify_webhook_secret",
-    "woocommerce_webhook_secret",
-    "whatsapp_access_token",
-    "whatsapp_app_secret",
-];
+pub use cartback_core::config::SECRET_FIELDS;
 
 const PREFIX: &str = "ssm:";
 

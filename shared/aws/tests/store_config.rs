@@ -7,7 +7,7 @@ mod moto;
 
 use cartback_aws::store_config::{self, parameter_name};
 use cartback_core::config::{
-    DEMO_API_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_TWILIO_AUTH_TOKEN, DEMO_WOOCOMMERCE_WEBHOOK_SECRET,
+    DEMO_API_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_TWILIO_AUTH_TOKEN, DEMO_WOOCOMMERCE_WEBHOOK_SECRET, Secret,
 };
 
 const EXAMPLE: &str = include_str!("../../../docs/cartback.example.toml");
@@ -78,8 +78,11 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     // What a function reads: the same store, secrets resolved.
     let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
     assert_eq!(config.store_for_key(DEMO_API_KEY).map(|s| s.id.as_str()), Some("demo"));
-    assert_eq!(config.store("demo").unwrap().twilio_auth_token, DEMO_TWILIO_AUTH_TOKEN);
-    assert_eq!(config.store("demo").unwrap().shopify_webhook_secret.as_deref(), Some(DEMO_SHOPIFY_WEBHOOK_SECRET));
+    assert_eq!(config.store("demo").unwrap().twilio_auth_token.expose(), DEMO_TWILIO_AUTH_TOKEN);
+    assert_eq!(
+        config.store("demo").unwrap().shopify_webhook_secret.as_ref().map(Secret::expose),
+        Some(DEMO_SHOPIFY_WEBHOOK_SECRET)
+    );
 
     // A second store is merged beside the first.
     let other = EXAMPLE

@@ -82,7 +82,7 @@ pub async fn whatsapp_status(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| unauthorized("missing_signature", "X-Hub-Signature-256 is required"))?;
-    if !cartback_core::feedback::whatsapp_statuses::verify(&secret, &bytes, sig) {
+    if !cartback_core::feedback::whatsapp_statuses::verify(secret.expose(), &bytes, sig) {
         return Err(unauthorized(
             "invalid_signature",
             "X-Hub-Signature-256 does not match the body and the app secret",

@@ -32,7 +32,7 @@ pub async fn verified(
     let params: Form = form_urlencoded::parse(&bytes).into_owned().collect();
     let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let url = format!("{}{}", st.engine.config.public_url, path_and_query);
-    let Some(store) = store.filter(|s| twilio_webhook::verify(&s.twilio_auth_token, &url, &params, sig)) else {
+    let Some(store) = store.filter(|s| twilio_webhook::verify(s.twilio_auth_token.expose(), &url, &params, sig)) else {
         tracing::warn!(store = %store_id, "twilio webhook with an invalid signature refused");
         return Err(forbidden("invalid_signature", "X-Twilio-Signature does not match this request"));
     };

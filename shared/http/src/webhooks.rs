@@ -48,7 +48,7 @@ pub async fn shopify(
     let bytes = read_body(&headers, body, MAX_WEBHOOK_BYTES).await?;
     let sig = header(&headers, "x-shopify-hmac-sha256")
         .ok_or_else(|| unauthorized("missing_signature", "X-Shopify-Hmac-Sha256 is required"))?;
-    if !shopify::verify(&secret, &bytes, sig) {
+    if !shopify::verify(secret.expose(), &bytes, sig) {
         return Err(unauthorized(
             "invalid_signature",
             "X-Shopify-Hmac-Sha256 does not match the body and this store's Shopify webhook secret",
@@ -80,7 +80,7 @@ pub async fn woocommerce(
         }
         return Err(unauthorized("missing_signature", "X-WC-Webhook-Signature is required"));
     };
-    if !woocommerce::verify(&secret, &bytes, sig) {
+    if !woocommerce::verify(secret.expose(), &bytes, sig) {
         return Err(unauthorized(
             "invalid_signature",
             "X-WC-Webhook-Signature does not match the body and this store's WooCommerce webhook secret",

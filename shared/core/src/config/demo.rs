@@ -29,8 +29,11 @@ mod tests {
         let c = demo_config();
         let s = c.store_for_key(DEMO_API_KEY).expect("demo key");
         assert_eq!(s.id, DEMO_STORE_ID);
-        assert_eq!(s.twilio_auth_token, DEMO_TWILIO_AUTH_TOKEN);
-        assert_eq!(s.woocommerce_webhook_secret.as_deref(), Some(DEMO_WOOCOMMERCE_WEBHOOK_SECRET));
+        assert_eq!(s.twilio_auth_token.expose(), DEMO_TWILIO_AUTH_TOKEN);
+        assert_eq!(
+            s.woocommerce_webhook_secret.as_ref().map(crate::config::Secret::expose),
+            Some(DEMO_WOOCOMMERCE_WEBHOOK_SECRET)
+        );
         assert_eq!(s.publishable_key.as_deref(), Some(DEMO_PUBLISHABLE_KEY));
         assert_eq!(s.steps.len(), 3);
         assert!(s.allows_url("https://shop.example/checkouts/abc"));

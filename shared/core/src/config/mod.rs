@@ -7,6 +7,9 @@ mod demo;
 mod duration;
 pub mod providers;
 mod raw;
+pub mod secrets;
+
+pub use secrets::{SECRET_FIELDS, Secret};
 
 pub use demo::{
     DEMO_API_KEY, DEMO_PUBLISHABLE_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN,
@@ -145,18 +148,18 @@ pub struct StoreConfig {
     pub id: String,
     pub name: String,
     pub api_key_sha256: [u8; 32],
-    pub twilio_auth_token: String,
+    pub twilio_auth_token: Secret,
     /// Verifies `X-Shopify-Hmac-Sha256` on `/v1/webhooks/shopify/{store}`; absent: no Shopify.
-    pub shopify_webhook_secret: Option<String>,
+    pub shopify_webhook_secret: Option<Secret>,
     /// Verifies `X-WC-Webhook-Signature` on `/v1/webhooks/woocommerce/{store}`; absent: none.
-    pub woocommerce_webhook_secret: Option<String>,
+    pub woocommerce_webhook_secret: Option<Secret>,
     /// The public key of the capture snippet (`POST /v1/collect/{store}`): it can only send
     /// cart activity for browser carts, from the allowed domains, rate-limited. Absent: off.
     pub publishable_key: Option<String>,
     /// Which provider carries each channel (default: the console).
     pub providers: std::sync::Arc<providers::Providers>,
     /// Verifies `X-Hub-Signature-256` on `/v1/status/whatsapp/{store}` (Meta's app secret).
-    pub whatsapp_app_secret: Option<String>,
+    pub whatsapp_app_secret: Option<Secret>,
     /// Answers Meta's subscription handshake on the same route.
     pub whatsapp_verify_token: Option<String>,
     pub currency: Currency,

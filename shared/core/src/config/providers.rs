@@ -1,23 +1,7 @@
 //! Which provider carries each channel for a store, with its settings. Secrets are redacted in
 //! `Debug` so a logged configuration never shows them.
 
-use std::fmt;
-
-/// A secret string: compared and used, never printed.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(pub String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "Secret(empty)" } else { "Secret(***)" })
-    }
-}
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
+pub use super::secrets::Secret;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum SmsProvider {

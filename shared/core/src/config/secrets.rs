@@ -1,0 +1,58 @@
+//! Secrets in a store's configuration, in one place: which fields are secrets (`SECRET_FIELDS`,
+//! what `cartback store` moves to SSM SecureStrings) and the `Secret` type every one of them is
+//! held in, so a logged configuration never shows one.
+
+use std::fmt;
+
+/// The store fields (`[[stores]]` in the TOML) that are secrets. `api_key` is kept only as its
+/// digest once loaded; `whatsapp_access_token` lives in the WhatsApp provider's settings.
+pub const SECRET_FIELDS: &[&str] = &[
+    "api_key",
+    "twilio_auth_token",
+    "shopify_webhook_secret",
+    "woocommerce_webhook_secret",
+    "whatsapp_access_token",
+    "whatsapp_app_secret",
+];
+
+/// A secret string: compared and used, never printed.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(empty)" } else { "Secret(***)" })
+    }
+}
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// Every secret of the documented example is absent from the loaded configuration's
+    /// `Debug` output (what a log line of it would show).
+    #[test]
+    fn no_secret_field_shows_in_a_printed_configuration() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cartback.example.toml");
+        let text = std::fs::read_to_string(path).expect("the example");
+        let config = Config::load(path).expect("the example loads");
+        let printed = format!("{config:?}");
+        let doc: toml::Table = toml::from_str(&text).expect("TOML");
+        let mut checked = 0;
+        for store in doc["stores"].as_array().expect("stores") {
+            let secrets = SECRET_FIELDS.iter().filter_map(|f| store.get(*f).and_then(|v| v.as_str()));
+            for value in secrets.filter(|v| v.len() >= 8) {
+                checked += 1;
+                assert!(!printed.contains(value), "a secret shows in the printed configuration");
+            }
+        }
+        assert!(checked >= 4, "the example has only {checked} secrets to check");
+    }
+}
