@@ -11,10 +11,10 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-pub const MAX_ITEMS: usize = 100;
-/// `customer.orders_count` above this is a mistake, not a customer.
-pub const MAX_ORDERS_COUNT: u32 = 1_000_000;
+pub mod limits;
+
+use limits as max;
+pub use limits::{MAX_BODY_BYTES, MAX_ITEMS, MAX_ORDERS_COUNT};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
@@ -111,7 +111,7 @@ fn timezone_ok(t: &str) -> bool {
 }
 
 fn quantity_ok(q: u64) -> Option<u32> {
-    if (1..=10_000).contains(&q) { u32::try_from(q).ok() } else { None }
+    if (1..=max::MAX_QUANTITY).contains(&q) { u32::try_from(q).ok() } else { None }
 }
 
 struct Errors(Vec<FieldError>);
@@ -175,9 +175,9 @@ pub fn parse_reporting(body: &[u8], store: &StoreConfig) -> Result<CartEvent, Ev
         }]));
     };
     let mut e = Errors(Vec::new());
-    let event_id = e.string(&mut obj, "", "event_id", 128, true);
-    let cart_id = e.string(&mut obj, "", "cart_id", 128, true);
-    let kind = match e.string(&mut obj, "", "type", 64, true) {
+    let event_id = e.string(&mut obj, "", "event_id", max::ID, true);
+    let cart_id = e.string(&mut obj, "", "cart_id", max::ID, true);
+    let kind = match e.string(&mut obj, "", "type", max::KIND, true) {
         Some(t) => {
             let k = EventKind::parse(&t);
             if k.is_none() {
@@ -191,13 +191,14 @@ pub fn parse_reporting(body: &[u8], store: &StoreConfig) -> Result<CartEvent, Ev
         }
         None => None,
     };
-    let occurred_at = e.string(&mut obj, "", "occurred_at", 64, true).and_then(|s| match s.parse::<Timestamp>() {
-        Ok(t) => Some(t),
-        Err(_) => {
-            e.add("occurred_at", "invalid_timestamp", format!("`{s}` is not an RFC 3339 timestamp with an offset"));
-            None
-        }
-    });
+    let occurred_at =
+        e.string(&mut obj, "", "occurred_at", max::TIMESTAMP, true).and_then(|s| match s.parse::<Timestamp>() {
+            Ok(t) => Some(t),
+            Err(_) => {
+                e.add("occurred_at", "invalid_timestamp", format!("`{s}` is not an RFC 3339 timestamp with an offset"));
+                None
+            }
+        });
     let customer = match obj.get_mut("customer") {
         None | Some(Value::Null) => None,
         Some(Value::Object(c)) => Some(customer(c, &mut e)),
@@ -250,9 +251,9 @@ pub fn parse_reporting(body: &[u8], store: &StoreConfig) -> Result<CartEvent, Ev
 }
 
 fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
-    let id = e.string(c, "customer.", "id", 128, false);
-    let first_name = e.string(c, "customer.", "first_name", 100, false);
-    let email = e.string(c, "customer.", "email", 254, false).and_then(|m| {
+    let id = e.string(c, "customer.", "id", max::ID, false);
+    let first_name = e.string(c, "customer.", "first_name", max::FIRST_NAME, false);
+    let email = e.string(c, "customer.", "email", max::EMAIL, false).and_then(|m| {
         if email_ok(&m) {
             Some(Pii::new(m.to_ascii_lowercase()))
         } else {
@@ -260,7 +261,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let phone = e.string(c, "customer.", "phone", 32, false).and_then(|p| match normalize_phone(&p) {
+    let phone = e.string(c, "customer.", "phone", max::PHONE, false).and_then(|p| match normalize_phone(&p) {
         Some(n) => Some(Pii::new(n)),
         None => {
             e.add(
@@ -271,7 +272,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let locale = e.string(c, "customer.", "locale", 35, false).and_then(|l| {
+    let locale = e.string(c, "customer.", "locale", max::LOCALE, false).and_then(|l| {
         if locale_ok(&l) {
             Some(l)
         } else {
@@ -279,7 +280,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let timezone = e.string(c, "customer.", "timezone", 64, false).and_then(|t| {
+    let timezone = e.string(c, "customer.", "timezone", max::TIMEZONE, false).and_then(|t| {
         if timezone_ok(&t) {
             Some(t)
         } else {
@@ -287,7 +288,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let consent_version = e.string(c, "customer.", "consent_version", 64, false);
+    let consent_version = e.string(c, "customer.", "consent_version", max::CONSENT_VERSION, false);
     let orders_count = match c.get("orders_count") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n <= u64::from(MAX_ORDERS_COUNT)) => {
@@ -297,7 +298,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             e.add(
                 "customer.orders_count",
                 "invalid_field",
-                "`customer.orders_count` must be a whole number from 0 to 1000000",
+                format!("`customer.orders_count` must be a whole number from 0 to {}", max::MAX_ORDERS_COUNT),
             );
             None
         }
@@ -369,7 +370,7 @@ fn currency(e: &mut Errors, obj: &mut Map<String, Value>, prefix: &str) -> Optio
 
 fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<CartSnapshot> {
     let cur = currency(e, c, "cart.");
-    let checkout_url = e.string(c, "cart.", "checkout_url", 2048, true).and_then(|u| {
+    let checkout_url = e.string(c, "cart.", "checkout_url", max::URL, true).and_then(|u| {
         if store.allows_url(&u) {
             Some(u)
         } else {
@@ -402,8 +403,8 @@ fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Opti
                     e.add(at, "invalid_field", "each item must be an object");
                     continue;
                 };
-                let sku = e.string(it, &prefix, "sku", 128, true);
-                let name = e.string(it, &prefix, "name", 200, true);
+                let sku = e.string(it, &prefix, "sku", max::ID, true);
+                let name = e.string(it, &prefix, "name", max::ITEM_NAME, true);
                 let quantity = match it.get("quantity") {
                     Some(Value::Number(n)) => match n.as_u64().and_then(quantity_ok) {
                         Some(q) => Some(q),
@@ -411,7 +412,7 @@ fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Opti
                             e.add(
                                 format!("{at}.quantity"),
                                 "invalid_field",
-                                "quantity must be a whole number from 1 to 10000",
+                                format!("quantity must be a whole number from 1 to {}", max::MAX_QUANTITY),
                             );
                             None
                         }
@@ -424,14 +425,14 @@ fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Opti
                         e.add(
                             format!("{at}.quantity"),
                             "invalid_field",
-                            "quantity must be a whole number from 1 to 10000",
+                            format!("quantity must be a whole number from 1 to {}", max::MAX_QUANTITY),
                         );
                         None
                     }
                 };
                 let price = money(e, it.get("unit_price"), at, ".unit_price", cur);
-                let url = e.string(it, &prefix, "url", 2048, false);
-                let image_url = e.string(it, &prefix, "image_url", 2048, false);
+                let url = e.string(it, &prefix, "url", max::URL, false);
+                let image_url = e.string(it, &prefix, "image_url", max::URL, false);
                 if let (Some(sku), Some(name), Some(quantity), Some(unit_price_minor)) = (sku, name, quantity, price) {
                     items.push(Item { sku, name, quantity, unit_price_minor, url, image_url });
                 }
@@ -451,7 +452,7 @@ fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Opti
 }
 
 fn order(o: &mut Map<String, Value>, e: &mut Errors) -> Option<OrderInfo> {
-    let order_id = e.string(o, "order.", "order_id", 128, true);
+    let order_id = e.string(o, "order.", "order_id", max::ID, true);
     let cur = currency(e, o, "order.");
     let total = money(e, o.get("total"), "order", ".total", cur);
     Some(OrderInfo { order_id: order_id?, total: Money { minor: total?, currency: cur? } })

@@ -4,6 +4,7 @@
 //! missing or unknown consent key, a failed check — it returns `None` and the walk produces the
 //! errors. A differential property test holds the two paths to the same results.
 
+use super::limits as max;
 use super::{
     CartEvent, CartSnapshot, EventKind, MAX_ITEMS, OrderInfo, email_ok, locale_ok, normalize_phone, quantity_ok,
     timezone_ok, within,
@@ -132,9 +133,9 @@ fn optional(s: Option<Cow<'_, str>>, max: usize) -> Result<Option<String>, ()> {
 
 pub(super) fn parse(body: &[u8], store: &StoreConfig) -> Option<CartEvent> {
     let Obj(ev): Obj<Event<'_>> = serde_json::from_slice(body).ok()?;
-    let event_id = text(ev.event_id, 128)?;
-    let cart_id = text(ev.cart_id, 128)?;
-    if !within(&ev.kind, 64) || !within(&ev.occurred_at, 64) {
+    let event_id = text(ev.event_id, max::ID)?;
+    let cart_id = text(ev.cart_id, max::ID)?;
+    if !within(&ev.kind, max::KIND) || !within(&ev.occurred_at, max::TIMESTAMP) {
         return None;
     }
     let kind = EventKind::parse(&ev.kind)?;
@@ -157,22 +158,22 @@ pub(super) fn parse(body: &[u8], store: &StoreConfig) -> Option<CartEvent> {
 }
 
 fn customer(c: CustomerIn<'_>) -> Option<Customer> {
-    let id = optional(c.id, 128).ok()?;
-    let first_name = optional(c.first_name, 100).ok()?;
-    let email = match optional(c.email, 254).ok()? {
+    let id = optional(c.id, max::ID).ok()?;
+    let first_name = optional(c.first_name, max::FIRST_NAME).ok()?;
+    let email = match optional(c.email, max::EMAIL).ok()? {
         Some(m) if email_ok(&m) => Some(Pii::new(m.to_ascii_lowercase())),
         Some(_) => return None,
         None => None,
     };
-    let phone = match optional(c.phone, 32).ok()? {
+    let phone = match optional(c.phone, max::PHONE).ok()? {
         Some(p) => Some(Pii::new(normalize_phone(&p)?)),
         None => None,
     };
-    let locale = optional(c.locale, 35).ok()?;
+    let locale = optional(c.locale, max::LOCALE).ok()?;
     if locale.as_deref().is_some_and(|l| !locale_ok(l)) {
         return None;
     }
-    let timezone = optional(c.timezone, 64).ok()?;
+    let timezone = optional(c.timezone, max::TIMEZONE).ok()?;
     if timezone.as_deref().is_some_and(|t| !timezone_ok(t)) {
         return None;
     }
@@ -185,7 +186,7 @@ fn customer(c: CustomerIn<'_>) -> Option<Customer> {
             _ => return None,
         }
     }
-    let consent_version = optional(c.consent_version, 64).ok()?;
+    let consent_version = optional(c.consent_version, max::CONSENT_VERSION).ok()?;
     if c.orders_count.is_some_and(|n| n > super::MAX_ORDERS_COUNT) {
         return None;
     }
@@ -198,26 +199,26 @@ fn cart(c: CartIn<'_>, store: &StoreConfig) -> Option<CartSnapshot> {
         return None;
     }
     let currency = Currency::parse(&c.currency).ok()?;
-    let checkout_url = text(c.checkout_url, 2048)?;
+    let checkout_url = text(c.checkout_url, max::URL)?;
     if !store.allows_url(&checkout_url) || c.items.len() > MAX_ITEMS {
         return None;
     }
     let mut items = Vec::with_capacity(c.items.len());
     for Obj(it) in c.items {
         items.push(Item {
-            sku: text(it.sku, 128)?,
-            name: text(it.name, 200)?,
+            sku: text(it.sku, max::ID)?,
+            name: text(it.name, max::ITEM_NAME)?,
             quantity: quantity_ok(it.quantity)?,
             unit_price_minor: currency.parse_amount(&it.unit_price).ok()?,
-            url: optional(it.url, 2048).ok()?,
-            image_url: optional(it.image_url, 2048).ok()?,
+            url: optional(it.url, max::URL).ok()?,
+            image_url: optional(it.image_url, max::URL).ok()?,
         });
     }
     Some(CartSnapshot { currency, checkout_url, items })
 }
 
 fn order(o: OrderIn<'_>) -> Option<OrderInfo> {
-    let order_id = text(o.order_id, 128)?;
+    let order_id = text(o.order_id, max::ID)?;
     if !within(&o.currency, 3) {
         return None;
     }
