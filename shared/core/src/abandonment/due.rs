@@ -13,10 +13,10 @@ use crate::abandonment::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
 use crate::messaging::compose::{ComposeInput, Delivery, compose, needs_coupon};
-use crate::ports::{ChannelError, LinkRecord, StoreError, TimerMsg};
+use crate::ports::{ChannelError, LinkRecord, TimerMsg};
 use crate::{
     domain::link_key::customer_alias, domain::link_key::email_alias, engine::Engine, engine::EngineError,
-    engine::MAX_ATTEMPTS, engine::cart_contact_key, messaging::coupons,
+    engine::cart_contact_key, engine::retry_on_conflict, messaging::coupons,
 };
 use jiff::{SignedDuration, Timestamp};
 
@@ -48,13 +48,7 @@ impl Engine {
     /// message before and that attempt did not complete (SQS `ApproximateReceiveCount` > 1).
     pub async fn on_due(&self, msg: &TimerMsg, redelivered: bool) -> Result<DueOutcome, EngineError> {
         let store = self.config.store(&msg.store).ok_or_else(|| EngineError::UnknownStore(msg.store.clone()))?;
-        for _ in 0..MAX_ATTEMPTS {
-            match self.try_due(store, msg, redelivered).await {
-                Err(EngineError::Store(StoreError::Conflict)) => continue,
-                other => return other,
-            }
-        }
-        Err(EngineError::Contended)
+        retry_on_conflict!({ self.try_due(store, msg, redelivered).await })
     }
 
     async fn try_due(&self, store: &StoreConfig, msg: &TimerMsg, redelivered: bool) -> Result<DueOutcome, EngineError> {
@@ -350,28 +344,24 @@ impl Engine {
     /// A permanent provider refusal, written on the claim (re-reading on conflicts: an event may
     /// have touched the cart meanwhile; the claim itself is ours alone).
     async fn record_failure(&self, msg: &TimerMsg, error: &str) -> Result<(), EngineError> {
-        for _ in 0..MAX_ATTEMPTS {
+        retry_on_conflict!({
             let Some(mut cart) = self.carts.get_cart(&msg.store, &msg.cart).await? else { return Ok(()) };
             let Some(r) = cart.sends.iter_mut().find(|s| s.seq == msg.seq) else { return Ok(()) };
             r.status = SendStatus::Failed;
             r.note = Some(error.to_string());
-            match self.carts.put_cart(cart).await {
-                Ok(_) => return Ok(()),
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(EngineError::Contended)
+            self.carts.put_cart(cart).await?;
+            Ok(())
+        })
     }
 
     /// Undoes a claim after a temporary provider failure, so the redelivered work can send.
     /// If this fails, the claim stays and the redelivery marks it `unknown` (never a duplicate).
     /// The frequency-cap record of the attempt is kept: erring towards fewer messages.
     async fn release_claim(&self, msg: &TimerMsg, step: u32, now: Timestamp) {
-        for _ in 0..MAX_ATTEMPTS {
-            let Ok(Some(mut cart)) = self.carts.get_cart(&msg.store, &msg.cart).await else { return };
+        let released = retry_on_conflict!({
+            let Some(mut cart) = self.carts.get_cart(&msg.store, &msg.cart).await? else { return Ok(()) };
             if !cart.sends.iter().any(|s| s.seq == msg.seq && s.status == SendStatus::Sent) {
-                return;
+                return Ok(());
             }
             cart.sends.retain(|s| s.seq != msg.seq);
             cart.next_step = step;
@@ -380,11 +370,11 @@ impl Engine {
                 cart.status = CartStatus::Abandoned;
             }
             cart.timer = Some(ArmedTimer { seq: msg.seq, due: now });
-            match self.carts.put_cart(cart).await {
-                Ok(_) => return,
-                Err(StoreError::Conflict) => continue,
-                Err(_) => return,
-            }
+            self.carts.put_cart(cart).await?;
+            Ok(())
+        });
+        if let Err(e) = released {
+            tracing::warn!(store = %msg.store, cart = %msg.cart, error = %e, "claim not released; the redelivery will mark the step unknown");
         }
     }
 }

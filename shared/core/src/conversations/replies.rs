@@ -5,9 +5,9 @@ use crate::conversations::keywords::{Keyword, keyword};
 use crate::conversations::reasons::{Classification, classify};
 use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
-use crate::engine::{Engine, EngineError, MAX_ATTEMPTS};
+use crate::engine::{Engine, EngineError, retry_on_conflict};
 use crate::messaging::compose::{ComposeInput, context};
-use crate::ports::{Handoff, StoreError};
+use crate::ports::Handoff;
 
 const REMEMBERED_INBOUND: usize = 8;
 
@@ -35,7 +35,7 @@ impl Engine {
     pub async fn on_reply(&self, store: &StoreConfig, r: &InboundReply) -> Result<ReplyOutcome, EngineError> {
         let key = contact_key(&store.id, &r.from);
         let now = self.clock.now();
-        for _ in 0..MAX_ATTEMPTS {
+        retry_on_conflict!({
             let mut contact = self.carts.get_contact(&store.id, &key).await?.unwrap_or_else(|| {
                 let mut c = Contact::new(&store.id, &key);
                 c.phone = Some(crate::domain::pii::Pii::new(r.from.clone()));
@@ -95,7 +95,6 @@ impl Engine {
             };
             match self.carts.put_contact(contact.clone()).await {
                 Ok(_) => {}
-                Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
             let outcome = match (classified, outcome.action) {
@@ -113,8 +112,7 @@ impl Engine {
             tracing::info!(store = %store.id, from = %mask(&r.from), action = outcome.action, reason = ?outcome.reason, "reply handled");
             self.count(&store.id, stats).await;
             return Ok(outcome);
-        }
-        Err(EngineError::Contended)
+        })
     }
 
     /// A free-text reply: pause the latest cart's sequence, record the reason, then answer from
@@ -184,7 +182,7 @@ impl Engine {
         cart_id: &str,
         reason: Option<Reason>,
     ) -> Result<Option<Cart>, EngineError> {
-        for _ in 0..MAX_ATTEMPTS {
+        retry_on_conflict!({
             let Some(mut cart) = self.carts.get_cart(&store.id, cart_id).await? else {
                 return Ok(None);
             };
@@ -200,10 +198,8 @@ impl Engine {
                     cart.version = v;
                     return Ok(Some(cart));
                 }
-                Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
-        }
-        Err(EngineError::Contended)
+        })
     }
 }

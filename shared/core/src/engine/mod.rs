@@ -53,8 +53,33 @@ impl EngineError {
     }
 }
 
-/// Optimistic-concurrency retries before giving the work back to the queue.
-pub(crate) const MAX_ATTEMPTS: usize = 5;
+/// Tries of one optimistic read-modify-write before the work goes back to its caller's retry
+/// (the queue, the webhook's sender) as `Contended`.
+pub(crate) const OPTIMISTIC_ATTEMPTS: usize = 5;
+
+/// `retry_on_conflict!({ attempt })`: runs one optimistic read-modify-write until its
+/// conditional write does not lose a race. The block is an attempt (an async block: `return`
+/// and `?` end the attempt, not the caller); one that ends in a write conflict reads again and
+/// retries, at most `OPTIMISTIC_ATTEMPTS` times in all, then `Contended`. Anything else is the
+/// answer. A macro rather than a function over an async closure: the futures it builds must
+/// stay `Send` for the HTTP and queue hosts, which async closures cannot yet promise.
+macro_rules! retry_on_conflict {
+    ($attempt:block) => {{
+        let mut outcome = Err($crate::engine::EngineError::Contended);
+        for _ in 0..$crate::engine::OPTIMISTIC_ATTEMPTS {
+            let attempt: Result<_, $crate::engine::EngineError> = async { $attempt }.await;
+            match attempt {
+                Err($crate::engine::EngineError::Store($crate::ports::StoreError::Conflict)) => continue,
+                other => {
+                    outcome = other;
+                    break;
+                }
+            }
+        }
+        outcome
+    }};
+}
+pub(crate) use retry_on_conflict;
 
 pub struct Engine {
     pub config: Arc<Config>,

@@ -2,8 +2,7 @@
 
 use crate::config::StoreConfig;
 use crate::domain::{Channel, Contact, DeliveryStatus};
-use crate::engine::{Engine, EngineError, MAX_ATTEMPTS};
-use crate::ports::StoreError;
+use crate::engine::{Engine, EngineError, retry_on_conflict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryOutcome {
@@ -24,7 +23,7 @@ impl Engine {
         seq: u64,
         status: DeliveryStatus,
     ) -> Result<DeliveryOutcome, EngineError> {
-        for _ in 0..MAX_ATTEMPTS {
+        retry_on_conflict!({
             let Some(mut cart) = self.carts.get_cart(&store.id, cart_id).await? else {
                 return Ok(DeliveryOutcome::Unknown);
             };
@@ -44,11 +43,9 @@ impl Engine {
                     tracing::info!(store = %store.id, cart = %cart_id, seq, channel = %channel, status = status.as_str(), "delivery report");
                     return Ok(DeliveryOutcome::Recorded);
                 }
-                Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
-        }
-        Err(EngineError::Contended)
+        })
     }
 
     /// Opts a contact out of one channel (the one-click unsubscribe of an e-mail). Returns
@@ -85,7 +82,7 @@ impl Engine {
         channel: Channel,
         source: &str,
     ) -> Result<bool, EngineError> {
-        for _ in 0..MAX_ATTEMPTS {
+        retry_on_conflict!({
             let mut contact = self
                 .carts
                 .get_contact(&store.id, contact_key)
@@ -101,11 +98,9 @@ impl Engine {
                     tracing::info!(store = %store.id, channel = %channel, source, "opted out");
                     return Ok(true);
                 }
-                Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
-        }
-        Err(EngineError::Contended)
+        })
     }
 }
 

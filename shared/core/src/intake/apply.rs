@@ -3,9 +3,8 @@ use crate::config::StoreConfig;
 use crate::domain::CartStatus;
 use crate::domain::link_key::{customer_alias, email_alias};
 use crate::domain::{Contact, contact_key};
-use crate::engine::{Engine, EngineError, MAX_ATTEMPTS};
+use crate::engine::{Engine, EngineError, retry_on_conflict};
 use crate::intake::contract::{CartEvent, EventKind};
-use crate::ports::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngestResult {
@@ -20,20 +19,26 @@ impl Engine {
     /// Applies one validated event: one read and one conditional write of the cart, plus the
     /// timer it arms, which is fenced by its seq so that a lost race leaves it harmless.
     pub async fn ingest(&self, store: &StoreConfig, ev: &CartEvent) -> Result<IngestResult, EngineError> {
-        let mut linked: Option<CartEvent> = None;
-        for _ in 0..MAX_ATTEMPTS {
-            let ev = linked.as_ref().unwrap_or(ev);
+        // An order naming no cart we know: the shopper's cart is found through the contact, and
+        // the order applied to it. The first attempt's read is that check's read.
+        let mut first_read = Some(self.carts.get_cart(&store.id, &ev.cart_id).await?);
+        let mut relinked = None;
+        if first_read.as_ref().is_some_and(Option::is_none)
+            && ev.kind == EventKind::OrderCompleted
+            && let Some(cart) = self.link_order(store, ev).await?
+        {
+            let mut e = ev.clone();
+            e.cart_id = cart;
+            relinked = Some(e);
+            first_read = None;
+        }
+        let ev = relinked.as_ref().unwrap_or(ev);
+        retry_on_conflict!({
             let now = self.clock.now();
-            let existing = self.carts.get_cart(&store.id, &ev.cart_id).await?;
-            if existing.is_none() && ev.kind == EventKind::OrderCompleted && linked.is_none() {
-                // An order naming no cart we know: find the shopper's cart through the contact.
-                if let Some(cart) = self.link_order(store, ev).await? {
-                    let mut relinked = ev.clone();
-                    relinked.cart_id = cart;
-                    linked = Some(relinked);
-                    continue;
-                }
-            }
+            let existing = match first_read.take() {
+                Some(read) => read,
+                None => self.carts.get_cart(&store.id, &ev.cart_id).await?,
+            };
             let d = apply_event(existing, ev, store, now);
             let result = IngestResult {
                 cart_id: ev.cart_id.clone(),
@@ -51,17 +56,11 @@ impl Engine {
                 self.arm(&mut cart, due, now).await?;
             }
             let state = cart.status.as_str();
-            match self.carts.put_cart(cart).await {
-                Ok(_) => {
-                    tracing::debug!(store = %store.id, cart = %ev.cart_id, event = ev.kind.as_str(), state, "event applied");
-                    self.count(&store.id, d.stats).await;
-                    return Ok(result);
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(EngineError::Contended)
+            self.carts.put_cart(cart).await?;
+            tracing::debug!(store = %store.id, cart = %ev.cart_id, event = ev.kind.as_str(), state, "event applied");
+            self.count(&store.id, d.stats).await;
+            Ok(result)
+        })
     }
 
     /// Stamps the order on the shopper's contact records (by phone and by e-mail), so that no
@@ -80,30 +79,25 @@ impl Engine {
         keys.dedup();
         let (mut cart, mut stamped) = (None, false);
         for (i, key) in keys.iter().enumerate() {
-            for attempt in 0..MAX_ATTEMPTS {
+            retry_on_conflict!({
                 let found = self.carts.get_contact(&store.id, key).await?;
                 // The phone's record is created when missing: it is the one a phone cart's
                 // timer reads. An e-mail record is created only when there is no phone.
                 if found.is_none() && i > 0 {
-                    break;
+                    return Ok(());
                 }
                 let mut contact = found.unwrap_or_else(|| Contact::new(&store.id, key));
                 if cart.is_none() {
                     cart = contact.latest_cart.clone().filter(|c| *c != ev.cart_id);
                 }
                 if contact.last_order_at.is_some_and(|t| t >= ev.occurred_at) {
-                    break;
+                    return Ok(());
                 }
                 contact.last_order_at = Some(ev.occurred_at);
-                match self.carts.put_contact(contact).await {
-                    Ok(_) => {
-                        stamped = true;
-                        break;
-                    }
-                    Err(StoreError::Conflict) if attempt + 1 < MAX_ATTEMPTS => continue,
-                    Err(e) => return Err(e.into()),
-                }
-            }
+                self.carts.put_contact(contact).await?;
+                stamped = true;
+                Ok(())
+            })?;
         }
         let aliases = (customer.email.iter().map(|e| email_alias(&store.id, e.expose())))
             .chain(customer.id.iter().map(|id| customer_alias(&store.id, id)));

@@ -152,7 +152,7 @@ fn customer(v: &Value) -> Option<Value> {
         c.insert("phone".into(), json!(p));
     }
     if let Some(n) = cust.and_then(|c| c.get("orders_count")).and_then(Value::as_u64) {
-        c.insert("orders_count".into(), json!(n.min(1_000_000)));
+        c.insert("orders_count".into(), json!(n.min(u64::from(super::contract::MAX_ORDERS_COUNT))));
     }
     if let Some(l) = text(v, "customer_locale") {
         c.insert("locale".into(), json!(l));

@@ -8,8 +8,8 @@
 
 use crate::config::{Incentive, StoreConfig};
 use crate::domain::Contact;
-use crate::engine::{Engine, EngineError, MAX_ATTEMPTS};
-use crate::ports::{LinkRecord, StoreError};
+use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::ports::LinkRecord;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -110,7 +110,7 @@ impl Engine {
         let Some(link) = self.carts.get_link(&link_key::coupon(&store.id, code)).await? else {
             return Ok(CouponView::unknown(code));
         };
-        for _ in 0..MAX_ATTEMPTS {
+        retry_on_conflict!({
             let now = self.clock.now();
             let Some(mut cart) = self.carts.get_cart(&store.id, &link.cart).await? else {
                 return Ok(CouponView::unknown(code));
@@ -165,11 +165,9 @@ impl Engine {
                     view.redeemed_at = Some(now);
                     return Ok(view);
                 }
-                Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
-        }
-        Err(EngineError::Contended)
+        })
     }
 }
 
