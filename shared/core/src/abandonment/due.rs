@@ -12,6 +12,7 @@ use crate::abandonment::lifecycle::{TimerDecision, mark_abandoned, on_timer};
 use crate::abandonment::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
+use crate::engine::counters::{Counter, Deltas};
 use crate::messaging::compose::{ComposeInput, Delivery, compose, needs_coupon};
 use crate::ports::{ChannelError, LinkRecord, TimerMsg};
 use crate::{
@@ -78,7 +79,7 @@ impl Engine {
                 mark_abandoned(&mut cart, &mut stats);
                 cart.status = CartStatus::Suppressed;
                 cart.timer = None;
-                stats.push(("carts.suppressed".into(), 1));
+                stats.push((Counter::CartsSuppressed, 1));
                 DueOutcome::Suppressed
             }
             TimerDecision::Expire => {
@@ -120,7 +121,7 @@ impl Engine {
         cart.sends[i].note = Some("claimed by an attempt that never finished; not retried".into());
         self.carts.put_cart(cart).await?;
         tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = %channel, "send claim left open by a failed attempt: marked unknown, not retried");
-        self.count(&msg.store, vec![("sends.unknown".into(), 1)]).await;
+        self.count(&msg.store, vec![(Counter::SendsUnknown, 1)]).await;
         Ok(DueOutcome::MarkedUnknown)
     }
 
@@ -132,7 +133,7 @@ impl Engine {
         mut cart: Cart,
         contact: Option<Contact>,
         step: u32,
-        mut stats: Vec<(String, i64)>,
+        mut stats: Deltas,
         now: Timestamp,
     ) -> Result<DueOutcome, EngineError> {
         let channel = store.steps[step as usize].channel;
@@ -155,7 +156,7 @@ impl Engine {
                     self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
                 }
                 self.carts.put_cart(cart).await?;
-                stats.push((format!("steps.skipped.{why}"), 1));
+                stats.push((Counter::StepsSkipped(why), 1));
                 self.count(&msg.store, stats).await;
                 tracing::info!(store = %msg.store, cart = %msg.cart, step, why, "step skipped");
                 Ok(DueOutcome::Skipped(why))
@@ -163,7 +164,7 @@ impl Engine {
             SendPlan::Defer(until, why) => {
                 self.arm(&mut cart, until, now).await?;
                 self.carts.put_cart(cart).await?;
-                stats.push((format!("steps.deferred.{why}"), 1));
+                stats.push((Counter::StepsDeferred(why), 1));
                 self.count(&msg.store, stats).await;
                 tracing::debug!(store = %msg.store, cart = %msg.cart, step, why, until = %until, "step deferred");
                 Ok(DueOutcome::Deferred(until, why))
@@ -183,7 +184,7 @@ impl Engine {
         contact: Option<Contact>,
         (step, channel): (u32, Channel),
         variant: usize,
-        mut stats: Vec<(String, i64)>,
+        mut stats: Deltas,
         now: Timestamp,
     ) -> Result<DueOutcome, EngineError> {
         let step_cfg = &store.steps[step as usize];
@@ -201,7 +202,7 @@ impl Engine {
         if needs_coupon(store, step, variant) {
             match self.coupon_budget(store, contact.as_ref(), now).await? {
                 None => coupon = Some(coupon_code(self.random.bytes16())),
-                Some(why) => stats.push((format!("coupons.withheld.{why}"), 1)),
+                Some(why) => stats.push((Counter::CouponsWithheld(why), 1)),
             }
         }
         let input =
@@ -287,20 +288,20 @@ impl Engine {
         let ch = channel.as_str();
         match sender.send(&outgoing).await {
             Ok(provider_id) => {
-                stats.push((format!("messages.sent.{ch}"), 1));
+                stats.push((Counter::MessagesSent(channel), 1));
                 if issued_coupon {
-                    stats.push(("coupons.issued".into(), 1));
-                    stats.push((coupons::day_key(now), 1));
+                    stats.push((Counter::CouponsIssued, 1));
+                    stats.push((coupons::issued_today(now), 1));
                 }
-                stats.push((format!("messages.step.{step}"), 1));
-                stats.push((format!("messages.variant.{step}.{variant_name}"), 1));
+                stats.push((Counter::MessagesStep(step), 1));
+                stats.push((Counter::MessagesVariant(step, variant_name.clone()), 1));
                 self.count(&msg.store, stats).await;
                 tracing::info!(store = %msg.store, cart = %msg.cart, step, channel = ch, variant = %variant_name, "message sent");
                 Ok(DueOutcome::Sent { provider_id })
             }
             Err(ChannelError::Permanent(e)) => {
                 self.record_failure(msg, &e).await?;
-                stats.push((format!("messages.failed.{ch}"), 1));
+                stats.push((Counter::MessagesFailed(channel), 1));
                 self.count(&msg.store, stats).await;
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = ch, error = %e, "provider refused the message");
                 Ok(DueOutcome::Failed(e))
@@ -322,7 +323,7 @@ impl Engine {
         contact: Option<&Contact>,
         store: &StoreConfig,
         now: Timestamp,
-        stats: &mut Vec<(String, i64)>,
+        stats: &mut Deltas,
     ) -> Result<(), EngineError> {
         let done = store.steps.get(cart.next_step as usize).map(|s| s.after);
         cart.next_step += 1;
@@ -389,11 +390,11 @@ fn step_time(
     store: &StoreConfig,
     step: u32,
     due: Timestamp,
-    stats: &mut Vec<(String, i64)>,
+    stats: &mut Deltas,
 ) -> Timestamp {
     match plan_send(cart, contact, store, step, due) {
         SendPlan::Defer(until, why @ "quiet_hours") => {
-            stats.push((format!("steps.deferred.{why}"), 1));
+            stats.push((Counter::StepsDeferred(why), 1));
             until
         }
         _ => due,

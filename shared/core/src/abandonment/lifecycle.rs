@@ -3,6 +3,7 @@
 use crate::abandonment::ab;
 use crate::config::StoreConfig;
 use crate::domain::{Cart, CartStatus, ConsentChange, OrderRecord, Temperature};
+use crate::engine::counters::{Counter, Deltas, Group};
 use crate::intake::contract::{CartEvent, EventKind};
 use jiff::Timestamp;
 
@@ -26,7 +27,7 @@ pub struct EventDecision {
     pub cart: Cart,
     /// The cart needs its timer armed for this time (the engine arms and queues it).
     pub timer_due: Option<Timestamp>,
-    pub stats: Vec<(String, i64)>,
+    pub stats: Deltas,
 }
 
 /// Event ids are remembered as 64-bit FNV-1a hashes: a fixed 8 bytes per id instead of up to
@@ -63,7 +64,7 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
     }
     let mut stats = Vec::new();
     if is_new {
-        stats.push(("carts.tracked".to_string(), 1));
+        stats.push((Counter::CartsTracked, 1));
     }
     cart.recent_events.push(event_hash);
     if cart.recent_events.len() > REMEMBERED_EVENTS {
@@ -121,15 +122,14 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
                 cart.order = Some(OrderRecord { order_id: o.order_id.clone(), total: o.total, at: ev.occurred_at });
                 cart.timer = None;
                 if recovered {
-                    stats.push(("orders.recovered".into(), 1));
-                    stats.push((format!("leads.recovered.{}", cart.temperature.as_str()), 1));
-                    stats.push((format!("revenue.recovered.{}", o.total.currency.code()), o.total.minor));
+                    stats.push((Counter::OrdersRecovered, 1));
+                    stats.push((Counter::LeadsRecovered(cart.temperature), 1));
+                    stats.push((Counter::RevenueRecovered(o.total.currency.code()), o.total.minor));
                 } else {
-                    stats.push(("orders.converted".into(), 1));
+                    stats.push((Counter::OrdersConverted, 1));
                 }
                 if cart.epoch > 0 {
-                    let group = if cart.holdout { "holdout" } else { "treated" };
-                    stats.push((format!("{group}.orders"), 1));
+                    stats.push((Counter::GroupOrders(Group::of(cart.holdout)), 1));
                 }
             }
         }
@@ -137,7 +137,7 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
     // A lead is captured when the cart first gets a way to reach the shopper, at the temperature
     // it has then: how many browsing (cold), cart (warm) and checkout (hot) shoppers are known.
     if !had_address && has_any_address(&cart) {
-        stats.push((format!("leads.captured.{}", cart.temperature.as_str()), 1));
+        stats.push((Counter::LeadsCaptured(cart.temperature), 1));
     }
     EventDecision { outcome: EventOutcome::Applied, cart, timer_due, stats }
 }
@@ -224,16 +224,15 @@ pub fn on_timer(cart: &Cart, cfg: &StoreConfig, now: Timestamp) -> TimerDecision
 }
 
 /// Moves an active cart into a new abandonment episode (idempotent for an abandoned one).
-pub fn mark_abandoned(cart: &mut Cart, stats: &mut Vec<(String, i64)>) {
+pub fn mark_abandoned(cart: &mut Cart, stats: &mut Deltas) {
     if cart.status == CartStatus::Active {
         cart.status = CartStatus::Abandoned;
         cart.epoch += 1;
-        stats.push(("carts.abandoned_episodes".into(), 1));
+        stats.push((Counter::AbandonmentEpisodes, 1));
         if cart.epoch == 1 {
-            stats.push(("carts.abandoned".into(), 1));
-            stats.push((format!("leads.abandoned.{}", cart.temperature.as_str()), 1));
-            let group = if cart.holdout { "holdout" } else { "treated" };
-            stats.push((format!("{group}.carts"), 1));
+            stats.push((Counter::CartsAbandoned, 1));
+            stats.push((Counter::LeadsAbandoned(cart.temperature), 1));
+            stats.push((Counter::GroupCarts(Group::of(cart.holdout)), 1));
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::conversations::keywords::{Keyword, keyword};
 use crate::conversations::reasons::{Classification, classify};
 use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
+use crate::engine::counters::Counter;
 use crate::engine::{Engine, EngineError, retry_on_conflict};
 use crate::messaging::compose::{ComposeInput, context};
 use crate::ports::Handoff;
@@ -57,7 +58,7 @@ impl Engine {
                 Some(Keyword::Stop) => {
                     let changed = contact.opt_out(r.channel);
                     if changed {
-                        stats.push((format!("optouts.{}", r.channel), 1));
+                        stats.push((Counter::OptOuts(r.channel), 1));
                         contact.log_consent(now, r.channel, false, "reply", &r.message_id);
                     }
                     // Confirm once: a second STOP gets silence, not another message.
@@ -70,7 +71,7 @@ impl Engine {
                 }
                 Some(Keyword::Start) => {
                     if contact.opt_in(r.channel) {
-                        stats.push((format!("optins.{}", r.channel), 1));
+                        stats.push((Counter::OptIns(r.channel), 1));
                         contact.log_consent(now, r.channel, true, "reply", &r.message_id);
                     }
                     let reply = store.reply_text(ReplyText::Start, contact.locale.as_deref());
@@ -82,7 +83,7 @@ impl Engine {
                 }
                 None => {
                     let c = classify(&r.body);
-                    stats.push((format!("reasons.{}", c.reason.as_str()), 1));
+                    stats.push((Counter::Reasons(c.reason), 1));
                     classified = Some(c);
                     // Completed by `converse` once the contact is written.
                     ReplyOutcome {

@@ -3,6 +3,7 @@
 //! `abandonment::due`, `messaging::links` and `coupons`, `conversations::replies`,
 //! `feedback::delivery`. Lambda functions and local mode host it.
 
+pub mod counters;
 mod stats;
 
 // The use cases live with their stage; their outcomes are named here, beside the engine that
@@ -20,6 +21,7 @@ use crate::ports::{
     Alerts, CartStore, ChannelError, ChannelSender, Clock, QueueError, RandomSource, StatsStore, StoreError, TimerMsg,
     TimerQueue,
 };
+use counters::Deltas;
 use std::collections::HashMap;
 use std::sync::Arc;
 use thiserror::Error;
@@ -95,10 +97,11 @@ pub struct Engine {
 impl Engine {
     /// Counters are best effort: a failed increment is logged, never fails the work it counts
     /// (failing would make the caller retry and count twice).
-    pub(crate) async fn count(&self, store: &str, deltas: Vec<(String, i64)>) {
+    pub(crate) async fn count(&self, store: &str, deltas: Deltas) {
         if deltas.is_empty() {
             return;
         }
+        let deltas: Vec<(String, i64)> = deltas.into_iter().map(|(c, n)| (c.key(), n)).collect();
         if let Err(e) = self.stats.add(store, &deltas).await {
             tracing::error!(store, error = %e, "stats counters not updated");
         }

@@ -1,5 +1,6 @@
 //! The merchant's report, built from the store's counters.
 
+use super::counters::{Counter, Group, prefix};
 use super::{Engine, EngineError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -69,50 +70,51 @@ impl Engine {
     pub async fn stats_report(&self, store: &str) -> Result<StatsReport, EngineError> {
         let c = self.stats.get(store).await?;
         let g = |k: &str| c.get(k).copied().unwrap_or(0);
-        let group = |name: &str| {
-            let carts = g(&format!("{name}.carts"));
-            let orders = g(&format!("{name}.orders"));
+        let n = |counter: Counter| g(&counter.key());
+        let group = |grp: Group| {
+            let carts = n(Counter::GroupCarts(grp));
+            let orders = n(Counter::GroupOrders(grp));
             GroupStats { carts, orders, conversion_rate: rate(orders, carts) }
         };
         Ok(StatsReport {
             store: store.to_string(),
-            carts_tracked: g("carts.tracked"),
-            carts_abandoned: g("carts.abandoned"),
-            abandonment_episodes: g("carts.abandoned_episodes"),
-            carts_suppressed: g("carts.suppressed"),
-            messages_by_channel: with_prefix(&c, "messages.sent."),
-            messages_by_step: with_prefix(&c, "messages.step."),
-            messages_by_variant: with_prefix(&c, "messages.variant."),
-            messages_failed: with_prefix(&c, "messages.failed."),
-            messages_delivered: with_prefix(&c, "messages.delivered."),
-            coupons_issued: g("coupons.issued"),
-            coupons_redeemed: g("coupons.redeemed"),
-            coupons_withheld: with_prefix(&c, "coupons.withheld."),
-            messages_undelivered: with_prefix(&c, "messages.undelivered."),
-            sends_unknown: g("sends.unknown"),
-            steps_skipped: with_prefix(&c, "steps.skipped."),
-            steps_deferred: with_prefix(&c, "steps.deferred."),
-            clicks: g("clicks"),
-            orders_recovered: g("orders.recovered"),
-            revenue_recovered: with_prefix(&c, "revenue.recovered."),
-            orders_converted: g("orders.converted"),
-            recovery_rate: rate(g("orders.recovered"), g("carts.abandoned")),
-            opt_outs: with_prefix(&c, "optouts."),
-            reasons: with_prefix(&c, "reasons."),
+            carts_tracked: n(Counter::CartsTracked),
+            carts_abandoned: n(Counter::CartsAbandoned),
+            abandonment_episodes: n(Counter::AbandonmentEpisodes),
+            carts_suppressed: n(Counter::CartsSuppressed),
+            messages_by_channel: with_prefix(&c, prefix::MESSAGES_SENT),
+            messages_by_step: with_prefix(&c, prefix::MESSAGES_STEP),
+            messages_by_variant: with_prefix(&c, prefix::MESSAGES_VARIANT),
+            messages_failed: with_prefix(&c, prefix::MESSAGES_FAILED),
+            messages_delivered: with_prefix(&c, prefix::MESSAGES_DELIVERED),
+            coupons_issued: n(Counter::CouponsIssued),
+            coupons_redeemed: n(Counter::CouponsRedeemed),
+            coupons_withheld: with_prefix(&c, prefix::COUPONS_WITHHELD),
+            messages_undelivered: with_prefix(&c, prefix::MESSAGES_UNDELIVERED),
+            sends_unknown: n(Counter::SendsUnknown),
+            steps_skipped: with_prefix(&c, prefix::STEPS_SKIPPED),
+            steps_deferred: with_prefix(&c, prefix::STEPS_DEFERRED),
+            clicks: n(Counter::Clicks),
+            orders_recovered: n(Counter::OrdersRecovered),
+            revenue_recovered: with_prefix(&c, prefix::REVENUE_RECOVERED),
+            orders_converted: n(Counter::OrdersConverted),
+            recovery_rate: rate(n(Counter::OrdersRecovered), n(Counter::CartsAbandoned)),
+            opt_outs: with_prefix(&c, prefix::OPT_OUTS),
+            reasons: with_prefix(&c, prefix::REASONS),
             lead_temperature: crate::domain::Temperature::ALL
                 .iter()
                 .map(|t| {
-                    let abandoned = g(&format!("leads.abandoned.{}", t.as_str()));
-                    let recovered = g(&format!("leads.recovered.{}", t.as_str()));
-                    let captured = g(&format!("leads.captured.{}", t.as_str()));
+                    let abandoned = n(Counter::LeadsAbandoned(*t));
+                    let recovered = n(Counter::LeadsRecovered(*t));
+                    let captured = n(Counter::LeadsCaptured(*t));
                     (
                         t.as_str(),
                         LeadStats { captured, abandoned, recovered, recovery_rate: rate(recovered, abandoned) },
                     )
                 })
                 .collect(),
-            holdout: group("holdout"),
-            treated: group("treated"),
+            holdout: group(Group::Holdout),
+            treated: group(Group::Treated),
         })
     }
 }

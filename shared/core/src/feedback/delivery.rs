@@ -2,6 +2,7 @@
 
 use crate::config::StoreConfig;
 use crate::domain::{Channel, Contact, DeliveryStatus};
+use crate::engine::counters::Counter;
 use crate::engine::{Engine, EngineError, retry_on_conflict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,8 +38,8 @@ impl Engine {
             let channel = send.channel;
             match self.carts.put_cart(cart).await {
                 Ok(_) => {
-                    if status.is_final() {
-                        self.count(&store.id, vec![(format!("messages.{}.{channel}", status.as_str()), 1)]).await;
+                    if let Some(counter) = Counter::delivery(status, channel) {
+                        self.count(&store.id, vec![(counter, 1)]).await;
                     }
                     tracing::info!(store = %store.id, cart = %cart_id, seq, channel = %channel, status = status.as_str(), "delivery report");
                     return Ok(DeliveryOutcome::Recorded);
@@ -94,7 +95,7 @@ impl Engine {
             contact.log_consent(self.clock.now(), channel, false, source, "");
             match self.carts.put_contact(contact).await {
                 Ok(_) => {
-                    self.count(&store.id, vec![(format!("optouts.{channel}"), 1)]).await;
+                    self.count(&store.id, vec![(Counter::OptOuts(channel), 1)]).await;
                     tracing::info!(store = %store.id, channel = %channel, source, "opted out");
                     return Ok(true);
                 }

@@ -3,6 +3,7 @@ use crate::config::StoreConfig;
 use crate::domain::CartStatus;
 use crate::domain::link_key::{customer_alias, email_alias};
 use crate::domain::{Contact, contact_key};
+use crate::engine::counters::Counter;
 use crate::engine::{Engine, EngineError, retry_on_conflict};
 use crate::intake::contract::{CartEvent, EventKind};
 
@@ -110,8 +111,8 @@ impl Engine {
         }
         // A redelivered order finds its stamp already there and is not counted twice.
         if stamped {
-            let linked = if cart.is_some() { "orders.linked_by_contact" } else { "orders.unlinked" };
-            self.count(&store.id, vec![(linked.into(), 1)]).await;
+            let linked = if cart.is_some() { Counter::OrdersLinkedByContact } else { Counter::OrdersUnlinked };
+            self.count(&store.id, vec![(linked, 1)]).await;
         }
         Ok(cart)
     }

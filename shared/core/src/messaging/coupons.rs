@@ -8,6 +8,7 @@
 
 use crate::config::{Incentive, StoreConfig};
 use crate::domain::Contact;
+use crate::engine::counters::Counter;
 use crate::engine::{Engine, EngineError, retry_on_conflict};
 use crate::ports::LinkRecord;
 use jiff::{SignedDuration, Timestamp};
@@ -93,7 +94,7 @@ impl Engine {
             return Ok(Some("contact"));
         }
         if let Some(per_day) = b.per_day {
-            let issued = self.stats.get_one(&store.id, &day_key(now)).await?;
+            let issued = self.stats.get_one(&store.id, &issued_today(now).key()).await?;
             if issued >= i64::from(per_day) {
                 return Ok(Some("store_daily"));
             }
@@ -160,7 +161,7 @@ impl Engine {
             send.coupon_redeemed_at = Some(now);
             match self.carts.put_cart(cart).await {
                 Ok(_) => {
-                    self.count(&store.id, vec![("coupons.redeemed".into(), 1)]).await;
+                    self.count(&store.id, vec![(Counter::CouponsRedeemed, 1)]).await;
                     tracing::info!(store = %store.id, "coupon redeemed");
                     view.redeemed_at = Some(now);
                     return Ok(view);
@@ -171,11 +172,9 @@ impl Engine {
     }
 }
 
-/// The store's counter of codes issued on a (UTC) day.
-pub fn day_key(now: Timestamp) -> String {
-    // By hand: strftime costs a microsecond, and this runs for every code sent.
-    let d = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    format!("coupons.issued.{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+/// The store's counter of codes issued on the (UTC) day of `now`.
+pub fn issued_today(now: Timestamp) -> Counter {
+    Counter::CouponsIssuedOn(now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
 }
 
 /// The index entry that lets the storefront find a code: written with the send's claim.
@@ -193,7 +192,7 @@ mod tests {
     #[test]
     fn day_keys_are_utc_dates() {
         let t: jiff::Timestamp = "2026-11-23T23:59:59Z".parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        assert_eq!(super::day_key(t), "coupons.issued.2026-11-23");
+        assert_eq!(super::issued_today(t).key(), "coupons.issued.2026-11-23");
         assert!(super::well_formed("CB-2GA2BX2G026D"));
         assert!(!super::well_formed("CB-2GA2BX2G026"));
         assert!(!super::well_formed("CB-2GA2BX2G026U"), "U is not Crockford base32");

@@ -37,7 +37,7 @@ impl Engine {
         let Some(url) = cart.checkout_url.filter(|u| store.allows_url(u)) else {
             return Ok(LinkOutcome::NotFound);
         };
-        self.count(&link.store, vec![("clicks".into(), 1)]).await;
+        self.count(&link.store, vec![(crate::engine::counters::Counter::Clicks, 1)]).await;
         tracing::info!(store = %link.store, cart = %link.cart, "restore link opened");
         Ok(LinkOutcome::Redirect(url))
     }

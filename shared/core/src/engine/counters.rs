@@ -1,0 +1,174 @@
+//! The store's counters, typed. Every counter the engine changes is a `Counter`; its `key()` is
+//! the name adapters store it under, built here and nowhere else, and the report reads the same
+//! names back through the same prefixes (`prefix`). The names are stable: stored data and
+//! dashboards use them.
+
+use crate::domain::{Channel, DeliveryStatus, Reason, Temperature};
+use std::sync::Arc;
+
+/// The counter families that the report reads as maps (one entry per channel, step, …).
+pub mod prefix {
+    pub const MESSAGES_SENT: &str = "messages.sent.";
+    pub const MESSAGES_FAILED: &str = "messages.failed.";
+    pub const MESSAGES_DELIVERED: &str = "messages.delivered.";
+    pub const MESSAGES_UNDELIVERED: &str = "messages.undelivered.";
+    pub const MESSAGES_STEP: &str = "messages.step.";
+    pub const MESSAGES_VARIANT: &str = "messages.variant.";
+    pub const COUPONS_ISSUED_ON: &str = "coupons.issued.";
+    pub const COUPONS_WITHHELD: &str = "coupons.withheld.";
+    pub const STEPS_SKIPPED: &str = "steps.skipped.";
+    pub const STEPS_DEFERRED: &str = "steps.deferred.";
+    pub const REVENUE_RECOVERED: &str = "revenue.recovered.";
+    pub const OPT_OUTS: &str = "optouts.";
+    pub const OPT_INS: &str = "optins.";
+    pub const REASONS: &str = "reasons.";
+    pub const LEADS_CAPTURED: &str = "leads.captured.";
+    pub const LEADS_ABANDONED: &str = "leads.abandoned.";
+    pub const LEADS_RECOVERED: &str = "leads.recovered.";
+}
+
+/// The holdout (never messaged) and the treated carts of an experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Holdout,
+    Treated,
+}
+
+impl Group {
+    pub fn of(holdout: bool) -> Group {
+        if holdout { Group::Holdout } else { Group::Treated }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Holdout => "holdout",
+            Group::Treated => "treated",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Counter {
+    CartsTracked,
+    CartsAbandoned,
+    AbandonmentEpisodes,
+    CartsSuppressed,
+    LeadsCaptured(Temperature),
+    LeadsAbandoned(Temperature),
+    LeadsRecovered(Temperature),
+    OrdersRecovered,
+    OrdersConverted,
+    OrdersLinkedByContact,
+    OrdersUnlinked,
+    /// In minor units of the currency (ISO 4217 code).
+    RevenueRecovered(&'static str),
+    GroupCarts(Group),
+    GroupOrders(Group),
+    MessagesSent(Channel),
+    MessagesFailed(Channel),
+    MessagesDelivered(Channel),
+    MessagesUndelivered(Channel),
+    MessagesStep(u32),
+    MessagesVariant(u32, Arc<str>),
+    CouponsIssued,
+    /// Codes issued on a UTC day: the store's daily budget reads it.
+    CouponsIssuedOn(jiff::civil::Date),
+    CouponsRedeemed,
+    CouponsWithheld(&'static str),
+    StepsSkipped(&'static str),
+    StepsDeferred(&'static str),
+    SendsUnknown,
+    Clicks,
+    OptOuts(Channel),
+    OptIns(Channel),
+    Reasons(Reason),
+}
+
+impl Counter {
+    /// A final delivery report's counter (`Sent` is not final: not counted).
+    pub fn delivery(status: DeliveryStatus, channel: Channel) -> Option<Counter> {
+        match status {
+            DeliveryStatus::Sent => None,
+            DeliveryStatus::Delivered => Some(Counter::MessagesDelivered(channel)),
+            DeliveryStatus::Undelivered => Some(Counter::MessagesUndelivered(channel)),
+            DeliveryStatus::Failed => Some(Counter::MessagesFailed(channel)),
+        }
+    }
+
+    pub fn key(&self) -> String {
+        use prefix as p;
+        match self {
+            Counter::CartsTracked => "carts.tracked".into(),
+            Counter::CartsAbandoned => "carts.abandoned".into(),
+            Counter::AbandonmentEpisodes => "carts.abandoned_episodes".into(),
+            Counter::CartsSuppressed => "carts.suppressed".into(),
+            Counter::LeadsCaptured(t) => format!("{}{}", p::LEADS_CAPTURED, t.as_str()),
+            Counter::LeadsAbandoned(t) => format!("{}{}", p::LEADS_ABANDONED, t.as_str()),
+            Counter::LeadsRecovered(t) => format!("{}{}", p::LEADS_RECOVERED, t.as_str()),
+            Counter::OrdersRecovered => "orders.recovered".into(),
+            Counter::OrdersConverted => "orders.converted".into(),
+            Counter::OrdersLinkedByContact => "orders.linked_by_contact".into(),
+            Counter::OrdersUnlinked => "orders.unlinked".into(),
+            Counter::RevenueRecovered(currency) => format!("{}{currency}", p::REVENUE_RECOVERED),
+            Counter::GroupCarts(g) => format!("{}.carts", g.as_str()),
+            Counter::GroupOrders(g) => format!("{}.orders", g.as_str()),
+            Counter::MessagesSent(c) => format!("{}{c}", p::MESSAGES_SENT),
+            Counter::MessagesFailed(c) => format!("{}{c}", p::MESSAGES_FAILED),
+            Counter::MessagesDelivered(c) => format!("{}{c}", p::MESSAGES_DELIVERED),
+            Counter::MessagesUndelivered(c) => format!("{}{c}", p::MESSAGES_UNDELIVERED),
+            Counter::MessagesStep(step) => format!("{}{step}", p::MESSAGES_STEP),
+            Counter::MessagesVariant(step, variant) => format!("{}{step}.{variant}", p::MESSAGES_VARIANT),
+            Counter::CouponsIssued => "coupons.issued".into(),
+            // By hand: strftime costs a microsecond, and this runs for every code sent.
+            Counter::CouponsIssuedOn(d) => {
+                format!("{}{:04}-{:02}-{:02}", p::COUPONS_ISSUED_ON, d.year(), d.month(), d.day())
+            }
+            Counter::CouponsRedeemed => "coupons.redeemed".into(),
+            Counter::CouponsWithheld(why) => format!("{}{why}", p::COUPONS_WITHHELD),
+            Counter::StepsSkipped(why) => format!("{}{why}", p::STEPS_SKIPPED),
+            Counter::StepsDeferred(why) => format!("{}{why}", p::STEPS_DEFERRED),
+            Counter::SendsUnknown => "sends.unknown".into(),
+            Counter::Clicks => "clicks".into(),
+            Counter::OptOuts(c) => format!("{}{c}", p::OPT_OUTS),
+            Counter::OptIns(c) => format!("{}{c}", p::OPT_INS),
+            Counter::Reasons(r) => format!("{}{}", p::REASONS, r.as_str()),
+        }
+    }
+}
+
+/// Changes to a store's counters, as the engine collects them during one piece of work.
+pub type Deltas = Vec<(Counter, i64)>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stored names are a contract with existing data and dashboards: these are the names
+    /// the first round wrote.
+    #[test]
+    fn keys_are_the_stored_names() {
+        let date = jiff::civil::date(2026, 11, 3);
+        let cases = [
+            (Counter::CartsTracked, "carts.tracked"),
+            (Counter::AbandonmentEpisodes, "carts.abandoned_episodes"),
+            (Counter::LeadsCaptured(Temperature::Cold), "leads.captured.cold"),
+            (Counter::RevenueRecovered("EUR"), "revenue.recovered.EUR"),
+            (Counter::GroupOrders(Group::Holdout), "holdout.orders"),
+            (Counter::MessagesSent(Channel::Whatsapp), "messages.sent.whatsapp"),
+            (Counter::MessagesVariant(1, "B".into()), "messages.variant.1.B"),
+            (Counter::CouponsIssuedOn(date), "coupons.issued.2026-11-03"),
+            (Counter::StepsDeferred("quiet_hours"), "steps.deferred.quiet_hours"),
+            (Counter::OptOuts(Channel::Sms), "optouts.sms"),
+            (Counter::Reasons(Reason::UnexpectedFees), "reasons.unexpected_fees"),
+            (Counter::OrdersLinkedByContact, "orders.linked_by_contact"),
+        ];
+        for (counter, key) in cases {
+            assert_eq!(counter.key(), key, "{counter:?}");
+        }
+        assert_eq!(
+            Counter::delivery(DeliveryStatus::Failed, Channel::Email),
+            Some(Counter::MessagesFailed(Channel::Email))
+        );
+        assert_eq!(Counter::delivery(DeliveryStatus::Sent, Channel::Email), None);
+    }
+}
