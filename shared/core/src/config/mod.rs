@@ -5,8 +5,8 @@
 
 mod demo;
 mod duration;
+mod parse;
 pub mod providers;
-mod raw;
 pub mod secrets;
 
 pub use secrets::{SECRET_FIELDS, Secret};
@@ -274,7 +274,7 @@ impl Config {
     }
 
     pub fn from_toml(path: &str, text: &str) -> Result<Config, ConfigError> {
-        raw::parse(path, text)
+        parse::parse(path, text)
     }
 
     pub fn load(path: &str) -> Result<Config, ConfigError> {

@@ -1,0 +1,96 @@
+//! The configuration file (TOML) into checked `StoreConfig`s, by section: `store` puts one
+//! `[[stores]]` table together from `credentials`, `providers`, `sending`, `commerce`, `steps`
+//! and `faq` (texts checked by `texts`); `problems` collects every problem with its key path,
+//! so one run names them all.
+
+mod commerce;
+mod credentials;
+mod faq;
+mod problems;
+mod providers;
+mod sending;
+mod steps;
+mod store;
+mod texts;
+
+use super::{Config, ConfigError};
+use problems::Problems;
+use serde::Deserialize;
+use std::collections::HashSet;
+use store::{RawStore, store};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    public_url: Option<String>,
+    #[serde(default)]
+    stores: Vec<RawStore>,
+}
+
+pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+    let raw: RawConfig =
+        toml::from_str(text).map_err(|e| ConfigError::Syntax { path: path.to_string(), message: e.to_string() })?;
+    let mut p = Problems(Vec::new());
+    let public_url = raw.public_url.unwrap_or_else(|| "http://127.0.0.1:8787".to_string());
+    if url::Url::parse(&public_url).is_err() {
+        p.add("public_url", format!("`{public_url}` is not a URL"));
+    }
+    if raw.stores.is_empty() {
+        p.add("stores", "at least one [[stores]] table is needed");
+    }
+    let mut ids = HashSet::new();
+    let mut keys = HashSet::new();
+    let mut stores = Vec::new();
+    for (i, rs) in raw.stores.into_iter().enumerate() {
+        let at = format!("stores[{i}]");
+        if !ids.insert(rs.id.clone()) {
+            p.add(&format!("{at}.id"), format!("`{}` is used by two stores", rs.id));
+        }
+        if !keys.insert(rs.api_key.clone()) {
+            p.add(&format!("{at}.api_key"), "the same key is used by two stores");
+        }
+        if let Some(s) = store(&at, rs, &mut p) {
+            stores.push(s);
+        }
+    }
+    if p.0.is_empty() {
+        Ok(Config::new(public_url, stores))
+    } else {
+        Err(ConfigError::Invalid { path: path.to_string(), problems: p.0 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STORE: &str = "id = \"a\"\nname = \"A\"\napi_key = \"cbk_0123456789abcdef\"\ntwilio_auth_token = \"t\"\n\
+                         currency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n";
+
+    #[test]
+    fn every_problem_of_every_store_is_reported_at_once() {
+        let text =
+            format!("public_url = \"not a url\"\n[[stores]]\n{STORE}[[stores]]\n{STORE}timezone = \"Mars/Base\"\n");
+        let Err(ConfigError::Invalid { problems, .. }) = parse("x.toml", &text) else { panic!("accepted") };
+        let keys: Vec<&str> = problems.iter().map(|m| m.split(':').next().unwrap_or_default()).collect();
+        assert_eq!(keys, ["public_url", "stores[1].id", "stores[1].api_key", "stores[1].timezone"]);
+    }
+
+    #[test]
+    fn a_minimal_store_loads_with_the_defaults() {
+        let config = parse("x.toml", &format!("[[stores]]\n{STORE}")).expect("valid");
+        let store = config.store("a").expect("the store");
+        assert_eq!(store.steps.len(), 3);
+        assert_eq!(store.timezone, "UTC");
+        assert_eq!(store.locale, "en");
+        assert_eq!(store.max_sms_segments, 3);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_syntax_are_refused() {
+        assert!(matches!(parse("x.toml", "[[stores]]\nid = "), Err(ConfigError::Syntax { .. })));
+        let text = format!("[[stores]]\n{STORE}colour = \"blue\"\n");
+        let Err(ConfigError::Syntax { message, .. }) = parse("x.toml", &text) else { panic!("accepted") };
+        assert!(message.contains("colour"), "{message}");
+    }
+}

@@ -1,0 +1,165 @@
+//! One `[[stores]]` table: its identity and secrets, sending window, commerce settings and
+//! texts, each section checked by its own module, put together into a `StoreConfig`.
+
+use super::commerce::{allowed_domains, cross_sell, money};
+use super::credentials::credentials;
+use super::faq::faq_answers;
+use super::problems::Problems;
+use super::providers::{RawEmail, RawSms, RawWhatsapp, providers};
+use super::sending::{frequency_cap, quiet_hours};
+use super::steps::{RawStep, steps};
+use crate::config::providers::Secret;
+use crate::config::{StoreConfig, hash_key};
+use crate::domain::money::Currency;
+use jiff::SignedDuration;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A recovery SMS of more than three segments costs more than it is likely to earn back.
+const DEFAULT_MAX_SMS_SEGMENTS: usize = 3;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStore {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) api_key: String,
+    pub(super) twilio_auth_token: String,
+    pub(super) shopify_webhook_secret: Option<String>,
+    pub(super) woocommerce_webhook_secret: Option<String>,
+    pub(super) publishable_key: Option<String>,
+    pub(super) locale: Option<String>,
+    pub(super) max_sms_segments: Option<usize>,
+    pub(super) coupon_budget: Option<RawCouponBudget>,
+    pub(super) email_soft_opt_in: Option<bool>,
+    pub(super) whatsapp_access_token: Option<String>,
+    pub(super) whatsapp_app_secret: Option<String>,
+    pub(super) whatsapp_verify_token: Option<String>,
+    pub(super) sms: Option<RawSms>,
+    pub(super) email: Option<RawEmail>,
+    pub(super) whatsapp: Option<RawWhatsapp>,
+    pub(super) currency: String,
+    pub(super) timezone: Option<String>,
+    pub(super) abandon_after: Option<String>,
+    #[serde(default)]
+    pub(super) steps: Vec<RawStep>,
+    pub(super) quiet_hours: Option<super::sending::RawQuietHours>,
+    pub(super) frequency_cap: Option<super::sending::RawCap>,
+    pub(super) free_shipping_threshold: Option<String>,
+    #[serde(default)]
+    pub(super) cross_sell: Vec<super::commerce::RawCrossSell>,
+    pub(super) attribution_window: Option<String>,
+    pub(super) link_ttl: Option<String>,
+    pub(super) help_text: Option<String>,
+    pub(super) stop_text: Option<String>,
+    pub(super) start_text: Option<String>,
+    pub(super) handoff_text: Option<String>,
+    #[serde(default)]
+    pub(super) faq: BTreeMap<String, String>,
+    /// Language tag → reason → the `faq` answer in that language.
+    #[serde(default)]
+    pub(super) faq_translations: BTreeMap<String, BTreeMap<String, String>>,
+    pub(super) allowed_domains: Vec<String>,
+    pub(super) holdout_percent: Option<u8>,
+    pub(super) alert_webhook: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCouponBudget {
+    pub(super) per_day: Option<u32>,
+    per_contact_30d: Option<u32>,
+}
+
+pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
+    let before = p.0.len();
+    credentials(at, &rs, p);
+    let providers = providers(
+        at,
+        rs.sms.take(),
+        rs.email.take(),
+        rs.whatsapp.take(),
+        &rs.twilio_auth_token,
+        rs.whatsapp_access_token.take(),
+        p,
+    );
+    let locale = rs.locale.take().unwrap_or_else(|| "en".into());
+    if crate::domain::locale::primary(&locale).is_none() {
+        p.add(&format!("{at}.locale"), format!("`{locale}` is not a language tag like en, tr-TR or nb"));
+    }
+    let max_sms_segments = rs.max_sms_segments.unwrap_or(DEFAULT_MAX_SMS_SEGMENTS);
+    if !(1..=10).contains(&max_sms_segments) {
+        p.add(&format!("{at}.max_sms_segments"), "from 1 to 10");
+    }
+    let currency = Currency::parse(&rs.currency).map_err(|e| p.add(&format!("{at}.currency"), e)).ok();
+    let timezone = rs.timezone.unwrap_or_else(|| "UTC".to_string());
+    if jiff::tz::TimeZone::get(&timezone).is_err() {
+        p.add(&format!("{at}.timezone"), format!("`{timezone}` is not an IANA time zone"));
+    }
+    let abandon_after =
+        p.duration(&format!("{at}.abandon_after"), rs.abandon_after.as_deref(), SignedDuration::from_mins(30));
+    let quiet_hours = quiet_hours(at, rs.quiet_hours.take(), p);
+    let frequency_cap = frequency_cap(at, rs.frequency_cap.take(), p);
+    let free_shipping_threshold_minor = rs
+        .free_shipping_threshold
+        .as_deref()
+        .and_then(|t| money(p, currency, &format!("{at}.free_shipping_threshold"), t));
+    let allowed_domains = allowed_domains(at, &rs.allowed_domains, p);
+    let cross_sell = cross_sell(at, std::mem::take(&mut rs.cross_sell), currency, p);
+    let steps = steps(at, std::mem::take(&mut rs.steps), abandon_after, currency, max_sms_segments, p);
+    let faq = faq_answers(p, at, rs.faq, rs.faq_translations);
+    let holdout_percent = rs.holdout_percent.unwrap_or(0);
+    if holdout_percent > 50 {
+        p.add(&format!("{at}.holdout_percent"), "at most 50");
+    }
+    if let Some(h) = &rs.alert_webhook
+        && url::Url::parse(h).is_err()
+    {
+        p.add(&format!("{at}.alert_webhook"), format!("`{h}` is not a URL"));
+    }
+    let attribution_window = p.duration(
+        &format!("{at}.attribution_window"),
+        rs.attribution_window.as_deref(),
+        SignedDuration::from_hours(24 * 7),
+    );
+    let link_ttl = p.duration(&format!("{at}.link_ttl"), rs.link_ttl.as_deref(), SignedDuration::from_hours(24 * 7));
+    if p.0.len() != before {
+        return None;
+    }
+    Some(StoreConfig {
+        api_key_sha256: hash_key(&rs.api_key),
+        help_text: rs.help_text,
+        stop_text: rs.stop_text,
+        start_text: rs.start_text,
+        handoff_text: rs.handoff_text,
+        id: rs.id,
+        name: rs.name,
+        twilio_auth_token: Secret(rs.twilio_auth_token),
+        shopify_webhook_secret: rs.shopify_webhook_secret.map(Secret),
+        woocommerce_webhook_secret: rs.woocommerce_webhook_secret.map(Secret),
+        publishable_key: rs.publishable_key,
+        providers: std::sync::Arc::new(providers),
+        whatsapp_app_secret: rs.whatsapp_app_secret.filter(|s| !s.is_empty()).map(Secret),
+        whatsapp_verify_token: rs.whatsapp_verify_token.filter(|s| !s.is_empty()),
+        currency: currency?,
+        locale,
+        max_sms_segments,
+        email_soft_opt_in: rs.email_soft_opt_in.unwrap_or(false),
+        coupon_budget: rs.coupon_budget.as_ref().map_or_else(crate::config::CouponBudget::default, |b| {
+            crate::config::CouponBudget { per_day: b.per_day, per_contact_30d: b.per_contact_30d.unwrap_or(2) }
+        }),
+        timezone,
+        abandon_after,
+        steps,
+        quiet_hours,
+        frequency_cap,
+        free_shipping_threshold_minor,
+        cross_sell,
+        attribution_window,
+        link_ttl,
+        faq,
+        allowed_domains,
+        holdout_percent,
+        alert_webhook: rs.alert_webhook,
+    })
+}
