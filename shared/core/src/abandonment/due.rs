@@ -13,12 +13,10 @@ use crate::abandonment::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
 use crate::engine::counters::{Counter, Deltas};
+use crate::engine::{Engine, EngineError, cart_contact_key, retry_on_conflict};
 use crate::messaging::compose::{ComposeInput, Delivery, compose, needs_coupon};
-use crate::ports::{ChannelError, LinkRecord, TimerMsg};
-use crate::{
-    domain::link_key::customer_alias, domain::link_key::email_alias, engine::Engine, engine::EngineError,
-    engine::cart_contact_key, engine::retry_on_conflict, messaging::coupons,
-};
+use crate::messaging::{claim, coupons};
+use crate::ports::{ChannelError, TimerMsg};
 use jiff::{SignedDuration, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,53 +238,39 @@ impl Engine {
             _ => None,
         };
 
-        // The claim: one all-or-nothing write.
+        // The claim: one all-or-nothing write of the cart (its send record), the contact (the
+        // frequency-cap entry) and the new link records (messaging/claim.rs).
         let issued_coupon = coupon.is_some();
         let mut rec = record(step, msg.seq, &cart, channel, variant_name.clone(), SendStatus::Sent, now, None);
         rec.coupon = coupon;
         cart.sends.push(rec);
         cart.last_message_at = Some(now);
         self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
-        // The contact record: created on the first message, carrying the frequency-cap entry.
-        let mut contact = contact.unwrap_or_else(|| Contact::new(&msg.store, &key));
-        let first_for_this_cart = contact.latest_cart.as_deref() != Some(msg.cart.as_str());
-        contact.phone.clone_from(&cart.customer.phone);
-        contact.email.clone_from(&cart.customer.email);
-        if cart.customer.locale.is_some() {
-            contact.locale.clone_from(&cart.customer.locale);
-        }
-        contact.latest_cart = Some(msg.cart.clone());
-        // Kept for the store's cap window, and at least a day for the jurisdictions' 24-hour caps.
-        let keep = store.frequency_cap.window.max(SignedDuration::from_hours(24));
-        contact.recent_sends.retain(|t| *t > now - keep);
-        contact.recent_sends.push(now);
-        if issued_coupon {
-            contact.coupons_issued.retain(|t| *t > now - coupons::CONTACT_WINDOW);
-            contact.coupons_issued.push(now);
-        }
-        let keep_link_until = now + store.link_ttl + store.steps.last().map_or(SignedDuration::ZERO, |s| s.after);
-        // The restore link and the aliases point at this cart for as long as the link is valid.
-        let to_this_cart =
-            |token| LinkRecord { token, store: msg.store.clone(), cart: msg.cart.clone(), expires_at: keep_link_until };
-        let link = new_token.map(to_this_cart);
-        // Orders that name no cart find this one through the contact (phone, else e-mail), and
-        // through these aliases: the e-mail when the contact is the phone's, and the store's
-        // customer id. Written with the cart's first message.
-        let mut aliases = Vec::new();
-        if first_for_this_cart {
-            let c = &cart.customer;
-            if let (Some(_), Some(email)) = (&c.phone, &c.email) {
-                aliases.push(email_alias(&msg.store, email.expose()));
-            }
-            if let Some(id) = &c.id {
-                aliases.push(customer_alias(&msg.store, id));
-            }
-        }
-        let new_records = link.into_iter().chain(coupon_index).chain(aliases.into_iter().map(to_this_cart)).collect();
-        self.carts.claim_send(cart, contact, new_records).await?;
+        let first_for_this_cart = contact.as_ref().and_then(|c| c.latest_cart.as_deref()) != Some(msg.cart.as_str());
+        let contact = claim::contact_after_send(contact, &key, &cart, store, now, issued_coupon);
+        let records = claim::new_link_records(&cart, store, new_token, coupon_index, first_for_this_cart, now);
+        self.carts.claim_send(cart, contact, records).await?;
 
+        let sent = sender.send(&outgoing).await;
+        self.after_send(msg, (step, channel), variant_name, issued_coupon, sent, stats, now).await
+    }
+
+    /// Counts and records what the provider answered: sent; refused for good (recorded on the
+    /// claim, never retried); or failed temporarily (the claim released so the queue's retry
+    /// can send).
+    #[allow(clippy::too_many_arguments)]
+    async fn after_send(
+        &self,
+        msg: &TimerMsg,
+        (step, channel): (u32, Channel),
+        variant_name: std::sync::Arc<str>,
+        issued_coupon: bool,
+        sent: Result<String, ChannelError>,
+        mut stats: Deltas,
+        now: Timestamp,
+    ) -> Result<DueOutcome, EngineError> {
         let ch = channel.as_str();
-        match sender.send(&outgoing).await {
+        match sent {
             Ok(provider_id) => {
                 stats.push((Counter::MessagesSent(channel), 1));
                 if issued_coupon {

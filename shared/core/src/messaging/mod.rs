@@ -3,6 +3,7 @@
 //! counts what an SMS costs.
 
 pub mod builtin;
+pub mod claim;
 pub mod compose;
 pub mod coupons;
 pub mod links;
