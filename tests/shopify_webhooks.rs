@@ -143,3 +143,21 @@ async fn a_checkout_without_contact_waits_and_an_order_counts_in_the_currency_pa
     let o = cart.order.as_ref().unwrap();
     assert_eq!((o.total.minor, o.total.currency.code()), (39800, "EUR"));
 }
+
+/// A verified checkout whose URL is off the store's `allowed_domains` (a misconfiguration, or a
+/// checkout domain the merchant forgot to list) is acknowledged, not refused: Shopify removes a
+/// subscription that keeps failing, which would silently disconnect the shop. It is counted by
+/// cause and stores nothing.
+#[tokio::test]
+async fn a_verified_checkout_that_cannot_be_used_is_acknowledged_and_counted() {
+    let s = Server::start().await;
+    let mut v: Value = serde_json::from_slice(&checkout()).unwrap();
+    v["abandoned_checkout_url"] = json!("https://checkout.other.example/recover?key=k");
+    let body = serde_json::to_vec(&v).unwrap();
+    let (st, r) = deliver(&s, "checkouts/create", "d9", &body, Some(sign(&body))).await;
+    assert_eq!((st, r["status"].clone()), (200, json!("dropped")), "{r}");
+    let cause = r["reasons"][0].as_str().unwrap().to_string();
+    assert!(cause.starts_with("cart.checkout_url."), "{r}");
+    assert!(s.rt.store.carts_of("demo").is_empty());
+    assert_eq!(s.stats().await["webhooks"][format!("shopify.dropped.{cause}")], 1);
+}

@@ -115,14 +115,24 @@ async fn woocommerces_ping_is_acknowledged_and_bad_deliveries_are_refused() {
     let product = br#"{"id": 93, "name": "Woo Single #1", "price": "3.00"}"#;
     let (st, r) = deliver(&s, "order.created", "2", product, Some(sign(product))).await;
     assert_eq!((st, r["error"]["code"].clone()), (422, json!("invalid_payload")), "{r}");
-    // A currency the amounts cannot be in (JPY has no cents): refused by field, nothing stored.
+    // A currency the amounts cannot be in (JPY has no cents): verified and of the right shape,
+    // so acknowledged (WooCommerce disables webhooks that keep failing), dropped, counted.
     let mut yen: Value = serde_json::from_slice(&order("processing", "2026-11-23T09:00:00")).unwrap();
     yen["currency"] = json!("JPY");
     let yen = serde_json::to_vec(&yen).unwrap();
     let (st, r) = deliver(&s, "order.created", "3", &yen, Some(sign(&yen))).await;
-    assert_eq!(st, 422, "{r}");
-    assert!(r["error"]["field"].as_str().unwrap().starts_with("order."), "{r}");
+    assert_eq!((st, r["status"].clone()), (200, json!("dropped")), "{r}");
+    assert!(r["reasons"][0].as_str().unwrap().starts_with("order."), "{r}");
     assert!(s.rt.store.carts_of("demo").is_empty(), "a refused delivery stored a cart");
+    let stats = s.stats().await;
+    let dropped: i64 = stats["webhooks"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.starts_with("woocommerce.dropped.order."))
+        .map(|(_, v)| v.as_i64().unwrap())
+        .sum();
+    assert_eq!(dropped, 1, "{stats}");
     // Topics and states Cartback does not use are acknowledged and counted.
     let (st, r) = deliver(&s, "product.updated", "4", product, Some(sign(product))).await;
     assert_eq!((st, r["reason"].clone()), (200, json!("topic")));
@@ -132,4 +142,43 @@ async fn woocommerces_ping_is_acknowledged_and_bad_deliveries_are_refused() {
     // No secret configured for a store, or no such store: 404, like any unknown resource.
     let r = s.http.post(s.url("/v1/webhooks/woocommerce/nope")).body("{}").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404);
+}
+
+/// WooCommerce's own REST API v3 order object, as its documentation shows it: no `payment_url`,
+/// a national phone number and numeric prices. Delivered as an unpaid order, it is accepted:
+/// the pay-for-order page is built from the delivery's `X-WC-Webhook-Source` and `order_key`.
+#[tokio::test]
+async fn the_documented_order_object_is_accepted_without_payment_url() {
+    let s = Server::start().await;
+    let mut v: Value = serde_json::from_slice(&order("pending", "2026-11-23T09:00:00")).unwrap();
+    v.as_object_mut().unwrap().remove("payment_url");
+    v["billing"]["phone"] = json!("(555) 555-5555");
+    v["billing"]["country"] = json!("US");
+    v["line_items"][0]["price"] = json!(3);
+    v["line_items"][1]["price"] = json!("12.00");
+    let body = serde_json::to_vec(&v).unwrap();
+    let (st, r) = deliver(&s, "order.created", "201", &body, Some(sign(&body))).await;
+    assert_eq!((st, r["status"].clone(), r["cart_id"].clone()), (200, json!("accepted"), json!("woo-727")), "{r}");
+    let cart = &s.rt.store.carts_of("demo")[0];
+    assert_eq!(
+        cart.checkout_url.as_deref(),
+        Some("https://shop.example/checkout/order-pay/727/?pay_for_order=true&key=wc_order_58d2d042d1d")
+    );
+    let prices: Vec<i64> = cart.items.iter().map(|i| i.unit_price_minor).collect();
+    assert_eq!(prices, [300, 1200]);
+    // 555-01xx numbers are fictional: the phone is dropped, the order is not.
+    assert!(cart.customer.phone.is_none());
+
+    // Without a payment_url or an order_key there is no page to send the shopper back to: the
+    // delivery is acknowledged, dropped and counted, not refused.
+    v.as_object_mut().unwrap().remove("order_key");
+    v["id"] = json!(728);
+    let body = serde_json::to_vec(&v).unwrap();
+    let (st, r) = deliver(&s, "order.created", "202", &body, Some(sign(&body))).await;
+    assert_eq!(
+        (st, r["status"].clone(), r["reasons"].clone()),
+        (200, json!("dropped"), json!(["no_restore_target"])),
+        "{r}"
+    );
+    assert_eq!(s.stats().await["webhooks"]["woocommerce.dropped.no_restore_target"], 1);
 }

@@ -92,6 +92,14 @@ def main(path):
         if r["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" not in r["Properties"] and "DLQ" not in name:
             errors.append(f"queue {name} has no dead-letter queue")
 
+    # The snippet's rate limiter lives in each Lambda instance; the bound over all of them is the
+    # HTTP API's own throttling of every route (README, "The publishable key").
+    apis = [r for r in res.values() if r["Type"] == "AWS::Serverless::HttpApi"]
+    for api in apis:
+        route = api["Properties"].get("DefaultRouteSettings", {})
+        if not (route.get("ThrottlingBurstLimit") and route.get("ThrottlingRateLimit")):
+            errors.append("the HTTP API has no per-route throttling (DefaultRouteSettings)")
+
     body = res["Dashboard"]["Properties"]["DashboardBody"]["!Sub"]
     try:
         json.loads(re.sub(r"\$\{[^}]+\}", "X", body))

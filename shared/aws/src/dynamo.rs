@@ -29,6 +29,15 @@ const CART_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 120);
 /// Contacts keep their opt-outs and frequency-cap history this long after the last change.
 const CONTACT_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 400);
 
+/// Tries of a `BatchGetItem` that leaves keys unprocessed, before the work goes back to the queue.
+pub const BATCH_GET_ATTEMPTS: u32 = 5;
+
+/// Exponential backoff between them: 25, 50, 100, 200 ms (0.4 s in all, well inside the
+/// dispatcher's timeout).
+fn batch_get_backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(25 << (attempt.saturating_sub(1)).min(4))
+}
+
 pub struct DynamoStore {
     client: Client,
     table: String,
@@ -250,8 +259,14 @@ impl CartStore for DynamoStore {
             .consistent_read(true)
             .build()
             .map_err(|e| StoreError::Fatal(e.to_string()))?;
-        // BatchGetItem may leave keys unprocessed under load; ask again for those only.
-        for _ in 0..5 {
+        // BatchGetItem may leave keys unprocessed under load; ask again for those only, backing
+        // off as AWS advises. Keys still unprocessed after that are an error the queue retries:
+        // read as "missing", they would make the due work stale and lose the step.
+        let mut unprocessed = 0;
+        for attempt in 0..BATCH_GET_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(batch_get_backoff(attempt)).await;
+            }
             let out = self
                 .client
                 .batch_get_item()
@@ -265,9 +280,20 @@ impl CartStore for DynamoStore {
                 found.extend(items);
             }
             match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
-                Some(rest) if !rest.keys.is_empty() => pending = rest,
-                _ => break,
+                Some(rest) if !rest.keys.is_empty() => {
+                    unprocessed = rest.keys.len();
+                    pending = rest;
+                }
+                _ => {
+                    unprocessed = 0;
+                    break;
+                }
             }
+        }
+        if unprocessed > 0 {
+            return Err(StoreError::Unavailable(format!(
+                "BatchGetItem cart+contact: {unprocessed} key(s) still unprocessed after {BATCH_GET_ATTEMPTS} attempts"
+            )));
         }
         let mut cart_out = None;
         let mut contact_out = None;

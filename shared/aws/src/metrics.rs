@@ -61,6 +61,8 @@ pub fn metric_for(key: &str) -> Option<MetricSpec<'_>> {
         "orders.recovered" => ("OrdersRecovered", "Count", None),
         "orders.converted" => ("OrdersConverted", "Count", None),
         "sends.unknown" => ("ClaimsUnknown", "Count", None),
+        "handoffs.failed" => ("HandoffsFailed", "Count", None),
+        "handoffs.delivered" => ("HandoffsDelivered", "Count", None),
         _ => {
             if let Some(ch) = split("messages.sent.") {
                 ("MessagesSent", "Count", Some(("Channel", ch)))

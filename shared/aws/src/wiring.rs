@@ -5,6 +5,7 @@ use crate::eum_sms::EumSms;
 use crate::log_only::{LogOnlyChannel, LoggedHandoffs};
 use crate::ses::SesEmail;
 use crate::{DynamoStore, SqsTimerQueue};
+use cartback_channels::handoff_webhook::WebhookAlerts;
 use cartback_channels::{Endpoints, ProviderChannel};
 use cartback_core::config::{Config, ConfigError};
 use cartback_core::domain::Channel;
@@ -122,7 +123,8 @@ pub struct Deps {
     pub settings: Settings,
     /// Every channel, through each store's configured provider (console where none).
     pub channel: Arc<dyn ChannelSender>,
-    /// Where hand-offs go: one log line each, nothing kept in memory.
+    /// Where every hand-off is recorded: one log line each, nothing kept in memory (then POSTed
+    /// to the store's `alert_webhook`, when it has one).
     pub alerts: Arc<dyn Alerts>,
     cached: tokio::sync::Mutex<Option<(Arc<Engine>, Instant)>>,
 }
@@ -208,15 +210,21 @@ impl Deps {
         );
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, self.channel.clone())).collect();
+        let config = Arc::new(config);
+        let stats: Arc<dyn cartback_core::ports::StatsStore> =
+            Arc::new(crate::metrics::EmfStats { inner: store.clone(), emf: crate::metrics::Emf::from_env() });
+        let random: Arc<dyn cartback_core::ports::RandomSource> = Arc::new(OsRandom);
+        // Hand-offs: logged, then POSTed (signed) to the store's alert_webhook when it has one.
+        let alerts = WebhookAlerts::new(config.clone(), self.alerts.clone(), stats.clone(), random.clone());
         Arc::new(Engine {
-            config: Arc::new(config),
-            carts: store.clone(),
-            stats: Arc::new(crate::metrics::EmfStats { inner: store, emf: crate::metrics::Emf::from_env() }),
+            config,
+            carts: store,
+            stats,
             timers: Arc::new(self.queue.clone()),
             channels,
-            alerts: self.alerts.clone(),
+            alerts: Arc::new(alerts),
             clock,
-            random: Arc::new(OsRandom),
+            random,
         })
     }
 }

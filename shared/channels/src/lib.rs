@@ -2,6 +2,7 @@
 //! core's `ChannelSender` port, and `ProviderChannel`, which sends each message through the
 //! provider its store configured for its channel.
 
+pub mod handoff_webhook;
 pub mod provider_errors;
 pub mod router;
 pub mod twilio;

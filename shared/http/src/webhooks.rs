@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cartback_core::config::StoreConfig;
+use cartback_core::engine::counters::Counter;
 use cartback_core::intake::contract::{EventError, parse_event};
 use cartback_core::{intake::shopify, intake::woocommerce};
 use serde_json::json;
@@ -58,7 +59,7 @@ pub async fn shopify(
     let delivery =
         header(&headers, "x-shopify-webhook-id").ok_or_else(|| missing_header("X-Shopify-Webhook-Id is required"))?;
     match shopify::map(topic, delivery, &bytes).map_err(|e| invalid_payload(e.to_string()))? {
-        shopify::Mapped::Event(native) => apply(&st, &store, &native).await,
+        shopify::Mapped::Event(native) => apply(&st, &store, "shopify", &native).await,
         shopify::Mapped::Ignored => ignored(&st, &store, "shopify", topic, "topic").await,
     }
 }
@@ -90,32 +91,61 @@ pub async fn woocommerce(
         header(&headers, "x-wc-webhook-topic").ok_or_else(|| missing_header("X-WC-Webhook-Topic is required"))?;
     let delivery = header(&headers, "x-wc-webhook-delivery-id")
         .ok_or_else(|| missing_header("X-WC-Webhook-Delivery-ID is required"))?;
-    match woocommerce::map(topic, delivery, &bytes).map_err(|e| invalid_payload(e.to_string()))? {
-        woocommerce::Mapped::Event(native) => apply(&st, &store, &native).await,
+    let source = header(&headers, "x-wc-webhook-source");
+    match woocommerce::map(topic, delivery, source, &bytes).map_err(|e| invalid_payload(e.to_string()))? {
+        woocommerce::Mapped::Event(native) => apply(&st, &store, "woocommerce", &native).await,
         woocommerce::Mapped::Ignored(what) => ignored(&st, &store, "woocommerce", topic, what).await,
+        woocommerce::Mapped::Unusable(why) => dropped(&st, &store, "woocommerce", vec![why.to_string()]).await,
     }
+}
+
+/// A verified delivery that cannot be used: acknowledged (200, so the platform keeps the webhook),
+/// counted by cause for the merchant, logged once.
+async fn dropped(
+    st: &AppState,
+    store: &StoreConfig,
+    platform: &'static str,
+    causes: Vec<String>,
+) -> Result<Response, ApiError> {
+    let deltas = causes.iter().map(|c| (Counter::WebhookDropped(platform, c.clone()), 1)).collect();
+    st.engine.count(&store.id, deltas).await;
+    tracing::warn!(store = %store.id, platform, causes = ?causes, "webhook delivery not usable; acknowledged and counted");
+    Ok((StatusCode::OK, axum::Json(json!({"status": "dropped", "reasons": causes}))).into_response())
 }
 
 /// Acknowledged, so the platform does not retry it; counted for the merchant.
 async fn ignored(
     st: &AppState,
     store: &StoreConfig,
-    platform: &str,
+    platform: &'static str,
     topic: &str,
     what: &str,
 ) -> Result<Response, ApiError> {
-    let _ = st.engine.stats.add(&store.id, &[(format!("webhooks.{platform}.ignored"), 1)]).await;
+    st.engine.count(&store.id, vec![(Counter::WebhookIgnored(platform), 1)]).await;
     tracing::info!(store = %store.id, platform, topic, what, "webhook ignored");
     let reason = if what == "topic" { "topic" } else { "order_status" };
     Ok((StatusCode::OK, axum::Json(json!({"status": "ignored", "topic": topic, "reason": reason}))).into_response())
 }
 
-/// The mapped event goes through the same validation and engine as `POST /v1/events`.
-async fn apply(st: &AppState, store: &StoreConfig, native: &[u8]) -> Result<Response, ApiError> {
-    let event = parse_event(native, store).map_err(|e| match e {
-        EventError::Malformed(m) => invalid_payload(m),
-        EventError::Invalid(fields) => ApiError::invalid(fields),
-    })?;
+/// The mapped event goes through the same validation and engine as `POST /v1/events`. A
+/// verified delivery is never refused for its content: a platform retries refused deliveries and
+/// then disables the webhook, so one misconfiguration (a checkout URL off `allowed_domains`)
+/// would silently disconnect the shop. What cannot be used is answered 200, counted by cause
+/// (`webhooks.{platform}.dropped.{field}.{code}`) and logged.
+async fn apply(
+    st: &AppState,
+    store: &StoreConfig,
+    platform: &'static str,
+    native: &[u8],
+) -> Result<Response, ApiError> {
+    let event = match parse_event(native, store) {
+        Ok(event) => event,
+        Err(EventError::Malformed(m)) => return Err(invalid_payload(m)),
+        Err(EventError::Invalid(fields)) => {
+            let causes = fields.iter().map(|f| format!("{}.{}", f.field, f.code)).collect();
+            return dropped(st, store, platform, causes).await;
+        }
+    };
     let r = st.engine.ingest(store, &event).await?;
     let body = json!({"status": "accepted", "cart_id": r.cart_id, "state": r.state.as_str(), "duplicate": r.duplicate});
     Ok((StatusCode::OK, axum::Json(body)).into_response())

@@ -191,7 +191,15 @@ pub struct StoreConfig {
     pub handoff_text: Option<String>,
     pub allowed_domains: Vec<String>,
     pub holdout_percent: u8,
-    pub alert_webhook: Option<String>,
+    /// Where hand-offs go: a signed POST (Standard Webhooks) to the store's endpoint.
+    pub alert_webhook: Option<AlertWebhook>,
+}
+
+/// A store's endpoint for hand-offs, and the secret its POSTs are signed with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertWebhook {
+    pub url: String,
+    pub secret: Secret,
 }
 
 /// The answers Cartback sends to a shopper's reply.

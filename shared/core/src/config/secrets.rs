@@ -13,6 +13,7 @@ pub const SECRET_FIELDS: &[&str] = &[
     "woocommerce_webhook_secret",
     "whatsapp_access_token",
     "whatsapp_app_secret",
+    "alert_webhook_secret",
 ];
 
 /// A secret string: compared and used, never printed.

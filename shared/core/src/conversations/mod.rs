@@ -5,4 +5,5 @@
 pub mod keywords;
 pub mod reasons;
 pub mod replies;
+pub mod standard_webhooks;
 pub mod twilio_webhook;

@@ -25,6 +25,8 @@ pub mod prefix {
     pub const LEADS_CAPTURED: &str = "leads.captured.";
     pub const LEADS_ABANDONED: &str = "leads.abandoned.";
     pub const LEADS_RECOVERED: &str = "leads.recovered.";
+    pub const WEBHOOKS: &str = "webhooks.";
+    pub const HANDOFFS: &str = "handoffs.";
 }
 
 /// The holdout (never messaged) and the treated carts of an experiment.
@@ -82,6 +84,14 @@ pub enum Counter {
     OptOuts(Channel),
     OptIns(Channel),
     Reasons(Reason),
+    /// Hand-offs POSTed to the store's `alert_webhook`, and those that could not be.
+    HandoffsDelivered,
+    HandoffsFailed,
+    /// A storefront delivery of a topic Cartback does not use, by platform.
+    WebhookIgnored(&'static str),
+    /// A verified storefront delivery that could not be used, by platform and cause (a field's
+    /// error code, or the mapping's reason).
+    WebhookDropped(&'static str, String),
 }
 
 impl Counter {
@@ -132,6 +142,10 @@ impl Counter {
             Counter::OptOuts(c) => format!("{}{c}", p::OPT_OUTS),
             Counter::OptIns(c) => format!("{}{c}", p::OPT_INS),
             Counter::Reasons(r) => format!("{}{}", p::REASONS, r.as_str()),
+            Counter::HandoffsDelivered => format!("{}delivered", p::HANDOFFS),
+            Counter::HandoffsFailed => format!("{}failed", p::HANDOFFS),
+            Counter::WebhookIgnored(platform) => format!("{}{platform}.ignored", p::WEBHOOKS),
+            Counter::WebhookDropped(platform, cause) => format!("{}{platform}.dropped.{cause}", p::WEBHOOKS),
         }
     }
 }

@@ -97,7 +97,7 @@ pub struct Engine {
 impl Engine {
     /// Counters are best effort: a failed increment is logged, never fails the work it counts
     /// (failing would make the caller retry and count twice).
-    pub(crate) async fn count(&self, store: &str, deltas: Deltas) {
+    pub async fn count(&self, store: &str, deltas: Deltas) {
         if deltas.is_empty() {
             return;
         }

@@ -56,6 +56,13 @@ pub struct StatsReport {
     pub lead_temperature: BTreeMap<&'static str, LeadStats>,
     pub holdout: GroupStats,
     pub treated: GroupStats,
+    /// Storefront deliveries acknowledged but not used: `{platform}.ignored` (topics and order
+    /// states Cartback does not use) and `{platform}.dropped.{cause}` (verified deliveries it
+    /// could not use, e.g. a checkout URL off `allowed_domains`).
+    pub webhooks: BTreeMap<String, i64>,
+    /// Hand-offs POSTed to the store's `alert_webhook` (`delivered`) and those that were not
+    /// after retries (`failed`).
+    pub handoffs: BTreeMap<String, i64>,
 }
 
 fn with_prefix(c: &BTreeMap<String, i64>, prefix: &str) -> BTreeMap<String, i64> {
@@ -113,6 +120,8 @@ impl Engine {
                     )
                 })
                 .collect(),
+            webhooks: with_prefix(&c, prefix::WEBHOOKS),
+            handoffs: with_prefix(&c, prefix::HANDOFFS),
             holdout: group(Group::Holdout),
             treated: group(Group::Treated),
         })

@@ -25,6 +25,9 @@ pub enum Mapped {
     Event(Vec<u8>),
     /// A topic or order state Cartback does not use (refunds, cancellations, products…).
     Ignored(&'static str),
+    /// An order of the right shape that Cartback cannot use, and why: answered 200 and counted,
+    /// since WooCommerce disables a webhook after repeated failed deliveries.
+    Unusable(&'static str),
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -58,7 +61,30 @@ fn gmt(v: &Value, key: &str) -> Option<String> {
     text(v, key).map(|s| if s.ends_with('Z') || s.contains('+') { s.to_string() } else { format!("{s}Z") })
 }
 
-pub fn map(topic: &str, delivery_id: &str, body: &[u8]) -> Result<Mapped, WooError> {
+/// The pay-for-order page of an order, as WooCommerce builds it, for payloads that carry no
+/// `payment_url` (the REST API v3 order object has none): the site is the delivery's
+/// `X-WC-Webhook-Source`, and the order's `order_key` authorises the page.
+fn pay_for_order_url(source: Option<&str>, id: &str, v: &Value) -> Option<String> {
+    let site = url::Url::parse(source?).ok()?;
+    let key = text(v, "order_key")?;
+    let mut url = site.join(&format!("checkout/order-pay/{id}/")).ok()?;
+    url.query_pairs_mut().append_pair("pay_for_order", "true").append_pair("key", key);
+    Some(url.to_string())
+}
+
+/// A line item's unit price: WooCommerce writes it as a number (REST API v3) or, in some
+/// versions and plugins, as a decimal string.
+fn unit_price(li: &Value) -> f64 {
+    let price = match li.get("price") {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    price.filter(|p| p.is_finite()).unwrap_or(0.0).max(0.0)
+}
+
+/// `source`: the delivery's `X-WC-Webhook-Source` (the shop's URL), when sent.
+pub fn map(topic: &str, delivery_id: &str, source: Option<&str>, body: &[u8]) -> Result<Mapped, WooError> {
     if !matches!(topic, "order.created" | "order.updated") {
         return Ok(Mapped::Ignored("topic"));
     }
@@ -84,7 +110,10 @@ pub fn map(topic: &str, delivery_id: &str, body: &[u8]) -> Result<Mapped, WooErr
     ev.insert("cart_id".into(), json!(format!("woo-{id}")));
     ev.insert("customer".into(), customer(&v));
     if kind == "checkout.started" {
-        let url = text(&v, "payment_url").ok_or_else(|| missing("payment_url"))?;
+        let Some(url) = text(&v, "payment_url").map(str::to_string).or_else(|| pay_for_order_url(source, &id, &v))
+        else {
+            return Ok(Mapped::Unusable("no_restore_target"));
+        };
         let exp = crate::domain::money::Currency::parse(currency).map(|c| usize::from(c.exponent())).unwrap_or(2);
         let items: Vec<Value> = v
             .get("line_items")
@@ -92,7 +121,7 @@ pub fn map(topic: &str, delivery_id: &str, body: &[u8]) -> Result<Mapped, WooErr
             .into_iter()
             .flatten()
             .map(|li| {
-                let price = li.get("price").and_then(Value::as_f64).unwrap_or(0.0).max(0.0);
+                let price = unit_price(li);
                 json!({
                     "sku": text(li, "sku").map(str::to_string).or_else(|| id_text(li, "product_id")).unwrap_or_else(|| "item".into()),
                     "name": text(li, "name").unwrap_or("Item"),

@@ -3,6 +3,8 @@
 
 use super::problems::Problems;
 use super::store::RawStore;
+use crate::config::{AlertWebhook, Secret};
+use crate::conversations::standard_webhooks;
 
 pub(super) fn credentials(at: &str, rs: &RawStore, p: &mut Problems) {
     let valid_id = !rs.id.is_empty()
@@ -34,6 +36,44 @@ pub(super) fn credentials(at: &str, rs: &RawStore, p: &mut Problems) {
             p.add(&format!("{at}.publishable_key"), "must differ from api_key (it is published in the shop's pages)");
         }
     }
+}
+
+/// Where hand-offs go: an https URL (http only to this machine, for local mode) and a
+/// Standard Webhooks secret (`whsec_` + base64 of at least 24 bytes) to sign them with.
+pub(super) fn alert_webhook(
+    at: &str,
+    url: Option<String>,
+    secret: Option<String>,
+    p: &mut Problems,
+) -> Option<AlertWebhook> {
+    let (url, secret) = match (url, secret) {
+        (None, None) => return None,
+        (Some(_), None) => {
+            p.add(
+                &format!("{at}.alert_webhook_secret"),
+                "required with alert_webhook: `whsec_` and base64, as Standard Webhooks receivers expect",
+            );
+            return None;
+        }
+        (None, Some(_)) => {
+            p.add(&format!("{at}.alert_webhook"), "alert_webhook_secret is set but alert_webhook is not");
+            return None;
+        }
+        (Some(u), Some(s)) => (u, s),
+    };
+    match url::Url::parse(&url) {
+        Ok(u)
+            if u.scheme() == "https"
+                || (u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost"))) => {}
+        _ => p.add(&format!("{at}.alert_webhook"), format!("`{url}` is not an https URL")),
+    }
+    if standard_webhooks::secret_key(&secret).is_none() {
+        p.add(
+            &format!("{at}.alert_webhook_secret"),
+            format!("`whsec_` and the base64 of at least {} random bytes", standard_webhooks::MIN_SECRET_BYTES),
+        );
+    }
+    Some(AlertWebhook { url, secret: Secret(secret) })
 }
 
 #[cfg(test)]
@@ -77,6 +117,23 @@ mod tests {
                 "stores[0].publishable_key",
             ]
         );
+    }
+
+    #[test]
+    fn an_alert_webhook_needs_https_and_a_standard_webhooks_secret() {
+        let secret = || Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_string());
+        let mut p = Problems(Vec::new());
+        let ok = alert_webhook("s", Some("https://hooks.example/cartback".into()), secret(), &mut p);
+        assert!(ok.is_some() && p.0.is_empty(), "{:?}", p.0);
+        assert!(alert_webhook("s", None, None, &mut p).is_none() && p.0.is_empty());
+        alert_webhook("s", Some("http://hooks.example/x".into()), secret(), &mut p);
+        alert_webhook("s", Some("https://hooks.example/x".into()), Some("hunter2".into()), &mut p);
+        alert_webhook("s", Some("https://hooks.example/x".into()), None, &mut p);
+        let keys: Vec<&str> = p.0.iter().map(|m| m.split(':').next().unwrap_or_default()).collect();
+        assert_eq!(keys, ["s.alert_webhook", "s.alert_webhook_secret", "s.alert_webhook_secret"]);
+        let mut q = Problems(Vec::new());
+        assert!(alert_webhook("s", Some("http://127.0.0.1:9000/h".into()), secret(), &mut q).is_some());
+        assert!(q.0.is_empty(), "local mode may post to this machine over http");
     }
 
     #[test]

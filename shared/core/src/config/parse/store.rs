@@ -2,7 +2,7 @@
 //! texts, each section checked by its own module, put together into a `StoreConfig`.
 
 use super::commerce::{allowed_domains, cross_sell, money};
-use super::credentials::credentials;
+use super::credentials::{alert_webhook, credentials};
 use super::faq::faq_answers;
 use super::problems::Problems;
 use super::providers::{RawEmail, RawSms, RawWhatsapp, providers};
@@ -62,6 +62,7 @@ pub(super) struct RawStore {
     pub(super) allowed_domains: Vec<String>,
     pub(super) holdout_percent: Option<u8>,
     pub(super) alert_webhook: Option<String>,
+    pub(super) alert_webhook_secret: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -112,11 +113,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
     if holdout_percent > 50 {
         p.add(&format!("{at}.holdout_percent"), "at most 50");
     }
-    if let Some(h) = &rs.alert_webhook
-        && url::Url::parse(h).is_err()
-    {
-        p.add(&format!("{at}.alert_webhook"), format!("`{h}` is not a URL"));
-    }
+    let alert_webhook = alert_webhook(at, rs.alert_webhook.take(), rs.alert_webhook_secret.take(), p);
     let attribution_window = p.duration(
         &format!("{at}.attribution_window"),
         rs.attribution_window.as_deref(),
@@ -160,6 +157,6 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         faq,
         allowed_domains,
         holdout_percent,
-        alert_webhook: rs.alert_webhook,
+        alert_webhook,
     })
 }
