@@ -171,3 +171,55 @@ async fn advance_validates_and_local_routes_answer() {
     let v: Value = s.http.get(s.url("/_local/clock")).send().await.unwrap().json().await.unwrap();
     assert_eq!(v["now"], START);
 }
+
+/// Local mode sends hand-offs to a store's `alert_webhook` like a deployment does: signed, and
+/// checked here by the Standard Webhooks scheme's own rules (HMAC-SHA256 over
+/// `{id}.{timestamp}.{body}` under the secret's bytes), computed independently of Cartback's code.
+#[tokio::test]
+async fn a_handoff_reaches_the_stores_alert_webhook_signed() {
+    use axum::http::HeaderMap;
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let received: std::sync::Arc<std::sync::Mutex<Vec<(HeaderMap, Vec<u8>)>>> = Default::default();
+    let log = received.clone();
+    let hook = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push((headers, body.to_vec()));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+
+    let secret_bytes = b"cartback-test-alert-secret-0123456789";
+    let secret = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(secret_bytes));
+    let demo = cartback_core::config::demo_config();
+    let mut store = (**demo.store("demo").unwrap()).clone();
+    store.alert_webhook =
+        Some(cartback_core::config::AlertWebhook { url, secret: cartback_core::config::Secret(secret) });
+    let s = Server::with_config(cartback_core::config::Config::new(demo.public_url.clone(), vec![store])).await;
+    s.post_event(&example_event("evt_01", "c_1", START)).await;
+    s.advance(30 * 60).await;
+    let (_, twiml) = s.twilio_reply("+905321234567", "hmm, who is this?", "SM10").await;
+    assert!(twiml.contains("kısa süre içinde yanıt verecek"), "{twiml}");
+
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    let (headers, body) = &got[0];
+    let h = |k: &str| headers[k].to_str().unwrap().to_string();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret_bytes).unwrap();
+    mac.update(format!("{}.{}.", h("webhook-id"), h("webhook-timestamp")).as_bytes());
+    mac.update(body);
+    let expected = format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()));
+    assert_eq!(h("webhook-signature"), expected);
+    let msg: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(msg["type"], "conversation.handoff");
+    assert_eq!(msg["data"]["cart_id"], "c_1");
+    assert!(!msg["data"]["from"].as_str().unwrap().contains("5321234567"), "the shopper's number is masked");
+    assert_eq!(s.stats().await["handoffs"]["delivered"], 1);
+}

@@ -13,10 +13,11 @@ use crate::adapters::faults::{FaultQueue, FaultyChannel, FaultyStore, StoreFault
 use crate::adapters::memory_queues::MemoryTimerQueue;
 use crate::adapters::memory_store::MemoryStore;
 use crate::adapters::random::SeededRandom;
+use cartback_channels::handoff_webhook::WebhookAlerts;
 use cartback_core::config::Config;
 use cartback_core::domain::Channel;
 use cartback_core::engine::Engine;
-use cartback_core::ports::{CartStore, ChannelSender, Clock, RandomSource, StatsStore, TimerQueue};
+use cartback_core::ports::{Alerts, CartStore, ChannelSender, Clock, RandomSource, StatsStore, TimerQueue};
 use cartback_core::system::OsRandom;
 use cartback_core::system::SystemClock;
 use jiff::{SignedDuration, Timestamp};
@@ -137,16 +138,17 @@ impl LocalRuntime {
         };
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, sender.clone())).collect();
-        let engine = Arc::new(Engine {
-            config: Arc::new(config),
-            carts,
-            stats,
-            timers: timer_port,
-            channels,
-            alerts: alerts.clone(),
-            clock,
-            random,
-        });
+        let config = Arc::new(config);
+        // Hand-offs: in the local log (`/_local/alerts`), and POSTed, signed, to a store's
+        // alert_webhook when it has one, as on AWS.
+        let notify: Arc<dyn Alerts> = if config.stores().any(|s| s.alert_webhook.is_some()) {
+            let log: Arc<dyn Alerts> = alerts.clone();
+            Arc::new(WebhookAlerts::new(config.clone(), log, stats.clone(), random.clone()))
+        } else {
+            alerts.clone()
+        };
+        let engine =
+            Arc::new(Engine { config, carts, stats, timers: timer_port, channels, alerts: notify, clock, random });
         LocalRuntime {
             engine,
             store,
