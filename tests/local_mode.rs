@@ -180,7 +180,8 @@ async fn a_handoff_reaches_the_stores_alert_webhook_signed() {
     use axum::http::HeaderMap;
     use base64::Engine as _;
     use hmac::{Hmac, Mac};
-    let received: std::sync::Arc<std::sync::Mutex<Vec<(HeaderMap, Vec<u8>)>>> = Default::default();
+    type Received = std::sync::Arc<std::sync::Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
+    let received: Received = Default::default();
     let log = received.clone();
     let hook = axum::Router::new().route(
         "/hook",
