@@ -14,9 +14,11 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Tries of one hand-off POST, and the waits between them.
+/// Tries of one hand-off POST, the waits between them, and how long each may take. The reply
+/// that raised it waits for them (Twilio gives a webhook 15 s), so all three take at most 10 s.
 pub const ATTEMPTS: usize = 3;
 const BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub struct WebhookAlerts {
     config: Arc<Config>,
@@ -62,7 +64,12 @@ impl WebhookAlerts {
             let now = jiff::Timestamp::now().as_second();
             let headers = standard_webhooks::headers(&to.secret, &id, now, &body)
                 .ok_or_else(|| "the alert_webhook_secret is not a whsec_ secret".to_string())?;
-            let mut req = self.client.post(&to.url).header("content-type", "application/json").body(body.clone());
+            let mut req = self
+                .client
+                .post(&to.url)
+                .timeout(ATTEMPT_TIMEOUT)
+                .header("content-type", "application/json")
+                .body(body.clone());
             for (k, v) in headers {
                 req = req.header(k, v);
             }
