@@ -81,9 +81,14 @@ async fn a_publishable_key_can_do_nothing_else() {
     let (st, _, _) = collect(&s, Some(cartback_core::config::DEMO_API_KEY), Some(ORIGIN), &cart_event("e1")).await;
     assert_eq!(st, 401);
     for origin in [None, Some("https://evil.example"), Some("https://shop.example.evil.com"), Some("null")] {
-        let (st, r, _) = collect(&s, k, origin, &cart_event("e1")).await;
+        let (st, r, headers) = collect(&s, k, origin, &cart_event("e1")).await;
         assert_eq!((st, code(&r)), (403, "origin_not_allowed".into()), "{origin:?}");
+        // A refused origin is not named back: its page must not be told it may read the answer.
+        assert!(headers.get("access-control-allow-origin").is_none(), "{origin:?} echoed in CORS");
     }
+    // An allowed one is, on errors too (the snippet reads them).
+    let (_, _, headers) = collect(&s, None, Some(ORIGIN), &cart_event("e1")).await;
+    assert_eq!(headers["access-control-allow-origin"], ORIGIN);
     let mut order = cart_event("e2");
     order["type"] = json!("order.completed");
     let (st, r, _) = collect(&s, k, Some(ORIGIN), &order).await;

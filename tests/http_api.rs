@@ -266,3 +266,52 @@ async fn throttled_storage_is_a_503_with_nothing_written() {
     let (st, _) = s.post_event(&example_event("e", "c", START)).await;
     assert_eq!(st, 202);
 }
+
+/// The restore link redirects to the URL that was checked, re-serialised, never to the raw text:
+/// a backslash (shop.example to a WHATWG parser, evil.com to curl) or a control character is
+/// refused at ingest, and what is stored is the normalised form.
+#[tokio::test]
+async fn checkout_urls_are_checked_and_stored_as_parsed() {
+    let s = Server::start().await;
+    let base = example_event("evt_01", "c_1", START);
+    for hostile in
+        ["https://shop.example\\@evil.com/x", "https://shop.example/x\r\nSet-Cookie: a=b", "https://shop.example/\u{7}"]
+    {
+        let body = serde_json::to_vec(&with(base.clone(), &["cart", "checkout_url"], json!(hostile))).unwrap();
+        let e = assert_error(&s, body, Some(DEMO_API_KEY), 422, "checkout_url_not_allowed").await;
+        assert_eq!(e["error"]["fields"][0]["code"], "checkout_url_not_allowed", "{hostile:?}: {e}");
+    }
+    assert_nothing_stored(&s).await;
+    let event = with(base, &["cart", "checkout_url"], json!("HTTPS://Shop.Example:443/checkouts/abc?x=1#top"));
+    let (st, _) = s.post_event(&event).await;
+    assert_eq!(st, 202);
+    let cart = &s.rt.store.carts_of("demo")[0];
+    assert_eq!(cart.checkout_url.as_deref(), Some("https://shop.example/checkouts/abc?x=1#top"));
+}
+
+/// The authentication scheme is case-insensitive (RFC 9110 §11.1).
+#[tokio::test]
+async fn the_bearer_scheme_is_matched_in_any_case() {
+    let s = Server::start().await;
+    for scheme in ["Bearer", "bearer", "BEARER", "BeArEr"] {
+        let r = s
+            .http
+            .post(s.url("/v1/events"))
+            .header("authorization", format!("{scheme} {DEMO_API_KEY}"))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&example_event(&format!("evt_{scheme}"), "c_1", START)).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 202, "{scheme}");
+    }
+    let r = s
+        .http
+        .post(s.url("/v1/events"))
+        .header("authorization", format!("Basic {DEMO_API_KEY}"))
+        .body(serde_json::to_vec(&example_event("evt_basic", "c_1", START)).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401, "another scheme is not a bearer key");
+}

@@ -108,11 +108,14 @@ pub async fn collect(
     req: Request,
 ) -> Response {
     let origin = req.headers().get(header::ORIGIN).cloned();
+    // Only an allowed origin is named back: echoing a refused one would tell its page it may read.
+    let allowed =
+        origin.clone().filter(|o| st.engine.config.store(&store_id).is_some_and(|s| origin_allowed(s, Some(o))));
     let resp = match accept(&st, &store_id, key_of(query.as_deref()), req, origin.as_ref()).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
-    with_cors(resp, origin.as_ref())
+    with_cors(resp, allowed.as_ref())
 }
 
 async fn accept(

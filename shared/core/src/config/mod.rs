@@ -230,9 +230,23 @@ impl StoreConfig {
 
     /// Whether a URL may be a restore target: http(s) on an allowed domain or its subdomain.
     pub fn allows_url(&self, url: &str) -> bool {
-        let Ok(parsed) = url::Url::parse(url) else {
-            return false;
-        };
+        self.checked_url(url).is_some()
+    }
+
+    /// The URL as it will be used (a restore link's redirect): re-serialised from the parsed
+    /// form that was checked, never the raw text. Control characters and backslashes are
+    /// refused outright: browsers and HTTP clients disagree on them (`https://shop.example\@evil.com`
+    /// is shop.example to a WHATWG parser and evil.com to curl), and a CR/LF would break the
+    /// `Location` header it ends up in.
+    pub fn checked_url(&self, url: &str) -> Option<String> {
+        if url.chars().any(|c| c.is_control() || c == '\\') {
+            return None;
+        }
+        let parsed = url::Url::parse(url).ok()?;
+        self.allows_parsed(&parsed).then(|| parsed.to_string())
+    }
+
+    fn allows_parsed(&self, parsed: &url::Url) -> bool {
         if !matches!(parsed.scheme(), "https" | "http") || parsed.username() != "" || parsed.password().is_some() {
             return false;
         }

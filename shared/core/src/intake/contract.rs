@@ -371,8 +371,8 @@ fn currency(e: &mut Errors, obj: &mut Map<String, Value>, prefix: &str) -> Optio
 fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<CartSnapshot> {
     let cur = currency(e, c, "cart.");
     let checkout_url = e.string(c, "cart.", "checkout_url", max::URL, true).and_then(|u| {
-        if store.allows_url(&u) {
-            Some(u)
+        if let Some(checked) = store.checked_url(&u) {
+            Some(checked)
         } else {
             e.add(
                 "cart.checkout_url",

@@ -199,8 +199,8 @@ fn cart(c: CartIn<'_>, store: &StoreConfig) -> Option<CartSnapshot> {
         return None;
     }
     let currency = Currency::parse(&c.currency).ok()?;
-    let checkout_url = text(c.checkout_url, max::URL)?;
-    if !store.allows_url(&checkout_url) || c.items.len() > MAX_ITEMS {
+    let checkout_url = store.checked_url(&text(c.checkout_url, max::URL)?)?;
+    if c.items.len() > MAX_ITEMS {
         return None;
     }
     let mut items = Vec::with_capacity(c.items.len());
