@@ -32,8 +32,14 @@ pub async fn verified(
     let params: Form = form_urlencoded::parse(&bytes).into_owned().collect();
     let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let url = format!("{}{}", st.engine.config.public_url, path_and_query);
+    // Only a configured store's id is logged: the path is the caller's text (a newline or an
+    // escape sequence in it would forge log lines).
+    let known = store.as_ref().map(|s| s.id.clone());
     let Some(store) = store.filter(|s| twilio_webhook::verify(s.twilio_auth_token.expose(), &url, &params, sig)) else {
-        tracing::warn!(store = %store_id, "twilio webhook with an invalid signature refused");
+        tracing::warn!(
+            store = known.as_deref().unwrap_or("(unknown)"),
+            "twilio webhook with an invalid signature refused"
+        );
         return Err(forbidden("invalid_signature", "X-Twilio-Signature does not match this request"));
     };
     Ok((store, params))
