@@ -315,3 +315,18 @@ async fn the_bearer_scheme_is_matched_in_any_case() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 401, "another scheme is not a bearer key");
 }
+
+/// An order total no shop could take (the first round accepted 92233720368547758.07 twice,
+/// and the revenue counter wrapped to −2) is refused with a clear error, and nothing is counted.
+#[tokio::test]
+async fn absurd_order_totals_are_refused_before_they_reach_a_counter() {
+    let s = Server::start().await;
+    let order = cartback_e2e::order_event("e_big", "c_big", START, "92233720368547758.07", "EUR");
+    let e = assert_error(&s, serde_json::to_vec(&order).unwrap(), Some(DEMO_API_KEY), 422, "invalid_amount").await;
+    assert!(e["error"]["message"].as_str().unwrap().contains("too large"), "{e}");
+    assert_nothing_stored(&s).await;
+    let ok = cartback_e2e::order_event("e_ok", "c_ok", START, "99999999999.99", "EUR");
+    let (st, body) = s.post_event(&ok).await;
+    assert_eq!(st, 202, "the largest amount accepted: {body}");
+    assert_eq!(s.stats().await["orders_converted"], 1);
+}

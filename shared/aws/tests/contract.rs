@@ -99,6 +99,20 @@ async fn counters_add_up(stats: &dyn StatsStore) {
     assert!(stats.get("other").await.unwrap().is_empty());
 }
 
+/// A counter never wraps: a change that would overflow is refused whole, and the counters read
+/// back as before (the first round's memory store wrapped to negative revenue, and SQLite's sum
+/// became a REAL that made the report fail for good).
+async fn counters_refuse_to_overflow(stats: &dyn StatsStore) {
+    stats.add("o", &[("revenue.recovered.EUR".into(), i64::MAX - 1)]).await.unwrap();
+    let err = stats.add("o", &[("clicks".into(), 1), ("revenue.recovered.EUR".into(), 2)]).await.unwrap_err();
+    assert!(err.to_string().contains("overflow"), "{err}");
+    let got = stats.get("o").await.unwrap();
+    assert_eq!(got.get("revenue.recovered.EUR"), Some(&(i64::MAX - 1)));
+    assert_eq!(got.get("clicks"), None, "half of a refused change was applied");
+    stats.add("o", &[("revenue.recovered.EUR".into(), 1)]).await.unwrap();
+    assert_eq!(stats.get_one("o", "revenue.recovered.EUR").await.unwrap(), i64::MAX);
+}
+
 #[tokio::test]
 async fn memory_store_honours_the_contract() {
     let m = MemoryStore::new();
@@ -106,6 +120,7 @@ async fn memory_store_honours_the_contract() {
     contact_versions(&m).await;
     claims_are_all_or_nothing(&m).await;
     counters_add_up(&m).await;
+    counters_refuse_to_overflow(&m).await;
 }
 
 /// A fresh SQLite database in its own temporary directory (removed when dropped).
@@ -137,6 +152,7 @@ async fn sqlite_store_honours_the_contract() {
     contact_versions(&s).await;
     claims_are_all_or_nothing(&s).await;
     counters_add_up(&s).await;
+    counters_refuse_to_overflow(&s).await;
 }
 
 #[tokio::test]

@@ -172,14 +172,23 @@ impl CartStore for SqliteStore {
 impl StatsStore for SqliteStore {
     async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
         self.write(|tx| {
-            let mut s = tx
+            // Summed here, with checked arithmetic, not in SQL: SQLite turns an integer that
+            // overflows into a REAL, which no report could read back. One transaction: a
+            // counter that would overflow refuses the whole change.
+            let mut read =
+                tx.prepare_cached("SELECT value FROM stats WHERE store = ?1 AND name = ?2").map_err(store_error)?;
+            let mut write = tx
                 .prepare_cached(
                     "INSERT INTO stats (store, name, value) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (store, name) DO UPDATE SET value = value + excluded.value",
+                     ON CONFLICT (store, name) DO UPDATE SET value = excluded.value",
                 )
                 .map_err(store_error)?;
             for (name, d) in deltas {
-                s.execute(params![store, name, d]).map_err(store_error)?;
+                let current: i64 =
+                    read.query_row(params![store, name], |r| r.get(0)).optional().map_err(store_error)?.unwrap_or(0);
+                let next =
+                    current.checked_add(*d).ok_or_else(|| cartback_local::adapters::memory_store::overflow(name))?;
+                write.execute(params![store, name, next]).map_err(store_error)?;
             }
             Ok(())
         })

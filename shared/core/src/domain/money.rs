@@ -19,11 +19,16 @@ pub enum MoneyError {
     NotAnAmount(String),
     #[error("`{amount}` has more decimals than {currency} allows ({allowed})")]
     TooManyDecimals { amount: String, currency: String, allowed: u16 },
-    #[error("`{0}` is too large")]
+    #[error("`{0}` is too large (at most 10^13 minor units: 100 000 000 000.00 in a currency with cents)")]
     TooLarge(String),
     #[error("amount must not be negative")]
     Negative,
 }
+
+/// The largest amount Cartback accepts, in minor units: far above any real cart or order, and
+/// low enough that the counters summing them (revenue per currency) cannot overflow before
+/// 900 000 such orders. An order above it is a mistake or an attack.
+pub const MAX_AMOUNT_MINOR: i64 = 10_000_000_000_000;
 
 impl Currency {
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
@@ -69,7 +74,11 @@ impl Currency {
         for _ in frac.len()..usize::from(exp) {
             frac_value *= 10;
         }
-        whole.checked_mul(10_i64.pow(u32::from(exp))).and_then(|w| w.checked_add(frac_value)).ok_or_else(too_large)
+        whole
+            .checked_mul(10_i64.pow(u32::from(exp)))
+            .and_then(|w| w.checked_add(frac_value))
+            .filter(|minor| *minor <= MAX_AMOUNT_MINOR)
+            .ok_or_else(too_large)
     }
 
     /// Formats minor units as a plain decimal in major units ("349.90").

@@ -149,13 +149,14 @@ impl StatsStore for MemoryStore {
     async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
         let mut map = lock(&self.stats);
         let s = map.entry(store.to_string()).or_default();
+        // All or nothing: a counter that would overflow refuses the whole change.
+        let mut next = Vec::with_capacity(deltas.len());
         for (k, d) in deltas {
-            match s.get_mut(k) {
-                Some(v) => *v += d,
-                None => {
-                    s.insert(k.clone(), *d);
-                }
-            }
+            let v = s.get(k).copied().unwrap_or(0).checked_add(*d).ok_or_else(|| overflow(k))?;
+            next.push((k, v));
+        }
+        for (k, v) in next {
+            s.insert(k.clone(), v);
         }
         Ok(())
     }
@@ -167,4 +168,9 @@ impl StatsStore for MemoryStore {
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         Ok(lock(&self.stats).get(store).and_then(|s| s.get(key)).copied().unwrap_or(0))
     }
+}
+
+/// A counter change that would leave the 64-bit range: refused, so a report never wraps.
+pub fn overflow(name: &str) -> StoreError {
+    StoreError::Fatal(format!("counter `{name}` would overflow: the change was refused"))
 }
