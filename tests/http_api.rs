@@ -330,3 +330,31 @@ async fn absurd_order_totals_are_refused_before_they_reach_a_counter() {
     assert_eq!(st, 202, "the largest amount accepted: {body}");
     assert_eq!(s.stats().await["orders_converted"], 1);
 }
+
+/// An event must say it is JSON: a body without a Content-Type (or with another) is 415.
+#[tokio::test]
+async fn an_event_without_a_json_content_type_is_refused() {
+    let s = Server::start().await;
+    let body = serde_json::to_vec(&example_event("evt_ct", "c_1", START)).unwrap();
+    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
+        let mut req = s.http.post(s.url("/v1/events")).bearer_auth(DEMO_API_KEY).body(body.clone());
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 415, "{content_type:?}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "unsupported_media_type");
+    }
+    assert_nothing_stored(&s).await;
+    let r = s
+        .http
+        .post(s.url("/v1/events"))
+        .bearer_auth(DEMO_API_KEY)
+        .header("content-type", "Application/JSON; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+}

@@ -15,9 +15,13 @@ const MAX_CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
 
 pub async fn post_event(State(st): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let store = store_for_request(&st.engine.config, &headers)?.clone();
-    if let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
-        && !ct.trim_start().to_ascii_lowercase().starts_with("application/json")
-    {
+    // A body without a Content-Type is refused too: an event must say it is JSON, so that a
+    // form post from another site's page (which browsers send without a preflight) never lands.
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if !json {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
