@@ -42,6 +42,26 @@ pub fn mask(value: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 6))
 }
 
+/// Digits in any script: ASCII, Arabic-Indic and Persian (۰۹۱۲…), full-width (０９…) and the rest
+/// of Unicode's decimal digits, which shoppers type as readily as ASCII ones.
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
+}
+
+fn is_plus(c: char) -> bool {
+    matches!(c, '+' | '\u{FF0B}')
+}
+
+/// What people put between a number's digits: spaces (also no-break and ideographic), dashes of
+/// every width, dots, brackets.
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '-' | '.' | '(' | ')' | '\u{00A0}' | '\u{2010}'
+            ..='\u{2015}' | '\u{2212}' | '\u{3000}' | '\u{FF08}' | '\u{FF09}' | '\u{FF0D}' | '\u{FF0E}'
+    )
+}
+
 /// Free text written by a shopper (a reply) may itself hold an address or a number: for logs,
 /// every word with an `@` is masked, and every run of 7 or more digits — even written with
 /// spaces, dashes, dots or brackets between them ("+90 532 123 45 67") — becomes `[number]`.
@@ -53,15 +73,13 @@ pub fn redact_free_text(text: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if c.is_ascii_digit() || (c == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+        if is_digit(c) || (is_plus(c) && chars.get(i + 1).is_some_and(|n| is_digit(*n))) {
             // The run: digits and the separators people put between them.
             let mut j = i;
             let mut digits = 0;
             let mut last_digit = i;
-            while j < chars.len()
-                && (chars[j].is_ascii_digit() || matches!(chars[j], '+' | ' ' | '-' | '.' | '(' | ')'))
-            {
-                if chars[j].is_ascii_digit() {
+            while j < chars.len() && (is_digit(chars[j]) || is_plus(chars[j]) || is_separator(chars[j])) {
+                if is_digit(chars[j]) {
                     digits += 1;
                     last_digit = j;
                 }
@@ -105,6 +123,17 @@ mod tests {
         assert!(!format!("{phone:?}").contains("5321234"));
         let email = Pii::new("ayse@example.com");
         assert_eq!(email.to_string(), "a***@example.com");
+    }
+
+    #[test]
+    fn numbers_in_every_script_are_redacted() {
+        // Persian, Arabic-Indic, full-width (with full-width dashes and plus), and mixed.
+        assert_eq!(redact_free_text("شماره من ۰۹۱۲ ۳۴۵ ۶۷۸۹ است"), "شماره من [number] است");
+        assert_eq!(redact_free_text("رقمي ٠٥٣٢١٢٣٤٥٦٧"), "رقمي [number]");
+        assert_eq!(redact_free_text("電話 ＋９０－５３２－１２３－４５６７ まで"), "電話 [number] まで");
+        assert_eq!(redact_free_text("call ۰912 345 67 89"), "call [number]");
+        // Short numbers stay: sizes, quantities.
+        assert_eq!(redact_free_text("سایز ۴۲"), "سایز ۴۲");
     }
 
     #[test]

@@ -112,7 +112,10 @@ pub fn print_message(now: Timestamp, msg: &OutgoingMessage) {
 
 /// How the console shows a hand-off (the address is already masked).
 pub fn print_handoff(h: &Handoff) {
-    println!("[{}] HAND-OFF for store {} from {} (reason {}): {}", h.at, h.store, h.from_masked, h.reason, h.text);
+    // The reply is the shopper's own text and may hold their number or address: redacted, in
+    // every script's digits, like a log line (the full text is in `/_local/alerts`).
+    let text = cartback_core::domain::pii::redact_free_text(&h.text);
+    println!("[{}] HAND-OFF for store {} from {} (reason {}): {text}", h.at, h.store, h.from_masked, h.reason);
 }
 
 /// The outbox's record of a message, with its SMS cost.
