@@ -142,3 +142,23 @@ pub fn order_event(event_id: &str, cart_id: &str, occurred_at: &str, total: &str
     json!({"event_id": event_id, "type": "order.completed", "occurred_at": occurred_at, "cart_id": cart_id,
            "order": {"order_id": "1001", "total": total, "currency": currency}})
 }
+
+/// Log output captured in memory (a `tracing_subscriber` writer), for tests that read the logs.
+#[derive(Clone, Default)]
+pub struct LogCapture(pub Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).to_string()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

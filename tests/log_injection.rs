@@ -3,22 +3,7 @@
 //! line raw. Every route that takes `{store}` is called with such an id, without credentials,
 //! and the captured log is checked line by line.
 
-use cartback_e2e::Server;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use cartback_e2e::{LogCapture as Capture, Server};
 
 #[tokio::test]
 async fn a_hostile_store_id_never_reaches_the_text_log_raw() {
@@ -50,7 +35,7 @@ async fn a_hostile_store_id_never_reaches_the_text_log_raw() {
         }
     }
     assert!(called >= 10, "only {called} routes answered");
-    let logs = String::from_utf8_lossy(&capture.0.lock().unwrap_or_else(|e| e.into_inner())).to_string();
+    let logs = capture.text();
     assert!(!logs.contains('\u{1b}'), "an escape sequence reached the log:\n{logs}");
     for line in logs.lines() {
         assert!(!line.starts_with("2026-11-23T10:00:00Z INFO forged"), "a forged log line:\n{logs}");

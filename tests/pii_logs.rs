@@ -2,23 +2,8 @@
 //! line of a full scenario (events, abandonment, sends on every channel, replies, STOP, a
 //! hand-off, bad input) is captured at TRACE level and searched for them.
 
-use cartback_e2e::{START, Server, example_event, order_event};
+use cartback_e2e::{LogCapture as Capture, START, Server, example_event, order_event};
 use serde_json::Value;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn no_phone_or_email_in_any_log_line() {
@@ -44,7 +29,7 @@ async fn no_phone_or_email_in_any_log_line() {
     s.post_event(&order_event("e3", "c1", "2026-11-26T17:30:00Z", "699.80", "TRY")).await;
     assert!(!s.outbox().await.is_empty());
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     let lines = logs.lines().count();
     assert!(lines >= 5, "the scenario should have logged something; got {lines} lines");
     for needle in ["905321234567", "+90 532", "a@example.com", "not-an-email@", "5321234567"] {
