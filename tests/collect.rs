@@ -131,3 +131,28 @@ async fn one_client_is_rate_limited_after_its_burst() {
     assert!((5..=10).contains(&limited), "{limited} of 70 limited: {statuses:?}");
     assert!(statuses[..60].iter().all(|s| *s == 202));
 }
+
+/// The store's customer id cannot be claimed from a page: a browser cart that names one has it
+/// left out (and says so), so a later order carrying only that id does not recover the
+/// caller's cart (the order's shopper never saw it).
+#[tokio::test]
+async fn the_snippet_cannot_claim_a_customer_id() {
+    let s = Server::start().await;
+    let claim = json!({"event_id": "e1", "type": "contact.captured", "cart_id": CART,
+                       "customer": {"id": "cust_9", "email": "mallory@example.com", "consent": {"email": true}}});
+    let (st, r, _) = collect(&s, Some(DEMO_PUBLISHABLE_KEY), Some(ORIGIN), &claim).await;
+    assert_eq!((st, r["dropped"].clone()), (202, json!(["customer.id"])), "{r}");
+    let mut cart_ev = cart_event("e2");
+    cart_ev["customer"] = json!({"email": "mallory@example.com", "consent": {"email": true}});
+    collect(&s, Some(DEMO_PUBLISHABLE_KEY), Some(ORIGIN), &cart_ev).await;
+    let cart = s.rt.store.carts_of("demo").pop().unwrap();
+    assert!(cart.customer.id.is_none(), "the customer id was stored");
+    // The e-mail goes out; an order carrying only the store's customer id is someone else's.
+    s.advance(25 * 3600).await;
+    assert!(!s.outbox().await.is_empty());
+    let mut order = cartback_e2e::order_event("o1", "shopify-order-1", "2026-11-24T10:00:00Z", "99.00", "EUR");
+    order["customer"] = json!({"id": "cust_9"});
+    s.post_event(&order).await;
+    let stats = s.stats().await;
+    assert_eq!(stats["orders_recovered"], 0, "{stats}");
+}

@@ -215,6 +215,13 @@ fn restrict(v: &mut Value, now: jiff::Timestamp) -> Result<Vec<&'static str>, Ap
     obj.insert("occurred_at".into(), json!(now.to_string()));
     let country = obj.remove("phone_country");
     let mut dropped = Vec::new();
+    // The store's customer id is the store's to assign: from a page anyone can script, it
+    // would let a later order that carries only that id recover the caller's cart.
+    if let Some(c) = obj.get_mut("customer").and_then(Value::as_object_mut)
+        && c.remove("id").is_some()
+    {
+        dropped.push("customer.id");
+    }
     if let Some(c) = obj.get_mut("customer").and_then(Value::as_object_mut)
         && let Some(raw) = c.get("phone").and_then(Value::as_str).map(str::to_string)
     {
