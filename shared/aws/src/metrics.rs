@@ -4,6 +4,7 @@
 //! counted; the dispatcher adds step lateness.
 
 use async_trait::async_trait;
+use cartback_core::engine::counters::{name, prefix};
 use cartback_core::ports::{StatsStore, StoreError};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -57,20 +58,20 @@ pub type MetricSpec<'a> = (&'static str, &'static str, Option<(&'static str, &'a
 pub fn metric_for(key: &str) -> Option<MetricSpec<'_>> {
     let split = |prefix: &str| key.strip_prefix(prefix);
     Some(match key {
-        "carts.abandoned" => ("CartsAbandoned", "Count", None),
-        "orders.recovered" => ("OrdersRecovered", "Count", None),
-        "orders.converted" => ("OrdersConverted", "Count", None),
-        "sends.unknown" => ("ClaimsUnknown", "Count", None),
-        "handoffs.failed" => ("HandoffsFailed", "Count", None),
-        "handoffs.delivered" => ("HandoffsDelivered", "Count", None),
+        name::CARTS_ABANDONED => ("CartsAbandoned", "Count", None),
+        name::ORDERS_RECOVERED => ("OrdersRecovered", "Count", None),
+        name::ORDERS_CONVERTED => ("OrdersConverted", "Count", None),
+        name::SENDS_UNKNOWN => ("ClaimsUnknown", "Count", None),
+        name::HANDOFFS_FAILED => ("HandoffsFailed", "Count", None),
+        name::HANDOFFS_DELIVERED => ("HandoffsDelivered", "Count", None),
         _ => {
-            if let Some(ch) = split("messages.sent.") {
+            if let Some(ch) = split(prefix::MESSAGES_SENT) {
                 ("MessagesSent", "Count", Some(("Channel", ch)))
-            } else if let Some(ch) = split("messages.failed.") {
+            } else if let Some(ch) = split(prefix::MESSAGES_FAILED) {
                 ("MessagesFailed", "Count", Some(("Channel", ch)))
-            } else if let Some(ch) = split("optouts.") {
+            } else if let Some(ch) = split(prefix::OPT_OUTS) {
                 ("OptOuts", "Count", Some(("Channel", ch)))
-            } else if let Some(cur) = split("revenue.recovered.") {
+            } else if let Some(cur) = split(prefix::REVENUE_RECOVERED) {
                 ("RecoveredRevenueMinor", "None", Some(("Currency", cur)))
             } else {
                 return None;

@@ -13,18 +13,11 @@ use jiff::Timestamp;
 pub struct SqsTimerQueue {
     client: Client,
     queue_url: String,
-    max_delay: SignedDuration,
 }
 
 impl SqsTimerQueue {
     pub fn new(client: Client, queue_url: impl Into<String>) -> SqsTimerQueue {
-        SqsTimerQueue { client, queue_url: queue_url.into(), max_delay: SQS_MAX_DELAY }
-    }
-
-    /// Holds at most `max` itself (≤ SQS's 900 s), leaving longer timers to the sweep.
-    pub fn with_max_delay(mut self, max: SignedDuration) -> SqsTimerQueue {
-        self.max_delay = max.min(SQS_MAX_DELAY);
-        self
+        SqsTimerQueue { client, queue_url: queue_url.into() }
     }
 
     pub fn client(&self) -> &Client {
@@ -53,7 +46,7 @@ pub fn body(msg: &TimerMsg) -> Result<String, QueueError> {
 #[async_trait]
 impl TimerQueue for SqsTimerQueue {
     async fn schedule(&self, msg: &TimerMsg, due: Timestamp, now: Timestamp) -> Result<(), QueueError> {
-        if due.duration_since(now) > self.max_delay {
+        if due.duration_since(now) > SQS_MAX_DELAY {
             return Ok(());
         }
         self.client
@@ -68,6 +61,6 @@ impl TimerQueue for SqsTimerQueue {
     }
 
     fn max_delay(&self) -> SignedDuration {
-        self.max_delay
+        SQS_MAX_DELAY
     }
 }

@@ -29,6 +29,17 @@ pub mod prefix {
     pub const HANDOFFS: &str = "handoffs.";
 }
 
+/// The names of the single counters that other code reads by name (the AWS metrics), as
+/// `Counter::key` writes them.
+pub mod name {
+    pub const CARTS_ABANDONED: &str = "carts.abandoned";
+    pub const ORDERS_RECOVERED: &str = "orders.recovered";
+    pub const ORDERS_CONVERTED: &str = "orders.converted";
+    pub const SENDS_UNKNOWN: &str = "sends.unknown";
+    pub const HANDOFFS_DELIVERED: &str = "handoffs.delivered";
+    pub const HANDOFFS_FAILED: &str = "handoffs.failed";
+}
+
 /// The holdout (never messaged) and the treated carts of an experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
@@ -109,14 +120,14 @@ impl Counter {
         use prefix as p;
         match self {
             Counter::CartsTracked => "carts.tracked".into(),
-            Counter::CartsAbandoned => "carts.abandoned".into(),
+            Counter::CartsAbandoned => name::CARTS_ABANDONED.into(),
             Counter::AbandonmentEpisodes => "carts.abandoned_episodes".into(),
             Counter::CartsSuppressed => "carts.suppressed".into(),
             Counter::LeadsCaptured(t) => format!("{}{}", p::LEADS_CAPTURED, t.as_str()),
             Counter::LeadsAbandoned(t) => format!("{}{}", p::LEADS_ABANDONED, t.as_str()),
             Counter::LeadsRecovered(t) => format!("{}{}", p::LEADS_RECOVERED, t.as_str()),
-            Counter::OrdersRecovered => "orders.recovered".into(),
-            Counter::OrdersConverted => "orders.converted".into(),
+            Counter::OrdersRecovered => name::ORDERS_RECOVERED.into(),
+            Counter::OrdersConverted => name::ORDERS_CONVERTED.into(),
             Counter::OrdersLinkedByContact => "orders.linked_by_contact".into(),
             Counter::OrdersUnlinked => "orders.unlinked".into(),
             Counter::RevenueRecovered(currency) => format!("{}{currency}", p::REVENUE_RECOVERED),
@@ -137,13 +148,13 @@ impl Counter {
             Counter::CouponsWithheld(why) => format!("{}{why}", p::COUPONS_WITHHELD),
             Counter::StepsSkipped(why) => format!("{}{why}", p::STEPS_SKIPPED),
             Counter::StepsDeferred(why) => format!("{}{why}", p::STEPS_DEFERRED),
-            Counter::SendsUnknown => "sends.unknown".into(),
+            Counter::SendsUnknown => name::SENDS_UNKNOWN.into(),
             Counter::Clicks => "clicks".into(),
             Counter::OptOuts(c) => format!("{}{c}", p::OPT_OUTS),
             Counter::OptIns(c) => format!("{}{c}", p::OPT_INS),
             Counter::Reasons(r) => format!("{}{}", p::REASONS, r.as_str()),
-            Counter::HandoffsDelivered => format!("{}delivered", p::HANDOFFS),
-            Counter::HandoffsFailed => format!("{}failed", p::HANDOFFS),
+            Counter::HandoffsDelivered => name::HANDOFFS_DELIVERED.into(),
+            Counter::HandoffsFailed => name::HANDOFFS_FAILED.into(),
             Counter::WebhookIgnored(platform) => format!("{}{platform}.ignored", p::WEBHOOKS),
             Counter::WebhookDropped(platform, cause) => format!("{}{platform}.dropped.{cause}", p::WEBHOOKS),
         }
