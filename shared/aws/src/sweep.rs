@@ -1,6 +1,6 @@
 //! The sweep (the `scheduler` function, once a minute): timers further out than SQS can hold
 //! ride on the cart item, indexed by due minute; each minute's bucket is moved into the queue
-//! 14 minutes ahead with its exact remaining delay, ten messages per `SendMessageBatch`.
+//! 14 minutes ahead (the queue's `sweep_lead_minutes`) with its exact remaining delay, ten messages per `SendMessageBatch`.
 //!
 //! A checkpoint item records the last bucket swept, so a sweep that did not run (an outage, a
 //! throttled invocation) is caught up on the next one; overdue timers go out with no delay.
@@ -18,8 +18,6 @@ use cartback_core::ports::TimerMsg;
 use jiff::Timestamp;
 use std::collections::HashMap;
 
-/// Buckets are swept this many minutes before they fall due (≤ 15: SQS's 900 s).
-pub const LEAD_MINUTES: i64 = 14;
 /// At most this many buckets per run; a longer backlog continues on the next run.
 const MAX_BUCKETS_PER_RUN: i64 = 120;
 
@@ -47,7 +45,7 @@ fn checkpoint_key() -> HashMap<String, AttributeValue> {
 
 impl Sweeper<'_> {
     pub async fn run(&self, now: Timestamp) -> Result<SweepReport, String> {
-        let target = now.as_second().div_euclid(60) + LEAD_MINUTES;
+        let target = now.as_second().div_euclid(60) + self.queue.sweep_lead_minutes();
         let last = self.checkpoint().await?.unwrap_or(target - 1);
         let from = last + 1;
         let to = target.min(last + MAX_BUCKETS_PER_RUN);

@@ -45,6 +45,10 @@ pub struct Settings {
     pub meta_graph_url: Option<String>,
     /// `CARTBACK_SES_CONFIGURATION_SET` (optional): publishes SES events back to the stack.
     pub ses_configuration_set: Option<String>,
+    /// `CARTBACK_QUEUE_MAX_DELAY_SECONDS` (optional, 60..=900, default 900): timers further out
+    /// wait on the cart for the sweep. Only the end-to-end test lowers it, to run the sweep path
+    /// in a minute.
+    pub queue_max_delay_seconds: Option<i64>,
 }
 
 impl Settings {
@@ -79,6 +83,7 @@ impl Settings {
             twilio_url: get("CARTBACK_TWILIO_URL").filter(|v| !v.is_empty()),
             meta_graph_url: get("CARTBACK_META_GRAPH_URL").filter(|v| !v.is_empty()),
             ses_configuration_set: get("CARTBACK_SES_CONFIGURATION_SET").filter(|v| !v.is_empty()),
+            queue_max_delay_seconds: get("CARTBACK_QUEUE_MAX_DELAY_SECONDS").and_then(|v| v.parse().ok()),
         };
         if missing.is_empty() { Ok(s) } else { Err(WiringError::Missing(missing)) }
     }
@@ -155,7 +160,10 @@ impl Deps {
         ssm: aws_sdk_ssm::Client,
         sqs: aws_sdk_sqs::Client,
     ) -> Deps {
-        let queue = SqsTimerQueue::new(sqs, &settings.queue_url);
+        let mut queue = SqsTimerQueue::new(sqs, &settings.queue_url);
+        if let Some(secs) = settings.queue_max_delay_seconds {
+            queue = queue.with_max_delay(jiff::SignedDuration::from_secs(secs));
+        }
         let channel = Arc::new(ProviderChannel::new(settings.endpoints(), console()));
         let alerts = Arc::new(LoggedHandoffs::default());
         Deps { dynamo, ssm, queue, settings, channel, alerts, cached: tokio::sync::Mutex::new(None) }
@@ -252,6 +260,7 @@ mod tests {
             twilio_url: None,
             meta_graph_url: None,
             ses_configuration_set: None,
+            queue_max_delay_seconds: None,
         };
         Deps::with_clients(settings, dynamo, ssm, sqs)
     }

@@ -233,6 +233,23 @@ async fn provider_outage_is_retried_and_sent_once() {
 }
 
 #[tokio::test]
+async fn failed_attempts_do_not_use_up_the_frequency_cap() {
+    // One message a day: three attempts the provider refused for the moment must not count,
+    // or the SMS would be deferred as "capped" with nothing ever sent.
+    let t = start(config("[stores.frequency_cap]\nmax = 1\nwindow = \"24h\"", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    for _ in 0..3 {
+        t.rt.faults.push(Fault::Retryable);
+    }
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_hours(1).await;
+    assert_eq!(t.channels(), ["sms"]);
+    assert!(!t.stats().await.steps_deferred.contains_key("frequency_cap"));
+    let key = cartback_core::domain::contact::contact_key("s", PHONE);
+    let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
+    assert_eq!(contact.recent_sends.len(), 1, "only the send that went out is on the cap");
+}
+
+#[tokio::test]
 async fn permanent_provider_error_is_recorded_not_retried() {
     let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.rt.faults.push(Fault::Permanent);

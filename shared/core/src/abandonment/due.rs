@@ -341,13 +341,17 @@ impl Engine {
 
     /// Undoes a claim after a temporary provider failure, so the redelivered work can send.
     /// If this fails, the claim stays and the redelivery marks it `unknown` (never a duplicate).
-    /// The frequency-cap record of the attempt is kept: erring towards fewer messages.
+    /// The provider took nothing, so the attempt's frequency-cap entry (and its coupon-budget
+    /// entry) is given back too: otherwise an outage of a few retries would use up a shopper's
+    /// cap and the step would be skipped as "capped" with nothing ever sent.
     async fn release_claim(&self, msg: &TimerMsg, step: u32, now: Timestamp) {
+        let mut claimed = None;
         let released = retry_on_conflict!({
             let Some(mut cart) = self.carts.get_cart(&msg.store, &msg.cart).await? else { return Ok(()) };
-            if !cart.sends.iter().any(|s| s.seq == msg.seq && s.status == SendStatus::Sent) {
+            let Some(claim) = cart.sends.iter().find(|s| s.seq == msg.seq && s.status == SendStatus::Sent) else {
                 return Ok(());
-            }
+            };
+            claimed = Some((claim.at, claim.coupon.is_some(), cart_contact_key(&cart)));
             cart.sends.retain(|s| s.seq != msg.seq);
             cart.next_step = step;
             cart.last_message_at = cart.sends.iter().filter(|s| s.status == SendStatus::Sent).map(|s| s.at).max();
@@ -360,7 +364,31 @@ impl Engine {
         });
         if let Err(e) = released {
             tracing::warn!(store = %msg.store, cart = %msg.cart, error = %e, "claim not released; the redelivery will mark the step unknown");
+            return;
         }
+        let Some((at, had_coupon, Some(key))) = claimed else { return };
+        let given_back = retry_on_conflict!({
+            let Some(mut contact) = self.carts.get_contact(&msg.store, &key).await? else { return Ok(()) };
+            let before = (contact.recent_sends.len(), contact.coupons_issued.len());
+            remove_one(&mut contact.recent_sends, at);
+            if had_coupon {
+                remove_one(&mut contact.coupons_issued, at);
+            }
+            if before != (contact.recent_sends.len(), contact.coupons_issued.len()) {
+                self.carts.put_contact(contact).await?;
+            }
+            Ok(())
+        });
+        if let Err(e) = given_back {
+            tracing::warn!(store = %msg.store, cart = %msg.cart, error = %e, "frequency-cap entry of a failed attempt kept");
+        }
+    }
+}
+
+/// Removes one entry equal to `at` (the attempt's own), leaving any other send at that instant.
+fn remove_one(times: &mut Vec<Timestamp>, at: Timestamp) {
+    if let Some(i) = times.iter().position(|t| *t == at) {
+        times.remove(i);
     }
 }
 

@@ -1,0 +1,119 @@
+"""The providers the test cannot reach, as real HTTP servers that check each request: Twilio's
+Messages API (basic auth, form fields) and a merchant's hand-off endpoint that verifies the
+Standard Webhooks signature with its own implementation of the scheme (not Cartback's)."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+def _serve(handler):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class TwilioFake:
+    """`POST /2010-04-01/Accounts/{sid}/Messages.json`. Numbers in `unavailable` get a 503, as
+    Twilio does in an outage; everything else is accepted and kept in `sent`."""
+
+    def __init__(self, account_sid, auth_token, unavailable=()):
+        self.sent, self.refused, self.problems = [], [], []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                expected = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+                form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+                if self.path != f"/2010-04-01/Accounts/{account_sid}/Messages.json":
+                    fake.problems.append(f"path {self.path}")
+                    return self._json(404, {"code": 20404, "message": "not found"})
+                if self.headers.get("Authorization") != expected:
+                    fake.problems.append("bad basic auth")
+                    return self._json(401, {"code": 20003, "message": "Authenticate"})
+                if not self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+                    fake.problems.append(f"content type {self.headers.get('Content-Type')}")
+                missing = [k for k in ("To", "Body") if not form.get(k)]
+                if missing or not (form.get("From") or form.get("MessagingServiceSid")):
+                    fake.problems.append(f"form lacks {missing or 'From/MessagingServiceSid'}")
+                    return self._json(400, {"code": 21604, "message": "missing parameter"})
+                if form["To"] in unavailable:
+                    fake.refused.append(form)
+                    return self._json(503, {"code": 20503, "message": "Service unavailable"})
+                sid = "SM" + uuid.uuid4().hex
+                fake.sent.append(dict(form, sid=sid))
+                self._json(201, {"sid": sid, "status": "queued", "to": form["To"]})
+
+            def _json(self, status, v):
+                b = json.dumps(v).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(b)))
+                self.end_headers()
+                self.wfile.write(b)
+
+        self.server = _serve(Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def standard_webhooks_verify(secret, headers, body, tolerance=300):
+    """The Standard Webhooks scheme (standardwebhooks.com): HMAC-SHA256 over
+    `{webhook-id}.{webhook-timestamp}.{body}` keyed by the base64 after `whsec_`; the header
+    holds space-separated `v1,<base64>` signatures; the timestamp within five minutes."""
+    msg_id, ts, sigs = (headers.get(h) for h in ("webhook-id", "webhook-timestamp", "webhook-signature"))
+    if not (msg_id and ts and sigs):
+        return "missing header"
+    if abs(time.time() - int(ts)) > tolerance:
+        return "timestamp outside tolerance"
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    want = base64.b64encode(hmac.new(key, f"{msg_id}.{ts}.".encode() + body, hashlib.sha256).digest()).decode()
+    for s in sigs.split(" "):
+        version, _, sig = s.partition(",")
+        if version == "v1" and hmac.compare_digest(sig, want):
+            return None
+    return "no matching signature"
+
+
+class HandoffReceiver:
+    """The merchant's end of `alert_webhook`: keeps each verified delivery, counts the rest."""
+
+    def __init__(self, secret):
+        self.verified, self.rejected = [], []
+        rx = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                problem = standard_webhooks_verify(secret, headers, body)
+                if problem:
+                    rx.rejected.append(problem)
+                    self.send_response(401)
+                else:
+                    rx.verified.append({"id": headers["webhook-id"], "body": json.loads(body)})
+                    self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = _serve(Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/cartback-handoffs"
+
+
+def twilio_signature(auth_token, url, params):
+    """X-Twilio-Signature as Twilio's helper libraries compute it: HMAC-SHA1 over the URL and the
+    POST parameters sorted by name, each name followed by its value."""
+    data = url + "".join(k + v for k, v in sorted(params.items()))
+    return base64.b64encode(hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()).decode()
