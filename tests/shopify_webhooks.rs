@@ -65,9 +65,9 @@ async fn a_shopify_checkout_is_recovered_and_its_order_attributed() {
     assert_eq!(out.iter().filter(|m| m["channel"] == "email").count(), 1, "{out:?}");
     assert_eq!(out[0]["recipient"], "example@email.com");
 
-    let order = json!({"id": 820982911946154508_u64, "checkout_token": "123123123", "cart_token": null,
+    let order = json!({"order_number": 1001, "financial_status": "paid", "id": 820982911946154508_u64, "checkout_token": "123123123", "cart_token": null,
                        "total_price": "398.00", "currency": "USD", "email": "example@email.com",
-                       "updated_at": "2026-11-24T10:00:00Z"});
+                       "updated_at": "2026-11-24T09:30:00Z"});
     let order = serde_json::to_vec(&order).unwrap();
     let (st, r) = deliver(&s, "orders/create", "d2", &order, Some(sign(&order))).await;
     assert_eq!((st, r["state"].clone()), (200, json!("recovered")), "{r}");
@@ -81,9 +81,9 @@ async fn a_point_of_sale_order_finds_the_checkout_through_the_customer_id() {
     s.advance(25 * 3600).await;
     assert_eq!(s.outbox().await.len(), 1, "the e-mail step");
     // Paid at the till: no checkout token, no e-mail, no phone; only Shopify's customer id.
-    let order = json!({"id": 820982911946154509_u64, "checkout_token": null, "cart_token": null,
+    let order = json!({"order_number": 1001, "financial_status": "paid", "id": 820982911946154509_u64, "checkout_token": null, "cart_token": null,
                        "total_price": "398.00", "currency": "USD", "customer": {"id": 603851970716743426_u64},
-                       "updated_at": "2026-11-24T12:00:00Z"});
+                       "updated_at": "2026-11-24T09:59:00Z"});
     let order = serde_json::to_vec(&order).unwrap();
     let (st, r) = deliver(&s, "orders/create", "d2", &order, Some(sign(&order))).await;
     assert_eq!(
@@ -106,9 +106,11 @@ async fn bad_deliveries_are_refused_and_store_nothing() {
     let truncated = &body[..body.len() / 2];
     let (st, _) = deliver(&s, "checkouts/create", "d1", truncated, Some(sign(&body))).await;
     assert_eq!(st, 401, "a truncated body does not match its signature");
-    // Signed, but not what the topic says: a clear 422.
+    // Signed, but replayed under a topic whose shape it does not have: refused as forged.
     let (st, r) = deliver(&s, "orders/create", "d3", &body, Some(sign(&body))).await;
-    assert_eq!((st, r["error"]["code"].clone()), (422, json!("invalid_payload")), "{r}");
+    assert_eq!((st, r["error"]["code"].clone()), (401, json!("forged_payload")), "{r}");
+    let (st, r) = deliver(&s, "checkouts/delete", "d3", &body, Some(sign(&body))).await;
+    assert_eq!((st, r["error"]["code"].clone()), (401, json!("forged_payload")), "{r}");
     let big = vec![b' '; 5 * 1024 * 1024];
     let (st, _) = deliver(&s, "checkouts/create", "d4", &big, Some(sign(&big))).await;
     assert_eq!(st, 413);
@@ -132,10 +134,10 @@ async fn a_checkout_without_contact_waits_and_an_order_counts_in_the_currency_pa
     s.advance(3 * 24 * 3600).await;
     assert!(s.outbox().await.is_empty(), "nobody to reach, nothing sent");
     // The shop's currency is USD; the shopper paid in EUR. The order counts in EUR.
-    let order = json!({"id": 1, "checkout_token": "123123123", "currency": "USD", "total_price": "430.00",
+    let order = json!({"order_number": 1001, "financial_status": "paid", "id": 1, "checkout_token": "123123123", "currency": "USD", "total_price": "430.00",
                        "total_price_set": {"shop_money": {"amount": "430.00", "currency_code": "USD"},
                                            "presentment_money": {"amount": "398.00", "currency_code": "EUR"}},
-                       "updated_at": "2026-11-26T10:00:00Z"});
+                       "updated_at": "2026-11-26T08:59:00Z"});
     let order = serde_json::to_vec(&order).unwrap();
     let (st, r) = deliver(&s, "orders/create", "d2", &order, Some(sign(&order))).await;
     assert_eq!((st, r["state"].clone()), (200, json!("converted")), "{r}");
@@ -160,4 +162,49 @@ async fn a_verified_checkout_that_cannot_be_used_is_acknowledged_and_counted() {
     assert!(cause.starts_with("cart.checkout_url."), "{r}");
     assert!(s.rt.store.carts_of("demo").is_empty());
     assert_eq!(s.stats().await["webhooks"][format!("shopify.dropped.{cause}")], 1);
+}
+
+#[tokio::test]
+async fn a_documented_delete_without_token_clears_the_cart_its_create_named() {
+    let s = Server::start().await;
+    let body = checkout();
+    let (st, r) = deliver(&s, "checkouts/create", "d1", &body, Some(sign(&body))).await;
+    assert_eq!((st, r["cart_id"].as_str()), (200, Some("shopify-123123123")), "{r}");
+    // Shopify's delete sample: the checkout's id and cart_token, no token, no time.
+    let delete = include_bytes!("fixtures/shopify/shopify_webhook_checkouts_delete.sample.json");
+    let (st, r) = deliver(&s, "checkouts/delete", "d2", delete, Some(sign(delete))).await;
+    assert_eq!(
+        (st, r["status"].as_str(), r["cart_id"].as_str()),
+        (200, Some("accepted"), Some("shopify-123123123")),
+        "{r}"
+    );
+    s.advance(3 * 24 * 3600).await;
+    assert!(s.outbox().await.is_empty(), "a deleted checkout was still messaged");
+    // A delete for a checkout Cartback never saw: acknowledged, counted, nothing changed.
+    let other = br#"{"id": 1, "cart_token": "never-seen"}"#;
+    let (st, r) = deliver(&s, "checkouts/delete", "d3", other, Some(sign(other))).await;
+    assert_eq!((st, r["status"].as_str()), (200, Some("dropped")), "{r}");
+    let stats: Value = s
+        .http
+        .get(s.url("/v1/stores/demo/stats"))
+        .bearer_auth(cartback_core::config::DEMO_API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["webhooks"]["shopify.dropped.checkout_not_found"], 1, "{stats}");
+}
+
+#[tokio::test]
+async fn a_signed_checkout_dated_in_the_future_is_acknowledged_not_applied() {
+    let s = Server::start().await;
+    let mut v: Value = serde_json::from_slice(&checkout()).unwrap();
+    v["updated_at"] = json!("2030-01-01T00:00:00Z");
+    let body = serde_json::to_vec(&v).unwrap();
+    let (st, r) = deliver(&s, "checkouts/update", "d1", &body, Some(sign(&body))).await;
+    assert_eq!((st, r["status"].as_str()), (200, Some("dropped")), "{r}");
+    assert_eq!(r["reasons"][0], "occurred_at.occurred_at_in_future");
+    assert!(s.rt.store.carts_of("demo").is_empty(), "a future-dated event was applied");
 }

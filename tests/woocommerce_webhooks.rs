@@ -71,7 +71,7 @@ async fn an_unpaid_woocommerce_order_is_recovered_and_attributed_when_paid() {
     assert!(r.headers()["location"].to_str().unwrap().starts_with("https://shop.example/checkout/order-pay/727/"));
 
     // Paid: the same order, now `processing`, recovers the cart.
-    let paid = order("processing", "2026-11-23T10:15:00");
+    let paid = order("processing", "2026-11-23T09:31:00");
     let (st, r) = deliver(&s, "order.updated", "102", &paid, Some(sign(&paid))).await;
     assert_eq!((st, r["state"].clone()), (200, json!("recovered")), "{r}");
     // An older state arriving late (`pending`, modified earlier) changes nothing.

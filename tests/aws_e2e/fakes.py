@@ -20,10 +20,11 @@ def _serve(handler):
 
 
 class TwilioFake:
-    """`POST /2010-04-01/Accounts/{sid}/Messages.json`. Numbers in `unavailable` get a 503, as
-    Twilio does in an outage; everything else is accepted and kept in `sent`."""
+    """`POST /2010-04-01/Accounts/{sid}/Messages.json`. Numbers in `throttled` get Twilio's 429
+    (code 20429: nothing was taken, so Cartback may retry); everything else is accepted and kept
+    in `sent`."""
 
-    def __init__(self, account_sid, auth_token, unavailable=()):
+    def __init__(self, account_sid, auth_token, throttled=()):
         self.sent, self.refused, self.problems = [], [], []
         fake = self
 
@@ -47,9 +48,9 @@ class TwilioFake:
                 if missing or not (form.get("From") or form.get("MessagingServiceSid")):
                     fake.problems.append(f"form lacks {missing or 'From/MessagingServiceSid'}")
                     return self._json(400, {"code": 21604, "message": "missing parameter"})
-                if form["To"] in unavailable:
+                if form["To"] in throttled:
                     fake.refused.append(form)
-                    return self._json(503, {"code": 20503, "message": "Service unavailable"})
+                    return self._json(429, {"code": 20429, "message": "Too Many Requests"})
                 sid = "SM" + uuid.uuid4().hex
                 fake.sent.append(dict(form, sid=sid))
                 self._json(201, {"sid": sid, "status": "queued", "to": form["To"]})

@@ -54,7 +54,7 @@ WA_SECRET = "e2e_whatsapp_app_secret"
 WA_VERIFY = "e2e_whatsapp_verify_token"
 HOOK_SECRET = "whsec_" + base64.b64encode(b"e2e-handoff-secret-0123456789").decode()
 SHOPPER_PHONE, SHOPPER_EMAIL = "+905321234567", "ayse.e2e@example.com"
-POISON_PHONE = "+905321234500"  # the Twilio fake answers 503 for it, every time
+POISON_PHONE = "+905321234500"  # the Twilio fake throttles it (429), every time
 
 
 class Failed(Exception):
@@ -194,7 +194,7 @@ def main():
     ses.verify_domain_identity(Domain="shop.example")
 
     # ---- providers and the merchant's hand-off endpoint
-    twilio = TwilioFake(TWILIO_SID, TWILIO_TOKEN, unavailable={POISON_PHONE})
+    twilio = TwilioFake(TWILIO_SID, TWILIO_TOKEN, throttled={POISON_PHONE})
     hooks = HandoffReceiver(HOOK_SECRET)
     functions = {}
     routes = [r for f in tpl.functions() for r in f.routes]
@@ -275,7 +275,7 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     check(st in (200, 202) and b"duplicate" in body, f"the same event again is a duplicate → {st} {body[:120]!r}")
     st, _, body = http("POST", "/v1/events", cart_event("evt-e2e-poison", "c-e2e-poison", POISON_PHONE,
                                                         "poison@example.com"), auth)
-    check(st == 202, f"a second cart, whose SMS the provider refuses every time → {st}")
+    check(st == 202, f"a second cart, whose SMS the provider throttles every time → {st}")
     # The storefronts' webhooks (the WooCommerce order is a second abandoned cart).
     shopify = (FIXTURES / "shopify" / "shopify_webhook_checkouts_create.sample.json").read_bytes()
     st, _, body = http("POST", f"/v1/webhooks/shopify/{STORE}", shopify, {
@@ -283,6 +283,11 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
         "x-shopify-hmac-sha256": hmac_b64(SHOPIFY_SECRET, shopify), "x-shopify-webhook-id": "e2e-1",
         "x-shopify-shop-domain": "e2e.myshopify.com"})
     check(st == 200, f"Shopify's documented checkouts/create sample (checkout off-domain) → {st} {body[:160]!r}")
+    delete = (FIXTURES / "shopify" / "shopify_webhook_checkouts_delete.sample.json").read_bytes()
+    st, _, body = http("POST", f"/v1/webhooks/shopify/{STORE}", delete, {
+        "content-type": "application/json", "x-shopify-topic": "checkouts/delete",
+        "x-shopify-hmac-sha256": hmac_b64(SHOPIFY_SECRET, delete), "x-shopify-webhook-id": "e2e-2"})
+    check(st == 200, f"Shopify's checkouts/delete shape (id and cart_token, no token) → {st} {body[:160]!r}")
     woo = (FIXTURES / "woocommerce" / "order_pending.json").read_bytes()
     st, _, body = http("POST", f"/v1/webhooks/woocommerce/{STORE}", woo, {
         "content-type": "application/json", "x-wc-webhook-topic": "order.created",
@@ -353,7 +358,7 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     def dead_letters():
         a = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])
         return int(a["Attributes"]["ApproximateNumberOfMessages"])
-    wait_for(f"the step the provider refuses every time reached the dead-letter queue", 60, dead_letters)
+    wait_for(f"the step the provider throttles every time reached the dead-letter queue", 60, dead_letters)
     refused = len(twilio.refused)
     check(refused >= 5, f"…after {refused} refused attempts (maxReceiveCount 5)")
 

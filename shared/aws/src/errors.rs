@@ -48,8 +48,24 @@ where
     if is_retryable(&e) { QueueError::Unavailable(text) } else { QueueError::Fatal(text) }
 }
 
-/// A provider call's failure: throttles, outages and timeouts are retried by the queue; a
-/// refusal (rejected message, unverified sender, opted-out number) is recorded, never retried.
+/// The service codes that guarantee a send was not processed: throttles.
+const THROTTLE_CODES: &[&str] = &[
+    "TooManyRequestsException",
+    "ThrottlingException",
+    "Throttling",
+    "LimitExceededException",
+    "RequestLimitExceeded",
+];
+
+/// The service's own faults: it may have processed the request before failing.
+const SERVER_FAULT_CODES: &[&str] =
+    &["InternalServerException", "InternalFailure", "InternalServerError", "ServiceUnavailable", "InternalError"];
+
+/// A send's failure. Only a throttle guarantees the message was not taken, so only a throttle
+/// is retried by the queue; a timeout, a dispatch or response failure, or a service-side error
+/// came after the request may have been processed, so it is unknown (recorded, never resent);
+/// a refusal (rejected message, unverified sender, opted-out number) is permanent. The send
+/// clients have the SDK's own retries off (`wiring`), for the same reason.
 pub fn channel_error<E, R>(op: &str, e: SdkError<E, R>) -> ChannelError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -57,7 +73,16 @@ where
 {
     // SES and End User Messaging quote the addresses they refuse: masked before any log.
     let text = cartback_core::domain::pii::redact_free_text(&format!("{op}: {}", DisplayErrorContext(&e)));
-    if is_retryable(&e) { ChannelError::Retryable(text) } else { ChannelError::Permanent(text) }
+    match &e {
+        SdkError::ServiceError(s) if s.err().code().is_some_and(|c| THROTTLE_CODES.contains(&c)) => {
+            ChannelError::Retryable(text)
+        }
+        SdkError::ServiceError(s) if s.err().code().is_some_and(|c| SERVER_FAULT_CODES.contains(&c)) => {
+            ChannelError::Unknown(text)
+        }
+        SdkError::ServiceError(_) | SdkError::ConstructionFailure(_) => ChannelError::Permanent(text),
+        _ => ChannelError::Unknown(text),
+    }
 }
 
 #[cfg(test)]

@@ -89,6 +89,11 @@ impl Settings {
     }
 }
 
+/// The send clients' retry policy: none (one attempt; the queue retries only what is safe).
+pub fn send_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::disabled()
+}
+
 /// A store that leaves a channel on `console` in AWS gets its messages written to the function's
 /// log, address masked and text left out: useful for a dry run, never a silent loss.
 fn console() -> Arc<dyn ChannelSender> {
@@ -143,13 +148,17 @@ impl Deps {
             aws_sdk_ssm::Client::new(&aws),
             aws_sdk_sqs::Client::new(&aws),
         );
+        // Sends make one attempt: the SDK's own retries would resend after a timeout or a 5xx,
+        // when the provider may already have taken the message (errors::channel_error).
+        let ses = aws_sdk_sesv2::config::Builder::from(&aws).retry_config(send_retries()).build();
+        let sms = aws_sdk_pinpointsmsvoicev2::config::Builder::from(&aws).retry_config(send_retries()).build();
         deps.channel = Arc::new(
             ProviderChannel::new(settings.endpoints(), console())
                 .with_ses(Arc::new(
-                    SesEmail::new(aws_sdk_sesv2::Client::new(&aws))
+                    SesEmail::new(aws_sdk_sesv2::Client::from_conf(ses))
                         .with_configuration_set(settings.ses_configuration_set.clone()),
                 ))
-                .with_aws_sms(Arc::new(EumSms::new(aws_sdk_pinpointsmsvoicev2::Client::new(&aws)))),
+                .with_aws_sms(Arc::new(EumSms::new(aws_sdk_pinpointsmsvoicev2::Client::from_conf(sms)))),
         );
         Ok(deps)
     }

@@ -105,6 +105,7 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
         .behavior_version_latest()
         .region(aws_config::Region::new("eu-west-1"))
         .endpoint_url(&url)
+        .retry_config(cartback_aws::wiring::send_retries())
         .credentials_provider(aws_sdk_pinpointsmsvoicev2::config::Credentials::new(
             "AKIDTEST", "secret", None, None, "test",
         ))
@@ -150,16 +151,24 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
         assert_eq!(body["MessageBody"], m.body, "{lang}");
         assert_eq!(body["DestinationPhoneNumber"], cart.customer.phone.as_ref().unwrap().expose());
     }
-    for (status, kind, retry) in [
-        (400, "ThrottlingException", true),
-        (500, "InternalServerException", true),
-        (400, "ValidationException", false),
-        (400, "ConflictException", false),
-        (403, "AccessDeniedException", false),
+    // Only a throttle guarantees nothing was sent; a service fault may follow a sent message.
+    for (status, kind, class) in [
+        (400, "ThrottlingException", "retry"),
+        (500, "InternalServerException", "unknown"),
+        (400, "ValidationException", "permanent"),
+        (400, "ConflictException", "permanent"),
+        (403, "AccessDeniedException", "permanent"),
     ] {
         *answer.lock().unwrap() = (status, format!(r#"{{"__type": "{kind}", "Message": "from the fake"}}"#));
+        let before = seen.0.lock().unwrap().len();
         let e = sender.send(&msg).await.unwrap_err();
-        assert_eq!(matches!(e, ChannelError::Retryable(_)), retry, "{kind}: {e}");
+        let got = match e {
+            ChannelError::Retryable(_) => "retry",
+            ChannelError::Unknown(_) => "unknown",
+            ChannelError::Permanent(_) => "permanent",
+        };
+        assert_eq!(got, class, "{kind}: {e}");
+        assert_eq!(seen.0.lock().unwrap().len(), before + 1, "{kind}: the SDK retried a send on its own");
     }
 }
 

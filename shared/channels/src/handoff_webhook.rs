@@ -35,7 +35,7 @@ impl WebhookAlerts {
         stats: Arc<dyn StatsStore>,
         random: Arc<dyn RandomSource>,
     ) -> WebhookAlerts {
-        WebhookAlerts { config, inner, stats, random, client: crate::http_client() }
+        WebhookAlerts { config, inner, stats, random, client: crate::http_client(crate::TIMEOUT) }
     }
 
     /// The message a hand-off becomes: what a person needs to answer the shopper.

@@ -19,6 +19,8 @@ pub struct Endpoints {
     pub meta_graph: String,
     /// The Graph API version of the WhatsApp Cloud API.
     pub meta_version: String,
+    /// How long a send waits for the provider's answer (`TIMEOUT`; tests shorten it).
+    pub timeout: Duration,
 }
 
 impl Default for Endpoints {
@@ -27,17 +29,20 @@ impl Default for Endpoints {
             twilio: "https://api.twilio.com".into(),
             meta_graph: "https://graph.facebook.com".into(),
             meta_version: "v21.0".into(),
+            timeout: TIMEOUT,
         }
     }
 }
 
-/// A provider that does not answer within this is treated as down (retried later). Sending may
-/// still have happened; the engine's claim keeps a retry from sending twice to a shopper who got it.
+/// How long a send waits for the provider's answer. A provider that does not answer within it
+/// may still have taken the message, so the send is recorded `unknown`, never resent.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn http_client() -> reqwest::Client {
+/// The senders' HTTP client: no retries of its own (reqwest has none), a connect timeout (a
+/// connection that never opened sent nothing: retryable) and an overall `timeout`.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
-        .timeout(TIMEOUT)
+        .timeout(timeout)
         .connect_timeout(Duration::from_secs(3))
         .user_agent(concat!("cartback/", env!("CARGO_PKG_VERSION")))
         .build()

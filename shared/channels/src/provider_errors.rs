@@ -1,21 +1,22 @@
-//! Provider answers sorted into retryable (nothing was sent; the queue tries again later) and
-//! permanent (recorded, never retried). Bodies are read defensively: a provider that answers
-//! something unexpected never panics the dispatcher.
+//! Provider answers sorted into retryable (the answer guarantees nothing was taken: the queue
+//! tries again later), unknown (the request left and may have been taken: recorded, never
+//! resent) and permanent (refused: recorded, never retried). Bodies are read defensively: a
+//! provider that answers something unexpected never panics the dispatcher.
 
 use cartback_core::domain::pii::redact_free_text;
 use cartback_core::ports::ChannelError;
 use serde_json::Value;
 
-/// A transport failure: timeouts and refused connections are retryable.
+/// A transport failure. A connection that never opened (refused, unresolvable, connect
+/// timeout) sent nothing and is retryable; any failure after that — above all a timeout waiting
+/// for the answer — may follow a message the provider took, so it is unknown.
 pub fn transport(provider: &str, e: &reqwest::Error) -> ChannelError {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "unreachable"
-    } else {
-        "request failed"
-    };
-    ChannelError::Retryable(format!("{provider} {what}"))
+    if e.is_connect() {
+        return ChannelError::Retryable(format!("{provider} unreachable"));
+    }
+    let what =
+        if e.is_timeout() { "timed out after the request was sent" } else { "failed after the request was sent" };
+    ChannelError::Unknown(format!("{provider} {what}"))
 }
 
 /// Twilio's error codes that say "do not try again" although the HTTP status alone would not.
@@ -31,16 +32,18 @@ pub fn twilio(status: u16, body: &str) -> ChannelError {
     let message = redact_free_text(message);
     let detail = format!("twilio {status} (code {}): {message}", code.map_or("-".into(), |c| c.to_string()));
     match status {
-        429 | 500..=599 => ChannelError::Retryable(detail),
+        429 => ChannelError::Retryable(detail),
         _ if code == Some(20429) => ChannelError::Retryable(detail),
+        // Twilio may have queued the message before failing to answer.
+        500..=599 => ChannelError::Unknown(detail),
         _ if code.is_some_and(|c| TWILIO_PERMANENT.contains(&c)) => ChannelError::Permanent(detail),
         _ => ChannelError::Permanent(detail),
     }
 }
 
 /// WhatsApp Cloud API errors (`{"error": {"code", "message", ...}}`): rate limits (4, 80007,
-/// 130429, 131048, 131056) and Meta's own failures (1, 2, 131000, 131016) are retryable;
-/// everything else — an undeliverable number (131026), outside the 24-hour window (131047), a
+/// 130429, 131048, 131056, and HTTP 429) are retryable; Meta's own failures (1, 2, 131000,
+/// 131016, and HTTP 5xx) are unknown — the message may have gone; everything else — an undeliverable number (131026), outside the 24-hour window (131047), a
 /// template that does not exist or was rejected (132000–132999), a shopper who stopped marketing
 /// messages (131050) — is permanent.
 pub fn whatsapp(status: u16, body: &str) -> ChannelError {
@@ -50,9 +53,12 @@ pub fn whatsapp(status: u16, body: &str) -> ChannelError {
     let message = err.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or("no message");
     let message = redact_free_text(message);
     let detail = format!("whatsapp {status} (code {}): {message}", code.map_or("-".into(), |c| c.to_string()));
-    let retryable_code = code.is_some_and(|c| [1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056].contains(&c));
-    if status == 429 || status >= 500 || retryable_code {
+    let rate_limited = code.is_some_and(|c| [4, 80007, 130429, 131048, 131056].contains(&c));
+    let meta_failed = code.is_some_and(|c| [1, 2, 131000, 131016].contains(&c));
+    if status == 429 || rate_limited {
         ChannelError::Retryable(detail)
+    } else if status >= 500 || meta_failed {
+        ChannelError::Unknown(detail)
     } else {
         ChannelError::Permanent(detail)
     }
@@ -66,10 +72,17 @@ mod tests {
         matches!(e, ChannelError::Retryable(_))
     }
 
+    fn unknown(e: &ChannelError) -> bool {
+        matches!(e, ChannelError::Unknown(_))
+    }
+
     #[test]
     fn twilio_answers_are_sorted() {
         assert!(retryable(&twilio(429, r#"{"code": 20429, "message": "Too Many Requests"}"#)));
-        assert!(retryable(&twilio(503, "<html>oops</html>")));
+        assert!(retryable(&twilio(400, r#"{"code": 20429, "message": "Too Many Requests"}"#)));
+        // A 5xx does not say the message was not queued: unknown, never resent.
+        assert!(unknown(&twilio(503, "<html>oops</html>")));
+        assert!(unknown(&twilio(500, r#"{"code": 20500, "message": "Internal Server Error"}"#)));
         assert!(!retryable(&twilio(400, r#"{"code": 21211, "message": "The 'To' number is not valid."}"#)));
         assert!(!retryable(&twilio(400, r#"{"code": 21610, "message": "Attempt to send to unsubscribed recipient"}"#)));
         assert!(!retryable(&twilio(401, "")));
@@ -83,7 +96,9 @@ mod tests {
     #[test]
     fn whatsapp_answers_are_sorted() {
         assert!(retryable(&whatsapp(400, r#"{"error": {"code": 131056, "message": "pair rate limit"}}"#)));
-        assert!(retryable(&whatsapp(500, "not json")));
+        assert!(unknown(&whatsapp(500, "not json")));
+        assert!(unknown(&whatsapp(400, r#"{"error": {"code": 131000, "message": "Something went wrong"}}"#)));
+        assert!(retryable(&whatsapp(400, r#"{"error": {"code": 130429, "message": "Rate limit hit"}}"#)));
         assert!(retryable(&whatsapp(429, "")));
         assert!(!retryable(&whatsapp(400, r#"{"error": {"code": 131047, "message": "Re-engagement message"}}"#)));
         assert!(!retryable(&whatsapp(

@@ -36,7 +36,7 @@ impl ProviderChannel {
     }
 
     fn http(&self) -> &reqwest::Client {
-        self.http.get_or_init(http_client)
+        self.http.get_or_init(|| http_client(self.endpoints.timeout))
     }
 
     fn unavailable(what: &str) -> ChannelError {

@@ -26,11 +26,14 @@ struct Seen {
 struct Fake {
     seen: Arc<Mutex<Vec<Seen>>>,
     answer: Arc<Mutex<(u16, String)>>,
+    /// How long the fake takes to answer, after it has recorded (taken) the request.
+    stall: Arc<Mutex<std::time::Duration>>,
 }
 
 impl Fake {
     async fn start() -> (Fake, String) {
-        let fake = Fake { seen: Arc::default(), answer: Arc::new(Mutex::new((201, "{}".into()))) };
+        let fake =
+            Fake { seen: Arc::default(), answer: Arc::new(Mutex::new((201, "{}".into()))), stall: Arc::default() };
         let f = fake.clone();
         let app = Router::new().fallback(any(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let f = f.clone();
@@ -43,6 +46,8 @@ impl Fake {
                     content_type: h("content-type"),
                     body: String::from_utf8_lossy(&body).into_owned(),
                 });
+                let stall = *f.stall.lock().unwrap();
+                tokio::time::sleep(stall).await;
                 let (status, body) = f.answer.lock().unwrap().clone();
                 (StatusCode::from_u16(status).unwrap(), body)
             }
@@ -59,6 +64,15 @@ impl Fake {
 
     fn last(&self) -> Seen {
         self.seen.lock().unwrap().last().cloned().expect("no request")
+    }
+}
+
+/// How a failure was classified: "retry" (nothing taken), "unknown" (maybe taken), "permanent".
+fn class(e: &ChannelError) -> &'static str {
+    match e {
+        ChannelError::Retryable(_) => "retry",
+        ChannelError::Unknown(_) => "unknown",
+        ChannelError::Permanent(_) => "permanent",
     }
 }
 
@@ -107,7 +121,12 @@ fn twilio_providers(mss: Option<&str>) -> Providers {
 }
 
 fn channel(base: &str) -> ProviderChannel {
-    let e = Endpoints { twilio: base.into(), meta_graph: base.into(), meta_version: "v21.0".into() };
+    let e = Endpoints {
+        twilio: base.into(),
+        meta_graph: base.into(),
+        timeout: std::time::Duration::from_millis(500),
+        ..Endpoints::default()
+    };
     ProviderChannel::new(e, Arc::new(Unused))
 }
 
@@ -147,17 +166,17 @@ async fn twilio_failures_are_classified_and_odd_answers_never_panic() {
     let ch = channel(&base);
     let msg = message(Channel::Sms, twilio_providers(None), "+905321234567");
     for (status, body, retry) in [
-        (429, r#"{"code": 20429, "message": "Too Many Requests"}"#, true),
-        (500, "<html>", true),
-        (503, "", true),
-        (400, r#"{"code": 21211, "message": "The 'To' number is not a valid phone number."}"#, false),
-        (400, r#"{"code": 21610, "message": "Attempt to send to unsubscribed recipient"}"#, false),
-        (401, r#"{"code": 20003, "message": "Authenticate"}"#, false),
-        (400, "\u{0}garbage", false),
+        (429, r#"{"code": 20429, "message": "Too Many Requests"}"#, "retry"),
+        (500, "<html>", "unknown"),
+        (503, "", "unknown"),
+        (400, r#"{"code": 21211, "message": "The 'To' number is not a valid phone number."}"#, "permanent"),
+        (400, r#"{"code": 21610, "message": "Attempt to send to unsubscribed recipient"}"#, "permanent"),
+        (401, r#"{"code": 20003, "message": "Authenticate"}"#, "permanent"),
+        (400, "\u{0}garbage", "permanent"),
     ] {
         fake.answer(status, body);
         let e = ch.send(&msg).await.unwrap_err();
-        assert_eq!(matches!(e, ChannelError::Retryable(_)), retry, "{status} {body}: {e}");
+        assert_eq!(class(&e), retry, "{status} {body}: {e}");
     }
     // Accepted with a body that is not what Twilio documents: taken as sent, never resent.
     fake.answer(201, "not json");
@@ -165,6 +184,25 @@ async fn twilio_failures_are_classified_and_odd_answers_never_panic() {
     // Nobody listening: retryable.
     let dead = channel("http://127.0.0.1:9");
     assert!(matches!(dead.send(&msg).await, Err(ChannelError::Retryable(_))));
+}
+
+/// The provider takes the message and then does not answer in time: the send is unknown (it
+/// may have gone out), never retryable, for both HTTP providers.
+#[tokio::test]
+async fn a_provider_that_takes_the_message_and_stalls_is_unknown_not_retried() {
+    let (fake, base) = Fake::start().await;
+    let ch = channel(&base);
+    *fake.stall.lock().unwrap() = std::time::Duration::from_secs(2);
+    fake.answer(201, r#"{"sid": "SM1", "status": "queued"}"#);
+    for msg in [
+        message(Channel::Sms, twilio_providers(None), "+905321234567"),
+        message(Channel::Whatsapp, meta(), "+905321234567"),
+    ] {
+        let before = fake.seen.lock().unwrap().len();
+        let e = ch.send(&msg).await.unwrap_err();
+        assert_eq!(class(&e), "unknown", "{e}");
+        assert_eq!(fake.seen.lock().unwrap().len(), before + 1, "the provider got the request exactly once");
+    }
 }
 
 fn meta() -> Providers {
@@ -220,15 +258,19 @@ async fn whatsapp_failures_are_classified_and_us_numbers_get_no_marketing_templa
     let ch = channel(&base);
     let msg = message(Channel::Whatsapp, meta(), "+905321234567");
     for (status, body, retry) in [
-        (400, r#"{"error": {"message": "Pair rate limit hit", "type": "OAuthException", "code": 131056}}"#, true),
-        (500, "", true),
-        (400, r#"{"error": {"message": "Re-engagement message", "code": 131047}}"#, false),
-        (404, r#"{"error": {"message": "Template name does not exist in the translation", "code": 132001}}"#, false),
-        (401, r#"{"error": {"message": "Invalid OAuth access token", "code": 190}}"#, false),
+        (400, r#"{"error": {"message": "Pair rate limit hit", "type": "OAuthException", "code": 131056}}"#, "retry"),
+        (500, "", "unknown"),
+        (400, r#"{"error": {"message": "Re-engagement message", "code": 131047}}"#, "permanent"),
+        (
+            404,
+            r#"{"error": {"message": "Template name does not exist in the translation", "code": 132001}}"#,
+            "permanent",
+        ),
+        (401, r#"{"error": {"message": "Invalid OAuth access token", "code": 190}}"#, "permanent"),
     ] {
         fake.answer(status, body);
         let e = ch.send(&msg).await.unwrap_err();
-        assert_eq!(matches!(e, ChannelError::Retryable(_)), retry, "{status} {body}: {e}");
+        assert_eq!(class(&e), retry, "{status} {body}: {e}");
     }
     let before = fake.seen.lock().unwrap().len();
     let us = message(Channel::Whatsapp, meta(), "+14155552671");

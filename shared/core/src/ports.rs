@@ -152,9 +152,16 @@ pub struct OutgoingMessage {
 
 #[derive(Debug, Error)]
 pub enum ChannelError {
-    /// 429, 5xx, timeouts: nothing was (knowingly) sent; retry later.
+    /// An answer that guarantees the provider did not take the message (a throttle: 429,
+    /// Twilio 20429, Meta's rate limits, AWS throttling; or the connection never opened):
+    /// the queue may try again.
     #[error("provider temporarily failed: {0}")]
     Retryable(String),
+    /// The request left and nothing says whether the provider took it (a timeout, a 5xx, a
+    /// connection lost mid-answer): recorded as `unknown` and never resent, since a duplicate
+    /// message is worse than a missed one.
+    #[error("provider outcome unknown: {0}")]
+    Unknown(String),
     /// Invalid number, unsubscribed, rejected template: do not retry.
     #[error("provider refused the message: {0}")]
     Permanent(String),

@@ -219,7 +219,7 @@ async fn crash_between_claim_and_send_becomes_unknown_never_a_duplicate() {
 }
 
 #[tokio::test]
-async fn provider_outage_is_retried_and_sent_once() {
+async fn provider_throttle_is_retried_and_sent_once() {
     let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.rt.faults.push(Fault::Retryable);
     t.rt.faults.push(Fault::Retryable);
@@ -247,6 +247,19 @@ async fn failed_attempts_do_not_use_up_the_frequency_cap() {
     let key = cartback_core::domain::contact::contact_key("s", PHONE);
     let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
     assert_eq!(contact.recent_sends.len(), 1, "only the send that went out is on the cap");
+}
+
+#[tokio::test]
+async fn a_send_whose_answer_was_lost_is_unknown_and_never_resent() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.rt.faults.push(Fault::TakenThenTimedOut);
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_hours(80).await;
+    // The SMS went out once (the provider took it); the sequence went on without resending it.
+    assert_eq!(t.channels(), ["sms", "email", "whatsapp"]);
+    let cart = t.rt.store.carts_of("s").pop().unwrap();
+    assert_eq!(cart.sends[0].status, SendStatus::Unknown);
+    assert_eq!(t.stats().await.sends_unknown, 1);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use cartback_core::intake::contract::{EventError, FieldError, MAX_BODY_BYTES, pa
 use jiff::SignedDuration;
 
 /// Storefront clocks drift; an event this far in the future is refused rather than trusted.
-const MAX_CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
+pub(crate) const MAX_CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
 
 pub async fn post_event(State(st): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let store = store_for_request(&st.engine.config, &headers)?.clone();

@@ -13,8 +13,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cartback_core::config::StoreConfig;
+use cartback_core::domain::link_key;
+use cartback_core::engine::EngineError;
 use cartback_core::engine::counters::Counter;
 use cartback_core::intake::contract::{EventError, parse_event};
+use cartback_core::ports::LinkRecord;
 use cartback_core::{intake::shopify, intake::woocommerce};
 use serde_json::json;
 
@@ -58,10 +61,75 @@ pub async fn shopify(
     let topic = header(&headers, "x-shopify-topic").ok_or_else(|| missing_header("X-Shopify-Topic is required"))?;
     let delivery =
         header(&headers, "x-shopify-webhook-id").ok_or_else(|| missing_header("X-Shopify-Webhook-Id is required"))?;
-    match shopify::map(topic, delivery, &bytes).map_err(|e| invalid_payload(e.to_string()))? {
-        shopify::Mapped::Event(native) => apply(&st, &store, "shopify", &native).await,
+    let received_at = header(&headers, "x-shopify-triggered-at")
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .unwrap_or_else(|| st.engine.clock.now())
+        .to_string();
+    let mapped = shopify::map(topic, &received_at, &bytes).map_err(|e| match e {
+        // Signed, but under a topic whose shape it does not have: a captured body replayed
+        // with another X-Shopify-Topic. Treated as forged.
+        shopify::ShopifyError::Forged { .. } => {
+            tracing::warn!(store = %store.id, topic, delivery, "shopify body does not match its topic; refused");
+            unauthorized("forged_payload", &e.to_string())
+        }
+        e => invalid_payload(e.to_string()),
+    })?;
+    match mapped {
+        shopify::Mapped::Event { native, aliases } => {
+            let (response, cart) = apply_event(&st, &store, "shopify", &native).await?;
+            if let Some(cart) = cart {
+                record_aliases(&st, &store, &cart, &aliases).await?;
+            }
+            Ok(response)
+        }
+        shopify::Mapped::ClearByAlias { aliases, event_id, occurred_at } => {
+            match find_by_alias(&st, &store, &aliases).await? {
+                Some(cart) => {
+                    apply(&st, &store, "shopify", &shopify::native_clear(&event_id, &occurred_at, &cart)).await
+                }
+                // Never seen by its create (subscribed later, or a checkout Cartback did not
+                // track): nothing to clear. Acknowledged and counted.
+                None => dropped(&st, &store, "shopify", vec!["checkout_not_found".into()]).await,
+            }
+        }
         shopify::Mapped::Ignored => ignored(&st, &store, "shopify", topic, "topic").await,
     }
+}
+
+/// How long a checkout's aliases are kept: longer than any sequence runs.
+const ALIAS_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 * 24);
+
+/// `checkouts/create`'s other identifiers, pointed at the cart it became (one write each, only
+/// for creates), so a later `checkouts/delete` that carries only them finds it.
+async fn record_aliases(
+    st: &AppState,
+    store: &StoreConfig,
+    cart: &str,
+    aliases: &[shopify::Alias],
+) -> Result<(), ApiError> {
+    let expires_at = st.engine.clock.now() + ALIAS_TTL;
+    for a in aliases {
+        let token = link_key::shopify_alias(&store.id, a.kind, &a.value);
+        let link = LinkRecord { token, store: store.id.clone(), cart: cart.to_string(), expires_at };
+        st.engine.carts.put_link(&link).await.map_err(|e| ApiError::from(EngineError::from(e)))?;
+    }
+    Ok(())
+}
+
+async fn find_by_alias(
+    st: &AppState,
+    store: &StoreConfig,
+    aliases: &[shopify::Alias],
+) -> Result<Option<String>, ApiError> {
+    for a in aliases {
+        let key = link_key::shopify_alias(&store.id, a.kind, &a.value);
+        if let Some(link) = st.engine.carts.get_link(&key).await.map_err(|e| ApiError::from(EngineError::from(e)))?
+            && link.store == store.id
+        {
+            return Ok(Some(link.cart));
+        }
+    }
+    Ok(None)
 }
 
 pub async fn woocommerce(
@@ -138,15 +206,30 @@ async fn apply(
     platform: &'static str,
     native: &[u8],
 ) -> Result<Response, ApiError> {
+    Ok(apply_event(st, store, platform, native).await?.0)
+}
+
+/// `apply`, also saying which cart took the event (none when it was dropped).
+async fn apply_event(
+    st: &AppState,
+    store: &StoreConfig,
+    platform: &'static str,
+    native: &[u8],
+) -> Result<(Response, Option<String>), ApiError> {
     let event = match parse_event(native, store) {
         Ok(event) => event,
         Err(EventError::Malformed(m)) => return Err(invalid_payload(m)),
         Err(EventError::Invalid(fields)) => {
             let causes = fields.iter().map(|f| format!("{}.{}", f.field, f.code)).collect();
-            return dropped(st, store, platform, causes).await;
+            return Ok((dropped(st, store, platform, causes).await?, None));
         }
     };
+    // As for `POST /v1/events`: an event dated in the future would make every real one after it
+    // look stale. A signed delivery is not refused for it, but it is not applied either.
+    if event.occurred_at > st.engine.clock.now() + crate::events::MAX_CLOCK_SKEW {
+        return Ok((dropped(st, store, platform, vec!["occurred_at.occurred_at_in_future".into()]).await?, None));
+    }
     let r = st.engine.ingest(store, &event).await?;
     let body = json!({"status": "accepted", "cart_id": r.cart_id, "state": r.state.as_str(), "duplicate": r.duplicate});
-    Ok((StatusCode::OK, axum::Json(body)).into_response())
+    Ok(((StatusCode::OK, axum::Json(body)).into_response(), Some(r.cart_id)))
 }

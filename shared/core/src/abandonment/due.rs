@@ -283,8 +283,16 @@ impl Engine {
                 tracing::info!(store = %msg.store, cart = %msg.cart, step, channel = ch, variant = %variant_name, "message sent");
                 Ok(DueOutcome::Sent { provider_id })
             }
+            Err(ChannelError::Unknown(e)) => {
+                // The provider may have taken it: the claim stands (never resent), marked unknown.
+                self.record_outcome(msg, SendStatus::Unknown, &e).await?;
+                stats.push((Counter::SendsUnknown, 1));
+                self.count(&msg.store, stats).await;
+                tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = ch, error = %e, "provider outcome unknown: not resent");
+                Ok(DueOutcome::MarkedUnknown)
+            }
             Err(ChannelError::Permanent(e)) => {
-                self.record_failure(msg, &e).await?;
+                self.record_outcome(msg, SendStatus::Failed, &e).await?;
                 stats.push((Counter::MessagesFailed(channel), 1));
                 self.count(&msg.store, stats).await;
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = ch, error = %e, "provider refused the message");
@@ -326,13 +334,13 @@ impl Engine {
         Ok(())
     }
 
-    /// A permanent provider refusal, written on the claim (re-reading on conflicts: an event may
-    /// have touched the cart meanwhile; the claim itself is ours alone).
-    async fn record_failure(&self, msg: &TimerMsg, error: &str) -> Result<(), EngineError> {
+    /// A refusal (`Failed`) or an unknown outcome, written on the claim (re-reading on
+    /// conflicts: an event may have touched the cart meanwhile; the claim itself is ours alone).
+    async fn record_outcome(&self, msg: &TimerMsg, status: SendStatus, error: &str) -> Result<(), EngineError> {
         retry_on_conflict!({
             let Some(mut cart) = self.carts.get_cart(&msg.store, &msg.cart).await? else { return Ok(()) };
             let Some(r) = cart.sends.iter_mut().find(|s| s.seq == msg.seq) else { return Ok(()) };
-            r.status = SendStatus::Failed;
+            r.status = status;
             r.note = Some(error.to_string());
             self.carts.put_cart(cart).await?;
             Ok(())

@@ -7,6 +7,7 @@
 //! | `coupon:{store}:{code}` | a discount code, checked and redeemed by the store |
 //! | `email:{keyed hash of store and address}` | an order that carries only the shopper's e-mail |
 //! | `customer:{keyed hash of store and id}` | an order that carries only the store's customer id |
+//! | `shopify:{store}:{cart_token\|checkout}:{value}` | a `checkouts/delete` without the checkout token |
 //!
 //! Tokens never contain `:`, so no token can collide with another kind of key. No key holds a
 //! phone, an e-mail or a customer id in clear.
@@ -30,15 +31,27 @@ pub fn customer_alias(store: &str, id: &str) -> String {
     format!("customer:{}", contact_key_uncached(store, id))
 }
 
+/// A Shopify checkout's other identifier (`cart_token`, or its `id` as `checkout`), recorded
+/// with `checkouts/create`: Shopify's `checkouts/delete` may carry only these. Opaque platform
+/// ids, no personal data.
+pub fn shopify_alias(store: &str, kind: &str, value: &str) -> String {
+    format!("shopify:{store}:{kind}:{value}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_kinds_of_key_cannot_collide_and_hold_no_address() {
-        let keys = [coupon("demo", "CB-1"), email_alias("demo", "a@example.com"), customer_alias("demo", "cust_9")];
+        let keys = [
+            coupon("demo", "CB-1"),
+            email_alias("demo", "a@example.com"),
+            customer_alias("demo", "cust_9"),
+            shopify_alias("demo", "cart_token", "ct9"),
+        ];
         let prefixes: Vec<&str> = keys.iter().map(|k| k.split(':').next().unwrap_or_default()).collect();
-        assert_eq!(prefixes, ["coupon", "email", "customer"]);
+        assert_eq!(prefixes, ["coupon", "email", "customer", "shopify"]);
         assert!(!keys[1].contains("a@example.com") && !keys[2].contains("cust_9"));
         assert_ne!(email_alias("demo", "a@example.com"), email_alias("other", "a@example.com"));
     }

@@ -10,8 +10,11 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
+    /// A throttle: nothing was taken.
     Retryable,
     Permanent,
+    /// The provider took the message, then the answer was lost (a timeout): it went out.
+    TakenThenTimedOut,
 }
 
 #[derive(Default)]
@@ -38,6 +41,10 @@ impl ChannelSender for FaultyChannel {
         match self.faults.next() {
             Some(Fault::Retryable) => Err(ChannelError::Retryable("injected: 503 from provider".into())),
             Some(Fault::Permanent) => Err(ChannelError::Permanent("injected: invalid number".into())),
+            Some(Fault::TakenThenTimedOut) => {
+                self.inner.send(msg).await?;
+                Err(ChannelError::Unknown("injected: timed out after the provider took it".into()))
+            }
             None => self.inner.send(msg).await,
         }
     }
