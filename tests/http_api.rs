@@ -358,3 +358,24 @@ async fn an_event_without_a_json_content_type_is_refused() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 202);
 }
+
+#[tokio::test]
+async fn a_path_that_is_not_utf8_gets_the_json_error() {
+    let s = Server::start().await;
+    for path in ["/v1/stores/%FF/stats", "/r/%C3%28", "/v1/webhooks/shopify/%FE"] {
+        let r = s
+            .http
+            .request(
+                if path.starts_with("/v1/webhooks") { reqwest::Method::POST } else { reqwest::Method::GET },
+                s.url(path),
+            )
+            .bearer_auth(cartback_core::config::DEMO_API_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{path}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "invalid_path", "{path}: {v}");
+    }
+}

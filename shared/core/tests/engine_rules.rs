@@ -624,3 +624,31 @@ fn a_faq_translation_needs_an_answer_to_translate_and_a_language() {
         assert!(e.to_string().contains(key), "{key}: {e}");
     }
 }
+
+#[tokio::test]
+async fn a_replayed_reply_changes_consent_once_however_many_messages_came_between() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    assert_eq!(reply(&t, PHONE, "START", "SM-start").await.action, "opted_in");
+    assert_eq!(reply(&t, PHONE, "STOP", "SM-stop").await.action, "opted_out");
+    // Twenty ordinary replies over three weeks push nothing that matters out of memory.
+    for i in 0..20 {
+        t.advance_hours(24).await;
+        reply(&t, PHONE, "where is my order?", &format!("SM-chat-{i}")).await;
+    }
+    // A captured START, replayed: handled once, so the shopper stays opted out.
+    assert_eq!(reply(&t, PHONE, "START", "SM-start").await.action, "duplicate");
+    assert_eq!(reply(&t, PHONE, "where is my order?", "SM-chat-3").await.action, "duplicate");
+    let key = cartback_core::domain::contact::contact_key("s", PHONE);
+    let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
+    assert!(contact.is_opted_out(cartback_core::domain::Channel::Sms));
+}
+
+#[test]
+fn contacts_written_with_bare_inbound_ids_still_read() {
+    let old = serde_json::json!({"store": "s", "key": "k", "version": 1, "phone": null, "email": null,
+        "opted_out": [], "recent_sends": [], "latest_cart": null, "last_inbound_at": null,
+        "recent_inbound": ["SM1", "SM2"]});
+    let c: cartback_core::domain::Contact = serde_json::from_value(old).unwrap();
+    assert!(c.seen_inbound("SM2") && !c.seen_inbound("SM3"));
+}

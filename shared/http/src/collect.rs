@@ -22,8 +22,9 @@
 
 use crate::AppState;
 use crate::error::{ApiError, read_body};
+use crate::path::Path;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
+use axum::extract::{ConnectInfo, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::config::StoreConfig;

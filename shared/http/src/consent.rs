@@ -5,8 +5,9 @@
 use crate::AppState;
 use crate::auth::store_for_request;
 use crate::error::ApiError;
+use crate::path::Path;
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use cartback_core::domain::phone::normalize_phone;
 use cartback_core::engine::ConsentRecord;

@@ -4,8 +4,9 @@
 use crate::AppState;
 use crate::auth::store_for_request;
 use crate::error::ApiError;
+use crate::path::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cartback_core::messaging::coupons::CouponState;

@@ -7,6 +7,7 @@ mod consent;
 mod coupons;
 mod error;
 mod events;
+mod path;
 pub mod rate_limit;
 mod replies;
 mod restore;

@@ -2,8 +2,9 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::path::Path;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::conversations::twilio_webhook;

@@ -2,7 +2,8 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::{Path, State};
+use crate::path::Path;
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::engine::LinkOutcome;

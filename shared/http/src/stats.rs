@@ -3,8 +3,9 @@
 use crate::AppState;
 use crate::auth::store_for_request;
 use crate::error::ApiError;
+use crate::path::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use cartback_core::engine::StatsReport;
 

@@ -4,8 +4,9 @@
 
 use crate::AppState;
 use crate::error::{ApiError, read_body};
+use crate::path::Path;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use cartback_core::domain::DeliveryStatus;

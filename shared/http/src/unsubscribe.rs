@@ -6,7 +6,8 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::{Path, State};
+use crate::path::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use cartback_core::config::StoreConfig;

@@ -10,8 +10,6 @@ use crate::engine::{Engine, EngineError, retry_on_conflict};
 use crate::messaging::compose::{ComposeInput, context};
 use crate::ports::Handoff;
 
-const REMEMBERED_INBOUND: usize = 8;
-
 #[derive(Debug, Clone)]
 pub struct InboundReply {
     pub channel: Channel,
@@ -42,15 +40,10 @@ impl Engine {
                 c.phone = Some(crate::domain::pii::Pii::new(r.from.clone()));
                 c
             });
-            if !r.message_id.is_empty() && contact.recent_inbound.contains(&r.message_id) {
+            if contact.seen_inbound(&r.message_id) {
                 return Ok(ReplyOutcome { action: "duplicate", reason: None, reply: None, cart: None });
             }
-            if !r.message_id.is_empty() {
-                contact.recent_inbound.push(r.message_id.clone());
-                if contact.recent_inbound.len() > REMEMBERED_INBOUND {
-                    contact.recent_inbound.remove(0);
-                }
-            }
+            contact.remember_inbound(&r.message_id, now);
             contact.last_inbound_at = Some(now);
             let mut stats = Vec::new();
             let mut classified = None;

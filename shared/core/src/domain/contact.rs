@@ -19,9 +19,11 @@ pub struct Contact {
     pub recent_sends: Vec<Timestamp>,
     pub latest_cart: Option<String>,
     pub last_inbound_at: Option<Timestamp>,
-    /// Provider ids of the latest inbound messages: a webhook retried is handled once.
+    /// Provider ids of the inbound messages of the last `INBOUND_MEMORY`: a webhook retried or
+    /// replayed within it is handled once (consent changes are also checked against
+    /// `consent_log`, kept for good).
     #[serde(default)]
-    pub recent_inbound: Vec<String>,
+    pub recent_inbound: Vec<SeenInbound>,
     /// The newest order of this shopper that named no cart we know (a storefront order without
     /// a checkout token): carts idle since before it get no more messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,7 +39,62 @@ pub struct Contact {
     pub locale: Option<String>,
 }
 
+/// How long an inbound message id is remembered.
+pub const INBOUND_MEMORY: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 * 24);
+/// At most this many are kept (the oldest go first): a contact item stays small even for a
+/// shopper who writes hundreds of messages a month.
+pub const INBOUND_MEMORY_MAX: usize = 500;
+
+/// One inbound message id and when it was handled. Contacts written before the time was kept
+/// hold bare ids (`at` none): they stay until the count pushes them out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SeenRepr")]
+pub struct SeenInbound {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SeenRepr {
+    Bare(String),
+    Timed {
+        id: String,
+        #[serde(default)]
+        at: Option<Timestamp>,
+    },
+}
+
+impl From<SeenRepr> for SeenInbound {
+    fn from(r: SeenRepr) -> SeenInbound {
+        match r {
+            SeenRepr::Bare(id) => SeenInbound { id, at: None },
+            SeenRepr::Timed { id, at } => SeenInbound { id, at },
+        }
+    }
+}
+
 impl Contact {
+    /// Whether this inbound message id was handled before: within the memory, or as the
+    /// reference of a consent change made by reply.
+    pub fn seen_inbound(&self, id: &str) -> bool {
+        !id.is_empty()
+            && (self.recent_inbound.iter().any(|s| s.id == id)
+                || self.consent_log.iter().any(|c| c.source == "reply" && c.reference == id))
+    }
+
+    /// Remembers `id`, forgetting what is older than `INBOUND_MEMORY` and beyond the count.
+    pub fn remember_inbound(&mut self, id: &str, now: Timestamp) {
+        if id.is_empty() {
+            return;
+        }
+        self.recent_inbound.retain(|s| s.at.is_none_or(|at| at > now - INBOUND_MEMORY));
+        self.recent_inbound.push(SeenInbound { id: id.to_string(), at: Some(now) });
+        let excess = self.recent_inbound.len().saturating_sub(INBOUND_MEMORY_MAX);
+        self.recent_inbound.drain(..excess);
+    }
+
     pub fn new(store: &str, key: &str) -> Contact {
         Contact {
             store: store.to_string(),
