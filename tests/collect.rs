@@ -156,3 +156,80 @@ async fn the_snippet_cannot_claim_a_customer_id() {
     let stats = s.stats().await;
     assert_eq!(stats["orders_recovered"], 0, "{stats}");
 }
+
+fn config_with_snippet(section: &str) -> cartback_core::config::Config {
+    let text = include_str!("../docs/cartback.example.toml").replacen(
+        "[stores.quiet_hours]",
+        &format!("[stores.snippet]\n{section}\n\n[stores.quiet_hours]"),
+        1,
+    );
+    cartback_core::config::Config::from_toml("test.toml", &text).unwrap()
+}
+
+/// The attack: a script posts a victim's number with a "first name" that is a phishing line.
+/// The store's own SMS and e-mail must not carry it.
+#[tokio::test]
+async fn attacker_text_from_the_snippet_never_reaches_a_message() {
+    let s = Server::start().await;
+    let k = Some(DEMO_PUBLISHABLE_KEY);
+    let phish = "Account locked! Verify: https://evil.example/x";
+    let mut ev = cart_event("e1");
+    ev["customer"] = json!({"first_name": phish, "email": "victim@example.com", "phone": "+4791234567",
+                            "consent": {"email": true, "sms": true}});
+    ev["cart"]["items"][0]["name"] = json!("Claim your prize at evil.example");
+    let (st, r, _) = collect(&s, k, Some(ORIGIN), &ev).await;
+    assert_eq!(st, 202, "{r}");
+    assert_eq!(r["dropped"], json!(["customer.first_name", "cart.items.name"]));
+    s.advance(25 * 3600).await;
+    let out = s.outbox().await;
+    assert!(out.len() >= 2, "{out:?}");
+    for m in &out {
+        let text = m.to_string();
+        assert!(!text.contains("evil.example") && !text.contains("Account locked"), "{text}");
+    }
+    let stats: Value = s
+        .http
+        .get(s.url("/v1/stores/demo/stats"))
+        .bearer_auth(cartback_core::config::DEMO_API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["snippet"], json!({"dropped.first_name": 1, "dropped.item_name": 1}));
+}
+
+#[tokio::test]
+async fn snippet_phones_come_only_from_allowed_countries_and_within_the_hourly_budget() {
+    let s = Server::with_config(config_with_snippet("sms_countries = [\"NO\"]\nphones_per_hour = 2")).await;
+    let k = Some(DEMO_PUBLISHABLE_KEY);
+    let contact = |i: usize, phone: &str| {
+        json!({"event_id": format!("p{i}"), "type": "contact.captured", "cart_id": format!("{CART}{i}"),
+               "customer": {"email": format!("s{i}@example.com"), "phone": phone, "consent": {"sms": true, "email": true}},
+               "cart": {"currency": "EUR", "checkout_url": "https://shop.example/cart",
+                        "items": [{"sku": "A", "name": "Sweater", "quantity": 1, "unit_price": "349.00"}]}})
+    };
+    // A Turkish number: not an allowed country.
+    let (st, r, _) = collect(&s, k, Some(ORIGIN), &contact(0, "+905321234567")).await;
+    assert_eq!((st, r["dropped"].clone()), (202, json!(["customer.phone"])), "{r}");
+    // Norwegian numbers: two an hour, then left out (the e-mail is kept).
+    for (i, phone) in ["+4791234561", "+4791234562", "+4791234563"].into_iter().enumerate() {
+        let (st, r, _) = collect(&s, k, Some(ORIGIN), &contact(i + 1, phone)).await;
+        assert_eq!(st, 202, "{r}");
+        assert_eq!(r.get("dropped").is_some(), i == 2, "{phone}: {r}");
+    }
+    let with_phone = s.rt.store.carts_of("demo").iter().filter(|c| c.customer.phone.is_some()).count();
+    assert_eq!(with_phone, 2);
+    let stats: Value = s
+        .http
+        .get(s.url("/v1/stores/demo/stats"))
+        .bearer_auth(cartback_core::config::DEMO_API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["snippet"], json!({"dropped.phone.country_not_allowed": 1, "dropped.phone.phone_rate": 1}));
+}

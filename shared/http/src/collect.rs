@@ -13,9 +13,11 @@
 //! - rate-limited per client address and per store (`rate_limit`);
 //! - `occurred_at` is the server's time: shoppers' clocks are wrong often enough.
 //!
-//! A request forged outside a browser can still claim any contact with consent; the per-contact
-//! frequency cap and one SMS per abandonment bound what one number or address can receive from
-//! it (README, "Connect your shop").
+//! A request forged outside a browser can still claim any contact with consent, so what it
+//! claims is held down (`restrict`): free text that is not plainly a name or a product name is
+//! left out or made neutral (`intake::snippet`), and a phone is kept only from the store's
+//! allowed countries and within its hourly budget per country calling code. The per-contact
+//! frequency cap and one SMS per abandonment bound the rest (README, "Connect your shop").
 //!
 //! Bodies are `text/plain` or `application/json`: `navigator.sendBeacon` and a `text/plain`
 //! fetch are "simple" requests, sent without a CORS preflight.
@@ -29,6 +31,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::config::StoreConfig;
 use cartback_core::domain::phone::{normalize_national, normalize_phone};
+use cartback_core::engine::counters::Counter;
 use cartback_core::intake::contract::{EventError, parse_event};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -166,12 +169,18 @@ async fn accept(
     let mut v: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))
     })?;
-    let dropped = restrict(&mut v, st.engine.clock.now())?;
+    let mut dropped = restrict(&mut v, st.engine.clock.now())?;
+    let mut causes = neutralize_text(&mut v, &mut dropped);
+    causes.extend(limit_phone(st, &store, &mut v, &mut dropped));
     let event = parse_event(v.to_string().as_bytes(), &store).map_err(|e| match e {
         EventError::Malformed(m) => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", m),
         EventError::Invalid(fields) => ApiError::invalid(fields),
     })?;
     let r = st.engine.ingest(&store, &event).await?;
+    if !causes.is_empty() {
+        tracing::info!(store = %store.id, causes = ?causes, "snippet fields left out or made neutral");
+        st.engine.count(&store.id, causes.into_iter().map(|c| (Counter::SnippetDropped(c), 1)).collect()).await;
+    }
     let mut body = json!({"status": "accepted"});
     if r.duplicate {
         body["duplicate"] = json!(true);
@@ -180,6 +189,65 @@ async fn accept(
         body["dropped"] = json!(dropped);
     }
     Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
+}
+
+/// Free text an attacker could aim at the shopper: a first name that is not plainly a name is
+/// left out (the message greets without one); a product name that is not plainly one becomes
+/// "Item".
+fn neutralize_text(v: &mut Value, dropped: &mut Vec<&'static str>) -> Vec<&'static str> {
+    let mut causes = Vec::new();
+    use cartback_core::intake::snippet::{NEUTRAL_ITEM_NAME, plain_item_name, plain_name};
+    if let Some(c) = v.get_mut("customer").and_then(Value::as_object_mut)
+        && c.get("first_name").is_some_and(|n| !n.as_str().is_some_and(plain_name))
+    {
+        c.remove("first_name");
+        dropped.push("customer.first_name");
+        causes.push("first_name");
+    }
+    let items = v.get_mut("cart").and_then(|c| c.get_mut("items")).and_then(Value::as_array_mut);
+    let mut replaced = false;
+    for item in items.into_iter().flatten() {
+        if let Some(name) = item.get_mut("name")
+            && !name.as_str().is_some_and(plain_item_name)
+        {
+            *name = json!(NEUTRAL_ITEM_NAME);
+            replaced = true;
+        }
+    }
+    if replaced {
+        dropped.push("cart.items.name");
+        causes.push("item_name");
+    }
+    causes
+}
+
+/// A phone from the snippet is kept only from an allowed country and within the store's hourly
+/// budget for its calling code; otherwise it is left out (the e-mail stays) and counted.
+fn limit_phone(
+    st: &AppState,
+    store: &StoreConfig,
+    v: &mut Value,
+    dropped: &mut Vec<&'static str>,
+) -> Option<&'static str> {
+    use cartback_core::intake::snippet::{calling_code, phone_country};
+    let c = v.get_mut("customer").and_then(Value::as_object_mut)?;
+    let phone = c.get("phone").and_then(Value::as_str).map(str::to_string)?;
+    let policy = &store.snippet;
+    let cause = if !policy.sms_countries.is_empty()
+        && !phone_country(&phone).is_some_and(|cc| policy.sms_countries.contains(&cc))
+    {
+        Some("phone.country_not_allowed")
+    } else {
+        let code = calling_code(&phone).map(|c| c.to_string()).unwrap_or_default();
+        let per_hour = f64::from(policy.phones_per_hour);
+        let limit = crate::rate_limit::Limit { burst: per_hour, per_second: per_hour / 3600.0 };
+        (!st.snippet_phones.take((&store.id, &code), limit, std::time::Instant::now())).then_some("phone.phone_rate")
+    };
+    if cause.is_some() {
+        c.remove("phone");
+        dropped.push("customer.phone");
+    }
+    cause
 }
 
 /// Holds the body to what a publishable key may send, stamps the server's time, and reads a

@@ -30,11 +30,13 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// The collect route's buckets (per process).
     pub collect_limits: Arc<rate_limit::RateLimiter>,
+    /// Snippet phones per store and country calling code (`[stores.snippet]`).
+    pub snippet_phones: Arc<rate_limit::RateLimiter>,
 }
 
 impl AppState {
     pub fn new(engine: Arc<Engine>) -> AppState {
-        AppState { engine, collect_limits: Arc::default() }
+        AppState { engine, collect_limits: Arc::default(), snippet_phones: Arc::default() }
     }
 }
 

@@ -76,6 +76,21 @@ impl RateLimiter {
     }
 }
 
+impl RateLimiter {
+    /// Takes one token from the bucket `key` under `limit` (a per-store setting), or says no.
+    pub fn take(&self, key: (&str, &str), limit: Limit, now: Instant) -> bool {
+        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() >= MAX_BUCKETS {
+            buckets.retain(|_, b| refill(*b, limit, now).tokens < limit.burst);
+        }
+        let key = (key.0.to_string(), key.1.to_string());
+        let b = refill(buckets.get(&key).copied().unwrap_or(full(limit, now)), limit, now);
+        let ok = b.tokens >= 1.0;
+        buckets.insert(key, Bucket { tokens: if ok { b.tokens - 1.0 } else { b.tokens }, at: now });
+        ok
+    }
+}
+
 fn full(l: Limit, now: Instant) -> Bucket {
     Bucket { tokens: l.burst, at: now }
 }

@@ -193,6 +193,27 @@ pub struct StoreConfig {
     pub holdout_percent: u8,
     /// Where hand-offs go: a signed POST (Standard Webhooks) to the store's endpoint.
     pub alert_webhook: Option<AlertWebhook>,
+    /// What the capture snippet's phones may be used for (`[stores.snippet]`).
+    pub snippet: SnippetPolicy,
+}
+
+/// Phones typed into a page are typed by anyone: a script can post numbers it does not own
+/// (SMS pumping, toll fraud). A phone that arrives through the publishable key is kept only if
+/// its country is allowed and the store's hourly budget of new snippet phones for its country
+/// calling code is not spent (README, "Any other shop: the capture snippet").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetPolicy {
+    /// ISO 3166 alpha-2 countries whose phones the snippet may add; empty: any.
+    pub sms_countries: Vec<String>,
+    /// Snippet events with a phone accepted per hour per country calling code (per process);
+    /// beyond it the phone is left out (the e-mail is kept).
+    pub phones_per_hour: u32,
+}
+
+impl Default for SnippetPolicy {
+    fn default() -> Self {
+        SnippetPolicy { sms_countries: Vec::new(), phones_per_hour: 60 }
+    }
 }
 
 /// A store's endpoint for hand-offs, and the secret its POSTs are signed with.

@@ -27,6 +27,7 @@ pub mod prefix {
     pub const LEADS_RECOVERED: &str = "leads.recovered.";
     pub const WEBHOOKS: &str = "webhooks.";
     pub const HANDOFFS: &str = "handoffs.";
+    pub const SNIPPET: &str = "snippet.";
 }
 
 /// The names of the single counters that other code reads by name (the AWS metrics), as
@@ -103,6 +104,9 @@ pub enum Counter {
     /// A verified storefront delivery that could not be used, by platform and cause (a field's
     /// error code, or the mapping's reason).
     WebhookDropped(&'static str, String),
+    /// What the capture snippet sent that was left out or made neutral, by cause
+    /// (`first_name`, `item_name`, `phone.country_not_allowed`, `phone.phone_rate`).
+    SnippetDropped(&'static str),
 }
 
 impl Counter {
@@ -157,6 +161,7 @@ impl Counter {
             Counter::HandoffsFailed => name::HANDOFFS_FAILED.into(),
             Counter::WebhookIgnored(platform) => format!("{}{platform}.ignored", p::WEBHOOKS),
             Counter::WebhookDropped(platform, cause) => format!("{}{platform}.dropped.{cause}", p::WEBHOOKS),
+            Counter::SnippetDropped(what) => format!("{}dropped.{what}", p::SNIPPET),
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct StatsReport {
     /// states Cartback does not use) and `{platform}.dropped.{cause}` (verified deliveries it
     /// could not use, e.g. a checkout URL off `allowed_domains`).
     pub webhooks: BTreeMap<String, i64>,
+    /// What the capture snippet sent that was left out or made neutral (`dropped.{cause}`).
+    pub snippet: BTreeMap<String, i64>,
     /// Hand-offs POSTed to the store's `alert_webhook` (`delivered`) and those that were not
     /// after retries (`failed`).
     pub handoffs: BTreeMap<String, i64>,
@@ -121,6 +123,7 @@ impl Engine {
                 })
                 .collect(),
             webhooks: with_prefix(&c, prefix::WEBHOOKS),
+            snippet: with_prefix(&c, prefix::SNIPPET),
             handoffs: with_prefix(&c, prefix::HANDOFFS),
             holdout: group(Group::Holdout),
             treated: group(Group::Treated),

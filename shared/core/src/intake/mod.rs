@@ -5,4 +5,5 @@
 pub mod apply;
 pub mod contract;
 pub mod shopify;
+pub mod snippet;
 pub mod woocommerce;

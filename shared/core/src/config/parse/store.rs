@@ -63,6 +63,31 @@ pub(super) struct RawStore {
     pub(super) holdout_percent: Option<u8>,
     pub(super) alert_webhook: Option<String>,
     pub(super) alert_webhook_secret: Option<String>,
+    pub(super) snippet: Option<RawSnippet>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSnippet {
+    #[serde(default)]
+    sms_countries: Vec<String>,
+    phones_per_hour: Option<u32>,
+}
+
+fn snippet(at: &str, raw: Option<RawSnippet>, p: &mut Problems) -> crate::config::SnippetPolicy {
+    let mut policy = crate::config::SnippetPolicy::default();
+    let Some(raw) = raw else { return policy };
+    for c in &raw.sms_countries {
+        let upper = c.trim().to_ascii_uppercase();
+        if upper.parse::<phonenumber::country::Id>().is_err() {
+            p.add(&format!("{at}.snippet.sms_countries"), format!("`{c}` is not an ISO 3166 alpha-2 country"));
+        }
+        policy.sms_countries.push(upper);
+    }
+    if let Some(n) = raw.phones_per_hour {
+        policy.phones_per_hour = n;
+    }
+    policy
 }
 
 #[derive(Deserialize)]
@@ -120,6 +145,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         SignedDuration::from_hours(24 * 7),
     );
     let link_ttl = p.duration(&format!("{at}.link_ttl"), rs.link_ttl.as_deref(), SignedDuration::from_hours(24 * 7));
+    let snippet = snippet(at, rs.snippet.take(), p);
     if p.0.len() != before {
         return None;
     }
@@ -158,5 +184,6 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         allowed_domains,
         holdout_percent,
         alert_webhook,
+        snippet,
     })
 }

@@ -1,0 +1,109 @@
+//! What the capture snippet may put into a message. Its key is public, so whatever it sends can
+//! be written by anyone: a first name such as `Account locked! Verify: https://evil.example/x`
+//! would otherwise reach the store's own SMS and e-mail (phishing under the merchant's name).
+//! Free text from it is kept only when it is plainly a name or a product name — letters, and
+//! for products digits and a little punctuation — never a link, an address or markup; anything
+//! else is left out (the message greets without a name) or replaced by a neutral word.
+
+/// A person's name: 1 to 40 characters of letters (any script), spaces, `-`, `'` and `.`, at
+/// most four words.
+pub fn plain_name(s: &str) -> bool {
+    let s = s.trim();
+    (1..=40).contains(&s.chars().count())
+        && s.split_whitespace().count() <= 4
+        && s.chars().all(|c| c.is_alphabetic() || is_mark(c) || matches!(c, ' ' | '-' | '\'' | '.' | '’'))
+        && !looks_like_link(s)
+}
+
+/// A product name: 1 to 80 characters of letters, digits, spaces and ordinary punctuation;
+/// nothing that reads as a link, an address or markup.
+pub fn plain_item_name(s: &str) -> bool {
+    let s = s.trim();
+    (1..=80).contains(&s.chars().count())
+        && s.chars().all(|c| {
+            c.is_alphanumeric()
+                || is_mark(c)
+                || matches!(c, ' ' | '-' | '\'' | '.' | ',' | '(' | ')' | '&' | '+' | '%' | '’' | '/')
+        })
+        && !looks_like_link(s)
+}
+
+/// The word an unusable product name becomes.
+pub const NEUTRAL_ITEM_NAME: &str = "Item";
+
+/// Combining marks (Devanagari vowel signs, Arabic harakat): part of names in many scripts.
+fn is_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x0610..=0x061A | 0x064B..=0x065F | 0x0900..=0x097F | 0x1AB0..=0x1AFF)
+}
+
+/// `www.`, a scheme, or a word shaped like a domain (`evil.example`, `bit.ly`): a dot between
+/// letters followed by at least two letters.
+fn looks_like_link(s: &str) -> bool {
+    let lower = s.to_lowercase();
+    if lower.contains("www") || lower.contains("//") || lower.contains("http") {
+        return true;
+    }
+    lower.split_whitespace().any(|word| {
+        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+        word.split('.').count() >= 2 && {
+            let parts: Vec<&str> = word.split('.').collect();
+            let tld = parts[parts.len() - 1];
+            parts[..parts.len() - 1].iter().all(|p| !p.is_empty())
+                && tld.chars().count() >= 2
+                && tld.chars().all(char::is_alphabetic)
+        }
+    })
+}
+
+/// The ISO 3166 country of an E.164 number (`+905…` → `TR`), by libphonenumber's metadata.
+pub fn phone_country(e164: &str) -> Option<String> {
+    let n = phonenumber::parse(None, e164).ok()?;
+    n.country().id().map(|id| id.as_ref().to_string())
+}
+
+/// The country calling code of an E.164 number (`+905…` → 90).
+pub fn calling_code(e164: &str) -> Option<u16> {
+    phonenumber::parse(None, e164).ok().map(|n| n.code().value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_pass_and_messages_do_not() {
+        for ok in ["Ayşe", "Jean-Luc", "O'Neil", "Anne Marie", "محمد", "Nguyễn Văn An", "J. R."] {
+            assert!(plain_name(ok), "{ok}");
+        }
+        for bad in [
+            "Account locked! Verify: https://evil.example/x",
+            "evil.example",
+            "Visit bit.ly now",
+            "<b>Ayşe</b>",
+            "Call +1 555 0100",
+            "a@b.co",
+            "www",
+            "",
+            "one two three four five",
+        ] {
+            assert!(!plain_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn product_names_pass_and_links_do_not() {
+        for ok in ["Wool socks (2-pack)", "Kazak 100% yün", "T-shirt, size M", "Vol. 2", "2.5 kg coffee"] {
+            assert!(plain_item_name(ok), "{ok}");
+        }
+        for bad in ["Free gift at evil.example", "https://x.io", "<img src=x>", "win $$$ now!!"] {
+            assert!(!plain_item_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_phone_has_a_country_and_a_calling_code() {
+        assert_eq!(phone_country("+905321234567").as_deref(), Some("TR"));
+        assert_eq!(phone_country("+4791234567").as_deref(), Some("NO"));
+        assert_eq!(calling_code("+14155552671"), Some(1));
+    }
+}
