@@ -1,4 +1,7 @@
-//! `/_local/*`: local mode's control routes. Mounted only by `cartback serve`.
+//! `/_local/*`: local mode's control routes. Mounted only by `cartback serve`. They move the
+//! clock and show every message sent (addresses and texts), so they answer only callers on
+//! this machine (a loopback peer address): `cartback serve --addr 0.0.0.0:8787` shares the API,
+//! never the outbox.
 
 use crate::runtime::LocalRuntime;
 use axum::extract::State;
@@ -19,8 +22,21 @@ pub fn local_router(rt: Arc<LocalRuntime>) -> Router {
         .route("/_local/clock", get(now))
         .route("/_local/outbox", get(outbox))
         .route("/_local/alerts", get(alerts))
+        .route_layer(axum::middleware::from_fn(loopback_only))
         .route("/demo-shop", get(demo_shop))
         .with_state(rt)
+}
+
+/// Refuses a control request from another machine. A request without a peer address (an
+/// in-process test) is this machine's.
+async fn loopback_only(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    if peer.is_some_and(|ip| !ip.is_loopback()) {
+        return ApiError::new(StatusCode::FORBIDDEN, "local_only", "the /_local routes answer only this machine")
+            .into_response();
+    }
+    next.run(req).await
 }
 
 /// A one-page shop wired with the capture snippet: `cartback serve`, then open /demo-shop.
@@ -60,4 +76,25 @@ async fn outbox(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {
 
 async fn alerts(State(rt): State<Arc<LocalRuntime>>) -> Json<Value> {
     Json(json!({"handoffs": rt.alerts.all()}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::{LocalOptions, LocalRuntime};
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+
+    async fn outbox_from(ip: [u8; 4]) -> u16 {
+        let rt = Arc::new(LocalRuntime::new(cartback_core::config::demo_config(), LocalOptions::default()));
+        let mut req = axum::http::Request::get("/_local/outbox").body(axum::body::Body::empty()).unwrap();
+        req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from((ip, 40000))));
+        local_router(rt).oneshot(req).await.unwrap().status().as_u16()
+    }
+
+    #[tokio::test]
+    async fn the_outbox_answers_this_machine_only() {
+        assert_eq!(outbox_from([127, 0, 0, 1]).await, 200);
+        assert_eq!(outbox_from([192, 168, 1, 20]).await, 403);
+    }
 }

@@ -34,7 +34,8 @@ const HELP: &[&str] = &["HELP", "INFO", "HJELP", "YARDIM", "راهنما", "کم
 /// The keyword a whole message is, if any: case-, space- and punctuation-insensitive, so
 /// " stop! ", "Opt out" and "OPT-OUT" all count.
 pub fn keyword(body: &str) -> Option<Keyword> {
-    let norm: String = body.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
+    let norm: String =
+        body.chars().map(halfwidth).filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
     if norm.is_empty() || norm.len() > 16 {
         return None;
     }
@@ -49,6 +50,16 @@ pub fn keyword(body: &str) -> Option<Keyword> {
     }
 }
 
+/// Full-width Latin letters and digits (`ＳＴＯＰ`, typed on Japanese, Chinese and Korean
+/// keyboards) as their ASCII forms (Unicode's compatibility mapping for U+FF01..U+FF5E).
+fn halfwidth(c: char) -> char {
+    match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +68,8 @@ mod tests {
     fn recognises_variants() {
         for s in [
             "STOP",
+            "ＳＴＯＰ",
+            "ｓｔｏｐ！",
             " stop ",
             "Stop!",
             "stopall",

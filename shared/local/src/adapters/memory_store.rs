@@ -3,13 +3,14 @@
 use async_trait::async_trait;
 use cartback_core::domain::{Cart, Contact};
 use cartback_core::ports::{CartStore, LinkRecord, StatsStore, StoreError};
-use rustc_hash::FxHashMap as HashMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 /// Records by store, then by id: lookups borrow the caller's `&str`s instead of building keys.
-/// Boxed, so growing a map moves pointers rather than whole records. FxHash: keys come only
-/// from authenticated stores' events, and SipHash's flooding resistance cost 5 % of local mode's time.
+/// Boxed, so growing a map moves pointers rather than whole records. The standard library's
+/// randomly keyed SipHash, not a fast unkeyed hash: browser cart ids (`web-…`) are chosen by
+/// whoever holds the public snippet key, and with a fixed hash they could be picked to collide
+/// and turn every lookup into a scan (it costs about 5 % of local mode's time).
 type ByStore<T> = HashMap<String, HashMap<String, Box<T>>>;
 
 #[derive(Default)]
