@@ -53,6 +53,23 @@ async fn one_click_unsubscribe_opts_out_of_email_only_and_a_get_never_does() {
     assert!(s.stats().await["steps_skipped"]["opted_out"].as_i64().unwrap() >= 1);
 }
 
+/// The attack: the contact key in `List-Unsubscribe` was an unkeyed hash of store and phone, so
+/// trying the numbers of a range recovered the shopper's. Now it is keyed by the deployment's
+/// secret: the same trial finds nothing, and a link sent before still works after the
+/// migration's record (shared/sqlite/tests/open.rs, shared/aws/tests/contact_keys.rs).
+#[tokio::test]
+async fn the_unsubscribe_link_cannot_be_turned_back_into_the_phone() {
+    use cartback_core::domain::contact::legacy_contact_key;
+    let s = Server::start().await;
+    let mail = email_sent(&s).await;
+    let url = mail["unsubscribe_url"].as_str().expect("List-Unsubscribe URL").to_string();
+    let token = url.rsplit('/').next().unwrap();
+    let key = token.split('.').next().unwrap();
+    // The dictionary attack on the old scheme: every number around the shopper's.
+    let found = (30_000..40_000).map(|i| format!("+9053212{i:05}")).find(|p| legacy_contact_key("demo", p) == key);
+    assert_eq!(found, None, "the link's key is the unkeyed hash of a phone");
+}
+
 async fn status(s: &Server, cart: &str, seq: u64, status: &str, sign_with: &str) -> (u16, Value) {
     let path = format!("/v1/status/twilio/demo?cart={cart}&seq={seq}");
     let params = vec![

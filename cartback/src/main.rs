@@ -114,6 +114,17 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Move contacts written by the first versions (under unkeyed contact keys) to keys derived
+    /// with the stage's deployment key (`cartback store` creates it). Safe to run again and
+    /// while the stack runs; unsubscribe links already sent keep working.
+    MigrateContactKeys {
+        /// The stack's table.
+        #[arg(long)]
+        table: String,
+        /// The stack's stage: the key is /cartback/STAGE/deployment_key.
+        #[arg(long, default_value = "prod")]
+        stage: String,
+    },
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -162,6 +173,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store { table, config, stage, check } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(store::run(table.as_deref().unwrap_or_default(), &config, &stage, check))
+        }
+        Command::MigrateContactKeys { table, stage } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(store::migrate_contact_keys(&table, &stage))
         }
         Command::Simulate { carts, seed, backend, sync } => {
             // One thread: the budget is carts per second on one core.

@@ -6,6 +6,7 @@ use cartback_core::config::{
     Config, DEMO_API_KEY, DEMO_PUBLISHABLE_KEY, DEMO_SHOPIFY_WEBHOOK_SECRET, DEMO_STORE_ID, DEMO_TWILIO_AUTH_TOKEN,
     DEMO_WOOCOMMERCE_WEBHOOK_SECRET, demo_config,
 };
+use cartback_core::domain::contact::set_deployment_key;
 use cartback_http::public_router;
 use cartback_local::adapters::clock::VirtualClock;
 use cartback_local::local_router;
@@ -49,9 +50,16 @@ pub async fn run(
     let stores: Vec<String> = cfg.stores().map(|s| s.id.clone()).collect();
     let opts = LocalOptions { virtual_start, print: true, ..LocalOptions::default() };
     let (rt, state) = if storage.memory {
+        // Nothing outlives the process: a fresh secret each run.
+        let random = cartback_core::system::OsRandom;
+        let mut key = [0u8; 32];
+        key[..16].copy_from_slice(&cartback_core::ports::RandomSource::bytes16(&random));
+        key[16..].copy_from_slice(&cartback_core::ports::RandomSource::bytes16(&random));
+        set_deployment_key(key).map_err(anyhow::Error::msg)?;
         (LocalRuntime::new(cfg, opts), "in memory (forgotten on exit)".to_string())
     } else {
         let db = cartback_sqlite::Database::open(&storage.data_dir, storage.sync.into())?;
+        set_deployment_key(db.deployment_key()).map_err(anyhow::Error::msg)?;
         // A data directory's virtual time never goes backwards.
         let start = virtual_start.map(|s| db.saved_clock().map_or(s, |saved| saved.max(s)));
         let clock = start.map(|s| Arc::new(VirtualClock::new(s)));

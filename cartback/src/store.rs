@@ -19,6 +19,12 @@ pub async fn run(table: &str, file: &Path, stage: &str, check: bool) -> anyhow::
     let dynamo = aws_sdk_dynamodb::Client::new(&aws);
     let ssm = aws_sdk_ssm::Client::new(&aws);
     let report = cartback_aws::store_config::put(&dynamo, &ssm, table, stage, &name, &text).await?;
+    if cartback_aws::deployment_key::ensure(&ssm, stage).await? {
+        println!(
+            "  deployment key → SSM SecureString {} (created; never change it)",
+            cartback_aws::deployment_key::parameter(stage)
+        );
+    }
     println!("table {table}: stores {} written", report.stores.join(", "));
     for s in &report.secrets {
         println!("  secret → SSM SecureString {s}");
@@ -27,5 +33,23 @@ pub async fn run(table: &str, file: &Path, stage: &str, check: bool) -> anyhow::
         println!("  kept, not in this file: {}", report.kept.join(", "));
     }
     println!("The functions pick it up within 5 minutes (or at their next cold start).");
+    Ok(())
+}
+
+/// `cartback migrate-contact-keys`: contacts under legacy keys moved to keyed ones.
+pub async fn migrate_contact_keys(table: &str, stage: &str) -> anyhow::Result<()> {
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
+    let ssm = aws_sdk_ssm::Client::new(&aws);
+    cartback_aws::deployment_key::ensure(&ssm, stage).await?;
+    let secret = cartback_aws::deployment_key::load(&ssm, stage).await?;
+    let clock: std::sync::Arc<dyn cartback_core::ports::Clock> =
+        std::sync::Arc::new(cartback_core::system::SystemClock);
+    let store = cartback_aws::DynamoStore::new(dynamo, table, clock);
+    let (moved, skipped) = store.migrate_contact_keys(&secret).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("table {table}: {moved} contacts moved to keyed contact keys");
+    if skipped > 0 {
+        println!("  {skipped} changed while moving: run the command again to move them");
+    }
     Ok(())
 }

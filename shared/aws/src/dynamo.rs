@@ -22,7 +22,7 @@ use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// Carts are kept this long after the shopper's last activity (sequence + attribution + margin).
 const CART_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 120);
@@ -39,8 +39,8 @@ fn batch_get_backoff(attempt: u32) -> std::time::Duration {
 }
 
 pub struct DynamoStore {
-    client: Client,
-    table: String,
+    pub(crate) client: Client,
+    pub(crate) table: String,
     clock: Arc<dyn Clock>,
     long_timer_after: jiff::SignedDuration,
 }
@@ -53,7 +53,7 @@ fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn key(pk: String, sk: &str) -> Item {
+pub(crate) fn key(pk: String, sk: &str) -> Item {
     HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(sk))])
 }
 
@@ -119,7 +119,7 @@ impl DynamoStore {
         Ok(item)
     }
 
-    fn contact_item(&self, contact: &Contact) -> Result<Item, StoreError> {
+    pub(crate) fn contact_item(&self, contact: &Contact) -> Result<Item, StoreError> {
         let body =
             serde_json::to_string(contact).map_err(|e| StoreError::Fatal(format!("contact not serialisable: {e}")))?;
         let mut item = key(contact_pk(&contact.store, &contact.key), SK_CONTACT);
@@ -155,7 +155,7 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    fn put_of(&self, item: Item, expected: u64) -> Result<TransactWriteItem, StoreError> {
+    pub(crate) fn put_of(&self, item: Item, expected: u64) -> Result<TransactWriteItem, StoreError> {
         let (cond, value) = version_condition(expected);
         let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(cond);
         if let Some((k, v)) = value {
@@ -166,7 +166,7 @@ impl DynamoStore {
     }
 }
 
-fn link_item(link: &LinkRecord) -> Item {
+pub(crate) fn link_item(link: &LinkRecord) -> Item {
     let mut item = key(link_pk(&link.token), SK_LINK);
     item.insert(LINK_STORE.into(), s(&link.store));
     item.insert(LINK_CART.into(), s(&link.cart));

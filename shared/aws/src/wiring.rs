@@ -33,6 +33,8 @@ pub struct Settings {
     pub table: String,
     /// `CARTBACK_QUEUE_URL`: the due-timer queue.
     pub queue_url: String,
+    /// `CARTBACK_STAGE`: the stack's stage, naming its SSM parameters (`/cartback/{stage}/…`).
+    pub stage: String,
     /// `CARTBACK_CONFIG` (optional): a configuration file packaged with the function. Without
     /// it, the configuration is read from the table and SSM (`cartback store` writes it).
     pub config_path: Option<String>,
@@ -78,6 +80,7 @@ impl Settings {
         let s = Settings {
             table: take("CARTBACK_TABLE"),
             queue_url: take("CARTBACK_QUEUE_URL"),
+            stage: take("CARTBACK_STAGE"),
             config_path: get("CARTBACK_CONFIG").filter(|v| !v.is_empty()),
             abandon_after_minutes: get("CARTBACK_ABANDON_AFTER_MINUTES").and_then(|v| v.parse().ok()),
             twilio_url: get("CARTBACK_TWILIO_URL").filter(|v| !v.is_empty()),
@@ -137,6 +140,7 @@ pub struct Deps {
     /// to the store's `alert_webhook`, when it has one).
     pub alerts: Arc<dyn Alerts>,
     cached: tokio::sync::Mutex<Option<(Arc<Engine>, Instant)>>,
+    key_set: std::sync::atomic::AtomicBool,
 }
 
 impl Deps {
@@ -175,7 +179,16 @@ impl Deps {
         }
         let channel = Arc::new(ProviderChannel::new(settings.endpoints(), console()));
         let alerts = Arc::new(LoggedHandoffs::default());
-        Deps { dynamo, ssm, queue, settings, channel, alerts, cached: tokio::sync::Mutex::new(None) }
+        Deps {
+            dynamo,
+            ssm,
+            queue,
+            settings,
+            channel,
+            alerts,
+            cached: tokio::sync::Mutex::new(None),
+            key_set: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     /// The engine with the current configuration: read at first use, then again after
@@ -190,6 +203,12 @@ impl Deps {
         }
         match self.load_config().await {
             Ok(config) => {
+                if let Err(e) = self.use_deployment_key().await {
+                    return match g.as_ref() {
+                        Some((engine, _)) => Ok(engine.clone()),
+                        None => Err(e),
+                    };
+                }
                 let engine = self.engine_for(config);
                 *g = Some((engine.clone(), Instant::now()));
                 Ok(engine)
@@ -203,6 +222,18 @@ impl Deps {
                 None => Err(e),
             },
         }
+    }
+
+    /// Reads the stage's secret for contact keys and unsubscribe links (once per container) and
+    /// sets it for the process. An empty stage (unit tests, offline) keeps the built-in key.
+    async fn use_deployment_key(&self) -> Result<(), String> {
+        if self.settings.stage.is_empty() || self.key_set.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(());
+        }
+        let key = crate::deployment_key::load(&self.ssm, &self.settings.stage).await.map_err(|e| e.to_string())?;
+        cartback_core::domain::contact::set_deployment_key(key)?;
+        self.key_set.store(true, std::sync::atomic::Ordering::Release);
+        Ok(())
     }
 
     async fn load_config(&self) -> Result<Config, String> {
@@ -264,6 +295,7 @@ mod tests {
         let settings = Settings {
             table: "t".into(),
             queue_url: "q".into(),
+            stage: String::new(),
             config_path,
             abandon_after_minutes: None,
             twilio_url: None,
@@ -293,7 +325,7 @@ mod tests {
     #[test]
     fn reports_every_missing_variable_at_once() {
         let err = Settings::from_lookup(|k| (k == "CARTBACK_TABLE").then(|| "t".to_string())).unwrap_err();
-        assert_eq!(err.to_string(), "missing environment variable(s): CARTBACK_QUEUE_URL");
+        assert_eq!(err.to_string(), "missing environment variable(s): CARTBACK_QUEUE_URL, CARTBACK_STAGE");
         let ok = Settings::from_lookup(|k| Some(format!("v-{k}"))).unwrap();
         assert_eq!(ok.table, "v-CARTBACK_TABLE");
     }

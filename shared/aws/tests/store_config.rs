@@ -106,6 +106,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         twilio_url: None,
         meta_graph_url: None,
         ses_configuration_set: None,
+        stage: String::new(),
         queue_max_delay_seconds: None,
     };
     let deps = cartback_aws::wiring::Deps::with_clients(settings, env.dynamo.clone(), ssm.clone(), env.sqs.clone());

@@ -12,13 +12,26 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use cartback_core::config::StoreConfig;
 use cartback_core::domain::Channel;
+use cartback_core::domain::contact::legacy_link;
 use cartback_core::feedback::unsubscribe;
 use std::sync::Arc;
 
-fn resolve(st: &AppState, store_id: &str, token: &str) -> Result<(Arc<StoreConfig>, String), ApiError> {
+async fn resolve(st: &AppState, store_id: &str, token: &str) -> Result<(Arc<StoreConfig>, String), ApiError> {
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "link_not_found", "this unsubscribe link is not valid");
     let store = st.engine.config.store(store_id).cloned().ok_or_else(not_found)?;
-    let key = unsubscribe::verify(&store, token).ok_or_else(not_found)?.to_string();
+    let key = match unsubscribe::verify(&store, token).ok_or_else(not_found)? {
+        unsubscribe::Token::Current(key) => key.to_string(),
+        // A link sent before contact keys were keyed: the migration recorded where it points.
+        unsubscribe::Token::Legacy(old) => {
+            let link = st
+                .engine
+                .carts
+                .get_link(&legacy_link(&store.id, old))
+                .await
+                .map_err(|e| ApiError::from(cartback_core::engine::EngineError::from(e)))?;
+            link.filter(|l| l.store == store.id).map(|l| l.cart).ok_or_else(not_found)?
+        }
+    };
     Ok((store, key))
 }
 
@@ -39,7 +52,7 @@ pub async fn confirm(
     State(st): State<AppState>,
     Path((store_id, token)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (store, _) = resolve(&st, &store_id, &token)?;
+    let (store, _) = resolve(&st, &store_id, &token).await?;
     let body = format!(
         "<p>Stop cart reminder e-mails from {}?</p><form method=\"post\"><button type=\"submit\">Unsubscribe</button></form>",
         escape(&store.name)
@@ -51,7 +64,7 @@ pub async fn one_click(
     State(st): State<AppState>,
     Path((store_id, token)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (store, key) = resolve(&st, &store_id, &token)?;
+    let (store, key) = resolve(&st, &store_id, &token).await?;
     st.engine.unsubscribe(&store, &key, Channel::Email).await?;
     let body = format!("<p>You will get no more cart reminder e-mails from {}.</p>", escape(&store.name));
     Ok(page("Unsubscribed", &body).into_response())

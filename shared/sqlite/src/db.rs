@@ -45,6 +45,7 @@ pub enum OpenError {
 pub struct Database {
     pub(crate) conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    secret: [u8; 32],
 }
 
 /// The database file inside a data directory.
@@ -71,14 +72,25 @@ impl Database {
         };
         conn.pragma_update(None, "synchronous", level).map_err(classify)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(classify)?;
-        let db = Database { conn: Arc::new(Mutex::new(conn)), path };
+        let secret = crate::keys::load_or_create(dir)?;
+        let db = Database { conn: Arc::new(Mutex::new(conn)), path, secret };
         db.migrate()?;
+        let moved = crate::keys::migrate_contacts(&db, &secret, jiff::Timestamp::now())?;
+        if moved > 0 {
+            tracing::info!(contacts = moved, "contacts moved to keyed contact keys");
+        }
         db.recover_in_flight()?;
         Ok(db)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The data directory's secret for contact keys and unsubscribe links: the process that
+    /// serves this directory sets it (`contact::set_deployment_key`) before anything else.
+    pub fn deployment_key(&self) -> [u8; 32] {
+        self.secret
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {

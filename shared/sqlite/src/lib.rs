@@ -7,6 +7,7 @@
 
 mod alerts;
 mod db;
+mod keys;
 mod outbox;
 mod queue;
 pub mod schema;

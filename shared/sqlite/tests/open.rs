@@ -156,3 +156,44 @@ async fn a_file_from_an_older_version_is_migrated_with_its_data() {
     assert!(b.alerts.all().is_empty(), "version 2's table exists");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A data directory written by the first versions: contacts under unkeyed contact keys (from
+/// which a phone number can be recovered by trying candidates). Opening it moves each contact
+/// to its keyed key, once, and an unsubscribe link sent before still finds its shopper.
+#[tokio::test]
+async fn contacts_under_legacy_keys_move_to_keyed_ones_once() {
+    use cartback_core::domain::contact::{contact_key_with, legacy_contact_key, legacy_link};
+    use cartback_core::domain::{Contact, pii::Pii};
+    use cartback_core::ports::CartStore;
+    let d = dir("legacy-keys");
+    let phone = "+905321234567";
+    let legacy = legacy_contact_key("demo", phone);
+    {
+        let db = Database::open(&d, Sync::Full).unwrap();
+        let mut c = Contact::new("demo", &legacy);
+        c.phone = Some(Pii::new(phone.to_string()));
+        c.opted_out.push(cartback_core::domain::Channel::Sms);
+        let store = cartback_sqlite::SqliteStore::new(db.clone());
+        store.put_contact(c).await.unwrap();
+    }
+    // As an old directory: no record of the migration.
+    let raw = rusqlite::Connection::open(d.join("cartback.sqlite3")).unwrap();
+    raw.execute("DELETE FROM meta WHERE key = 'contact_keys'", []).unwrap();
+    drop(raw);
+    let db = Database::open(&d, Sync::Full).unwrap();
+    let secret = db.deployment_key();
+    let keyed = contact_key_with(&secret, "demo", phone);
+    assert_ne!(keyed, legacy);
+    let store = cartback_sqlite::SqliteStore::new(db.clone());
+    let moved = store.get_contact("demo", &keyed).await.unwrap().expect("moved to its keyed key");
+    assert_eq!((moved.key.as_str(), moved.is_opted_out(cartback_core::domain::Channel::Sms)), (keyed.as_str(), true));
+    assert!(store.get_contact("demo", &legacy).await.unwrap().is_none(), "the legacy key is gone");
+    let link = store.get_link(&legacy_link("demo", &legacy)).await.unwrap().expect("legacy link record");
+    assert_eq!(link.cart, keyed);
+    // The secret is the directory's: the same after a reopen.
+    drop(store);
+    drop(db);
+    let again = Database::open(&d, Sync::Full).unwrap();
+    assert_eq!(again.deployment_key(), secret);
+    let _ = std::fs::remove_dir_all(&d);
+}

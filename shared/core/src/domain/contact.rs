@@ -149,7 +149,29 @@ impl Contact {
     }
 }
 
-/// The contact key for an address: SHA-256 of store and normalised address, hex, 32 chars.
+/// The deployment's secret for contact keys and unsubscribe links (32 random bytes: a file in
+/// local mode's data directory, an SSM SecureString in AWS). Set once, at start, before any key
+/// is derived.
+static DEPLOYMENT_KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+
+/// What keys are derived with until a host sets the deployment's own: unit tests and
+/// `cartback simulate`, whose data never leaves the process.
+const UNSET_KEY: [u8; 32] = *b"cartback/no-deployment-key-set/!";
+
+/// Sets the deployment's secret. Setting the same one again is fine; another one is refused (the
+/// process would otherwise derive two sets of keys).
+pub fn set_deployment_key(key: [u8; 32]) -> Result<(), &'static str> {
+    let set = DEPLOYMENT_KEY.get_or_init(|| key);
+    if *set == key { Ok(()) } else { Err("a different deployment key is already in use in this process") }
+}
+
+pub fn deployment_key() -> &'static [u8; 32] {
+    DEPLOYMENT_KEY.get().unwrap_or(&UNSET_KEY)
+}
+
+/// The contact key for an address: HMAC-SHA256 of store and normalised address under the
+/// deployment's secret, hex, 32 characters. Without the secret, a key (in a table, a log, an
+/// unsubscribe link) cannot be turned back into the phone number by trying candidates.
 pub fn contact_key(store: &str, address: &str) -> String {
     // One send derives the same key three times (timer, claim, next timer): remember the last.
     thread_local! {
@@ -172,11 +194,52 @@ pub fn contact_key_uncached(store: &str, address: &str) -> String {
 }
 
 fn hash_key(store: &str, address: &str) -> String {
+    contact_key_with(deployment_key(), store, address)
+}
+
+/// `contact_key` under an explicit secret (the migration, before the process's is set).
+pub fn contact_key_with(secret: &[u8; 32], store: &str, address: &str) -> String {
+    use hmac::{Hmac, Mac};
+    #[allow(clippy::expect_used)] // HMAC takes a key of any length.
+    let mut m = Hmac::<Sha256>::new_from_slice(secret).expect("hmac key");
+    m.update(b"cartback-contact\0");
+    m.update(store.as_bytes());
+    m.update(&[0]);
+    m.update(address.trim().to_lowercase().as_bytes());
+    hex32(&m.finalize().into_bytes())
+}
+
+/// The key the first versions derived: SHA-256 of store and address, unkeyed. Only the
+/// migration reads it (`migrate_key`).
+pub fn legacy_contact_key(store: &str, address: &str) -> String {
     let mut h = Sha256::new();
     h.update(store.as_bytes());
     h.update([0]);
     h.update(address.trim().to_lowercase().as_bytes());
-    let digest = h.finalize();
+    hex32(&h.finalize())
+}
+
+/// For a contact stored under a legacy key: the key it has now, from the address it holds (the
+/// phone, else the e-mail, as `cart_contact_key` chose). `None`: not a legacy key of this
+/// contact (already migrated, or another kind).
+pub fn migrate_key(contact: &Contact, secret: &[u8; 32]) -> Option<String> {
+    [&contact.phone, &contact.email].into_iter().flatten().find_map(|a| {
+        (legacy_contact_key(&contact.store, a.expose()) == contact.key)
+            .then(|| contact_key_with(secret, &contact.store, a.expose()))
+    })
+}
+
+/// How long the record from a legacy key to the new one is kept: longer than any unsubscribe
+/// link in a mailbox is likely to be clicked.
+pub const LEGACY_LINK_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(365 * 24);
+
+/// Where an unsubscribe link made for a legacy key finds the contact's key after the migration
+/// (a link record pointing at the new key).
+pub fn legacy_link(store: &str, legacy_key: &str) -> String {
+    format!("legacy-contact:{store}:{legacy_key}")
+}
+
+fn hex32(digest: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(32);
     for b in &digest[..16] {

@@ -31,6 +31,16 @@ pub fn customer_alias(store: &str, id: &str) -> String {
     format!("customer:{}", contact_key_uncached(store, id))
 }
 
+/// The aliases as the first versions keyed them (unkeyed SHA-256). Written with a cart's first
+/// message and kept as long as its restore link, so an order may still name one for a week
+/// after the upgrade: looked up when the current key finds nothing.
+pub fn legacy_aliases(store: &str, email: Option<&str>, customer_id: Option<&str>) -> Vec<String> {
+    use super::contact::legacy_contact_key;
+    let email = email.map(|e| format!("email:{}", legacy_contact_key(store, e)));
+    let id = customer_id.map(|i| format!("customer:{}", legacy_contact_key(store, i)));
+    email.into_iter().chain(id).collect()
+}
+
 /// A Shopify checkout's other identifier (`cart_token`, or its `id` as `checkout`), recorded
 /// with `checkouts/create`: Shopify's `checkouts/delete` may carry only these. Opaque platform
 /// ids, no personal data.

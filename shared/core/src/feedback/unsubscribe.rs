@@ -1,7 +1,11 @@
 //! One-click unsubscribe tokens (RFC 8058): `{contact key}.{MAC}`, where the MAC is
-//! HMAC-SHA256 over the store and contact key, keyed by a digest of the store's API key, so a
-//! link works for exactly one shopper of one store and cannot be forged or altered. The
-//! contact key is already a keyed hash of the address: no PII is in the link.
+//! HMAC-SHA256 over the store and contact key under the deployment's secret, so a link works
+//! for exactly one shopper of one store, cannot be forged or altered, and survives a rotation
+//! of the store's API key. The contact key is itself keyed by that secret: the link holds
+//! nothing a phone number could be recovered from.
+//!
+//! Links sent before (MAC under a digest of the API key, legacy contact key) still work: they
+//! verify as `Token::Legacy`, and the migration left a record from the legacy key to the new.
 
 use crate::config::StoreConfig;
 use base64::Engine as _;
@@ -10,8 +14,12 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 fn mac(store: &StoreConfig, contact_key: &str) -> Vec<u8> {
+    mac_under(crate::domain::contact::deployment_key(), store, contact_key)
+}
+
+fn mac_under(key: &[u8], store: &StoreConfig, contact_key: &str) -> Vec<u8> {
     #[allow(clippy::expect_used)] // HMAC takes a key of any length.
-    let mut m = Hmac::<Sha256>::new_from_slice(&store.api_key_sha256).expect("hmac key");
+    let mut m = Hmac::<Sha256>::new_from_slice(key).expect("hmac key");
     m.update(b"cartback-unsubscribe\0");
     m.update(store.id.as_bytes());
     m.update(b"\0");
@@ -24,14 +32,34 @@ pub fn token(store: &StoreConfig, contact_key: &str) -> String {
     format!("{contact_key}.{tag}")
 }
 
+/// What a valid token names.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// The contact's key.
+    Current(&'a str),
+    /// A link sent before keyed contact keys: the legacy key, resolved through
+    /// `contact::legacy_link`.
+    Legacy(&'a str),
+}
+
 /// The contact key a token was made for, if it was made by this store.
-pub fn verify<'a>(store: &StoreConfig, token: &'a str) -> Option<&'a str> {
+pub fn verify<'a>(store: &StoreConfig, token: &'a str) -> Option<Token<'a>> {
     let (key, tag) = token.split_once('.')?;
     if key.is_empty() || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
     let given = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag).ok()?;
-    bool::from(given.ct_eq(&mac(store, key))).then_some(key)
+    if bool::from(given.ct_eq(&mac(store, key))) {
+        return Some(Token::Current(key));
+    }
+    bool::from(given.ct_eq(&mac_under(&store.api_key_sha256, store, key))).then_some(Token::Legacy(key))
+}
+
+/// A link in the form the first versions sent (tests of the migration).
+pub fn legacy_token(store: &StoreConfig, legacy_key: &str) -> String {
+    let tag =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac_under(&store.api_key_sha256, store, legacy_key));
+    format!("{legacy_key}.{tag}")
 }
 
 /// The one-click URL for a contact of a store.
@@ -49,7 +77,8 @@ mod tests {
         let c = demo_config();
         let s = c.store("demo").unwrap();
         let t = token(s, "abc123");
-        assert_eq!(verify(s, &t), Some("abc123"));
+        assert_eq!(verify(s, &t), Some(Token::Current("abc123")));
+        assert_eq!(verify(s, &legacy_token(s, "abc123")), Some(Token::Legacy("abc123")));
         assert_eq!(verify(s, &t.replace("abc123", "abc124")), None, "another contact with the same MAC");
         let mut bad = t.clone();
         bad.pop();

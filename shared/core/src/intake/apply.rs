@@ -1,7 +1,7 @@
 use crate::abandonment::lifecycle::{EventOutcome, apply_event};
 use crate::config::StoreConfig;
 use crate::domain::CartStatus;
-use crate::domain::link_key::{customer_alias, email_alias};
+use crate::domain::link_key::{customer_alias, email_alias, legacy_aliases};
 use crate::domain::{Contact, contact_key};
 use crate::engine::counters::Counter;
 use crate::engine::{Engine, EngineError, retry_on_conflict};
@@ -100,8 +100,10 @@ impl Engine {
                 Ok(())
             })?;
         }
+        let legacy = legacy_aliases(&store.id, customer.email.as_ref().map(|e| e.expose()), customer.id.as_deref());
         let aliases = (customer.email.iter().map(|e| email_alias(&store.id, e.expose())))
-            .chain(customer.id.iter().map(|id| customer_alias(&store.id, id)));
+            .chain(customer.id.iter().map(|id| customer_alias(&store.id, id)))
+            .chain(legacy);
         for token in aliases {
             if cart.is_some() {
                 break;
