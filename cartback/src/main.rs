@@ -6,6 +6,7 @@
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+mod chaos;
 mod demo;
 mod serve;
 mod simulate;
@@ -114,6 +115,20 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Carts through the pipeline while faults are injected at random (duplicates, crashes,
+    /// throttles, timeouts, refusals), then the invariants checked over the whole history
+    /// (docs/chaos.md). Exits non-zero when one breaks.
+    Chaos {
+        #[arg(long, default_value_t = 100_000)]
+        carts: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_enum, default_value = "memory")]
+        backend: simulate::BackendKind,
+        /// Put a defect in on purpose, to show the invariants catch it.
+        #[arg(long, value_enum)]
+        r#break: Option<chaos::BreakKind>,
+    },
     /// Move contacts written by the first versions (under unkeyed contact keys) to keys derived
     /// with the stage's deployment key (`cartback store` creates it). Safe to run again and
     /// while the stack runs; unsubscribe links already sent keep working.
@@ -173,6 +188,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store { table, config, stage, check } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(store::run(table.as_deref().unwrap_or_default(), &config, &stage, check))
+        }
+        Command::Chaos { carts, seed, backend, r#break } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(chaos::run(carts, seed, backend, r#break))
         }
         Command::MigrateContactKeys { table, stage } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -101,6 +101,7 @@ fn options(start: Timestamp, seed: u64) -> LocalOptions {
         seed: Some(seed),
         duplicate_deliveries: false,
         fault_injection: false,
+        chaos: None,
     }
 }
 

@@ -652,3 +652,25 @@ fn contacts_written_with_bare_inbound_ids_still_read() {
     let c: cartback_core::domain::Contact = serde_json::from_value(old).unwrap();
     assert!(c.seen_inbound("SM2") && !c.seen_inbound("SM3"));
 }
+
+/// Found by the chaos run: a STOP whose cart pause failed (a throttled write) was remembered as
+/// handled, so Twilio's retry was a duplicate and the sequence went on by e-mail and WhatsApp.
+#[tokio::test]
+async fn a_stop_whose_pause_failed_is_completed_by_the_retry() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"]);
+    let stop = cartback_core::engine::InboundReply {
+        channel: cartback_core::domain::Channel::Sms,
+        from: PHONE.into(),
+        body: "STOP".into(),
+        message_id: "SM-stop".into(),
+    };
+    t.rt.store_faults.throttle_next("put_cart");
+    assert!(t.rt.engine.on_reply(&t.store, &stop).await.is_err(), "the throttled pause fails the webhook");
+    // Twilio retries the webhook.
+    assert_eq!(t.rt.engine.on_reply(&t.store, &stop).await.unwrap().action, "opted_out");
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms"], "messages after STOP");
+}

@@ -87,10 +87,10 @@ impl Engine {
                     }
                 }
             };
-            match self.carts.put_contact(contact.clone()).await {
-                Ok(_) => {}
-                Err(e) => return Err(e.into()),
-            }
+            // The reply's effects on the cart come before the contact is written: the contact
+            // remembers the message id, so once it is written a retry of this webhook is a
+            // duplicate and does nothing. Written last, a failure anywhere before it leaves the
+            // retry to do all of it again (pausing is idempotent).
             let outcome = match (classified, outcome.action) {
                 (Some(c), _) => self.converse(store, r, &contact, c, outcome).await?,
                 // STOP also ends the automated sequence of the cart they were messaged about, on
@@ -103,6 +103,7 @@ impl Engine {
                 }
                 _ => outcome,
             };
+            self.carts.put_contact(contact.clone()).await?;
             tracing::info!(store = %store.id, from = %mask(&r.from), action = outcome.action, reason = ?outcome.reason, "reply handled");
             self.count(&store.id, stats).await;
             return Ok(outcome);

@@ -61,6 +61,7 @@ pub fn start_with(config: Config, at: &str, duplicate_deliveries: bool) -> T {
             seed: Some(1),
             duplicate_deliveries,
             fault_injection: true,
+            chaos: None,
         },
     );
     let store = rt.engine.config.store("s").expect("store").clone();

@@ -6,6 +6,7 @@ mod backend;
 
 pub use backend::{AlertLog, Backend, LocalQueue, LocalStore, Outbox, Settle};
 
+use crate::adapters::chaos::{Chaos, ChaosChannel, ChaosStore};
 use crate::adapters::clock::VirtualClock;
 use crate::adapters::console::{ConsoleChannel, MemoryAlerts};
 use crate::adapters::counting::{Counting, RequestCounter};
@@ -45,6 +46,9 @@ pub struct LocalOptions {
     /// Put the scripted-fault layers (`faults`, `store_faults`) in front of the channel and the
     /// store. Test scaffolding: a deployment has no such layer, so `simulate` leaves it out.
     pub fault_injection: bool,
+    /// Faults at random (`cartback chaos`): storage and provider failures, crashes at points of
+    /// a step, duplicate deliveries. A crash is a panic, caught per delivery and redelivered.
+    pub chaos: Option<Arc<Chaos>>,
 }
 
 impl Default for LocalOptions {
@@ -56,6 +60,7 @@ impl Default for LocalOptions {
             seed: None,
             duplicate_deliveries: false,
             fault_injection: true,
+            chaos: None,
         }
     }
 }
@@ -75,6 +80,7 @@ pub struct LocalRuntime {
     pub store_faults: Arc<StoreFaults>,
     pub dead_letters: AtomicU64,
     duplicate_deliveries: bool,
+    chaos: Option<Arc<Chaos>>,
 }
 
 impl LocalRuntime {
@@ -121,6 +127,10 @@ impl LocalRuntime {
             (store.clone(), store.clone(), queue.clone())
         };
         let store_faults = Arc::new(StoreFaults::default());
+        let carts: Arc<dyn CartStore> = match &opts.chaos {
+            Some(chaos) => Arc::new(ChaosStore { inner: carts, chaos: chaos.clone() }),
+            None => carts,
+        };
         let carts: Arc<dyn CartStore> = if opts.fault_injection {
             Arc::new(FaultyStore { inner: carts, faults: store_faults.clone() })
         } else {
@@ -135,6 +145,10 @@ impl LocalRuntime {
             Arc::new(FaultyChannel { inner: outbox.clone(), faults: faults.clone() })
         } else {
             outbox.clone()
+        };
+        let sender: Arc<dyn ChannelSender> = match &opts.chaos {
+            Some(chaos) => Arc::new(ChaosChannel { inner: sender, chaos: chaos.clone() }),
+            None => sender,
         };
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, sender.clone())).collect();
@@ -161,6 +175,7 @@ impl LocalRuntime {
             store_faults,
             dead_letters: AtomicU64::new(0),
             duplicate_deliveries: opts.duplicate_deliveries,
+            chaos: opts.chaos,
         }
     }
 
@@ -183,11 +198,28 @@ impl LocalRuntime {
                 self.counter.swept();
             }
             // A duplicate copy (same message delivered twice) is not a redelivery after failure.
-            let copies = if self.duplicate_deliveries { 2 } else { 1 };
+            let duplicate = match &self.chaos {
+                Some(c) => c.random.unit() < c.rates.duplicate,
+                None => self.duplicate_deliveries,
+            };
+            if duplicate && let Some(c) = &self.chaos {
+                c.counts.add("duplicate_delivery");
+            }
             let mut how = Settle::Done;
-            for _ in 0..copies {
-                if let Err(e) = self.engine.on_due(&d.msg, d.attempts > 0).await {
-                    how = self.retry_or_dead_letter(e.is_retryable(), d.attempts, &e.to_string());
+            for _ in 0..if duplicate { 2 } else { 1 } {
+                let outcome = if self.chaos.is_some() {
+                    // A crash (a panic) ends this delivery as a dying process would: the queue
+                    // delivers the message again after its visibility timeout.
+                    let (engine, msg, again) = (self.engine.clone(), d.msg.clone(), d.attempts > 0);
+                    match tokio::spawn(async move { engine.on_due(&msg, again).await }).await {
+                        Ok(r) => r.map_err(|e| (e.is_retryable(), e.to_string())),
+                        Err(_) => Err((true, "crashed".to_string())),
+                    }
+                } else {
+                    self.engine.on_due(&d.msg, d.attempts > 0).await.map_err(|e| (e.is_retryable(), e.to_string()))
+                };
+                if let Err((retryable, e)) = outcome {
+                    how = self.retry_or_dead_letter(retryable, d.attempts, &e);
                     break;
                 }
             }

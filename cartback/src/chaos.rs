@@ -1,0 +1,307 @@
+//! `cartback chaos`: carts through the whole pipeline on a virtual clock while faults are
+//! injected at random (`cartback_local::adapters::chaos`): duplicate deliveries, crashes before
+//! the claim, after it and after the provider took the message, store throttles and conflicts,
+//! provider throttles, timeouts after the provider took the message, permanent refusals. Events
+//! and replies arrive at least once (a share twice; a store failure is retried by the sender).
+//! Then the invariants are checked over the whole history, against every message the provider
+//! took: none twice for a (cart, step), none after the cart's order or the shopper's STOP was
+//! ingested, none in quiet hours, at most one SMS per abandonment episode, and no sequence lost
+//! (each abandoned cart ends recovered, converted, expired, suppressed, paused by the shopper,
+//! or with a step recorded unknown or failed; a message dead-lettered after its retries is
+//! counted, as the DLQ alarm would show it). Exits non-zero if any invariant breaks.
+
+use crate::simulate::BackendKind;
+use cartback_core::abandonment::quiet_hours::{is_allowed, zone_for};
+use cartback_core::config::{StoreConfig, demo_config};
+use cartback_core::domain::{CartStatus, Channel, SendStatus};
+use cartback_core::engine::{EngineError, InboundReply};
+use cartback_core::intake::contract::parse_event;
+use cartback_local::adapters::chaos::{Broken, Chaos, ChaosCounts, ChaosRates, Taken};
+use cartback_local::adapters::clock::VirtualClock;
+use cartback_local::adapters::random::SeededRandom;
+use cartback_local::{LocalOptions, LocalRuntime, clock_of};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// The fault mix issue #15 names.
+pub const RATES: ChaosRates = ChaosRates {
+    duplicate: 0.10,
+    crash: 0.05,
+    store: 0.05,
+    throttle: 0.10,
+    timeout_after_accept: 0.03,
+    permanent: 0.02,
+};
+
+const ZONES: &[&str] = &["Europe/Istanbul", "Europe/Oslo", "Asia/Tehran", "Europe/London", "America/New_York"];
+
+#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq, Debug)]
+pub enum BreakKind {
+    /// Call the provider twice for one message in a thousand.
+    DuplicateSend,
+}
+
+enum Action {
+    Event(String),
+    Stop,
+}
+
+/// What the driver knows of each cart, to check the history against.
+#[derive(Default, Clone)]
+struct Truth {
+    zone: &'static str,
+    ordered_at: Option<Timestamp>,
+    stopped_at: Option<Timestamp>,
+}
+
+fn cart_event(i: u32, n: u32, kind: &str, at: Timestamp, zone: &str, rng: &SeededRandom) -> String {
+    let sms = rng.unit() < 0.8;
+    format!(
+        r#"{{"event_id":"e{i}_{n}","type":"{kind}","occurred_at":"{at}","cart_id":"c{i}",
+        "customer":{{"first_name":"Kari","phone":"+4791{i:06}","email":"s{i}@example.com","timezone":"{zone}",
+        "consent":{{"sms":{sms},"email":true,"whatsapp":true}}}},
+        "cart":{{"currency":"EUR","checkout_url":"https://shop.example/checkouts/c{i}",
+        "items":[{{"sku":"SW-1","name":"Wool sweater","quantity":1,"unit_price":"42.00"}}]}}}}"#
+    )
+}
+
+fn order_event(i: u32, at: Timestamp) -> String {
+    format!(
+        r#"{{"event_id":"o{i}","type":"order.completed","occurred_at":"{at}","cart_id":"c{i}",
+        "order":{{"order_id":"{i}","total":"42.00","currency":"EUR"}}}}"#
+    )
+}
+
+/// Retries what a sender retries (a store that is unavailable, or a crash answered 5xx), as a
+/// storefront or Twilio does with a webhook; the engine must make the repeat harmless.
+async fn at_least_once<F, Fut>(mut f: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), EngineError>> + Send + 'static,
+{
+    for _ in 0..50 {
+        match tokio::spawn(f()).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) if e.is_retryable() => continue,
+            Ok(Err(e)) => anyhow::bail!("refused: {e}"),
+            Err(_) => continue, // crashed: the sender gets a 5xx and sends again
+        }
+    }
+    anyhow::bail!("still failing after 50 attempts")
+}
+
+pub async fn run(carts: u32, seed: u64, backend: BackendKind, broken: Option<BreakKind>) -> anyhow::Result<()> {
+    // The injected crashes are panics: counted, not printed.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let chaos = info.payload().downcast_ref::<String>().is_some_and(|s| s.starts_with("chaos: "));
+        if !chaos {
+            default_hook(info);
+        }
+    }));
+    let start: Timestamp = "2026-11-23T06:00:00Z".parse()?;
+    let chaos = Arc::new(Chaos {
+        rates: RATES,
+        random: SeededRandom::new(seed ^ 0x00c4_a05c),
+        counts: ChaosCounts::default(),
+        taken: Taken::default(),
+        clock: std::sync::OnceLock::new(),
+        broken: broken.map(|BreakKind::DuplicateSend| Broken::DuplicateSend),
+    });
+    let opts = LocalOptions {
+        virtual_start: Some(start),
+        print: false,
+        count_requests: false,
+        seed: Some(seed),
+        duplicate_deliveries: false,
+        fault_injection: false,
+        chaos: Some(chaos.clone()),
+    };
+    let dir = std::env::temp_dir().join(format!("cartback-chaos-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rt = match backend {
+        BackendKind::Memory => LocalRuntime::new(demo_config(), opts),
+        BackendKind::Sqlite => {
+            let db = cartback_sqlite::Database::open(&dir, cartback_sqlite::Sync::Normal)?;
+            let clock = Some(Arc::new(VirtualClock::new(start)));
+            let backend = db.backend(clock_of(&clock), false);
+            LocalRuntime::with_backend(demo_config(), opts, backend, clock)
+        }
+    };
+    let rt = Arc::new(rt);
+    let _ = chaos.clock.set(rt.engine.clock.clone());
+    let store = Arc::new(rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("no demo store"))?);
+    let rng = SeededRandom::new(seed);
+    let mut truth: Vec<Truth> = Vec::with_capacity(carts as usize);
+    let mut actions: Vec<(Timestamp, u32, Action)> = Vec::with_capacity(carts as usize * 2);
+    for i in 0..carts {
+        let zone = ZONES[(rng.next_u64() % ZONES.len() as u64) as usize];
+        truth.push(Truth { zone, ..Truth::default() });
+        let t0 = start + SignedDuration::from_secs((rng.next_u64() % 3600) as i64);
+        let mins = |m: i64| t0 + SignedDuration::from_mins(m);
+        actions.push((t0, i, Action::Event(cart_event(i, 0, "cart.updated", t0, zone, &rng))));
+        let r = rng.unit();
+        if r < 0.25 {
+            actions.push((mins(2 + (rng.next_u64() % 18) as i64), i, Action::Event(order_event(i, mins(10)))));
+        } else if r < 0.35 {
+            actions.push((mins(50), i, Action::Event(cart_event(i, 1, "checkout.started", mins(50), zone, &rng))));
+        } else if r < 0.43 {
+            actions.push((mins(35 + (rng.next_u64() % 600) as i64), i, Action::Stop));
+        } else if r < 0.55 {
+            actions.push((mins(120), i, Action::Event(order_event(i, mins(120)))));
+        } else if r < 0.60 {
+            actions.push((mins(26 * 60), i, Action::Event(order_event(i, mins(26 * 60)))));
+        }
+    }
+    actions.sort_by_key(|(t, i, _)| (*t, *i));
+    let began = std::time::Instant::now();
+    for (t, i, action) in actions {
+        let now = rt.now();
+        if t > now {
+            rt.advance(t.duration_since(now)).await;
+        }
+        // At least once in: a share of events and replies arrive twice.
+        let copies = if rng.unit() < RATES.duplicate { 2 } else { 1 };
+        for _ in 0..copies {
+            match &action {
+                Action::Event(json) => {
+                    let ev = parse_event(json.as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                    let (rt2, store2) = (rt.clone(), store.clone());
+                    at_least_once(move || {
+                        let (rt, store, ev) = (rt2.clone(), store2.clone(), ev.clone());
+                        async move { rt.engine.ingest(&store, &ev).await.map(|_| ()) }
+                    })
+                    .await?;
+                    if json.contains("order.completed") {
+                        truth[i as usize].ordered_at.get_or_insert(rt.now());
+                    }
+                }
+                Action::Stop => {
+                    let reply = InboundReply {
+                        channel: Channel::Sms,
+                        from: format!("+4791{i:06}"),
+                        body: "STOP".into(),
+                        message_id: format!("SM{i}"),
+                    };
+                    let (rt2, store2) = (rt.clone(), store.clone());
+                    at_least_once(move || {
+                        let (rt, store, reply) = (rt2.clone(), store2.clone(), reply.clone());
+                        async move { rt.engine.on_reply(&store, &reply).await.map(|_| ()) }
+                    })
+                    .await?;
+                    truth[i as usize].stopped_at.get_or_insert(rt.now());
+                }
+            }
+        }
+    }
+    rt.advance(SignedDuration::from_hours(96)).await;
+    let secs = began.elapsed().as_secs_f64();
+    let broken_count = check(&rt, &store, &chaos, &truth, carts, backend, secs).await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if broken_count > 0 {
+        anyhow::bail!("{broken_count} invariant violation(s)");
+    }
+    Ok(())
+}
+
+async fn check(
+    rt: &LocalRuntime,
+    store: &StoreConfig,
+    chaos: &Chaos,
+    truth: &[Truth],
+    carts: u32,
+    backend: BackendKind,
+    secs: f64,
+) -> anyhow::Result<u64> {
+    let taken = chaos.taken.all();
+    let index = |cart: &str| cart.strip_prefix('c').and_then(|n| n.parse::<usize>().ok());
+    let mut first_sent: HashMap<&str, Timestamp> = HashMap::new();
+    for m in &taken {
+        first_sent.entry(m.cart.as_str()).and_modify(|t| *t = (*t).min(m.at)).or_insert(m.at);
+    }
+    let mut per_step: HashMap<(String, u32), u32> = HashMap::new();
+    let mut sms_per_cart: HashMap<String, u32> = HashMap::new();
+    let (mut duplicates, mut after_order, mut after_stop, mut quiet) = (0u64, 0u64, 0u64, 0u64);
+    for m in &taken {
+        let n = per_step.entry((m.cart.clone(), m.step)).or_default();
+        *n += 1;
+        if *n > 1 {
+            duplicates += 1;
+        }
+        if m.channel == Channel::Sms {
+            *sms_per_cart.entry(m.cart.clone()).or_default() += 1;
+        }
+        let Some(t) = index(&m.cart).and_then(|i| truth.get(i)) else { continue };
+        if t.ordered_at.is_some_and(|o| m.at > o) {
+            after_order += 1;
+        }
+        // STOP opts the phone out of SMS, and ends the sequence of the cart it was messaged
+        // about on every channel; a cart not yet messaged keeps its e-mail and WhatsApp steps.
+        let messaged_before = |s: Timestamp| first_sent.get(m.cart.as_str()).is_some_and(|f| *f <= s);
+        if t.stopped_at.is_some_and(|s| m.at > s && (m.channel == Channel::Sms || messaged_before(s))) {
+            after_stop += 1;
+            if std::env::var("CHAOS_DEBUG").is_ok() {
+                eprintln!(
+                    "after STOP: {} step {} {:?} at {} stop {:?} first {:?}",
+                    m.cart,
+                    m.step,
+                    m.channel,
+                    m.at,
+                    t.stopped_at,
+                    first_sent.get(m.cart.as_str())
+                );
+            }
+        }
+        if !is_allowed(m.at, &zone_for(Some(t.zone), &store.timezone), &store.quiet_hours) {
+            quiet += 1;
+        }
+    }
+    let final_carts = rt.store.carts_of(&store.id);
+    let (mut sms_over, mut unfinished) = (0u64, 0u64);
+    let mut ends: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for c in &final_carts {
+        let episodes = c.sends.iter().map(|s| s.epoch).collect::<std::collections::BTreeSet<_>>().len().max(1);
+        if sms_per_cart.get(&c.id).copied().unwrap_or(0) as usize > episodes {
+            sms_over += 1;
+        }
+        let explicit = c.sends.iter().any(|s| matches!(s.status, SendStatus::Unknown | SendStatus::Failed));
+        let end = match c.status {
+            CartStatus::Abandoned if c.paused => "paused",
+            CartStatus::Abandoned | CartStatus::Active if explicit => "unknown_or_failed_step",
+            CartStatus::Abandoned | CartStatus::Active => {
+                unfinished += 1;
+                "unfinished"
+            }
+            s => s.as_str(),
+        };
+        *ends.entry(end).or_default() += 1;
+    }
+    let dead = rt.dead_letters.load(std::sync::atomic::Ordering::Relaxed);
+    // A sequence is lost if it stopped without an explicit record: more unfinished carts than
+    // messages dead-lettered (each one a DLQ message and an alarm on AWS).
+    let lost = unfinished.saturating_sub(dead);
+    println!("chaos: {carts} carts, {backend:?} adapters, virtual clock, {secs:.1} s");
+    println!("  faults injected:");
+    for (k, v) in chaos.counts.snapshot() {
+        println!("    {k:32} {v}");
+    }
+    println!("  messages the providers took: {}", taken.len());
+    println!("  carts by how they ended: {ends:?}");
+    println!("  dead-lettered after {} deliveries: {dead}", 5);
+    let checks = [
+        ("duplicate sends of a (cart, step)", duplicates, taken.len()),
+        ("sends after the order was ingested", after_order, taken.len()),
+        ("sends after the shopper's STOP", after_stop, taken.len()),
+        ("sends inside quiet hours", quiet, taken.len()),
+        ("carts with more SMS than abandonment episodes", sms_over, final_carts.len()),
+        ("sequences lost (unfinished beyond dead letters)", lost, final_carts.len()),
+    ];
+    println!("  invariants:");
+    let mut broken = 0;
+    for (name, n, over) in checks {
+        println!("    {:52} {n:>6} of {over} checked  {}", name, if n == 0 { "ok" } else { "BROKEN" });
+        broken += n;
+    }
+    Ok(broken)
+}
