@@ -86,4 +86,14 @@ mod tests {
         assert_eq!(verify(s, "abc123"), None);
         assert_eq!(verify(s, ".x"), None);
     }
+
+    #[test]
+    fn a_link_survives_a_rotation_of_the_api_key() {
+        let before = demo_config();
+        let t = token(before.store("demo").unwrap(), "abc123");
+        let text = include_str!("../../../../docs/cartback.example.toml")
+            .replace("cbk_demo_0123456789abcdef", "cbk_demo_rotated_0123456789");
+        let after = crate::config::Config::from_toml("rotated.toml", &text).unwrap();
+        assert_eq!(verify(after.store("demo").unwrap(), &t), Some(Token::Current("abc123")));
+    }
 }
