@@ -674,3 +674,28 @@ async fn a_stop_whose_pause_failed_is_completed_by_the_retry() {
     t.advance_hours(80).await;
     assert_eq!(t.channels(), ["sms"], "messages after STOP");
 }
+
+#[tokio::test]
+async fn an_opt_out_in_plain_words_is_honoured_at_once_and_recorded() {
+    use cartback_core::domain::Channel;
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"]);
+    // Not an opt-out: a question with a stop word in it.
+    assert_ne!(reply(&t, PHONE, "can I stop by the shop tomorrow?", "SM1").await.action, "opted_out");
+    let r = reply(&t, PHONE, "please stop texting me", "SM2").await;
+    assert_eq!(r.action, "opted_out");
+    assert!(r.reply.is_some(), "confirmed once");
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms"], "a message after the opt-out");
+    let key = cartback_core::domain::contact::contact_key("s", PHONE);
+    let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
+    assert!(contact.is_opted_out(Channel::Sms) && !contact.is_opted_out(Channel::Email));
+    assert_eq!(contact.consent_log.last().map(|c| c.source.as_str()), Some("reply_words"));
+    // "At all": every channel.
+    let r = reply(&t, PHONE, "don't contact me at all", "SM3").await;
+    assert_eq!(r.action, "opted_out");
+    let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
+    assert!(Channel::ALL.iter().all(|c| contact.is_opted_out(*c)));
+}

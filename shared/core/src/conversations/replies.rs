@@ -2,6 +2,7 @@
 
 use crate::config::{ReplyText, StoreConfig};
 use crate::conversations::keywords::{Keyword, keyword};
+use crate::conversations::opt_out::{Scope, opt_out};
 use crate::conversations::reasons::{Classification, classify};
 use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
@@ -47,12 +48,24 @@ impl Engine {
             contact.last_inbound_at = Some(now);
             let mut stats = Vec::new();
             let mut classified = None;
-            let outcome = match keyword(&r.body) {
+            // A carrier keyword, or an opt-out in plain words (of this channel, or of all when
+            // the words say so); recorded as `reply` or `reply_words` in the consent ledger.
+            let plain = keyword(&r.body).is_none().then(|| opt_out(&r.body)).flatten();
+            let kw = keyword(&r.body).or(plain.map(|_| Keyword::Stop));
+            let outcome = match kw {
                 Some(Keyword::Stop) => {
-                    let changed = contact.opt_out(r.channel);
-                    if changed {
-                        stats.push((Counter::OptOuts(r.channel), 1));
-                        contact.log_consent(now, r.channel, false, "reply", &r.message_id);
+                    let (source, channels) = match plain {
+                        None => ("reply", vec![r.channel]),
+                        Some(Scope::Channel) => ("reply_words", vec![r.channel]),
+                        Some(Scope::All) => ("reply_words", Channel::ALL.to_vec()),
+                    };
+                    let mut changed = false;
+                    for ch in channels {
+                        if contact.opt_out(ch) {
+                            changed = true;
+                            stats.push((Counter::OptOuts(ch), 1));
+                            contact.log_consent(now, ch, false, source, &r.message_id);
+                        }
                     }
                     // Confirm once: a second STOP gets silence, not another message.
                     ReplyOutcome {

@@ -81,7 +81,7 @@ impl Contact {
     pub fn seen_inbound(&self, id: &str) -> bool {
         !id.is_empty()
             && (self.recent_inbound.iter().any(|s| s.id == id)
-                || self.consent_log.iter().any(|c| c.source == "reply" && c.reference == id))
+                || self.consent_log.iter().any(|c| c.source.starts_with("reply") && c.reference == id))
     }
 
     /// Remembers `id`, forgetting what is older than `INBOUND_MEMORY` and beyond the count.
