@@ -322,3 +322,55 @@ async fn ses_events_record_delivery_and_a_complaint_opts_out_of_email() {
     assert_eq!(v["opted_out"], serde_json::json!(["email"]));
     assert_eq!(v["changes"][0]["source"], "complaint");
 }
+
+fn meta_sign(body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"demo_whatsapp_app_secret").unwrap();
+    mac.update(body);
+    format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// Meta's documented inbound text message, as the shopper's answer to the WhatsApp step: it is
+/// verified, handled like an SMS reply (here: a question nobody configured an answer for, so a
+/// hand-off), answered on WhatsApp as free-form text, de-duplicated by its id; a "Stop
+/// promotions" button opts out of WhatsApp; and an SMS reply opens no WhatsApp window.
+#[tokio::test]
+async fn whatsapp_replies_are_received_answered_and_honoured() {
+    let s = Server::start().await;
+    let mut ev = example_event("e1", "c1", cartback_e2e::START);
+    ev["customer"]["phone"] = serde_json::json!("+16505551234");
+    ev["customer"]["consent"]["whatsapp"] = serde_json::json!(true);
+    s.post_event(&ev).await;
+    s.advance(31 * 60).await;
+    let fixture = include_bytes!("fixtures/whatsapp/meta_whatsapp_inbound_text_message.json").to_vec();
+    let post = |body: Vec<u8>| {
+        s.http.post(s.url("/v1/status/whatsapp/demo")).header("x-hub-signature-256", meta_sign(&body)).body(body).send()
+    };
+    let v: Value = post(fixture.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!((v["messages"].as_u64(), v["actions"][0].as_str()), (Some(1), Some("handed_off")), "{v}");
+    let answer = s.outbox().await.into_iter().rfind(|m| m["channel"] == "whatsapp").expect("an answer on WhatsApp");
+    assert_eq!(answer["recipient"], "+16505551234");
+    assert_eq!(s.rt.alerts.all().len(), 1, "the hand-off");
+    // Meta retries the delivery: nothing happens twice.
+    let v: Value = post(fixture).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "duplicate");
+    assert_eq!(s.rt.alerts.all().len(), 1);
+    // The template's "Stop promotions" button.
+    let stop = br#"{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
+        "messages": [{"from": "16505551234", "id": "wamid.stop", "type": "button",
+                      "button": {"text": "Stop promotions", "payload": "STOP"}}]}}]}]}"#
+        .to_vec();
+    let v: Value = post(stop).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "opted_out", "{v}");
+    let consent: Value = s
+        .http
+        .get(s.url("/v1/stores/demo/consent?phone=%2B16505551234"))
+        .bearer_auth(cartback_core::config::DEMO_API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(consent["opted_out"], serde_json::json!(["whatsapp"]), "{consent}");
+}

@@ -110,7 +110,7 @@ pub async fn run() -> anyhow::Result<()> {
                 seq: 0,
                 public_url: &rt.engine.config.public_url,
                 contact_key: Some("preview"),
-                last_inbound_at: None,
+                last_whatsapp_inbound_at: None,
             };
             match compose(&input, &d) {
                 Ok(m) => {

@@ -143,7 +143,7 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
             seq: 5,
             public_url: &config.public_url,
             contact_key: Some("k"),
-            last_inbound_at: None,
+            last_whatsapp_inbound_at: None,
         };
         let m = compose(&input, &d).unwrap();
         assert_eq!(sender.send(&m).await.unwrap(), "m-123");
@@ -218,7 +218,7 @@ channel = "email"
             seq: 4,
             public_url: &config.public_url,
             contact_key: Some("k1"),
-            last_inbound_at: None,
+            last_whatsapp_inbound_at: None,
         };
         let msg = compose(&input, &d).unwrap();
         assert_eq!(msg.subject.as_deref(), Some(subject));

@@ -332,7 +332,7 @@ channel = "whatsapp"
                 seq: 3,
                 public_url: &config.public_url,
                 contact_key: Some("k"),
-                last_inbound_at: None,
+                last_whatsapp_inbound_at: None,
             };
             let msg = compose(&input, &d).unwrap();
             fake.answer(201, r#"{"sid": "SM1", "messages": [{"id": "wamid.1"}]}"#);

@@ -699,3 +699,32 @@ async fn an_opt_out_in_plain_words_is_honoured_at_once_and_recorded() {
     let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
     assert!(Channel::ALL.iter().all(|c| contact.is_opted_out(*c)));
 }
+
+/// WhatsApp's 24-hour window is opened by the shopper's WhatsApp message only. A US number
+/// takes no marketing template, so outside the window its WhatsApp step goes as SMS; a message
+/// on SMS leaves it outside, one on WhatsApp puts it inside.
+#[tokio::test]
+async fn only_a_whatsapp_message_opens_the_whatsapp_window() {
+    use cartback_core::domain::Channel;
+    const US: &str = "+14155552671";
+    let wa_only = r#"
+[[stores.steps]]
+after = "30m"
+channel = "whatsapp"
+template = "Hi {{ first_name }}: {{ link }}"
+"#;
+    for (channel, expected) in [(Channel::Sms, "sms"), (Channel::Whatsapp, "whatsapp")] {
+        let t = start(config("", wa_only), "2026-11-23T15:00:00Z");
+        t.cart("c1", "e1", US, "UTC").await;
+        t.advance_mins(10).await;
+        let r = cartback_core::engine::InboundReply {
+            channel,
+            from: US.into(),
+            body: "is this in stock?".into(),
+            message_id: "M1".into(),
+        };
+        t.rt.engine.on_reply(&t.store, &r).await.unwrap();
+        t.advance_mins(25).await;
+        assert_eq!(t.channels(), [expected], "after a message on {channel:?}");
+    }
+}

@@ -51,7 +51,13 @@ fn render_for(channel: Channel, cart: cartback_core::domain::Cart, step: u32) ->
     let link = "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv";
     let coupon = (step == 1 || step == 2).then_some("CB-2GA2BX2G026D");
     let input = ComposeInput { cart: &cart, cfg: s, step, variant: 0, link, coupon, now: cart.created_at };
-    let d = Delivery { channel, seq: 1, public_url: &cfg.public_url, contact_key: Some("k"), last_inbound_at: None };
+    let d = Delivery {
+        channel,
+        seq: 1,
+        public_url: &cfg.public_url,
+        contact_key: Some("k"),
+        last_whatsapp_inbound_at: None,
+    };
     compose(&input, &d).unwrap_or_else(|e| panic!("{channel} step {step}: {e}"))
 }
 

@@ -67,8 +67,11 @@ pub async fn whatsapp_verify(
     }
 }
 
-/// `POST /v1/status/whatsapp/{store}`: Meta's message statuses, signature-checked; each status
-/// of a message Cartback sent moves its send record forward.
+/// `POST /v1/status/whatsapp/{store}`: Meta's webhook, signature-checked. Meta sends the
+/// statuses of messages and the shopper's own messages to the same callback URL: each status of
+/// a message Cartback sent moves its send record forward, and each message (text, quick-reply
+/// button, interactive reply) is handled as an SMS reply is, its answer sent back as free-form
+/// WhatsApp text (the shopper's message has just opened the 24-hour window).
 pub async fn whatsapp_status(
     State(st): State<AppState>,
     Path(store_id): Path<String>,
@@ -97,5 +100,50 @@ pub async fn whatsapp_status(
             recorded += 1;
         }
     }
-    Ok((StatusCode::OK, axum::Json(json!({"statuses": updates.len(), "recorded": recorded}))).into_response())
+    let inbound = cartback_core::conversations::whatsapp_inbound::messages(&bytes);
+    let mut actions = Vec::new();
+    for m in &inbound {
+        let outcome = st.engine.on_reply(&store, m).await?;
+        if let Some(text) = &outcome.reply {
+            answer_on_whatsapp(&st, &store, m, outcome.cart.as_deref(), text).await;
+        }
+        actions.push(outcome.action);
+    }
+    let body = json!({"statuses": updates.len(), "recorded": recorded, "messages": inbound.len(), "actions": actions});
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+/// Sends an answer to a WhatsApp message as free-form text. A failure is logged, not returned:
+/// the message itself was handled, and failing the webhook would only make Meta deliver it again.
+async fn answer_on_whatsapp(
+    st: &AppState,
+    store: &cartback_core::config::StoreConfig,
+    to: &cartback_core::engine::InboundReply,
+    cart: Option<&str>,
+    text: &str,
+) {
+    use cartback_core::domain::Channel;
+    use cartback_core::ports::OutgoingMessage;
+    let Some(sender) = st.engine.channels.get(&Channel::Whatsapp) else { return };
+    let msg = OutgoingMessage {
+        channel: Channel::Whatsapp,
+        store: store.id.clone(),
+        cart: cart.unwrap_or_default().to_string(),
+        step: u32::MAX,
+        variant: "reply".into(),
+        to: to.from.clone(),
+        subject: None,
+        body: text.to_string(),
+        seq: 0,
+        html: None,
+        unsubscribe_url: None,
+        status_callback: None,
+        template_params: Vec::new(),
+        locale: None,
+        session_open: true,
+        providers: store.providers.clone(),
+    };
+    if let Err(e) = sender.send(&msg).await {
+        tracing::warn!(store = %store.id, error = %e, "answer to a WhatsApp message not sent");
+    }
 }

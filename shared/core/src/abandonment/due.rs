@@ -211,7 +211,7 @@ impl Engine {
             seq: msg.seq,
             public_url: &self.config.public_url,
             contact_key: contact_key.as_deref(),
-            last_inbound_at: contact.as_ref().and_then(|c| c.last_inbound_at),
+            last_whatsapp_inbound_at: contact.as_ref().and_then(|c| c.last_whatsapp_inbound_at),
         };
         let outgoing = match compose(&input, &delivery) {
             Ok(o) => o,

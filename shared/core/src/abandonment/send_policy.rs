@@ -124,7 +124,7 @@ pub fn plan_send(
     // Meta delivers no marketing templates to US numbers. Outside the 24-hour window that is all
     // WhatsApp could send, so the shopper gets the step as SMS if they consented to SMS (and no
     // SMS went out this episode), else nothing.
-    let window_open = contact.and_then(|c| c.last_inbound_at).is_some_and(|t| now < t + WHATSAPP_WINDOW);
+    let window_open = contact.and_then(|c| c.last_whatsapp_inbound_at).is_some_and(|t| now < t + WHATSAPP_WINDOW);
     let us = cart.customer.phone.as_ref().is_some_and(|p| p.expose().starts_with("+1"));
     if channel == Channel::Whatsapp && us && !window_open {
         let sms_ok = cart.customer.consent.get(Channel::Sms)

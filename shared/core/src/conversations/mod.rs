@@ -8,3 +8,4 @@ pub mod reasons;
 pub mod replies;
 pub mod standard_webhooks;
 pub mod twilio_webhook;
+pub mod whatsapp_inbound;

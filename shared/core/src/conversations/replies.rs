@@ -46,6 +46,9 @@ impl Engine {
             }
             contact.remember_inbound(&r.message_id, now);
             contact.last_inbound_at = Some(now);
+            if r.channel == Channel::Whatsapp {
+                contact.last_whatsapp_inbound_at = Some(now);
+            }
             let mut stats = Vec::new();
             let mut classified = None;
             // A carrier keyword, or an opt-out in plain words (of this channel, or of all when

@@ -19,6 +19,10 @@ pub struct Contact {
     pub recent_sends: Vec<Timestamp>,
     pub latest_cart: Option<String>,
     pub last_inbound_at: Option<Timestamp>,
+    /// The shopper's latest WhatsApp message: it alone opens WhatsApp's 24-hour window for
+    /// free-form text (an SMS reply does not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_whatsapp_inbound_at: Option<Timestamp>,
     /// Provider ids of the inbound messages of the last `INBOUND_MEMORY`: a webhook retried or
     /// replayed within it is handled once (consent changes are also checked against
     /// `consent_log`, kept for good).
@@ -106,6 +110,7 @@ impl Contact {
             recent_sends: Vec::new(),
             latest_cart: None,
             last_inbound_at: None,
+            last_whatsapp_inbound_at: None,
             recent_inbound: Vec::new(),
             last_order_at: None,
             coupons_issued: Vec::new(),

@@ -120,8 +120,8 @@ pub struct Delivery<'a> {
     pub seq: u64,
     pub public_url: &'a str,
     pub contact_key: Option<&'a str>,
-    /// The shopper's latest message to the store, for WhatsApp's 24-hour window.
-    pub last_inbound_at: Option<Timestamp>,
+    /// The shopper's latest WhatsApp message (opens the 24-hour window for free-form text).
+    pub last_whatsapp_inbound_at: Option<Timestamp>,
 }
 
 /// WhatsApp's customer-service window: free-form messages only this long after the shopper's.
@@ -185,7 +185,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
         status_callback,
         template_params,
         locale: cart.customer.locale.clone(),
-        session_open: d.last_inbound_at.is_some_and(|t| input.now < t + WHATSAPP_WINDOW),
+        session_open: d.last_whatsapp_inbound_at.is_some_and(|t| input.now < t + WHATSAPP_WINDOW),
         providers: cfg.providers.clone(),
     })
 }

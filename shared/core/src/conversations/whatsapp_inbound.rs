@@ -1,0 +1,75 @@
+//! The shopper's side of WhatsApp: the `messages` of Meta's webhook (the same callback URL and
+//! signature as the statuses, `feedback::whatsapp_statuses`). A text, a tap on a template's
+//! quick-reply button and an interactive reply each become an `InboundReply`, handled as an
+//! SMS reply is (keywords, opt-outs, reasons, FAQ, hand-off); other types (images, locations,
+//! reactions) carry no words to act on and are left out.
+
+use crate::domain::Channel;
+use crate::domain::phone::normalize_phone;
+use crate::engine::InboundReply;
+use serde_json::Value;
+
+/// The payload a template's "Stop promotions" quick-reply button carries: an opt-out of
+/// WhatsApp, whatever the button's label says in the shopper's language.
+pub const STOP_BUTTON_PAYLOAD: &str = "STOP";
+
+/// The messages in a webhook delivery, oldest first.
+pub fn messages(body: &[u8]) -> Vec<InboundReply> {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else { return Vec::new() };
+    let mut out = Vec::new();
+    let entries = v.get("entry").and_then(Value::as_array).into_iter().flatten();
+    for change in entries.filter_map(|e| e.get("changes")?.as_array()).flatten() {
+        let msgs = change.get("value").and_then(|v| v.get("messages")).and_then(Value::as_array);
+        for m in msgs.into_iter().flatten() {
+            let text =
+                |path: &[&str]| path.iter().try_fold(m, |v, k| v.get(*k)).and_then(Value::as_str).map(str::to_string);
+            let body = match m.get("type").and_then(Value::as_str) {
+                Some("text") => text(&["text", "body"]),
+                // A quick-reply button: its payload when it is ours ("STOP"), else its label.
+                Some("button") => text(&["button", "payload"])
+                    .filter(|p| p == STOP_BUTTON_PAYLOAD)
+                    .or_else(|| text(&["button", "text"])),
+                Some("interactive") => text(&["interactive", "button_reply", "title"])
+                    .or_else(|| text(&["interactive", "list_reply", "title"])),
+                _ => None,
+            };
+            let (Some(body), Some(id), Some(from)) = (body, text(&["id"]), text(&["from"])) else { continue };
+            // Meta writes the number without its `+`.
+            let Some(from) = normalize_phone(&format!("+{}", from.trim_start_matches('+'))) else { continue };
+            out.push(InboundReply { channel: Channel::Whatsapp, from, body, message_id: id });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metas_documented_text_message_is_read() {
+        let body = include_bytes!("../../../../tests/fixtures/whatsapp/meta_whatsapp_inbound_text_message.json");
+        let got = messages(body);
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].from.as_str(), got[0].body.as_str(), got[0].channel),
+            ("+16505551234", "Does it come in another color?", Channel::Whatsapp)
+        );
+        assert!(got[0].message_id.starts_with("wamid."));
+    }
+
+    #[test]
+    fn buttons_and_interactive_replies_are_read_and_the_rest_left_out() {
+        let body = br#"{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
+            "messages": [
+              {"from": "905321234567", "id": "wamid.1", "type": "button", "button": {"text": "Promosyonlari durdur", "payload": "STOP"}},
+              {"from": "905321234567", "id": "wamid.2", "type": "button", "button": {"text": "Complete my order", "payload": "RESTORE"}},
+              {"from": "905321234567", "id": "wamid.3", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "b1", "title": "Yes"}}},
+              {"from": "905321234567", "id": "wamid.4", "type": "image", "image": {"id": "m1"}},
+              {"from": "not a number", "id": "wamid.5", "type": "text", "text": {"body": "hi"}}
+            ]}}]}]}"#;
+        let bodies: Vec<String> = messages(body).into_iter().map(|m| m.body).collect();
+        assert_eq!(bodies, ["STOP", "Complete my order", "Yes"]);
+        assert!(messages(b"not json").is_empty());
+    }
+}
