@@ -187,16 +187,7 @@ async fn attacker_text_from_the_snippet_never_reaches_a_message() {
         let text = m.to_string();
         assert!(!text.contains("evil.example") && !text.contains("Account locked"), "{text}");
     }
-    let stats: Value = s
-        .http
-        .get(s.url("/v1/stores/demo/stats"))
-        .bearer_auth(cartback_core::config::DEMO_API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = s.stats().await;
     assert_eq!(stats["snippet"], json!({"dropped.first_name": 1, "dropped.item_name": 1}));
 }
 
@@ -221,15 +212,6 @@ async fn snippet_phones_come_only_from_allowed_countries_and_within_the_hourly_b
     }
     let with_phone = s.rt.store.carts_of("demo").iter().filter(|c| c.customer.phone.is_some()).count();
     assert_eq!(with_phone, 2);
-    let stats: Value = s
-        .http
-        .get(s.url("/v1/stores/demo/stats"))
-        .bearer_auth(cartback_core::config::DEMO_API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = s.stats().await;
     assert_eq!(stats["snippet"], json!({"dropped.phone.country_not_allowed": 1, "dropped.phone.phone_rate": 1}));
 }

@@ -92,6 +92,19 @@ impl Server {
             .expect("json")
     }
 
+    /// The demo store's consent record for one shopper (`query`: `phone=%2B…` or `email=…`).
+    pub async fn consent(&self, query: &str) -> Value {
+        self.http
+            .get(self.url(&format!("/v1/stores/demo/consent?{query}")))
+            .bearer_auth(DEMO_API_KEY)
+            .send()
+            .await
+            .expect("consent")
+            .json()
+            .await
+            .expect("json")
+    }
+
     /// Sends an inbound SMS the way Twilio does: form-encoded, signed over the public URL.
     pub async fn twilio_reply(&self, from: &str, body: &str, sid: &str) -> (u16, String) {
         let params = vec![

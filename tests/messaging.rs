@@ -309,16 +309,7 @@ async fn ses_events_record_delivery_and_a_complaint_opts_out_of_email() {
         (stats["messages_delivered"]["email"].as_i64(), stats["opt_outs"]["email"].as_i64()),
         (Some(1), Some(1))
     );
-    let v: Value = s
-        .http
-        .get(s.url("/v1/stores/demo/consent?phone=%2B905321234567"))
-        .bearer_auth(cartback_core::config::DEMO_API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = s.consent("phone=%2B905321234567").await;
     assert_eq!(v["opted_out"], serde_json::json!(["email"]));
     assert_eq!(v["changes"][0]["source"], "complaint");
 }
@@ -362,15 +353,6 @@ async fn whatsapp_replies_are_received_answered_and_honoured() {
         .to_vec();
     let v: Value = post(stop).await.unwrap().json().await.unwrap();
     assert_eq!(v["actions"][0], "opted_out", "{v}");
-    let consent: Value = s
-        .http
-        .get(s.url("/v1/stores/demo/consent?phone=%2B16505551234"))
-        .bearer_auth(cartback_core::config::DEMO_API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let consent = s.consent("phone=%2B16505551234").await;
     assert_eq!(consent["opted_out"], serde_json::json!(["whatsapp"]), "{consent}");
 }

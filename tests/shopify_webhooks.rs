@@ -184,16 +184,7 @@ async fn a_documented_delete_without_token_clears_the_cart_its_create_named() {
     let other = br#"{"id": 1, "cart_token": "never-seen"}"#;
     let (st, r) = deliver(&s, "checkouts/delete", "d3", other, Some(sign(other))).await;
     assert_eq!((st, r["status"].as_str()), (200, Some("dropped")), "{r}");
-    let stats: Value = s
-        .http
-        .get(s.url("/v1/stores/demo/stats"))
-        .bearer_auth(cartback_core::config::DEMO_API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = s.stats().await;
     assert_eq!(stats["webhooks"]["shopify.dropped.checkout_not_found"], 1, "{stats}");
 }
 
