@@ -347,7 +347,9 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     st, _, body = http("POST", f"/v1/status/whatsapp/{STORE}", wa, {
         "content-type": "application/json", "x-hub-signature-256": "sha256=" + hmac.new(
             WA_SECRET.encode(), wa, hashlib.sha256).hexdigest()})
-    check(st == 200, f"a signed WhatsApp webhook → {st} {body[:120]!r}")
+    wa_answer = json.loads(body) if st == 200 else {}
+    check(st == 200 and wa_answer.get("messages") == 1 and wa_answer.get("actions") == ["handed_off"],
+          f"Meta's documented inbound WhatsApp message is received and handed to a person → {st} {body[:160]!r}")
 
     # ---- the poison message: refused every time, then in the dead-letter queue
     dlq_url = next(u for lid, (u, _, a) in queues.items()
@@ -390,7 +392,8 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     st, _, body = reply("Can someone call me? I have a question before I buy.", "SMe2e0001")
     check(st == 200, f"a reply that needs a person → {st}")
     handoff = wait_for("the hand-off reached the merchant's webhook, signature verified", 20,
-                       lambda: hooks.verified[0] if hooks.verified else None)
+                       lambda: next((h for h in hooks.verified
+                                     if h["body"].get("data", {}).get("cart_id") == "c-e2e-1"), None))
     data = handoff["body"].get("data", {})
     check(handoff["body"].get("type") == "conversation.handoff" and data.get("store") == STORE
           and data.get("cart_id") == "c-e2e-1", f"the hand-off names the store and cart: {data.get('cart_id')}")
@@ -413,7 +416,8 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     check(stats.get("steps_skipped", {}).get("sms_after_48h") == 1, f"…and the skipped SMS: {stats.get('steps_skipped')}")
     failed = stats.get("messages_failed", {})
     check(not failed, f"no message counted as failed (the poison step is in the DLQ, not failed): {failed}")
-    check(stats.get("handoffs", {}).get("delivered") == 1, f"stats count the hand-off delivered: {stats.get('handoffs')}")
+    # The SMS reply's and the WhatsApp message's.
+    check(stats.get("handoffs", {}).get("delivered") == 2, f"stats count both hand-offs delivered: {stats.get('handoffs')}")
     check(stats.get("opt_outs", {}).get("sms") == 1, f"stats count the opt-out: {stats.get('opt_outs')}")
     check(twilio.problems == [], f"every request to Twilio was well-formed: {twilio.problems}")
 
