@@ -241,17 +241,6 @@ async fn check(
         let messaged_before = |s: Timestamp| first_sent.get(m.cart.as_str()).is_some_and(|f| *f <= s);
         if t.stopped_at.is_some_and(|s| m.at > s && (m.channel == Channel::Sms || messaged_before(s))) {
             after_stop += 1;
-            if std::env::var("CHAOS_DEBUG").is_ok() {
-                eprintln!(
-                    "after STOP: {} step {} {:?} at {} stop {:?} first {:?}",
-                    m.cart,
-                    m.step,
-                    m.channel,
-                    m.at,
-                    t.stopped_at,
-                    first_sent.get(m.cart.as_str())
-                );
-            }
         }
         if !is_allowed(m.at, &zone_for(Some(t.zone), &store.timezone), &store.quiet_hours) {
             quiet += 1;

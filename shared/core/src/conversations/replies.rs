@@ -53,8 +53,9 @@ impl Engine {
             let mut classified = None;
             // A carrier keyword, or an opt-out in plain words (of this channel, or of all when
             // the words say so); recorded as `reply` or `reply_words` in the consent ledger.
-            let plain = keyword(&r.body).is_none().then(|| opt_out(&r.body)).flatten();
-            let kw = keyword(&r.body).or(plain.map(|_| Keyword::Stop));
+            let carrier = keyword(&r.body);
+            let plain = if carrier.is_none() { opt_out(&r.body) } else { None };
+            let kw = carrier.or(plain.map(|_| Keyword::Stop));
             let outcome = match kw {
                 Some(Keyword::Stop) => {
                     let (source, channels) = match plain {
