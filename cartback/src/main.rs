@@ -8,6 +8,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod chaos;
 mod demo;
+mod replies;
 mod serve;
 mod simulate;
 mod store;
@@ -140,6 +141,12 @@ enum Command {
         #[arg(long, default_value = "prod")]
         stage: String,
     },
+    /// The reply model (docs/replies.md): `train` writes it from the corpus, `eval` prints its
+    /// accuracy, macro-F1 and confusion matrices per language and fails below 90 %.
+    Replies {
+        #[command(subcommand)]
+        action: RepliesAction,
+    },
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -151,6 +158,27 @@ enum Command {
         token: String,
         /// Form parameters as NAME=VALUE.
         params: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RepliesAction {
+    /// Train on the built-in corpus's training split and write the model file.
+    Train {
+        #[arg(long, default_value = "shared/core/data/reply-model.bin")]
+        out: PathBuf,
+    },
+    /// Measure the model: on the built-in held-out split, or on every row of FILE
+    /// (`language<TAB>label<TAB>text`, the corpus's format).
+    Eval {
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// A model file to measure instead of the built-in one.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Also list every reply answered wrongly.
+        #[arg(long)]
+        errors: bool,
     },
 }
 
@@ -176,6 +204,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(demo::run())
         }
+        Command::Replies { action: RepliesAction::Train { out } } => replies::train_to(&out),
+        Command::Replies { action: RepliesAction::Eval { file, model, errors } } => replies::eval(file, model, errors),
         Command::TwilioSign { url, token, params } => {
             let mut pairs = Vec::new();
             for p in params {

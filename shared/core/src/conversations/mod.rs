@@ -3,6 +3,7 @@
 //! hands off. `twilio_webhook` checks the signature of what Twilio posts and writes TwiML answers.
 
 pub mod keywords;
+pub mod model;
 pub mod opt_out;
 pub mod reasons;
 pub mod replies;

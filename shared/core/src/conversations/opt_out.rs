@@ -74,6 +74,20 @@ const PHRASES: &[&str] = &[
     "end messages",
     "not interested in these messages",
     "take my number off",
+    "dont send me",
+    "don t send me",
+    "do not send me",
+    "don t want these",
+    "dont want these",
+    "don t want any more",
+    "dont want any more",
+    "no longer want",
+    "want out of",
+    "off your list",
+    "off the list",
+    "off this list",
+    "delete me",
+    "stop spamming",
     // Turkish (folded: ç→c, ğ→g, ı→i, ö→o, ş→s, ü→u)
     "listeden cikar",
     "listenizden cikar",
@@ -103,6 +117,23 @@ const PHRASES: &[&str] = &[
     "mesajlari durdur",
     "durdurun",
     "yazmayin",
+    "gondermeyi birak",
+    "atmayi birak",
+    "atmayi kes",
+    "iletisime gecmeyin",
+    "iletisim izni vermiyorum",
+    "izni geri aliyorum",
+    "iznimi geri",
+    "bildirimleri kapat",
+    "sistemden kaldir",
+    "listeden kaldir",
+    "kaydimi sil",
+    "beni rahat birak",
+    "spam yapmayin",
+    "gondermeyin",
+    "mesaj gelmesin",
+    "reklam mesaji istemiyorum",
+    "aboneligimi",
     // Norwegian (folded: æ→ae, ø→o, å→a)
     "ikke send",
     "slutt a sende",
@@ -120,6 +151,19 @@ const PHRASES: &[&str] = &[
     "ikke flere sms",
     "stopp sms",
     "avslutt",
+    "slutt a tekste",
+    "slutt a kontakte",
+    "slutt a skrive",
+    "ikke skriv",
+    "la meg vaere i fred",
+    "slett nummeret",
+    "slett meg",
+    "reserver meg",
+    "vil ut av",
+    "ikke motta",
+    "nok med meldinger",
+    "slutt med spam",
+    "ta meg av",
 ];
 
 /// Persian phrases, matched in the compact form (`compact`: letters only, no spaces or ZWNJ).
@@ -151,6 +195,27 @@ const PERSIAN: &[&str] = &[
     "ارسالنکن",
     "دیگهپیامنده",
     "دیگرپیامندهید",
+    "تماسنگیرید",
+    "پیامنیاد",
+    "ازلیستحذف",
+    "ازلیستتونحذف",
+    "ازلیستخارج",
+    "ازلیستتونخارج",
+    "ازلیستبردار",
+    "پیامکنمیخوام",
+    "پیامهارونمیخوام",
+    "پیامهاتونروقطع",
+    "اطلاعرسانیروقطع",
+    "شمارموحذف",
+    "شمارمروحذف",
+    "شمارموازسیستمپاک",
+    "اسپمنکنید",
+    "ولمکنید",
+    "رضایتمروپس",
+    "اجازهتماسنمیدم",
+    "عضویتمرولغو",
+    "ازاینپیامهاخارج",
+    "پیامدادنروتموم",
 ];
 
 /// Replies that contain a stop word and ask for nothing of the kind.
@@ -211,10 +276,11 @@ pub fn opt_out(text: &str) -> Option<Scope> {
     let compact = compact(text);
     let has = |p: &str| has_phrase(&folded, p);
     let excluded = NOT_OPT_OUTS.iter().any(|p| has(p));
-    let latin = PHRASES.iter().any(|p| has(p)) || typo_of_stop(&folded);
+    let hits: Vec<&str> = PHRASES.iter().copied().filter(|p| has(p)).collect();
+    let latin = !hits.is_empty() || typo_of_stop(&folded);
     let persian = PERSIAN.iter().any(|p| compact.contains(p));
     // An exclusion only cancels a bare stop word: "stop by … and stop texting me" still counts.
-    let bare_stop_only = PHRASES.iter().filter(|p| has(p)).all(|p| matches!(*p, "stop" | "stopp"));
+    let bare_stop_only = hits.iter().all(|p| matches!(*p, "stop" | "stopp"));
     if !(persian || latin && !(excluded && bare_stop_only)) {
         return None;
     }
@@ -225,11 +291,11 @@ pub fn opt_out(text: &str) -> Option<Scope> {
 /// `p` in `folded` as whole words, the last of them also with a suffix when it is a stem of five
 /// letters or more ("listeden cikar" in "listeden cikarin", "cikarir misiniz").
 fn has_phrase(folded: &str, p: &str) -> bool {
-    if folded.contains(&format!(" {p} ")) {
-        return true;
-    }
-    let last = p.rsplit(' ').next().unwrap_or(p);
-    last.chars().count() >= 5 && folded.contains(&format!(" {p}"))
+    // Without allocating: this runs for every phrase on every reply (docs/replies.md, timing).
+    let stem = p.rsplit(' ').next().unwrap_or(p).chars().count() >= 5;
+    folded
+        .match_indices(p)
+        .any(|(i, _)| folded[..i].ends_with(' ') && (stem || folded[i + p.len()..].starts_with(' ')))
 }
 
 /// "stpo", "sotp", "st0p", "unsubscibe": one edit from the words that matter most.

@@ -2,6 +2,7 @@
 
 use crate::config::{ReplyText, StoreConfig};
 use crate::conversations::keywords::{Keyword, keyword};
+use crate::conversations::model::{Label, ReplyModel};
 use crate::conversations::opt_out::{Scope, opt_out};
 use crate::conversations::reasons::{Classification, classify};
 use crate::domain::pii::mask;
@@ -51,14 +52,19 @@ impl Engine {
             }
             let mut stats = Vec::new();
             let mut classified = None;
-            // A carrier keyword, or an opt-out in plain words (of this channel, or of all when
-            // the words say so); recorded as `reply` or `reply_words` in the consent ledger.
+            // A carrier keyword; else an opt-out in plain words (of this channel, or of all when
+            // the words say so) or one the reply model reads with confidence. Recorded in the
+            // consent ledger as `reply`, `reply_words` or `reply_model`.
             let carrier = keyword(&r.body);
             let plain = if carrier.is_none() { opt_out(&r.body) } else { None };
-            let kw = carrier.or(plain.map(|_| Keyword::Stop));
+            let modelled = carrier.is_none()
+                && plain.is_none()
+                && ReplyModel::builtin().understand(&r.body).label == Label::OptOut;
+            let kw = carrier.or((plain.is_some() || modelled).then_some(Keyword::Stop));
             let outcome = match kw {
                 Some(Keyword::Stop) => {
                     let (source, channels) = match plain {
+                        None if modelled => ("reply_model", vec![r.channel]),
                         None => ("reply", vec![r.channel]),
                         Some(Scope::Channel) => ("reply_words", vec![r.channel]),
                         Some(Scope::All) => ("reply_words", Channel::ALL.to_vec()),
@@ -137,7 +143,7 @@ impl Engine {
         classified: Classification,
         mut outcome: ReplyOutcome,
     ) -> Result<ReplyOutcome, EngineError> {
-        let Classification { reason, confident } = classified;
+        let Classification { reason, confident, .. } = classified;
         let cart = match &contact.latest_cart {
             Some(id) => self.pause_cart(store, id, Some(reason)).await?,
             None => None,

@@ -1,0 +1,80 @@
+//! `cartback replies`: train the reply model from the corpus and measure it (docs/replies.md).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use cartback_core::conversations::model::corpus::{self, Example};
+use cartback_core::conversations::model::metrics::evaluate;
+use cartback_core::conversations::model::train::{TrainOptions, train};
+use cartback_core::conversations::model::{Label, ReplyModel};
+
+/// The accuracy the held-out split must reach, per language, for `eval` to succeed.
+const GATE: f64 = 0.90;
+
+/// Trains on the built-in corpus's training split and writes the model file.
+pub fn train_to(out: &Path) -> anyhow::Result<()> {
+    let (rows, held) = corpus::split(corpus::builtin());
+    let started = Instant::now();
+    let weights = train(&rows, TrainOptions::default());
+    let bytes = weights.to_bytes();
+    std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "trained on {} replies ({} held out) in {:.1} s; wrote {} ({} bytes)",
+        rows.len(),
+        held.len(),
+        started.elapsed().as_secs_f64(),
+        out.display(),
+        bytes.len()
+    );
+    Ok(())
+}
+
+/// Prints accuracy, macro-F1, opt-out misses and the confusion matrices; fails below the gate.
+/// Without a file: the built-in corpus's held-out split. With one (same format): all its rows.
+pub fn eval(file: Option<PathBuf>, model: Option<PathBuf>, show_errors: bool) -> anyhow::Result<()> {
+    let rows: Vec<Example> = match &file {
+        None => corpus::split(corpus::builtin()).1,
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            corpus::parse(&text).with_context(|| format!("{}", p.display()))?
+        }
+    };
+    let loaded;
+    let model = match &model {
+        None => ReplyModel::builtin(),
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            loaded = ReplyModel::from_bytes(&bytes)?;
+            &loaded
+        }
+    };
+    let started = Instant::now();
+    let report = evaluate(&rows, |t| model.understand(t).label);
+    let per_reply = started.elapsed().as_secs_f64() / rows.len().max(1) as f64;
+    println!(
+        "{} replies from {} ({:.1} µs per reply, features and model, this build)\n",
+        rows.len(),
+        file.as_ref().map_or("the built-in held-out split".to_string(), |p| p.display().to_string()),
+        per_reply * 1e6
+    );
+    print!("{report}");
+    if show_errors {
+        println!("\nwrong answers (language, true, predicted, text):");
+        for (lang, gold, got, text) in &report.errors {
+            println!("{lang}\t{}\t{}\t{text}", gold.as_str(), got.as_str());
+        }
+    }
+    let mut failed = Vec::new();
+    for (lang, c) in &report.per_language {
+        if c.accuracy() < GATE {
+            failed.push(format!("{lang}: accuracy {:.1}% < {:.0}%", c.accuracy() * 100.0, GATE * 100.0));
+        }
+        let (missed, false_) = c.missed_and_false(Label::OptOut);
+        if missed + false_ > 0 {
+            failed.push(format!("{lang}: {missed} opt-outs missed, {false_} false"));
+        }
+    }
+    anyhow::ensure!(failed.is_empty(), "below the gate: {}", failed.join("; "));
+    Ok(())
+}

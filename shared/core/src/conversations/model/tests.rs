@@ -1,0 +1,41 @@
+use super::*;
+use crate::conversations::model::corpus::{builtin, split};
+use crate::conversations::model::metrics::evaluate;
+use crate::conversations::model::train::{TrainOptions, train};
+
+/// The gate of docs/replies.md: on the held-out split, per language, at least 90 % accuracy,
+/// every opt-out honoured and no reply taken for an opt-out that is not one.
+#[test]
+fn held_out_accuracy_gate() {
+    let (_, held) = split(builtin());
+    let model = ReplyModel::builtin();
+    let report = evaluate(&held, |t| model.understand(t).label);
+    for (lang, c) in &report.per_language {
+        assert!(c.accuracy() >= 0.90, "{lang}: accuracy {:.3} below 0.90\n{report}", c.accuracy());
+        assert_eq!(c.missed_and_false(Label::OptOut), (0, 0), "{lang}: opt-outs missed, false\n{report}");
+    }
+    assert_eq!(report.per_language.len(), 4);
+}
+
+/// The model checked in is what the script trains from the corpus checked in: nobody can
+/// change one without the other.
+#[test]
+fn checked_in_model_is_what_training_gives() {
+    let (train_rows, _) = split(builtin());
+    let trained = train(&train_rows, TrainOptions::default()).to_bytes();
+    assert!(trained == BUILTIN, "shared/core/data/reply-model.bin is stale: run scripts/train-reply-model");
+}
+
+#[test]
+fn low_confidence_is_other_with_the_guess_kept() {
+    let model = ReplyModel::builtin();
+    let p = model.predict("qwxz vvbn");
+    assert!(p.confidence < 1.0);
+    if p.confidence < CONFIDENCE {
+        assert_eq!(p.label, Label::Reason(Reason::Other));
+        assert!(!p.confident());
+    }
+    let sure = model.understand("please stop texting me");
+    assert_eq!((sure.label, sure.confidence), (Label::OptOut, 1.0));
+}
+
