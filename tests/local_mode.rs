@@ -135,6 +135,18 @@ async fn free_text_reply_pauses_records_reason_and_answers() {
     let alerts: Value = s.http.get(s.url("/_local/alerts")).send().await.unwrap().json().await.unwrap();
     let h = &alerts["handoffs"][0];
     assert_eq!(h["reason"], "other");
+    // It opened a conversation for a person, named in the hand-off with its inbox link.
+    let id = h["conversation"].as_str().expect("the hand-off names its conversation");
+    assert_eq!(id.len(), 22);
+    assert!(h["inbox_url"].as_str().unwrap().ends_with(&format!("/inbox/demo#{id}")), "{h}");
+    assert_eq!(h["rule"], "unsure");
+    // The next reply joins the same conversation, and is not told again that someone will answer.
+    let (_, twiml) = s.twilio_reply("+905321234567", "can I talk to a real person?", "SM12").await;
+    assert!(!twiml.contains("kısa süre içinde yanıt verecek"), "{twiml}");
+    let alerts: Value = s.http.get(s.url("/_local/alerts")).send().await.unwrap().json().await.unwrap();
+    let h2 = &alerts["handoffs"][1];
+    assert_eq!(h2["conversation"], id);
+    assert_eq!(h2["rule"], "asked_for_person");
     assert!(!h["from_masked"].as_str().unwrap().contains("5321234567"));
     let (_, help) = s.twilio_reply("+905321234567", "HELP", "SM11").await;
     assert!(help.contains("Reply STOP"), "{help}");

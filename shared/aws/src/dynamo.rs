@@ -7,14 +7,16 @@ use crate::sqs::SQS_MAX_DELAY;
 pub use crate::table::cart_pk;
 use crate::table::{
     BODY, COUNTER_PREFIX, LINK_CART, LINK_EXPIRES, LINK_STORE, PK, SK, SK_CART, SK_CONTACT, SK_LINK, SK_STATS,
-    TIMER_BUCKET, TIMER_CONTACT, TIMER_DUE, TIMER_SEQ, TIMER_SHARDS, TTL, VERSION, contact_pk, link_pk, stats_pk,
+    TIMER_BUCKET, TIMER_CONTACT, TIMER_DUE, TIMER_SEQ, TIMER_SHARDS, TTL, VERSION, contact_pk, conversation_sk,
+    conversations_pk, link_pk, stats_pk,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
-use cartback_core::domain::{Cart, Contact};
+use cartback_core::domain::conversation::LIST_MAX;
+use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::engine::cart_contact_key;
 use cartback_core::ports::{CartStore, Clock, LinkRecord, StatsStore, StoreError};
 use jiff::{SignedDuration, Timestamp};
@@ -211,6 +213,55 @@ impl CartStore for DynamoStore {
     async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
         let item = self.contact_item(&contact)?;
         self.conditional_put("contact", item, contact.version).await
+    }
+
+    async fn get_conversation(&self, store: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
+        let k = key(conversations_pk(store), &conversation_sk(id));
+        let Some(item) = self.get_item("conversation", k).await? else { return Ok(None) };
+        let (v, mut c): (u64, Conversation) = decode("conversation", &item)?;
+        c.version = v;
+        Ok(Some(c))
+    }
+
+    async fn put_conversation(&self, c: Conversation) -> Result<u64, StoreError> {
+        let body =
+            serde_json::to_string(&c).map_err(|e| StoreError::Fatal(format!("conversation not serialisable: {e}")))?;
+        let mut item = key(conversations_pk(&c.store), &conversation_sk(&c.id));
+        item.insert(VERSION.into(), n(c.version + 1));
+        item.insert(BODY.into(), s(body));
+        // The transcript's retention: DynamoDB's TTL deletes the item after `expires_at`.
+        item.insert(TTL.into(), n(c.expires_at.as_second()));
+        self.conditional_put("conversation", item, c.version).await
+    }
+
+    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(format!("{PK} = :pk"))
+                .expression_attribute_values(":pk", s(conversations_pk(store)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| store_error("Query conversations", e))?;
+            for item in page.items() {
+                let (v, mut c): (u64, Conversation) = decode("conversation", item)?;
+                c.version = v;
+                out.push(c);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        out.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
+        out.truncate(LIST_MAX);
+        Ok(out)
     }
 
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {

@@ -141,6 +141,10 @@ mod tests {
             text: "call me on 0532 123 45 67".into(),
             reason: "product_question".into(),
             at: jiff::Timestamp::UNIX_EPOCH,
+            conversation: None,
+            inbox_url: None,
+            guess: String::new(),
+            rule: String::new(),
         };
         let logs = capture(|| async { alerts.handoff(&h).await });
         assert!(

@@ -66,6 +66,15 @@ pub fn link_pk(key: &str) -> String {
     format!("LINK#{key}")
 }
 
+/// Every conversation of a store under one partition, so the inbox is one `Query`.
+pub fn conversations_pk(store: &str) -> String {
+    format!("STORE#{store}#CONVERSATIONS")
+}
+
+pub fn conversation_sk(id: &str) -> String {
+    format!("CONV#{id}")
+}
+
 pub fn stats_pk(store: &str) -> String {
     format!("STORE#{store}#STATS")
 }

@@ -48,6 +48,10 @@ impl WebhookAlerts {
             "reason": h.reason,
             "text": h.text,
             "at": h.at.to_string(),
+            "conversation_id": h.conversation,
+            "inbox_url": h.inbox_url,
+            "guess": h.guess,
+            "rule": h.rule,
         });
         json!({"type": "conversation.handoff", "timestamp": h.at.to_string(), "data": data}).to_string().into_bytes()
     }

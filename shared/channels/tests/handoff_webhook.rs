@@ -78,6 +78,10 @@ fn handoff() -> Handoff {
         text: "Is the sweater wool?".into(),
         reason: "product_question".into(),
         at: jiff::Timestamp::now(),
+        conversation: None,
+        inbox_url: None,
+        guess: String::new(),
+        rule: String::new(),
     }
 }
 

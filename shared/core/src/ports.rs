@@ -1,7 +1,7 @@
 //! Ports: what the engine needs from the outside world. One method is one request to the
 //! backing service (a DynamoDB or SQS call in AWS), so a counting wrapper can report the cost.
 
-use crate::domain::{Cart, Channel, Contact};
+use crate::domain::{Cart, Channel, Contact, Conversation};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -62,6 +62,13 @@ pub trait CartStore: Send + Sync {
     /// the shopper's e-mail alias when it moves to this cart (`links`, each written as given, as
     /// `put_link` does). Returns the cart's new version.
     async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError>;
+    /// A conversation (docs/conversations.md). A record past its `expires_at` may still be
+    /// returned until the backend deletes it (DynamoDB TTL); the engine ignores it.
+    async fn get_conversation(&self, store: &str, id: &str) -> Result<Option<Conversation>, StoreError>;
+    /// Same versioning as `put_cart`; the record is deleted after `expires_at`.
+    async fn put_conversation(&self, c: Conversation) -> Result<u64, StoreError>;
+    /// The store's conversations, newest update first, at most `LIST_MAX`.
+    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError>;
 }
 
 /// Counters per store, for the stats report.
@@ -184,6 +191,18 @@ pub struct Handoff {
     pub text: String,
     pub reason: String,
     pub at: Timestamp,
+    /// The conversation the reply opened or continued (docs/conversations.md).
+    #[serde(default)]
+    pub conversation: Option<String>,
+    /// The inbox page showing it: `{public_url}/inbox/{store}#{conversation}`.
+    #[serde(default)]
+    pub inbox_url: Option<String>,
+    /// The reply model's best guess, with its probability in percent: `trust (41 %)`.
+    #[serde(default)]
+    pub guess: String,
+    /// Why it went to a person: `asked_for_person`, `cart_value`, `reason`, `unsure`, `no_answer`.
+    #[serde(default)]
+    pub rule: String,
 }
 
 #[async_trait]

@@ -58,6 +58,19 @@ pub const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     );
     ",
+    // 3: conversations with a person (docs/conversations.md), deleted after `expires_ns`.
+    "
+    CREATE TABLE conversations (
+        store TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_ns INTEGER NOT NULL,
+        expires_ns INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (store, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX conversations_by_update ON conversations (store, updated_ns);
+    ",
 ];
 
 /// The schema version this binary writes.

@@ -4,7 +4,8 @@
 
 use crate::db::{Database, nanos, store_error};
 use async_trait::async_trait;
-use cartback_core::domain::{Cart, Contact};
+use cartback_core::domain::conversation::LIST_MAX;
+use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::ports::{CartStore, LinkRecord, StatsStore, StoreError};
 use cartback_local::LocalStore;
 use jiff::Timestamp;
@@ -128,6 +129,57 @@ impl CartStore for SqliteStore {
 
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
         self.write(|tx| write_link(tx, link))
+    }
+
+    async fn get_conversation(&self, store: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
+        let body: Option<String> = self
+            .db
+            .lock()
+            .prepare_cached("SELECT body FROM conversations WHERE store = ?1 AND id = ?2")
+            .and_then(|mut s| s.query_row(params![store, id], |r| r.get(0)).optional())
+            .map_err(store_error)?;
+        body.as_deref().map(decode).transpose()
+    }
+
+    async fn put_conversation(&self, mut c: Conversation) -> Result<u64, StoreError> {
+        self.write(|tx| {
+            if version(tx, "SELECT version FROM conversations WHERE store = ?1 AND id = ?2", &c.store, &c.id)?
+                != c.version
+            {
+                return Err(StoreError::Conflict);
+            }
+            c.version += 1;
+            let body = encode(&c)?;
+            tx.prepare_cached(
+                "INSERT INTO conversations (store, id, version, updated_ns, expires_ns, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (store, id) DO UPDATE SET version = excluded.version,
+                   updated_ns = excluded.updated_ns, expires_ns = excluded.expires_ns, body = excluded.body",
+            )
+            .and_then(|mut s| {
+                s.execute(params![c.store, c.id, c.version as i64, nanos(c.updated_at), nanos(c.expires_at), body])
+            })
+            .map_err(store_error)?;
+            // Retention: the store's transcripts past their time go with each write (DynamoDB's
+            // TTL does this on AWS).
+            tx.prepare_cached("DELETE FROM conversations WHERE store = ?1 AND expires_ns < ?2")
+                .and_then(|mut s| s.execute(params![c.store, nanos(c.updated_at)]))
+                .map_err(store_error)?;
+            Ok(c.version)
+        })
+    }
+
+    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+        let conn = self.db.lock();
+        let mut s = conn
+            .prepare_cached("SELECT body FROM conversations WHERE store = ?1 ORDER BY updated_ns DESC LIMIT ?2")
+            .map_err(store_error)?;
+        let rows = s
+            .query_map(params![store, LIST_MAX as i64], |r| r.get::<_, String>(0))
+            .map_err(store_error)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(store_error)?;
+        rows.iter().map(|b| decode(b)).collect()
     }
 
     async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError> {

@@ -58,7 +58,7 @@ fn a_newer_schema_is_refused_with_both_versions() {
     }
     let err = Database::open(&d, Sync::Normal).err().unwrap();
     assert!(matches!(err, OpenError::NewerSchema { found: 99, .. }), "{err}");
-    assert!(err.to_string().contains("newer Cartback (schema version 99; this binary knows up to 2)"), "{err}");
+    assert!(err.to_string().contains("newer Cartback (schema version 99; this binary knows up to 3)"), "{err}");
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -116,6 +116,10 @@ async fn the_outbox_and_hand_offs_survive_a_reopen() {
             text: "where is my parcel".into(),
             reason: "other".into(),
             at,
+            conversation: None,
+            inbox_url: None,
+            guess: String::new(),
+            rule: String::new(),
         };
         b.alerts.handoff(&h).await;
         b.store.save_clock(at);

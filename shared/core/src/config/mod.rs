@@ -195,6 +195,32 @@ pub struct StoreConfig {
     pub alert_webhook: Option<AlertWebhook>,
     /// What the capture snippet's phones may be used for (`[stores.snippet]`).
     pub snippet: SnippetPolicy,
+    /// When replies go to a person, and how long transcripts are kept (`[stores.conversations]`).
+    pub conversations: ConversationPolicy,
+}
+
+/// `[stores.conversations]` (docs/conversations.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationPolicy {
+    /// Transcripts are deleted this long after their last message (default 90 days).
+    pub retention: jiff::SignedDuration,
+    /// A reply about a cart worth at least this (minor units) always goes to a person.
+    pub handoff_above_minor: Option<i64>,
+    /// Replies with these reasons always go to a person, even when the FAQ could answer.
+    pub handoff_reasons: Vec<Reason>,
+    /// A shopper who asks for a person gets one (default on).
+    pub handoff_when_asked: bool,
+}
+
+impl Default for ConversationPolicy {
+    fn default() -> Self {
+        ConversationPolicy {
+            retention: jiff::SignedDuration::from_hours(90 * 24),
+            handoff_above_minor: None,
+            handoff_reasons: Vec::new(),
+            handoff_when_asked: true,
+        }
+    }
 }
 
 /// Phones typed into a page are typed by anyone: a script can post numbers it does not own

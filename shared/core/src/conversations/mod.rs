@@ -2,9 +2,11 @@
 //! `reasons` (why the shopper left), and `replies`, the use case that records, answers and
 //! hands off. `twilio_webhook` checks the signature of what Twilio posts and writes TwiML answers.
 
+pub mod inbox;
 pub mod keywords;
 pub mod model;
 pub mod opt_out;
+pub mod person;
 pub mod reasons;
 pub mod replies;
 pub mod standard_webhooks;

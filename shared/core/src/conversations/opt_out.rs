@@ -293,9 +293,7 @@ pub fn opt_out(text: &str) -> Option<Scope> {
 fn has_phrase(folded: &str, p: &str) -> bool {
     // Without allocating: this runs for every phrase on every reply (docs/replies.md, timing).
     let stem = p.rsplit(' ').next().unwrap_or(p).chars().count() >= 5;
-    folded
-        .match_indices(p)
-        .any(|(i, _)| folded[..i].ends_with(' ') && (stem || folded[i + p.len()..].starts_with(' ')))
+    folded.match_indices(p).any(|(i, _)| folded[..i].ends_with(' ') && (stem || folded[i + p.len()..].starts_with(' ')))
 }
 
 /// "stpo", "sotp", "st0p", "unsubscibe": one edit from the words that matter most.

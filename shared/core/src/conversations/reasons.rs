@@ -19,7 +19,12 @@ pub struct Classification {
 pub fn classify(text: &str) -> Classification {
     let p = ReplyModel::builtin().predict(text);
     let reason = p.label.reason().unwrap_or(Reason::Other);
-    Classification { reason, confident: p.confident() && reason != Reason::Other, guess: p.guess, confidence: p.confidence }
+    Classification {
+        reason,
+        confident: p.confident() && reason != Reason::Other,
+        guess: p.guess,
+        confidence: p.confidence,
+    }
 }
 
 #[cfg(test)]

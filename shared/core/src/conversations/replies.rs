@@ -1,9 +1,11 @@
 //! Inbound SMS/WhatsApp: keywords, reasons, answers and hand-offs (docs/architecture.md, "Conversations").
 
 use crate::config::{ReplyText, StoreConfig};
+use crate::conversations::inbox::Opening;
 use crate::conversations::keywords::{Keyword, keyword};
 use crate::conversations::model::{Label, ReplyModel};
 use crate::conversations::opt_out::{Scope, opt_out};
+use crate::conversations::person::asks_for_person;
 use crate::conversations::reasons::{Classification, classify};
 use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
@@ -115,7 +117,7 @@ impl Engine {
             // duplicate and does nothing. Written last, a failure anywhere before it leaves the
             // retry to do all of it again (pausing is idempotent).
             let outcome = match (classified, outcome.action) {
-                (Some(c), _) => self.converse(store, r, &contact, c, outcome).await?,
+                (Some(c), _) => self.converse(store, r, &mut contact, c, outcome).await?,
                 // STOP also ends the automated sequence of the cart they were messaged about, on
                 // every channel: "stop" means stop. Later carts still follow each channel's consent.
                 (None, "opted_out") => {
@@ -134,22 +136,37 @@ impl Engine {
     }
 
     /// A free-text reply: pause the latest cart's sequence, record the reason, then answer from
-    /// the FAQ when confident or hand the conversation to a human.
+    /// the FAQ when confident and the store's hand-off rules allow it, or open (or continue) a
+    /// conversation with a person (docs/conversations.md).
     async fn converse(
         &self,
         store: &StoreConfig,
         r: &InboundReply,
-        contact: &Contact,
+        contact: &mut Contact,
         classified: Classification,
         mut outcome: ReplyOutcome,
     ) -> Result<ReplyOutcome, EngineError> {
-        let Classification { reason, confident, .. } = classified;
+        let Classification { reason, confident, guess, confidence } = classified;
         let cart = match &contact.latest_cart {
             Some(id) => self.pause_cart(store, id, Some(reason)).await?,
             None => None,
         };
-        let answer = match (&cart, store.faq.get(&reason)) {
-            (Some(cart), Some(answers)) if confident => {
+        let policy = &store.conversations;
+        let in_conversation = contact.conversation.is_some();
+        // The store's rules, in order; `None`: the FAQ may answer.
+        let rule = if policy.handoff_when_asked && asks_for_person(&r.body) {
+            Some("asked_for_person")
+        } else if cart.as_ref().zip(policy.handoff_above_minor).is_some_and(|(c, min)| c.subtotal_minor() >= min) {
+            Some("cart_value")
+        } else if policy.handoff_reasons.contains(&reason) {
+            Some("reason")
+        } else if !confident {
+            Some("unsure")
+        } else {
+            None
+        };
+        let answer = match (&cart, store.faq.get(&reason), rule) {
+            (Some(cart), Some(answers), None) => {
                 let (t, lang) = answers.pick(r.channel, cart.customer.locale.as_deref(), &store.locale);
                 let link =
                     cart.link_token.as_ref().map(|t| format!("{}/r/{t}", self.config.public_url)).unwrap_or_default();
@@ -170,27 +187,34 @@ impl Engine {
             }
             _ => None,
         };
-        match answer {
-            Some(text) => {
-                outcome.action = "answered";
-                outcome.reply = Some(text);
-            }
-            None => {
-                outcome.action = "handed_off";
-                outcome.reply = Some(store.reply_text(ReplyText::Handoff, contact.locale.as_deref()));
-                self.alerts
-                    .handoff(&Handoff {
-                        store: store.id.clone(),
-                        cart: contact.latest_cart.clone(),
-                        channel: r.channel,
-                        from_masked: mask(&r.from),
-                        text: r.body.clone(),
-                        reason: reason.as_str().to_string(),
-                        at: self.clock.now(),
-                    })
-                    .await;
-            }
+        if let Some(text) = answer {
+            outcome.action = "answered";
+            outcome.reply = Some(text);
+            return Ok(outcome);
         }
+        let rule = rule.unwrap_or("no_answer");
+        outcome.action = "handed_off";
+        // A shopper already talking with a person is not told again that someone will answer.
+        let notice = (!in_conversation).then(|| store.reply_text(ReplyText::Handoff, contact.locale.as_deref()));
+        let guess = format!("{} ({:.0} %)", guess.as_str(), confidence * 100.0);
+        let opening = Opening { reply: r, reason, guess: guess.clone(), confidence, rule, notice: notice.clone() };
+        let id = self.record_handoff(store, contact, &opening).await?;
+        outcome.reply = notice;
+        self.alerts
+            .handoff(&Handoff {
+                store: store.id.clone(),
+                cart: contact.latest_cart.clone(),
+                channel: r.channel,
+                from_masked: mask(&r.from),
+                text: r.body.clone(),
+                reason: reason.as_str().to_string(),
+                at: self.clock.now(),
+                inbox_url: Some(format!("{}/inbox/{}#{id}", self.config.public_url, store.id)),
+                conversation: Some(id),
+                guess,
+                rule: rule.to_string(),
+            })
+            .await;
         Ok(outcome)
     }
 

@@ -41,6 +41,10 @@ pub struct Contact {
     /// The shopper's language as their latest messaged cart gave it: replies answer in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The shopper's latest conversation with a person (docs/conversations.md): later replies
+    /// are added to it while it is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
 }
 
 /// How long an inbound message id is remembered.
@@ -116,6 +120,7 @@ impl Contact {
             coupons_issued: Vec::new(),
             consent_log: Vec::new(),
             locale: None,
+            conversation: None,
         }
     }
 

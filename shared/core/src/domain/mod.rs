@@ -4,6 +4,7 @@
 pub mod cart;
 pub mod channel;
 pub mod contact;
+pub mod conversation;
 pub mod link_key;
 pub mod locale;
 pub mod money;
@@ -18,4 +19,5 @@ pub use cart::{
 };
 pub use channel::Channel;
 pub use contact::{Contact, contact_key, contact_key_uncached};
+pub use conversation::{Author, Conversation, ConversationStatus, Entry};
 pub use reason::Reason;

@@ -107,6 +107,8 @@ pub enum Counter {
     /// What the capture snippet sent that was left out or made neutral, by cause
     /// (`first_name`, `item_name`, `phone.country_not_allowed`, `phone.phone_rate`).
     SnippetDropped(&'static str),
+    /// Conversations with a person: `opened`, `answered`, `unknown`, `failed`, `throttled`, `closed`.
+    Conversations(&'static str),
 }
 
 impl Counter {
@@ -162,6 +164,7 @@ impl Counter {
             Counter::WebhookIgnored(platform) => format!("{}{platform}.ignored", p::WEBHOOKS),
             Counter::WebhookDropped(platform, cause) => format!("{}{platform}.dropped.{cause}", p::WEBHOOKS),
             Counter::SnippetDropped(what) => format!("{}dropped.{what}", p::SNIPPET),
+            Counter::Conversations(what) => format!("conversations.{what}"),
         }
     }
 }

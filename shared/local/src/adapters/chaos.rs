@@ -6,7 +6,7 @@
 
 use crate::adapters::random::SeededRandom;
 use async_trait::async_trait;
-use cartback_core::domain::{Cart, Channel, Contact};
+use cartback_core::domain::{Cart, Channel, Contact, Conversation};
 use cartback_core::ports::{CartStore, ChannelError, ChannelSender, LinkRecord, OutgoingMessage, StoreError};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -181,6 +181,18 @@ impl CartStore for ChaosStore {
     async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
         self.fault("put_contact")?;
         self.inner.put_contact(contact).await
+    }
+    async fn get_conversation(&self, store: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
+        self.fault("get_conversation")?;
+        self.inner.get_conversation(store, id).await
+    }
+    async fn put_conversation(&self, c: Conversation) -> Result<u64, StoreError> {
+        self.fault("put_conversation")?;
+        self.inner.put_conversation(c).await
+    }
+    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+        self.fault("list_conversations")?;
+        self.inner.list_conversations(store).await
     }
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
         self.fault("put_link")?;

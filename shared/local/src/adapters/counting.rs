@@ -2,7 +2,7 @@
 //! makes for it, so simulations report what a cart costs in billable requests.
 
 use async_trait::async_trait;
-use cartback_core::domain::{Cart, Contact};
+use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::ports::{CartStore, LinkRecord, QueueError, StatsStore, StoreError, TimerMsg, TimerQueue};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -25,10 +25,13 @@ pub enum Op {
     /// Timers beyond the queue's reach ride on the cart record; the sweeper moves them into
     /// SQS with `SendMessageBatch`, ten to a request: counted as one request per ten timers.
     TimerSweptBatch,
+    ConversationGet,
+    ConversationPut,
+    ConversationList,
 }
 
 impl Op {
-    const ALL: [Op; 12] = [
+    const ALL: [Op; 15] = [
         Op::CartGet,
         Op::CartPut,
         Op::ContactGet,
@@ -41,6 +44,9 @@ impl Op {
         Op::StatsGet,
         Op::TimerSqs,
         Op::TimerSweptBatch,
+        Op::ConversationGet,
+        Op::ConversationPut,
+        Op::ConversationList,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -57,13 +63,16 @@ impl Op {
             Op::StatsGet => "dynamodb Query stats",
             Op::TimerSqs => "sqs SendMessage timer (delay <= 900 s)",
             Op::TimerSweptBatch => "sqs SendMessageBatch swept timers (1 per 10)",
+            Op::ConversationGet => "dynamodb GetItem conversation",
+            Op::ConversationPut => "dynamodb PutItem conversation (conditional)",
+            Op::ConversationList => "dynamodb Query conversations",
         }
     }
 }
 
 #[derive(Default)]
 pub struct RequestCounter {
-    hits: [AtomicU64; 12],
+    hits: [AtomicU64; Op::ALL.len()],
     swept: AtomicU64,
 }
 
@@ -130,6 +139,18 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
     async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
         self.counter.hit(Op::ContactPut);
         self.inner.put_contact(contact).await
+    }
+    async fn get_conversation(&self, store: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
+        self.counter.hit(Op::ConversationGet);
+        self.inner.get_conversation(store, id).await
+    }
+    async fn put_conversation(&self, c: Conversation) -> Result<u64, StoreError> {
+        self.counter.hit(Op::ConversationPut);
+        self.inner.put_conversation(c).await
+    }
+    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+        self.counter.hit(Op::ConversationList);
+        self.inner.list_conversations(store).await
     }
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
         self.counter.hit(Op::LinkPut);

@@ -3,7 +3,7 @@
 //! storage wrapper that throttles the next call of a named operation.
 
 use async_trait::async_trait;
-use cartback_core::domain::{Cart, Contact};
+use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::ports::{CartStore, ChannelError, ChannelSender, LinkRecord, OutgoingMessage, StoreError};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -100,6 +100,18 @@ impl CartStore for FaultyStore {
     async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
         self.faults.check("put_contact")?;
         self.inner.put_contact(contact).await
+    }
+    async fn get_conversation(&self, store: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
+        self.faults.check("get_conversation")?;
+        self.inner.get_conversation(store, id).await
+    }
+    async fn put_conversation(&self, c: Conversation) -> Result<u64, StoreError> {
+        self.faults.check("put_conversation")?;
+        self.inner.put_conversation(c).await
+    }
+    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+        self.faults.check("list_conversations")?;
+        self.inner.list_conversations(store).await
     }
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
         self.faults.check("put_link")?;

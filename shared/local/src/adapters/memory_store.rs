@@ -1,7 +1,8 @@
 //! In-memory storage with the same conditional-write semantics as the DynamoDB adapter.
 
 use async_trait::async_trait;
-use cartback_core::domain::{Cart, Contact};
+use cartback_core::domain::conversation::LIST_MAX;
+use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::ports::{CartStore, LinkRecord, StatsStore, StoreError};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -18,6 +19,7 @@ pub struct MemoryStore {
     carts: Mutex<ByStore<Cart>>,
     contacts: Mutex<ByStore<Contact>>,
     links: Mutex<HashMap<String, LinkRecord>>,
+    conversations: Mutex<ByStore<Conversation>>,
     stats: Mutex<HashMap<String, BTreeMap<String, i64>>>,
 }
 
@@ -87,6 +89,28 @@ impl CartStore for MemoryStore {
             return Err(StoreError::Conflict);
         }
         Ok(store_next(&mut map, cart, cart_keys, |c| &mut c.version))
+    }
+
+    async fn get_conversation(&self, store: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
+        Ok(lock(&self.conversations).get(store).and_then(|m| m.get(id)).map(|c| (**c).clone()))
+    }
+
+    async fn put_conversation(&self, c: Conversation) -> Result<u64, StoreError> {
+        let mut map = lock(&self.conversations);
+        if version_of(&map, &c.store, &c.id, |c| c.version) != c.version {
+            return Err(StoreError::Conflict);
+        }
+        Ok(store_next(&mut map, c, |c| (&c.store, &c.id), |c| &mut c.version))
+    }
+
+    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+        let mut all: Vec<Conversation> = lock(&self.conversations)
+            .get(store)
+            .map(|m| m.values().map(|c| (**c).clone()).collect())
+            .unwrap_or_default();
+        all.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
+        all.truncate(LIST_MAX);
+        Ok(all)
     }
 
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {

@@ -4,6 +4,7 @@
 //! so one run names them all.
 
 mod commerce;
+mod conversations;
 mod credentials;
 mod faq;
 mod problems;

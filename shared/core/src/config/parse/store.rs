@@ -64,6 +64,7 @@ pub(super) struct RawStore {
     pub(super) alert_webhook: Option<String>,
     pub(super) alert_webhook_secret: Option<String>,
     pub(super) snippet: Option<RawSnippet>,
+    pub(super) conversations: Option<super::conversations::RawConversations>,
 }
 
 #[derive(Deserialize)]
@@ -139,6 +140,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         p.add(&format!("{at}.holdout_percent"), "at most 50");
     }
     let alert_webhook = alert_webhook(at, rs.alert_webhook.take(), rs.alert_webhook_secret.take(), p);
+    let conversations = super::conversations::conversations(at, rs.conversations.take(), currency, p);
     let attribution_window = p.duration(
         &format!("{at}.attribution_window"),
         rs.attribution_window.as_deref(),
@@ -185,5 +187,6 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         holdout_percent,
         alert_webhook,
         snippet,
+        conversations,
     })
 }

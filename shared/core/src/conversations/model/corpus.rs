@@ -61,7 +61,7 @@ pub fn split(rows: Vec<Example>) -> (Vec<Example>, Vec<Example>) {
     rows.into_iter().partition(|e| {
         let n = seen.entry((e.lang.clone(), e.label)).or_default();
         *n += 1;
-        *n % 5 != 0
+        !(*n).is_multiple_of(5)
     })
 }
 

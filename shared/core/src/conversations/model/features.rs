@@ -95,8 +95,7 @@ pub fn features(text: &str) -> Vec<(u32, f32)> {
     if text.contains('?') || text.contains('؟') {
         push(b'?', &[]);
     }
-    if text.chars().any(|c| !c.is_alphanumeric() && !c.is_whitespace() && !c.is_ascii_punctuation() && c > '\u{2000}')
-    {
+    if text.chars().any(|c| !c.is_alphanumeric() && !c.is_whitespace() && !c.is_ascii_punctuation() && c > '\u{2000}') {
         push(b's', &[]);
     }
     if words.is_empty() {

@@ -75,7 +75,11 @@ pub fn evaluate(rows: &[Example], predict: impl Fn(&str) -> Label) -> Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:<8} {:>5} {:>9} {:>9} {:>14} {:>12}", "language", "rows", "accuracy", "macro-F1", "missed opt-out", "false opt-out")?;
+        writeln!(
+            f,
+            "{:<8} {:>5} {:>9} {:>9} {:>14} {:>12}",
+            "language", "rows", "accuracy", "macro-F1", "missed opt-out", "false opt-out"
+        )?;
         let all = std::iter::once(("all", &self.overall));
         for (lang, c) in self.per_language.iter().map(|(l, c)| (l.as_str(), c)).chain(all) {
             let (missed, false_) = c.missed_and_false(Label::OptOut);
@@ -114,7 +118,15 @@ mod tests {
             ex(Label::Reason(Reason::Trust), "c"),
             ex(Label::Reason(Reason::Trust), "d"),
         ];
-        let r = evaluate(&rows, |t| if t == "b" { Label::Reason(Reason::Trust) } else if t == "a" { Label::OptOut } else { Label::Reason(Reason::Trust) });
+        let r = evaluate(&rows, |t| {
+            if t == "b" {
+                Label::Reason(Reason::Trust)
+            } else if t == "a" {
+                Label::OptOut
+            } else {
+                Label::Reason(Reason::Trust)
+            }
+        });
         assert_eq!(r.overall.accuracy(), 0.75);
         // opt_out: P=1, R=0.5, F1=2/3; trust: P=2/3, R=1, F1=0.8.
         assert!((r.overall.macro_f1() - (2.0 / 3.0 + 0.8) / 2.0).abs() < 1e-9);

@@ -71,8 +71,11 @@ impl ReplyModel {
     /// The model alone.
     pub fn predict(&self, text: &str) -> Prediction {
         let p = train::softmax(&self.weights.scores(&features::features(text)));
-        let (k, confidence) =
-            p.iter().copied().enumerate().fold((Label::ALL.len() - 1, f32::MIN), |b, (k, v)| if v > b.1 { (k, v) } else { b });
+        let (k, confidence) = p
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((Label::ALL.len() - 1, f32::MIN), |b, (k, v)| if v > b.1 { (k, v) } else { b });
         let guess = Label::ALL[k];
         let label = if confidence >= CONFIDENCE { guess } else { Label::Reason(Reason::Other) };
         Prediction { label, guess, confidence }

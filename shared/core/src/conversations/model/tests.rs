@@ -38,4 +38,3 @@ fn low_confidence_is_other_with_the_guess_kept() {
     let sure = model.understand("please stop texting me");
     assert_eq!((sure.label, sure.confidence), (Label::OptOut, 1.0));
 }
-

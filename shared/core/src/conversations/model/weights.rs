@@ -31,7 +31,8 @@ impl Weights {
             let max = w.iter().skip(k).step_by(CLASSES).fold(0f32, |m, v| m.max(v.abs()));
             *s = if max > 0.0 { max / 127.0 } else { 1.0 };
         }
-        let q = w.iter().enumerate().map(|(i, v)| (v / scale[i % CLASSES]).round().clamp(-127.0, 127.0) as i8).collect();
+        let q =
+            w.iter().enumerate().map(|(i, v)| (v / scale[i % CLASSES]).round().clamp(-127.0, 127.0) as i8).collect();
         Weights { scale, bias: *bias, w: q }
     }
 

@@ -1,0 +1,301 @@
+//! Conversations with a person (docs/conversations.md): a hand-off opens one, later replies of
+//! the shopper are added to it, and the store's people list, read, answer and close them.
+
+use base64::Engine as _;
+use jiff::SignedDuration;
+use sha2::{Digest, Sha256};
+
+use crate::config::StoreConfig;
+use crate::conversations::replies::InboundReply;
+use crate::domain::pii::{Pii, mask};
+use crate::domain::{Author, Channel, Contact, Conversation, ConversationStatus, Entry, Reason};
+use crate::engine::counters::Counter;
+use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::ports::{ChannelError, OutgoingMessage};
+
+/// The longest answer a person may send (WhatsApp's limit for a text message is 4 096).
+pub const ANSWER_MAX_CHARS: usize = 1600;
+/// WhatsApp accepts free-form text only this long after the shopper's last message.
+pub const WHATSAPP_WINDOW: SignedDuration = SignedDuration::from_hours(24);
+
+/// What opened or continued a conversation.
+pub struct Opening<'a> {
+    pub reply: &'a InboundReply,
+    pub reason: Reason,
+    pub guess: String,
+    pub confidence: f32,
+    pub rule: &'static str,
+    /// Cartback's own answer to the shopper, added to the transcript.
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    #[error("no such conversation")]
+    NotFound,
+    #[error("the conversation is closed")]
+    Closed,
+    #[error("the shopper opted out of {0}: nothing more may be sent there")]
+    OptedOut(Channel),
+    #[error("the shopper's last WhatsApp message is older than 24 hours: WhatsApp allows only templates now")]
+    OutsideWindow,
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error("the provider is throttling; nothing was sent, try again")]
+    Throttled,
+    #[error("the provider refused the message: {0}")]
+    Refused(String),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl From<crate::ports::StoreError> for AnswerError {
+    fn from(e: crate::ports::StoreError) -> Self {
+        AnswerError::Engine(e.into())
+    }
+}
+
+/// A conversation's id: derived from the message that opened it, so a retried webhook finds
+/// the same conversation instead of opening a second one. 128 bits of a keyed digest: as
+/// unguessable as a restore link.
+fn conversation_id(store: &str, contact: &str, message_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(crate::domain::contact::deployment_key());
+    for part in [store, contact, message_id] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&h.finalize()[..16])
+}
+
+impl Engine {
+    /// Adds a handed-off reply to the shopper's open conversation, or opens one. Returns its id.
+    pub(crate) async fn record_handoff(
+        &self,
+        store: &StoreConfig,
+        contact: &mut Contact,
+        o: &Opening<'_>,
+    ) -> Result<String, EngineError> {
+        let now = self.clock.now();
+        let expires_at = now + store.conversations.retention;
+        let inbound = Entry {
+            at: now,
+            author: Author::Shopper,
+            text: Pii::new(o.reply.body.clone()),
+            status: None,
+            ref_id: Some(o.reply.message_id.clone()),
+        };
+        // The open conversation on this channel, if it is still there.
+        let current =
+            match &contact.conversation {
+                Some(id) => self.carts.get_conversation(&store.id, id).await?.filter(|c| {
+                    c.status == ConversationStatus::Open && c.channel == o.reply.channel && c.expires_at > now
+                }),
+                None => None,
+            };
+        let id = retry_on_conflict!({
+            let mut c = match &current {
+                Some(c) => self.carts.get_conversation(&store.id, &c.id).await?.unwrap_or_else(|| c.clone()),
+                None => {
+                    let id = conversation_id(&store.id, &contact.key, &o.reply.message_id);
+                    match self.carts.get_conversation(&store.id, &id).await? {
+                        Some(existing) => existing,
+                        None => Conversation {
+                            store: store.id.clone(),
+                            id,
+                            version: 0,
+                            contact: contact.key.clone(),
+                            to: Pii::new(o.reply.from.clone()),
+                            channel: o.reply.channel,
+                            cart: contact.latest_cart.clone(),
+                            status: ConversationStatus::Open,
+                            reason: o.reason,
+                            guess: o.guess.clone(),
+                            confidence: o.confidence,
+                            handoff_rule: o.rule.to_string(),
+                            opened_at: now,
+                            updated_at: now,
+                            expires_at,
+                            messages: Vec::new(),
+                        },
+                    }
+                }
+            };
+            if !c.messages.iter().any(|m| m.ref_id.as_deref() == Some(o.reply.message_id.as_str())) {
+                c.messages.push(inbound.clone());
+                if let Some(n) = &o.notice {
+                    c.messages.push(Entry {
+                        at: now,
+                        author: Author::Cartback,
+                        text: Pii::new(n.clone()),
+                        status: Some("sent".into()),
+                        ref_id: None,
+                    });
+                }
+                c.updated_at = now;
+                c.expires_at = expires_at;
+                self.carts.put_conversation(c.clone()).await?;
+            }
+            Ok(c.id)
+        })?;
+        if current.is_none() {
+            self.count(&store.id, vec![(Counter::Conversations("opened"), 1)]).await;
+        }
+        contact.conversation = Some(id.clone());
+        Ok(id)
+    }
+
+    /// The store's conversations whose transcripts are still kept, newest first.
+    pub async fn conversations(&self, store: &StoreConfig) -> Result<Vec<Conversation>, EngineError> {
+        let now = self.clock.now();
+        Ok(self.carts.list_conversations(&store.id).await?.into_iter().filter(|c| c.expires_at > now).collect())
+    }
+
+    pub async fn conversation(&self, store: &StoreConfig, id: &str) -> Result<Option<Conversation>, EngineError> {
+        let now = self.clock.now();
+        Ok(self.carts.get_conversation(&store.id, id).await?.filter(|c| c.expires_at > now))
+    }
+
+    /// Closes a conversation. The cart's automated sequence stays paused: after a person has
+    /// talked with the shopper, an automatic reminder would talk over them.
+    pub async fn close_conversation(&self, store: &StoreConfig, id: &str) -> Result<Option<Conversation>, EngineError> {
+        let closed = retry_on_conflict!({
+            let Some(mut c) = self.conversation(store, id).await? else { return Ok(None) };
+            if c.status == ConversationStatus::Closed {
+                return Ok(Some(c));
+            }
+            c.status = ConversationStatus::Closed;
+            c.updated_at = self.clock.now();
+            c.version = self.carts.put_conversation(c.clone()).await?;
+            Ok(Some(c))
+        })?;
+        if closed.is_some() {
+            self.count(&store.id, vec![(Counter::Conversations("closed"), 1)]).await;
+        }
+        Ok(closed)
+    }
+
+    /// Sends a person's answer on the shopper's channel, at most once: the answer is written to
+    /// the transcript as `sending` before the provider is called, and an `idempotency_key` seen
+    /// before returns that entry without sending again. Never after an opt-out; on WhatsApp only
+    /// inside the 24-hour window. Quiet hours do not hold it back: it answers the shopper's own
+    /// message (docs/conversations.md).
+    pub async fn answer_conversation(
+        &self,
+        store: &StoreConfig,
+        id: &str,
+        text: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<(Conversation, Entry), AnswerError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(AnswerError::Invalid("text is empty"));
+        }
+        if text.chars().count() > ANSWER_MAX_CHARS {
+            return Err(AnswerError::Invalid("text is longer than 1600 characters"));
+        }
+        let now = self.clock.now();
+        let ref_id = idempotency_key
+            .map(str::to_string)
+            .unwrap_or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.random.bytes16()));
+        // Claim: the entry goes in first (retried on a lost race, as `retry_on_conflict` does).
+        let mut claimed = Err(AnswerError::Engine(EngineError::Contended));
+        for _ in 0..crate::engine::OPTIMISTIC_ATTEMPTS {
+            claimed = self.claim_answer(store, id, text, &ref_id, now).await;
+            if !matches!(claimed, Err(AnswerError::Engine(EngineError::Store(crate::ports::StoreError::Conflict)))) {
+                break;
+            }
+        }
+        let (c, entry, fresh) = claimed?;
+        if !fresh {
+            return Ok((c, entry));
+        }
+        let sender = self.channels.get(&c.channel).ok_or(EngineError::NoChannel(c.channel))?;
+        let msg = OutgoingMessage {
+            channel: c.channel,
+            store: store.id.clone(),
+            cart: c.cart.clone().unwrap_or_default(),
+            step: u32::MAX,
+            variant: "agent".into(),
+            to: c.to.expose().to_string(),
+            subject: None,
+            body: text.to_string(),
+            seq: 0,
+            html: None,
+            unsubscribe_url: None,
+            status_callback: None,
+            template_params: Vec::new(),
+            locale: None,
+            session_open: true,
+            providers: store.providers.clone(),
+        };
+        let (status, result) = match sender.send(&msg).await {
+            Ok(_) => ("sent", Ok(())),
+            Err(ChannelError::Unknown(e)) => ("unknown", {
+                tracing::warn!(store = %store.id, to = %mask(c.to.expose()), error = %e, "agent answer outcome unknown; not resent");
+                Ok(())
+            }),
+            Err(ChannelError::Retryable(_)) => ("throttled", Err(AnswerError::Throttled)),
+            Err(ChannelError::Permanent(e)) => ("failed", Err(AnswerError::Refused(e))),
+        };
+        let updated = retry_on_conflict!({
+            let Some(mut c) = self.carts.get_conversation(&store.id, id).await? else {
+                return Err(EngineError::Contended);
+            };
+            if status == "throttled" {
+                // Nothing left: the entry goes, so the same key may try again.
+                c.messages.retain(|m| m.ref_id.as_deref() != Some(ref_id.as_str()));
+            } else if let Some(m) = c.messages.iter_mut().find(|m| m.ref_id.as_deref() == Some(ref_id.as_str())) {
+                m.status = Some(status.to_string());
+            }
+            c.version = self.carts.put_conversation(c.clone()).await?;
+            Ok(c)
+        })?;
+        self.count(&store.id, vec![(Counter::Conversations(if status == "sent" { "answered" } else { status }), 1)])
+            .await;
+        result?;
+        let entry =
+            updated.messages.iter().find(|m| m.ref_id.as_deref() == Some(ref_id.as_str())).cloned().unwrap_or(entry);
+        Ok((updated, entry))
+    }
+
+    /// Writes a person's answer into the transcript as `sending`, or finds it by its key.
+    /// Returns the conversation, the entry, and whether it is new (and must be sent).
+    async fn claim_answer(
+        &self,
+        store: &StoreConfig,
+        id: &str,
+        text: &str,
+        ref_id: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(Conversation, Entry, bool), AnswerError> {
+        let Some(mut c) = self.conversation(store, id).await? else { return Err(AnswerError::NotFound) };
+        if let Some(e) = c.messages.iter().find(|m| m.ref_id.as_deref() == Some(ref_id)) {
+            return Ok((c.clone(), e.clone(), false));
+        }
+        if c.status == ConversationStatus::Closed {
+            return Err(AnswerError::Closed);
+        }
+        let contact = self.carts.get_contact(&store.id, &c.contact).await?;
+        if contact.as_ref().is_some_and(|k| k.opted_out.contains(&c.channel)) {
+            return Err(AnswerError::OptedOut(c.channel));
+        }
+        if c.channel == Channel::Whatsapp
+            && contact.as_ref().and_then(|k| k.last_whatsapp_inbound_at).is_none_or(|t| now - t >= WHATSAPP_WINDOW)
+        {
+            return Err(AnswerError::OutsideWindow);
+        }
+        let entry = Entry {
+            at: now,
+            author: Author::Agent,
+            text: Pii::new(text.to_string()),
+            status: Some("sending".into()),
+            ref_id: Some(ref_id.to_string()),
+        };
+        c.messages.push(entry.clone());
+        c.updated_at = now;
+        c.expires_at = now + store.conversations.retention;
+        c.version = self.carts.put_conversation(c.clone()).await?;
+        Ok((c, entry, true))
+    }
+}
