@@ -1,7 +1,8 @@
 //! Helpers for the end-to-end tests: a real `cartback serve`-equivalent server on
 //! 127.0.0.1:0 with a virtual clock, and a Twilio-signing client.
 
-use cartback_core::config::{Config, DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN, demo_config};
+pub use cartback_core::config::DEMO_API_KEY;
+use cartback_core::config::{Config, DEMO_TWILIO_AUTH_TOKEN, demo_config};
 use cartback_http::public_router;
 use cartback_local::local_router;
 use cartback_local::{LocalOptions, LocalRuntime};

@@ -4,6 +4,7 @@
 mod auth;
 mod collect;
 mod consent;
+mod conversations;
 mod coupons;
 mod error;
 mod events;
@@ -66,6 +67,35 @@ async fn health() -> axum::Json<serde_json::Value> {
 
 /// The capture snippet, so a shop can include it straight from its Cartback API (cached a day).
 pub const SNIPPET_JS: &str = include_str!("../../../clients/web/cartback.js");
+
+/// The inbox page (docs/conversations.md): static, the store's key typed into it, its script
+/// from this origin only.
+async fn inbox_page(_store: crate::path::Path<String>) -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; \
+                 base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        include_str!("inbox/inbox.html"),
+    )
+}
+
+async fn inbox_js() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        include_str!("inbox/inbox.js"),
+    )
+}
 
 async fn snippet() -> impl axum::response::IntoResponse {
     (

@@ -3,7 +3,9 @@
 //! `infra/template.yaml` and to the README's deploy table, both ways, naming any route missing
 //! from one of them.
 
-use crate::{AppState, collect, consent, coupons, events, replies, restore, stats, status, unsubscribe, webhooks};
+use crate::{
+    AppState, collect, consent, conversations, coupons, events, replies, restore, stats, status, unsubscribe, webhooks,
+};
 use axum::Router;
 use axum::routing::{MethodRouter, get, options, post};
 
@@ -56,6 +58,12 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/v1/unsubscribe/{store}/{token}", Ingest, post(unsubscribe::one_click)),
     route!("GET", "/v1/cartback.js", Ingest, get(crate::snippet)),
     route!("GET", "/healthz", Ingest, get(crate::health)),
+    route!("GET", "/v1/stores/{store}/conversations", Ingest, get(conversations::list)),
+    route!("GET", "/v1/stores/{store}/conversations/{id}", Ingest, get(conversations::read)),
+    route!("POST", "/v1/stores/{store}/conversations/{id}/messages", Ingest, post(conversations::answer)),
+    route!("POST", "/v1/stores/{store}/conversations/{id}/close", Ingest, post(conversations::close)),
+    route!("GET", "/inbox/{store}", Ingest, get(crate::inbox_page)),
+    route!("GET", "/v1/inbox.js", Ingest, get(crate::inbox_js)),
     route!("POST", "/v1/replies/twilio/{store}", Replies, post(replies::twilio)),
     route!("POST", "/v1/status/twilio/{store}", Replies, post(status::twilio_status)),
     route!("GET", "/v1/status/whatsapp/{store}", Replies, get(status::whatsapp_verify)),

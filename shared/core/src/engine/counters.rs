@@ -27,6 +27,7 @@ pub mod prefix {
     pub const LEADS_RECOVERED: &str = "leads.recovered.";
     pub const WEBHOOKS: &str = "webhooks.";
     pub const HANDOFFS: &str = "handoffs.";
+    pub const CONVERSATIONS: &str = "conversations.";
     pub const SNIPPET: &str = "snippet.";
 }
 
@@ -164,7 +165,7 @@ impl Counter {
             Counter::WebhookIgnored(platform) => format!("{}{platform}.ignored", p::WEBHOOKS),
             Counter::WebhookDropped(platform, cause) => format!("{}{platform}.dropped.{cause}", p::WEBHOOKS),
             Counter::SnippetDropped(what) => format!("{}dropped.{what}", p::SNIPPET),
-            Counter::Conversations(what) => format!("conversations.{what}"),
+            Counter::Conversations(what) => format!("{}{what}", p::CONVERSATIONS),
         }
     }
 }

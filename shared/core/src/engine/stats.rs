@@ -65,6 +65,9 @@ pub struct StatsReport {
     /// Hand-offs POSTed to the store's `alert_webhook` (`delivered`) and those that were not
     /// after retries (`failed`).
     pub handoffs: BTreeMap<String, i64>,
+    /// Conversations with a person: `opened`, `answered`, `unknown`, `failed`, `throttled`,
+    /// `closed` (docs/conversations.md).
+    pub conversations: BTreeMap<String, i64>,
 }
 
 fn with_prefix(c: &BTreeMap<String, i64>, prefix: &str) -> BTreeMap<String, i64> {
@@ -125,6 +128,7 @@ impl Engine {
             webhooks: with_prefix(&c, prefix::WEBHOOKS),
             snippet: with_prefix(&c, prefix::SNIPPET),
             handoffs: with_prefix(&c, prefix::HANDOFFS),
+            conversations: with_prefix(&c, prefix::CONVERSATIONS),
             holdout: group(Group::Holdout),
             treated: group(Group::Treated),
         })

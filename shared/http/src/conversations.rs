@@ -1,0 +1,150 @@
+//! The merchant's conversations with shoppers (docs/conversations.md), with the store's API key:
+//! `GET …/conversations` (list), `GET …/conversations/{id}` (read, with the transcript),
+//! `POST …/conversations/{id}/messages` (answer on the shopper's channel, at most once) and
+//! `POST …/conversations/{id}/close`.
+
+use crate::AppState;
+use crate::auth::store_for_request;
+use crate::error::{ApiError, read_body};
+use crate::path::Path;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use cartback_core::config::StoreConfig;
+use cartback_core::conversations::inbox::AnswerError;
+use cartback_core::domain::pii::mask;
+use cartback_core::domain::{Conversation, Entry};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn own_store(st: &AppState, store: &str, headers: &HeaderMap) -> Result<Arc<StoreConfig>, ApiError> {
+    let own = store_for_request(&st.engine.config, headers)?.clone();
+    // Another store's key gets the same answer as a store that does not exist.
+    if own.id != store {
+        return Err(ApiError::not_found());
+    }
+    Ok(own)
+}
+
+fn entry_json(e: &Entry) -> Value {
+    json!({
+        "at": e.at.to_string(),
+        "author": e.author,
+        "text": e.text.expose(),
+        "status": e.status,
+    })
+}
+
+/// The conversation without its transcript: what the list shows. The shopper's address masked.
+fn summary(c: &Conversation) -> Value {
+    let last = c.messages.iter().rev().find(|m| m.author == cartback_core::domain::Author::Shopper);
+    json!({
+        "id": c.id,
+        "status": c.status,
+        "channel": c.channel.as_str(),
+        "shopper": mask(c.to.expose()),
+        "cart_id": c.cart,
+        "reason": c.reason.as_str(),
+        "guess": c.guess,
+        "rule": c.handoff_rule,
+        "opened_at": c.opened_at.to_string(),
+        "updated_at": c.updated_at.to_string(),
+        "expires_at": c.expires_at.to_string(),
+        "messages": c.messages.len(),
+        "last_shopper_message": last.map(|m| m.text.expose()),
+    })
+}
+
+fn full(c: &Conversation) -> Value {
+    let mut v = summary(c);
+    v["transcript"] = c.messages.iter().map(entry_json).collect();
+    v
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    Path(store): Path<String>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let own = own_store(&st, &store, &headers)?;
+    let status = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "status")
+        .map(|(_, v)| v.into_owned());
+    let wanted = match status.as_deref() {
+        None | Some("open") => Some(cartback_core::domain::ConversationStatus::Open),
+        Some("closed") => Some(cartback_core::domain::ConversationStatus::Closed),
+        Some("all") => None,
+        Some(_) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_status", "status is open, closed or all"));
+        }
+    };
+    let all = st.engine.conversations(&own).await?;
+    let items: Vec<Value> = all.iter().filter(|c| wanted.is_none_or(|w| c.status == w)).map(summary).collect();
+    Ok(Json(json!({ "conversations": items })))
+}
+
+pub async fn read(
+    State(st): State<AppState>,
+    Path((store, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let own = own_store(&st, &store, &headers)?;
+    let c = st.engine.conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
+    Ok(Json(full(&c)))
+}
+
+pub async fn close(
+    State(st): State<AppState>,
+    Path((store, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let own = own_store(&st, &store, &headers)?;
+    let c = st.engine.close_conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
+    Ok(Json(full(&c)))
+}
+
+/// Body: `{"text": "…", "idempotency_key": "…"}` (the key may also come as `Idempotency-Key`).
+pub async fn answer(
+    State(st): State<AppState>,
+    Path((store, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let own = own_store(&st, &store, &headers)?;
+    let bytes = read_body(&headers, body, 16 * 1024).await?;
+    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer", m.to_string());
+    let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid("the body must be a JSON object"))?;
+    let text = v.get("text").and_then(Value::as_str).ok_or_else(|| invalid("`text` (a string) is required"))?;
+    let header_key = headers.get("idempotency-key").and_then(|h| h.to_str().ok());
+    let key = match v.get("idempotency_key") {
+        None | Some(Value::Null) => header_key,
+        Some(Value::String(k)) => Some(k.as_str()),
+        Some(_) => return Err(invalid("`idempotency_key` must be a string")),
+    };
+    if key.is_some_and(|k| k.is_empty() || k.len() > 200) {
+        return Err(invalid("the idempotency key must be 1 to 200 characters"));
+    }
+    let (c, entry) = st.engine.answer_conversation(&own, &id, text, key).await.map_err(answer_error)?;
+    let status = if entry.status.as_deref() == Some("sent") { StatusCode::CREATED } else { StatusCode::ACCEPTED };
+    Ok((status, Json(json!({ "message": entry_json(&entry), "conversation": summary(&c) }))))
+}
+
+fn conversation_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "conversation_not_found", "no such conversation (or its transcript expired)")
+}
+
+fn answer_error(e: AnswerError) -> ApiError {
+    let m = e.to_string();
+    match e {
+        AnswerError::NotFound => conversation_not_found(),
+        AnswerError::Closed => ApiError::new(StatusCode::CONFLICT, "conversation_closed", m),
+        AnswerError::OptedOut(_) => ApiError::new(StatusCode::CONFLICT, "opted_out", m),
+        AnswerError::OutsideWindow => ApiError::new(StatusCode::CONFLICT, "outside_whatsapp_window", m),
+        AnswerError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer", m),
+        AnswerError::Throttled => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "provider_throttled", m),
+        AnswerError::Refused(_) => ApiError::new(StatusCode::BAD_GATEWAY, "provider_refused", m),
+        AnswerError::Engine(e) => e.into(),
+    }
+}

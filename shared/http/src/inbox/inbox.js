@@ -1,0 +1,110 @@
+// Cartback's inbox (docs/conversations.md): the store's open conversations, a transcript and a
+// reply box, over the conversations API with the store's key. No dependencies; shoppers' texts
+// are only ever put in the page as text (textContent), never as HTML.
+(function () {
+  "use strict";
+  var path = location.pathname;
+  var at = path.lastIndexOf("/inbox/");
+  var base = path.slice(0, at);
+  var store = decodeURIComponent(path.slice(at + 7).split("/")[0]);
+  var keyName = "cartback-key-" + store;
+  var $ = function (id) { return document.getElementById(id); };
+  var current = null;
+  var pendingKey = null;
+
+  function api(method, rel, body) {
+    var init = { method: method, headers: { Authorization: "Bearer " + sessionStorage.getItem(keyName) } };
+    if (body) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+    return fetch(base + "/v1/stores/" + encodeURIComponent(store) + "/conversations" + rel, init).then(function (r) {
+      return r.json().then(function (j) {
+        if (r.status === 401) { sessionStorage.removeItem(keyName); showLogin(); }
+        if (!r.ok) { throw new Error((j.error && j.error.message) || j.message || ("HTTP " + r.status)); }
+        return j;
+      });
+    });
+  }
+
+  function showLogin() { $("login").hidden = false; $("list").hidden = true; $("main").hidden = true; }
+
+  function fail(e) { $("error").textContent = e.message; }
+
+  function loadList() {
+    $("login").hidden = true; $("list").hidden = false; $("main").hidden = false;
+    return api("GET", "?status=open").then(function (j) {
+      var list = $("list");
+      list.textContent = "";
+      j.conversations.forEach(function (c) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.dataset.id = c.id;
+        b.setAttribute("aria-current", String(c.id === current));
+        var who = document.createElement("strong");
+        who.textContent = c.shopper + " · " + c.channel;
+        var what = document.createElement("div");
+        what.className = "meta";
+        what.textContent = c.reason + " — " + (c.last_shopper_message || "");
+        b.appendChild(who); b.appendChild(what);
+        b.addEventListener("click", function () { location.hash = c.id; });
+        list.appendChild(b);
+      });
+      $("empty").hidden = j.conversations.length > 0;
+    }).catch(fail);
+  }
+
+  function open(id) {
+    current = id;
+    pendingKey = null;
+    return api("GET", "/" + encodeURIComponent(id)).then(function (c) {
+      $("error").textContent = "";
+      $("conversation").hidden = false;
+      $("title").textContent = c.shopper + " on " + c.channel;
+      $("details").textContent = "Reason: " + c.reason + " · model's guess: " + c.guess + " · handed off: " +
+        c.rule + (c.cart_id ? " · cart " + c.cart_id : "") + " · " + c.status;
+      var t = $("transcript");
+      t.textContent = "";
+      c.transcript.forEach(function (m) {
+        var d = document.createElement("div");
+        d.className = "msg " + m.author;
+        d.textContent = m.text;
+        var meta = document.createElement("div");
+        meta.className = "meta";
+        meta.textContent = m.author + " · " + m.at + (m.status ? " · " + m.status : "");
+        d.appendChild(meta);
+        t.appendChild(d);
+      });
+      $("reply").hidden = c.status !== "open";
+      loadList();
+    }).catch(fail);
+  }
+
+  $("login").addEventListener("submit", function (e) {
+    e.preventDefault();
+    sessionStorage.setItem(keyName, $("key").value.trim());
+    $("key").value = "";
+    route();
+  });
+
+  $("reply").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = $("text").value;
+    // One key per answer typed: a double click or a retry after a lost answer sends it once.
+    pendingKey = pendingKey || (Date.now().toString(36) + Math.random().toString(36).slice(2));
+    $("send").disabled = true;
+    api("POST", "/" + encodeURIComponent(current) + "/messages", { text: text, idempotency_key: pendingKey })
+      .then(function () { $("text").value = ""; return open(current); })
+      .catch(fail)
+      .then(function () { $("send").disabled = false; });
+  });
+
+  $("close").addEventListener("click", function () {
+    api("POST", "/" + encodeURIComponent(current) + "/close").then(function () { return open(current); }).catch(fail);
+  });
+
+  function route() {
+    if (!sessionStorage.getItem(keyName)) { showLogin(); return; }
+    var id = location.hash.slice(1);
+    if (id) { open(id); } else { loadList(); }
+  }
+  window.addEventListener("hashchange", route);
+  route();
+})();
