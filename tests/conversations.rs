@@ -1,6 +1,8 @@
 //! Conversations with a person over HTTP in local mode: a hand-off opens one, the merchant's
 //! person lists, reads, answers (at most once, never after an opt-out) and closes it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use cartback_e2e::{DEMO_API_KEY, START, Server, example_event};
 use serde_json::{Value, json};
 
