@@ -1,0 +1,114 @@
+// The inbox page in a real browser: headless Chromium (Debian's) driven by playwright-core
+// against `cartback serve --clock virtual` (its URL in CARTBACK_URL). A shopper messaged about a
+// cart asks for a person by SMS (signed as Twilio signs); the merchant's person opens
+// /inbox/demo, types the store's key once, opens the conversation, and answers; the answer must
+// be in the outbox, and the shopper's text must be shown as text, never as HTML.
+import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { readFile } from "node:fs/promises";
+
+const BASE = process.env.CARTBACK_URL;
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+assert.ok(BASE, "set CARTBACK_URL to a running `cartback serve --clock virtual`");
+const KEY = "cbk_demo_0123456789abcdef";
+// The demo store's public_url and Twilio token: what Twilio's signature covers.
+const PUBLIC = "http://127.0.0.1:8787";
+const TWILIO_TOKEN = "demo_twilio_auth_token";
+const FROM = "+905321234567";
+const REPLY = 'Can I talk to a real person about the size? <img src=x onerror="window.pwned=1">';
+const ANSWER = "Hi Ayşe, size M fits you. It ships tomorrow.";
+
+let passed = 0;
+function ok(what) {
+  passed += 1;
+  console.log(`ok   ${what}`);
+}
+
+async function call(path, init) {
+  const r = await fetch(BASE + path, init);
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return r;
+}
+
+// Twilio's X-Twilio-Signature: HMAC-SHA1 over the URL and the sorted parameters, base64.
+function twilioSignature(url, params) {
+  const data = url + Object.keys(params).sort().map((k) => k + params[k]).join("");
+  return createHmac("sha1", TWILIO_TOKEN).update(data).digest("base64");
+}
+
+const event = await readFile(new URL("../../../docs/examples/event.json", import.meta.url), "utf8");
+await call("/v1/events", {
+  method: "POST",
+  headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
+  body: event,
+});
+await call("/_local/clock/advance", { method: "POST", body: JSON.stringify({ seconds: 1800 }) });
+const params = { From: FROM, Body: REPLY, MessageSid: "SMinbox0001" };
+await call("/v1/replies/twilio/demo", {
+  method: "POST",
+  headers: {
+    "Content-Type": "application/x-www-form-urlencoded",
+    "X-Twilio-Signature": twilioSignature(`${PUBLIC}/v1/replies/twilio/demo`, params),
+  },
+  body: new URLSearchParams(params).toString(),
+});
+ok("a shopper asked for a person by SMS (signed as Twilio signs)");
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  const foreign = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("request", (req) => { if (!req.url().startsWith(BASE)) foreign.push(req.url()); });
+  await page.goto(BASE + "/inbox/demo");
+  await page.waitForSelector("#login:not([hidden])");
+  ok("the inbox asks for the store's key");
+
+  await page.fill("#key", KEY);
+  await page.click("#login button[type=submit]");
+  const item = page.locator("#list button").first();
+  await item.waitFor();
+  assert.match(await item.innerText(), /\+905\*+67 · sms/);
+  ok("the open conversation is listed, the shopper's number masked");
+
+  await item.click();
+  await page.waitForSelector("#conversation:not([hidden])");
+  const transcript = page.locator("#transcript");
+  await page.waitForFunction(() => document.querySelectorAll("#transcript .msg").length >= 2);
+  assert.ok((await transcript.innerText()).includes("talk to a real person"));
+  assert.equal(await page.locator("#transcript img").count(), 0, "the shopper's text became HTML");
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.match(await page.locator("#details").innerText(), /handed off: asked_for_person/);
+  ok("the transcript shows the shopper's text as text, with why it was handed off");
+
+  await page.fill("#text", ANSWER);
+  await page.click("#send");
+  await page.waitForFunction(() => document.querySelectorAll("#transcript .msg.agent").length === 1);
+  ok("the answer appears in the transcript");
+
+  const outbox = await (await call("/_local/outbox")).json();
+  const answers = outbox.messages.filter((m) => m.variant === "agent");
+  assert.equal(answers.length, 1, JSON.stringify(outbox));
+  assert.equal(answers[0].body, ANSWER);
+  assert.equal(answers[0].recipient, FROM);
+  assert.equal(answers[0].channel, "sms");
+  ok("the answer reached the outbox once, by SMS to the shopper");
+
+  const stored = await page.evaluate(() => Object.keys(sessionStorage));
+  assert.deepEqual(stored, ["cartback-key-demo"]);
+  assert.ok(!page.url().includes(KEY));
+  assert.deepEqual(foreign, [], "requests to another origin");
+  assert.deepEqual(errors, []);
+  ok("the key stays in the tab's session storage; no other origin, no script errors");
+} finally {
+  await browser.close();
+}
+console.log(`${passed} passed`);
