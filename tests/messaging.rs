@@ -346,6 +346,16 @@ async fn whatsapp_replies_are_received_answered_and_honoured() {
     let v: Value = post(fixture).await.unwrap().json().await.unwrap();
     assert_eq!(v["actions"][0], "duplicate");
     assert_eq!(s.rt.alerts.all().len(), 1);
+    // The template's "Complete my order" button: the restore link, in the shopper's language.
+    let restore = br#"{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
+        "messages": [{"from": "16505551234", "id": "wamid.restore", "type": "button",
+                      "button": {"text": "Siparisimi tamamla", "payload": "RESTORE"}}]}}]}]}"#
+        .to_vec();
+    let v: Value = post(restore).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "restore", "{v}");
+    let answer = s.outbox().await.into_iter().rfind(|m| m["channel"] == "whatsapp").unwrap();
+    assert!(answer["body"].as_str().unwrap().contains("/r/"), "{answer}");
+    assert_eq!(s.rt.alerts.all().len(), 1, "a button tap is not handed to a person");
     // The template's "Stop promotions" button.
     let stop = br#"{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
         "messages": [{"from": "16505551234", "id": "wamid.stop", "type": "button",

@@ -75,7 +75,7 @@ impl ChannelSender for ProviderChannel {
             },
             Channel::Whatsapp => match &p.whatsapp {
                 WhatsappProvider::Console => self.console.send(msg).await,
-                WhatsappProvider::Meta { phone_number_id, access_token, template } => {
+                WhatsappProvider::Meta { phone_number_id, access_token, template, quick_replies } => {
                     let e = &self.endpoints;
                     whatsapp::send(
                         self.http(),
@@ -85,6 +85,7 @@ impl ChannelSender for ProviderChannel {
                         phone_number_id,
                         access_token.expose(),
                         template,
+                        *quick_replies,
                     )
                     .await
                 }

@@ -3,6 +3,7 @@
 //! is only allowed inside the 24-hour customer-service window after the shopper's last message.
 
 use crate::provider_errors;
+use cartback_core::conversations::whatsapp_inbound::{RESTORE_BUTTON_PAYLOAD, STOP_BUTTON_PAYLOAD};
 use cartback_core::ports::{ChannelError, OutgoingMessage};
 use serde_json::{Value, json};
 
@@ -17,7 +18,7 @@ pub fn language(locale: Option<&str>) -> String {
 }
 
 /// The JSON Meta receives for `msg`.
-pub fn body(msg: &OutgoingMessage, template: &str) -> Value {
+pub fn body(msg: &OutgoingMessage, template: &str, quick_replies: bool) -> Value {
     let to = msg.to.trim_start_matches('+');
     // Handed back with every status of this message: how a status finds its send record.
     let callback = cartback_core::feedback::whatsapp_statuses::callback_data(&msg.cart, msg.seq);
@@ -29,13 +30,24 @@ pub fn body(msg: &OutgoingMessage, template: &str) -> Value {
         });
     }
     let params: Vec<Value> = msg.template_params.iter().map(|p| json!({"type": "text", "text": p})).collect();
+    let mut components = vec![json!({"type": "body", "parameters": params})];
+    if quick_replies {
+        // The template's buttons, in order: "Complete my order", "Stop promotions". A tap comes
+        // back with its payload, whatever the label says in the shopper's language.
+        for (index, payload) in [RESTORE_BUTTON_PAYLOAD, STOP_BUTTON_PAYLOAD].iter().enumerate() {
+            components.push(json!({
+                "type": "button", "sub_type": "quick_reply", "index": index.to_string(),
+                "parameters": [{"type": "payload", "payload": payload}],
+            }));
+        }
+    }
     json!({
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
         "type": "template",
         "template": {
             "name": template,
             "language": {"code": language(msg.locale.as_deref())},
-            "components": [{"type": "body", "parameters": params}],
+            "components": components,
         },
         "biz_opaque_callback_data": callback,
     })
@@ -55,6 +67,7 @@ pub async fn send(
     phone_number_id: &str,
     token: &str,
     template: &str,
+    quick_replies: bool,
 ) -> Result<String, ChannelError> {
     if !msg.session_open && is_us_number(&msg.to) {
         return Err(ChannelError::Permanent("whatsapp: marketing templates are not delivered to +1 numbers".into()));
@@ -63,7 +76,7 @@ pub async fn send(
     let resp = http
         .post(url)
         .bearer_auth(token)
-        .json(&body(msg, template))
+        .json(&body(msg, template, quick_replies))
         .send()
         .await
         .map_err(|e| provider_errors::transport("whatsapp", &e))?;

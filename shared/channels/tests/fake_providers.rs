@@ -211,6 +211,7 @@ fn meta() -> Providers {
             phone_number_id: "106540352242922".into(),
             access_token: Secret("EAAG-token".into()),
             template: "cart_reminder".into(),
+            quick_replies: true,
         },
         ..Providers::default()
     }
@@ -240,7 +241,11 @@ async fn whatsapp_gets_a_template_outside_the_window_and_text_inside() {
             "template": {"name": "cart_reminder", "language": {"code": "tr"},
                          "components": [{"type": "body", "parameters": [
                              {"type": "text", "text": "Ayşe"}, {"type": "text", "text": "Demo Shop"},
-                             {"type": "text", "text": "https://cb.example/r/tok"}]}]},
+                             {"type": "text", "text": "https://cb.example/r/tok"}]},
+                         {"type": "button", "sub_type": "quick_reply", "index": "0",
+                          "parameters": [{"type": "payload", "payload": "RESTORE"}]},
+                         {"type": "button", "sub_type": "quick_reply", "index": "1",
+                          "parameters": [{"type": "payload", "payload": "STOP"}]}]},
             "biz_opaque_callback_data": "cart=c1&seq=7"
         })
     );

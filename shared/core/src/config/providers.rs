@@ -44,6 +44,10 @@ pub enum WhatsappProvider {
         /// The approved template for business-initiated recovery messages. Its body takes the
         /// parameters first name, store name and restore link, in that order.
         template: String,
+        /// The template has two quick-reply buttons, "Complete my order" then "Stop promotions"
+        /// (in the shopper's language): their payloads `RESTORE` and `STOP` are sent with it,
+        /// and a tap comes back as a reply (`conversations::whatsapp_inbound`). Default on.
+        quick_replies: bool,
     },
 }
 

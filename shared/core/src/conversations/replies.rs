@@ -7,6 +7,7 @@ use crate::conversations::model::{Label, ReplyModel};
 use crate::conversations::opt_out::{Scope, opt_out};
 use crate::conversations::person::asks_for_person;
 use crate::conversations::reasons::{Classification, classify};
+use crate::conversations::whatsapp_inbound::RESTORE_BUTTON_PAYLOAD;
 use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
 use crate::engine::counters::Counter;
@@ -63,7 +64,28 @@ impl Engine {
                 && plain.is_none()
                 && ReplyModel::builtin().understand(&r.body).label == Label::OptOut;
             let kw = carrier.or((plain.is_some() || modelled).then_some(Keyword::Stop));
+            // The WhatsApp template's "Complete my order" button: the restore link, in the
+            // shopper's language; the sequence goes on (the shopper is on their way back).
+            let restore = r.channel == Channel::Whatsapp && r.body == RESTORE_BUTTON_PAYLOAD;
+            let kw = if restore { None } else { kw };
             let outcome = match kw {
+                None if restore => {
+                    let cart = match &contact.latest_cart {
+                        Some(id) => self.carts.get_cart(&store.id, id).await?,
+                        None => None,
+                    };
+                    let link = cart.as_ref().and_then(|c| c.link_token.as_ref());
+                    let reply = link.map(|t| {
+                        let link = format!("{}/r/{t}", self.config.public_url);
+                        let lang = crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale);
+                        crate::messaging::builtin::phrase(
+                            "reply_restore",
+                            lang,
+                            &[("store", &store.name), ("link", &link)],
+                        )
+                    });
+                    ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone() }
+                }
                 Some(Keyword::Stop) => {
                     let (source, channels) = match plain {
                         None if modelled => ("reply_model", vec![r.channel]),

@@ -12,6 +12,8 @@ use serde_json::Value;
 /// The payload a template's "Stop promotions" quick-reply button carries: an opt-out of
 /// WhatsApp, whatever the button's label says in the shopper's language.
 pub const STOP_BUTTON_PAYLOAD: &str = "STOP";
+/// The payload of its "Complete my order" button: answered with the cart's restore link.
+pub const RESTORE_BUTTON_PAYLOAD: &str = "RESTORE";
 
 /// The messages in a webhook delivery, oldest first.
 pub fn messages(body: &[u8]) -> Vec<InboundReply> {
@@ -27,7 +29,7 @@ pub fn messages(body: &[u8]) -> Vec<InboundReply> {
                 Some("text") => text(&["text", "body"]),
                 // A quick-reply button: its payload when it is ours ("STOP"), else its label.
                 Some("button") => text(&["button", "payload"])
-                    .filter(|p| p == STOP_BUTTON_PAYLOAD)
+                    .filter(|p| p == STOP_BUTTON_PAYLOAD || p == RESTORE_BUTTON_PAYLOAD)
                     .or_else(|| text(&["button", "text"])),
                 Some("interactive") => text(&["interactive", "button_reply", "title"])
                     .or_else(|| text(&["interactive", "list_reply", "title"])),
@@ -69,7 +71,7 @@ mod tests {
               {"from": "not a number", "id": "wamid.5", "type": "text", "text": {"body": "hi"}}
             ]}}]}]}"#;
         let bodies: Vec<String> = messages(body).into_iter().map(|m| m.body).collect();
-        assert_eq!(bodies, ["STOP", "Complete my order", "Yes"]);
+        assert_eq!(bodies, ["STOP", "RESTORE", "Yes"]);
         assert!(messages(b"not json").is_empty());
     }
 }

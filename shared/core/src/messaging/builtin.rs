@@ -80,6 +80,7 @@ mod tests {
                 "reply_stop",
                 "reply_start",
                 "reply_handoff",
+                "reply_restore",
             ] {
                 assert!(BUILTIN.phrases.get(key).is_some_and(|t| t.contains_key(lang)), "{key} {lang}");
             }

@@ -30,6 +30,7 @@ pub(super) struct RawWhatsapp {
     pub(super) provider: String,
     pub(super) phone_number_id: Option<String>,
     pub(super) template: Option<String>,
+    pub(super) quick_replies: Option<bool>,
 }
 
 pub(super) fn providers(
@@ -113,7 +114,12 @@ pub(super) fn providers(
                 if token.is_empty() {
                     p.add(&format!("{at}.whatsapp_access_token"), "required for the meta provider");
                 }
-                WhatsappProvider::Meta { phone_number_id: id, access_token: Secret(token), template }
+                WhatsappProvider::Meta {
+                    phone_number_id: id,
+                    access_token: Secret(token),
+                    template,
+                    quick_replies: w.quick_replies.unwrap_or(true),
+                }
             }
             other => {
                 p.add(&k("provider"), format!("`{other}` is not console or meta"));
