@@ -82,10 +82,12 @@ impl ChannelSender for ProviderChannel {
                         &e.meta_graph,
                         &e.meta_version,
                         msg,
-                        phone_number_id,
-                        access_token.expose(),
-                        template,
-                        *quick_replies,
+                        &whatsapp::Account {
+                            phone_number_id,
+                            token: access_token.expose(),
+                            template,
+                            quick_replies: *quick_replies,
+                        },
                     )
                     .await
                 }

@@ -59,16 +59,22 @@ pub fn is_us_number(to: &str) -> bool {
     to.starts_with("+1")
 }
 
+/// A store's WhatsApp Business number and its recovery template (`[stores.whatsapp]`).
+pub struct Account<'a> {
+    pub phone_number_id: &'a str,
+    pub token: &'a str,
+    pub template: &'a str,
+    pub quick_replies: bool,
+}
+
 pub async fn send(
     http: &reqwest::Client,
     graph: &str,
     version: &str,
     msg: &OutgoingMessage,
-    phone_number_id: &str,
-    token: &str,
-    template: &str,
-    quick_replies: bool,
+    account: &Account<'_>,
 ) -> Result<String, ChannelError> {
+    let Account { phone_number_id, token, template, quick_replies } = *account;
     if !msg.session_open && is_us_number(&msg.to) {
         return Err(ChannelError::Permanent("whatsapp: marketing templates are not delivered to +1 numbers".into()));
     }
