@@ -3,7 +3,7 @@ Runtime API emulators, with the environment infra/template.yaml gives them, over
 SQS, SSM, SES), behind an HTTP API built from the template's routes, fed by an SQS poller and a
 schedule. A store is onboarded with `cartback store`, then one shopper's whole story runs:
 event → abandonment → SMS (Twilio fake) → e-mail (SES on moto, through the sweep) → a reply a
-person must answer (signed hand-off) → STOP → consent, stats, coupons, and a poison message in
+person must answer (signed hand-off) → the person answers through the conversations API → STOP → consent, stats, coupons, and a poison message in
 the dead-letter queue. Prints how long each part took.
 
 Usage: story.py TARGET_DIR (where the debug binaries are); needs AWS_ENDPOINT_URL (moto)."""
@@ -398,6 +398,34 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     check(handoff["body"].get("type") == "conversation.handoff" and data.get("store") == STORE
           and data.get("cart_id") == "c-e2e-1", f"the hand-off names the store and cart: {data.get('cart_id')}")
     check(not hooks.rejected, f"no hand-off failed verification ({hooks.rejected})")
+    # ---- a person answers through the conversations API (Query on the table, the ingest
+    # function sending through Twilio), once per idempotency key
+    conv_id = data.get("conversation_id") or ""
+    check(len(conv_id) == 22 and data.get("inbox_url", "").endswith(f"/inbox/{STORE}#{conv_id}"),
+          f"the hand-off names its conversation and inbox link: {conv_id!r} {data.get('inbox_url')!r}")
+    st, _, body = http("GET", f"/v1/stores/{STORE}/conversations", None, auth)
+    listed = json.loads(body).get("conversations", []) if st == 200 else []
+    check(any(c.get("id") == conv_id and c.get("rule") == "asked_for_person" for c in listed),
+          f"GET conversations lists it (asked for a person) → {st} {[c.get('id') for c in listed]}")
+    sms_before = len(twilio.sent)
+    answer = json.dumps({"text": "Hi! Happy to help: what would you like to know?", "idempotency_key": "e2e-1"}).encode()
+    for attempt in (1, 2):
+        st, _, body = http("POST", f"/v1/stores/{STORE}/conversations/{conv_id}/messages", answer,
+                           dict(auth, **{"content-type": "application/json"}))
+        check(st in (201, 202), f"answer #{attempt} → {st} {body[:200]!r}")
+    answers = [m for m in twilio.sent[sms_before:] if m.get("Body", "").startswith("Hi! Happy to help")]
+    check(len(answers) == 1 and answers[0].get("To") == SHOPPER_PHONE,
+          f"the answer reached Twilio once, to the shopper: {len(answers)}")
+    st, _, body = http("GET", f"/v1/stores/{STORE}/conversations/{conv_id}", None, auth)
+    authors = [m.get("author") for m in json.loads(body).get("transcript", [])] if st == 200 else []
+    check(authors == ["shopper", "cartback", "agent"], f"the transcript, read back from DynamoDB: {authors}")
+    st, _, body = http("GET", f"/inbox/{STORE}", None, {})
+    check(st == 200 and b"inbox.js" in body, f"the inbox page is served on AWS → {st}")
+    st, _, body = http("GET", "/v1/inbox.js", None, {})
+    check(st == 200 and b"textContent" in body, f"…and its script → {st}")
+    st, _, body = http("POST", f"/v1/stores/{STORE}/conversations/{conv_id}/close", b"{}",
+                       dict(auth, **{"content-type": "application/json"}))
+    check(st == 200 and json.loads(body).get("status") == "closed", f"closing it → {st}")
     st, _, body = reply("STOP", "SMe2e0002")
     check(st == 200, f"STOP → {st}")
     st, _, body = http("GET", f"/v1/stores/{STORE}/consent?phone=%2B905321234567", None, auth)
