@@ -97,6 +97,8 @@ pub async fn run() -> anyhow::Result<()> {
         stats.clicks
     );
 
+    whatsapp_conversation(&rt).await?;
+
     // The steps she never needed, as they would have reached her (in her language, tr-TR).
     if let Some(cart) = rt.store.carts_of("demo").into_iter().find(|c| c.id == "c_demo") {
         println!("\nThe later steps, as Ayşe would have received them:");
@@ -124,5 +126,90 @@ pub async fn run() -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Part two: a WhatsApp conversation with a person. Sara (Persian, WhatsApp only) gets the
+/// WhatsApp step, asks a product question and for a person; the store's person answers through
+/// the conversations API (the HTTP router, in process); she orders.
+async fn whatsapp_conversation(rt: &LocalRuntime) -> anyhow::Result<()> {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let phone = "+989121234567";
+    println!("\nA WhatsApp conversation with a person\n");
+    let event = json!({
+        "event_id": "evt_demo_fa_1", "type": "cart.updated", "occurred_at": rt.now().to_string(), "cart_id": "c_demo_fa",
+        "customer": {"first_name": "سارا", "phone": phone, "locale": "fa-IR", "timezone": "Asia/Tehran",
+                     "consent": {"sms": false, "email": false, "whatsapp": true}},
+        "cart": {"currency": "EUR", "checkout_url": "https://shop.example/checkouts/c_demo_fa",
+                 "items": [{"sku": "JK-2", "name": "Rain jacket", "quantity": 1, "unit_price": "120.00"}]}
+    });
+    let ev = parse_event(event.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    rt.engine.ingest(&store, &ev).await?;
+    println!("[{}] Sara (fa-IR, WhatsApp only) leaves a Rain jacket, 120.00 EUR, in her cart.", at(rt));
+    rt.advance(SignedDuration::from_hours(73)).await;
+    let wa = rt
+        .outbox
+        .latest()
+        .into_iter()
+        .find(|m| m.channel == "whatsapp" && m.recipient == phone)
+        .ok_or_else(|| anyhow::anyhow!("no WhatsApp message was sent"))?;
+    println!(
+        "[{}] The WhatsApp step goes out (a template, with \"Complete my order\" and \"Stop promotions\").",
+        at(rt)
+    );
+    println!("        \"{}\"", wa.body);
+
+    rt.advance(SignedDuration::from_mins(10)).await;
+    let text = "سلام، این کاپشن ضد آبه؟ سایز L دارید؟ میشه با یه نفر صحبت کنم؟";
+    println!("[{}] Sara writes on WhatsApp: \"{text}\"", at(rt));
+    let reply = InboundReply {
+        channel: Channel::Whatsapp,
+        from: phone.into(),
+        body: text.into(),
+        message_id: "wamid.demo1".into(),
+    };
+    let out = rt.engine.on_reply(&store, &reply).await?;
+    let handoff = rt.alerts.all().into_iter().last().ok_or_else(|| anyhow::anyhow!("no hand-off"))?;
+    let id = handoff.conversation.clone().unwrap_or_default();
+    println!(
+        "[{}] Reason {}, model's guess {}; she asked for a person ({}): conversation {id} opened,",
+        at(rt),
+        out.reason.map_or("-", |r| r.as_str()),
+        handoff.guess,
+        handoff.rule
+    );
+    println!("        the hand-off names it: {}", handoff.inbox_url.unwrap_or_default());
+    println!("        her answer: \"{}\"", out.reply.unwrap_or_default());
+
+    rt.advance(SignedDuration::from_mins(6)).await;
+    let answer = "سلام سارا! بله، ضد آبه و سایز L موجوده. از همین لینک سفارش بدید.";
+    let request = Request::post(format!("/v1/stores/demo/conversations/{id}/messages"))
+        .header("authorization", format!("Bearer {}", cartback_core::config::DEMO_API_KEY))
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"text": answer, "idempotency_key": "demo-1"}).to_string()))?;
+    let response = cartback_http::public_router(rt.engine.clone()).oneshot(request).await?;
+    println!(
+        "[{}] The store's person answers: POST /v1/stores/demo/conversations/{id}/messages → {}",
+        at(rt),
+        response.status().as_u16()
+    );
+    let sent = rt.outbox.latest().into_iter().rfind(|m| m.channel == "whatsapp" && m.recipient == phone);
+    println!(
+        "        WhatsApp, free-form (inside the 24-hour window): \"{}\"",
+        sent.map(|m| m.body).unwrap_or_default()
+    );
+
+    rt.advance(SignedDuration::from_mins(15)).await;
+    let order = json!({"event_id": "evt_demo_fa_2", "type": "order.completed", "occurred_at": rt.now().to_string(),
+                       "cart_id": "c_demo_fa", "order": {"order_id": "1002", "total": "120.00", "currency": "EUR"}});
+    let ev = parse_event(order.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let r = rt.engine.ingest(&store, &ev).await?;
+    println!("[{}] Order 1002 completed, 120.00 EUR → cart state `{}`", at(rt), r.state.as_str());
+    let stats = rt.engine.stats_report("demo").await?;
+    println!("        conversations {:?}, revenue {:?} (minor units)", stats.conversations, stats.revenue_recovered);
     Ok(())
 }
