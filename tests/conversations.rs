@@ -116,3 +116,54 @@ async fn the_inbox_page_is_served_with_its_script_and_a_strict_policy() {
     assert_eq!(js.status(), 200);
     assert!(js.text().await.unwrap().contains("textContent"));
 }
+
+#[tokio::test]
+async fn a_transcript_is_gone_after_its_retention() {
+    let s = Server::start().await;
+    let id = handed_off(&s).await;
+    s.advance(89 * 24 * 3600).await;
+    let (st, _) = get(&s, &format!("/v1/stores/demo/conversations/{id}"), DEMO_API_KEY).await;
+    assert_eq!(st, 200, "kept 90 days (the default) after its last message");
+    s.advance(2 * 24 * 3600).await;
+    let (st, e) = get(&s, &format!("/v1/stores/demo/conversations/{id}"), DEMO_API_KEY).await;
+    assert_eq!((st, e["error"]["code"].as_str()), (404, Some("conversation_not_found")), "{e}");
+    let (_, all) = get(&s, "/v1/stores/demo/conversations?status=all", DEMO_API_KEY).await;
+    assert_eq!(all["conversations"].as_array().unwrap().len(), 0);
+    let (st, _) = post(&s, &format!("/v1/stores/demo/conversations/{id}/messages"), json!({"text": "hello?"})).await;
+    assert_eq!(st, 404, "nothing is sent from an expired conversation");
+}
+
+fn config_with_conversations(section: &str) -> cartback_core::config::Config {
+    let text = include_str!("../docs/cartback.example.toml").replacen(
+        "[stores.quiet_hours]",
+        &format!("[stores.conversations]\n{section}\n\n[stores.quiet_hours]"),
+        1,
+    );
+    cartback_core::config::Config::from_toml("test.toml", &text).unwrap()
+}
+
+/// The store's rules: a reason the FAQ could answer still goes to a person when the store says
+/// so, and so does any reply about a cart worth more than the threshold.
+#[tokio::test]
+async fn the_stores_handoff_rules_override_the_faq() {
+    for (section, rule) in
+        [("handoff_reasons = [\"unexpected_fees\"]", "reason"), ("handoff_above = \"40.00\"", "cart_value")]
+    {
+        let s = Server::with_config(config_with_conversations(section)).await;
+        s.post_event(&example_event("evt_01", "c_1", START)).await;
+        s.advance(30 * 60).await;
+        // The FAQ has an answer for this reason (the free-shipping one), and would send it.
+        let (_, twiml) = s.twilio_reply(AYSE, "kargo çok pahalı", "SM1").await;
+        assert!(twiml.contains("kısa süre içinde yanıt verecek"), "{section}: {twiml}");
+        let (_, list) = get(&s, "/v1/stores/demo/conversations", DEMO_API_KEY).await;
+        assert_eq!(list["conversations"][0]["rule"], rule, "{section}: {list}");
+        assert_eq!(list["conversations"][0]["reason"], "unexpected_fees");
+    }
+    let bad = include_str!("../docs/cartback.example.toml").replacen(
+        "[stores.quiet_hours]",
+        "[stores.conversations]\nretention = \"2h\"\nhandoff_reasons = [\"bored\"]\n\n[stores.quiet_hours]",
+        1,
+    );
+    let err = cartback_core::config::Config::from_toml("test.toml", &bad).unwrap_err().to_string();
+    assert!(err.contains("stores[0].conversations.retention") && err.contains("handoff_reasons[0]"), "{err}");
+}
