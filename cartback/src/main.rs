@@ -147,6 +147,10 @@ enum Command {
         #[command(subcommand)]
         action: RepliesAction,
     },
+    /// Reads SMS bodies, one JSON string per line, from standard input and prints, per line,
+    /// the encoding and segment count Cartback bills them as (the differential test against
+    /// Twilio's calculator, `scripts/sms-reference`).
+    SmsSegments,
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -206,6 +210,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Replies { action: RepliesAction::Train { out } } => replies::train_to(&out),
         Command::Replies { action: RepliesAction::Eval { file, model, errors } } => replies::eval(file, model, errors),
+        Command::SmsSegments => {
+            use std::io::{BufRead, Write};
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for (i, line) in std::io::stdin().lock().lines().enumerate() {
+                let line = line?;
+                let body: String = serde_json::from_str(&line)
+                    .map_err(|e| anyhow::anyhow!("line {}: not a JSON string: {e}", i + 1))?;
+                let s = cartback_core::messaging::sms_segments::segments(&body);
+                writeln!(out, "{} {}", s.encoding.as_str(), s.segments)?;
+            }
+            Ok(())
+        }
         Command::TwilioSign { url, token, params } => {
             let mut pairs = Vec::new();
             for p in params {

@@ -3,6 +3,8 @@
 //! any character outside it switches the whole message to UCS-2: 70 UTF-16 units, 67 per part.
 //! Turkish ç, ş, ğ, ı and Persian script are outside GSM-7.
 
+use unicode_segmentation::UnicodeSegmentation;
+
 /// The GSM 03.38 basic character set.
 const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 /// The extension table: each costs an escape and the character, two septets.
@@ -33,19 +35,47 @@ pub struct Segments {
     pub segments: usize,
 }
 
-/// The encoding and segment count of `text` as an SMS.
+/// The encoding and segment count of `text` as an SMS, as Twilio splits it (3GPP TS 23.040, and
+/// Twilio's own calculator, held to it by `scripts/sms-reference`): a part of a long message
+/// never ends inside a character, so an extension character (escape + character, two septets)
+/// that would straddle two parts starts the next one; in UCS-2 a part never ends inside a
+/// grapheme cluster either (a surrogate pair, an emoji with its skin tone or variation selector,
+/// a flag), except that CR LF may be split. No national language shift tables are used: Turkish
+/// letters outside GSM-7 make the message UCS-2, as Twilio sends it.
 pub fn segments(text: &str) -> Segments {
-    let mut septets = 0;
-    for c in text.chars() {
-        match gsm_septets(c) {
-            Some(n) => septets += n,
-            None => {
-                let units = text.encode_utf16().count();
-                return Segments { encoding: Encoding::Ucs2, units, segments: count(units, 70, 67) };
-            }
-        }
+    if text.chars().all(|c| gsm_septets(c).is_some()) {
+        let (units, segments) = pack(text.chars().filter_map(gsm_septets), 160, 153);
+        Segments { encoding: Encoding::Gsm7, units, segments }
+    } else {
+        let clusters = text.graphemes(true).flat_map(|g| {
+            // CR LF is one grapheme cluster, but two characters an encoder may split.
+            let (a, b) = if g == "\r\n" { (1, Some(1)) } else { (g.encode_utf16().count(), None) };
+            std::iter::once(a).chain(b)
+        });
+        let (units, segments) = pack(clusters, 70, 67);
+        Segments { encoding: Encoding::Ucs2, units, segments }
     }
-    Segments { encoding: Encoding::Gsm7, units: septets, segments: count(septets, 160, 153) }
+}
+
+/// Total units and parts: one part up to `single` units, else parts of at most `part` units,
+/// each character whole in one part.
+fn pack(sizes: impl Iterator<Item = usize> + Clone, single: usize, part: usize) -> (usize, usize) {
+    let total: usize = sizes.clone().sum();
+    if total == 0 {
+        return (0, 0);
+    }
+    if total <= single {
+        return (total, 1);
+    }
+    let (mut parts, mut used) = (1, 0);
+    for s in sizes {
+        if used + s > part {
+            parts += 1;
+            used = 0;
+        }
+        used += s;
+    }
+    (total, parts)
 }
 
 /// Septets for one character in GSM-7, or `None` outside it. Plain ASCII is answered without
@@ -58,14 +88,6 @@ fn gsm_septets(c: char) -> Option<usize> {
         _ if BASIC.contains(c) => Some(1),
         _ if EXTENSION.contains(c) => Some(2),
         _ => None,
-    }
-}
-
-fn count(units: usize, single: usize, part: usize) -> usize {
-    match units {
-        0 => 0,
-        u if u <= single => 1,
-        u => u.div_ceil(part),
     }
 }
 
@@ -102,6 +124,16 @@ mod tests {
         assert_eq!((s.encoding, s.units, s.segments), (Encoding::Gsm7, 160, 1));
         assert_eq!(segments(&format!("{}€", "a".repeat(159))).segments, 2);
         assert_eq!(segments("[x]").units, 5);
+    }
+
+    /// Twilio's calculator (sms-segments-calculator 1.3.0) agrees: an escape sequence or a
+    /// surrogate pair is never split across parts.
+    #[test]
+    fn a_character_is_never_split_across_parts() {
+        assert_eq!(segments(&format!("{}€", "a".repeat(305))).segments, 3);
+        assert_eq!(segments(&"a".repeat(306)).segments, 2);
+        assert_eq!(segments(&format!("{}🛒", "ş".repeat(133))).segments, 3);
+        assert_eq!(segments(&format!("{}🛒", "ş".repeat(132))).segments, 2);
     }
 
     #[test]
