@@ -366,3 +366,43 @@ async fn whatsapp_replies_are_received_answered_and_honoured() {
     let consent = s.consent("phone=%2B16505551234").await;
     assert_eq!(consent["opted_out"], serde_json::json!(["whatsapp"]), "{consent}");
 }
+
+/// Twilio's SharedKey signing: `X-Twilio-Webhooks-Signature-Settings` names the algorithm
+/// (HMAC-SHA256 here) and the request is signed with the SharedKey secret, not the auth token
+/// (twilio-python's `RequestValidator`, `get_signature_algorithm`).
+#[tokio::test]
+async fn shared_key_signatures_with_hmac_sha256_are_accepted_only_with_the_shared_key() {
+    use cartback_core::conversations::twilio_webhook::{Algorithm, signature_with};
+    let text = include_str!("../docs/cartback.example.toml").replacen(
+        "twilio_auth_token = \"demo_twilio_auth_token\"",
+        "twilio_auth_token = \"demo_twilio_auth_token\"\ntwilio_webhook_shared_key = \"sk_e2e_secret\"",
+        1,
+    );
+    let s = Server::with_config(cartback_core::config::Config::from_toml("t.toml", &text).unwrap()).await;
+    let params = vec![
+        ("Body".to_string(), "hello".to_string()),
+        ("From".to_string(), "+905321234567".to_string()),
+        ("MessageSid".to_string(), "SMsk1".to_string()),
+    ];
+    let url = format!("{}/v1/replies/twilio/demo", s.rt.engine.config.public_url);
+    let send = |sig: String, settings: &'static str| {
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
+        s.http
+            .post(s.url("/v1/replies/twilio/demo"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("X-Twilio-Signature", sig)
+            .header("X-Twilio-Webhooks-Signature-Settings", settings)
+            .body(body)
+            .send()
+    };
+    let good = signature_with(Algorithm::HmacSha256, "sk_e2e_secret", &url, &params);
+    let r = send(good, "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256").await.unwrap();
+    assert_eq!(r.status(), 200);
+    // Signed with the auth token instead of the shared key: refused.
+    let wrong_key = signature_with(Algorithm::HmacSha256, "demo_twilio_auth_token", &url, &params);
+    let r = send(wrong_key, "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256").await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = send("x".into(), "algorithm=HMAC_MD5").await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unsupported_signature", "{body}");
+}

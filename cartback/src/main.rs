@@ -155,13 +155,18 @@ enum Command {
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
         /// The full URL Twilio posts to (public_url + path).
-        #[arg(long)]
+        #[arg(long, required_unless_present = "batch", default_value = "")]
         url: String,
         /// The store's Twilio auth token.
-        #[arg(long)]
+        #[arg(long, required_unless_present = "batch", default_value = "")]
         token: String,
         /// Form parameters as NAME=VALUE.
         params: Vec<String>,
+        /// Read requests as JSON lines from standard input (`{"url", "token", "params": [[name,
+        /// value], …], "algorithm": "HMAC_SHA1" | "HMAC_SHA256"}`) and print one signature per
+        /// line: the differential test against Twilio's library (`scripts/references`).
+        #[arg(long)]
+        batch: bool,
     },
 }
 
@@ -222,7 +227,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::TwilioSign { url, token, params } => {
+        Command::TwilioSign { batch: true, .. } => {
+            use std::io::{BufRead, Write};
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for (i, line) in std::io::stdin().lock().lines().enumerate() {
+                let line = line?;
+                let bad = || anyhow::anyhow!("line {}: expected {{url, token, params, algorithm}}", i + 1);
+                let req: serde_json::Value = serde_json::from_str(&line).map_err(|_| bad())?;
+                let text = |k: &str| req.get(k).and_then(serde_json::Value::as_str).ok_or_else(bad);
+                let params: Vec<(String, String)> =
+                    serde_json::from_value(req.get("params").cloned().unwrap_or_default()).map_err(|_| bad())?;
+                let algorithm = cartback_core::conversations::twilio_webhook::Algorithm::from_settings(Some(&format!(
+                    "algorithm={}",
+                    text("algorithm")?
+                )))
+                .map_err(|a| anyhow::anyhow!("line {}: unknown algorithm {a}", i + 1))?;
+                let sig = cartback_core::conversations::twilio_webhook::signature_with(
+                    algorithm,
+                    text("token")?,
+                    text("url")?,
+                    &params,
+                );
+                writeln!(out, "{sig}")?;
+            }
+            Ok(())
+        }
+        Command::TwilioSign { url, token, params, .. } => {
             let mut pairs = Vec::new();
             for p in params {
                 let (k, v) = p.split_once('=').ok_or_else(|| anyhow::anyhow!("`{p}` is not NAME=VALUE"))?;

@@ -35,7 +35,18 @@ pub async fn verified(
     // Only a configured store's id is logged: the path is the caller's text (a newline or an
     // escape sequence in it would forge log lines).
     let known = store.as_ref().map(|s| s.id.clone());
-    let Some(store) = store.filter(|s| twilio_webhook::verify(s.twilio_auth_token.expose(), &url, &params, sig)) else {
+    // Signed with the auth token (HMAC-SHA1), or, when the request names its signature settings,
+    // with the store's SharedKey and the algorithm named there.
+    let settings = headers.get("x-twilio-webhooks-signature-settings").and_then(|v| v.to_str().ok());
+    let algorithm = twilio_webhook::Algorithm::from_settings(settings)
+        .map_err(|a| forbidden("unsupported_signature", &format!("signature algorithm {a:?} is not supported")))?;
+    let key = |s: &StoreConfig| match settings {
+        None => Some(s.twilio_auth_token.expose().to_string()),
+        Some(_) => s.twilio_webhook_shared_key.as_ref().map(|k| k.expose().to_string()),
+    };
+    let Some(store) =
+        store.filter(|s| key(s).is_some_and(|k| twilio_webhook::verify_with(algorithm, &k, &url, &params, sig)))
+    else {
         tracing::warn!(
             store = known.as_deref().unwrap_or("(unknown)"),
             "twilio webhook with an invalid signature refused"

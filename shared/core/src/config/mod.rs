@@ -149,6 +149,10 @@ pub struct StoreConfig {
     pub name: String,
     pub api_key_sha256: [u8; 32],
     pub twilio_auth_token: Secret,
+    /// The SharedKey secret Twilio signs webhooks with when they carry
+    /// `X-Twilio-Webhooks-Signature-Settings` (e.g. HMAC-SHA256); without it such requests are
+    /// refused.
+    pub twilio_webhook_shared_key: Option<Secret>,
     /// Verifies `X-Shopify-Hmac-Sha256` on `/v1/webhooks/shopify/{store}`; absent: no Shopify.
     pub shopify_webhook_secret: Option<Secret>,
     /// Verifies `X-WC-Webhook-Signature` on `/v1/webhooks/woocommerce/{store}`; absent: none.

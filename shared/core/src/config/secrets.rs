@@ -9,6 +9,7 @@ use std::fmt;
 pub const SECRET_FIELDS: &[&str] = &[
     "api_key",
     "twilio_auth_token",
+    "twilio_webhook_shared_key",
     "shopify_webhook_secret",
     "woocommerce_webhook_secret",
     "whatsapp_access_token",
