@@ -406,3 +406,50 @@ async fn shared_key_signatures_with_hmac_sha256_are_accepted_only_with_the_share
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unsupported_signature", "{body}");
 }
+
+/// A Norwegian shopper named Zoë (ë is not GSM-7): her name no longer turns the SMS into four
+/// UCS-2 segments that the cap of three drops in silence. Names from every script the built-in
+/// texts serve reach the phone, within the cap; what cannot fit is skipped and counted.
+#[tokio::test]
+async fn zoe_in_oslo_gets_an_sms() {
+    for (i, name) in ["Zoë", "Chloë", "Łukasz", "Dāvis", "Ola 🌲", "Zoë-Åse Kristiansen-Nordmann"].iter().enumerate()
+    {
+        let s = Server::start().await;
+        let mut ev = example_event(&format!("e{i}"), "c_no", cartback_e2e::START);
+        ev["customer"]["first_name"] = serde_json::json!(name);
+        ev["customer"]["phone"] = serde_json::json!("+4791234567");
+        ev["customer"]["locale"] = serde_json::json!("nb-NO");
+        ev["customer"]["timezone"] = serde_json::json!("Europe/Oslo");
+        s.post_event(&ev).await;
+        s.advance(31 * 60).await;
+        let out = s.outbox().await;
+        let sms = out.iter().find(|m| m["channel"] == "sms").unwrap_or_else(|| panic!("{name}: no SMS: {out:?}"));
+        let segments = sms["segments"].as_u64().unwrap();
+        assert!(segments <= 3, "{name}: {sms}");
+        let stats = s.stats().await;
+        assert!(stats["steps_skipped"].get("too_long").is_none(), "{name}: {stats}");
+    }
+}
+
+/// What cannot fit even shortened is skipped, recorded on the cart and counted with its cause:
+/// never lost in silence.
+#[tokio::test]
+async fn an_sms_that_cannot_fit_is_skipped_and_counted() {
+    let text = include_str!("../docs/cartback.example.toml").replacen(
+        "twilio_auth_token = \"demo_twilio_auth_token\"",
+        "twilio_auth_token = \"demo_twilio_auth_token\"\nmax_sms_segments = 1",
+        1,
+    );
+    let s = Server::with_config(cartback_core::config::Config::from_toml("t.toml", &text).unwrap()).await;
+    // Ayşe's Turkish text fits one GSM-7 segment once her name is spelled "Ayse"; a Persian text
+    // (UCS-2, over 70 characters) cannot.
+    let mut ev = example_event("e1", "c1", cartback_e2e::START);
+    ev["customer"]["locale"] = serde_json::json!("fa-IR");
+    s.post_event(&ev).await;
+    s.advance(31 * 60).await;
+    let out = s.outbox().await;
+    assert!(out.iter().all(|m| m["channel"] != "sms"), "{out:?}");
+    let stats = s.stats().await;
+    assert_eq!(stats["steps_skipped"]["too_long"], 1, "{stats}");
+    assert!(stats["messages_failed"].as_object().is_none_or(|m| m.is_empty()), "{stats}");
+}

@@ -14,7 +14,7 @@ use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
 use crate::engine::counters::{Counter, Deltas};
 use crate::engine::{Engine, EngineError, cart_contact_key, retry_on_conflict};
-use crate::messaging::compose::{ComposeInput, Delivery, compose, needs_coupon};
+use crate::messaging::compose::{ComposeError, ComposeInput, Delivery, compose, needs_coupon};
 use crate::messaging::{claim, coupons};
 use crate::ports::{ChannelError, TimerMsg};
 use jiff::{SignedDuration, Timestamp};
@@ -215,7 +215,20 @@ impl Engine {
         };
         let outgoing = match compose(&input, &delivery) {
             Ok(o) => o,
+            // Too long for the store's cap even shortened: skipped, counted with its cause.
+            Err(e @ ComposeError::TooLong { .. }) => {
+                let why = "too_long";
+                let note = Some(e.to_string());
+                cart.sends.push(record(step, msg.seq, &cart, channel, variant_name, SendStatus::Skipped, now, note));
+                self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
+                self.carts.put_cart(cart).await?;
+                stats.push((Counter::StepsSkipped(why), 1));
+                self.count(&msg.store, stats).await;
+                tracing::warn!(store = %msg.store, cart = %msg.cart, step, error = %e, "step skipped: too long");
+                return Ok(DueOutcome::Skipped(why));
+            }
             Err(e) => {
+                let e = e.to_string();
                 // Templates are checked at load, so this is a defect: record it, never retry.
                 let note = Some(format!("render: {e}"));
                 cart.sends.push(record(step, msg.seq, &cart, channel, variant_name, SendStatus::Failed, now, note));

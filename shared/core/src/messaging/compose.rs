@@ -127,27 +127,68 @@ pub struct Delivery<'a> {
 /// WhatsApp's customer-service window: free-form messages only this long after the shopper's.
 pub const WHATSAPP_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
-pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMessage, String> {
+/// Why a message could not be composed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ComposeError {
+    /// Over the store's `max_sms_segments` even after the fallbacks (`shorten_sms`): the step
+    /// is skipped and counted (`steps_skipped.too_long`).
+    #[error("{segments} SMS segments ({encoding}) even shortened, over the store's max_sms_segments of {max}")]
+    TooLong { segments: usize, encoding: &'static str, max: usize },
+    /// A defect (templates are checked at load).
+    #[error("{0}")]
+    Render(String),
+}
+
+impl From<&str> for ComposeError {
+    fn from(e: &str) -> Self {
+        ComposeError::Render(e.to_string())
+    }
+}
+
+impl From<String> for ComposeError {
+    fn from(e: String) -> Self {
+        ComposeError::Render(e)
+    }
+}
+
+/// An SMS over the store's cap falls back, in this order, before it is given up: the first name
+/// spelled in GSM-7 letters (Zoë → Zoe, Łukasz → Lukasz; an emoji dropped), which keeps a
+/// Latin-script text in GSM-7; then no first name; then only the first item of the list.
+fn shorten_sms(template: &Template, mut ctx: MessageContext, body: String, max: usize) -> Result<String, ComposeError> {
+    let over = |b: &str| crate::messaging::sms_segments::segments(b).segments > max;
+    if !over(&body) {
+        return Ok(body);
+    }
+    let mut last = body;
+    let steps: [&dyn Fn(&mut MessageContext); 3] =
+        [&|c| c.first_name = crate::messaging::gsm_fold::fold(&c.first_name), &|c| c.first_name.clear(), &|c| {
+            c.items.truncate(1)
+        }];
+    for step in steps {
+        step(&mut ctx);
+        last = template.render(&ctx)?;
+        if !over(&last) {
+            return Ok(last);
+        }
+    }
+    let cost = crate::messaging::sms_segments::segments(&last);
+    Err(ComposeError::TooLong { segments: cost.segments, encoding: cost.encoding.as_str(), max })
+}
+
+pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMessage, ComposeError> {
     let ComposeInput { cart, cfg, step, variant, .. } = *input;
     let s = cfg.steps.get(step as usize).ok_or("no such step")?;
     let v = s.variants.get(variant).ok_or("no such variant")?;
     let channel = d.channel;
     let to = cart.customer.address(channel).ok_or("no address")?.expose().to_string();
     let (template, lang) = v.template.pick(channel, cart.customer.locale.as_deref(), &cfg.locale);
-    let body = template.render(&context(input, template, lang))?;
+    let ctx = context(input, template, lang);
+    let mut body = template.render(&ctx)?;
     if body.is_empty() {
         return Err("the template rendered an empty message".into());
     }
     if channel == Channel::Sms {
-        let cost = crate::messaging::sms_segments::segments(&body);
-        if cost.segments > cfg.max_sms_segments {
-            return Err(format!(
-                "{} SMS segments ({}), over the store's max_sms_segments of {}",
-                cost.segments,
-                cost.encoding.as_str(),
-                cfg.max_sms_segments
-            ));
-        }
+        body = shorten_sms(template, ctx, body, cfg.max_sms_segments)?;
     }
     let subject = (channel == Channel::Email).then(|| builtin::phrase("subject", lang, &[("store", &cfg.name)]));
     let email = channel == Channel::Email;

@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod claim;
 pub mod compose;
 pub mod coupons;
+pub mod gsm_fold;
 pub mod links;
 pub mod sms_segments;
 pub mod template;
