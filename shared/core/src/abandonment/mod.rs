@@ -7,5 +7,6 @@ pub mod ab;
 pub mod compliance;
 pub mod due;
 pub mod lifecycle;
+pub mod number_zones;
 pub mod quiet_hours;
 pub mod send_policy;

@@ -3,7 +3,7 @@
 use crate::config::StoreConfig;
 use crate::domain::{Cart, Channel, Contact};
 use crate::messaging::compose::WHATSAPP_WINDOW;
-use crate::{abandonment::ab, abandonment::compliance, abandonment::quiet_hours};
+use crate::{abandonment::ab, abandonment::compliance, abandonment::number_zones, abandonment::quiet_hours};
 use jiff::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +101,32 @@ pub fn plan_send(
     };
     let customer_tz = cart.customer.timezone.as_deref().or_else(|| rule.and_then(|r| r.zone.as_deref()));
     let tz = quiet_hours::zone_for(customer_tz, &cfg.timezone);
-    let allowed = allowed_from(now, &tz, &cfg.quiet_hours, rule);
+    // Zone unknown and the number's country spans several: every one of them must allow it.
+    let zones: Vec<jiff::tz::TimeZone> = match (customer_tz, channel.uses_phone()) {
+        (None, true) => cart
+            .customer
+            .phone
+            .as_ref()
+            .and_then(|p| number_zones::candidate_zones(p.expose()))
+            .map(|zs| zs.iter().filter_map(|z| jiff::tz::TimeZone::get(z).ok()).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let allowed_everywhere = |t: Timestamp| {
+        if zones.is_empty() {
+            return allowed_from(t, &tz, &cfg.quiet_hours, rule);
+        }
+        let mut t = t;
+        for _ in 0..16 {
+            let next = zones.iter().map(|z| allowed_from(t, z, &cfg.quiet_hours, rule)).max().unwrap_or(t);
+            if next == t {
+                break;
+            }
+            t = next;
+        }
+        t
+    };
+    let allowed = allowed_everywhere(now);
     if allowed > now {
         return SendPlan::Defer(allowed, "quiet_hours");
     }
@@ -114,10 +139,10 @@ pub fn plan_send(
             let idx = recent.len() - cfg.frequency_cap.max as usize;
             let free_at = recent[idx] + cfg.frequency_cap.window + jiff::SignedDuration::from_secs(1);
             // …and that moment must itself be outside quiet hours.
-            return SendPlan::Defer(allowed_from(free_at, &tz, &cfg.quiet_hours, rule), "frequency_cap");
+            return SendPlan::Defer(allowed_everywhere(free_at), "frequency_cap");
         }
         if let Some(free_at) = rule.and_then(|r| compliance::cap_free_at(r, &c.recent_sends, now)) {
-            return SendPlan::Defer(allowed_from(free_at, &tz, &cfg.quiet_hours, rule), "jurisdiction_cap");
+            return SendPlan::Defer(allowed_everywhere(free_at), "jurisdiction_cap");
         }
     }
     let variant = ab::variant_index(&cfg.id, &cart.id, step_index, step);
@@ -191,6 +216,47 @@ mod tests {
         let mut refused = customer;
         refused.consent.email = Some(false);
         assert_eq!(plan_send(&cart(refused), None, &on, 1, now), SendPlan::Skip("no_consent"));
+    }
+
+    /// A New York number without a zone, in a store in Oslo: over two days, every 10 minutes,
+    /// an SMS may go only between 08:00 and 21:00 New York time (the number could be anywhere
+    /// from Newfoundland to Hawaii, so the window is their overlap), and some time it does go.
+    #[test]
+    fn a_new_york_number_without_a_zone_is_never_texted_at_night_there() {
+        let cfg = cfg("timezone = \"Europe/Oslo\"");
+        let Some(store) = cfg.store("s").cloned() else { panic!("no store") };
+        let ny = jiff::tz::TimeZone::get("America/New_York").unwrap_or(jiff::tz::TimeZone::UTC);
+        let customer = Customer {
+            phone: Some(Pii::new("+12125551234")),
+            consent: crate::domain::Consent { sms: Some(true), ..Default::default() },
+            ..Customer::default()
+        };
+        let mut c = cart(customer);
+        let start: Timestamp = "2026-11-23T10:30:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        c.last_activity = start;
+        let mut sent = 0;
+        for i in 0..(48 * 6) {
+            let now = start + jiff::SignedDuration::from_mins(10 * i);
+            match plan_send(&c, None, &store, 0, now) {
+                SendPlan::Send { .. } => {
+                    let local = now.to_zoned_datetime(ny.clone()).time();
+                    assert!(
+                        local >= jiff::civil::time(8, 0, 0, 0) && local < jiff::civil::time(21, 0, 0, 0),
+                        "{now}: {local} in New York"
+                    );
+                    sent += 1;
+                }
+                SendPlan::Defer(until, "quiet_hours") => {
+                    let local = until.to_zoned_datetime(ny.clone()).time();
+                    assert!(
+                        local >= jiff::civil::time(8, 0, 0, 0) && local < jiff::civil::time(21, 0, 0, 0),
+                        "deferred to {local}"
+                    );
+                }
+                other => panic!("{now}: {other:?}"),
+            }
+        }
+        assert!(sent > 0, "never allowed");
     }
 
     #[test]
