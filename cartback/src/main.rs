@@ -8,6 +8,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod chaos;
 mod demo;
+mod email_preview;
 mod replies;
 mod serve;
 mod simulate;
@@ -147,6 +148,13 @@ enum Command {
         #[command(subcommand)]
         action: RepliesAction,
     },
+    /// Writes the raw MIME message SES would send for the built-in e-mail step in each built-in
+    /// language to DIR/<lang>.eml (checked with Python's strict e-mail parser by
+    /// `scripts/references`).
+    EmailPreview {
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Reads SMS bodies, one JSON string per line, from standard input and prints, per line,
     /// the encoding and segment count Cartback bills them as (the differential test against
     /// Twilio's calculator, `scripts/sms-reference`).
@@ -215,6 +223,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Replies { action: RepliesAction::Train { out } } => replies::train_to(&out),
         Command::Replies { action: RepliesAction::Eval { file, model, errors } } => replies::eval(file, model, errors),
+        Command::EmailPreview { dir } => email_preview::run(&dir),
         Command::SmsSegments => {
             use std::io::{BufRead, Write};
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
