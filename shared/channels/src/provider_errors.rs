@@ -34,6 +34,8 @@ pub fn twilio(status: u16, body: &str) -> ChannelError {
     match status {
         429 => ChannelError::Retryable(detail),
         _ if code == Some(20429) => ChannelError::Retryable(detail),
+        // 21611: the sender's queue is full; nothing was queued — try later (Twilio error docs).
+        _ if code == Some(21611) => ChannelError::Retryable(detail),
         // Twilio may have queued the message before failing to answer.
         500..=599 => ChannelError::Unknown(detail),
         _ if code.is_some_and(|c| TWILIO_PERMANENT.contains(&c)) => ChannelError::Permanent(detail),
@@ -54,6 +56,14 @@ pub fn whatsapp(status: u16, body: &str) -> ChannelError {
     let message = redact_free_text(message);
     let detail = format!("whatsapp {status} (code {}): {message}", code.map_or("-".into(), |c| c.to_string()));
     let rate_limited = code.is_some_and(|c| [4, 80007, 130429, 131048, 131056].contains(&c));
+    // 190: the access token expired or was revoked (Graph API error codes). Nothing was sent, and
+    // every message of the store would fail the same way until the token is renewed: hold them
+    // (retryable, so they wait in the queue and reach the dead-letter queue and its alarm if
+    // nobody acts) rather than drop each one for good.
+    if code == Some(190) {
+        tracing::error!("whatsapp access token expired or revoked: messages are held until it is renewed");
+        return ChannelError::Retryable(detail);
+    }
     let meta_failed = code.is_some_and(|c| [1, 2, 131000, 131016].contains(&c));
     if status == 429 || rate_limited {
         ChannelError::Retryable(detail)
@@ -86,6 +96,11 @@ mod tests {
         assert!(!retryable(&twilio(400, r#"{"code": 21211, "message": "The 'To' number is not valid."}"#)));
         assert!(!retryable(&twilio(400, r#"{"code": 21610, "message": "Attempt to send to unsubscribed recipient"}"#)));
         assert!(!retryable(&twilio(401, "")));
+        // The sender's queue is full (Twilio error 21611): nothing queued, try again later.
+        assert!(retryable(&twilio(
+            400,
+            r#"{"code": 21611, "message": "This 'From' number has exceeded the maximum number of queued messages"}"#
+        )));
         let ChannelError::Permanent(d) = twilio(400, r#"{"code": 21211, "message": "bad To"}"#) else { panic!() };
         assert!(d.contains("21211") && d.contains("bad To"), "{d}");
         let quoted = r#"{"code": 21211, "message": "The 'To' number +14155552671 is not valid; a@b.co"}"#;
@@ -100,6 +115,9 @@ mod tests {
         assert!(unknown(&whatsapp(400, r#"{"error": {"code": 131000, "message": "Something went wrong"}}"#)));
         assert!(retryable(&whatsapp(400, r#"{"error": {"code": 130429, "message": "Rate limit hit"}}"#)));
         assert!(retryable(&whatsapp(429, "")));
+        // An expired token (Graph API error 190, OAuthException): held, not dropped.
+        let expired = r#"{"error": {"message": "Error validating access token: Session has expired", "type": "OAuthException", "code": 190, "error_subcode": 463}}"#;
+        assert!(retryable(&whatsapp(401, expired)));
         assert!(!retryable(&whatsapp(400, r#"{"error": {"code": 131047, "message": "Re-engagement message"}}"#)));
         assert!(!retryable(&whatsapp(
             404,

@@ -56,7 +56,7 @@ pub fn body(msg: &OutgoingMessage, template: &str, quick_replies: bool) -> Value
 /// Meta delivers no marketing template messages to US (+1) numbers; sending one only costs a
 /// failure. The engine sends SMS instead where the shopper consented (send_policy).
 pub fn is_us_number(to: &str) -> bool {
-    to.starts_with("+1")
+    cartback_core::domain::phone::is_us(to)
 }
 
 /// A store's WhatsApp Business number and its recovery template (`[stores.whatsapp]`).

@@ -271,7 +271,8 @@ async fn whatsapp_failures_are_classified_and_us_numbers_get_no_marketing_templa
             r#"{"error": {"message": "Template name does not exist in the translation", "code": 132001}}"#,
             "permanent",
         ),
-        (401, r#"{"error": {"message": "Invalid OAuth access token", "code": 190}}"#, "permanent"),
+        // An expired or revoked token: held and retried (the dead-letter alarm if nobody renews it).
+        (401, r#"{"error": {"message": "Invalid OAuth access token", "code": 190}}"#, "retry"),
     ] {
         fake.answer(status, body);
         let e = ch.send(&msg).await.unwrap_err();
@@ -281,6 +282,10 @@ async fn whatsapp_failures_are_classified_and_us_numbers_get_no_marketing_templa
     let us = message(Channel::Whatsapp, meta(), "+14155552671");
     assert!(matches!(ch.send(&us).await, Err(ChannelError::Permanent(_))));
     assert_eq!(fake.seen.lock().unwrap().len(), before, "a request went out for a +1 marketing template");
+    // Canada shares +1 but not Meta's US pause: its template goes out.
+    fake.answer(200, r#"{"messages": [{"id": "wamid.ca"}]}"#);
+    let ca = message(Channel::Whatsapp, meta(), "+16135550123");
+    assert_eq!(ch.send(&ca).await.unwrap(), "wamid.ca");
 }
 
 /// A real cart in each language, composed by the engine's composer with the built-in texts,

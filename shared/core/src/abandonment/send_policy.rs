@@ -150,7 +150,7 @@ pub fn plan_send(
     // WhatsApp could send, so the shopper gets the step as SMS if they consented to SMS (and no
     // SMS went out this episode), else nothing.
     let window_open = contact.and_then(|c| c.last_whatsapp_inbound_at).is_some_and(|t| now < t + WHATSAPP_WINDOW);
-    let us = cart.customer.phone.as_ref().is_some_and(|p| p.expose().starts_with("+1"));
+    let us = cart.customer.phone.as_ref().is_some_and(|p| crate::domain::phone::is_us(p.expose()));
     if channel == Channel::Whatsapp && us && !window_open {
         let sms_ok = cart.customer.consent.get(Channel::Sms)
             && !contact.is_some_and(|c| c.is_opted_out(Channel::Sms))

@@ -35,6 +35,14 @@ pub fn normalize_national(raw: &str, country: &str) -> Option<String> {
     phonenumber::is_valid(&n).then(|| n.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// Whether a number (E.164) is a United States one: `+1` and the US region — not Canada nor
+/// the Caribbean, which share the country code (Meta's pause on marketing messages is for US
+/// numbers only).
+pub fn is_us(e164: &str) -> bool {
+    e164.starts_with("+1")
+        && phonenumber::parse(None, e164).ok().and_then(|n| n.country().id()).is_some_and(|id| id.as_ref() == "US")
+}
+
 /// The crate's full parse and validation: the definition of a valid number here.
 pub fn reference(trimmed: &str) -> Option<String> {
     if !trimmed.starts_with('+') {
@@ -252,5 +260,17 @@ mod tests {
                 prop_assert_eq!(normalize_phone(&n), reference(&n), "{}", n);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod us_tests {
+    #[test]
+    fn us_is_the_us_region_not_every_plus_one() {
+        assert!(super::is_us("+12125551234")); // New York
+        assert!(super::is_us("+14155552671")); // San Francisco
+        assert!(!super::is_us("+14165551234")); // Toronto
+        assert!(!super::is_us("+18765551234")); // Jamaica
+        assert!(!super::is_us("+4791234567"));
     }
 }
