@@ -54,6 +54,21 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             stores.push(s);
         }
     }
+    // RFC 8058: a one-click unsubscribe URL must be HTTPS. Real e-mail (SES) carries one built
+    // from public_url; a loopback URL (local mode, tests) is exempt.
+    let loopback = url::Url::parse(&public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| matches!(h, "127.0.0.1" | "localhost" | "[::1]")))
+        .unwrap_or(false);
+    let ses = stores.iter().any(|s: &crate::config::StoreConfig| {
+        matches!(s.providers.email, crate::config::providers::EmailProvider::Ses { .. })
+    });
+    if ses && !public_url.starts_with("https://") && !loopback {
+        p.add(
+            "public_url",
+            "must be https:// when a store sends e-mail through SES: its one-click unsubscribe link (List-Unsubscribe, RFC 8058) is built from it",
+        );
+    }
     if p.0.is_empty() {
         Ok(Config::new(public_url, stores))
     } else {
@@ -67,6 +82,16 @@ mod tests {
 
     const STORE: &str = "id = \"a\"\nname = \"A\"\napi_key = \"cbk_0123456789abcdef\"\ntwilio_auth_token = \"t\"\n\
                          currency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n";
+
+    #[test]
+    fn ses_needs_an_https_public_url_except_on_loopback() {
+        let ses = "[stores.email]\nprovider = \"ses\"\nfrom = \"shop@shop.example\"\n";
+        let doc = |url: &str| format!("public_url = \"{url}\"\n[[stores]]\n{STORE}{ses}");
+        let err = parse("c.toml", &doc("http://cartback.shop.example")).unwrap_err().to_string();
+        assert!(err.contains("public_url") && err.contains("RFC 8058"), "{err}");
+        assert!(parse("c.toml", &doc("https://cartback.shop.example")).is_ok());
+        assert!(parse("c.toml", &doc("http://127.0.0.1:8787")).is_ok());
+    }
 
     #[test]
     fn every_problem_of_every_store_is_reported_at_once() {
