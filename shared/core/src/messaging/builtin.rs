@@ -81,6 +81,7 @@ mod tests {
                 "reply_start",
                 "reply_handoff",
                 "reply_restore",
+                "unsubscribe",
             ] {
                 assert!(BUILTIN.phrases.get(key).is_some_and(|t| t.contains_key(lang)), "{key} {lang}");
             }

@@ -269,7 +269,10 @@ pub fn html_of(text: &str, unsubscribe_url: Option<&str>, lang: &str) -> String 
     if let Some(u) = unsubscribe_url {
         out.push_str("<p style=\"font-size:12px;color:#666\"><a href=\"");
         escape_into(&mut out, u);
-        out.push_str("\">Unsubscribe</a></p>");
+        out.push_str("\">");
+        // In the shopper's language, like the rest of the message.
+        escape_into(&mut out, &builtin::phrase("unsubscribe", lang, &[]));
+        out.push_str("</a></p>");
     }
     out.push_str("</body></html>");
     out
@@ -296,6 +299,9 @@ mod tests {
         let h = html_of("Hi <b>&\nSee https://s.example/r/x?a=1&b=2.\n\nBye", Some("https://u.example/1"), "fa");
         assert!(h.starts_with("<!doctype html><html lang=\"fa\" dir=\"rtl\">"), "{h}");
         assert!(h.contains("<p>Hi &lt;b&gt;&amp;<br>See <a href=\"https://s.example/r/x?a=1&amp;b=2\">https://s.example/r/x?a=1&amp;b=2</a>.</p><p>Bye</p>"), "{h}");
-        assert!(h.ends_with("<a href=\"https://u.example/1\">Unsubscribe</a></p></body></html>"));
+        // The footer in the shopper's language (it said "Unsubscribe" in all four).
+        assert!(h.ends_with("<a href=\"https://u.example/1\">لغو اشتراک</a></p></body></html>"), "{h}");
+        let en = html_of("Hi", Some("https://u.example/1"), "en");
+        assert!(en.ends_with("<a href=\"https://u.example/1\">Unsubscribe</a></p></body></html>"), "{en}");
     }
 }
