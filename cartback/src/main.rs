@@ -159,6 +159,11 @@ enum Command {
     /// the encoding and segment count Cartback bills them as (the differential test against
     /// Twilio's calculator, `scripts/sms-reference`).
     SmsSegments,
+    /// Reads phone numbers as JSON lines (`{"raw": "+47 912 34 567", "region": "NO" | null}`) from
+    /// standard input and prints, per line, the E.164 form Cartback accepts (`-` if refused) and
+    /// the time zones it takes from the number (`-` if none): the differential test against
+    /// libphonenumber (`scripts/references`).
+    PhoneNumbers,
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -233,6 +238,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("line {}: not a JSON string: {e}", i + 1))?;
                 let s = cartback_core::messaging::sms_segments::segments(&body);
                 writeln!(out, "{} {}", s.encoding.as_str(), s.segments)?;
+            }
+            Ok(())
+        }
+        Command::PhoneNumbers => {
+            use cartback_core::domain::phone;
+            use std::io::{BufRead, Write};
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for (i, line) in std::io::stdin().lock().lines().enumerate() {
+                let req: serde_json::Value = serde_json::from_str(&line?)
+                    .map_err(|e| anyhow::anyhow!("line {}: expected {{raw, region}}: {e}", i + 1))?;
+                let raw = req.get("raw").and_then(serde_json::Value::as_str).unwrap_or_default();
+                let e164 = match req.get("region").and_then(serde_json::Value::as_str) {
+                    Some(region) => phone::normalize_national(raw, region),
+                    None => phone::normalize_phone(raw),
+                };
+                let zones = e164.as_deref().and_then(cartback_core::abandonment::number_zones::zones_for_number);
+                writeln!(
+                    out,
+                    "{}\t{}",
+                    e164.as_deref().unwrap_or("-"),
+                    zones.map_or_else(|| "-".to_string(), |z| z.join(" "))
+                )?;
             }
             Ok(())
         }

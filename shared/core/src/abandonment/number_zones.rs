@@ -1,86 +1,75 @@
-//! The time zones a phone number can be in, for a shopper whose own zone is unknown. A number
-//! only names its country (and in North America its area code); where a country spans several
-//! zones, a text goes out only when it is allowed in every one of them (`send_policy`), so a
-//! New York number is never texted at night because the store sits in Oslo.
-//!
-//! North American area codes whose zone the compliance rules know (`rules/compliance.toml`)
-//! keep that one zone; any other `+1` number may be anywhere from Newfoundland to Hawaii.
+//! The time zones a phone number can be in, for a shopper whose own zone is unknown:
+//! libphonenumber's time-zone map (`data/number-zones.tsv`, generated from the pinned Python
+//! `phonenumbers` by `scripts/gen-number-zones`) read as its `time_zones_for_number` reads it.
+//! A fixed line (or a mobile in the countries whose mobile numbers are geographic) is looked up
+//! by its longest listed prefix — a New York area code names New York; any other number gets its
+//! country's zones. Where that is several (Russia, Brazil, an unlisted `+1` prefix, a Russian
+//! mobile), a text goes out only when every one of them allows it (`send_policy`), so a New York
+//! number is never texted at night because the store sits in Oslo.
 
-/// Zones a `+1` number can be in when its area code's zone is not known.
-const NANP: &[&str] = &[
-    "America/St_Johns",
-    "America/Halifax",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-];
+use crate::domain::phone::{self, Kind};
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
-/// Countries over several zones (ISO 3166 code, their zones west to east).
-const MULTI_ZONE: &[(&str, &[&str])] = &[
-    (
-        "RU",
-        &[
-            "Europe/Kaliningrad",
-            "Europe/Moscow",
-            "Europe/Samara",
-            "Asia/Yekaterinburg",
-            "Asia/Omsk",
-            "Asia/Novosibirsk",
-            "Asia/Irkutsk",
-            "Asia/Yakutsk",
-            "Asia/Vladivostok",
-            "Asia/Magadan",
-            "Asia/Kamchatka",
-        ],
-    ),
-    ("BR", &["America/Rio_Branco", "America/Manaus", "America/Sao_Paulo", "America/Noronha"]),
-    (
-        "AU",
-        &[
-            "Australia/Perth",
-            "Australia/Darwin",
-            "Australia/Adelaide",
-            "Australia/Brisbane",
-            "Australia/Sydney",
-            "Australia/Lord_Howe",
-        ],
-    ),
-    ("MX", &["America/Tijuana", "America/Hermosillo", "America/Mazatlan", "America/Mexico_City", "America/Cancun"]),
-    ("ID", &["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]),
-    ("KZ", &["Asia/Almaty", "Asia/Aqtobe"]),
-    ("PT", &["Atlantic/Azores", "Europe/Lisbon"]),
-    ("ES", &["Atlantic/Canary", "Europe/Madrid"]),
-    ("CL", &["Pacific/Easter", "America/Santiago"]),
-    ("EC", &["Pacific/Galapagos", "America/Guayaquil"]),
-];
+const TABLE: &str = include_str!("../../data/number-zones.tsv");
 
-/// The zones `phone` (E.164) may be in, when it is more than one; `None` when the number names
-/// one zone or none this table knows (the caller uses its fallback).
-pub fn candidate_zones(phone: &str) -> Option<&'static [&'static str]> {
-    if phone.starts_with("+1") {
-        return Some(NANP);
-    }
-    let n = phonenumber::parse(None, phone).ok()?;
-    let id = n.country().id()?;
-    let id: &str = id.as_ref();
-    MULTI_ZONE.iter().find(|(c, _)| *c == id).map(|(_, zones)| *zones)
+/// libphonenumber's longest prefix in the table.
+const LONGEST_PREFIX: usize = 9;
+
+/// Countries whose mobile numbers are geographic (libphonenumber's `GEO_MOBILE_COUNTRIES`).
+const GEO_MOBILE_COUNTRIES: [u16; 5] = [52, 54, 55, 62, 86];
+
+static ZONES: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLock::new(|| {
+    TABLE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(prefix, zones)| (prefix, zones.split(' ').collect()))
+        .collect()
+});
+
+/// The zones `phone` (E.164) may be in; `None` when the number is not valid or the map does not
+/// know it (the caller falls back to the store's zone).
+pub fn zones_for_number(phone: &str) -> Option<&'static [&'static str]> {
+    let n = phone::parse_international(phone)?;
+    let geographic = match n.kind {
+        Kind::FixedLine | Kind::FixedLineOrMobile => true,
+        Kind::Mobile => GEO_MOBILE_COUNTRIES.contains(&n.country_code),
+        Kind::Other => false,
+    };
+    let zones = if geographic {
+        let digits = format!("{}{}", n.country_code, n.national);
+        (1..=LONGEST_PREFIX.min(digits.len())).rev().find_map(|len| ZONES.get(&digits[..len]))
+    } else {
+        ZONES.get(n.country_code.to_string().as_str())
+    };
+    zones.map(Vec::as_slice)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every zone the map names is one the time-zone database knows, so none is dropped when the
+    /// policy resolves them.
     #[test]
-    fn every_zone_exists_and_countries_are_found() {
-        for z in NANP.iter().chain(MULTI_ZONE.iter().flat_map(|(_, zs)| zs.iter())) {
-            assert!(jiff::tz::TimeZone::get(z).is_ok(), "{z}");
-        }
-        assert_eq!(candidate_zones("+12125551234"), Some(NANP));
-        assert_eq!(candidate_zones("+79161234567").map(<[_]>::len), Some(11));
-        assert_eq!(candidate_zones("+4791234567"), None);
+    fn every_zone_exists() {
+        let mut missing: Vec<&str> =
+            ZONES.values().flatten().copied().filter(|z| jiff::tz::TimeZone::get(z).is_err()).collect();
+        missing.sort_unstable();
+        missing.dedup();
+        assert!(missing.is_empty(), "{missing:?}");
+        assert!(ZONES.len() > 3000, "{}", ZONES.len());
+    }
+
+    #[test]
+    fn numbers_find_their_zones() {
+        assert_eq!(zones_for_number("+12125551234"), Some(&["America/New_York"][..]));
+        // +47 is Norway and Svalbard.
+        assert_eq!(zones_for_number("+4791234567"), Some(&["Arctic/Longyearbyen", "Europe/Oslo"][..]));
+        assert_eq!(zones_for_number("+12085551234"), Some(&["America/Boise", "America/Los_Angeles"][..]));
+        // A Russian mobile could be anywhere Russia (or Kazakhstan, which shares +7) reaches.
+        assert!(zones_for_number("+79161234567").is_some_and(|z| z.len() > 10));
+        assert_eq!(zones_for_number("+4700000000"), None);
     }
 }

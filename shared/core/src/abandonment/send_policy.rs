@@ -107,7 +107,7 @@ pub fn plan_send(
             .customer
             .phone
             .as_ref()
-            .and_then(|p| number_zones::candidate_zones(p.expose()))
+            .and_then(|p| number_zones::zones_for_number(p.expose()))
             .map(|zs| zs.iter().filter_map(|z| jiff::tz::TimeZone::get(z).ok()).collect())
             .unwrap_or_default(),
         _ => Vec::new(),
@@ -219,8 +219,8 @@ mod tests {
     }
 
     /// A New York number without a zone, in a store in Oslo: over two days, every 10 minutes,
-    /// an SMS may go only between 08:00 and 21:00 New York time (the number could be anywhere
-    /// from Newfoundland to Hawaii, so the window is their overlap), and some time it does go.
+    /// an SMS may go only between 08:00 and 21:00 New York time (the 212 area code names New
+    /// York in libphonenumber's map), and some time it does go.
     #[test]
     fn a_new_york_number_without_a_zone_is_never_texted_at_night_there() {
         let cfg = cfg("timezone = \"Europe/Oslo\"");
