@@ -13,6 +13,9 @@ pub async fn run(table: &str, file: &Path, stage: &str, check: bool) -> anyhow::
     let ids: Vec<&str> = config.stores().map(|s| s.id.as_str()).collect();
     if check {
         println!("{name}: valid; stores {}", ids.join(", "));
+        for w in warnings(&config) {
+            println!("  warning: {w}");
+        }
         return Ok(());
     }
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -34,6 +37,24 @@ pub async fn run(table: &str, file: &Path, stage: &str, check: bool) -> anyhow::
     }
     println!("The functions pick it up within 5 minutes (or at their next cold start).");
     Ok(())
+}
+
+/// What is valid but will cost a store messages: SMS texts too long for some shoppers, and an
+/// SES configuration set of the store's own, whose events reach Cartback only through an
+/// EventBridge destination the merchant adds.
+fn warnings(config: &Config) -> Vec<String> {
+    let mut out = cartback_core::config::sms_length_check::warnings(config);
+    for s in config.stores() {
+        if let cartback_core::config::providers::EmailProvider::Ses { configuration_set: Some(set), .. } =
+            &s.providers.email
+        {
+            out.push(format!(
+                "stores.{}.email.configuration_set = {set:?}: give it an EventBridge event destination on the default bus for delivery, bounce and complaint events, or bounces and spam complaints will not reach Cartback (README, \"E-mail through SES\")",
+                s.id
+            ));
+        }
+    }
+    out
 }
 
 /// `cartback migrate-contact-keys`: contacts under legacy keys moved to keyed ones.

@@ -100,6 +100,13 @@ def main(path):
         if not (route.get("ThrottlingBurstLimit") and route.get("ThrottlingRateLimit")):
             errors.append("the HTTP API has no per-route throttling (DefaultRouteSettings)")
 
+    # SES events reach the scheduler from any configuration set (a store may use its own), so
+    # the rule matches Cartback's message tag, not the stack's configuration set.
+    email = res["SchedulerFunction"]["Properties"]["Events"]["EmailEvents"]["Properties"]["Pattern"]
+    tags = email.get("detail", {}).get("mail", {}).get("tags", {})
+    if tags != {"cartback_store": [{"exists": True}]}:
+        errors.append(f"the SES events rule must match the cartback_store tag alone, not {tags}")
+
     body = res["Dashboard"]["Properties"]["DashboardBody"]["!Sub"]
     try:
         json.loads(re.sub(r"\$\{[^}]+\}", "X", body))

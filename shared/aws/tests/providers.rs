@@ -30,7 +30,8 @@ fn email(providers: Providers) -> OutgoingMessage {
         html: Some("<p>Merhaba Ayşe</p>".into()),
         unsubscribe_url: Some("https://cb.example/v1/unsubscribe/demo/k.mac".into()),
         status_callback: None,
-        template_params: Vec::new(),
+        template_values: None,
+        valid_for_secs: None,
         locale: Some("tr-TR".into()),
         session_open: false,
         providers: Arc::new(providers),
@@ -132,6 +133,21 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
     assert_eq!(body["MessageType"], "PROMOTIONAL");
     assert_eq!(body["OriginationIdentity"], "pool-abc");
     assert_eq!(body["Context"]["cartback_seq"], "9");
+    assert!(body.get("TimeToLive").is_none(), "no validity asked for");
+    // Context values match `\S+` (SendTextMessage reference): a cart id with spaces is sent
+    // base64url; a validity becomes TimeToLive, at least AWS's minimum of 5 seconds.
+    msg.cart = " cart with spaces ".into();
+    msg.valid_for_secs = Some(2);
+    sender.send(&msg).await.unwrap();
+    let (_, body) = seen.0.lock().unwrap().last().cloned().unwrap();
+    let ctx = body["Context"].as_object().unwrap();
+    assert!(
+        ctx.values().all(|v| v.as_str().is_some_and(|v| !v.is_empty() && !v.contains(char::is_whitespace))),
+        "{ctx:?}"
+    );
+    assert_eq!(body["TimeToLive"], 5);
+    msg.cart = "c1".into();
+    msg.valid_for_secs = None;
     // A real cart in each language, composed with the built-in SMS: the exact text arrives.
     for lang in ["en", "tr", "nb", "fa"] {
         use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};

@@ -75,19 +75,14 @@ impl ChannelSender for ProviderChannel {
             },
             Channel::Whatsapp => match &p.whatsapp {
                 WhatsappProvider::Console => self.console.send(msg).await,
-                WhatsappProvider::Meta { phone_number_id, access_token, template, quick_replies } => {
+                WhatsappProvider::Meta { phone_number_id, access_token, template } => {
                     let e = &self.endpoints;
                     whatsapp::send(
                         self.http(),
                         &e.meta_graph,
                         &e.meta_version,
                         msg,
-                        &whatsapp::Account {
-                            phone_number_id,
-                            token: access_token.expose(),
-                            template,
-                            quick_replies: *quick_replies,
-                        },
+                        &whatsapp::Account { phone_number_id, token: access_token.expose(), template },
                     )
                     .await
                 }

@@ -14,16 +14,25 @@ pub struct TwilioAccount<'a> {
 }
 
 /// The form Twilio receives for `msg`, in order.
-pub fn form<'a>(msg: &'a OutgoingMessage, account: &TwilioAccount<'a>) -> Vec<(&'static str, &'a str)> {
-    let mut form = vec![("To", msg.to.as_str()), ("Body", msg.body.as_str())];
+pub fn form<'a>(
+    msg: &'a OutgoingMessage,
+    account: &TwilioAccount<'a>,
+) -> Vec<(&'static str, std::borrow::Cow<'a, str>)> {
+    let mut form: Vec<(&'static str, std::borrow::Cow<'a, str>)> =
+        vec![("To", msg.to.as_str().into()), ("Body", msg.body.as_str().into())];
     // A Messaging Service picks the sender (and handles STOP at the carrier level) when given.
     match (account.messaging_service_sid, account.from) {
-        (Some(mss), _) => form.push(("MessagingServiceSid", mss)),
-        (None, Some(from)) => form.push(("From", from)),
+        (Some(mss), _) => form.push(("MessagingServiceSid", mss.into())),
+        (None, Some(from)) => form.push(("From", from.into())),
         (None, None) => {}
     }
     if let Some(cb) = msg.status_callback.as_deref() {
-        form.push(("StatusCallback", cb));
+        form.push(("StatusCallback", cb.into()));
+    }
+    // Twilio drops a text still queued when the recipient's window closes rather than deliver
+    // it at night ("ValidityPeriod": 1 to 36 000 seconds, the default).
+    if let Some(secs) = msg.valid_for_secs {
+        form.push(("ValidityPeriod", secs.clamp(1, 36_000).to_string().into()));
     }
     form
 }

@@ -3,54 +3,87 @@
 //! is only allowed inside the 24-hour customer-service window after the shopper's last message.
 
 use crate::provider_errors;
+use cartback_core::config::whatsapp_template::{BodyValue, Button, WhatsappTemplate};
 use cartback_core::conversations::whatsapp_inbound::{RESTORE_BUTTON_PAYLOAD, STOP_BUTTON_PAYLOAD};
 use cartback_core::ports::{ChannelError, OutgoingMessage};
 use serde_json::{Value, json};
 
-/// Meta's template language code for a shopper's locale: its primary language ("tr-TR" → "tr"),
-/// English when unknown.
-pub fn language(locale: Option<&str>) -> String {
-    locale
-        .and_then(|l| l.split(['-', '_']).next())
-        .map(str::to_ascii_lowercase)
-        .filter(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
-        .unwrap_or_else(|| "en".into())
-}
+/// Meta's limit on `biz_opaque_callback_data` (Cloud API reference, "messages": "Maximum 512
+/// characters").
+pub const CALLBACK_DATA_MAX: usize = 512;
 
-/// The JSON Meta receives for `msg`.
-pub fn body(msg: &OutgoingMessage, template: &str, quick_replies: bool) -> Value {
+/// The JSON Meta receives for `msg`: free-form text inside the customer-service window, else the
+/// store's template filled in as its configuration says (Cloud API reference, "Template
+/// object": `components` of type `body` with `text` parameters and of type `button` with
+/// `sub_type` `url` (a `text` suffix), `copy_code` (a `coupon_code`) or `quick_reply` (a
+/// `payload`), each with its `index`).
+pub fn body(msg: &OutgoingMessage, template: &WhatsappTemplate) -> Result<Value, ChannelError> {
     let to = msg.to.trim_start_matches('+');
-    // Handed back with every status of this message: how a status finds its send record.
-    let callback = cartback_core::feedback::whatsapp_statuses::callback_data(&msg.cart, msg.seq);
-    if msg.session_open {
-        return json!({
+    // Handed back with every status of this message: how a status finds its send record. A
+    // cart id long enough to break Meta's limit goes without (its statuses are not matched).
+    let callback = Some(cartback_core::feedback::whatsapp_statuses::callback_data(&msg.cart, msg.seq))
+        .filter(|c| c.chars().count() <= CALLBACK_DATA_MAX);
+    let mut out = if msg.session_open {
+        json!({
             "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
             "type": "text", "text": {"preview_url": true, "body": msg.body},
-            "biz_opaque_callback_data": callback,
-        });
-    }
-    let params: Vec<Value> = msg.template_params.iter().map(|p| json!({"type": "text", "text": p})).collect();
-    let mut components = vec![json!({"type": "body", "parameters": params})];
-    if quick_replies {
-        // The template's buttons, in order: "Complete my order", "Stop promotions". A tap comes
-        // back with its payload, whatever the label says in the shopper's language.
-        for (index, payload) in [RESTORE_BUTTON_PAYLOAD, STOP_BUTTON_PAYLOAD].iter().enumerate() {
-            components.push(json!({
-                "type": "button", "sub_type": "quick_reply", "index": index.to_string(),
-                "parameters": [{"type": "payload", "payload": payload}],
-            }));
+        })
+    } else {
+        let values = msg
+            .template_values
+            .as_ref()
+            .ok_or_else(|| ChannelError::Permanent("whatsapp: no template values for a template message".into()))?;
+        let code = || {
+            values.code.as_deref().ok_or_else(|| {
+                ChannelError::Permanent("whatsapp: the template needs a discount code and this message has none".into())
+            })
+        };
+        let mut params = Vec::new();
+        for v in &template.body {
+            let text = match v {
+                BodyValue::FirstName => values.first_name.as_str(),
+                BodyValue::Store => values.store.as_str(),
+                BodyValue::Link => values.link.as_str(),
+                BodyValue::Code => code()?,
+            };
+            params.push(json!({"type": "text", "text": text}));
         }
+        let mut components = vec![json!({"type": "body", "parameters": params})];
+        for (index, b) in template.buttons.iter().enumerate() {
+            let index = index.to_string();
+            components.push(match b {
+                // The template's URL ends in `{{1}}`: the restore link's token completes it.
+                Button::RestoreUrl => json!({
+                    "type": "button", "sub_type": "url", "index": index,
+                    "parameters": [{"type": "text", "text": values.link.rsplit('/').next().unwrap_or_default()}],
+                }),
+                Button::CopyCode => json!({
+                    "type": "button", "sub_type": "copy_code", "index": index,
+                    "parameters": [{"type": "coupon_code", "coupon_code": code()?}],
+                }),
+                // A tap comes back with its payload, whatever the label says in the shopper's
+                // language.
+                Button::Restore | Button::Stop => json!({
+                    "type": "button", "sub_type": "quick_reply", "index": index,
+                    "parameters": [{"type": "payload", "payload":
+                        if *b == Button::Restore { RESTORE_BUTTON_PAYLOAD } else { STOP_BUTTON_PAYLOAD }}],
+                }),
+            });
+        }
+        json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+            "type": "template",
+            "template": {
+                "name": template.name,
+                "language": {"code": template.language(msg.locale.as_deref(), &values.store_locale)},
+                "components": components,
+            },
+        })
+    };
+    if let (Some(c), Some(o)) = (callback, out.as_object_mut()) {
+        o.insert("biz_opaque_callback_data".into(), Value::String(c));
     }
-    json!({
-        "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-        "type": "template",
-        "template": {
-            "name": template,
-            "language": {"code": language(msg.locale.as_deref())},
-            "components": components,
-        },
-        "biz_opaque_callback_data": callback,
-    })
+    Ok(out)
 }
 
 /// Meta delivers no marketing template messages to US (+1) numbers; sending one only costs a
@@ -63,8 +96,7 @@ pub fn is_us_number(to: &str) -> bool {
 pub struct Account<'a> {
     pub phone_number_id: &'a str,
     pub token: &'a str,
-    pub template: &'a str,
-    pub quick_replies: bool,
+    pub template: &'a WhatsappTemplate,
 }
 
 pub async fn send(
@@ -74,7 +106,7 @@ pub async fn send(
     msg: &OutgoingMessage,
     account: &Account<'_>,
 ) -> Result<String, ChannelError> {
-    let Account { phone_number_id, token, template, quick_replies } = *account;
+    let Account { phone_number_id, token, template } = *account;
     if !msg.session_open && is_us_number(&msg.to) {
         return Err(ChannelError::Permanent("whatsapp: marketing templates are not delivered to +1 numbers".into()));
     }
@@ -82,7 +114,7 @@ pub async fn send(
     let resp = http
         .post(url)
         .bearer_auth(token)
-        .json(&body(msg, template, quick_replies))
+        .json(&body(msg, template)?)
         .send()
         .await
         .map_err(|e| provider_errors::transport("whatsapp", &e))?;
@@ -95,18 +127,4 @@ pub async fn send(
         .ok()
         .and_then(|v| v.get("messages")?.get(0)?.get("id")?.as_str().map(str::to_string));
     Ok(id.unwrap_or_else(|| "whatsapp-accepted".into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::language;
-
-    #[test]
-    fn languages_from_locales() {
-        assert_eq!(language(Some("tr-TR")), "tr");
-        assert_eq!(language(Some("nb_NO")), "nb");
-        assert_eq!(language(Some("fa")), "fa");
-        assert_eq!(language(Some("??")), "en");
-        assert_eq!(language(None), "en");
-    }
 }

@@ -9,8 +9,9 @@ use axum::routing::any;
 use base64::Engine as _;
 use cartback_channels::{Endpoints, ProviderChannel};
 use cartback_core::config::providers::{Providers, Secret, SmsProvider, WhatsappProvider};
+use cartback_core::config::whatsapp_template::{BodyValue, Button, WhatsappTemplate};
 use cartback_core::domain::Channel;
-use cartback_core::ports::{ChannelError, ChannelSender, OutgoingMessage};
+use cartback_core::ports::{ChannelError, ChannelSender, OutgoingMessage, TemplateValues};
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone)]
@@ -101,7 +102,14 @@ fn message(channel: Channel, providers: Providers, to: &str) -> OutgoingMessage 
         html: None,
         unsubscribe_url: None,
         status_callback: Some("https://cb.example/v1/status/twilio/demo?cart=c1&seq=7".into()),
-        template_params: vec!["Ayşe".into(), "Demo Shop".into(), "https://cb.example/r/tok".into()],
+        valid_for_secs: None,
+        template_values: Some(TemplateValues {
+            first_name: "Ayşe".into(),
+            store: "Demo Shop".into(),
+            link: "https://cb.example/r/tok".into(),
+            code: None,
+            store_locale: "en".into(),
+        }),
         locale: Some("tr-TR".into()),
         session_open: false,
         providers: Arc::new(providers),
@@ -158,6 +166,15 @@ async fn twilio_receives_exactly_the_documented_request() {
     ch.send(&message(Channel::Sms, twilio_providers(Some("MG0123")), "+905321234567")).await.unwrap();
     let body = fake.last().body;
     assert!(body.contains("MessagingServiceSid=MG0123") && !body.contains("From="), "{body}");
+    // A text composed one minute before the recipient's quiet hours is valid for that minute
+    // (Messages resource, "ValidityPeriod": seconds, 1 to 36 000); a longer window is capped.
+    for (secs, sent) in [(60, "60"), (50_000, "36000")] {
+        let mut m = message(Channel::Sms, twilio_providers(None), "+905321234567");
+        m.valid_for_secs = Some(secs);
+        ch.send(&m).await.unwrap();
+        let form: Vec<(String, String)> = form_urlencoded::parse(fake.last().body.as_bytes()).into_owned().collect();
+        assert_eq!(form.last(), Some(&("ValidityPeriod".to_string(), sent.to_string())));
+    }
 }
 
 #[tokio::test]
@@ -206,15 +223,79 @@ async fn a_provider_that_takes_the_message_and_stalls_is_unknown_not_retried() {
 }
 
 fn meta() -> Providers {
+    meta_with(WhatsappTemplate {
+        name: "cart_reminder".into(),
+        languages: Vec::new(),
+        body: vec![BodyValue::FirstName, BodyValue::Store, BodyValue::Link],
+        buttons: vec![Button::Restore, Button::Stop],
+    })
+}
+
+fn meta_with(template: WhatsappTemplate) -> Providers {
     Providers {
         whatsapp: WhatsappProvider::Meta {
             phone_number_id: "106540352242922".into(),
             access_token: Secret("EAAG-token".into()),
-            template: "cart_reminder".into(),
-            quick_replies: true,
+            template,
         },
         ..Providers::default()
     }
+}
+
+/// A template approved in `en_US` and `pt_BR` whose body takes the first name and the code, with
+/// a dynamic URL button (the restore link), a copy-code button and a quick reply: the request
+/// as Meta's Cloud API reference documents it ("Send message templates": `language.code` as the
+/// template was approved; a `url` button's parameter is the text appended to the template's URL;
+/// a `copy_code` button's parameter is `{"type": "coupon_code", "coupon_code": …}`; buttons
+/// carry their `index` as a string).
+#[tokio::test]
+async fn whatsapp_templates_are_filled_in_as_configured() {
+    let (fake, base) = Fake::start().await;
+    let ch = channel(&base);
+    let providers = meta_with(WhatsappTemplate {
+        name: "cart_code".into(),
+        languages: vec!["en_US".into(), "pt_BR".into()],
+        body: vec![BodyValue::FirstName, BodyValue::Code],
+        buttons: vec![Button::RestoreUrl, Button::CopyCode, Button::Stop],
+    });
+    let mut msg = message(Channel::Whatsapp, providers, "+5511987654321");
+    msg.locale = Some("pt-PT".into());
+    if let Some(v) = msg.template_values.as_mut() {
+        v.code = Some("CB-7QX2".into());
+    }
+    fake.answer(200, r#"{"messages": [{"id": "wamid.br"}]}"#);
+    assert_eq!(ch.send(&msg).await.unwrap(), "wamid.br");
+    let body: serde_json::Value = serde_json::from_str(&fake.last().body).unwrap();
+    assert_eq!(
+        body["template"],
+        serde_json::json!({"name": "cart_code", "language": {"code": "pt_BR"}, "components": [
+            {"type": "body", "parameters": [{"type": "text", "text": "Ayşe"}, {"type": "text", "text": "CB-7QX2"}]},
+            {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "tok"}]},
+            {"type": "button", "sub_type": "copy_code", "index": "1",
+             "parameters": [{"type": "coupon_code", "coupon_code": "CB-7QX2"}]},
+            {"type": "button", "sub_type": "quick_reply", "index": "2",
+             "parameters": [{"type": "payload", "payload": "STOP"}]}]})
+    );
+    // A Turkish shopper gets the store's language, in the code the template was approved in.
+    msg.locale = Some("tr-TR".into());
+    fake.answer(200, r#"{"messages": [{"id": "wamid.en"}]}"#);
+    ch.send(&msg).await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&fake.last().body).unwrap();
+    assert_eq!(body["template"]["language"]["code"], "en_US");
+    // No code for a template that shows one: refused before any request, never sent blank.
+    if let Some(v) = msg.template_values.as_mut() {
+        v.code = None;
+    }
+    let before = fake.seen.lock().unwrap().len();
+    assert!(matches!(ch.send(&msg).await, Err(ChannelError::Permanent(_))));
+    assert_eq!(fake.seen.lock().unwrap().len(), before);
+    // A cart id whose callback data would pass Meta's 512 characters goes without it.
+    msg.template_values.as_mut().unwrap().code = Some("CB-7QX2".into());
+    msg.cart = "ü".repeat(128);
+    fake.answer(200, r#"{"messages": [{"id": "wamid.long"}]}"#);
+    ch.send(&msg).await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&fake.last().body).unwrap();
+    assert!(body.get("biz_opaque_callback_data").is_none(), "{body}");
 }
 
 #[tokio::test]

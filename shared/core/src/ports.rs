@@ -144,9 +144,13 @@ pub struct OutgoingMessage {
     /// SMS: where the provider reports delivery (Twilio `StatusCallback`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
-    /// WhatsApp template parameters: first name, store name, restore link.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub template_params: Vec<String>,
+    /// SMS: how long the provider may hold the text before giving it up, in seconds: until the
+    /// recipient's allowed window closes (`send_policy::deliver_by`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_for_secs: Option<u32>,
+    /// WhatsApp: the values a template is filled in with (`config::whatsapp_template`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_values: Option<TemplateValues>,
     /// The shopper's locale (BCP 47), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
@@ -155,6 +159,19 @@ pub struct OutgoingMessage {
     /// The store's providers for this message's channel.
     #[serde(skip)]
     pub providers: std::sync::Arc<crate::config::providers::Providers>,
+}
+
+/// What a WhatsApp template can be filled in with; the store's configuration says which go
+/// where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TemplateValues {
+    pub first_name: String,
+    pub store: String,
+    pub link: String,
+    /// The step's discount code, when it offers one.
+    pub code: Option<String>,
+    /// The store's own language (BCP 47): the fallback for a template's language.
+    pub store_locale: String,
 }
 
 #[derive(Debug, Error)]

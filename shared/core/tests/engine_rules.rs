@@ -728,3 +728,28 @@ template = "Hi {{ first_name }}: {{ link }}"
         assert_eq!(t.channels(), [expected], "after a message on {channel:?}");
     }
 }
+
+/// A WhatsApp step that issues a discount code needs a template with a place for it (a body
+/// parameter or a copy-code button); otherwise the code would be issued, counted against the
+/// budget and never seen. Free shipping issues no code and needs none.
+#[test]
+fn a_whatsapp_discount_needs_a_place_in_the_template() {
+    let base = "public_url = \"http://x\"\n[[stores]]\nid = \"s\"\nname = \"Shop\"\napi_key = \"cbk_test_0123456789abcdef\"\ntwilio_auth_token = \"tok\"\nwhatsapp_access_token = \"t\"\ncurrency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n";
+    let wa = "[stores.whatsapp]\nprovider = \"meta\"\nphone_number_id = \"1065\"\ntemplate = \"cart\"\n";
+    let step = |incentive: &str| {
+        format!("[[stores.steps]]\nafter = \"30m\"\nchannel = \"whatsapp\"\nincentive = {incentive}\n")
+    };
+    let percent = "{ kind = \"percent_off\", percent = 10, expires = \"2h\" }";
+    let text = format!("{base}{wa}{}", step(percent));
+    let Err(e) = cartback_core::config::Config::from_toml("c.toml", &text) else { panic!("accepted") };
+    assert!(e.to_string().contains("stores[0].steps[0].incentive") && e.to_string().contains("copy_code"), "{e}");
+    for ok in [
+        format!("{base}{wa}body_parameters = [\"first_name\", \"code\"]\n{}", step(percent)),
+        format!("{base}{wa}buttons = [\"copy_code\"]\n{}", step(percent)),
+        format!("{base}{wa}{}", step("{ kind = \"free_shipping\" }")),
+    ] {
+        if let Err(e) = cartback_core::config::Config::from_toml("c.toml", &ok) {
+            panic!("{ok}: {e}");
+        }
+    }
+}

@@ -103,7 +103,11 @@ fn each_channel_speaks_the_shoppers_language() {
     assert!(fa.html.as_deref().unwrap().contains("dir=\"rtl\""));
     let wa = render(Channel::Whatsapp, "en", 4);
     assert!(wa.body.contains("Add Wool socks (129.00 EUR) and shipping is free"), "{}", wa.body);
-    assert_eq!(wa.template_params, ["Emma", "Demo Shop", "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv"]);
+    let values = wa.template_values.as_ref().unwrap();
+    assert_eq!(
+        (values.first_name.as_str(), values.store.as_str(), values.link.as_str()),
+        ("Emma", "Demo Shop", "https://cb.example.com/r/AbCdEfGhIjKlMnOpQrStUv")
+    );
     // Persian coupon times in Persian digits, in the shopper's zone (Tehran, UTC+3:30).
     let fa_sms = render(Channel::Sms, "fa", 1);
     assert!(fa_sms.body.contains("تا ۱۴:۰۰"), "{}", fa_sms.body);

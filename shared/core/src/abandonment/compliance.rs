@@ -166,6 +166,16 @@ pub fn next_allowed(now: Timestamp, tz: &TimeZone, rule: &Rule) -> Timestamp {
     now
 }
 
+/// When the rule's window `now` is in closes; `None` when `now` is outside it.
+pub fn window_end(now: Timestamp, tz: &TimeZone, rule: &Rule) -> Option<Timestamp> {
+    let local = now.to_zoned_datetime(tz.clone());
+    let w = window_on(rule, local.date().weekday())?;
+    if !(w.start <= local.time() && local.time() < w.end) {
+        return None;
+    }
+    local.date().to_datetime(w.end).to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp()).filter(|t| *t > now)
+}
+
 /// When the next message may go under a 24-hour cap, given the recipient's recent sends.
 pub fn cap_free_at(rule: &Rule, recent: &[Timestamp], now: Timestamp) -> Option<Timestamp> {
     let max = rule.max_per_24h? as usize;

@@ -24,6 +24,15 @@ pub fn next_allowed(now: Timestamp, tz: &TimeZone, q: &QuietHours) -> Timestamp 
     }
 }
 
+/// When the allowed window `now` is in closes; `None` when `now` is outside it.
+pub fn window_end(now: Timestamp, tz: &TimeZone, q: &QuietHours) -> Option<Timestamp> {
+    let local = now.to_zoned_datetime(tz.clone());
+    if !(q.start <= local.time() && local.time() < q.end) {
+        return None;
+    }
+    local.date().to_datetime(q.end).to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp()).filter(|t| *t > now)
+}
+
 pub fn is_allowed(now: Timestamp, tz: &TimeZone, q: &QuietHours) -> bool {
     next_allowed(now, tz, q) == now
 }

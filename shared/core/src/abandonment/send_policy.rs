@@ -37,6 +37,54 @@ pub fn allowed_from(
     t
 }
 
+/// Where a message to this cart's shopper lands: the zones it may be read in (the shopper's
+/// own; else, for texts, every zone the number can be in; else the store's) and, for texts, the
+/// jurisdiction's rule (rules/compliance.toml) on top of the store's quiet hours.
+struct Recipient {
+    zones: Vec<jiff::tz::TimeZone>,
+    rule: Option<&'static compliance::Rule>,
+}
+
+fn recipient(cart: &Cart, cfg: &StoreConfig, channel: Channel) -> Recipient {
+    let phone = cart.customer.phone.as_ref().filter(|_| channel.uses_phone()).map(|p| p.expose());
+    let rule = phone.and_then(compliance::rule_for);
+    let customer_tz = cart.customer.timezone.as_deref().or_else(|| rule.and_then(|r| r.zone.as_deref()));
+    let from_number: Vec<jiff::tz::TimeZone> = match customer_tz {
+        None => phone
+            .and_then(number_zones::zones_for_number)
+            .map(|zs| zs.iter().filter_map(|z| jiff::tz::TimeZone::get(z).ok()).collect())
+            .unwrap_or_default(),
+        Some(_) => Vec::new(),
+    };
+    let zones =
+        if from_number.is_empty() { vec![quiet_hours::zone_for(customer_tz, &cfg.timezone)] } else { from_number };
+    Recipient { zones, rule }
+}
+
+/// The latest moment a text composed at `now` may still reach the phone: when the allowed
+/// window closes in the first of the recipient's zones to close (the store's quiet hours and the
+/// jurisdiction's). Sent to the provider as the message's validity (Twilio `ValidityPeriod`,
+/// End User Messaging `TimeToLive`), so a text held in a queue is dropped rather than delivered
+/// at night. `None` for e-mail and WhatsApp, or when `now` is not inside a window.
+pub fn deliver_by(cart: &Cart, cfg: &StoreConfig, channel: Channel, now: Timestamp) -> Option<Timestamp> {
+    if channel != Channel::Sms {
+        return None;
+    }
+    let Recipient { zones, rule } = recipient(cart, cfg, channel);
+    zones
+        .iter()
+        .map(|z| {
+            let store = quiet_hours::window_end(now, z, &cfg.quiet_hours)?;
+            match rule {
+                Some(r) => Some(store.min(compliance::window_end(now, z, r)?)),
+                None => Some(store),
+            }
+        })
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .min()
+}
+
 /// An SMS reminder later than this after the shopper left is not sent.
 pub const SMS_WITHIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(48);
 
@@ -92,30 +140,8 @@ pub fn plan_send(
     if channel == Channel::Sms && now > cart.last_activity + SMS_WITHIN {
         return SendPlan::Skip("sms_after_48h");
     }
-    // Texts also follow the recipient's jurisdiction (rules/compliance.toml), on top of the
-    // store's quiet hours; its zone stands in when the shopper's own is unknown.
-    let rule = if channel.uses_phone() {
-        cart.customer.phone.as_ref().and_then(|p| compliance::rule_for(p.expose()))
-    } else {
-        None
-    };
-    let customer_tz = cart.customer.timezone.as_deref().or_else(|| rule.and_then(|r| r.zone.as_deref()));
-    let tz = quiet_hours::zone_for(customer_tz, &cfg.timezone);
-    // Zone unknown and the number's country spans several: every one of them must allow it.
-    let zones: Vec<jiff::tz::TimeZone> = match (customer_tz, channel.uses_phone()) {
-        (None, true) => cart
-            .customer
-            .phone
-            .as_ref()
-            .and_then(|p| number_zones::zones_for_number(p.expose()))
-            .map(|zs| zs.iter().filter_map(|z| jiff::tz::TimeZone::get(z).ok()).collect())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
+    let Recipient { zones, rule } = recipient(cart, cfg, channel);
     let allowed_everywhere = |t: Timestamp| {
-        if zones.is_empty() {
-            return allowed_from(t, &tz, &cfg.quiet_hours, rule);
-        }
         let mut t = t;
         for _ in 0..16 {
             let next = zones.iter().map(|z| allowed_from(t, z, &cfg.quiet_hours, rule)).max().unwrap_or(t);
@@ -257,6 +283,24 @@ mod tests {
             }
         }
         assert!(sent > 0, "never allowed");
+    }
+
+    /// A text composed at 20:59 New York time, for a New York number with no zone, may wait in
+    /// the provider's queue for one minute; an e-mail has no such limit. With the shopper's
+    /// own zone, theirs decides.
+    #[test]
+    fn a_text_is_valid_only_until_quiet_hours_begin_there() {
+        let cfg = cfg("timezone = \"Europe/Oslo\"");
+        let Some(store) = cfg.store("s").cloned() else { panic!("no store") };
+        let customer = Customer { phone: Some(Pii::new("+12125551234")), ..Customer::default() };
+        let mut c = cart(customer);
+        let now: Timestamp = "2026-11-24T01:59:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH); // 20:59 EST
+        assert_eq!(deliver_by(&c, &store, Channel::Sms, now), Some(now + jiff::SignedDuration::from_mins(1)));
+        assert_eq!(deliver_by(&c, &store, Channel::Email, now), None);
+        std::sync::Arc::make_mut(&mut c.customer).timezone = Some("America/Los_Angeles".into()); // 17:59 there
+        assert_eq!(deliver_by(&c, &store, Channel::Sms, now), Some(now + jiff::SignedDuration::from_mins(181)));
+        std::sync::Arc::make_mut(&mut c.customer).timezone = Some("Europe/Oslo".into()); // 02:59: not a moment to send at all
+        assert_eq!(deliver_by(&c, &store, Channel::Sms, now), None);
     }
 
     #[test]

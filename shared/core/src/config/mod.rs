@@ -8,6 +8,8 @@ mod duration;
 mod parse;
 pub mod providers;
 pub mod secrets;
+pub mod sms_length_check;
+pub mod whatsapp_template;
 
 pub use secrets::{SECRET_FIELDS, Secret};
 
@@ -70,6 +72,13 @@ pub enum Incentive {
     FreeShipping,
     /// Suggest the cheapest catalogue item that reaches the free-shipping threshold.
     CrossSell,
+}
+
+impl Incentive {
+    /// Whether a unique discount code is issued (and counted against the budget) for it.
+    pub fn issues_code(&self) -> bool {
+        matches!(self, Incentive::PercentOff { .. } | Incentive::FixedOff { .. })
+    }
 }
 
 #[derive(Debug, Clone)]

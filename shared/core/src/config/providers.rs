@@ -41,13 +41,9 @@ pub enum WhatsappProvider {
     Meta {
         phone_number_id: String,
         access_token: Secret,
-        /// The approved template for business-initiated recovery messages. Its body takes the
-        /// parameters first name, store name and restore link, in that order.
-        template: String,
-        /// The template has two quick-reply buttons, "Complete my order" then "Stop promotions"
-        /// (in the shopper's language): their payloads `RESTORE` and `STOP` are sent with it,
-        /// and a tap comes back as a reply (`conversations::whatsapp_inbound`). Default on.
-        quick_replies: bool,
+        /// The approved template for business-initiated recovery messages, and how it is
+        /// filled in (`whatsapp_template`).
+        template: crate::config::whatsapp_template::WhatsappTemplate,
     },
 }
 

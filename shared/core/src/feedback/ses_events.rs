@@ -34,13 +34,18 @@ pub struct SesEvent {
     pub event: EmailEvent,
 }
 
-/// The message tags a send carries (SES allows letters, digits, `_` and `-` in values).
-pub fn tags(store: &str, cart: &str, seq: u64) -> [(&'static str, String); 3] {
-    [
-        ("cartback_store", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(store)),
-        ("cartback_cart", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(cart)),
-        ("cartback_seq", seq.to_string()),
-    ]
+/// SES's limit on a message tag's value ("MessageTag": "The value … must be less than 256
+/// characters").
+pub const TAG_VALUE_MAX: usize = 255;
+
+/// The message tags a send carries (SES allows letters, digits, `_` and `-` in values). A cart
+/// id whose encoding would pass SES's limit (over 191 bytes) goes untagged rather than failing
+/// the send: its deliveries and bounces then come back unmatched (`parse` returns `None`).
+pub fn tags(store: &str, cart: &str, seq: u64) -> Vec<(&'static str, String)> {
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let all = [("cartback_store", b64(store)), ("cartback_cart", b64(cart)), ("cartback_seq", seq.to_string())];
+    let fits = all.iter().all(|(_, v)| v.len() <= TAG_VALUE_MAX);
+    all.into_iter().filter(|(k, _)| fits || *k == "cartback_store").collect()
 }
 
 /// The event in an EventBridge delivery from SES, or `None` for anything else (other event
@@ -101,5 +106,19 @@ mod tests {
         let mut untagged = event("Delivery", json!({}));
         untagged["detail"]["mail"]["tags"] = json!({});
         assert_eq!(parse(&untagged), None);
+    }
+
+    /// SES refuses a tag value of 256 characters or more: the longest cart id the contract
+    /// allows, in four-byte characters, would be 683; it is left out, never sent too long.
+    #[test]
+    fn tags_stay_within_ses_limits() {
+        let long = "😀".repeat(128);
+        let t = tags("demo", &long, 1);
+        assert!(
+            t.iter().all(|(_, v)| v.len() <= TAG_VALUE_MAX
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        );
+        assert_eq!(t.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["cartback_store"]);
+        assert_eq!(tags("demo", &"a".repeat(128), 1).len(), 3);
     }
 }

@@ -202,15 +202,15 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
             .finish();
         format!("{}/v1/status/twilio/{}?{q}", d.public_url, cfg.id)
     });
-    let template_params = if channel == Channel::Whatsapp {
-        vec![
-            cart.customer.first_name.clone().unwrap_or_else(|| "there".into()),
-            cfg.name.clone(),
-            input.link.to_string(),
-        ]
-    } else {
-        Vec::new()
-    };
+    let valid_for_secs = crate::abandonment::send_policy::deliver_by(cart, cfg, channel, input.now)
+        .map(|t| u32::try_from((t - input.now).as_secs().max(1)).unwrap_or(u32::MAX));
+    let template_values = (channel == Channel::Whatsapp).then(|| crate::ports::TemplateValues {
+        first_name: cart.customer.first_name.clone().unwrap_or_else(|| builtin::phrase("there", lang, &[])),
+        store: cfg.name.clone(),
+        link: input.link.to_string(),
+        code: input.coupon.map(str::to_string),
+        store_locale: cfg.locale.clone(),
+    });
     Ok(OutgoingMessage {
         channel,
         store: cfg.id.clone(),
@@ -224,7 +224,8 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
         html,
         unsubscribe_url,
         status_callback,
-        template_params,
+        template_values,
+        valid_for_secs,
         locale: cart.customer.locale.clone(),
         session_open: d.last_whatsapp_inbound_at.is_some_and(|t| input.now < t + WHATSAPP_WINDOW),
         providers: cfg.providers.clone(),

@@ -3,6 +3,7 @@
 
 use super::problems::Problems;
 use crate::config::providers::{EmailProvider, Providers, Secret, SmsProvider, WhatsappProvider};
+use crate::config::whatsapp_template::WhatsappTemplate;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -31,6 +32,9 @@ pub(super) struct RawWhatsapp {
     pub(super) phone_number_id: Option<String>,
     pub(super) template: Option<String>,
     pub(super) quick_replies: Option<bool>,
+    pub(super) template_languages: Option<Vec<String>>,
+    pub(super) body_parameters: Option<Vec<String>>,
+    pub(super) buttons: Option<Vec<String>>,
 }
 
 pub(super) fn providers(
@@ -102,11 +106,11 @@ pub(super) fn providers(
         out.whatsapp = match w.provider.as_str() {
             "console" => WhatsappProvider::Console,
             "meta" => {
-                let id = w.phone_number_id.unwrap_or_default();
+                let id = w.phone_number_id.clone().unwrap_or_default();
                 if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
                     p.add(&k("phone_number_id"), "the WhatsApp phone number id (digits) from Meta's app dashboard");
                 }
-                let template = w.template.unwrap_or_default();
+                let template = w.template.clone().unwrap_or_default();
                 if template.is_empty() {
                     p.add(&k("template"), "the name of the approved template for recovery messages");
                 }
@@ -114,12 +118,8 @@ pub(super) fn providers(
                 if token.is_empty() {
                     p.add(&format!("{at}.whatsapp_access_token"), "required for the meta provider");
                 }
-                WhatsappProvider::Meta {
-                    phone_number_id: id,
-                    access_token: Secret(token),
-                    template,
-                    quick_replies: w.quick_replies.unwrap_or(true),
-                }
+                let template = whatsapp_template(template, &w, &k, p);
+                WhatsappProvider::Meta { phone_number_id: id, access_token: Secret(token), template }
             }
             other => {
                 p.add(&k("provider"), format!("`{other}` is not console or meta"));
@@ -128,6 +128,61 @@ pub(super) fn providers(
         };
     }
     out
+}
+
+/// `template_languages`, `body_parameters` and `buttons`, each checked against what Meta and
+/// Cartback know.
+fn whatsapp_template(name: String, w: &RawWhatsapp, k: &dyn Fn(&str) -> String, p: &mut Problems) -> WhatsappTemplate {
+    use crate::config::whatsapp_template::{BodyValue, Button, META_LANGUAGES, body_value, button};
+    let languages = w.template_languages.clone().unwrap_or_default();
+    for l in &languages {
+        if !META_LANGUAGES.contains(&l.as_str()) {
+            let hint = crate::config::whatsapp_template::meta_language(l)
+                .map(|m| format!(" (Meta writes it `{m}`)"))
+                .unwrap_or_default();
+            p.add(&k("template_languages"), format!("`{l}` is not one of Meta's template language codes{hint}"));
+        }
+    }
+    let body = match &w.body_parameters {
+        None => vec![BodyValue::FirstName, BodyValue::Store, BodyValue::Link],
+        Some(names) => names
+            .iter()
+            .filter_map(|n| {
+                body_value(n).or_else(|| {
+                    p.add(&k("body_parameters"), format!("`{n}` is not first_name, store, link or code"));
+                    None
+                })
+            })
+            .collect(),
+    };
+    let buttons = match (&w.buttons, w.quick_replies) {
+        (Some(_), Some(_)) => {
+            p.add(&k("quick_replies"), "give either buttons or quick_replies, not both");
+            Vec::new()
+        }
+        (Some(names), None) => names
+            .iter()
+            .filter_map(|n| {
+                button(n).or_else(|| {
+                    p.add(&k("buttons"), format!("`{n}` is not restore_url, copy_code, restore or stop"));
+                    None
+                })
+            })
+            .collect(),
+        (None, quick) => {
+            if quick.unwrap_or(true) {
+                vec![Button::Restore, Button::Stop]
+            } else {
+                Vec::new()
+            }
+        }
+    };
+    for (i, b) in buttons.iter().enumerate() {
+        if buttons[..i].contains(b) {
+            p.add(&k("buttons"), format!("`{b:?}` is listed twice"));
+        }
+    }
+    WhatsappTemplate { name, languages, body, buttons }
 }
 
 #[cfg(test)]
@@ -179,5 +234,38 @@ mod tests {
         let (_, problems) = parse("[email]\nprovider = \"pigeon\"\n");
         assert_eq!(problems.len(), 1);
         assert!(problems[0].starts_with("s.email.provider"), "{problems:?}");
+    }
+
+    const META: &str = "[whatsapp]\nprovider = \"meta\"\nphone_number_id = \"1065\"\ntemplate = \"cart\"\nwhatsapp_access_token = \"t\"\n";
+
+    #[test]
+    fn whatsapp_templates_are_described_in_metas_terms() {
+        let (out, problems) = parse(&format!(
+            "whatsapp_access_token = \"t\"\n{}template_languages = [\"en_US\", \"pt_BR\"]\nbody_parameters = [\"first_name\", \"code\"]\nbuttons = [\"restore_url\", \"copy_code\"]\n",
+            META.replace("whatsapp_access_token = \"t\"\n", "")
+        ));
+        assert!(problems.is_empty(), "{problems:?}");
+        let WhatsappProvider::Meta { template, .. } = out.whatsapp else { panic!("meta") };
+        assert!(template.carries_code());
+        assert_eq!(template.languages, ["en_US", "pt_BR"]);
+        // Defaults: first name, store, link; the two quick replies.
+        let (out, _) =
+            parse(&format!("whatsapp_access_token = \"t\"\n{}", META.replace("whatsapp_access_token = \"t\"\n", "")));
+        let WhatsappProvider::Meta { template, .. } = out.whatsapp else { panic!("meta") };
+        assert_eq!(template.buttons.len(), 2);
+        assert!(!template.carries_code());
+        for (extra, key, says) in [
+            ("template_languages = [\"pt-BR\"]\n", "s.whatsapp.template_languages", "Meta writes it `pt_BR`"),
+            ("body_parameters = [\"email\"]\n", "s.whatsapp.body_parameters", "`email`"),
+            ("buttons = [\"stop\", \"stop\"]\n", "s.whatsapp.buttons", "twice"),
+            ("buttons = [\"stop\"]\nquick_replies = false\n", "s.whatsapp.quick_replies", "not both"),
+        ] {
+            let text = format!(
+                "whatsapp_access_token = \"t\"\n{}{extra}",
+                META.replace("whatsapp_access_token = \"t\"\n", "")
+            );
+            let (_, problems) = parse(&text);
+            assert!(problems.iter().any(|m| m.starts_with(key) && m.contains(says)), "{extra}: {problems:?}");
+        }
     }
 }

@@ -135,6 +135,20 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
     let allowed_domains = allowed_domains(at, &rs.allowed_domains, p);
     let cross_sell = cross_sell(at, std::mem::take(&mut rs.cross_sell), currency, p);
     let steps = steps(at, std::mem::take(&mut rs.steps), abandon_after, currency, max_sms_segments, p);
+    // A discount issued for a WhatsApp template that has no place for the code is one the
+    // shopper never sees, but it counts against the budget.
+    if let crate::config::providers::WhatsappProvider::Meta { template, .. } = &providers.whatsapp
+        && !template.carries_code()
+    {
+        for (i, s) in steps.iter().enumerate().filter(|(_, s)| s.channel == crate::domain::Channel::Whatsapp) {
+            if s.variants.iter().any(|v| v.incentive.as_ref().is_some_and(crate::config::Incentive::issues_code)) {
+                p.add(
+                    &format!("{at}.steps[{i}].incentive"),
+                    "the WhatsApp template has no place for the code: add `code` to body_parameters or `copy_code` to buttons",
+                );
+            }
+        }
+    }
     let faq = faq_answers(p, at, rs.faq, rs.faq_translations);
     let holdout_percent = rs.holdout_percent.unwrap_or(0);
     if holdout_percent > 50 {
