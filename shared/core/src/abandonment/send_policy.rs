@@ -285,6 +285,44 @@ mod tests {
         assert!(sent > 0, "never allowed");
     }
 
+    /// A number that can be in many zones (a Moscow mobile: libphonenumber gives every zone of
+    /// Russia and Kazakhstan, which share +7): over three days, including a week-end, a text goes
+    /// only when it is daytime in every one of them, and some time it does go.
+    #[test]
+    fn a_number_in_many_zones_is_texted_only_when_all_allow() {
+        let cfg = cfg("timezone = \"Europe/Oslo\"");
+        let Some(store) = cfg.store("s").cloned() else { panic!("no store") };
+        let customer = Customer {
+            phone: Some(Pii::new("+79161234567")),
+            consent: crate::domain::Consent { sms: Some(true), ..Default::default() },
+            ..Customer::default()
+        };
+        let zones: Vec<jiff::tz::TimeZone> = number_zones::zones_for_number("+79161234567")
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|z| jiff::tz::TimeZone::get(z).ok())
+            .collect();
+        assert!(zones.len() > 10);
+        let mut c = cart(customer);
+        let start: Timestamp = "2026-03-27T00:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        let mut sent = 0;
+        for i in 0..(72 * 6) {
+            let now = start + jiff::SignedDuration::from_mins(10 * i);
+            c.last_activity = now;
+            if let SendPlan::Send { .. } = plan_send(&c, None, &store, 0, now) {
+                for z in &zones {
+                    let local = now.to_zoned_datetime(z.clone()).time();
+                    assert!(
+                        local >= jiff::civil::time(8, 0, 0, 0) && local < jiff::civil::time(21, 0, 0, 0),
+                        "{now}: {local}"
+                    );
+                }
+                sent += 1;
+            }
+        }
+        assert!(sent > 0, "never allowed");
+    }
+
     /// A text composed at 20:59 New York time, for a New York number with no zone, may wait in
     /// the provider's queue for one minute; an e-mail has no such limit. With the shopper's
     /// own zone, theirs decides.
