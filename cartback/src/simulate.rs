@@ -70,6 +70,8 @@ async fn play(
                 let ev = parse_event(json.as_bytes(), store)
                     .map_err(|e| anyhow::anyhow!("generated event refused: {e:?}"))?;
                 rt.engine.ingest(store, &ev).await?;
+                // One API request is one invocation: its statistics are written as it ends.
+                rt.engine.flush_stats().await;
             }
             Action::Reply(text) => {
                 let reply = InboundReply {
@@ -79,6 +81,7 @@ async fn play(
                     message_id: format!("SM{i}"),
                 };
                 rt.engine.on_reply(store, &reply).await?;
+                rt.engine.flush_stats().await;
             }
         }
     }
@@ -102,6 +105,8 @@ fn options(start: Timestamp, seed: u64) -> LocalOptions {
         duplicate_deliveries: false,
         fault_injection: false,
         chaos: None,
+        // Statistics as the Lambda functions write them: the requests counted are the bill's.
+        deferred_stats: true,
     }
 }
 

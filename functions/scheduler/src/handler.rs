@@ -33,6 +33,7 @@ pub async fn handle(deps: &impl Scheduler, request_id: &str, event: Value) -> Re
         };
         let engine = deps.engine().await?;
         let outcome = engine.on_email_event(&email).await?;
+        engine.flush_stats().await;
         tracing::info!(request_id, event = ?email.event, outcome = ?outcome, "ses event");
         return Ok(json!({"ses": format!("{outcome:?}").to_lowercase()}));
     }

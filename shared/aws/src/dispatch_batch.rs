@@ -62,6 +62,8 @@ pub async fn handle(engine: Arc<Engine>, event: SqsEvent) -> SqsBatchResponse {
     while let Some(r) = tasks.join_next_with_id().await {
         collect(r, &ids, &mut failures);
     }
+    // The batch's statistics, one write per store (engine/stats_buffer.rs).
+    engine.flush_stats().await;
     let mut resp = SqsBatchResponse::default();
     resp.batch_item_failures = failures;
     resp

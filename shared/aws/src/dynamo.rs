@@ -45,7 +45,14 @@ pub struct DynamoStore {
     pub(crate) table: String,
     clock: Arc<dyn Clock>,
     long_timer_after: jiff::SignedDuration,
+    /// Statistics are spread over this many items per store (`STATS_SHARDS`).
+    stats_shards: u32,
+    next_shard: std::sync::atomic::AtomicU32,
 }
+
+/// Items a store's statistics are spread over: no one item takes every write (DynamoDB allows
+/// about 1 000 write units per second per partition; docs/scale.md).
+pub const STATS_SHARDS: u32 = 8;
 
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -91,7 +98,24 @@ fn is_conditional<R>(e: &SdkError<impl aws_sdk_dynamodb::error::ProvideErrorMeta
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> DynamoStore {
-        DynamoStore { client, table: table.into(), clock, long_timer_after: SQS_MAX_DELAY }
+        // Each instance starts at its own shard, so concurrent functions spread their writes.
+        let first =
+            (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos()))
+                % STATS_SHARDS;
+        DynamoStore {
+            client,
+            table: table.into(),
+            clock,
+            long_timer_after: SQS_MAX_DELAY,
+            stats_shards: STATS_SHARDS,
+            next_shard: std::sync::atomic::AtomicU32::new(first),
+        }
+    }
+
+    /// A different shard count (at least 1). Reads sum every item, whatever the count was.
+    pub fn with_stats_shards(mut self, shards: u32) -> DynamoStore {
+        self.stats_shards = shards.max(1);
+        self
     }
 
     /// Timers further out than the queue's `max_delay` go into the timer index for the sweep.
@@ -395,12 +419,15 @@ impl CartStore for DynamoStore {
 
 #[async_trait]
 impl StatsStore for DynamoStore {
+    /// One `UpdateItem ADD` to one shard item (`TOTAL#n`), chosen in turn.
     async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
         if deltas.is_empty() {
             return Ok(());
         }
+        let shard = self.next_shard.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.stats_shards;
         let mut expr = Vec::with_capacity(deltas.len());
-        let mut req = self.client.update_item().table_name(&self.table).set_key(Some(key(stats_pk(store), SK_STATS)));
+        let sk = format!("{SK_STATS}#{shard}");
+        let mut req = self.client.update_item().table_name(&self.table).set_key(Some(key(stats_pk(store), &sk)));
         for (i, (name, d)) in deltas.iter().enumerate() {
             expr.push(format!("#n{i} :d{i}"));
             req = req
@@ -414,14 +441,36 @@ impl StatsStore for DynamoStore {
         Ok(())
     }
 
+    /// One `Query` over the store's statistics items (every shard, and the single `TOTAL` item
+    /// earlier versions wrote), summed.
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
-        let Some(item) = self.get_item("stats", key(stats_pk(store), SK_STATS)).await? else {
-            return Ok(BTreeMap::new());
-        };
         let mut out = BTreeMap::new();
-        for (k, v) in item {
-            if let (Some(name), AttributeValue::N(x)) = (k.strip_prefix(COUNTER_PREFIX), v) {
-                out.insert(name.to_string(), x.parse::<i64>().map_err(|e| corrupt("stats", e))?);
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(format!("{PK} = :pk AND begins_with({SK}, :t)"))
+                .expression_attribute_values(":pk", s(stats_pk(store)))
+                .expression_attribute_values(":t", s(SK_STATS))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| store_error("Query stats", e))?;
+            for item in page.items() {
+                for (k, v) in item {
+                    if let (Some(name), AttributeValue::N(x)) = (k.strip_prefix(COUNTER_PREFIX), v) {
+                        let x = x.parse::<i64>().map_err(|e| corrupt("stats", e))?;
+                        let e = out.entry(name.to_string()).or_insert(0i64);
+                        *e = e.saturating_add(x);
+                    }
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
             }
         }
         Ok(out)

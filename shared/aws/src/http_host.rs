@@ -27,15 +27,15 @@ impl<S: EngineSource> HttpHost<S> {
     }
 
     /// The router over the current engine: the same one while the engine is the same.
-    async fn router(&self) -> Result<Router, String> {
+    async fn router(&self) -> Result<(Arc<Engine>, Router), String> {
         let engine = self.source.engine().await?;
         let mut g = self.current.lock().await;
         match g.as_ref() {
-            Some((e, r)) if Arc::ptr_eq(e, &engine) => Ok(r.clone()),
+            Some((e, r)) if Arc::ptr_eq(e, &engine) => Ok((engine, r.clone())),
             _ => {
                 let r = (self.router)(engine.clone());
-                *g = Some((engine, r.clone()));
-                Ok(r)
+                *g = Some((engine.clone(), r.clone()));
+                Ok((engine, r))
             }
         }
     }
@@ -46,10 +46,15 @@ impl<S: EngineSource> HttpHost<S> {
             req.extensions_mut().insert(ConnectInfo(addr));
         }
         match self.router().await {
-            Ok(router) => match router.oneshot(req).await {
-                Ok(resp) => resp,
-                Err(never) => match never {},
-            },
+            Ok((engine, router)) => {
+                let resp = match router.oneshot(req).await {
+                    Ok(resp) => resp,
+                    Err(never) => match never {},
+                };
+                // The request's statistics, in one write (engine/stats_buffer.rs).
+                engine.flush_stats().await;
+                resp
+            }
             Err(e) => {
                 tracing::error!(error = %e, "no configuration");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "configuration_unavailable", e).into_response()

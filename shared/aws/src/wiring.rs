@@ -273,6 +273,9 @@ impl Deps {
             alerts: Arc::new(alerts),
             clock,
             random,
+            // Each function flushes when an invocation's work is done (http_host,
+            // dispatch_batch, the scheduler): statistics off the hot path.
+            stats_buffer: cartback_core::engine::stats_buffer::StatsBuffer::deferred(),
         })
     }
 }

@@ -166,6 +166,43 @@ async fn dynamodb_store_honours_the_contract() {
     counters_add_up(&d).await;
 }
 
+/// No hot key: a store's statistics are spread over shard items, and a read sums them all,
+/// the single item earlier versions wrote included.
+#[tokio::test]
+async fn dynamodb_statistics_are_sharded_and_summed() {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let Some(env) = moto::Env::new("stats-shards").await else { return };
+    let clock: Arc<dyn Clock> = Arc::new(VirtualClock::new(now()));
+    let d = env.store(clock).with_stats_shards(4);
+    for _ in 0..20 {
+        d.add("s", &[("messages.sent.sms".into(), 1)]).await.unwrap();
+    }
+    let legacy = std::collections::HashMap::from([
+        ("pk".to_string(), A::S("STORE#s#STATS".into())),
+        ("sk".to_string(), A::S("TOTAL".into())),
+        ("c.messages.sent.sms".to_string(), A::N("100".into())),
+    ]);
+    env.dynamo.put_item().table_name(&env.table).set_item(Some(legacy)).send().await.unwrap();
+    assert_eq!(d.get_one("s", "messages.sent.sms").await.unwrap(), 120);
+    let items = env
+        .dynamo
+        .query()
+        .table_name(&env.table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", A::S("STORE#s#STATS".into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(items.len(), 5, "four shards and the legacy item");
+    for item in
+        items.iter().filter(|i| i.get("sk").and_then(|s| s.as_s().ok()).is_some_and(|s| s.starts_with("TOTAL#")))
+    {
+        assert_eq!(item.get("c.messages.sent.sms").and_then(|n| n.as_n().ok()).map(String::as_str), Some("5"));
+    }
+}
+
 #[tokio::test]
 async fn dynamodb_items_carry_ttl_and_only_live_long_timers_are_indexed() {
     let Some(env) = moto::Env::new("ttl").await else { return };

@@ -1,6 +1,7 @@
 //! The engine on the real AWS adapters, over the wire against moto: events in, timers carried by
 //! the cart, the sweep moving them into SQS, the dispatcher consuming SQS — with exact request
-//! counts for the budget (≤ 10 per abandoned cart, ≤ 5 per converted cart), and SQS
+//! counts for the budget, statistics and the event source mapping included (≤ 10 per abandoned
+//! cart, ≤ 5 per converted cart), and SQS
 //! redelivery and duplicates producing no second message.
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
@@ -49,7 +50,12 @@ struct Rig {
     engine: Arc<Engine>,
     outbox: Arc<ConsoleChannel>,
     counter: Arc<RequestCounter>,
+    /// The sweep's SendMessageBatch calls.
     batches: usize,
+    /// The event source mapping's ReceiveMessage calls that returned messages, and its
+    /// DeleteMessageBatch calls (empty long polls are a fixed cost per poller, not per cart).
+    receives: usize,
+    deletes: usize,
 }
 
 impl Rig {
@@ -64,20 +70,23 @@ impl Rig {
         let engine = Arc::new(Engine {
             config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),
             carts: Arc::new(Counting::new(store.clone(), counter.clone())),
-            stats: store,
+            stats: Arc::new(Counting::new(store, counter.clone())),
             timers: Arc::new(Counting::new(Arc::new(env.queue()), counter.clone())),
             channels,
             alerts: Arc::new(MemoryAlerts::new(false)),
             clock: clock.clone(),
             random: Arc::new(SeededRandom::new(3)),
+            stats_buffer: cartback_core::engine::stats_buffer::StatsBuffer::deferred(),
         });
-        Some(Rig { env, clock, engine, outbox, counter, batches: 0 })
+        Some(Rig { env, clock, engine, outbox, counter, batches: 0, receives: 0, deletes: 0 })
     }
 
     async fn event(&self, json: String) {
         let store = self.engine.config.store("s").unwrap().clone();
         let ev = parse_event(json.as_bytes(), &store).unwrap();
         self.engine.ingest(&store, &ev).await.unwrap();
+        // One API request, one invocation: its statistics are written as it ends.
+        self.engine.flush_stats().await;
     }
 
     /// Sweeps as the once-a-minute sweeper would have at `at`. The sweeps of the minutes
@@ -136,14 +145,58 @@ impl Rig {
         }
     }
 
-    /// Delivers every visible message to the dispatcher and deletes it, like the Lambda poller.
-    async fn dispatch_all(&self) -> usize {
-        let got = self.receive().await;
-        for (msg, count, receipt) in &got {
-            self.engine.on_due(msg, *count > 1).await.unwrap();
-            self.env.sqs.delete_message().queue_url(&self.env.queue_url).receipt_handle(receipt).send().await.unwrap();
+    /// Delivers every visible message to the dispatcher as the Lambda event source mapping
+    /// does: batches of up to 10 (one ReceiveMessage each), handled, their statistics flushed
+    /// once, then deleted with one DeleteMessageBatch.
+    async fn dispatch_all(&mut self) -> usize {
+        let mut total = 0;
+        loop {
+            let r = self
+                .env
+                .sqs
+                .receive_message()
+                .queue_url(&self.env.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+                .send()
+                .await
+                .unwrap();
+            let msgs = r.messages.unwrap_or_default();
+            if msgs.is_empty() {
+                return total;
+            }
+            self.receives += 1;
+            let mut entries = Vec::new();
+            for (i, m) in msgs.into_iter().enumerate() {
+                let count: u32 = m
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount))
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1);
+                let msg: TimerMsg = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+                self.engine.on_due(&msg, count > 1).await.unwrap();
+                entries.push(
+                    aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(m.receipt_handle.unwrap())
+                        .build()
+                        .unwrap(),
+                );
+                total += 1;
+            }
+            self.engine.flush_stats().await;
+            self.env
+                .sqs
+                .delete_message_batch()
+                .queue_url(&self.env.queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .unwrap();
+            self.deletes += 1;
         }
-        got.len()
     }
 }
 
@@ -160,13 +213,18 @@ fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
+/// Every billable DynamoDB and SQS request of an abandoned cart through the 3-step sequence,
+/// statistics included: the event's read and write (its statistics ride in the cart write),
+/// per step one read and one claim, and per 10 carts the sweep's SendMessageBatch, the event
+/// source mapping's ReceiveMessage and DeleteMessageBatch, and one statistics write.
 #[tokio::test]
-async fn abandoned_carts_cost_8_3_requests_each_over_the_wire() {
+async fn abandoned_carts_cost_9_2_requests_each_with_statistics_over_the_wire() {
     let Some(mut rig) = Rig::new("budget").await else { return };
     let carts = 10;
     for i in 0..carts {
         rig.event(cart_event(i, "2026-11-23T09:00:00Z")).await;
     }
+    assert_eq!(rig.counter.get(Op::StatsAdd), 0, "ingesting an event writes no statistics");
     // The first sweep starts the checkpoint; each later one catches up to 14 minutes ahead,
     // so the due timers go out with no delay (moto's delays are real seconds).
     rig.sweep_at(ts("2026-11-23T09:00:00Z")).await;
@@ -188,13 +246,20 @@ async fn abandoned_carts_cost_8_3_requests_each_over_the_wire() {
     assert_eq!((per(Op::LoadForSend), per(Op::ClaimSend)), (3.0, 3.0), "per step: one read, one claim");
     assert_eq!(c.get(Op::TimerSqs), 0, "every timer here is beyond 900 s and swept");
     assert_eq!(rig.batches, 3, "one SendMessageBatch of 10 per step");
-    let total = (c.total_without_stats() as f64 + rig.batches as f64) / carts as f64;
-    assert!((total - 8.3).abs() < 1e-9, "requests per abandoned cart: {total}");
+    assert_eq!((rig.receives, rig.deletes), (3, 3), "one ReceiveMessage and one DeleteMessageBatch per batch");
+    assert_eq!(c.get(Op::StatsAdd), 3, "one statistics write per dispatcher batch");
+    let total = (c.total() as f64 + (rig.batches + rig.receives + rig.deletes) as f64) / carts as f64;
+    assert!((total - 9.2).abs() < 1e-9, "requests per abandoned cart: {total}");
     assert!(total <= 10.0);
+    // The statistics are all there once the work is done: the carried changes included.
+    let stats = rig.engine.stats_report("s").await.unwrap();
+    assert_eq!(stats.carts_tracked, carts as i64);
+    assert_eq!(stats.carts_abandoned, carts as i64);
+    assert_eq!(stats.messages_by_channel.values().sum::<i64>(), 3 * carts as i64);
 }
 
 #[tokio::test]
-async fn converted_carts_cost_4_requests_and_are_never_swept() {
+async fn converted_carts_cost_5_requests_with_statistics_and_are_never_swept() {
     let Some(mut rig) = Rig::new("converted").await else { return };
     for i in 0..10 {
         rig.event(cart_event(i, "2026-11-23T09:00:00Z")).await;
@@ -212,6 +277,10 @@ async fn converted_carts_cost_4_requests_and_are_never_swept() {
     assert_eq!(rig.dispatch_all().await, 0);
     assert_eq!(rig.batches, 0);
     assert_eq!(rig.counter.total_without_stats(), 40, "4 requests per converted cart");
+    // The order ends the sequence: the changes its cart carried are written with the order's.
+    assert_eq!(rig.counter.get(Op::StatsAdd), 10, "one statistics write per order, none per first event");
+    let stats = rig.engine.stats_report("s").await.unwrap();
+    assert_eq!((stats.carts_tracked, stats.orders_converted), (10, 10));
 }
 
 #[tokio::test]

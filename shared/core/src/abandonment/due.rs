@@ -60,9 +60,18 @@ impl Engine {
         if cart.timer.map(|t| t.seq) != Some(msg.seq) {
             return Ok(DueOutcome::Stale);
         }
-        let mut stats = Vec::new();
+        // Counter changes the cart carried (stats_buffer.rs) are counted with this work's, once
+        // the cart write that clears them has succeeded.
+        let mut stats: Deltas =
+            std::mem::take(&mut cart.pending_stats).into_iter().map(|(k, n)| (Counter::Carried(k), n)).collect();
         let outcome = match on_timer(&cart, store, now) {
-            TimerDecision::Drop => return Ok(DueOutcome::Dropped),
+            TimerDecision::Drop if stats.is_empty() => return Ok(DueOutcome::Dropped),
+            TimerDecision::Drop => {
+                // Nothing else will carry them on: written out with the cart, once.
+                self.carts.put_cart(cart).await?;
+                self.count(&msg.store, stats).await;
+                return Ok(DueOutcome::Dropped);
+            }
             TimerDecision::Rearm(due) => {
                 self.arm(&mut cart, due, now).await?;
                 DueOutcome::Rearmed
@@ -312,6 +321,9 @@ impl Engine {
                 Ok(DueOutcome::Failed(e))
             }
             Err(ChannelError::Retryable(e)) => {
+                // The claim wrote the cart (abandonment, carried changes): counted now, as the
+                // redelivery will not count them again.
+                self.count(&msg.store, stats).await;
                 self.release_claim(msg, step, now).await;
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, error = %e, "provider failed temporarily; will retry");
                 Err(EngineError::Channel(ChannelError::Retryable(e)))

@@ -323,6 +323,11 @@ pub struct Cart {
     /// Shared, like `items`: every read of a cart copies the record, rarely its log.
     pub consent_log: Arc<Vec<ConsentChange>>,
     pub reason: Option<Reason>,
+    /// Counter changes not yet added to the store's statistics: the events that armed this
+    /// cart's timer leave them here, in the cart write they make anyway, and the dispatcher
+    /// that handles the timer adds them with its batch (engine/stats_buffer.rs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_stats: Vec<(String, i64)>,
 }
 
 impl Cart {
@@ -347,6 +352,7 @@ impl Cart {
             timer_seq: 0,
             sends: Vec::new(),
             paused: false,
+            pending_stats: Vec::new(),
             holdout,
             link_token: None,
             last_message_at: None,

@@ -64,6 +64,8 @@ impl Group {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Counter {
+    /// A change carried in a cart record under its key (`Cart::pending_stats`).
+    Carried(String),
     CartsTracked,
     CartsAbandoned,
     AbandonmentEpisodes,
@@ -126,6 +128,7 @@ impl Counter {
     pub fn key(&self) -> String {
         use prefix as p;
         match self {
+            Counter::Carried(key) => key.clone(),
             Counter::CartsTracked => "carts.tracked".into(),
             Counter::CartsAbandoned => name::CARTS_ABANDONED.into(),
             Counter::AbandonmentEpisodes => "carts.abandoned_episodes".into(),

@@ -5,6 +5,7 @@
 
 pub mod counters;
 mod stats;
+pub mod stats_buffer;
 
 // The use cases live with their stage; their outcomes are named here, beside the engine that
 // returns them, for the hosts (HTTP, Lambda, local mode).
@@ -92,6 +93,8 @@ pub struct Engine {
     pub alerts: Arc<dyn Alerts>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
+    /// Off in local mode; deferred in the Lambda functions (stats_buffer.rs).
+    pub stats_buffer: stats_buffer::StatsBuffer,
 }
 
 impl Engine {
@@ -102,9 +105,56 @@ impl Engine {
             return;
         }
         let deltas: Vec<(String, i64)> = deltas.into_iter().map(|(c, n)| (c.key(), n)).collect();
-        if let Err(e) = self.stats.add(store, &deltas).await {
-            tracing::error!(store, error = %e, "stats counters not updated");
+        let now: Vec<(String, i64)> = if self.stats_buffer.is_deferred() {
+            let (now, later): (Vec<_>, Vec<_>) = deltas.into_iter().partition(|(k, _)| stats_buffer::is_read_back(k));
+            self.stats_buffer.add(store, &later);
+            now
+        } else {
+            deltas
+        };
+        self.write_stats(store, &now).await;
+    }
+
+    async fn write_stats(&self, store: &str, deltas: &[(String, i64)]) {
+        if deltas.is_empty() {
+            return;
         }
+        if let Err(e) = self.stats.add(store, deltas).await {
+            tracing::error!(store, error = %e, changes = deltas.len(), "stats counters not updated");
+        }
+    }
+
+    /// Writes the changes gathered since the last flush: one write per store. The Lambda
+    /// functions call it when an invocation's work is done.
+    pub async fn flush_stats(&self) {
+        for (store, deltas) in self.stats_buffer.take() {
+            self.write_stats(&store, &deltas).await;
+        }
+    }
+
+    /// In deferred mode, counter changes an event makes while arming the cart's timer ride in
+    /// the cart write; returns what to count now instead (changes carried earlier included, when
+    /// no timer will carry them on).
+    pub(crate) fn carry_stats(&self, cart: &mut Cart, stats: Deltas) -> Deltas {
+        if !self.stats_buffer.is_deferred() {
+            return stats;
+        }
+        if cart.timer.is_some() {
+            for (c, n) in stats {
+                let key = c.key();
+                match cart.pending_stats.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, d)) => *d += n,
+                    None => cart.pending_stats.push((key, n)),
+                }
+            }
+            return Vec::new();
+        }
+        let mut out: Deltas = std::mem::take(&mut cart.pending_stats)
+            .into_iter()
+            .map(|(k, n)| (counters::Counter::Carried(k), n))
+            .collect();
+        out.extend(stats);
+        out
     }
 
     /// Arms the cart's one timer (a fresh fencing seq) and queues it. Called *before* the cart

@@ -57,9 +57,10 @@ impl Engine {
                 self.arm(&mut cart, due, now).await?;
             }
             let state = cart.status.as_str();
+            let stats = self.carry_stats(&mut cart, d.stats);
             self.carts.put_cart(cart).await?;
             tracing::debug!(store = %store.id, cart = %ev.cart_id, event = ev.kind.as_str(), state, "event applied");
-            self.count(&store.id, d.stats).await;
+            self.count(&store.id, stats).await;
             Ok(result)
         })
     }

@@ -52,6 +52,15 @@ pub fn start(config: Config, at: &str) -> T {
 }
 
 pub fn start_with(config: Config, at: &str, duplicate_deliveries: bool) -> T {
+    start_opts(config, at, duplicate_deliveries, false)
+}
+
+/// Statistics written as the Lambda functions write them (engine/stats_buffer.rs).
+pub fn start_deferred(config: Config, at: &str) -> T {
+    start_opts(config, at, false, true)
+}
+
+fn start_opts(config: Config, at: &str, duplicate_deliveries: bool, deferred_stats: bool) -> T {
     let rt = LocalRuntime::new(
         config,
         LocalOptions {
@@ -62,6 +71,7 @@ pub fn start_with(config: Config, at: &str, duplicate_deliveries: bool) -> T {
             duplicate_deliveries,
             fault_injection: true,
             chaos: None,
+            deferred_stats,
         },
     );
     let store = rt.engine.config.store("s").expect("store").clone();

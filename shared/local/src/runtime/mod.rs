@@ -32,6 +32,9 @@ type Ports = (Arc<dyn CartStore>, Arc<dyn StatsStore>, Arc<dyn TimerQueue>);
 /// Deliveries of one message before it is dead-lettered (SQS maxReceiveCount).
 const MAX_RECEIVE_COUNT: u32 = 5;
 
+/// The dispatcher's SQS event source batch size (infra/template.yaml).
+pub const DISPATCH_BATCH: usize = 10;
+
 pub struct LocalOptions {
     /// `Some(start)`: a virtual clock starting there; `None`: the system clock.
     pub virtual_start: Option<Timestamp>,
@@ -49,6 +52,10 @@ pub struct LocalOptions {
     /// Faults at random (`cartback chaos`): storage and provider failures, crashes at points of
     /// a step, duplicate deliveries. A crash is a panic, caught per delivery and redelivered.
     pub chaos: Option<Arc<Chaos>>,
+    /// Statistics as the Lambda functions write them (engine/stats_buffer.rs): gathered and
+    /// written once per dispatcher batch of 10 and per `flush_stats` (one per request), instead
+    /// of once per change. `simulate`'s meter uses it.
+    pub deferred_stats: bool,
 }
 
 impl Default for LocalOptions {
@@ -61,6 +68,7 @@ impl Default for LocalOptions {
             duplicate_deliveries: false,
             fault_injection: true,
             chaos: None,
+            deferred_stats: false,
         }
     }
 }
@@ -161,8 +169,21 @@ impl LocalRuntime {
         } else {
             alerts.clone()
         };
-        let engine =
-            Arc::new(Engine { config, carts, stats, timers: timer_port, channels, alerts: notify, clock, random });
+        let engine = Arc::new(Engine {
+            config,
+            carts,
+            stats,
+            timers: timer_port,
+            channels,
+            alerts: notify,
+            clock,
+            random,
+            stats_buffer: if opts.deferred_stats {
+                cartback_core::engine::stats_buffer::StatsBuffer::deferred()
+            } else {
+                Default::default()
+            },
+        });
         LocalRuntime {
             engine,
             store,
@@ -224,7 +245,12 @@ impl LocalRuntime {
                 }
             }
             self.queue.settle(&d, how);
+            // The dispatcher's event source hands it batches of 10: one statistics write each.
+            if n % DISPATCH_BATCH == 0 {
+                self.engine.flush_stats().await;
+            }
         }
+        self.engine.flush_stats().await;
         n
     }
 
