@@ -118,6 +118,7 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, broken: Option<Bre
         fault_injection: false,
         chaos: Some(chaos.clone()),
         deferred_stats: false,
+        meter: None,
     };
     let dir = std::env::temp_dir().join(format!("cartback-chaos-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -6,9 +6,11 @@
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+mod bill;
 mod chaos;
 mod demo;
 mod email_preview;
+mod meter;
 mod replies;
 mod serve;
 mod simulate;

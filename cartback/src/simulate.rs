@@ -8,6 +8,7 @@ use cartback_core::domain::Channel;
 use cartback_core::engine::InboundReply;
 use cartback_core::intake::contract::parse_event;
 use cartback_local::adapters::clock::VirtualClock;
+use cartback_local::adapters::counting::Op;
 use cartback_local::adapters::random::SeededRandom;
 use cartback_local::clock_of;
 use cartback_local::{LocalOptions, LocalRuntime};
@@ -54,24 +55,32 @@ fn order_event(i: u32, at: Timestamp) -> String {
     )
 }
 
+/// What the storefront and provider requests of a run cost, apart from the timers' work.
+#[derive(Default)]
+struct Tally {
+    api_requests: u64,
+    api_dynamo_requests: u64,
+}
+
 async fn play(
     rt: &LocalRuntime,
     store: &StoreConfig,
     mut actions: Vec<(Timestamp, u32, Action)>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Tally> {
+    let mut tally = Tally::default();
+    let dynamo = |rt: &LocalRuntime| rt.counter.total() - rt.counter.get(Op::TimerSqs);
     actions.sort_by_key(|(t, i, _)| (*t, *i));
     for (t, i, action) in actions {
         let now = rt.now();
         if t > now {
             rt.advance(t.duration_since(now)).await;
         }
+        let before = dynamo(rt);
         match action {
             Action::Event(json) => {
                 let ev = parse_event(json.as_bytes(), store)
                     .map_err(|e| anyhow::anyhow!("generated event refused: {e:?}"))?;
                 rt.engine.ingest(store, &ev).await?;
-                // One API request is one invocation: its statistics are written as it ends.
-                rt.engine.flush_stats().await;
             }
             Action::Reply(text) => {
                 let reply = InboundReply {
@@ -81,12 +90,54 @@ async fn play(
                     message_id: format!("SM{i}"),
                 };
                 rt.engine.on_reply(store, &reply).await?;
-                rt.engine.flush_stats().await;
             }
         }
+        // One API request is one invocation: its statistics are written as it ends.
+        rt.engine.flush_stats().await;
+        tally.api_requests += 1;
+        tally.api_dynamo_requests += dynamo(rt) - before;
     }
     rt.advance(SignedDuration::from_hours(80)).await;
-    Ok(())
+    Ok(tally)
+}
+
+/// The shoppers: 30 % order within 20 minutes; of the rest, some come back, reply, say STOP or
+/// order later. With `browsing`, each cart also gets one or two more `cart.updated` events in
+/// its first minutes (about three storefront events per cart, as a storefront sends them).
+fn mix(carts: u32, start: Timestamp, rng: &SeededRandom, browsing: bool) -> Vec<(Timestamp, u32, Action)> {
+    let mut actions = Vec::with_capacity(carts as usize * 3);
+    for i in 0..carts {
+        let t0 = start + SignedDuration::from_secs((rng.next_u64() % 3600) as i64);
+        let mins = |m: i64| t0 + SignedDuration::from_mins(m);
+        actions.push((t0, i, Action::Event(cart_event(i, 0, "cart.updated", t0, rng))));
+        if browsing {
+            let more = 1 + u32::from(rng.unit() < 0.6);
+            for k in 1..=more {
+                let at = mins(i64::from(k) * 2);
+                actions.push((at, i, Action::Event(cart_event(i, 10 + k, "cart.updated", at, rng))));
+            }
+        }
+        let r = rng.unit();
+        if r < 0.30 {
+            let at = if browsing { 6 + (rng.next_u64() % 14) as i64 } else { 2 + (rng.next_u64() % 18) as i64 };
+            actions.push((mins(at), i, Action::Event(order_event(i, mins(10)))));
+            continue;
+        }
+        let r2 = rng.unit();
+        if r2 < 0.10 {
+            actions.push((mins(50), i, Action::Event(cart_event(i, 1, "checkout.started", mins(50), rng))));
+        } else if r2 < 0.18 {
+            let text = REPLIES[(rng.next_u64() % REPLIES.len() as u64) as usize];
+            actions.push((mins(40), i, Action::Reply(text)));
+        } else if r2 < 0.21 {
+            actions.push((mins(35), i, Action::Reply("STOP")));
+        } else if r2 < 0.33 {
+            actions.push((mins(120), i, Action::Event(order_event(i, mins(120)))));
+        } else if r2 < 0.38 {
+            actions.push((mins(26 * 60), i, Action::Event(order_event(i, mins(26 * 60)))));
+        }
+    }
+    actions
 }
 
 /// Where `simulate` keeps state.
@@ -107,6 +158,7 @@ fn options(start: Timestamp, seed: u64) -> LocalOptions {
         chaos: None,
         // Statistics as the Lambda functions write them: the requests counted are the bill's.
         deferred_stats: true,
+        meter: None,
     }
 }
 
@@ -147,30 +199,7 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) ->
     };
     let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let rng = SeededRandom::new(seed);
-    let mut actions = Vec::with_capacity(carts as usize * 2);
-    for i in 0..carts {
-        let t0 = start + SignedDuration::from_secs((rng.next_u64() % 3600) as i64);
-        let mins = |m: i64| t0 + SignedDuration::from_mins(m);
-        actions.push((t0, i, Action::Event(cart_event(i, 0, "cart.updated", t0, &rng))));
-        let r = rng.unit();
-        if r < 0.30 {
-            actions.push((mins(2 + (rng.next_u64() % 18) as i64), i, Action::Event(order_event(i, mins(10)))));
-            continue;
-        }
-        let r2 = rng.unit();
-        if r2 < 0.10 {
-            actions.push((mins(50), i, Action::Event(cart_event(i, 1, "checkout.started", mins(50), &rng))));
-        } else if r2 < 0.18 {
-            let text = REPLIES[(rng.next_u64() % REPLIES.len() as u64) as usize];
-            actions.push((mins(40), i, Action::Reply(text)));
-        } else if r2 < 0.21 {
-            actions.push((mins(35), i, Action::Reply("STOP")));
-        } else if r2 < 0.33 {
-            actions.push((mins(120), i, Action::Event(order_event(i, mins(120)))));
-        } else if r2 < 0.38 {
-            actions.push((mins(26 * 60), i, Action::Event(order_event(i, mins(26 * 60)))));
-        }
-    }
+    let actions = mix(carts, start, &rng, false);
     // One-time start-up work (libphonenumber's metadata, the time-zone database) is not
     // throughput: pay it before the clock starts, as a warm Lambda or server has.
     std::hint::black_box(cartback_core::domain::phone::normalize_phone("+4791234567"));
@@ -207,6 +236,8 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) ->
         rt.counter.total_without_stats() as f64 / f64::from(carts)
     );
 
+    bill(carts.min(20_000), seed).await?;
+
     if backend == BackendKind::Sqlite {
         let n = 2000;
         let ingest = Scratch::new("ingest");
@@ -239,6 +270,103 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) ->
         println!("      {op}: {:.2}", n as f64 / 1000.0);
     }
     println!("  converted before abandonment: {converted:.2}");
+    Ok(())
+}
+
+/// Bytes written by a JSON log subscriber (the functions' format).
+#[derive(Clone, Default)]
+struct LogBytes(Arc<std::sync::atomic::AtomicU64>);
+
+impl std::io::Write for LogBytes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The AWS bill per million carts for the demo's mix, metered (meter.rs, bill.rs), beside the
+/// two reference designs under the same prices.
+async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
+    use crate::bill;
+    let start: Timestamp = "2026-11-23T06:00:00Z".parse()?;
+    let meter = crate::meter::DynamoMeter::new();
+    let mut opts = options(start, seed);
+    opts.meter = Some(meter.clone());
+    let rt = LocalRuntime::new(demo_config(), opts);
+    meter.set_clock(rt.engine.clock.clone());
+    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let rng = SeededRandom::new(seed ^ 0xb111);
+    let actions = mix(carts, start, &rng, true);
+    let events = actions.iter().filter(|(_, _, a)| matches!(a, Action::Event(_))).count();
+    // The functions' log lines, as they write them (JSON, INFO), counted, not printed.
+    let bytes = LogBytes::default();
+    let writer = bytes.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let tally = play(&rt, &store, actions).await?;
+    drop(guard);
+    let c = &rt.counter;
+    let s = rt.engine.stats_report("demo").await?;
+    let messages: i64 = s.messages_by_channel.values().sum::<i64>() + s.messages_failed.values().sum::<i64>();
+    let dynamo_all = c.total() - c.get(Op::TimerSqs) - c.get(Op::TimerSweptBatch);
+    let traffic = bill::Traffic {
+        carts: u64::from(carts),
+        api_requests: tally.api_requests,
+        api_dynamo_requests: tally.api_dynamo_requests,
+        deliveries: c.get(Op::LoadForSend),
+        dispatch_dynamo_requests: dynamo_all.saturating_sub(tally.api_dynamo_requests),
+        provider_calls: messages as u64,
+        sqs_sends: c.get(Op::TimerSqs),
+        sweep_batches: c.get(Op::TimerSweptBatch),
+        units: meter.units(),
+        log_bytes: bytes.0.load(std::sync::atomic::Ordering::Relaxed),
+        daily_carts: 1_000_000.0,
+    };
+    let ours = bill::cartback(&traffic);
+    let invocations = tally.api_requests as f64 + (traffic.deliveries as f64 / 10.0).ceil();
+    let steps_due: i64 = messages + s.steps_skipped.values().sum::<i64>();
+    let m = bill::Mix {
+        carts: f64::from(carts),
+        events: events as f64,
+        abandoned: s.carts_abandoned as f64,
+        steps_due: steps_due as f64,
+        messages: messages as f64,
+        log_bytes_per_invocation: traffic.log_bytes as f64 / invocations,
+        span_hours: 72.0,
+    };
+    let (eb, hop) = (bill::eventbridge_scheduler(&m), bill::sqs_hop_chain(&m));
+    println!(
+        "the AWS bill ({}; metered: {carts} carts, {:.2} storefront events per cart, {:.0} % abandoned, {:.2} messages per abandoned cart, {:.2} DynamoDB+SQS requests per cart with statistics):",
+        bill::Prices::AS_OF,
+        events as f64 / f64::from(carts),
+        100.0 * s.carts_abandoned as f64 / f64::from(carts),
+        messages as f64 / s.carts_abandoned.max(1) as f64,
+        (c.total() + (traffic.deliveries as f64 / 10.0).ceil() as u64 * 2) as f64 / f64::from(carts),
+    );
+    bill::print("Cartback", &ours);
+    bill::print("EventBridge Scheduler, one schedule per step", &eb);
+    bill::print("SQS 900-second hop chain", &hop);
+    let total = bill::total(&ours);
+    println!(
+        "  ratios: Cartback / EventBridge Scheduler {:.2}, Cartback / SQS hop chain {:.2}; message delivery (SES, SMS, WhatsApp) is billed per message by the provider, the same in every design, and not included",
+        total / bill::total(&eb),
+        total / bill::total(&hop)
+    );
+    println!(
+        "  assumptions: DynamoDB {} ms, SQS {} ms, provider {} ms per request; dispatcher records {} at a time; one sweep a minute at {} carts a day",
+        bill::Latency::DYNAMO_MS,
+        bill::Latency::SQS_MS,
+        bill::Latency::PROVIDER_MS,
+        bill::Latency::DISPATCH_CONCURRENCY,
+        traffic.daily_carts
+    );
     Ok(())
 }
 

@@ -86,8 +86,10 @@ impl DynamoStore {
                 .await
                 .map_err(|e| store_error("Scan contacts", e))?;
             for item in page.items.unwrap_or_default() {
-                let Some(mut contact) =
-                    item.get(BODY).and_then(|b| b.as_s().ok()).and_then(|b| serde_json::from_str::<Contact>(b).ok())
+                let Some(mut contact) = item
+                    .get(BODY)
+                    .and_then(|b| crate::dynamo::body_json(b).ok())
+                    .and_then(|b| serde_json::from_str::<Contact>(&b).ok())
                 else {
                     continue;
                 };

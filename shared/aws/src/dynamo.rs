@@ -24,7 +24,7 @@ use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-pub(crate) type Item = HashMap<String, AttributeValue>;
+pub type Item = HashMap<String, AttributeValue>;
 
 /// Carts are kept this long after the shopper's last activity (sequence + attribution + margin).
 const CART_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 120);
@@ -76,11 +76,43 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, item: &Item) -> Result<(u6
         Some(AttributeValue::N(x)) => x.parse::<u64>().map_err(|e| corrupt(what, e))?,
         _ => return Err(corrupt(what, "no version")),
     };
-    let body = match item.get(BODY) {
-        Some(AttributeValue::S(b)) => serde_json::from_str(b).map_err(|e| corrupt(what, e))?,
-        _ => return Err(corrupt(what, "no body")),
-    };
+    let json = item
+        .get(BODY)
+        .map(body_json)
+        .transpose()
+        .map_err(|e| corrupt(what, e))?
+        .ok_or_else(|| corrupt(what, "no body"))?;
+    let body = serde_json::from_str(&json).map_err(|e| corrupt(what, e))?;
     Ok((v, body))
+}
+
+/// A record's body as stored: its JSON, deflate-compressed, as binary. A cart's JSON of 1.5 to
+/// 3 KB becomes 0.5 to 1 KB: one write unit instead of two or three (docs/benchmarks.md).
+pub fn body_value(json: &str) -> AttributeValue {
+    use std::io::Write;
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::with_capacity(json.len() / 2), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(json.as_bytes());
+    let bytes = enc.finish().unwrap_or_default();
+    AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes))
+}
+
+/// The JSON of a stored body: compressed binary, or a string as earlier versions wrote it.
+pub fn body_json(v: &AttributeValue) -> Result<String, String> {
+    use std::io::Read;
+    match v {
+        AttributeValue::S(s) => Ok(s.clone()),
+        AttributeValue::B(b) => {
+            // A body is at most DynamoDB's 400 KB item; a larger inflation is not ours.
+            let mut out = String::new();
+            flate2::read::DeflateDecoder::new(b.as_ref())
+                .take(4 * 1024 * 1024)
+                .read_to_string(&mut out)
+                .map_err(|e| format!("body does not inflate: {e}"))?;
+            Ok(out)
+        }
+        _ => Err("body is neither text nor binary".into()),
+    }
 }
 
 /// `attribute_not_exists(pk)` for a new record, `v = :v` for an update.
@@ -125,34 +157,11 @@ impl DynamoStore {
     }
 
     fn cart_item(&self, cart: &Cart) -> Result<Item, StoreError> {
-        let body = serde_json::to_string(cart).map_err(|e| StoreError::Fatal(format!("cart not serialisable: {e}")))?;
-        let mut item = key(cart_pk(&cart.store, &cart.id), SK_CART);
-        item.insert(VERSION.into(), n(cart.version + 1));
-        item.insert(BODY.into(), s(body));
-        item.insert(TTL.into(), n((cart.last_activity + CART_RETENTION).as_second()));
-        // A timer further out than SQS can hold goes into the sparse timer index for the sweep.
-        if let Some(t) = cart.timer
-            && t.due.duration_since(self.clock.now()) > self.long_timer_after
-        {
-            let shard = shard_of(&cart.store, &cart.id);
-            item.insert(TIMER_BUCKET.into(), s(format!("{}#{shard}", t.due.as_second().div_euclid(60))));
-            item.insert(TIMER_SEQ.into(), n(t.seq));
-            item.insert(TIMER_DUE.into(), n(t.due.as_second()));
-            if let Some(c) = cart_contact_key(cart) {
-                item.insert(TIMER_CONTACT.into(), s(c));
-            }
-        }
-        Ok(item)
+        cart_item_at(cart, self.clock.now(), self.long_timer_after)
     }
 
     pub(crate) fn contact_item(&self, contact: &Contact) -> Result<Item, StoreError> {
-        let body =
-            serde_json::to_string(contact).map_err(|e| StoreError::Fatal(format!("contact not serialisable: {e}")))?;
-        let mut item = key(contact_pk(&contact.store, &contact.key), SK_CONTACT);
-        item.insert(VERSION.into(), n(contact.version + 1));
-        item.insert(BODY.into(), s(body));
-        item.insert(TTL.into(), n((self.clock.now() + CONTACT_RETENTION).as_second()));
-        Ok(item)
+        contact_item_at(contact, self.clock.now())
     }
 
     async fn conditional_put(&self, what: &str, item: Item, expected: u64) -> Result<u64, StoreError> {
@@ -192,7 +201,44 @@ impl DynamoStore {
     }
 }
 
-pub(crate) fn link_item(link: &LinkRecord) -> Item {
+/// A cart's item as written at `now` (the layout the meter in `cartback simulate` sizes).
+pub fn cart_item_at(
+    cart: &Cart,
+    now: jiff::Timestamp,
+    long_timer_after: jiff::SignedDuration,
+) -> Result<Item, StoreError> {
+    let body = serde_json::to_string(cart).map_err(|e| StoreError::Fatal(format!("cart not serialisable: {e}")))?;
+    let mut item = key(cart_pk(&cart.store, &cart.id), SK_CART);
+    item.insert(VERSION.into(), n(cart.version + 1));
+    item.insert(BODY.into(), body_value(&body));
+    item.insert(TTL.into(), n((cart.last_activity + CART_RETENTION).as_second()));
+    // A timer further out than SQS can hold goes into the sparse timer index for the sweep.
+    if let Some(t) = cart.timer
+        && t.due.duration_since(now) > long_timer_after
+    {
+        let shard = shard_of(&cart.store, &cart.id);
+        item.insert(TIMER_BUCKET.into(), s(format!("{}#{shard}", t.due.as_second().div_euclid(60))));
+        item.insert(TIMER_SEQ.into(), n(t.seq));
+        item.insert(TIMER_DUE.into(), n(t.due.as_second()));
+        if let Some(c) = cart_contact_key(cart) {
+            item.insert(TIMER_CONTACT.into(), s(c));
+        }
+    }
+    Ok(item)
+}
+
+/// A contact's item as written at `now`.
+pub fn contact_item_at(contact: &Contact, now: jiff::Timestamp) -> Result<Item, StoreError> {
+    let body =
+        serde_json::to_string(contact).map_err(|e| StoreError::Fatal(format!("contact not serialisable: {e}")))?;
+    let mut item = key(contact_pk(&contact.store, &contact.key), SK_CONTACT);
+    item.insert(VERSION.into(), n(contact.version + 1));
+    item.insert(BODY.into(), body_value(&body));
+    item.insert(TTL.into(), n((now + CONTACT_RETENTION).as_second()));
+    Ok(item)
+}
+
+pub fn link_item(link: &LinkRecord) -> Item {
     let mut item = key(link_pk(&link.token), SK_LINK);
     item.insert(LINK_STORE.into(), s(&link.store));
     item.insert(LINK_CART.into(), s(&link.cart));
@@ -252,7 +298,7 @@ impl CartStore for DynamoStore {
             serde_json::to_string(&c).map_err(|e| StoreError::Fatal(format!("conversation not serialisable: {e}")))?;
         let mut item = key(conversations_pk(&c.store), &conversation_sk(&c.id));
         item.insert(VERSION.into(), n(c.version + 1));
-        item.insert(BODY.into(), s(body));
+        item.insert(BODY.into(), body_value(&body));
         // The transcript's retention: DynamoDB's TTL deletes the item after `expires_at`.
         item.insert(TTL.into(), n(c.expires_at.as_second()));
         self.conditional_put("conversation", item, c.version).await

@@ -16,6 +16,7 @@ pub mod dynamo;
 mod errors;
 pub mod eum_sms;
 pub mod http_host;
+pub mod item_size;
 pub mod log_only;
 pub mod logging;
 pub mod metrics;

@@ -166,6 +166,34 @@ async fn dynamodb_store_honours_the_contract() {
     counters_add_up(&d).await;
 }
 
+/// Bodies are stored deflated (a new cart to two thirds of its JSON, a long one to a third); a cart an earlier
+/// version wrote with a JSON string body still reads.
+#[tokio::test]
+async fn dynamodb_bodies_are_compressed_and_old_ones_still_read() {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    use cartback_core::ports::CartStore;
+    let Some(env) = moto::Env::new("bodies").await else { return };
+    let clock: Arc<dyn Clock> = Arc::new(VirtualClock::new(now()));
+    let d = env.store(clock);
+    let mut cart = cartback_core::domain::samples::cart("nb");
+    cart.store = "b".into();
+    d.put_cart(cart.clone()).await.unwrap();
+    let key = std::collections::HashMap::from([
+        ("pk".to_string(), A::S(cartback_aws::table::cart_pk("b", &cart.id))),
+        ("sk".to_string(), A::S(cartback_aws::table::SK_CART.into())),
+    ]);
+    let item =
+        env.dynamo.get_item().table_name(&env.table).set_key(Some(key.clone())).send().await.unwrap().item.unwrap();
+    let json = serde_json::to_string(&cart).unwrap();
+    let Some(A::B(stored)) = item.get("body") else { panic!("body is not binary: {item:?}") };
+    assert!(stored.as_ref().len() * 3 < json.len() * 2, "{} bytes for {} of JSON", stored.as_ref().len(), json.len());
+    let mut old = item.clone();
+    old.insert("body".into(), A::S(json));
+    env.dynamo.put_item().table_name(&env.table).set_item(Some(old)).send().await.unwrap();
+    let read = d.get_cart("b", &cart.id).await.unwrap().unwrap();
+    assert_eq!((read.id, read.items.len()), (cart.id.clone(), cart.items.len()));
+}
+
 /// No hot key: a store's statistics are spread over shard items, and a read sums them all,
 /// the single item earlier versions wrote included.
 #[tokio::test]

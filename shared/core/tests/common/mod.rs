@@ -72,6 +72,7 @@ fn start_opts(config: Config, at: &str, duplicate_deliveries: bool, deferred_sta
             fault_injection: true,
             chaos: None,
             deferred_stats,
+            meter: None,
         },
     );
     let store = rt.engine.config.store("s").expect("store").clone();

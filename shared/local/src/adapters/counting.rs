@@ -110,15 +110,31 @@ impl RequestCounter {
     }
 }
 
+/// What each request reads and writes, for a meter that bills it as the production adapter's
+/// items would be billed (`cartback simulate` sizes them with the DynamoDB adapter's layout).
+pub trait Meter: Send + Sync {
+    /// A request that read these records (absent ones cost the minimum).
+    fn read(&self, op: Op, carts: &[&Cart], contacts: &[&Contact]);
+    /// A request that wrote these records (`ClaimSend` is a transaction).
+    fn write(&self, op: Op, carts: &[&Cart], contacts: &[&Contact], links: &[&LinkRecord]);
+    /// A statistics write or read.
+    fn stats(&self, op: Op, store: &str, deltas: &[(String, i64)]);
+}
+
 /// Wraps any adapter and counts the requests that pass through it.
 pub struct Counting<T: ?Sized> {
     pub inner: Arc<T>,
     pub counter: Arc<RequestCounter>,
+    pub meter: Option<Arc<dyn Meter>>,
 }
 
 impl<T: ?Sized> Counting<T> {
     pub fn new(inner: Arc<T>, counter: Arc<RequestCounter>) -> Counting<T> {
-        Counting { inner, counter }
+        Counting { inner, counter, meter: None }
+    }
+
+    pub fn metered(inner: Arc<T>, counter: Arc<RequestCounter>, meter: Option<Arc<dyn Meter>>) -> Counting<T> {
+        Counting { inner, counter, meter }
     }
 }
 
@@ -126,18 +142,32 @@ impl<T: ?Sized> Counting<T> {
 impl<T: CartStore + ?Sized> CartStore for Counting<T> {
     async fn get_cart(&self, store: &str, cart: &str) -> Result<Option<Cart>, StoreError> {
         self.counter.hit(Op::CartGet);
-        self.inner.get_cart(store, cart).await
+        let got = self.inner.get_cart(store, cart).await;
+        if let (Some(m), Ok(c)) = (&self.meter, &got) {
+            m.read(Op::CartGet, &c.iter().collect::<Vec<_>>(), &[]);
+        }
+        got
     }
     async fn put_cart(&self, cart: Cart) -> Result<u64, StoreError> {
         self.counter.hit(Op::CartPut);
+        if let Some(m) = &self.meter {
+            m.write(Op::CartPut, &[&cart], &[], &[]);
+        }
         self.inner.put_cart(cart).await
     }
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
         self.counter.hit(Op::ContactGet);
-        self.inner.get_contact(store, key).await
+        let got = self.inner.get_contact(store, key).await;
+        if let (Some(m), Ok(c)) = (&self.meter, &got) {
+            m.read(Op::ContactGet, &[], &c.iter().collect::<Vec<_>>());
+        }
+        got
     }
     async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError> {
         self.counter.hit(Op::ContactPut);
+        if let Some(m) = &self.meter {
+            m.write(Op::ContactPut, &[], &[&contact], &[]);
+        }
         self.inner.put_contact(contact).await
     }
     async fn get_conversation(&self, store: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
@@ -154,10 +184,16 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
     }
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
         self.counter.hit(Op::LinkPut);
+        if let Some(m) = &self.meter {
+            m.write(Op::LinkPut, &[], &[], &[link]);
+        }
         self.inner.put_link(link).await
     }
     async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError> {
         self.counter.hit(Op::LinkGet);
+        if let Some(m) = &self.meter {
+            m.read(Op::LinkGet, &[], &[]);
+        }
         self.inner.get_link(token).await
     }
     async fn load_for_send(
@@ -167,10 +203,17 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
         contact_key: Option<&str>,
     ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
         self.counter.hit(Op::LoadForSend);
-        self.inner.load_for_send(store, cart, contact_key).await
+        let got = self.inner.load_for_send(store, cart, contact_key).await;
+        if let (Some(m), Ok((c, k))) = (&self.meter, &got) {
+            m.read(Op::LoadForSend, &c.iter().collect::<Vec<_>>(), &k.iter().collect::<Vec<_>>());
+        }
+        got
     }
     async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
         self.counter.hit(Op::ClaimSend);
+        if let Some(m) = &self.meter {
+            m.write(Op::ClaimSend, &[&cart], &[&contact], &links.iter().collect::<Vec<_>>());
+        }
         self.inner.claim_send(cart, contact, links).await
     }
 }
@@ -179,14 +222,23 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
 impl<T: StatsStore + ?Sized> StatsStore for Counting<T> {
     async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
         self.counter.hit(Op::StatsAdd);
+        if let Some(m) = &self.meter {
+            m.stats(Op::StatsAdd, store, deltas);
+        }
         self.inner.add(store, deltas).await
     }
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
         self.counter.hit(Op::StatsGet);
+        if let Some(m) = &self.meter {
+            m.stats(Op::StatsGet, store, &[]);
+        }
         self.inner.get(store).await
     }
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         self.counter.hit(Op::StatsGet);
+        if let Some(m) = &self.meter {
+            m.stats(Op::StatsGet, store, &[]);
+        }
         self.inner.get_one(store, key).await
     }
 }

@@ -56,6 +56,8 @@ pub struct LocalOptions {
     /// written once per dispatcher batch of 10 and per `flush_stats` (one per request), instead
     /// of once per change. `simulate`'s meter uses it.
     pub deferred_stats: bool,
+    /// Bills each counted request by the items it reads and writes (`count_requests` only).
+    pub meter: Option<Arc<dyn crate::adapters::counting::Meter>>,
 }
 
 impl Default for LocalOptions {
@@ -69,6 +71,7 @@ impl Default for LocalOptions {
             fault_injection: true,
             chaos: None,
             deferred_stats: false,
+            meter: None,
         }
     }
 }
@@ -127,8 +130,8 @@ impl LocalRuntime {
         let counter = RequestCounter::new();
         let (carts, stats, timer_port): Ports = if opts.count_requests {
             (
-                Arc::new(Counting::new(store.clone(), counter.clone())),
-                Arc::new(Counting::new(store.clone(), counter.clone())),
+                Arc::new(Counting::metered(store.clone(), counter.clone(), opts.meter.clone())),
+                Arc::new(Counting::metered(store.clone(), counter.clone(), opts.meter.clone())),
                 Arc::new(Counting::new(queue.clone(), counter.clone())),
             )
         } else {

@@ -1,0 +1,233 @@
+//! The AWS bill per million carts, line by line, from a metered run (`meter.rs`), and the same
+//! prices applied to two reference designs, so the ratios are computed, not claimed
+//! (docs/benchmarks.md, "The bill").
+
+use crate::meter::Units;
+
+/// Prices: us-east-1, on-demand, as published on 2026-11-30.
+pub struct Prices;
+
+impl Prices {
+    pub const AS_OF: &'static str = "us-east-1, on-demand list prices as of 2026-11-30";
+    /// API Gateway HTTP API, per million requests (first 300 million a month).
+    pub const HTTP_API: f64 = 1.00;
+    /// Lambda, per million requests.
+    pub const LAMBDA_REQUESTS: f64 = 0.20;
+    /// Lambda on arm64 (the template's architecture), per GB-second.
+    pub const LAMBDA_GB_S: f64 = 0.000_013_333_4;
+    /// DynamoDB on-demand, per million write and read request units (since 2024-11-01).
+    pub const DYNAMO_WRU: f64 = 0.625;
+    pub const DYNAMO_RRU: f64 = 0.125;
+    /// DynamoDB standard table storage, per GB-month.
+    pub const DYNAMO_GB_MONTH: f64 = 0.25;
+    /// SQS standard queue, per million requests (64 KB each).
+    pub const SQS: f64 = 0.40;
+    /// CloudWatch Logs standard ingestion, per GB.
+    pub const LOGS_GB: f64 = 0.50;
+    /// EventBridge Scheduler, per million invocations.
+    pub const SCHEDULER: f64 = 1.00;
+}
+
+/// Assumptions the bill states: what each request costs in Lambda time.
+pub struct Latency;
+
+impl Latency {
+    pub const DYNAMO_MS: f64 = 5.0;
+    pub const SQS_MS: f64 = 8.0;
+    /// An HTTPS call to Twilio, SES or Meta.
+    pub const PROVIDER_MS: f64 = 120.0;
+    /// Start-up of each invocation's work (routing, configuration from cache).
+    pub const INVOCATION_MS: f64 = 1.0;
+    /// The template's memory size (GB) and the dispatcher's records in flight per batch.
+    pub const MEMORY_GB: f64 = 0.25;
+    pub const DISPATCH_CONCURRENCY: f64 = 8.0;
+}
+
+/// What a metered run did.
+pub struct Traffic {
+    pub carts: u64,
+    /// Storefront events and provider webhooks: one HTTP API request and one ingest or replies
+    /// invocation each.
+    pub api_requests: u64,
+    /// DynamoDB requests made while handling them (reads, writes, statistics).
+    pub api_dynamo_requests: u64,
+    /// Due timers handled by the dispatcher, its DynamoDB requests, and provider calls.
+    pub deliveries: u64,
+    pub dispatch_dynamo_requests: u64,
+    pub provider_calls: u64,
+    /// SQS: timers sent directly (≤ 900 s) and the sweep's SendMessageBatch calls.
+    pub sqs_sends: u64,
+    pub sweep_batches: u64,
+    pub units: Units,
+    /// Log bytes the functions wrote (JSON lines, INFO), measured in the run.
+    pub log_bytes: u64,
+    /// The simulated days, for the scheduler's one sweep a minute (spread over the volume).
+    pub daily_carts: f64,
+}
+
+pub struct Line {
+    pub what: String,
+    pub quantity: f64,
+    pub unit: &'static str,
+    pub dollars: f64,
+}
+
+fn line(what: impl Into<String>, quantity: f64, unit: &'static str, price_per_million: f64) -> Line {
+    Line { what: what.into(), quantity, unit, dollars: quantity * price_per_million / 1e6 }
+}
+
+/// Everything per million carts.
+pub fn cartback(t: &Traffic) -> Vec<Line> {
+    let per = 1e6 / t.carts as f64;
+    let dispatch_batches = (t.deliveries as f64 / 10.0).ceil();
+    // The scheduler sweeps once a minute whatever the volume; its share at `daily_carts`.
+    let sweeps = 1440.0 / t.daily_carts * t.carts as f64;
+    let invocations = t.api_requests as f64 + dispatch_batches + sweeps;
+    let api_ms = t.api_requests as f64 * Latency::INVOCATION_MS + t.api_dynamo_requests as f64 * Latency::DYNAMO_MS;
+    let dispatch_ms = (t.deliveries as f64 * Latency::INVOCATION_MS
+        + t.dispatch_dynamo_requests as f64 * Latency::DYNAMO_MS
+        + t.provider_calls as f64 * Latency::PROVIDER_MS)
+        / Latency::DISPATCH_CONCURRENCY
+        + dispatch_batches * Latency::SQS_MS;
+    let sweep_ms =
+        sweeps * (Latency::INVOCATION_MS + Latency::DYNAMO_MS * 2.0) + t.sweep_batches as f64 * Latency::SQS_MS;
+    let gb_s = (api_ms + dispatch_ms + sweep_ms + t.sqs_sends as f64 * Latency::SQS_MS) / 1000.0 * Latency::MEMORY_GB;
+    let u = &t.units;
+    // Storage: every item kept for its retention (carts 120 days, contacts 400, links ~7).
+    let months = |days: f64| days / 30.4;
+    let cart_gb_months = u.cart_bytes.values().sum::<usize>() as f64 / 1e9 * months(120.0);
+    let contact_gb_months = u.contact_bytes.values().sum::<usize>() as f64 / 1e9 * months(400.0);
+    let link_gb_months = u.link_bytes as f64 / 1e9 * months(7.0);
+    let esm = dispatch_batches * 2.0; // ReceiveMessage + DeleteMessageBatch per batch of 10
+    vec![
+        line("API Gateway HTTP API requests", t.api_requests as f64 * per, "requests", Prices::HTTP_API),
+        line(
+            "Lambda invocations (ingest, replies, dispatcher batches of 10, sweeps)",
+            invocations * per,
+            "requests",
+            Prices::LAMBDA_REQUESTS,
+        ),
+        line(
+            format!("Lambda compute (arm64, {} GB)", Latency::MEMORY_GB),
+            gb_s * per,
+            "GB-s",
+            Prices::LAMBDA_GB_S * 1e6,
+        ),
+        line(
+            format!(
+                "DynamoDB writes ({} of them the timer index, {} in transactions, {} statistics)",
+                fmt_units(u.index_write as f64 * per),
+                fmt_units(u.transaction_write as f64 * per),
+                fmt_units(u.stats_write as f64 * per)
+            ),
+            u.write as f64 * per,
+            "WRU",
+            Prices::DYNAMO_WRU,
+        ),
+        line(
+            format!("DynamoDB reads, strongly consistent ({} statistics)", fmt_units(u.stats_read as f64 * per)),
+            u.read as f64 * per,
+            "RRU",
+            Prices::DYNAMO_RRU,
+        ),
+        line(
+            "DynamoDB storage (carts 120 d, contacts 400 d, links 7 d; TTL deletes free)",
+            (cart_gb_months + contact_gb_months + link_gb_months) * per,
+            "GB-month",
+            Prices::DYNAMO_GB_MONTH * 1e6,
+        ),
+        line(
+            "SQS requests (timer sends, sweep batches, the event source's receives and deletes)",
+            (t.sqs_sends as f64 + t.sweep_batches as f64 + esm) * per,
+            "requests",
+            Prices::SQS,
+        ),
+        line("CloudWatch Logs ingestion", t.log_bytes as f64 / 1e9 * per, "GB", Prices::LOGS_GB * 1e6),
+    ]
+}
+
+fn fmt_units(x: f64) -> String {
+    format!("{:.0}", x)
+}
+
+/// The shape of the traffic the references see: the same carts, events, steps and messages.
+pub struct Mix {
+    pub carts: f64,
+    pub events: f64,
+    pub abandoned: f64,
+    pub steps_due: f64,
+    pub messages: f64,
+    pub log_bytes_per_invocation: f64,
+    /// Hours from abandonment to the last step.
+    pub span_hours: f64,
+}
+
+/// One EventBridge Scheduler schedule per step (aws-samples' design): each event one API
+/// request, one Lambda invocation and one write; each due step one schedule invocation, one
+/// Lambda invocation, one read, one write, and the provider call. Creating and deleting
+/// schedules is free.
+pub fn eventbridge_scheduler(m: &Mix) -> Vec<Line> {
+    let per = 1e6 / m.carts;
+    let invocations = m.events + m.steps_due;
+    let ms = m.events * (Latency::INVOCATION_MS + Latency::DYNAMO_MS)
+        + m.steps_due * (Latency::INVOCATION_MS + 2.0 * Latency::DYNAMO_MS)
+        + m.messages * Latency::PROVIDER_MS;
+    vec![
+        line("API Gateway HTTP API requests", m.events * per, "requests", Prices::HTTP_API),
+        line("Lambda invocations", invocations * per, "requests", Prices::LAMBDA_REQUESTS),
+        line("Lambda compute", ms / 1000.0 * Latency::MEMORY_GB * per, "GB-s", Prices::LAMBDA_GB_S * 1e6),
+        line("EventBridge Scheduler invocations", m.steps_due * per, "invocations", Prices::SCHEDULER),
+        line("DynamoDB writes (a 1 KB cart item)", (m.events + m.steps_due) * per, "WRU", Prices::DYNAMO_WRU),
+        line("DynamoDB reads", m.steps_due * per, "RRU", Prices::DYNAMO_RRU),
+        line(
+            "CloudWatch Logs ingestion",
+            invocations * m.log_bytes_per_invocation / 1e9 * per,
+            "GB",
+            Prices::LOGS_GB * 1e6,
+        ),
+    ]
+}
+
+/// A 900-second SQS hop chain: each event one API request, one invocation, one write and a
+/// new timer message; an abandoned cart's timer hops every 15 minutes until its last step (each
+/// hop one SendMessage, a tenth of a receive, a delete and an invocation, and a read to see
+/// whether the cart was ordered), and each due step as above.
+pub fn sqs_hop_chain(m: &Mix) -> Vec<Line> {
+    let per = 1e6 / m.carts;
+    let hops = m.abandoned * m.span_hours * 4.0 + (m.carts - m.abandoned);
+    let invocations = m.events + (hops + m.steps_due) / 10.0;
+    let ms = m.events * (Latency::INVOCATION_MS + Latency::DYNAMO_MS + Latency::SQS_MS)
+        + hops * (Latency::DYNAMO_MS + Latency::SQS_MS) / Latency::DISPATCH_CONCURRENCY
+        + m.steps_due * 2.0 * Latency::DYNAMO_MS
+        + m.messages * Latency::PROVIDER_MS / Latency::DISPATCH_CONCURRENCY;
+    vec![
+        line("API Gateway HTTP API requests", m.events * per, "requests", Prices::HTTP_API),
+        line("Lambda invocations", invocations * per, "requests", Prices::LAMBDA_REQUESTS),
+        line("Lambda compute", ms / 1000.0 * Latency::MEMORY_GB * per, "GB-s", Prices::LAMBDA_GB_S * 1e6),
+        line(
+            "SQS requests (sends, receives and deletes by 10)",
+            (m.events + hops * 1.2 + m.steps_due * 0.2) * per,
+            "requests",
+            Prices::SQS,
+        ),
+        line("DynamoDB writes (a 1 KB cart item)", (m.events + m.steps_due) * per, "WRU", Prices::DYNAMO_WRU),
+        line("DynamoDB reads (one per hop and step)", (hops + m.steps_due) * per, "RRU", Prices::DYNAMO_RRU),
+        line(
+            "CloudWatch Logs ingestion",
+            invocations * m.log_bytes_per_invocation / 1e9 * per,
+            "GB",
+            Prices::LOGS_GB * 1e6,
+        ),
+    ]
+}
+
+pub fn total(lines: &[Line]) -> f64 {
+    lines.iter().map(|l| l.dollars).sum()
+}
+
+pub fn print(title: &str, lines: &[Line]) {
+    println!("  {title}: ${:.2} per million carts", total(lines));
+    for l in lines {
+        println!("    {:<96} {:>14.1} {:<11} ${:>7.3}", l.what, l.quantity, l.unit, l.dollars);
+    }
+}
