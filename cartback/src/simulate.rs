@@ -343,9 +343,10 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
     };
     let (eb, hop) = (bill::eventbridge_scheduler(&m), bill::sqs_hop_chain(&m));
     println!(
-        "the AWS bill ({}; metered: {carts} carts, {:.2} storefront events per cart, {:.0} % abandoned, {:.2} messages per abandoned cart, {:.2} DynamoDB+SQS requests per cart with statistics):",
+        "the AWS bill ({}; metered: {carts} carts, {:.2} storefront events and {:.2} due timers per cart, {:.0} % abandoned, {:.2} messages per abandoned cart, {:.2} DynamoDB+SQS requests per cart with statistics):",
         bill::Prices::AS_OF,
         events as f64 / f64::from(carts),
+        traffic.deliveries as f64 / f64::from(carts),
         100.0 * s.carts_abandoned as f64 / f64::from(carts),
         messages as f64 / s.carts_abandoned.max(1) as f64,
         (c.total() + (traffic.deliveries as f64 / 10.0).ceil() as u64 * 2) as f64 / f64::from(carts),

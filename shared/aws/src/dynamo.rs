@@ -7,8 +7,8 @@ use crate::sqs::SQS_MAX_DELAY;
 pub use crate::table::cart_pk;
 use crate::table::{
     BODY, COUNTER_PREFIX, LINK_CART, LINK_EXPIRES, LINK_STORE, PK, SK, SK_CART, SK_CONTACT, SK_LINK, SK_STATS,
-    TIMER_BUCKET, TIMER_CONTACT, TIMER_DUE, TIMER_SEQ, TIMER_SHARDS, TTL, VERSION, contact_pk, conversation_sk,
-    conversations_pk, link_pk, stats_pk,
+    TIMER_BUCKET, TIMER_CONTACT, TIMER_DUE, TIMER_SEQ, TTL, VERSION, contact_pk, conversation_sk, conversations_pk,
+    link_pk, stats_pk,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -131,6 +131,7 @@ fn is_conditional<R>(e: &SdkError<impl aws_sdk_dynamodb::error::ProvideErrorMeta
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> DynamoStore {
         // Each instance starts at its own shard, so concurrent functions spread their writes.
+        // `CARTBACK_STATS_SHARDS` (1 to 64) raises the count for a store with very high traffic.
         let first =
             (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos()))
                 % STATS_SHARDS;
@@ -139,7 +140,11 @@ impl DynamoStore {
             table: table.into(),
             clock,
             long_timer_after: SQS_MAX_DELAY,
-            stats_shards: STATS_SHARDS,
+            stats_shards: std::env::var("CARTBACK_STATS_SHARDS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|n| (1..=64).contains(n))
+                .unwrap_or(STATS_SHARDS),
             next_shard: std::sync::atomic::AtomicU32::new(first),
         }
     }
@@ -254,7 +259,7 @@ pub fn shard_of(store: &str, cart: &str) -> u64 {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h % TIMER_SHARDS
+    h % crate::table::timer_shards()
 }
 
 #[async_trait]

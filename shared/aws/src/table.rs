@@ -18,6 +18,22 @@ pub const TTL: &str = "ttl";
 /// Timer-index partitions per minute: spreads a busy minute over several partitions.
 pub const TIMER_SHARDS: u64 = 4;
 
+/// The timer index's shards per minute: `CARTBACK_TIMER_SHARDS` (1 to 64; the template's
+/// `TimerShards` parameter), else `TIMER_SHARDS`. Every timer due in one minute is written to
+/// these partitions, each good for about 1 000 writes a second (docs/scale.md). Raise it freely;
+/// lower it only when no timer is older than the change (4 days), as the sweep reads the
+/// shards the current value names.
+pub fn timer_shards() -> u64 {
+    static SHARDS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SHARDS.get_or_init(|| {
+        std::env::var("CARTBACK_TIMER_SHARDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| (1..=64).contains(n))
+            .unwrap_or(TIMER_SHARDS)
+    })
+}
+
 /// Versioned records (carts, contacts): the version every write is conditional on, and the JSON.
 pub const VERSION: &str = "v";
 pub const BODY: &str = "body";

@@ -392,3 +392,52 @@ async fn the_scheduled_event_shape_drives_a_sweep() {
     rig.sweep_at(ts("2026-11-23T09:16:00Z")).await; // bucket 09:30 is swept 14 minutes ahead
     assert_eq!(rig.batches, 1);
 }
+
+/// docs/scale.md's measurements (run by hand: `cargo test -p cartback-aws --test pipeline --
+/// --ignored --nocapture`, against moto): how fast the sweep moves timers of one minute into
+/// the queue, and how fast the dispatcher's batch path handles them, at the rate this machine
+/// and moto allow.
+#[tokio::test]
+#[ignore]
+async fn scale_sweep_and_dispatch_rates() {
+    let Some(mut rig) = Rig::new("scale").await else { return };
+    let carts: usize = std::env::var("CARTBACK_SCALE_CARTS").ok().and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let began = std::time::Instant::now();
+    for i in 0..carts {
+        rig.event(cart_event(i, "2026-11-23T09:00:00Z").replace(&format!("+47912345{i:02}"), &format!("+4791{i:06}")))
+            .await;
+    }
+    let ingest = began.elapsed().as_secs_f64();
+    rig.sweep_at(ts("2026-11-23T09:00:00Z")).await;
+    rig.batches = 0;
+    let began = std::time::Instant::now();
+    rig.sweep_at(ts("2026-11-23T09:30:00Z")).await;
+    let sweep = began.elapsed().as_secs_f64();
+    assert_eq!(rig.batches, carts.div_ceil(10), "every timer moved");
+    rig.clock.set(ts("2026-11-23T09:30:30Z"));
+    let requests_before = rig.counter.total();
+    let began = std::time::Instant::now();
+    let mut handled = 0;
+    while handled < carts {
+        let got = rig.receive().await;
+        for chunk in got.chunks(10) {
+            let event = sqs_event(chunk);
+            let resp = cartback_aws::dispatch_batch::handle(rig.engine.clone(), event).await;
+            assert!(resp.batch_item_failures.is_empty());
+            handled += chunk.len();
+        }
+        if got.is_empty() {
+            break;
+        }
+    }
+    let dispatch = began.elapsed().as_secs_f64();
+    let requests = rig.counter.total() - requests_before;
+    println!(
+        "scale on moto: {carts} carts ingested in {ingest:.1} s ({:.0}/s); sweep moved {carts} timers in {sweep:.2} s ({:.0} timers/s, {} SendMessageBatch); dispatcher handled {handled} in {dispatch:.1} s ({:.1} records/s, batches of 10, SMS through the console; {requests} DynamoDB requests, {:.1} a second: moto's pace)",
+        carts as f64 / ingest,
+        carts as f64 / sweep,
+        rig.batches,
+        handled as f64 / dispatch,
+        requests as f64 / dispatch
+    );
+}
