@@ -140,11 +140,7 @@ impl DynamoStore {
             table: table.into(),
             clock,
             long_timer_after: SQS_MAX_DELAY,
-            stats_shards: std::env::var("CARTBACK_STATS_SHARDS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .filter(|n| (1..=64).contains(n))
-                .unwrap_or(STATS_SHARDS),
+            stats_shards: crate::table::shards_from_env("CARTBACK_STATS_SHARDS").unwrap_or(STATS_SHARDS),
             next_shard: std::sync::atomic::AtomicU32::new(first),
         }
     }

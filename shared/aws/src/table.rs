@@ -25,13 +25,12 @@ pub const TIMER_SHARDS: u64 = 4;
 /// shards the current value names.
 pub fn timer_shards() -> u64 {
     static SHARDS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *SHARDS.get_or_init(|| {
-        std::env::var("CARTBACK_TIMER_SHARDS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|n| (1..=64).contains(n))
-            .unwrap_or(TIMER_SHARDS)
-    })
+    *SHARDS.get_or_init(|| shards_from_env("CARTBACK_TIMER_SHARDS").map_or(TIMER_SHARDS, u64::from))
+}
+
+/// A shard count from the environment (the template's parameters): 1 to 64, else `None`.
+pub fn shards_from_env(var: &str) -> Option<u32> {
+    std::env::var(var).ok().and_then(|v| v.parse().ok()).filter(|n| (1..=64).contains(n))
 }
 
 /// Versioned records (carts, contacts): the version every write is conditional on, and the JSON.

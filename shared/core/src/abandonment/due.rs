@@ -62,8 +62,7 @@ impl Engine {
         }
         // Counter changes the cart carried (stats_buffer.rs) are counted with this work's, once
         // the cart write that clears them has succeeded.
-        let mut stats: Deltas =
-            std::mem::take(&mut cart.pending_stats).into_iter().map(|(k, n)| (Counter::Carried(k), n)).collect();
+        let mut stats = crate::engine::stats_buffer::take_carried(&mut cart);
         let outcome = match on_timer(&cart, store, now) {
             TimerDecision::Drop if stats.is_empty() => return Ok(DueOutcome::Dropped),
             TimerDecision::Drop => {

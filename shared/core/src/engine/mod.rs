@@ -149,10 +149,7 @@ impl Engine {
             }
             return Vec::new();
         }
-        let mut out: Deltas = std::mem::take(&mut cart.pending_stats)
-            .into_iter()
-            .map(|(k, n)| (counters::Counter::Carried(k), n))
-            .collect();
+        let mut out = stats_buffer::take_carried(cart);
         out.extend(stats);
         out
     }

@@ -52,7 +52,16 @@ impl StatsBuffer {
     }
 }
 
-/// Counters the engine reads back while working must be exact at once.
+/// Counters the engine reads back while working must be exact at once: the coupon budget's
+/// daily count (`Counter::CouponsIssuedOn`).
 pub(crate) fn is_read_back(key: &str) -> bool {
-    key.starts_with("coupons.issued.")
+    key.starts_with(super::counters::prefix::COUPONS_ISSUED_ON)
+}
+
+/// The changes a cart carried (`Cart::pending_stats`), taken out of it to be counted.
+pub(crate) fn take_carried(cart: &mut crate::domain::Cart) -> super::counters::Deltas {
+    std::mem::take(&mut cart.pending_stats)
+        .into_iter()
+        .map(|(k, n)| (super::counters::Counter::Carried(k), n))
+        .collect()
 }
