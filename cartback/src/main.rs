@@ -166,6 +166,11 @@ enum Command {
     /// the time zones it takes from the number (`-` if none): the differential test against
     /// libphonenumber (`scripts/references`).
     PhoneNumbers,
+    /// Reads comparisons as JSON lines (`{"a": [n, mean, variance], "b": [...], "tau": t,
+    /// "alpha": a}`) from standard input and prints, per line, the mSPRT's difference, interval
+    /// and always-valid p-value (`-` if there is nothing to compare): the differential test
+    /// against scipy (`scripts/references`).
+    SequentialTest,
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -262,6 +267,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     e164.as_deref().unwrap_or("-"),
                     zones.map_or_else(|| "-".to_string(), |z| z.join(" "))
                 )?;
+            }
+            Ok(())
+        }
+        Command::SequentialTest => {
+            use cartback_core::engine::sequential_test::{Sample, compare};
+            use std::io::{BufRead, Write};
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for (i, line) in std::io::stdin().lock().lines().enumerate() {
+                let bad = || anyhow::anyhow!("line {}: expected {{a, b, tau, alpha}}", i + 1);
+                let req: serde_json::Value = serde_json::from_str(&line?).map_err(|_| bad())?;
+                let sample = |k: &str| -> anyhow::Result<Sample> {
+                    let [n, mean, variance]: [f64; 3] =
+                        serde_json::from_value(req.get(k).cloned().ok_or_else(bad)?).map_err(|_| bad())?;
+                    Ok(Sample { n, mean, variance })
+                };
+                let num = |k: &str| req.get(k).and_then(serde_json::Value::as_f64).ok_or_else(bad);
+                match compare(&sample("a")?, &sample("b")?, num("tau")?, num("alpha")?) {
+                    Some(c) => writeln!(out, "{} {} {} {}", c.difference, c.low, c.high, c.p_value)?,
+                    None => writeln!(out, "-")?,
+                }
             }
             Ok(())
         }

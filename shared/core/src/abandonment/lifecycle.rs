@@ -3,7 +3,7 @@
 use crate::abandonment::ab;
 use crate::config::StoreConfig;
 use crate::domain::{Cart, CartStatus, ConsentChange, OrderRecord, Temperature};
-use crate::engine::counters::{Counter, Deltas, Group};
+use crate::engine::counters::{Counter, Deltas, Group, Measure, square_hundredths};
 use crate::intake::contract::{CartEvent, EventKind};
 use jiff::Timestamp;
 
@@ -129,8 +129,12 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
                     stats.push((Counter::OrdersConverted, 1));
                 }
                 if cart.epoch > 0 {
-                    stats.push((Counter::GroupOrders(Group::of(cart.holdout)), 1));
+                    let (group, cur) = (Group::of(cart.holdout), o.total.currency.code());
+                    stats.push((Counter::GroupOrders(group), 1));
+                    stats.push((Counter::GroupRevenue(group, cur), o.total.minor));
+                    stats.push((Counter::GroupRevenueSquares(group, cur), square_hundredths(o.total.minor)));
                 }
+                experiment_orders(&cart, o.total.currency.code(), o.total.minor, &mut stats);
             }
         }
     }
@@ -220,6 +224,23 @@ pub fn on_timer(cart: &Cart, cfg: &StoreConfig, now: Timestamp) -> TimerDecision
         TimerDecision::StepDue { step: cart.next_step }
     } else {
         TimerDecision::Wait { step: cart.next_step, due }
+    }
+}
+
+/// The order of a cart that got messages counts once for each step and variant it got (the
+/// carts were split at random per step, so each step's variants compare fairly on the carts'
+/// eventual orders).
+fn experiment_orders(cart: &Cart, currency: &'static str, minor: i64, stats: &mut Deltas) {
+    let mut seen: Vec<(u32, &std::sync::Arc<str>)> = Vec::new();
+    for s in cart.sends.iter().filter(|s| s.reached()) {
+        if seen.contains(&(s.step, &s.variant)) {
+            continue;
+        }
+        seen.push((s.step, &s.variant));
+        let m = |measure| Counter::Experiment(s.step, s.variant.clone(), measure);
+        stats.push((m(Measure::Orders), 1));
+        stats.push((m(Measure::Revenue(currency)), minor));
+        stats.push((m(Measure::RevenueSquares(currency)), square_hundredths(minor)));
     }
 }
 

@@ -252,6 +252,13 @@ impl DeliveryStatus {
     }
 }
 
+impl SendRecord {
+    /// Whether the message went out, or may have (`unknown`).
+    pub fn reached(&self) -> bool {
+        matches!(self.status, SendStatus::Sent | SendStatus::Unknown)
+    }
+}
+
 /// The claim and outcome of one step, keyed by (cart, step): a step is never sent twice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendRecord {
@@ -371,7 +378,12 @@ impl Cart {
 
     /// Whether any message actually went (or may have gone) out.
     pub fn was_messaged(&self) -> bool {
-        self.sends.iter().any(|s| matches!(s.status, SendStatus::Sent | SendStatus::Unknown))
+        self.sends.iter().any(SendRecord::reached)
+    }
+
+    /// The latest message that went out (or may have).
+    pub fn last_reached(&self) -> Option<&SendRecord> {
+        self.sends.iter().rev().find(|s| s.reached())
     }
 
     pub fn sms_sent_in_epoch(&self, epoch: u32) -> bool {

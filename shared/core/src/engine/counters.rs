@@ -29,6 +29,7 @@ pub mod prefix {
     pub const HANDOFFS: &str = "handoffs.";
     pub const CONVERSATIONS: &str = "conversations.";
     pub const SNIPPET: &str = "snippet.";
+    pub const EXPERIMENT: &str = "experiment.";
 }
 
 /// The names of the single counters that other code reads by name (the AWS metrics), as
@@ -62,6 +63,40 @@ impl Group {
     }
 }
 
+/// What an experiment counts for one step and variant (`experiment.{step}.{measure}.{variant}`):
+/// carts that got the variant (once per cart), clicks on the restore link after it, and the
+/// orders and revenue of the carts that got it (`engine/experiments.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Carts,
+    Clicks,
+    Orders,
+    /// In minor units of the currency.
+    Revenue(&'static str),
+    /// The sum of each order's revenue squared, in hundredths of minor units squared
+    /// (`square_hundredths`): with the sum and the count, the revenue's variance.
+    RevenueSquares(&'static str),
+}
+
+impl Measure {
+    fn name(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Measure::Carts => "carts".into(),
+            Measure::Clicks => "clicks".into(),
+            Measure::Orders => "orders".into(),
+            Measure::Revenue(c) => format!("revenue_{c}").into(),
+            Measure::RevenueSquares(c) => format!("revenue_sq_{c}").into(),
+        }
+    }
+}
+
+/// An order's revenue squared, in hundredths (so a sum over many orders fits in an `i64`: an
+/// order of 10 million minor units adds 10^12).
+pub fn square_hundredths(minor: i64) -> i64 {
+    let sq = i128::from(minor) * i128::from(minor) / 100;
+    i64::try_from(sq).unwrap_or(i64::MAX)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Counter {
     /// A change carried in a cart record under its key (`Cart::pending_stats`).
@@ -81,6 +116,11 @@ pub enum Counter {
     RevenueRecovered(&'static str),
     GroupCarts(Group),
     GroupOrders(Group),
+    /// Revenue of the group's orders (any order of an abandoned cart), by currency.
+    GroupRevenue(Group, &'static str),
+    GroupRevenueSquares(Group, &'static str),
+    /// An experiment's measure for a step's variant.
+    Experiment(u32, Arc<str>, Measure),
     MessagesSent(Channel),
     MessagesFailed(Channel),
     MessagesDelivered(Channel),
@@ -143,6 +183,9 @@ impl Counter {
             Counter::RevenueRecovered(currency) => format!("{}{currency}", p::REVENUE_RECOVERED),
             Counter::GroupCarts(g) => format!("{}.carts", g.as_str()),
             Counter::GroupOrders(g) => format!("{}.orders", g.as_str()),
+            Counter::GroupRevenue(g, cur) => format!("{}.revenue.{cur}", g.as_str()),
+            Counter::GroupRevenueSquares(g, cur) => format!("{}.revenue_sq.{cur}", g.as_str()),
+            Counter::Experiment(step, variant, m) => format!("{}{step}.{}.{variant}", p::EXPERIMENT, m.name()),
             Counter::MessagesSent(c) => format!("{}{c}", p::MESSAGES_SENT),
             Counter::MessagesFailed(c) => format!("{}{c}", p::MESSAGES_FAILED),
             Counter::MessagesDelivered(c) => format!("{}{c}", p::MESSAGES_DELIVERED),
@@ -198,6 +241,9 @@ mod tests {
             (Counter::OptOuts(Channel::Sms), "optouts.sms"),
             (Counter::Reasons(Reason::UnexpectedFees), "reasons.unexpected_fees"),
             (Counter::OrdersLinkedByContact, "orders.linked_by_contact"),
+            (Counter::GroupRevenue(Group::Treated, "EUR"), "treated.revenue.EUR"),
+            (Counter::Experiment(0, "B".into(), Measure::Carts), "experiment.0.carts.B"),
+            (Counter::Experiment(2, "v.1".into(), Measure::RevenueSquares("NOK")), "experiment.2.revenue_sq_NOK.v.1"),
         ];
         for (counter, key) in cases {
             assert_eq!(counter.key(), key, "{counter:?}");

@@ -4,6 +4,8 @@
 //! `feedback::delivery`. Lambda functions and local mode host it.
 
 pub mod counters;
+pub mod experiments;
+pub mod sequential_test;
 mod stats;
 pub mod stats_buffer;
 

@@ -1,6 +1,7 @@
 //! The merchant's report, built from the store's counters.
 
 use super::counters::{Counter, Group, prefix};
+use super::experiments::{Experiments, experiments};
 use super::{Engine, EngineError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -68,6 +69,10 @@ pub struct StatsReport {
     /// Conversations with a person: `opened`, `answered`, `unknown`, `failed`, `throttled`,
     /// `closed` (docs/conversations.md).
     pub conversations: BTreeMap<String, i64>,
+    /// Each step's variants compared with its first, and the messaged carts with the holdout:
+    /// verdicts that stay valid when read every day (engine/experiments.rs,
+    /// docs/experiments.md).
+    pub experiments: Experiments,
 }
 
 fn with_prefix(c: &BTreeMap<String, i64>, prefix: &str) -> BTreeMap<String, i64> {
@@ -81,6 +86,9 @@ fn rate(n: i64, d: i64) -> f64 {
 impl Engine {
     pub async fn stats_report(&self, store: &str) -> Result<StatsReport, EngineError> {
         let c = self.stats.get(store).await?;
+        let variant_names: Vec<Vec<String>> = self.config.store(store).map_or_else(Vec::new, |s| {
+            s.steps.iter().map(|st| st.variants.iter().map(|v| v.name.to_string()).collect()).collect()
+        });
         let g = |k: &str| c.get(k).copied().unwrap_or(0);
         let n = |counter: Counter| g(&counter.key());
         let group = |grp: Group| {
@@ -131,6 +139,7 @@ impl Engine {
             conversations: with_prefix(&c, prefix::CONVERSATIONS),
             holdout: group(Group::Holdout),
             treated: group(Group::Treated),
+            experiments: experiments(&c, &variant_names),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Restore links: `GET /r/{token}` → 302 to the cart's checkout, on an allowed domain only.
 
+use crate::engine::counters::{Counter, Measure};
 use crate::engine::{Engine, EngineError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,10 +35,15 @@ impl Engine {
             return Ok(LinkOutcome::NotFound);
         };
         // Checked at ingest and again here: the store's allowed domains may have changed since.
-        let Some(url) = cart.checkout_url.filter(|u| store.allows_url(u)) else {
+        let Some(url) = cart.checkout_url.clone().filter(|u| store.allows_url(u)) else {
             return Ok(LinkOutcome::NotFound);
         };
-        self.count(&link.store, vec![(crate::engine::counters::Counter::Clicks, 1)]).await;
+        let mut stats = vec![(Counter::Clicks, 1)];
+        // Credited to the message the shopper most likely followed: the cart's latest.
+        if let Some(s) = cart.last_reached() {
+            stats.push((Counter::Experiment(s.step, s.variant.clone(), Measure::Clicks), 1));
+        }
+        self.count(&link.store, stats).await;
         tracing::info!(store = %link.store, cart = %link.cart, "restore link opened");
         Ok(LinkOutcome::Redirect(url))
     }
