@@ -9,6 +9,7 @@ use cartback_aws::item_size;
 use cartback_core::domain::{Cart, Contact};
 use cartback_core::ports::{Clock, LinkRecord};
 use cartback_local::adapters::counting::{Meter, Op};
+use jiff::civil::Date;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -35,7 +36,7 @@ struct State {
     units: Units,
     /// What each cart's timer-index entry projects, and its size, if it has one.
     bucket: HashMap<(String, String), (String, usize)>,
-    stats_keys: HashMap<String, BTreeSet<String>>,
+    stats_keys: HashMap<(String, Date), BTreeSet<String>>,
 }
 
 pub struct DynamoMeter {
@@ -112,11 +113,11 @@ impl DynamoMeter {
         }
     }
 
-    /// A statistics shard item holding every counter the store has: key, sort key, and per
+    /// A statistics shard item of one day, holding every counter the store changed that day: key, sort key, and per
     /// counter its name and a number of a few digits.
     fn stats_item_size(keys: &BTreeSet<String>, store: &str) -> usize {
         let pk = cartback_aws::table::stats_pk(store).len() + 2;
-        let sk = "TOTAL#0".len() + 2;
+        let sk = "TOTAL#DAY#2026-11-30#0".len() + 2;
         pk + sk + keys.iter().map(|k| 2 + k.len() + 4).sum::<usize>()
     }
 }
@@ -165,20 +166,30 @@ impl Meter for DynamoMeter {
         }
     }
 
-    fn stats(&self, op: Op, store: &str, deltas: &[(String, i64)]) {
+    fn stats(&self, _op: Op, store: &str, day: Date, deltas: &[(String, i64)]) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let keys = st.stats_keys.entry(store.to_string()).or_default();
+        let keys = st.stats_keys.entry((store.to_string(), day)).or_default();
         keys.extend(deltas.iter().map(|(k, _)| k.clone()));
-        let size = Self::stats_item_size(keys, store);
-        if op == Op::StatsAdd {
-            let wu = item_size::write_units(size);
-            st.units.write += wu;
-            st.units.stats_write += wu;
-        } else {
-            // A Query over every shard: their sizes summed, rounded up once.
-            let ru = item_size::read_units(size * cartback_aws::dynamo::STATS_SHARDS as usize);
-            st.units.read += ru;
-            st.units.stats_read += ru;
-        }
+        let wu = item_size::write_units(Self::stats_item_size(keys, store));
+        st.units.write += wu;
+        st.units.stats_write += wu;
+    }
+
+    fn stats_read(&self, store: &str, key: Option<&str>) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        // A Query over the day items it needs (every shard of each): their sizes summed, rounded
+        // up once. A read-back counter reads the three days around the one it names.
+        let days = key
+            .and_then(cartback_core::engine::counters::read_back_day)
+            .map(|d| (d.yesterday().unwrap_or(d), d.tomorrow().unwrap_or(d)));
+        let size: usize = st
+            .stats_keys
+            .iter()
+            .filter(|((s, d), _)| s == store && days.is_none_or(|(from, to)| (from..=to).contains(d)))
+            .map(|(_, keys)| Self::stats_item_size(keys, store))
+            .sum();
+        let ru = item_size::read_units(size * cartback_aws::dynamo::STATS_SHARDS as usize).max(1);
+        st.units.read += ru;
+        st.units.stats_read += ru;
     }
 }

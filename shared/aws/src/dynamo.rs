@@ -18,7 +18,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWr
 use cartback_core::domain::conversation::LIST_MAX;
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::engine::cart_contact_key;
-use cartback_core::ports::{CartStore, Clock, LinkRecord, StatsStore, StoreError};
+use cartback_core::ports::{CartStore, Clock, LinkRecord, Series, StatsStore, StoreError};
+use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use std::collections::{BTreeMap, HashMap};
@@ -466,14 +467,16 @@ impl CartStore for DynamoStore {
 
 #[async_trait]
 impl StatsStore for DynamoStore {
-    /// One `UpdateItem ADD` to one shard item (`TOTAL#n`), chosen in turn.
-    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
+    /// One `UpdateItem ADD` to one of the day's shard items (`TOTAL#DAY#{day}#n`), chosen in
+    /// turn. The totals are the sum of every day (and of the `TOTAL`/`TOTAL#n` items earlier
+    /// versions wrote): one write per change, to an item that holds one day's counters only.
+    async fn add(&self, store: &str, day: Date, deltas: &[(String, i64)]) -> Result<(), StoreError> {
         if deltas.is_empty() {
             return Ok(());
         }
         let shard = self.next_shard.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.stats_shards;
         let mut expr = Vec::with_capacity(deltas.len());
-        let sk = format!("{SK_STATS}#{shard}");
+        let sk = format!("{}{shard}", stats_day_sk(day));
         let mut req = self.client.update_item().table_name(&self.table).set_key(Some(key(stats_pk(store), &sk)));
         for (i, (name, d)) in deltas.iter().enumerate() {
             expr.push(format!("#n{i} :d{i}"));
@@ -488,40 +491,103 @@ impl StatsStore for DynamoStore {
         Ok(())
     }
 
-    /// One `Query` over the store's statistics items (every shard, and the single `TOTAL` item
-    /// earlier versions wrote), summed.
+    /// One `Query` (paged) over every statistics item of the store, summed.
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
         let mut out = BTreeMap::new();
+        self.stats_items(store, None, |_, name, x| {
+            let e = out.entry(name.to_string()).or_insert(0i64);
+            *e = e.saturating_add(x);
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// One `Query` over the days' items, summed per day.
+    async fn series(&self, store: &str, from: Date, to: Date) -> Result<Series, StoreError> {
+        let mut out: Series = BTreeMap::new();
+        self.stats_items(store, Some((from, to)), |day, name, x| {
+            if let Some(day) = day {
+                let e = out.entry(day).or_default().entry(name.to_string()).or_insert(0i64);
+                *e = e.saturating_add(x);
+            }
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// A read-back counter changes only on the UTC day it names, within a day of the store's:
+    /// the three days' items are read, not the whole history.
+    async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
+        let Some(day) = cartback_core::engine::counters::read_back_day(key) else {
+            return Ok(self.get(store).await?.get(key).copied().unwrap_or(0));
+        };
+        let (from, to) = (day.yesterday().unwrap_or(day), day.tomorrow().unwrap_or(day));
+        let mut total = 0i64;
+        self.stats_items(store, Some((from, to)), |_, name, x| {
+            if name == key {
+                total = total.saturating_add(x);
+            }
+        })
+        .await?;
+        Ok(total)
+    }
+}
+
+impl DynamoStore {
+    /// Every counter of the store's statistics items (all of them, or the days `from..=to`),
+    /// with the day of the item it is in (`None` for the totals of earlier versions).
+    async fn stats_items(
+        &self,
+        store: &str,
+        days: Option<(Date, Date)>,
+        mut each: impl FnMut(Option<Date>, &str, i64),
+    ) -> Result<(), StoreError> {
         let mut start = None;
         loop {
-            let page = self
+            let mut q = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression(format!("{PK} = :pk AND begins_with({SK}, :t)"))
                 .expression_attribute_values(":pk", s(stats_pk(store)))
-                .expression_attribute_values(":t", s(SK_STATS))
                 .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| store_error("Query stats", e))?;
+                .set_exclusive_start_key(start);
+            q = match days {
+                None => q
+                    .key_condition_expression(format!("{PK} = :pk AND begins_with({SK}, :t)"))
+                    .expression_attribute_values(":t", s(SK_STATS)),
+                // `#` sorts before every digit, `~` after: the first and the last day's shards.
+                Some((from, to)) => q
+                    .key_condition_expression(format!("{PK} = :pk AND {SK} BETWEEN :a AND :b"))
+                    .expression_attribute_values(":a", s(stats_day_sk(from)))
+                    .expression_attribute_values(":b", s(format!("{}~", stats_day_sk(to)))),
+            };
+            let page = q.send().await.map_err(|e| store_error("Query stats", e))?;
             for item in page.items() {
+                let day = match item.get(SK) {
+                    Some(AttributeValue::S(sk)) => stats_day_of(sk),
+                    _ => None,
+                };
                 for (k, v) in item {
                     if let (Some(name), AttributeValue::N(x)) = (k.strip_prefix(COUNTER_PREFIX), v) {
-                        let x = x.parse::<i64>().map_err(|e| corrupt("stats", e))?;
-                        let e = out.entry(name.to_string()).or_insert(0i64);
-                        *e = e.saturating_add(x);
+                        each(day, name, x.parse::<i64>().map_err(|e| corrupt("stats", e))?);
                     }
                 }
             }
             start = page.last_evaluated_key;
             if start.is_none() {
-                break;
+                return Ok(());
             }
         }
-        Ok(out)
     }
+}
+
+/// The sort key prefix of a day's statistics items: `TOTAL#DAY#2026-11-30#`, then the shard.
+fn stats_day_sk(day: Date) -> String {
+    format!("{SK_STATS}#DAY#{day}#")
+}
+
+fn stats_day_of(sk: &str) -> Option<Date> {
+    sk.strip_prefix(SK_STATS)?.strip_prefix("#DAY#")?.get(..10)?.parse().ok()
 }
 
 pub use crate::table::parse_cart_pk;

@@ -88,17 +88,30 @@ pub struct EmfStats {
 
 #[async_trait]
 impl StatsStore for EmfStats {
-    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
+    async fn add(&self, store: &str, day: jiff::civil::Date, deltas: &[(String, i64)]) -> Result<(), StoreError> {
         for (k, d) in deltas {
             if let Some((name, unit, dim)) = metric_for(k) {
                 self.emf.emit(name, unit, *d as f64, dim);
             }
         }
-        self.inner.add(store, deltas).await
+        self.inner.add(store, day, deltas).await
     }
 
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
         self.inner.get(store).await
+    }
+
+    async fn series(
+        &self,
+        store: &str,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<cartback_core::ports::Series, StoreError> {
+        self.inner.series(store, from, to).await
+    }
+
+    async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
+        self.inner.get_one(store, key).await
     }
 }
 

@@ -12,6 +12,8 @@ use cartback_core::ports::{CartStore, Clock, LinkRecord, StatsStore, StoreError}
 use cartback_local::adapters::clock::VirtualClock;
 use cartback_local::adapters::memory_store::MemoryStore;
 use jiff::Timestamp;
+use jiff::civil::date;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 fn now() -> Timestamp {
@@ -90,26 +92,44 @@ async fn claims_are_all_or_nothing(store: &dyn CartStore) {
     assert!(got_cart.is_none());
 }
 
+/// Totals add up over days; each day's series holds its own changes; a read-back counter (the
+/// coupon budget's, named by its UTC day) reads back exactly when the store's day is behind.
 async fn counters_add_up(stats: &dyn StatsStore) {
-    stats.add("s", &[("messages.sent.sms".into(), 1), ("revenue.recovered.EUR".into(), 4200)]).await.unwrap();
-    stats.add("s", &[("messages.sent.sms".into(), 2)]).await.unwrap();
+    let (d1, d2, d3) = (date(2025, 11, 29), date(2026, 11, 29), date(2026, 11, 30));
+    stats.add("s", d1, &[("messages.sent.sms".into(), 5)]).await.unwrap();
+    stats.add("s", d2, &[("messages.sent.sms".into(), 1), ("revenue.recovered.EUR".into(), 4200)]).await.unwrap();
+    stats.add("s", d3, &[("messages.sent.sms".into(), 2)]).await.unwrap();
+    stats.add("s", d3, &[("coupons.issued.2026-12-01".into(), 1)]).await.unwrap();
+    stats.add("s", d3, &[("coupons.issued.2026-12-01".into(), 1)]).await.unwrap();
     let got = stats.get("s").await.unwrap();
-    assert_eq!(got.get("messages.sent.sms"), Some(&3));
+    assert_eq!(got.get("messages.sent.sms"), Some(&8));
     assert_eq!(got.get("revenue.recovered.EUR"), Some(&4200));
     assert!(stats.get("other").await.unwrap().is_empty());
+    let series = stats.series("s", d2, d3).await.unwrap();
+    assert_eq!(series.keys().copied().collect::<Vec<_>>(), [d2, d3]);
+    assert_eq!(series[&d2], BTreeMap::from([("messages.sent.sms".into(), 1), ("revenue.recovered.EUR".into(), 4200)]));
+    assert_eq!(series[&d3], BTreeMap::from([("messages.sent.sms".into(), 2), ("coupons.issued.2026-12-01".into(), 2)]));
+    // A year back is still there.
+    assert_eq!(stats.series("s", d1, d1).await.unwrap()[&d1]["messages.sent.sms"], 5);
+    assert!(stats.series("s", date(2026, 11, 1), date(2026, 11, 28)).await.unwrap().is_empty());
+    assert!(stats.series("other", d1, d3).await.unwrap().is_empty());
+    assert_eq!(stats.get_one("s", "coupons.issued.2026-12-01").await.unwrap(), 2);
+    assert_eq!(stats.get_one("s", "coupons.issued.2026-12-02").await.unwrap(), 0);
+    assert_eq!(stats.get_one("s", "messages.sent.sms").await.unwrap(), 8);
 }
 
 /// A counter never wraps: a change that would overflow is refused whole, and the counters read
 /// back as before (the first round's memory store wrapped to negative revenue, and SQLite's sum
 /// became a REAL that made the report fail for good).
 async fn counters_refuse_to_overflow(stats: &dyn StatsStore) {
-    stats.add("o", &[("revenue.recovered.EUR".into(), i64::MAX - 1)]).await.unwrap();
-    let err = stats.add("o", &[("clicks".into(), 1), ("revenue.recovered.EUR".into(), 2)]).await.unwrap_err();
+    let day = date(2026, 11, 30);
+    stats.add("o", day, &[("revenue.recovered.EUR".into(), i64::MAX - 1)]).await.unwrap();
+    let err = stats.add("o", day, &[("clicks".into(), 1), ("revenue.recovered.EUR".into(), 2)]).await.unwrap_err();
     assert!(err.to_string().contains("overflow"), "{err}");
     let got = stats.get("o").await.unwrap();
     assert_eq!(got.get("revenue.recovered.EUR"), Some(&(i64::MAX - 1)));
     assert_eq!(got.get("clicks"), None, "half of a refused change was applied");
-    stats.add("o", &[("revenue.recovered.EUR".into(), 1)]).await.unwrap();
+    stats.add("o", day, &[("revenue.recovered.EUR".into(), 1)]).await.unwrap();
     assert_eq!(stats.get_one("o", "revenue.recovered.EUR").await.unwrap(), i64::MAX);
 }
 
@@ -203,15 +223,22 @@ async fn dynamodb_statistics_are_sharded_and_summed() {
     let clock: Arc<dyn Clock> = Arc::new(VirtualClock::new(now()));
     let d = env.store(clock).with_stats_shards(4);
     for _ in 0..20 {
-        d.add("s", &[("messages.sent.sms".into(), 1)]).await.unwrap();
+        d.add("s", date(2026, 11, 30), &[("messages.sent.sms".into(), 1)]).await.unwrap();
     }
-    let legacy = std::collections::HashMap::from([
-        ("pk".to_string(), A::S("STORE#s#STATS".into())),
-        ("sk".to_string(), A::S("TOTAL".into())),
-        ("c.messages.sent.sms".to_string(), A::N("100".into())),
-    ]);
-    env.dynamo.put_item().table_name(&env.table).set_item(Some(legacy)).send().await.unwrap();
-    assert_eq!(d.get_one("s", "messages.sent.sms").await.unwrap(), 120);
+    // The single item of the first versions and a shard of the last one: still summed.
+    for (sk, n) in [("TOTAL", "100"), ("TOTAL#2", "1000")] {
+        let legacy = std::collections::HashMap::from([
+            ("pk".to_string(), A::S("STORE#s#STATS".into())),
+            ("sk".to_string(), A::S(sk.into())),
+            ("c.messages.sent.sms".to_string(), A::N(n.into())),
+        ]);
+        env.dynamo.put_item().table_name(&env.table).set_item(Some(legacy)).send().await.unwrap();
+    }
+    assert_eq!(d.get_one("s", "messages.sent.sms").await.unwrap(), 1120);
+    assert_eq!(
+        d.series("s", date(2026, 11, 30), date(2026, 11, 30)).await.unwrap()[&date(2026, 11, 30)]["messages.sent.sms"],
+        20
+    );
     let items = env
         .dynamo
         .query()
@@ -223,9 +250,10 @@ async fn dynamodb_statistics_are_sharded_and_summed() {
         .unwrap()
         .items
         .unwrap_or_default();
-    assert_eq!(items.len(), 5, "four shards and the legacy item");
-    for item in
-        items.iter().filter(|i| i.get("sk").and_then(|s| s.as_s().ok()).is_some_and(|s| s.starts_with("TOTAL#")))
+    assert_eq!(items.len(), 6, "four shards of the day and the two legacy items");
+    for item in items
+        .iter()
+        .filter(|i| i.get("sk").and_then(|s| s.as_s().ok()).is_some_and(|s| s.starts_with("TOTAL#DAY#2026-11-30#")))
     {
         assert_eq!(item.get("c.messages.sent.sms").and_then(|n| n.as_n().ok()).map(String::as_str), Some("5"));
     }

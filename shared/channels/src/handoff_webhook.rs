@@ -106,7 +106,8 @@ impl Alerts for WebhookAlerts {
         if let Some(e) = &outcome {
             tracing::error!(store = %h.store, error = %e, "hand-off not delivered to the store's alert_webhook");
         }
-        if let Err(e) = self.stats.add(&h.store, &[(counter.key(), 1)]).await {
+        let day = self.config.stats_day(&h.store, jiff::Timestamp::now());
+        if let Err(e) = self.stats.add(&h.store, day, &[(counter.key(), 1)]).await {
             tracing::error!(store = %h.store, error = %e, "hand-off counter not updated");
         }
     }

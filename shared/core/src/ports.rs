@@ -4,6 +4,7 @@
 use crate::domain::{Cart, Channel, Contact, Conversation};
 use async_trait::async_trait;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -72,11 +73,25 @@ pub trait CartStore: Send + Sync {
 }
 
 /// Counters per store, for the stats report.
+/// Counters per day.
+pub type Series = BTreeMap<Date, BTreeMap<String, i64>>;
+
+/// How long a store's daily series is kept, at least (the report's year-on-year view).
+pub const SERIES_DAYS: i64 = 400;
+
 #[async_trait]
 pub trait StatsStore: Send + Sync {
-    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError>;
+    /// Adds changes made on `day` (the store's calendar day, in its zone) to the store's totals
+    /// and to that day's series.
+    async fn add(&self, store: &str, day: Date, deltas: &[(String, i64)]) -> Result<(), StoreError>;
+    /// The store's totals.
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError>;
-    /// One counter (the coupon budget reads one per code). The default reads them all, which is
+    /// The counters per day from `from` to `to`, both included; days without a change are
+    /// absent. Kept for at least `SERIES_DAYS`.
+    async fn series(&self, store: &str, from: Date, to: Date) -> Result<Series, StoreError>;
+    /// One counter the engine reads back (the coupon budget's `coupons.issued.{date}`, one read
+    /// per code). Such a counter names its UTC day and is only changed on it, which is within a
+    /// day of the store's own (an adapter may read only those days' series). The default reads them all, which is
     /// what one request costs in DynamoDB anyway; in memory it avoids copying the whole map.
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         Ok(self.get(store).await?.get(key).copied().unwrap_or(0))

@@ -47,6 +47,7 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/v1/events", Ingest, post(events::post_event)),
     route!("GET", "/r/{token}", Ingest, get(restore::open)),
     route!("GET", "/v1/stores/{store}/stats", Ingest, get(stats::get_stats)),
+    route!("GET", "/v1/stores/{store}/stats/daily", Ingest, get(stats::get_daily)),
     route!("GET", "/v1/stores/{store}/consent", Ingest, get(consent::get_consent)),
     route!("GET", "/v1/stores/{store}/coupons/{code}", Ingest, get(coupons::check)),
     route!("POST", "/v1/stores/{store}/coupons/{code}/redeem", Ingest, post(coupons::redeem)),

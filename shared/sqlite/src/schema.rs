@@ -71,6 +71,16 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX conversations_by_update ON conversations (store, updated_ns);
     ",
+    // 4: the counters per day in the store's zone (the report's series), beside the totals.
+    "
+    CREATE TABLE stats_daily (
+        store TEXT NOT NULL,
+        day TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        PRIMARY KEY (store, day, name)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this binary writes.

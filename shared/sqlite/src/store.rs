@@ -6,9 +6,10 @@ use crate::db::{Database, nanos, store_error};
 use async_trait::async_trait;
 use cartback_core::domain::conversation::LIST_MAX;
 use cartback_core::domain::{Cart, Contact, Conversation};
-use cartback_core::ports::{CartStore, LinkRecord, StatsStore, StoreError};
+use cartback_core::ports::{CartStore, LinkRecord, Series, StatsStore, StoreError};
 use cartback_local::LocalStore;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::BTreeMap;
 
@@ -222,7 +223,8 @@ impl CartStore for SqliteStore {
 
 #[async_trait]
 impl StatsStore for SqliteStore {
-    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
+    async fn add(&self, store: &str, day: Date, deltas: &[(String, i64)]) -> Result<(), StoreError> {
+        let day = day.to_string();
         self.write(|tx| {
             // Summed here, with checked arithmetic, not in SQL: SQLite turns an integer that
             // overflows into a REAL, which no report could read back. One transaction: a
@@ -235,12 +237,29 @@ impl StatsStore for SqliteStore {
                      ON CONFLICT (store, name) DO UPDATE SET value = excluded.value",
                 )
                 .map_err(store_error)?;
+            let mut read_day = tx
+                .prepare_cached("SELECT value FROM stats_daily WHERE store = ?1 AND day = ?2 AND name = ?3")
+                .map_err(store_error)?;
+            let mut write_day = tx
+                .prepare_cached(
+                    "INSERT INTO stats_daily (store, day, name, value) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (store, day, name) DO UPDATE SET value = excluded.value",
+                )
+                .map_err(store_error)?;
             for (name, d) in deltas {
                 let current: i64 =
                     read.query_row(params![store, name], |r| r.get(0)).optional().map_err(store_error)?.unwrap_or(0);
                 let next =
                     current.checked_add(*d).ok_or_else(|| cartback_local::adapters::memory_store::overflow(name))?;
                 write.execute(params![store, name, next]).map_err(store_error)?;
+                let on_day: i64 = read_day
+                    .query_row(params![store, day, name], |r| r.get(0))
+                    .optional()
+                    .map_err(store_error)?
+                    .unwrap_or(0);
+                let on_day =
+                    on_day.checked_add(*d).ok_or_else(|| cartback_local::adapters::memory_store::overflow(name))?;
+                write_day.execute(params![store, day, name, on_day]).map_err(store_error)?;
             }
             Ok(())
         })
@@ -252,6 +271,25 @@ impl StatsStore for SqliteStore {
         let rows =
             s.query_map(params![store], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(store_error)?;
         rows.collect::<Result<_, _>>().map_err(store_error)
+    }
+
+    async fn series(&self, store: &str, from: Date, to: Date) -> Result<Series, StoreError> {
+        let conn = self.db.lock();
+        let mut s = conn
+            .prepare_cached("SELECT day, name, value FROM stats_daily WHERE store = ?1 AND day BETWEEN ?2 AND ?3")
+            .map_err(store_error)?;
+        let rows = s
+            .query_map(params![store, from.to_string(), to.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            })
+            .map_err(store_error)?;
+        let mut out: Series = BTreeMap::new();
+        for row in rows {
+            let (day, name, value) = row.map_err(store_error)?;
+            let day: Date = day.parse().map_err(|e| StoreError::Fatal(format!("stats_daily day {day:?}: {e}")))?;
+            out.entry(day).or_default().insert(name, value);
+        }
+        Ok(out)
     }
 }
 

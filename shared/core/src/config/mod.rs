@@ -272,6 +272,12 @@ pub enum ReplyText {
 }
 
 impl StoreConfig {
+    /// The store's calendar day at `now`, in its zone (checked at load; UTC if it were unknown):
+    /// the day statistics are counted on.
+    pub fn local_date(&self, now: jiff::Timestamp) -> jiff::civil::Date {
+        now.to_zoned_datetime(jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)).date()
+    }
+
     /// The store's own text, else the built-in one in the shopper's language (their locale, else
     /// the store's), naming the store.
     pub fn reply_text(&self, which: ReplyText, shopper_locale: Option<&str>) -> String {
@@ -342,6 +348,12 @@ impl Config {
 
     pub fn store(&self, id: &str) -> Option<&Arc<StoreConfig>> {
         self.stores.get(id)
+    }
+
+    /// The day a store's statistics are counted on at `now` (UTC for a store no longer
+    /// configured).
+    pub fn stats_day(&self, store: &str, now: jiff::Timestamp) -> jiff::civil::Date {
+        self.store(store).map_or_else(|| now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(), |s| s.local_date(now))
     }
 
     pub fn stores(&self) -> impl Iterator<Item = &Arc<StoreConfig>> {

@@ -90,6 +90,11 @@ impl Measure {
     }
 }
 
+/// The UTC day a read-back counter (`coupons.issued.{date}`) names: the only day it changes.
+pub fn read_back_day(key: &str) -> Option<jiff::civil::Date> {
+    key.strip_prefix(prefix::COUPONS_ISSUED_ON)?.parse().ok()
+}
+
 /// An order's revenue squared, in hundredths (so a sum over many orders fits in an `i64`: an
 /// order of 10 million minor units adds 10^12).
 pub fn square_hundredths(minor: i64) -> i64 {

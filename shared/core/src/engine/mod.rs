@@ -16,7 +16,7 @@ pub use crate::conversations::replies::{InboundReply, ReplyOutcome};
 pub use crate::feedback::delivery::{ConsentRecord, DeliveryOutcome};
 pub use crate::intake::apply::IngestResult;
 pub use crate::messaging::links::LinkOutcome;
-pub use stats::StatsReport;
+pub use stats::{DailyRangeError, DailyReport, DayStats, StatsReport};
 
 use crate::config::Config;
 use crate::domain::{Cart, Channel, contact_key};
@@ -121,7 +121,8 @@ impl Engine {
         if deltas.is_empty() {
             return;
         }
-        if let Err(e) = self.stats.add(store, deltas).await {
+        let day = self.config.stats_day(store, self.clock.now());
+        if let Err(e) = self.stats.add(store, day, deltas).await {
             tracing::error!(store, error = %e, changes = deltas.len(), "stats counters not updated");
         }
     }

@@ -143,3 +143,86 @@ impl Engine {
         })
     }
 }
+
+/// One day of the store's counters (in its zone), as the report page draws them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DayStats {
+    pub date: jiff::civil::Date,
+    pub carts_tracked: i64,
+    pub carts_abandoned: i64,
+    /// Messages sent, every channel.
+    pub messages: i64,
+    pub clicks: i64,
+    pub orders_recovered: i64,
+    /// Minor units per currency.
+    pub revenue_recovered: BTreeMap<String, i64>,
+    pub orders_converted: i64,
+    /// Opt-outs, every channel.
+    pub opt_outs: i64,
+}
+
+/// The store's counters per day from `from` to `to`, every day present (zeros on quiet ones).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DailyReport {
+    pub store: String,
+    /// The zone the days are in: the store's `timezone`.
+    pub timezone: String,
+    pub from: jiff::civil::Date,
+    pub to: jiff::civil::Date,
+    pub days: Vec<DayStats>,
+}
+
+/// Why a daily report cannot be given.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DailyRangeError {
+    #[error("`from` ({from}) is after `to` ({to})")]
+    Reversed { from: jiff::civil::Date, to: jiff::civil::Date },
+    #[error("at most {max} days at once ({days} asked)")]
+    TooLong { days: i64, max: i64 },
+}
+
+fn day_stats(date: jiff::civil::Date, c: &BTreeMap<String, i64>) -> DayStats {
+    let g = |counter: Counter| c.get(&counter.key()).copied().unwrap_or(0);
+    let sum = |p: &str| with_prefix(c, p).values().sum::<i64>();
+    DayStats {
+        date,
+        carts_tracked: g(Counter::CartsTracked),
+        carts_abandoned: g(Counter::CartsAbandoned),
+        messages: sum(prefix::MESSAGES_SENT),
+        clicks: g(Counter::Clicks),
+        orders_recovered: g(Counter::OrdersRecovered),
+        revenue_recovered: with_prefix(c, prefix::REVENUE_RECOVERED),
+        orders_converted: g(Counter::OrdersConverted),
+        opt_outs: sum(prefix::OPT_OUTS),
+    }
+}
+
+impl Engine {
+    /// The days `from..=to` (default: the 30 days to the store's today), at most
+    /// `ports::SERIES_DAYS` + 1 of them.
+    pub async fn stats_daily(
+        &self,
+        store: &str,
+        from: Option<jiff::civil::Date>,
+        to: Option<jiff::civil::Date>,
+    ) -> Result<Result<DailyReport, DailyRangeError>, EngineError> {
+        let to = to.unwrap_or_else(|| self.config.stats_day(store, self.clock.now()));
+        let from = from.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(29)).unwrap_or(to));
+        if from > to {
+            return Ok(Err(DailyRangeError::Reversed { from, to }));
+        }
+        let days = (to - from).get_days() as i64 + 1;
+        let max = crate::ports::SERIES_DAYS + 1;
+        if days > max {
+            return Ok(Err(DailyRangeError::TooLong { days, max }));
+        }
+        let series = self.stats.series(store, from, to).await?;
+        let empty = BTreeMap::new();
+        let days = (0..days)
+            .filter_map(|i| from.checked_add(jiff::Span::new().days(i)).ok())
+            .map(|d| day_stats(d, series.get(&d).unwrap_or(&empty)))
+            .collect();
+        let timezone = self.config.store(store).map_or_else(|| "UTC".to_string(), |s| s.timezone.clone());
+        Ok(Ok(DailyReport { store: store.to_string(), timezone, from, to, days }))
+    }
+}

@@ -3,8 +3,9 @@
 
 use async_trait::async_trait;
 use cartback_core::domain::{Cart, Contact, Conversation};
-use cartback_core::ports::{CartStore, LinkRecord, QueueError, StatsStore, StoreError, TimerMsg, TimerQueue};
+use cartback_core::ports::{CartStore, LinkRecord, QueueError, Series, StatsStore, StoreError, TimerMsg, TimerQueue};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -117,8 +118,10 @@ pub trait Meter: Send + Sync {
     fn read(&self, op: Op, carts: &[&Cart], contacts: &[&Contact]);
     /// A request that wrote these records (`ClaimSend` is a transaction).
     fn write(&self, op: Op, carts: &[&Cart], contacts: &[&Contact], links: &[&LinkRecord]);
-    /// A statistics write or read.
-    fn stats(&self, op: Op, store: &str, deltas: &[(String, i64)]);
+    /// A statistics write, to `day`'s items.
+    fn stats(&self, op: Op, store: &str, day: Date, deltas: &[(String, i64)]);
+    /// A statistics read: every item (`None`), or one read-back counter's days.
+    fn stats_read(&self, store: &str, key: Option<&str>);
 }
 
 /// Wraps any adapter and counts the requests that pass through it.
@@ -220,24 +223,28 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
 
 #[async_trait]
 impl<T: StatsStore + ?Sized> StatsStore for Counting<T> {
-    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
+    async fn add(&self, store: &str, day: Date, deltas: &[(String, i64)]) -> Result<(), StoreError> {
         self.counter.hit(Op::StatsAdd);
         if let Some(m) = &self.meter {
-            m.stats(Op::StatsAdd, store, deltas);
+            m.stats(Op::StatsAdd, store, day, deltas);
         }
-        self.inner.add(store, deltas).await
+        self.inner.add(store, day, deltas).await
+    }
+    async fn series(&self, store: &str, from: Date, to: Date) -> Result<Series, StoreError> {
+        self.counter.hit(Op::StatsGet);
+        self.inner.series(store, from, to).await
     }
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
         self.counter.hit(Op::StatsGet);
         if let Some(m) = &self.meter {
-            m.stats(Op::StatsGet, store, &[]);
+            m.stats_read(store, None);
         }
         self.inner.get(store).await
     }
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         self.counter.hit(Op::StatsGet);
         if let Some(m) = &self.meter {
-            m.stats(Op::StatsGet, store, &[]);
+            m.stats_read(store, Some(key));
         }
         self.inner.get_one(store, key).await
     }

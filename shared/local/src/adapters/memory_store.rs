@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use cartback_core::domain::conversation::LIST_MAX;
 use cartback_core::domain::{Cart, Contact, Conversation};
-use cartback_core::ports::{CartStore, LinkRecord, StatsStore, StoreError};
+use cartback_core::ports::{CartStore, LinkRecord, Series, StatsStore, StoreError};
+use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
@@ -21,6 +22,8 @@ pub struct MemoryStore {
     links: Mutex<HashMap<String, LinkRecord>>,
     conversations: Mutex<ByStore<Conversation>>,
     stats: Mutex<HashMap<String, BTreeMap<String, i64>>>,
+    /// Per store, per day (always locked after `stats`).
+    series: Mutex<HashMap<String, Series>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -171,19 +174,30 @@ impl CartStore for MemoryStore {
 
 #[async_trait]
 impl StatsStore for MemoryStore {
-    async fn add(&self, store: &str, deltas: &[(String, i64)]) -> Result<(), StoreError> {
+    async fn add(&self, store: &str, day: Date, deltas: &[(String, i64)]) -> Result<(), StoreError> {
         let mut map = lock(&self.stats);
+        let mut series = lock(&self.series);
         let s = map.entry(store.to_string()).or_default();
+        let d = series.entry(store.to_string()).or_default().entry(day).or_default();
         // All or nothing: a counter that would overflow refuses the whole change.
         let mut next = Vec::with_capacity(deltas.len());
-        for (k, d) in deltas {
-            let v = s.get(k).copied().unwrap_or(0).checked_add(*d).ok_or_else(|| overflow(k))?;
-            next.push((k, v));
+        for (k, delta) in deltas {
+            let v = s.get(k).copied().unwrap_or(0).checked_add(*delta).ok_or_else(|| overflow(k))?;
+            let on_day = d.get(k).copied().unwrap_or(0).checked_add(*delta).ok_or_else(|| overflow(k))?;
+            next.push((k, v, on_day));
         }
-        for (k, v) in next {
+        for (k, v, on_day) in next {
             s.insert(k.clone(), v);
+            d.insert(k.clone(), on_day);
         }
         Ok(())
+    }
+
+    async fn series(&self, store: &str, from: Date, to: Date) -> Result<Series, StoreError> {
+        Ok(lock(&self.series)
+            .get(store)
+            .map(|days| days.range(from..=to).map(|(d, c)| (*d, c.clone())).collect())
+            .unwrap_or_default())
     }
 
     async fn get(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
