@@ -48,7 +48,7 @@ async fn the_days_add_up_to_the_totals_and_export_as_csv() {
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
         rows[0],
-        "date,carts_tracked,carts_abandoned,messages,clicks,orders_recovered,orders_converted,opt_outs,revenue_recovered_TRY_minor"
+        "date,carts_tracked,carts_abandoned,carts_messaged,messages,clicks,orders_recovered,orders_converted,opt_outs,revenue_recovered_TRY_minor"
     );
     assert_eq!(rows.len(), 6);
     assert!(rows[4].starts_with("2026-11-25,") && rows[4].ends_with(",69980"), "{}", rows[4]);

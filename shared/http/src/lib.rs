@@ -86,6 +86,35 @@ async fn inbox_page(_store: crate::path::Path<String>) -> impl axum::response::I
     )
 }
 
+/// The report page (README "The report page"): static like the inbox, its charts drawn by its
+/// own script from the stats API.
+async fn report_page(_store: crate::path::Path<String>) -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; \
+                 base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        include_str!("report/report.html"),
+    )
+}
+
+async fn report_js() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        include_str!("report/report.js"),
+    )
+}
+
 async fn inbox_js() -> impl axum::response::IntoResponse {
     (
         [

@@ -65,6 +65,8 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/v1/stores/{store}/conversations/{id}/close", Ingest, post(conversations::close)),
     route!("GET", "/inbox/{store}", Ingest, get(crate::inbox_page)),
     route!("GET", "/v1/inbox.js", Ingest, get(crate::inbox_js)),
+    route!("GET", "/report/{store}", Ingest, get(crate::report_page)),
+    route!("GET", "/v1/report.js", Ingest, get(crate::report_js)),
     route!("POST", "/v1/replies/twilio/{store}", Replies, post(replies::twilio)),
     route!("POST", "/v1/status/twilio/{store}", Replies, post(status::twilio_status)),
     route!("GET", "/v1/status/whatsapp/{store}", Replies, get(status::whatsapp_verify)),

@@ -81,18 +81,20 @@ pub async fn get_daily(
 /// cell is a date or a number, so nothing a spreadsheet could run as a formula.
 pub fn to_csv(r: &DailyReport) -> String {
     let currencies: BTreeSet<&String> = r.days.iter().flat_map(|d| d.revenue_recovered.keys()).collect();
-    let mut out =
-        String::from("date,carts_tracked,carts_abandoned,messages,clicks,orders_recovered,orders_converted,opt_outs");
+    let mut out = String::from(
+        "date,carts_tracked,carts_abandoned,carts_messaged,messages,clicks,orders_recovered,orders_converted,opt_outs",
+    );
     for c in &currencies {
         out.push_str(&format!(",revenue_recovered_{c}_minor"));
     }
     out.push_str("\r\n");
     for d in &r.days {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{}",
             d.date,
             d.carts_tracked,
             d.carts_abandoned,
+            d.carts_messaged,
             d.messages,
             d.clicks,
             d.orders_recovered,

@@ -12,7 +12,7 @@ use crate::abandonment::lifecycle::{TimerDecision, mark_abandoned, on_timer};
 use crate::abandonment::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
-use crate::engine::counters::{Counter, Deltas, Measure};
+use crate::engine::counters::{Counter, Deltas, Measure, language_of};
 use crate::engine::{Engine, EngineError, cart_contact_key, retry_on_conflict};
 use crate::messaging::compose::{ComposeError, ComposeInput, Delivery, compose, needs_coupon};
 use crate::messaging::{claim, coupons};
@@ -264,6 +264,8 @@ impl Engine {
         let issued_coupon = coupon.is_some();
         // The experiment's unit is the cart: counted with its first message of this variant.
         let first_of_variant = !cart.sends.iter().any(|s| s.reached() && s.step == step && s.variant == variant_name);
+        let first_message = !cart.was_messaged();
+        let language = language_of(cart.customer.locale.as_deref(), &store.locale);
         let mut rec = record(step, msg.seq, &cart, channel, variant_name.clone(), SendStatus::Sent, now, None);
         rec.coupon = coupon;
         cart.sends.push(rec);
@@ -275,8 +277,14 @@ impl Engine {
         self.carts.claim_send(cart, contact, records).await?;
 
         let sent = sender.send(&outgoing).await;
-        if first_of_variant && matches!(sent, Ok(_) | Err(ChannelError::Unknown(_))) {
-            stats.push((Counter::Experiment(step, variant_name.clone(), Measure::Carts), 1));
+        if matches!(sent, Ok(_) | Err(ChannelError::Unknown(_))) {
+            if first_of_variant {
+                stats.push((Counter::Experiment(step, variant_name.clone(), Measure::Carts), 1));
+            }
+            if first_message {
+                stats.push((Counter::CartsMessaged, 1));
+            }
+            stats.push((Counter::MessagesLanguage(language), 1));
         }
         self.after_send(msg, (step, channel), variant_name, issued_coupon, sent, stats, now).await
     }

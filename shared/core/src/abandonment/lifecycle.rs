@@ -3,7 +3,7 @@
 use crate::abandonment::ab;
 use crate::config::StoreConfig;
 use crate::domain::{Cart, CartStatus, ConsentChange, OrderRecord, Temperature};
-use crate::engine::counters::{Counter, Deltas, Group, Measure, square_hundredths};
+use crate::engine::counters::{Counter, Deltas, Group, Measure, language_of, square_hundredths};
 use crate::intake::contract::{CartEvent, EventKind};
 use jiff::Timestamp;
 
@@ -124,6 +124,10 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
                 if recovered {
                     stats.push((Counter::OrdersRecovered, 1));
                     stats.push((Counter::LeadsRecovered(cart.temperature), 1));
+                    stats.push((
+                        Counter::RecoveredLanguage(language_of(cart.customer.locale.as_deref(), &cfg.locale)),
+                        1,
+                    ));
                     stats.push((Counter::RevenueRecovered(o.total.currency.code()), o.total.minor));
                 } else {
                     stats.push((Counter::OrdersConverted, 1));

@@ -30,6 +30,8 @@ pub mod prefix {
     pub const CONVERSATIONS: &str = "conversations.";
     pub const SNIPPET: &str = "snippet.";
     pub const EXPERIMENT: &str = "experiment.";
+    pub const MESSAGES_LANGUAGE: &str = "messages.language.";
+    pub const RECOVERED_LANGUAGE: &str = "recovered.language.";
 }
 
 /// The names of the single counters that other code reads by name (the AWS metrics), as
@@ -90,6 +92,19 @@ impl Measure {
     }
 }
 
+/// The language a shopper is counted under: the primary subtag of their locale (else the
+/// store's), lower case; `und` when it is not two or three letters (so no counter name carries
+/// what a storefront sent).
+pub fn language_of(locale: Option<&str>, store_locale: &str) -> String {
+    let tag = locale.filter(|l| !l.is_empty()).unwrap_or(store_locale);
+    let primary = tag.split(['-', '_']).next().unwrap_or_default();
+    if (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic()) {
+        primary.to_ascii_lowercase()
+    } else {
+        "und".into()
+    }
+}
+
 /// The UTC day a read-back counter (`coupons.issued.{date}`) names: the only day it changes.
 pub fn read_back_day(key: &str) -> Option<jiff::civil::Date> {
     key.strip_prefix(prefix::COUPONS_ISSUED_ON)?.parse().ok()
@@ -110,6 +125,11 @@ pub enum Counter {
     CartsAbandoned,
     AbandonmentEpisodes,
     CartsSuppressed,
+    /// A cart's first message (the funnel's "messaged").
+    CartsMessaged,
+    /// Messages sent and orders recovered by the shopper's language (`language_of`).
+    MessagesLanguage(String),
+    RecoveredLanguage(String),
     LeadsCaptured(Temperature),
     LeadsAbandoned(Temperature),
     LeadsRecovered(Temperature),
@@ -178,6 +198,9 @@ impl Counter {
             Counter::CartsAbandoned => name::CARTS_ABANDONED.into(),
             Counter::AbandonmentEpisodes => "carts.abandoned_episodes".into(),
             Counter::CartsSuppressed => "carts.suppressed".into(),
+            Counter::CartsMessaged => "carts.messaged".into(),
+            Counter::MessagesLanguage(l) => format!("{}{l}", p::MESSAGES_LANGUAGE),
+            Counter::RecoveredLanguage(l) => format!("{}{l}", p::RECOVERED_LANGUAGE),
             Counter::LeadsCaptured(t) => format!("{}{}", p::LEADS_CAPTURED, t.as_str()),
             Counter::LeadsAbandoned(t) => format!("{}{}", p::LEADS_ABANDONED, t.as_str()),
             Counter::LeadsRecovered(t) => format!("{}{}", p::LEADS_RECOVERED, t.as_str()),
@@ -246,6 +269,10 @@ mod tests {
             (Counter::OptOuts(Channel::Sms), "optouts.sms"),
             (Counter::Reasons(Reason::UnexpectedFees), "reasons.unexpected_fees"),
             (Counter::OrdersLinkedByContact, "orders.linked_by_contact"),
+            (Counter::CartsMessaged, "carts.messaged"),
+            (Counter::MessagesLanguage(language_of(Some("tr-TR"), "en")), "messages.language.tr"),
+            (Counter::RecoveredLanguage(language_of(None, "nb")), "recovered.language.nb"),
+            (Counter::MessagesLanguage(language_of(Some("x.y<script>"), "en")), "messages.language.und"),
             (Counter::GroupRevenue(Group::Treated, "EUR"), "treated.revenue.EUR"),
             (Counter::Experiment(0, "B".into(), Measure::Carts), "experiment.0.carts.B"),
             (Counter::Experiment(2, "v.1".into(), Measure::RevenueSquares("NOK")), "experiment.2.revenue_sq_NOK.v.1"),

@@ -30,9 +30,14 @@ pub struct StatsReport {
     pub carts_abandoned: i64,
     pub abandonment_episodes: i64,
     pub carts_suppressed: i64,
+    /// Carts that got at least one message.
+    pub carts_messaged: i64,
     pub messages_by_channel: BTreeMap<String, i64>,
     pub messages_by_step: BTreeMap<String, i64>,
     pub messages_by_variant: BTreeMap<String, i64>,
+    /// Messages and recovered orders by the shopper's language (primary subtag; `und` unknown).
+    pub messages_by_language: BTreeMap<String, i64>,
+    pub recovered_by_language: BTreeMap<String, i64>,
     pub messages_failed: BTreeMap<String, i64>,
     /// Delivery reports from the providers, per channel.
     pub messages_delivered: BTreeMap<String, i64>,
@@ -102,6 +107,9 @@ impl Engine {
             carts_abandoned: n(Counter::CartsAbandoned),
             abandonment_episodes: n(Counter::AbandonmentEpisodes),
             carts_suppressed: n(Counter::CartsSuppressed),
+            carts_messaged: n(Counter::CartsMessaged),
+            messages_by_language: with_prefix(&c, prefix::MESSAGES_LANGUAGE),
+            recovered_by_language: with_prefix(&c, prefix::RECOVERED_LANGUAGE),
             messages_by_channel: with_prefix(&c, prefix::MESSAGES_SENT),
             messages_by_step: with_prefix(&c, prefix::MESSAGES_STEP),
             messages_by_variant: with_prefix(&c, prefix::MESSAGES_VARIANT),
@@ -150,6 +158,7 @@ pub struct DayStats {
     pub date: jiff::civil::Date,
     pub carts_tracked: i64,
     pub carts_abandoned: i64,
+    pub carts_messaged: i64,
     /// Messages sent, every channel.
     pub messages: i64,
     pub clicks: i64,
@@ -188,6 +197,7 @@ fn day_stats(date: jiff::civil::Date, c: &BTreeMap<String, i64>) -> DayStats {
         date,
         carts_tracked: g(Counter::CartsTracked),
         carts_abandoned: g(Counter::CartsAbandoned),
+        carts_messaged: g(Counter::CartsMessaged),
         messages: sum(prefix::MESSAGES_SENT),
         clicks: g(Counter::Clicks),
         orders_recovered: g(Counter::OrdersRecovered),
