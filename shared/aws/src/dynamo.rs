@@ -8,7 +8,7 @@ pub use crate::table::cart_pk;
 use crate::table::{
     BODY, COUNTER_PREFIX, LINK_CART, LINK_EXPIRES, LINK_STORE, PK, SK, SK_CART, SK_CONTACT, SK_LINK, SK_STATS,
     TIMER_BUCKET, TIMER_CONTACT, TIMER_DUE, TIMER_SEQ, TTL, VERSION, contact_pk, conversation_sk, conversations_pk,
-    link_pk, stats_pk,
+    deliveries_pk, delivery_sk, link_pk, stats_pk,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -18,7 +18,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWr
 use cartback_core::domain::conversation::LIST_MAX;
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::engine::cart_contact_key;
-use cartback_core::ports::{CartStore, Clock, LinkRecord, Series, StatsStore, StoreError};
+use cartback_core::outbound::DeliveryRecord;
+use cartback_core::ports::{CartStore, Clock, DeliveryLog, LinkRecord, Series, StatsStore, StoreError};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
@@ -530,6 +531,63 @@ impl StatsStore for DynamoStore {
         })
         .await?;
         Ok(total)
+    }
+}
+
+/// Dead letters: one item each (`STORE#{store}#DELIVERIES` / `DLV#{id}`), the record's JSON as
+/// the body (version 0: last write wins, a replay rewrites it), deleted by TTL after 30 days.
+#[async_trait]
+impl DeliveryLog for DynamoStore {
+    async fn put_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
+        let body =
+            serde_json::to_string(d).map_err(|e| StoreError::Fatal(format!("delivery not serialisable: {e}")))?;
+        let mut item = key(deliveries_pk(&d.store), &delivery_sk(&d.id));
+        item.insert(VERSION.into(), n(0));
+        item.insert(BODY.into(), body_value(&body));
+        item.insert(TTL.into(), n(d.expires_at.as_second()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| store_error("PutItem delivery", e))?;
+        Ok(())
+    }
+
+    async fn get_delivery(&self, store: &str, id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
+        let Some(item) = self.get_item("delivery", key(deliveries_pk(store), &delivery_sk(id))).await? else {
+            return Ok(None);
+        };
+        Ok(Some(decode::<DeliveryRecord>("delivery", &item)?.1))
+    }
+
+    async fn list_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(format!("{PK} = :pk"))
+                .expression_attribute_values(":pk", s(deliveries_pk(store)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| store_error("Query deliveries", e))?;
+            for item in page.items() {
+                out.push(decode::<DeliveryRecord>("delivery", item)?.1);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
+        out.truncate(LIST_MAX);
+        Ok(out)
     }
 }
 

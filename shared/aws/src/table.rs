@@ -90,6 +90,15 @@ pub fn conversation_sk(id: &str) -> String {
     format!("CONV#{id}")
 }
 
+/// A store's dead letters of signed events out (outbound), one `Query` to list.
+pub fn deliveries_pk(store: &str) -> String {
+    format!("STORE#{store}#DELIVERIES")
+}
+
+pub fn delivery_sk(id: &str) -> String {
+    format!("DLV#{id}")
+}
+
 pub fn stats_pk(store: &str) -> String {
     format!("STORE#{store}#STATS")
 }

@@ -264,7 +264,12 @@ impl Deps {
         let random: Arc<dyn cartback_core::ports::RandomSource> = Arc::new(OsRandom);
         // Hand-offs: logged, then POSTed (signed) to the store's alert_webhook when it has one.
         let alerts = WebhookAlerts::new(config.clone(), self.alerts.clone(), stats.clone(), random.clone());
+        // Signed events to the stores' endpoints; dead letters in the table.
+        let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
+        let events_out =
+            cartback_channels::event_webhooks::SignedEvents::new(config.clone(), log, stats.clone(), clock.clone());
         Arc::new(Engine {
+            events_out: Arc::new(events_out),
             config,
             carts: store,
             stats,

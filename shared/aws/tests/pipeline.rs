@@ -68,6 +68,7 @@ impl Rig {
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, outbox.clone() as Arc<dyn ChannelSender>)).collect();
         let engine = Arc::new(Engine {
+            events_out: Arc::new(cartback_core::ports::NoEventsOut),
             config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),
             carts: Arc::new(Counting::new(store.clone(), counter.clone())),
             stats: Arc::new(Counting::new(store, counter.clone())),

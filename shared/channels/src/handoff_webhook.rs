@@ -7,18 +7,13 @@
 
 use async_trait::async_trait;
 use cartback_core::config::{AlertWebhook, Config};
-use cartback_core::conversations::standard_webhooks;
 use cartback_core::engine::counters::Counter;
 use cartback_core::ports::{Alerts, Handoff, RandomSource, StatsStore};
 use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
 
-/// Tries of one hand-off POST, the waits between them, and how long each may take. The reply
-/// that raised it waits for them (Twilio gives a webhook 15 s), so all three take at most 10 s.
-pub const ATTEMPTS: usize = 3;
-const BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Tries of one hand-off POST (`signed_post`).
+pub use crate::signed_post::ATTEMPTS;
 
 pub struct WebhookAlerts {
     config: Arc<Config>,
@@ -40,53 +35,15 @@ impl WebhookAlerts {
 
     /// The message a hand-off becomes: what a person needs to answer the shopper.
     pub fn body(h: &Handoff) -> Vec<u8> {
-        let data = json!({
-            "store": h.store,
-            "cart_id": h.cart,
-            "channel": h.channel.as_str(),
-            "from": h.from_masked,
-            "reason": h.reason,
-            "text": h.text,
-            "at": h.at.to_string(),
-            "conversation_id": h.conversation,
-            "inbox_url": h.inbox_url,
-            "guess": h.guess,
-            "rule": h.rule,
-        });
+        let data = cartback_core::outbound::events::handoff_data(h);
         json!({"type": "conversation.handoff", "timestamp": h.at.to_string(), "data": data}).to_string().into_bytes()
     }
 
     async fn deliver(&self, to: &AlertWebhook, h: &Handoff) -> Result<(), String> {
         let id = format!("msg_{}", hex(&self.random.bytes16()));
-        let body = Self::body(h);
-        let mut last = String::new();
-        for attempt in 0..ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(BACKOFF[attempt - 1]).await;
-            }
-            // The timestamp is the sending time, so a retry is not refused as stale.
-            let now = jiff::Timestamp::now().as_second();
-            let headers = standard_webhooks::headers(&to.secret, &id, now, &body)
-                .ok_or_else(|| "the alert_webhook_secret is not a whsec_ secret".to_string())?;
-            let mut req = self
-                .client
-                .post(&to.url)
-                .timeout(ATTEMPT_TIMEOUT)
-                .header("content-type", "application/json")
-                .body(body.clone());
-            for (k, v) in headers {
-                req = req.header(k, v);
-            }
-            match req.send().await {
-                Ok(r) if r.status().is_success() => return Ok(()),
-                Ok(r) if r.status().is_client_error() && r.status().as_u16() != 429 => {
-                    return Err(format!("the endpoint refused it: HTTP {}", r.status().as_u16()));
-                }
-                Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
-                Err(e) => last = if e.is_timeout() { "timed out".into() } else { "unreachable".into() },
-            }
-        }
-        Err(format!("{last} after {ATTEMPTS} tries"))
+        crate::signed_post::post_signed(&self.client, &to.url, &to.secret, &id, &Self::body(h))
+            .await
+            .map_err(|(e, _)| e)
     }
 }
 

@@ -2,9 +2,11 @@
 //! core's `ChannelSender` port, and `ProviderChannel`, which sends each message through the
 //! provider its store configured for its channel.
 
+pub mod event_webhooks;
 pub mod handoff_webhook;
 pub mod provider_errors;
 pub mod router;
+pub mod signed_post;
 pub mod twilio;
 pub mod whatsapp;
 

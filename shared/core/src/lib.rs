@@ -22,5 +22,6 @@ pub mod engine;
 pub mod feedback;
 pub mod intake;
 pub mod messaging;
+pub mod outbound;
 pub mod ports;
 pub mod system;

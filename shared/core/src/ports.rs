@@ -250,3 +250,37 @@ pub trait Clock: Send + Sync {
 pub trait RandomSource: Send + Sync {
     fn bytes16(&self) -> [u8; 16];
 }
+
+/// Signed events out to the store's endpoints (`outbound`). Best effort for the work that raises
+/// them: a failed delivery is kept as a dead letter, never fails the work.
+#[async_trait]
+pub trait EventsOut: Send + Sync {
+    async fn publish(&self, event: &crate::outbound::OutEvent);
+    /// The store's dead letters, newest first (at most `LIST_MAX`).
+    async fn failed(&self, store: &str) -> Result<Vec<crate::outbound::DeliveryRecord>, StoreError>;
+    /// Sends a dead letter again, with the same `webhook-id`; `None` when there is no such one.
+    async fn replay(&self, store: &str, id: &str) -> Result<Option<crate::outbound::DeliveryRecord>, StoreError>;
+}
+
+/// No endpoints anywhere: publishes nothing.
+pub struct NoEventsOut;
+
+#[async_trait]
+impl EventsOut for NoEventsOut {
+    async fn publish(&self, _event: &crate::outbound::OutEvent) {}
+    async fn failed(&self, _store: &str) -> Result<Vec<crate::outbound::DeliveryRecord>, StoreError> {
+        Ok(Vec::new())
+    }
+    async fn replay(&self, _store: &str, _id: &str) -> Result<Option<crate::outbound::DeliveryRecord>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// Where failed deliveries are kept for a replay (every adapter: memory, SQLite, DynamoDB).
+#[async_trait]
+pub trait DeliveryLog: Send + Sync {
+    async fn put_delivery(&self, d: &crate::outbound::DeliveryRecord) -> Result<(), StoreError>;
+    async fn get_delivery(&self, store: &str, id: &str) -> Result<Option<crate::outbound::DeliveryRecord>, StoreError>;
+    /// Newest first (by `updated_at`), at most `LIST_MAX`.
+    async fn list_deliveries(&self, store: &str) -> Result<Vec<crate::outbound::DeliveryRecord>, StoreError>;
+}

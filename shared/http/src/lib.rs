@@ -7,6 +7,7 @@ mod consent;
 mod conversations;
 mod coupons;
 mod error;
+mod event_deliveries;
 mod events;
 mod path;
 pub mod rate_limit;

@@ -81,6 +81,17 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (store, day, name)
     ) WITHOUT ROWID;
     ",
+    // 5: dead letters of signed events out (outbound), kept for a replay.
+    "
+    CREATE TABLE event_deliveries (
+        store TEXT NOT NULL,
+        id TEXT NOT NULL,
+        updated_ns INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (store, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX event_deliveries_by_update ON event_deliveries (store, updated_ns);
+    ",
 ];
 
 /// The schema version this binary writes.

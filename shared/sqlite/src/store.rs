@@ -6,7 +6,8 @@ use crate::db::{Database, nanos, store_error};
 use async_trait::async_trait;
 use cartback_core::domain::conversation::LIST_MAX;
 use cartback_core::domain::{Cart, Contact, Conversation};
-use cartback_core::ports::{CartStore, LinkRecord, Series, StatsStore, StoreError};
+use cartback_core::outbound::DeliveryRecord;
+use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, StatsStore, StoreError};
 use cartback_local::LocalStore;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -290,6 +291,47 @@ impl StatsStore for SqliteStore {
             out.entry(day).or_default().insert(name, value);
         }
         Ok(out)
+    }
+}
+
+#[async_trait]
+impl DeliveryLog for SqliteStore {
+    async fn put_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
+        let body =
+            serde_json::to_string(d).map_err(|e| StoreError::Fatal(format!("delivery not serialisable: {e}")))?;
+        let updated = nanos(d.updated_at);
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO event_deliveries (store, id, updated_ns, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (store, id) DO UPDATE SET updated_ns = excluded.updated_ns, body = excluded.body",
+                params![d.store, d.id, updated, body],
+            )
+            .map_err(store_error)?;
+            Ok(())
+        })
+    }
+
+    async fn get_delivery(&self, store: &str, id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
+        let body: Option<String> = self
+            .db
+            .lock()
+            .prepare_cached("SELECT body FROM event_deliveries WHERE store = ?1 AND id = ?2")
+            .and_then(|mut s| s.query_row(params![store, id], |r| r.get(0)).optional())
+            .map_err(store_error)?;
+        body.map(|b| serde_json::from_str(&b).map_err(|e| StoreError::Fatal(format!("delivery {id}: {e}")))).transpose()
+    }
+
+    async fn list_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let conn = self.db.lock();
+        let mut s = conn
+            .prepare_cached("SELECT body FROM event_deliveries WHERE store = ?1 ORDER BY updated_ns DESC, id LIMIT ?2")
+            .map_err(store_error)?;
+        let rows = s.query_map(params![store, LIST_MAX as i64], |r| r.get::<_, String>(0)).map_err(store_error)?;
+        rows.map(|b| {
+            let b = b.map_err(store_error)?;
+            serde_json::from_str(&b).map_err(|e| StoreError::Fatal(format!("delivery: {e}")))
+        })
+        .collect()
     }
 }
 

@@ -63,6 +63,7 @@ impl Engine {
         // Counter changes the cart carried (stats_buffer.rs) are counted with this work's, once
         // the cart write that clears them has succeeded.
         let mut stats = crate::engine::stats_buffer::take_carried(&mut cart);
+        let episode = cart.epoch;
         let outcome = match on_timer(&cart, store, now) {
             TimerDecision::Drop if stats.is_empty() => return Ok(DueOutcome::Dropped),
             TimerDecision::Drop => {
@@ -103,11 +104,20 @@ impl Engine {
                     (Some(k), false) => self.carts.get_contact(&msg.store, k).await?,
                     (None, false) => None,
                 };
+                // Before the claim (the step's own write): a retry publishes the same event id.
+                if cart.epoch != episode {
+                    self.publish(&store.id, || Some(crate::outbound::events::abandoned(&cart, now))).await;
+                }
                 return self.step_due(store, msg, cart, contact, step, stats, now).await;
             }
         };
+        let abandoned = (cart.epoch != episode && self.sends_events(&store.id))
+            .then(|| crate::outbound::events::abandoned(&cart, now));
         self.carts.put_cart(cart).await?;
         self.count(&msg.store, stats).await;
+        if let Some(e) = abandoned {
+            self.events_out.publish(&e).await;
+        }
         Ok(outcome)
     }
 

@@ -206,6 +206,10 @@ pub struct StoreConfig {
     pub holdout_percent: u8,
     /// Where hand-offs go: a signed POST (Standard Webhooks) to the store's endpoint.
     pub alert_webhook: Option<AlertWebhook>,
+    /// Where signed events go (`[[stores.event_webhooks]]`, `outbound`), and the secret they
+    /// are signed with (`event_webhook_secret`).
+    pub event_webhooks: Vec<crate::outbound::EventWebhook>,
+    pub event_webhook_secret: Option<Secret>,
     /// What the capture snippet's phones may be used for (`[stores.snippet]`).
     pub snippet: SnippetPolicy,
     /// When replies go to a person, and how long transcripts are kept (`[stores.conversations]`).

@@ -15,6 +15,7 @@ pub const SECRET_FIELDS: &[&str] = &[
     "whatsapp_access_token",
     "whatsapp_app_secret",
     "alert_webhook_secret",
+    "event_webhook_secret",
 ];
 
 /// A secret string: compared and used, never printed.

@@ -152,6 +152,32 @@ impl Engine {
             };
             self.carts.put_contact(contact.clone()).await?;
             tracing::info!(store = %store.id, from = %mask(&r.from), action = outcome.action, reason = ?outcome.reason, "reply handled");
+            if self.sends_events(&store.id) {
+                let opted_out: Vec<Channel> = stats
+                    .iter()
+                    .filter_map(|(c, _)| match c {
+                        Counter::OptOuts(ch) => Some(*ch),
+                        _ => None,
+                    })
+                    .collect();
+                let cart = outcome.cart.as_deref().or(contact.latest_cart.as_deref());
+                let ev = crate::outbound::events::reply_received(
+                    &store.id,
+                    &r.message_id,
+                    r.channel,
+                    &r.from,
+                    outcome.action,
+                    outcome.reason,
+                    cart,
+                    now,
+                );
+                self.events_out.publish(&ev).await;
+                for ch in opted_out {
+                    let source = "reply";
+                    let e = crate::outbound::events::opted_out(&store.id, &r.from, ch, source, &r.message_id, now);
+                    self.events_out.publish(&e).await;
+                }
+            }
             self.count(&store.id, stats).await;
             return Ok(outcome);
         })
@@ -222,21 +248,21 @@ impl Engine {
         let opening = Opening { reply: r, reason, guess: guess.clone(), confidence, rule, notice: notice.clone() };
         let id = self.record_handoff(store, contact, &opening).await?;
         outcome.reply = notice;
-        self.alerts
-            .handoff(&Handoff {
-                store: store.id.clone(),
-                cart: contact.latest_cart.clone(),
-                channel: r.channel,
-                from_masked: mask(&r.from),
-                text: r.body.clone(),
-                reason: reason.as_str().to_string(),
-                at: self.clock.now(),
-                inbox_url: Some(format!("{}/inbox/{}#{id}", self.config.public_url, store.id)),
-                conversation: Some(id),
-                guess,
-                rule: rule.to_string(),
-            })
-            .await;
+        let handoff = Handoff {
+            store: store.id.clone(),
+            cart: contact.latest_cart.clone(),
+            channel: r.channel,
+            from_masked: mask(&r.from),
+            text: r.body.clone(),
+            reason: reason.as_str().to_string(),
+            at: self.clock.now(),
+            inbox_url: Some(format!("{}/inbox/{}#{id}", self.config.public_url, store.id)),
+            conversation: Some(id),
+            guess,
+            rule: rule.to_string(),
+        };
+        self.alerts.handoff(&handoff).await;
+        self.publish(&store.id, || Some(crate::outbound::events::handoff(&handoff))).await;
         Ok(outcome)
     }
 

@@ -29,6 +29,7 @@ pub mod prefix {
     pub const HANDOFFS: &str = "handoffs.";
     pub const CONVERSATIONS: &str = "conversations.";
     pub const SNIPPET: &str = "snippet.";
+    pub const EVENTS_OUT: &str = "events_out.";
     pub const EXPERIMENT: &str = "experiment.";
     pub const MESSAGES_LANGUAGE: &str = "messages.language.";
     pub const RECOVERED_LANGUAGE: &str = "recovered.language.";
@@ -175,6 +176,9 @@ pub enum Counter {
     /// What the capture snippet sent that was left out or made neutral, by cause
     /// (`first_name`, `item_name`, `phone.country_not_allowed`, `phone.phone_rate`).
     SnippetDropped(&'static str),
+    /// Signed events to the store's endpoints: `delivered`, `failed` (kept for a replay),
+    /// `replayed`.
+    EventsOut(&'static str),
     /// Conversations with a person: `opened`, `answered`, `unknown`, `failed`, `throttled`, `closed`.
     Conversations(&'static str),
 }
@@ -240,6 +244,7 @@ impl Counter {
             Counter::WebhookDropped(platform, cause) => format!("{}{platform}.dropped.{cause}", p::WEBHOOKS),
             Counter::SnippetDropped(what) => format!("{}dropped.{what}", p::SNIPPET),
             Counter::Conversations(what) => format!("{}{what}", p::CONVERSATIONS),
+            Counter::EventsOut(what) => format!("{}{what}", p::EVENTS_OUT),
         }
     }
 }

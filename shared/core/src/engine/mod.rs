@@ -93,6 +93,8 @@ pub struct Engine {
     pub timers: Arc<dyn TimerQueue>,
     pub channels: HashMap<Channel, Arc<dyn ChannelSender>>,
     pub alerts: Arc<dyn Alerts>,
+    /// Signed events to the store's endpoints (`outbound`).
+    pub events_out: Arc<dyn crate::ports::EventsOut>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
     /// Off in local mode; deferred in the Lambda functions (stats_buffer.rs).
@@ -124,6 +126,20 @@ impl Engine {
         let day = self.config.stats_day(store, self.clock.now());
         if let Err(e) = self.stats.add(store, day, deltas).await {
             tracing::error!(store, error = %e, changes = deltas.len(), "stats counters not updated");
+        }
+    }
+
+    /// Whether any of the store's endpoints may want events (so none is built for nothing).
+    pub(crate) fn sends_events(&self, store: &str) -> bool {
+        self.config.store(store).is_some_and(|s| !s.event_webhooks.is_empty())
+    }
+
+    /// Publishes an event built only when the store has endpoints.
+    pub(crate) async fn publish(&self, store: &str, event: impl FnOnce() -> Option<crate::outbound::OutEvent>) {
+        if self.sends_events(store)
+            && let Some(e) = event()
+        {
+            self.events_out.publish(&e).await;
         }
     }
 

@@ -74,6 +74,8 @@ pub struct StatsReport {
     /// Conversations with a person: `opened`, `answered`, `unknown`, `failed`, `throttled`,
     /// `closed` (docs/conversations.md).
     pub conversations: BTreeMap<String, i64>,
+    /// Signed events to the store's endpoints: `delivered`, `failed` (dead letters), `replayed`.
+    pub events_out: BTreeMap<String, i64>,
     /// Each step's variants compared with its first, and the messaged carts with the holdout:
     /// verdicts that stay valid when read every day (engine/experiments.rs,
     /// docs/experiments.md).
@@ -145,6 +147,7 @@ impl Engine {
             snippet: with_prefix(&c, prefix::SNIPPET),
             handoffs: with_prefix(&c, prefix::HANDOFFS),
             conversations: with_prefix(&c, prefix::CONVERSATIONS),
+            events_out: with_prefix(&c, prefix::EVENTS_OUT),
             holdout: group(Group::Holdout),
             treated: group(Group::Treated),
             experiments: experiments(&c, &variant_names),

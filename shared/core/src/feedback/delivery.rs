@@ -92,10 +92,22 @@ impl Engine {
             if !contact.opt_out(channel) {
                 return Ok(false);
             }
-            contact.log_consent(self.clock.now(), channel, false, source, "");
+            let now = self.clock.now();
+            contact.log_consent(now, channel, false, source, "");
+            let address = match channel {
+                Channel::Email => contact.email.as_ref(),
+                _ => contact.phone.as_ref(),
+            }
+            .map(|a| a.expose().to_string())
+            .unwrap_or_default();
             match self.carts.put_contact(contact).await {
                 Ok(_) => {
                     self.count(&store.id, vec![(Counter::OptOuts(channel), 1)]).await;
+                    let reference = now.as_second().to_string();
+                    self.publish(&store.id, || {
+                        Some(crate::outbound::events::opted_out(&store.id, &address, channel, source, &reference, now))
+                    })
+                    .await;
                     tracing::info!(store = %store.id, channel = %channel, source, "opted out");
                     return Ok(true);
                 }

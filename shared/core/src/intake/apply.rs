@@ -57,8 +57,16 @@ impl Engine {
                 self.arm(&mut cart, due, now).await?;
             }
             let state = cart.status.as_str();
+            let recovered = (ev.kind == crate::intake::contract::EventKind::OrderCompleted
+                && cart.status == crate::domain::CartStatus::Recovered
+                && self.sends_events(&store.id))
+            .then(|| crate::outbound::events::recovered(&cart, now))
+            .flatten();
             let stats = self.carry_stats(&mut cart, d.stats);
             self.carts.put_cart(cart).await?;
+            if let Some(e) = &recovered {
+                self.events_out.publish(e).await;
+            }
             tracing::debug!(store = %store.id, cart = %ev.cart_id, event = ev.kind.as_str(), state, "event applied");
             self.count(&store.id, stats).await;
             Ok(result)

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use cartback_core::domain::conversation::LIST_MAX;
 use cartback_core::domain::{Cart, Contact, Conversation};
-use cartback_core::ports::{CartStore, LinkRecord, Series, StatsStore, StoreError};
+use cartback_core::outbound::DeliveryRecord;
+use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, StatsStore, StoreError};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -22,6 +23,7 @@ pub struct MemoryStore {
     links: Mutex<HashMap<String, LinkRecord>>,
     conversations: Mutex<ByStore<Conversation>>,
     stats: Mutex<HashMap<String, BTreeMap<String, i64>>>,
+    deliveries: Mutex<HashMap<(String, String), DeliveryRecord>>,
     /// Per store, per day (always locked after `stats`).
     series: Mutex<HashMap<String, Series>>,
 }
@@ -206,6 +208,26 @@ impl StatsStore for MemoryStore {
 
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         Ok(lock(&self.stats).get(store).and_then(|s| s.get(key)).copied().unwrap_or(0))
+    }
+}
+
+#[async_trait]
+impl DeliveryLog for MemoryStore {
+    async fn put_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
+        lock(&self.deliveries).insert((d.store.clone(), d.id.clone()), d.clone());
+        Ok(())
+    }
+
+    async fn get_delivery(&self, store: &str, id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
+        Ok(lock(&self.deliveries).get(&(store.to_string(), id.to_string())).cloned())
+    }
+
+    async fn list_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let mut out: Vec<DeliveryRecord> =
+            lock(&self.deliveries).values().filter(|d| d.store == store).cloned().collect();
+        out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
+        out.truncate(LIST_MAX);
+        Ok(out)
     }
 }
 

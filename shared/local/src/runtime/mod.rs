@@ -172,7 +172,21 @@ impl LocalRuntime {
         } else {
             alerts.clone()
         };
+        // Signed events, as on AWS, when a store has endpoints; dead letters in the backend.
+        let events_out: Arc<dyn cartback_core::ports::EventsOut> =
+            if config.stores().any(|s| !s.event_webhooks.is_empty()) {
+                let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
+                Arc::new(cartback_channels::event_webhooks::SignedEvents::new(
+                    config.clone(),
+                    log,
+                    stats.clone(),
+                    clock.clone(),
+                ))
+            } else {
+                Arc::new(cartback_core::ports::NoEventsOut)
+            };
         let engine = Arc::new(Engine {
+            events_out,
             config,
             carts,
             stats,

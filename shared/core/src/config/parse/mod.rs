@@ -6,6 +6,7 @@
 mod commerce;
 mod conversations;
 mod credentials;
+mod event_webhooks;
 mod faq;
 mod problems;
 mod providers;

@@ -64,6 +64,9 @@ pub(super) struct RawStore {
     pub(super) holdout_percent: Option<u8>,
     pub(super) alert_webhook: Option<String>,
     pub(super) alert_webhook_secret: Option<String>,
+    #[serde(default)]
+    pub(super) event_webhooks: Vec<super::event_webhooks::RawEventWebhook>,
+    pub(super) event_webhook_secret: Option<String>,
     pub(super) snippet: Option<RawSnippet>,
     pub(super) conversations: Option<super::conversations::RawConversations>,
 }
@@ -156,6 +159,13 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
     }
     let alert_webhook = alert_webhook(at, rs.alert_webhook.take(), rs.alert_webhook_secret.take(), p);
     let conversations = super::conversations::conversations(at, rs.conversations.take(), currency, p);
+    let (event_webhooks, event_webhook_secret) = super::event_webhooks::event_webhooks(
+        at,
+        std::mem::take(&mut rs.event_webhooks),
+        rs.event_webhook_secret.take(),
+        currency,
+        p,
+    );
     let attribution_window = p.duration(
         &format!("{at}.attribution_window"),
         rs.attribution_window.as_deref(),
@@ -202,6 +212,8 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         allowed_domains,
         holdout_percent,
         alert_webhook,
+        event_webhooks,
+        event_webhook_secret,
         snippet,
         conversations,
     })

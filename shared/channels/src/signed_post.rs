@@ -1,0 +1,46 @@
+//! One Standard Webhooks message POSTed with retries: what the hand-off webhook and the event
+//! webhooks share. 3 tries with backoff on a 5xx, a 429 or a network error; any other 4xx is
+//! final. The timestamp is the sending time, so a retry is not refused as stale; the id stays.
+
+use cartback_core::config::Secret;
+use cartback_core::conversations::standard_webhooks;
+use std::time::Duration;
+
+pub const ATTEMPTS: usize = 3;
+const BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
+/// The work that raised a message waits for its tries (Twilio gives a webhook 15 s): three
+/// take at most 10 s.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The outcome after every try: `Err` holds why the last one failed and how many were made.
+pub async fn post_signed(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &Secret,
+    id: &str,
+    body: &[u8],
+) -> Result<(), (String, u32)> {
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(BACKOFF[attempt - 1]).await;
+        }
+        let now = jiff::Timestamp::now().as_second();
+        let headers = standard_webhooks::headers(secret, id, now, body)
+            .ok_or_else(|| ("the secret is not a whsec_ secret".to_string(), 0))?;
+        let mut req =
+            client.post(url).timeout(ATTEMPT_TIMEOUT).header("content-type", "application/json").body(body.to_vec());
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        match req.send().await {
+            Ok(r) if r.status().is_success() => return Ok(()),
+            Ok(r) if r.status().is_client_error() && r.status().as_u16() != 429 => {
+                return Err((format!("the endpoint refused it: HTTP {}", r.status().as_u16()), attempt as u32 + 1));
+            }
+            Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
+            Err(e) => last = if e.is_timeout() { "timed out".into() } else { "unreachable".into() },
+        }
+    }
+    Err((format!("{last} after {ATTEMPTS} tries"), ATTEMPTS as u32))
+}

@@ -1,0 +1,61 @@
+//! The store's failed signed events (README "Signed events out"), with its API key:
+//! `GET …/event-deliveries` lists the dead letters (newest first), `POST
+//! …/event-deliveries/{id}/replay` sends one again with the same `webhook-id` and answers the
+//! record as it is after the try (`state`: `replayed`, or still `failed` with the new error).
+
+use crate::AppState;
+use crate::auth::store_for_request;
+use crate::error::ApiError;
+use crate::path::Path;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use cartback_core::outbound::DeliveryRecord;
+use serde_json::{Value, json};
+
+fn own_store(st: &AppState, store: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+    let own = store_for_request(&st.engine.config, headers)?;
+    // Another store's key gets the same answer as a store that does not exist.
+    if own.id != store {
+        return Err(ApiError::not_found());
+    }
+    Ok(())
+}
+
+/// The record without its body: the event's payload is the merchant's to fetch by replaying.
+fn summary(d: &DeliveryRecord) -> Value {
+    json!({
+        "id": d.id,
+        "event_id": d.event_id,
+        "type": d.kind.as_str(),
+        "url": d.url,
+        "attempts": d.attempts,
+        "last_error": d.last_error,
+        "state": d.state,
+        "first_failed_at": d.first_failed_at.to_string(),
+        "updated_at": d.updated_at.to_string(),
+    })
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    Path(store): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    own_store(&st, &store, &headers)?;
+    let all = st.engine.events_out.failed(&store).await.map_err(cartback_core::engine::EngineError::from)?;
+    Ok(Json(json!({ "deliveries": all.iter().map(summary).collect::<Vec<_>>() })))
+}
+
+pub async fn replay(
+    State(st): State<AppState>,
+    Path((store, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    own_store(&st, &store, &headers)?;
+    let d =
+        st.engine.events_out.replay(&store, &id).await.map_err(cartback_core::engine::EngineError::from)?.ok_or_else(
+            || ApiError::new(StatusCode::NOT_FOUND, "delivery_not_found", "no failed delivery with this id"),
+        )?;
+    Ok(Json(summary(&d)))
+}
