@@ -8,7 +8,7 @@
 mod moto;
 
 use cartback_core::domain::{Cart, Contact};
-use cartback_core::ports::{CartStore, Clock, LinkRecord, StatsStore, StoreError};
+use cartback_core::ports::{CartStore, Clock, DeliveryLog, LinkRecord, StatsStore, StoreError};
 use cartback_local::adapters::clock::VirtualClock;
 use cartback_local::adapters::memory_store::MemoryStore;
 use jiff::Timestamp;
@@ -133,6 +133,40 @@ async fn counters_refuse_to_overflow(stats: &dyn StatsStore) {
     assert_eq!(stats.get_one("o", "revenue.recovered.EUR").await.unwrap(), i64::MAX);
 }
 
+/// Dead letters of signed events: kept whole, replaced by a replay's update, listed newest
+/// first per store, found by id only in their own store.
+async fn dead_letters_are_kept_and_listed(log: &dyn DeliveryLog) {
+    use cartback_core::outbound::{DeliveryRecord, DeliveryState, EventType};
+    let record = |id: &str, store: &str, minutes: i64| DeliveryRecord {
+        id: id.into(),
+        event_id: format!("evt_{id}"),
+        store: store.into(),
+        url: "https://hooks.example/x".into(),
+        kind: EventType::CartRecovered,
+        body: r#"{"type":"cart.recovered","data":{"total_minor":69980}}"#.into(),
+        attempts: 3,
+        last_error: "HTTP 500 after 3 tries".into(),
+        state: DeliveryState::Failed,
+        first_failed_at: now(),
+        updated_at: now() + jiff::SignedDuration::from_mins(minutes),
+        expires_at: now() + jiff::SignedDuration::from_hours(24 * 30),
+    };
+    log.put_delivery(&record("a", "s", 1)).await.unwrap();
+    log.put_delivery(&record("b", "s", 2)).await.unwrap();
+    log.put_delivery(&record("c", "other", 3)).await.unwrap();
+    assert_eq!(log.get_delivery("s", "a").await.unwrap(), Some(record("a", "s", 1)));
+    assert_eq!(log.get_delivery("s", "c").await.unwrap(), None, "another store's");
+    let ids = |v: Vec<DeliveryRecord>| v.into_iter().map(|d| d.id).collect::<Vec<_>>();
+    assert_eq!(ids(log.list_deliveries("s").await.unwrap()), ["b", "a"]);
+    let mut replayed = record("a", "s", 5);
+    replayed.state = DeliveryState::Replayed;
+    replayed.attempts = 4;
+    log.put_delivery(&replayed).await.unwrap();
+    assert_eq!(log.get_delivery("s", "a").await.unwrap(), Some(replayed));
+    assert_eq!(ids(log.list_deliveries("s").await.unwrap()), ["a", "b"]);
+    assert!(log.list_deliveries("nobody").await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn memory_store_honours_the_contract() {
     let m = MemoryStore::new();
@@ -141,6 +175,7 @@ async fn memory_store_honours_the_contract() {
     claims_are_all_or_nothing(&m).await;
     counters_add_up(&m).await;
     counters_refuse_to_overflow(&m).await;
+    dead_letters_are_kept_and_listed(&m).await;
 }
 
 /// A fresh SQLite database in its own temporary directory (removed when dropped).
@@ -173,6 +208,7 @@ async fn sqlite_store_honours_the_contract() {
     claims_are_all_or_nothing(&s).await;
     counters_add_up(&s).await;
     counters_refuse_to_overflow(&s).await;
+    dead_letters_are_kept_and_listed(&s).await;
 }
 
 #[tokio::test]
@@ -184,6 +220,7 @@ async fn dynamodb_store_honours_the_contract() {
     contact_versions(&d).await;
     claims_are_all_or_nothing(&d).await;
     counters_add_up(&d).await;
+    dead_letters_are_kept_and_listed(&d).await;
 }
 
 /// Bodies are stored deflated (a new cart to two thirds of its JSON, a long one to a third); a cart an earlier
