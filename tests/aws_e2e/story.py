@@ -449,6 +449,21 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     check(stats.get("opt_outs", {}).get("sms") == 1, f"stats count the opt-out: {stats.get('opt_outs')}")
     check(twilio.problems == [], f"every request to Twilio was well-formed: {twilio.problems}")
 
+    # ---- the report page, the daily series, the events out's dead letters
+    st, _, body = http("GET", f"/report/{STORE}", None, {})
+    check(st == 200 and b"report.js" in body, f"the report page is served on AWS → {st}")
+    st, _, body = http("GET", "/v1/report.js", None, {})
+    check(st == 200 and b"textContent" in body, f"…and its script → {st}")
+    st, _, body = http("GET", f"/v1/stores/{STORE}/stats/daily", None, auth)
+    days = json.loads(body).get("days", []) if st == 200 else []
+    in_days = sum(d.get("messages", 0) for d in days)
+    check(st == 200 and len(days) == 30 and in_days == sum(by_channel.values()),
+          f"the daily series, from DynamoDB's day items, adds up to the totals: {in_days} messages in {len(days)} days → {st}")
+    st, _, body = http("GET", f"/v1/stores/{STORE}/event-deliveries", None, auth)
+    check(st == 200 and json.loads(body).get("deliveries") == [], f"no failed event deliveries listed → {st} {body[:100]!r}")
+    st, _, body = http("POST", f"/v1/stores/{STORE}/event-deliveries/dlv_none_0/replay", b"", auth)
+    check(st == 404 and b"delivery_not_found" in body, f"replaying an unknown delivery → {st}")
+
 
 def sent_email(recipient):
     """The raw MIME SES on moto accepted for `recipient` (moto's model data), if moto shows it."""
