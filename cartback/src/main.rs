@@ -14,6 +14,7 @@ mod meter;
 mod replies;
 mod serve;
 mod simulate;
+mod shopper;
 mod store;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -166,6 +167,12 @@ enum Command {
     /// the time zones it takes from the number (`-` if none): the differential test against
     /// libphonenumber (`scripts/references`).
     PhoneNumbers,
+    /// A shopper's data rights through the API of a running Cartback: `export` prints everything
+    /// held about them, `erase` erases it (README "Shopper data rights").
+    Shopper {
+        #[command(subcommand)]
+        action: ShopperAction,
+    },
     /// Reads comparisons as JSON lines (`{"a": [n, mean, variance], "b": [...], "tau": t,
     /// "alpha": a}`) from standard input and prints, per line, the mSPRT's difference, interval
     /// and always-valid p-value (`-` if there is nothing to compare): the differential test
@@ -188,6 +195,39 @@ enum Command {
         #[arg(long)]
         batch: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum ShopperAction {
+    /// Print everything the store holds about the shopper as one JSON document.
+    Export {
+        #[command(flatten)]
+        who: ShopperArgs,
+        /// Write the document to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Erase the shopper, keeping only a suppression record for their opt-outs.
+    Erase {
+        #[command(flatten)]
+        who: ShopperArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct ShopperArgs {
+    /// The running Cartback: `http://127.0.0.1:8787` (local mode) or the stack's ApiUrl.
+    #[arg(long, default_value = "http://127.0.0.1:8787")]
+    url: String,
+    #[arg(long)]
+    store: String,
+    /// The store's API key.
+    #[arg(long)]
+    key: String,
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -323,6 +363,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!("{}", cartback_core::conversations::twilio_webhook::signature(&token, &url, &pairs));
             Ok(())
+        }
+        Command::Shopper { action } => {
+            let (name, who, out) = match action {
+                ShopperAction::Export { who, out } => ("export", who, out),
+                ShopperAction::Erase { who } => ("erase", who, None),
+            };
+            let req = shopper::Request { url: who.url, store: who.store, key: who.key, email: who.email, phone: who.phone, out };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(shopper::run(name, req))
         }
         Command::Store { table, config, stage, check } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

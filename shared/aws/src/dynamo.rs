@@ -19,7 +19,7 @@ use cartback_core::domain::conversation::LIST_MAX;
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::engine::cart_contact_key;
 use cartback_core::outbound::DeliveryRecord;
-use cartback_core::ports::{CartStore, Clock, DeliveryLog, LinkRecord, Series, StatsStore, StoreError};
+use cartback_core::ports::{CartStore, Clock, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
@@ -531,6 +531,76 @@ impl StatsStore for DynamoStore {
         })
         .await?;
         Ok(total)
+    }
+}
+
+/// A shopper's records for data rights: carts have no per-store index (each is its own
+/// partition), so finding them is a `Scan` of the table filtered on the store's cart keys and
+/// decoded here — a whole-table read per request (about 1 read unit per 8 KB of table,
+/// eventually consistent), acceptable for requests that come a few times a month.
+#[async_trait]
+impl ShopperRecords for DynamoStore {
+    async fn carts_where(
+        &self,
+        store: &str,
+        matches: &(dyn Fn(&Cart) -> bool + Send + Sync),
+    ) -> Result<Vec<Cart>, StoreError> {
+        let prefix = cart_pk(store, "");
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression(format!("begins_with({PK}, :p) AND {SK} = :sk"))
+                .expression_attribute_values(":p", s(&prefix))
+                .expression_attribute_values(":sk", s(SK_CART))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| store_error("Scan carts", e))?;
+            for item in page.items() {
+                let (v, mut cart): (u64, Cart) = decode("cart", item)?;
+                cart.version = v;
+                if matches(&cart) {
+                    out.push(cart);
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError> {
+        self.delete("cart", key(cart_pk(store, id), SK_CART)).await
+    }
+
+    async fn delete_contact(&self, store: &str, key_: &str) -> Result<(), StoreError> {
+        self.delete("contact", key(contact_pk(store, key_), SK_CONTACT)).await
+    }
+
+    async fn delete_link(&self, token: &str) -> Result<(), StoreError> {
+        self.delete("link", key(link_pk(token), SK_LINK)).await
+    }
+
+    async fn delete_conversation(&self, store: &str, id: &str) -> Result<(), StoreError> {
+        self.delete("conversation", key(conversations_pk(store), &conversation_sk(id))).await
+    }
+}
+
+impl DynamoStore {
+    async fn delete(&self, what: &str, k: Item) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(k))
+            .send()
+            .await
+            .map_err(|e| store_error(&format!("DeleteItem {what}"), e))?;
+        Ok(())
     }
 }
 

@@ -268,7 +268,9 @@ impl Deps {
         let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
         let events_out =
             cartback_channels::event_webhooks::SignedEvents::new(config.clone(), log, stats.clone(), clock.clone());
+        let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
         Arc::new(Engine {
+            records,
             events_out: Arc::new(events_out),
             config,
             carts: store,

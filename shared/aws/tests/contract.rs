@@ -8,7 +8,7 @@
 mod moto;
 
 use cartback_core::domain::{Cart, Contact};
-use cartback_core::ports::{CartStore, Clock, DeliveryLog, LinkRecord, StatsStore, StoreError};
+use cartback_core::ports::{CartStore, Clock, DeliveryLog, LinkRecord, ShopperRecords, StatsStore, StoreError};
 use cartback_local::adapters::clock::VirtualClock;
 use cartback_local::adapters::memory_store::MemoryStore;
 use jiff::Timestamp;
@@ -167,6 +167,132 @@ async fn dead_letters_are_kept_and_listed(log: &dyn DeliveryLog) {
     assert!(log.list_deliveries("nobody").await.unwrap().is_empty());
 }
 
+/// An engine over `store` for its carts, contacts, links, conversations and the shopper-records
+/// port (the rest in memory): what data rights use.
+fn rights_engine<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> cartback_core::engine::Engine {
+    use cartback_local::adapters::console::MemoryAlerts;
+    use cartback_local::adapters::memory_queues::MemoryTimerQueue;
+    cartback_core::engine::Engine {
+        config: Arc::new(cartback_core::config::demo_config()),
+        carts: store.clone(),
+        records: store,
+        stats: Arc::new(MemoryStore::new()),
+        timers: Arc::new(MemoryTimerQueue::default()),
+        channels: std::collections::HashMap::new(),
+        alerts: Arc::new(MemoryAlerts::new(false)),
+        events_out: Arc::new(cartback_core::ports::NoEventsOut),
+        clock: Arc::new(VirtualClock::new(now())),
+        random: Arc::new(cartback_core::system::OsRandom),
+        stats_buffer: Default::default(),
+    }
+}
+
+/// Export finds a shopper's carts (by either address, and by the customer id those carts carry),
+/// contacts, conversations and links; erasure leaves nothing of them but a suppression record
+/// for the contact that opted out (a keyed hash and the refused channel), and no other
+/// shopper's record is touched. A second erasure changes nothing.
+async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) {
+    use cartback_core::domain::contact::contact_key;
+    use cartback_core::domain::link_key::{coupon, customer_alias, email_alias};
+    use cartback_core::domain::pii::Pii;
+    use cartback_core::domain::{Channel, Conversation, ConversationStatus, Reason};
+    use cartback_core::shopper_data::ShopperQuery;
+    let demo = cartback_core::config::demo_config();
+    let cfg = demo.store("demo").unwrap().clone();
+    let (phone, email) = ("+4791234567", "kari@example.com");
+    let shopper = |id: &str, phone: Option<&str>, email: Option<&str>, customer: Option<&str>| {
+        let mut c = Cart::new("demo", id, now(), false);
+        let cu = Arc::make_mut(&mut c.customer);
+        cu.phone = phone.map(|p| Pii::new(p.into()));
+        cu.email = email.map(|e| Pii::new(e.into()));
+        cu.id = customer.map(Into::into);
+        c
+    };
+    let mut a = shopper("ca", Some(phone), Some(email), Some("cust_1"));
+    a.link_token = Some("AAAAAAAAAAAAAAAAAAAAAA".into());
+    store.put_cart(a).await.unwrap();
+    store.put_cart(shopper("cb", None, Some("Kari@Example.com"), None)).await.unwrap();
+    store.put_cart(shopper("cc", None, None, Some("cust_1"))).await.unwrap();
+    store.put_cart(shopper("other", Some("+4798765432"), Some("ola@example.com"), Some("cust_2"))).await.unwrap();
+    let link = |token: String, cart: &str| LinkRecord { token, store: "demo".into(), cart: cart.into(), expires_at: now() + jiff::SignedDuration::from_hours(240) };
+    for l in [
+        link("AAAAAAAAAAAAAAAAAAAAAA".into(), "ca"),
+        link(email_alias("demo", email), "ca"),
+        link(customer_alias("demo", "cust_1"), "ca"),
+        link(coupon("demo", "CB-OTHER"), "other"),
+        link("BBBBBBBBBBBBBBBBBBBBBB".into(), "other"),
+    ] {
+        store.put_link(&l).await.unwrap();
+    }
+    let key = contact_key("demo", phone);
+    let mut k = Contact::new("demo", &key);
+    k.phone = Some(Pii::new(phone.into()));
+    k.email = Some(Pii::new(email.into()));
+    k.latest_cart = Some("ca".into());
+    k.opt_out(Channel::Sms);
+    k.log_consent(now(), Channel::Sms, false, "reply", "SM1");
+    store.put_contact(k).await.unwrap();
+    let mut mail = Contact::new("demo", &contact_key("demo", email));
+    mail.email = Some(Pii::new(email.into()));
+    store.put_contact(mail).await.unwrap();
+    let other_key = contact_key("demo", "+4798765432");
+    store.put_contact(Contact::new("demo", &other_key)).await.unwrap();
+    let conversation = |id: &str, contact: &str| Conversation {
+        store: "demo".into(),
+        id: id.into(),
+        version: 0,
+        contact: contact.into(),
+        to: Pii::new(phone.into()),
+        channel: Channel::Sms,
+        cart: Some("ca".into()),
+        status: ConversationStatus::Open,
+        reason: Reason::ProductQuestion,
+        guess: String::new(),
+        confidence: 0.5,
+        handoff_rule: "asked_for_person".into(),
+        opened_at: now(),
+        updated_at: now(),
+        expires_at: now() + jiff::SignedDuration::from_hours(24),
+        messages: Vec::new(),
+    };
+    store.put_conversation(conversation("conv1", &key)).await.unwrap();
+    store.put_conversation(conversation("conv2", &other_key)).await.unwrap();
+
+    let engine = rights_engine(store.clone());
+    let q = ShopperQuery { email: Some(email.into()), phone: None };
+    let found = engine.find_shopper(&cfg, &q).await.unwrap().unwrap();
+    let mut carts: Vec<_> = found.carts.iter().map(|c| c.id.as_str()).collect();
+    carts.sort_unstable();
+    assert_eq!(carts, ["ca", "cb", "cc"], "by e-mail (any case), then by the customer id");
+    assert_eq!(found.contacts.len(), 2);
+    assert_eq!(found.conversations.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["conv1"]);
+    assert_eq!(found.links.len(), 3);
+
+    let report = engine.erase_shopper(&cfg, &q).await.unwrap().unwrap();
+    assert_eq!((report.carts, report.contacts, report.conversations, report.links, report.suppression_records), (3, 2, 1, 3, 1));
+    let left: Vec<String> = store.carts_where("demo", &|_: &Cart| true).await.unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(left, ["other"]);
+    let kept = store.get_contact("demo", &key).await.unwrap().unwrap();
+    assert_eq!((kept.phone.clone(), kept.email.clone(), kept.latest_cart.clone()), (None, None, None));
+    assert!(kept.is_opted_out(Channel::Sms) && !kept.is_opted_out(Channel::Email));
+    assert_eq!(kept.consent_log.len(), 1);
+    assert!(store.get_contact("demo", &contact_key("demo", email)).await.unwrap().is_none());
+    assert!(store.get_contact("demo", &other_key).await.unwrap().is_some());
+    for t in ["AAAAAAAAAAAAAAAAAAAAAA".to_string(), email_alias("demo", email), customer_alias("demo", "cust_1")] {
+        assert!(store.get_link(&t).await.unwrap().is_none(), "{t} left");
+    }
+    assert!(store.get_link("BBBBBBBBBBBBBBBBBBBBBB").await.unwrap().is_some());
+    assert!(store.get_conversation("demo", "conv1").await.unwrap().is_none());
+    assert!(store.get_conversation("demo", "conv2").await.unwrap().is_some());
+    // What an export finds now: the suppression record, nothing else.
+    let again = engine.find_shopper(&cfg, &ShopperQuery { email: Some(email.into()), phone: Some(phone.into()) }).await.unwrap().unwrap();
+    assert_eq!((again.carts.len(), again.conversations.len(), again.links.len()), (0, 0, 0));
+    assert_eq!(again.contacts, vec![kept.clone()]);
+    let twice = engine.erase_shopper(&cfg, &ShopperQuery { email: None, phone: Some(phone.into()) }).await.unwrap().unwrap();
+    assert_eq!((twice.carts, twice.contacts, twice.suppression_records), (0, 0, 1));
+    assert_eq!(store.get_contact("demo", &key).await.unwrap().unwrap(), kept, "unchanged");
+}
+
 #[tokio::test]
 async fn memory_store_honours_the_contract() {
     let m = MemoryStore::new();
@@ -176,6 +302,7 @@ async fn memory_store_honours_the_contract() {
     counters_add_up(&m).await;
     counters_refuse_to_overflow(&m).await;
     dead_letters_are_kept_and_listed(&m).await;
+    erasure_leaves_only_the_suppression_record(Arc::new(MemoryStore::new())).await;
 }
 
 /// A fresh SQLite database in its own temporary directory (removed when dropped).
@@ -209,6 +336,8 @@ async fn sqlite_store_honours_the_contract() {
     counters_add_up(&s).await;
     counters_refuse_to_overflow(&s).await;
     dead_letters_are_kept_and_listed(&s).await;
+    let t2 = TempDb::new("erasure");
+    erasure_leaves_only_the_suppression_record(Arc::new(cartback_sqlite::SqliteStore::new(t2.db.clone()))).await;
 }
 
 #[tokio::test]
@@ -221,6 +350,8 @@ async fn dynamodb_store_honours_the_contract() {
     claims_are_all_or_nothing(&d).await;
     counters_add_up(&d).await;
     dead_letters_are_kept_and_listed(&d).await;
+    let env = moto::Env::new("erasure").await.unwrap();
+    erasure_leaves_only_the_suppression_record(Arc::new(env.store(Arc::new(VirtualClock::new(now()))))).await;
 }
 
 /// Bodies are stored deflated (a new cart to two thirds of its JSON, a long one to a third); a cart an earlier

@@ -69,6 +69,7 @@ impl Rig {
             Channel::ALL.into_iter().map(|c| (c, outbox.clone() as Arc<dyn ChannelSender>)).collect();
         let engine = Arc::new(Engine {
             events_out: Arc::new(cartback_core::ports::NoEventsOut),
+            records: store.clone(),
             config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),
             carts: Arc::new(Counting::new(store.clone(), counter.clone())),
             stats: Arc::new(Counting::new(store, counter.clone())),

@@ -24,4 +24,5 @@ pub mod intake;
 pub mod messaging;
 pub mod outbound;
 pub mod ports;
+pub mod shopper_data;
 pub mod system;

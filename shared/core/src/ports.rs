@@ -284,3 +284,17 @@ pub trait DeliveryLog: Send + Sync {
     /// Newest first (by `updated_at`), at most `LIST_MAX`.
     async fn list_deliveries(&self, store: &str) -> Result<Vec<crate::outbound::DeliveryRecord>, StoreError>;
 }
+
+/// What a shopper's data rights need beyond the hot path (`shopper_data`): every cart of a
+/// store that matches, and deleting records. Slow by design where the layout has no index (a
+/// DynamoDB `Scan`): these are rare requests.
+#[async_trait]
+pub trait ShopperRecords: Send + Sync {
+    /// The store's carts for which `matches` is true.
+    async fn carts_where(&self, store: &str, matches: &(dyn Fn(&Cart) -> bool + Send + Sync)) -> Result<Vec<Cart>, StoreError>;
+    /// Deleting what is not there is not an error.
+    async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError>;
+    async fn delete_contact(&self, store: &str, key: &str) -> Result<(), StoreError>;
+    async fn delete_link(&self, token: &str) -> Result<(), StoreError>;
+    async fn delete_conversation(&self, store: &str, id: &str) -> Result<(), StoreError>;
+}

@@ -14,6 +14,7 @@ pub mod rate_limit;
 mod replies;
 mod restore;
 pub mod routes;
+mod shoppers;
 mod stats;
 mod status;
 mod twilio_form;

@@ -4,8 +4,8 @@
 //! from one of them.
 
 use crate::{
-    AppState, collect, consent, conversations, coupons, event_deliveries, events, replies, restore, stats, status,
-    unsubscribe, webhooks,
+    AppState, collect, consent, conversations, coupons, event_deliveries, events, replies, restore, shoppers, stats,
+    status, unsubscribe, webhooks,
 };
 use axum::Router;
 use axum::routing::{MethodRouter, get, options, post};
@@ -66,6 +66,8 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/v1/stores/{store}/conversations/{id}/close", Ingest, post(conversations::close)),
     route!("GET", "/v1/stores/{store}/event-deliveries", Ingest, get(event_deliveries::list)),
     route!("POST", "/v1/stores/{store}/event-deliveries/{id}/replay", Ingest, post(event_deliveries::replay)),
+    route!("POST", "/v1/stores/{store}/shoppers/export", Ingest, post(shoppers::export)),
+    route!("POST", "/v1/stores/{store}/shoppers/erase", Ingest, post(shoppers::erase)),
     route!("GET", "/inbox/{store}", Ingest, get(crate::inbox_page)),
     route!("GET", "/v1/inbox.js", Ingest, get(crate::inbox_js)),
     route!("GET", "/report/{store}", Ingest, get(crate::report_page)),

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use cartback_core::domain::conversation::LIST_MAX;
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::outbound::DeliveryRecord;
-use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, StatsStore, StoreError};
+use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError};
 use cartback_local::LocalStore;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -291,6 +291,61 @@ impl StatsStore for SqliteStore {
             out.entry(day).or_default().insert(name, value);
         }
         Ok(out)
+    }
+}
+
+#[async_trait]
+impl ShopperRecords for SqliteStore {
+    async fn carts_where(
+        &self,
+        store: &str,
+        matches: &(dyn Fn(&Cart) -> bool + Send + Sync),
+    ) -> Result<Vec<Cart>, StoreError> {
+        let conn = self.db.lock();
+        let mut s = conn.prepare_cached("SELECT version, body FROM carts WHERE store = ?1").map_err(store_error)?;
+        let rows = s
+            .query_map(params![store], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(store_error)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (v, body) = row.map_err(store_error)?;
+            let mut cart: Cart =
+                serde_json::from_str(&body).map_err(|e| StoreError::Fatal(format!("stored cart is unreadable: {e}")))?;
+            cart.version = v as u64;
+            if matches(&cart) {
+                out.push(cart);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM carts WHERE store = ?1 AND id = ?2", params![store, id]).map_err(store_error)?;
+            Ok(())
+        })
+    }
+
+    async fn delete_contact(&self, store: &str, key: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM contacts WHERE store = ?1 AND key = ?2", params![store, key]).map_err(store_error)?;
+            Ok(())
+        })
+    }
+
+    async fn delete_link(&self, token: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM links WHERE token = ?1", params![token]).map_err(store_error)?;
+            Ok(())
+        })
+    }
+
+    async fn delete_conversation(&self, store: &str, id: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM conversations WHERE store = ?1 AND id = ?2", params![store, id])
+                .map_err(store_error)?;
+            Ok(())
+        })
     }
 }
 

@@ -95,6 +95,8 @@ pub struct Engine {
     pub alerts: Arc<dyn Alerts>,
     /// Signed events to the store's endpoints (`outbound`).
     pub events_out: Arc<dyn crate::ports::EventsOut>,
+    /// Finding and deleting a shopper's records (`shopper_data`).
+    pub records: Arc<dyn crate::ports::ShopperRecords>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
     /// Off in local mode; deferred in the Lambda functions (stats_buffer.rs).

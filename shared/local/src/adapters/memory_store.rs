@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use cartback_core::domain::conversation::LIST_MAX;
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::outbound::DeliveryRecord;
-use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, StatsStore, StoreError};
+use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -208,6 +208,44 @@ impl StatsStore for MemoryStore {
 
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         Ok(lock(&self.stats).get(store).and_then(|s| s.get(key)).copied().unwrap_or(0))
+    }
+}
+
+#[async_trait]
+impl ShopperRecords for MemoryStore {
+    async fn carts_where(
+        &self,
+        store: &str,
+        matches: &(dyn Fn(&Cart) -> bool + Send + Sync),
+    ) -> Result<Vec<Cart>, StoreError> {
+        let carts = lock(&self.carts);
+        Ok(carts.get(store).map(|m| m.values().filter(|c| matches(c)).map(|c| (**c).clone()).collect()).unwrap_or_default())
+    }
+
+    async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError> {
+        if let Some(m) = lock(&self.carts).get_mut(store) {
+            m.remove(id);
+        }
+        Ok(())
+    }
+
+    async fn delete_contact(&self, store: &str, key: &str) -> Result<(), StoreError> {
+        if let Some(m) = lock(&self.contacts).get_mut(store) {
+            m.remove(key);
+        }
+        Ok(())
+    }
+
+    async fn delete_link(&self, token: &str) -> Result<(), StoreError> {
+        lock(&self.links).remove(token);
+        Ok(())
+    }
+
+    async fn delete_conversation(&self, store: &str, id: &str) -> Result<(), StoreError> {
+        if let Some(m) = lock(&self.conversations).get_mut(store) {
+            m.remove(id);
+        }
+        Ok(())
     }
 }
 

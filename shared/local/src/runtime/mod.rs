@@ -185,7 +185,9 @@ impl LocalRuntime {
             } else {
                 Arc::new(cartback_core::ports::NoEventsOut)
             };
+        let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
         let engine = Arc::new(Engine {
+            records,
             events_out,
             config,
             carts,

@@ -1,0 +1,268 @@
+//! A shopper's data rights (GDPR Art. 15 and 17, CCPA): everything a store holds about a
+//! shopper, found by e-mail or phone, exported as one JSON document, or erased.
+//!
+//! Found: the contact records keyed by each address (and by the other address the carts give),
+//! every cart whose customer has one of the addresses or a customer id those carts carry, the
+//! conversations of those contacts, and the link records that point at those carts (restore
+//! links, discount codes, the e-mail and customer-id aliases).
+//!
+//! Erased: all of it, except a **suppression record** per contact that had opted out: the
+//! contact's keyed hash (no address), the channels refused and the opt-outs' evidence (when,
+//! source, provider reference) — so a later cart of the same address still gets nothing on
+//! those channels. Aggregate counters stay (they hold no personal data). Idempotent: a second
+//! erasure finds only the suppression records and leaves them.
+//!
+//! Not covered here: local mode's outbox and hand-off log (a developer's view of what was sent;
+//! start a fresh `--data-dir`), and what providers and the merchant's own endpoints received.
+
+use crate::config::StoreConfig;
+use crate::domain::contact::contact_key;
+use crate::domain::link_key::{coupon, customer_alias, email_alias, legacy_aliases};
+use crate::domain::{Cart, Contact, Conversation};
+use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::ports::LinkRecord;
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Who: at least one of an e-mail and a phone (E.164 or as typed, read like the intake reads it).
+#[derive(Debug, Clone, Default)]
+pub struct ShopperQuery {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum QueryError {
+    #[error("give an email or a phone")]
+    Empty,
+    #[error("`phone` is not a phone number Cartback could have stored")]
+    Phone,
+    #[error("`email` is not an e-mail address")]
+    Email,
+}
+
+/// The addresses to look for, as Cartback stores them.
+fn addresses(q: &ShopperQuery) -> Result<(Option<String>, Option<String>), QueryError> {
+    let email = match q.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) if e.contains('@') && !e.chars().any(char::is_whitespace) => Some(e.to_ascii_lowercase()),
+        Some(_) => return Err(QueryError::Email),
+        None => None,
+    };
+    let phone = match q.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(crate::domain::phone::normalize_phone(p).ok_or(QueryError::Phone)?),
+        None => None,
+    };
+    if email.is_none() && phone.is_none() {
+        return Err(QueryError::Empty);
+    }
+    Ok((email, phone))
+}
+
+/// Everything found, as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShopperExport {
+    pub store: String,
+    pub generated_at: Timestamp,
+    pub contacts: Vec<Contact>,
+    pub carts: Vec<Cart>,
+    pub conversations: Vec<Conversation>,
+    pub links: Vec<LinkRecord>,
+}
+
+/// What an erasure did (counts only: the answer holds no personal data).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ErasureReport {
+    pub carts: usize,
+    pub contacts: usize,
+    pub conversations: usize,
+    pub links: usize,
+    /// Contacts kept as a suppression record (keyed hash and refused channels only).
+    pub suppression_records: usize,
+}
+
+fn same_email(a: Option<&crate::domain::pii::Pii>, b: &str) -> bool {
+    a.is_some_and(|x| x.expose().trim().eq_ignore_ascii_case(b))
+}
+
+/// A contact reduced to what keeps its opt-outs: no address, no history, no cart.
+fn suppression(c: &Contact) -> Option<Contact> {
+    if c.opted_out.is_empty() {
+        return None;
+    }
+    let mut s = Contact::new(&c.store, &c.key);
+    s.version = c.version;
+    s.opted_out.clone_from(&c.opted_out);
+    s.consent_log = c.consent_log.iter().filter(|e| !e.granted && c.opted_out.contains(&e.channel)).cloned().collect();
+    Some(s)
+}
+
+fn is_suppression_only(c: &Contact) -> bool {
+    suppression(c).is_some_and(|s| Contact { version: c.version, ..s } == *c)
+}
+
+impl Engine {
+    /// Finds everything held about the shopper.
+    pub async fn find_shopper(
+        &self,
+        store: &StoreConfig,
+        q: &ShopperQuery,
+    ) -> Result<Result<ShopperExport, QueryError>, EngineError> {
+        let (email, phone) = match addresses(q) {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(e)),
+        };
+        // The carts naming either address; their customer ids and other addresses find more.
+        let (e, p) = (email.clone(), phone.clone());
+        let first = self
+            .records
+            .carts_where(&store.id, &move |c: &Cart| {
+                e.as_deref().is_some_and(|e| same_email(c.customer.email.as_ref(), e))
+                    || p.as_deref().is_some_and(|p| c.customer.phone.as_ref().is_some_and(|x| x.expose() == p))
+            })
+            .await?;
+        let ids: BTreeSet<String> = first.iter().filter_map(|c| c.customer.id.clone()).collect();
+        let carts = if ids.is_empty() {
+            first
+        } else {
+            let (e, p, ids) = (email.clone(), phone.clone(), ids.clone());
+            self.records
+                .carts_where(&store.id, &move |c: &Cart| {
+                    e.as_deref().is_some_and(|e| same_email(c.customer.email.as_ref(), e))
+                        || p.as_deref().is_some_and(|p| c.customer.phone.as_ref().is_some_and(|x| x.expose() == p))
+                        || c.customer.id.as_ref().is_some_and(|i| ids.contains(i))
+                })
+                .await?
+        };
+        let mut addrs: BTreeSet<String> = email.iter().chain(phone.iter()).cloned().collect();
+        for c in &carts {
+            addrs.extend(c.customer.phone.as_ref().map(|p| p.expose().to_string()));
+            addrs.extend(c.customer.email.as_ref().map(|e| e.expose().trim().to_ascii_lowercase()));
+        }
+        let mut contacts = Vec::new();
+        for a in &addrs {
+            if let Some(c) = self.carts.get_contact(&store.id, &contact_key(&store.id, a)).await? {
+                contacts.push(c);
+            }
+        }
+        let keys: BTreeSet<&str> = contacts.iter().map(|c| c.key.as_str()).collect();
+        let conversations: Vec<Conversation> = self
+            .carts
+            .list_conversations(&store.id)
+            .await?
+            .into_iter()
+            .filter(|c| keys.contains(c.contact.as_str()))
+            .collect();
+        let mut tokens: BTreeSet<String> = BTreeSet::new();
+        for c in &carts {
+            tokens.extend(c.link_token.clone());
+            tokens.extend(c.sends.iter().filter_map(|s| s.coupon.as_deref()).map(|code| coupon(&store.id, code)));
+            tokens.extend(c.customer.id.as_deref().map(|i| customer_alias(&store.id, i)));
+            let e = c.customer.email.as_ref().map(|e| e.expose().to_string());
+            tokens.extend(e.as_deref().map(|e| email_alias(&store.id, e)));
+            tokens.extend(legacy_aliases(&store.id, e.as_deref(), c.customer.id.as_deref()));
+        }
+        let cart_ids: BTreeSet<&str> = carts.iter().map(|c| c.id.as_str()).collect();
+        let mut links = Vec::new();
+        for t in &tokens {
+            if let Some(l) = self.carts.get_link(t).await?
+                && l.store == store.id
+                && cart_ids.contains(l.cart.as_str())
+            {
+                links.push(l);
+            }
+        }
+        Ok(Ok(ShopperExport { store: store.id.clone(), generated_at: self.clock.now(), contacts, carts, conversations, links }))
+    }
+
+    /// Erases everything `find_shopper` finds, keeping suppression records for opt-outs.
+    pub async fn erase_shopper(
+        &self,
+        store: &StoreConfig,
+        q: &ShopperQuery,
+    ) -> Result<Result<ErasureReport, QueryError>, EngineError> {
+        let found = match self.find_shopper(store, q).await? {
+            Ok(f) => f,
+            Err(e) => return Ok(Err(e)),
+        };
+        // Links first, then conversations and carts, contacts last: an erasure cut short leaves
+        // the contact (and its opt-outs) to find the rest again.
+        for l in &found.links {
+            self.records.delete_link(&l.token).await?;
+        }
+        for c in &found.conversations {
+            self.records.delete_conversation(&store.id, &c.id).await?;
+        }
+        for c in &found.carts {
+            self.records.delete_cart(&store.id, &c.id).await?;
+        }
+        let mut contacts = 0;
+        let mut kept = 0;
+        for c in &found.contacts {
+            if is_suppression_only(c) {
+                kept += 1;
+                continue;
+            }
+            contacts += 1;
+            let key = c.key.clone();
+            let suppressed = retry_on_conflict!({
+                let Some(now) = self.carts.get_contact(&store.id, &key).await? else { return Ok(false) };
+                match suppression(&now) {
+                    Some(s) => {
+                        self.carts.put_contact(s).await?;
+                        Ok(true)
+                    }
+                    None => {
+                        self.records.delete_contact(&store.id, &key).await?;
+                        Ok(false)
+                    }
+                }
+            })?;
+            kept += usize::from(suppressed);
+        }
+        let report = ErasureReport {
+            carts: found.carts.len(),
+            contacts,
+            conversations: found.conversations.len(),
+            links: found.links.len(),
+            suppression_records: kept,
+        };
+        tracing::info!(store = %store.id, carts = report.carts, contacts = report.contacts, conversations = report.conversations, links = report.links, suppression_records = report.suppression_records, "shopper erased");
+        Ok(Ok(report))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_needs_an_address_read_as_stored() {
+        let q = |e: Option<&str>, p: Option<&str>| {
+            addresses(&ShopperQuery { email: e.map(Into::into), phone: p.map(Into::into) })
+        };
+        assert_eq!(q(None, None), Err(QueryError::Empty));
+        assert_eq!(q(Some(" "), Some("")), Err(QueryError::Empty));
+        assert_eq!(q(Some("not an address"), None), Err(QueryError::Email));
+        assert_eq!(q(None, Some("12")), Err(QueryError::Phone));
+        assert_eq!(q(Some(" A@Example.com "), Some("+47 912 34 567")).unwrap(), (Some("a@example.com".into()), Some("+4791234567".into())));
+    }
+
+    #[test]
+    fn a_suppression_record_keeps_only_the_opt_outs() {
+        let mut c = Contact::new("s", "k");
+        c.phone = Some(crate::domain::pii::Pii::new("+4791234567".into()));
+        c.latest_cart = Some("c1".into());
+        assert!(suppression(&c).is_none(), "nothing to keep without an opt-out");
+        c.opt_out(crate::domain::Channel::Sms);
+        c.log_consent(Timestamp::UNIX_EPOCH, crate::domain::Channel::Sms, false, "reply", "SM1");
+        c.log_consent(Timestamp::UNIX_EPOCH, crate::domain::Channel::Email, true, "reply", "SM2");
+        let s = suppression(&c).unwrap();
+        assert_eq!((s.phone.clone(), s.latest_cart.clone()), (None, None));
+        assert_eq!(s.opted_out, vec![crate::domain::Channel::Sms]);
+        assert_eq!(s.consent_log.len(), 1);
+        assert!(is_suppression_only(&s));
+        assert!(!is_suppression_only(&c));
+    }
+}
