@@ -48,7 +48,8 @@ async fn export_then_erase_leaves_the_suppression_record_and_the_opt_out_holds()
     assert_eq!(st, 200, "{report}");
     assert_eq!(report["carts"], 2);
     assert_eq!(report["suppression_records"], 1);
-    let (_, after) = rights(&s, "export", json!({"email": "a@example.com", "phone": "+905321234567"}), DEMO_API_KEY).await;
+    let (_, after) =
+        rights(&s, "export", json!({"email": "a@example.com", "phone": "+905321234567"}), DEMO_API_KEY).await;
     assert_eq!(after["carts"], json!([]));
     assert_eq!(after["conversations"], json!([]));
     assert_eq!(after["links"], json!([]));

@@ -13,8 +13,8 @@ mod email_preview;
 mod meter;
 mod replies;
 mod serve;
-mod simulate;
 mod shopper;
+mod simulate;
 mod store;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -369,7 +369,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ShopperAction::Export { who, out } => ("export", who, out),
                 ShopperAction::Erase { who } => ("erase", who, None),
             };
-            let req = shopper::Request { url: who.url, store: who.store, key: who.key, email: who.email, phone: who.phone, out };
+            let req = shopper::Request {
+                url: who.url,
+                store: who.store,
+                key: who.key,
+                email: who.email,
+                phone: who.phone,
+                out,
+            };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(shopper::run(name, req))
         }

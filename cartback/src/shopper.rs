@@ -33,9 +33,8 @@ pub async fn run(action: &str, r: Request) -> anyhow::Result<()> {
     if !status.is_success() {
         bail!("{url} answered {status}: {text}");
     }
-    let pretty = serde_json::from_str::<serde_json::Value>(&text)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or(text);
+    let pretty =
+        serde_json::from_str::<serde_json::Value>(&text).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or(text);
     match &r.out {
         Some(path) => {
             std::fs::write(path, pretty + "\n").with_context(|| format!("writing {}", path.display()))?;

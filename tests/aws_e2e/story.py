@@ -464,6 +464,26 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     st, _, body = http("POST", f"/v1/stores/{STORE}/event-deliveries/dlv_none_0/replay", b"", auth)
     check(st == 404 and b"delivery_not_found" in body, f"replaying an unknown delivery → {st}")
 
+    # ---- the shopper's data rights, last: the erasure removes what the story built
+    jh = dict(auth, **{"content-type": "application/json"})
+    who = json.dumps({"email": SHOPPER_EMAIL}).encode()
+    st, _, body = http("POST", f"/v1/stores/{STORE}/shoppers/export", who, jh)
+    doc = json.loads(body) if st == 200 else {}
+    check(st == 200 and len(doc.get("carts", [])) >= 1 and len(doc.get("contacts", [])) >= 1
+          and len(doc.get("conversations", [])) == 1,
+          f"export finds the shopper's carts, contact and conversation in DynamoDB (a Scan) → {st} "
+          f"{[len(doc.get(k, [])) for k in ('carts', 'contacts', 'conversations', 'links')]}")
+    st, _, body = http("POST", f"/v1/stores/{STORE}/shoppers/erase", who, jh)
+    report = json.loads(body) if st == 200 else {}
+    check(st == 200 and report.get("suppression_records") == 1, f"erase → {st} {report}")
+    st, _, body = http("POST", f"/v1/stores/{STORE}/shoppers/export",
+                       json.dumps({"email": SHOPPER_EMAIL, "phone": SHOPPER_PHONE}).encode(), jh)
+    after = json.loads(body) if st == 200 else {}
+    kept = after.get("contacts", [])
+    check(st == 200 and after.get("carts") == [] and after.get("conversations") == [] and after.get("links") == []
+          and len(kept) == 1 and kept[0].get("phone") is None and "sms" in kept[0].get("opted_out", []),
+          f"after erasure only the suppression record is left, the SMS opt-out in it → {st}")
+
 
 def sent_email(recipient):
     """The raw MIME SES on moto accepted for `recipient` (moto's model data), if moto shows it."""

@@ -543,7 +543,7 @@ impl ShopperRecords for DynamoStore {
     async fn carts_where(
         &self,
         store: &str,
-        matches: &(dyn Fn(&Cart) -> bool + Send + Sync),
+        matches: &(dyn for<'c> Fn(&'c Cart) -> bool + Send + Sync),
     ) -> Result<Vec<Cart>, StoreError> {
         let prefix = cart_pk(store, "");
         let mut out = Vec::new();

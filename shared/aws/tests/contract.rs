@@ -203,8 +203,8 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     let shopper = |id: &str, phone: Option<&str>, email: Option<&str>, customer: Option<&str>| {
         let mut c = Cart::new("demo", id, now(), false);
         let cu = Arc::make_mut(&mut c.customer);
-        cu.phone = phone.map(|p| Pii::new(p.into()));
-        cu.email = email.map(|e| Pii::new(e.into()));
+        cu.phone = phone.map(Pii::new);
+        cu.email = email.map(Pii::new);
         cu.id = customer.map(Into::into);
         c
     };
@@ -214,7 +214,12 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     store.put_cart(shopper("cb", None, Some("Kari@Example.com"), None)).await.unwrap();
     store.put_cart(shopper("cc", None, None, Some("cust_1"))).await.unwrap();
     store.put_cart(shopper("other", Some("+4798765432"), Some("ola@example.com"), Some("cust_2"))).await.unwrap();
-    let link = |token: String, cart: &str| LinkRecord { token, store: "demo".into(), cart: cart.into(), expires_at: now() + jiff::SignedDuration::from_hours(240) };
+    let link = |token: String, cart: &str| LinkRecord {
+        token,
+        store: "demo".into(),
+        cart: cart.into(),
+        expires_at: now() + jiff::SignedDuration::from_hours(240),
+    };
     for l in [
         link("AAAAAAAAAAAAAAAAAAAAAA".into(), "ca"),
         link(email_alias("demo", email), "ca"),
@@ -226,14 +231,14 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     }
     let key = contact_key("demo", phone);
     let mut k = Contact::new("demo", &key);
-    k.phone = Some(Pii::new(phone.into()));
-    k.email = Some(Pii::new(email.into()));
+    k.phone = Some(Pii::new(phone));
+    k.email = Some(Pii::new(email));
     k.latest_cart = Some("ca".into());
     k.opt_out(Channel::Sms);
     k.log_consent(now(), Channel::Sms, false, "reply", "SM1");
     store.put_contact(k).await.unwrap();
     let mut mail = Contact::new("demo", &contact_key("demo", email));
-    mail.email = Some(Pii::new(email.into()));
+    mail.email = Some(Pii::new(email));
     store.put_contact(mail).await.unwrap();
     let other_key = contact_key("demo", "+4798765432");
     store.put_contact(Contact::new("demo", &other_key)).await.unwrap();
@@ -242,7 +247,7 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
         id: id.into(),
         version: 0,
         contact: contact.into(),
-        to: Pii::new(phone.into()),
+        to: Pii::new(phone),
         channel: Channel::Sms,
         cart: Some("ca".into()),
         status: ConversationStatus::Open,
@@ -269,8 +274,12 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     assert_eq!(found.links.len(), 3);
 
     let report = engine.erase_shopper(&cfg, &q).await.unwrap().unwrap();
-    assert_eq!((report.carts, report.contacts, report.conversations, report.links, report.suppression_records), (3, 2, 1, 3, 1));
-    let left: Vec<String> = store.carts_where("demo", &|_: &Cart| true).await.unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(
+        (report.carts, report.contacts, report.conversations, report.links, report.suppression_records),
+        (3, 2, 1, 3, 1)
+    );
+    let left: Vec<String> =
+        store.carts_where("demo", &|_: &Cart| true).await.unwrap().into_iter().map(|c| c.id).collect();
     assert_eq!(left, ["other"]);
     let kept = store.get_contact("demo", &key).await.unwrap().unwrap();
     assert_eq!((kept.phone.clone(), kept.email.clone(), kept.latest_cart.clone()), (None, None, None));
@@ -285,10 +294,15 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     assert!(store.get_conversation("demo", "conv1").await.unwrap().is_none());
     assert!(store.get_conversation("demo", "conv2").await.unwrap().is_some());
     // What an export finds now: the suppression record, nothing else.
-    let again = engine.find_shopper(&cfg, &ShopperQuery { email: Some(email.into()), phone: Some(phone.into()) }).await.unwrap().unwrap();
+    let again = engine
+        .find_shopper(&cfg, &ShopperQuery { email: Some(email.into()), phone: Some(phone.into()) })
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((again.carts.len(), again.conversations.len(), again.links.len()), (0, 0, 0));
     assert_eq!(again.contacts, vec![kept.clone()]);
-    let twice = engine.erase_shopper(&cfg, &ShopperQuery { email: None, phone: Some(phone.into()) }).await.unwrap().unwrap();
+    let twice =
+        engine.erase_shopper(&cfg, &ShopperQuery { email: None, phone: Some(phone.into()) }).await.unwrap().unwrap();
     assert_eq!((twice.carts, twice.contacts, twice.suppression_records), (0, 0, 1));
     assert_eq!(store.get_contact("demo", &key).await.unwrap().unwrap(), kept, "unchanged");
 }

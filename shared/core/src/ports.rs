@@ -291,7 +291,11 @@ pub trait DeliveryLog: Send + Sync {
 #[async_trait]
 pub trait ShopperRecords: Send + Sync {
     /// The store's carts for which `matches` is true.
-    async fn carts_where(&self, store: &str, matches: &(dyn Fn(&Cart) -> bool + Send + Sync)) -> Result<Vec<Cart>, StoreError>;
+    async fn carts_where(
+        &self,
+        store: &str,
+        matches: &(dyn for<'c> Fn(&'c Cart) -> bool + Send + Sync),
+    ) -> Result<Vec<Cart>, StoreError>;
     /// Deleting what is not there is not an error.
     async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError>;
     async fn delete_contact(&self, store: &str, key: &str) -> Result<(), StoreError>;

@@ -17,7 +17,12 @@ use cartback_core::shopper_data::{ErasureReport, ShopperExport, ShopperQuery};
 use serde_json::Value;
 use std::sync::Arc;
 
-async fn request(st: &AppState, store: &str, headers: &HeaderMap, body: Body) -> Result<(Arc<StoreConfig>, ShopperQuery), ApiError> {
+async fn request(
+    st: &AppState,
+    store: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Arc<StoreConfig>, ShopperQuery), ApiError> {
     let own = store_for_request(&st.engine.config, headers)?.clone();
     // Another store's key gets the same answer as a store that does not exist.
     if own.id != store {

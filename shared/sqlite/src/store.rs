@@ -299,18 +299,17 @@ impl ShopperRecords for SqliteStore {
     async fn carts_where(
         &self,
         store: &str,
-        matches: &(dyn Fn(&Cart) -> bool + Send + Sync),
+        matches: &(dyn for<'c> Fn(&'c Cart) -> bool + Send + Sync),
     ) -> Result<Vec<Cart>, StoreError> {
         let conn = self.db.lock();
         let mut s = conn.prepare_cached("SELECT version, body FROM carts WHERE store = ?1").map_err(store_error)?;
-        let rows = s
-            .query_map(params![store], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-            .map_err(store_error)?;
+        let rows =
+            s.query_map(params![store], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(store_error)?;
         let mut out = Vec::new();
         for row in rows {
             let (v, body) = row.map_err(store_error)?;
-            let mut cart: Cart =
-                serde_json::from_str(&body).map_err(|e| StoreError::Fatal(format!("stored cart is unreadable: {e}")))?;
+            let mut cart: Cart = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Fatal(format!("stored cart is unreadable: {e}")))?;
             cart.version = v as u64;
             if matches(&cart) {
                 out.push(cart);
@@ -328,7 +327,8 @@ impl ShopperRecords for SqliteStore {
 
     async fn delete_contact(&self, store: &str, key: &str) -> Result<(), StoreError> {
         self.write(|tx| {
-            tx.execute("DELETE FROM contacts WHERE store = ?1 AND key = ?2", params![store, key]).map_err(store_error)?;
+            tx.execute("DELETE FROM contacts WHERE store = ?1 AND key = ?2", params![store, key])
+                .map_err(store_error)?;
             Ok(())
         })
     }

@@ -172,7 +172,14 @@ impl Engine {
                 links.push(l);
             }
         }
-        Ok(Ok(ShopperExport { store: store.id.clone(), generated_at: self.clock.now(), contacts, carts, conversations, links }))
+        Ok(Ok(ShopperExport {
+            store: store.id.clone(),
+            generated_at: self.clock.now(),
+            contacts,
+            carts,
+            conversations,
+            links,
+        }))
     }
 
     /// Erases everything `find_shopper` finds, keeping suppression records for opt-outs.
@@ -246,13 +253,16 @@ mod tests {
         assert_eq!(q(Some(" "), Some("")), Err(QueryError::Empty));
         assert_eq!(q(Some("not an address"), None), Err(QueryError::Email));
         assert_eq!(q(None, Some("12")), Err(QueryError::Phone));
-        assert_eq!(q(Some(" A@Example.com "), Some("+47 912 34 567")).unwrap(), (Some("a@example.com".into()), Some("+4791234567".into())));
+        assert_eq!(
+            q(Some(" A@Example.com "), Some("+47 912 34 567")).unwrap(),
+            (Some("a@example.com".into()), Some("+4791234567".into()))
+        );
     }
 
     #[test]
     fn a_suppression_record_keeps_only_the_opt_outs() {
         let mut c = Contact::new("s", "k");
-        c.phone = Some(crate::domain::pii::Pii::new("+4791234567".into()));
+        c.phone = Some(crate::domain::pii::Pii::new("+4791234567"));
         c.latest_cart = Some("c1".into());
         assert!(suppression(&c).is_none(), "nothing to keep without an opt-out");
         c.opt_out(crate::domain::Channel::Sms);

@@ -216,10 +216,13 @@ impl ShopperRecords for MemoryStore {
     async fn carts_where(
         &self,
         store: &str,
-        matches: &(dyn Fn(&Cart) -> bool + Send + Sync),
+        matches: &(dyn for<'c> Fn(&'c Cart) -> bool + Send + Sync),
     ) -> Result<Vec<Cart>, StoreError> {
         let carts = lock(&self.carts);
-        Ok(carts.get(store).map(|m| m.values().filter(|c| matches(c)).map(|c| (**c).clone()).collect()).unwrap_or_default())
+        Ok(carts
+            .get(store)
+            .map(|m| m.values().filter(|c| matches(c)).map(|c| (**c).clone()).collect())
+            .unwrap_or_default())
     }
 
     async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError> {
