@@ -73,6 +73,10 @@ async fn export_then_erase_leaves_the_suppression_record_and_the_opt_out_holds()
     assert_eq!(rights(&s, "erase", json!({}), DEMO_API_KEY).await.0, 422);
     assert_eq!(rights(&s, "export", json!({"phone": "12"}), DEMO_API_KEY).await.0, 422);
     assert_eq!(rights(&s, "export", json!({"email": 5}), DEMO_API_KEY).await.0, 422);
+    assert_eq!(
+        rights(&s, "export", json!({"email": format!("{}@example.com", "a".repeat(250))}), DEMO_API_KEY).await.0,
+        422
+    );
     assert_eq!(rights(&s, "erase", json!({"email": "a@example.com"}), "cbk_other_0123456789abcdef").await.0, 401);
 
     let text = logs.text();

@@ -60,6 +60,7 @@ async fn variants_and_holdout_count_their_carts_clicks_and_orders() {
         let (carts, _, orders) = want[&(0, a.name.clone())];
         assert!(carts > 0, "variant {} got no carts", a.name);
         assert_eq!((a.carts, a.orders), (carts, orders), "variant {}", a.name);
+        assert_eq!(a.messages, s.messages_by_variant[&format!("0.{}", a.name)], "variant {}", a.name);
         assert_eq!(a.revenue.get("EUR").copied().unwrap_or(0), orders * 4200);
     }
     // Clicks go to the message before them: all step 0 (the e-mail came after).

@@ -36,7 +36,12 @@ async fn request(
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(invalid(&format!("`{k}` must be a string"))),
     };
-    Ok((own, ShopperQuery { email: text("email")?, phone: text("phone")? }))
+    let (email, phone) = (text("email")?, text("phone")?);
+    use cartback_core::intake::contract::limits::{EMAIL, PHONE};
+    if email.as_ref().is_some_and(|e| e.len() > EMAIL) || phone.as_ref().is_some_and(|p| p.len() > PHONE) {
+        return Err(invalid(&format!("an email has at most {EMAIL} bytes, a phone {PHONE}")));
+    }
+    Ok((own, ShopperQuery { email, phone }))
 }
 
 fn query_error(e: cartback_core::shopper_data::QueryError) -> ApiError {

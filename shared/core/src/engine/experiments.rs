@@ -48,6 +48,9 @@ pub struct Outcome {
 pub struct Arm {
     pub name: String,
     pub carts: i64,
+    /// Messages sent with this variant (a cart messaged again in a later episode counts again;
+    /// variants only).
+    pub messages: i64,
     /// Restore-link clicks after this group's message (variants only).
     pub clicks: i64,
     pub orders: i64,
@@ -99,6 +102,7 @@ fn arm(name: &str, carts: i64, clicks: i64, orders: i64) -> Arm {
     Arm {
         name: name.to_string(),
         carts,
+        messages: 0,
         clicks,
         orders,
         order_rate: if carts > 0 { orders as f64 / carts as f64 } else { 0.0 },
@@ -172,6 +176,13 @@ pub fn experiments(counters: &BTreeMap<String, i64>, variants: &[Vec<String>]) -
                 }
             }
         }
+    }
+    for (key, v) in counters.range(prefix::MESSAGES_VARIANT.to_string()..) {
+        let Some(rest) = key.strip_prefix(prefix::MESSAGES_VARIANT) else { break };
+        let Some((step, variant)) = rest.split_once('.') else { continue };
+        let Ok(step) = step.parse::<u32>() else { continue };
+        let a = by_step.entry(step).or_default().entry(variant.to_string()).or_insert_with(|| arm(variant, 0, 0, 0));
+        a.messages += v;
     }
     // Configured steps with variants show before their first message ("not enough data yet").
     for (step, names) in variants.iter().enumerate() {

@@ -195,11 +195,11 @@
       var rows = st.variants.map(function (a) {
         var c = byName[a.name];
         var cur = Object.keys(a.revenue_per_cart)[0];
-        return [a.name, metric("experiment." + st.step + "." + a.name + ".carts", a.carts), int(a.clicks), int(a.orders), pct(a.order_rate),
+        return [a.name, metric("experiment." + st.step + "." + a.name + ".carts", a.carts), int(a.messages), int(a.clicks), int(a.orders), pct(a.order_rate),
           cur ? money(a.revenue_per_cart[cur], cur) : "—",
           c ? verdict(c.orders) : "control", c ? interval(c.orders, 100, pp) : ""];
       });
-      table(t.id, ["Variant", "Carts", "Clicks", "Orders", "Order rate", "Revenue / cart", "Orders", "Difference (95 %)"], rows);
+      table(t.id, ["Variant", "Carts", "Messages", "Clicks", "Orders", "Order rate", "Revenue / cart", "Orders", "Difference (95 %)"], rows);
     });
   }
 
