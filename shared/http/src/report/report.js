@@ -106,7 +106,8 @@
 
   // Lines (or bars) over the days; the largest value labels the axis, first and last day below.
   function chart(container, days, series, bars) {
-    var W = 640, H = 200, L = 44, B = 22, T = 8;
+    // A small canvas, so its 11-unit labels stay readable when a phone scales it down.
+    var W = 400, H = 160, L = 30, B = 20, T = 6;
     var top = 1;
     series.forEach(function (s) { days.forEach(function (d) { top = Math.max(top, s.value(d)); }); });
     var n = Math.max(1, days.length);
