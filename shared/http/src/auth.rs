@@ -5,6 +5,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use cartback_core::config::{Config, StoreConfig};
 use std::sync::Arc;
 
+/// The store named in the path, when the request's key is that store's. Another store's key
+/// gets the same answer as a store that does not exist (404), so keys cannot probe store ids.
+pub fn own_store(config: &Config, store: &str, headers: &HeaderMap) -> Result<Arc<StoreConfig>, ApiError> {
+    let own = store_for_request(config, headers)?;
+    if own.id != store {
+        return Err(ApiError::not_found());
+    }
+    Ok(own.clone())
+}
+
 pub fn store_for_request<'a>(config: &'a Config, headers: &HeaderMap) -> Result<&'a Arc<StoreConfig>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::new(

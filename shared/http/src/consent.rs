@@ -3,7 +3,7 @@
 //! what the storefront reported for their latest cart (with the consent text version).
 
 use crate::AppState;
-use crate::auth::store_for_request;
+use crate::auth::own_store;
 use crate::error::ApiError;
 use crate::path::Path;
 use axum::Json;
@@ -18,10 +18,7 @@ pub async fn get_consent(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Json<ConsentRecord>, ApiError> {
-    let own = store_for_request(&st.engine.config, &headers)?.clone();
-    if own.id != store {
-        return Err(ApiError::not_found());
-    }
+    let own = own_store(&st.engine.config, &store, &headers)?;
     let params: Vec<(String, String)> =
         form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());

@@ -5,7 +5,7 @@
 //! address reaches an access log.
 
 use crate::AppState;
-use crate::auth::store_for_request;
+use crate::auth::own_store;
 use crate::error::{ApiError, read_body};
 use crate::path::Path;
 use axum::Json;
@@ -23,11 +23,7 @@ async fn request(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(Arc<StoreConfig>, ShopperQuery), ApiError> {
-    let own = store_for_request(&st.engine.config, headers)?.clone();
-    // Another store's key gets the same answer as a store that does not exist.
-    if own.id != store {
-        return Err(ApiError::not_found());
-    }
+    let own = own_store(&st.engine.config, store, headers)?;
     let bytes = read_body(headers, body, 4 * 1024).await?;
     let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_shopper", m.to_string());
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid("the body must be a JSON object"))?;
