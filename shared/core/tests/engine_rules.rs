@@ -753,3 +753,20 @@ fn a_whatsapp_discount_needs_a_place_in_the_template() {
         }
     }
 }
+
+/// A reply pauses the sequence: the steps still to come are not sent, and that is counted
+/// (`steps_skipped.paused`) once, not dropped in silence.
+#[tokio::test]
+async fn steps_a_reply_paused_are_counted_as_skipped_once() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_mins(30).await;
+    assert_eq!(t.channels(), ["sms"]);
+    let out = reply(&t, PHONE, "The delivery takes too long for me", "SM-why").await;
+    assert_eq!(out.cart.as_deref(), Some("c1"));
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["sms"], "a message after the reply paused the sequence");
+    let s = t.stats().await;
+    assert_eq!(s.steps_skipped.get("paused"), Some(&1), "{:?}", s.steps_skipped);
+    assert!(t.rt.store.carts_of("s")[0].timer.is_none(), "the timer is disarmed with the count");
+}

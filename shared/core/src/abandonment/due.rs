@@ -65,6 +65,15 @@ impl Engine {
         let mut stats = crate::engine::stats_buffer::take_carried(&mut cart);
         let episode = cart.epoch;
         let outcome = match on_timer(&cart, store, now) {
+            // A reply paused the sequence with a step still to come: nothing is sent, and that is
+            // counted (`steps.skipped.paused`) once — the timer is disarmed with the count.
+            TimerDecision::Drop if cart.paused && (cart.next_step as usize) < store.steps.len() => {
+                cart.timer = None;
+                stats.push((Counter::StepsSkipped("paused"), 1));
+                self.carts.put_cart(cart).await?;
+                self.count(&msg.store, stats).await;
+                return Ok(DueOutcome::Dropped);
+            }
             TimerDecision::Drop if stats.is_empty() => return Ok(DueOutcome::Dropped),
             TimerDecision::Drop => {
                 // Nothing else will carry them on: written out with the cart, once.
