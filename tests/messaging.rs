@@ -255,7 +255,8 @@ async fn whatsapp_statuses_are_verified_and_recorded() {
     let body = format!(
         r#"{{"object": "whatsapp_business_account", "entry": [{{"id": "1", "changes": [{{"field": "messages", "value": {{
             "messaging_product": "whatsapp", "statuses": [{{"id": "wamid.X", "status": "delivered", "timestamp": "1764000000",
-            "recipient_id": "905321234567", "biz_opaque_callback_data": "cart=c1&seq={seq}"}}]}}}}]}}]}}"#
+            "recipient_id": "905321234567", "biz_opaque_callback_data": "cart=c1&seq={seq}"}},
+            {{"id": "wamid.other", "status": "delivered", "recipient_id": "905321234567"}}]}}}}]}}]}}"#
     );
     let sign = |secret: &str, b: &str| {
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
@@ -274,6 +275,9 @@ async fn whatsapp_statuses_are_verified_and_recorded() {
     let again: Value = post(sign("demo_whatsapp_app_secret", &body)).await.unwrap().json().await.unwrap();
     assert_eq!(again["recorded"], 0, "a retried delivery changes nothing");
     assert_eq!(s.stats().await["messages_delivered"]["whatsapp"], 1);
+    // Another tool's message on the same number: counted, not lost in silence.
+    assert_eq!((v["ignored"].as_u64(), again["ignored"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(s.stats().await["webhooks"]["whatsapp_status.ignored"], 2);
 }
 
 #[tokio::test]

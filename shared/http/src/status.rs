@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use cartback_core::domain::DeliveryStatus;
 use cartback_core::engine::DeliveryOutcome;
+use cartback_core::engine::counters::Counter;
 use serde_json::json;
 
 pub async fn twilio_status(
@@ -92,8 +93,14 @@ pub async fn whatsapp_status(
             "X-Hub-Signature-256 does not match the body and the app secret",
         ));
     }
-    let updates = cartback_core::feedback::whatsapp_statuses::statuses(&bytes)
+    let (updates, left_out) = cartback_core::feedback::whatsapp_statuses::statuses(&bytes)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_payload", e))?;
+    if left_out > 0 {
+        // Statuses of messages Cartback did not send (the store's other WhatsApp tools) or of a
+        // kind it does not use: counted (`webhooks.whatsapp_status.ignored`), not lost in silence.
+        let n = i64::try_from(left_out).unwrap_or(i64::MAX);
+        st.engine.count(&store.id, vec![(Counter::WebhookIgnored("whatsapp_status"), n)]).await;
+    }
     let mut recorded = 0;
     for u in &updates {
         if st.engine.on_delivery(&store, &u.cart, u.seq, u.status).await? == DeliveryOutcome::Recorded {
@@ -109,7 +116,7 @@ pub async fn whatsapp_status(
         }
         actions.push(outcome.action);
     }
-    let body = json!({"statuses": updates.len(), "recorded": recorded, "messages": inbound.len(), "actions": actions});
+    let body = json!({"statuses": updates.len(), "recorded": recorded, "ignored": left_out, "messages": inbound.len(), "actions": actions});
     Ok((StatusCode::OK, axum::Json(body)).into_response())
 }
 

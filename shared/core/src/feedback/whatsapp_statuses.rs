@@ -37,30 +37,39 @@ pub struct StatusUpdate {
     pub status: DeliveryStatus,
 }
 
-/// The statuses in a webhook delivery that name a send of ours; anything else (inbound
-/// messages, statuses of messages sent by other tools, unknown shapes) is left out.
-pub fn statuses(body: &[u8]) -> Result<Vec<StatusUpdate>, String> {
+/// The statuses in a webhook delivery that name a send of ours, and how many statuses were left
+/// out (of messages sent by other tools, without our callback data, or of a kind we do not use,
+/// like `warning`): the caller counts those, so none is dropped in silence. Inbound messages are
+/// read elsewhere (`conversations::whatsapp_inbound`).
+pub fn statuses(body: &[u8]) -> Result<(Vec<StatusUpdate>, usize), String> {
     let v: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
     if v.get("object").and_then(Value::as_str) != Some("whatsapp_business_account") {
         return Err("not a WhatsApp Business Account webhook (`object`)".into());
     }
     let mut out = Vec::new();
+    let mut left_out = 0;
     let entries = v.get("entry").and_then(Value::as_array).into_iter().flatten();
     for change in entries.filter_map(|e| e.get("changes")?.as_array()).flatten() {
         let statuses = change.get("value").and_then(|v| v.get("statuses")).and_then(Value::as_array);
         for s in statuses.into_iter().flatten() {
             let Some(status) = s.get("status").and_then(Value::as_str).and_then(DeliveryStatus::parse) else {
+                left_out += 1;
                 continue;
             };
-            let Some(data) = s.get("biz_opaque_callback_data").and_then(Value::as_str) else { continue };
+            let Some(data) = s.get("biz_opaque_callback_data").and_then(Value::as_str) else {
+                left_out += 1;
+                continue;
+            };
             let pairs: Vec<(String, String)> = form_urlencoded::parse(data.as_bytes()).into_owned().collect();
             let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
             if let (Some(cart), Some(seq)) = (get("cart"), get("seq").and_then(|s| s.parse().ok())) {
                 out.push(StatusUpdate { cart, seq, status });
+            } else {
+                left_out += 1;
             }
         }
     }
-    Ok(out)
+    Ok((out, left_out))
 }
 
 #[cfg(test)]
@@ -89,8 +98,9 @@ mod tests {
                   {{"id": "wamid.3", "status": "warning", "biz_opaque_callback_data": "cart=x&seq=1"}}]}}}}]}}]}}"#,
             callback_data("c 1&x", 7)
         );
-        let got = statuses(body.as_bytes()).unwrap();
+        let (got, left_out) = statuses(body.as_bytes()).unwrap();
         assert_eq!(got, [StatusUpdate { cart: "c 1&x".into(), seq: 7, status: DeliveryStatus::Delivered }]);
+        assert_eq!(left_out, 2, "another tool's message and a `warning`");
         assert!(statuses(b"{\"object\": \"page\"}").is_err());
         assert!(statuses(b"nope").is_err());
     }
