@@ -113,27 +113,23 @@ impl Engine {
             Err(e) => return Ok(Err(e)),
         };
         // The carts naming either address; their customer ids and other addresses find more.
+        // One read of the store's carts (a Scan on DynamoDB): those naming either address, and
+        // every cart with a customer id, narrowed below to the ids the first ones carry.
         let (e, p) = (email.clone(), phone.clone());
-        let first = self
-            .records
-            .carts_where(&store.id, &move |c: &Cart| {
-                e.as_deref().is_some_and(|e| same_email(c.customer.email.as_ref(), e))
-                    || p.as_deref().is_some_and(|p| c.customer.phone.as_ref().is_some_and(|x| x.expose() == p))
-            })
-            .await?;
-        let ids: BTreeSet<String> = first.iter().filter_map(|c| c.customer.id.clone()).collect();
-        let carts = if ids.is_empty() {
-            first
-        } else {
-            let (e, p, ids) = (email.clone(), phone.clone(), ids.clone());
-            self.records
-                .carts_where(&store.id, &move |c: &Cart| {
-                    e.as_deref().is_some_and(|e| same_email(c.customer.email.as_ref(), e))
-                        || p.as_deref().is_some_and(|p| c.customer.phone.as_ref().is_some_and(|x| x.expose() == p))
-                        || c.customer.id.as_ref().is_some_and(|i| ids.contains(i))
-                })
-                .await?
+        let names = move |c: &Cart| {
+            e.as_deref().is_some_and(|e| same_email(c.customer.email.as_ref(), e))
+                || p.as_deref().is_some_and(|p| c.customer.phone.as_ref().is_some_and(|x| x.expose() == p))
         };
+        let names_ = names.clone();
+        let candidates =
+            self.records.carts_where(&store.id, &move |c: &Cart| names_(c) || c.customer.id.is_some()).await?;
+        let ids: BTreeSet<&String> =
+            candidates.iter().filter(|c| names(c)).filter_map(|c| c.customer.id.as_ref()).collect();
+        let carts: Vec<Cart> = candidates
+            .iter()
+            .filter(|c| names(c) || c.customer.id.as_ref().is_some_and(|i| ids.contains(i)))
+            .cloned()
+            .collect();
         let mut addrs: BTreeSet<String> = email.iter().chain(phone.iter()).cloned().collect();
         for c in &carts {
             addrs.extend(c.customer.phone.as_ref().map(|p| p.expose().to_string()));
