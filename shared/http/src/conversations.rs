@@ -4,22 +4,17 @@
 //! `POST …/conversations/{id}/close`.
 
 use crate::AppState;
+use crate::auth::own_store;
 use crate::error::{ApiError, read_body};
 use crate::path::Path;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use cartback_core::config::StoreConfig;
 use cartback_core::conversations::inbox::AnswerError;
 use cartback_core::domain::pii::mask;
 use cartback_core::domain::{Conversation, Entry};
 use serde_json::{Value, json};
-use std::sync::Arc;
-
-fn own_store(st: &AppState, store: &str, headers: &HeaderMap) -> Result<Arc<StoreConfig>, ApiError> {
-    crate::auth::own_store(&st.engine.config, store, headers)
-}
 
 fn entry_json(e: &Entry) -> Value {
     json!({
@@ -62,7 +57,7 @@ pub async fn list(
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let own = own_store(&st, &store, &headers)?;
+    let own = own_store(&st.engine.config, &store, &headers)?;
     let status = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "status")
         .map(|(_, v)| v.into_owned());
@@ -84,7 +79,7 @@ pub async fn read(
     Path((store, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let own = own_store(&st, &store, &headers)?;
+    let own = own_store(&st.engine.config, &store, &headers)?;
     let c = st.engine.conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
     Ok(Json(full(&c)))
 }
@@ -94,7 +89,7 @@ pub async fn close(
     Path((store, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let own = own_store(&st, &store, &headers)?;
+    let own = own_store(&st.engine.config, &store, &headers)?;
     let c = st.engine.close_conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
     Ok(Json(full(&c)))
 }
@@ -106,7 +101,7 @@ pub async fn answer(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let own = own_store(&st, &store, &headers)?;
+    let own = own_store(&st.engine.config, &store, &headers)?;
     let bytes = read_body(&headers, body, 16 * 1024).await?;
     let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer", m.to_string());
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid("the body must be a JSON object"))?;

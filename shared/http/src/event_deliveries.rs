@@ -4,6 +4,7 @@
 //! record as it is after the try (`state`: `replayed`, or still `failed` with the new error).
 
 use crate::AppState;
+use crate::auth::own_store;
 use crate::error::ApiError;
 use crate::path::Path;
 use axum::Json;
@@ -11,10 +12,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use cartback_core::outbound::DeliveryRecord;
 use serde_json::{Value, json};
-
-fn own_store(st: &AppState, store: &str, headers: &HeaderMap) -> Result<(), ApiError> {
-    crate::auth::own_store(&st.engine.config, store, headers).map(|_| ())
-}
 
 /// The record without its body: the event's payload is the merchant's to fetch by replaying.
 fn summary(d: &DeliveryRecord) -> Value {
@@ -36,7 +33,7 @@ pub async fn list(
     Path(store): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    own_store(&st, &store, &headers)?;
+    own_store(&st.engine.config, &store, &headers)?;
     let all = st.engine.events_out.failed(&store).await.map_err(cartback_core::engine::EngineError::from)?;
     Ok(Json(json!({ "deliveries": all.iter().map(summary).collect::<Vec<_>>() })))
 }
@@ -46,7 +43,7 @@ pub async fn replay(
     Path((store, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    own_store(&st, &store, &headers)?;
+    own_store(&st.engine.config, &store, &headers)?;
     let d =
         st.engine.events_out.replay(&store, &id).await.map_err(cartback_core::engine::EngineError::from)?.ok_or_else(
             || ApiError::new(StatusCode::NOT_FOUND, "delivery_not_found", "no failed delivery with this id"),

@@ -3,6 +3,7 @@
 //! days; `format=csv` for a spreadsheet).
 
 use crate::AppState;
+use crate::auth::own_store;
 use crate::error::ApiError;
 use crate::path::Path;
 use axum::Json;
@@ -12,16 +13,12 @@ use axum::response::{IntoResponse, Response};
 use cartback_core::engine::{DailyReport, StatsReport};
 use std::collections::BTreeSet;
 
-fn own_store(st: &AppState, store: &str, headers: &HeaderMap) -> Result<(), ApiError> {
-    crate::auth::own_store(&st.engine.config, store, headers).map(|_| ())
-}
-
 pub async fn get_stats(
     State(st): State<AppState>,
     Path(store): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<StatsReport>, ApiError> {
-    own_store(&st, &store, &headers)?;
+    own_store(&st.engine.config, &store, &headers)?;
     Ok(Json(st.engine.stats_report(&store).await?))
 }
 
@@ -31,7 +28,7 @@ pub async fn get_daily(
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, ApiError> {
-    own_store(&st, &store, &headers)?;
+    own_store(&st.engine.config, &store, &headers)?;
     let (mut from, mut to, mut csv) = (None, None, false);
     for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         let date = |name: &'static str| {
