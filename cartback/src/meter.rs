@@ -29,6 +29,8 @@ pub struct Units {
     pub cart_bytes: HashMap<(String, String), usize>,
     pub contact_bytes: HashMap<(String, String), usize>,
     pub link_bytes: u64,
+    /// Read and write units by the request that spent them (index copies included).
+    pub by_op: std::collections::BTreeMap<&'static str, (u64, u64)>,
 }
 
 #[derive(Default)]
@@ -145,11 +147,13 @@ impl Meter for DynamoMeter {
             _ => units += 1,
         }
         st.units.read += units;
+        st.units.by_op.entry(op.name()).or_default().0 += units;
     }
 
     fn write(&self, op: Op, carts: &[&Cart], contacts: &[&Contact], links: &[&LinkRecord]) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let factor = if op == Op::ClaimSend { 2 } else { 1 };
+        let before = st.units.write;
         for c in carts {
             self.cart_write(&mut st, c, factor);
         }
@@ -164,15 +168,18 @@ impl Meter for DynamoMeter {
             }
             st.units.link_bytes += size as u64;
         }
+        let spent = st.units.write - before;
+        st.units.by_op.entry(op.name()).or_default().1 += spent;
     }
 
-    fn stats(&self, _op: Op, store: &str, day: Date, deltas: &[(String, i64)]) {
+    fn stats(&self, op: Op, store: &str, day: Date, deltas: &[(String, i64)]) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let keys = st.stats_keys.entry((store.to_string(), day)).or_default();
         keys.extend(deltas.iter().map(|(k, _)| k.clone()));
         let wu = item_size::write_units(Self::stats_item_size(keys, store));
         st.units.write += wu;
         st.units.stats_write += wu;
+        st.units.by_op.entry(op.name()).or_default().1 += wu;
     }
 
     fn stats_read(&self, store: &str, key: Option<&str>) {
@@ -191,5 +198,6 @@ impl Meter for DynamoMeter {
         let ru = item_size::read_units(size * cartback_aws::dynamo::STATS_SHARDS as usize).max(1);
         st.units.read += ru;
         st.units.stats_read += ru;
+        st.units.by_op.entry(Op::StatsGet.name()).or_default().0 += ru;
     }
 }

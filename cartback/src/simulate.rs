@@ -352,6 +352,13 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
         (c.total() + (traffic.deliveries as f64 / 10.0).ceil() as u64 * 2) as f64 / f64::from(carts),
     );
     bill::print("Cartback", &ours);
+    println!("    DynamoDB per cart, by request (requests, read units, write units with the index copies they made):");
+    let requests = c.snapshot();
+    for (op, (r, w)) in &traffic.units.by_op {
+        let n = requests.get(op).copied().unwrap_or(0);
+        let per = |x: u64| x as f64 / f64::from(carts);
+        println!("      {op:<40} {:>5.2} requests {:>6.2} RRU {:>6.2} WRU", per(n), per(*r), per(*w));
+    }
     bill::print("EventBridge Scheduler, one schedule per step", &eb);
     bill::print("SQS 900-second hop chain", &hop);
     let total = bill::total(&ours);

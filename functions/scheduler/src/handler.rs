@@ -9,6 +9,7 @@
 
 use cartback_aws::sweep::{SweepReport, Sweeper};
 use cartback_aws::wiring::{Deps, EngineSource};
+use cartback_core::engine::counters::Counter;
 use cartback_core::feedback::ses_events;
 use serde_json::{Value, json};
 
@@ -29,7 +30,19 @@ impl Scheduler for Deps {
 pub async fn handle(deps: &impl Scheduler, request_id: &str, event: Value) -> Result<Value, lambda_runtime::Error> {
     if event.get("source").and_then(Value::as_str) == Some("aws.ses") {
         let Some(email) = ses_events::parse(&event) else {
-            return Ok(json!({"ses": "ignored"}));
+            // Counted, not lost in silence: a metric always, and the store's own counter
+            // (`webhooks.ses_event.ignored`) when the tags name one of its stores.
+            let reason = ses_events::ignored_reason(&event);
+            cartback_aws::metrics::Emf::from_env().emit("SesEventsIgnored", "Count", 1.0, Some(("Reason", reason)));
+            if let Some(store) = ses_events::store_of(&event) {
+                let engine = deps.engine().await?;
+                if engine.config.store(&store).is_some() {
+                    engine.count(&store, vec![(Counter::WebhookIgnored("ses_event"), 1)]).await;
+                    engine.flush_stats().await;
+                }
+            }
+            tracing::info!(request_id, reason, "ses event ignored");
+            return Ok(json!({"ses": "ignored", "reason": reason}));
         };
         let engine = deps.engine().await?;
         let outcome = engine.on_email_event(&email).await?;
@@ -108,7 +121,13 @@ mod tests {
         // A delivery of a send Cartback no longer knows is recorded as unknown, not swept.
         assert_eq!(handle(&deps, "r2", tagged("Delivery")).await.unwrap(), json!({"ses": "unknown"}));
         // Events SES sends that Cartback does not use are acknowledged and ignored.
-        assert_eq!(handle(&deps, "r3", tagged("Open")).await.unwrap(), json!({"ses": "ignored"}));
+        assert_eq!(
+            handle(&deps, "r3", tagged("Open")).await.unwrap(),
+            json!({"ses": "ignored", "reason": "event_type"})
+        );
+        // …and counted in the store the tags name.
+        let stats = deps.engine.stats_report("demo").await.unwrap();
+        assert_eq!(stats.webhooks.get("ses_event.ignored"), Some(&1), "{:?}", stats.webhooks);
         assert_eq!(deps.sweeps.load(Ordering::Relaxed), 0);
     }
 }
