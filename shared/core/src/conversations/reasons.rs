@@ -2,7 +2,7 @@
 //! terms the rest of the engine uses: a reason, whether it is sure enough to answer without a
 //! person, and its best guess for the person when it is not.
 
-use crate::conversations::model::{Label, ReplyModel};
+use crate::conversations::model::{Label, Prediction, ReplyModel};
 use crate::domain::Reason;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,7 +17,13 @@ pub struct Classification {
 }
 
 pub fn classify(text: &str) -> Classification {
-    let p = ReplyModel::builtin().predict(text);
+    of_prediction(ReplyModel::builtin().predict(text))
+}
+
+/// The classification of a prediction already made (the replies path reads each text once).
+/// `understand`'s prediction gives the same as `predict`'s here: the one label it changes, an
+/// unsure `opt_out`, has no reason either way.
+pub fn of_prediction(p: Prediction) -> Classification {
     let reason = p.label.reason().unwrap_or(Reason::Other);
     Classification {
         reason,
@@ -30,6 +36,21 @@ pub fn classify(text: &str) -> Classification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The replies path classifies `understand`'s prediction; that must be what `classify` says
+    /// of every text that is not an opt-out, over the whole corpus.
+    #[test]
+    fn one_reading_gives_the_same_classification() {
+        let mut compared = 0;
+        for ex in crate::conversations::model::corpus::builtin() {
+            let p = ReplyModel::builtin().understand(&ex.text);
+            if p.label != Label::OptOut {
+                assert_eq!(of_prediction(p), classify(&ex.text), "{:?}", ex.text);
+                compared += 1;
+            }
+        }
+        assert!(compared > 100, "{compared}");
+    }
 
     fn r(t: &str) -> Reason {
         classify(t).reason

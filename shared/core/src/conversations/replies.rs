@@ -6,7 +6,7 @@ use crate::conversations::keywords::{Keyword, keyword};
 use crate::conversations::model::{Label, ReplyModel};
 use crate::conversations::opt_out::{Scope, opt_out};
 use crate::conversations::person::asks_for_person;
-use crate::conversations::reasons::{Classification, classify};
+use crate::conversations::reasons::{self, Classification, classify};
 use crate::conversations::whatsapp_inbound::RESTORE_BUTTON_PAYLOAD;
 use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
@@ -60,9 +60,9 @@ impl Engine {
             // consent ledger as `reply`, `reply_words` or `reply_model`.
             let carrier = keyword(&r.body);
             let plain = if carrier.is_none() { opt_out(&r.body) } else { None };
-            let modelled = carrier.is_none()
-                && plain.is_none()
-                && ReplyModel::builtin().understand(&r.body).label == Label::OptOut;
+            // The model reads a text once: for an opt-out here, for the reason below.
+            let understood = (carrier.is_none() && plain.is_none()).then(|| ReplyModel::builtin().understand(&r.body));
+            let modelled = understood.is_some_and(|p| p.label == Label::OptOut);
             let kw = carrier.or((plain.is_some() || modelled).then_some(Keyword::Stop));
             // The WhatsApp template's "Complete my order" button: the restore link, in the
             // shopper's language; the sequence goes on (the shopper is on their way back).
@@ -122,7 +122,7 @@ impl Engine {
                     ReplyOutcome { action: "help", reason: None, reply: Some(reply), cart: None }
                 }
                 None => {
-                    let c = classify(&r.body);
+                    let c = understood.map_or_else(|| classify(&r.body), reasons::of_prediction);
                     stats.push((Counter::Reasons(c.reason), 1));
                     classified = Some(c);
                     // Completed by `converse` once the contact is written.
