@@ -308,30 +308,7 @@ impl CartStore for DynamoStore {
     }
 
     async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(format!("{PK} = :pk"))
-                .expression_attribute_values(":pk", s(conversations_pk(store)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| store_error("Query conversations", e))?;
-            for item in page.items() {
-                let (v, mut c): (u64, Conversation) = decode("conversation", item)?;
-                c.version = v;
-                out.push(c);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+        let mut out = self.all_conversations(store).await?;
         out.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
         out.truncate(LIST_MAX);
         Ok(out)
@@ -586,12 +563,49 @@ impl ShopperRecords for DynamoStore {
         self.delete("link", key(link_pk(token), SK_LINK)).await
     }
 
+    async fn conversations_where(
+        &self,
+        store: &str,
+        matches: &(dyn for<'c> Fn(&'c Conversation) -> bool + Send + Sync),
+    ) -> Result<Vec<Conversation>, StoreError> {
+        Ok(self.all_conversations(store).await?.into_iter().filter(|c| matches(c)).collect())
+    }
+
     async fn delete_conversation(&self, store: &str, id: &str) -> Result<(), StoreError> {
         self.delete("conversation", key(conversations_pk(store), &conversation_sk(id))).await
     }
 }
 
 impl DynamoStore {
+    /// Every conversation of the store: its partition, read to the end.
+    pub(crate) async fn all_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(format!("{PK} = :pk"))
+                .expression_attribute_values(":pk", s(conversations_pk(store)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| store_error("Query conversations", e))?;
+            for item in page.items() {
+                let (v, mut c): (u64, Conversation) = decode("conversation", item)?;
+                c.version = v;
+                out.push(c);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, what: &str, k: Item) -> Result<(), StoreError> {
         self.client
             .delete_item()

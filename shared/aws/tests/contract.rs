@@ -260,8 +260,16 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
         expires_at: now() + jiff::SignedDuration::from_hours(24),
         messages: Vec::new(),
     };
-    store.put_conversation(conversation("conv1", &key)).await.unwrap();
+    // The shopper's transcript is the oldest: a listing's newest `LIST_MAX` leave it out, the
+    // export and the erasure must not.
+    let mut old = conversation("conv1", &key);
+    old.updated_at = now() - jiff::SignedDuration::from_hours(1);
+    store.put_conversation(old).await.unwrap();
     store.put_conversation(conversation("conv2", &other_key)).await.unwrap();
+    for i in 0..cartback_core::domain::conversation::LIST_MAX {
+        store.put_conversation(conversation(&format!("newer{i}"), &other_key)).await.unwrap();
+    }
+    assert!(!store.list_conversations("demo").await.unwrap().iter().any(|c| c.id == "conv1"));
 
     let engine = rights_engine(store.clone());
     let q = ShopperQuery { email: Some(email.into()), phone: None };

@@ -296,6 +296,13 @@ pub trait ShopperRecords: Send + Sync {
         store: &str,
         matches: &(dyn for<'c> Fn(&'c Cart) -> bool + Send + Sync),
     ) -> Result<Vec<Cart>, StoreError>;
+    /// The store's conversations for which `matches` is true: every one kept, not only the
+    /// newest `LIST_MAX` a listing answers with (a shopper's oldest transcript must be found).
+    async fn conversations_where(
+        &self,
+        store: &str,
+        matches: &(dyn for<'c> Fn(&'c Conversation) -> bool + Send + Sync),
+    ) -> Result<Vec<Conversation>, StoreError>;
     /// Deleting what is not there is not an error.
     async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError>;
     async fn delete_contact(&self, store: &str, key: &str) -> Result<(), StoreError>;

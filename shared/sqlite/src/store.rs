@@ -318,6 +318,22 @@ impl ShopperRecords for SqliteStore {
         Ok(out)
     }
 
+    async fn conversations_where(
+        &self,
+        store: &str,
+        matches: &(dyn for<'c> Fn(&'c Conversation) -> bool + Send + Sync),
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let conn = self.db.lock();
+        let mut s = conn.prepare_cached("SELECT body FROM conversations WHERE store = ?1").map_err(store_error)?;
+        let rows = s
+            .query_map(params![store], |r| r.get::<_, String>(0))
+            .map_err(store_error)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(store_error)?;
+        let all: Vec<Conversation> = rows.iter().map(|b| decode(b)).collect::<Result<_, _>>()?;
+        Ok(all.into_iter().filter(|c| matches(c)).collect())
+    }
+
     async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute("DELETE FROM carts WHERE store = ?1 AND id = ?2", params![store, id]).map_err(store_error)?;

@@ -142,13 +142,10 @@ impl Engine {
             }
         }
         let keys: BTreeSet<&str> = contacts.iter().map(|c| c.key.as_str()).collect();
-        let conversations: Vec<Conversation> = self
-            .carts
-            .list_conversations(&store.id)
-            .await?
-            .into_iter()
-            .filter(|c| keys.contains(c.contact.as_str()))
-            .collect();
+        // Every conversation kept, not the newest `LIST_MAX` a listing shows: an old transcript
+        // is the shopper's data too.
+        let conversations: Vec<Conversation> =
+            self.records.conversations_where(&store.id, &|c: &Conversation| keys.contains(c.contact.as_str())).await?;
         let mut tokens: BTreeSet<String> = BTreeSet::new();
         for c in &carts {
             tokens.extend(c.link_token.clone());

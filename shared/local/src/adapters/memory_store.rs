@@ -225,6 +225,18 @@ impl ShopperRecords for MemoryStore {
             .unwrap_or_default())
     }
 
+    async fn conversations_where(
+        &self,
+        store: &str,
+        matches: &(dyn for<'c> Fn(&'c Conversation) -> bool + Send + Sync),
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let conversations = lock(&self.conversations);
+        Ok(conversations
+            .get(store)
+            .map(|m| m.values().filter(|c| matches(c)).map(|c| (**c).clone()).collect())
+            .unwrap_or_default())
+    }
+
     async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError> {
         if let Some(m) = lock(&self.carts).get_mut(store) {
             m.remove(id);
