@@ -29,20 +29,22 @@ impl Scheduler for Deps {
 
 pub async fn handle(deps: &impl Scheduler, request_id: &str, event: Value) -> Result<Value, lambda_runtime::Error> {
     if event.get("source").and_then(Value::as_str) == Some("aws.ses") {
-        let Some(email) = ses_events::parse(&event) else {
-            // Counted, not lost in silence: a metric always, and the store's own counter
-            // (`webhooks.ses_event.ignored`) when the tags name one of its stores.
-            let reason = ses_events::ignored_reason(&event);
-            cartback_aws::metrics::Emf::from_env().emit("SesEventsIgnored", "Count", 1.0, Some(("Reason", reason)));
-            if let Some(store) = ses_events::store_of(&event) {
-                let engine = deps.engine().await?;
-                if engine.config.store(&store).is_some() {
-                    engine.count(&store, vec![(Counter::WebhookIgnored("ses_event"), 1)]).await;
-                    engine.flush_stats().await;
+        let email = match ses_events::read(&event) {
+            Ok(email) => email,
+            Err(reason) => {
+                // Counted, not lost in silence: a metric always, and the store's own counter
+                // (`webhooks.ses_event.ignored`) when the tags name one of its stores.
+                cartback_aws::metrics::Emf::from_env().emit("SesEventsIgnored", "Count", 1.0, Some(("Reason", reason)));
+                if let Some(store) = ses_events::store_of(&event) {
+                    let engine = deps.engine().await?;
+                    if engine.config.store(&store).is_some() {
+                        engine.count(&store, vec![(Counter::WebhookIgnored("ses_event"), 1)]).await;
+                        engine.flush_stats().await;
+                    }
                 }
+                tracing::info!(request_id, reason, "ses event ignored");
+                return Ok(json!({"ses": "ignored", "reason": reason}));
             }
-            tracing::info!(request_id, reason, "ses event ignored");
-            return Ok(json!({"ses": "ignored", "reason": reason}));
         };
         let engine = deps.engine().await?;
         let outcome = engine.on_email_event(&email).await?;

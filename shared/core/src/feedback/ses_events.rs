@@ -48,24 +48,6 @@ pub fn tags(store: &str, cart: &str, seq: u64) -> Vec<(&'static str, String)> {
     all.into_iter().filter(|(k, _)| fits || *k == "cartback_store").collect()
 }
 
-/// Why `parse` left an event out, for its count: `event_type` (a kind Cartback does not use: opens,
-/// clicks, transient bounces…), `untagged` (no send of Cartback's named, e.g. a cart id too long
-/// for a tag), or `not_ses`.
-pub fn ignored_reason(event: &Value) -> &'static str {
-    if event.get("source").and_then(Value::as_str) != Some("aws.ses") {
-        return "not_ses";
-    }
-    let detail = event.get("detail");
-    let kind = detail.and_then(|d| d.get("eventType")).and_then(Value::as_str);
-    let permanent = detail.and_then(|d| d.get("bounce")).and_then(|b| b.get("bounceType")).and_then(Value::as_str)
-        == Some("Permanent");
-    match kind {
-        Some("Delivery" | "Complaint") => "untagged",
-        Some("Bounce") if permanent => "untagged",
-        _ => "event_type",
-    }
-}
-
 /// The store an SES event's tags name, even when it names no send (so its count has a home).
 pub fn store_of(event: &Value) -> Option<String> {
     let tag = event.get("detail")?.get("mail")?.get("tags")?.get("cartback_store")?.get(0)?.as_str()?;
@@ -73,34 +55,43 @@ pub fn store_of(event: &Value) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// The event in an EventBridge delivery from SES, or `None` for anything else (other event
-/// types, mail not sent by Cartback, a transient bounce).
+/// The event in an EventBridge delivery from SES, or `None` for anything else.
 pub fn parse(event: &Value) -> Option<SesEvent> {
+    read(event).ok()
+}
+
+/// The event in an EventBridge delivery from SES, or why it names no send of Cartback's, for its
+/// count: `event_type` (a kind Cartback does not use: opens, clicks, transient bounces…),
+/// `untagged` (e.g. a cart id too long for a tag), or `not_ses`.
+pub fn read(event: &Value) -> Result<SesEvent, &'static str> {
     if event.get("source").and_then(Value::as_str) != Some("aws.ses") {
-        return None;
+        return Err("not_ses");
     }
-    let detail = event.get("detail")?;
-    let kind = match detail.get("eventType").and_then(Value::as_str)? {
-        "Delivery" => EmailEvent::Delivered,
-        "Complaint" => EmailEvent::Complaint,
-        "Bounce"
+    let detail = event.get("detail").ok_or("event_type")?;
+    let kind = match detail.get("eventType").and_then(Value::as_str) {
+        Some("Delivery") => EmailEvent::Delivered,
+        Some("Complaint") => EmailEvent::Complaint,
+        Some("Bounce")
             if detail.get("bounce").and_then(|b| b.get("bounceType")).and_then(Value::as_str) == Some("Permanent") =>
         {
             EmailEvent::Bounced
         }
-        _ => return None,
+        _ => return Err("event_type"),
     };
-    let tags = detail.get("mail")?.get("tags")?;
-    let tag = |k: &str| tags.get(k)?.get(0)?.as_str().map(str::to_string);
-    let decode = |s: String| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| String::from_utf8(b).ok())
+    let send = || {
+        let tags = detail.get("mail")?.get("tags")?;
+        let tag = |k: &str| tags.get(k)?.get(0)?.as_str().map(str::to_string);
+        let decode = |s: String| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| String::from_utf8(b).ok())
+        };
+        Some(SesEvent {
+            store: store_of(event)?,
+            cart: decode(tag("cartback_cart")?)?,
+            seq: tag("cartback_seq")?.parse().ok()?,
+            event: kind,
+        })
     };
-    Some(SesEvent {
-        store: decode(tag("cartback_store")?)?,
-        cart: decode(tag("cartback_cart")?)?,
-        seq: tag("cartback_seq")?.parse().ok()?,
-        event: kind,
-    })
+    send().ok_or("untagged")
 }
 
 #[cfg(test)]
@@ -131,11 +122,11 @@ mod tests {
         let mut untagged = event("Delivery", json!({}));
         untagged["detail"]["mail"]["tags"] = json!({});
         assert_eq!(parse(&untagged), None);
-        assert_eq!(ignored_reason(&untagged), "untagged");
+        assert_eq!(read(&untagged).unwrap_err(), "untagged");
         assert_eq!(store_of(&untagged), None);
-        assert_eq!(ignored_reason(&event("Open", json!({}))), "event_type");
-        assert_eq!(ignored_reason(&event("Bounce", json!({"bounce": {"bounceType": "Transient"}}))), "event_type");
-        assert_eq!(ignored_reason(&json!({"source": "aws.events"})), "not_ses");
+        assert_eq!(read(&event("Open", json!({}))).unwrap_err(), "event_type");
+        assert_eq!(read(&event("Bounce", json!({"bounce": {"bounceType": "Transient"}}))).unwrap_err(), "event_type");
+        assert_eq!(read(&json!({"source": "aws.events"})).unwrap_err(), "not_ses");
         // A cart id too long for a tag: only the store is named.
         let long = "c".repeat(200);
         let t = tags("demo", &long, 3);
@@ -143,7 +134,7 @@ mod tests {
         let mut store_only = event("Delivery", json!({}));
         store_only["detail"]["mail"]["tags"] = json!({"cartback_store": [t[0].1]});
         assert_eq!(parse(&store_only), None);
-        assert_eq!((ignored_reason(&store_only), store_of(&store_only).as_deref()), ("untagged", Some("demo")));
+        assert_eq!((read(&store_only).unwrap_err(), store_of(&store_only).as_deref()), ("untagged", Some("demo")));
     }
 
     /// SES refuses a tag value of 256 characters or more: the longest cart id the contract

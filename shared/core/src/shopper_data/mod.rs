@@ -112,7 +112,6 @@ impl Engine {
             Ok(a) => a,
             Err(e) => return Ok(Err(e)),
         };
-        // The carts naming either address; their customer ids and other addresses find more.
         // One read of the store's carts (a Scan on DynamoDB): those naming either address, and
         // every cart with a customer id, narrowed below to the ids the first ones carry.
         let (e, p) = (email.clone(), phone.clone());
