@@ -20,10 +20,17 @@ impl Prices {
     pub const DYNAMO_RRU: f64 = 0.125;
     /// DynamoDB standard table storage, per GB-month.
     pub const DYNAMO_GB_MONTH: f64 = 0.25;
+    /// DynamoDB point-in-time recovery (continuous backups; the template enables it), per
+    /// GB-month of table data.
+    pub const DYNAMO_PITR_GB_MONTH: f64 = 0.20;
     /// SQS standard queue, per million requests (64 KB each).
     pub const SQS: f64 = 0.40;
     /// CloudWatch Logs standard ingestion, per GB.
     pub const LOGS_GB: f64 = 0.50;
+    /// CloudWatch Logs storage, per GB-month of compressed log data.
+    pub const LOGS_STORED_GB_MONTH: f64 = 0.03;
+    /// X-Ray, per million traces recorded.
+    pub const XRAY_TRACES: f64 = 5.00;
     /// EventBridge Scheduler, per million invocations.
     pub const SCHEDULER: f64 = 1.00;
 }
@@ -41,6 +48,39 @@ impl Latency {
     /// The template's memory size (GB) and the dispatcher's records in flight per batch.
     pub const MEMORY_GB: f64 = 0.25;
     pub const DISPATCH_CONCURRENCY: f64 = 8.0;
+    /// The template's `LogRetentionDays` default, for the functions' and the API's logs.
+    pub const LOG_RETENTION_DAYS: f64 = 30.0;
+    /// Stored log data's size against what was ingested (CloudWatch stores it compressed; JSON
+    /// lines compress about 1:6).
+    pub const LOG_COMPRESSION: f64 = 0.15;
+}
+
+/// The API's access-log line as the template's `AccessLogSettings.Format` writes it, with
+/// typical values: its bytes are ingested once per request.
+pub fn access_log_line() -> String {
+    const TEMPLATE: &str = include_str!("../../infra/template.yaml");
+    let format = TEMPLATE
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("Format: '").and_then(|f| f.strip_suffix('\'')))
+        .unwrap_or_default();
+    [
+        ("$context.requestId", "J9mFqgVLoAMEbvQ="),
+        ("$context.identity.sourceIp", "203.0.113.195"),
+        ("$context.httpMethod", "POST"),
+        ("$context.path", "/v1/stores/demo/events"),
+        ("$context.status", "202"),
+        ("$context.responseLatency", "23"),
+    ]
+    .iter()
+    .fold(format.to_string(), |line, (var, value)| line.replace(var, value))
+}
+
+/// Traces X-Ray records a day for a function invoked `per_day` times a day, evenly, with active
+/// tracing: Lambda's fixed sampling, the first request each second and 5 % of the rest.
+pub fn traces_per_day(per_day: f64) -> f64 {
+    let rate = per_day / 86_400.0;
+    86_400.0 * (rate.min(1.0) + 0.05 * (rate - 1.0).max(0.0))
 }
 
 /// What a metered run did.
@@ -49,6 +89,8 @@ pub struct Traffic {
     /// Storefront events and provider webhooks: one HTTP API request and one ingest or replies
     /// invocation each.
     pub api_requests: u64,
+    /// Of them, the provider webhooks (the replies function's invocations).
+    pub replies: u64,
     /// DynamoDB requests made while handling them (reads, writes, statistics).
     pub api_dynamo_requests: u64,
     /// Due timers handled by the dispatcher, its DynamoDB requests, and provider calls.
@@ -99,6 +141,16 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
     let contact_gb_months = u.contact_bytes.values().sum::<usize>() as f64 / 1e9 * months(400.0);
     let link_gb_months = u.link_bytes as f64 / 1e9 * months(7.0);
     let esm = dispatch_batches * 2.0; // ReceiveMessage + DeleteMessageBatch per batch of 10
+    let table_gb_months = cart_gb_months + contact_gb_months + link_gb_months;
+    // Each function traced on its own, at the volume of `daily_carts` a day.
+    let day = t.daily_carts / t.carts as f64;
+    let traces_a_day = traces_per_day((t.api_requests - t.replies) as f64 * day)
+        + traces_per_day(t.replies as f64 * day)
+        + traces_per_day(dispatch_batches * day)
+        + traces_per_day(1440.0);
+    let traces = traces_a_day / t.daily_carts * 1e6;
+    let access_log_gb = t.api_requests as f64 * access_log_line().len() as f64 / 1e9;
+    let log_gb = t.log_bytes as f64 / 1e9 + access_log_gb;
     vec![
         line("API Gateway HTTP API requests", t.api_requests as f64 * per, "requests", Prices::HTTP_API),
         line(
@@ -132,9 +184,15 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
         ),
         line(
             "DynamoDB storage (carts 120 d, contacts 400 d, links 7 d; TTL deletes free)",
-            (cart_gb_months + contact_gb_months + link_gb_months) * per,
+            table_gb_months * per,
             "GB-month",
             Prices::DYNAMO_GB_MONTH * 1e6,
+        ),
+        line(
+            "DynamoDB point-in-time recovery (the same table data)",
+            table_gb_months * per,
+            "GB-month",
+            Prices::DYNAMO_PITR_GB_MONTH * 1e6,
         ),
         line(
             "SQS requests (timer sends, sweep batches, the event source's receives and deletes)",
@@ -142,7 +200,36 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
             "requests",
             Prices::SQS,
         ),
-        line("CloudWatch Logs ingestion", t.log_bytes as f64 / 1e9 * per, "GB", Prices::LOGS_GB * 1e6),
+        line(
+            format!(
+                "CloudWatch Logs ingestion (functions' JSON lines, measured; API access log, {} B a request)",
+                access_log_line().len()
+            ),
+            log_gb * per,
+            "GB",
+            Prices::LOGS_GB * 1e6,
+        ),
+        line(
+            format!(
+                "CloudWatch Logs storage ({} d, stored at {} of the size)",
+                Latency::LOG_RETENTION_DAYS,
+                Latency::LOG_COMPRESSION
+            ),
+            log_gb * Latency::LOG_COMPRESSION * months(Latency::LOG_RETENTION_DAYS) * per,
+            "GB-month",
+            Prices::LOGS_STORED_GB_MONTH * 1e6,
+        ),
+        // The template's default is PassThrough (none); what Active would add is stated.
+        line(
+            format!(
+                "X-Ray traces (Tracing: PassThrough, the default; Active would record {:.0} and add ${:.2})",
+                traces,
+                traces * Prices::XRAY_TRACES / 1e6
+            ),
+            0.0,
+            "traces",
+            Prices::XRAY_TRACES,
+        ),
     ]
 }
 
@@ -229,5 +316,28 @@ pub fn print(title: &str, lines: &[Line]) {
     println!("  {title}: ${:.2} per million carts", total(lines));
     for l in lines {
         println!("    {:<96} {:>14.1} {:<11} ${:>7.3}", l.what, l.quantity, l.unit, l.dollars);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_access_log_line_is_the_templates_format_filled_in() {
+        let line = access_log_line();
+        assert!(!line.contains('$'), "a variable of the format has no sample value: {line}");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        assert_eq!(v["path"], "/v1/stores/demo/events", "{line}");
+        assert!((100..200).contains(&line.len()), "{}", line.len());
+    }
+
+    #[test]
+    fn xray_samples_one_request_a_second_and_five_percent_of_the_rest() {
+        // Half a request a second: every one traced.
+        assert!((traces_per_day(43_200.0) - 43_200.0).abs() < 1e-6);
+        // 21 a second: 1 + 5 % of 20 = 2 a second.
+        assert!((traces_per_day(21.0 * 86_400.0) - 2.0 * 86_400.0).abs() < 1e-6);
+        assert_eq!(traces_per_day(0.0), 0.0);
     }
 }

@@ -301,6 +301,7 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
     let rng = SeededRandom::new(seed ^ 0xb111);
     let actions = mix(carts, start, &rng, true);
     let events = actions.iter().filter(|(_, _, a)| matches!(a, Action::Event(_))).count();
+    let replies = actions.iter().filter(|(_, _, a)| matches!(a, Action::Reply(_))).count() as u64;
     // The functions' log lines, as they write them (JSON, INFO), counted, not printed.
     let bytes = LogBytes::default();
     let writer = bytes.clone();
@@ -319,6 +320,7 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
     let traffic = bill::Traffic {
         carts: u64::from(carts),
         api_requests: tally.api_requests,
+        replies,
         api_dynamo_requests: tally.api_dynamo_requests,
         deliveries: c.get(Op::LoadForSend),
         dispatch_dynamo_requests: dynamo_all.saturating_sub(tally.api_dynamo_requests),

@@ -1,5 +1,5 @@
 """Cartback's own rules for infra/template.yaml, beyond what cfn-lint and checkov know:
-every dead-letter queue is alarmed, the scheduler has a heartbeat alarm, each function has its
+every function logs to a log group of the template with a retention, every dead-letter queue is alarmed, the scheduler has a heartbeat alarm, each function has its
 own inline least-privilege policy (no SAM policy templates, no wildcards on data), SQS event
 sources report partial batch failures, the timer queue's visibility is at least 6x the
 dispatcher's timeout, and the dashboard body is valid JSON. Usage: template_rules.py FILE"""
@@ -66,6 +66,12 @@ def main(path):
         errors.append("functions must run provided.al2023 on arm64")
     for name, f in functions.items():
         props = f["Properties"]
+        # Lambda's own log group keeps everything forever: each function writes to one of ours.
+        group = refs(props.get("LoggingConfig", {}).get("LogGroup"))
+        if len(group) != 1 or res.get(next(iter(group)), {}).get("Type") != "AWS::Logs::LogGroup":
+            errors.append(f"{name}: LoggingConfig.LogGroup must name a log group of the template")
+        elif "RetentionInDays" not in res[next(iter(group))]["Properties"]:
+            errors.append(f"{name}: its log group has no RetentionInDays")
         if f.get("Metadata", {}).get("BuildMethod") != "rust-cargolambda":
             errors.append(f"{name}: BuildMethod must be rust-cargolambda")
         policies = props.get("Policies", [])
