@@ -514,7 +514,7 @@ mod tests {
         let mut texts: Vec<String> = set
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .filter_map(|l| l.split('\t').last().map(str::to_string))
+            .filter_map(|l| l.split('\t').next_back().map(str::to_string))
             .collect();
         let lists = [PHRASES, NOT_OPT_OUTS, ALL_CHANNELS, PERSIAN, ALL_CHANNELS_PERSIAN];
         for (i, p) in lists.iter().flat_map(|l| l.iter()).enumerate() {
