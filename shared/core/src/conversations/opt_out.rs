@@ -218,7 +218,7 @@ const PERSIAN: &[&str] = &[
     "پیامدادنروتموم",
 ];
 
-/// Replies that contain a stop word and ask for nothing of the kind.
+/// Replies that contain a stop word, or the words of an opt-out, and ask for nothing of the kind.
 const NOT_OPT_OUTS: &[&str] = &[
     "stop by",
     "stop in",
@@ -241,6 +241,24 @@ const NOT_OPT_OUTS: &[&str] = &[
     "stop payment",
     "full stop",
     "stop looking",
+    // When a sale ends, not a request: "when does the sale stop?"
+    "sale stop",
+    "sales stop",
+    "offer stop",
+    "deal stop",
+    "discount stop",
+    "promotion stop",
+    "promo stop",
+    // Editing the cart, not leaving the list: "remove the red shirt from my cart".
+    "from my cart",
+    "from the cart",
+    "from my basket",
+    "from my bag",
+    "from my order",
+    "sepetimden",
+    "sepetten",
+    "fra handlekurven",
+    "fra kurven",
 ];
 
 /// Words that widen an opt-out to every channel.
@@ -281,6 +299,15 @@ pub fn opt_out(text: &str) -> Option<Scope> {
         return None;
     }
     Some(if found.all_channels { Scope::All } else { Scope::Channel })
+}
+
+/// A reply whose only opt-out words sit inside a phrase that asks for nothing of the kind ("I
+/// can't stop thinking about that jacket", "I'll stop by", "remove the red shirt from my cart"):
+/// the rules above say no opt-out, and the reply model's opt-out guess is not taken over them;
+/// such a reply goes to a person instead (`ReplyModel::understand`).
+pub fn idiom_without_opt_out(text: &str) -> bool {
+    let found = Found::in_text(&format!(" {} ", fold(text)), &compact(text));
+    found.excluded && found.only_bare_stop && !found.persian
 }
 
 /// What of the lists above a reply contains: found in one pass with one automaton per script,

@@ -16,7 +16,7 @@ pub mod weights;
 use std::sync::OnceLock;
 
 use crate::conversations::keywords::{Keyword, keyword};
-use crate::conversations::opt_out::opt_out;
+use crate::conversations::opt_out::{idiom_without_opt_out, opt_out};
 use crate::domain::Reason;
 pub use label::Label;
 use weights::Weights;
@@ -84,13 +84,14 @@ impl ReplyModel {
     /// What Cartback takes a reply to say: a carrier keyword or a plain-language opt-out
     /// (`opt_out`'s rules) is a request to stop whatever the model thinks — a missed opt-out is
     /// a message sent against the shopper's will; the model's own `opt_out` counts only above
-    /// `OPT_OUT_CONFIDENCE`, otherwise such a reply goes to a person.
+    /// `OPT_OUT_CONFIDENCE`, and never for opt-out words the rules found inside an idiom ("can't
+    /// stop thinking about it", "remove the shirt from my cart"); otherwise such a reply goes to a person.
     pub fn understand(&self, text: &str) -> Prediction {
         if keyword(text) == Some(Keyword::Stop) || opt_out(text).is_some() {
             return Prediction { label: Label::OptOut, guess: Label::OptOut, confidence: 1.0 };
         }
         let mut p = self.predict(text);
-        if p.guess == Label::OptOut && p.confidence < OPT_OUT_CONFIDENCE {
+        if p.guess == Label::OptOut && (p.confidence < OPT_OUT_CONFIDENCE || idiom_without_opt_out(text)) {
             p.label = Label::Reason(Reason::Other);
         }
         p

@@ -38,3 +38,29 @@ fn low_confidence_is_other_with_the_guess_kept() {
     let sure = model.understand("please stop texting me");
     assert_eq!((sure.label, sure.confidence), (Label::OptOut, 1.0));
 }
+
+/// Opt-out words in an idiom are not an opt-out, whatever the model guesses: the model reads "I
+/// can't stop thinking about that jacket" as one with confidence 0.85, "remove the red shirt from
+/// my cart" with 0.63; such a reply goes to a person (or is read for its reason). A real request
+/// that shares the idiom's words still stops.
+#[test]
+fn opt_out_words_in_an_idiom_are_not_taken_from_the_model() {
+    let model = ReplyModel::builtin();
+    for t in [
+        "I can't stop thinking about that jacket",
+        "cant stop thinking about it",
+        "I'll stop by the shop",
+        "remove the red shirt from my cart",
+        "When does the sale stop?",
+    ] {
+        let p = model.understand(t);
+        assert_ne!(p.label, Label::OptOut, "{t:?}: {p:?}");
+    }
+    for t in [
+        "I can't stop thinking about it, but stop texting me",
+        "stop by? no. stop sending me these",
+        "remove me from your list and remove the shirt from my cart",
+    ] {
+        assert_eq!(model.understand(t).label, Label::OptOut, "{t:?}");
+    }
+}
