@@ -48,17 +48,28 @@ impl Latency {
     /// The template's memory size (GB) and the dispatcher's records in flight per batch.
     pub const MEMORY_GB: f64 = 0.25;
     pub const DISPATCH_CONCURRENCY: f64 = 8.0;
-    /// The template's `LogRetentionDays` default, for the functions' and the API's logs.
-    pub const LOG_RETENTION_DAYS: f64 = 30.0;
     /// Stored log data's size against what was ingested (CloudWatch stores it compressed; JSON
     /// lines compress about 1:6).
     pub const LOG_COMPRESSION: f64 = 0.15;
 }
 
+/// The deployment the bill prices (its facts are read from it, not copied here).
+const TEMPLATE: &str = include_str!("../../infra/template.yaml");
+
+/// The days the functions' and the API's logs are kept: the template's `LogRetentionDays`
+/// default.
+pub fn log_retention_days() -> f64 {
+    TEMPLATE
+        .lines()
+        .skip_while(|l| l.trim() != "LogRetentionDays:")
+        .find_map(|l| l.trim().strip_prefix("Default: "))
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// The API's access-log line as the template's `AccessLogSettings.Format` writes it, with
 /// typical values: its bytes are ingested once per request.
 pub fn access_log_line() -> String {
-    const TEMPLATE: &str = include_str!("../../infra/template.yaml");
     let format = TEMPLATE
         .lines()
         .map(str::trim)
@@ -149,7 +160,9 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
         + traces_per_day(dispatch_batches * day)
         + traces_per_day(1440.0);
     let traces = traces_a_day / t.daily_carts * 1e6;
-    let access_log_gb = t.api_requests as f64 * access_log_line().len() as f64 / 1e9;
+    let access_log_bytes = access_log_line().len();
+    let access_log_gb = t.api_requests as f64 * access_log_bytes as f64 / 1e9;
+    let log_days = log_retention_days();
     let log_gb = t.log_bytes as f64 / 1e9 + access_log_gb;
     vec![
         line("API Gateway HTTP API requests", t.api_requests as f64 * per, "requests", Prices::HTTP_API),
@@ -203,19 +216,15 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
         line(
             format!(
                 "CloudWatch Logs ingestion (functions' JSON lines, measured; API access log, {} B a request)",
-                access_log_line().len()
+                access_log_bytes
             ),
             log_gb * per,
             "GB",
             Prices::LOGS_GB * 1e6,
         ),
         line(
-            format!(
-                "CloudWatch Logs storage ({} d, stored at {} of the size)",
-                Latency::LOG_RETENTION_DAYS,
-                Latency::LOG_COMPRESSION
-            ),
-            log_gb * Latency::LOG_COMPRESSION * months(Latency::LOG_RETENTION_DAYS) * per,
+            format!("CloudWatch Logs storage ({} d, stored at {} of the size)", log_days, Latency::LOG_COMPRESSION),
+            log_gb * Latency::LOG_COMPRESSION * months(log_days) * per,
             "GB-month",
             Prices::LOGS_STORED_GB_MONTH * 1e6,
         ),
@@ -330,6 +339,11 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
         assert_eq!(v["path"], "/v1/stores/demo/events", "{line}");
         assert!((100..200).contains(&line.len()), "{}", line.len());
+    }
+
+    #[test]
+    fn the_log_retention_is_the_templates_default() {
+        assert_eq!(log_retention_days(), 30.0);
     }
 
     #[test]

@@ -290,24 +290,31 @@ const ALL_CHANNELS_PERSIAN: &[&str] = &["هیچ", "همه", "ایمیل"];
 
 /// Whether `text` asks to stop messages, and how far.
 pub fn opt_out(text: &str) -> Option<Scope> {
-    let folded = format!(" {} ", fold(text));
-    let compact = compact(text);
-    let found = Found::in_text(&folded, &compact);
-    let latin = found.phrases || typo_of_stop(&folded);
-    // An exclusion only cancels a bare stop word: "stop by … and stop texting me" still counts.
-    if !(found.persian || latin && !(found.excluded && found.only_bare_stop)) {
-        return None;
-    }
-    Some(if found.all_channels { Scope::All } else { Scope::Channel })
+    read(text).scope
 }
 
-/// A reply whose only opt-out words sit inside a phrase that asks for nothing of the kind ("I
-/// can't stop thinking about that jacket", "I'll stop by", "remove the red shirt from my cart"):
-/// the rules above say no opt-out, and the reply model's opt-out guess is not taken over them;
-/// such a reply goes to a person instead (`ReplyModel::understand`).
-pub fn idiom_without_opt_out(text: &str) -> bool {
-    let found = Found::in_text(&format!(" {} ", fold(text)), &compact(text));
-    found.excluded && found.only_bare_stop && !found.persian
+/// What the rules make of a reply: its opt-out, if any, and whether its only opt-out words sit
+/// inside a phrase that asks for nothing of the kind ("I can't stop thinking about that jacket",
+/// "I'll stop by", "remove the red shirt from my cart"). For such an idiom the reply model's
+/// opt-out guess is not taken over the rules; the reply goes to a person instead
+/// (`ReplyModel::understand`).
+pub struct Reading {
+    pub scope: Option<Scope>,
+    pub idiom: bool,
+}
+
+/// The rules' one reading of `text` (folded once, each list searched in one pass).
+pub fn read(text: &str) -> Reading {
+    let folded = format!(" {} ", fold(text));
+    let found = Found::in_text(&folded, &compact(text));
+    // An exclusion only cancels a bare stop word: "stop by … and stop texting me" still counts.
+    let idiom = found.excluded && found.only_bare_stop;
+    let latin = found.phrases || typo_of_stop(&folded);
+    if !(found.persian || latin && !idiom) {
+        return Reading { scope: None, idiom };
+    }
+    let scope = Some(if found.all_channels { Scope::All } else { Scope::Channel });
+    Reading { scope, idiom: false }
 }
 
 /// What of the lists above a reply contains: found in one pass with one automaton per script,

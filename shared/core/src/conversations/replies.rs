@@ -4,7 +4,7 @@ use crate::config::{ReplyText, StoreConfig};
 use crate::conversations::inbox::Opening;
 use crate::conversations::keywords::{Keyword, keyword};
 use crate::conversations::model::{Label, ReplyModel};
-use crate::conversations::opt_out::{Scope, opt_out};
+use crate::conversations::opt_out::{self, Scope};
 use crate::conversations::person::asks_for_person;
 use crate::conversations::reasons::{self, Classification, classify};
 use crate::conversations::whatsapp_inbound::RESTORE_BUTTON_PAYLOAD;
@@ -59,9 +59,11 @@ impl Engine {
             // the words say so) or one the reply model reads with confidence. Recorded in the
             // consent ledger as `reply`, `reply_words` or `reply_model`.
             let carrier = keyword(&r.body);
-            let plain = if carrier.is_none() { opt_out(&r.body) } else { None };
-            // The model reads a text once: for an opt-out here, for the reason below.
-            let understood = (carrier.is_none() && plain.is_none()).then(|| ReplyModel::builtin().understand(&r.body));
+            let rules = carrier.is_none().then(|| opt_out::read(&r.body));
+            let plain = rules.as_ref().and_then(|r| r.scope);
+            // The rules and the model read a text once: for an opt-out here, for the reason below.
+            let understood =
+                rules.filter(|r| r.scope.is_none()).map(|rules| ReplyModel::builtin().understand_read(&r.body, &rules));
             let modelled = understood.is_some_and(|p| p.label == Label::OptOut);
             let kw = carrier.or((plain.is_some() || modelled).then_some(Keyword::Stop));
             // The WhatsApp template's "Complete my order" button: the restore link, in the

@@ -16,7 +16,7 @@ pub mod weights;
 use std::sync::OnceLock;
 
 use crate::conversations::keywords::{Keyword, keyword};
-use crate::conversations::opt_out::{idiom_without_opt_out, opt_out};
+use crate::conversations::opt_out;
 use crate::domain::Reason;
 pub use label::Label;
 use weights::Weights;
@@ -87,11 +87,16 @@ impl ReplyModel {
     /// `OPT_OUT_CONFIDENCE`, and never for opt-out words the rules found inside an idiom ("can't
     /// stop thinking about it", "remove the shirt from my cart"); otherwise such a reply goes to a person.
     pub fn understand(&self, text: &str) -> Prediction {
-        if keyword(text) == Some(Keyword::Stop) || opt_out(text).is_some() {
+        self.understand_read(text, &opt_out::read(text))
+    }
+
+    /// `understand` for a caller that has already read `text` with the opt-out rules.
+    pub fn understand_read(&self, text: &str, rules: &opt_out::Reading) -> Prediction {
+        if keyword(text) == Some(Keyword::Stop) || rules.scope.is_some() {
             return Prediction { label: Label::OptOut, guess: Label::OptOut, confidence: 1.0 };
         }
         let mut p = self.predict(text);
-        if p.guess == Label::OptOut && (p.confidence < OPT_OUT_CONFIDENCE || idiom_without_opt_out(text)) {
+        if p.guess == Label::OptOut && (p.confidence < OPT_OUT_CONFIDENCE || rules.idiom) {
             p.label = Label::Reason(Reason::Other);
         }
         p
