@@ -116,6 +116,8 @@ pub struct Traffic {
     pub log_bytes: u64,
     /// The simulated days, for the scheduler's one sweep a minute (spread over the volume).
     pub daily_carts: f64,
+    /// Carts abandoned (for requests per abandoned cart).
+    pub abandoned: u64,
 }
 
 pub struct Line {
@@ -317,6 +319,79 @@ pub fn sqs_hop_chain(m: &Mix) -> Vec<Line> {
     ]
 }
 
+/// A change that would lower the bill, costed from the same metered run, and what Cartback would
+/// give up for it (docs/benchmarks.md, "What $12 would take").
+pub struct Lever {
+    pub what: &'static str,
+    pub gives_up: &'static str,
+    /// Dollars per million carts: negative is a saving.
+    pub dollars: f64,
+    /// DynamoDB + SQS requests per abandoned cart it adds (negative: removes).
+    pub requests_per_abandoned: f64,
+}
+
+/// The levers left, each applied alone to the metered run `t` whose bill is `ours`. The first
+/// keeps every promise Cartback makes; each after it trades one away.
+pub fn levers(t: &Traffic, ours: &[Line]) -> Vec<Lever> {
+    let per = 1e6 / t.carts as f64;
+    let u = &t.units;
+    let dollars_of = |prefix: &str| ours.iter().filter(|l| l.what.starts_with(prefix)).map(|l| l.dollars).sum::<f64>();
+    let messages_per_abandoned = t.provider_calls as f64 / t.abandoned.max(1) as f64;
+    // Timers further out than the queue holds: delivered, but not sent to the queue directly.
+    let long_timers = t.deliveries.saturating_sub(t.sqs_sends) as f64;
+    let cart_bytes = u.cart_bytes.values().sum::<usize>() as f64;
+    let table_bytes = cart_bytes + u.contact_bytes.values().sum::<usize>() as f64 + u.link_bytes as f64;
+    // The carts' share of storage and backups (their retention, 120 days, against 400 and 7).
+    let months = |days: f64| days / 30.4;
+    let cart_share = cart_bytes * months(120.0)
+        / (cart_bytes * months(120.0)
+            + (table_bytes - cart_bytes - u.link_bytes as f64) * months(400.0)
+            + u.link_bytes as f64 * months(7.0))
+        .max(1.0);
+    let storage_and_backups = dollars_of("DynamoDB storage") + dollars_of("DynamoDB point-in-time");
+    let sweep_batches_per_abandoned = t.sweep_batches as f64 / t.abandoned.max(1) as f64;
+    vec![
+        Lever {
+            what: "long timers as one EventBridge Scheduler schedule each (target: the queue) instead of the timer index",
+            gives_up: "nothing promised; a second store of timers kept in step with the cart (a schedule written per reset)",
+            dollars: -(u.index_write as f64 * per * Prices::DYNAMO_WRU / 1e6)
+                + long_timers * per * (Prices::SCHEDULER + Prices::SQS) / 1e6
+                - t.sweep_batches as f64 * per * Prices::SQS / 1e6,
+            requests_per_abandoned: -sweep_batches_per_abandoned,
+        },
+        Lever {
+            what: "each send claim as separate conditional writes (contact, cart, links) instead of one transaction",
+            gives_up: "an atomic claim: a crash between the writes counts a capped send that never went out",
+            dollars: -(u.transaction_write as f64 / 2.0 * per * Prices::DYNAMO_WRU / 1e6),
+            requests_per_abandoned: 2.0 * messages_per_abandoned,
+        },
+        Lever {
+            what: "storefront events and webhooks through a Lambda function URL instead of the HTTP API",
+            gives_up: "the API's route throttle and access log, and a custom domain without CloudFront",
+            dollars: -dollars_of("API Gateway") - dollars_of("CloudWatch Logs ingestion") * access_log_share(t),
+            requests_per_abandoned: 0.0,
+        },
+        Lever {
+            what: "no point-in-time recovery",
+            gives_up: "restoring the table to any second of the last 35 days",
+            dollars: -dollars_of("DynamoDB point-in-time"),
+            requests_per_abandoned: 0.0,
+        },
+        Lever {
+            what: "carts kept 35 days after the last activity instead of 120",
+            gives_up: "a shopper's cart, its messages and their evidence in exports and disputes after 35 days",
+            dollars: -storage_and_backups * cart_share * (120.0 - 35.0) / 120.0,
+            requests_per_abandoned: 0.0,
+        },
+    ]
+}
+
+/// The access log's part of the logs ingested.
+fn access_log_share(t: &Traffic) -> f64 {
+    let access = t.api_requests as f64 * access_log_line().len() as f64;
+    access / (access + t.log_bytes as f64).max(1.0)
+}
+
 pub fn total(lines: &[Line]) -> f64 {
     lines.iter().map(|l| l.dollars).sum()
 }
@@ -339,6 +414,50 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
         assert_eq!(v["path"], "/v1/stores/demo/events", "{line}");
         assert!((100..200).contains(&line.len()), "{}", line.len());
+    }
+
+    fn traffic() -> Traffic {
+        let mut units =
+            Units { write: 1_900, index_write: 500, transaction_write: 800, read: 1_000, ..Units::default() };
+        units.cart_bytes.insert(("s".into(), "c".into()), 1_000 * 100);
+        units.contact_bytes.insert(("s".into(), "k".into()), 300 * 100);
+        units.link_bytes = 100 * 100;
+        Traffic {
+            carts: 100,
+            api_requests: 310,
+            replies: 10,
+            api_dynamo_requests: 600,
+            deliveries: 290,
+            dispatch_dynamo_requests: 700,
+            provider_calls: 134,
+            sqs_sends: 40,
+            sweep_batches: 25,
+            units,
+            log_bytes: 400 * 100,
+            daily_carts: 1e6,
+            abandoned: 71,
+        }
+    }
+
+    #[test]
+    fn each_lever_is_the_lines_it_removes_from_the_same_bill() {
+        let t = traffic();
+        let ours = cartback(&t);
+        let l = levers(&t, &ours);
+        let by = |needle: &str| l.iter().find(|x| x.what.contains(needle)).map(|x| x.dollars).unwrap_or(f64::NAN);
+        let line = |prefix: &str| ours.iter().find(|x| x.what.starts_with(prefix)).map(|x| x.dollars).unwrap_or(0.0);
+        // Per million carts (10 000 × these 100): 500 index units → $3.125 less, 250 long timers
+        // → $3.50 of schedule invocations and queue sends, 25 sweep sends → $0.10 less.
+        assert!((by("EventBridge") - (-3.125 + 3.5 - 0.1)).abs() < 1e-9, "{}", by("EventBridge"));
+        // Half the transaction's doubled 800 units: 400 × 10 000 at $0.625 a million.
+        assert!((by("separate conditional") + 2.5).abs() < 1e-9);
+        assert!((by("point-in-time") + line("DynamoDB point-in-time")).abs() < 1e-12);
+        assert!(by("function URL") < -line("API Gateway") + 1e-12 && by("function URL") > -line("API Gateway") - 0.3);
+        // Carts are the larger share of storage; 85 of their 120 days go.
+        let storage = line("DynamoDB storage") + line("DynamoDB point-in-time");
+        assert!(by("35 days") < 0.0 && -by("35 days") < storage * 85.0 / 120.0);
+        let claims = l.iter().find(|x| x.what.contains("separate")).map_or(0.0, |x| x.requests_per_abandoned);
+        assert!((claims - 2.0 * 134.0 / 71.0).abs() < 1e-9);
     }
 
     #[test]

@@ -330,6 +330,7 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
         units: meter.units(),
         log_bytes: bytes.0.load(std::sync::atomic::Ordering::Relaxed),
         daily_carts: 1_000_000.0,
+        abandoned: s.carts_abandoned.max(0) as u64,
     };
     let ours = bill::cartback(&traffic);
     let invocations = tally.api_requests as f64 + (traffic.deliveries as f64 / 10.0).ceil();
@@ -369,6 +370,7 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
         total / bill::total(&eb),
         total / bill::total(&hop)
     );
+    print_levers(&traffic, &ours, total);
     println!(
         "  assumptions: DynamoDB {} ms, SQS {} ms, provider {} ms per request; dispatcher records {} at a time; one sweep a minute at {} carts a day",
         bill::Latency::DYNAMO_MS,
@@ -378,6 +380,20 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
         traffic.daily_carts
     );
     Ok(())
+}
+
+/// What $12 would take: each lever left, costed from this run, applied in turn (the running
+/// total), with what it gives up and the requests it adds per abandoned cart.
+fn print_levers(traffic: &crate::bill::Traffic, ours: &[crate::bill::Line], total: f64) {
+    println!("  what $12 would take (each change costed from this run, applied in turn):");
+    let mut running = total;
+    for l in crate::bill::levers(traffic, ours) {
+        running += l.dollars;
+        println!(
+            "    {:+6.2} → ${running:>5.2}  {:+4.1} requests per abandoned cart  {} (gives up: {})",
+            l.dollars, l.requests_per_abandoned, l.what, l.gives_up
+        );
+    }
 }
 
 /// Times parse + validate + decide for each of 100 000 generated events, one by one.
