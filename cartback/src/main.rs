@@ -249,6 +249,11 @@ enum RepliesAction {
         #[arg(long)]
         errors: bool,
     },
+    /// Reads replies, one per line, from standard input and prints, per line, what Cartback
+    /// makes of it and which reader decided: `keyword`, `rules` (the opt-out rules), `model`
+    /// (its answer and confidence) or `person` (a guess too unsure, or an opt-out word in an
+    /// idiom: the reply goes to a person).
+    Read,
 }
 
 fn main() -> std::process::ExitCode {
@@ -275,6 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Replies { action: RepliesAction::Train { out } } => replies::train_to(&out),
         Command::Replies { action: RepliesAction::Eval { file, model, errors } } => replies::eval(file, model, errors),
+        Command::Replies { action: RepliesAction::Read } => replies::read_stdin(),
         Command::EmailPreview { dir } => email_preview::run(&dir),
         Command::SmsSegments => {
             use std::io::{BufRead, Write};

@@ -30,6 +30,37 @@ pub fn train_to(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What each line of standard input is taken for, and which reader decided (tab-separated:
+/// label, decided by, the model's guess, its confidence, the text).
+pub fn read_stdin() -> anyhow::Result<()> {
+    use std::io::{BufRead, Write};
+    let model = ReplyModel::builtin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in std::io::stdin().lock().lines() {
+        let text = line?;
+        let (p, by) = explain(model, &text);
+        writeln!(out, "{}\t{by}\t{}\t{:.2}\t{text}", p.label.as_str(), p.guess.as_str(), p.confidence)?;
+    }
+    Ok(())
+}
+
+/// The reply model's answer for `text`, and which of the readers gave it.
+fn explain(model: &ReplyModel, text: &str) -> (cartback_core::conversations::model::Prediction, &'static str) {
+    use cartback_core::conversations::{keywords, opt_out};
+    let rules = opt_out::read(text);
+    let p = model.understand_read(text, &rules);
+    let by = if keywords::keyword(text).is_some() {
+        "keyword"
+    } else if rules.scope.is_some() {
+        "rules"
+    } else if p.label != p.guess {
+        "person"
+    } else {
+        "model"
+    };
+    (p, by)
+}
+
 /// Prints accuracy, macro-F1, opt-out misses and the confusion matrices; fails below the gate.
 /// Without a file: the built-in corpus's held-out split. With one (same format): all its rows.
 pub fn eval(file: Option<PathBuf>, model: Option<PathBuf>, show_errors: bool) -> anyhow::Result<()> {
@@ -77,4 +108,24 @@ pub fn eval(file: Option<PathBuf>, model: Option<PathBuf>, show_errors: bool) ->
     }
     anyhow::ensure!(failed.is_empty(), "below the gate: {}", failed.join("; "));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_names_the_reader_that_decided() {
+        let model = ReplyModel::builtin();
+        let by = |t: &str| explain(model, t);
+        assert_eq!(by("STOP").1, "keyword");
+        let (p, who) = by("please stop texting me");
+        assert_eq!((p.label, who), (Label::OptOut, "rules"));
+        // The model reads an opt-out into the idiom; a person reads it instead.
+        let (p, who) = by("I can't stop thinking about that jacket");
+        assert_eq!((p.guess, who), (Label::OptOut, "person"));
+        assert_ne!(p.label, Label::OptOut);
+        let (p, who) = by("my card keeps getting declined");
+        assert_eq!((p.label.as_str(), who), ("payment_problem", "model"));
+    }
 }

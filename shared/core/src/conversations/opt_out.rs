@@ -38,6 +38,14 @@ const PHRASES: &[&str] = &[
     "delete my number",
     "delete my info",
     "delete my details",
+    "delete my contact",
+    "delete my data",
+    "remove my contact",
+    "remove my info",
+    "remove my details",
+    "remove my data",
+    "remove this number",
+    "not interested remove",
     "lose my number",
     "no more texts",
     "no more text",
@@ -45,6 +53,14 @@ const PHRASES: &[&str] = &[
     "no more msgs",
     "no more sms",
     "no more emails",
+    "no more reminders",
+    "no more reminder",
+    "no more notifications",
+    "no more promotions",
+    "no more promos",
+    "no more ads",
+    "no more spam",
+    "stop reminding me",
     "dont text me",
     "don t text me",
     "do not text me",
@@ -79,6 +95,10 @@ const PHRASES: &[&str] = &[
     "do not send me",
     "don t want these",
     "dont want these",
+    "dont want to hear from",
+    "don t want to hear from",
+    "do not want to hear from",
+    "never want to hear from",
     "don t want any more",
     "dont want any more",
     "no longer want",
@@ -88,6 +108,15 @@ const PHRASES: &[&str] = &[
     "off this list",
     "delete me",
     "stop spamming",
+    // Revoking consent in the words of the rule itself.
+    "revoke my consent",
+    "revoke consent",
+    "revoking my consent",
+    "withdraw my consent",
+    "withdraw consent",
+    "withdrawing my consent",
+    "consent revoked",
+    "consent withdrawn",
     // Turkish (folded: ç→c, ğ→g, ı→i, ö→o, ş→s, ü→u)
     "listeden cikar",
     "listenizden cikar",
@@ -111,6 +140,7 @@ const PHRASES: &[&str] = &[
     "artik yazmayin",
     "artik mesaj",
     "beni aramayin",
+    "ulasmayin",
     "numarami sil",
     "numarami silin",
     "numarami silebilir",
@@ -134,6 +164,10 @@ const PHRASES: &[&str] = &[
     "mesaj gelmesin",
     "reklam mesaji istemiyorum",
     "aboneligimi",
+    "onayimi geri",
+    "onayimi iptal",
+    "iznimi iptal",
+    "rizami geri",
     // Norwegian (folded: æ→ae, ø→o, å→a)
     "ikke send",
     "slutt a sende",
@@ -150,6 +184,10 @@ const PHRASES: &[&str] = &[
     "ikke flere meldinger",
     "ikke flere sms",
     "stopp sms",
+    "stoppe sms",
+    "stopp meldinge",
+    "stoppe meldinge",
+    "stoppe a sende",
     "avslutt",
     "slutt a tekste",
     "slutt a kontakte",
@@ -164,6 +202,12 @@ const PHRASES: &[&str] = &[
     "nok med meldinger",
     "slutt med spam",
     "ta meg av",
+    "trekker samtykke",
+    "trekker tilbake samtykke",
+    "trekk samtykke",
+    "trekk tilbake samtykke",
+    "tilbakekaller samtykke",
+    "trekker mitt samtykke",
 ];
 
 /// Persian phrases, matched in the compact form (`compact`: letters only, no spaces or ZWNJ).
@@ -216,6 +260,31 @@ const PERSIAN: &[&str] = &[
     "عضویتمرولغو",
     "ازاینپیامهاخارج",
     "پیامدادنروتموم",
+    "رضایتمپس",
+    "رضایتخودراپس",
+    "رضایتمرالغو",
+    "اطلاعاتموپاک",
+    "اطلاعاتمروپاک",
+    "اطلاعاتمنوپاک",
+];
+
+/// Persian replies that edit the cart or the order ("I removed a product from the basket", "don't
+/// cancel my order", "delete my old address") or thank for a message: the reply model's opt-out
+/// guess is not taken for them (compact form, as `PERSIAN`).
+const PERSIAN_NOT_OPT_OUTS: &[&str] = &[
+    "ازسبد",
+    "لغونکنید",
+    "پاکنکنید",
+    "حذفنکنید",
+    "ممنونازپیام",
+    "مرسیازپیام",
+    "ادرس",
+    "پیامتونرودیدم",
+    "پیامرودیدم",
+    "پیامتونرسید",
+    "پیامرسید",
+    "ممنونبابتپیام",
+    "مرسیبابتپیام",
 ];
 
 /// Replies that contain a stop word, or the words of an opt-out, and ask for nothing of the kind.
@@ -255,10 +324,57 @@ const NOT_OPT_OUTS: &[&str] = &[
     "from my basket",
     "from my bag",
     "from my order",
+    // The order, not the messages: "stop the order? no I still want it".
+    "stop the order",
+    "stop my order",
+    // Norwegian "stopper innom" is "stops by"; a payment or page that "stops" is a fault.
+    "stopper innom",
+    "stoppe innom",
+    "stopp innom",
+    "stoppet opp",
+    "stopper opp",
+    "betalingen stoppet",
+    "betalingen stopper",
     "sepetimden",
     "sepetten",
     "fra handlekurven",
     "fra kurven",
+    "from the order",
+    // Asking for a message, or thanking for one, is not asking to stop them: "send me the code
+    // by sms", "thanks for the text", "don't cancel my order".
+    "send me the code",
+    "text me the code",
+    "send me the link",
+    "text me the link",
+    "text me when",
+    "message me when",
+    "thanks for the message",
+    "thanks for the text",
+    "thanks for the reminder",
+    "got your message",
+    "got the message",
+    "got your text",
+    "received your message",
+    "stop button",
+    "dont cancel my",
+    "don t cancel my",
+    "kodu mesaj",
+    "kodu sms",
+    "mesajiniz icin",
+    "iptal etmeyin",
+    "silmeyin",
+    "send meg koden",
+    "send meg lenken",
+    "koden pa sms",
+    "takk for meldingen",
+    "takk for sms",
+    "takk for paminnelsen",
+    "fikk meldingen",
+    "fikk sms",
+    "mottok meldingen",
+    "ikke kanseller",
+    "ikke slett handlekurven",
+    "kan jeg fjerne",
 ];
 
 /// Words that widen an opt-out to every channel.
@@ -307,10 +423,11 @@ pub struct Reading {
 pub fn read(text: &str) -> Reading {
     let folded = format!(" {} ", fold(text));
     let found = Found::in_text(&folded, &compact(text));
-    // An exclusion only cancels a bare stop word: "stop by … and stop texting me" still counts.
-    let idiom = found.excluded && found.only_bare_stop;
-    let latin = found.phrases || typo_of_stop(&folded);
-    if !(found.persian || latin && !idiom) {
+    // An exclusion only cancels a bare stop word inside it: "stop by … and stop texting me" and
+    // "thanks for the reminder. STOP" still count.
+    let idiom = found.excluded && !found.uncovered;
+    let latin = found.uncovered || !found.excluded && typo_of_stop(&folded);
+    if !(found.persian || latin) {
         return Reading { scope: None, idiom };
     }
     let scope = Some(if found.all_channels { Scope::All } else { Scope::Channel });
@@ -320,9 +437,8 @@ pub fn read(text: &str) -> Reading {
 /// What of the lists above a reply contains: found in one pass with one automaton per script,
 /// instead of one substring search per phrase (about 300 of them, on every reply).
 struct Found {
-    phrases: bool,
-    /// Every phrase found is a bare "stop" or "stopp".
-    only_bare_stop: bool,
+    /// A phrase found that is not a bare "stop" or "stopp" inside an exclusion ("stop by").
+    uncovered: bool,
     excluded: bool,
     all_channels: bool,
     persian: bool,
@@ -333,6 +449,7 @@ const NOT_OPT_OUT: u8 = 2;
 const ALL: u8 = 4;
 const PERSIAN_PHRASE: u8 = 8;
 const PERSIAN_ALL: u8 = 16;
+const PERSIAN_NOT_OPT_OUT: u8 = 32;
 
 /// The lists' strings, each once, with the lists it is on.
 struct Lists {
@@ -355,7 +472,11 @@ fn lists() -> &'static Lists {
             by.into_iter().unzip()
         }
         let (latin, kinds) = merged(&[(PHRASES, PHRASE), (NOT_OPT_OUTS, NOT_OPT_OUT), (ALL_CHANNELS, ALL)]);
-        let (persian, persian_kinds) = merged(&[(PERSIAN, PERSIAN_PHRASE), (ALL_CHANNELS_PERSIAN, PERSIAN_ALL)]);
+        let (persian, persian_kinds) = merged(&[
+            (PERSIAN, PERSIAN_PHRASE),
+            (ALL_CHANNELS_PERSIAN, PERSIAN_ALL),
+            (PERSIAN_NOT_OPT_OUTS, PERSIAN_NOT_OPT_OUT),
+        ]);
         Lists {
             latin: automaton(&latin),
             latin_kinds: latin.iter().map(|p| is_stem(p)).zip(kinds).map(|(stem, k)| (k, stem)).collect(),
@@ -375,16 +496,19 @@ fn automaton(patterns: &[&str]) -> aho_corasick::AhoCorasick {
 }
 
 /// A phrase whose last word has five letters or more matches with a suffix too ("listeden
-/// cikar" in "listeden cikarin", "cikarir misiniz").
+/// cikar" in "listeden cikarin", "cikarir misiniz"). Not the bare "stopp": with a suffix it is
+/// English "stopped", "stopping" ("the payment stopped working"), not a request.
 fn is_stem(p: &str) -> bool {
-    p.rsplit(' ').next().unwrap_or(p).chars().count() >= 5
+    p != "stopp" && p.rsplit(' ').next().unwrap_or(p).chars().count() >= 5
 }
 
 impl Found {
     fn in_text(folded: &str, compact: &str) -> Found {
         let l = lists();
-        let mut f =
-            Found { phrases: false, only_bare_stop: true, excluded: false, all_channels: false, persian: false };
+        let mut f = Found { uncovered: false, excluded: false, all_channels: false, persian: false };
+        // Bare stops and exclusions, where they are: a stop counts unless an exclusion holds it.
+        let mut bare_stops: Vec<(usize, usize)> = Vec::new();
+        let mut exclusions: Vec<(usize, usize)> = Vec::new();
         // Every occurrence, overlapping ones too. A phrase counts where it starts a word and,
         // unless its last word is a stem, where it also ends one.
         for m in l.latin.find_overlapping_iter(folded) {
@@ -393,16 +517,24 @@ impl Found {
                 continue;
             }
             if kind & PHRASE != 0 {
-                f.phrases = true;
-                f.only_bare_stop &= matches!(&folded[m.start()..m.end()], "stop" | "stopp");
+                if matches!(&folded[m.start()..m.end()], "stop" | "stopp") {
+                    bare_stops.push((m.start(), m.end()));
+                } else {
+                    f.uncovered = true;
+                }
             }
-            f.excluded |= kind & NOT_OPT_OUT != 0;
+            if kind & NOT_OPT_OUT != 0 {
+                f.excluded = true;
+                exclusions.push((m.start(), m.end()));
+            }
             f.all_channels |= kind & ALL != 0;
         }
+        f.uncovered |= bare_stops.iter().any(|&(s, e)| !exclusions.iter().any(|&(xs, xe)| xs <= s && e <= xe));
         for m in l.persian.find_overlapping_iter(compact) {
             let kind = l.persian_kinds[m.pattern().as_usize()];
             f.persian |= kind & PERSIAN_PHRASE != 0;
             f.all_channels |= kind & PERSIAN_ALL != 0;
+            f.excluded |= kind & PERSIAN_NOT_OPT_OUT != 0;
         }
         f
     }
@@ -527,15 +659,28 @@ mod tests {
                 .match_indices(p)
                 .any(|(i, _)| folded[..i].ends_with(' ') && (stem || folded[i + p.len()..].starts_with(' ')))
         }
+        fn spans(folded: &str, p: &str) -> Vec<(usize, usize)> {
+            let stem = is_stem(p);
+            folded
+                .match_indices(p)
+                .filter(|(i, _)| folded[..*i].ends_with(' ') && (stem || folded[i + p.len()..].starts_with(' ')))
+                .map(|(i, _)| (i, i + p.len()))
+                .collect()
+        }
         let folded = format!(" {} ", fold(text));
         let compact = compact(text);
         let has = |p: &str| has_phrase(&folded, p);
-        let excluded = NOT_OPT_OUTS.iter().any(|p| has(p));
-        let hits: Vec<&str> = PHRASES.iter().copied().filter(|p| has(p)).collect();
-        let latin = !hits.is_empty() || typo_of_stop(&folded);
+        let exclusions: Vec<(usize, usize)> = NOT_OPT_OUTS.iter().flat_map(|p| spans(&folded, p)).collect();
+        let persian_excluded = PERSIAN_NOT_OPT_OUTS.iter().any(|p| compact.contains(p));
+        let excluded = !exclusions.is_empty() || persian_excluded;
+        let held = |(s, e): (usize, usize)| exclusions.iter().any(|&(xs, xe)| xs <= s && e <= xe);
+        let uncovered = PHRASES.iter().any(|p| match *p {
+            "stop" | "stopp" => spans(&folded, p).into_iter().any(|sp| !held(sp)),
+            _ => has(p),
+        });
+        let latin = uncovered || !excluded && typo_of_stop(&folded);
         let persian = PERSIAN.iter().any(|p| compact.contains(p));
-        let bare_stop_only = hits.iter().all(|p| matches!(*p, "stop" | "stopp"));
-        if !(persian || latin && !(excluded && bare_stop_only)) {
+        if !(persian || latin) {
             return None;
         }
         let all = ALL_CHANNELS.iter().any(|p| has(p)) || ALL_CHANNELS_PERSIAN.iter().any(|p| compact.contains(p));
@@ -550,7 +695,7 @@ mod tests {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .filter_map(|l| l.split('\t').next_back().map(str::to_string))
             .collect();
-        let lists = [PHRASES, NOT_OPT_OUTS, ALL_CHANNELS, PERSIAN, ALL_CHANNELS_PERSIAN];
+        let lists = [PHRASES, NOT_OPT_OUTS, ALL_CHANNELS, PERSIAN, ALL_CHANNELS_PERSIAN, PERSIAN_NOT_OPT_OUTS];
         for (i, p) in lists.iter().flat_map(|l| l.iter()).enumerate() {
             texts.push(p.to_string());
             texts.push(format!("please {p}s now"));

@@ -52,6 +52,9 @@ fn opt_out_words_in_an_idiom_are_not_taken_from_the_model() {
         "I'll stop by the shop",
         "remove the red shirt from my cart",
         "When does the sale stop?",
+        "stop the order? no I still want it",
+        "stopper innom butikken senere",
+        "یه محصول رو از سبد حذف کردم",
     ] {
         let p = model.understand(t);
         assert_ne!(p.label, Label::OptOut, "{t:?}: {p:?}");
@@ -60,6 +63,8 @@ fn opt_out_words_in_an_idiom_are_not_taken_from_the_model() {
         "I can't stop thinking about it, but stop texting me",
         "stop by? no. stop sending me these",
         "remove me from your list and remove the shirt from my cart",
+        "یه محصول رو از سبد حذف کردم، و دیگه پیام ندید",
+        "I revoke my consent",
     ] {
         assert_eq!(model.understand(t).label, Label::OptOut, "{t:?}");
     }
