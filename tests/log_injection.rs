@@ -16,7 +16,7 @@ async fn a_hostile_store_id_never_reaches_the_text_log_raw() {
         .init();
     let s = Server::start().await;
     let evil = "demo%0A2026-11-23T10%3A00%3A00Z%20INFO%20forged%1B%5B31m";
-    let routes = cartback_http::ROUTES.iter().filter(|r| r.path.contains("{store}"));
+    let routes = cartback_http::routes().filter(|r| r.path.contains("{store}"));
     let mut called = 0;
     for r in routes {
         let path =

@@ -7,7 +7,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request};
 use cartback_core::config::demo_config;
-use cartback_http::ROUTES;
+use cartback_http::routes;
 use cartback_local::{LocalOptions, LocalRuntime};
 use std::collections::{BTreeMap, BTreeSet};
 use tower::ServiceExt;
@@ -41,11 +41,11 @@ fn documented() -> BTreeSet<(String, String)> {
 
 /// (METHOD, path) for every route of the table the routers are built from.
 fn declared() -> BTreeSet<(String, String)> {
-    ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect()
+    routes().map(|r| (r.method.to_string(), r.path.to_string())).collect()
 }
 
 fn declared_by(binary: &str) -> BTreeSet<(String, String)> {
-    ROUTES.iter().filter(|r| r.host.binary() == binary).map(|r| (r.method.to_string(), r.path.to_string())).collect()
+    routes().filter(|r| r.host.binary() == binary).map(|r| (r.method.to_string(), r.path.to_string())).collect()
 }
 
 /// `infra/template.yaml`'s HTTP API events, by the binary of the function they trigger. The

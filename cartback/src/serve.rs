@@ -89,7 +89,7 @@ pub async fn run(
         println!("  publishable key {DEMO_PUBLISHABLE_KEY} (capture snippet; demo shop at http://{bound}/demo-shop)");
         println!("  restore links and the snippet: shop.example, 127.0.0.1 and localhost only");
     }
-    let routes: Vec<String> = cartback_http::ROUTES.iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    let routes: Vec<String> = cartback_http::routes().map(|r| format!("{} {}", r.method, r.path)).collect();
     for (i, chunk) in routes.chunks(3).enumerate() {
         println!("  {}{}", if i == 0 { "routes: " } else { "        " }, chunk.join("  "));
     }

@@ -22,7 +22,7 @@ mod unsubscribe;
 mod webhooks;
 
 pub use error::ApiError;
-pub use routes::{Host, ROUTES, Route};
+pub use routes::{Host, INGEST_ROUTES, REPLIES_ROUTES, Route, routes};
 
 use axum::Router;
 use cartback_core::engine::Engine;
@@ -45,17 +45,17 @@ impl AppState {
 
 /// The storefront-facing routes: events, restore links, stats (the `ingest` function).
 pub fn api_router(engine: Arc<Engine>) -> Router {
-    with_fallbacks(routes::build(AppState::new(engine), &[Host::Ingest]))
+    with_fallbacks(routes::build(AppState::new(engine), &[INGEST_ROUTES]))
 }
 
 /// The provider-facing routes: inbound replies (the `replies` function).
 pub fn replies_router(engine: Arc<Engine>) -> Router {
-    with_fallbacks(routes::build(AppState::new(engine), &[Host::Replies]))
+    with_fallbacks(routes::build(AppState::new(engine), &[REPLIES_ROUTES]))
 }
 
 /// Every public route, as local mode serves them, over one state (one set of rate-limit buckets).
 pub fn public_router(engine: Arc<Engine>) -> Router {
-    with_fallbacks(routes::build(AppState::new(engine), &[Host::Ingest, Host::Replies]))
+    with_fallbacks(routes::build(AppState::new(engine), &[INGEST_ROUTES, REPLIES_ROUTES]))
 }
 
 /// Unknown routes and methods answer with the same JSON errors as everything else.

@@ -43,8 +43,10 @@ macro_rules! route {
 }
 
 /// Every public route: method, path (axum's `{param}` syntax, as OpenAPI and API Gateway write
-/// it), the function that serves it, and its handler.
-pub static ROUTES: &[Route] = &[
+/// it), the function that serves it, and its handler — one table per function, so each
+/// function's binary links only its own handlers (the replies function's reply model, 655 KB,
+/// stays out of the ingest function, the storefront's pages and scripts out of the replies one).
+pub static INGEST_ROUTES: &[Route] = &[
     route!("POST", "/v1/events", Ingest, post(events::post_event)),
     route!("GET", "/r/{token}", Ingest, get(restore::open)),
     route!("GET", "/v1/stores/{store}/stats", Ingest, get(stats::get_stats)),
@@ -72,17 +74,37 @@ pub static ROUTES: &[Route] = &[
     route!("GET", "/v1/inbox.js", Ingest, get(crate::inbox_js)),
     route!("GET", "/report/{store}", Ingest, get(crate::report_page)),
     route!("GET", "/v1/report.js", Ingest, get(crate::report_js)),
+];
+
+pub static REPLIES_ROUTES: &[Route] = &[
     route!("POST", "/v1/replies/twilio/{store}", Replies, post(replies::twilio)),
     route!("POST", "/v1/status/twilio/{store}", Replies, post(status::twilio_status)),
     route!("GET", "/v1/status/whatsapp/{store}", Replies, get(status::whatsapp_verify)),
     route!("POST", "/v1/status/whatsapp/{store}", Replies, post(status::whatsapp_status)),
 ];
 
-/// The routes of `hosts`, over one state. Two methods on one path merge into one route.
-pub(crate) fn build(state: AppState, hosts: &[Host]) -> Router {
-    ROUTES
+/// Every public route, of both functions.
+pub fn routes() -> impl Iterator<Item = &'static Route> {
+    INGEST_ROUTES.iter().chain(REPLIES_ROUTES)
+}
+
+/// The routes of `tables`, over one state. Two methods on one path merge into one route.
+pub(crate) fn build(state: AppState, tables: &[&'static [Route]]) -> Router {
+    tables
         .iter()
-        .filter(|r| hosts.contains(&r.host))
+        .flat_map(|t| t.iter())
         .fold(Router::new(), |router, r| router.route(r.path, (r.handler)()))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_table_holds_its_own_functions_routes() {
+        assert!(INGEST_ROUTES.iter().all(|r| r.host == Host::Ingest));
+        assert!(REPLIES_ROUTES.iter().all(|r| r.host == Host::Replies));
+        assert_eq!(routes().count(), INGEST_ROUTES.len() + REPLIES_ROUTES.len());
+    }
 }
