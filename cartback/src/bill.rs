@@ -45,8 +45,7 @@ impl Latency {
     pub const PROVIDER_MS: f64 = 120.0;
     /// Start-up of each invocation's work (routing, configuration from cache).
     pub const INVOCATION_MS: f64 = 1.0;
-    /// The template's memory size (GB) and the dispatcher's records in flight per batch.
-    pub const MEMORY_GB: f64 = 0.25;
+    /// The dispatcher's records in flight per batch.
     pub const DISPATCH_CONCURRENCY: f64 = 8.0;
     /// Stored log data's size against what was ingested (CloudWatch stores it compressed; JSON
     /// lines compress about 1:6).
@@ -65,6 +64,15 @@ pub fn log_retention_days() -> f64 {
         .find_map(|l| l.trim().strip_prefix("Default: "))
         .and_then(|d| d.parse().ok())
         .unwrap_or(0.0)
+}
+
+/// Every function's memory, in GB: the template's `Globals.Function.MemorySize` (MB).
+pub fn memory_gb() -> f64 {
+    TEMPLATE
+        .lines()
+        .find_map(|l| l.strip_prefix("    MemorySize: "))
+        .and_then(|m| m.trim().parse::<f64>().ok())
+        .map_or(0.0, |mb| mb / 1024.0)
 }
 
 /// The API's access-log line as the template's `AccessLogSettings.Format` writes it, with
@@ -146,7 +154,7 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
         + dispatch_batches * Latency::SQS_MS;
     let sweep_ms =
         sweeps * (Latency::INVOCATION_MS + Latency::DYNAMO_MS * 2.0) + t.sweep_batches as f64 * Latency::SQS_MS;
-    let gb_s = (api_ms + dispatch_ms + sweep_ms + t.sqs_sends as f64 * Latency::SQS_MS) / 1000.0 * Latency::MEMORY_GB;
+    let gb_s = (api_ms + dispatch_ms + sweep_ms + t.sqs_sends as f64 * Latency::SQS_MS) / 1000.0 * memory_gb();
     let u = &t.units;
     // Storage: every item kept for its retention (carts 120 days, contacts 400, links ~7).
     let months = |days: f64| days / 30.4;
@@ -174,12 +182,7 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
             "requests",
             Prices::LAMBDA_REQUESTS,
         ),
-        line(
-            format!("Lambda compute (arm64, {} GB)", Latency::MEMORY_GB),
-            gb_s * per,
-            "GB-s",
-            Prices::LAMBDA_GB_S * 1e6,
-        ),
+        line(format!("Lambda compute (arm64, {} GB)", memory_gb()), gb_s * per, "GB-s", Prices::LAMBDA_GB_S * 1e6),
         line(
             format!(
                 "DynamoDB writes ({} of them the timer index, {} in transactions, {} statistics)",
@@ -273,7 +276,7 @@ pub fn eventbridge_scheduler(m: &Mix) -> Vec<Line> {
     vec![
         line("API Gateway HTTP API requests", m.events * per, "requests", Prices::HTTP_API),
         line("Lambda invocations", invocations * per, "requests", Prices::LAMBDA_REQUESTS),
-        line("Lambda compute", ms / 1000.0 * Latency::MEMORY_GB * per, "GB-s", Prices::LAMBDA_GB_S * 1e6),
+        line("Lambda compute", ms / 1000.0 * memory_gb() * per, "GB-s", Prices::LAMBDA_GB_S * 1e6),
         line("EventBridge Scheduler invocations", m.steps_due * per, "invocations", Prices::SCHEDULER),
         line("DynamoDB writes (a 1 KB cart item)", (m.events + m.steps_due) * per, "WRU", Prices::DYNAMO_WRU),
         line("DynamoDB reads", m.steps_due * per, "RRU", Prices::DYNAMO_RRU),
@@ -301,7 +304,7 @@ pub fn sqs_hop_chain(m: &Mix) -> Vec<Line> {
     vec![
         line("API Gateway HTTP API requests", m.events * per, "requests", Prices::HTTP_API),
         line("Lambda invocations", invocations * per, "requests", Prices::LAMBDA_REQUESTS),
-        line("Lambda compute", ms / 1000.0 * Latency::MEMORY_GB * per, "GB-s", Prices::LAMBDA_GB_S * 1e6),
+        line("Lambda compute", ms / 1000.0 * memory_gb() * per, "GB-s", Prices::LAMBDA_GB_S * 1e6),
         line(
             "SQS requests (sends, receives and deletes by 10)",
             (m.events + hops * 1.2 + m.steps_due * 0.2) * per,
@@ -458,6 +461,11 @@ mod tests {
         assert!(by("35 days") < 0.0 && -by("35 days") < storage * 85.0 / 120.0);
         let claims = l.iter().find(|x| x.what.contains("separate")).map_or(0.0, |x| x.requests_per_abandoned);
         assert!((claims - 2.0 * 134.0 / 71.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_memory_is_the_templates() {
+        assert_eq!(memory_gb(), 0.25);
     }
 
     #[test]
