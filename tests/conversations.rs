@@ -77,6 +77,17 @@ async fn an_agent_answers_through_the_api_once_and_closes() {
     assert_eq!(open["conversations"].as_array().unwrap().len(), 0);
     let (_, all) = get(&s, "/v1/stores/demo/conversations?status=all", DEMO_API_KEY).await;
     assert_eq!(all["conversations"].as_array().unwrap().len(), 1);
+    assert!(all["next"].is_null(), "one page: {all}");
+    // Paging by cursor (the adapters' contract tests walk 202 of them): past the one
+    // conversation there is nothing; a cursor not given by the API is refused.
+    let updated = nanos_of(all["conversations"][0]["updated_at"].as_str().unwrap());
+    let (st, past) =
+        get(&s, &format!("/v1/stores/demo/conversations?status=all&before={updated}.{id}"), DEMO_API_KEY).await;
+    assert_eq!((st, past["conversations"].as_array().map(Vec::len)), (200, Some(0)), "{past}");
+    for bad in ["x", "12.", ".abc", "1.a%2Fb", "99999999999999999999999999.a"] {
+        let (st, e) = get(&s, &format!("/v1/stores/demo/conversations?before={bad}"), DEMO_API_KEY).await;
+        assert_eq!((st, e["error"]["code"].as_str()), (400, Some("invalid_cursor")), "{bad}: {e}");
+    }
     let stats = s.stats().await;
     assert_eq!(stats["conversations"]["opened"], 1, "{stats}");
     assert_eq!(stats["conversations"]["answered"], 1, "{stats}");
@@ -166,4 +177,9 @@ async fn the_stores_handoff_rules_override_the_faq() {
     );
     let err = cartback_core::config::Config::from_toml("test.toml", &bad).unwrap_err().to_string();
     assert!(err.contains("stores[0].conversations.retention") && err.contains("handoff_reasons[0]"), "{err}");
+}
+
+/// An RFC 3339 time as nanoseconds since the epoch (the cursor's first part).
+fn nanos_of(rfc3339: &str) -> i128 {
+    rfc3339.parse::<jiff::Timestamp>().map(|t| t.as_nanosecond()).unwrap_or_default()
 }

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
-use cartback_core::domain::conversation::LIST_MAX;
+use cartback_core::domain::conversation::{LIST_MAX, ListQuery};
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::engine::cart_contact_key;
 use cartback_core::outbound::DeliveryRecord;
@@ -307,11 +307,10 @@ impl CartStore for DynamoStore {
         self.conditional_put("conversation", item, c.version).await
     }
 
-    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
-        let mut out = self.all_conversations(store).await?;
-        out.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
-        out.truncate(LIST_MAX);
-        Ok(out)
+    /// The store's conversation partition is read whole (transcripts expire, so it stays
+    /// small) and paged here.
+    async fn list_conversations(&self, store: &str, query: &ListQuery) -> Result<Vec<Conversation>, StoreError> {
+        Ok(query.page(self.all_conversations(store).await?))
     }
 
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {

@@ -269,7 +269,31 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     for i in 0..cartback_core::domain::conversation::LIST_MAX {
         store.put_conversation(conversation(&format!("newer{i}"), &other_key)).await.unwrap();
     }
-    assert!(!store.list_conversations("demo").await.unwrap().iter().any(|c| c.id == "conv1"));
+    {
+        use cartback_core::domain::conversation::{Cursor, LIST_MAX, ListQuery};
+        let query = |status, before| ListQuery { status, now: now(), before };
+        let first = store.list_conversations("demo", &query(None, None)).await.unwrap();
+        assert_eq!(first.len(), LIST_MAX + 1, "a page and one more");
+        assert!(!first.iter().any(|c| c.id == "conv1"));
+        // Walked page by page, every conversation comes once, newest first, ties (200 of them
+        // share one update time) in id order: the oldest last.
+        let (mut seen, mut before) = (Vec::new(), None);
+        loop {
+            let mut page = store.list_conversations("demo", &query(None, before.clone())).await.unwrap();
+            let more = page.len() > LIST_MAX;
+            page.truncate(LIST_MAX);
+            before = page.last().map(Cursor::of);
+            seen.extend(page.into_iter().map(|c| c.id));
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), LIST_MAX + 2);
+        assert_eq!(seen.iter().collect::<std::collections::BTreeSet<_>>().len(), LIST_MAX + 2);
+        assert_eq!(seen.last().map(String::as_str), Some("conv1"));
+        let closed = query(Some(ConversationStatus::Closed), None);
+        assert!(store.list_conversations("demo", &closed).await.unwrap().is_empty());
+    }
 
     let engine = rights_engine(store.clone());
     let q = ShopperQuery { email: Some(email.into()), phone: None };

@@ -68,8 +68,13 @@ pub trait CartStore: Send + Sync {
     async fn get_conversation(&self, store: &str, id: &str) -> Result<Option<Conversation>, StoreError>;
     /// Same versioning as `put_cart`; the record is deleted after `expires_at`.
     async fn put_conversation(&self, c: Conversation) -> Result<u64, StoreError>;
-    /// The store's conversations, newest update first, at most `LIST_MAX`.
-    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError>;
+    /// The store's conversations that `query` wants, newest update first (ties by id,
+    /// descending), at most `LIST_MAX + 1` (`ListQuery::page`).
+    async fn list_conversations(
+        &self,
+        store: &str,
+        query: &crate::domain::conversation::ListQuery,
+    ) -> Result<Vec<Conversation>, StoreError>;
 }
 
 /// Counters per store, for the stats report.

@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use cartback_core::conversations::inbox::AnswerError;
+use cartback_core::domain::conversation::Cursor;
 use cartback_core::domain::pii::mask;
 use cartback_core::domain::{Conversation, Entry};
 use serde_json::{Value, json};
@@ -58,9 +59,10 @@ pub async fn list(
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let own = own_store(&st.engine.config, &store, &headers)?;
-    let status = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == "status")
-        .map(|(_, v)| v.into_owned());
+    let params: Vec<(String, String)> =
+        form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let status = param("status");
     let wanted = match status.as_deref() {
         None | Some("open") => Some(cartback_core::domain::ConversationStatus::Open),
         Some("closed") => Some(cartback_core::domain::ConversationStatus::Closed),
@@ -69,9 +71,15 @@ pub async fn list(
             return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_status", "status is open, closed or all"));
         }
     };
-    let all = st.engine.conversations(&own).await?;
-    let items: Vec<Value> = all.iter().filter(|c| wanted.is_none_or(|w| c.status == w)).map(summary).collect();
-    Ok(Json(json!({ "conversations": items })))
+    let before = match param("before") {
+        None => None,
+        Some(b) => Some(Cursor::parse(&b).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", "before is the `next` of an earlier page")
+        })?),
+    };
+    let (page, next) = st.engine.conversations(&own, wanted, before).await?;
+    let items: Vec<Value> = page.iter().map(summary).collect();
+    Ok(Json(json!({ "conversations": items, "next": next.map(|c| c.encode()) })))
 }
 
 pub async fn read(

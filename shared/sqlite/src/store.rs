@@ -4,7 +4,7 @@
 
 use crate::db::{Database, nanos, store_error};
 use async_trait::async_trait;
-use cartback_core::domain::conversation::LIST_MAX;
+use cartback_core::domain::conversation::{LIST_MAX, ListQuery};
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::outbound::DeliveryRecord;
 use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError};
@@ -171,17 +171,33 @@ impl CartStore for SqliteStore {
         })
     }
 
-    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+    /// The cursor and the expiry in SQL, in the listing's order; the status (in the body) as
+    /// the rows are read, until one more than a page is found.
+    async fn list_conversations(&self, store: &str, query: &ListQuery) -> Result<Vec<Conversation>, StoreError> {
+        let (before_ns, before_id) =
+            query.before.as_ref().map_or((i64::MAX, String::new()), |c| (nanos(c.updated_at), c.id.clone()));
         let conn = self.db.lock();
         let mut s = conn
-            .prepare_cached("SELECT body FROM conversations WHERE store = ?1 ORDER BY updated_ns DESC LIMIT ?2")
+            .prepare_cached(
+                "SELECT body FROM conversations WHERE store = ?1 AND expires_ns > ?2
+                   AND (updated_ns < ?3 OR (updated_ns = ?3 AND id < ?4))
+                 ORDER BY updated_ns DESC, id DESC",
+            )
             .map_err(store_error)?;
         let rows = s
-            .query_map(params![store, LIST_MAX as i64], |r| r.get::<_, String>(0))
-            .map_err(store_error)?
-            .collect::<Result<Vec<_>, _>>()
+            .query_map(params![store, nanos(query.now), before_ns, before_id], |r| r.get::<_, String>(0))
             .map_err(store_error)?;
-        rows.iter().map(|b| decode(b)).collect()
+        let mut out = Vec::new();
+        for body in rows {
+            let c: Conversation = decode(&body.map_err(store_error)?)?;
+            if query.wants(&c) {
+                out.push(c);
+                if out.len() > LIST_MAX {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError> {

@@ -145,10 +145,22 @@ impl Engine {
         Ok(id)
     }
 
-    /// The store's conversations whose transcripts are still kept, newest first.
-    pub async fn conversations(&self, store: &StoreConfig) -> Result<Vec<Conversation>, EngineError> {
-        let now = self.clock.now();
-        Ok(self.carts.list_conversations(&store.id).await?.into_iter().filter(|c| c.expires_at > now).collect())
+    /// One page of the store's conversations whose transcripts are still kept, newest first:
+    /// those of `status` (or all) after `before`, and the cursor of the next page if there is one.
+    pub async fn conversations(
+        &self,
+        store: &StoreConfig,
+        status: Option<crate::domain::ConversationStatus>,
+        before: Option<crate::domain::conversation::Cursor>,
+    ) -> Result<(Vec<Conversation>, Option<crate::domain::conversation::Cursor>), EngineError> {
+        use crate::domain::conversation::{Cursor, LIST_MAX, ListQuery};
+        let query = ListQuery { status, now: self.clock.now(), before };
+        let mut page = self.carts.list_conversations(&store.id, &query).await?;
+        let next = (page.len() > LIST_MAX).then(|| {
+            page.truncate(LIST_MAX);
+            page.last().map(Cursor::of)
+        });
+        Ok((page, next.flatten()))
     }
 
     pub async fn conversation(&self, store: &StoreConfig, id: &str) -> Result<Option<Conversation>, EngineError> {

@@ -67,5 +67,72 @@ pub enum Author {
     Agent,
 }
 
-/// Conversations kept at most (per store, open or closed) in one listing answer.
+/// Conversations in one page of a listing.
 pub const LIST_MAX: usize = 200;
+
+/// Which of a store's conversations a listing wants: those of one status (or all), still kept
+/// at `now`, older than where the previous page ended. Pages run newest update first, ties by
+/// id (descending), so a cursor names one place in the order.
+#[derive(Clone, Debug)]
+pub struct ListQuery {
+    pub status: Option<ConversationStatus>,
+    pub now: Timestamp,
+    pub before: Option<Cursor>,
+}
+
+/// Where a page ended: the last conversation's update time and id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub updated_at: Timestamp,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn of(c: &Conversation) -> Cursor {
+        Cursor { updated_at: c.updated_at, id: c.id.clone() }
+    }
+
+    /// `{nanoseconds}.{id}`, as the listing's `next` gives it.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.updated_at.as_nanosecond(), self.id)
+    }
+
+    pub fn parse(s: &str) -> Option<Cursor> {
+        let (ns, id) = s.split_once('.')?;
+        let updated_at = Timestamp::from_nanosecond(ns.parse().ok()?).ok()?;
+        (!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .then(|| Cursor { updated_at, id: id.to_string() })
+    }
+}
+
+impl ListQuery {
+    /// Whether `c` belongs on this listing's pages at or after the cursor.
+    pub fn wants(&self, c: &Conversation) -> bool {
+        c.expires_at > self.now
+            && self.status.is_none_or(|s| c.status == s)
+            && self.before.as_ref().is_none_or(|b| (c.updated_at, c.id.as_str()) < (b.updated_at, b.id.as_str()))
+    }
+
+    /// The page of `all` (any order): the conversations wanted, in the listing's order, at most
+    /// one more than `LIST_MAX` (the one more says another page follows).
+    pub fn page(&self, all: impl IntoIterator<Item = Conversation>) -> Vec<Conversation> {
+        let mut out: Vec<Conversation> = all.into_iter().filter(|c| self.wants(c)).collect();
+        out.sort_by(|a, b| (b.updated_at, &b.id).cmp(&(a.updated_at, &a.id)));
+        out.truncate(LIST_MAX + 1);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_as_written_and_refuses_anything_else() {
+        let c = Cursor { updated_at: "2026-11-30T10:00:00.123456789Z".parse().unwrap(), id: "Ab-_9".into() };
+        assert_eq!(Cursor::parse(&c.encode()), Some(c));
+        for bad in ["", "x", "1.", ".a", "1.a/b", "1.a.b", "1e3.a", "99999999999999999999999999.a"] {
+            assert_eq!(Cursor::parse(bad), None, "{bad:?}");
+        }
+    }
+}

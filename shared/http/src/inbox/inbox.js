@@ -30,9 +30,15 @@
 
   function loadList() {
     $("login").hidden = true; $("list").hidden = false; $("main").hidden = false;
-    return api("GET", "?status=open").then(function (j) {
+    $("list").textContent = "";
+    return loadPage(null);
+  }
+
+  // One page of 200 (the API's); "Older conversations" fetches the next from the answer's `next`.
+  function loadPage(before) {
+    var rel = "?status=open" + (before ? "&before=" + encodeURIComponent(before) : "");
+    return api("GET", rel).then(function (j) {
       var list = $("list");
-      list.textContent = "";
       j.conversations.forEach(function (c) {
         var b = document.createElement("button");
         b.type = "button";
@@ -47,7 +53,15 @@
         b.addEventListener("click", function () { location.hash = c.id; });
         list.appendChild(b);
       });
-      $("empty").hidden = j.conversations.length > 0;
+      if (j.next) {
+        var more = document.createElement("button");
+        more.type = "button";
+        more.id = "older";
+        more.textContent = "Older conversations";
+        more.addEventListener("click", function () { more.remove(); loadPage(j.next); });
+        list.appendChild(more);
+      }
+      if (!before) { $("empty").hidden = j.conversations.length > 0; }
     }).catch(fail);
   }
 

@@ -190,9 +190,13 @@ impl CartStore for ChaosStore {
         self.fault("put_conversation")?;
         self.inner.put_conversation(c).await
     }
-    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+    async fn list_conversations(
+        &self,
+        store: &str,
+        query: &cartback_core::domain::conversation::ListQuery,
+    ) -> Result<Vec<Conversation>, StoreError> {
         self.fault("list_conversations")?;
-        self.inner.list_conversations(store).await
+        self.inner.list_conversations(store, query).await
     }
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
         self.fault("put_link")?;

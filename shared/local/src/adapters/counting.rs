@@ -181,9 +181,13 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
         self.counter.hit(Op::ConversationPut);
         self.inner.put_conversation(c).await
     }
-    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+    async fn list_conversations(
+        &self,
+        store: &str,
+        query: &cartback_core::domain::conversation::ListQuery,
+    ) -> Result<Vec<Conversation>, StoreError> {
         self.counter.hit(Op::ConversationList);
-        self.inner.list_conversations(store).await
+        self.inner.list_conversations(store, query).await
     }
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError> {
         self.counter.hit(Op::LinkPut);

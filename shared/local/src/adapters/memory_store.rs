@@ -1,7 +1,7 @@
 //! In-memory storage with the same conditional-write semantics as the DynamoDB adapter.
 
 use async_trait::async_trait;
-use cartback_core::domain::conversation::LIST_MAX;
+use cartback_core::domain::conversation::{LIST_MAX, ListQuery};
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::outbound::DeliveryRecord;
 use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError};
@@ -108,14 +108,12 @@ impl CartStore for MemoryStore {
         Ok(store_next(&mut map, c, |c| (&c.store, &c.id), |c| &mut c.version))
     }
 
-    async fn list_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
-        let mut all: Vec<Conversation> = lock(&self.conversations)
+    async fn list_conversations(&self, store: &str, query: &ListQuery) -> Result<Vec<Conversation>, StoreError> {
+        let all: Vec<Conversation> = lock(&self.conversations)
             .get(store)
-            .map(|m| m.values().map(|c| (**c).clone()).collect())
+            .map(|m| m.values().filter(|c| query.wants(c)).map(|c| (**c).clone()).collect())
             .unwrap_or_default();
-        all.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
-        all.truncate(LIST_MAX);
-        Ok(all)
+        Ok(query.page(all))
     }
 
     async fn get_contact(&self, store: &str, key: &str) -> Result<Option<Contact>, StoreError> {
