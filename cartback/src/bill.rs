@@ -3,6 +3,7 @@
 //! (docs/benchmarks.md, "The bill").
 
 use crate::meter::Units;
+use cartback_aws::dynamo::{CART_RETENTION, CONTACT_RETENTION};
 
 /// Prices: us-east-1, on-demand, as published on 2026-11-30.
 pub struct Prices;
@@ -156,13 +157,8 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
         sweeps * (Latency::INVOCATION_MS + Latency::DYNAMO_MS * 2.0) + t.sweep_batches as f64 * Latency::SQS_MS;
     let gb_s = (api_ms + dispatch_ms + sweep_ms + t.sqs_sends as f64 * Latency::SQS_MS) / 1000.0 * memory_gb();
     let u = &t.units;
-    // Storage: every item kept for its retention (carts 120 days, contacts 400, links ~7).
-    let months = |days: f64| days / 30.4;
-    let cart_gb_months = u.cart_bytes.values().sum::<usize>() as f64 / 1e9 * months(120.0);
-    let contact_gb_months = u.contact_bytes.values().sum::<usize>() as f64 / 1e9 * months(400.0);
-    let link_gb_months = u.link_bytes as f64 / 1e9 * months(7.0);
     let esm = dispatch_batches * 2.0; // ReceiveMessage + DeleteMessageBatch per batch of 10
-    let table_gb_months = cart_gb_months + contact_gb_months + link_gb_months;
+    let table_gb_months = Storage::of(u).total();
     // Each function traced on its own, at the volume of `daily_carts` a day.
     let day = t.daily_carts / t.carts as f64;
     let traces_a_day = traces_per_day((t.api_requests - t.replies) as f64 * day)
@@ -171,7 +167,7 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
         + traces_per_day(1440.0);
     let traces = traces_a_day / t.daily_carts * 1e6;
     let access_log_bytes = access_log_line().len();
-    let access_log_gb = t.api_requests as f64 * access_log_bytes as f64 / 1e9;
+    let access_log_gb = access_log_gb(t);
     let log_days = log_retention_days();
     let log_gb = t.log_bytes as f64 / 1e9 + access_log_gb;
     vec![
@@ -201,7 +197,12 @@ pub fn cartback(t: &Traffic) -> Vec<Line> {
             Prices::DYNAMO_RRU,
         ),
         line(
-            "DynamoDB storage (carts 120 d, contacts 400 d, links 7 d; TTL deletes free)",
+            format!(
+                "DynamoDB storage (carts {} d, contacts {} d, links {} d; TTL deletes free)",
+                days(CART_RETENTION),
+                days(CONTACT_RETENTION),
+                LINK_DAYS
+            ),
             table_gb_months * per,
             "GB-month",
             Prices::DYNAMO_GB_MONTH * 1e6,
@@ -335,23 +336,18 @@ pub struct Lever {
 
 /// The levers left, each applied alone to the metered run `t` whose bill is `ours`. The first
 /// keeps every promise Cartback makes; each after it trades one away.
-pub fn levers(t: &Traffic, ours: &[Line]) -> Vec<Lever> {
+pub fn levers(t: &Traffic) -> Vec<Lever> {
     let per = 1e6 / t.carts as f64;
     let u = &t.units;
-    let dollars_of = |prefix: &str| ours.iter().filter(|l| l.what.starts_with(prefix)).map(|l| l.dollars).sum::<f64>();
     let messages_per_abandoned = t.provider_calls as f64 / t.abandoned.max(1) as f64;
     // Timers further out than the queue holds: delivered, but not sent to the queue directly.
     let long_timers = t.deliveries.saturating_sub(t.sqs_sends) as f64;
-    let cart_bytes = u.cart_bytes.values().sum::<usize>() as f64;
-    let table_bytes = cart_bytes + u.contact_bytes.values().sum::<usize>() as f64 + u.link_bytes as f64;
-    // The carts' share of storage and backups (their retention, 120 days, against 400 and 7).
-    let months = |days: f64| days / 30.4;
-    let cart_share = cart_bytes * months(120.0)
-        / (cart_bytes * months(120.0)
-            + (table_bytes - cart_bytes - u.link_bytes as f64) * months(400.0)
-            + u.link_bytes as f64 * months(7.0))
-        .max(1.0);
-    let storage_and_backups = dollars_of("DynamoDB storage") + dollars_of("DynamoDB point-in-time");
+    let storage = Storage::of(u);
+    let pitr = storage.total() * per * Prices::DYNAMO_PITR_GB_MONTH;
+    let storage_and_backups = storage.total() * per * (Prices::DYNAMO_GB_MONTH + Prices::DYNAMO_PITR_GB_MONTH);
+    let cart_share = storage.carts / storage.total().max(f64::MIN_POSITIVE);
+    let api = t.api_requests as f64 * per * Prices::HTTP_API / 1e6;
+    let access_log = access_log_gb(t) * per * Prices::LOGS_GB;
     let sweep_batches_per_abandoned = t.sweep_batches as f64 / t.abandoned.max(1) as f64;
     vec![
         Lever {
@@ -371,28 +367,61 @@ pub fn levers(t: &Traffic, ours: &[Line]) -> Vec<Lever> {
         Lever {
             what: "storefront events and webhooks through a Lambda function URL instead of the HTTP API",
             gives_up: "the API's route throttle and access log, and a custom domain without CloudFront",
-            dollars: -dollars_of("API Gateway") - dollars_of("CloudWatch Logs ingestion") * access_log_share(t),
+            dollars: -api - access_log,
             requests_per_abandoned: 0.0,
         },
         Lever {
             what: "no point-in-time recovery",
             gives_up: "restoring the table to any second of the last 35 days",
-            dollars: -dollars_of("DynamoDB point-in-time"),
+            dollars: -pitr,
             requests_per_abandoned: 0.0,
         },
         Lever {
             what: "carts kept 35 days after the last activity instead of 120",
             gives_up: "a shopper's cart, its messages and their evidence in exports and disputes after 35 days",
-            dollars: -storage_and_backups * cart_share * (120.0 - 35.0) / 120.0,
+            dollars: -storage_and_backups * cart_share * (days(CART_RETENTION) - 35.0) / days(CART_RETENTION),
             requests_per_abandoned: 0.0,
         },
     ]
 }
 
-/// The access log's part of the logs ingested.
-fn access_log_share(t: &Traffic) -> f64 {
-    let access = t.api_requests as f64 * access_log_line().len() as f64;
-    access / (access + t.log_bytes as f64).max(1.0)
+/// The API's access log ingested in the run, in GB: one line per request.
+fn access_log_gb(t: &Traffic) -> f64 {
+    t.api_requests as f64 * access_log_line().len() as f64 / 1e9
+}
+
+/// Links live as long as the store's `link_ttl` (default 7 days).
+const LINK_DAYS: f64 = 7.0;
+
+fn days(d: jiff::SignedDuration) -> f64 {
+    d.as_secs_f64() / 86_400.0
+}
+
+/// Billing months (of 30.4 days) in `days`.
+fn months(days: f64) -> f64 {
+    days / 30.4
+}
+
+/// The table's data over the run, in GB-months: every item kept for its retention (the DynamoDB
+/// adapter's TTLs), at its size at the end of the run.
+struct Storage {
+    carts: f64,
+    contacts: f64,
+    links: f64,
+}
+
+impl Storage {
+    fn of(u: &Units) -> Storage {
+        Storage {
+            carts: u.cart_bytes.values().sum::<usize>() as f64 / 1e9 * months(days(CART_RETENTION)),
+            contacts: u.contact_bytes.values().sum::<usize>() as f64 / 1e9 * months(days(CONTACT_RETENTION)),
+            links: u.link_bytes as f64 / 1e9 * months(LINK_DAYS),
+        }
+    }
+
+    fn total(&self) -> f64 {
+        self.carts + self.contacts + self.links
+    }
 }
 
 pub fn total(lines: &[Line]) -> f64 {
@@ -446,7 +475,7 @@ mod tests {
     fn each_lever_is_the_lines_it_removes_from_the_same_bill() {
         let t = traffic();
         let ours = cartback(&t);
-        let l = levers(&t, &ours);
+        let l = levers(&t);
         let by = |needle: &str| l.iter().find(|x| x.what.contains(needle)).map(|x| x.dollars).unwrap_or(f64::NAN);
         let line = |prefix: &str| ours.iter().find(|x| x.what.starts_with(prefix)).map(|x| x.dollars).unwrap_or(0.0);
         // Per million carts (10 000 × these 100): 500 index units → $3.125 less, 250 long timers

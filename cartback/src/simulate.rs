@@ -370,7 +370,7 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
         total / bill::total(&eb),
         total / bill::total(&hop)
     );
-    print_levers(&traffic, &ours, total);
+    print_levers(&traffic, total);
     println!(
         "  assumptions: DynamoDB {} ms, SQS {} ms, provider {} ms per request; dispatcher records {} at a time; one sweep a minute at {} carts a day",
         bill::Latency::DYNAMO_MS,
@@ -384,10 +384,10 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
 
 /// What $12 would take: each lever left, costed from this run, applied in turn (the running
 /// total), with what it gives up and the requests it adds per abandoned cart.
-fn print_levers(traffic: &crate::bill::Traffic, ours: &[crate::bill::Line], total: f64) {
+fn print_levers(traffic: &crate::bill::Traffic, total: f64) {
     println!("  what $12 would take (each change costed from this run, applied in turn):");
     let mut running = total;
-    for l in crate::bill::levers(traffic, ours) {
+    for l in crate::bill::levers(traffic) {
         running += l.dollars;
         println!(
             "    {:+6.2} → ${running:>5.2}  {:+4.1} requests per abandoned cart  {} (gives up: {})",

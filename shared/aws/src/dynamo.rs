@@ -29,9 +29,9 @@ use std::sync::Arc;
 pub type Item = HashMap<String, AttributeValue>;
 
 /// Carts are kept this long after the shopper's last activity (sequence + attribution + margin).
-const CART_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 120);
+pub const CART_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 120);
 /// Contacts keep their opt-outs and frequency-cap history this long after the last change.
-const CONTACT_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 400);
+pub const CONTACT_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 400);
 
 /// Tries of a `BatchGetItem` that leaves keys unprocessed, before the work goes back to the queue.
 pub const BATCH_GET_ATTEMPTS: u32 = 5;
