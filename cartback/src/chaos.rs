@@ -11,7 +11,6 @@
 //! counted, as the DLQ alarm would show it). Exits non-zero if any invariant breaks.
 
 use crate::simulate::BackendKind;
-use cartback_core::abandonment::quiet_hours::{is_allowed, zone_for};
 use cartback_core::config::{StoreConfig, demo_config};
 use cartback_core::domain::{CartStatus, Channel, SendStatus};
 use cartback_core::engine::{EngineError, InboundReply};
@@ -36,10 +35,22 @@ pub const RATES: ChaosRates = ChaosRates {
 
 const ZONES: &[&str] = &["Europe/Istanbul", "Europe/Oslo", "Asia/Tehran", "Europe/London", "America/New_York"];
 
+/// Defects put in on purpose, one per invariant, to show each check can fail.
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq, Debug)]
 pub enum BreakKind {
     /// Call the provider twice for one message in a thousand.
     DuplicateSend,
+    /// The engine runs with the store's quiet hours widened to the whole day; the checker holds
+    /// it to the store's real ones.
+    QuietHours,
+    /// One order event in ten never reaches the engine (a lost webhook); the shopper did order.
+    DropOrder,
+    /// One STOP in three never reaches the engine; the shopper did reply it.
+    DropStop,
+    /// Every step of the sequence goes by SMS.
+    SmsEveryStep,
+    /// The queue loses one due timer in a hundred, with no dead letter.
+    LoseTimer,
 }
 
 enum Action {
@@ -53,6 +64,22 @@ struct Truth {
     zone: &'static str,
     ordered_at: Option<Timestamp>,
     stopped_at: Option<Timestamp>,
+}
+
+/// The configuration the engine runs with: the demo store's, or, for a planted defect, one
+/// changed as the defect says (the checker holds the run to the real one).
+fn engine_config(broken: Option<BreakKind>) -> anyhow::Result<cartback_core::config::Config> {
+    let demo = demo_config();
+    let mut store = (**demo.store("demo").ok_or_else(|| anyhow::anyhow!("no demo store"))?).clone();
+    match broken {
+        Some(BreakKind::QuietHours) => {
+            store.quiet_hours.start = jiff::civil::time(0, 0, 0, 0);
+            store.quiet_hours.end = jiff::civil::time(23, 59, 59, 999_999_999);
+        }
+        Some(BreakKind::SmsEveryStep) => store.steps.iter_mut().for_each(|s| s.channel = Channel::Sms),
+        _ => return Ok(demo),
+    }
+    Ok(cartback_core::config::Config::new(demo.public_url.clone(), vec![store]))
 }
 
 fn cart_event(i: u32, n: u32, kind: &str, at: Timestamp, zone: &str, rng: &SeededRandom) -> String {
@@ -91,7 +118,13 @@ where
     anyhow::bail!("still failing after 50 attempts")
 }
 
-pub async fn run(carts: u32, seed: u64, backend: BackendKind, broken: Option<BreakKind>) -> anyhow::Result<()> {
+pub async fn run(
+    carts: u32,
+    seed: u64,
+    backend: BackendKind,
+    broken: Option<BreakKind>,
+    history: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     // The injected crashes are panics: counted, not printed.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -107,7 +140,11 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, broken: Option<Bre
         counts: ChaosCounts::default(),
         taken: Taken::default(),
         clock: std::sync::OnceLock::new(),
-        broken: broken.map(|BreakKind::DuplicateSend| Broken::DuplicateSend),
+        broken: match broken {
+            Some(BreakKind::DuplicateSend) => Some(Broken::DuplicateSend),
+            Some(BreakKind::LoseTimer) => Some(Broken::LoseTimer),
+            _ => None,
+        },
     });
     let opts = LocalOptions {
         virtual_start: Some(start),
@@ -123,17 +160,19 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, broken: Option<Bre
     let dir = std::env::temp_dir().join(format!("cartback-chaos-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let rt = match backend {
-        BackendKind::Memory => LocalRuntime::new(demo_config(), opts),
+        BackendKind::Memory => LocalRuntime::new(engine_config(broken)?, opts),
         BackendKind::Sqlite => {
             let db = cartback_sqlite::Database::open(&dir, cartback_sqlite::Sync::Normal)?;
             let clock = Some(Arc::new(VirtualClock::new(start)));
             let backend = db.backend(clock_of(&clock), false);
-            LocalRuntime::with_backend(demo_config(), opts, backend, clock)
+            LocalRuntime::with_backend(engine_config(broken)?, opts, backend, clock)
         }
     };
     let rt = Arc::new(rt);
     let _ = chaos.clock.set(rt.engine.clock.clone());
     let store = Arc::new(rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("no demo store"))?);
+    // What the store really is (the checker's reference), whatever the engine was given.
+    let real = demo_config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("no demo store"))?;
     let rng = SeededRandom::new(seed);
     let mut truth: Vec<Truth> = Vec::with_capacity(carts as usize);
     let mut actions: Vec<(Timestamp, u32, Action)> = Vec::with_capacity(carts as usize * 2);
@@ -165,6 +204,22 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, broken: Option<Bre
         }
         // At least once in: a share of events and replies arrive twice.
         let copies = if rng.unit() < RATES.duplicate { 2 } else { 1 };
+        // A planted defect: the event or reply is lost on its way (the truth still has it).
+        let lost = match &action {
+            Action::Event(json) if json.contains("order.completed") => {
+                broken == Some(BreakKind::DropOrder) && rng.unit() < 0.1
+            }
+            Action::Stop => broken == Some(BreakKind::DropStop) && rng.unit() < 0.34,
+            Action::Event(_) => false,
+        };
+        if lost {
+            chaos.counts.add("broken_lost_on_the_way");
+            match &action {
+                Action::Stop => truth[i as usize].stopped_at = Some(rt.now()),
+                Action::Event(_) => truth[i as usize].ordered_at = Some(rt.now()),
+            }
+            continue;
+        }
         for _ in 0..copies {
             match &action {
                 Action::Event(json) => {
@@ -199,7 +254,10 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, broken: Option<Bre
     }
     rt.advance(SignedDuration::from_hours(96)).await;
     let secs = began.elapsed().as_secs_f64();
-    let broken_count = check(&rt, &store, &chaos, &truth, carts, backend, secs).await?;
+    if let Some(path) = history {
+        write_history(path, &rt, &real, &chaos, &truth)?;
+    }
+    let broken_count = check(&rt, &real, &chaos, &truth, carts, backend, secs).await?;
     let _ = std::fs::remove_dir_all(&dir);
     if broken_count > 0 {
         anyhow::bail!("{broken_count} invariant violation(s)");
@@ -224,7 +282,7 @@ async fn check(
     }
     let mut per_step: HashMap<(String, u32), u32> = HashMap::new();
     let mut sms_per_cart: HashMap<String, u32> = HashMap::new();
-    let (mut duplicates, mut after_order, mut after_stop, mut quiet) = (0u64, 0u64, 0u64, 0u64);
+    let (mut duplicates, mut after_order, mut after_stop) = (0u64, 0u64, 0u64);
     for m in &taken {
         let n = per_step.entry((m.cart.clone(), m.step)).or_default();
         *n += 1;
@@ -244,12 +302,10 @@ async fn check(
         if t.stopped_at.is_some_and(|s| m.at > s && (m.channel == Channel::Sms || messaged_before(s))) {
             after_stop += 1;
         }
-        if !is_allowed(m.at, &zone_for(Some(t.zone), &store.timezone), &store.quiet_hours) {
-            quiet += 1;
-        }
     }
     let final_carts = rt.store.carts_of(&store.id);
-    let (mut sms_over, mut unfinished) = (0u64, 0u64);
+    let dead_lettered = dead_lettered_carts(rt, &store.id);
+    let (mut sms_over, mut lost) = (0u64, 0u64);
     let mut ends: BTreeMap<&'static str, u64> = BTreeMap::new();
     for c in &final_carts {
         let episodes = c.sends.iter().map(|s| s.epoch).collect::<std::collections::BTreeSet<_>>().len().max(1);
@@ -260,8 +316,11 @@ async fn check(
         let end = match c.status {
             CartStatus::Abandoned if c.paused => "paused",
             CartStatus::Abandoned | CartStatus::Active if explicit => "unknown_or_failed_step",
+            // Its timer went to the dead-letter queue: an alarm on AWS, a record here.
+            CartStatus::Abandoned | CartStatus::Active if dead_lettered.contains(c.id.as_str()) => "dead_lettered",
+            // Stopped without any record: lost.
             CartStatus::Abandoned | CartStatus::Active => {
-                unfinished += 1;
+                lost += 1;
                 "unfinished"
             }
             s => s.as_str(),
@@ -269,9 +328,6 @@ async fn check(
         *ends.entry(end).or_default() += 1;
     }
     let dead = rt.dead_letters.load(std::sync::atomic::Ordering::Relaxed);
-    // A sequence is lost if it stopped without an explicit record: more unfinished carts than
-    // messages dead-lettered (each one a DLQ message and an alarm on AWS).
-    let lost = unfinished.saturating_sub(dead);
     println!("chaos: {carts} carts, {backend:?} adapters, virtual clock, {secs:.1} s");
     println!("  faults injected:");
     for (k, v) in chaos.counts.snapshot() {
@@ -284,15 +340,78 @@ async fn check(
         ("duplicate sends of a (cart, step)", duplicates, taken.len()),
         ("sends after the order was ingested", after_order, taken.len()),
         ("sends after the shopper's STOP", after_stop, taken.len()),
-        ("sends inside quiet hours", quiet, taken.len()),
         ("carts with more SMS than abandonment episodes", sms_over, final_carts.len()),
-        ("sequences lost (unfinished beyond dead letters)", lost, final_carts.len()),
+        ("sequences lost (unfinished, no dead letter of the cart)", lost, final_carts.len()),
     ];
     println!("  invariants:");
     let mut broken = 0;
     for (name, n, over) in checks {
-        println!("    {:52} {n:>6} of {over} checked  {}", name, if n == 0 { "ok" } else { "BROKEN" });
+        println!("    {:56} {n:>6} of {over} checked  {}", name, if n == 0 { "ok" } else { "BROKEN" });
         broken += n;
     }
     Ok(broken)
+}
+
+/// The carts whose timers were dead-lettered (the runtime's record of the DLQ).
+fn dead_lettered_carts(rt: &LocalRuntime, store: &str) -> std::collections::HashSet<String> {
+    let dead = rt.dead_lettered.lock().unwrap_or_else(|e| e.into_inner());
+    dead.iter().filter(|(s, _)| s == store).map(|(_, c)| c.clone()).collect()
+}
+
+fn rfc3339(t: Option<Timestamp>) -> serde_json::Value {
+    t.map_or(serde_json::Value::Null, |t| serde_json::Value::String(t.to_string()))
+}
+
+/// The run as the independent checker reads it (tests/references/chaos_check.py): the store's
+/// real window, each cart's truth and end, every message the providers took, the dead letters.
+/// Only facts are written, no verdict of the engine's.
+fn write_history(
+    path: &std::path::Path,
+    rt: &LocalRuntime,
+    store: &StoreConfig,
+    chaos: &Chaos,
+    truth: &[Truth],
+) -> anyhow::Result<()> {
+    use serde_json::json;
+    let finals: HashMap<String, cartback_core::domain::Cart> =
+        rt.store.carts_of(&store.id).into_iter().map(|c| (c.id.clone(), c)).collect();
+    let carts: Vec<serde_json::Value> = truth
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let id = format!("c{i}");
+            let end = finals.get(&id).map(|c| {
+                json!({
+                    "status": c.status.as_str(),
+                    "paused": c.paused,
+                    "episodes": c.sends.iter().map(|s| s.epoch).collect::<std::collections::BTreeSet<_>>().len().max(1),
+                    "unknown_or_failed_step": c.sends.iter().any(|s| matches!(s.status, SendStatus::Unknown | SendStatus::Failed)),
+                })
+            });
+            json!({
+                "id": id, "zone": t.zone, "phone": format!("+4791{i:06}"), "email": format!("s{i}@example.com"),
+                "ordered_at": rfc3339(t.ordered_at), "stopped_at": rfc3339(t.stopped_at),
+                "final": end,
+            })
+        })
+        .collect();
+    let messages: Vec<serde_json::Value> = chaos
+        .taken
+        .all()
+        .iter()
+        .filter(|m| m.store == store.id)
+        .map(|m| json!({"cart": m.cart, "step": m.step, "channel": m.channel.as_str(), "to": m.to, "at": m.at.to_string()}))
+        .collect();
+    let mut dead: Vec<String> = dead_lettered_carts(rt, &store.id).into_iter().collect();
+    dead.sort();
+    let q = &store.quiet_hours;
+    let doc = json!({
+        "v": 1,
+        "store": {"timezone": store.timezone, "quiet_hours": format!("{}-{}", q.start.strftime("%H:%M"), q.end.strftime("%H:%M"))},
+        "carts": carts,
+        "messages": messages,
+        "dead_lettered": dead,
+    });
+    std::fs::write(path, serde_json::to_vec(&doc)?).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+    Ok(())
 }

@@ -6,6 +6,7 @@
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+mod allowed_from;
 mod bill;
 mod chaos;
 mod demo;
@@ -133,6 +134,11 @@ enum Command {
         /// Put a defect in on purpose, to show the invariants catch it.
         #[arg(long, value_enum)]
         r#break: Option<chaos::BreakKind>,
+        /// Write the whole history (each cart's truth and end, every message the providers
+        /// took, the dead letters) as JSON here, for the independent checker
+        /// (tests/references/chaos_check.py, run by scripts/chaos).
+        #[arg(long)]
+        history: Option<PathBuf>,
     },
     /// Move contacts written by the first versions (under unkeyed contact keys) to keys derived
     /// with the stage's deployment key (`cartback store` creates it). Safe to run again and
@@ -178,6 +184,10 @@ enum Command {
     /// and always-valid p-value (`-` if there is nothing to compare): the differential test
     /// against scipy (`scripts/references`).
     SequentialTest,
+    /// Reads cases as JSON lines (`{"at": UNIX_SECONDS, "zone", "quiet": "HH:MM-HH:MM", "phone"}`)
+    /// and prints, per line, the first instant a text may go and the jurisdiction rule applied:
+    /// the differential test against Python's zoneinfo (`scripts/references`).
+    AllowedFrom,
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -316,6 +326,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::AllowedFrom => allowed_from::run(),
         Command::SequentialTest => {
             use cartback_core::engine::sequential_test::{Sample, compare};
             use std::io::{BufRead, Write};
@@ -390,9 +401,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(store::run(table.as_deref().unwrap_or_default(), &config, &stage, check))
         }
-        Command::Chaos { carts, seed, backend, r#break } => {
+        Command::Chaos { carts, seed, backend, r#break, history } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(chaos::run(carts, seed, backend, r#break))
+            rt.block_on(chaos::run(carts, seed, backend, r#break, history.as_deref()))
         }
         Command::MigrateContactKeys { table, stage } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -19,8 +19,14 @@ def main():
     binary = sys.argv[1]
     problems, checked = [], 0
     with tempfile.TemporaryDirectory() as d:
-        subprocess.run([binary, "email-preview", "--dir", d], check=True, capture_output=True)
-        for path in sorted(Path(d).glob("*.eml")):
+        written = subprocess.run([binary, "email-preview", "--dir", d], check=True, capture_output=True,
+                                 text=True).stdout.splitlines()
+        found = sorted(Path(d).glob("*.eml"))
+        # One message per built-in language (the binary names each file it wrote): none missing,
+        # none extra, and at least the four languages the project ships.
+        if sorted(map(Path, written)) != found or not {"en", "tr", "nb", "fa"} <= {p.stem for p in found}:
+            problems.append(f"messages written {[Path(w).name for w in written]}, found {[p.name for p in found]}")
+        for path in found:
             raw = path.read_bytes()
             lang = path.stem
             msg = message_from_bytes(raw, policy=policy.strict)  # raises on a defect

@@ -46,9 +46,12 @@ def main():
         cases.append({"url": rng.choice(urls), "token": token, "params": pairs,
                       "algorithm": rng.choice([HMAC_SHA1, HMAC_SHA256])})
     out = subprocess.run([binary, "twilio-sign", "--batch"], input="\n".join(json.dumps(c) for c in cases) + "\n",
-                         capture_output=True, text=True, check=True).stdout.split("\n")
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    if len(out) != len(cases) or not cases:
+        print(f"FAIL {len(out)} signatures for {len(cases)} requests")
+        sys.exit(1)
     differences = 0
-    for case, ours in zip(cases, out):
+    for case, ours in zip(cases, out, strict=True):
         v = RequestValidator(case["token"])
         want = v.compute_signature(case["url"], MultiDict(case["params"]), case["algorithm"])
         if ours != want:

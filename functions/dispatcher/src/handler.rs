@@ -47,6 +47,10 @@ mod tests {
     async fn a_malformed_record_is_dropped_not_retried() {
         let opts = LocalOptions { print: false, ..LocalOptions::default() };
         let engine = LocalRuntime::new(demo_config(), opts).engine.clone();
+        let out = cartback_aws::dispatch_batch::run(engine.engine().await.unwrap(), event()).await;
+        assert!(out.response.batch_item_failures.is_empty(), "{:?}", out.response.batch_item_failures);
+        assert_eq!(out.dropped, std::collections::BTreeMap::from([("malformed", 1)]));
+        // The same batch through the handler: answered, nothing to retry.
         let resp = handle(&engine, event()).await.unwrap();
         assert!(resp.batch_item_failures.is_empty(), "{:?}", resp.batch_item_failures);
     }

@@ -1,22 +1,48 @@
 //! One SQS batch of due timers → partial batch failures.
 //!
 //! Records run concurrently, at most `CONCURRENCY` at a time, each in its own task so a panic is
-//! contained to its record. A malformed record is logged and dropped (retrying cannot fix it);
+//! contained to its record. A malformed record, or one that failed for good, is logged, dropped
+//! (retrying cannot fix it) and counted by cause (metric `DueTimersDropped`, dimension `Reason`);
 //! a temporary failure (throttling, a provider outage) or a panic is reported as a batch item
 //! failure, so SQS redelivers that record alone and, after `maxReceiveCount`, dead-letters it.
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use cartback_core::engine::Engine;
 use cartback_core::ports::TimerMsg;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::task::{Id, JoinError, JoinSet};
 
 const CONCURRENCY: usize = 8;
 
+/// What one batch came to: the records SQS should deliver again, and those dropped for good, by
+/// cause (`malformed`, `permanent`).
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    pub response: SqsBatchResponse,
+    pub dropped: BTreeMap<&'static str, u32>,
+}
+
+/// A record's end: done, to be retried (its message id), or dropped for good (the cause).
+enum RecordEnd {
+    Done,
+    Retry(String),
+    Dropped(&'static str),
+}
+
 pub async fn handle(engine: Arc<Engine>, event: SqsEvent) -> SqsBatchResponse {
+    let outcome = run(engine, event).await;
+    let emf = crate::metrics::Emf::from_env();
+    for (reason, n) in &outcome.dropped {
+        emf.emit("DueTimersDropped", "Count", f64::from(*n), Some(("Reason", reason)));
+    }
+    outcome.response
+}
+
+pub async fn run(engine: Arc<Engine>, event: SqsEvent) -> BatchOutcome {
     let mut failures = Vec::new();
-    let mut tasks: JoinSet<Option<String>> = JoinSet::new();
+    let mut dropped: BTreeMap<&'static str, u32> = BTreeMap::new();
+    let mut tasks: JoinSet<RecordEnd> = JoinSet::new();
     let mut ids: HashMap<Id, String> = HashMap::new();
     let emf = crate::metrics::Emf::from_env();
     let now = jiff::Timestamp::now();
@@ -26,6 +52,7 @@ pub async fn handle(engine: Arc<Engine>, event: SqsEvent) -> SqsBatchResponse {
             Some(Ok(m)) => m,
             _ => {
                 tracing::error!(message_id = %id, "malformed due-timer message dropped");
+                *dropped.entry("malformed").or_default() += 1;
                 continue;
             }
         };
@@ -39,44 +66,49 @@ pub async fn handle(engine: Arc<Engine>, event: SqsEvent) -> SqsBatchResponse {
             record.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n > 1);
         while tasks.len() >= CONCURRENCY {
             if let Some(r) = tasks.join_next_with_id().await {
-                collect(r, &ids, &mut failures);
+                collect(r, &ids, &mut failures, &mut dropped);
             }
         }
         let engine = engine.clone();
         let task_id = id.clone();
         let handle = tasks.spawn(async move {
             match engine.on_due(&msg, redelivered).await {
-                Ok(_) => None,
+                Ok(_) => RecordEnd::Done,
                 Err(e) if e.is_retryable() => {
                     tracing::warn!(message_id = %task_id, store = %msg.store, cart = %msg.cart, error = %e, "will be retried");
-                    Some(task_id)
+                    RecordEnd::Retry(task_id)
                 }
                 Err(e) => {
                     tracing::error!(message_id = %task_id, store = %msg.store, cart = %msg.cart, error = %e, "failed permanently; dropped");
-                    None
+                    RecordEnd::Dropped("permanent")
                 }
             }
         });
         ids.insert(handle.id(), id);
     }
     while let Some(r) = tasks.join_next_with_id().await {
-        collect(r, &ids, &mut failures);
+        collect(r, &ids, &mut failures, &mut dropped);
     }
     // The batch's statistics, one write per store (engine/stats_buffer.rs).
     engine.flush_stats().await;
-    let mut resp = SqsBatchResponse::default();
-    resp.batch_item_failures = failures;
-    resp
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures;
+    BatchOutcome { response, dropped }
 }
 
 fn collect(
-    r: Result<(Id, Option<String>), JoinError>,
+    r: Result<(Id, RecordEnd), JoinError>,
     ids: &HashMap<Id, String>,
     failures: &mut Vec<BatchItemFailure>,
+    dropped: &mut BTreeMap<&'static str, u32>,
 ) {
     let failed = match r {
-        Ok((_, None)) => return,
-        Ok((_, Some(id))) => id,
+        Ok((_, RecordEnd::Done)) => return,
+        Ok((_, RecordEnd::Dropped(reason))) => {
+            *dropped.entry(reason).or_default() += 1;
+            return;
+        }
+        Ok((_, RecordEnd::Retry(id))) => id,
         Err(e) => {
             let id = ids.get(&e.id()).cloned().unwrap_or_default();
             tracing::error!(message_id = %id, error = %e, "record handler panicked; will be retried");
@@ -124,19 +156,22 @@ mod tests {
             },
         );
         let stale = r#"{"v":1,"store":"demo","cart":"nope","seq":1}"#;
-        let resp = handle(rt.engine.clone(), event(&[stale, "{not json", r#"{"v":1}"#, stale])).await;
+        let out = run(rt.engine.clone(), event(&[stale, "{not json", r#"{"v":1}"#, stale])).await;
         assert!(
-            resp.batch_item_failures.is_empty(),
+            out.response.batch_item_failures.is_empty(),
             "{:?}",
-            resp.batch_item_failures.iter().map(|f| &f.item_identifier).collect::<Vec<_>>()
+            out.response.batch_item_failures.iter().map(|f| &f.item_identifier).collect::<Vec<_>>()
         );
+        // The two bodies that are no timer are dropped and counted; the stale timers are done.
+        assert_eq!(out.dropped, BTreeMap::from([("malformed", 2)]));
     }
 
     #[tokio::test]
     async fn unknown_store_is_permanent_and_not_retried() {
         let rt = LocalRuntime::new(demo_config(), LocalOptions { print: false, ..LocalOptions::default() });
-        let resp = handle(rt.engine.clone(), event(&[r#"{"v":1,"store":"ghost","cart":"c","seq":1}"#])).await;
-        assert!(resp.batch_item_failures.is_empty());
+        let out = run(rt.engine.clone(), event(&[r#"{"v":1,"store":"ghost","cart":"c","seq":1}"#])).await;
+        assert!(out.response.batch_item_failures.is_empty());
+        assert_eq!(out.dropped, BTreeMap::from([("permanent", 1)]));
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 //! rules and 24-hour caps by the recipient's country and US state. Pure lookups and time
 //! arithmetic; the send policy applies them on top of the store's own quiet hours.
 
+use crate::abandonment::quiet_hours;
 use crate::config::QuietHours;
 use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
@@ -155,10 +156,8 @@ pub fn next_allowed(now: Timestamp, tz: &TimeZone, rule: &Rule) -> Timestamp {
                     return now;
                 }
             }
-            if let Ok(z) = date.to_datetime(w.start).to_zoned_datetime(tz.clone())
-                && z.timestamp() > now
-            {
-                return z.timestamp();
+            if let Some(t) = quiet_hours::reaches(date, w.start, tz, now) {
+                return t;
             }
         }
         date = date.tomorrow().unwrap_or(date);
@@ -173,7 +172,7 @@ pub fn window_end(now: Timestamp, tz: &TimeZone, rule: &Rule) -> Option<Timestam
     if !(w.start <= local.time() && local.time() < w.end) {
         return None;
     }
-    local.date().to_datetime(w.end).to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp()).filter(|t| *t > now)
+    quiet_hours::reaches(local.date(), w.end, tz, now)
 }
 
 /// When the next message may go under a 24-hour cap, given the recipient's recent sends.

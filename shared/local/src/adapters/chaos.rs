@@ -48,6 +48,8 @@ impl ChaosCounts {
 pub struct TakenMessage {
     pub store: String,
     pub cart: String,
+    /// The address it went to (phone or e-mail).
+    pub to: String,
     pub step: u32,
     pub channel: Channel,
     pub at: Timestamp,
@@ -77,10 +79,12 @@ pub struct Chaos {
 pub enum Broken {
     /// The provider is called twice for one message in a thousand.
     DuplicateSend,
+    /// The queue loses one due timer in a hundred without dead-lettering it.
+    LoseTimer,
 }
 
 impl Chaos {
-    fn roll(&self, p: f64) -> bool {
+    pub fn roll(&self, p: f64) -> bool {
         p > 0.0 && self.random.unit() < p
     }
 }
@@ -134,6 +138,7 @@ impl ChaosChannel {
         let m = TakenMessage {
             store: msg.store.clone(),
             cart: msg.cart.clone(),
+            to: msg.to.clone(),
             step: msg.step,
             channel: msg.channel,
             at: self.chaos.clock.get().map_or(Timestamp::UNIX_EPOCH, |c| c.now()),

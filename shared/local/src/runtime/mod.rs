@@ -11,14 +11,14 @@ use crate::adapters::clock::VirtualClock;
 use crate::adapters::console::{ConsoleChannel, MemoryAlerts};
 use crate::adapters::counting::{Counting, RequestCounter};
 use crate::adapters::faults::{FaultQueue, FaultyChannel, FaultyStore, StoreFaults};
-use crate::adapters::memory_queues::MemoryTimerQueue;
+use crate::adapters::memory_queues::{Delivery, MemoryTimerQueue};
 use crate::adapters::memory_store::MemoryStore;
 use crate::adapters::random::SeededRandom;
 use cartback_channels::handoff_webhook::WebhookAlerts;
 use cartback_core::config::Config;
 use cartback_core::domain::Channel;
 use cartback_core::engine::Engine;
-use cartback_core::ports::{Alerts, CartStore, ChannelSender, Clock, RandomSource, StatsStore, TimerQueue};
+use cartback_core::ports::{Alerts, CartStore, ChannelSender, Clock, RandomSource, StatsStore, TimerMsg, TimerQueue};
 use cartback_core::system::OsRandom;
 use cartback_core::system::SystemClock;
 use jiff::{SignedDuration, Timestamp};
@@ -90,6 +90,8 @@ pub struct LocalRuntime {
     /// Scripted storage throttling (empty: none).
     pub store_faults: Arc<StoreFaults>,
     pub dead_letters: AtomicU64,
+    /// The (store, cart) of each message dead-lettered, in order: what the DLQ would hold.
+    pub dead_lettered: std::sync::Mutex<Vec<(String, String)>>,
     duplicate_deliveries: bool,
     chaos: Option<Arc<Chaos>>,
 }
@@ -214,6 +216,7 @@ impl LocalRuntime {
             faults,
             store_faults,
             dead_letters: AtomicU64::new(0),
+            dead_lettered: std::sync::Mutex::new(Vec::new()),
             duplicate_deliveries: opts.duplicate_deliveries,
             chaos: opts.chaos,
         }
@@ -237,6 +240,16 @@ impl LocalRuntime {
                 }
                 self.counter.swept();
             }
+            // A defect put in on purpose (`cartback chaos --break lose-timer`): the message is
+            // gone, with no dead letter, as a queue that lost it would leave it.
+            if let Some(c) = &self.chaos
+                && c.broken == Some(crate::adapters::chaos::Broken::LoseTimer)
+                && c.roll(0.01)
+            {
+                c.counts.add("broken_lost_timer");
+                self.queue.settle(&d, Settle::Done);
+                continue;
+            }
             // A duplicate copy (same message delivered twice) is not a redelivery after failure.
             let duplicate = match &self.chaos {
                 Some(c) => c.random.unit() < c.rates.duplicate,
@@ -259,7 +272,7 @@ impl LocalRuntime {
                     self.engine.on_due(&d.msg, d.attempts > 0).await.map_err(|e| (e.is_retryable(), e.to_string()))
                 };
                 if let Err((retryable, e)) = outcome {
-                    how = self.retry_or_dead_letter(retryable, d.attempts, &e);
+                    how = self.retry_or_dead_letter(retryable, &d, &e);
                     break;
                 }
             }
@@ -275,12 +288,17 @@ impl LocalRuntime {
 
     /// Like SQS: a failed message becomes visible again after a backoff, and after
     /// `MAX_RECEIVE_COUNT` deliveries it goes to the dead-letter count instead.
-    fn retry_or_dead_letter(&self, retryable: bool, attempts: u32, error: &str) -> Settle {
+    fn retry_or_dead_letter(&self, retryable: bool, d: &Delivery<TimerMsg>, error: &str) -> Settle {
+        let attempts = d.attempts;
         if retryable && attempts + 1 < MAX_RECEIVE_COUNT {
             let backoff = SignedDuration::from_secs(30 * (1 << attempts.min(5)));
             Settle::Retry(self.now() + backoff)
         } else {
             self.dead_letters.fetch_add(1, Ordering::Relaxed);
+            self.dead_lettered
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((d.msg.store.clone(), d.msg.cart.clone()));
             tracing::error!(error, attempts = attempts + 1, "message dead-lettered");
             Settle::Dead
         }

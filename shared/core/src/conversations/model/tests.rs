@@ -29,12 +29,24 @@ fn checked_in_model_is_what_training_gives() {
 #[test]
 fn low_confidence_is_other_with_the_guess_kept() {
     let model = ReplyModel::builtin();
-    let p = model.predict("qwxz vvbn");
-    assert!(p.confidence < 1.0);
-    if p.confidence < CONFIDENCE {
-        assert_eq!(p.label, Label::Reason(Reason::Other));
-        assert!(!p.confident());
+    // Each text is judged by the threshold exactly, on both sides of it. Mixed signals leave
+    // the model unsure (a size, a delay and Persian "shipping": 0.22 for unexpected fees); if a
+    // retrained model grows sure of them, pick other mixtures: the fallback must be exercised.
+    let mut below = 0;
+    for t in ["size later ارسال", "later ارسال color", "delivery size later", "qwxz vvbn", "blue"] {
+        let p = model.predict(t);
+        assert!(p.confidence > 0.0 && p.confidence < 1.0, "{t}: confidence {}", p.confidence);
+        if p.confidence < CONFIDENCE {
+            below += 1;
+            assert_eq!(p.label, Label::Reason(Reason::Other), "{t}");
+            assert_ne!(p.guess, Label::Reason(Reason::Other), "{t}: the guess was not kept");
+            assert!(!p.confident(), "{t}");
+        } else {
+            assert_eq!(p.label, p.guess, "{t}: confident at {} but not its guess", p.confidence);
+            assert!(p.confident(), "{t}");
+        }
     }
+    assert_eq!(below, 3, "the mixed texts no longer fall below the confidence threshold");
     let sure = model.understand("please stop texting me");
     assert_eq!((sure.label, sure.confidence), (Label::OptOut, 1.0));
 }
