@@ -6,8 +6,10 @@ loopback port; each function binary starts with AWS_LAMBDA_RUNTIME_API pointing 
 time from spawning the process to its first `next` request is its init time. Nothing else is
 reachable during init: a function that tried network I/O would fail or stall, which shows.
 
-Usage: scripts/coldstart.py TARGET_DIR [RUNS]   (binaries at TARGET_DIR/release/cartback-*)
-Prints one line per function: median, min, max in milliseconds.
+Usage: scripts/coldstart.py BIN_DIR [RUNS] [--budget-ms MS]   (binaries at BIN_DIR/cartback-*)
+Prints one line per function: median, min, max in milliseconds. With --budget-ms, exits 1 when
+any function's median is above it (docs/benchmarks.md: 20 ms; checked in CI by scripts/bench
+--check).
 """
 import http.server
 import os
@@ -35,8 +37,14 @@ class Api(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    target = sys.argv[1]
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    args = sys.argv[1:]
+    budget = None
+    if "--budget-ms" in args:
+        i = args.index("--budget-ms")
+        budget = float(args[i + 1])
+        del args[i:i + 2]
+    bin_dir = args[0]
+    runs = int(args[1]) if len(args) > 1 else 10
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -51,8 +59,10 @@ def main():
         "CARTBACK_TABLE": "cartback", "CARTBACK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/due",
         "CARTBACK_CONFIG": os.path.join(root, "docs", "cartback.example.toml"), "RUST_LOG": "warn",
     })
+    over = []
+    print(f"init time, {runs} runs after one warm-up:\n| function | median | min | max |\n| --- | --- | --- | --- |")
     for name in FUNCTIONS:
-        path = os.path.join(target, "release", name)
+        path = os.path.join(bin_dir, name)
         times = []
         for _ in range(runs + 1):  # the first run warms the page cache and is not counted
             Api.first = threading.Event()
@@ -66,8 +76,15 @@ def main():
                 sys.exit(1)
             times.append((Api.arrived - start) * 1000)
         times = times[1:]
-        print(f"{name}: init median {statistics.median(times):.1f} ms (min {min(times):.1f}, max {max(times):.1f}, {runs} runs)")
+        median = statistics.median(times)
+        verdict = "" if budget is None else ("  ok" if median <= budget else f"  OVER the {budget:g} ms budget")
+        print(f"| {name} | {median:.1f} ms | {min(times):.1f} ms | {max(times):.1f} ms |{verdict}")
+        if budget is not None and median > budget:
+            over.append(name)
     server.shutdown()
+    if over:
+        print(f"FAIL init over {budget:g} ms: {', '.join(over)}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

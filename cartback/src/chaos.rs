@@ -47,8 +47,8 @@ pub enum BreakKind {
     DropOrder,
     /// One STOP in three never reaches the engine; the shopper did reply it.
     DropStop,
-    /// Every step of the sequence goes by SMS.
-    SmsEveryStep,
+    /// The provider adapter sends one e-mail in ten as an SMS (a misrouted channel).
+    SmsForEmail,
     /// The queue loses one due timer in a hundred, with no dead letter.
     LoseTimer,
 }
@@ -76,7 +76,6 @@ fn engine_config(broken: Option<BreakKind>) -> anyhow::Result<cartback_core::con
             store.quiet_hours.start = jiff::civil::time(0, 0, 0, 0);
             store.quiet_hours.end = jiff::civil::time(23, 59, 59, 999_999_999);
         }
-        Some(BreakKind::SmsEveryStep) => store.steps.iter_mut().for_each(|s| s.channel = Channel::Sms),
         _ => return Ok(demo),
     }
     Ok(cartback_core::config::Config::new(demo.public_url.clone(), vec![store]))
@@ -143,6 +142,7 @@ pub async fn run(
         broken: match broken {
             Some(BreakKind::DuplicateSend) => Some(Broken::DuplicateSend),
             Some(BreakKind::LoseTimer) => Some(Broken::LoseTimer),
+            Some(BreakKind::SmsForEmail) => Some(Broken::SmsForEmail),
             _ => None,
         },
     });
@@ -296,10 +296,10 @@ async fn check(
         if t.ordered_at.is_some_and(|o| m.at > o) {
             after_order += 1;
         }
-        // STOP opts the phone out of SMS, and ends the sequence of the cart it was messaged
-        // about on every channel; a cart not yet messaged keeps its e-mail and WhatsApp steps.
+        // STOP opts the phone out (SMS and WhatsApp), and ends the sequence of the cart it was
+        // messaged about on every channel; a cart not yet messaged keeps its e-mail steps.
         let messaged_before = |s: Timestamp| first_sent.get(m.cart.as_str()).is_some_and(|f| *f <= s);
-        if t.stopped_at.is_some_and(|s| m.at > s && (m.channel == Channel::Sms || messaged_before(s))) {
+        if t.stopped_at.is_some_and(|s| m.at > s && (m.channel.uses_phone() || messaged_before(s))) {
             after_stop += 1;
         }
     }

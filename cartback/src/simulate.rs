@@ -329,7 +329,7 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
         sweep_batches: c.get(Op::TimerSweptBatch),
         units: meter.units(),
         log_bytes: bytes.0.load(std::sync::atomic::Ordering::Relaxed),
-        daily_carts: 1_000_000.0,
+        daily_carts: cartback_aws::fixed_requests::REFERENCE_CARTS_PER_DAY,
         abandoned: s.carts_abandoned.max(0) as u64,
     };
     let ours = bill::cartback(&traffic);

@@ -17,7 +17,6 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use cartback_core::domain::conversation::{LIST_MAX, ListQuery};
 use cartback_core::domain::{Cart, Contact, Conversation};
-use cartback_core::engine::cart_contact_key;
 use cartback_core::outbound::DeliveryRecord;
 use cartback_core::ports::{CartStore, Clock, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError};
 use jiff::civil::Date;
@@ -223,7 +222,7 @@ pub fn cart_item_at(
         item.insert(TIMER_BUCKET.into(), s(format!("{}#{shard}", t.due.as_second().div_euclid(60))));
         item.insert(TIMER_SEQ.into(), n(t.seq));
         item.insert(TIMER_DUE.into(), n(t.due.as_second()));
-        if let Some(c) = cart_contact_key(cart) {
+        if let Some(c) = cartback_core::engine::timer_contact_keys(cart) {
             item.insert(TIMER_CONTACT.into(), s(c));
         }
     }
@@ -347,10 +346,10 @@ impl CartStore for DynamoStore {
         &self,
         store: &str,
         cart: &str,
-        contact_key: Option<&str>,
-    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        contact_keys: &[&str],
+    ) -> Result<(Option<Cart>, Vec<Contact>), StoreError> {
         let mut keys = vec![key(cart_pk(store, cart), SK_CART)];
-        if let Some(k) = contact_key {
+        for k in contact_keys {
             keys.push(key(contact_pk(store, k), SK_CONTACT));
         }
         let mut found: Vec<Item> = Vec::new();
@@ -396,7 +395,7 @@ impl CartStore for DynamoStore {
             )));
         }
         let mut cart_out = None;
-        let mut contact_out = None;
+        let mut contacts = Vec::new();
         for item in found {
             match item.get(SK) {
                 Some(AttributeValue::S(sk)) if sk == SK_CART => {
@@ -407,12 +406,12 @@ impl CartStore for DynamoStore {
                 Some(AttributeValue::S(sk)) if sk == SK_CONTACT => {
                     let (v, mut c): (u64, Contact) = decode("contact", &item)?;
                     c.version = v;
-                    contact_out = Some(c);
+                    contacts.push(c);
                 }
                 _ => {}
             }
         }
-        Ok((cart_out, contact_out))
+        Ok((cart_out, contacts))
     }
 
     async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {

@@ -15,6 +15,7 @@ pub mod dispatch_batch;
 pub mod dynamo;
 mod errors;
 pub mod eum_sms;
+pub mod fixed_requests;
 pub mod http_host;
 pub mod item_size;
 pub mod log_only;

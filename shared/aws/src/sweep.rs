@@ -24,7 +24,8 @@ const MAX_BUCKETS_PER_RUN: i64 = 120;
 pub struct SweepReport {
     pub buckets: i64,
     pub timers: usize,
-    /// Requests made: index queries, queue batches, checkpoint read and write.
+    /// DynamoDB requests made: index queries (one per shard and minute, more when a bucket
+    /// pages), the checkpoint's read and, when it moved, its write.
     pub queries: usize,
     pub batches: usize,
 }
@@ -45,10 +46,10 @@ fn checkpoint_key() -> HashMap<String, AttributeValue> {
 impl Sweeper<'_> {
     pub async fn run(&self, now: Timestamp) -> Result<SweepReport, String> {
         let target = now.as_second().div_euclid(60) + self.queue.sweep_lead_minutes();
+        let mut report = SweepReport { queries: 1, ..SweepReport::default() };
         let last = self.checkpoint().await?.unwrap_or(target - 1);
         let from = last + 1;
         let to = target.min(last + MAX_BUCKETS_PER_RUN);
-        let mut report = SweepReport::default();
         let mut due = Vec::new();
         for minute in from..=to {
             self.read_bucket(minute, &mut due, &mut report).await?;
@@ -57,6 +58,7 @@ impl Sweeper<'_> {
         self.enqueue(&due, now, &mut report).await?;
         if to >= from {
             self.advance_checkpoint(last, to).await?;
+            report.queries += 1;
         }
         Ok(report)
     }

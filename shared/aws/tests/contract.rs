@@ -73,22 +73,27 @@ async fn claims_are_all_or_nothing(store: &dyn CartStore) {
     let mut k = store.get_contact("s", "k2").await.unwrap().unwrap();
     k.recent_sends.push(now());
     assert_eq!(store.claim_send(c.clone(), k.clone(), new_records).await.unwrap(), 2);
-    let (got_cart, got_contact) = store.load_for_send("s", "c2", Some("k2")).await.unwrap();
+    let (got_cart, got_contacts) = store.load_for_send("s", "c2", &["k2"]).await.unwrap();
     assert_eq!(got_cart.unwrap().next_step, 1);
-    assert_eq!(got_contact.unwrap().recent_sends, vec![now()]);
+    assert_eq!(got_contacts.iter().map(|k| k.recent_sends.clone()).collect::<Vec<_>>(), [vec![now()]]);
     assert_eq!(store.get_link(&code.token).await.unwrap(), Some(code.clone()));
     assert_eq!(store.get_link(&link.token).await.unwrap(), Some(link));
     // A record written again (an e-mail's alias moving to a newer cart) replaces the old one.
-    let (c, k) = store.load_for_send("s", "c2", Some("k2")).await.unwrap();
+    let (c, mut k) = store.load_for_send("s", "c2", &["k2"]).await.unwrap();
     let alias = LinkRecord { token: "email:0123456789abcdef0123456789abcdef".into(), ..code };
-    store.claim_send(c.unwrap(), k.unwrap(), vec![alias.clone()]).await.unwrap();
-    let (c, k) = store.load_for_send("s", "c2", Some("k2")).await.unwrap();
+    store.claim_send(c.unwrap(), k.pop().unwrap(), vec![alias.clone()]).await.unwrap();
+    let (c, mut k) = store.load_for_send("s", "c2", &["k2"]).await.unwrap();
     let moved = LinkRecord { cart: "c9".into(), ..alias };
-    assert_eq!(store.claim_send(c.unwrap(), k.unwrap(), vec![moved.clone()]).await.unwrap(), 4);
+    assert_eq!(store.claim_send(c.unwrap(), k.pop().unwrap(), vec![moved.clone()]).await.unwrap(), 4);
     assert_eq!(store.get_link(&moved.token).await.unwrap(), Some(moved));
-    let (got_cart, got_contact) = store.load_for_send("s", "c2", Some("missing")).await.unwrap();
-    assert!(got_cart.is_some() && got_contact.is_none());
-    let (got_cart, _) = store.load_for_send("s", "missing", None).await.unwrap();
+    let (got_cart, got_contacts) = store.load_for_send("s", "c2", &["missing"]).await.unwrap();
+    assert!(got_cart.is_some() && got_contacts.is_empty());
+    // Two contacts in the one read (the cart's and the e-mail address's), one of them missing.
+    let (_, got_contacts) = store.load_for_send("s", "c2", &["k2", "missing", "k1"]).await.unwrap();
+    let mut keys: Vec<&str> = got_contacts.iter().map(|k| k.key.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["k1", "k2"]);
+    let (got_cart, _) = store.load_for_send("s", "missing", &[]).await.unwrap();
     assert!(got_cart.is_none());
 }
 
@@ -339,6 +344,100 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     assert_eq!(store.get_contact("demo", &key).await.unwrap().unwrap(), kept, "unchanged");
 }
 
+/// Identity is only what was proven (issue #28): a snippet cart (`web-`, written with the public
+/// key) that puts an attacker's e-mail beside a victim's phone joins nothing. Export by the
+/// attacker's address finds that cart with the phone withheld, and neither the victim's contact,
+/// transcript nor proven cart; erasure by it removes the attacker's address from that cart and
+/// touches nothing of the victim's. Returns the texts that must be gone from the storage.
+async fn snippet_carts_join_nothing<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> Vec<String> {
+    use cartback_core::domain::contact::contact_key;
+    use cartback_core::domain::pii::Pii;
+    use cartback_core::domain::{Channel, Conversation, ConversationStatus, Reason};
+    use cartback_core::shopper_data::ShopperQuery;
+    let demo = cartback_core::config::demo_config();
+    let cfg = demo.store("demo").unwrap().clone();
+    let (victim_phone, victim_email, attacker) = ("+4791112233", "victim@example.com", "mallory@evil.example");
+    let cart = |id: &str, phone: Option<&str>, email: Option<&str>| {
+        let mut c = Cart::new("demo", id, now(), false);
+        let cu = Arc::make_mut(&mut c.customer);
+        cu.phone = phone.map(Pii::new);
+        cu.email = email.map(Pii::new);
+        cu.first_name = Some("Kari".into());
+        c
+    };
+    store.put_cart(cart("shopify-1", Some(victim_phone), Some(victim_email))).await.unwrap();
+    store.put_cart(cart("web-0123456789abcdef01", Some(victim_phone), Some(attacker))).await.unwrap();
+    store.put_cart(cart("web-attackeronly000001", None, Some(attacker))).await.unwrap();
+    let vkey = contact_key("demo", victim_phone);
+    let mut v = Contact::new("demo", &vkey);
+    v.phone = Some(Pii::new(victim_phone));
+    store.put_contact(v).await.unwrap();
+    let transcript = "deliver to Storgata 1, 0155 Oslo";
+    let conv = Conversation {
+        store: "demo".into(),
+        id: "conv-victim".into(),
+        version: 0,
+        contact: vkey.clone(),
+        to: Pii::new(victim_phone),
+        channel: Channel::Sms,
+        cart: Some("shopify-1".into()),
+        status: ConversationStatus::Open,
+        reason: Reason::ProductQuestion,
+        guess: String::new(),
+        confidence: 0.5,
+        handoff_rule: "asked_for_person".into(),
+        opened_at: now(),
+        updated_at: now(),
+        expires_at: now() + jiff::SignedDuration::from_hours(24),
+        messages: vec![cartback_core::domain::conversation::Entry {
+            at: now(),
+            author: cartback_core::domain::conversation::Author::Shopper,
+            text: Pii::new(transcript),
+            status: None,
+            ref_id: Some("SM1".into()),
+        }],
+    };
+    store.put_conversation(conv).await.unwrap();
+
+    let engine = rights_engine(store.clone());
+    let q = ShopperQuery { email: Some(attacker.into()), phone: None };
+    let found = engine.find_shopper(&cfg, &q).await.unwrap().unwrap();
+    let mut ids: Vec<&str> = found.carts.iter().map(|c| c.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["web-0123456789abcdef01", "web-attackeronly000001"]);
+    let joined = found.carts.iter().find(|c| c.id == "web-0123456789abcdef01").unwrap();
+    assert_eq!(joined.customer.phone, None, "the victim's phone is withheld");
+    assert!(found.contacts.is_empty() && found.conversations.is_empty(), "{:?}", found.contacts);
+    assert!(
+        found.matched.iter().all(|m| m.record == "cart" && m.why.contains("public snippet key")),
+        "{:?}",
+        found.matched
+    );
+    let json = serde_json::to_string(&found).unwrap();
+    assert!(!json.contains(victim_phone) && !json.contains(transcript) && !json.contains(victim_email), "{json}");
+
+    let report = engine.erase_shopper(&cfg, &q).await.unwrap().unwrap();
+    assert_eq!((report.carts, report.carts_stripped, report.contacts, report.conversations), (1, 1, 0, 0));
+    let kept = store.get_cart("demo", "web-0123456789abcdef01").await.unwrap().unwrap();
+    assert_eq!(kept.customer.phone.as_ref().map(Pii::expose), Some(victim_phone));
+    assert_eq!(kept.customer.email, None, "the attacker's address is gone from it");
+    assert!(store.get_cart("demo", "web-attackeronly000001").await.unwrap().is_none());
+    assert!(store.get_cart("demo", "shopify-1").await.unwrap().is_some());
+    assert!(store.get_contact("demo", &vkey).await.unwrap().is_some());
+    assert!(store.get_conversation("demo", "conv-victim").await.unwrap().is_some());
+
+    // The victim, asked about by their own phone: their proven cart, its e-mail, their contact
+    // and transcript, and the snippet cart with the phone (nothing else on it now).
+    let theirs = ShopperQuery { email: None, phone: Some(victim_phone.into()) };
+    let found = engine.find_shopper(&cfg, &theirs).await.unwrap().unwrap();
+    assert_eq!(found.carts.len(), 2);
+    assert_eq!(found.conversations.len(), 1);
+    let report = engine.erase_shopper(&cfg, &theirs).await.unwrap().unwrap();
+    assert_eq!((report.carts, report.carts_stripped, report.conversations), (2, 0, 1));
+    assert!(store.carts_where("demo", &|_: &Cart| true).await.unwrap().is_empty());
+    vec![victim_phone.into(), victim_email.into(), attacker.into(), transcript.into()]
+}
+
 #[tokio::test]
 async fn memory_store_honours_the_contract() {
     let m = MemoryStore::new();
@@ -349,6 +448,7 @@ async fn memory_store_honours_the_contract() {
     counters_refuse_to_overflow(&m).await;
     dead_letters_are_kept_and_listed(&m).await;
     erasure_leaves_only_the_suppression_record(Arc::new(MemoryStore::new())).await;
+    snippet_carts_join_nothing(Arc::new(MemoryStore::new())).await;
 }
 
 /// A fresh SQLite database in its own temporary directory (removed when dropped).
@@ -384,6 +484,18 @@ async fn sqlite_store_honours_the_contract() {
     dead_letters_are_kept_and_listed(&s).await;
     let t2 = TempDb::new("erasure");
     erasure_leaves_only_the_suppression_record(Arc::new(cartback_sqlite::SqliteStore::new(t2.db.clone()))).await;
+    // The files themselves, read byte by byte after the erasure: no trace of what was erased,
+    // in the database or its write-ahead log.
+    let t3 = TempDb::new("snippet");
+    let gone = snippet_carts_join_nothing(Arc::new(cartback_sqlite::SqliteStore::new(t3.db.clone()))).await;
+    for entry in std::fs::read_dir(&t3.dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for text in &gone {
+            let found = bytes.windows(text.len()).any(|w| w == text.as_bytes());
+            assert!(!found, "{text:?} still readable in {}", path.display());
+        }
+    }
 }
 
 #[tokio::test]
@@ -398,6 +510,27 @@ async fn dynamodb_store_honours_the_contract() {
     dead_letters_are_kept_and_listed(&d).await;
     let env = moto::Env::new("erasure").await.unwrap();
     erasure_leaves_only_the_suppression_record(Arc::new(env.store(Arc::new(VirtualClock::new(now()))))).await;
+    let env = moto::Env::new("snippet").await.unwrap();
+    let gone = snippet_carts_join_nothing(Arc::new(env.store(Arc::new(VirtualClock::new(now()))))).await;
+    // Every item left in the table (and so every index copy), its bodies inflated: no trace.
+    let items = env.dynamo.scan().table_name(&env.table).send().await.unwrap().items.unwrap_or_default();
+    for item in &items {
+        let text = format!("{item:?}")
+            + &item.values().filter_map(|v| v.as_b().ok()).map(|b| inflated(b.as_ref())).collect::<String>();
+        for g in &gone {
+            assert!(!text.contains(g.as_str()), "{g:?} still in an item: {text}");
+        }
+    }
+}
+
+/// A body as stored, inflated when it is deflated (else as text).
+fn inflated(b: &[u8]) -> String {
+    use std::io::Read;
+    let mut out = String::new();
+    if flate2::read::DeflateDecoder::new(b).read_to_string(&mut out).is_err() {
+        out = String::from_utf8_lossy(b).into_owned();
+    }
+    out
 }
 
 /// Bodies are stored deflated (a new cart to two thirds of its JSON, a long one to a third); a cart an earlier

@@ -66,16 +66,16 @@ fn store(url: &str) -> DynamoStore {
 #[tokio::test]
 async fn keys_left_unprocessed_are_asked_again() {
     let (url, calls) = endpoint(2).await;
-    let (cart, contact) = store(&url).load_for_send("s", "c1", Some("k1")).await.unwrap();
+    let (cart, contacts) = store(&url).load_for_send("s", "c1", &["k1"]).await.unwrap();
     assert_eq!(cart.map(|c| c.version), Some(3));
-    assert!(contact.is_none());
+    assert!(contacts.is_empty());
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]
 async fn keys_still_unprocessed_are_a_retryable_error_never_a_missing_cart() {
     let (url, calls) = endpoint(u32::MAX).await;
-    let err = store(&url).load_for_send("s", "c1", Some("k1")).await.unwrap_err();
+    let err = store(&url).load_for_send("s", "c1", &["k1"]).await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     assert!(err.is_retryable());
     assert!(err.to_string().contains("unprocessed"), "{err}");

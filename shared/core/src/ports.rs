@@ -49,13 +49,15 @@ pub trait CartStore: Send + Sync {
     async fn put_contact(&self, contact: Contact) -> Result<u64, StoreError>;
     async fn put_link(&self, link: &LinkRecord) -> Result<(), StoreError>;
     async fn get_link(&self, token: &str) -> Result<Option<LinkRecord>, StoreError>;
-    /// The cart and its contact in one request (`BatchGetItem`): what a due timer needs.
+    /// The cart and the contacts a step may need — its shopper's, and the e-mail address's own
+    /// when it is another record (an opt-out belongs to the address) — in one request
+    /// (`BatchGetItem`): what a due timer needs. Contacts not found are left out.
     async fn load_for_send(
         &self,
         store: &str,
         cart: &str,
-        contact_key: Option<&str>,
-    ) -> Result<(Option<Cart>, Option<Contact>), StoreError>;
+        contact_keys: &[&str],
+    ) -> Result<(Option<Cart>, Vec<Contact>), StoreError>;
     /// The send claim, all or nothing (`TransactWriteItems`): the cart and the contact each
     /// written on the `put_cart`/`put_contact` version condition (the contact carries the
     /// frequency-cap entry, so concurrent sends to one shopper serialise), and the restore link
@@ -111,11 +113,20 @@ pub struct TimerMsg {
     pub store: String,
     pub cart: String,
     pub seq: u64,
+    /// The keys of the contacts the step reads, comma-separated (`TimerMsg::contact_keys`): the
+    /// cart's contact, then the e-mail address's own contact when the cart's is the phone's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
     /// When the work falls due: for the step-lateness metric (absent in older messages).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<Timestamp>,
+}
+
+impl TimerMsg {
+    /// The contact keys in `contact`, the cart's first.
+    pub fn contact_keys(&self) -> Vec<&str> {
+        self.contact.as_deref().map(|c| c.split(',').filter(|k| !k.is_empty()).collect()).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Error)]
@@ -313,4 +324,10 @@ pub trait ShopperRecords: Send + Sync {
     async fn delete_contact(&self, store: &str, key: &str) -> Result<(), StoreError>;
     async fn delete_link(&self, token: &str) -> Result<(), StoreError>;
     async fn delete_conversation(&self, store: &str, id: &str) -> Result<(), StoreError>;
+    /// After an erasure: leave nothing of the deleted records readable in the storage's own
+    /// files (SQLite: free pages zeroed by `secure_delete`, the write-ahead log checkpointed
+    /// and truncated). Stores whose deletes leave nothing behind do nothing.
+    async fn scrub(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

@@ -40,7 +40,7 @@ use subtle::ConstantTimeEq;
 /// A snippet event is a few hundred bytes; a cart of a hundred lines stays under this.
 pub const MAX_COLLECT_BYTES: usize = 32 * 1024;
 const PUBLIC_TYPES: [&str; 4] = ["cart.updated", "checkout.started", "contact.captured", "cart.cleared"];
-pub const BROWSER_CART_PREFIX: &str = "web-";
+pub use cartback_core::intake::snippet::BROWSER_CART_PREFIX;
 
 /// `?key=`, read leniently: a malformed query is a missing key, answered in JSON like the rest.
 fn key_of(query: Option<&str>) -> Option<String> {

@@ -27,8 +27,11 @@ pub fn local_router(rt: Arc<LocalRuntime>) -> Router {
         .with_state(rt)
 }
 
-/// Refuses a control request from another machine. A request without a peer address (an
-/// in-process test) is this machine's.
+/// Refuses a control request from another machine, and one a web page could have made: a
+/// request without a peer address (an in-process test) is this machine's; a `Host` that is not
+/// a loopback name or address is a DNS-rebinding page's (its own name resolving to 127.0.0.1),
+/// and any `Origin` is another page's (a cross-site `text/plain` POST needs no preflight) —
+/// curl, scripts and the tests send none.
 async fn loopback_only(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
     let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
@@ -36,7 +39,38 @@ async fn loopback_only(req: axum::extract::Request, next: axum::middleware::Next
         return ApiError::new(StatusCode::FORBIDDEN, "local_only", "the /_local routes answer only this machine")
             .into_response();
     }
+    let host = req.headers().get(axum::http::header::HOST).and_then(|h| h.to_str().ok());
+    if !host.is_none_or(loopback_host) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "local_only",
+            "the /_local routes answer only a loopback Host (localhost, 127.0.0.1, [::1])",
+        )
+        .into_response();
+    }
+    // A page of this very server (the demo shop, the browser tests) is same-origin: its
+    // `Origin` names the loopback host the request was sent to.
+    let origin = req.headers().get(axum::http::header::ORIGIN).and_then(|o| o.to_str().ok());
+    let same_origin = |o: &str| {
+        let authority = o.strip_prefix("http://").or_else(|| o.strip_prefix("https://"));
+        authority.is_some_and(|a| Some(a) == host && loopback_host(a))
+    };
+    if req.headers().contains_key(axum::http::header::ORIGIN) && !origin.is_some_and(same_origin) {
+        return ApiError::new(StatusCode::FORBIDDEN, "cross_site", "the /_local routes refuse requests from web pages")
+            .into_response();
+    }
     next.run(req).await
+}
+
+/// `localhost`, a loopback IPv4 or IPv6 address, with or without a port.
+fn loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host
+            .rsplit_once(':')
+            .map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host }),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A one-page shop wired with the capture snippet: `cartback serve`, then open /demo-shop.

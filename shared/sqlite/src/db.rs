@@ -72,6 +72,9 @@ impl Database {
         };
         conn.pragma_update(None, "synchronous", level).map_err(classify)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(classify)?;
+        // A deleted record is overwritten with zeros in the file, not left in a free page: an
+        // erased shopper's data must not be readable from the database file afterwards.
+        conn.pragma_update(None, "secure_delete", "ON").map_err(classify)?;
         let secret = crate::keys::load_or_create(dir)?;
         let db = Database { conn: Arc::new(Mutex::new(conn)), path, secret };
         db.migrate()?;

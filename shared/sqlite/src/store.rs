@@ -214,15 +214,15 @@ impl CartStore for SqliteStore {
         &self,
         store: &str,
         cart: &str,
-        contact_key: Option<&str>,
-    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        contact_keys: &[&str],
+    ) -> Result<(Option<Cart>, Vec<Contact>), StoreError> {
         let conn = self.db.lock();
         let cart = cart_of(&conn, store, cart)?;
-        let contact = match contact_key {
-            Some(k) => contact_of(&conn, store, k)?,
-            None => None,
-        };
-        Ok((cart, contact))
+        let mut contacts = Vec::new();
+        for k in contact_keys {
+            contacts.extend(contact_of(&conn, store, k)?);
+        }
+        Ok((cart, contacts))
     }
 
     async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
@@ -378,6 +378,17 @@ impl ShopperRecords for SqliteStore {
                 .map_err(store_error)?;
             Ok(())
         })
+    }
+
+    /// Deleted rows are zeroed in the database file as they go (`secure_delete`, set at open);
+    /// their older copies in the write-ahead log are copied back and the log truncated here.
+    async fn scrub(&self) -> Result<(), StoreError> {
+        let conn = self.db.lock();
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).map_err(store_error)?;
+        if busy != 0 {
+            return Err(StoreError::Unavailable("the write-ahead log could not be truncated".into()));
+        }
+        Ok(())
     }
 }
 

@@ -13,7 +13,7 @@ use crate::abandonment::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
 use crate::engine::counters::{Counter, Deltas, Measure, language_of};
-use crate::engine::{Engine, EngineError, cart_contact_key, retry_on_conflict};
+use crate::engine::{Engine, EngineError, address_contact_key, cart_contact_key, retry_on_conflict};
 use crate::messaging::compose::{ComposeError, ComposeInput, Delivery, compose, needs_coupon};
 use crate::messaging::{claim, coupons};
 use crate::ports::{ChannelError, TimerMsg};
@@ -52,7 +52,9 @@ impl Engine {
 
     async fn try_due(&self, store: &StoreConfig, msg: &TimerMsg, redelivered: bool) -> Result<DueOutcome, EngineError> {
         let now = self.clock.now();
-        let (cart, contact) = self.carts.load_for_send(&msg.store, &msg.cart, msg.contact.as_deref()).await?;
+        let keys = msg.contact_keys();
+        let (cart, mut loaded) = self.carts.load_for_send(&msg.store, &msg.cart, &keys).await?;
+        let contact = keys.first().and_then(|k| loaded.iter().position(|c| c.key == *k)).map(|i| loaded.swap_remove(i));
         let Some(mut cart) = cart else { return Ok(DueOutcome::Stale) };
         if let Some(i) = cart.sends.iter().position(|s| s.seq == msg.seq) {
             return self.seen_before(cart, i, msg, redelivered).await;
@@ -108,7 +110,7 @@ impl Engine {
                 mark_abandoned(&mut cart, &mut stats);
                 // The timer's contact key is from when it was armed; read again if it changed.
                 let key = cart_contact_key(&cart);
-                let contact = match (&key, key == msg.contact) {
+                let contact = match (&key, key.as_deref() == keys.first().copied()) {
                     (_, true) => contact,
                     (Some(k), false) => self.carts.get_contact(&msg.store, k).await?,
                     (None, false) => None,
@@ -117,7 +119,7 @@ impl Engine {
                 if cart.epoch != episode {
                     self.publish(&store.id, || Some(crate::outbound::events::abandoned(&cart, now))).await;
                 }
-                return self.step_due(store, msg, cart, contact, step, stats, now).await;
+                return self.step_due(store, msg, cart, (contact, loaded), step, stats, now).await;
             }
         };
         let abandoned = (cart.epoch != episode && self.sends_events(&store.id))
@@ -156,13 +158,31 @@ impl Engine {
         store: &StoreConfig,
         msg: &TimerMsg,
         mut cart: Cart,
-        contact: Option<Contact>,
+        (contact, loaded): (Option<Contact>, Vec<Contact>),
         step: u32,
         mut stats: Deltas,
         now: Timestamp,
     ) -> Result<DueOutcome, EngineError> {
         let channel = store.steps[step as usize].channel;
-        match plan_send(&cart, contact.as_ref(), store, step, now) {
+        let mut plan = plan_send(&cart, contact.as_ref(), store, step, now);
+        // A "no" belongs to the address: the one this message would go to may have said it
+        // through another cart, filed under another contact (an e-mail unsubscribed on an
+        // e-mail-only cart, this cart filed under the phone).
+        if let SendPlan::Send { channel: to, .. } = plan
+            && let Some(k) = address_contact_key(&cart, to)
+            && contact.as_ref().is_none_or(|c| c.key != k)
+        {
+            // Read with the cart when the timer named it (absent there: there is none).
+            let address = match loaded.into_iter().find(|c| c.key == k) {
+                Some(c) => Some(c),
+                None if msg.contact_keys().contains(&k.as_str()) => None,
+                None => self.carts.get_contact(&msg.store, &k).await?,
+            };
+            if address.is_some_and(|a| a.refuses(to)) {
+                plan = SendPlan::Skip("opted_out");
+            }
+        }
+        match plan {
             SendPlan::Skip(why) => {
                 cart.sends.push(record(
                     step,

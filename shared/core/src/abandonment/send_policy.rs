@@ -130,7 +130,7 @@ pub fn plan_send(
             return SendPlan::Skip("sms_consent_after_abandonment");
         }
     }
-    if contact.is_some_and(|c| c.is_opted_out(channel)) {
+    if contact.is_some_and(|c| c.refuses(channel)) {
         return SendPlan::Skip("opted_out");
     }
     if channel == Channel::Sms && cart.sms_sent_in_epoch(cart.epoch) {
@@ -179,7 +179,7 @@ pub fn plan_send(
     let us = cart.customer.phone.as_ref().is_some_and(|p| crate::domain::phone::is_us(p.expose()));
     if channel == Channel::Whatsapp && us && !window_open {
         let sms_ok = cart.customer.consent.get(Channel::Sms)
-            && !contact.is_some_and(|c| c.is_opted_out(Channel::Sms))
+            && !contact.is_some_and(|c| c.refuses(Channel::Sms))
             && !cart.sms_sent_in_epoch(cart.epoch);
         return if sms_ok {
             SendPlan::Send { variant, channel: Channel::Sms }

@@ -68,6 +68,9 @@ fn conversation_id(store: &str, contact: &str, message_id: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&h.finalize()[..16])
 }
 
+/// Where a person's `idempotency_key` is kept in the transcript's `ref_id`: its own space.
+pub const IDEMPOTENCY_PREFIX: &str = "idem:";
+
 impl Engine {
     /// Adds a handed-off reply to the shopper's open conversation, or opens one. Returns its id.
     pub(crate) async fn record_handoff(
@@ -207,9 +210,12 @@ impl Engine {
             return Err(AnswerError::Invalid("text is longer than 1600 characters"));
         }
         let now = self.clock.now();
-        let ref_id = idempotency_key
-            .map(str::to_string)
-            .unwrap_or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.random.bytes16()));
+        // The caller's key lives in its own space (`idem:`): it can never equal a shopper's
+        // message id (Twilio's `SM…`, WhatsApp's `wamid…`) kept in the same transcript.
+        let ref_id = match idempotency_key {
+            Some(k) => format!("{IDEMPOTENCY_PREFIX}{k}"),
+            None => format!("agent:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.random.bytes16())),
+        };
         // Claim: the entry goes in first (retried on a lost race, as `retry_on_conflict` does).
         let mut claimed = Err(AnswerError::Engine(EngineError::Contended));
         for _ in 0..crate::engine::OPTIMISTIC_ATTEMPTS {
@@ -283,14 +289,14 @@ impl Engine {
         now: jiff::Timestamp,
     ) -> Result<(Conversation, Entry, bool), AnswerError> {
         let Some(mut c) = self.conversation(store, id).await? else { return Err(AnswerError::NotFound) };
-        if let Some(e) = c.messages.iter().find(|m| m.ref_id.as_deref() == Some(ref_id)) {
+        if let Some(e) = c.messages.iter().find(|m| m.author == Author::Agent && m.ref_id.as_deref() == Some(ref_id)) {
             return Ok((c.clone(), e.clone(), false));
         }
         if c.status == ConversationStatus::Closed {
             return Err(AnswerError::Closed);
         }
         let contact = self.carts.get_contact(&store.id, &c.contact).await?;
-        if contact.as_ref().is_some_and(|k| k.opted_out.contains(&c.channel)) {
+        if contact.as_ref().is_some_and(|k| k.refuses(c.channel)) {
             return Err(AnswerError::OptedOut(c.channel));
         }
         if c.channel == Channel::Whatsapp

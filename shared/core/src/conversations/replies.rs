@@ -95,6 +95,7 @@ impl Engine {
                         Some(Scope::Channel) => ("reply_words", vec![r.channel]),
                         Some(Scope::All) => ("reply_words", Channel::ALL.to_vec()),
                     };
+                    contact.remember_consent_reply(&r.message_id);
                     let mut changed = false;
                     for ch in channels {
                         if contact.opt_out(ch) {
@@ -112,6 +113,7 @@ impl Engine {
                     }
                 }
                 Some(Keyword::Start) => {
+                    contact.remember_consent_reply(&r.message_id);
                     if contact.opt_in(r.channel) {
                         stats.push((Counter::OptIns(r.channel), 1));
                         contact.log_consent(now, r.channel, true, "reply", &r.message_id);

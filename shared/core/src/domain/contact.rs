@@ -41,6 +41,12 @@ pub struct Contact {
     /// The shopper's language as their latest messaged cart gave it: replies answer in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The provider ids of every STOP and START (in any wording) the shopper sent, kept for good
+    /// (up to `CONSENT_REPLIES_MAX`, then the oldest go): a signed STOP or START captured and
+    /// replayed later — past `recent_inbound`'s memory and the consent log's length — is a
+    /// duplicate, never a change of consent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consent_replies: Vec<String>,
     /// The shopper's latest conversation with a person (docs/conversations.md): later replies
     /// are added to it while it is open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,6 +58,9 @@ pub const INBOUND_MEMORY: jiff::SignedDuration = jiff::SignedDuration::from_hour
 /// At most this many are kept (the oldest go first): a contact item stays small even for a
 /// shopper who writes hundreds of messages a month.
 pub const INBOUND_MEMORY_MAX: usize = 500;
+/// Consent replies remembered per address: more than a shopper sends in years (a replay needs
+/// the provider's signature on each, so nobody else can push these out).
+pub const CONSENT_REPLIES_MAX: usize = 1000;
 
 /// One inbound message id and when it was handled. Contacts written before the time was kept
 /// hold bare ids (`at` none): they stay until the count pushes them out.
@@ -89,6 +98,7 @@ impl Contact {
     pub fn seen_inbound(&self, id: &str) -> bool {
         !id.is_empty()
             && (self.recent_inbound.iter().any(|s| s.id == id)
+                || self.consent_replies.iter().any(|c| c == id)
                 || self.consent_log.iter().any(|c| c.source.starts_with("reply") && c.reference == id))
     }
 
@@ -101,6 +111,16 @@ impl Contact {
         self.recent_inbound.push(SeenInbound { id: id.to_string(), at: Some(now) });
         let excess = self.recent_inbound.len().saturating_sub(INBOUND_MEMORY_MAX);
         self.recent_inbound.drain(..excess);
+    }
+
+    /// Remembers a consent reply's id for good (`consent_replies`).
+    pub fn remember_consent_reply(&mut self, id: &str) {
+        if id.is_empty() || self.consent_replies.iter().any(|c| c == id) {
+            return;
+        }
+        self.consent_replies.push(id.to_string());
+        let excess = self.consent_replies.len().saturating_sub(CONSENT_REPLIES_MAX);
+        self.consent_replies.drain(..excess);
     }
 
     pub fn new(store: &str, key: &str) -> Contact {
@@ -119,6 +139,7 @@ impl Contact {
             last_order_at: None,
             coupons_issued: Vec::new(),
             consent_log: Vec::new(),
+            consent_replies: Vec::new(),
             locale: None,
             conversation: None,
         }
@@ -126,6 +147,14 @@ impl Contact {
 
     pub fn is_opted_out(&self, channel: Channel) -> bool {
         self.opted_out.contains(&channel)
+    }
+
+    /// Whether a message on `channel` may not go to this contact's address: a "no" belongs to
+    /// the address it was said from, so a STOP by SMS or by WhatsApp stops every message to
+    /// that phone number (as the FCC's revocation rule reads a "no" to one kind of message),
+    /// an unsubscribe every e-mail to that address.
+    pub fn refuses(&self, channel: Channel) -> bool {
+        if channel.uses_phone() { self.opted_out.iter().any(Channel::uses_phone) } else { self.is_opted_out(channel) }
     }
 
     /// Returns true when this changed anything (so a confirmation is sent only once).
@@ -152,9 +181,11 @@ impl Contact {
         );
     }
 
+    /// A START from the phone takes back the phone's "no" (SMS and WhatsApp alike, as
+    /// `refuses` reads it); an e-mail's stays.
     pub fn opt_in(&mut self, channel: Channel) -> bool {
         let before = self.opted_out.len();
-        self.opted_out.retain(|c| *c != channel);
+        self.opted_out.retain(|c| if channel.uses_phone() { !c.uses_phone() } else { *c != channel });
         before != self.opted_out.len()
     }
 }

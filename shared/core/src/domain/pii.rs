@@ -42,6 +42,30 @@ pub fn mask(value: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 6))
 }
 
+/// A character that must never reach a log line or a terminal as itself: C0 and C1 controls
+/// (a newline forges a log line, ESC drives the terminal), DEL, and the direction overrides and
+/// isolates that make text display in another order than it is stored.
+pub fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// `s` safe to print: every `unprintable` character written as `\u{…}`.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(unprintable) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unprintable(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Digits in any script: ASCII, Arabic-Indic and Persian (۰۹۱۲…), full-width (０９…) and the rest
 /// of Unicode's decimal digits, which shoppers type as readily as ASCII ones.
 fn is_digit(c: char) -> bool {
@@ -57,8 +81,8 @@ fn is_plus(c: char) -> bool {
 fn is_separator(c: char) -> bool {
     matches!(
         c,
-        ' ' | '-' | '.' | '(' | ')' | '\u{00A0}' | '\u{2010}'
-            ..='\u{2015}' | '\u{2212}' | '\u{3000}' | '\u{FF08}' | '\u{FF09}' | '\u{FF0D}' | '\u{FF0E}'
+        ' ' | '-' | '.' | '/' | '_' | '(' | ')' | '\u{00A0}' | '\u{2010}'
+            ..='\u{2015}' | '\u{2212}' | '\u{3000}' | '\u{FF08}' | '\u{FF09}' | '\u{FF0D}' | '\u{FF0E}' | '\u{FF0F}'
     )
 }
 
@@ -66,7 +90,17 @@ fn is_separator(c: char) -> bool {
 /// every word with an `@` is masked, and every run of 7 or more digits — even written with
 /// spaces, dashes, dots or brackets between them ("+90 532 123 45 67") — becomes `[number]`.
 pub fn redact_free_text(text: &str) -> String {
-    let words: Vec<String> = text.split(' ').map(|w| if w.contains('@') { mask(w) } else { w.to_string() }).collect();
+    // `＠` (full-width) and `﹫` (small) read as `@` to people: such a word is an address too.
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|w| {
+            if w.contains(['@', '\u{FF20}', '\u{FE6B}']) {
+                mask(&w.replace(['\u{FF20}', '\u{FE6B}'], "@"))
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
     let joined = words.join(" ");
     let chars: Vec<char> = joined.chars().collect();
     let mut out = String::with_capacity(joined.len());
@@ -97,7 +131,8 @@ pub fn redact_free_text(text: &str) -> String {
         out.push(c);
         i += 1;
     }
-    out
+    // …and nothing in it drives the terminal or forges a line.
+    printable(&out).into_owned()
 }
 
 impl fmt::Debug for Pii {

@@ -190,7 +190,7 @@ impl Engine {
             store: cart.store.clone(),
             cart: cart.id.clone(),
             seq: t.seq,
-            contact: cart_contact_key(cart),
+            contact: timer_contact_keys(cart),
             due: Some(due),
         };
         self.timers.schedule(&msg, due, now).await?;
@@ -207,4 +207,22 @@ impl Engine {
 pub fn cart_contact_key(cart: &Cart) -> Option<String> {
     let c = &cart.customer;
     c.phone.as_ref().or(c.email.as_ref()).map(|a| contact_key(&cart.store, a.expose()))
+}
+
+/// The contact key of the address a message on `channel` goes to (the phone for SMS and
+/// WhatsApp, the e-mail address for e-mail): where that address's opt-outs are kept.
+pub fn address_contact_key(cart: &Cart, channel: crate::domain::Channel) -> Option<String> {
+    let c = &cart.customer;
+    let address = if channel.uses_phone() { c.phone.as_ref() } else { c.email.as_ref() };
+    address.map(|a| contact_key(&cart.store, a.expose()))
+}
+
+/// A timer's `contact` (`TimerMsg::contact_keys`): the cart's contact, and the e-mail
+/// address's when the cart's is the phone's, so one read brings both.
+pub fn timer_contact_keys(cart: &Cart) -> Option<String> {
+    let first = cart_contact_key(cart)?;
+    match address_contact_key(cart, crate::domain::Channel::Email) {
+        Some(e) if e != first => Some(format!("{first},{e}")),
+        _ => Some(first),
+    }
 }

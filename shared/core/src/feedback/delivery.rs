@@ -76,6 +76,10 @@ impl Engine {
         Ok(if changed { DeliveryOutcome::Recorded } else { DeliveryOutcome::Unchanged })
     }
 
+    /// Opts the contact out of `channel` and, when the address the channel reaches has a
+    /// contact of its own (an e-mail on a cart filed under the phone), that one too: a "no"
+    /// belongs to the address, whatever cart it came through (send_policy checks the address's
+    /// record before every message).
     async fn opt_out(
         &self,
         store: &StoreConfig,
@@ -83,33 +87,62 @@ impl Engine {
         channel: Channel,
         source: &str,
     ) -> Result<bool, EngineError> {
-        retry_on_conflict!({
-            let mut contact = self
-                .carts
-                .get_contact(&store.id, contact_key)
-                .await?
-                .unwrap_or_else(|| Contact::new(&store.id, contact_key));
-            if !contact.opt_out(channel) {
-                return Ok(false);
+        let (changed, address) = self.opt_out_one(store, contact_key, channel, source, None).await?;
+        if let Some(a) = address {
+            let own = crate::domain::contact_key(&store.id, &a);
+            if own != contact_key {
+                self.opt_out_one(store, &own, channel, source, Some(&a)).await?;
             }
-            let now = self.clock.now();
-            contact.log_consent(now, channel, false, source, "");
-            let address = match channel {
+        }
+        Ok(changed)
+    }
+
+    /// One contact's opt-out; returns whether it changed and the address it concerns. With
+    /// `address` (the address's own record, after the first) a contact is created if missing,
+    /// and nothing is counted or announced again.
+    async fn opt_out_one(
+        &self,
+        store: &StoreConfig,
+        contact_key: &str,
+        channel: Channel,
+        source: &str,
+        address: Option<&str>,
+    ) -> Result<(bool, Option<String>), EngineError> {
+        retry_on_conflict!({
+            let mut contact = self.carts.get_contact(&store.id, contact_key).await?.unwrap_or_else(|| {
+                let mut c = Contact::new(&store.id, contact_key);
+                let pii = address.map(crate::domain::pii::Pii::new);
+                if channel.uses_phone() {
+                    c.phone = pii
+                } else {
+                    c.email = pii
+                }
+                c
+            });
+            let reaches = match channel {
                 Channel::Email => contact.email.as_ref(),
                 _ => contact.phone.as_ref(),
             }
-            .map(|a| a.expose().to_string())
-            .unwrap_or_default();
+            .map(|a| a.expose().to_string());
+            if !contact.opt_out(channel) {
+                return Ok((false, reaches));
+            }
+            let now = self.clock.now();
+            contact.log_consent(now, channel, false, source, "");
+            let announced = reaches.clone().unwrap_or_default();
             match self.carts.put_contact(contact).await {
+                Ok(_) if address.is_some() => return Ok((true, reaches)), // counted with the first
                 Ok(_) => {
                     self.count(&store.id, vec![(Counter::OptOuts(channel), 1)]).await;
                     let reference = now.as_second().to_string();
                     self.publish(&store.id, || {
-                        Some(crate::outbound::events::opted_out(&store.id, &address, channel, source, &reference, now))
+                        Some(crate::outbound::events::opted_out(
+                            &store.id, &announced, channel, source, &reference, now,
+                        ))
                     })
                     .await;
                     tracing::info!(store = %store.id, channel = %channel, source, "opted out");
-                    return Ok(true);
+                    return Ok((true, reaches));
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -94,7 +94,7 @@ mod fast;
 
 /// 1 to `max` characters (not bytes).
 fn within(s: &str, max: usize) -> bool {
-    !s.is_empty() && (s.len() <= max || s.chars().count() <= max)
+    !s.is_empty() && (s.len() <= max || s.chars().count() <= max) && !s.chars().any(crate::domain::pii::unprintable)
 }
 
 /// One mailbox, `local@domain`, as RFC 5321/5322 allow it unquoted (with RFC 6531's Unicode
@@ -156,7 +156,11 @@ impl Errors {
             Some(Value::String(s)) if within(&s, max) => Some(s),
             Some(Value::String(_)) => {
                 let p = path();
-                self.add(p.clone(), "invalid_field", format!("`{p}` must be 1 to {max} characters"));
+                self.add(
+                    p.clone(),
+                    "invalid_field",
+                    format!("`{p}` must be 1 to {max} characters, none of them control or direction characters"),
+                );
                 None
             }
             Some(_) => {

@@ -5,6 +5,17 @@
 //! for products digits and a little punctuation — never a link, an address or markup; anything
 //! else is left out (the message greets without a name) or replaced by a neutral word.
 
+/// The capture snippet's carts: their ids start with this, and only they can be written with
+/// the public key. What they say about who the shopper is was never proven (anyone can write
+/// it), so data rights never join addresses through them (`shopper_data`).
+pub const BROWSER_CART_PREFIX: &str = "web-";
+
+/// Whether what a cart says about its shopper came through an authenticated path (the API key,
+/// a signed webhook), not the public snippet.
+pub fn proven(cart_id: &str) -> bool {
+    !cart_id.starts_with(BROWSER_CART_PREFIX)
+}
+
 /// A person's name: 1 to 40 characters of letters (any script), spaces, `-`, `'` and `.`, at
 /// most four words.
 pub fn plain_name(s: &str) -> bool {
@@ -36,21 +47,29 @@ fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x0610..=0x061A | 0x064B..=0x065F | 0x0900..=0x097F | 0x1AB0..=0x1AFF)
 }
 
-/// `www.`, a scheme, or a word shaped like a domain (`evil.example`, `bit.ly`): a dot between
-/// letters followed by at least two letters.
+/// `www.`, a scheme, or anything shaped like a domain (`evil.example`, `bit.ly/r3fund`,
+/// `Hi evil.com'x`): a dot between letters or digits followed by at least two letters. Read in
+/// runs of letters, digits and dots, so an apostrophe, a slash or a bracket glued to a domain
+/// does not hide it; the dots browsers also accept (`。`, `．`, `｡`) count as dots.
 fn looks_like_link(s: &str) -> bool {
-    let lower = s.to_lowercase();
+    let lower: String = s
+        .to_lowercase()
+        .chars()
+        .map(|c| if matches!(c, '\u{3002}' | '\u{FF0E}' | '\u{FF61}') { '.' } else { c })
+        .collect();
     if lower.contains("www") || lower.contains("//") || lower.contains("http") {
         return true;
     }
-    lower.split_whitespace().any(|word| {
-        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-        word.split('.').count() >= 2 && {
-            let parts: Vec<&str> = word.split('.').collect();
-            let tld = parts[parts.len() - 1];
-            parts[..parts.len() - 1].iter().all(|p| !p.is_empty())
-                && tld.chars().count() >= 2
-                && tld.chars().all(char::is_alphabetic)
+    lower.split(|c: char| !(c.is_alphanumeric() || is_mark(c) || c == '.')).any(|run| {
+        let parts: Vec<&str> = run.split('.').collect();
+        parts.len() >= 2 && {
+            // The last label that follows a dot with at least two letters: `evil.com`,
+            // `evil.com.` (trailing dot), but not `J.R.` or `2.5`.
+            let labels: Vec<&str> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
+            labels.len() >= 2 && {
+                let tld = labels[labels.len() - 1];
+                tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic) && !parts[0].is_empty()
+            }
         }
     })
 }
@@ -82,6 +101,9 @@ mod tests {
             "<b>Ayşe</b>",
             "Call +1 555 0100",
             "a@b.co",
+            "Hi evil.com'x",
+            "Kari(evil.com)",
+            "evil。com",
             "www",
             "",
             "one two three four five",
@@ -95,7 +117,14 @@ mod tests {
         for ok in ["Wool socks (2-pack)", "Kazak 100% yün", "T-shirt, size M", "Vol. 2", "2.5 kg coffee"] {
             assert!(plain_item_name(ok), "{ok}");
         }
-        for bad in ["Free gift at evil.example", "https://x.io", "<img src=x>", "win $$$ now!!"] {
+        for bad in [
+            "Free gift at evil.example",
+            "https://x.io",
+            "<img src=x>",
+            "win $$$ now!!",
+            "Claim refund at bit.ly/r3fund",
+            "Socks/evil.co",
+        ] {
             assert!(!plain_item_name(bad), "{bad}");
         }
     }

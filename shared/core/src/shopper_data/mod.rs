@@ -1,12 +1,16 @@
 //! A shopper's data rights (GDPR Art. 15 and 17, CCPA): everything a store holds about a
 //! shopper, found by e-mail or phone, exported as one JSON document, or erased.
 //!
-//! Found: the contact records keyed by each address (and by the other address the carts give),
-//! every cart whose customer has one of the addresses or a customer id those carts carry, the
-//! conversations of those contacts, and the link records that point at those carts (restore
-//! links, discount codes, the e-mail and customer-id aliases).
+//! Identity is only what was proven. Found: every cart naming an address asked about; through
+//! the carts written on an authenticated path (the API key, a signed webhook — not the public
+//! snippet, whose `web-` carts anyone can write) their other address and the customer id they
+//! carry, and that customer id's other proven carts; the contact records keyed by those
+//! addresses, the conversations of those contacts, and the link records that point at the carts
+//! found. A snippet cart joins nothing: it is found by the address asked about, and shown with
+//! any other address on it withheld. The answer lists what was matched and why (`matched`).
 //!
-//! Erased: all of it, except a **suppression record** per contact that had opted out: the
+//! Erased: all of it — a snippet cart that also names an address not proven to be the
+//! shopper's loses only the asked addresses, the rest stays — except a **suppression record** per contact that had opted out: the
 //! contact's keyed hash (no address), the channels refused and the opt-outs' evidence (when,
 //! source, provider reference) — so a later cart of the same address still gets nothing on
 //! those channels. Aggregate counters stay (they hold no personal data). Idempotent: a second
@@ -20,10 +24,12 @@ use crate::domain::contact::contact_key;
 use crate::domain::link_key::{coupon, customer_alias, email_alias, legacy_aliases};
 use crate::domain::{Cart, Contact, Conversation};
 use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::intake::snippet::proven;
 use crate::ports::LinkRecord;
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Who: at least one of an e-mail and a phone (E.164 or as typed, read like the intake reads it).
 #[derive(Debug, Clone, Default)]
@@ -68,6 +74,18 @@ pub struct ShopperExport {
     pub carts: Vec<Cart>,
     pub conversations: Vec<Conversation>,
     pub links: Vec<LinkRecord>,
+    /// Why each record was taken to be the shopper's.
+    pub matched: Vec<Matched>,
+}
+
+/// One record found, and why it is the shopper's.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Matched {
+    /// `cart`, `contact` or `conversation`.
+    pub record: &'static str,
+    /// The cart or conversation id, the contact's keyed hash.
+    pub id: String,
+    pub why: String,
 }
 
 /// What an erasure did (counts only: the answer holds no personal data).
@@ -79,10 +97,22 @@ pub struct ErasureReport {
     pub links: usize,
     /// Contacts kept as a suppression record (keyed hash and refused channels only).
     pub suppression_records: usize,
+    /// Snippet carts that also name an address not proven to be this shopper's: only the asked
+    /// addresses were removed from them.
+    pub carts_stripped: usize,
 }
 
-fn same_email(a: Option<&crate::domain::pii::Pii>, b: &str) -> bool {
-    a.is_some_and(|x| x.expose().trim().eq_ignore_ascii_case(b))
+/// A cart's addresses as data rights compare them (e-mail trimmed and lower-cased).
+fn cart_addresses(c: &Cart) -> Vec<String> {
+    let mut out = Vec::with_capacity(2);
+    out.extend(c.customer.email.as_ref().map(|e| e.expose().trim().to_ascii_lowercase()));
+    out.extend(c.customer.phone.as_ref().map(|p| p.expose().to_string()));
+    out
+}
+
+/// Whether `address` is one the export proved the shopper's (an address of a proven cart).
+fn found_address(found: &ShopperExport, address: &str) -> bool {
+    found.carts.iter().filter(|c| proven(&c.id)).any(|c| cart_addresses(c).iter().any(|a| a == address))
 }
 
 /// A contact reduced to what keeps its opt-outs: no address, no history, no cart.
@@ -93,6 +123,8 @@ fn suppression(c: &Contact) -> Option<Contact> {
     let mut s = Contact::new(&c.store, &c.key);
     s.version = c.version;
     s.opted_out.clone_from(&c.opted_out);
+    // Provider message ids, no personal data: a replayed START stays a duplicate.
+    s.consent_replies.clone_from(&c.consent_replies);
     s.consent_log = c.consent_log.iter().filter(|e| !e.granted && c.opted_out.contains(&e.channel)).cloned().collect();
     Some(s)
 }
@@ -112,31 +144,56 @@ impl Engine {
             Ok(a) => a,
             Err(e) => return Ok(Err(e)),
         };
-        // One read of the store's carts (a Scan on DynamoDB): those naming either address, and
-        // every cart with a customer id, narrowed below to the ids the first ones carry.
-        let (e, p) = (email.clone(), phone.clone());
-        let names = move |c: &Cart| {
-            e.as_deref().is_some_and(|e| same_email(c.customer.email.as_ref(), e))
-                || p.as_deref().is_some_and(|p| c.customer.phone.as_ref().is_some_and(|x| x.expose() == p))
-        };
+        // One read of the store's carts (a Scan on DynamoDB): those naming an asked address,
+        // and every cart with a customer id, narrowed below to the ids proven carts carry.
+        let asked: BTreeSet<String> = email.iter().chain(phone.iter()).cloned().collect();
+        let asked_ = asked.clone();
+        let names = move |c: &Cart| cart_addresses(c).iter().any(|a| asked_.contains(a));
         let names_ = names.clone();
         let candidates =
             self.records.carts_where(&store.id, &move |c: &Cart| names_(c) || c.customer.id.is_some()).await?;
         let ids: BTreeSet<&String> =
-            candidates.iter().filter(|c| names(c)).filter_map(|c| c.customer.id.as_ref()).collect();
-        let carts: Vec<Cart> = candidates
-            .iter()
-            .filter(|c| names(c) || c.customer.id.as_ref().is_some_and(|i| ids.contains(i)))
-            .cloned()
-            .collect();
-        let mut addrs: BTreeSet<String> = email.iter().chain(phone.iter()).cloned().collect();
-        for c in &carts {
-            addrs.extend(c.customer.phone.as_ref().map(|p| p.expose().to_string()));
-            addrs.extend(c.customer.email.as_ref().map(|e| e.expose().trim().to_ascii_lowercase()));
+            candidates.iter().filter(|c| names(c) && proven(&c.id)).filter_map(|c| c.customer.id.as_ref()).collect();
+        let mut matched = Vec::new();
+        let mut carts: Vec<Cart> = Vec::new();
+        for c in &candidates {
+            let why = if names(c) && proven(&c.id) {
+                "names an address asked about".to_string()
+            } else if names(c) {
+                "names an address asked about; written through the public snippet key, so it proves nothing else"
+                    .to_string()
+            } else if proven(&c.id) && c.customer.id.as_ref().is_some_and(|i| ids.contains(i)) {
+                "carries the customer id of a cart found above (written through an authenticated path)".to_string()
+            } else {
+                continue;
+            };
+            matched.push(Matched { record: "cart", id: c.id.clone(), why });
+            carts.push(c.clone());
+        }
+        // The addresses proven to be the shopper's: those asked about, and those on proven carts.
+        let mut addrs = asked.clone();
+        for c in carts.iter().filter(|c| proven(&c.id)) {
+            addrs.extend(cart_addresses(c));
+        }
+        // A snippet cart is shown with what is not proven to be this shopper's withheld.
+        for c in carts.iter_mut().filter(|c| !proven(&c.id)) {
+            let cu = Arc::make_mut(&mut c.customer);
+            if cu.email.as_ref().is_some_and(|e| !addrs.contains(&e.expose().trim().to_ascii_lowercase())) {
+                cu.email = None;
+            }
+            if cu.phone.as_ref().is_some_and(|p| !addrs.contains(p.expose())) {
+                cu.phone = None;
+            }
         }
         let mut contacts = Vec::new();
         for a in &addrs {
             if let Some(c) = self.carts.get_contact(&store.id, &contact_key(&store.id, a)).await? {
+                let why = if asked.contains(a) {
+                    "kept under an address asked about"
+                } else {
+                    "kept under an address of a proven cart found above"
+                };
+                matched.push(Matched { record: "contact", id: c.key.clone(), why: why.into() });
                 contacts.push(c);
             }
         }
@@ -145,14 +202,22 @@ impl Engine {
         // is the shopper's data too.
         let conversations: Vec<Conversation> =
             self.records.conversations_where(&store.id, &|c: &Conversation| keys.contains(c.contact.as_str())).await?;
+        for c in &conversations {
+            matched.push(Matched {
+                record: "conversation",
+                id: c.id.clone(),
+                why: "with a contact found above".into(),
+            });
+        }
         let mut tokens: BTreeSet<String> = BTreeSet::new();
         for c in &carts {
             tokens.extend(c.link_token.clone());
             tokens.extend(c.sends.iter().filter_map(|s| s.coupon.as_deref()).map(|code| coupon(&store.id, code)));
-            tokens.extend(c.customer.id.as_deref().map(|i| customer_alias(&store.id, i)));
+            let id = c.customer.id.as_deref().filter(|_| proven(&c.id));
+            tokens.extend(id.map(|i| customer_alias(&store.id, i)));
             let e = c.customer.email.as_ref().map(|e| e.expose().to_string());
             tokens.extend(e.as_deref().map(|e| email_alias(&store.id, e)));
-            tokens.extend(legacy_aliases(&store.id, e.as_deref(), c.customer.id.as_deref()));
+            tokens.extend(legacy_aliases(&store.id, e.as_deref(), id));
         }
         let cart_ids: BTreeSet<&str> = carts.iter().map(|c| c.id.as_str()).collect();
         let mut links = Vec::new();
@@ -171,6 +236,7 @@ impl Engine {
             carts,
             conversations,
             links,
+            matched,
         }))
     }
 
@@ -192,8 +258,42 @@ impl Engine {
         for c in &found.conversations {
             self.records.delete_conversation(&store.id, &c.id).await?;
         }
+        // A snippet cart whose every address is the shopper's goes; one that also names an
+        // address not proven theirs loses the asked addresses only (as exported, it had the
+        // others withheld: read it again whole).
+        let (email, phone) = addresses(q).unwrap_or_default();
+        let mut stripped = 0;
         for c in &found.carts {
-            self.records.delete_cart(&store.id, &c.id).await?;
+            if proven(&c.id) {
+                self.records.delete_cart(&store.id, &c.id).await?;
+                continue;
+            }
+            let erased = retry_on_conflict!({
+                let Some(mut now) = self.carts.get_cart(&store.id, &c.id).await? else { return Ok(true) };
+                let everything_theirs = cart_addresses(&now).iter().all(|a| {
+                    email.as_deref() == Some(a.as_str())
+                        || phone.as_deref() == Some(a.as_str())
+                        || found_address(&found, a)
+                });
+                if everything_theirs {
+                    self.records.delete_cart(&store.id, &c.id).await?;
+                    return Ok(true);
+                }
+                let cu = Arc::make_mut(&mut now.customer);
+                if cu
+                    .email
+                    .as_ref()
+                    .is_some_and(|e| email.as_deref() == Some(e.expose().trim().to_ascii_lowercase().as_str()))
+                {
+                    cu.email = None;
+                }
+                if cu.phone.as_ref().is_some_and(|p| phone.as_deref() == Some(p.expose())) {
+                    cu.phone = None;
+                }
+                self.carts.put_cart(now).await?;
+                Ok(false)
+            })?;
+            stripped += usize::from(!erased);
         }
         let mut contacts = 0;
         let mut kept = 0;
@@ -219,8 +319,12 @@ impl Engine {
             })?;
             kept += usize::from(suppressed);
         }
+        // What a deleted row leaves in the storage's files (SQLite's free pages and write-ahead
+        // log) is overwritten now, not at some later checkpoint.
+        self.records.scrub().await?;
         let report = ErasureReport {
-            carts: found.carts.len(),
+            carts: found.carts.len() - stripped,
+            carts_stripped: stripped,
             contacts,
             conversations: found.conversations.len(),
             links: found.links.len(),

@@ -81,6 +81,8 @@ pub enum Broken {
     DuplicateSend,
     /// The queue loses one due timer in a hundred without dead-lettering it.
     LoseTimer,
+    /// One e-mail in ten goes out as an SMS as well (a misrouted channel).
+    SmsForEmail,
 }
 
 impl Chaos {
@@ -116,6 +118,10 @@ impl ChannelSender for ChaosChannel {
             return Err(ChannelError::Permanent("chaos: invalid number".into()));
         }
         let id = self.take(msg).await?;
+        if c.broken == Some(Broken::SmsForEmail) && msg.channel == Channel::Email && c.roll(0.1) {
+            c.counts.add("broken_sms_for_email");
+            self.take(&OutgoingMessage { channel: Channel::Sms, ..msg.clone() }).await?;
+        }
         if c.broken == Some(Broken::DuplicateSend) && c.roll(0.001) {
             c.counts.add("broken_duplicate_send");
             self.take(msg).await?;
@@ -215,10 +221,10 @@ impl CartStore for ChaosStore {
         &self,
         store: &str,
         cart: &str,
-        contact_key: Option<&str>,
-    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        contact_keys: &[&str],
+    ) -> Result<(Option<Cart>, Vec<Contact>), StoreError> {
         self.fault("load_for_send")?;
-        self.inner.load_for_send(store, cart, contact_key).await
+        self.inner.load_for_send(store, cart, contact_keys).await
     }
     async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
         let c = &self.chaos;

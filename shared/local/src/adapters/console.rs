@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use cartback_core::domain::pii::mask;
+use cartback_core::domain::pii::printable;
 use cartback_core::ports::{Alerts, ChannelError, ChannelSender, Clock, Handoff, OutgoingMessage};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -101,12 +102,12 @@ pub fn print_message(now: Timestamp, msg: &OutgoingMessage) {
     println!(
         "[{now}] {} to {} (store {}, cart {}, step {}, variant {}{cost}):\n    {}",
         msg.channel,
-        mask(&msg.to),
-        msg.store,
-        msg.cart,
+        printable(&mask(&msg.to)),
+        printable(&msg.store),
+        printable(&msg.cart),
         msg.step,
-        msg.variant,
-        msg.body.replace('\n', "\n    ")
+        printable(&msg.variant),
+        printable(&msg.body.replace('\n', "\n    ")).replace("\\u{a}", "\n")
     );
 }
 
@@ -115,7 +116,13 @@ pub fn print_handoff(h: &Handoff) {
     // The reply is the shopper's own text and may hold their number or address: redacted, in
     // every script's digits, like a log line (the full text is in `/_local/alerts`).
     let text = cartback_core::domain::pii::redact_free_text(&h.text);
-    println!("[{}] HAND-OFF for store {} from {} (reason {}): {text}", h.at, h.store, h.from_masked, h.reason);
+    println!(
+        "[{}] HAND-OFF for store {} from {} (reason {}): {text}",
+        h.at,
+        printable(&h.store),
+        printable(&h.from_masked),
+        h.reason
+    );
 }
 
 /// The outbox's record of a message, with its SMS cost.

@@ -207,10 +207,10 @@ impl<T: CartStore + ?Sized> CartStore for Counting<T> {
         &self,
         store: &str,
         cart: &str,
-        contact_key: Option<&str>,
-    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        contact_keys: &[&str],
+    ) -> Result<(Option<Cart>, Vec<Contact>), StoreError> {
         self.counter.hit(Op::LoadForSend);
-        let got = self.inner.load_for_send(store, cart, contact_key).await;
+        let got = self.inner.load_for_send(store, cart, contact_keys).await;
         if let (Some(m), Ok((c, k))) = (&self.meter, &got) {
             m.read(Op::LoadForSend, &c.iter().collect::<Vec<_>>(), &k.iter().collect::<Vec<_>>());
         }

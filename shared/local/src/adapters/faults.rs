@@ -129,10 +129,10 @@ impl CartStore for FaultyStore {
         &self,
         store: &str,
         cart: &str,
-        contact_key: Option<&str>,
-    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        contact_keys: &[&str],
+    ) -> Result<(Option<Cart>, Vec<Contact>), StoreError> {
         self.faults.check("load_for_send")?;
-        self.inner.load_for_send(store, cart, contact_key).await
+        self.inner.load_for_send(store, cart, contact_keys).await
     }
     async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
         self.faults.check("claim_send")?;

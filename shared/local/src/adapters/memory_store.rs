@@ -141,14 +141,14 @@ impl CartStore for MemoryStore {
         &self,
         store: &str,
         cart: &str,
-        contact_key: Option<&str>,
-    ) -> Result<(Option<Cart>, Option<Contact>), StoreError> {
+        contact_keys: &[&str],
+    ) -> Result<(Option<Cart>, Vec<Contact>), StoreError> {
         let cart = self.get_cart(store, cart).await?;
-        let contact = match contact_key {
-            Some(k) => self.get_contact(store, k).await?,
-            None => None,
-        };
-        Ok((cart, contact))
+        let mut contacts = Vec::new();
+        for k in contact_keys {
+            contacts.extend(self.get_contact(store, k).await?);
+        }
+        Ok((cart, contacts))
     }
 
     async fn claim_send(&self, cart: Cart, contact: Contact, links: Vec<LinkRecord>) -> Result<u64, StoreError> {
