@@ -56,7 +56,7 @@ def main():
         "AWS_LAMBDA_FUNCTION_NAME": "coldstart", "AWS_LAMBDA_FUNCTION_VERSION": "1",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
-        "CARTBACK_TABLE": "cartback", "CARTBACK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/due",
+        "CARTBACK_TABLE": "cartback", "CARTBACK_STAGE": "bench", "CARTBACK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/due",
         "CARTBACK_CONFIG": os.path.join(root, "docs", "cartback.example.toml"), "RUST_LOG": "warn",
     })
     over = []

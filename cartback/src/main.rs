@@ -11,6 +11,7 @@ mod bill;
 mod chaos;
 mod demo;
 mod email_preview;
+mod fold_confusables;
 mod meter;
 mod replies;
 mod serve;
@@ -188,6 +189,10 @@ enum Command {
     /// and prints, per line, the first instant a text may go and the jurisdiction rule applied:
     /// the differential test against Python's zoneinfo (`scripts/references`).
     AllowedFrom,
+    /// Reads texts as JSON strings, one a line, and prints each with its homoglyphs read as
+    /// Latin letters, as the opt-out rules read it: the differential test against Unicode's
+    /// confusables (`scripts/references`).
+    FoldConfusables,
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -327,6 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::AllowedFrom => allowed_from::run(),
+        Command::FoldConfusables => fold_confusables::run(),
         Command::SequentialTest => {
             use cartback_core::engine::sequential_test::{Sample, compare};
             use std::io::{BufRead, Write};

@@ -111,6 +111,10 @@ def load_reference():
         cp = int(m.group(1), 16)
         proto = "".join(chr(int(h, 16)) for h in m.group(2).split())
         if cp > 0x7F and is_ascii_alnum(proto) and nfkc_block(cp) is None and restricted(cp):
+            # Cartback's one deviation from the table: a capital I look-alike (Cyrillic І, Greek
+            # Ι, Roman numeral Ⅰ) reads as I, not as the prototype l ("ІPTAL" is "iptal").
+            if proto == "l" and chr(cp).isupper():
+                proto = "I"
             ref[chr(cp)] = (proto, "confusable")
     declared = re.search(r"^#\s*total:\s*(\d+)", text, re.M)
     if declared and int(declared.group(1)) != lines:

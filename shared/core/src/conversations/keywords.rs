@@ -34,8 +34,12 @@ const HELP: &[&str] = &["HELP", "INFO", "HJELP", "YARDIM", "راهنما", "کم
 /// The keyword a whole message is, if any: case-, space- and punctuation-insensitive, so
 /// " stop! ", "Opt out" and "OPT-OUT" all count.
 pub fn keyword(body: &str) -> Option<Keyword> {
-    let norm: String =
-        body.chars().map(halfwidth).filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
+    let norm: String = body
+        .chars()
+        .map(|c| super::confusables::to_latin(halfwidth(c)))
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect();
     if norm.is_empty() || norm.len() > 16 {
         return None;
     }

@@ -2,6 +2,8 @@
 //! `reasons` (why the shopper left), and `replies`, the use case that records, answers and
 //! hands off. `twilio_webhook` checks the signature of what Twilio posts and writes TwiML answers.
 
+pub mod confusables;
+mod confusables_table;
 pub mod inbox;
 pub mod keywords;
 pub mod model;

@@ -593,7 +593,7 @@ pub fn fold(text: &str) -> String {
     for c in text.chars() {
         let c = match c as u32 {
             0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
+            _ => super::confusables::to_latin(c),
         };
         let mapped: &str = match c {
             'İ' | 'I' | 'ı' | 'i' => "i",
