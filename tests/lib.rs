@@ -31,6 +31,8 @@ impl Server {
             LocalOptions {
                 virtual_start: Some(START.parse().expect("start")),
                 print: false,
+                // The tests' webhook receivers listen on this machine.
+                webhooks_reach: cartback_local::WebhooksReach::AlsoLoopback,
                 ..LocalOptions::default()
             },
         ));

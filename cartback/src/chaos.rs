@@ -156,6 +156,7 @@ pub async fn run(
         chaos: Some(chaos.clone()),
         deferred_stats: false,
         meter: None,
+        webhooks_reach: Default::default(),
     };
     let dir = std::env::temp_dir().join(format!("cartback-chaos-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

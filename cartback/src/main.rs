@@ -88,6 +88,11 @@ enum Command {
         start: Option<jiff::Timestamp>,
         #[command(flatten)]
         storage: Storage,
+        /// Let hand-off and event webhooks reach this machine (a receiver under development on
+        /// localhost). Without it, as on AWS, endpoints must be on the internet: private,
+        /// loopback, link-local and metadata addresses are refused when the request is made.
+        #[arg(long)]
+        allow_loopback_webhooks: bool,
     },
     /// Play a scripted recovery story and print it as a timeline.
     Demo,
@@ -284,10 +289,10 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { config, addr, clock, start, storage } => {
+        Command::Serve { config, addr, clock, start, storage, allow_loopback_webhooks } => {
             init_logging();
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            rt.block_on(serve::run(config, addr, clock, start, storage))
+            rt.block_on(serve::run(config, addr, clock, start, storage, allow_loopback_webhooks))
         }
         Command::Demo => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -40,6 +40,7 @@ pub async fn run(
     clock: ClockKind,
     start: Option<jiff::Timestamp>,
     storage: Storage,
+    allow_loopback_webhooks: bool,
 ) -> anyhow::Result<()> {
     let (cfg, is_demo) = match &config {
         Some(p) => (Config::load(&p.to_string_lossy())?, false),
@@ -48,7 +49,9 @@ pub async fn run(
     let virtual_start = (clock == ClockKind::Virtual).then(|| start.unwrap_or_else(examples_time));
     let public_url = cfg.public_url.clone();
     let stores: Vec<String> = cfg.stores().map(|s| s.id.clone()).collect();
-    let opts = LocalOptions { virtual_start, print: true, ..LocalOptions::default() };
+    use cartback_local::WebhooksReach as Reach;
+    let webhooks_reach = if allow_loopback_webhooks { Reach::AlsoLoopback } else { Reach::InternetOnly };
+    let opts = LocalOptions { virtual_start, print: true, webhooks_reach, ..LocalOptions::default() };
     let (rt, state) = if storage.memory {
         // Nothing outlives the process: a fresh secret each run.
         let random = cartback_core::system::OsRandom;

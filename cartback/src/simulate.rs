@@ -159,6 +159,7 @@ fn options(start: Timestamp, seed: u64) -> LocalOptions {
         // Statistics as the Lambda functions write them: the requests counted are the bill's.
         deferred_stats: true,
         meter: None,
+        webhooks_reach: Default::default(),
     }
 }
 

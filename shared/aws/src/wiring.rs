@@ -263,11 +263,24 @@ impl Deps {
             Arc::new(crate::metrics::EmfStats { inner: store.clone(), emf: crate::metrics::Emf::from_env() });
         let random: Arc<dyn cartback_core::ports::RandomSource> = Arc::new(OsRandom);
         // Hand-offs: logged, then POSTed (signed) to the store's alert_webhook when it has one.
-        let alerts = WebhookAlerts::new(config.clone(), self.alerts.clone(), stats.clone(), random.clone());
+        // The merchant's endpoints must be on the internet: never this function's network (in
+        // Lambda, loopback is the Runtime API). Only the end-to-end test on this machine, whose
+        // fake merchant listens on loopback, opts in; the template never sets it.
+        let reach = if std::env::var("CARTBACK_TEST_WEBHOOKS_TO_LOOPBACK").is_ok_and(|v| v == "1") {
+            cartback_channels::outbound_target::Reach::AlsoLoopback
+        } else {
+            cartback_channels::outbound_target::Reach::InternetOnly
+        };
+        let alerts = WebhookAlerts::new(config.clone(), self.alerts.clone(), stats.clone(), random.clone(), reach);
         // Signed events to the stores' endpoints; dead letters in the table.
         let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
-        let events_out =
-            cartback_channels::event_webhooks::SignedEvents::new(config.clone(), log, stats.clone(), clock.clone());
+        let events_out = cartback_channels::event_webhooks::SignedEvents::new(
+            config.clone(),
+            log,
+            stats.clone(),
+            clock.clone(),
+            reach,
+        );
         let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
         Arc::new(Engine {
             records,

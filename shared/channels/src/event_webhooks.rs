@@ -18,6 +18,7 @@ pub struct SignedEvents {
     stats: Arc<dyn StatsStore>,
     clock: Arc<dyn Clock>,
     client: reqwest::Client,
+    reach: crate::outbound_target::Reach,
 }
 
 impl SignedEvents {
@@ -26,8 +27,9 @@ impl SignedEvents {
         log: Arc<dyn DeliveryLog>,
         stats: Arc<dyn StatsStore>,
         clock: Arc<dyn Clock>,
+        reach: crate::outbound_target::Reach,
     ) -> SignedEvents {
-        SignedEvents { config, log, stats, clock, client: crate::http_client(crate::TIMEOUT) }
+        SignedEvents { config, log, stats, clock, client: crate::outbound_target::client(crate::TIMEOUT, reach), reach }
     }
 
     async fn count(&self, store: &str, what: &'static str) {
@@ -48,7 +50,9 @@ impl EventsOut for SignedEvents {
             if !hook.wants(e) {
                 continue;
             }
-            match crate::signed_post::post_signed(&self.client, &hook.url, secret, &e.id, body.as_bytes()).await {
+            match crate::signed_post::post_signed(&self.client, self.reach, &hook.url, secret, &e.id, body.as_bytes())
+                .await
+            {
                 Ok(()) => {
                     self.count(&e.store, "delivered").await;
                     tracing::info!(store = %e.store, event = e.kind.as_str(), id = %e.id, endpoint = i, "event delivered");
@@ -89,7 +93,8 @@ impl EventsOut for SignedEvents {
             return Ok(None);
         };
         let outcome =
-            crate::signed_post::post_signed(&self.client, &d.url, &secret, &d.event_id, d.body.as_bytes()).await;
+            crate::signed_post::post_signed(&self.client, self.reach, &d.url, &secret, &d.event_id, d.body.as_bytes())
+                .await;
         d.updated_at = self.clock.now();
         match outcome {
             Ok(()) => {

@@ -21,6 +21,7 @@ pub struct WebhookAlerts {
     stats: Arc<dyn StatsStore>,
     random: Arc<dyn RandomSource>,
     client: reqwest::Client,
+    reach: crate::outbound_target::Reach,
 }
 
 impl WebhookAlerts {
@@ -29,8 +30,16 @@ impl WebhookAlerts {
         inner: Arc<dyn Alerts>,
         stats: Arc<dyn StatsStore>,
         random: Arc<dyn RandomSource>,
+        reach: crate::outbound_target::Reach,
     ) -> WebhookAlerts {
-        WebhookAlerts { config, inner, stats, random, client: crate::http_client(crate::TIMEOUT) }
+        WebhookAlerts {
+            config,
+            inner,
+            stats,
+            random,
+            client: crate::outbound_target::client(crate::TIMEOUT, reach),
+            reach,
+        }
     }
 
     /// The message a hand-off becomes: what a person needs to answer the shopper.
@@ -41,7 +50,7 @@ impl WebhookAlerts {
 
     async fn deliver(&self, to: &AlertWebhook, h: &Handoff) -> Result<(), String> {
         let id = format!("msg_{}", hex(&self.random.bytes16()));
-        crate::signed_post::post_signed(&self.client, &to.url, &to.secret, &id, &Self::body(h))
+        crate::signed_post::post_signed(&self.client, self.reach, &to.url, &to.secret, &id, &Self::body(h))
             .await
             .map_err(|(e, _)| e)
     }

@@ -4,6 +4,7 @@
 
 pub mod event_webhooks;
 pub mod handoff_webhook;
+pub mod outbound_target;
 pub mod provider_errors;
 pub mod router;
 pub mod signed_post;

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use cartback_channels::handoff_webhook::{ATTEMPTS, WebhookAlerts};
+use cartback_channels::outbound_target::Reach;
 use cartback_core::config::{AlertWebhook, Config, Secret, demo_config};
 use cartback_core::domain::Channel;
 use cartback_core::ports::{Alerts, Handoff, StatsStore};
@@ -59,13 +60,19 @@ struct Rig {
 }
 
 fn rig(url: &str) -> Rig {
+    rig_reaching(url, Reach::AlsoLoopback)
+}
+
+/// The test endpoints listen on this machine: the rig opts in to loopback, as `cartback serve
+/// --allow-loopback-webhooks` does; `InternetOnly` is what a deployment gets.
+fn rig_reaching(url: &str, reach: Reach) -> Rig {
     let demo = demo_config();
     let mut store = (**demo.store("demo").unwrap()).clone();
     store.alert_webhook = Some(AlertWebhook { url: url.to_string(), secret: Secret(SECRET.into()) });
     let config = Arc::new(Config::new(demo.public_url.clone(), vec![store]));
     let inner = Arc::new(Recorded::default());
     let stats = Arc::new(MemoryStore::default());
-    let alerts = WebhookAlerts::new(config, inner.clone(), stats.clone(), Arc::new(OsRandom));
+    let alerts = WebhookAlerts::new(config, inner.clone(), stats.clone(), Arc::new(OsRandom), reach);
     Rig { alerts, inner, stats }
 }
 
@@ -130,8 +137,46 @@ async fn an_endpoint_that_keeps_failing_is_tried_three_times_then_counted() {
 async fn a_store_without_an_alert_webhook_only_records() {
     let inner = Arc::new(Recorded::default());
     let stats = Arc::new(MemoryStore::default());
-    let alerts = WebhookAlerts::new(Arc::new(demo_config()), inner.clone(), stats.clone(), Arc::new(OsRandom));
+    let alerts =
+        WebhookAlerts::new(Arc::new(demo_config()), inner.clone(), stats.clone(), Arc::new(OsRandom), Reach::default());
     alerts.handoff(&handoff()).await;
     assert_eq!(inner.0.lock().unwrap().len(), 1);
     assert!(stats.get("demo").await.unwrap().is_empty());
+}
+
+/// Issue #28: an endpoint inside the network is never reached, whatever form its address
+/// takes — written as an address (checked before any try), or a name that resolves to this
+/// machine (checked as it resolves, so a re-pointed name is caught too) — and a redirect to one
+/// is not followed. Each is counted as a failed hand-off, and the record keeps it.
+#[tokio::test]
+async fn endpoints_inside_the_network_are_never_reached_and_redirects_not_followed() {
+    let (url, seen) = endpoint(vec![200]).await;
+    let port = url.split(':').nth(2).unwrap().split('/').next().unwrap().to_string();
+    for inside in [
+        url.clone(),                                                // this machine, not opted in
+        format!("http://localhost:{port}/hooks/cartback"),          // a name for it
+        format!("http://[::ffff:127.0.0.1]:{port}/hooks/cartback"), // IPv4 inside IPv6
+        "https://169.254.169.254/latest/meta-data/".to_string(),    // the metadata service
+        "https://2852039166/latest/meta-data/".to_string(),         // the same, in decimal
+        "https://10.0.0.1/hooks".to_string(),
+    ] {
+        let r = rig_reaching(&inside, Reach::InternetOnly);
+        r.alerts.handoff(&handoff()).await;
+        assert_eq!(r.stats.get_one("demo", "handoffs.failed").await.unwrap(), 1, "{inside}");
+        assert_eq!(r.inner.0.lock().unwrap().len(), 1);
+    }
+    assert!(seen.lock().unwrap().is_empty(), "an endpoint on this machine was reached");
+
+    // A public-looking endpoint that answers with a redirect to the metadata service: one
+    // request, no second one anywhere.
+    let app = Router::new().route(
+        "/hooks/cartback",
+        post(|| async { (StatusCode::FOUND, [("location", "http://169.254.169.254/latest/meta-data/")]) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}/hooks/cartback", listener.local_addr().unwrap().port());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let r = rig(&url);
+    r.alerts.handoff(&handoff()).await;
+    assert_eq!(r.stats.get_one("demo", "handoffs.failed").await.unwrap(), 1, "a redirect is a failure");
 }

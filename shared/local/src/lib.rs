@@ -8,5 +8,6 @@ pub mod adapters;
 pub mod control_routes;
 pub mod runtime;
 
+pub use cartback_channels::outbound_target::Reach as WebhooksReach;
 pub use control_routes::local_router;
 pub use runtime::{AlertLog, Backend, LocalOptions, LocalQueue, LocalRuntime, LocalStore, Outbox, Settle, clock_of};

@@ -73,6 +73,7 @@ fn start_opts(config: Config, at: &str, duplicate_deliveries: bool, deferred_sta
             chaos: None,
             deferred_stats,
             meter: None,
+            webhooks_reach: cartback_local::WebhooksReach::AlsoLoopback,
         },
     );
     let store = rt.engine.config.store("s").expect("store").clone();

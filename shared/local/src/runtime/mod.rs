@@ -58,6 +58,10 @@ pub struct LocalOptions {
     pub deferred_stats: bool,
     /// Bills each counted request by the items it reads and writes (`count_requests` only).
     pub meter: Option<Arc<dyn crate::adapters::counting::Meter>>,
+    /// Whether hand-off and event webhooks may reach this machine (`cartback serve
+    /// --allow-loopback-webhooks`, for a receiver under development): off, the merchant's
+    /// endpoints must be on the internet, as on AWS.
+    pub webhooks_reach: cartback_channels::outbound_target::Reach,
 }
 
 impl Default for LocalOptions {
@@ -72,6 +76,7 @@ impl Default for LocalOptions {
             chaos: None,
             deferred_stats: false,
             meter: None,
+            webhooks_reach: cartback_channels::outbound_target::Reach::InternetOnly,
         }
     }
 }
@@ -170,7 +175,7 @@ impl LocalRuntime {
         // alert_webhook when it has one, as on AWS.
         let notify: Arc<dyn Alerts> = if config.stores().any(|s| s.alert_webhook.is_some()) {
             let log: Arc<dyn Alerts> = alerts.clone();
-            Arc::new(WebhookAlerts::new(config.clone(), log, stats.clone(), random.clone()))
+            Arc::new(WebhookAlerts::new(config.clone(), log, stats.clone(), random.clone(), opts.webhooks_reach))
         } else {
             alerts.clone()
         };
@@ -183,6 +188,7 @@ impl LocalRuntime {
                     log,
                     stats.clone(),
                     clock.clone(),
+                    opts.webhooks_reach,
                 ))
             } else {
                 Arc::new(cartback_core::ports::NoEventsOut)

@@ -61,11 +61,8 @@ pub(super) fn alert_webhook(
         }
         (Some(u), Some(s)) => (u, s),
     };
-    match url::Url::parse(&url) {
-        Ok(u)
-            if u.scheme() == "https"
-                || (u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost"))) => {}
-        _ => p.add(&format!("{at}.alert_webhook"), format!("`{url}` is not an https URL")),
+    if let Some(why) = crate::outbound::targets::url_problem(&url) {
+        p.add(&format!("{at}.alert_webhook"), why);
     }
     if standard_webhooks::secret_key(&secret).is_none() {
         p.add(
@@ -134,6 +131,14 @@ mod tests {
         let mut q = Problems(Vec::new());
         assert!(alert_webhook("s", Some("http://127.0.0.1:9000/h".into()), secret(), &mut q).is_some());
         assert!(q.0.is_empty(), "local mode may post to this machine over http");
+        // Issue #28: addresses inside the network are refused when written, in every form.
+        for inside in
+            ["https://169.254.169.254/x", "https://10.0.0.1/x", "https://[fd00:ec2::254]/x", "https://0xa9fea9fe/x"]
+        {
+            let mut r = Problems(Vec::new());
+            alert_webhook("s", Some(inside.into()), secret(), &mut r);
+            assert!(r.0.iter().any(|m| m.contains("private, link-local or reserved")), "{inside}: {:?}", r.0);
+        }
     }
 
     #[test]

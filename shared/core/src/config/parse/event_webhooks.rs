@@ -19,10 +19,10 @@ pub(super) struct RawEventWebhook {
     min_cart_value: Option<String>,
 }
 
-/// An https URL (http only to this machine, for local mode and tests).
+/// An https URL on the internet (http only to this machine, for local mode and tests):
+/// `outbound::targets::url_problem`.
 pub(super) fn is_endpoint_url(url: &str) -> bool {
-    matches!(url::Url::parse(url), Ok(u) if u.scheme() == "https"
-        || (u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost"))))
+    crate::outbound::targets::url_problem(url).is_none()
 }
 
 pub(super) fn event_webhooks(
@@ -36,7 +36,8 @@ pub(super) fn event_webhooks(
     for (i, w) in raw.into_iter().enumerate() {
         let here = format!("{at}.event_webhooks[{i}]");
         if !is_endpoint_url(&w.url) {
-            p.add(&format!("{here}.url"), format!("`{}` is not an https URL", w.url));
+            let why = crate::outbound::targets::url_problem(&w.url).unwrap_or_default();
+            p.add(&format!("{here}.url"), why);
         }
         let mut events = Vec::new();
         for e in &w.events {
