@@ -51,11 +51,19 @@ pub enum BreakKind {
     SmsForEmail,
     /// The queue loses one due timer in a hundred, with no dead letter.
     LoseTimer,
+    /// One e-mail unsubscribe in three never reaches the engine.
+    DropUnsubscribe,
+    /// One erasure in three never reaches the engine.
+    DropErasure,
 }
 
 enum Action {
     Event(String),
     Stop,
+    /// The shopper's one-click e-mail unsubscribe.
+    Unsubscribe,
+    /// The merchant erases the shopper's data (by phone and e-mail).
+    Erase,
 }
 
 /// What the driver knows of each cart, to check the history against.
@@ -64,6 +72,8 @@ struct Truth {
     zone: &'static str,
     ordered_at: Option<Timestamp>,
     stopped_at: Option<Timestamp>,
+    unsubscribed_at: Option<Timestamp>,
+    erased_at: Option<Timestamp>,
 }
 
 /// The configuration the engine runs with: the demo store's, or, for a planted defect, one
@@ -194,6 +204,10 @@ pub async fn run(
             actions.push((mins(120), i, Action::Event(order_event(i, mins(120)))));
         } else if r < 0.60 {
             actions.push((mins(26 * 60), i, Action::Event(order_event(i, mins(26 * 60)))));
+        } else if r < 0.66 {
+            actions.push((mins(35 + (rng.next_u64() % 3000) as i64), i, Action::Unsubscribe));
+        } else if r < 0.70 {
+            actions.push((mins(35 + (rng.next_u64() % 3000) as i64), i, Action::Erase));
         }
     }
     actions.sort_by_key(|(t, i, _)| (*t, *i));
@@ -211,13 +225,19 @@ pub async fn run(
                 broken == Some(BreakKind::DropOrder) && rng.unit() < 0.1
             }
             Action::Stop => broken == Some(BreakKind::DropStop) && rng.unit() < 0.34,
+            Action::Unsubscribe => broken == Some(BreakKind::DropUnsubscribe) && rng.unit() < 0.34,
+            Action::Erase => broken == Some(BreakKind::DropErasure) && rng.unit() < 0.34,
             Action::Event(_) => false,
         };
         if lost {
             chaos.counts.add("broken_lost_on_the_way");
+            let t = &mut truth[i as usize];
+            let at = Some(rt.now());
             match &action {
-                Action::Stop => truth[i as usize].stopped_at = Some(rt.now()),
-                Action::Event(_) => truth[i as usize].ordered_at = Some(rt.now()),
+                Action::Stop => t.stopped_at = at,
+                Action::Unsubscribe => t.unsubscribed_at = at,
+                Action::Erase => t.erased_at = at,
+                Action::Event(_) => t.ordered_at = at,
             }
             continue;
         }
@@ -250,13 +270,37 @@ pub async fn run(
                     .await?;
                     truth[i as usize].stopped_at.get_or_insert(rt.now());
                 }
+                Action::Unsubscribe => {
+                    // The link names the cart's contact (the phone's); the opt-out is the e-mail's.
+                    let key = cartback_core::domain::contact_key(&store.id, &format!("+4791{i:06}"));
+                    let (rt2, store2) = (rt.clone(), store.clone());
+                    at_least_once(move || {
+                        let (rt, store, key) = (rt2.clone(), store2.clone(), key.clone());
+                        async move { rt.engine.unsubscribe(&store, &key, Channel::Email).await.map(|_| ()) }
+                    })
+                    .await?;
+                    truth[i as usize].unsubscribed_at.get_or_insert(rt.now());
+                }
+                Action::Erase => {
+                    let q = cartback_core::shopper_data::ShopperQuery {
+                        email: Some(format!("s{i}@example.com")),
+                        phone: Some(format!("+4791{i:06}")),
+                    };
+                    let (rt2, store2) = (rt.clone(), store.clone());
+                    at_least_once(move || {
+                        let (rt, store, q) = (rt2.clone(), store2.clone(), q.clone());
+                        async move { rt.engine.erase_shopper(&store, &q).await.map(|_| ()) }
+                    })
+                    .await?;
+                    truth[i as usize].erased_at.get_or_insert(rt.now());
+                }
             }
         }
     }
     rt.advance(SignedDuration::from_hours(96)).await;
     let secs = began.elapsed().as_secs_f64();
     if let Some(path) = history {
-        write_history(path, &rt, &real, &chaos, &truth)?;
+        write_history(path, &rt, &real, &chaos, &truth).await?;
     }
     let broken_count = check(&rt, &real, &chaos, &truth, carts, backend, secs).await?;
     let _ = std::fs::remove_dir_all(&dir);
@@ -366,7 +410,7 @@ fn rfc3339(t: Option<Timestamp>) -> serde_json::Value {
 /// The run as the independent checker reads it (tests/references/chaos_check.py): the store's
 /// real window, each cart's truth and end, every message the providers took, the dead letters.
 /// Only facts are written, no verdict of the engine's.
-fn write_history(
+async fn write_history(
     path: &std::path::Path,
     rt: &LocalRuntime,
     store: &StoreConfig,
@@ -389,9 +433,14 @@ fn write_history(
                     "unknown_or_failed_step": c.sends.iter().any(|s| matches!(s.status, SendStatus::Unknown | SendStatus::Failed)),
                 })
             });
+            // An erased shopper's cart is gone: it ended there.
+            let end = end.or_else(|| {
+                t.erased_at.map(|_| json!({"status": "erased", "paused": false, "episodes": 1, "unknown_or_failed_step": false}))
+            });
             json!({
                 "id": id, "zone": t.zone, "phone": format!("+4791{i:06}"), "email": format!("s{i}@example.com"),
                 "ordered_at": rfc3339(t.ordered_at), "stopped_at": rfc3339(t.stopped_at),
+                "unsubscribed_at": rfc3339(t.unsubscribed_at), "erased_at": rfc3339(t.erased_at),
                 "final": end,
             })
         })
@@ -405,6 +454,21 @@ fn write_history(
         .collect();
     let mut dead: Vec<String> = dead_lettered_carts(rt, &store.id).into_iter().collect();
     dead.sort();
+    // What is left of each erased shopper: their cart, or a contact still holding an address.
+    let mut erased_left = Vec::new();
+    for (i, _) in truth.iter().enumerate().filter(|(_, t)| t.erased_at.is_some()) {
+        let id = format!("c{i}");
+        if finals.contains_key(&id) {
+            erased_left.push(json!({"cart": id, "where": "carts", "what": "the cart"}));
+        }
+        for address in [format!("+4791{i:06}"), format!("s{i}@example.com")] {
+            let key = cartback_core::domain::contact_key(&store.id, &address);
+            let contact = rt.store.get_contact(&store.id, &key).await?;
+            if contact.is_some_and(|c| c.phone.is_some() || c.email.is_some() || c.latest_cart.is_some()) {
+                erased_left.push(json!({"cart": id, "where": "contacts", "what": "an address or its cart"}));
+            }
+        }
+    }
     let q = &store.quiet_hours;
     let doc = json!({
         "v": 1,
@@ -412,6 +476,7 @@ fn write_history(
         "carts": carts,
         "messages": messages,
         "dead_lettered": dead,
+        "erased_left": erased_left,
     });
     std::fs::write(path, serde_json::to_vec(&doc)?).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
     Ok(())
