@@ -16,7 +16,8 @@ const KEY = "cbk_demo_0123456789abcdef";
 const PUBLIC = "http://127.0.0.1:8787";
 const TWILIO_TOKEN = "demo_twilio_auth_token";
 const FROM = "+905321234567";
-const REPLY = 'Can I talk to a real person about the size? <img src=x onerror="window.pwned=1">';
+// A right-to-left override would make "gpj.exe" read "exe.jpg": shown as what it is, not obeyed.
+const REPLY = 'Can I talk to a real person about the size? <img src=x onerror="window.pwned=1"> \u202Egpj.exe';
 const ANSWER = "Hi Ayşe, size M fits you. It ships tomorrow.";
 
 let passed = 0;
@@ -84,6 +85,8 @@ try {
   const transcript = page.locator("#transcript");
   await page.waitForFunction(() => document.querySelectorAll("#transcript .msg").length >= 2);
   assert.ok((await transcript.innerText()).includes("talk to a real person"));
+  assert.ok((await transcript.innerText()).includes("[U+202E]gpj.exe"), await transcript.innerText());
+  assert.ok(!(await transcript.innerText()).includes("\u202E"), "a direction override reached the page");
   assert.equal(await page.locator("#transcript img").count(), 0, "the shopper's text became HTML");
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   assert.match(await page.locator("#details").innerText(), /handed off: asked_for_person/);

@@ -264,6 +264,7 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
         updated_at: now(),
         expires_at: now() + jiff::SignedDuration::from_hours(24),
         messages: Vec::new(),
+        trimmed: 0,
     };
     // The shopper's transcript is the oldest: a listing's newest `LIST_MAX` leave it out, the
     // export and the erasure must not.
@@ -396,6 +397,7 @@ async fn snippet_carts_join_nothing<S: CartStore + ShopperRecords + 'static>(sto
             status: None,
             ref_id: Some("SM1".into()),
         }],
+        trimmed: 0,
     };
     store.put_conversation(conv).await.unwrap();
 

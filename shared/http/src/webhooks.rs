@@ -160,7 +160,9 @@ pub async fn woocommerce(
         header(&headers, "x-wc-webhook-topic").ok_or_else(|| missing_header("X-WC-Webhook-Topic is required"))?;
     let delivery = header(&headers, "x-wc-webhook-delivery-id")
         .ok_or_else(|| missing_header("X-WC-Webhook-Delivery-ID is required"))?;
-    let source = header(&headers, "x-wc-webhook-source");
+    // The signature covers the body, not this header: it builds a pay-for-order link only when
+    // it names one of the store's own domains.
+    let source = header(&headers, "x-wc-webhook-source").filter(|s| store.checked_url(s).is_some());
     match woocommerce::map(topic, delivery, source, &bytes).map_err(|e| invalid_payload(e.to_string()))? {
         woocommerce::Mapped::Event(native) => apply(&st, &store, "woocommerce", &native).await,
         woocommerce::Mapped::Ignored(what) => ignored(&st, &store, "woocommerce", topic, what).await,

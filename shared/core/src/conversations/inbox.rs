@@ -120,14 +120,15 @@ impl Engine {
                             updated_at: now,
                             expires_at,
                             messages: Vec::new(),
+                            trimmed: 0,
                         },
                     }
                 }
             };
             if !c.messages.iter().any(|m| m.ref_id.as_deref() == Some(o.reply.message_id.as_str())) {
-                c.messages.push(inbound.clone());
+                c.push(inbound.clone());
                 if let Some(n) = &o.notice {
-                    c.messages.push(Entry {
+                    c.push(Entry {
                         at: now,
                         author: Author::Cartback,
                         text: Pii::new(n.clone()),
@@ -311,7 +312,7 @@ impl Engine {
             status: Some("sending".into()),
             ref_id: Some(ref_id.to_string()),
         };
-        c.messages.push(entry.clone());
+        c.push(entry.clone());
         c.updated_at = now;
         c.expires_at = now + store.conversations.retention;
         c.version = self.carts.put_conversation(c.clone()).await?;

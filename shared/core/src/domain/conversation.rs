@@ -33,6 +33,13 @@ pub struct Conversation {
     /// last message).
     pub expires_at: Timestamp,
     pub messages: Vec<Entry>,
+    /// How many of the oldest entries were dropped to keep the transcript within its bounds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trimmed: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +47,32 @@ pub struct Conversation {
 pub enum ConversationStatus {
     Open,
     Closed,
+}
+
+/// A transcript keeps its newest entries within these bounds: a DynamoDB item stops at 400 KB,
+/// and a conversation that outgrew it could take no more messages (nor hand-offs). The oldest
+/// go first; `Conversation::trimmed` counts them.
+pub const TRANSCRIPT_MAX_ENTRIES: usize = 300;
+pub const TRANSCRIPT_MAX_TEXT_BYTES: usize = 160 * 1024;
+
+impl Conversation {
+    /// Adds an entry, dropping the oldest beyond the transcript's bounds.
+    pub fn push(&mut self, entry: Entry) {
+        self.messages.push(entry);
+        let mut bytes: usize = self.messages.iter().map(|m| m.text.expose().len()).sum();
+        let mut drop = self.messages.len().saturating_sub(TRANSCRIPT_MAX_ENTRIES);
+        for m in &self.messages[..drop] {
+            bytes -= m.text.expose().len();
+        }
+        while bytes > TRANSCRIPT_MAX_TEXT_BYTES && drop + 1 < self.messages.len() {
+            bytes -= self.messages[drop].text.expose().len();
+            drop += 1;
+        }
+        if drop > 0 {
+            self.messages.drain(..drop);
+            self.trimmed += drop as u32;
+        }
+    }
 }
 
 /// One message of the transcript.
@@ -134,5 +167,66 @@ mod tests {
         for bad in ["", "x", "1.", ".a", "1.a/b", "1.a.b", "1e3.a", "99999999999999999999999999.a"] {
             assert_eq!(Cursor::parse(bad), None, "{bad:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod transcript_tests {
+    use super::*;
+    use crate::domain::pii::Pii;
+
+    fn conversation() -> Conversation {
+        let t = jiff::Timestamp::UNIX_EPOCH;
+        Conversation {
+            store: "s".into(),
+            id: "c".into(),
+            version: 0,
+            contact: "k".into(),
+            to: Pii::new("+4791234567"),
+            channel: crate::domain::Channel::Sms,
+            cart: None,
+            status: ConversationStatus::Open,
+            reason: crate::domain::Reason::Other,
+            guess: String::new(),
+            confidence: 0.0,
+            handoff_rule: String::new(),
+            opened_at: t,
+            updated_at: t,
+            expires_at: t,
+            messages: Vec::new(),
+            trimmed: 0,
+        }
+    }
+
+    fn entry(text: String) -> Entry {
+        Entry {
+            at: jiff::Timestamp::UNIX_EPOCH,
+            author: Author::Shopper,
+            text: Pii::new(text),
+            status: None,
+            ref_id: None,
+        }
+    }
+
+    /// Issue #28: a transcript without a bound would outgrow a DynamoDB item (400 KB).
+    #[test]
+    fn a_transcript_keeps_its_newest_entries_within_bounds() {
+        let mut c = conversation();
+        for i in 0..TRANSCRIPT_MAX_ENTRIES + 25 {
+            c.push(entry(format!("message {i}")));
+        }
+        assert_eq!(c.messages.len(), TRANSCRIPT_MAX_ENTRIES);
+        assert_eq!(c.trimmed, 25);
+        assert_eq!(c.messages[0].text.expose(), "message 25");
+        // 1 600-character answers: the text bound holds first.
+        let mut c = conversation();
+        for _ in 0..200 {
+            c.push(entry("x".repeat(1600)));
+        }
+        let bytes: usize = c.messages.iter().map(|m| m.text.expose().len()).sum();
+        assert!(bytes <= TRANSCRIPT_MAX_TEXT_BYTES && c.messages.len() == TRANSCRIPT_MAX_TEXT_BYTES / 1600, "{bytes}");
+        assert_eq!(c.trimmed as usize + c.messages.len(), 200);
+        let json = serde_json::to_vec(&c).unwrap();
+        assert!(json.len() < 300 * 1024, "{} bytes", json.len());
     }
 }

@@ -9,6 +9,13 @@
   var store = decodeURIComponent(path.slice(at + 7).split("/")[0]);
   var keyName = "cartback-key-" + store;
   var $ = function (id) { return document.getElementById(id); };
+  // Direction controls (a right-to-left override makes "gpj.exe" read "exe.jpg") are shown as
+  // what they are, not obeyed; the rest of the text, Persian included, displays as written.
+  var shown = function (s) {
+    return String(s == null ? "" : s).replace(/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g, function (c) {
+      return "[U+" + c.charCodeAt(0).toString(16).toUpperCase() + "]";
+    });
+  };
   var current = null;
   var pendingKey = null;
 
@@ -45,10 +52,10 @@
         b.dataset.id = c.id;
         b.setAttribute("aria-current", String(c.id === current));
         var who = document.createElement("strong");
-        who.textContent = c.shopper + " · " + c.channel;
+        who.textContent = shown(c.shopper) + " · " + c.channel;
         var what = document.createElement("div");
         what.className = "meta";
-        what.textContent = c.reason + " — " + (c.last_shopper_message || "");
+        what.textContent = c.reason + " — " + shown(c.last_shopper_message);
         b.appendChild(who); b.appendChild(what);
         b.addEventListener("click", function () { location.hash = c.id; });
         list.appendChild(b);
@@ -79,7 +86,7 @@
       c.transcript.forEach(function (m) {
         var d = document.createElement("div");
         d.className = "msg " + m.author;
-        d.textContent = m.text;
+        d.textContent = shown(m.text);
         var meta = document.createElement("div");
         meta.className = "meta";
         meta.textContent = m.author + " · " + m.at + (m.status ? " · " + m.status : "");
