@@ -261,6 +261,7 @@ pub async fn run(
                         from: format!("+4791{i:06}"),
                         body: "STOP".into(),
                         message_id: format!("SM{i}"),
+                        sent_at: None,
                     };
                     let (rt2, store2) = (rt.clone(), store.clone());
                     at_least_once(move || {

@@ -59,8 +59,13 @@ pub async fn run() -> anyhow::Result<()> {
     rt.advance(SignedDuration::from_mins(4)).await;
     let text = "kargo çok pahalı";
     println!("[{}] Ayşe replies: \"{text}\"", at(&rt));
-    let reply =
-        InboundReply { channel: Channel::Sms, from: phone.into(), body: text.into(), message_id: "SMdemo1".into() };
+    let reply = InboundReply {
+        channel: Channel::Sms,
+        from: phone.into(),
+        body: text.into(),
+        message_id: "SMdemo1".into(),
+        sent_at: None,
+    };
     let out = rt.engine.on_reply(&store, &reply).await?;
     println!(
         "[{}] Reason recorded: {}; sequence paused; answer ({}):",
@@ -171,6 +176,7 @@ async fn whatsapp_conversation(rt: &LocalRuntime) -> anyhow::Result<()> {
         from: phone.into(),
         body: text.into(),
         message_id: "wamid.demo1".into(),
+        sent_at: None,
     };
     let out = rt.engine.on_reply(&store, &reply).await?;
     let handoff = rt.alerts.all().into_iter().last().ok_or_else(|| anyhow::anyhow!("no hand-off"))?;

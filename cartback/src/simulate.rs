@@ -88,6 +88,7 @@ async fn play(
                     from: format!("+4791{:06}", i % 1_000_000),
                     body: text.to_string(),
                     message_id: format!("SM{i}"),
+                    sent_at: None,
                 };
                 rt.engine.on_reply(store, &reply).await?;
             }

@@ -407,6 +407,29 @@ async fn the_sweep_moves_a_bucket_ahead_of_its_time_once() {
     assert_eq!(rig.batches, 1, "a swept bucket moved again");
 }
 
+/// Issue #28 on DynamoDB: an e-mail address that unsubscribed (its own contact, as an e-mail-only
+/// cart's link names it) gets no e-mail from a later cart that has a phone too — a cart filed
+/// under the phone's contact. The address's record is read in the step's one BatchGetItem: no
+/// request more.
+#[tokio::test]
+async fn an_unsubscribed_address_gets_no_email_from_a_cart_filed_under_a_phone() {
+    let Some(mut rig) = Rig::new("address").await else { return };
+    let store = rig.engine.config.store("s").unwrap().clone();
+    let email_key = cartback_core::domain::contact_key("s", "k1@example.com");
+    assert!(rig.engine.unsubscribe(&store, &email_key, Channel::Email).await.unwrap());
+    let reads = rig.counter.get(Op::ContactGet); // the unsubscribe's own
+    rig.event(cart_event(1, "2026-11-23T09:00:00Z")).await;
+    rig.sweep_at(ts("2026-11-23T09:00:00Z")).await;
+    for at in ["2026-11-23T09:30:00Z", "2026-11-24T09:00:00Z", "2026-11-26T09:00:00Z"] {
+        rig.sweep_at(ts(at)).await;
+        assert_eq!(rig.dispatch_all().await, 1, "the timer due at {at}");
+    }
+    let sent = rig.outbox.outbox();
+    assert_eq!(sent.iter().map(|m| m.channel.as_str()).collect::<Vec<_>>(), ["sms", "whatsapp"], "{sent:?}");
+    assert_eq!(rig.counter.get(Op::ContactGet), reads, "the address's record came with the cart");
+    assert_eq!(rig.counter.get(Op::LoadForSend), 3);
+}
+
 /// docs/scale.md's measurements (run by hand: `cargo test -p cartback-aws --test pipeline --
 /// --ignored --nocapture`, against moto): how fast the sweep moves timers of one minute into
 /// the queue, and how fast the dispatcher's batch path handles them, at the rate this machine

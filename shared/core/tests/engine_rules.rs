@@ -546,6 +546,7 @@ async fn reply(t: &T, from: &str, body: &str, id: &str) -> cartback_core::engine
         from: from.into(),
         body: body.into(),
         message_id: id.into(),
+        sent_at: None,
     };
     t.rt.engine.on_reply(&t.store, &r).await.expect("reply")
 }
@@ -666,6 +667,7 @@ async fn a_stop_whose_pause_failed_is_completed_by_the_retry() {
         from: PHONE.into(),
         body: "STOP".into(),
         message_id: "SM-stop".into(),
+        sent_at: None,
     };
     t.rt.store_faults.throttle_next("put_cart");
     assert!(t.rt.engine.on_reply(&t.store, &stop).await.is_err(), "the throttled pause fails the webhook");
@@ -673,6 +675,34 @@ async fn a_stop_whose_pause_failed_is_completed_by_the_retry() {
     assert_eq!(t.rt.engine.on_reply(&t.store, &stop).await.unwrap().action, "opted_out");
     t.advance_hours(80).await;
     assert_eq!(t.channels(), ["sms"], "messages after STOP");
+}
+
+/// Issue #28: a START counts only when the provider dates it after the STOP it would reverse
+/// (WhatsApp's webhook carries the shopper's own time): a START captured before the STOP and
+/// replayed under a new id changes nothing; a later one re-subscribes.
+#[tokio::test]
+async fn a_start_the_provider_dates_before_the_stop_is_a_replay() {
+    use cartback_core::domain::Channel;
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    let whatsapp = |body: &str, id: &str, at: i64| cartback_core::engine::InboundReply {
+        channel: Channel::Whatsapp,
+        from: PHONE.into(),
+        body: body.into(),
+        message_id: id.into(),
+        sent_at: Some(jiff::Timestamp::from_second(at).unwrap()),
+    };
+    let e = &t.rt.engine;
+    assert_eq!(e.on_reply(&t.store, &whatsapp("STOP", "wamid.stop", 1_795_000_000)).await.unwrap().action, "opted_out");
+    let replayed = e.on_reply(&t.store, &whatsapp("START", "wamid.other", 1_794_999_000)).await.unwrap();
+    assert_eq!(replayed.action, "stale");
+    let key = cartback_core::domain::contact::contact_key("s", PHONE);
+    let contact = e.carts.get_contact("s", &key).await.unwrap().unwrap();
+    assert!(contact.refuses(Channel::Whatsapp) && contact.refuses(Channel::Sms));
+    let later = e.on_reply(&t.store, &whatsapp("START", "wamid.start", 1_795_000_100)).await.unwrap();
+    assert_eq!(later.action, "opted_in");
+    let contact = e.carts.get_contact("s", &key).await.unwrap().unwrap();
+    assert!(!contact.refuses(Channel::Whatsapp) && !contact.refuses(Channel::Sms));
 }
 
 #[tokio::test]
@@ -722,6 +752,7 @@ template = "Hi {{ first_name }}: {{ link }}"
             from: US.into(),
             body: "is this in stock?".into(),
             message_id: "M1".into(),
+            sent_at: None,
         };
         t.rt.engine.on_reply(&t.store, &r).await.unwrap();
         t.advance_mins(25).await;

@@ -76,6 +76,7 @@ async fn run(ops: Vec<Op>, zone: &str) -> Result<(), TestCaseError> {
                     from: phone_of(c).into(),
                     body: text.into(),
                     message_id: format!("SM{n}"),
+                    sent_at: None,
                 };
                 let out = t.rt.engine.on_reply(&t.store, &r).await.expect("reply");
                 match out.action {

@@ -38,6 +38,7 @@ pub async fn twilio(
         from,
         body: param("Body").unwrap_or_default().to_string(),
         message_id: param("MessageSid").unwrap_or_default().to_string(),
+        sent_at: None,
     };
     let outcome = st.engine.on_reply(&store, &reply).await?;
     let mut resp = twilio_webhook::twiml(outcome.reply.as_deref()).into_response();

@@ -23,6 +23,10 @@ pub struct InboundReply {
     pub body: String,
     /// The provider's message id (Twilio MessageSid, WhatsApp message id).
     pub message_id: String,
+    /// When the provider says the shopper sent it, if its webhook says (WhatsApp's `timestamp`;
+    /// Twilio's inbound webhook carries no time): a START older than the STOP it would reverse
+    /// changes nothing.
+    pub sent_at: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +100,9 @@ impl Engine {
                         Some(Scope::All) => ("reply_words", Channel::ALL.to_vec()),
                     };
                     contact.remember_consent_reply(&r.message_id);
+                    if let Some(t) = r.sent_at {
+                        contact.stop_sent_at = Some(contact.stop_sent_at.map_or(t, |s| s.max(t)));
+                    }
                     let mut changed = false;
                     for ch in channels {
                         if contact.opt_out(ch) {
@@ -111,6 +118,14 @@ impl Engine {
                         reply: changed.then(|| store.reply_text(ReplyText::Stop, contact.locale.as_deref())),
                         cart: None,
                     }
+                }
+                // A START the provider dates at or before the STOP it would reverse: a replay.
+                Some(Keyword::Start)
+                    if r.sent_at.is_some_and(|t| contact.stop_sent_at.is_some_and(|stop| t <= stop)) =>
+                {
+                    contact.remember_consent_reply(&r.message_id);
+                    tracing::warn!(store = %store.id, from = %mask(&r.from), "a START older than the STOP it would reverse: ignored");
+                    ReplyOutcome { action: "stale", reason: None, reply: None, cart: None }
                 }
                 Some(Keyword::Start) => {
                     contact.remember_consent_reply(&r.message_id);

@@ -38,7 +38,11 @@ pub fn messages(body: &[u8]) -> Vec<InboundReply> {
             let (Some(body), Some(id), Some(from)) = (body, text(&["id"]), text(&["from"])) else { continue };
             // Meta writes the number without its `+`.
             let Some(from) = normalize_phone(&format!("+{}", from.trim_start_matches('+'))) else { continue };
-            out.push(InboundReply { channel: Channel::Whatsapp, from, body, message_id: id });
+            // Meta's `timestamp`: Unix seconds, as a string.
+            let sent_at = text(&["timestamp"])
+                .and_then(|t| t.parse::<i64>().ok())
+                .and_then(|t| jiff::Timestamp::from_second(t).ok());
+            out.push(InboundReply { channel: Channel::Whatsapp, from, body, message_id: id, sent_at });
         }
     }
     out
@@ -58,6 +62,8 @@ mod tests {
             ("+16505551234", "Does it come in another color?", Channel::Whatsapp)
         );
         assert!(got[0].message_id.starts_with("wamid."));
+        // Meta's own time of the message (the documented sample's `timestamp`).
+        assert_eq!(got[0].sent_at.map(|t| t.as_second()), Some(1749416383));
     }
 
     #[test]

@@ -47,6 +47,10 @@ pub struct Contact {
     /// duplicate, never a change of consent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consent_replies: Vec<String>,
+    /// The provider's time of the newest STOP from this phone, where the provider gives one
+    /// (WhatsApp): a START the provider dates at or before it is stale (a replay) and ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_sent_at: Option<Timestamp>,
     /// The shopper's latest conversation with a person (docs/conversations.md): later replies
     /// are added to it while it is open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,6 +144,7 @@ impl Contact {
             coupons_issued: Vec::new(),
             consent_log: Vec::new(),
             consent_replies: Vec::new(),
+            stop_sent_at: None,
             locale: None,
             conversation: None,
         }

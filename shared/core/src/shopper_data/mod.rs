@@ -125,6 +125,7 @@ fn suppression(c: &Contact) -> Option<Contact> {
     s.opted_out.clone_from(&c.opted_out);
     // Provider message ids, no personal data: a replayed START stays a duplicate.
     s.consent_replies.clone_from(&c.consent_replies);
+    s.stop_sent_at = c.stop_sent_at;
     s.consent_log = c.consent_log.iter().filter(|e| !e.granted && c.opted_out.contains(&e.channel)).cloned().collect();
     Some(s)
 }
