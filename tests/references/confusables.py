@@ -110,6 +110,10 @@ def load_reference():
         lines += 1
         cp = int(m.group(1), 16)
         proto = "".join(chr(int(h, 16)) for h in m.group(2).split())
+        # A prototype that is one Latin small capital (ᴛ for Cyrillic т) reads as its letter.
+        small = re.fullmatch(r"LATIN LETTER SMALL CAPITAL ([A-Z])", unicodedata.name(proto, "")) if len(proto) == 1 else None
+        if small:
+            proto = small.group(1).lower()
         if cp > 0x7F and is_ascii_alnum(proto) and nfkc_block(cp) is None and restricted(cp):
             # Cartback's one deviation from the table: a capital I look-alike (Cyrillic І, Greek
             # Ι, Roman numeral Ⅰ) reads as I, not as the prototype l ("ІPTAL" is "iptal").
