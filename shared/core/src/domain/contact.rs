@@ -219,17 +219,21 @@ pub fn deployment_key() -> &'static [u8; 32] {
 /// deployment's secret, hex, 32 characters. Without the secret, a key (in a table, a log, an
 /// unsubscribe link) cannot be turned back into the phone number by trying candidates.
 pub fn contact_key(store: &str, address: &str) -> String {
-    // One send derives the same key three times (timer, claim, next timer): remember the last.
+    // One send derives the same keys several times (timer, claim, next timer), for the phone
+    // and for the e-mail address whose opt-outs it checks: remember the last two.
     thread_local! {
-        static LAST: std::cell::RefCell<(String, String, String)> = Default::default();
+        static LAST: std::cell::RefCell<([(String, String, String); 2], usize)> = Default::default();
     }
-    LAST.with_borrow_mut(|(s, a, key)| {
-        if s != store || a != address || key.is_empty() {
-            store.clone_into(s);
-            address.clone_into(a);
-            *key = hash_key(store, address);
+    LAST.with_borrow_mut(|(entries, older)| {
+        if let Some((_, _, key)) = entries.iter().find(|(s, a, k)| s == store && a == address && !k.is_empty()) {
+            return key.clone();
         }
-        key.clone()
+        let slot = &mut entries[*older];
+        *older = 1 - *older;
+        store.clone_into(&mut slot.0);
+        address.clone_into(&mut slot.1);
+        slot.2 = hash_key(store, address);
+        slot.2.clone()
     })
 }
 
