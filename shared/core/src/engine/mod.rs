@@ -185,12 +185,20 @@ impl Engine {
         now: jiff::Timestamp,
     ) -> Result<(), EngineError> {
         let t = cart.arm_timer(due);
+        // The e-mail address's own contact is read with the cart only when the step this timer
+        // is for sends an e-mail (elsewhere it is not needed; a step it was not foreseen for
+        // reads it on its own).
+        let emails = self
+            .config
+            .store(&cart.store)
+            .and_then(|s| s.steps.get(cart.next_step as usize))
+            .is_some_and(|s| s.channel == crate::domain::Channel::Email);
         let msg = TimerMsg {
             v: 1,
             store: cart.store.clone(),
             cart: cart.id.clone(),
             seq: t.seq,
-            contact: timer_contact_keys(cart),
+            contact: if emails { timer_contact_keys(cart) } else { cart_contact_key(cart) },
             due: Some(due),
         };
         self.timers.schedule(&msg, due, now).await?;
