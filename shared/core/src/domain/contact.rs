@@ -221,8 +221,10 @@ pub fn deployment_key() -> &'static [u8; 32] {
 pub fn contact_key(store: &str, address: &str) -> String {
     // One send derives the same keys several times (timer, claim, next timer), for the phone
     // and for the e-mail address whose opt-outs it checks: remember the last two.
+    /// (store, address, key) twice, and which of the two goes next.
+    type Remembered = ([(String, String, String); 2], usize);
     thread_local! {
-        static LAST: std::cell::RefCell<([(String, String, String); 2], usize)> = Default::default();
+        static LAST: std::cell::RefCell<Remembered> = Default::default();
     }
     LAST.with_borrow_mut(|(entries, older)| {
         if let Some((_, _, key)) = entries.iter().find(|(s, a, k)| s == store && a == address && !k.is_empty()) {
