@@ -64,14 +64,6 @@ pub fn refusal(url: &str, reach: Reach) -> Option<String> {
     if let Some(why) = targets::url_problem(url) {
         return Some(why);
     }
-    let u = url::Url::parse(url).ok()?;
-    let ip = match u.host()? {
-        url::Host::Ipv4(v4) => std::net::IpAddr::V4(v4),
-        url::Host::Ipv6(v6) => std::net::IpAddr::V6(v6),
-        url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost") => {
-            std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
-        }
-        url::Host::Domain(_) => return None,
-    };
+    let ip = targets::host_address(&url::Url::parse(url).ok()?)?;
     (!targets::allowed(ip, reach.loopback())).then(|| format!("{} is not an address on the internet", ip))
 }

@@ -60,18 +60,26 @@ fn allowed_v6(ip: Ipv6Addr, loopback: bool) -> bool {
         || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
 }
 
+/// The address a URL's host is written as (`localhost` counted as 127.0.0.1): checked without
+/// resolving. `None` for a name, which is checked as it resolves.
+pub fn host_address(u: &url::Url) -> Option<IpAddr> {
+    match u.host()? {
+        url::Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+        url::Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
+        url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost") => Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        url::Host::Domain(_) => None,
+    }
+}
+
 /// Why an endpoint URL is refused when written, if it is: not https (http only to this
 /// machine), or a host written as an address that `allowed` refuses (the URL parser reads
 /// `0x7f000001`, `2130706433` and `017700000001` as 127.0.0.1, as browsers and HTTP clients do).
 pub fn url_problem(url: &str) -> Option<String> {
     let Ok(u) = url::Url::parse(url) else { return Some(format!("`{url}` is not a URL")) };
-    let ip = match u.host() {
-        Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
-        Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
-        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-        Some(url::Host::Domain(_)) => None,
-        None => return Some(format!("`{url}` has no host")),
-    };
+    if u.host().is_none() {
+        return Some(format!("`{url}` has no host"));
+    }
+    let ip = host_address(&u);
     let local = ip.is_some_and(|ip| ip.is_loopback());
     match u.scheme() {
         "https" => {}
