@@ -24,18 +24,31 @@ impl Server {
     }
 
     pub async fn with_config(config: Config) -> Server {
+        Server::serve(Arc::new(LocalRuntime::new(config, Server::options()))).await
+    }
+
+    /// The demo store on SQLite (`cartback serve --data-dir`), in `dir`.
+    pub async fn with_sqlite(dir: &std::path::Path) -> Server {
+        let db = cartback_sqlite::Database::open(dir, cartback_sqlite::Sync::Normal).expect("open the database");
+        let clock = Arc::new(cartback_local::adapters::clock::VirtualClock::new(START.parse().expect("start")));
+        let backend = db.backend(clock.clone(), false);
+        Server::serve(Arc::new(LocalRuntime::with_backend(demo_config(), Server::options(), backend, Some(clock))))
+            .await
+    }
+
+    fn options() -> LocalOptions {
+        LocalOptions {
+            virtual_start: Some(START.parse().expect("start")),
+            print: false,
+            // The tests' webhook receivers listen on this machine.
+            webhooks_reach: cartback_local::WebhooksReach::AlsoLoopback,
+            ..LocalOptions::default()
+        }
+    }
+
+    async fn serve(rt: Arc<LocalRuntime>) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let rt = Arc::new(LocalRuntime::new(
-            config,
-            LocalOptions {
-                virtual_start: Some(START.parse().expect("start")),
-                print: false,
-                // The tests' webhook receivers listen on this machine.
-                webhooks_reach: cartback_local::WebhooksReach::AlsoLoopback,
-                ..LocalOptions::default()
-            },
-        ));
         let app = public_router(rt.engine.clone()).merge(local_router(rt.clone()));
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())

@@ -130,7 +130,7 @@ async fn free_text_reply_pauses_records_reason_and_answers() {
     assert_eq!(s.outbox().await.len(), 1, "the sequence went on after a human reply");
     let stats = s.stats().await;
     assert_eq!(stats["reasons"]["unexpected_fees"], 1);
-    let (_, twiml) = s.twilio_reply("+905321234567", "hmm, let me ask my wife first", "SM10").await;
+    let (_, twiml) = s.twilio_reply("+905321234567", "hmm ok, let me think", "SM10").await;
     assert!(twiml.contains("kısa süre içinde yanıt verecek"), "{twiml}");
     let alerts: Value = s.http.get(s.url("/_local/alerts")).send().await.unwrap().json().await.unwrap();
     let h = &alerts["handoffs"][0];
@@ -218,7 +218,7 @@ async fn a_handoff_reaches_the_stores_alert_webhook_signed() {
     let s = Server::with_config(cartback_core::config::Config::new(demo.public_url.clone(), vec![store])).await;
     s.post_event(&example_event("evt_01", "c_1", START)).await;
     s.advance(30 * 60).await;
-    let (_, twiml) = s.twilio_reply("+905321234567", "hmm, let me ask my wife first", "SM10").await;
+    let (_, twiml) = s.twilio_reply("+905321234567", "hmm ok, let me think", "SM10").await;
     assert!(twiml.contains("kısa süre içinde yanıt verecek"), "{twiml}");
 
     let got = received.lock().unwrap().clone();

@@ -9,6 +9,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 mod allowed_from;
 mod bill;
 mod chaos;
+mod corrections;
 mod demo;
 mod email_preview;
 mod fold_confusables;
@@ -270,10 +271,30 @@ enum RepliesAction {
         errors: bool,
     },
     /// Reads replies, one per line, from standard input and prints, per line, what Cartback
-    /// makes of it and which reader decided: `keyword`, `rules` (the opt-out rules), `model`
-    /// (its answer and confidence) or `person` (a guess too unsure, or an opt-out word in an
-    /// idiom: the reply goes to a person).
+    /// makes of it (label), what it does (`opted_out`, `wrong_number`, `held.CAUSE`, `reason`,
+    /// `start`, `help`), which reader decided (`keyword`, `rules`, `caution`, `model`), the
+    /// model's guess, its confidence and its opt-out probability.
     Read,
+    /// Print the built-in corpus's held-out side (split by paraphrase family), in the corpus's
+    /// format: to read what the model is measured on.
+    HeldOut,
+    /// Write a person's corrections of replies' readings (the inbox, or POST
+    /// …/conversations/{id}/readings) in the corpus's format (`language<TAB>label<TAB>text`),
+    /// read through the API of a running Cartback: a store's own replies, ready to add to the
+    /// corpus (docs/replies.md, "Corrections").
+    ExportCorrections {
+        /// The running Cartback: `http://127.0.0.1:8787` (local mode) or the stack's ApiUrl.
+        #[arg(long, default_value = "http://127.0.0.1:8787")]
+        url: String,
+        #[arg(long)]
+        store: String,
+        /// The store's API key.
+        #[arg(long)]
+        key: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -301,6 +322,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Replies { action: RepliesAction::Train { out } } => replies::train_to(&out),
         Command::Replies { action: RepliesAction::Eval { file, model, errors } } => replies::eval(file, model, errors),
         Command::Replies { action: RepliesAction::Read } => replies::read_stdin(),
+        Command::Replies { action: RepliesAction::HeldOut } => replies::print_held_out(),
+        Command::Replies { action: RepliesAction::ExportCorrections { url, store, key, out } } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(corrections::export(&url, &store, &key, out.as_deref()))
+        }
         Command::EmailPreview { dir } => email_preview::run(&dir),
         Command::SmsSegments => {
             use std::io::{BufRead, Write};

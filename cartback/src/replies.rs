@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use cartback_core::conversations::model::corpus::{self, Example};
-use cartback_core::conversations::model::metrics::evaluate;
+use cartback_core::conversations::model::metrics::{Report, evaluate_with_holds};
 use cartback_core::conversations::model::train::{TrainOptions, train};
 use cartback_core::conversations::model::{Label, ReplyModel};
 
-/// The accuracy the held-out split must reach, per language, for `eval` to succeed.
+/// The accuracy targeted per language (docs/replies.md); the floor that fails is `model::FLOOR`.
 const GATE: f64 = 0.90;
 
 /// Trains on the built-in corpus's training split and writes the model file.
@@ -30,35 +30,71 @@ pub fn train_to(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What each line of standard input is taken for, and which reader decided (tab-separated:
-/// label, decided by, the model's guess, its confidence, the text).
+/// What each line of standard input is taken for, what is done with it and which reader
+/// decided (tab-separated: label, action, decided by, the model's guess, its confidence, its
+/// opt-out probability, the text).
 pub fn read_stdin() -> anyhow::Result<()> {
     use std::io::{BufRead, Write};
     let model = ReplyModel::builtin();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for line in std::io::stdin().lock().lines() {
         let text = line?;
-        let (p, by) = explain(model, &text);
-        writeln!(out, "{}\t{by}\t{}\t{:.2}\t{text}", p.label.as_str(), p.guess.as_str(), p.confidence)?;
+        let e = explain(model, &text);
+        let p = e.prediction;
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{:.2}\t{:.2}\t{}",
+            e.label.as_str(),
+            e.action,
+            e.by,
+            p.guess.as_str(),
+            p.confidence,
+            p.opt_out,
+            cartback_core::domain::pii::printable(&text)
+        )?;
     }
     Ok(())
 }
 
-/// The reply model's answer for `text`, and which of the readers gave it.
-fn explain(model: &ReplyModel, text: &str) -> (cartback_core::conversations::model::Prediction, &'static str) {
-    use cartback_core::conversations::{keywords, opt_out};
-    let rules = opt_out::read(text);
-    let p = model.understand_read(text, &rules);
-    let by = if keywords::keyword(text).is_some() {
-        "keyword"
-    } else if rules.scope.is_some() {
-        "rules"
-    } else if p.label != p.guess {
-        "person"
-    } else {
-        "model"
-    };
-    (p, by)
+/// The held-out side, as the corpus writes it.
+pub fn print_held_out() -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for e in corpus::split(corpus::builtin()).1 {
+        writeln!(out, "{}\t{}\t{}", e.lang, e.label.as_str(), e.text)?;
+    }
+    Ok(())
+}
+
+/// One reply as `cartback replies read` shows it.
+struct Explained {
+    label: Label,
+    /// `opted_out`, `wrong_number`, `held.{cause}`, `reason`, `start`, `help`.
+    action: String,
+    by: &'static str,
+    prediction: cartback_core::conversations::model::Prediction,
+}
+
+fn explain(model: &ReplyModel, text: &str) -> Explained {
+    use cartback_core::conversations::keywords::{Keyword, keyword};
+    use cartback_core::conversations::verdict::{Verdict, read_with};
+    match keyword(text) {
+        Some(k @ (Keyword::Start | Keyword::Help)) => {
+            let prediction = model.understand(text);
+            let action = if k == Keyword::Start { "start" } else { "help" };
+            Explained { label: prediction.label, action: action.into(), by: "keyword", prediction }
+        }
+        _ => {
+            let r = read_with(model, text);
+            let action = match r.verdict {
+                Verdict::OptOut { .. } => "opted_out".to_string(),
+                Verdict::WrongNumber => "wrong_number".to_string(),
+                Verdict::Hold(c) => format!("held.{}", c.as_str()),
+                Verdict::Reason => "reason".to_string(),
+            };
+            Explained { label: r.label(), action, by: r.by, prediction: r.prediction }
+        }
+    }
 }
 
 /// A corpus with four columns (language, label, register, text) as three: the register, how
@@ -73,17 +109,27 @@ fn without_register(tsv: &str) -> String {
         .join("\n")
 }
 
-/// Prints accuracy, macro-F1, opt-out misses and the confusion matrices; fails below the gate.
-/// Without a file: the built-in corpus's held-out split. With one (same format, or with a
-/// `register` column before the text, as tests/fixtures/replies/second_corpus.tsv): all its rows.
+/// The second test corpus, written by someone who never saw the corpus or the model, never
+/// trained or tuned on (docs/replies.md, "Measured on a stranger's words").
+const SECOND_CORPUS: &str = include_str!("../../tests/fixtures/replies/second_corpus.tsv");
+
+/// How a reader's answer is measured: Cartback's reading of `text` (`verdict`), the label it
+/// records and whether it was held for a person. START and HELP are keywords, not readings.
+fn measured(model: &ReplyModel, text: &str) -> (Label, bool) {
+    use cartback_core::conversations::keywords::{Keyword, keyword};
+    use cartback_core::conversations::verdict::{Verdict, read_with};
+    if matches!(keyword(text), Some(Keyword::Start | Keyword::Help)) {
+        return (model.understand(text).label, false);
+    }
+    let r = read_with(model, text);
+    (r.label(), matches!(r.verdict, Verdict::Hold(_)))
+}
+
+/// Prints accuracy, macro-F1, opt-outs missed, taken falsely and held, and the confusion
+/// matrices. Without a file: the built-in corpus's family-split held-out side (the gate: it fails
+/// below it) and the second corpus (its targets said met or not). With one (same format, or with
+/// a `register` column before the text, as tests/fixtures/replies/second_corpus.tsv): its rows.
 pub fn eval(file: Option<PathBuf>, model: Option<PathBuf>, show_errors: bool) -> anyhow::Result<()> {
-    let rows: Vec<Example> = match &file {
-        None => corpus::split(corpus::builtin()).1,
-        Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            corpus::parse(&without_register(&text)).with_context(|| format!("{}", p.display()))?
-        }
-    };
     let loaded;
     let model = match &model {
         None => ReplyModel::builtin(),
@@ -93,34 +139,94 @@ pub fn eval(file: Option<PathBuf>, model: Option<PathBuf>, show_errors: bool) ->
             &loaded
         }
     };
-    let started = Instant::now();
-    let report = evaluate(&rows, |t| model.understand(t).label);
-    let per_reply = started.elapsed().as_secs_f64() / rows.len().max(1) as f64;
-    println!(
-        "{} replies from {} ({:.1} µs per reply, features and model, this build)\n",
-        rows.len(),
-        file.as_ref().map_or("the built-in held-out split".to_string(), |p| p.display().to_string()),
-        per_reply * 1e6
-    );
-    print!("{report}");
-    if show_errors {
-        println!("\nwrong answers (language, true, predicted, text):");
-        for (lang, gold, got, text) in &report.errors {
-            println!("{lang}\t{}\t{}\t{text}", gold.as_str(), got.as_str());
+    let sides: Vec<(String, Vec<Example>, bool)> = match &file {
+        None => vec![
+            (
+                "the built-in corpus's held-out side (split by paraphrase family)".into(),
+                corpus::split(corpus::builtin()).1,
+                true,
+            ),
+            (
+                "tests/fixtures/replies/second_corpus.tsv (a stranger's replies, never trained or tuned on)".into(),
+                corpus::parse(&without_register(SECOND_CORPUS)).context("the second corpus")?,
+                false,
+            ),
+        ],
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let rows = corpus::parse(&without_register(&text)).with_context(|| format!("{}", p.display()))?;
+            vec![(p.display().to_string(), rows, true)]
+        }
+    };
+    let mut failed = Vec::new();
+    for (name, rows, gated) in &sides {
+        let started = Instant::now();
+        let report = evaluate_with_holds(rows, |t| measured(model, t));
+        let per_reply = started.elapsed().as_secs_f64() / rows.len().max(1) as f64;
+        println!(
+            "== {} replies from {name} ({:.1} µs per reply, every reader, this build)\n",
+            rows.len(),
+            per_reply * 1e6
+        );
+        print!("{report}");
+        // The second corpus's errors are never shown: reading them is tuning on it.
+        if show_errors && *gated {
+            println!("\nwrong answers (language, true, predicted, text):");
+            for (lang, gold, got, text) in &report.errors {
+                println!("{lang}\t{}\t{}\t{text}", gold.as_str(), got.as_str());
+            }
+        }
+        let short = short_of_target(&report);
+        if short.is_empty() {
+            println!(
+                "\ntargets met: every language ≥ {:.0} %, no opt-out missed, false opt-outs ≤ 1 %\n",
+                GATE * 100.0
+            );
+        } else {
+            println!("\nbelow target: {}\n", short.join("; "));
+        }
+        if *gated {
+            failed.extend(below_floor(&report));
         }
     }
-    let mut failed = Vec::new();
+    anyhow::ensure!(failed.is_empty(), "below the floor: {}", failed.join("; "));
+    Ok(())
+}
+
+/// Where a report falls below the floor (`model::FLOOR`): what the tests fail on too.
+fn below_floor(report: &Report) -> Vec<String> {
+    use cartback_core::conversations::model::FLOOR;
+    let mut below = Vec::new();
+    for (lang, c) in &report.per_language {
+        let (missed, false_, _) = report.safety(Some(lang));
+        if c.accuracy() < FLOOR.accuracy {
+            below.push(format!("{lang}: accuracy {:.1}% < {:.0}%", c.accuracy() * 100.0, FLOOR.accuracy * 100.0));
+        }
+        if missed > FLOOR.missed || false_ > FLOOR.false_opt_outs {
+            below.push(format!("{lang}: {missed} opt-outs missed, {false_} false"));
+        }
+    }
+    below
+}
+
+/// Where a report falls short of docs/replies.md's targets: each language at 90 % or more, no
+/// opt-out missed (neither opted out nor held), at most 1 % of the others taken for one.
+fn short_of_target(report: &Report) -> Vec<String> {
+    let mut short = Vec::new();
     for (lang, c) in &report.per_language {
         if c.accuracy() < GATE {
-            failed.push(format!("{lang}: accuracy {:.1}% < {:.0}%", c.accuracy() * 100.0, GATE * 100.0));
+            short.push(format!("{lang}: accuracy {:.1}% < {:.0}%", c.accuracy() * 100.0, GATE * 100.0));
         }
-        let (missed, false_) = c.missed_and_false(Label::OptOut);
-        if missed + false_ > 0 {
-            failed.push(format!("{lang}: {missed} opt-outs missed, {false_} false"));
+        let (missed, false_, _) = report.safety(Some(lang));
+        let others = c.total() - c.m[Label::OptOut.index()].iter().sum::<u32>();
+        if missed > 0 {
+            short.push(format!("{lang}: {missed} opt-outs missed"));
+        }
+        if f64::from(false_) > f64::from(others) * 0.01 {
+            short.push(format!("{lang}: {false_} false opt-outs of {others}"));
         }
     }
-    anyhow::ensure!(failed.is_empty(), "below the gate: {}", failed.join("; "));
-    Ok(())
+    short
 }
 
 #[cfg(test)]
@@ -130,15 +236,15 @@ mod tests {
     #[test]
     fn read_names_the_reader_that_decided() {
         let model = ReplyModel::builtin();
-        let by = |t: &str| explain(model, t);
-        assert_eq!(by("STOP").1, "keyword");
-        let (p, who) = by("please stop texting me");
-        assert_eq!((p.label, who), (Label::OptOut, "rules"));
-        // The model reads an opt-out into the idiom; a person reads it instead.
-        let (p, who) = by("I can't stop thinking about that jacket");
-        assert_eq!((p.guess, who), (Label::OptOut, "person"));
-        assert_ne!(p.label, Label::OptOut);
-        let (p, who) = by("my card keeps getting declined");
-        assert_eq!((p.label.as_str(), who), ("payment_problem", "model"));
+        let by = |t: &str| {
+            let e = explain(model, t);
+            (e.label, e.action, e.by)
+        };
+        assert_eq!(by("STOP"), (Label::OptOut, "opted_out".into(), "keyword"));
+        assert_eq!(by("please stop texting me"), (Label::OptOut, "opted_out".into(), "rules"));
+        assert_eq!(by("wrong number"), (Label::OptOut, "wrong_number".into(), "caution"));
+        assert_eq!(by("who gave you my number?"), (Label::OptOut, "held.words".into(), "caution"));
+        let e = explain(model, "my card keeps getting declined");
+        assert_eq!((e.label.as_str(), e.action.as_str(), e.by), ("payment_problem", "reason", "model"));
     }
 }

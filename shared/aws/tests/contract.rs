@@ -396,6 +396,7 @@ async fn snippet_carts_join_nothing<S: CartStore + ShopperRecords + 'static>(sto
             text: Pii::new(transcript),
             status: None,
             ref_id: Some("SM1".into()),
+            reading: None,
         }],
         trimmed: 0,
     };

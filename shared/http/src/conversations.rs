@@ -1,6 +1,7 @@
 //! The merchant's conversations with shoppers (docs/conversations.md), with the store's API key:
 //! `GET …/conversations` (list), `GET …/conversations/{id}` (read, with the transcript),
-//! `POST …/conversations/{id}/messages` (answer on the shopper's channel, at most once) and
+//! `POST …/conversations/{id}/messages` (answer on the shopper's channel, at most once),
+//! `POST …/conversations/{id}/readings` (a person's reading of a reply: docs/replies.md) and
 //! `POST …/conversations/{id}/close`.
 
 use crate::AppState;
@@ -18,12 +19,26 @@ use cartback_core::domain::{Conversation, Entry};
 use serde_json::{Value, json};
 
 fn entry_json(e: &Entry) -> Value {
-    json!({
+    let mut v = json!({
         "at": e.at.to_string(),
         "author": e.author,
         "text": e.text.expose(),
         "status": e.status,
-    })
+    });
+    // A shopper's reply: its id (to correct its reading) and how it was read.
+    if e.author == cartback_core::domain::Author::Shopper {
+        v["id"] = json!(e.ref_id);
+        v["reading"] = json!(e.reading.as_ref().map(|r| json!({
+            "label": r.label,
+            "by": r.by,
+            "action": r.action,
+            "guess": r.guess,
+            "confidence": r.confidence,
+            "language": r.language,
+            "correction": r.correction.as_ref().map(|c| json!({ "label": c.label, "at": c.at.to_string() })),
+        })));
+    }
+    v
 }
 
 /// The conversation without its transcript: what the list shows. The shopper's address masked.
@@ -126,6 +141,42 @@ pub async fn answer(
     let (c, entry) = st.engine.answer_conversation(&own, &id, text, key).await.map_err(answer_error)?;
     let status = if entry.status.as_deref() == Some("sent") { StatusCode::CREATED } else { StatusCode::ACCEPTED };
     Ok((status, Json(json!({ "message": entry_json(&entry), "conversation": summary(&c) }))))
+}
+
+/// Body: `{"label": "opt_out" | a reason, "message": "<the reply's id>"}` (`message` left out:
+/// the shopper's latest reply). `opt_out` opts the shopper's address out; any other label lifts
+/// a hold. Answers the consent after it and the conversation.
+pub async fn correct(
+    State(st): State<AppState>,
+    Path((store, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    use cartback_core::conversations::inbox::CorrectionError;
+    use cartback_core::conversations::model::Label;
+    let own = own_store(&st.engine.config, &store, &headers)?;
+    let bytes = read_body(&headers, body, 4 * 1024).await?;
+    let invalid = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_reading", m);
+    let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid("the body must be a JSON object".into()))?;
+    let known = || Label::ALL.iter().map(Label::as_str).collect::<Vec<_>>().join(", ");
+    let label = v
+        .get("label")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid(format!("`label` is required: one of {}", known())))?;
+    let label = Label::parse(label).ok_or_else(|| invalid(format!("`label` is one of {}", known())))?;
+    let message = match v.get("message") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(m)) if !m.is_empty() && m.len() <= 200 => Some(m.as_str()),
+        Some(_) => return Err(invalid("`message` is the id of one of the shopper's replies".into())),
+    };
+    let (c, after) = st.engine.correct_reading(&own, &id, message, label).await.map_err(|e| match e {
+        CorrectionError::NotFound => conversation_not_found(),
+        CorrectionError::NoSuchMessage => {
+            ApiError::new(StatusCode::NOT_FOUND, "message_not_found", "no reply of the shopper with that id here")
+        }
+        CorrectionError::Engine(e) => e.into(),
+    })?;
+    Ok(Json(json!({ "consent": after.as_str(), "conversation": full(&c) })))
 }
 
 fn conversation_not_found() -> ApiError {

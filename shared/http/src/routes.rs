@@ -65,6 +65,7 @@ pub static INGEST_ROUTES: &[Route] = &[
     route!("GET", "/v1/stores/{store}/conversations", Ingest, get(conversations::list)),
     route!("GET", "/v1/stores/{store}/conversations/{id}", Ingest, get(conversations::read)),
     route!("POST", "/v1/stores/{store}/conversations/{id}/messages", Ingest, post(conversations::answer)),
+    route!("POST", "/v1/stores/{store}/conversations/{id}/readings", Ingest, post(conversations::correct)),
     route!("POST", "/v1/stores/{store}/conversations/{id}/close", Ingest, post(conversations::close)),
     route!("GET", "/v1/stores/{store}/event-deliveries", Ingest, get(event_deliveries::list)),
     route!("POST", "/v1/stores/{store}/event-deliveries/{id}/replay", Ingest, post(event_deliveries::replay)),

@@ -9,9 +9,9 @@
 //! `unknown`: counted, logged, never retried (a duplicate SMS is worse than a missed one).
 
 use crate::abandonment::lifecycle::{TimerDecision, mark_abandoned, on_timer};
-use crate::abandonment::send_policy::{ORDERED_ELSEWHERE, SendPlan, plan_send};
+use crate::abandonment::send_policy::{HELD, ORDERED_ELSEWHERE, SendPlan, plan_send};
 use crate::config::StoreConfig;
-use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus};
+use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus, Stopped};
 use crate::engine::counters::{Counter, Deltas, Measure, language_of};
 use crate::engine::{Engine, EngineError, address_contact_key, cart_contact_key, retry_on_conflict};
 use crate::messaging::compose::{ComposeError, ComposeInput, Delivery, compose, needs_coupon};
@@ -178,8 +178,10 @@ impl Engine {
                 None if msg.contact_keys().contains(&k.as_str()) => None,
                 None => self.carts.get_contact(&msg.store, &k).await?,
             };
-            if address.is_some_and(|a| a.refuses(to)) {
-                plan = SendPlan::Skip("opted_out");
+            match address.and_then(|a| a.stopped(to, now)) {
+                Some(Stopped::OptedOut) => plan = SendPlan::Skip("opted_out"),
+                Some(Stopped::Held) => plan = SendPlan::Skip(HELD),
+                None => {}
             }
         }
         match plan {

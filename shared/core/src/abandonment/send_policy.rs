@@ -1,7 +1,7 @@
 //! The rules checked at send time (docs/architecture.md, "Abandonment"), in order. Pure.
 
 use crate::config::StoreConfig;
-use crate::domain::{Cart, Channel, Contact};
+use crate::domain::{Cart, Channel, Contact, Stopped};
 use crate::messaging::compose::WHATSAPP_WINDOW;
 use crate::{abandonment::ab, abandonment::compliance, abandonment::number_zones, abandonment::quiet_hours};
 use jiff::Timestamp;
@@ -90,6 +90,8 @@ pub const SMS_WITHIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(48
 
 /// The skip reason that also ends the cart's sequence: its shopper has ordered.
 pub const ORDERED_ELSEWHERE: &str = "ordered_elsewhere";
+/// The skip of a step whose contact has a reply held for a person (docs/replies.md).
+pub const HELD: &str = "held";
 
 /// Decides what to do with `step` of an abandoned cart right now.
 pub fn plan_send(
@@ -130,8 +132,10 @@ pub fn plan_send(
             return SendPlan::Skip("sms_consent_after_abandonment");
         }
     }
-    if contact.is_some_and(|c| c.refuses(channel)) {
-        return SendPlan::Skip("opted_out");
+    match contact.and_then(|c| c.stopped(channel, now)) {
+        Some(Stopped::OptedOut) => return SendPlan::Skip("opted_out"),
+        Some(Stopped::Held) => return SendPlan::Skip(HELD),
+        None => {}
     }
     if channel == Channel::Sms && cart.sms_sent_in_epoch(cart.epoch) {
         return SendPlan::Skip("one_sms_per_episode");
@@ -179,7 +183,7 @@ pub fn plan_send(
     let us = cart.customer.phone.as_ref().is_some_and(|p| crate::domain::phone::is_us(p.expose()));
     if channel == Channel::Whatsapp && us && !window_open {
         let sms_ok = cart.customer.consent.get(Channel::Sms)
-            && !contact.is_some_and(|c| c.refuses(Channel::Sms))
+            && contact.and_then(|c| c.stopped(Channel::Sms, now)).is_none()
             && !cart.sms_sent_in_epoch(cart.epoch);
         return if sms_ok {
             SendPlan::Send { variant, channel: Channel::Sms }

@@ -273,6 +273,10 @@ pub enum ReplyText {
     Stop,
     Start,
     Handoff,
+    /// A reply held for a person (docs/replies.md, "When a reply may be a no").
+    Held,
+    /// "Wrong number": the number is taken off.
+    WrongNumber,
 }
 
 impl StoreConfig {
@@ -286,10 +290,12 @@ impl StoreConfig {
     /// the store's), naming the store.
     pub fn reply_text(&self, which: ReplyText, shopper_locale: Option<&str>) -> String {
         let (own, key) = match which {
-            ReplyText::Help => (&self.help_text, "reply_help"),
-            ReplyText::Stop => (&self.stop_text, "reply_stop"),
-            ReplyText::Start => (&self.start_text, "reply_start"),
-            ReplyText::Handoff => (&self.handoff_text, "reply_handoff"),
+            ReplyText::Help => (self.help_text.as_ref(), "reply_help"),
+            ReplyText::Stop => (self.stop_text.as_ref(), "reply_stop"),
+            ReplyText::Start => (self.start_text.as_ref(), "reply_start"),
+            ReplyText::Handoff => (self.handoff_text.as_ref(), "reply_handoff"),
+            ReplyText::Held => (None, "reply_held"),
+            ReplyText::WrongNumber => (None, "reply_wrong_number"),
         };
         if let Some(text) = own {
             return text.clone();

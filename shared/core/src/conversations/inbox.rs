@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::StoreConfig;
 use crate::conversations::replies::InboundReply;
+use crate::domain::conversation::EntryReading;
 use crate::domain::pii::{Pii, mask};
 use crate::domain::{Author, Channel, Contact, Conversation, ConversationStatus, Entry, Reason};
 use crate::engine::counters::Counter;
@@ -27,6 +28,11 @@ pub struct Opening<'a> {
     pub rule: &'static str,
     /// Cartback's own answer to the shopper, added to the transcript.
     pub notice: Option<String>,
+    /// How the reply was read, shown with it.
+    pub reading: EntryReading,
+    /// False for a reply recorded only to be seen (an opt-out in words): a new conversation
+    /// opens closed, and nobody is alerted.
+    pub open: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +93,7 @@ impl Engine {
             text: Pii::new(o.reply.body.clone()),
             status: None,
             ref_id: Some(o.reply.message_id.clone()),
+            reading: Some(o.reading.clone()),
         };
         // The open conversation on this channel, if it is still there.
         let current =
@@ -111,7 +118,7 @@ impl Engine {
                             to: Pii::new(o.reply.from.clone()),
                             channel: o.reply.channel,
                             cart: contact.latest_cart.clone(),
-                            status: ConversationStatus::Open,
+                            status: if o.open { ConversationStatus::Open } else { ConversationStatus::Closed },
                             reason: o.reason,
                             guess: o.guess.clone(),
                             confidence: o.confidence,
@@ -134,6 +141,7 @@ impl Engine {
                         text: Pii::new(n.clone()),
                         status: Some("sent".into()),
                         ref_id: None,
+                        reading: None,
                     });
                 }
                 c.updated_at = now;
@@ -142,7 +150,7 @@ impl Engine {
             }
             Ok(c.id)
         })?;
-        if current.is_none() {
+        if current.is_none() && o.open {
             self.count(&store.id, vec![(Counter::Conversations("opened"), 1)]).await;
         }
         contact.conversation = Some(id.clone());
@@ -311,11 +319,148 @@ impl Engine {
             text: Pii::new(text.to_string()),
             status: Some("sending".into()),
             ref_id: Some(ref_id.to_string()),
+            reading: None,
         };
         c.push(entry.clone());
         c.updated_at = now;
         c.expires_at = now + store.conversations.retention;
         c.version = self.carts.put_conversation(c.clone()).await?;
         Ok((c, entry, true))
+    }
+}
+
+/// What a person's reading did to the shopper's consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentAfter {
+    /// Read as a "no": the phone (or address) is opted out, recorded as `person`.
+    OptedOut,
+    /// Read as no "no": the hold is lifted and automated messages may resume.
+    Released,
+    /// Nothing to change (already opted out, or no hold).
+    Unchanged,
+    /// The hold's deadline had passed: it is an opt-out, which only the shopper's START undoes.
+    AlreadyOptedOut,
+}
+
+impl ConsentAfter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentAfter::OptedOut => "opted_out",
+            ConsentAfter::Released => "released",
+            ConsentAfter::Unchanged => "unchanged",
+            ConsentAfter::AlreadyOptedOut => "already_opted_out",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CorrectionError {
+    #[error("no such conversation")]
+    NotFound,
+    #[error("no reply of the shopper with that id in the conversation")]
+    NoSuchMessage,
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl From<crate::ports::StoreError> for CorrectionError {
+    fn from(e: crate::ports::StoreError) -> Self {
+        CorrectionError::Engine(e.into())
+    }
+}
+
+impl Engine {
+    /// A person's reading of a shopper's reply (docs/replies.md, "Corrections"): kept beside
+    /// Cartback's own (and exported by `cartback replies export-corrections`). An `opt_out`
+    /// opts the shopper's address out; any other label lifts a hold on it. A person never
+    /// reverses a "no" the shopper gave: only the shopper's START does.
+    pub async fn correct_reading(
+        &self,
+        store: &StoreConfig,
+        id: &str,
+        message: Option<&str>,
+        label: crate::conversations::model::Label,
+    ) -> Result<(Conversation, ConsentAfter), CorrectionError> {
+        use crate::conversations::model::Label;
+        use crate::domain::conversation::Correction;
+        let now = self.clock.now();
+        let mut from = None;
+        // Not found inside the retried block: `Ok(Err(…))`, so a conflict alone is retried.
+        let c = retry_on_conflict!({
+            let Some(mut c) = self.conversation(store, id).await? else { return Ok(Err(CorrectionError::NotFound)) };
+            let Some(entry) = c
+                .messages
+                .iter_mut()
+                .rev()
+                .filter(|m| m.author == Author::Shopper)
+                .find(|m| message.is_none_or(|r| m.ref_id.as_deref() == Some(r)))
+            else {
+                return Ok(Err(CorrectionError::NoSuchMessage));
+            };
+            let reading = entry.reading.get_or_insert_with(|| EntryReading {
+                label: "unknown".into(),
+                by: "none".into(),
+                action: "none".into(),
+                guess: String::new(),
+                confidence: 0.0,
+                language: crate::domain::locale::built_in(None, &store.locale).to_string(),
+                correction: None,
+            });
+            from = Some(reading.label.clone());
+            let same = reading.correction.as_ref().is_some_and(|k| k.label == label.as_str());
+            if !same {
+                reading.correction = Some(Correction { label: label.as_str().to_string(), at: now });
+                c.updated_at = now;
+                c.version = self.carts.put_conversation(c.clone()).await?;
+            }
+            Ok(Ok(c))
+        })??;
+        let reference = message
+            .map(str::to_string)
+            .or_else(|| c.messages.iter().rev().find(|m| m.author == Author::Shopper).and_then(|m| m.ref_id.clone()));
+        let reference = reference.unwrap_or_default();
+        let mut stats = Vec::new();
+        let after = retry_on_conflict!({
+            let Some(mut contact) = self.carts.get_contact(&store.id, &c.contact).await? else {
+                return Ok(ConsentAfter::Unchanged);
+            };
+            stats.clear();
+            let expired = contact.settle_hold(now);
+            let after = if label == Label::OptOut {
+                let had_hold = contact.hold.take().is_some();
+                let changed = contact.opt_out_address(c.channel, now, "person", &reference);
+                for ch in &changed {
+                    stats.push((Counter::OptOuts(*ch), 1));
+                }
+                if had_hold {
+                    stats.push((Counter::Holds("decided.opt_out".into()), 1));
+                }
+                if changed.is_empty() && expired.is_empty() { ConsentAfter::Unchanged } else { ConsentAfter::OptedOut }
+            } else if !expired.is_empty() {
+                ConsentAfter::AlreadyOptedOut
+            } else if contact.hold.take().is_some() {
+                stats.push((Counter::Holds("decided.released".into()), 1));
+                ConsentAfter::Released
+            } else {
+                ConsentAfter::Unchanged
+            };
+            for ch in &expired {
+                stats.push((Counter::OptOuts(*ch), 1));
+            }
+            if !expired.is_empty() {
+                stats.push((Counter::Holds("expired".into()), 1));
+            }
+            if after != ConsentAfter::Unchanged || !expired.is_empty() {
+                self.carts.put_contact(contact).await?;
+            }
+            Ok(after)
+        })?;
+        if let Some(from) = from.filter(|f| f != label.as_str()) {
+            let known = Label::parse(&from).map_or("unknown", |l| l.as_str());
+            stats.push((Counter::Corrections(known, label.as_str()), 1));
+        }
+        tracing::info!(store = %store.id, conversation = %id, label = label.as_str(), consent = after.as_str(), "reading corrected");
+        self.count(&store.id, stats).await;
+        Ok((c, after))
     }
 }

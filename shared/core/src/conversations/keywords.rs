@@ -43,7 +43,10 @@ pub fn keyword(body: &str) -> Option<Keyword> {
     if norm.is_empty() || norm.len() > 16 {
         return None;
     }
-    if STOP.contains(&norm.as_str()) {
+    // A STOP word and a number ("STOP 11", "لغو۱۱"): how some carriers and short codes ask it
+    // to be written. The safe direction again: only STOP is read through a number.
+    let without_number = norm.trim_end_matches(|c: char| c.is_numeric());
+    if STOP.contains(&norm.as_str()) || (without_number.len() < norm.len() && STOP.contains(&without_number)) {
         Some(Keyword::Stop)
     } else if START.contains(&norm.as_str()) {
         Some(Keyword::Start)
@@ -93,15 +96,25 @@ mod tests {
         for s in ["help", "Info"] {
             assert_eq!(keyword(s), Some(Keyword::Help), "{s}");
         }
-        for s in ["please stop sending", "stoppp", "", "shipping is too expensive", "durum", "retur", "لغو کنید لطفا"]
-        {
+        for s in [
+            "please stop sending",
+            "stoppp",
+            "",
+            "shipping is too expensive",
+            "durum",
+            "retur",
+            "لغو کنید لطفا",
+            "START 1",
+            "11",
+        ] {
             assert_eq!(keyword(s), None, "{s}");
         }
     }
 
     #[test]
     fn recognises_the_built_in_languages_words() {
-        for s in ["Stopp", "avslutt", "iptal", "İptal", "Dur.", "RET", "لغو", " توقف "] {
+        for s in ["Stopp", "avslutt", "iptal", "İptal", "Dur.", "RET", "لغو", " توقف ", "لغو۱۱", "لغو 11", "STOP 123"]
+        {
             assert_eq!(keyword(s), Some(Keyword::Stop), "{s}");
         }
         for s in ["başla", "Basla", "شروع"] {

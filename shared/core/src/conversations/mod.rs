@@ -2,6 +2,7 @@
 //! `reasons` (why the shopper left), and `replies`, the use case that records, answers and
 //! hands off. `twilio_webhook` checks the signature of what Twilio posts and writes TwiML answers.
 
+pub mod caution;
 pub mod confusables;
 mod confusables_table;
 pub mod inbox;
@@ -13,4 +14,5 @@ pub mod reasons;
 pub mod replies;
 pub mod standard_webhooks;
 pub mod twilio_webhook;
+pub mod verdict;
 pub mod whatsapp_inbound;

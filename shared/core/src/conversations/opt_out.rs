@@ -108,6 +108,29 @@ const PHRASES: &[&str] = &[
     "off this list",
     "delete me",
     "stop spamming",
+    // Asking not to be reminded, however politely.
+    "rather not receive",
+    "rather not get these",
+    "prefer not to receive",
+    "prefer not to get these",
+    "no need to keep",
+    "no need to text",
+    "no need to message",
+    "no need to remind",
+    "no need to write",
+    "no need for reminders",
+    "no need for these",
+    "dont need reminders",
+    "don t need reminders",
+    "dont need a reminder",
+    "don t need a reminder",
+    "don t need the reminders",
+    "dont need the reminders",
+    "don t need these messages",
+    "dont need these messages",
+    "stop pinging",
+    "quit pinging",
+    "no reminders",
     // Revoking consent in the words of the rule itself.
     "revoke my consent",
     "revoke consent",
@@ -168,6 +191,16 @@ const PHRASES: &[&str] = &[
     "onayimi iptal",
     "iznimi iptal",
     "rizami geri",
+    "hatirlatmaniza gerek yok",
+    "hatirlatmaya gerek yok",
+    "hatirlatma gerek yok",
+    "yazmaniza gerek yok",
+    "mesaj atmaniza gerek yok",
+    "mesaj gondermenize gerek yok",
+    "yazma artik",
+    "artik yazma",
+    "bana yazmayin",
+    "bana yazma",
     // Norwegian (folded: æ→ae, ø→o, å→a)
     "ikke send",
     "slutt a sende",
@@ -177,9 +210,16 @@ const PHRASES: &[&str] = &[
     "avmeld",
     "fjern meg",
     "fjern nummeret",
-    "vil ikke ha flere",
+    "vil ikke ha flere meldinger",
+    "vil ikke ha flere sms",
+    "vil ikke ha flere mail",
+    "vil ikke ha flere e post",
     "ikke kontakt meg",
-    "ingen flere",
+    "ingen flere meldinger",
+    "ingen flere sms",
+    "ingen flere mail",
+    "ingen flere e post",
+    "ingen flere eposter",
     "ikke mer sms",
     "ikke flere meldinger",
     "ikke flere sms",
@@ -208,12 +248,39 @@ const PHRASES: &[&str] = &[
     "trekk tilbake samtykke",
     "tilbakekaller samtykke",
     "trekker mitt samtykke",
+    "trenger ingen paminnelse",
+    "trenger ikke paminnelse",
+    "trenger ikke flere paminnelse",
+    "trenger ikke mase",
+    "ingen paminnelser",
+    "ingen flere paminnelser",
+    "trenger ikke a minne",
+    "trenger ikke sende",
+    "trenger ikke skrive",
+    "ikke mas",
+    // Persian in Latin letters ("Finglish").
+    "payam nadid",
+    "payam nadin",
+    "payam nade",
+    "payam nafrestid",
+    "payam nafrestin",
+    "payam nafrest",
+    "sms nadid",
+    "sms nafrestid",
+    "dige payam",
 ];
 
 /// Persian phrases, matched in the compact form (`compact`: letters only, no spaces or ZWNJ).
 /// (A bare "لغو" or "توقف" is a keyword when it is the whole message; inside a sentence "لغو"
 /// also cancels orders.)
 const PERSIAN: &[&str] = &[
+    "نیازیبهیاداورینیست",
+    "نیازبهیاداورینیست",
+    "لازمنیستیاداوری",
+    "یاداورینمیخوام",
+    "یاداورینفرستید",
+    "نیازینیستپیام",
+    "لازمنیستپیام",
     "لغوعضویت",
     "لغواشتراک",
     "اشتراکلغو",
@@ -289,6 +356,12 @@ const PERSIAN_NOT_OPT_OUTS: &[&str] = &[
 
 /// Replies that contain a stop word, or the words of an opt-out, and ask for nothing of the kind.
 const NOT_OPT_OUTS: &[&str] = &[
+    // "Don't stop the sale": asking for more, not less.
+    "dont stop",
+    "don t stop",
+    "do not stop",
+    "ikke stopp",
+    "ikke stoppe",
     "stop by",
     "stop in",
     "stop at",
@@ -417,6 +490,9 @@ pub fn opt_out(text: &str) -> Option<Scope> {
 pub struct Reading {
     pub scope: Option<Scope>,
     pub idiom: bool,
+    /// The opt-out rests on a bare "stop" (or a typo of it) alone, no phrase around it: "pls
+    /// stop" is one, "haha stop, I was about to order" may not be (`verdict` holds a long one).
+    pub bare: bool,
 }
 
 /// The rules' one reading of `text` (folded once, each list searched in one pass).
@@ -428,10 +504,10 @@ pub fn read(text: &str) -> Reading {
     let idiom = found.excluded && !found.uncovered;
     let latin = found.uncovered || !found.excluded && typo_of_stop(&folded);
     if !(found.persian || latin) {
-        return Reading { scope: None, idiom };
+        return Reading { scope: None, idiom, bare: false };
     }
     let scope = Some(if found.all_channels { Scope::All } else { Scope::Channel });
-    Reading { scope, idiom: false }
+    Reading { scope, idiom: false, bare: !(found.persian || found.phrase) }
 }
 
 /// What of the lists above a reply contains: found in one pass with one automaton per script,
@@ -439,6 +515,8 @@ pub fn read(text: &str) -> Reading {
 struct Found {
     /// A phrase found that is not a bare "stop" or "stopp" inside an exclusion ("stop by").
     uncovered: bool,
+    /// A phrase found that is not a bare "stop" or "stopp".
+    phrase: bool,
     excluded: bool,
     all_channels: bool,
     persian: bool,
@@ -505,7 +583,7 @@ fn is_stem(p: &str) -> bool {
 impl Found {
     fn in_text(folded: &str, compact: &str) -> Found {
         let l = lists();
-        let mut f = Found { uncovered: false, excluded: false, all_channels: false, persian: false };
+        let mut f = Found { uncovered: false, phrase: false, excluded: false, all_channels: false, persian: false };
         // Bare stops and exclusions, where they are: a stop counts unless an exclusion holds it.
         let mut bare_stops: Vec<(usize, usize)> = Vec::new();
         let mut exclusions: Vec<(usize, usize)> = Vec::new();
@@ -521,6 +599,7 @@ impl Found {
                     bare_stops.push((m.start(), m.end()));
                 } else {
                     f.uncovered = true;
+                    f.phrase = true;
                 }
             }
             if kind & NOT_OPT_OUT != 0 {
@@ -551,7 +630,7 @@ fn typo_of_stop(folded: &str) -> bool {
 /// Real words one edit from "stop", which are not typos of it.
 const COMMON_NEAR_STOP: &[&str] = &[
     "shop", "step", "stoo", "top", "sto", "atop", "slop", "stow", "swop", "stoa", "tops", "spot", "post", "pots",
-    "opts", "stops",
+    "opts", "stops", "stor", "stol", "stod", "stok", "stoy",
 ];
 
 fn within_one_edit(a: &str, b: &str) -> bool {
@@ -623,7 +702,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// Persian and Arabic letters in one form (Arabic yeh and kaf as Persian), letters only.
-fn compact(text: &str) -> String {
+pub fn compact(text: &str) -> String {
     text.chars()
         .filter_map(|c| match c {
             'ي' | 'ى' => Some('ی'),

@@ -3,17 +3,37 @@
 use crate::config::{ReplyText, StoreConfig};
 use crate::conversations::inbox::Opening;
 use crate::conversations::keywords::{Keyword, keyword};
-use crate::conversations::model::{Label, ReplyModel};
-use crate::conversations::opt_out::{self, Scope};
+use crate::conversations::model::Label;
+use crate::conversations::opt_out::Scope;
 use crate::conversations::person::asks_for_person;
 use crate::conversations::reasons::{self, Classification, classify};
+use crate::conversations::verdict::{self, Verdict};
 use crate::conversations::whatsapp_inbound::RESTORE_BUTTON_PAYLOAD;
+use crate::domain::conversation::EntryReading;
 use crate::domain::pii::mask;
-use crate::domain::{Cart, Channel, Contact, Reason, contact_key};
+use crate::domain::{Cart, Channel, Contact, Hold, Reason, contact_key};
 use crate::engine::counters::Counter;
 use crate::engine::{Engine, EngineError, retry_on_conflict};
 use crate::messaging::compose::{ComposeInput, context};
 use crate::ports::Handoff;
+
+/// The model's best guess as a person reads it: "trust (62 %)".
+fn guess_text(reading: &verdict::Reading) -> String {
+    format!("{} ({:.0} %)", reading.prediction.guess.as_str(), reading.prediction.confidence * 100.0)
+}
+
+/// A reading as the transcript keeps it beside the reply.
+fn entry_reading(reading: &verdict::Reading, action: &str, language: &str) -> EntryReading {
+    EntryReading {
+        label: reading.label().as_str().to_string(),
+        by: reading.by.to_string(),
+        action: action.to_string(),
+        guess: reading.prediction.guess.as_str().to_string(),
+        confidence: reading.prediction.confidence,
+        language: language.to_string(),
+        correction: None,
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct InboundReply {
@@ -58,24 +78,23 @@ impl Engine {
                 contact.last_whatsapp_inbound_at = Some(now);
             }
             let mut stats = Vec::new();
+            // A hold nobody decided in time is the opt-out it stood for, before anything else.
+            for ch in contact.settle_hold(now) {
+                stats.push((Counter::OptOuts(ch), 1));
+                stats.push((Counter::Holds("expired".into()), 1));
+            }
             let mut classified = None;
-            // A carrier keyword; else an opt-out in plain words (of this channel, or of all when
-            // the words say so) or one the reply model reads with confidence. Recorded in the
-            // consent ledger as `reply`, `reply_words` or `reply_model`.
-            let carrier = keyword(&r.body);
-            let rules = carrier.is_none().then(|| opt_out::read(&r.body));
-            let plain = rules.as_ref().and_then(|r| r.scope);
-            // The rules and the model read a text once: for an opt-out here, for the reason below.
-            let understood =
-                rules.filter(|r| r.scope.is_none()).map(|rules| ReplyModel::builtin().understand_read(&r.body, &rules));
-            let modelled = understood.is_some_and(|p| p.label == Label::OptOut);
-            let kw = carrier.or((plain.is_some() || modelled).then_some(Keyword::Stop));
+            // START and HELP are keywords; everything else is read once by every reader
+            // (`verdict`), which decides: an opt-out (`reply`, `reply_words`, `reply_model` in
+            // the consent ledger), a wrong number, a hold for a person, or a reason.
+            let carrier = keyword(&r.body).filter(|k| *k != Keyword::Stop);
             // The WhatsApp template's "Complete my order" button: the restore link, in the
             // shopper's language; the sequence goes on (the shopper is on their way back).
             let restore = r.channel == Channel::Whatsapp && r.body == RESTORE_BUTTON_PAYLOAD;
-            let kw = if restore { None } else { kw };
-            let outcome = match kw {
-                None if restore => {
+            let reading = (carrier.is_none() && !restore).then(|| verdict::read(&r.body));
+            let verdict = reading.map(|v| v.verdict);
+            let outcome = match (carrier, verdict) {
+                _ if restore => {
                     let cart = match &contact.latest_cart {
                         Some(id) => self.carts.get_cart(&store.id, id).await?,
                         None => None,
@@ -92,12 +111,10 @@ impl Engine {
                     });
                     ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone() }
                 }
-                Some(Keyword::Stop) => {
-                    let (source, channels) = match plain {
-                        None if modelled => ("reply_model", vec![r.channel]),
-                        None => ("reply", vec![r.channel]),
-                        Some(Scope::Channel) => ("reply_words", vec![r.channel]),
-                        Some(Scope::All) => ("reply_words", Channel::ALL.to_vec()),
+                (_, Some(Verdict::OptOut { source, scope })) => {
+                    let channels = match scope {
+                        Scope::Channel => vec![r.channel],
+                        Scope::All => Channel::ALL.to_vec(),
                     };
                     contact.remember_consent_reply(&r.message_id);
                     if let Some(t) = r.sent_at {
@@ -111,6 +128,10 @@ impl Engine {
                             contact.log_consent(now, ch, false, source, &r.message_id);
                         }
                     }
+                    // A "no" settles a hold: nothing is left for a person to decide.
+                    if contact.hold.take().is_some() {
+                        stats.push((Counter::Holds("decided.opt_out".into()), 1));
+                    }
                     // Confirm once: a second STOP gets silence, not another message.
                     ReplyOutcome {
                         action: "opted_out",
@@ -119,29 +140,73 @@ impl Engine {
                         cart: None,
                     }
                 }
+                (_, Some(Verdict::WrongNumber)) => {
+                    contact.remember_consent_reply(&r.message_id);
+                    let changed = contact.opt_out_address(r.channel, now, "wrong_number", &r.message_id);
+                    for ch in &changed {
+                        stats.push((Counter::OptOuts(*ch), 1));
+                    }
+                    stats.push((Counter::WrongNumbers, 1));
+                    contact.hold = None;
+                    ReplyOutcome {
+                        action: "wrong_number",
+                        reason: None,
+                        reply: (!changed.is_empty())
+                            .then(|| store.reply_text(ReplyText::WrongNumber, contact.locale.as_deref())),
+                        cart: None,
+                    }
+                }
+                (_, Some(Verdict::Hold(cause))) => {
+                    // Already a "no" on this address: nothing automated goes there anyway.
+                    let new = !contact.refuses(r.channel) && contact.hold.is_none();
+                    if new {
+                        contact.hold = Some(Hold {
+                            since: now,
+                            channel: r.channel,
+                            cause: cause.as_str().to_string(),
+                            reference: r.message_id.clone(),
+                            conversation: None,
+                        });
+                        stats.push((Counter::Holds(format!("held.{}", cause.as_str())), 1));
+                    }
+                    let p = reading.map(|v| v.prediction);
+                    let c = p.map_or_else(|| classify(&r.body), reasons::of_prediction);
+                    classified = Some(c);
+                    ReplyOutcome {
+                        action: "held",
+                        reason: Some(c.reason),
+                        reply: new.then(|| store.reply_text(ReplyText::Held, contact.locale.as_deref())),
+                        cart: contact.latest_cart.clone(),
+                    }
+                }
                 // A START the provider dates at or before the STOP it would reverse: a replay.
-                Some(Keyword::Start)
+                (Some(Keyword::Start), _)
                     if r.sent_at.is_some_and(|t| contact.stop_sent_at.is_some_and(|stop| t <= stop)) =>
                 {
                     contact.remember_consent_reply(&r.message_id);
                     tracing::warn!(store = %store.id, from = %mask(&r.from), "a START older than the STOP it would reverse: ignored");
                     ReplyOutcome { action: "stale", reason: None, reply: None, cart: None }
                 }
-                Some(Keyword::Start) => {
+                (Some(Keyword::Start), _) => {
                     contact.remember_consent_reply(&r.message_id);
                     if contact.opt_in(r.channel) {
                         stats.push((Counter::OptIns(r.channel), 1));
                         contact.log_consent(now, r.channel, true, "reply", &r.message_id);
                     }
+                    // The shopper's own yes settles a hold on the phone.
+                    if contact.hold.take().is_some() {
+                        stats.push((Counter::Holds("decided.released".into()), 1));
+                    }
                     let reply = store.reply_text(ReplyText::Start, contact.locale.as_deref());
                     ReplyOutcome { action: "opted_in", reason: None, reply: Some(reply), cart: None }
                 }
-                Some(Keyword::Help) => {
+                (Some(_), _) => {
                     let reply = store.reply_text(ReplyText::Help, contact.locale.as_deref());
                     ReplyOutcome { action: "help", reason: None, reply: Some(reply), cart: None }
                 }
-                None => {
-                    let c = understood.map_or_else(|| classify(&r.body), reasons::of_prediction);
+                (None, _) => {
+                    let p = reading.map(|v| v.prediction);
+                    let c = p.map_or_else(|| classify(&r.body), reasons::of_prediction);
                     stats.push((Counter::Reasons(c.reason), 1));
                     classified = Some(c);
                     // Completed by `converse` once the contact is written.
@@ -158,12 +223,31 @@ impl Engine {
             // duplicate and does nothing. Written last, a failure anywhere before it leaves the
             // retry to do all of it again (pausing is idempotent).
             let outcome = match (classified, outcome.action) {
-                (Some(c), _) => self.converse(store, r, &mut contact, c, outcome).await?,
+                (Some(c), _) => self.converse(store, r, &mut contact, c, outcome, reading).await?,
                 // STOP also ends the automated sequence of the cart they were messaged about, on
                 // every channel: "stop" means stop. Later carts still follow each channel's consent.
-                (None, "opted_out") => {
+                (None, "opted_out" | "wrong_number") => {
                     if let Some(id) = &contact.latest_cart {
                         self.pause_cart(store, id, None).await?;
+                    }
+                    // A "no" read from words (not the carrier keyword) is kept where a person can
+                    // see it and say the reading was wrong (docs/replies.md, "Corrections").
+                    if let Some(reading) = reading.filter(|v| v.by != "keyword") {
+                        let opening = Opening {
+                            reply: r,
+                            reason: Reason::Other,
+                            guess: guess_text(&reading),
+                            confidence: reading.prediction.confidence,
+                            rule: outcome.action,
+                            notice: outcome.reply.clone(),
+                            reading: entry_reading(
+                                &reading,
+                                outcome.action,
+                                crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale),
+                            ),
+                            open: false,
+                        };
+                        self.record_handoff(store, &mut contact, &opening).await?;
                     }
                     outcome
                 }
@@ -204,7 +288,8 @@ impl Engine {
 
     /// A free-text reply: pause the latest cart's sequence, record the reason, then answer from
     /// the FAQ when confident and the store's hand-off rules allow it, or open (or continue) a
-    /// conversation with a person (docs/conversations.md).
+    /// conversation with a person (docs/conversations.md). A held reply always goes to a person,
+    /// with the hold's notice instead of the hand-off's.
     async fn converse(
         &self,
         store: &StoreConfig,
@@ -212,6 +297,7 @@ impl Engine {
         contact: &mut Contact,
         classified: Classification,
         mut outcome: ReplyOutcome,
+        reading: Option<verdict::Reading>,
     ) -> Result<ReplyOutcome, EngineError> {
         let Classification { reason, confident, guess, confidence } = classified;
         let cart = match &contact.latest_cart {
@@ -220,8 +306,11 @@ impl Engine {
         };
         let policy = &store.conversations;
         let in_conversation = contact.conversation.is_some();
+        let held = outcome.action == "held";
         // The store's rules, in order; `None`: the FAQ may answer.
-        let rule = if policy.handoff_when_asked && asks_for_person(&r.body) {
+        let rule = if held {
+            Some("held")
+        } else if policy.handoff_when_asked && asks_for_person(&r.body) {
             Some("asked_for_person")
         } else if cart.as_ref().zip(policy.handoff_above_minor).is_some_and(|(c, min)| c.subtotal_minor() >= min) {
             Some("cart_value")
@@ -254,18 +343,52 @@ impl Engine {
             }
             _ => None,
         };
+        let fallback = verdict::Reading {
+            verdict: verdict::Verdict::Reason,
+            by: "model",
+            prediction: crate::conversations::model::Prediction {
+                label: Label::Reason(reason),
+                guess,
+                confidence,
+                opt_out: 0.0,
+            },
+        };
+        let reading = reading.unwrap_or(fallback);
         if let Some(text) = answer {
             outcome.action = "answered";
             outcome.reply = Some(text);
             return Ok(outcome);
         }
         let rule = rule.unwrap_or("no_answer");
-        outcome.action = "handed_off";
-        // A shopper already talking with a person is not told again that someone will answer.
-        let notice = (!in_conversation).then(|| store.reply_text(ReplyText::Handoff, contact.locale.as_deref()));
-        let guess = format!("{} ({:.0} %)", guess.as_str(), confidence * 100.0);
-        let opening = Opening { reply: r, reason, guess: guess.clone(), confidence, rule, notice: notice.clone() };
+        if !held {
+            outcome.action = "handed_off";
+        }
+        // A shopper already talking with a person is not told again that someone will answer;
+        // a held reply is told once what happens next (no more automated messages).
+        let notice = if held {
+            outcome.reply.clone()
+        } else {
+            (!in_conversation).then(|| store.reply_text(ReplyText::Handoff, contact.locale.as_deref()))
+        };
+        let guess = guess_text(&reading);
+        let opening = Opening {
+            reply: r,
+            reason,
+            guess: guess.clone(),
+            confidence,
+            rule,
+            notice: notice.clone(),
+            reading: entry_reading(
+                &reading,
+                outcome.action,
+                crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale),
+            ),
+            open: true,
+        };
         let id = self.record_handoff(store, contact, &opening).await?;
+        if let Some(h) = contact.hold.as_mut().filter(|h| h.reference == r.message_id) {
+            h.conversation = Some(id.clone());
+        }
         outcome.reply = notice;
         let handoff = Handoff {
             store: store.id.clone(),

@@ -55,6 +55,57 @@ pub struct Contact {
     /// are added to it while it is open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<String>,
+    /// A reply that may be a "no", waiting for a person (docs/replies.md, "When a reply may be
+    /// a no"): nothing automated goes to this contact's phone meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<Hold>,
+}
+
+/// A reply held for a person. Undecided at `deadline()`, it is an opt-out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub since: Timestamp,
+    /// The channel the reply came on; the hold covers every channel to the same address.
+    pub channel: Channel,
+    /// `verdict::HoldCause`: `words`, `model`, `idiom`.
+    pub cause: String,
+    /// The provider's id of the reply.
+    pub reference: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
+}
+
+/// The FCC's revocation rule gives a business 10 business days to honour a "no": a hold nobody
+/// decides within them becomes one.
+pub const HOLD_BUSINESS_DAYS: u32 = 10;
+
+impl Hold {
+    /// `since` plus `HOLD_BUSINESS_DAYS` weekdays (Monday to Friday, UTC; public holidays are
+    /// not skipped, so the deadline is never later than the rule's).
+    pub fn deadline(&self) -> Timestamp {
+        let mut t = self.since;
+        let mut left = HOLD_BUSINESS_DAYS;
+        while left > 0 {
+            t += jiff::SignedDuration::from_hours(24);
+            let weekday = t.to_zoned_datetime(jiff::tz::TimeZone::UTC).weekday();
+            if !matches!(weekday, jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday) {
+                left -= 1;
+            }
+        }
+        t
+    }
+
+    fn covers(&self, channel: Channel) -> bool {
+        channel.uses_phone() == self.channel.uses_phone()
+    }
+}
+
+/// Why nothing automated may go to a contact on a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    OptedOut,
+    /// A reply held for a person, still within its deadline.
+    Held,
 }
 
 /// How long an inbound message id is remembered.
@@ -147,7 +198,43 @@ impl Contact {
             stop_sent_at: None,
             locale: None,
             conversation: None,
+            hold: None,
         }
+    }
+
+    /// Whether an automated message on `channel` may not go to this contact at `now`: a "no"
+    /// (`refuses`), a hold past its deadline (a "no" too, written down by `settle_hold`), or a
+    /// hold waiting for a person.
+    pub fn stopped(&self, channel: Channel, now: Timestamp) -> Option<Stopped> {
+        if self.refuses(channel) {
+            return Some(Stopped::OptedOut);
+        }
+        match &self.hold {
+            Some(h) if h.covers(channel) && now >= h.deadline() => Some(Stopped::OptedOut),
+            Some(h) if h.covers(channel) => Some(Stopped::Held),
+            _ => None,
+        }
+    }
+
+    /// A hold past its deadline becomes the opt-out it stood for, in the ledger at the
+    /// deadline (`hold_expired`). Returns the channels opted out.
+    pub fn settle_hold(&mut self, now: Timestamp) -> Vec<Channel> {
+        let Some(h) = self.hold.clone().filter(|h| now >= h.deadline()) else { return Vec::new() };
+        self.hold = None;
+        self.opt_out_address(h.channel, h.deadline(), "hold_expired", &h.reference)
+    }
+
+    /// Opts out every channel to the address `channel` uses (a phone's SMS and WhatsApp), each
+    /// recorded in the ledger. Returns those that changed.
+    pub fn opt_out_address(&mut self, channel: Channel, at: Timestamp, source: &str, reference: &str) -> Vec<Channel> {
+        let mut changed = Vec::new();
+        for ch in Channel::ALL.into_iter().filter(|c| c.uses_phone() == channel.uses_phone()) {
+            if self.opt_out(ch) {
+                self.log_consent(at, ch, false, source, reference);
+                changed.push(ch);
+            }
+        }
+        changed
     }
 
     pub fn is_opted_out(&self, channel: Channel) -> bool {

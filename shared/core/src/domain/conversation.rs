@@ -88,6 +88,37 @@ pub struct Entry {
     /// The provider's message id (inbound and outbound), or the caller's idempotency key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_id: Option<String>,
+    /// A shopper's reply: how Cartback read it, and a person's correction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<EntryReading>,
+}
+
+/// How Cartback read a reply (`conversations::verdict`), shown in the inbox with who decided,
+/// and what a person said it was (docs/replies.md, "Corrections").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryReading {
+    /// What it was taken for: a reply label (`opt_out`, `trust`, …).
+    pub label: String,
+    /// `keyword`, `rules`, `caution`, `model`.
+    pub by: String,
+    /// What was done: `opted_out`, `wrong_number`, `held`, `answered`, `handed_off`.
+    pub action: String,
+    /// The model's best guess and its probability.
+    pub guess: String,
+    pub confidence: f32,
+    /// The shopper's language as Cartback answered them (`en`, `tr`, `nb`, `fa`): the corpus
+    /// file a correction belongs to.
+    #[serde(default)]
+    pub language: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<Correction>,
+}
+
+/// A person's reading of a reply: its label, and when it was given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    pub label: String,
+    pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,6 +236,7 @@ mod transcript_tests {
             text: Pii::new(text),
             status: None,
             ref_id: None,
+            reading: None,
         }
     }
 

@@ -18,6 +18,6 @@ pub use cart::{
     SendRecord, SendStatus, Temperature,
 };
 pub use channel::Channel;
-pub use contact::{Contact, contact_key, contact_key_uncached};
+pub use contact::{Contact, Hold, Stopped, contact_key, contact_key_uncached};
 pub use conversation::{Author, Conversation, ConversationStatus, Entry};
 pub use reason::Reason;

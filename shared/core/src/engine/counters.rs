@@ -33,6 +33,11 @@ pub mod prefix {
     pub const EXPERIMENT: &str = "experiment.";
     pub const MESSAGES_LANGUAGE: &str = "messages.language.";
     pub const RECOVERED_LANGUAGE: &str = "recovered.language.";
+    /// Replies that may be a "no", by how they ended: `held.{cause}` when held, then
+    /// `decided.{opt_out|released}` or `expired` (docs/replies.md).
+    pub const HOLDS: &str = "holds.";
+    /// A person's corrections of a reading, `{from}.{to}` labels.
+    pub const CORRECTIONS: &str = "corrections.";
 }
 
 /// The names of the single counters that other code reads by name (the AWS metrics), as
@@ -181,6 +186,12 @@ pub enum Counter {
     EventsOut(&'static str),
     /// Conversations with a person: `opened`, `answered`, `unknown`, `failed`, `throttled`, `closed`.
     Conversations(&'static str),
+    /// Replies held for a person, and how holds ended (`prefix::HOLDS`).
+    Holds(String),
+    /// "Wrong number" replies: the number taken off.
+    WrongNumbers,
+    /// A person's correction of a reading, from the automated label to theirs.
+    Corrections(&'static str, &'static str),
 }
 
 impl Counter {
@@ -245,6 +256,9 @@ impl Counter {
             Counter::SnippetDropped(what) => format!("{}dropped.{what}", p::SNIPPET),
             Counter::Conversations(what) => format!("{}{what}", p::CONVERSATIONS),
             Counter::EventsOut(what) => format!("{}{what}", p::EVENTS_OUT),
+            Counter::Holds(what) => format!("{}{what}", p::HOLDS),
+            Counter::WrongNumbers => "wrong_numbers".into(),
+            Counter::Corrections(from, to) => format!("{}{from}.{to}", p::CORRECTIONS),
         }
     }
 }

@@ -80,6 +80,8 @@ mod tests {
                 "reply_stop",
                 "reply_start",
                 "reply_handoff",
+                "reply_held",
+                "reply_wrong_number",
                 "reply_restore",
                 "unsubscribe",
             ] {

@@ -32,6 +32,13 @@ pub fn normalize(text: &str) -> String {
         })
         .collect();
     let folded = fold(&persian);
+    // A word of letters and digits together is a code ("STOP20", "yaz25"): read as the word
+    // "code", not for the letters in it (a discount code named STOP is no opt-out).
+    let folded: String = if folded.split(' ').any(is_code) {
+        folded.split(' ').map(|w| if is_code(w) { "code" } else { w }).collect::<Vec<_>>().join(" ")
+    } else {
+        folded
+    };
     let mut out = String::with_capacity(folded.len());
     let (mut last, mut run) = ('\0', 0);
     for c in folded.chars() {
@@ -42,6 +49,11 @@ pub fn normalize(text: &str) -> String {
         }
     }
     out
+}
+
+/// Letters and digits in one word, at least two of each: a code, not a word.
+fn is_code(w: &str) -> bool {
+    w.chars().filter(char::is_ascii_digit).count() >= 2 && w.chars().filter(|c| c.is_alphabetic()).count() >= 2
 }
 
 /// The features of a text: sorted, distinct bucket indices. Each word (`w`), each pair of

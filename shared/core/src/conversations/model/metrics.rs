@@ -52,18 +52,51 @@ impl Confusion {
     }
 }
 
+/// What became of the replies in opt-out terms: opt-outs neither read as one nor held
+/// (`missed`), others read as one (and so opted out: `false_`), and replies held for a person
+/// (`verdict::Verdict::Hold`), opt-outs and others. A hold is an action, not a reading: the
+/// confusion counts what a held reply was read as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Held {
+    pub missed: u32,
+    pub false_: u32,
+    pub opt_outs: u32,
+    pub others: u32,
+}
+
+impl Held {
+    fn add(&mut self, gold: Label, read: Label, held: bool) {
+        match (gold == Label::OptOut, held) {
+            (true, true) => self.opt_outs += 1,
+            (false, true) => self.others += 1,
+            (true, false) if read != Label::OptOut => self.missed += 1,
+            (false, false) if read == Label::OptOut => self.false_ += 1,
+            _ => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub per_language: BTreeMap<String, Confusion>,
     pub overall: Confusion,
+    pub held: BTreeMap<String, Held>,
+    pub held_overall: Held,
     /// Rows answered wrongly: language, gold, predicted, text.
     pub errors: Vec<(String, Label, Label, String)>,
 }
 
 pub fn evaluate(rows: &[Example], predict: impl Fn(&str) -> Label) -> Report {
+    evaluate_with_holds(rows, |t| (predict(t), false))
+}
+
+/// `evaluate` for a reader that may also hold a reply (`true`).
+pub fn evaluate_with_holds(rows: &[Example], read: impl Fn(&str) -> (Label, bool)) -> Report {
     let mut r = Report::default();
     for e in rows {
-        let p = predict(&e.text);
+        let (p, held) = read(&e.text);
+        r.held.entry(e.lang.clone()).or_default().add(e.label, p, held);
+        r.held_overall.add(e.label, p, held);
         r.per_language.entry(e.lang.clone()).or_default().m[e.label.index()][p.index()] += 1;
         r.overall.m[e.label.index()][p.index()] += 1;
         if p != e.label {
@@ -73,22 +106,43 @@ pub fn evaluate(rows: &[Example], predict: impl Fn(&str) -> Label) -> Report {
     r
 }
 
+impl Report {
+    /// In `lang` (or overall): opt-outs neither read as one nor held, replies that were not
+    /// opt-outs but were read as one (and opted out), and those held.
+    pub fn safety(&self, lang: Option<&str>) -> (u32, u32, Held) {
+        let held = match lang {
+            Some(l) => self.held.get(l).copied().unwrap_or_default(),
+            None => self.held_overall,
+        };
+        (held.missed, held.false_, held)
+    }
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:<8} {:>5} {:>9} {:>9} {:>14} {:>12}",
-            "language", "rows", "accuracy", "macro-F1", "missed opt-out", "false opt-out"
+            "{:<8} {:>5} {:>9} {:>9} {:>14} {:>13} {:>15} {:>13}",
+            "language",
+            "rows",
+            "accuracy",
+            "macro-F1",
+            "missed opt-out",
+            "false opt-out",
+            "held (opt-out)",
+            "held (other)"
         )?;
         let all = std::iter::once(("all", &self.overall));
         for (lang, c) in self.per_language.iter().map(|(l, c)| (l.as_str(), c)).chain(all) {
-            let (missed, false_) = c.missed_and_false(Label::OptOut);
+            let (missed, false_, held) = self.safety((lang != "all").then_some(lang));
             writeln!(
                 f,
-                "{lang:<8} {:>5} {:>8.1}% {:>9.3} {missed:>14} {false_:>12}",
+                "{lang:<8} {:>5} {:>8.1}% {:>9.3} {missed:>14} {false_:>13} {:>15} {:>13}",
                 c.total(),
                 c.accuracy() * 100.0,
-                c.macro_f1()
+                c.macro_f1(),
+                held.opt_outs,
+                held.others
             )?;
         }
         for (lang, c) in &self.per_language {
@@ -111,7 +165,7 @@ mod tests {
 
     #[test]
     fn figures_from_a_known_matrix() {
-        let ex = |label, text: &str| Example { lang: "en".into(), label, text: text.into() };
+        let ex = |label, text: &str| Example { lang: "en".into(), label, text: text.into(), family: None };
         let rows = [
             ex(Label::OptOut, "a"),
             ex(Label::OptOut, "b"),

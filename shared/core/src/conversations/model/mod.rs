@@ -32,6 +32,18 @@ pub const OPT_OUT_CONFIDENCE: f32 = 0.5;
 
 const BUILTIN: &[u8] = include_bytes!("../../../data/reply-model.bin");
 
+/// What the readers must not fall below on the family-split held-out side, per language (the
+/// tests and `cartback replies eval` fail below it): the figures measured when the split by
+/// paraphrase family was made, so a change may only improve them. Not the targets
+/// (docs/replies.md): those are 90 %, no opt-out missed, at most 1 % taken falsely.
+pub struct Floor {
+    pub accuracy: f64,
+    pub missed: u32,
+    pub false_opt_outs: u32,
+}
+
+pub const FLOOR: Floor = Floor { accuracy: 0.83, missed: 1, false_opt_outs: 1 };
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Prediction {
     /// What the reply is taken to say: `guess` when confident, else `other`.
@@ -40,6 +52,9 @@ pub struct Prediction {
     pub guess: Label,
     /// The probability of `guess`, 0..=1.
     pub confidence: f32,
+    /// The probability the model gives `opt_out`, whatever its guess (1 when a keyword or the
+    /// rules found one): a low one is enough to hold a reply for a person (`verdict`).
+    pub opt_out: f32,
 }
 
 impl Prediction {
@@ -78,7 +93,7 @@ impl ReplyModel {
             .fold((Label::ALL.len() - 1, f32::MIN), |b, (k, v)| if v > b.1 { (k, v) } else { b });
         let guess = Label::ALL[k];
         let label = if confidence >= CONFIDENCE { guess } else { Label::Reason(Reason::Other) };
-        Prediction { label, guess, confidence }
+        Prediction { label, guess, confidence, opt_out: p[Label::OptOut.index()] }
     }
 
     /// What Cartback takes a reply to say: a carrier keyword or a plain-language opt-out
@@ -93,7 +108,7 @@ impl ReplyModel {
     /// `understand` for a caller that has already read `text` with the opt-out rules.
     pub fn understand_read(&self, text: &str, rules: &opt_out::Reading) -> Prediction {
         if keyword(text) == Some(Keyword::Stop) || rules.scope.is_some() {
-            return Prediction { label: Label::OptOut, guess: Label::OptOut, confidence: 1.0 };
+            return Prediction { label: Label::OptOut, guess: Label::OptOut, confidence: 1.0, opt_out: 1.0 };
         }
         let mut p = self.predict(text);
         if p.guess == Label::OptOut && (p.confidence < OPT_OUT_CONFIDENCE || rules.idiom) {

@@ -1,0 +1,45 @@
+//! The shoppers of "the law's test" (issue #29, docs/replies.md "Measured on a stranger's
+//! words"): every opt-out of both test sides — the built-in corpus's held-out side, split by
+//! paraphrase family, and the second corpus a stranger wrote (never trained or tuned on) —
+//! each a shopper who replies once and puts a new cart in three days later. Shared by the
+//! memory and SQLite run (tests/no_message_after_no.rs) and the DynamoDB one
+//! (shared/aws/tests/pipeline.rs) through `#[path]`.
+
+use cartback_core::conversations::model::Label;
+use cartback_core::conversations::model::corpus;
+
+const SECOND_CORPUS: &str = include_str!("../fixtures/replies/second_corpus.tsv");
+
+pub struct Shopper {
+    /// `held_out` or `second`.
+    pub side: &'static str,
+    pub text: String,
+    /// A reply the test side marks as a wrong number (the second corpus's register, a
+    /// `wrong_number` family of the held-out side).
+    pub wrong_number: bool,
+}
+
+/// Opt-outs the readers miss today, measured by `cartback replies eval` (held-out side 2, one
+/// of them a wrong number; second corpus 4): they are texted again, and the test says so. The
+/// target is none; a pipeline that texts one more (an opt-out read but lost on the way) fails.
+pub const KNOWN_MISSED: usize = 6;
+
+pub fn opt_outs() -> Vec<Shopper> {
+    let held = corpus::split(corpus::builtin()).1.into_iter().filter(|e| e.label == Label::OptOut).map(|e| Shopper {
+        side: "held_out",
+        wrong_number: e.family.as_deref().is_some_and(|f| f.contains("wrong_number")),
+        text: e.text,
+    });
+    // Its third column is the register (plain, angry, wrong_number, …), read as the family.
+    let second = corpus::parse_families(SECOND_CORPUS).expect("the second corpus parses");
+    let second = second.into_iter().filter(|e| e.label == Label::OptOut).map(|e| Shopper {
+        side: "second",
+        wrong_number: e.family.as_deref() == Some("wrong_number"),
+        text: e.text,
+    });
+    held.chain(second).collect()
+}
+
+/// Replies that are no "no": these shoppers are texted about their next cart, which shows the
+/// test can see a message go out.
+pub const CONTROLS: [&str; 3] = ["shipping is too expensive", "Kargo ne zaman gelir?", "har dere størrelse L?"];
