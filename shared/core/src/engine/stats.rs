@@ -58,6 +58,13 @@ pub struct StatsReport {
     pub recovery_rate: f64,
     pub opt_outs: BTreeMap<String, i64>,
     pub reasons: BTreeMap<String, i64>,
+    /// Replies held for a person (`held.{cause}`) and how holds ended (`decided.opt_out`,
+    /// `decided.released`, `expired`): docs/replies.md.
+    pub holds: BTreeMap<String, i64>,
+    /// "Wrong number" replies: numbers taken off.
+    pub wrong_numbers: i64,
+    /// A person's corrections of readings, `{automated label}.{their label}`.
+    pub corrections: BTreeMap<String, i64>,
     /// `cold` (browsing), `warm` (cart), `hot` (checkout), by the temperature at abandonment.
     pub lead_temperature: BTreeMap<&'static str, LeadStats>,
     pub holdout: GroupStats,
@@ -131,6 +138,9 @@ impl Engine {
             recovery_rate: rate(n(Counter::OrdersRecovered), n(Counter::CartsAbandoned)),
             opt_outs: with_prefix(&c, prefix::OPT_OUTS),
             reasons: with_prefix(&c, prefix::REASONS),
+            holds: with_prefix(&c, prefix::HOLDS),
+            wrong_numbers: g("wrong_numbers"),
+            corrections: with_prefix(&c, prefix::CORRECTIONS),
             lead_temperature: crate::domain::Temperature::ALL
                 .iter()
                 .map(|t| {

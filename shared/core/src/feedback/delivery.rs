@@ -156,9 +156,22 @@ impl Engine {
 pub struct ConsentRecord {
     pub opted_out: Vec<Channel>,
     pub changes: Vec<crate::domain::ConsentChange>,
+    /// A reply held for a person (docs/replies.md): nothing automated goes to the phone until
+    /// someone decides, or the deadline, when it is an opt-out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold: Option<HoldView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_cart: Option<String>,
     pub cart_changes: Vec<crate::domain::ConsentChange>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HoldView {
+    pub since: jiff::Timestamp,
+    pub deadline: jiff::Timestamp,
+    pub cause: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
 }
 
 impl Engine {
@@ -170,7 +183,16 @@ impl Engine {
         address: &str,
     ) -> Result<Option<ConsentRecord>, EngineError> {
         let key = crate::domain::contact_key(&store.id, address);
-        let Some(contact) = self.carts.get_contact(&store.id, &key).await? else { return Ok(None) };
+        let Some(mut contact) = self.carts.get_contact(&store.id, &key).await? else { return Ok(None) };
+        // A hold past its deadline is the opt-out it stood for, shown so even before the record
+        // is next written (`Contact::settle_hold`).
+        contact.settle_hold(self.clock.now());
+        let hold = contact.hold.as_ref().map(|h| HoldView {
+            since: h.since,
+            deadline: h.deadline(),
+            cause: h.cause.clone(),
+            conversation: h.conversation.clone(),
+        });
         let cart_changes = match &contact.latest_cart {
             Some(id) => self.carts.get_cart(&store.id, id).await?.map(|c| c.consent_log.to_vec()).unwrap_or_default(),
             None => Vec::new(),
@@ -178,6 +200,7 @@ impl Engine {
         Ok(Some(ConsentRecord {
             opted_out: contact.opted_out.clone(),
             changes: contact.consent_log.clone(),
+            hold,
             latest_cart: contact.latest_cart.clone(),
             cart_changes,
         }))
