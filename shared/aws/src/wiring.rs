@@ -296,6 +296,7 @@ impl Deps {
             // Each function flushes when an invocation's work is done (http_host,
             // dispatch_batch, the scheduler): statistics off the hot path.
             stats_buffer: cartback_core::engine::stats_buffer::StatsBuffer::deferred(),
+            reader: std::sync::Arc::new(cartback_channels::reply_reader::LlmReader::default()),
         })
     }
 }

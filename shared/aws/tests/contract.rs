@@ -189,6 +189,7 @@ fn rights_engine<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> cart
         clock: Arc::new(VirtualClock::new(now())),
         random: Arc::new(cartback_core::system::OsRandom),
         stats_buffer: Default::default(),
+        reader: std::sync::Arc::new(cartback_core::ports::NoReader),
     }
 }
 

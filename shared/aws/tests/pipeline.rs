@@ -79,6 +79,7 @@ impl Rig {
             clock: clock.clone(),
             random: Arc::new(SeededRandom::new(3)),
             stats_buffer: cartback_core::engine::stats_buffer::StatsBuffer::deferred(),
+            reader: std::sync::Arc::new(cartback_core::ports::NoReader),
         });
         Some(Rig { env, clock, engine, outbox, counter, batches: 0, receives: 0, deletes: 0 })
     }

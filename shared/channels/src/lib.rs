@@ -6,6 +6,7 @@ pub mod event_webhooks;
 pub mod handoff_webhook;
 pub mod outbound_target;
 pub mod provider_errors;
+pub mod reply_reader;
 pub mod router;
 pub mod signed_post;
 pub mod twilio;

@@ -331,3 +331,56 @@ pub trait ShopperRecords: Send + Sync {
         Ok(())
     }
 }
+
+/// A second reader of the replies the first readers are unsure about (docs/replies.md, "A
+/// second reader"): a language model behind an adapter (Amazon Bedrock's Converse API, or an
+/// OpenAI-compatible chat endpoint). It gets the reply with phone numbers and e-mail addresses
+/// masked, and answers what it reads (`conversations::second_reader` builds the request's
+/// words and reads the answer, strictly).
+#[async_trait]
+pub trait ReplyReader: Send + Sync {
+    /// `system` and `user`: the instructions and the masked reply. Returns the model's text.
+    async fn complete(
+        &self,
+        cfg: &crate::config::ReaderConfig,
+        system: &str,
+        user: &str,
+    ) -> Result<String, ReaderError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ReaderError {
+    #[error("no answer within the timeout")]
+    Timeout,
+    #[error("the provider is throttling")]
+    Throttled,
+    #[error("the provider refused the request: {0}")]
+    Refused(String),
+    #[error("the provider is unavailable: {0}")]
+    Unavailable(String),
+    #[error("no reader is wired in this host")]
+    NotWired,
+}
+
+impl ReaderError {
+    /// The counter's cause (`reader.error.{cause}`).
+    pub fn cause(&self) -> &'static str {
+        match self {
+            ReaderError::Timeout => "timeout",
+            ReaderError::Throttled => "throttled",
+            ReaderError::Refused(_) => "refused",
+            ReaderError::Unavailable(_) => "unavailable",
+            ReaderError::NotWired => "not_wired",
+        }
+    }
+}
+
+/// No second reader: every call is `NotWired` (counted), the first readers' verdict stands.
+pub struct NoReader;
+
+#[async_trait]
+impl ReplyReader for NoReader {
+    async fn complete(&self, _: &crate::config::ReaderConfig, _: &str, _: &str) -> Result<String, ReaderError> {
+        Err(ReaderError::NotWired)
+    }
+}

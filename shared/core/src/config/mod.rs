@@ -214,6 +214,33 @@ pub struct StoreConfig {
     pub snippet: SnippetPolicy,
     /// When replies go to a person, and how long transcripts are kept (`[stores.conversations]`).
     pub conversations: ConversationPolicy,
+    /// The optional second reader of replies the first are unsure about (`[stores.reader]`).
+    pub reader: Option<ReaderConfig>,
+}
+
+/// `[stores.reader]` (docs/replies.md, "A second reader"): off unless configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReaderConfig {
+    pub kind: ReaderKind,
+    /// OpenAI-compatible: the base URL (`…/v1`); Bedrock: an endpoint override (tests, VPC).
+    pub url: Option<String>,
+    pub model: String,
+    /// Bedrock: the model's region.
+    pub region: Option<String>,
+    /// How long a reply's webhook waits for it; past it, the first readers' verdict stands.
+    pub timeout: SignedDuration,
+    /// Readings per store and UTC day; past it, the first readers' verdict stands (counted).
+    pub daily_budget: u32,
+    /// `reader_api_key` (OpenAI-compatible servers that want one).
+    pub api_key: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaderKind {
+    /// An OpenAI-compatible chat completions endpoint (llama.cpp server, Ollama, vLLM).
+    OpenAi,
+    /// Amazon Bedrock's Converse API.
+    Bedrock,
 }
 
 /// `[stores.conversations]` (docs/conversations.md).

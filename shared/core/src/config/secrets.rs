@@ -16,6 +16,7 @@ pub const SECRET_FIELDS: &[&str] = &[
     "whatsapp_app_secret",
     "alert_webhook_secret",
     "event_webhook_secret",
+    "reader_api_key",
 ];
 
 /// A secret string: compared and used, never printed.

@@ -12,6 +12,7 @@ pub mod opt_out;
 pub mod person;
 pub mod reasons;
 pub mod replies;
+pub mod second_reader;
 pub mod standard_webhooks;
 pub mod twilio_webhook;
 pub mod verdict;

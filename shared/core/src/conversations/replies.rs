@@ -7,6 +7,7 @@ use crate::conversations::model::Label;
 use crate::conversations::opt_out::Scope;
 use crate::conversations::person::asks_for_person;
 use crate::conversations::reasons::{self, Classification, classify};
+use crate::conversations::second_reader::{self, SecondReading};
 use crate::conversations::verdict::{self, Verdict};
 use crate::conversations::whatsapp_inbound::RESTORE_BUTTON_PAYLOAD;
 use crate::domain::conversation::EntryReading;
@@ -63,6 +64,8 @@ impl Engine {
     pub async fn on_reply(&self, store: &StoreConfig, r: &InboundReply) -> Result<ReplyOutcome, EngineError> {
         let key = contact_key(&store.id, &r.from);
         let now = self.clock.now();
+        // The second reader is asked once, whatever the retries below (`second_reader`).
+        let mut second: Option<Option<SecondReading>> = None;
         retry_on_conflict!({
             let mut contact = self.carts.get_contact(&store.id, &key).await?.unwrap_or_else(|| {
                 let mut c = Contact::new(&store.id, &key);
@@ -91,7 +94,19 @@ impl Engine {
             // The WhatsApp template's "Complete my order" button: the restore link, in the
             // shopper's language; the sequence goes on (the shopper is on their way back).
             let restore = r.channel == Channel::Whatsapp && r.body == RESTORE_BUTTON_PAYLOAD;
-            let reading = (carrier.is_none() && !restore).then(|| verdict::read(&r.body));
+            let mut reading = (carrier.is_none() && !restore).then(|| verdict::read(&r.body));
+            if store.reader.is_some()
+                && let Some(first) = reading.as_mut().filter(|v| second_reader::wanted(v))
+            {
+                if second.is_none() {
+                    second = Some(self.second_reading(store, &r.body).await);
+                }
+                // It may add an opt-out, never remove one, never lift a hold.
+                if second.as_ref().and_then(Option::as_ref).is_some_and(|s| s.opt_out) {
+                    first.verdict = Verdict::OptOut { source: "reply_reader", scope: Scope::Channel };
+                    first.by = "reader";
+                }
+            }
             let verdict = reading.map(|v| v.verdict);
             let outcome = match (carrier, verdict) {
                 _ if restore => {

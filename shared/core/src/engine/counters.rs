@@ -38,6 +38,8 @@ pub mod prefix {
     pub const HOLDS: &str = "holds.";
     /// A person's corrections of a reading, `{from}.{to}` labels.
     pub const CORRECTIONS: &str = "corrections.";
+    /// The second reader: `calls.{date}`, `read`, `opt_out`, `over_budget`, `error.{cause}`.
+    pub const READER: &str = "reader.";
 }
 
 /// The names of the single counters that other code reads by name (the AWS metrics), as
@@ -111,9 +113,13 @@ pub fn language_of(locale: Option<&str>, store_locale: &str) -> String {
     }
 }
 
-/// The UTC day a read-back counter (`coupons.issued.{date}`) names: the only day it changes.
+/// The second reader's calls of a UTC day (`reader.calls.{date}`): read back for its budget.
+pub const READER_CALLS_ON: &str = "reader.calls.";
+
+/// The UTC day a read-back counter (`coupons.issued.{date}`, `reader.calls.{date}`) names: the
+/// only day it changes.
 pub fn read_back_day(key: &str) -> Option<jiff::civil::Date> {
-    key.strip_prefix(prefix::COUPONS_ISSUED_ON)?.parse().ok()
+    key.strip_prefix(prefix::COUPONS_ISSUED_ON).or_else(|| key.strip_prefix(READER_CALLS_ON))?.parse().ok()
 }
 
 /// An order's revenue squared, in hundredths (so a sum over many orders fits in an `i64`: an
@@ -192,6 +198,11 @@ pub enum Counter {
     WrongNumbers,
     /// A person's correction of a reading, from the automated label to theirs.
     Corrections(&'static str, &'static str),
+    /// The second reader's calls on a UTC day: its daily budget reads it.
+    ReaderCallsOn(jiff::civil::Date),
+    /// How a second reading ended: `read`, `opt_out`, `over_budget`, `error.malformed`.
+    Reader(&'static str),
+    ReaderError(&'static str),
 }
 
 impl Counter {
@@ -259,6 +270,9 @@ impl Counter {
             Counter::Holds(what) => format!("{}{what}", p::HOLDS),
             Counter::WrongNumbers => "wrong_numbers".into(),
             Counter::Corrections(from, to) => format!("{}{from}.{to}", p::CORRECTIONS),
+            Counter::ReaderCallsOn(d) => format!("{READER_CALLS_ON}{d}"),
+            Counter::Reader(what) => format!("{}{what}", p::READER),
+            Counter::ReaderError(cause) => format!("{}error.{cause}", p::READER),
         }
     }
 }

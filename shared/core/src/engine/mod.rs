@@ -101,6 +101,8 @@ pub struct Engine {
     pub random: Arc<dyn RandomSource>,
     /// Off in local mode; deferred in the Lambda functions (stats_buffer.rs).
     pub stats_buffer: stats_buffer::StatsBuffer,
+    /// The second reader of replies (`conversations::second_reader`), for stores that configure one.
+    pub reader: Arc<dyn crate::ports::ReplyReader>,
 }
 
 impl Engine {

@@ -65,6 +65,9 @@ pub struct StatsReport {
     pub wrong_numbers: i64,
     /// A person's corrections of readings, `{automated label}.{their label}`.
     pub corrections: BTreeMap<String, i64>,
+    /// The second reader (docs/replies.md): `calls.{date}`, `read`, `opt_out`, `over_budget`,
+    /// `error.{cause}`.
+    pub reader: BTreeMap<String, i64>,
     /// `cold` (browsing), `warm` (cart), `hot` (checkout), by the temperature at abandonment.
     pub lead_temperature: BTreeMap<&'static str, LeadStats>,
     pub holdout: GroupStats,
@@ -141,6 +144,7 @@ impl Engine {
             holds: with_prefix(&c, prefix::HOLDS),
             wrong_numbers: g("wrong_numbers"),
             corrections: with_prefix(&c, prefix::CORRECTIONS),
+            reader: with_prefix(&c, prefix::READER),
             lead_temperature: crate::domain::Temperature::ALL
                 .iter()
                 .map(|t| {

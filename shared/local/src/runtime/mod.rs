@@ -210,6 +210,8 @@ impl LocalRuntime {
             } else {
                 Default::default()
             },
+            // A store's `[stores.reader]`, often a model server on this machine (docs/replies.md).
+            reader: Arc::new(cartback_channels::reply_reader::LlmReader::default()),
         });
         LocalRuntime {
             engine,

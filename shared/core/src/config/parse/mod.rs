@@ -10,6 +10,7 @@ mod event_webhooks;
 mod faq;
 mod problems;
 mod providers;
+mod reader;
 mod sending;
 mod steps;
 mod store;

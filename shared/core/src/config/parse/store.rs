@@ -69,6 +69,8 @@ pub(super) struct RawStore {
     pub(super) event_webhook_secret: Option<String>,
     pub(super) snippet: Option<RawSnippet>,
     pub(super) conversations: Option<super::conversations::RawConversations>,
+    pub(super) reader: Option<super::reader::RawReader>,
+    pub(super) reader_api_key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +175,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
     );
     let link_ttl = p.duration(&format!("{at}.link_ttl"), rs.link_ttl.as_deref(), SignedDuration::from_hours(24 * 7));
     let snippet = snippet(at, rs.snippet.take(), p);
+    let reader = super::reader::reader(at, rs.reader.take(), rs.reader_api_key.take(), p);
     if p.0.len() != before {
         return None;
     }
@@ -216,5 +219,6 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         event_webhook_secret,
         snippet,
         conversations,
+        reader,
     })
 }
