@@ -92,6 +92,15 @@ try {
   assert.match(await page.locator("#details").innerText(), /handed off: asked_for_person/);
   ok("the transcript shows the shopper's text as text, with why it was handed off");
 
+  // How the reply was read, who decided, and the person's correction (docs/replies.md).
+  const readingLine = page.locator("#transcript .msg.shopper .reading").first();
+  assert.match(await readingLine.innerText(), /Read as \w+ by (model|rules|caution|keyword)/);
+  await readingLine.locator("select").selectOption("product_question");
+  await readingLine.locator("button").click();
+  await page.waitForFunction(() => /Consent: unchanged/.test(document.querySelector("#status").innerText));
+  assert.match(await page.locator("#transcript").innerText(), /corrected to product_question/);
+  ok("the reading is shown with who decided, and a person's correction is kept");
+
   await page.fill("#text", ANSWER);
   await page.click("#send");
   await page.waitForFunction(() => document.querySelectorAll("#transcript .msg.agent").length === 1);

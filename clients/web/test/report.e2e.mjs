@@ -114,7 +114,7 @@ try {
   }
   const byName = Object.fromEntries(shown.map(([n, v, t]) => [n, [v, t]]));
   for (const k of ["carts_tracked", "carts_abandoned", "carts_messaged", "clicks", "orders_recovered", "revenue_recovered.TRY",
-                   "messages_by_channel.sms", "opt_outs.sms", "messages_by_language.tr"]) {
+                   "messages_by_channel.sms", "opt_outs.sms", "messages_by_language.tr", "wrong_numbers"]) {
     assert.ok(k in byName, `${k} is not on the page`);
   }
   assert.ok(stats.carts_messaged >= 6 && stats.orders_recovered >= 2 && stats.clicks >= 1, JSON.stringify(stats));

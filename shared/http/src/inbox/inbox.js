@@ -77,6 +77,7 @@
     pendingKey = null;
     return api("GET", "/" + encodeURIComponent(id)).then(function (c) {
       $("error").textContent = "";
+      $("status").textContent = "";
       $("conversation").hidden = false;
       $("title").textContent = c.shopper + " on " + c.channel;
       $("details").textContent = "Reason: " + c.reason + " · model's guess: " + c.guess + " · handed off: " +
@@ -91,11 +92,48 @@
         meta.className = "meta";
         meta.textContent = m.author + " · " + m.at + (m.status ? " · " + m.status : "");
         d.appendChild(meta);
+        if (m.reading) { d.appendChild(reading(m)); }
         t.appendChild(d);
       });
       $("reply").hidden = c.status !== "open";
       loadList();
     }).catch(fail);
+  }
+
+  var LABELS = ["opt_out", "payment_problem", "unexpected_fees", "technical_issue", "shipping_time", "trust",
+    "product_question", "price_discount", "not_interested", "other"];
+
+  // How Cartback read a reply and who decided (docs/replies.md), and the person's correction:
+  // "opt_out" stops every automated message to the phone; any other label lifts a hold.
+  function reading(m) {
+    var r = m.reading;
+    var box = document.createElement("div");
+    box.className = "meta reading";
+    box.textContent = "Read as " + r.label + " by " + r.by + " (" + r.action + "; model's guess " + r.guess + " " +
+      Math.round(r.confidence * 100) + " %)" + (r.correction ? " · corrected to " + r.correction.label : "");
+    var select = document.createElement("select");
+    select.setAttribute("aria-label", "What this reply says");
+    LABELS.forEach(function (l) {
+      var o = document.createElement("option");
+      o.value = l;
+      o.textContent = l === "opt_out" ? "a \u201cno\u201d: stop all messages" : l;
+      if (l === (r.correction ? r.correction.label : r.label)) { o.selected = true; }
+      select.appendChild(o);
+    });
+    var save = document.createElement("button");
+    save.type = "button";
+    save.textContent = "Save reading";
+    save.addEventListener("click", function () {
+      api("POST", "/" + encodeURIComponent(current) + "/readings", { label: select.value, message: m.id })
+        .then(function (j) {
+          return open(current).then(function () { $("status").textContent = "Saved. Consent: " + j.consent; });
+        })
+        .catch(fail);
+    });
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(select);
+    box.appendChild(save);
+    return box;
   }
 
   $("login").addEventListener("submit", function (e) {

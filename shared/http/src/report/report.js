@@ -265,6 +265,11 @@
     table("opt-outs", ["Channel", "Opt-outs"], Object.keys(s.opt_outs).sort().map(function (c) {
       return [c, metric("opt_outs." + c, s.opt_outs[c])];
     }));
+    // Replies that may be a "no" (docs/replies.md): held for a person, and how the holds ended.
+    var holds = s.holds || {};
+    var rows = Object.keys(holds).sort().map(function (k) { return [k.replace(/_/g, " "), metric("holds." + k, holds[k])]; });
+    rows.push(["wrong numbers taken off", metric("wrong_numbers", s.wrong_numbers || 0)]);
+    table("holds", ["Replies held for a person", "Count"], rows);
   }
 
   function range() {

@@ -81,6 +81,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ReaderKind;
 
     const STORE: &str = "id = \"a\"\nname = \"A\"\napi_key = \"cbk_0123456789abcdef\"\ntwilio_auth_token = \"t\"\n\
                          currency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n";
@@ -112,6 +113,27 @@ mod tests {
         assert_eq!(store.timezone, "UTC");
         assert_eq!(store.locale, "en");
         assert_eq!(store.max_sms_segments, 3);
+    }
+
+    #[test]
+    fn the_second_reader_is_off_by_default_and_checked_when_on() {
+        let none = parse("x.toml", &format!("[[stores]]\n{STORE}")).expect("valid");
+        assert!(none.store("a").expect("the store").reader.is_none());
+        let ok = format!(
+            "[[stores]]\n{STORE}reader_api_key = \"sk-1\"\n[stores.reader]\nkind = \"openai\"\nurl = \"http://127.0.0.1:8080/v1/\"\nmodel = \"qwen\"\n"
+        );
+        let config = parse("x.toml", &ok).expect("valid");
+        let r = config.store("a").expect("the store").reader.clone().expect("a reader");
+        assert_eq!((r.kind, r.url.as_deref(), r.daily_budget), (ReaderKind::OpenAi, Some("http://127.0.0.1:8080/v1"), 500));
+        assert_eq!(format!("{:?}", r.api_key), "Some(Secret(***))");
+        let bad = format!(
+            "[[stores]]\n{STORE}[stores.reader]\nkind = \"bedrock\"\nmodel = \"\"\ntimeout = \"30s\"\n"
+        );
+        let Err(ConfigError::Invalid { problems, .. }) = parse("x.toml", &bad) else { panic!("accepted") };
+        let keys: Vec<&str> = problems.iter().map(|m| m.split(':').next().unwrap_or_default()).collect();
+        assert_eq!(keys, ["stores[0].reader.region", "stores[0].reader.model", "stores[0].reader.timeout"], "{problems:?}");
+        let other = format!("[[stores]]\n{STORE}[stores.reader]\nkind = \"gpt\"\nmodel = \"x\"\n");
+        assert!(parse("x.toml", &other).unwrap_err().to_string().contains("stores[0].reader.kind"));
     }
 
     #[test]
