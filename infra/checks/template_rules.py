@@ -78,7 +78,15 @@ def main(path):
         if len(policies) != 1 or not isinstance(policies[0], dict) or "Statement" not in policies[0]:
             errors.append(f"{name}: exactly one inline policy document expected, no SAM policy templates")
             continue
+        # A statement under a condition (`Fn::If`) is checked in each branch that has one.
+        statements = []
         for st in policies[0]["Statement"]:
+            branches = isinstance(st, dict) and (st.get("Fn::If") or st.get("!If"))
+            if branches:
+                statements += [b for b in branches[1:] if isinstance(b, dict) and "Action" in b]
+            else:
+                statements.append(st)
+        for st in statements:
             actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
             if any(a.endswith("*") for a in actions):
                 errors.append(f"{name}: wildcard action in {st.get('Sid')}")
