@@ -66,9 +66,10 @@ async fn law_test(s: &Server) {
     }
     let wrong = missed.iter().filter(|(_, m)| m.wrong_number).count();
     println!(
-        "{} of {} shoppers who said no were texted again ({} of them wrong numbers, {} from the second corpus)",
+        "{} of {} shoppers who said no ({} wrong numbers) were texted again ({} of them wrong numbers, {} from the second corpus)",
         missed.len(),
         shoppers.len(),
+        shoppers.iter().filter(|s| s.wrong_number).count(),
         wrong,
         missed.iter().filter(|(_, m)| m.side == "second").count()
     );
