@@ -235,8 +235,9 @@ enum ShopperAction {
     },
 }
 
+/// A running Cartback's API and a store's key: what the commands that call it take.
 #[derive(clap::Args)]
-struct ShopperArgs {
+struct ApiArgs {
     /// The running Cartback: `http://127.0.0.1:8787` (local mode) or the stack's ApiUrl.
     #[arg(long, default_value = "http://127.0.0.1:8787")]
     url: String,
@@ -245,6 +246,12 @@ struct ShopperArgs {
     /// The store's API key.
     #[arg(long)]
     key: String,
+}
+
+#[derive(clap::Args)]
+struct ShopperArgs {
+    #[command(flatten)]
+    api: ApiArgs,
     #[arg(long)]
     email: Option<String>,
     #[arg(long)]
@@ -283,14 +290,8 @@ enum RepliesAction {
     /// read through the API of a running Cartback: a store's own replies, ready to add to the
     /// corpus (docs/replies.md, "Corrections").
     ExportCorrections {
-        /// The running Cartback: `http://127.0.0.1:8787` (local mode) or the stack's ApiUrl.
-        #[arg(long, default_value = "http://127.0.0.1:8787")]
-        url: String,
-        #[arg(long)]
-        store: String,
-        /// The store's API key.
-        #[arg(long)]
-        key: String,
+        #[command(flatten)]
+        api: ApiArgs,
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -323,7 +324,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Replies { action: RepliesAction::Eval { file, model, errors } } => replies::eval(file, model, errors),
         Command::Replies { action: RepliesAction::Read } => replies::read_stdin(),
         Command::Replies { action: RepliesAction::HeldOut } => replies::print_held_out(),
-        Command::Replies { action: RepliesAction::ExportCorrections { url, store, key, out } } => {
+        Command::Replies { action: RepliesAction::ExportCorrections { api: ApiArgs { url, store, key }, out } } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(corrections::export(&url, &store, &key, out.as_deref()))
         }
@@ -424,9 +425,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ShopperAction::Erase { who } => ("erase", who, None),
             };
             let req = shopper::Request {
-                url: who.url,
-                store: who.store,
-                key: who.key,
+                url: who.api.url,
+                store: who.api.store,
+                key: who.api.key,
                 email: who.email,
                 phone: who.phone,
                 out,

@@ -124,14 +124,19 @@ mod tests {
         );
         let config = parse("x.toml", &ok).expect("valid");
         let r = config.store("a").expect("the store").reader.clone().expect("a reader");
-        assert_eq!((r.kind, r.url.as_deref(), r.daily_budget), (ReaderKind::OpenAi, Some("http://127.0.0.1:8080/v1"), 500));
-        assert_eq!(format!("{:?}", r.api_key), "Some(Secret(***))");
-        let bad = format!(
-            "[[stores]]\n{STORE}[stores.reader]\nkind = \"bedrock\"\nmodel = \"\"\ntimeout = \"30s\"\n"
+        assert_eq!(
+            (r.kind, r.url.as_deref(), r.daily_budget),
+            (ReaderKind::OpenAi, Some("http://127.0.0.1:8080/v1"), 500)
         );
+        assert_eq!(format!("{:?}", r.api_key), "Some(Secret(***))");
+        let bad = format!("[[stores]]\n{STORE}[stores.reader]\nkind = \"bedrock\"\nmodel = \"\"\ntimeout = \"30s\"\n");
         let Err(ConfigError::Invalid { problems, .. }) = parse("x.toml", &bad) else { panic!("accepted") };
         let keys: Vec<&str> = problems.iter().map(|m| m.split(':').next().unwrap_or_default()).collect();
-        assert_eq!(keys, ["stores[0].reader.region", "stores[0].reader.model", "stores[0].reader.timeout"], "{problems:?}");
+        assert_eq!(
+            keys,
+            ["stores[0].reader.region", "stores[0].reader.model", "stores[0].reader.timeout"],
+            "{problems:?}"
+        );
         let other = format!("[[stores]]\n{STORE}[stores.reader]\nkind = \"gpt\"\nmodel = \"x\"\n");
         assert!(parse("x.toml", &other).unwrap_err().to_string().contains("stores[0].reader.kind"));
     }
