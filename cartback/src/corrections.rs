@@ -83,6 +83,83 @@ fn corrected_rows(conversation: &Value) -> Vec<(String, String, String)> {
 mod tests {
     use super::*;
 
+    /// Against a running local Cartback: a shopper's held reply, a person's correction through
+    /// the API, then the export: the one corrected reply, in the corpus's format, which the
+    /// corpus's own parser reads back.
+    #[tokio::test]
+    async fn the_corrections_of_a_running_cartback_are_exported_in_the_corpus_format() {
+        use cartback_core::config::{DEMO_API_KEY, DEMO_TWILIO_AUTH_TOKEN, demo_config};
+        use cartback_local::{LocalOptions, LocalRuntime};
+        let rt = std::sync::Arc::new(LocalRuntime::new(
+            demo_config(),
+            LocalOptions { virtual_start: Some("2026-11-23T10:00:00Z".parse().unwrap()), ..LocalOptions::default() },
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = cartback_http::public_router(rt.engine.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()
+        });
+        let http = reqwest::Client::new();
+        let event = include_str!("../../docs/examples/event.json");
+        let r = http
+            .post(format!("{base}/v1/events"))
+            .bearer_auth(DEMO_API_KEY)
+            .header("content-type", "application/json")
+            .body(event)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        rt.advance(jiff::SignedDuration::from_mins(30)).await;
+        let params: Vec<(String, String)> =
+            [("Body", "numaramı nereden buldunuz?"), ("From", "+905321234567"), ("MessageSid", "SM1")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        let public = format!("{}/v1/replies/twilio/demo", rt.engine.config.public_url);
+        let sig = cartback_core::conversations::twilio_webhook::signature(DEMO_TWILIO_AUTH_TOKEN, &public, &params);
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
+        let r = http
+            .post(format!("{base}/v1/replies/twilio/demo"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let list: Value = http
+            .get(format!("{base}/v1/stores/demo/conversations"))
+            .bearer_auth(DEMO_API_KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = list["conversations"][0]["id"].as_str().unwrap().to_string();
+        let r = http
+            .post(format!("{base}/v1/stores/demo/conversations/{id}/readings"))
+            .bearer_auth(DEMO_API_KEY)
+            .json(&serde_json::json!({"label": "trust"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let out = std::env::temp_dir().join(format!("cartback-corrections-{}.tsv", std::process::id()));
+        export(&base, "demo", DEMO_API_KEY, Some(&out)).await.unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        let _ = std::fs::remove_file(&out);
+        let rows = cartback_core::conversations::model::corpus::parse(&text).unwrap();
+        assert_eq!(rows.len(), 1, "{text}");
+        assert_eq!((rows[0].lang.as_str(), rows[0].label.as_str()), ("tr", "trust"));
+        assert_eq!(rows[0].text, "numaramı nereden buldunuz?");
+        // A wrong key is a clear error, not an empty file.
+        let err = export(&base, "demo", "cbk_wrong_0123456789abcdef", None).await.unwrap_err();
+        assert!(err.to_string().contains("401"), "{err:#}");
+    }
+
     #[test]
     fn only_corrected_replies_become_rows_on_one_line() {
         let c = serde_json::json!({"transcript": [
