@@ -1,6 +1,6 @@
 //! Routes are one set: the HTTP crate's route table (from which the routers are built),
 //! `docs/openapi.yaml`, the HTTP API events of `infra/template.yaml` (per function) and the
-//! README's deploy table. Each test names the routes missing on either side. And every
+//! function table of docs/deploy-aws.md. Each test names the routes missing on either side. And every
 //! documented operation reaches a real route (not the fallback).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -72,10 +72,10 @@ fn deployed() -> BTreeMap<String, BTreeSet<(String, String)>> {
     by_binary
 }
 
-/// The README's deploy table: for each `cartback-…` function row, the `METHOD /path` routes
+/// docs/deploy-aws.md's function table: for each `cartback-…` function row, the `METHOD /path` routes
 /// written in backquotes in its last column.
-fn readme_table() -> BTreeMap<String, BTreeSet<(String, String)>> {
-    let text = include_str!("../README.md");
+fn deploy_table() -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let text = include_str!("../docs/deploy-aws.md");
     let mut by_binary = BTreeMap::new();
     for line in text.lines().filter(|l| l.starts_with("| `cartback-")) {
         let cells: Vec<&str> = line.split(" | ").collect();
@@ -121,13 +121,13 @@ fn every_route_is_deployed_on_the_function_that_serves_it() {
 }
 
 #[test]
-fn the_readme_deploy_table_lists_the_template_routes() {
-    let (readme, deployed) = (readme_table(), deployed());
+fn the_deploy_guide_lists_the_template_routes() {
+    let (readme, deployed) = (deploy_table(), deployed());
     assert!(readme.contains_key("cartback-dispatcher") && readme.contains_key("cartback-scheduler"), "{readme:?}");
     for (binary, routes) in &readme {
         let empty = BTreeSet::new();
         let template = deployed.get(binary).unwrap_or(&empty);
-        assert_same(binary, "README.md's deploy table", routes, "infra/template.yaml", template);
+        assert_same(binary, "docs/deploy-aws.md's function table", routes, "infra/template.yaml", template);
     }
 }
 

@@ -181,7 +181,7 @@ enum Command {
     /// libphonenumber (`scripts/references`).
     PhoneNumbers,
     /// A shopper's data rights through the API of a running Cartback: `export` prints everything
-    /// held about them, `erase` erases it (README "Shopper data rights").
+    /// held about them, `erase` erases it (docs/http-api.md, "Shopper data rights").
     Shopper {
         #[command(subcommand)]
         action: ShopperAction,

@@ -49,7 +49,7 @@ fn warnings(config: &Config) -> Vec<String> {
             &s.providers.email
         {
             out.push(format!(
-                "stores.{}.email.configuration_set = {set:?}: give it an EventBridge event destination on the default bus for delivery, bounce and complaint events, or bounces and spam complaints will not reach Cartback (README, \"E-mail through SES\")",
+                "stores.{}.email.configuration_set = {set:?}: give it an EventBridge event destination on the default bus for delivery, bounce and complaint events, or bounces and spam complaints will not reach Cartback (docs/providers.md, \"E-mail through SES\")",
                 s.id
             ));
         }

@@ -515,6 +515,7 @@ async fn no_text_after_a_no_on_dynamodb() {
         "{missed} of {} shoppers who said no were texted again ({wrong} wrong numbers, {second} from the second corpus)",
         shoppers.len()
     );
+    rig.env.remove().await;
     assert!(
         missed <= sides::KNOWN_MISSED,
         "{missed} of {} shoppers who said no were texted again (known: {})",

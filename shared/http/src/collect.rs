@@ -17,7 +17,7 @@
 //! claims is held down (`restrict`): free text that is not plainly a name or a product name is
 //! left out or made neutral (`intake::snippet`), and a phone is kept only from the store's
 //! allowed countries and within its hourly budget per country calling code. The per-contact
-//! frequency cap and one SMS per abandonment bound the rest (README, "Connect your shop").
+//! frequency cap and one SMS per abandonment bound the rest (docs/connect-your-shop.md).
 //!
 //! Bodies are `text/plain` or `application/json`: `navigator.sendBeacon` and a `text/plain`
 //! fetch are "simple" requests, sent without a CORS preflight.

@@ -1,4 +1,4 @@
-//! The store's failed signed events (README "Signed events out"), with its API key:
+//! The store's failed signed events (docs/http-api.md, "Signed events out"), with its API key:
 //! `GET …/event-deliveries` lists the dead letters (newest first), `POST
 //! …/event-deliveries/{id}/replay` sends one again with the same `webhook-id` and answers the
 //! record as it is after the try (`state`: `replayed`, or still `failed` with the new error).

@@ -88,7 +88,7 @@ async fn inbox_page(_store: crate::path::Path<String>) -> impl axum::response::I
     )
 }
 
-/// The report page (README "The report page"): static like the inbox, its charts drawn by its
+/// The report page (docs/http-api.md, the report page): static like the inbox, its charts drawn by its
 /// own script from the stats API.
 async fn report_page(_store: crate::path::Path<String>) -> impl axum::response::IntoResponse {
     (

@@ -1,6 +1,6 @@
 //! The one table of public routes. The routers are built from it, and a test
 //! (`tests/routes.rs`) holds it to `docs/openapi.yaml`, to the HTTP API events of
-//! `infra/template.yaml` and to the README's deploy table, both ways, naming any route missing
+//! `infra/template.yaml` and to docs/deploy-aws.md's function table, both ways, naming any route missing
 //! from one of them.
 
 use crate::{

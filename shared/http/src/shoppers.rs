@@ -1,4 +1,4 @@
-//! A shopper's data rights, with the store's API key (README "Shopper data rights"):
+//! A shopper's data rights, with the store's API key (docs/http-api.md, "Shopper data rights"):
 //! `POST …/shoppers/export` answers everything held about a shopper as one JSON document;
 //! `POST …/shoppers/erase` erases it, keeping only a suppression record for their opt-outs.
 //! The shopper is named in the body (`{"email": …, "phone": …}`), never in the URL, so no

@@ -270,7 +270,7 @@ impl Default for ConversationPolicy {
 /// Phones typed into a page are typed by anyone: a script can post numbers it does not own
 /// (SMS pumping, toll fraud). A phone that arrives through the publishable key is kept only if
 /// its country is allowed and the store's hourly budget of new snippet phones for its country
-/// calling code is not spent (README, "Any other shop: the capture snippet").
+/// calling code is not spent (docs/connect-your-shop.md, "Any other shop: the capture snippet").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnippetPolicy {
     /// ISO 3166 alpha-2 countries whose phones the snippet may add; empty: any.
