@@ -51,12 +51,4 @@ impl Env {
     pub fn queue(&self) -> SqsTimerQueue {
         SqsTimerQueue::new(self.sqs.clone(), &self.queue_url)
     }
-
-    /// Deletes the table and the queue: a test that writes thousands of items leaves nothing
-    /// for the tests after it (moto's `/moto-api/data.json`, which the SES tests read, dumps
-    /// every item it holds).
-    pub async fn remove(&self) {
-        let _ = self.dynamo.delete_table().table_name(&self.table).send().await;
-        let _ = self.sqs.delete_queue().queue_url(&self.queue_url).send().await;
-    }
 }
