@@ -2,7 +2,7 @@
 //! a signed Twilio reply by its own shopper, each of whom puts a new cart in three days later;
 //! no text may go to any of them after the reply — beyond the readers' known misses, which are
 //! named. Wrong numbers: none at all. A few shoppers whose replies are no "no" are texted,
-//! which shows the test sees a message go out. The DynamoDB run is shared/aws/tests/pipeline.rs.
+//! which shows the test sees a message go out. The DynamoDB run is shared/aws/tests/law.rs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -424,6 +424,14 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     check(st == 200 and b"inbox.js" in body, f"the inbox page is served on AWS → {st}")
     st, _, body = http("GET", "/v1/inbox.js", None, {})
     check(st == 200 and b"textContent" in body, f"…and its script → {st}")
+    # A person's reading of the reply (docs/replies.md, "Corrections"): kept, consent unchanged.
+    st, _, body = http("POST", f"/v1/stores/{STORE}/conversations/{conv_id}/readings",
+                       json.dumps({"label": "product_question"}).encode(),
+                       dict(auth, **{"content-type": "application/json"}))
+    corrected = json.loads(body) if st == 200 else {}
+    check(st == 200 and corrected.get("consent") == "unchanged"
+          and corrected["conversation"]["transcript"][0]["reading"]["correction"]["label"] == "product_question",
+          f"a person's reading is kept in DynamoDB → {st} {body[:200]!r}")
     st, _, body = http("POST", f"/v1/stores/{STORE}/conversations/{conv_id}/close", b"{}",
                        dict(auth, **{"content-type": "application/json"}))
     check(st == 200 and json.loads(body).get("status") == "closed", f"closing it → {st}")

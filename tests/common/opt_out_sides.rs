@@ -3,7 +3,7 @@
 //! paraphrase family, and the second corpus a stranger wrote (never trained or tuned on) —
 //! each a shopper who replies once and puts a new cart in three days later. Shared by the
 //! memory and SQLite run (tests/no_message_after_no.rs) and the DynamoDB one
-//! (shared/aws/tests/pipeline.rs) through `#[path]`.
+//! (shared/aws/tests/law.rs) through `#[path]`.
 
 use cartback_core::conversations::model::Label;
 use cartback_core::conversations::model::corpus;
