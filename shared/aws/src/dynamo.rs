@@ -219,7 +219,7 @@ pub fn cart_item_at(
         && t.due.duration_since(now) > long_timer_after
     {
         let shard = shard_of(&cart.store, &cart.id);
-        item.insert(TIMER_BUCKET.into(), s(format!("{}#{shard}", t.due.as_second().div_euclid(60))));
+        item.insert(TIMER_BUCKET.into(), s(crate::table::timer_bucket(t.due.as_second().div_euclid(60), shard)));
         item.insert(TIMER_SEQ.into(), n(t.seq));
         item.insert(TIMER_DUE.into(), n(t.due.as_second()));
         if let Some(c) = cartback_core::engine::timer_contact_keys(cart) {

@@ -122,7 +122,7 @@ impl Sweeper<'_> {
                     .table_name(self.table)
                     .index_name(TIMER_INDEX)
                     .key_condition_expression(format!("{TIMER_BUCKET} = :b"))
-                    .expression_attribute_values(":b", AttributeValue::S(format!("{minute}#{shard}")))
+                    .expression_attribute_values(":b", AttributeValue::S(crate::table::timer_bucket(minute, shard)))
                     .set_exclusive_start_key(start.take())
                     .send()
                     .await

@@ -39,6 +39,12 @@ pub const BODY: &str = "body";
 /// A cart's long timer, for the index: bucket (`{due minute}#{shard}`), fencing seq, due time
 /// and the contact key.
 pub const TIMER_BUCKET: &str = "tb";
+
+/// The timer index's partition for a due minute (UNIX seconds / 60) and a shard: written by
+/// the cart store, read by the sweep — built here only, so the two cannot drift apart.
+pub fn timer_bucket(minute: i64, shard: u64) -> String {
+    format!("{minute}#{shard}")
+}
 pub const TIMER_SEQ: &str = "tseq";
 pub const TIMER_DUE: &str = "tdue";
 pub const TIMER_CONTACT: &str = "tcontact";
