@@ -113,16 +113,11 @@ fn without_register(tsv: &str) -> String {
 /// trained or tuned on (docs/replies.md, "Measured on a stranger's words").
 const SECOND_CORPUS: &str = include_str!("../../tests/fixtures/replies/second_corpus.tsv");
 
-/// How a reader's answer is measured: Cartback's reading of `text` (`verdict`), the label it
-/// records and whether it was held for a person. START and HELP are keywords, not readings.
+/// How a reply is measured: what Cartback reads it as (`explain`, the replies path's own
+/// decision) and whether it was held for a person.
 fn measured(model: &ReplyModel, text: &str) -> (Label, bool) {
-    use cartback_core::conversations::keywords::{Keyword, keyword};
-    use cartback_core::conversations::verdict::{Verdict, read_with};
-    if matches!(keyword(text), Some(Keyword::Start | Keyword::Help)) {
-        return (model.understand(text).label, false);
-    }
-    let r = read_with(model, text);
-    (r.label(), matches!(r.verdict, Verdict::Hold(_)))
+    let e = explain(model, text);
+    (e.label, e.action.starts_with("held."))
 }
 
 /// Prints accuracy, macro-F1, opt-outs missed, taken falsely and held, and the confusion

@@ -80,14 +80,7 @@ impl LlmReader {
         let region = cfg.region.as_deref().unwrap_or("us-east-1");
         let base = cfg.url.clone().unwrap_or_else(|| format!("https://bedrock-runtime.{region}.amazonaws.com"));
         // The model id goes in the path, percent-encoded (`anthropic.claude-3-haiku-…-v1:0`).
-        let model: String = cfg
-            .model
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
+        let model: String = url::form_urlencoded::byte_serialize(cfg.model.as_bytes()).collect();
         let url = format!("{base}/model/{model}/converse");
         let body = json!({
             "system": [{"text": system}],

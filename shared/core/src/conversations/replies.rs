@@ -3,12 +3,11 @@
 use crate::config::{ReplyText, StoreConfig};
 use crate::conversations::inbox::Opening;
 use crate::conversations::keywords::{Keyword, keyword};
-use crate::conversations::model::Label;
 use crate::conversations::opt_out::Scope;
 use crate::conversations::person::asks_for_person;
-use crate::conversations::reasons::{self, Classification, classify};
+use crate::conversations::reasons::{self, Classification};
 use crate::conversations::second_reader::{self, SecondReading};
-use crate::conversations::verdict::{self, Verdict};
+use crate::conversations::verdict::{self, Reading, Verdict};
 use crate::conversations::whatsapp_inbound::RESTORE_BUTTON_PAYLOAD;
 use crate::domain::conversation::EntryReading;
 use crate::domain::pii::mask;
@@ -19,12 +18,12 @@ use crate::messaging::compose::{ComposeInput, context};
 use crate::ports::Handoff;
 
 /// The model's best guess as a person reads it: "trust (62 %)".
-fn guess_text(reading: &verdict::Reading) -> String {
+fn guess_text(reading: &Reading) -> String {
     format!("{} ({:.0} %)", reading.prediction.guess.as_str(), reading.prediction.confidence * 100.0)
 }
 
 /// A reading as the transcript keeps it beside the reply.
-fn entry_reading(reading: &verdict::Reading, action: &str, language: &str) -> EntryReading {
+fn entry_reading(reading: &Reading, action: &str, language: &str) -> EntryReading {
     EntryReading {
         label: reading.label().as_str().to_string(),
         by: reading.by.to_string(),
@@ -107,9 +106,9 @@ impl Engine {
                     first.by = "reader";
                 }
             }
-            let verdict = reading.map(|v| v.verdict);
-            let outcome = match (carrier, verdict) {
-                _ if restore => {
+            // No reading: a keyword (START, HELP) or the WhatsApp button.
+            let outcome = match (carrier, reading) {
+                (None, None) => {
                     let cart = match &contact.latest_cart {
                         Some(id) => self.carts.get_cart(&store.id, id).await?,
                         None => None,
@@ -126,7 +125,7 @@ impl Engine {
                     });
                     ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone() }
                 }
-                (_, Some(Verdict::OptOut { source, scope })) => {
+                (_, Some(Reading { verdict: Verdict::OptOut { source, scope }, .. })) => {
                     let channels = match scope {
                         Scope::Channel => vec![r.channel],
                         Scope::All => Channel::ALL.to_vec(),
@@ -137,10 +136,9 @@ impl Engine {
                     }
                     let mut changed = false;
                     for ch in channels {
-                        if contact.opt_out(ch) {
+                        if contact.opt_out_logged(ch, now, source, &r.message_id) {
                             changed = true;
                             stats.push((Counter::OptOuts(ch), 1));
-                            contact.log_consent(now, ch, false, source, &r.message_id);
                         }
                     }
                     // A "no" settles a hold: nothing is left for a person to decide.
@@ -155,7 +153,7 @@ impl Engine {
                         cart: None,
                     }
                 }
-                (_, Some(Verdict::WrongNumber)) => {
+                (_, Some(Reading { verdict: Verdict::WrongNumber, .. })) => {
                     contact.remember_consent_reply(&r.message_id);
                     let changed = contact.opt_out_address(r.channel, now, "wrong_number", &r.message_id);
                     for ch in &changed {
@@ -171,7 +169,7 @@ impl Engine {
                         cart: None,
                     }
                 }
-                (_, Some(Verdict::Hold(cause))) => {
+                (_, Some(v @ Reading { verdict: Verdict::Hold(cause), .. })) => {
                     // Already a "no" on this address: nothing automated goes there anyway.
                     let new = !contact.refuses(r.channel) && contact.hold.is_none();
                     if new {
@@ -184,9 +182,8 @@ impl Engine {
                         });
                         stats.push((Counter::Holds(format!("held.{}", cause.as_str())), 1));
                     }
-                    let p = reading.map(|v| v.prediction);
-                    let c = p.map_or_else(|| classify(&r.body), reasons::of_prediction);
-                    classified = Some(c);
+                    let c = reasons::of_prediction(v.prediction);
+                    classified = Some((c, v));
                     ReplyOutcome {
                         action: "held",
                         reason: Some(c.reason),
@@ -219,11 +216,10 @@ impl Engine {
                     let reply = store.reply_text(ReplyText::Help, contact.locale.as_deref());
                     ReplyOutcome { action: "help", reason: None, reply: Some(reply), cart: None }
                 }
-                (None, _) => {
-                    let p = reading.map(|v| v.prediction);
-                    let c = p.map_or_else(|| classify(&r.body), reasons::of_prediction);
+                (None, Some(v)) => {
+                    let c = reasons::of_prediction(v.prediction);
                     stats.push((Counter::Reasons(c.reason), 1));
-                    classified = Some(c);
+                    classified = Some((c, v));
                     // Completed by `converse` once the contact is written.
                     ReplyOutcome {
                         action: "handed_off",
@@ -238,7 +234,7 @@ impl Engine {
             // duplicate and does nothing. Written last, a failure anywhere before it leaves the
             // retry to do all of it again (pausing is idempotent).
             let outcome = match (classified, outcome.action) {
-                (Some(c), _) => self.converse(store, r, &mut contact, c, outcome, reading).await?,
+                (Some((c, v)), _) => self.converse(store, r, &mut contact, c, outcome, v).await?,
                 // STOP also ends the automated sequence of the cart they were messaged about, on
                 // every channel: "stop" means stop. Later carts still follow each channel's consent.
                 (None, "opted_out" | "wrong_number") => {
@@ -312,9 +308,9 @@ impl Engine {
         contact: &mut Contact,
         classified: Classification,
         mut outcome: ReplyOutcome,
-        reading: Option<verdict::Reading>,
+        reading: Reading,
     ) -> Result<ReplyOutcome, EngineError> {
-        let Classification { reason, confident, guess, confidence } = classified;
+        let Classification { reason, confident, confidence, .. } = classified;
         let cart = match &contact.latest_cart {
             Some(id) => self.pause_cart(store, id, Some(reason)).await?,
             None => None,
@@ -358,17 +354,6 @@ impl Engine {
             }
             _ => None,
         };
-        let fallback = verdict::Reading {
-            verdict: verdict::Verdict::Reason,
-            by: "model",
-            prediction: crate::conversations::model::Prediction {
-                label: Label::Reason(reason),
-                guess,
-                confidence,
-                opt_out: 0.0,
-            },
-        };
-        let reading = reading.unwrap_or(fallback);
         if let Some(text) = answer {
             outcome.action = "answered";
             outcome.reply = Some(text);

@@ -227,12 +227,18 @@ impl Contact {
     /// Opts out every channel to the address `channel` uses (a phone's SMS and WhatsApp), each
     /// recorded in the ledger. Returns those that changed.
     pub fn opt_out_address(&mut self, channel: Channel, at: Timestamp, source: &str, reference: &str) -> Vec<Channel> {
-        let mut changed = Vec::new();
-        for ch in Channel::ALL.into_iter().filter(|c| c.uses_phone() == channel.uses_phone()) {
-            if self.opt_out(ch) {
-                self.log_consent(at, ch, false, source, reference);
-                changed.push(ch);
-            }
+        Channel::ALL
+            .into_iter()
+            .filter(|c| c.uses_phone() == channel.uses_phone())
+            .filter(|c| self.opt_out_logged(*c, at, source, reference))
+            .collect()
+    }
+
+    /// Opts out one channel and records it in the ledger; true when it changed anything.
+    pub fn opt_out_logged(&mut self, channel: Channel, at: Timestamp, source: &str, reference: &str) -> bool {
+        let changed = self.opt_out(channel);
+        if changed {
+            self.log_consent(at, channel, false, source, reference);
         }
         changed
     }

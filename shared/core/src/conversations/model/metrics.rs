@@ -57,14 +57,14 @@ impl Confusion {
 /// (`verdict::Verdict::Hold`), opt-outs and others. A hold is an action, not a reading: the
 /// confusion counts what a held reply was read as.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Held {
+pub struct Safety {
     pub missed: u32,
     pub false_: u32,
     pub opt_outs: u32,
     pub others: u32,
 }
 
-impl Held {
+impl Safety {
     fn add(&mut self, gold: Label, read: Label, held: bool) {
         match (gold == Label::OptOut, held) {
             (true, true) => self.opt_outs += 1,
@@ -80,8 +80,8 @@ impl Held {
 pub struct Report {
     pub per_language: BTreeMap<String, Confusion>,
     pub overall: Confusion,
-    pub held: BTreeMap<String, Held>,
-    pub held_overall: Held,
+    pub held: BTreeMap<String, Safety>,
+    pub held_overall: Safety,
     /// Rows answered wrongly: language, gold, predicted, text.
     pub errors: Vec<(String, Label, Label, String)>,
 }
@@ -109,7 +109,7 @@ pub fn evaluate_with_holds(rows: &[Example], read: impl Fn(&str) -> (Label, bool
 impl Report {
     /// In `lang` (or overall): opt-outs neither read as one nor held, replies that were not
     /// opt-outs but were read as one (and opted out), and those held.
-    pub fn safety(&self, lang: Option<&str>) -> (u32, u32, Held) {
+    pub fn safety(&self, lang: Option<&str>) -> (u32, u32, Safety) {
         let held = match lang {
             Some(l) => self.held.get(l).copied().unwrap_or_default(),
             None => self.held_overall,
