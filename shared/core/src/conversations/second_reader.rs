@@ -42,7 +42,9 @@ pub fn parse_answer(text: &str) -> Result<SecondReading, String> {
     let v: serde_json::Value = serde_json::from_str(t.trim()).map_err(|e| format!("not one JSON object: {e}"))?;
     let obj = v.as_object().ok_or("not a JSON object")?;
     let label = obj.get("label").and_then(|l| l.as_str()).ok_or("no `label` string")?;
-    let label = Label::parse(label).ok_or_else(|| format!("unknown label `{label}`"))?;
+    // The label echoed back at most in part: a model may have put the reply's words there.
+    let label =
+        Label::parse(label).ok_or_else(|| format!("unknown label `{}`", label.chars().take(24).collect::<String>()))?;
     let opt_out = obj.get("opt_out").and_then(|o| o.as_bool()).ok_or("no `opt_out` boolean")?;
     let language = obj.get("language").and_then(|l| l.as_str()).unwrap_or("und");
     let language: String =
@@ -82,13 +84,14 @@ impl Engine {
                     Some(r)
                 }
                 Err(e) => {
-                    tracing::warn!(store = %store.id, error = %e, "the second reader's answer was not used");
+                    // What a model or a provider wrote: escaped, never printed raw.
+                    tracing::warn!(store = %store.id, error = %crate::domain::pii::printable(&e), "the second reader's answer was not used");
                     stats.push((Counter::Reader("error.malformed"), 1));
                     None
                 }
             },
             Err(e) => {
-                tracing::warn!(store = %store.id, error = %e, "the second reader failed");
+                tracing::warn!(store = %store.id, error = %crate::domain::pii::printable(&e.to_string()), "the second reader failed");
                 stats.push((Counter::ReaderError(e.cause()), 1));
                 None
             }
