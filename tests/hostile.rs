@@ -661,7 +661,7 @@ async fn a_hundred_hostile_requests_are_refused_and_write_nothing() {
         let stats: Value = serde_json::to_value(s.rt.engine.stats_report(store).await.unwrap()).unwrap();
         assert_eq!(stats["carts_tracked"], 0, "{store}: {stats}");
     }
-    let raw = cartback_core::ports::StatsStore::get(s.rt.engine.stats.as_ref(), "demo").await.unwrap();
+    let raw = cartback_core::ports::StatsStore::get(s.rt.store.as_ref(), "demo").await.unwrap();
     assert!(raw.is_empty(), "counters written: {raw:?}");
     assert!(s.outbox().await.is_empty(), "a message was sent");
     assert!(s.rt.alerts.all().is_empty(), "a hand-off was raised");

@@ -232,7 +232,7 @@ async fn twilio_forged_or_missing_signature_is_403_and_records_nothing() {
     assert_eq!(st, 403);
     assert!(body.contains("invalid_signature"));
     // Signed with the right token over a different body: still refused.
-    let public = format!("{}/v1/replies/twilio/demo", s.rt.engine.config.public_url);
+    let public = format!("{}/v1/replies/twilio/demo", s.rt.engine.config().public_url);
     let mut other = params.clone();
     other[0].1 = "START".into();
     let sig = cartback_core::conversations::twilio_webhook::signature(

@@ -131,7 +131,7 @@ impl Server {
             ("NumMedia".to_string(), "0".to_string()),
             ("To".to_string(), "+4759000000".to_string()),
         ];
-        let public = format!("{}/v1/replies/twilio/demo", self.rt.engine.config.public_url);
+        let public = format!("{}/v1/replies/twilio/demo", self.rt.engine.config().public_url);
         let sig = cartback_core::conversations::twilio_webhook::signature(DEMO_TWILIO_AUTH_TOKEN, &public, &params);
         self.twilio_raw(&params, Some(&sig)).await
     }

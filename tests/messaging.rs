@@ -77,7 +77,7 @@ async fn status(s: &Server, cart: &str, seq: u64, status: &str, sign_with: &str)
         ("MessageSid".to_string(), "SM0123".to_string()),
         ("MessageStatus".to_string(), status.to_string()),
     ];
-    let public = format!("{}{path}", s.rt.engine.config.public_url);
+    let public = format!("{}{path}", s.rt.engine.config().public_url);
     let sig = cartback_core::conversations::twilio_webhook::signature(sign_with, &public, &params);
     let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
     let r = s
@@ -239,7 +239,9 @@ async fn whatsapp_statuses_are_verified_and_recorded() {
     // Meta's subscription handshake.
     let r = s
         .http
-        .get(s.url("/v1/status/whatsapp/demo?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=demo_whatsapp_verify_token"))
+        .get(s.url(
+            "/v1/whatsapp/demo?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=demo_whatsapp_verify_token",
+        ))
         .send()
         .await
         .unwrap();
@@ -295,7 +297,7 @@ async fn ses_events_record_delivery_and_a_complaint_opts_out_of_email() {
         }
         parse(&serde_json::json!({"source": "aws.ses", "detail-type": "Email", "detail": detail})).unwrap()
     };
-    use cartback_core::engine::DeliveryOutcome;
+    use cartback_core::feedback::delivery::DeliveryOutcome;
     assert_eq!(
         s.rt.engine.on_email_event(&event("Delivery", serde_json::json!({}))).await.unwrap(),
         DeliveryOutcome::Recorded
@@ -339,7 +341,7 @@ async fn whatsapp_replies_are_received_answered_and_honoured() {
     s.advance(31 * 60).await;
     let fixture = include_bytes!("fixtures/whatsapp/meta_whatsapp_inbound_text_message.json").to_vec();
     let post = |body: Vec<u8>| {
-        s.http.post(s.url("/v1/status/whatsapp/demo")).header("x-hub-signature-256", meta_sign(&body)).body(body).send()
+        s.http.post(s.url("/v1/whatsapp/demo")).header("x-hub-signature-256", meta_sign(&body)).body(body).send()
     };
     let v: Value = post(fixture.clone()).await.unwrap().json().await.unwrap();
     assert_eq!((v["messages"].as_u64(), v["actions"][0].as_str()), (Some(1), Some("handed_off")), "{v}");
@@ -388,7 +390,7 @@ async fn shared_key_signatures_with_hmac_sha256_are_accepted_only_with_the_share
         ("From".to_string(), "+905321234567".to_string()),
         ("MessageSid".to_string(), "SMsk1".to_string()),
     ];
-    let url = format!("{}/v1/replies/twilio/demo", s.rt.engine.config.public_url);
+    let url = format!("{}/v1/replies/twilio/demo", s.rt.engine.config().public_url);
     let send = |sig: String, settings: &'static str| {
         let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
         s.http

@@ -12,8 +12,9 @@
 
 use crate::simulate::BackendKind;
 use cartback_core::config::{StoreConfig, demo_config};
+use cartback_core::conversations::replies::InboundReply;
 use cartback_core::domain::{CartStatus, Channel, SendStatus};
-use cartback_core::engine::{EngineError, InboundReply};
+use cartback_core::engine::EngineError;
 use cartback_core::intake::contract::parse_event;
 use cartback_local::adapters::chaos::{Broken, Chaos, ChaosCounts, ChaosRates, Taken};
 use cartback_local::adapters::clock::VirtualClock;
@@ -180,8 +181,8 @@ pub async fn run(
         }
     };
     let rt = Arc::new(rt);
-    let _ = chaos.clock.set(rt.engine.clock.clone());
-    let store = Arc::new(rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("no demo store"))?);
+    let _ = chaos.clock.set(rt.clock.clone());
+    let store = Arc::new(rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("no demo store"))?);
     // What the store really is (the checker's reference), whatever the engine was given.
     let real = demo_config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("no demo store"))?;
     let rng = SeededRandom::new(seed);

@@ -117,7 +117,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-        let public = format!("{}/v1/replies/twilio/demo", rt.engine.config.public_url);
+        let public = format!("{}/v1/replies/twilio/demo", rt.engine.config().public_url);
         let sig = cartback_core::conversations::twilio_webhook::signature(DEMO_TWILIO_AUTH_TOKEN, &public, &params);
         let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
         let r = http

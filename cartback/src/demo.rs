@@ -1,10 +1,11 @@
 //! `cartback demo`: the product's story in one minute of reading, on a virtual clock.
 
 use cartback_core::config::demo_config;
+use cartback_core::conversations::replies::InboundReply;
 use cartback_core::domain::Channel;
-use cartback_core::engine::{InboundReply, LinkOutcome};
 use cartback_core::intake::contract::parse_event;
 use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};
+use cartback_core::messaging::links::LinkOutcome;
 use cartback_local::{LocalOptions, LocalRuntime};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
@@ -19,7 +20,7 @@ pub async fn run() -> anyhow::Result<()> {
         demo_config(),
         LocalOptions { virtual_start: Some(start), print: false, seed: Some(7), ..LocalOptions::default() },
     );
-    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let phone = "+905321234567";
 
     println!("Cartback demo — store `{}` ({}), virtual clock\n", store.id, store.name);
@@ -109,15 +110,16 @@ pub async fn run() -> anyhow::Result<()> {
         println!("\nThe later steps, as Ayşe would have received them:");
         for step in 1..store.steps.len() as u32 {
             let channel = store.steps[step as usize].channel;
-            let link = format!("{}/r/{}", rt.engine.config.public_url, cart.link_token.as_deref().unwrap_or("…"));
+            let link = format!("{}/r/{}", rt.engine.config().public_url, cart.link_token.as_deref().unwrap_or("…"));
             let input =
                 ComposeInput { cart: &cart, cfg: &store, step, variant: 0, link: &link, coupon: None, now: rt.now() };
             let d = Delivery {
                 channel,
                 seq: 0,
-                public_url: &rt.engine.config.public_url,
+                public_url: &rt.engine.config().public_url,
                 contact_key: Some("preview"),
                 last_whatsapp_inbound_at: None,
+                deliver_by: None,
             };
             match compose(&input, &d) {
                 Ok(m) => {
@@ -142,7 +144,7 @@ async fn whatsapp_conversation(rt: &LocalRuntime) -> anyhow::Result<()> {
     use axum::http::Request;
     use tower::ServiceExt;
 
-    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let phone = "+989121234567";
     println!("\nA WhatsApp conversation with a person\n");
     let event = json!({

@@ -50,6 +50,7 @@ pub fn run(dir: &Path) -> anyhow::Result<()> {
             public_url: &config.public_url,
             contact_key: Some("k1"),
             last_whatsapp_inbound_at: None,
+            deliver_by: None,
         };
         let msg = compose(&input, &d).map_err(|e| anyhow::anyhow!("{lang}: {e}"))?;
         let from = "Dükkân Şahin <shop@shop.example>";

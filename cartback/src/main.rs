@@ -336,7 +336,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let line = line?;
                 let body: String = serde_json::from_str(&line)
                     .map_err(|e| anyhow::anyhow!("line {}: not a JSON string: {e}", i + 1))?;
-                let s = cartback_core::messaging::sms_segments::segments(&body);
+                let s = cartback_core::text::sms_segments::segments(&body);
                 writeln!(out, "{} {}", s.encoding.as_str(), s.segments)?;
             }
             Ok(())

@@ -4,8 +4,8 @@
 
 use crate::SyncKind;
 use cartback_core::config::{StoreConfig, demo_config};
+use cartback_core::conversations::replies::InboundReply;
 use cartback_core::domain::Channel;
-use cartback_core::engine::InboundReply;
 use cartback_core::intake::contract::parse_event;
 use cartback_local::adapters::clock::VirtualClock;
 use cartback_local::adapters::counting::Op;
@@ -199,7 +199,7 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) ->
         BackendKind::Memory => runtime(start, seed),
         BackendKind::Sqlite => sqlite_runtime(start, seed, sync, &scratch)?,
     };
-    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let rng = SeededRandom::new(seed);
     let actions = mix(carts, start, &rng, false);
     // One-time start-up work (libphonenumber's metadata, the time-zone database) is not
@@ -298,8 +298,8 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
     let mut opts = options(start, seed);
     opts.meter = Some(meter.clone());
     let rt = LocalRuntime::new(demo_config(), opts);
-    meter.set_clock(rt.engine.clock.clone());
-    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    meter.set_clock(rt.clock.clone());
+    let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let rng = SeededRandom::new(seed ^ 0xb111);
     let actions = mix(carts, start, &rng, true);
     let events = actions.iter().filter(|(_, _, a)| matches!(a, Action::Event(_))).count();
@@ -418,7 +418,7 @@ fn ingest_cpu(store: &StoreConfig, rng: &SeededRandom) -> (f64, f64) {
 pub async fn per_cart(convert: bool, seed: u64) -> anyhow::Result<(f64, Vec<(&'static str, u64)>)> {
     let start: Timestamp = "2026-11-23T09:00:00Z".parse()?;
     let rt = runtime(start, seed);
-    let store = rt.engine.config.store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let mut actions = Vec::new();
     let n = 1000;
     for i in 0..n {

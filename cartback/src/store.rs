@@ -43,7 +43,7 @@ pub async fn run(table: &str, file: &Path, stage: &str, check: bool) -> anyhow::
 /// SES configuration set of the store's own, whose events reach Cartback only through an
 /// EventBridge destination the merchant adds.
 fn warnings(config: &Config) -> Vec<String> {
-    let mut out = cartback_core::config::sms_length_check::warnings(config);
+    let mut out = cartback_core::messaging::sms_length_check::warnings(config);
     for s in config.stores() {
         if let cartback_core::config::providers::EmailProvider::Ses { configuration_set: Some(set), .. } =
             &s.providers.email

@@ -3,7 +3,7 @@
 //! UTF-16 units, or 67).
 #![no_main]
 
-use cartback_core::messaging::sms_segments::{Encoding, segments};
+use cartback_core::text::sms_segments::{Encoding, segments};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

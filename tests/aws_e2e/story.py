@@ -343,10 +343,17 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     check(429 in statuses, f"the snippet's rate limit holds across Lambda requests "
                            f"({statuses.count(202)} accepted, {statuses.count(429)} limited of 70)")
     q = urlencode({"hub.mode": "subscribe", "hub.verify_token": WA_VERIFY, "hub.challenge": "e2e-challenge"})
-    st, _, body = http("GET", f"/v1/status/whatsapp/{STORE}?{q}")
-    check(st == 200 and body == b"e2e-challenge", f"Meta's subscription handshake → {st}")
+    for path in (f"/v1/whatsapp/{STORE}", f"/v1/status/whatsapp/{STORE}"):
+        st, _, body = http("GET", f"{path}?{q}")
+        check(st == 200 and body == b"e2e-challenge", f"Meta's subscription handshake at {path} → {st}")
+    # The earlier path still receives (a delivery with nothing in it, signed).
+    empty = b'{"object":"whatsapp_business_account","entry":[]}'
+    st, _, body = http("POST", f"/v1/status/whatsapp/{STORE}", empty, {
+        "content-type": "application/json", "x-hub-signature-256": "sha256=" + hmac.new(
+            WA_SECRET.encode(), empty, hashlib.sha256).hexdigest()})
+    check(st == 200 and json.loads(body).get("messages") == 0, f"the WhatsApp webhook's earlier path → {st} {body[:120]!r}")
     wa = (FIXTURES / "whatsapp" / "meta_whatsapp_inbound_text_message.json").read_bytes()
-    st, _, body = http("POST", f"/v1/status/whatsapp/{STORE}", wa, {
+    st, _, body = http("POST", f"/v1/whatsapp/{STORE}", wa, {
         "content-type": "application/json", "x-hub-signature-256": "sha256=" + hmac.new(
             WA_SECRET.encode(), wa, hashlib.sha256).hexdigest()})
     wa_answer = json.loads(body) if st == 200 else {}

@@ -35,7 +35,7 @@ mod tests {
         let host = HttpHost::new(rt.engine.clone(), router);
         let (body, params) = form(&[("From", "+905321234567"), ("Body", "STOP"), ("MessageSid", "SM1")]);
         // Twilio signs the public URL it posts to (the store's public_url + path).
-        let url = format!("{}/v1/replies/twilio/demo", rt.engine.config.public_url);
+        let url = format!("{}/v1/replies/twilio/demo", rt.engine.config().public_url);
         let sig = twilio_webhook::signature(DEMO_TWILIO_AUTH_TOKEN, &url, &params);
         let headers = [("content-type", "application/x-www-form-urlencoded"), ("x-twilio-signature", sig.as_str())];
         let resp = host.handle(apigw("POST", "/v1/replies/twilio/demo", "54.172.60.1", &headers, &body)).await;

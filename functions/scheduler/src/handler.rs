@@ -37,7 +37,7 @@ pub async fn handle(deps: &impl Scheduler, request_id: &str, event: Value) -> Re
                 cartback_aws::metrics::Emf::from_env().emit("SesEventsIgnored", "Count", 1.0, Some(("Reason", reason)));
                 if let Some(store) = ses_events::store_of(&event) {
                     let engine = deps.engine().await?;
-                    if engine.config.store(&store).is_some() {
+                    if engine.config().store(&store).is_some() {
                         engine.count(&store, vec![(Counter::WebhookIgnored("ses_event"), 1)]).await;
                         engine.flush_stats().await;
                     }

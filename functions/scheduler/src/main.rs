@@ -1,5 +1,6 @@
-//! `cartback-scheduler`: EventBridge's function (the once-a-minute sweep and SES's sending
-//! events). Wiring only: the handler is `handler.rs`.
+//! `cartback-scheduler`: EventBridge's function. It schedules no message (the dispatcher sends):
+//! it runs the once-a-minute sweep of long timers into the timer queue, and applies SES's
+//! sending events to the sends they name. Wiring only: the handler is `handler.rs`.
 
 mod handler;
 

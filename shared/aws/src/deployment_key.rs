@@ -4,7 +4,7 @@
 //! (`cartback_core::domain::contact`), and `cartback migrate-contact-keys` moves contacts
 //! written by the first versions, under unkeyed keys, to keyed ones.
 
-use crate::dynamo::{DynamoStore, Item, key, link_item};
+use crate::dynamo::{DynamoStore, key, link_item};
 use crate::errors::store_error;
 use crate::store_config::StoreConfigError;
 use crate::table::{BODY, SK, SK_CONTACT, VERSION, contact_pk};
@@ -72,20 +72,16 @@ impl DynamoStore {
     /// Returns (moved, skipped).
     pub async fn migrate_contact_keys(&self, secret: &[u8; 32]) -> Result<(usize, usize), StoreError> {
         let (mut moved, mut skipped) = (0, 0);
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .filter_expression("#sk = :contact")
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":contact", AttributeValue::S(SK_CONTACT.into()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| store_error("Scan contacts", e))?;
-            for item in page.items.unwrap_or_default() {
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("#sk = :contact")
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":contact", AttributeValue::S(SK_CONTACT.into()));
+        let mut pages = crate::pages::Pages::new("Scan contacts", scan);
+        while let Some(items) = pages.next().await? {
+            for item in items {
                 let Some(mut contact) = item
                     .get(BODY)
                     .and_then(|b| crate::dynamo::body_json(b).ok())
@@ -134,10 +130,6 @@ impl DynamoStore {
                     Err(e) if e.code() == Some("TransactionCanceledException") => skipped += 1,
                     Err(e) => return Err(store_error("TransactWriteItems contact key", e)),
                 }
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
             }
         }
         Ok((moved, skipped))

@@ -181,7 +181,7 @@ mod tests {
             demo_config(),
             LocalOptions { virtual_start: Some(start), print: false, ..LocalOptions::default() },
         );
-        let store = rt.engine.config.store("demo").unwrap().clone();
+        let store = rt.engine.config().store("demo").unwrap().clone();
         let body =
             include_str!("../../../docs/examples/event.json").replace("2026-11-23T10:00:00Z", "2026-11-23T09:00:00Z");
         let ev = cartback_core::intake::contract::parse_event(body.as_bytes(), &store).unwrap();

@@ -3,6 +3,7 @@
 //! conditional writes of the core (`v = :expected`) map one to one onto DynamoDB conditions.
 
 use crate::errors::store_error;
+use crate::pages::Pages;
 use crate::sqs::SQS_MAX_DELAY;
 pub use crate::table::cart_pk;
 use crate::table::{
@@ -522,31 +523,24 @@ impl ShopperRecords for DynamoStore {
     ) -> Result<Vec<Cart>, StoreError> {
         let prefix = cart_pk(store, "");
         let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .filter_expression(format!("begins_with({PK}, :p) AND {SK} = :sk"))
-                .expression_attribute_values(":p", s(&prefix))
-                .expression_attribute_values(":sk", s(SK_CART))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| store_error("Scan carts", e))?;
-            for item in page.items() {
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(format!("begins_with({PK}, :p) AND {SK} = :sk"))
+            .expression_attribute_values(":p", s(&prefix))
+            .expression_attribute_values(":sk", s(SK_CART));
+        let mut pages = Pages::new("Scan carts", scan);
+        while let Some(items) = pages.next().await? {
+            for item in &items {
                 let (v, mut cart): (u64, Cart) = decode("cart", item)?;
                 cart.version = v;
                 if matches(&cart) {
                     out.push(cart);
                 }
             }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(out);
-            }
         }
+        Ok(out)
     }
 
     async fn delete_cart(&self, store: &str, id: &str) -> Result<(), StoreError> {
@@ -578,27 +572,19 @@ impl DynamoStore {
     /// Every conversation of the store: its partition, read to the end.
     pub(crate) async fn all_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
         let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(format!("{PK} = :pk"))
-                .expression_attribute_values(":pk", s(conversations_pk(store)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| store_error("Query conversations", e))?;
-            for item in page.items() {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(format!("{PK} = :pk"))
+            .expression_attribute_values(":pk", s(conversations_pk(store)))
+            .consistent_read(true);
+        let mut pages = Pages::new("Query conversations", query);
+        while let Some(items) = pages.next().await? {
+            for item in &items {
                 let (v, mut c): (u64, Conversation) = decode("conversation", item)?;
                 c.version = v;
                 out.push(c);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
             }
         }
         Ok(out)
@@ -646,25 +632,17 @@ impl DeliveryLog for DynamoStore {
 
     async fn list_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
         let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(format!("{PK} = :pk"))
-                .expression_attribute_values(":pk", s(deliveries_pk(store)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| store_error("Query deliveries", e))?;
-            for item in page.items() {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(format!("{PK} = :pk"))
+            .expression_attribute_values(":pk", s(deliveries_pk(store)))
+            .consistent_read(true);
+        let mut pages = Pages::new("Query deliveries", query);
+        while let Some(items) = pages.next().await? {
+            for item in &items {
                 out.push(decode::<DeliveryRecord>("delivery", item)?.1);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
             }
         }
         out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
@@ -682,27 +660,25 @@ impl DynamoStore {
         days: Option<(Date, Date)>,
         mut each: impl FnMut(Option<Date>, &str, i64),
     ) -> Result<(), StoreError> {
-        let mut start = None;
-        loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .expression_attribute_values(":pk", s(stats_pk(store)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start);
-            q = match days {
-                None => q
-                    .key_condition_expression(format!("{PK} = :pk AND begins_with({SK}, :t)"))
-                    .expression_attribute_values(":t", s(SK_STATS)),
-                // `#` sorts before every digit, `~` after: the first and the last day's shards.
-                Some((from, to)) => q
-                    .key_condition_expression(format!("{PK} = :pk AND {SK} BETWEEN :a AND :b"))
-                    .expression_attribute_values(":a", s(stats_day_sk(from)))
-                    .expression_attribute_values(":b", s(format!("{}~", stats_day_sk(to)))),
-            };
-            let page = q.send().await.map_err(|e| store_error("Query stats", e))?;
-            for item in page.items() {
+        let q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .expression_attribute_values(":pk", s(stats_pk(store)))
+            .consistent_read(true);
+        let q = match days {
+            None => q
+                .key_condition_expression(format!("{PK} = :pk AND begins_with({SK}, :t)"))
+                .expression_attribute_values(":t", s(SK_STATS)),
+            // `#` sorts before every digit, `~` after: the first and the last day's shards.
+            Some((from, to)) => q
+                .key_condition_expression(format!("{PK} = :pk AND {SK} BETWEEN :a AND :b"))
+                .expression_attribute_values(":a", s(stats_day_sk(from)))
+                .expression_attribute_values(":b", s(format!("{}~", stats_day_sk(to)))),
+        };
+        let mut pages = Pages::new("Query stats", q);
+        while let Some(items) = pages.next().await? {
+            for item in &items {
                 let day = match item.get(SK) {
                     Some(AttributeValue::S(sk)) => stats_day_of(sk),
                     _ => None,
@@ -713,11 +689,8 @@ impl DynamoStore {
                     }
                 }
             }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(());
-            }
         }
+        Ok(())
     }
 }
 

@@ -21,6 +21,7 @@ pub mod item_size;
 pub mod log_only;
 pub mod logging;
 pub mod metrics;
+mod pages;
 pub mod ses;
 pub mod sqs;
 pub mod store_config;

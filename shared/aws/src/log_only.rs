@@ -7,8 +7,8 @@
 
 use async_trait::async_trait;
 use cartback_core::domain::pii::mask;
-use cartback_core::messaging::sms_segments::segments;
 use cartback_core::ports::{Alerts, ChannelError, ChannelSender, Handoff, OutgoingMessage};
+use cartback_core::text::sms_segments::segments;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Default)]

@@ -114,25 +114,17 @@ impl Sweeper<'_> {
         report: &mut SweepReport,
     ) -> Result<(), String> {
         for shard in 0..crate::table::timer_shards() {
-            let mut start: Option<HashMap<String, AttributeValue>> = None;
-            loop {
-                let out = self
-                    .dynamo
-                    .query()
-                    .table_name(self.table)
-                    .index_name(TIMER_INDEX)
-                    .key_condition_expression(format!("{TIMER_BUCKET} = :b"))
-                    .expression_attribute_values(":b", AttributeValue::S(crate::table::timer_bucket(minute, shard)))
-                    .set_exclusive_start_key(start.take())
-                    .send()
-                    .await
-                    .map_err(|e| format!("Query timers: {}", DisplayErrorContext(&e)))?;
+            let query = self
+                .dynamo
+                .query()
+                .table_name(self.table)
+                .index_name(TIMER_INDEX)
+                .key_condition_expression(format!("{TIMER_BUCKET} = :b"))
+                .expression_attribute_values(":b", AttributeValue::S(crate::table::timer_bucket(minute, shard)));
+            let mut pages = crate::pages::Pages::new("Query timers", query);
+            while let Some(items) = pages.next().await.map_err(|e| e.to_string())? {
                 report.queries += 1;
-                due.extend(out.items().iter().filter_map(timer_of));
-                match out.last_evaluated_key {
-                    Some(k) if !k.is_empty() => start = Some(k),
-                    _ => break,
-                }
+                due.extend(items.iter().filter_map(timer_of));
             }
         }
         Ok(())

@@ -282,7 +282,7 @@ impl Deps {
             reach,
         );
         let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
-        Arc::new(Engine {
+        Arc::new(Engine::new(cartback_core::engine::Ports {
             records,
             events_out: Arc::new(events_out),
             config,
@@ -297,7 +297,7 @@ impl Deps {
             // dispatch_batch, the scheduler): statistics off the hot path.
             stats_buffer: cartback_core::engine::stats_buffer::StatsBuffer::deferred(),
             reader: std::sync::Arc::new(cartback_channels::reply_reader::LlmReader::default()),
-        })
+        }))
     }
 }
 
@@ -336,7 +336,7 @@ mod tests {
         let a = deps.engine().await.unwrap();
         let b = deps.engine().await.unwrap();
         assert!(Arc::ptr_eq(&a, &b), "rebuilt within the TTL");
-        assert!(a.config.store("demo").is_some());
+        assert!(a.config().store("demo").is_some());
     }
 
     #[tokio::test]

@@ -177,7 +177,7 @@ async fn dead_letters_are_kept_and_listed(log: &dyn DeliveryLog) {
 fn rights_engine<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> cartback_core::engine::Engine {
     use cartback_local::adapters::console::MemoryAlerts;
     use cartback_local::adapters::memory_queues::MemoryTimerQueue;
-    cartback_core::engine::Engine {
+    cartback_core::engine::Engine::new(cartback_core::engine::Ports {
         config: Arc::new(cartback_core::config::demo_config()),
         carts: store.clone(),
         records: store,
@@ -190,7 +190,7 @@ fn rights_engine<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> cart
         random: Arc::new(cartback_core::system::OsRandom),
         stats_buffer: Default::default(),
         reader: std::sync::Arc::new(cartback_core::ports::NoReader),
-    }
+    })
 }
 
 /// Export finds a shopper's carts (by either address, and by the customer id those carts carry),

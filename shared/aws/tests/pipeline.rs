@@ -10,8 +10,8 @@ mod rig;
 
 use rig::{Rig, ts};
 
+use cartback_core::abandonment::due::DueOutcome;
 use cartback_core::domain::Channel;
-use cartback_core::engine::DueOutcome;
 use cartback_core::ports::TimerMsg;
 use cartback_local::adapters::counting::Op;
 
@@ -222,7 +222,7 @@ async fn the_sweep_moves_a_bucket_ahead_of_its_time_once() {
 #[tokio::test]
 async fn an_unsubscribed_address_gets_no_email_from_a_cart_filed_under_a_phone() {
     let Some(mut rig) = Rig::new("address").await else { return };
-    let store = rig.engine.config.store("s").unwrap().clone();
+    let store = rig.engine.config().store("s").unwrap().clone();
     let email_key = cartback_core::domain::contact_key("s", "k1@example.com");
     assert!(rig.engine.unsubscribe(&store, &email_key, Channel::Email).await.unwrap());
     let reads = rig.counter.get(Op::ContactGet); // the unsubscribe's own

@@ -179,6 +179,7 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
             public_url: &config.public_url,
             contact_key: Some("k"),
             last_whatsapp_inbound_at: None,
+            deliver_by: None,
         };
         let m = compose(&input, &d).unwrap();
         assert_eq!(sender.send(&m).await.unwrap(), "m-123");
@@ -254,6 +255,7 @@ channel = "email"
             public_url: &config.public_url,
             contact_key: Some("k1"),
             last_whatsapp_inbound_at: None,
+            deliver_by: None,
         };
         let msg = compose(&input, &d).unwrap();
         assert_eq!(msg.subject.as_deref(), Some(subject));

@@ -111,8 +111,8 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     };
     let deps = cartback_aws::wiring::Deps::with_clients(settings, env.dynamo.clone(), ssm.clone(), env.sqs.clone());
     let engine = deps.engine().await.unwrap();
-    assert!(engine.config.store("other").is_some());
+    assert!(engine.config().store("other").is_some());
     // The stack's default applies where a store does not set abandon_after itself.
-    assert_eq!(engine.config.store("other").unwrap().abandon_after, jiff::SignedDuration::from_mins(20));
-    assert_eq!(engine.config.store("demo").unwrap().abandon_after, jiff::SignedDuration::from_mins(30));
+    assert_eq!(engine.config().store("other").unwrap().abandon_after, jiff::SignedDuration::from_mins(20));
+    assert_eq!(engine.config().store("demo").unwrap().abandon_after, jiff::SignedDuration::from_mins(30));
 }

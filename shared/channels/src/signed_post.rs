@@ -3,7 +3,7 @@
 //! final. The timestamp is the sending time, so a retry is not refused as stale; the id stays.
 
 use cartback_core::config::Secret;
-use cartback_core::conversations::standard_webhooks;
+use cartback_core::outbound::standard_webhooks;
 use std::time::Duration;
 
 pub const ATTEMPTS: usize = 3;

@@ -424,6 +424,7 @@ channel = "whatsapp"
                 public_url: &config.public_url,
                 contact_key: Some("k"),
                 last_whatsapp_inbound_at: None,
+                deliver_by: None,
             };
             let msg = compose(&input, &d).unwrap();
             fake.answer(201, r#"{"sid": "SM1", "messages": [{"id": "wamid.1"}]}"#);

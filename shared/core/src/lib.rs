@@ -26,3 +26,4 @@ pub mod outbound;
 pub mod ports;
 pub mod shopper_data;
 pub mod system;
+pub mod text;

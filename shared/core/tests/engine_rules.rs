@@ -206,12 +206,12 @@ async fn crash_between_claim_and_send_becomes_unknown_never_a_duplicate() {
     let seq = t.rt.store.carts_of("s")[0].sends[0].seq;
     let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None, due: None };
     let out = t.rt.engine.on_due(&msg, true).await.unwrap();
-    assert_eq!(out, cartback_core::engine::DueOutcome::MarkedUnknown);
+    assert_eq!(out, cartback_core::abandonment::due::DueOutcome::MarkedUnknown);
     assert_eq!(t.sent().len(), 1, "the open claim was retried");
     assert_eq!(t.rt.store.carts_of("s")[0].sends[0].status, SendStatus::Unknown);
     assert_eq!(t.stats().await.sends_unknown, 1);
     // Again: still nothing, and counted once.
-    assert_eq!(t.rt.engine.on_due(&msg, true).await.unwrap(), cartback_core::engine::DueOutcome::AlreadyDone);
+    assert_eq!(t.rt.engine.on_due(&msg, true).await.unwrap(), cartback_core::abandonment::due::DueOutcome::AlreadyDone);
     assert_eq!(t.stats().await.sends_unknown, 1);
     // …and the sequence goes on with the next step.
     t.advance_hours(30).await;
@@ -245,7 +245,7 @@ async fn failed_attempts_do_not_use_up_the_frequency_cap() {
     assert_eq!(t.channels(), ["sms"]);
     assert!(!t.stats().await.steps_deferred.contains_key("frequency_cap"));
     let key = cartback_core::domain::contact::contact_key("s", PHONE);
-    let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
+    let contact = t.rt.store.get_contact("s", &key).await.unwrap().unwrap();
     assert_eq!(contact.recent_sends.len(), 1, "only the send that went out is on the cap");
 }
 
@@ -540,8 +540,8 @@ async fn an_order_carrying_only_the_customer_id_ends_the_customers_cart() {
     assert_eq!(t.channels(), ["sms"], "a message after the order");
 }
 
-async fn reply(t: &T, from: &str, body: &str, id: &str) -> cartback_core::engine::ReplyOutcome {
-    let r = cartback_core::engine::InboundReply {
+async fn reply(t: &T, from: &str, body: &str, id: &str) -> cartback_core::conversations::replies::ReplyOutcome {
+    let r = cartback_core::conversations::replies::InboundReply {
         channel: cartback_core::domain::Channel::Sms,
         from: from.into(),
         body: body.into(),
@@ -641,7 +641,7 @@ async fn a_replayed_reply_changes_consent_once_however_many_messages_came_betwee
     assert_eq!(reply(&t, PHONE, "START", "SM-start").await.action, "duplicate");
     assert_eq!(reply(&t, PHONE, "where is my order?", "SM-chat-3").await.action, "duplicate");
     let key = cartback_core::domain::contact::contact_key("s", PHONE);
-    let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
+    let contact = t.rt.store.get_contact("s", &key).await.unwrap().unwrap();
     assert!(contact.is_opted_out(cartback_core::domain::Channel::Sms));
 }
 
@@ -662,7 +662,7 @@ async fn a_stop_whose_pause_failed_is_completed_by_the_retry() {
     t.cart("c1", "e1", PHONE, "UTC").await;
     t.advance_mins(30).await;
     assert_eq!(t.channels(), ["sms"]);
-    let stop = cartback_core::engine::InboundReply {
+    let stop = cartback_core::conversations::replies::InboundReply {
         channel: cartback_core::domain::Channel::Sms,
         from: PHONE.into(),
         body: "STOP".into(),
@@ -685,7 +685,7 @@ async fn a_start_the_provider_dates_before_the_stop_is_a_replay() {
     use cartback_core::domain::Channel;
     let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
     t.cart("c1", "e1", PHONE, "UTC").await;
-    let whatsapp = |body: &str, id: &str, at: i64| cartback_core::engine::InboundReply {
+    let whatsapp = |body: &str, id: &str, at: i64| cartback_core::conversations::replies::InboundReply {
         channel: Channel::Whatsapp,
         from: PHONE.into(),
         body: body.into(),
@@ -697,11 +697,11 @@ async fn a_start_the_provider_dates_before_the_stop_is_a_replay() {
     let replayed = e.on_reply(&t.store, &whatsapp("START", "wamid.other", 1_794_999_000)).await.unwrap();
     assert_eq!(replayed.action, "stale");
     let key = cartback_core::domain::contact::contact_key("s", PHONE);
-    let contact = e.carts.get_contact("s", &key).await.unwrap().unwrap();
+    let contact = t.rt.store.get_contact("s", &key).await.unwrap().unwrap();
     assert!(contact.refuses(Channel::Whatsapp) && contact.refuses(Channel::Sms));
     let later = e.on_reply(&t.store, &whatsapp("START", "wamid.start", 1_795_000_100)).await.unwrap();
     assert_eq!(later.action, "opted_in");
-    let contact = e.carts.get_contact("s", &key).await.unwrap().unwrap();
+    let contact = t.rt.store.get_contact("s", &key).await.unwrap().unwrap();
     assert!(!contact.refuses(Channel::Whatsapp) && !contact.refuses(Channel::Sms));
 }
 
@@ -720,13 +720,13 @@ async fn an_opt_out_in_plain_words_is_honoured_at_once_and_recorded() {
     t.advance_hours(80).await;
     assert_eq!(t.channels(), ["sms"], "a message after the opt-out");
     let key = cartback_core::domain::contact::contact_key("s", PHONE);
-    let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
+    let contact = t.rt.store.get_contact("s", &key).await.unwrap().unwrap();
     assert!(contact.is_opted_out(Channel::Sms) && !contact.is_opted_out(Channel::Email));
     assert_eq!(contact.consent_log.last().map(|c| c.source.as_str()), Some("reply_words"));
     // "At all": every channel.
     let r = reply(&t, PHONE, "don't contact me at all", "SM3").await;
     assert_eq!(r.action, "opted_out");
-    let contact = t.rt.engine.carts.get_contact("s", &key).await.unwrap().unwrap();
+    let contact = t.rt.store.get_contact("s", &key).await.unwrap().unwrap();
     assert!(Channel::ALL.iter().all(|c| contact.is_opted_out(*c)));
 }
 
@@ -747,7 +747,7 @@ template = "Hi {{ first_name }}: {{ link }}"
         let t = start(config("", wa_only), "2026-11-23T15:00:00Z");
         t.cart("c1", "e1", US, "UTC").await;
         t.advance_mins(10).await;
-        let r = cartback_core::engine::InboundReply {
+        let r = cartback_core::conversations::replies::InboundReply {
             channel,
             from: US.into(),
             body: "is this in stock?".into(),

@@ -57,6 +57,7 @@ fn render_for(channel: Channel, cart: cartback_core::domain::Cart, step: u32) ->
         public_url: &cfg.public_url,
         contact_key: Some("k"),
         last_whatsapp_inbound_at: None,
+        deliver_by: None,
     };
     compose(&input, &d).unwrap_or_else(|e| panic!("{channel} step {step}: {e}"))
 }
@@ -68,7 +69,7 @@ fn every_built_in_sms_is_at_most_two_segments_and_the_table_is_documented() {
     for lang in ["en", "tr", "nb", "fa"] {
         for (step, (incentive, _)) in INCENTIVES.iter().enumerate() {
             let m = render(Channel::Sms, lang, step as u32);
-            let cost = cartback_core::messaging::sms_segments::segments(&m.body);
+            let cost = cartback_core::text::sms_segments::segments(&m.body);
             assert!(cost.segments <= 2, "{lang} {incentive}: {} segments: {}", cost.segments, m.body);
             let row =
                 format!("| {lang} | {incentive} | {} | {} | {} |", cost.encoding.as_str(), cost.units, cost.segments);

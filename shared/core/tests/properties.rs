@@ -3,8 +3,8 @@
 
 mod common;
 
+use cartback_core::conversations::replies::InboundReply;
 use cartback_core::domain::Channel;
-use cartback_core::engine::InboundReply;
 use common::*;
 use jiff::SignedDuration;
 use proptest::prelude::*;

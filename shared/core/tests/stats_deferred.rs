@@ -21,7 +21,7 @@ impl Lcg {
 }
 
 async fn reply(t: &T, from: &str, body: &str, id: &str) {
-    let r = cartback_core::engine::InboundReply {
+    let r = cartback_core::conversations::replies::InboundReply {
         channel: cartback_core::domain::Channel::Sms,
         from: from.into(),
         body: body.into(),

@@ -84,7 +84,7 @@ pub async fn preflight(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let store =
-        st.engine.config.store(&store_id).filter(|s| s.publishable_key.is_some()).ok_or_else(ApiError::not_found)?;
+        st.engine.config().store(&store_id).filter(|s| s.publishable_key.is_some()).ok_or_else(ApiError::not_found)?;
     let origin = headers.get(header::ORIGIN);
     if !origin_allowed(store, origin) {
         return Err(origin_refused());
@@ -114,7 +114,7 @@ pub async fn collect(
     let origin = req.headers().get(header::ORIGIN).cloned();
     // Only an allowed origin is named back: echoing a refused one would tell its page it may read.
     let allowed =
-        origin.clone().filter(|o| st.engine.config.store(&store_id).is_some_and(|s| origin_allowed(s, Some(o))));
+        origin.clone().filter(|o| st.engine.config().store(&store_id).is_some_and(|s| origin_allowed(s, Some(o))));
     let resp = match accept(&st, &store_id, key_of(query.as_deref()), req, origin.as_ref()).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
@@ -129,7 +129,7 @@ async fn accept(
     req: Request,
     origin: Option<&HeaderValue>,
 ) -> Result<Response, ApiError> {
-    let store = st.engine.config.store(store_id).cloned().ok_or_else(ApiError::not_found)?;
+    let store = st.engine.config().store(store_id).cloned().ok_or_else(ApiError::not_found)?;
     let Some(expected) = store.publishable_key.as_deref() else { return Err(ApiError::not_found()) };
     let Some(key) = key.filter(|k| !k.is_empty()) else {
         return Err(ApiError::new(
@@ -169,7 +169,7 @@ async fn accept(
     let mut v: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))
     })?;
-    let mut dropped = restrict(&mut v, st.engine.clock.now())?;
+    let mut dropped = restrict(&mut v, st.engine.now())?;
     let mut causes = neutralize_text(&mut v, &mut dropped);
     causes.extend(limit_phone(st, &store, &mut v, &mut dropped));
     let event = parse_event(v.to_string().as_bytes(), &store).map_err(|e| match e {

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use cartback_core::domain::phone::normalize_phone;
-use cartback_core::engine::ConsentRecord;
+use cartback_core::feedback::delivery::ConsentRecord;
 
 pub async fn get_consent(
     State(st): State<AppState>,
@@ -18,7 +18,7 @@ pub async fn get_consent(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Json<ConsentRecord>, ApiError> {
-    let own = own_store(&st.engine.config, &store, &headers)?;
+    let own = own_store(st.engine.config(), &store, &headers)?;
     let params: Vec<(String, String)> =
         form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());

@@ -73,7 +73,7 @@ pub async fn list(
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let own = own_store(&st.engine.config, &store, &headers)?;
+    let own = own_store(st.engine.config(), &store, &headers)?;
     let params: Vec<(String, String)> =
         form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
@@ -102,7 +102,7 @@ pub async fn read(
     Path((store, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let own = own_store(&st.engine.config, &store, &headers)?;
+    let own = own_store(st.engine.config(), &store, &headers)?;
     let c = st.engine.conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
     Ok(Json(full(&c)))
 }
@@ -112,7 +112,7 @@ pub async fn close(
     Path((store, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let own = own_store(&st.engine.config, &store, &headers)?;
+    let own = own_store(st.engine.config(), &store, &headers)?;
     let c = st.engine.close_conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
     Ok(Json(full(&c)))
 }
@@ -124,7 +124,7 @@ pub async fn answer(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let own = own_store(&st.engine.config, &store, &headers)?;
+    let own = own_store(st.engine.config(), &store, &headers)?;
     let bytes = read_body(&headers, body, 16 * 1024).await?;
     let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer", m.to_string());
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid("the body must be a JSON object"))?;
@@ -154,7 +154,7 @@ pub async fn correct(
 ) -> Result<Json<Value>, ApiError> {
     use cartback_core::conversations::inbox::CorrectionError;
     use cartback_core::conversations::model::Label;
-    let own = own_store(&st.engine.config, &store, &headers)?;
+    let own = own_store(st.engine.config(), &store, &headers)?;
     let bytes = read_body(&headers, body, 4 * 1024).await?;
     let invalid = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_reading", m);
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid("the body must be a JSON object".into()))?;

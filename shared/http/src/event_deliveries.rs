@@ -33,8 +33,8 @@ pub async fn list(
     Path(store): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    own_store(&st.engine.config, &store, &headers)?;
-    let all = st.engine.events_out.failed(&store).await.map_err(cartback_core::engine::EngineError::from)?;
+    own_store(st.engine.config(), &store, &headers)?;
+    let all = st.engine.failed_event_deliveries(&store).await?;
     Ok(Json(json!({ "deliveries": all.iter().map(summary).collect::<Vec<_>>() })))
 }
 
@@ -43,10 +43,10 @@ pub async fn replay(
     Path((store, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    own_store(&st.engine.config, &store, &headers)?;
+    own_store(st.engine.config(), &store, &headers)?;
     let d =
-        st.engine.events_out.replay(&store, &id).await.map_err(cartback_core::engine::EngineError::from)?.ok_or_else(
-            || ApiError::new(StatusCode::NOT_FOUND, "delivery_not_found", "no failed delivery with this id"),
-        )?;
+        st.engine.replay_event_delivery(&store, &id).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "delivery_not_found", "no failed delivery with this id")
+        })?;
     Ok(Json(summary(&d)))
 }

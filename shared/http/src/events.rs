@@ -14,7 +14,7 @@ use jiff::SignedDuration;
 pub(crate) const MAX_CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
 
 pub async fn post_event(State(st): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let store = store_for_request(&st.engine.config, &headers)?.clone();
+    let store = store_for_request(st.engine.config(), &headers)?.clone();
     // A body without a Content-Type is refused too: an event must say it is JSON, so that a
     // form post from another site's page (which browsers send without a preflight) never lands.
     let json = headers
@@ -35,7 +35,7 @@ pub async fn post_event(State(st): State<AppState>, headers: HeaderMap, body: Bo
         }
         EventError::Invalid(fields) => ApiError::invalid(fields),
     })?;
-    if event.occurred_at > st.engine.clock.now() + MAX_CLOCK_SKEW {
+    if event.occurred_at > st.engine.now() + MAX_CLOCK_SKEW {
         return Err(ApiError::invalid(vec![FieldError {
             field: "occurred_at".into(),
             code: "occurred_at_in_future",

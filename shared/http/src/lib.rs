@@ -16,10 +16,11 @@ mod restore;
 pub mod routes;
 mod shoppers;
 mod stats;
-mod status;
 mod twilio_form;
+mod twilio_status;
 mod unsubscribe;
 mod webhooks;
+mod whatsapp_webhook;
 
 pub use error::ApiError;
 pub use routes::{Host, INGEST_ROUTES, REPLIES_ROUTES, Route, routes};

@@ -7,9 +7,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use cartback_core::conversations::replies::InboundReply;
 use cartback_core::conversations::twilio_webhook;
 use cartback_core::domain::Channel;
-use cartback_core::engine::InboundReply;
 use cartback_core::intake::contract::normalize_phone;
 
 pub async fn twilio(

@@ -6,7 +6,7 @@ use crate::path::Path;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use cartback_core::engine::LinkOutcome;
+use cartback_core::messaging::links::LinkOutcome;
 
 pub async fn open(State(st): State<AppState>, Path(token): Path<String>) -> Result<Response, ApiError> {
     match st.engine.open_link(&token).await? {

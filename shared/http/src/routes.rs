@@ -5,7 +5,7 @@
 
 use crate::{
     AppState, collect, consent, conversations, coupons, event_deliveries, events, replies, restore, shoppers, stats,
-    status, unsubscribe, webhooks,
+    twilio_status, unsubscribe, webhooks, whatsapp_webhook,
 };
 use axum::Router;
 use axum::routing::{MethodRouter, get, options, post};
@@ -79,9 +79,13 @@ pub static INGEST_ROUTES: &[Route] = &[
 
 pub static REPLIES_ROUTES: &[Route] = &[
     route!("POST", "/v1/replies/twilio/{store}", Replies, post(replies::twilio)),
-    route!("POST", "/v1/status/twilio/{store}", Replies, post(status::twilio_status)),
-    route!("GET", "/v1/status/whatsapp/{store}", Replies, get(status::whatsapp_verify)),
-    route!("POST", "/v1/status/whatsapp/{store}", Replies, post(status::whatsapp_status)),
+    route!("POST", "/v1/status/twilio/{store}", Replies, post(twilio_status::twilio_status)),
+    route!("GET", "/v1/whatsapp/{store}", Replies, get(whatsapp_webhook::verify)),
+    route!("POST", "/v1/whatsapp/{store}", Replies, post(whatsapp_webhook::receive)),
+    // The WhatsApp webhook's path before it was named for what it receives: a Meta app
+    // subscribed to it keeps working.
+    route!("GET", "/v1/status/whatsapp/{store}", Replies, get(whatsapp_webhook::verify)),
+    route!("POST", "/v1/status/whatsapp/{store}", Replies, post(whatsapp_webhook::receive)),
 ];
 
 /// Every public route, of both functions.

@@ -23,7 +23,7 @@ async fn request(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(Arc<StoreConfig>, ShopperQuery), ApiError> {
-    let own = own_store(&st.engine.config, store, headers)?;
+    let own = own_store(st.engine.config(), store, headers)?;
     let bytes = read_body(headers, body, 4 * 1024).await?;
     let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_shopper", m.to_string());
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid("the body must be a JSON object"))?;

@@ -18,7 +18,7 @@ pub async fn get_stats(
     Path(store): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<StatsReport>, ApiError> {
-    own_store(&st.engine.config, &store, &headers)?;
+    own_store(st.engine.config(), &store, &headers)?;
     Ok(Json(st.engine.stats_report(&store).await?))
 }
 
@@ -28,7 +28,7 @@ pub async fn get_daily(
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, ApiError> {
-    own_store(&st.engine.config, &store, &headers)?;
+    own_store(st.engine.config(), &store, &headers)?;
     let (mut from, mut to, mut csv) = (None, None, false);
     for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         let date = |name: &'static str| {

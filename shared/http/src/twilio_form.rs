@@ -24,14 +24,14 @@ pub async fn verified(
     body: Body,
 ) -> Result<(Arc<StoreConfig>, Form), ApiError> {
     let forbidden = |code, msg: &str| ApiError::new(StatusCode::FORBIDDEN, code, msg);
-    let store = st.engine.config.store(store_id).cloned();
+    let store = st.engine.config().store(store_id).cloned();
     let bytes = read_body(headers, body, MAX_FORM_BYTES).await?;
     let Some(sig) = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()) else {
         return Err(forbidden("missing_signature", "X-Twilio-Signature is required"));
     };
     let params: Form = form_urlencoded::parse(&bytes).into_owned().collect();
     let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    let url = format!("{}{}", st.engine.config.public_url, path_and_query);
+    let url = format!("{}{}", st.engine.config().public_url, path_and_query);
     // Only a configured store's id is logged: the path is the caller's text (a newline or an
     // escape sequence in it would forge log lines).
     let known = store.as_ref().map(|s| s.id.clone());

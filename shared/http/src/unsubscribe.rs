@@ -12,26 +12,12 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use cartback_core::config::StoreConfig;
 use cartback_core::domain::Channel;
-use cartback_core::domain::contact::legacy_link;
-use cartback_core::feedback::unsubscribe;
 use std::sync::Arc;
 
 async fn resolve(st: &AppState, store_id: &str, token: &str) -> Result<(Arc<StoreConfig>, String), ApiError> {
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "link_not_found", "this unsubscribe link is not valid");
-    let store = st.engine.config.store(store_id).cloned().ok_or_else(not_found)?;
-    let key = match unsubscribe::verify(&store, token).ok_or_else(not_found)? {
-        unsubscribe::Token::Current(key) => key.to_string(),
-        // A link sent before contact keys were keyed: the migration recorded where it points.
-        unsubscribe::Token::Legacy(old) => {
-            let link = st
-                .engine
-                .carts
-                .get_link(&legacy_link(&store.id, old))
-                .await
-                .map_err(|e| ApiError::from(cartback_core::engine::EngineError::from(e)))?;
-            link.filter(|l| l.store == store.id).map(|l| l.cart).ok_or_else(not_found)?
-        }
-    };
+    let store = st.engine.config().store(store_id).cloned().ok_or_else(not_found)?;
+    let key = st.engine.unsubscribe_link_contact(&store, token).await?.ok_or_else(not_found)?;
     Ok((store, key))
 }
 

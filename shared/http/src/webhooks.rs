@@ -14,11 +14,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cartback_core::config::StoreConfig;
-use cartback_core::domain::link_key;
-use cartback_core::engine::EngineError;
 use cartback_core::engine::counters::Counter;
 use cartback_core::intake::contract::{EventError, parse_event};
-use cartback_core::ports::LinkRecord;
 use cartback_core::{intake::shopify, intake::woocommerce};
 use serde_json::json;
 
@@ -48,7 +45,7 @@ pub async fn shopify(
     body: Body,
 ) -> Result<Response, ApiError> {
     // A store that does not exist and one without a Shopify secret look the same from outside.
-    let store = st.engine.config.store(&store_id).cloned().ok_or_else(ApiError::not_found)?;
+    let store = st.engine.config().store(&store_id).cloned().ok_or_else(ApiError::not_found)?;
     let secret = store.shopify_webhook_secret.clone().ok_or_else(ApiError::not_found)?;
     let bytes = read_body(&headers, body, MAX_WEBHOOK_BYTES).await?;
     let sig = header(&headers, "x-shopify-hmac-sha256")
@@ -64,7 +61,7 @@ pub async fn shopify(
         header(&headers, "x-shopify-webhook-id").ok_or_else(|| missing_header("X-Shopify-Webhook-Id is required"))?;
     let received_at = header(&headers, "x-shopify-triggered-at")
         .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .unwrap_or_else(|| st.engine.clock.now())
+        .unwrap_or_else(|| st.engine.now())
         .to_string();
     let mapped = shopify::map(topic, &received_at, &bytes).map_err(|e| match e {
         // Signed, but under a topic whose shape it does not have: a captured body replayed
@@ -79,12 +76,12 @@ pub async fn shopify(
         shopify::Mapped::Event { native, aliases } => {
             let (response, cart) = apply_event(&st, &store, "shopify", &native).await?;
             if let Some(cart) = cart {
-                record_aliases(&st, &store, &cart, &aliases).await?;
+                st.engine.remember_checkout_aliases(&store, &cart, &aliases).await?;
             }
             Ok(response)
         }
         shopify::Mapped::ClearByAlias { aliases, event_id, occurred_at } => {
-            match find_by_alias(&st, &store, &aliases).await? {
+            match st.engine.cart_by_checkout_alias(&store, &aliases).await? {
                 Some(cart) => {
                     apply(&st, &store, "shopify", &shopify::native_clear(&event_id, &occurred_at, &cart)).await
                 }
@@ -97,49 +94,13 @@ pub async fn shopify(
     }
 }
 
-/// How long a checkout's aliases are kept: longer than any sequence runs.
-const ALIAS_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 * 24);
-
-/// `checkouts/create`'s other identifiers, pointed at the cart it became (one write each, only
-/// for creates), so a later `checkouts/delete` that carries only them finds it.
-async fn record_aliases(
-    st: &AppState,
-    store: &StoreConfig,
-    cart: &str,
-    aliases: &[shopify::Alias],
-) -> Result<(), ApiError> {
-    let expires_at = st.engine.clock.now() + ALIAS_TTL;
-    for a in aliases {
-        let token = link_key::shopify_alias(&store.id, a.kind, &a.value);
-        let link = LinkRecord { token, store: store.id.clone(), cart: cart.to_string(), expires_at };
-        st.engine.carts.put_link(&link).await.map_err(|e| ApiError::from(EngineError::from(e)))?;
-    }
-    Ok(())
-}
-
-async fn find_by_alias(
-    st: &AppState,
-    store: &StoreConfig,
-    aliases: &[shopify::Alias],
-) -> Result<Option<String>, ApiError> {
-    for a in aliases {
-        let key = link_key::shopify_alias(&store.id, a.kind, &a.value);
-        if let Some(link) = st.engine.carts.get_link(&key).await.map_err(|e| ApiError::from(EngineError::from(e)))?
-            && link.store == store.id
-        {
-            return Ok(Some(link.cart));
-        }
-    }
-    Ok(None)
-}
-
 pub async fn woocommerce(
     State(st): State<AppState>,
     Path(store_id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let store = st.engine.config.store(&store_id).cloned().ok_or_else(ApiError::not_found)?;
+    let store = st.engine.config().store(&store_id).cloned().ok_or_else(ApiError::not_found)?;
     let secret = store.woocommerce_webhook_secret.clone().ok_or_else(ApiError::not_found)?;
     let bytes = read_body(&headers, body, MAX_WEBHOOK_BYTES).await?;
     let Some(sig) = header(&headers, "x-wc-webhook-signature") else {
@@ -229,7 +190,7 @@ async fn apply_event(
     };
     // As for `POST /v1/events`: an event dated in the future would make every real one after it
     // look stale. A signed delivery is not refused for it, but it is not applied either.
-    if event.occurred_at > st.engine.clock.now() + crate::events::MAX_CLOCK_SKEW {
+    if event.occurred_at > st.engine.now() + crate::events::MAX_CLOCK_SKEW {
         return Ok((dropped(st, store, platform, vec!["occurred_at.occurred_at_in_future".into()]).await?, None));
     }
     let r = st.engine.ingest(store, &event).await?;

@@ -63,7 +63,7 @@ impl Rig {
         let outbox = Arc::new(ConsoleChannel::new(clock.clone(), false));
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, outbox.clone() as Arc<dyn ChannelSender>)).collect();
-        let engine = Arc::new(Engine {
+        let engine = Arc::new(Engine::new(cartback_core::engine::Ports {
             events_out: Arc::new(cartback_core::ports::NoEventsOut),
             records: store.clone(),
             config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),
@@ -76,12 +76,12 @@ impl Rig {
             random: Arc::new(SeededRandom::new(3)),
             stats_buffer: cartback_core::engine::stats_buffer::StatsBuffer::deferred(),
             reader: std::sync::Arc::new(cartback_core::ports::NoReader),
-        });
+        }));
         Some(Rig { env, clock, engine, outbox, counter, batches: 0, receives: 0, deletes: 0 })
     }
 
     pub async fn event(&self, json: String) {
-        let store = self.engine.config.store("s").unwrap().clone();
+        let store = self.engine.config().store("s").unwrap().clone();
         let ev = parse_event(json.as_bytes(), &store).unwrap();
         self.engine.ingest(&store, &ev).await.unwrap();
         // One API request, one invocation: its statistics are written as it ends.

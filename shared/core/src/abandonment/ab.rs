@@ -44,7 +44,7 @@ mod tests {
     use super::*;
     use crate::config::Variant;
     use crate::domain::Channel;
-    use crate::messaging::template::Template;
+    use crate::text::template::Template;
 
     fn step(weights: &[u32]) -> Step {
         let t = Template::compile("x {{ link }}").unwrap();

@@ -13,9 +13,12 @@ use crate::abandonment::send_policy::{HELD, ORDERED_ELSEWHERE, SendPlan, plan_se
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus, Stopped};
 use crate::engine::counters::{Counter, Deltas, Measure, language_of};
+use crate::engine::outbox::Purpose;
 use crate::engine::{Engine, EngineError, address_contact_key, cart_contact_key, retry_on_conflict};
-use crate::messaging::compose::{ComposeError, ComposeInput, Delivery, compose, needs_coupon};
-use crate::messaging::{claim, coupons};
+use crate::messaging::{
+    COUPON_CONTACT_WINDOW, ComposeError, ComposeInput, Delivery, compose_message, contact_after_send,
+    coupon_index_record, coupon_validity, coupons_issued_today, needs_coupon, new_link_records,
+};
 use crate::ports::{ChannelError, TimerMsg};
 use jiff::{SignedDuration, Timestamp};
 
@@ -261,8 +264,9 @@ impl Engine {
             public_url: &self.config.public_url,
             contact_key: contact_key.as_deref(),
             last_whatsapp_inbound_at: contact.as_ref().and_then(|c| c.last_whatsapp_inbound_at),
+            deliver_by: crate::abandonment::send_policy::deliver_by(&cart, store, channel, now),
         };
-        let outgoing = match compose(&input, &delivery) {
+        let outgoing = match compose_message(&input, &delivery) {
             Ok(o) => o,
             // Too long for the store's cap even shortened: skipped, counted with its cause.
             Err(e @ ComposeError::TooLong { .. }) => {
@@ -288,14 +292,16 @@ impl Engine {
                 return Ok(DueOutcome::Failed(e));
             }
         };
-        let sender = self.channels.get(&channel).ok_or(EngineError::NoChannel(channel))?.clone();
+        if !self.outbox.has(channel) {
+            return Err(EngineError::NoChannel(channel));
+        }
         let Some(key) = contact_key else { return Ok(DueOutcome::Stale) };
-        let coupon_validity = step_cfg.variants[variant].incentive.as_ref().and_then(coupons::validity);
+        let coupon_validity = step_cfg.variants[variant].incentive.as_ref().and_then(coupon_validity);
         // The code's index goes into the claim, so a claim that loses a race leaves no code behind.
         // Kept a month past expiry, so a late lookup says "expired" rather than "unknown".
         let coupon_index = match (&coupon, coupon_validity) {
             (Some(code), Some(valid)) => {
-                Some(coupons::index_record(store, &msg.cart, code, now + valid + coupons::CONTACT_WINDOW))
+                Some(coupon_index_record(store, &msg.cart, code, now + valid + COUPON_CONTACT_WINDOW))
             }
             _ => None,
         };
@@ -313,11 +319,11 @@ impl Engine {
         cart.last_message_at = Some(now);
         self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
         let first_for_this_cart = contact.as_ref().and_then(|c| c.latest_cart.as_deref()) != Some(msg.cart.as_str());
-        let contact = claim::contact_after_send(contact, &key, &cart, store, now, issued_coupon);
-        let records = claim::new_link_records(&cart, store, new_token, coupon_index, first_for_this_cart, now);
+        let contact = contact_after_send(contact, &key, &cart, store, now, issued_coupon);
+        let records = new_link_records(&cart, store, new_token, coupon_index, first_for_this_cart, now);
         self.carts.claim_send(cart, contact, records).await?;
 
-        let sent = sender.send(&outgoing).await;
+        let sent = self.outbox.hand_over(Purpose::Step, &outgoing).await;
         if matches!(sent, Ok(_) | Err(ChannelError::Unknown(_))) {
             if first_of_variant {
                 stats.push((Counter::Experiment(step, variant_name.clone(), Measure::Carts), 1));
@@ -350,7 +356,7 @@ impl Engine {
                 stats.push((Counter::MessagesSent(channel), 1));
                 if issued_coupon {
                     stats.push((Counter::CouponsIssued, 1));
-                    stats.push((coupons::issued_today(now), 1));
+                    stats.push((coupons_issued_today(now), 1));
                 }
                 stats.push((Counter::MessagesStep(step), 1));
                 stats.push((Counter::MessagesVariant(step, variant_name.clone()), 1));

@@ -2,9 +2,9 @@
 
 use crate::abandonment::ab;
 use crate::config::StoreConfig;
+use crate::domain::cart_event::{CartEvent, EventKind};
 use crate::domain::{Cart, CartStatus, ConsentChange, OrderRecord, Temperature};
 use crate::engine::counters::{Counter, Deltas, Group, Measure, language_of, square_hundredths};
-use crate::intake::contract::{CartEvent, EventKind};
 use jiff::Timestamp;
 
 /// How many event ids a cart remembers to answer exact replays as duplicates. Older replays are

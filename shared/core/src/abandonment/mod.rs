@@ -10,3 +10,6 @@ pub mod lifecycle;
 pub mod number_zones;
 pub mod quiet_hours;
 pub mod send_policy;
+
+// The stage's front: applying an event to a cart, for intake.
+pub use lifecycle::{EventOutcome, apply_event};

@@ -57,10 +57,7 @@ pub fn is_allowed(now: Timestamp, tz: &TimeZone, q: &QuietHours) -> bool {
     next_allowed(now, tz, q) == now
 }
 
-/// The recipient's zone: theirs if known and valid, else the store's, else UTC.
-pub fn zone_for(customer_tz: Option<&str>, store_tz: &str) -> TimeZone {
-    customer_tz.and_then(|t| TimeZone::get(t).ok()).or_else(|| TimeZone::get(store_tz).ok()).unwrap_or(TimeZone::UTC)
-}
+pub use crate::domain::locale::zone_for;
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,8 @@
 //! The rules checked at send time (docs/architecture.md, "Abandonment"), in order. Pure.
 
 use crate::config::StoreConfig;
+use crate::domain::channel::WHATSAPP_WINDOW;
 use crate::domain::{Cart, Channel, Contact, Stopped};
-use crate::messaging::compose::WHATSAPP_WINDOW;
 use crate::{abandonment::ab, abandonment::compliance, abandonment::number_zones, abandonment::quiet_hours};
 use jiff::Timestamp;
 

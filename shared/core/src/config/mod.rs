@@ -8,7 +8,6 @@ mod duration;
 mod parse;
 pub mod providers;
 pub mod secrets;
-pub mod sms_length_check;
 pub mod whatsapp_template;
 
 pub use secrets::{SECRET_FIELDS, Secret};
@@ -21,7 +20,7 @@ pub use duration::parse_duration;
 
 use crate::domain::money::Currency;
 use crate::domain::{Channel, Reason};
-use crate::messaging::template::Template;
+use crate::text::template::Template;
 use jiff::SignedDuration;
 use jiff::civil::Time;
 use sha2::{Digest, Sha256};
@@ -129,7 +128,7 @@ impl Localized {
             return (t, store_lang);
         }
         let lang = crate::domain::locale::built_in(locale, store_lang);
-        (crate::messaging::builtin::template(channel, lang), lang)
+        (crate::text::builtin::template(channel, lang), lang)
     }
 }
 
@@ -171,7 +170,7 @@ pub struct StoreConfig {
     pub publishable_key: Option<String>,
     /// Which provider carries each channel (default: the console).
     pub providers: std::sync::Arc<providers::Providers>,
-    /// Verifies `X-Hub-Signature-256` on `/v1/status/whatsapp/{store}` (Meta's app secret).
+    /// Verifies `X-Hub-Signature-256` on `/v1/whatsapp/{store}` (Meta's app secret).
     pub whatsapp_app_secret: Option<Secret>,
     /// Answers Meta's subscription handshake on the same route.
     pub whatsapp_verify_token: Option<String>,
@@ -328,7 +327,7 @@ impl StoreConfig {
             return text.clone();
         }
         let lang = crate::domain::locale::built_in(shopper_locale, &self.locale);
-        crate::messaging::builtin::phrase(key, lang, &[("store", &self.name)])
+        crate::text::builtin::phrase(key, lang, &[("store", &self.name)])
     }
 
     /// Whether a URL may be a restore target: http(s) on an allowed domain or its subdomain.

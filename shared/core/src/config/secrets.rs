@@ -2,8 +2,6 @@
 //! what `cartback store` moves to SSM SecureStrings) and the `Secret` type every one of them is
 //! held in, so a logged configuration never shows one.
 
-use std::fmt;
-
 /// The store fields (`[[stores]]` in the TOML) that are secrets. `api_key` is kept only as its
 /// digest once loaded; `whatsapp_access_token` lives in the WhatsApp provider's settings.
 pub const SECRET_FIELDS: &[&str] = &[
@@ -19,21 +17,7 @@ pub const SECRET_FIELDS: &[&str] = &[
     "reader_api_key",
 ];
 
-/// A secret string: compared and used, never printed.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(pub String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "Secret(empty)" } else { "Secret(***)" })
-    }
-}
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
+pub use crate::domain::secret::Secret;
 
 #[cfg(test)]
 mod tests {

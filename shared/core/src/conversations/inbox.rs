@@ -6,11 +6,12 @@ use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
 use crate::config::StoreConfig;
-use crate::conversations::replies::InboundReply;
 use crate::domain::conversation::EntryReading;
+use crate::domain::conversation::InboundReply;
 use crate::domain::pii::{Pii, mask};
 use crate::domain::{Author, Channel, Contact, Conversation, ConversationStatus, Entry, Reason};
 use crate::engine::counters::Counter;
+use crate::engine::outbox::Purpose;
 use crate::engine::{Engine, EngineError, retry_on_conflict};
 use crate::ports::{ChannelError, OutgoingMessage};
 
@@ -237,7 +238,9 @@ impl Engine {
         if !fresh {
             return Ok((c, entry));
         }
-        let sender = self.channels.get(&c.channel).ok_or(EngineError::NoChannel(c.channel))?;
+        if !self.outbox.has(c.channel) {
+            return Err(EngineError::NoChannel(c.channel).into());
+        }
         let msg = OutgoingMessage {
             channel: c.channel,
             store: store.id.clone(),
@@ -257,7 +260,7 @@ impl Engine {
             session_open: true,
             providers: store.providers.clone(),
         };
-        let (status, result) = match sender.send(&msg).await {
+        let (status, result) = match self.outbox.hand_over(Purpose::PersonAnswer, &msg).await {
             Ok(_) => ("sent", Ok(())),
             Err(ChannelError::Unknown(e)) => ("unknown", {
                 tracing::warn!(store = %store.id, to = %mask(c.to.expose()), error = %e, "agent answer outcome unknown; not resent");

@@ -13,7 +13,7 @@ pub mod person;
 pub mod reasons;
 pub mod replies;
 pub mod second_reader;
-pub mod standard_webhooks;
 pub mod twilio_webhook;
 pub mod verdict;
+pub mod whatsapp_answer;
 pub mod whatsapp_inbound;

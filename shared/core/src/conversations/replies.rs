@@ -14,7 +14,7 @@ use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Hold, Reason, contact_key};
 use crate::engine::counters::Counter;
 use crate::engine::{Engine, EngineError, retry_on_conflict};
-use crate::messaging::compose::{ComposeInput, context};
+use crate::messaging::{ComposeInput, context};
 use crate::ports::Handoff;
 
 /// The model's best guess as a person reads it: "trust (62 %)".
@@ -35,19 +35,7 @@ fn entry_reading(reading: &Reading, action: &str, language: &str) -> EntryReadin
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct InboundReply {
-    pub channel: Channel,
-    /// E.164.
-    pub from: String,
-    pub body: String,
-    /// The provider's message id (Twilio MessageSid, WhatsApp message id).
-    pub message_id: String,
-    /// When the provider says the shopper sent it, if its webhook says (WhatsApp's `timestamp`;
-    /// Twilio's inbound webhook carries no time): a START older than the STOP it would reverse
-    /// changes nothing.
-    pub sent_at: Option<jiff::Timestamp>,
-}
+pub use crate::domain::conversation::InboundReply;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplyOutcome {
@@ -117,11 +105,7 @@ impl Engine {
                     let reply = link.map(|t| {
                         let link = format!("{}/r/{t}", self.config.public_url);
                         let lang = crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale);
-                        crate::messaging::builtin::phrase(
-                            "reply_restore",
-                            lang,
-                            &[("store", &store.name), ("link", &link)],
-                        )
+                        crate::text::builtin::phrase("reply_restore", lang, &[("store", &store.name), ("link", &link)])
                     });
                     ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone() }
                 }

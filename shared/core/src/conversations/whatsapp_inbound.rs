@@ -5,8 +5,8 @@
 //! reactions) carry no words to act on and are left out.
 
 use crate::domain::Channel;
+use crate::domain::conversation::InboundReply;
 use crate::domain::phone::normalize_phone;
-use crate::engine::InboundReply;
 use serde_json::Value;
 
 /// The payload a template's "Stop promotions" quick-reply button carries: an opt-out of

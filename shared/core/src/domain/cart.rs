@@ -404,3 +404,14 @@ impl Cart {
 fn no_changes(log: &Arc<Vec<ConsentChange>>) -> bool {
     log.is_empty()
 }
+
+/// The capture snippet's carts: their ids start with this, and only they can be written with
+/// the public key. What they say about who the shopper is was never proven (anyone can write
+/// it), so data rights never join addresses through them (`shopper_data`).
+pub const BROWSER_CART_PREFIX: &str = "web-";
+
+/// Whether what a cart says about its shopper came through an authenticated path (the API key,
+/// a signed webhook), not the public snippet.
+pub fn proven(cart_id: &str) -> bool {
+    !cart_id.starts_with(BROWSER_CART_PREFIX)
+}

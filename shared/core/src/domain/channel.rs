@@ -36,3 +36,6 @@ impl fmt::Display for Channel {
         f.write_str(self.as_str())
     }
 }
+
+/// WhatsApp's customer-service window: free-form messages only this long after the shopper's.
+pub const WHATSAPP_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);

@@ -187,6 +187,21 @@ impl ListQuery {
     }
 }
 
+/// A shopper's message, as a provider's webhook delivers it.
+#[derive(Debug, Clone)]
+pub struct InboundReply {
+    pub channel: Channel,
+    /// E.164.
+    pub from: String,
+    pub body: String,
+    /// The provider's message id (Twilio MessageSid, WhatsApp message id).
+    pub message_id: String,
+    /// When the provider says the shopper sent it, if its webhook says (WhatsApp's `timestamp`;
+    /// Twilio's inbound webhook carries no time): a START older than the STOP it would reverse
+    /// changes nothing.
+    pub sent_at: Option<Timestamp>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,6 +94,12 @@ pub fn money(m: Money, lang: &str) -> String {
     format!("{} {}", digits(lang, &number), m.currency.code())
 }
 
+/// The recipient's zone: theirs if known and valid, else the store's, else UTC.
+pub fn zone_for(customer_tz: Option<&str>, store_tz: &str) -> jiff::tz::TimeZone {
+    use jiff::tz::TimeZone;
+    customer_tz.and_then(|t| TimeZone::get(t).ok()).or_else(|| TimeZone::get(store_tz).ok()).unwrap_or(TimeZone::UTC)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

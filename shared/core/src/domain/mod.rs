@@ -2,9 +2,11 @@
 //! (money, phone numbers, personal data, locales). No I/O here.
 
 pub mod cart;
+pub mod cart_event;
 pub mod channel;
 pub mod contact;
 pub mod conversation;
+pub mod handoff;
 pub mod link_key;
 pub mod locale;
 pub mod money;
@@ -12,6 +14,7 @@ pub mod phone;
 pub mod pii;
 pub mod reason;
 pub mod samples;
+pub mod secret;
 
 pub use cart::{
     ArmedTimer, CONSENT_LOG_LEN, Cart, CartStatus, Consent, ConsentChange, Customer, DeliveryStatus, Item, OrderRecord,

@@ -4,18 +4,13 @@
 //! `feedback::delivery`. Lambda functions and local mode host it.
 
 pub mod counters;
+mod dead_letters;
 pub mod experiments;
+pub mod outbox;
 pub mod sequential_test;
 mod stats;
 pub mod stats_buffer;
 
-// The use cases live with their stage; their outcomes are named here, beside the engine that
-// returns them, for the hosts (HTTP, Lambda, local mode).
-pub use crate::abandonment::due::DueOutcome;
-pub use crate::conversations::replies::{InboundReply, ReplyOutcome};
-pub use crate::feedback::delivery::{ConsentRecord, DeliveryOutcome};
-pub use crate::intake::apply::IngestResult;
-pub use crate::messaging::links::LinkOutcome;
 pub use stats::{DailyRangeError, DailyReport, DayStats, StatsReport};
 
 use crate::config::Config;
@@ -86,7 +81,10 @@ macro_rules! retry_on_conflict {
 }
 pub(crate) use retry_on_conflict;
 
-pub struct Engine {
+/// What a host wires: the ports every use case runs on, built once per host
+/// (shared/aws/src/wiring.rs, shared/local/src/runtime) and handed to `Engine::new`. From then
+/// on only the core's use cases reach them: an adapter calls a use case, never a port.
+pub struct Ports {
     pub config: Arc<Config>,
     pub carts: Arc<dyn CartStore>,
     pub stats: Arc<dyn StatsStore>,
@@ -105,7 +103,51 @@ pub struct Engine {
     pub reader: Arc<dyn crate::ports::ReplyReader>,
 }
 
+/// The use cases' host. Its ports are private to the core; the channels sit behind the one
+/// `Outbox`.
+pub struct Engine {
+    pub(crate) config: Arc<Config>,
+    pub(crate) carts: Arc<dyn CartStore>,
+    pub(crate) stats: Arc<dyn StatsStore>,
+    pub(crate) timers: Arc<dyn TimerQueue>,
+    pub(crate) outbox: outbox::Outbox,
+    pub(crate) alerts: Arc<dyn Alerts>,
+    pub(crate) events_out: Arc<dyn crate::ports::EventsOut>,
+    pub(crate) records: Arc<dyn crate::ports::ShopperRecords>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) random: Arc<dyn RandomSource>,
+    pub(crate) stats_buffer: stats_buffer::StatsBuffer,
+    pub(crate) reader: Arc<dyn crate::ports::ReplyReader>,
+}
+
 impl Engine {
+    pub fn new(p: Ports) -> Self {
+        Engine {
+            config: p.config,
+            carts: p.carts,
+            stats: p.stats,
+            timers: p.timers,
+            outbox: outbox::Outbox::new(p.channels),
+            alerts: p.alerts,
+            events_out: p.events_out,
+            records: p.records,
+            clock: p.clock,
+            random: p.random,
+            stats_buffer: p.stats_buffer,
+            reader: p.reader,
+        }
+    }
+
+    /// The stores' configuration, as loaded.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The host's clock's "now" (a virtual clock in tests and simulations).
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
     /// Counters are best effort: a failed increment is logged, never fails the work it counts
     /// (failing would make the caller retry and count twice).
     pub async fn count(&self, store: &str, deltas: Deltas) {

@@ -1,8 +1,7 @@
 //! Feedback: what the providers and shoppers report after a send. Delivery statuses
 //! (`delivery`), SES events (`ses_events`), WhatsApp status webhooks (`whatsapp_statuses`) and
-//! one-click unsubscribe (`unsubscribe`).
+//! the one-click unsubscribe (its link and token: `messaging::unsubscribe_link`).
 
 pub mod delivery;
 pub mod ses_events;
-pub mod unsubscribe;
 pub mod whatsapp_statuses;

@@ -1,4 +1,4 @@
-use crate::abandonment::lifecycle::{EventOutcome, apply_event};
+use crate::abandonment::{EventOutcome, apply_event};
 use crate::config::StoreConfig;
 use crate::domain::CartStatus;
 use crate::domain::link_key::{customer_alias, email_alias, legacy_aliases};

@@ -16,62 +16,7 @@ pub mod limits;
 use limits as max;
 pub use limits::{MAX_BODY_BYTES, MAX_ITEMS, MAX_ORDERS_COUNT};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    CartUpdated,
-    CheckoutStarted,
-    ContactCaptured,
-    OrderCompleted,
-    CartCleared,
-}
-
-impl EventKind {
-    pub fn parse(s: &str) -> Option<EventKind> {
-        Some(match s {
-            "cart.updated" => EventKind::CartUpdated,
-            "checkout.started" => EventKind::CheckoutStarted,
-            "contact.captured" => EventKind::ContactCaptured,
-            "order.completed" => EventKind::OrderCompleted,
-            "cart.cleared" => EventKind::CartCleared,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            EventKind::CartUpdated => "cart.updated",
-            EventKind::CheckoutStarted => "checkout.started",
-            EventKind::ContactCaptured => "contact.captured",
-            EventKind::OrderCompleted => "order.completed",
-            EventKind::CartCleared => "cart.cleared",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CartSnapshot {
-    pub currency: Currency,
-    pub checkout_url: String,
-    pub items: Vec<Item>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrderInfo {
-    pub order_id: String,
-    pub total: Money,
-}
-
-/// A validated event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CartEvent {
-    pub event_id: String,
-    pub kind: EventKind,
-    pub occurred_at: Timestamp,
-    pub cart_id: String,
-    pub customer: Option<Customer>,
-    pub cart: Option<CartSnapshot>,
-    pub order: Option<OrderInfo>,
-}
+pub use crate::domain::cart_event::{CartEvent, CartSnapshot, EventKind, OrderInfo};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {

@@ -3,6 +3,7 @@
 //! and applying an event to the cart (`apply`).
 
 pub mod apply;
+pub mod checkout_aliases;
 pub mod contract;
 pub mod shopify;
 pub mod snippet;

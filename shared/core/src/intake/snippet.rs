@@ -5,16 +5,7 @@
 //! for products digits and a little punctuation — never a link, an address or markup; anything
 //! else is left out (the message greets without a name) or replaced by a neutral word.
 
-/// The capture snippet's carts: their ids start with this, and only they can be written with
-/// the public key. What they say about who the shopper is was never proven (anyone can write
-/// it), so data rights never join addresses through them (`shopper_data`).
-pub const BROWSER_CART_PREFIX: &str = "web-";
-
-/// Whether what a cart says about its shopper came through an authenticated path (the API key,
-/// a signed webhook), not the public snippet.
-pub fn proven(cart_id: &str) -> bool {
-    !cart_id.starts_with(BROWSER_CART_PREFIX)
-}
+pub use crate::domain::cart::{BROWSER_CART_PREFIX, proven};
 
 /// A person's name: 1 to 40 characters of letters (any script), spaces, `-`, `'` and `.`, at
 /// most four words.

@@ -1,12 +1,11 @@
 //! Turning a cart, a step and a variant into the text a shopper receives.
 
-use crate::abandonment::quiet_hours;
 use crate::config::{Incentive, StoreConfig};
 use crate::domain::money::Money;
 use crate::domain::{Cart, Channel};
-use crate::messaging::template::{ItemView, MessageContext, Template};
 use crate::ports::OutgoingMessage;
-use crate::{domain::locale, messaging::builtin};
+use crate::text::template::{ItemView, MessageContext, Template};
+use crate::{domain::locale, text::builtin};
 use jiff::Timestamp;
 
 /// What the composer needs that is not in the cart: the link and the coupon chosen for it.
@@ -47,7 +46,7 @@ pub fn context(input: &ComposeInput<'_>, template: &Template, lang: &str) -> Mes
     };
     let gap = free_shipping_gap(cart, cfg);
     let cross = gap.and_then(|g| cfg.cross_sell.iter().filter(|c| c.price_minor >= g).min_by_key(|c| c.price_minor));
-    let tz = quiet_hours::zone_for(cart.customer.timezone.as_deref(), &cfg.timezone);
+    let tz = locale::zone_for(cart.customer.timezone.as_deref(), &cfg.timezone);
     let incentive = if uses("incentive") || uses("coupon_code") || uses("coupon_expires") {
         cfg.steps.get(step as usize).and_then(|s| s.variants.get(variant)).and_then(|v| v.incentive.clone())
     } else {
@@ -122,10 +121,12 @@ pub struct Delivery<'a> {
     pub contact_key: Option<&'a str>,
     /// The shopper's latest WhatsApp message (opens the 24-hour window for free-form text).
     pub last_whatsapp_inbound_at: Option<Timestamp>,
+    /// The latest moment the text may still reach the phone (the send policy's `deliver_by`),
+    /// sent to the provider as the message's validity.
+    pub deliver_by: Option<Timestamp>,
 }
 
-/// WhatsApp's customer-service window: free-form messages only this long after the shopper's.
-pub const WHATSAPP_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+pub use crate::domain::channel::WHATSAPP_WINDOW;
 
 /// Why a message could not be composed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -155,13 +156,13 @@ impl From<String> for ComposeError {
 /// spelled in GSM-7 letters (Zoë → Zoe, Łukasz → Lukasz; an emoji dropped), which keeps a
 /// Latin-script text in GSM-7; then no first name; then only the first item of the list.
 fn shorten_sms(template: &Template, mut ctx: MessageContext, body: String, max: usize) -> Result<String, ComposeError> {
-    let over = |b: &str| crate::messaging::sms_segments::segments(b).segments > max;
+    let over = |b: &str| crate::text::sms_segments::segments(b).segments > max;
     if !over(&body) {
         return Ok(body);
     }
     let mut last = body;
     let steps: [&dyn Fn(&mut MessageContext); 3] =
-        [&|c| c.first_name = crate::messaging::gsm_fold::fold(&c.first_name), &|c| c.first_name.clear(), &|c| {
+        [&|c| c.first_name = crate::text::gsm_fold::fold(&c.first_name), &|c| c.first_name.clear(), &|c| {
             c.items.truncate(1)
         }];
     for step in steps {
@@ -171,7 +172,7 @@ fn shorten_sms(template: &Template, mut ctx: MessageContext, body: String, max: 
             return Ok(last);
         }
     }
-    let cost = crate::messaging::sms_segments::segments(&last);
+    let cost = crate::text::sms_segments::segments(&last);
     Err(ComposeError::TooLong { segments: cost.segments, encoding: cost.encoding.as_str(), max })
 }
 
@@ -193,7 +194,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
     let subject = (channel == Channel::Email).then(|| builtin::phrase("subject", lang, &[("store", &cfg.name)]));
     let email = channel == Channel::Email;
     let unsubscribe_url =
-        d.contact_key.filter(|_| email).map(|k| crate::feedback::unsubscribe::url(d.public_url, cfg, k));
+        d.contact_key.filter(|_| email).map(|k| crate::messaging::unsubscribe_link::url(d.public_url, cfg, k));
     let html = email.then(|| html_of(&body, unsubscribe_url.as_deref(), lang));
     let status_callback = (channel == Channel::Sms).then(|| {
         let q: String = form_urlencoded::Serializer::new(String::new())
@@ -202,8 +203,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
             .finish();
         format!("{}/v1/status/twilio/{}?{q}", d.public_url, cfg.id)
     });
-    let valid_for_secs = crate::abandonment::send_policy::deliver_by(cart, cfg, channel, input.now)
-        .map(|t| u32::try_from((t - input.now).as_secs().max(1)).unwrap_or(u32::MAX));
+    let valid_for_secs = d.deliver_by.map(|t| u32::try_from((t - input.now).as_secs().max(1)).unwrap_or(u32::MAX));
     let template_values = (channel == Channel::Whatsapp).then(|| crate::ports::TemplateValues {
         first_name: cart.customer.first_name.clone().unwrap_or_else(|| builtin::phrase("there", lang, &[])),
         store: cfg.name.clone(),

@@ -1,12 +1,20 @@
-//! Messaging: what a step sends. `compose` renders a message from its `template` (or the
-//! `builtin` texts) with the restore link (`links`) and incentive (`coupons`); `sms_segments`
-//! counts what an SMS costs.
+//! Messaging: what a step sends. `compose` renders a message from its template (or the
+//! built-in texts, `text`) with the restore link (`links`), the unsubscribe link
+//! (`unsubscribe_link`) and the incentive (`coupons`); `claim` is the all-or-nothing write that
+//! reserves a send before the outbox hands it over (`engine::outbox`).
 
-pub mod builtin;
 pub mod claim;
 pub mod compose;
 pub mod coupons;
-pub mod gsm_fold;
 pub mod links;
-pub mod sms_segments;
-pub mod template;
+pub mod sms_length_check;
+pub mod unsubscribe_link;
+
+// The stage's front: what the stages above it (abandonment's dispatch, conversations) use. The
+// files behind it are the stage's own (tests/architecture.rs).
+pub use claim::{contact_after_send, new_link_records};
+pub use compose::{ComposeError, ComposeInput, Delivery, compose as compose_message, context, needs_coupon};
+pub(crate) use coupons::index_record as coupon_index_record;
+pub use coupons::{
+    CONTACT_WINDOW as COUPON_CONTACT_WINDOW, issued_today as coupons_issued_today, validity as coupon_validity,
+};

@@ -3,9 +3,9 @@
 //! and customer ids.
 
 use super::{EventType, OutEvent};
+use crate::domain::handoff::Handoff;
 use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Reason};
-use crate::ports::Handoff;
 use jiff::Timestamp;
 use serde_json::json;
 use sha2::{Digest, Sha256};

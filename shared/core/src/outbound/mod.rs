@@ -10,6 +10,7 @@
 //! a receiver that deduplicates by it sees each event once.
 
 pub mod events;
+pub mod standard_webhooks;
 pub mod targets;
 
 use crate::domain::money::Currency;

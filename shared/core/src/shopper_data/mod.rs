@@ -20,11 +20,11 @@
 //! start a fresh `--data-dir`), and what providers and the merchant's own endpoints received.
 
 use crate::config::StoreConfig;
+use crate::domain::cart::proven;
 use crate::domain::contact::contact_key;
 use crate::domain::link_key::{coupon, customer_alias, email_alias, legacy_aliases};
 use crate::domain::{Cart, Contact, Conversation};
 use crate::engine::{Engine, EngineError, retry_on_conflict};
-use crate::intake::snippet::proven;
 use crate::ports::LinkRecord;
 use jiff::Timestamp;
 use serde::Serialize;

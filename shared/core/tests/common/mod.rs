@@ -76,7 +76,7 @@ fn start_opts(config: Config, at: &str, duplicate_deliveries: bool, deferred_sta
             webhooks_reach: cartback_local::WebhooksReach::AlsoLoopback,
         },
     );
-    let store = rt.engine.config.store("s").expect("store").clone();
+    let store = rt.engine.config().store("s").expect("store").clone();
     T { rt, store }
 }
 
@@ -85,16 +85,22 @@ impl T {
         self.rt.now()
     }
 
-    pub async fn event(&self, v: Value) -> cartback_core::engine::IngestResult {
+    pub async fn event(&self, v: Value) -> cartback_core::intake::apply::IngestResult {
         let ev = parse_event(v.to_string().as_bytes(), &self.store).unwrap_or_else(|e| panic!("{e:?}"));
         self.rt.engine.ingest(&self.store, &ev).await.expect("ingest")
     }
 
-    pub async fn cart(&self, id: &str, event_id: &str, phone: &str, tz: &str) -> cartback_core::engine::IngestResult {
+    pub async fn cart(
+        &self,
+        id: &str,
+        event_id: &str,
+        phone: &str,
+        tz: &str,
+    ) -> cartback_core::intake::apply::IngestResult {
         self.event(cart_event(id, event_id, self.now(), phone, tz, true)).await
     }
 
-    pub async fn order(&self, id: &str, event_id: &str) -> cartback_core::engine::IngestResult {
+    pub async fn order(&self, id: &str, event_id: &str) -> cartback_core::intake::apply::IngestResult {
         self.event(json!({"event_id": event_id, "type": "order.completed", "occurred_at": self.now().to_string(), "cart_id": id,
                           "order": {"order_id": "o1", "total": "42.00", "currency": "EUR"}}))
             .await

@@ -31,7 +31,7 @@ pub struct OutboxEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encoding: Option<cartback_core::messaging::sms_segments::Encoding>,
+    pub encoding: Option<cartback_core::text::sms_segments::Encoding>,
     /// E-mail: the one-click unsubscribe link it carries (`List-Unsubscribe`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribe_url: Option<String>,
@@ -94,7 +94,7 @@ impl ChannelSender for ConsoleChannel {
 pub fn print_message(now: Timestamp, msg: &OutgoingMessage) {
     let cost = match msg.channel {
         cartback_core::domain::Channel::Sms => {
-            let s = cartback_core::messaging::sms_segments::segments(&msg.body);
+            let s = cartback_core::text::sms_segments::segments(&msg.body);
             format!(", {} segment(s) {}", s.segments, s.encoding.as_str())
         }
         _ => String::new(),
@@ -133,7 +133,7 @@ pub fn entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry {
 /// Adds the SMS segment count and encoding to an SMS entry.
 fn with_segments(mut e: OutboxEntry) -> OutboxEntry {
     if e.channel == "sms" {
-        let s = cartback_core::messaging::sms_segments::segments(&e.body);
+        let s = cartback_core::text::sms_segments::segments(&e.body);
         e.segments = Some(s.segments);
         e.encoding = Some(s.encoding);
     }

@@ -83,6 +83,8 @@ impl Default for LocalOptions {
 
 pub struct LocalRuntime {
     pub engine: Arc<Engine>,
+    /// The clock the engine was wired with (virtual in simulations), for a host's own meters.
+    pub clock: Arc<dyn cartback_core::ports::Clock>,
     pub store: Arc<dyn LocalStore>,
     pub queue: Arc<dyn LocalQueue>,
     pub outbox: Arc<dyn Outbox>,
@@ -194,7 +196,7 @@ impl LocalRuntime {
                 Arc::new(cartback_core::ports::NoEventsOut)
             };
         let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
-        let engine = Arc::new(Engine {
+        let engine = Arc::new(Engine::new(cartback_core::engine::Ports {
             records,
             events_out,
             config,
@@ -203,7 +205,7 @@ impl LocalRuntime {
             timers: timer_port,
             channels,
             alerts: notify,
-            clock,
+            clock: clock.clone(),
             random,
             stats_buffer: if opts.deferred_stats {
                 cartback_core::engine::stats_buffer::StatsBuffer::deferred()
@@ -212,9 +214,10 @@ impl LocalRuntime {
             },
             // A store's `[stores.reader]`, often a model server on this machine (docs/replies.md).
             reader: Arc::new(cartback_channels::reply_reader::LlmReader::default()),
-        });
+        }));
         LocalRuntime {
             engine,
+            clock,
             store,
             queue,
             outbox,
@@ -231,7 +234,7 @@ impl LocalRuntime {
     }
 
     pub fn now(&self) -> Timestamp {
-        self.engine.clock.now()
+        self.engine.now()
     }
 
     /// Runs every timer due now, including those that work makes due.

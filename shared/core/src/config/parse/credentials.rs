@@ -4,7 +4,7 @@
 use super::problems::Problems;
 use super::store::RawStore;
 use crate::config::{AlertWebhook, Secret};
-use crate::conversations::standard_webhooks;
+use crate::outbound::standard_webhooks;
 
 pub(super) fn credentials(at: &str, rs: &RawStore, p: &mut Problems) {
     let valid_id = !rs.id.is_empty()

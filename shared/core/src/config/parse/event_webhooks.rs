@@ -4,8 +4,8 @@
 use super::commerce::money;
 use super::problems::Problems;
 use crate::config::Secret;
-use crate::conversations::standard_webhooks;
 use crate::domain::money::Currency;
+use crate::outbound::standard_webhooks;
 use crate::outbound::{EventType, EventWebhook};
 use serde::Deserialize;
 

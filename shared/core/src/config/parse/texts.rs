@@ -4,7 +4,7 @@
 use super::problems::Problems;
 use crate::config::Localized;
 use crate::domain::Channel;
-use crate::messaging::template::Template;
+use crate::text::template::Template;
 use std::collections::BTreeMap;
 
 /// A translation's language, as the fallback chain compares it ("pt_BR" → "pt-br").
@@ -37,10 +37,10 @@ const WHATSAPP_MAX_CHARS: usize = 4096;
 /// A template compiled and held to its channel's limits, measured on a realistic sample cart.
 pub(super) fn checked_for(p: &mut Problems, key: &str, source: &str, limits: &Limits) -> Option<Template> {
     let t = checked_template(p, key, source)?;
-    let sample = t.render(&crate::messaging::template::MessageContext::sample()).unwrap_or_default();
+    let sample = t.render(&crate::text::template::MessageContext::sample()).unwrap_or_default();
     match limits.channel {
         Some(Channel::Sms) => {
-            let cost = crate::messaging::sms_segments::segments(&sample);
+            let cost = crate::text::sms_segments::segments(&sample);
             if cost.segments > limits.max_sms_segments {
                 p.add(
                     key,

@@ -3,7 +3,7 @@
 //! file is part of the binary and checked by the tests below, so it cannot fail at runtime.
 
 use crate::domain::Channel;
-use crate::messaging::template::Template;
+use crate::text::template::Template;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 

@@ -5,7 +5,7 @@
 //! the secret is `whsec_` + base64). A test verifies these with the scheme's own reference
 //! library.
 
-use crate::config::Secret;
+use crate::domain::secret::Secret;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

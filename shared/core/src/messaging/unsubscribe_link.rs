@@ -67,6 +67,25 @@ pub fn url(public_url: &str, store: &StoreConfig, contact_key: &str) -> String {
     format!("{public_url}/v1/unsubscribe/{}/{}", store.id, token(store, contact_key))
 }
 
+impl crate::engine::Engine {
+    /// The contact an unsubscribe link names, if the link is this store's: its own key, or for
+    /// a link sent before contact keys were keyed, where the migration recorded it points.
+    pub async fn unsubscribe_link_contact(
+        &self,
+        store: &StoreConfig,
+        token: &str,
+    ) -> Result<Option<String>, crate::engine::EngineError> {
+        Ok(match verify(store, token) {
+            None => None,
+            Some(Token::Current(key)) => Some(key.to_string()),
+            Some(Token::Legacy(old)) => {
+                let link = self.carts.get_link(&crate::domain::contact::legacy_link(&store.id, old)).await?;
+                link.filter(|l| l.store == store.id).map(|l| l.cart)
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

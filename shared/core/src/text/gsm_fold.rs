@@ -3,7 +3,7 @@
 //! lacks lose them (Zoë → Zoe, Łukasz → Lukasz, Dāvis → Davis, Ayşe → Ayse); letters GSM-7 has
 //! are kept (Åse, Jørgen, Müller, Çelik); anything else (emoji, other scripts) is dropped.
 
-use crate::messaging::sms_segments::{Encoding, segments};
+use crate::text::sms_segments::{Encoding, segments};
 
 /// Pairs of (letters, their GSM-7 base letter).
 const BASES: &[(&str, char)] = &[
@@ -64,7 +64,7 @@ pub fn fold(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::fold;
-    use crate::messaging::sms_segments::{Encoding, segments};
+    use crate::text::sms_segments::{Encoding, segments};
 
     #[test]
     fn names_keep_their_letters_in_gsm7() {

@@ -91,6 +91,7 @@ pub fn warnings(config: &Config) -> Vec<String> {
                             public_url: &config.public_url,
                             contact_key: None,
                             last_whatsapp_inbound_at: None,
+                            deliver_by: None,
                         };
                         match compose(&input, &d) {
                             Err(ComposeError::TooLong { segments, .. }) => Some((*name, shape, segments)),
