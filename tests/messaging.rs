@@ -299,15 +299,15 @@ async fn ses_events_record_delivery_and_a_complaint_opts_out_of_email() {
     };
     use cartback_core::feedback::delivery::DeliveryOutcome;
     assert_eq!(
-        s.rt.engine.on_email_event(&event("Delivery", serde_json::json!({}))).await.unwrap(),
+        s.rt.engine.feedback.on_email_event(&event("Delivery", serde_json::json!({}))).await.unwrap(),
         DeliveryOutcome::Recorded
     );
     assert_eq!(
-        s.rt.engine.on_email_event(&event("Delivery", serde_json::json!({}))).await.unwrap(),
+        s.rt.engine.feedback.on_email_event(&event("Delivery", serde_json::json!({}))).await.unwrap(),
         DeliveryOutcome::Unchanged
     );
     assert_eq!(
-        s.rt.engine.on_email_event(&event("Complaint", serde_json::json!({}))).await.unwrap(),
+        s.rt.engine.feedback.on_email_event(&event("Complaint", serde_json::json!({}))).await.unwrap(),
         DeliveryOutcome::Recorded
     );
     let stats = s.stats().await;

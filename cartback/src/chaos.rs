@@ -249,7 +249,7 @@ pub async fn run(
                     let (rt2, store2) = (rt.clone(), store.clone());
                     at_least_once(move || {
                         let (rt, store, ev) = (rt2.clone(), store2.clone(), ev.clone());
-                        async move { rt.engine.ingest(&store, &ev).await.map(|_| ()) }
+                        async move { rt.engine.intake.ingest(&store, &ev).await.map(|_| ()) }
                     })
                     .await?;
                     if json.contains("order.completed") {
@@ -267,7 +267,7 @@ pub async fn run(
                     let (rt2, store2) = (rt.clone(), store.clone());
                     at_least_once(move || {
                         let (rt, store, reply) = (rt2.clone(), store2.clone(), reply.clone());
-                        async move { rt.engine.on_reply(&store, &reply).await.map(|_| ()) }
+                        async move { rt.engine.replies.on_reply(&store, &reply).await.map(|_| ()) }
                     })
                     .await?;
                     truth[i as usize].stopped_at.get_or_insert(rt.now());
@@ -278,7 +278,7 @@ pub async fn run(
                     let (rt2, store2) = (rt.clone(), store.clone());
                     at_least_once(move || {
                         let (rt, store, key) = (rt2.clone(), store2.clone(), key.clone());
-                        async move { rt.engine.unsubscribe(&store, &key, Channel::Email).await.map(|_| ()) }
+                        async move { rt.engine.feedback.unsubscribe(&store, &key, Channel::Email).await.map(|_| ()) }
                     })
                     .await?;
                     truth[i as usize].unsubscribed_at.get_or_insert(rt.now());
@@ -291,7 +291,7 @@ pub async fn run(
                     let (rt2, store2) = (rt.clone(), store.clone());
                     at_least_once(move || {
                         let (rt, store, q) = (rt2.clone(), store2.clone(), q.clone());
-                        async move { rt.engine.erase_shopper(&store, &q).await.map(|_| ()) }
+                        async move { rt.engine.rights.erase_shopper(&store, &q).await.map(|_| ()) }
                     })
                     .await?;
                     truth[i as usize].erased_at.get_or_insert(rt.now());

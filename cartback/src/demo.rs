@@ -32,7 +32,7 @@ pub async fn run() -> anyhow::Result<()> {
                  "items": [{"sku": "SW-1", "name": "Wool sweater", "quantity": 1, "unit_price": "42.00"}]}
     });
     let ev = parse_event(event.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let r = rt.engine.ingest(&store, &ev).await?;
+    let r = rt.engine.intake.ingest(&store, &ev).await?;
     println!(
         "[{}] Ayşe starts checkout: 1 × Wool sweater, 42.00 EUR (cart {}, state {})",
         at(&rt),
@@ -67,7 +67,7 @@ pub async fn run() -> anyhow::Result<()> {
         message_id: "SMdemo1".into(),
         sent_at: None,
     };
-    let out = rt.engine.on_reply(&store, &reply).await?;
+    let out = rt.engine.replies.on_reply(&store, &reply).await?;
     println!(
         "[{}] Reason recorded: {}; sequence paused; answer ({}):",
         at(&rt),
@@ -78,7 +78,7 @@ pub async fn run() -> anyhow::Result<()> {
 
     rt.advance(SignedDuration::from_mins(3)).await;
     let token = sms.body.split("/r/").nth(1).and_then(|t| t.split_whitespace().next()).unwrap_or_default().to_string();
-    match rt.engine.open_link(&token).await? {
+    match rt.engine.links.open_link(&token).await? {
         LinkOutcome::Redirect(url) => println!("[{}] She taps the link: 302 → {url}", at(&rt)),
         other => println!("[{}] The link did not open: {other:?}", at(&rt)),
     }
@@ -87,7 +87,7 @@ pub async fn run() -> anyhow::Result<()> {
     let order = json!({"event_id": "evt_demo_2", "type": "order.completed", "occurred_at": rt.now().to_string(), "cart_id": "c_demo",
                        "order": {"order_id": "1001", "total": "42.00", "currency": "EUR"}});
     let ev = parse_event(order.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let r = rt.engine.ingest(&store, &ev).await?;
+    let r = rt.engine.intake.ingest(&store, &ev).await?;
     println!("[{}] Order 1001 completed, 42.00 EUR → cart state `{}`", at(&rt), r.state.as_str());
 
     rt.advance(SignedDuration::from_hours(72)).await;
@@ -155,7 +155,7 @@ async fn whatsapp_conversation(rt: &LocalRuntime) -> anyhow::Result<()> {
                  "items": [{"sku": "JK-2", "name": "Rain jacket", "quantity": 1, "unit_price": "120.00"}]}
     });
     let ev = parse_event(event.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    rt.engine.ingest(&store, &ev).await?;
+    rt.engine.intake.ingest(&store, &ev).await?;
     println!("[{}] Sara (fa-IR, WhatsApp only) leaves a Rain jacket, 120.00 EUR, in her cart.", at(rt));
     rt.advance(SignedDuration::from_hours(73)).await;
     let wa = rt
@@ -180,7 +180,7 @@ async fn whatsapp_conversation(rt: &LocalRuntime) -> anyhow::Result<()> {
         message_id: "wamid.demo1".into(),
         sent_at: None,
     };
-    let out = rt.engine.on_reply(&store, &reply).await?;
+    let out = rt.engine.replies.on_reply(&store, &reply).await?;
     let handoff = rt.alerts.all().into_iter().last().ok_or_else(|| anyhow::anyhow!("no hand-off"))?;
     let id = handoff.conversation.clone().unwrap_or_default();
     println!(
@@ -215,7 +215,7 @@ async fn whatsapp_conversation(rt: &LocalRuntime) -> anyhow::Result<()> {
     let order = json!({"event_id": "evt_demo_fa_2", "type": "order.completed", "occurred_at": rt.now().to_string(),
                        "cart_id": "c_demo_fa", "order": {"order_id": "1002", "total": "120.00", "currency": "EUR"}});
     let ev = parse_event(order.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let r = rt.engine.ingest(&store, &ev).await?;
+    let r = rt.engine.intake.ingest(&store, &ev).await?;
     println!("[{}] Order 1002 completed, 120.00 EUR → cart state `{}`", at(rt), r.state.as_str());
     let stats = rt.engine.stats_report("demo").await?;
     println!("        conversations {:?}, revenue {:?} (minor units)", stats.conversations, stats.revenue_recovered);

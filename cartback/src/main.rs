@@ -14,6 +14,7 @@ mod demo;
 mod email_preview;
 mod fold_confusables;
 mod meter;
+mod oracles;
 mod replies;
 mod serve;
 mod shopper;
@@ -316,100 +317,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(serve::run(config, addr, clock, start, storage, allow_loopback_webhooks))
         }
-        Command::Demo => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(demo::run())
-        }
-        Command::Replies { action: RepliesAction::Train { out } } => replies::train_to(&out),
-        Command::Replies { action: RepliesAction::Eval { file, model, errors } } => replies::eval(file, model, errors),
-        Command::Replies { action: RepliesAction::Read } => replies::read_stdin(),
-        Command::Replies { action: RepliesAction::HeldOut } => replies::print_held_out(),
-        Command::Replies { action: RepliesAction::ExportCorrections { api: ApiArgs { url, store, key }, out } } => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(corrections::export(&url, &store, &key, out.as_deref()))
-        }
+        Command::Demo => block_on(demo::run()),
+        Command::Replies { action } => run_replies(action),
         Command::EmailPreview { dir } => email_preview::run(&dir),
-        Command::SmsSegments => {
-            use std::io::{BufRead, Write};
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for (i, line) in std::io::stdin().lock().lines().enumerate() {
-                let line = line?;
-                let body: String = serde_json::from_str(&line)
-                    .map_err(|e| anyhow::anyhow!("line {}: not a JSON string: {e}", i + 1))?;
-                let s = cartback_core::text::sms_segments::segments(&body);
-                writeln!(out, "{} {}", s.encoding.as_str(), s.segments)?;
-            }
-            Ok(())
-        }
-        Command::PhoneNumbers => {
-            use cartback_core::domain::phone;
-            use std::io::{BufRead, Write};
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for (i, line) in std::io::stdin().lock().lines().enumerate() {
-                let req: serde_json::Value = serde_json::from_str(&line?)
-                    .map_err(|e| anyhow::anyhow!("line {}: expected {{raw, region}}: {e}", i + 1))?;
-                let raw = req.get("raw").and_then(serde_json::Value::as_str).unwrap_or_default();
-                let e164 = match req.get("region").and_then(serde_json::Value::as_str) {
-                    Some(region) => phone::normalize_national(raw, region),
-                    None => phone::normalize_phone(raw),
-                };
-                let zones = e164.as_deref().and_then(cartback_core::abandonment::number_zones::zones_for_number);
-                writeln!(
-                    out,
-                    "{}\t{}",
-                    e164.as_deref().unwrap_or("-"),
-                    zones.map_or_else(|| "-".to_string(), |z| z.join(" "))
-                )?;
-            }
-            Ok(())
-        }
+        Command::SmsSegments => oracles::sms_segments(),
+        Command::PhoneNumbers => oracles::phone_numbers(),
         Command::AllowedFrom => allowed_from::run(),
         Command::FoldConfusables => fold_confusables::run(),
-        Command::SequentialTest => {
-            use cartback_core::engine::sequential_test::{Sample, compare};
-            use std::io::{BufRead, Write};
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for (i, line) in std::io::stdin().lock().lines().enumerate() {
-                let bad = || anyhow::anyhow!("line {}: expected {{a, b, tau, alpha}}", i + 1);
-                let req: serde_json::Value = serde_json::from_str(&line?).map_err(|_| bad())?;
-                let sample = |k: &str| -> anyhow::Result<Sample> {
-                    let [n, mean, variance]: [f64; 3] =
-                        serde_json::from_value(req.get(k).cloned().ok_or_else(bad)?).map_err(|_| bad())?;
-                    Ok(Sample { n, mean, variance })
-                };
-                let num = |k: &str| req.get(k).and_then(serde_json::Value::as_f64).ok_or_else(bad);
-                match compare(&sample("a")?, &sample("b")?, num("tau")?, num("alpha")?) {
-                    Some(c) => writeln!(out, "{} {} {} {}", c.difference, c.low, c.high, c.p_value)?,
-                    None => writeln!(out, "-")?,
-                }
-            }
-            Ok(())
-        }
-        Command::TwilioSign { batch: true, .. } => {
-            use std::io::{BufRead, Write};
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for (i, line) in std::io::stdin().lock().lines().enumerate() {
-                let line = line?;
-                let bad = || anyhow::anyhow!("line {}: expected {{url, token, params, algorithm}}", i + 1);
-                let req: serde_json::Value = serde_json::from_str(&line).map_err(|_| bad())?;
-                let text = |k: &str| req.get(k).and_then(serde_json::Value::as_str).ok_or_else(bad);
-                let params: Vec<(String, String)> =
-                    serde_json::from_value(req.get("params").cloned().unwrap_or_default()).map_err(|_| bad())?;
-                let algorithm = cartback_core::conversations::twilio_webhook::Algorithm::from_settings(Some(&format!(
-                    "algorithm={}",
-                    text("algorithm")?
-                )))
-                .map_err(|a| anyhow::anyhow!("line {}: unknown algorithm {a}", i + 1))?;
-                let sig = cartback_core::conversations::twilio_webhook::signature_with(
-                    algorithm,
-                    text("token")?,
-                    text("url")?,
-                    &params,
-                );
-                writeln!(out, "{sig}")?;
-            }
-            Ok(())
-        }
+        Command::SequentialTest => oracles::sequential_test(),
+        Command::TwilioSign { batch: true, .. } => oracles::twilio_signatures(),
         Command::TwilioSign { url, token, params, .. } => {
             let mut pairs = Vec::new();
             for p in params {
@@ -432,27 +348,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 phone: who.phone,
                 out,
             };
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(shopper::run(name, req))
+            block_on(shopper::run(name, req))
         }
         Command::Store { table, config, stage, check } => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(store::run(table.as_deref().unwrap_or_default(), &config, &stage, check))
+            block_on(store::run(table.as_deref().unwrap_or_default(), &config, &stage, check))
         }
         Command::Chaos { carts, seed, backend, r#break, history } => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(chaos::run(carts, seed, backend, r#break, history.as_deref()))
+            block_on(chaos::run(carts, seed, backend, r#break, history.as_deref()))
         }
-        Command::MigrateContactKeys { table, stage } => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(store::migrate_contact_keys(&table, &stage))
-        }
-        Command::Simulate { carts, seed, backend, sync } => {
-            // One thread: the budget is carts per second on one core.
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(simulate::run(carts, seed, backend, sync))
+        Command::MigrateContactKeys { table, stage } => block_on(store::migrate_contact_keys(&table, &stage)),
+        // One thread: the budget is carts per second on one core.
+        Command::Simulate { carts, seed, backend, sync } => block_on(simulate::run(carts, seed, backend, sync)),
+    }
+}
+
+fn run_replies(action: RepliesAction) -> anyhow::Result<()> {
+    match action {
+        RepliesAction::Train { out } => replies::train_to(&out),
+        RepliesAction::Eval { file, model, errors } => replies::eval(file, model, errors),
+        RepliesAction::Read => replies::read_stdin(),
+        RepliesAction::HeldOut => replies::print_held_out(),
+        RepliesAction::ExportCorrections { api: ApiArgs { url, store, key }, out } => {
+            block_on(corrections::export(&url, &store, &key, out.as_deref()))
         }
     }
+}
+
+/// Runs a command's future on one thread (the commands other than `serve`).
+fn block_on(f: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(f)
 }
 
 fn init_logging() {

@@ -80,7 +80,7 @@ async fn play(
             Action::Event(json) => {
                 let ev = parse_event(json.as_bytes(), store)
                     .map_err(|e| anyhow::anyhow!("generated event refused: {e:?}"))?;
-                rt.engine.ingest(store, &ev).await?;
+                rt.engine.intake.ingest(store, &ev).await?;
             }
             Action::Reply(text) => {
                 let reply = InboundReply {
@@ -90,7 +90,7 @@ async fn play(
                     message_id: format!("SM{i}"),
                     sent_at: None,
                 };
-                rt.engine.on_reply(store, &reply).await?;
+                rt.engine.replies.on_reply(store, &reply).await?;
             }
         }
         // One API request is one invocation: its statistics are written as it ends.
@@ -249,7 +249,7 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) ->
         for b in &bodies {
             let ev =
                 parse_event(b.as_bytes(), &store).map_err(|e| anyhow::anyhow!("generated event refused: {e:?}"))?;
-            rt.engine.ingest(&store, &ev).await?;
+            rt.engine.intake.ingest(&store, &ev).await?;
         }
         let secs = began.elapsed().as_secs_f64();
         println!(

@@ -14,8 +14,8 @@ pub async fn handle(deps: &impl EngineSource, event: SqsEvent) -> Result<SqsBatc
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cartback_core::app::Engine;
     use cartback_core::config::demo_config;
-    use cartback_core::engine::Engine;
     use cartback_local::{LocalOptions, LocalRuntime};
     use serde_json::{Value, json};
     use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! (`cartback_http::replies_router`), hosted by `cartback_aws::http_host`.
 
 use axum::Router;
-use cartback_core::engine::Engine;
+use cartback_core::app::Engine;
 use std::sync::Arc;
 
 pub fn router(engine: Arc<Engine>) -> Router {

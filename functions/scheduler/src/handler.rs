@@ -47,7 +47,7 @@ pub async fn handle(deps: &impl Scheduler, request_id: &str, event: Value) -> Re
             }
         };
         let engine = deps.engine().await?;
-        let outcome = engine.on_email_event(&email).await?;
+        let outcome = engine.feedback.on_email_event(&email).await?;
         engine.flush_stats().await;
         tracing::info!(request_id, event = ?email.event, outcome = ?outcome, "ses event");
         return Ok(json!({"ses": format!("{outcome:?}").to_lowercase()}));
@@ -69,8 +69,8 @@ pub async fn handle(deps: &impl Scheduler, request_id: &str, event: Value) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cartback_core::app::Engine;
     use cartback_core::config::demo_config;
-    use cartback_core::engine::Engine;
     use cartback_local::{LocalOptions, LocalRuntime};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};

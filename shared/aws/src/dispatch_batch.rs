@@ -7,7 +7,7 @@
 //! failure, so SQS redelivers that record alone and, after `maxReceiveCount`, dead-letters it.
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use cartback_core::engine::Engine;
+use cartback_core::app::Engine;
 use cartback_core::ports::TimerMsg;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -72,7 +72,7 @@ pub async fn run(engine: Arc<Engine>, event: SqsEvent) -> BatchOutcome {
         let engine = engine.clone();
         let task_id = id.clone();
         let handle = tasks.spawn(async move {
-            match engine.on_due(&msg, redelivered).await {
+            match engine.dispatch.on_due(&msg, redelivered).await {
                 Ok(_) => RecordEnd::Done,
                 Err(e) if e.is_retryable() => {
                     tracing::warn!(message_id = %task_id, store = %msg.store, cart = %msg.cart, error = %e, "will be retried");
@@ -185,7 +185,7 @@ mod tests {
         let body =
             include_str!("../../../docs/examples/event.json").replace("2026-11-23T10:00:00Z", "2026-11-23T09:00:00Z");
         let ev = cartback_core::intake::contract::parse_event(body.as_bytes(), &store).unwrap();
-        rt.engine.ingest(&store, &ev).await.unwrap();
+        rt.engine.intake.ingest(&store, &ev).await.unwrap();
         rt.virtual_clock.as_ref().unwrap().set(start + jiff::SignedDuration::from_mins(30));
         let cart = rt.store.carts_of("demo").pop().unwrap();
         let msg = TimerMsg {

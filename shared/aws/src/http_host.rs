@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cartback_core::engine::Engine;
+use cartback_core::app::Engine;
 use cartback_http::ApiError;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -7,9 +7,9 @@ use crate::ses::SesEmail;
 use crate::{DynamoStore, SqsTimerQueue};
 use cartback_channels::handoff_webhook::WebhookAlerts;
 use cartback_channels::{Endpoints, ProviderChannel};
+use cartback_core::app::Engine;
 use cartback_core::config::{Config, ConfigError};
 use cartback_core::domain::Channel;
-use cartback_core::engine::Engine;
 use cartback_core::ports::{Alerts, ChannelSender, Clock, TimerQueue};
 use cartback_core::system::OsRandom;
 use cartback_core::system::SystemClock;
@@ -282,7 +282,7 @@ impl Deps {
             reach,
         );
         let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
-        Arc::new(Engine::new(cartback_core::engine::Ports {
+        Arc::new(Engine::new(cartback_core::app::Ports {
             records,
             events_out: Arc::new(events_out),
             config,

@@ -174,10 +174,10 @@ async fn dead_letters_are_kept_and_listed(log: &dyn DeliveryLog) {
 
 /// An engine over `store` for its carts, contacts, links, conversations and the shopper-records
 /// port (the rest in memory): what data rights use.
-fn rights_engine<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> cartback_core::engine::Engine {
+fn rights_engine<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> cartback_core::app::Engine {
     use cartback_local::adapters::console::MemoryAlerts;
     use cartback_local::adapters::memory_queues::MemoryTimerQueue;
-    cartback_core::engine::Engine::new(cartback_core::engine::Ports {
+    cartback_core::app::Engine::new(cartback_core::app::Ports {
         config: Arc::new(cartback_core::config::demo_config()),
         carts: store.clone(),
         records: store,
@@ -304,7 +304,7 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
 
     let engine = rights_engine(store.clone());
     let q = ShopperQuery { email: Some(email.into()), phone: None };
-    let found = engine.find_shopper(&cfg, &q).await.unwrap().unwrap();
+    let found = engine.rights.find_shopper(&cfg, &q).await.unwrap().unwrap();
     let mut carts: Vec<_> = found.carts.iter().map(|c| c.id.as_str()).collect();
     carts.sort_unstable();
     assert_eq!(carts, ["ca", "cb", "cc"], "by e-mail (any case), then by the customer id");
@@ -312,7 +312,7 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     assert_eq!(found.conversations.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["conv1"]);
     assert_eq!(found.links.len(), 3);
 
-    let report = engine.erase_shopper(&cfg, &q).await.unwrap().unwrap();
+    let report = engine.rights.erase_shopper(&cfg, &q).await.unwrap().unwrap();
     assert_eq!(
         (report.carts, report.contacts, report.conversations, report.links, report.suppression_records),
         (3, 2, 1, 3, 1)
@@ -334,14 +334,19 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     assert!(store.get_conversation("demo", "conv2").await.unwrap().is_some());
     // What an export finds now: the suppression record, nothing else.
     let again = engine
+        .rights
         .find_shopper(&cfg, &ShopperQuery { email: Some(email.into()), phone: Some(phone.into()) })
         .await
         .unwrap()
         .unwrap();
     assert_eq!((again.carts.len(), again.conversations.len(), again.links.len()), (0, 0, 0));
     assert_eq!(again.contacts, vec![kept.clone()]);
-    let twice =
-        engine.erase_shopper(&cfg, &ShopperQuery { email: None, phone: Some(phone.into()) }).await.unwrap().unwrap();
+    let twice = engine
+        .rights
+        .erase_shopper(&cfg, &ShopperQuery { email: None, phone: Some(phone.into()) })
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((twice.carts, twice.contacts, twice.suppression_records), (0, 0, 1));
     assert_eq!(store.get_contact("demo", &key).await.unwrap().unwrap(), kept, "unchanged");
 }
@@ -405,7 +410,7 @@ async fn snippet_carts_join_nothing<S: CartStore + ShopperRecords + 'static>(sto
 
     let engine = rights_engine(store.clone());
     let q = ShopperQuery { email: Some(attacker.into()), phone: None };
-    let found = engine.find_shopper(&cfg, &q).await.unwrap().unwrap();
+    let found = engine.rights.find_shopper(&cfg, &q).await.unwrap().unwrap();
     let mut ids: Vec<&str> = found.carts.iter().map(|c| c.id.as_str()).collect();
     ids.sort_unstable();
     assert_eq!(ids, ["web-0123456789abcdef01", "web-attackeronly000001"]);
@@ -420,7 +425,7 @@ async fn snippet_carts_join_nothing<S: CartStore + ShopperRecords + 'static>(sto
     let json = serde_json::to_string(&found).unwrap();
     assert!(!json.contains(victim_phone) && !json.contains(transcript) && !json.contains(victim_email), "{json}");
 
-    let report = engine.erase_shopper(&cfg, &q).await.unwrap().unwrap();
+    let report = engine.rights.erase_shopper(&cfg, &q).await.unwrap().unwrap();
     assert_eq!((report.carts, report.carts_stripped, report.contacts, report.conversations), (1, 1, 0, 0));
     let kept = store.get_cart("demo", "web-0123456789abcdef01").await.unwrap().unwrap();
     assert_eq!(kept.customer.phone.as_ref().map(Pii::expose), Some(victim_phone));
@@ -433,10 +438,10 @@ async fn snippet_carts_join_nothing<S: CartStore + ShopperRecords + 'static>(sto
     // The victim, asked about by their own phone: their proven cart, its e-mail, their contact
     // and transcript, and the snippet cart with the phone (nothing else on it now).
     let theirs = ShopperQuery { email: None, phone: Some(victim_phone.into()) };
-    let found = engine.find_shopper(&cfg, &theirs).await.unwrap().unwrap();
+    let found = engine.rights.find_shopper(&cfg, &theirs).await.unwrap().unwrap();
     assert_eq!(found.carts.len(), 2);
     assert_eq!(found.conversations.len(), 1);
-    let report = engine.erase_shopper(&cfg, &theirs).await.unwrap().unwrap();
+    let report = engine.rights.erase_shopper(&cfg, &theirs).await.unwrap().unwrap();
     assert_eq!((report.carts, report.carts_stripped, report.conversations), (2, 0, 1));
     assert!(store.carts_where("demo", &|_: &Cart| true).await.unwrap().is_empty());
     vec![victim_phone.into(), victim_email.into(), attacker.into(), transcript.into()]

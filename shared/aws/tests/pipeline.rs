@@ -115,7 +115,7 @@ async fn redelivery_and_duplicates_never_send_twice() {
     assert_eq!(got.len(), 1);
     let (msg, count, receipt) = got[0].clone();
     assert_eq!(count, 1);
-    assert!(matches!(rig.engine.on_due(&msg, false).await.unwrap(), DueOutcome::Sent { .. }));
+    assert!(matches!(rig.engine.dispatch.on_due(&msg, false).await.unwrap(), DueOutcome::Sent { .. }));
     // The invocation "crashes" before the poller deletes the message: SQS makes it visible again.
     rig.env
         .sqs
@@ -129,7 +129,7 @@ async fn redelivery_and_duplicates_never_send_twice() {
     let again = rig.receive().await;
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].1, 2, "ApproximateReceiveCount of a redelivery");
-    assert_eq!(rig.engine.on_due(&again[0].0, true).await.unwrap(), DueOutcome::MarkedUnknown);
+    assert_eq!(rig.engine.dispatch.on_due(&again[0].0, true).await.unwrap(), DueOutcome::MarkedUnknown);
     rig.env.sqs.delete_message().queue_url(&rig.env.queue_url).receipt_handle(&again[0].2).send().await.unwrap();
     // A duplicate copy of the same work (SQS's at-least-once): nothing either.
     rig.env
@@ -224,7 +224,7 @@ async fn an_unsubscribed_address_gets_no_email_from_a_cart_filed_under_a_phone()
     let Some(mut rig) = Rig::new("address").await else { return };
     let store = rig.engine.config().store("s").unwrap().clone();
     let email_key = cartback_core::domain::contact_key("s", "k1@example.com");
-    assert!(rig.engine.unsubscribe(&store, &email_key, Channel::Email).await.unwrap());
+    assert!(rig.engine.feedback.unsubscribe(&store, &email_key, Channel::Email).await.unwrap());
     let reads = rig.counter.get(Op::ContactGet); // the unsubscribe's own
     rig.event(cart_event(1, "2026-11-23T09:00:00Z")).await;
     rig.sweep_at(ts("2026-11-23T09:00:00Z")).await;

@@ -64,7 +64,7 @@ fn bench(c: &mut Criterion) {
             let i = n.fetch_add(1, Ordering::Relaxed);
             let body = event(&format!("c{i}"), "e", "+905321234567");
             let ev = parse_event(body.as_bytes(), &store).expect("valid");
-            rt.block_on(local.engine.ingest(&store, &ev)).expect("ingest")
+            rt.block_on(local.engine.intake.ingest(&store, &ev)).expect("ingest")
         })
     });
 }

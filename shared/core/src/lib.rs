@@ -15,6 +15,7 @@
 //! Local mode (the one-process runtime, in-memory adapters) is the `cartback-local` crate.
 
 pub mod abandonment;
+pub mod app;
 pub mod config;
 pub mod conversations;
 pub mod domain;

@@ -50,7 +50,7 @@ async fn stale_or_repeated_work_drops_itself() {
     // The SMS's work delivered again (a duplicate copy), and work with a made-up seq.
     for seq in [sms_seq, 99] {
         let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None, due: None };
-        t.rt.engine.on_due(&msg, false).await.unwrap();
+        t.rt.engine.dispatch.on_due(&msg, false).await.unwrap();
     }
     assert_eq!(t.sent().len(), 1, "stale work sent a message");
     assert_eq!(t.rt.store.carts_of("s")[0].sends[0].status, SendStatus::Sent);
@@ -205,13 +205,16 @@ async fn crash_between_claim_and_send_becomes_unknown_never_a_duplicate() {
     // (it crashed before or after calling the provider). Nothing may be sent again.
     let seq = t.rt.store.carts_of("s")[0].sends[0].seq;
     let msg = TimerMsg { v: 1, store: "s".into(), cart: "c1".into(), seq, contact: None, due: None };
-    let out = t.rt.engine.on_due(&msg, true).await.unwrap();
+    let out = t.rt.engine.dispatch.on_due(&msg, true).await.unwrap();
     assert_eq!(out, cartback_core::abandonment::due::DueOutcome::MarkedUnknown);
     assert_eq!(t.sent().len(), 1, "the open claim was retried");
     assert_eq!(t.rt.store.carts_of("s")[0].sends[0].status, SendStatus::Unknown);
     assert_eq!(t.stats().await.sends_unknown, 1);
     // Again: still nothing, and counted once.
-    assert_eq!(t.rt.engine.on_due(&msg, true).await.unwrap(), cartback_core::abandonment::due::DueOutcome::AlreadyDone);
+    assert_eq!(
+        t.rt.engine.dispatch.on_due(&msg, true).await.unwrap(),
+        cartback_core::abandonment::due::DueOutcome::AlreadyDone
+    );
     assert_eq!(t.stats().await.sends_unknown, 1);
     // …and the sequence goes on with the next step.
     t.advance_hours(30).await;
@@ -318,7 +321,7 @@ async fn throttled_ingest_changes_nothing_and_the_retry_applies_once() {
     t.rt.store_faults.throttle_next("put_cart");
     let ev = cart_event("c1", "e1", t.now(), PHONE, "UTC", true);
     let parsed = cartback_core::intake::contract::parse_event(ev.to_string().as_bytes(), &t.store).unwrap();
-    let err = t.rt.engine.ingest(&t.store, &parsed).await.unwrap_err();
+    let err = t.rt.engine.intake.ingest(&t.store, &parsed).await.unwrap_err();
     assert!(err.is_retryable());
     assert!(t.rt.store.carts_of("s").is_empty(), "a throttled write left a cart");
     t.event(ev.clone()).await;
@@ -548,7 +551,7 @@ async fn reply(t: &T, from: &str, body: &str, id: &str) -> cartback_core::conver
         message_id: id.into(),
         sent_at: None,
     };
-    t.rt.engine.on_reply(&t.store, &r).await.expect("reply")
+    t.rt.engine.replies.on_reply(&t.store, &r).await.expect("reply")
 }
 
 #[tokio::test]
@@ -670,9 +673,9 @@ async fn a_stop_whose_pause_failed_is_completed_by_the_retry() {
         sent_at: None,
     };
     t.rt.store_faults.throttle_next("put_cart");
-    assert!(t.rt.engine.on_reply(&t.store, &stop).await.is_err(), "the throttled pause fails the webhook");
+    assert!(t.rt.engine.replies.on_reply(&t.store, &stop).await.is_err(), "the throttled pause fails the webhook");
     // Twilio retries the webhook.
-    assert_eq!(t.rt.engine.on_reply(&t.store, &stop).await.unwrap().action, "opted_out");
+    assert_eq!(t.rt.engine.replies.on_reply(&t.store, &stop).await.unwrap().action, "opted_out");
     t.advance_hours(80).await;
     assert_eq!(t.channels(), ["sms"], "messages after STOP");
 }
@@ -693,13 +696,16 @@ async fn a_start_the_provider_dates_before_the_stop_is_a_replay() {
         sent_at: Some(jiff::Timestamp::from_second(at).unwrap()),
     };
     let e = &t.rt.engine;
-    assert_eq!(e.on_reply(&t.store, &whatsapp("STOP", "wamid.stop", 1_795_000_000)).await.unwrap().action, "opted_out");
-    let replayed = e.on_reply(&t.store, &whatsapp("START", "wamid.other", 1_794_999_000)).await.unwrap();
+    assert_eq!(
+        e.replies.on_reply(&t.store, &whatsapp("STOP", "wamid.stop", 1_795_000_000)).await.unwrap().action,
+        "opted_out"
+    );
+    let replayed = e.replies.on_reply(&t.store, &whatsapp("START", "wamid.other", 1_794_999_000)).await.unwrap();
     assert_eq!(replayed.action, "stale");
     let key = cartback_core::domain::contact::contact_key("s", PHONE);
     let contact = t.rt.store.get_contact("s", &key).await.unwrap().unwrap();
     assert!(contact.refuses(Channel::Whatsapp) && contact.refuses(Channel::Sms));
-    let later = e.on_reply(&t.store, &whatsapp("START", "wamid.start", 1_795_000_100)).await.unwrap();
+    let later = e.replies.on_reply(&t.store, &whatsapp("START", "wamid.start", 1_795_000_100)).await.unwrap();
     assert_eq!(later.action, "opted_in");
     let contact = t.rt.store.get_contact("s", &key).await.unwrap().unwrap();
     assert!(!contact.refuses(Channel::Whatsapp) && !contact.refuses(Channel::Sms));
@@ -754,7 +760,7 @@ template = "Hi {{ first_name }}: {{ link }}"
             message_id: "M1".into(),
             sent_at: None,
         };
-        t.rt.engine.on_reply(&t.store, &r).await.unwrap();
+        t.rt.engine.replies.on_reply(&t.store, &r).await.unwrap();
         t.advance_mins(25).await;
         assert_eq!(t.channels(), [expected], "after a message on {channel:?}");
     }

@@ -34,7 +34,7 @@ async fn variants_and_holdout_count_their_carts_clicks_and_orders() {
     // The driver's own tally of clicks, by the variant of the step-0 message before each.
     let mut clicks_want: BTreeMap<String, i64> = BTreeMap::new();
     for c in carts.iter().filter(|c| c.link_token.is_some()).step_by(3) {
-        t.rt.engine.open_link(c.link_token.as_deref().unwrap()).await.unwrap();
+        t.rt.engine.links.open_link(c.link_token.as_deref().unwrap()).await.unwrap();
         let sent = c.sends.iter().find(|s| s.step == 0 && s.reached()).expect("a link without a message");
         *clicks_want.entry(sent.variant.to_string()).or_default() += 1;
     }

@@ -78,7 +78,7 @@ async fn run(ops: Vec<Op>, zone: &str) -> Result<(), TestCaseError> {
                     message_id: format!("SM{n}"),
                     sent_at: None,
                 };
-                let out = t.rt.engine.on_reply(&t.store, &r).await.expect("reply");
+                let out = t.rt.engine.replies.on_reply(&t.store, &r).await.expect("reply");
                 match out.action {
                     "opted_out" => stop_marks.push((phone_of(c).into(), t.sent().len(), true)),
                     "opted_in" => stop_marks.push((phone_of(c).into(), t.sent().len(), false)),

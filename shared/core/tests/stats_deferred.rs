@@ -28,7 +28,7 @@ async fn reply(t: &T, from: &str, body: &str, id: &str) {
         message_id: id.into(),
         sent_at: None,
     };
-    t.rt.engine.on_reply(&t.store, &r).await.expect("reply");
+    t.rt.engine.replies.on_reply(&t.store, &r).await.expect("reply");
     t.rt.engine.flush_stats().await;
 }
 

@@ -176,7 +176,7 @@ async fn accept(
         EventError::Malformed(m) => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", m),
         EventError::Invalid(fields) => ApiError::invalid(fields),
     })?;
-    let r = st.engine.ingest(&store, &event).await?;
+    let r = st.engine.intake.ingest(&store, &event).await?;
     if !causes.is_empty() {
         tracing::info!(store = %store.id, causes = ?causes, "snippet fields left out or made neutral");
         st.engine.count(&store.id, causes.into_iter().map(|c| (Counter::SnippetDropped(c), 1)).collect()).await;

@@ -29,7 +29,7 @@ pub async fn get_consent(
         (None, Some(_)) => return Err(invalid("`email` is not an e-mail address")),
         _ => return Err(invalid("give exactly one of `phone` or `email`")),
     };
-    match st.engine.consent_record(&own, &address).await? {
+    match st.engine.feedback.consent_record(&own, &address).await? {
         Some(r) => Ok(Json(r)),
         None => Err(ApiError::new(StatusCode::NOT_FOUND, "contact_not_found", "nothing is kept for this address")),
     }

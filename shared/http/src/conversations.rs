@@ -92,7 +92,7 @@ pub async fn list(
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", "before is the `next` of an earlier page")
         })?),
     };
-    let (page, next) = st.engine.conversations(&own, wanted, before).await?;
+    let (page, next) = st.engine.inbox.conversations(&own, wanted, before).await?;
     let items: Vec<Value> = page.iter().map(summary).collect();
     Ok(Json(json!({ "conversations": items, "next": next.map(|c| c.encode()) })))
 }
@@ -103,7 +103,7 @@ pub async fn read(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let own = own_store(st.engine.config(), &store, &headers)?;
-    let c = st.engine.conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
+    let c = st.engine.inbox.conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
     Ok(Json(full(&c)))
 }
 
@@ -113,7 +113,7 @@ pub async fn close(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let own = own_store(st.engine.config(), &store, &headers)?;
-    let c = st.engine.close_conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
+    let c = st.engine.inbox.close_conversation(&own, &id).await?.ok_or_else(conversation_not_found)?;
     Ok(Json(full(&c)))
 }
 
@@ -138,7 +138,7 @@ pub async fn answer(
     if key.is_some_and(|k| k.is_empty() || k.len() > 200) {
         return Err(invalid("the idempotency key must be 1 to 200 characters"));
     }
-    let (c, entry) = st.engine.answer_conversation(&own, &id, text, key).await.map_err(answer_error)?;
+    let (c, entry) = st.engine.inbox.answer_conversation(&own, &id, text, key).await.map_err(answer_error)?;
     let status = if entry.status.as_deref() == Some("sent") { StatusCode::CREATED } else { StatusCode::ACCEPTED };
     Ok((status, Json(json!({ "message": entry_json(&entry), "conversation": summary(&c) }))))
 }
@@ -169,7 +169,7 @@ pub async fn correct(
         Some(Value::String(m)) if !m.is_empty() && m.len() <= 200 => Some(m.as_str()),
         Some(_) => return Err(invalid("`message` is the id of one of the shopper's replies".into())),
     };
-    let (c, after) = st.engine.correct_reading(&own, &id, message, label).await.map_err(|e| match e {
+    let (c, after) = st.engine.inbox.correct_reading(&own, &id, message, label).await.map_err(|e| match e {
         CorrectionError::NotFound => conversation_not_found(),
         CorrectionError::NoSuchMessage => {
             ApiError::new(StatusCode::NOT_FOUND, "message_not_found", "no reply of the shopper with that id here")

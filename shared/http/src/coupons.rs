@@ -19,7 +19,7 @@ async fn lookup(
     redeem: bool,
 ) -> Result<Response, ApiError> {
     let own = own_store(st.engine.config(), store, headers)?;
-    let view = st.engine.coupon(&own, code, redeem).await?;
+    let view = st.engine.coupons.coupon(&own, code, redeem).await?;
     // Redeeming: 200 for the one call that redeems it (the engine answers `valid` with
     // `redeemed_at` set), 409 once spent, 410 once expired.
     match view.status {

@@ -42,7 +42,7 @@ pub async fn post_event(State(st): State<AppState>, headers: HeaderMap, body: Bo
             message: "`occurred_at` is more than 5 minutes in the future; check the sender's clock".into(),
         }]));
     }
-    let r = st.engine.ingest(&store, &event).await?;
+    let r = st.engine.intake.ingest(&store, &event).await?;
     let body = Accepted {
         status: "accepted",
         cart_id: &r.cart_id,

@@ -26,7 +26,7 @@ pub use error::ApiError;
 pub use routes::{Host, INGEST_ROUTES, REPLIES_ROUTES, Route, routes};
 
 use axum::Router;
-use cartback_core::engine::Engine;
+use cartback_core::app::Engine;
 use std::sync::Arc;
 
 #[derive(Clone)]

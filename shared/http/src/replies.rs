@@ -40,7 +40,7 @@ pub async fn twilio(
         message_id: param("MessageSid").unwrap_or_default().to_string(),
         sent_at: None,
     };
-    let outcome = st.engine.on_reply(&store, &reply).await?;
+    let outcome = st.engine.replies.on_reply(&store, &reply).await?;
     let mut resp = twilio_webhook::twiml(outcome.reply.as_deref()).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
     Ok(resp)

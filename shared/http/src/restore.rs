@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use cartback_core::messaging::links::LinkOutcome;
 
 pub async fn open(State(st): State<AppState>, Path(token): Path<String>) -> Result<Response, ApiError> {
-    match st.engine.open_link(&token).await? {
+    match st.engine.links.open_link(&token).await? {
         LinkOutcome::Redirect(url) => {
             let location = HeaderValue::from_str(&url).map_err(|_| ApiError::not_found())?;
             let mut resp = StatusCode::FOUND.into_response();

@@ -51,7 +51,7 @@ pub async fn export(
     body: Body,
 ) -> Result<Json<ShopperExport>, ApiError> {
     let (own, q) = request(&st, &store, &headers, body).await?;
-    let found = st.engine.find_shopper(&own, &q).await?.map_err(query_error)?;
+    let found = st.engine.rights.find_shopper(&own, &q).await?.map_err(query_error)?;
     tracing::info!(store = %own.id, carts = found.carts.len(), contacts = found.contacts.len(), conversations = found.conversations.len(), "shopper data exported");
     Ok(Json(found))
 }
@@ -63,5 +63,5 @@ pub async fn erase(
     body: Body,
 ) -> Result<Json<ErasureReport>, ApiError> {
     let (own, q) = request(&st, &store, &headers, body).await?;
-    Ok(Json(st.engine.erase_shopper(&own, &q).await?.map_err(query_error)?))
+    Ok(Json(st.engine.rights.erase_shopper(&own, &q).await?.map_err(query_error)?))
 }

@@ -32,7 +32,7 @@ pub async fn twilio_status(
     let Some(status) = DeliveryStatus::parse(raw) else {
         return Ok((StatusCode::OK, axum::Json(json!({"status": "ignored"}))).into_response());
     };
-    let outcome = st.engine.on_delivery(&store, cart, seq, status).await?;
+    let outcome = st.engine.feedback.on_delivery(&store, cart, seq, status).await?;
     let word = match outcome {
         DeliveryOutcome::Recorded => "recorded",
         DeliveryOutcome::Unchanged => "unchanged",

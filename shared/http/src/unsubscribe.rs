@@ -17,7 +17,7 @@ use std::sync::Arc;
 async fn resolve(st: &AppState, store_id: &str, token: &str) -> Result<(Arc<StoreConfig>, String), ApiError> {
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "link_not_found", "this unsubscribe link is not valid");
     let store = st.engine.config().store(store_id).cloned().ok_or_else(not_found)?;
-    let key = st.engine.unsubscribe_link_contact(&store, token).await?.ok_or_else(not_found)?;
+    let key = st.engine.links.unsubscribe_link_contact(&store, token).await?.ok_or_else(not_found)?;
     Ok((store, key))
 }
 
@@ -51,7 +51,7 @@ pub async fn one_click(
     Path((store_id, token)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let (store, key) = resolve(&st, &store_id, &token).await?;
-    st.engine.unsubscribe(&store, &key, Channel::Email).await?;
+    st.engine.feedback.unsubscribe(&store, &key, Channel::Email).await?;
     let body = format!("<p>You will get no more cart reminder e-mails from {}.</p>", escape(&store.name));
     Ok(page("Unsubscribed", &body).into_response())
 }

@@ -76,12 +76,12 @@ pub async fn shopify(
         shopify::Mapped::Event { native, aliases } => {
             let (response, cart) = apply_event(&st, &store, "shopify", &native).await?;
             if let Some(cart) = cart {
-                st.engine.remember_checkout_aliases(&store, &cart, &aliases).await?;
+                st.engine.intake.remember_checkout_aliases(&store, &cart, &aliases).await?;
             }
             Ok(response)
         }
         shopify::Mapped::ClearByAlias { aliases, event_id, occurred_at } => {
-            match st.engine.cart_by_checkout_alias(&store, &aliases).await? {
+            match st.engine.intake.cart_by_checkout_alias(&store, &aliases).await? {
                 Some(cart) => {
                     apply(&st, &store, "shopify", &shopify::native_clear(&event_id, &occurred_at, &cart)).await
                 }
@@ -193,7 +193,7 @@ async fn apply_event(
     if event.occurred_at > st.engine.now() + crate::events::MAX_CLOCK_SKEW {
         return Ok((dropped(st, store, platform, vec!["occurred_at.occurred_at_in_future".into()]).await?, None));
     }
-    let r = st.engine.ingest(store, &event).await?;
+    let r = st.engine.intake.ingest(store, &event).await?;
     let body = json!({"status": "accepted", "cart_id": r.cart_id, "state": r.state.as_str(), "duplicate": r.duplicate});
     Ok(((StatusCode::OK, axum::Json(body)).into_response(), Some(r.cart_id)))
 }

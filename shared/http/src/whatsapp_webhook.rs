@@ -71,14 +71,14 @@ pub async fn receive(
     }
     let mut recorded = 0;
     for u in &updates {
-        if st.engine.on_delivery(&store, &u.cart, u.seq, u.status).await? == DeliveryOutcome::Recorded {
+        if st.engine.feedback.on_delivery(&store, &u.cart, u.seq, u.status).await? == DeliveryOutcome::Recorded {
             recorded += 1;
         }
     }
     let inbound = cartback_core::conversations::whatsapp_inbound::messages(&bytes);
     let mut actions = Vec::new();
     for m in &inbound {
-        actions.push(st.engine.on_whatsapp_message(&store, m).await?.action);
+        actions.push(st.engine.replies.on_whatsapp_message(&store, m).await?.action);
     }
     let body = json!({"statuses": updates.len(), "recorded": recorded, "ignored": left_out, "messages": inbound.len(), "actions": actions});
     Ok((StatusCode::OK, axum::Json(body)).into_response())

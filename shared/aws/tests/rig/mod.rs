@@ -4,9 +4,9 @@
 
 use crate::moto;
 use cartback_aws::sweep::Sweeper;
+use cartback_core::app::Engine;
 use cartback_core::config::Config;
 use cartback_core::domain::Channel;
-use cartback_core::engine::Engine;
 use cartback_core::intake::contract::parse_event;
 use cartback_core::ports::{ChannelSender, TimerMsg};
 use cartback_local::adapters::clock::VirtualClock;
@@ -63,7 +63,7 @@ impl Rig {
         let outbox = Arc::new(ConsoleChannel::new(clock.clone(), false));
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, outbox.clone() as Arc<dyn ChannelSender>)).collect();
-        let engine = Arc::new(Engine::new(cartback_core::engine::Ports {
+        let engine = Arc::new(Engine::new(cartback_core::app::Ports {
             events_out: Arc::new(cartback_core::ports::NoEventsOut),
             records: store.clone(),
             config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),
@@ -83,7 +83,7 @@ impl Rig {
     pub async fn event(&self, json: String) {
         let store = self.engine.config().store("s").unwrap().clone();
         let ev = parse_event(json.as_bytes(), &store).unwrap();
-        self.engine.ingest(&store, &ev).await.unwrap();
+        self.engine.intake.ingest(&store, &ev).await.unwrap();
         // One API request, one invocation: its statistics are written as it ends.
         self.engine.flush_stats().await;
     }
@@ -176,7 +176,7 @@ impl Rig {
                     .and_then(|c| c.parse().ok())
                     .unwrap_or(1);
                 let msg: TimerMsg = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
-                self.engine.on_due(&msg, count > 1).await.unwrap();
+                self.engine.dispatch.on_due(&msg, count > 1).await.unwrap();
                 entries.push(
                     aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
                         .id(i.to_string())

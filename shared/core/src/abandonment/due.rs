@@ -8,13 +8,14 @@
 //! after the provider call — the queue redelivers its work, which finds the claim and marks it
 //! `unknown`: counted, logged, never retried (a duplicate SMS is worse than a missed one).
 
+use crate::abandonment::Dispatch;
 use crate::abandonment::lifecycle::{TimerDecision, mark_abandoned, on_timer};
 use crate::abandonment::send_policy::{HELD, ORDERED_ELSEWHERE, SendPlan, plan_send};
 use crate::config::StoreConfig;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus, Stopped};
 use crate::engine::counters::{Counter, Deltas, Measure, language_of};
 use crate::engine::outbox::Purpose;
-use crate::engine::{Engine, EngineError, address_contact_key, cart_contact_key, retry_on_conflict};
+use crate::engine::{EngineError, address_contact_key, cart_contact_key, retry_on_conflict};
 use crate::messaging::{
     COUPON_CONTACT_WINDOW, ComposeError, ComposeInput, Delivery, compose_message, contact_after_send,
     coupon_index_record, coupon_validity, coupons_issued_today, needs_coupon, new_link_records,
@@ -45,16 +46,16 @@ pub enum DueOutcome {
     Failed(String),
 }
 
-impl Engine {
+impl Dispatch {
     /// Handles one delivery of due work. `redelivered` says the queue delivered this very
     /// message before and that attempt did not complete (SQS `ApproximateReceiveCount` > 1).
     pub async fn on_due(&self, msg: &TimerMsg, redelivered: bool) -> Result<DueOutcome, EngineError> {
-        let store = self.config.store(&msg.store).ok_or_else(|| EngineError::UnknownStore(msg.store.clone()))?;
+        let store = self.k.config.store(&msg.store).ok_or_else(|| EngineError::UnknownStore(msg.store.clone()))?;
         retry_on_conflict!({ self.try_due(store, msg, redelivered).await })
     }
 
     async fn try_due(&self, store: &StoreConfig, msg: &TimerMsg, redelivered: bool) -> Result<DueOutcome, EngineError> {
-        let now = self.clock.now();
+        let now = self.k.clock.now();
         let keys = msg.contact_keys();
         let (cart, mut loaded) = self.carts.load_for_send(&msg.store, &msg.cart, &keys).await?;
         let contact = keys.first().and_then(|k| loaded.iter().position(|c| c.key == *k)).map(|i| loaded.swap_remove(i));
@@ -76,24 +77,24 @@ impl Engine {
                 cart.timer = None;
                 stats.push((Counter::StepsSkipped("paused"), 1));
                 self.carts.put_cart(cart).await?;
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 return Ok(DueOutcome::Dropped);
             }
             TimerDecision::Drop if stats.is_empty() => return Ok(DueOutcome::Dropped),
             TimerDecision::Drop => {
                 // Nothing else will carry them on: written out with the cart, once.
                 self.carts.put_cart(cart).await?;
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 return Ok(DueOutcome::Dropped);
             }
             TimerDecision::Rearm(due) => {
-                self.arm(&mut cart, due, now).await?;
+                self.k.arm(&*self.timers, &mut cart, due, now).await?;
                 DueOutcome::Rearmed
             }
             TimerDecision::Wait { step, due } => {
                 mark_abandoned(&mut cart, &mut stats);
                 let due = step_time(&cart, contact.as_ref(), store, step, due, &mut stats);
-                self.arm(&mut cart, due, now).await?;
+                self.k.arm(&*self.timers, &mut cart, due, now).await?;
                 DueOutcome::Rearmed
             }
             TimerDecision::Suppress => {
@@ -120,17 +121,17 @@ impl Engine {
                 };
                 // Before the claim (the step's own write): a retry publishes the same event id.
                 if cart.epoch != episode {
-                    self.publish(&store.id, || Some(crate::outbound::events::abandoned(&cart, now))).await;
+                    self.k.publish(&store.id, || Some(crate::outbound::events::abandoned(&cart, now))).await;
                 }
                 return self.step_due(store, msg, cart, (contact, loaded), step, stats, now).await;
             }
         };
-        let abandoned = (cart.epoch != episode && self.sends_events(&store.id))
+        let abandoned = (cart.epoch != episode && self.k.sends_events(&store.id))
             .then(|| crate::outbound::events::abandoned(&cart, now));
         self.carts.put_cart(cart).await?;
-        self.count(&msg.store, stats).await;
+        self.k.count(&msg.store, stats).await;
         if let Some(e) = abandoned {
-            self.events_out.publish(&e).await;
+            self.k.events_out.publish(&e).await;
         }
         Ok(outcome)
     }
@@ -151,7 +152,7 @@ impl Engine {
         cart.sends[i].note = Some("claimed by an attempt that never finished; not retried".into());
         self.carts.put_cart(cart).await?;
         tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = %channel, "send claim left open by a failed attempt: marked unknown, not retried");
-        self.count(&msg.store, vec![(Counter::SendsUnknown, 1)]).await;
+        self.k.count(&msg.store, vec![(Counter::SendsUnknown, 1)]).await;
         Ok(DueOutcome::MarkedUnknown)
     }
 
@@ -207,15 +208,15 @@ impl Engine {
                 }
                 self.carts.put_cart(cart).await?;
                 stats.push((Counter::StepsSkipped(why), 1));
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 tracing::info!(store = %msg.store, cart = %msg.cart, step, why, "step skipped");
                 Ok(DueOutcome::Skipped(why))
             }
             SendPlan::Defer(until, why) => {
-                self.arm(&mut cart, until, now).await?;
+                self.k.arm(&*self.timers, &mut cart, until, now).await?;
                 self.carts.put_cart(cart).await?;
                 stats.push((Counter::StepsDeferred(why), 1));
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 tracing::debug!(store = %msg.store, cart = %msg.cart, step, why, until = %until, "step deferred");
                 Ok(DueOutcome::Deferred(until, why))
             }
@@ -241,17 +242,17 @@ impl Engine {
         let variant_name = step_cfg.variants[variant].name.clone();
         // One link per cart, created with its first message; its validity follows the latest
         // message (links.rs).
-        let new_token = cart.link_token.is_none().then(|| self.token());
+        let new_token = cart.link_token.is_none().then(|| self.k.token());
         if let Some(t) = &new_token {
             cart.link_token = Some(t.clone());
         }
-        let link_url = format!("{}/r/{}", self.config.public_url, cart.link_token.as_deref().unwrap_or_default());
+        let link_url = format!("{}/r/{}", self.k.config.public_url, cart.link_token.as_deref().unwrap_or_default());
         // A discount code, if the variant offers one and the budget allows; otherwise the
         // message goes without it.
         let mut coupon = None;
         if needs_coupon(store, step, variant) {
-            match self.coupon_budget(store, contact.as_ref(), now).await? {
-                None => coupon = Some(coupon_code(self.random.bytes16())),
+            match self.coupons.coupon_budget(store, contact.as_ref(), now).await? {
+                None => coupon = Some(coupon_code(self.k.random.bytes16())),
                 Some(why) => stats.push((Counter::CouponsWithheld(why), 1)),
             }
         }
@@ -261,7 +262,7 @@ impl Engine {
         let delivery = Delivery {
             channel,
             seq: msg.seq,
-            public_url: &self.config.public_url,
+            public_url: &self.k.config.public_url,
             contact_key: contact_key.as_deref(),
             last_whatsapp_inbound_at: contact.as_ref().and_then(|c| c.last_whatsapp_inbound_at),
             deliver_by: crate::abandonment::send_policy::deliver_by(&cart, store, channel, now),
@@ -276,7 +277,7 @@ impl Engine {
                 self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
                 self.carts.put_cart(cart).await?;
                 stats.push((Counter::StepsSkipped(why), 1));
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, error = %e, "step skipped: too long");
                 return Ok(DueOutcome::Skipped(why));
             }
@@ -287,7 +288,7 @@ impl Engine {
                 cart.sends.push(record(step, msg.seq, &cart, channel, variant_name, SendStatus::Failed, now, note));
                 self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
                 self.carts.put_cart(cart).await?;
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 tracing::error!(store = %msg.store, cart = %msg.cart, step, error = %e, "message did not render");
                 return Ok(DueOutcome::Failed(e));
             }
@@ -360,7 +361,7 @@ impl Engine {
                 }
                 stats.push((Counter::MessagesStep(step), 1));
                 stats.push((Counter::MessagesVariant(step, variant_name.clone()), 1));
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 tracing::info!(store = %msg.store, cart = %msg.cart, step, channel = ch, variant = %variant_name, "message sent");
                 Ok(DueOutcome::Sent { provider_id })
             }
@@ -368,21 +369,21 @@ impl Engine {
                 // The provider may have taken it: the claim stands (never resent), marked unknown.
                 self.record_outcome(msg, SendStatus::Unknown, &e).await?;
                 stats.push((Counter::SendsUnknown, 1));
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = ch, error = %e, "provider outcome unknown: not resent");
                 Ok(DueOutcome::MarkedUnknown)
             }
             Err(ChannelError::Permanent(e)) => {
                 self.record_outcome(msg, SendStatus::Failed, &e).await?;
                 stats.push((Counter::MessagesFailed(channel), 1));
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = ch, error = %e, "provider refused the message");
                 Ok(DueOutcome::Failed(e))
             }
             Err(ChannelError::Retryable(e)) => {
                 // The claim wrote the cart (abandonment, carried changes): counted now, as the
                 // redelivery will not count them again.
-                self.count(&msg.store, stats).await;
+                self.k.count(&msg.store, stats).await;
                 self.release_claim(msg, step, now).await;
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, error = %e, "provider failed temporarily; will retry");
                 Err(EngineError::Channel(ChannelError::Retryable(e)))
@@ -408,7 +409,7 @@ impl Engine {
                 let spacing = done.map_or(SignedDuration::ZERO, |d| next.after - d);
                 let due = (cart.last_activity + next.after).max(now + spacing);
                 let due = step_time(cart, contact, store, cart.next_step, due, stats);
-                self.arm(cart, due, now).await?;
+                self.k.arm(&*self.timers, cart, due, now).await?;
             }
             None => {
                 cart.status = CartStatus::Expired;

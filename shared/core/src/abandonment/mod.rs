@@ -13,3 +13,20 @@ pub mod send_policy;
 
 // The stage's front: applying an event to a cart, for intake.
 pub use lifecycle::{EventOutcome, apply_event};
+
+use crate::engine::Kernel;
+use crate::engine::outbox::Outbox;
+use crate::messaging::Coupons;
+use crate::ports::{CartStore, TimerQueue};
+use std::sync::Arc;
+
+/// Abandonment's use case: a due timer run through the lifecycle and the send policy, and the
+/// step it allows claimed and handed to the outbox (`due`). Holds the carts, the timer queue,
+/// the outbox, and the coupon budget (`messaging::Coupons`).
+pub struct Dispatch {
+    pub(crate) k: Arc<Kernel>,
+    pub(crate) carts: Arc<dyn CartStore>,
+    pub(crate) timers: Arc<dyn TimerQueue>,
+    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) coupons: Coupons,
+}

@@ -1,6 +1,7 @@
 //! Conversations with a person (docs/conversations.md): a hand-off opens one, later replies of
 //! the shopper are added to it, and the store's people list, read, answer and close them.
 
+use crate::conversations::Inbox;
 use base64::Engine as _;
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
@@ -12,7 +13,7 @@ use crate::domain::pii::{Pii, mask};
 use crate::domain::{Author, Channel, Contact, Conversation, ConversationStatus, Entry, Reason};
 use crate::engine::counters::Counter;
 use crate::engine::outbox::Purpose;
-use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::engine::{EngineError, retry_on_conflict};
 use crate::ports::{ChannelError, OutgoingMessage};
 
 /// The longest answer a person may send (WhatsApp's limit for a text message is 4 096).
@@ -78,7 +79,7 @@ fn conversation_id(store: &str, contact: &str, message_id: &str) -> String {
 /// Where a person's `idempotency_key` is kept in the transcript's `ref_id`: its own space.
 pub const IDEMPOTENCY_PREFIX: &str = "idem:";
 
-impl Engine {
+impl Inbox {
     /// Adds a handed-off reply to the shopper's open conversation, or opens one. Returns its id.
     pub(crate) async fn record_handoff(
         &self,
@@ -86,7 +87,7 @@ impl Engine {
         contact: &mut Contact,
         o: &Opening<'_>,
     ) -> Result<String, EngineError> {
-        let now = self.clock.now();
+        let now = self.k.clock.now();
         let expires_at = now + store.conversations.retention;
         let inbound = Entry {
             at: now,
@@ -152,7 +153,7 @@ impl Engine {
             Ok(c.id)
         })?;
         if current.is_none() && o.open {
-            self.count(&store.id, vec![(Counter::Conversations("opened"), 1)]).await;
+            self.k.count(&store.id, vec![(Counter::Conversations("opened"), 1)]).await;
         }
         contact.conversation = Some(id.clone());
         Ok(id)
@@ -167,7 +168,7 @@ impl Engine {
         before: Option<crate::domain::conversation::Cursor>,
     ) -> Result<(Vec<Conversation>, Option<crate::domain::conversation::Cursor>), EngineError> {
         use crate::domain::conversation::{Cursor, LIST_MAX, ListQuery};
-        let query = ListQuery { status, now: self.clock.now(), before };
+        let query = ListQuery { status, now: self.k.clock.now(), before };
         let mut page = self.carts.list_conversations(&store.id, &query).await?;
         let next = (page.len() > LIST_MAX).then(|| {
             page.truncate(LIST_MAX);
@@ -177,7 +178,7 @@ impl Engine {
     }
 
     pub async fn conversation(&self, store: &StoreConfig, id: &str) -> Result<Option<Conversation>, EngineError> {
-        let now = self.clock.now();
+        let now = self.k.clock.now();
         Ok(self.carts.get_conversation(&store.id, id).await?.filter(|c| c.expires_at > now))
     }
 
@@ -190,12 +191,12 @@ impl Engine {
                 return Ok(Some(c));
             }
             c.status = ConversationStatus::Closed;
-            c.updated_at = self.clock.now();
+            c.updated_at = self.k.clock.now();
             c.version = self.carts.put_conversation(c.clone()).await?;
             Ok(Some(c))
         })?;
         if closed.is_some() {
-            self.count(&store.id, vec![(Counter::Conversations("closed"), 1)]).await;
+            self.k.count(&store.id, vec![(Counter::Conversations("closed"), 1)]).await;
         }
         Ok(closed)
     }
@@ -219,12 +220,14 @@ impl Engine {
         if text.chars().count() > ANSWER_MAX_CHARS {
             return Err(AnswerError::Invalid("text is longer than 1600 characters"));
         }
-        let now = self.clock.now();
+        let now = self.k.clock.now();
         // The caller's key lives in its own space (`idem:`): it can never equal a shopper's
         // message id (Twilio's `SM…`, WhatsApp's `wamid…`) kept in the same transcript.
         let ref_id = match idempotency_key {
             Some(k) => format!("{IDEMPOTENCY_PREFIX}{k}"),
-            None => format!("agent:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.random.bytes16())),
+            None => {
+                format!("agent:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.k.random.bytes16()))
+            }
         };
         // Claim: the entry goes in first (retried on a lost race, as `retry_on_conflict` does).
         let mut claimed = Err(AnswerError::Engine(EngineError::Contended));
@@ -282,7 +285,8 @@ impl Engine {
             c.version = self.carts.put_conversation(c.clone()).await?;
             Ok(c)
         })?;
-        self.count(&store.id, vec![(Counter::Conversations(if status == "sent" { "answered" } else { status }), 1)])
+        self.k
+            .count(&store.id, vec![(Counter::Conversations(if status == "sent" { "answered" } else { status }), 1)])
             .await;
         result?;
         let entry =
@@ -372,7 +376,7 @@ impl From<crate::ports::StoreError> for CorrectionError {
     }
 }
 
-impl Engine {
+impl Inbox {
     /// A person's reading of a shopper's reply (docs/replies.md, "Corrections"): kept beside
     /// Cartback's own (and exported by `cartback replies export-corrections`). An `opt_out`
     /// opts the shopper's address out; any other label lifts a hold on it. A person never
@@ -386,7 +390,7 @@ impl Engine {
     ) -> Result<(Conversation, ConsentAfter), CorrectionError> {
         use crate::conversations::model::Label;
         use crate::domain::conversation::Correction;
-        let now = self.clock.now();
+        let now = self.k.clock.now();
         let mut from = None;
         // Not found inside the retried block: `Ok(Err(…))`, so a conflict alone is retried.
         let c = retry_on_conflict!({
@@ -463,7 +467,7 @@ impl Engine {
             stats.push((Counter::Corrections(known, label.as_str()), 1));
         }
         tracing::info!(store = %store.id, conversation = %id, label = label.as_str(), consent = after.as_str(), "reading corrected");
-        self.count(&store.id, stats).await;
+        self.k.count(&store.id, stats).await;
         Ok((c, after))
     }
 }

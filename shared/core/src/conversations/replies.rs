@@ -1,6 +1,7 @@
 //! Inbound SMS/WhatsApp: keywords, reasons, answers and hand-offs (docs/architecture.md, "Conversations").
 
 use crate::config::{ReplyText, StoreConfig};
+use crate::conversations::Replies;
 use crate::conversations::inbox::Opening;
 use crate::conversations::keywords::{Keyword, keyword};
 use crate::conversations::opt_out::Scope;
@@ -12,8 +13,8 @@ use crate::conversations::whatsapp_inbound::RESTORE_BUTTON_PAYLOAD;
 use crate::domain::conversation::EntryReading;
 use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Hold, Reason, contact_key};
-use crate::engine::counters::Counter;
-use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::engine::counters::{Counter, Deltas};
+use crate::engine::{EngineError, retry_on_conflict};
 use crate::messaging::{ComposeInput, context};
 use crate::ports::Handoff;
 
@@ -47,238 +48,328 @@ pub struct ReplyOutcome {
     pub cart: Option<String>,
 }
 
-impl Engine {
+/// What a reply decided, before it acts: the outcome so far and, for a reply to talk about, its
+/// reason and reading (`converse` completes it).
+struct Decided {
+    outcome: ReplyOutcome,
+    classified: Option<(Classification, Reading)>,
+}
+
+impl Decided {
+    fn plain(outcome: ReplyOutcome) -> Self {
+        Decided { outcome, classified: None }
+    }
+}
+
+/// Opts the contact out of the reading's channels (the reply's, or all of them), settles a hold,
+/// and remembers the reply (a later START dated before it is a replay). Whether anything changed.
+fn opt_out_by_reply(
+    contact: &mut Contact,
+    r: &InboundReply,
+    source: &'static str,
+    scope: Scope,
+    now: jiff::Timestamp,
+    stats: &mut Deltas,
+) -> bool {
+    let channels = match scope {
+        Scope::Channel => vec![r.channel],
+        Scope::All => Channel::ALL.to_vec(),
+    };
+    contact.remember_consent_reply(&r.message_id);
+    if let Some(t) = r.sent_at {
+        contact.stop_sent_at = Some(contact.stop_sent_at.map_or(t, |s| s.max(t)));
+    }
+    let mut changed = false;
+    for ch in channels {
+        if contact.opt_out_logged(ch, now, source, &r.message_id) {
+            changed = true;
+            stats.push((Counter::OptOuts(ch), 1));
+        }
+    }
+    // A "no" settles a hold: nothing is left for a person to decide.
+    if contact.hold.take().is_some() {
+        stats.push((Counter::Holds("decided.opt_out".into()), 1));
+    }
+    changed
+}
+
+/// Holds the contact for a person, unless its address already said no or a hold is pending:
+/// whether the hold is new.
+fn hold(contact: &mut Contact, r: &InboundReply, cause: &str, now: jiff::Timestamp, stats: &mut Deltas) -> bool {
+    let new = !contact.refuses(r.channel) && contact.hold.is_none();
+    if new {
+        contact.hold = Some(Hold {
+            since: now,
+            channel: r.channel,
+            cause: cause.to_string(),
+            reference: r.message_id.clone(),
+            conversation: None,
+        });
+        stats.push((Counter::Holds(format!("held.{cause}")), 1));
+    }
+    new
+}
+
+impl Replies {
+    /// A shopper's reply, in five steps: the contact it came from (or nothing, for a message
+    /// already handled), its reading (`read`), what it decides (`decide`), what that does to
+    /// the cart and the conversation (`act`), and the contact written with what was counted and
+    /// published.
     pub async fn on_reply(&self, store: &StoreConfig, r: &InboundReply) -> Result<ReplyOutcome, EngineError> {
         let key = contact_key(&store.id, &r.from);
-        let now = self.clock.now();
+        let now = self.k.clock.now();
         // The second reader is asked once, whatever the retries below (`second_reader`).
         let mut second: Option<Option<SecondReading>> = None;
         retry_on_conflict!({
-            let mut contact = self.carts.get_contact(&store.id, &key).await?.unwrap_or_else(|| {
-                let mut c = Contact::new(&store.id, &key);
-                c.phone = Some(crate::domain::pii::Pii::new(r.from.clone()));
-                c
-            });
-            if contact.seen_inbound(&r.message_id) {
+            let Some(mut contact) = self.contact_for(store, &key, r, now).await? else {
                 return Ok(ReplyOutcome { action: "duplicate", reason: None, reply: None, cart: None });
-            }
-            contact.remember_inbound(&r.message_id, now);
-            contact.last_inbound_at = Some(now);
-            if r.channel == Channel::Whatsapp {
-                contact.last_whatsapp_inbound_at = Some(now);
-            }
+            };
             let mut stats = Vec::new();
             // A hold nobody decided in time is the opt-out it stood for, before anything else.
             for ch in contact.settle_hold(now) {
                 stats.push((Counter::OptOuts(ch), 1));
                 stats.push((Counter::Holds("expired".into()), 1));
             }
-            let mut classified = None;
-            // START and HELP are keywords; everything else is read once by every reader
-            // (`verdict`), which decides: an opt-out (`reply`, `reply_words`, `reply_model` in
-            // the consent ledger), a wrong number, a hold for a person, or a reason.
-            let carrier = keyword(&r.body).filter(|k| *k != Keyword::Stop);
-            // The WhatsApp template's "Complete my order" button: the restore link, in the
-            // shopper's language; the sequence goes on (the shopper is on their way back).
-            let restore = r.channel == Channel::Whatsapp && r.body == RESTORE_BUTTON_PAYLOAD;
-            let mut reading = (carrier.is_none() && !restore).then(|| verdict::read(&r.body));
-            if store.reader.is_some()
-                && let Some(first) = reading.as_mut().filter(|v| second_reader::wanted(v))
-            {
-                if second.is_none() {
-                    second = Some(self.second_reading(store, &r.body).await);
-                }
-                // It may add an opt-out, never remove one, never lift a hold.
-                if second.as_ref().and_then(Option::as_ref).is_some_and(|s| s.opt_out) {
-                    first.verdict = Verdict::OptOut { source: "reply_reader", scope: Scope::Channel };
-                    first.by = "reader";
-                }
-            }
-            // No reading: a keyword (START, HELP) or the WhatsApp button.
-            let outcome = match (carrier, reading) {
-                (None, None) => {
-                    let cart = match &contact.latest_cart {
-                        Some(id) => self.carts.get_cart(&store.id, id).await?,
-                        None => None,
-                    };
-                    let link = cart.as_ref().and_then(|c| c.link_token.as_ref());
-                    let reply = link.map(|t| {
-                        let link = format!("{}/r/{t}", self.config.public_url);
-                        let lang = crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale);
-                        crate::text::builtin::phrase("reply_restore", lang, &[("store", &store.name), ("link", &link)])
-                    });
-                    ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone() }
-                }
-                (_, Some(Reading { verdict: Verdict::OptOut { source, scope }, .. })) => {
-                    let channels = match scope {
-                        Scope::Channel => vec![r.channel],
-                        Scope::All => Channel::ALL.to_vec(),
-                    };
-                    contact.remember_consent_reply(&r.message_id);
-                    if let Some(t) = r.sent_at {
-                        contact.stop_sent_at = Some(contact.stop_sent_at.map_or(t, |s| s.max(t)));
-                    }
-                    let mut changed = false;
-                    for ch in channels {
-                        if contact.opt_out_logged(ch, now, source, &r.message_id) {
-                            changed = true;
-                            stats.push((Counter::OptOuts(ch), 1));
-                        }
-                    }
-                    // A "no" settles a hold: nothing is left for a person to decide.
-                    if contact.hold.take().is_some() {
-                        stats.push((Counter::Holds("decided.opt_out".into()), 1));
-                    }
-                    // Confirm once: a second STOP gets silence, not another message.
-                    ReplyOutcome {
-                        action: "opted_out",
-                        reason: None,
-                        reply: changed.then(|| store.reply_text(ReplyText::Stop, contact.locale.as_deref())),
-                        cart: None,
-                    }
-                }
-                (_, Some(Reading { verdict: Verdict::WrongNumber, .. })) => {
-                    contact.remember_consent_reply(&r.message_id);
-                    let changed = contact.opt_out_address(r.channel, now, "wrong_number", &r.message_id);
-                    for ch in &changed {
-                        stats.push((Counter::OptOuts(*ch), 1));
-                    }
-                    stats.push((Counter::WrongNumbers, 1));
-                    contact.hold = None;
-                    ReplyOutcome {
-                        action: "wrong_number",
-                        reason: None,
-                        reply: (!changed.is_empty())
-                            .then(|| store.reply_text(ReplyText::WrongNumber, contact.locale.as_deref())),
-                        cart: None,
-                    }
-                }
-                (_, Some(v @ Reading { verdict: Verdict::Hold(cause), .. })) => {
-                    // Already a "no" on this address: nothing automated goes there anyway.
-                    let new = !contact.refuses(r.channel) && contact.hold.is_none();
-                    if new {
-                        contact.hold = Some(Hold {
-                            since: now,
-                            channel: r.channel,
-                            cause: cause.as_str().to_string(),
-                            reference: r.message_id.clone(),
-                            conversation: None,
-                        });
-                        stats.push((Counter::Holds(format!("held.{}", cause.as_str())), 1));
-                    }
-                    let c = reasons::of_prediction(v.prediction);
-                    classified = Some((c, v));
-                    ReplyOutcome {
-                        action: "held",
-                        reason: Some(c.reason),
-                        reply: new.then(|| store.reply_text(ReplyText::Held, contact.locale.as_deref())),
-                        cart: contact.latest_cart.clone(),
-                    }
-                }
-                // A START the provider dates at or before the STOP it would reverse: a replay.
-                (Some(Keyword::Start), _)
-                    if r.sent_at.is_some_and(|t| contact.stop_sent_at.is_some_and(|stop| t <= stop)) =>
-                {
-                    contact.remember_consent_reply(&r.message_id);
-                    tracing::warn!(store = %store.id, from = %mask(&r.from), "a START older than the STOP it would reverse: ignored");
-                    ReplyOutcome { action: "stale", reason: None, reply: None, cart: None }
-                }
-                (Some(Keyword::Start), _) => {
-                    contact.remember_consent_reply(&r.message_id);
-                    if contact.opt_in(r.channel) {
-                        stats.push((Counter::OptIns(r.channel), 1));
-                        contact.log_consent(now, r.channel, true, "reply", &r.message_id);
-                    }
-                    // The shopper's own yes settles a hold on the phone.
-                    if contact.hold.take().is_some() {
-                        stats.push((Counter::Holds("decided.released".into()), 1));
-                    }
-                    let reply = store.reply_text(ReplyText::Start, contact.locale.as_deref());
-                    ReplyOutcome { action: "opted_in", reason: None, reply: Some(reply), cart: None }
-                }
-                (Some(_), _) => {
-                    let reply = store.reply_text(ReplyText::Help, contact.locale.as_deref());
-                    ReplyOutcome { action: "help", reason: None, reply: Some(reply), cart: None }
-                }
-                (None, Some(v)) => {
-                    let c = reasons::of_prediction(v.prediction);
-                    stats.push((Counter::Reasons(c.reason), 1));
-                    classified = Some((c, v));
-                    // Completed by `converse` once the contact is written.
-                    ReplyOutcome {
-                        action: "handed_off",
-                        reason: Some(c.reason),
-                        reply: None,
-                        cart: contact.latest_cart.clone(),
-                    }
-                }
-            };
-            // The reply's effects on the cart come before the contact is written: the contact
-            // remembers the message id, so once it is written a retry of this webhook is a
-            // duplicate and does nothing. Written last, a failure anywhere before it leaves the
-            // retry to do all of it again (pausing is idempotent).
-            let outcome = match (classified, outcome.action) {
-                (Some((c, v)), _) => self.converse(store, r, &mut contact, c, outcome, v).await?,
-                // STOP also ends the automated sequence of the cart they were messaged about, on
-                // every channel: "stop" means stop. Later carts still follow each channel's consent.
-                (None, "opted_out" | "wrong_number") => {
-                    if let Some(id) = &contact.latest_cart {
-                        self.pause_cart(store, id, None).await?;
-                    }
-                    // A "no" read from words (not the carrier keyword) is kept where a person can
-                    // see it and say the reading was wrong (docs/replies.md, "Corrections").
-                    if let Some(reading) = reading.filter(|v| v.by != "keyword") {
-                        let opening = Opening {
-                            reply: r,
-                            reason: Reason::Other,
-                            guess: guess_text(&reading),
-                            confidence: reading.prediction.confidence,
-                            rule: outcome.action,
-                            notice: outcome.reply.clone(),
-                            reading: entry_reading(
-                                &reading,
-                                outcome.action,
-                                crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale),
-                            ),
-                            open: false,
-                        };
-                        self.record_handoff(store, &mut contact, &opening).await?;
-                    }
-                    outcome
-                }
-                _ => outcome,
-            };
+            let (carrier, reading) = self.read(store, r, &mut second).await;
+            let decided = self.decide(store, r, &mut contact, carrier, reading, now, &mut stats).await?;
+            let outcome = self.act(store, r, &mut contact, decided, reading).await?;
             self.carts.put_contact(contact.clone()).await?;
             tracing::info!(store = %store.id, from = %mask(&r.from), action = outcome.action, reason = ?outcome.reason, "reply handled");
-            if self.sends_events(&store.id) {
-                let opted_out: Vec<Channel> = stats
-                    .iter()
-                    .filter_map(|(c, _)| match c {
-                        Counter::OptOuts(ch) => Some(*ch),
-                        _ => None,
-                    })
-                    .collect();
-                let cart = outcome.cart.as_deref().or(contact.latest_cart.as_deref());
-                let ev = crate::outbound::events::reply_received(
-                    &store.id,
-                    &r.message_id,
-                    r.channel,
-                    &r.from,
-                    outcome.action,
-                    outcome.reason,
-                    cart,
-                    now,
-                );
-                self.events_out.publish(&ev).await;
-                for ch in opted_out {
-                    let source = "reply";
-                    let e = crate::outbound::events::opted_out(&store.id, &r.from, ch, source, &r.message_id, now);
-                    self.events_out.publish(&e).await;
-                }
-            }
-            self.count(&store.id, stats).await;
-            return Ok(outcome);
+            self.publish_reply(store, r, &contact, &outcome, &stats, now).await;
+            self.k.count(&store.id, stats).await;
+            Ok(outcome)
         })
+    }
+
+    /// The contact the reply came from (a new one for a number never seen), with the message
+    /// remembered; `None` when this message was handled before.
+    async fn contact_for(
+        &self,
+        store: &StoreConfig,
+        key: &str,
+        r: &InboundReply,
+        now: jiff::Timestamp,
+    ) -> Result<Option<Contact>, EngineError> {
+        let mut contact = self.carts.get_contact(&store.id, key).await?.unwrap_or_else(|| {
+            let mut c = Contact::new(&store.id, key);
+            c.phone = Some(crate::domain::pii::Pii::new(r.from.clone()));
+            c
+        });
+        if contact.seen_inbound(&r.message_id) {
+            return Ok(None);
+        }
+        contact.remember_inbound(&r.message_id, now);
+        contact.last_inbound_at = Some(now);
+        if r.channel == Channel::Whatsapp {
+            contact.last_whatsapp_inbound_at = Some(now);
+        }
+        Ok(Some(contact))
+    }
+
+    /// START and HELP are carrier keywords; the WhatsApp template's "Complete my order" button
+    /// is neither read nor a keyword; everything else is read once by every reader (`verdict`),
+    /// and by the store's second reader when it is wanted — which may add an opt-out, never
+    /// remove one, never lift a hold.
+    async fn read(
+        &self,
+        store: &StoreConfig,
+        r: &InboundReply,
+        second: &mut Option<Option<SecondReading>>,
+    ) -> (Option<Keyword>, Option<Reading>) {
+        let carrier = keyword(&r.body).filter(|k| *k != Keyword::Stop);
+        let restore = r.channel == Channel::Whatsapp && r.body == RESTORE_BUTTON_PAYLOAD;
+        let mut reading = (carrier.is_none() && !restore).then(|| verdict::read(&r.body));
+        if store.reader.is_some()
+            && let Some(first) = reading.as_mut().filter(|v| second_reader::wanted(v))
+        {
+            if second.is_none() {
+                *second = Some(self.second_reading(store, &r.body).await);
+            }
+            if second.as_ref().and_then(Option::as_ref).is_some_and(|s| s.opt_out) {
+                first.verdict = Verdict::OptOut { source: "reply_reader", scope: Scope::Channel };
+                first.by = "reader";
+            }
+        }
+        (carrier, reading)
+    }
+
+    /// What the reply decides for the contact: an opt-out (`reply`, `reply_words`,
+    /// `reply_model` in the consent ledger), a wrong number, a hold for a person, START, HELP,
+    /// the restore link, or a reason to talk about. Changes only the contact (and `stats`).
+    #[allow(clippy::too_many_arguments)]
+    async fn decide(
+        &self,
+        store: &StoreConfig,
+        r: &InboundReply,
+        contact: &mut Contact,
+        carrier: Option<Keyword>,
+        reading: Option<Reading>,
+        now: jiff::Timestamp,
+        stats: &mut Deltas,
+    ) -> Result<Decided, EngineError> {
+        let lang = contact.locale.clone();
+        let text = |t: ReplyText| store.reply_text(t, lang.as_deref());
+        Ok(match (carrier, reading) {
+            (None, None) => Decided::plain(self.restore_link(store, contact).await?),
+            (_, Some(Reading { verdict: Verdict::OptOut { source, scope }, .. })) => {
+                let changed = opt_out_by_reply(contact, r, source, scope, now, stats);
+                // Confirm once: a second STOP gets silence, not another message.
+                let reply = changed.then(|| text(ReplyText::Stop));
+                Decided::plain(ReplyOutcome { action: "opted_out", reason: None, reply, cart: None })
+            }
+            (_, Some(Reading { verdict: Verdict::WrongNumber, .. })) => {
+                contact.remember_consent_reply(&r.message_id);
+                let changed = contact.opt_out_address(r.channel, now, "wrong_number", &r.message_id);
+                for ch in &changed {
+                    stats.push((Counter::OptOuts(*ch), 1));
+                }
+                stats.push((Counter::WrongNumbers, 1));
+                contact.hold = None;
+                let reply = (!changed.is_empty()).then(|| text(ReplyText::WrongNumber));
+                Decided::plain(ReplyOutcome { action: "wrong_number", reason: None, reply, cart: None })
+            }
+            (_, Some(v @ Reading { verdict: Verdict::Hold(cause), .. })) => {
+                let new = hold(contact, r, cause.as_str(), now, stats);
+                let c = reasons::of_prediction(v.prediction);
+                let reply = new.then(|| text(ReplyText::Held));
+                let outcome =
+                    ReplyOutcome { action: "held", reason: Some(c.reason), reply, cart: contact.latest_cart.clone() };
+                Decided { outcome, classified: Some((c, v)) }
+            }
+            // A START the provider dates at or before the STOP it would reverse: a replay.
+            (Some(Keyword::Start), _)
+                if r.sent_at.is_some_and(|t| contact.stop_sent_at.is_some_and(|stop| t <= stop)) =>
+            {
+                contact.remember_consent_reply(&r.message_id);
+                tracing::warn!(store = %store.id, from = %mask(&r.from), "a START older than the STOP it would reverse: ignored");
+                Decided::plain(ReplyOutcome { action: "stale", reason: None, reply: None, cart: None })
+            }
+            (Some(Keyword::Start), _) => {
+                contact.remember_consent_reply(&r.message_id);
+                if contact.opt_in(r.channel) {
+                    stats.push((Counter::OptIns(r.channel), 1));
+                    contact.log_consent(now, r.channel, true, "reply", &r.message_id);
+                }
+                // The shopper's own yes settles a hold on the phone.
+                if contact.hold.take().is_some() {
+                    stats.push((Counter::Holds("decided.released".into()), 1));
+                }
+                let reply = Some(text(ReplyText::Start));
+                Decided::plain(ReplyOutcome { action: "opted_in", reason: None, reply, cart: None })
+            }
+            (Some(_), _) => {
+                let reply = Some(text(ReplyText::Help));
+                Decided::plain(ReplyOutcome { action: "help", reason: None, reply, cart: None })
+            }
+            (None, Some(v)) => {
+                let c = reasons::of_prediction(v.prediction);
+                stats.push((Counter::Reasons(c.reason), 1));
+                // Completed by `converse` once the contact is written.
+                let outcome = ReplyOutcome {
+                    action: "handed_off",
+                    reason: Some(c.reason),
+                    reply: None,
+                    cart: contact.latest_cart.clone(),
+                };
+                Decided { outcome, classified: Some((c, v)) }
+            }
+        })
+    }
+
+    /// The answer to the WhatsApp button: the restore link of the shopper's latest cart, in
+    /// their language; the sequence goes on (the shopper is on their way back).
+    async fn restore_link(&self, store: &StoreConfig, contact: &Contact) -> Result<ReplyOutcome, EngineError> {
+        let cart = match &contact.latest_cart {
+            Some(id) => self.carts.get_cart(&store.id, id).await?,
+            None => None,
+        };
+        let link = cart.as_ref().and_then(|c| c.link_token.as_ref());
+        let reply = link.map(|t| {
+            let link = format!("{}/r/{t}", self.k.config.public_url);
+            let lang = crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale);
+            crate::text::builtin::phrase("reply_restore", lang, &[("store", &store.name), ("link", &link)])
+        });
+        Ok(ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone() })
+    }
+
+    /// What the decision does beyond the contact. The reply's effects on the cart come before
+    /// the contact is written: the contact remembers the message id, so once it is written a
+    /// retry of this webhook is a duplicate and does nothing. Written last, a failure anywhere
+    /// before it leaves the retry to do all of it again (pausing is idempotent).
+    async fn act(
+        &self,
+        store: &StoreConfig,
+        r: &InboundReply,
+        contact: &mut Contact,
+        decided: Decided,
+        reading: Option<Reading>,
+    ) -> Result<ReplyOutcome, EngineError> {
+        let Decided { outcome, classified } = decided;
+        if let Some((c, v)) = classified {
+            return self.converse(store, r, contact, c, outcome, v).await;
+        }
+        if !matches!(outcome.action, "opted_out" | "wrong_number") {
+            return Ok(outcome);
+        }
+        // STOP also ends the automated sequence of the cart they were messaged about, on every
+        // channel: "stop" means stop. Later carts still follow each channel's consent.
+        if let Some(id) = &contact.latest_cart {
+            self.pause_cart(store, id, None).await?;
+        }
+        // A "no" read from words (not the carrier keyword) is kept where a person can see it and
+        // say the reading was wrong (docs/replies.md, "Corrections").
+        if let Some(reading) = reading.filter(|v| v.by != "keyword") {
+            let opening = Opening {
+                reply: r,
+                reason: Reason::Other,
+                guess: guess_text(&reading),
+                confidence: reading.prediction.confidence,
+                rule: outcome.action,
+                notice: outcome.reply.clone(),
+                reading: entry_reading(
+                    &reading,
+                    outcome.action,
+                    crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale),
+                ),
+                open: false,
+            };
+            self.inbox.record_handoff(store, contact, &opening).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// `reply.received`, and `contact.opted_out` for each channel the reply opted out of, to
+    /// the store's endpoints (when it has any).
+    async fn publish_reply(
+        &self,
+        store: &StoreConfig,
+        r: &InboundReply,
+        contact: &Contact,
+        outcome: &ReplyOutcome,
+        stats: &Deltas,
+        now: jiff::Timestamp,
+    ) {
+        if !self.k.sends_events(&store.id) {
+            return;
+        }
+        let cart = outcome.cart.as_deref().or(contact.latest_cart.as_deref());
+        let ev = crate::outbound::events::reply_received(
+            &store.id,
+            &r.message_id,
+            r.channel,
+            &r.from,
+            outcome.action,
+            outcome.reason,
+            cart,
+            now,
+        );
+        self.k.events_out.publish(&ev).await;
+        for (c, _) in stats {
+            if let Counter::OptOuts(ch) = c {
+                let e = crate::outbound::events::opted_out(&store.id, &r.from, *ch, "reply", &r.message_id, now);
+                self.k.events_out.publish(&e).await;
+            }
+        }
     }
 
     /// A free-text reply: pause the latest cart's sequence, record the reason, then answer from
@@ -320,7 +411,7 @@ impl Engine {
             (Some(cart), Some(answers), None) => {
                 let (t, lang) = answers.pick(r.channel, cart.customer.locale.as_deref(), &store.locale);
                 let link =
-                    cart.link_token.as_ref().map(|t| format!("{}/r/{t}", self.config.public_url)).unwrap_or_default();
+                    cart.link_token.as_ref().map(|t| format!("{}/r/{t}", self.k.config.public_url)).unwrap_or_default();
                 let ctx = context(
                     &ComposeInput {
                         cart,
@@ -329,7 +420,7 @@ impl Engine {
                         variant: 0,
                         link: &link,
                         coupon: None,
-                        now: self.clock.now(),
+                        now: self.k.clock.now(),
                     },
                     t,
                     lang,
@@ -369,7 +460,7 @@ impl Engine {
             ),
             open: true,
         };
-        let id = self.record_handoff(store, contact, &opening).await?;
+        let id = self.inbox.record_handoff(store, contact, &opening).await?;
         if let Some(h) = contact.hold.as_mut().filter(|h| h.reference == r.message_id) {
             h.conversation = Some(id.clone());
         }
@@ -381,14 +472,14 @@ impl Engine {
             from_masked: mask(&r.from),
             text: r.body.clone(),
             reason: reason.as_str().to_string(),
-            at: self.clock.now(),
-            inbox_url: Some(format!("{}/inbox/{}#{id}", self.config.public_url, store.id)),
+            at: self.k.clock.now(),
+            inbox_url: Some(format!("{}/inbox/{}#{id}", self.k.config.public_url, store.id)),
             conversation: Some(id),
             guess,
             rule: rule.to_string(),
         };
         self.alerts.handoff(&handoff).await;
-        self.publish(&store.id, || Some(crate::outbound::events::handoff(&handoff))).await;
+        self.k.publish(&store.id, || Some(crate::outbound::events::handoff(&handoff))).await;
         Ok(outcome)
     }
 

@@ -6,9 +6,9 @@
 //! is not used. It may add an opt-out, never remove one, and never lifts a hold.
 
 use crate::config::StoreConfig;
+use crate::conversations::Replies;
 use crate::conversations::model::Label;
 use crate::conversations::verdict::{Reading, Verdict};
-use crate::engine::Engine;
 use crate::engine::counters::Counter;
 
 /// What the second reader said, once read strictly.
@@ -62,16 +62,16 @@ pub fn wanted(reading: &Reading) -> bool {
     }
 }
 
-impl Engine {
+impl Replies {
     /// Asks the store's second reader about `text`, within its daily budget. `None` when the
     /// store has none, the budget is spent, or the reader failed or answered out of form: the
     /// first readers' verdict stands. Every call and its end are counted (`reader.*`).
     pub(crate) async fn second_reading(&self, store: &StoreConfig, text: &str) -> Option<SecondReading> {
         let cfg = store.reader.as_ref()?;
-        let today = self.clock.now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-        let used = self.stats.get_one(&store.id, &Counter::ReaderCallsOn(today).key()).await.ok()?;
+        let today = self.k.clock.now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let used = self.k.stats.get_one(&store.id, &Counter::ReaderCallsOn(today).key()).await.ok()?;
         if used >= i64::from(cfg.daily_budget) {
-            self.count(&store.id, vec![(Counter::Reader("over_budget"), 1)]).await;
+            self.k.count(&store.id, vec![(Counter::Reader("over_budget"), 1)]).await;
             return None;
         }
         let masked = crate::domain::pii::redact_free_text(text);
@@ -96,7 +96,7 @@ impl Engine {
                 None
             }
         };
-        self.count(&store.id, stats).await;
+        self.k.count(&store.id, stats).await;
         reading
     }
 }

@@ -2,15 +2,16 @@
 //! back through the outbox as free-form text.
 
 use crate::config::StoreConfig;
+use crate::conversations::Replies;
 use crate::conversations::replies::ReplyOutcome;
 use crate::domain::Channel;
 use crate::domain::conversation::InboundReply;
+use crate::engine::EngineError;
 use crate::engine::counters::Counter;
 use crate::engine::outbox::Purpose;
-use crate::engine::{Engine, EngineError};
 use crate::ports::OutgoingMessage;
 
-impl Engine {
+impl Replies {
     /// A shopper's WhatsApp message, handled as any reply; its answer goes back as free-form
     /// text (the message has just opened the 24-hour window). A failed answer is logged and
     /// counted (`conversations.reply_answer_failed`), not returned: the message itself was
@@ -46,7 +47,7 @@ impl Engine {
         };
         if let Err(e) = self.outbox.hand_over(Purpose::ReplyAnswer, &msg).await {
             tracing::warn!(store = %store.id, error = %e, "answer to a WhatsApp message not sent");
-            self.count(&store.id, vec![(Counter::Conversations("reply_answer_failed"), 1)]).await;
+            self.k.count(&store.id, vec![(Counter::Conversations("reply_answer_failed"), 1)]).await;
         }
         Ok(outcome)
     }

@@ -1,10 +1,10 @@
 //! The signed events that could not be delivered (`outbound`): listed and sent again on a
 //! merchant's request (`GET/POST /v1/stores/{store}/event-deliveries…`).
 
-use crate::engine::{Engine, EngineError};
+use crate::engine::{EngineError, Kernel};
 use crate::outbound::DeliveryRecord;
 
-impl Engine {
+impl Kernel {
     /// The store's dead letters, newest first.
     pub async fn failed_event_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, EngineError> {
         Ok(self.events_out.failed(store).await?)

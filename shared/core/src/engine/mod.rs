@@ -1,7 +1,9 @@
-//! The engine: the ports every use case runs on, and what they share (counting, arming a timer,
-//! aliases). The use cases are `impl Engine` blocks in their stage's module: `intake::apply`,
-//! `abandonment::due`, `messaging::links` and `coupons`, `conversations::replies`,
-//! `feedback::delivery`. Lambda functions and local mode host it.
+//! The shared kernel, beneath the stages: what every use case shares (`Kernel`: the
+//! configuration, the clock, counting, signed events, arming a timer), the one `Outbox` that
+//! hands a message to a channel, the errors and the optimistic-retry loop. The use cases are the
+//! stages' services (`intake::Intake`, `abandonment::Dispatch`, `conversations::Replies` and
+//! `Inbox`, `messaging::Links` and `Coupons`, `feedback::Feedback`, `shopper_data::Rights`),
+//! built together by `app::Engine`.
 
 pub mod counters;
 mod dead_letters;
@@ -15,12 +17,8 @@ pub use stats::{DailyRangeError, DailyReport, DayStats, StatsReport};
 
 use crate::config::Config;
 use crate::domain::{Cart, Channel, contact_key};
-use crate::ports::{
-    Alerts, CartStore, ChannelError, ChannelSender, Clock, QueueError, RandomSource, StatsStore, StoreError, TimerMsg,
-    TimerQueue,
-};
+use crate::ports::{ChannelError, Clock, QueueError, RandomSource, StatsStore, StoreError, TimerMsg, TimerQueue};
 use counters::Deltas;
-use std::collections::HashMap;
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -81,61 +79,30 @@ macro_rules! retry_on_conflict {
 }
 pub(crate) use retry_on_conflict;
 
-/// What a host wires: the ports every use case runs on, built once per host
-/// (shared/aws/src/wiring.rs, shared/local/src/runtime) and handed to `Engine::new`. From then
-/// on only the core's use cases reach them: an adapter calls a use case, never a port.
-pub struct Ports {
-    pub config: Arc<Config>,
-    pub carts: Arc<dyn CartStore>,
-    pub stats: Arc<dyn StatsStore>,
-    pub timers: Arc<dyn TimerQueue>,
-    pub channels: HashMap<Channel, Arc<dyn ChannelSender>>,
-    pub alerts: Arc<dyn Alerts>,
-    /// Signed events to the store's endpoints (`outbound`).
-    pub events_out: Arc<dyn crate::ports::EventsOut>,
-    /// Finding and deleting a shopper's records (`shopper_data`).
-    pub records: Arc<dyn crate::ports::ShopperRecords>,
-    pub clock: Arc<dyn Clock>,
-    pub random: Arc<dyn RandomSource>,
-    /// Off in local mode; deferred in the Lambda functions (stats_buffer.rs).
-    pub stats_buffer: stats_buffer::StatsBuffer,
-    /// The second reader of replies (`conversations::second_reader`), for stores that configure one.
-    pub reader: Arc<dyn crate::ports::ReplyReader>,
-}
-
-/// The use cases' host. Its ports are private to the core; the channels sit behind the one
-/// `Outbox`.
-pub struct Engine {
+/// What every use case shares: the configuration, the clock and randomness, counting, and
+/// publishing signed events. Each stage's service (`intake::Intake`, `abandonment::Dispatch`…)
+/// holds it beside the ports of its own; `app::Engine` builds them all from one `Ports`.
+pub struct Kernel {
     pub(crate) config: Arc<Config>,
-    pub(crate) carts: Arc<dyn CartStore>,
     pub(crate) stats: Arc<dyn StatsStore>,
-    pub(crate) timers: Arc<dyn TimerQueue>,
-    pub(crate) outbox: outbox::Outbox,
-    pub(crate) alerts: Arc<dyn Alerts>,
-    pub(crate) events_out: Arc<dyn crate::ports::EventsOut>,
-    pub(crate) records: Arc<dyn crate::ports::ShopperRecords>,
+    /// Off in local mode; deferred in the Lambda functions (stats_buffer.rs).
+    pub(crate) stats_buffer: stats_buffer::StatsBuffer,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) random: Arc<dyn RandomSource>,
-    pub(crate) stats_buffer: stats_buffer::StatsBuffer,
-    pub(crate) reader: Arc<dyn crate::ports::ReplyReader>,
+    /// Signed events to the store's endpoints (`outbound`).
+    pub(crate) events_out: Arc<dyn crate::ports::EventsOut>,
 }
 
-impl Engine {
-    pub fn new(p: Ports) -> Self {
-        Engine {
-            config: p.config,
-            carts: p.carts,
-            stats: p.stats,
-            timers: p.timers,
-            outbox: outbox::Outbox::new(p.channels),
-            alerts: p.alerts,
-            events_out: p.events_out,
-            records: p.records,
-            clock: p.clock,
-            random: p.random,
-            stats_buffer: p.stats_buffer,
-            reader: p.reader,
-        }
+impl Kernel {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        stats: Arc<dyn StatsStore>,
+        stats_buffer: stats_buffer::StatsBuffer,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn RandomSource>,
+        events_out: Arc<dyn crate::ports::EventsOut>,
+    ) -> Self {
+        Kernel { config, stats, stats_buffer, clock, random, events_out }
     }
 
     /// The stores' configuration, as loaded.
@@ -224,6 +191,7 @@ impl Engine {
     /// cart never had and drops itself; the reverse order could commit a timer that never fires.
     pub(crate) async fn arm(
         &self,
+        timers: &dyn TimerQueue,
         cart: &mut Cart,
         due: jiff::Timestamp,
         now: jiff::Timestamp,
@@ -245,7 +213,7 @@ impl Engine {
             contact: if emails { timer_contact_keys(cart) } else { cart_contact_key(cart) },
             due: Some(due),
         };
-        self.timers.schedule(&msg, due, now).await?;
+        timers.schedule(&msg, due, now).await?;
         Ok(())
     }
 

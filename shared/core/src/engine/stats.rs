@@ -2,7 +2,7 @@
 
 use super::counters::{Counter, Group, prefix};
 use super::experiments::{Experiments, experiments};
-use super::{Engine, EngineError};
+use super::{EngineError, Kernel};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -100,7 +100,7 @@ fn rate(n: i64, d: i64) -> f64 {
     if d == 0 { 0.0 } else { (n as f64 / d as f64 * 10_000.0).round() / 10_000.0 }
 }
 
-impl Engine {
+impl Kernel {
     pub async fn stats_report(&self, store: &str) -> Result<StatsReport, EngineError> {
         let c = self.stats.get(store).await?;
         let variant_names: Vec<Vec<String>> = self.config.store(store).map_or_else(Vec::new, |s| {
@@ -224,7 +224,7 @@ fn day_stats(date: jiff::civil::Date, c: &BTreeMap<String, i64>) -> DayStats {
     }
 }
 
-impl Engine {
+impl Kernel {
     /// The days `from..=to` (default: the 30 days to the store's today), at most
     /// `ports::SERIES_DAYS` + 1 of them.
     pub async fn stats_daily(

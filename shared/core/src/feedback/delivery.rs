@@ -3,7 +3,8 @@
 use crate::config::StoreConfig;
 use crate::domain::{Channel, Contact, DeliveryStatus};
 use crate::engine::counters::Counter;
-use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::engine::{EngineError, retry_on_conflict};
+use crate::feedback::Feedback;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryOutcome {
@@ -14,7 +15,7 @@ pub enum DeliveryOutcome {
     Unknown,
 }
 
-impl Engine {
+impl Feedback {
     /// Records a delivery report on the send it belongs to. Reports only move forward
     /// (sent → delivered/undelivered/failed), so duplicates and late arrivals change nothing.
     pub async fn on_delivery(
@@ -39,7 +40,7 @@ impl Engine {
             match self.carts.put_cart(cart).await {
                 Ok(_) => {
                     if let Some(counter) = Counter::delivery(status, channel) {
-                        self.count(&store.id, vec![(counter, 1)]).await;
+                        self.k.count(&store.id, vec![(counter, 1)]).await;
                     }
                     tracing::info!(store = %store.id, cart = %cart_id, seq, channel = %channel, status = status.as_str(), "delivery report");
                     return Ok(DeliveryOutcome::Recorded);
@@ -66,7 +67,7 @@ impl Engine {
         &self,
         ev: &crate::feedback::ses_events::SesEvent,
     ) -> Result<DeliveryOutcome, EngineError> {
-        let Some(store) = self.config.store(&ev.store).cloned() else { return Ok(DeliveryOutcome::Unknown) };
+        let Some(store) = self.k.config.store(&ev.store).cloned() else { return Ok(DeliveryOutcome::Unknown) };
         if let Some(status) = ev.event.delivery() {
             return self.on_delivery(&store, &ev.cart, ev.seq, status).await;
         }
@@ -127,20 +128,21 @@ impl Engine {
             if !contact.opt_out(channel) {
                 return Ok((false, reaches));
             }
-            let now = self.clock.now();
+            let now = self.k.clock.now();
             contact.log_consent(now, channel, false, source, "");
             let announced = reaches.clone().unwrap_or_default();
             match self.carts.put_contact(contact).await {
                 Ok(_) if address.is_some() => return Ok((true, reaches)), // counted with the first
                 Ok(_) => {
-                    self.count(&store.id, vec![(Counter::OptOuts(channel), 1)]).await;
+                    self.k.count(&store.id, vec![(Counter::OptOuts(channel), 1)]).await;
                     let reference = now.as_second().to_string();
-                    self.publish(&store.id, || {
-                        Some(crate::outbound::events::opted_out(
-                            &store.id, &announced, channel, source, &reference, now,
-                        ))
-                    })
-                    .await;
+                    self.k
+                        .publish(&store.id, || {
+                            Some(crate::outbound::events::opted_out(
+                                &store.id, &announced, channel, source, &reference, now,
+                            ))
+                        })
+                        .await;
                     tracing::info!(store = %store.id, channel = %channel, source, "opted out");
                     return Ok((true, reaches));
                 }
@@ -174,7 +176,7 @@ pub struct HoldView {
     pub conversation: Option<String>,
 }
 
-impl Engine {
+impl Feedback {
     /// The record kept under a shopper's address (phone in E.164, or e-mail): `None` when
     /// nothing was ever sent to or received from it.
     pub async fn consent_record(
@@ -186,7 +188,7 @@ impl Engine {
         let Some(mut contact) = self.carts.get_contact(&store.id, &key).await? else { return Ok(None) };
         // A hold past its deadline is the opt-out it stood for, shown so even before the record
         // is next written (`Contact::settle_hold`).
-        contact.settle_hold(self.clock.now());
+        contact.settle_hold(self.k.clock.now());
         let hold = contact.hold.as_ref().map(|h| HoldView {
             since: h.since,
             deadline: h.deadline(),

@@ -5,3 +5,14 @@
 pub mod delivery;
 pub mod ses_events;
 pub mod whatsapp_statuses;
+
+use crate::engine::Kernel;
+use crate::ports::CartStore;
+use std::sync::Arc;
+
+/// What providers and shoppers report after a send: delivery statuses, SES events, the
+/// one-click unsubscribe, and the consent record (`delivery`). Holds the carts and contacts.
+pub struct Feedback {
+    pub(crate) k: Arc<Kernel>,
+    pub(crate) carts: Arc<dyn CartStore>,
+}

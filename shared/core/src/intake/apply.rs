@@ -4,7 +4,8 @@ use crate::domain::CartStatus;
 use crate::domain::link_key::{customer_alias, email_alias, legacy_aliases};
 use crate::domain::{Contact, contact_key};
 use crate::engine::counters::Counter;
-use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::engine::{EngineError, retry_on_conflict};
+use crate::intake::Intake;
 use crate::intake::contract::{CartEvent, EventKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +17,7 @@ pub struct IngestResult {
     pub stale: bool,
 }
 
-impl Engine {
+impl Intake {
     /// Applies one validated event: one read and one conditional write of the cart, plus the
     /// timer it arms, which is fenced by its seq so that a lost race leaves it harmless.
     pub async fn ingest(&self, store: &StoreConfig, ev: &CartEvent) -> Result<IngestResult, EngineError> {
@@ -35,7 +36,7 @@ impl Engine {
         }
         let ev = relinked.as_ref().unwrap_or(ev);
         retry_on_conflict!({
-            let now = self.clock.now();
+            let now = self.k.clock.now();
             let existing = match first_read.take() {
                 Some(read) => read,
                 None => self.carts.get_cart(&store.id, &ev.cart_id).await?,
@@ -54,21 +55,21 @@ impl Engine {
             // contact record is written when a message goes out: replies only follow messages.)
             let mut cart = d.cart;
             if let Some(due) = d.timer_due {
-                self.arm(&mut cart, due, now).await?;
+                self.k.arm(&*self.timers, &mut cart, due, now).await?;
             }
             let state = cart.status.as_str();
             let recovered = (ev.kind == crate::intake::contract::EventKind::OrderCompleted
                 && cart.status == crate::domain::CartStatus::Recovered
-                && self.sends_events(&store.id))
+                && self.k.sends_events(&store.id))
             .then(|| crate::outbound::events::recovered(&cart, now))
             .flatten();
-            let stats = self.carry_stats(&mut cart, d.stats);
+            let stats = self.k.carry_stats(&mut cart, d.stats);
             self.carts.put_cart(cart).await?;
             if let Some(e) = &recovered {
-                self.events_out.publish(e).await;
+                self.k.events_out.publish(e).await;
             }
             tracing::debug!(store = %store.id, cart = %ev.cart_id, event = ev.kind.as_str(), state, "event applied");
-            self.count(&store.id, stats).await;
+            self.k.count(&store.id, stats).await;
             Ok(result)
         })
     }
@@ -123,7 +124,7 @@ impl Engine {
         // A redelivered order finds its stamp already there and is not counted twice.
         if stamped {
             let linked = if cart.is_some() { Counter::OrdersLinkedByContact } else { Counter::OrdersUnlinked };
-            self.count(&store.id, vec![(linked, 1)]).await;
+            self.k.count(&store.id, vec![(linked, 1)]).await;
         }
         Ok(cart)
     }

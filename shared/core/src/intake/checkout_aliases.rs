@@ -4,14 +4,15 @@
 
 use crate::config::StoreConfig;
 use crate::domain::link_key;
-use crate::engine::{Engine, EngineError};
+use crate::engine::EngineError;
+use crate::intake::Intake;
 use crate::intake::shopify::Alias;
 use crate::ports::LinkRecord;
 
 /// How long a checkout's aliases are kept: longer than any sequence runs.
 const ALIAS_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 * 24);
 
-impl Engine {
+impl Intake {
     /// Writes each alias of `cart` (one write each; only creates carry them).
     pub async fn remember_checkout_aliases(
         &self,
@@ -19,7 +20,7 @@ impl Engine {
         cart: &str,
         aliases: &[Alias],
     ) -> Result<(), EngineError> {
-        let expires_at = self.clock.now() + ALIAS_TTL;
+        let expires_at = self.k.clock.now() + ALIAS_TTL;
         for a in aliases {
             let token = link_key::shopify_alias(&store.id, a.kind, &a.value);
             self.carts

@@ -9,7 +9,8 @@
 use crate::config::{Incentive, StoreConfig};
 use crate::domain::Contact;
 use crate::engine::counters::Counter;
-use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::engine::{EngineError, retry_on_conflict};
+use crate::messaging::Coupons;
 use crate::ports::LinkRecord;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -79,7 +80,7 @@ pub fn validity(incentive: &Incentive) -> Option<SignedDuration> {
     }
 }
 
-impl Engine {
+impl Coupons {
     /// Whether one more code may go out now: the contact's 30-day allowance and the store's
     /// daily one. Returns the reason when not (the message then goes without the discount).
     pub(crate) async fn coupon_budget(
@@ -94,7 +95,7 @@ impl Engine {
             return Ok(Some("contact"));
         }
         if let Some(per_day) = b.per_day {
-            let issued = self.stats.get_one(&store.id, &issued_today(now).key()).await?;
+            let issued = self.k.stats.get_one(&store.id, &issued_today(now).key()).await?;
             if issued >= i64::from(per_day) {
                 return Ok(Some("store_daily"));
             }
@@ -112,7 +113,7 @@ impl Engine {
             return Ok(CouponView::unknown(code));
         };
         retry_on_conflict!({
-            let now = self.clock.now();
+            let now = self.k.clock.now();
             let Some(mut cart) = self.carts.get_cart(&store.id, &link.cart).await? else {
                 return Ok(CouponView::unknown(code));
             };
@@ -161,7 +162,7 @@ impl Engine {
             send.coupon_redeemed_at = Some(now);
             match self.carts.put_cart(cart).await {
                 Ok(_) => {
-                    self.count(&store.id, vec![(Counter::CouponsRedeemed, 1)]).await;
+                    self.k.count(&store.id, vec![(Counter::CouponsRedeemed, 1)]).await;
                     tracing::info!(store = %store.id, "coupon redeemed");
                     view.redeemed_at = Some(now);
                     return Ok(view);

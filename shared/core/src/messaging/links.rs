@@ -1,7 +1,8 @@
 //! Restore links: `GET /r/{token}` → 302 to the cart's checkout, on an allowed domain only.
 
+use crate::engine::EngineError;
 use crate::engine::counters::{Counter, Measure};
-use crate::engine::{Engine, EngineError};
+use crate::messaging::Links;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkOutcome {
@@ -15,7 +16,7 @@ fn well_formed(token: &str) -> bool {
     token.len() == 22 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-impl Engine {
+impl Links {
     /// Resolves a restore link and records the click. It restores the cart (the storefront's
     /// own checkout URL); it never signs anyone in.
     pub async fn open_link(&self, token: &str) -> Result<LinkOutcome, EngineError> {
@@ -25,10 +26,10 @@ impl Engine {
         let Some(link) = self.carts.get_link(token).await? else {
             return Ok(LinkOutcome::NotFound);
         };
-        let Some(store) = self.config.store(&link.store) else {
+        let Some(store) = self.k.config.store(&link.store) else {
             return Ok(LinkOutcome::NotFound);
         };
-        if self.clock.now() >= link.expires_at {
+        if self.k.clock.now() >= link.expires_at {
             return Ok(LinkOutcome::Expired);
         }
         let Some(cart) = self.carts.get_cart(&link.store, &link.cart).await? else {
@@ -43,7 +44,7 @@ impl Engine {
         if let Some(s) = cart.last_reached() {
             stats.push((Counter::Experiment(s.step, s.variant.clone(), Measure::Clicks), 1));
         }
-        self.count(&link.store, stats).await;
+        self.k.count(&link.store, stats).await;
         tracing::info!(store = %link.store, cart = %link.cart, "restore link opened");
         Ok(LinkOutcome::Redirect(url))
     }

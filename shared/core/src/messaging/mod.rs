@@ -18,3 +18,22 @@ pub(crate) use coupons::index_record as coupon_index_record;
 pub use coupons::{
     CONTACT_WINDOW as COUPON_CONTACT_WINDOW, issued_today as coupons_issued_today, validity as coupon_validity,
 };
+
+use crate::engine::Kernel;
+use crate::ports::CartStore;
+use std::sync::Arc;
+
+/// The links a message carries, opened: the restore link (`links`) and the unsubscribe link's
+/// contact (`unsubscribe_link`). Holds the carts (and their link records).
+pub struct Links {
+    pub(crate) k: Arc<Kernel>,
+    pub(crate) carts: Arc<dyn CartStore>,
+}
+
+/// Coupons: the merchant's lookup of a code, and the budget a step checks before it issues one
+/// (`coupons`). Holds the carts (and the code index).
+#[derive(Clone)]
+pub struct Coupons {
+    pub(crate) k: Arc<Kernel>,
+    pub(crate) carts: Arc<dyn CartStore>,
+}

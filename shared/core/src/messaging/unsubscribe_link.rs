@@ -8,6 +8,7 @@
 //! verify as `Token::Legacy`, and the migration left a record from the legacy key to the new.
 
 use crate::config::StoreConfig;
+use crate::messaging::Links;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -67,7 +68,7 @@ pub fn url(public_url: &str, store: &StoreConfig, contact_key: &str) -> String {
     format!("{public_url}/v1/unsubscribe/{}/{}", store.id, token(store, contact_key))
 }
 
-impl crate::engine::Engine {
+impl Links {
     /// The contact an unsubscribe link names, if the link is this store's: its own key, or for
     /// a link sent before contact keys were keyed, where the migration recorded it points.
     pub async fn unsubscribe_link_contact(

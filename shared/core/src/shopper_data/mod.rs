@@ -24,7 +24,7 @@ use crate::domain::cart::proven;
 use crate::domain::contact::contact_key;
 use crate::domain::link_key::{coupon, customer_alias, email_alias, legacy_aliases};
 use crate::domain::{Cart, Contact, Conversation};
-use crate::engine::{Engine, EngineError, retry_on_conflict};
+use crate::engine::{EngineError, retry_on_conflict};
 use crate::ports::LinkRecord;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -134,7 +134,14 @@ fn is_suppression_only(c: &Contact) -> bool {
     suppression(c).is_some_and(|s| Contact { version: c.version, ..s } == *c)
 }
 
-impl Engine {
+/// A shopper's data rights: export and erasure. Holds the carts and the shopper-records port.
+pub struct Rights {
+    pub(crate) k: Arc<crate::engine::Kernel>,
+    pub(crate) carts: Arc<dyn crate::ports::CartStore>,
+    pub(crate) records: Arc<dyn crate::ports::ShopperRecords>,
+}
+
+impl Rights {
     /// Finds everything held about the shopper.
     pub async fn find_shopper(
         &self,
@@ -232,7 +239,7 @@ impl Engine {
         }
         Ok(Ok(ShopperExport {
             store: store.id.clone(),
-            generated_at: self.clock.now(),
+            generated_at: self.k.clock.now(),
             contacts,
             carts,
             conversations,

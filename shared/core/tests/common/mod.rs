@@ -87,7 +87,7 @@ impl T {
 
     pub async fn event(&self, v: Value) -> cartback_core::intake::apply::IngestResult {
         let ev = parse_event(v.to_string().as_bytes(), &self.store).unwrap_or_else(|e| panic!("{e:?}"));
-        self.rt.engine.ingest(&self.store, &ev).await.expect("ingest")
+        self.rt.engine.intake.ingest(&self.store, &ev).await.expect("ingest")
     }
 
     pub async fn cart(

@@ -15,9 +15,9 @@ use crate::adapters::memory_queues::{Delivery, MemoryTimerQueue};
 use crate::adapters::memory_store::MemoryStore;
 use crate::adapters::random::SeededRandom;
 use cartback_channels::handoff_webhook::WebhookAlerts;
+use cartback_core::app::Engine;
 use cartback_core::config::Config;
 use cartback_core::domain::Channel;
-use cartback_core::engine::Engine;
 use cartback_core::ports::{Alerts, CartStore, ChannelSender, Clock, RandomSource, StatsStore, TimerMsg, TimerQueue};
 use cartback_core::system::OsRandom;
 use cartback_core::system::SystemClock;
@@ -196,7 +196,7 @@ impl LocalRuntime {
                 Arc::new(cartback_core::ports::NoEventsOut)
             };
         let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
-        let engine = Arc::new(Engine::new(cartback_core::engine::Ports {
+        let engine = Arc::new(Engine::new(cartback_core::app::Ports {
             records,
             events_out,
             config,
@@ -275,12 +275,16 @@ impl LocalRuntime {
                     // A crash (a panic) ends this delivery as a dying process would: the queue
                     // delivers the message again after its visibility timeout.
                     let (engine, msg, again) = (self.engine.clone(), d.msg.clone(), d.attempts > 0);
-                    match tokio::spawn(async move { engine.on_due(&msg, again).await }).await {
+                    match tokio::spawn(async move { engine.dispatch.on_due(&msg, again).await }).await {
                         Ok(r) => r.map_err(|e| (e.is_retryable(), e.to_string())),
                         Err(_) => Err((true, "crashed".to_string())),
                     }
                 } else {
-                    self.engine.on_due(&d.msg, d.attempts > 0).await.map_err(|e| (e.is_retryable(), e.to_string()))
+                    self.engine
+                        .dispatch
+                        .on_due(&d.msg, d.attempts > 0)
+                        .await
+                        .map_err(|e| (e.is_retryable(), e.to_string()))
                 };
                 if let Err((retryable, e)) = outcome {
                     how = self.retry_or_dead_letter(retryable, &d, &e);

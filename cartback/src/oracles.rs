@@ -1,0 +1,89 @@
+//! The hidden commands the reference checks drive (tests/references/): each reads one JSON
+//! request a line on stdin and writes one answer a line, so an independent implementation
+//! (Python's libraries, libphonenumber, Twilio's helper, scipy) can be compared with ours over
+//! thousands of cases in one process.
+
+use std::io::{BufRead, Write};
+
+/// `cartback sms-segments`: a JSON string a line → `{encoding} {segments}`.
+pub fn sms_segments() -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (i, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line?;
+        let body: String =
+            serde_json::from_str(&line).map_err(|e| anyhow::anyhow!("line {}: not a JSON string: {e}", i + 1))?;
+        let s = cartback_core::text::sms_segments::segments(&body);
+        writeln!(out, "{} {}", s.encoding.as_str(), s.segments)?;
+    }
+    Ok(())
+}
+
+/// `cartback phone-numbers`: `{raw, region?}` a line → `{e164}\t{zones}` (`-` for none).
+pub fn phone_numbers() -> anyhow::Result<()> {
+    use cartback_core::domain::phone;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (i, line) in std::io::stdin().lock().lines().enumerate() {
+        let req: serde_json::Value = serde_json::from_str(&line?)
+            .map_err(|e| anyhow::anyhow!("line {}: expected {{raw, region}}: {e}", i + 1))?;
+        let raw = req.get("raw").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let e164 = match req.get("region").and_then(serde_json::Value::as_str) {
+            Some(region) => phone::normalize_national(raw, region),
+            None => phone::normalize_phone(raw),
+        };
+        let zones = e164.as_deref().and_then(cartback_core::abandonment::number_zones::zones_for_number);
+        writeln!(
+            out,
+            "{}\t{}",
+            e164.as_deref().unwrap_or("-"),
+            zones.map_or_else(|| "-".to_string(), |z| z.join(" "))
+        )?;
+    }
+    Ok(())
+}
+
+/// `cartback sequential-test`: `{a, b, tau, alpha}` a line → `{difference} {low} {high} {p}`.
+pub fn sequential_test() -> anyhow::Result<()> {
+    use cartback_core::engine::sequential_test::{Sample, compare};
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (i, line) in std::io::stdin().lock().lines().enumerate() {
+        let bad = || anyhow::anyhow!("line {}: expected {{a, b, tau, alpha}}", i + 1);
+        let req: serde_json::Value = serde_json::from_str(&line?).map_err(|_| bad())?;
+        let sample = |k: &str| -> anyhow::Result<Sample> {
+            let [n, mean, variance]: [f64; 3] =
+                serde_json::from_value(req.get(k).cloned().ok_or_else(bad)?).map_err(|_| bad())?;
+            Ok(Sample { n, mean, variance })
+        };
+        let num = |k: &str| req.get(k).and_then(serde_json::Value::as_f64).ok_or_else(bad);
+        match compare(&sample("a")?, &sample("b")?, num("tau")?, num("alpha")?) {
+            Some(c) => writeln!(out, "{} {} {} {}", c.difference, c.low, c.high, c.p_value)?,
+            None => writeln!(out, "-")?,
+        }
+    }
+    Ok(())
+}
+
+/// `cartback twilio-sign --batch`: `{url, token, params, algorithm}` a line → the signature.
+pub fn twilio_signatures() -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (i, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line?;
+        let bad = || anyhow::anyhow!("line {}: expected {{url, token, params, algorithm}}", i + 1);
+        let req: serde_json::Value = serde_json::from_str(&line).map_err(|_| bad())?;
+        let text = |k: &str| req.get(k).and_then(serde_json::Value::as_str).ok_or_else(bad);
+        let params: Vec<(String, String)> =
+            serde_json::from_value(req.get("params").cloned().unwrap_or_default()).map_err(|_| bad())?;
+        let algorithm = cartback_core::conversations::twilio_webhook::Algorithm::from_settings(Some(&format!(
+            "algorithm={}",
+            text("algorithm")?
+        )))
+        .map_err(|a| anyhow::anyhow!("line {}: unknown algorithm {a}", i + 1))?;
+        let sig = cartback_core::conversations::twilio_webhook::signature_with(
+            algorithm,
+            text("token")?,
+            text("url")?,
+            &params,
+        );
+        writeln!(out, "{sig}")?;
+    }
+    Ok(())
+}
