@@ -14,12 +14,12 @@ mod demo;
 mod email_preview;
 mod fold_confusables;
 mod meter;
+mod onboard;
 mod oracles;
-mod replies;
+mod reply_model;
 mod serve;
 mod shopper;
 mod simulate;
-mod store;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -351,12 +351,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             block_on(shopper::run(name, req))
         }
         Command::Store { table, config, stage, check } => {
-            block_on(store::run(table.as_deref().unwrap_or_default(), &config, &stage, check))
+            block_on(onboard::run(table.as_deref().unwrap_or_default(), &config, &stage, check))
         }
         Command::Chaos { carts, seed, backend, r#break, history } => {
             block_on(chaos::run(carts, seed, backend, r#break, history.as_deref()))
         }
-        Command::MigrateContactKeys { table, stage } => block_on(store::migrate_contact_keys(&table, &stage)),
+        Command::MigrateContactKeys { table, stage } => block_on(onboard::migrate_contact_keys(&table, &stage)),
         // One thread: the budget is carts per second on one core.
         Command::Simulate { carts, seed, backend, sync } => block_on(simulate::run(carts, seed, backend, sync)),
     }
@@ -364,10 +364,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn run_replies(action: RepliesAction) -> anyhow::Result<()> {
     match action {
-        RepliesAction::Train { out } => replies::train_to(&out),
-        RepliesAction::Eval { file, model, errors } => replies::eval(file, model, errors),
-        RepliesAction::Read => replies::read_stdin(),
-        RepliesAction::HeldOut => replies::print_held_out(),
+        RepliesAction::Train { out } => reply_model::train_to(&out),
+        RepliesAction::Eval { file, model, errors } => reply_model::eval(file, model, errors),
+        RepliesAction::Read => reply_model::read_stdin(),
+        RepliesAction::HeldOut => reply_model::print_held_out(),
         RepliesAction::ExportCorrections { api: ApiArgs { url, store, key }, out } => {
             block_on(corrections::export(&url, &store, &key, out.as_deref()))
         }

@@ -44,7 +44,7 @@ impl WebhookAlerts {
 
     /// The message a hand-off becomes: what a person needs to answer the shopper.
     pub fn body(h: &Handoff) -> Vec<u8> {
-        let data = cartback_core::outbound::events::handoff_data(h);
+        let data = cartback_core::outbound::payloads::handoff_data(h);
         json!({"type": "conversation.handoff", "timestamp": h.at.to_string(), "data": data}).to_string().into_bytes()
     }
 

@@ -2,21 +2,21 @@
 //! tokio listener in local mode, so the exact same code answers in both.
 
 mod auth;
+mod cart_events;
 mod collect;
 mod consent;
 mod conversations;
 mod coupons;
 mod error;
 mod event_deliveries;
-mod events;
 mod path;
 pub mod rate_limit;
-mod replies;
 mod restore;
 pub mod routes;
 mod shoppers;
 mod stats;
 mod twilio_form;
+mod twilio_replies;
 mod twilio_status;
 mod unsubscribe;
 mod webhooks;

@@ -4,8 +4,8 @@
 //! from one of them.
 
 use crate::{
-    AppState, collect, consent, conversations, coupons, event_deliveries, events, replies, restore, shoppers, stats,
-    twilio_status, unsubscribe, webhooks, whatsapp_webhook,
+    AppState, cart_events, collect, consent, conversations, coupons, event_deliveries, restore, shoppers, stats,
+    twilio_replies, twilio_status, unsubscribe, webhooks, whatsapp_webhook,
 };
 use axum::Router;
 use axum::routing::{MethodRouter, get, options, post};
@@ -47,7 +47,7 @@ macro_rules! route {
 /// function's binary links only its own handlers (the replies function's reply model, 655 KB,
 /// stays out of the ingest function, the storefront's pages and scripts out of the replies one).
 pub static INGEST_ROUTES: &[Route] = &[
-    route!("POST", "/v1/events", Ingest, post(events::post_event)),
+    route!("POST", "/v1/events", Ingest, post(cart_events::post_event)),
     route!("GET", "/r/{token}", Ingest, get(restore::open)),
     route!("GET", "/v1/stores/{store}/stats", Ingest, get(stats::get_stats)),
     route!("GET", "/v1/stores/{store}/stats/daily", Ingest, get(stats::get_daily)),
@@ -78,7 +78,7 @@ pub static INGEST_ROUTES: &[Route] = &[
 ];
 
 pub static REPLIES_ROUTES: &[Route] = &[
-    route!("POST", "/v1/replies/twilio/{store}", Replies, post(replies::twilio)),
+    route!("POST", "/v1/replies/twilio/{store}", Replies, post(twilio_replies::twilio)),
     route!("POST", "/v1/status/twilio/{store}", Replies, post(twilio_status::twilio_status)),
     route!("GET", "/v1/whatsapp/{store}", Replies, get(whatsapp_webhook::verify)),
     route!("POST", "/v1/whatsapp/{store}", Replies, post(whatsapp_webhook::receive)),

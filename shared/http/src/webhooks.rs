@@ -190,7 +190,7 @@ async fn apply_event(
     };
     // As for `POST /v1/events`: an event dated in the future would make every real one after it
     // look stale. A signed delivery is not refused for it, but it is not applied either.
-    if event.occurred_at > st.engine.now() + crate::events::MAX_CLOCK_SKEW {
+    if event.occurred_at > st.engine.now() + crate::cart_events::MAX_CLOCK_SKEW {
         return Ok((dropped(st, store, platform, vec!["occurred_at.occurred_at_in_future".into()]).await?, None));
     }
     let r = st.engine.intake.ingest(store, &event).await?;

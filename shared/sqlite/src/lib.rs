@@ -6,15 +6,15 @@
 //! exclusive lock so a second process is refused instead of interleaving with the first.
 
 mod alerts;
+mod cart_store;
 mod db;
 mod keys;
 mod outbox;
 mod queue;
 pub mod schema;
-mod store;
 
 pub use alerts::SqliteAlerts;
+pub use cart_store::SqliteStore;
 pub use db::{Database, OpenError, Sync};
 pub use outbox::SqliteOutbox;
 pub use queue::SqliteQueue;
-pub use store::SqliteStore;

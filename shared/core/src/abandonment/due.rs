@@ -121,13 +121,13 @@ impl Dispatch {
                 };
                 // Before the claim (the step's own write): a retry publishes the same event id.
                 if cart.epoch != episode {
-                    self.k.publish(&store.id, || Some(crate::outbound::events::abandoned(&cart, now))).await;
+                    self.k.publish(&store.id, || Some(crate::outbound::payloads::abandoned(&cart, now))).await;
                 }
                 return self.step_due(store, msg, cart, (contact, loaded), step, stats, now).await;
             }
         };
         let abandoned = (cart.epoch != episode && self.k.sends_events(&store.id))
-            .then(|| crate::outbound::events::abandoned(&cart, now));
+            .then(|| crate::outbound::payloads::abandoned(&cart, now));
         self.carts.put_cart(cart).await?;
         self.k.count(&msg.store, stats).await;
         if let Some(e) = abandoned {

@@ -353,7 +353,7 @@ impl Replies {
             return;
         }
         let cart = outcome.cart.as_deref().or(contact.latest_cart.as_deref());
-        let ev = crate::outbound::events::reply_received(
+        let ev = crate::outbound::payloads::reply_received(
             &store.id,
             &r.message_id,
             r.channel,
@@ -366,7 +366,7 @@ impl Replies {
         self.k.events_out.publish(&ev).await;
         for (c, _) in stats {
             if let Counter::OptOuts(ch) = c {
-                let e = crate::outbound::events::opted_out(&store.id, &r.from, *ch, "reply", &r.message_id, now);
+                let e = crate::outbound::payloads::opted_out(&store.id, &r.from, *ch, "reply", &r.message_id, now);
                 self.k.events_out.publish(&e).await;
             }
         }
@@ -479,7 +479,7 @@ impl Replies {
             rule: rule.to_string(),
         };
         self.alerts.handoff(&handoff).await;
-        self.k.publish(&store.id, || Some(crate::outbound::events::handoff(&handoff))).await;
+        self.k.publish(&store.id, || Some(crate::outbound::payloads::handoff(&handoff))).await;
         Ok(outcome)
     }
 

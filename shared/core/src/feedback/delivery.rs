@@ -138,7 +138,7 @@ impl Feedback {
                     let reference = now.as_second().to_string();
                     self.k
                         .publish(&store.id, || {
-                            Some(crate::outbound::events::opted_out(
+                            Some(crate::outbound::payloads::opted_out(
                                 &store.id, &announced, channel, source, &reference, now,
                             ))
                         })

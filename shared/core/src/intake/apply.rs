@@ -61,7 +61,7 @@ impl Intake {
             let recovered = (ev.kind == crate::intake::contract::EventKind::OrderCompleted
                 && cart.status == crate::domain::CartStatus::Recovered
                 && self.k.sends_events(&store.id))
-            .then(|| crate::outbound::events::recovered(&cart, now))
+            .then(|| crate::outbound::payloads::recovered(&cart, now))
             .flatten();
             let stats = self.k.carry_stats(&mut cart, d.stats);
             self.carts.put_cart(cart).await?;
