@@ -4,6 +4,7 @@ table's and queues' definitions."""
 
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 
 import yaml
@@ -59,14 +60,19 @@ class Function:
     schedule: str | None = None  # ScheduleV2 expression
 
 
+# `Ref: AWS::NoValue`: the property it stands in is left out.
+NO_VALUE = object()
+
+
 class Template:
-    def __init__(self, path, stage, region="us-east-1", account="123456789012"):
+    def __init__(self, path, stage, region="us-east-1", account="123456789012", params=None):
         with open(path) as f:
             self.doc = yaml.load(f, Loader=_CfnLoader)
         self.resources = self.doc["Resources"]
         self.params = {k: v.get("Default") for k, v in self.doc.get("Parameters", {}).items()}
         self.params.update({"Stage": stage, "AWS::Region": region, "AWS::AccountId": account,
                             "AWS::Partition": "aws"})
+        self.params.update(params or {})
         # What a Ref or GetAtt of a resource stands for once it exists (set by the test).
         self.physical = {}
 
@@ -75,6 +81,8 @@ class Template:
         if isinstance(v, dict) and len(v) == 1 and (next(iter(v)) == "Ref" or next(iter(v)).startswith("Fn::")):
             (k, arg), = v.items()
             if k == "Ref":
+                if arg == "AWS::NoValue":
+                    return NO_VALUE
                 if arg in self.params:
                     return self.params[arg]
                 if arg in self.physical:
@@ -86,12 +94,38 @@ class Template:
             if k == "Fn::GetAtt":
                 res, att = arg
                 return self.physical[res][att]
+            if k == "Fn::If":
+                cond, yes, no = arg
+                return self.resolve(yes if self.condition(cond) else no)
+            if k == "Fn::FindInMap":
+                name, key, att = (self.resolve(a) for a in arg)
+                return self.doc["Mappings"][name][key][att]
             raise KeyError(f"template function {k} not supported by the test")
         if isinstance(v, dict):
-            return {k: self.resolve(x) for k, x in v.items()}
+            out = {k: self.resolve(x) for k, x in v.items()}
+            return {k: x for k, x in out.items() if x is not NO_VALUE}
         if isinstance(v, list):
-            return [self.resolve(x) for x in v]
+            return [x for x in (self.resolve(x) for x in v) if x is not NO_VALUE]
         return v
+
+    def condition(self, name):
+        """A named condition of the template, evaluated with the parameters given."""
+        return self._cond(self.doc["Conditions"][name])
+
+    def _cond(self, c):
+        (k, arg), = c.items()
+        if k == "Fn::Equals":
+            a, b = (self.resolve(x) for x in arg)
+            return str(a) == str(b)
+        if k == "Fn::Not":
+            return not self._cond(arg[0])
+        if k == "Fn::And":
+            return all(self._cond(x) for x in arg)
+        if k == "Fn::Or":
+            return any(self._cond(x) for x in arg)
+        if k == "Condition":
+            return self.condition(arg)
+        raise KeyError(f"condition function {k} not supported by the test")
 
     def _sub(self, name):
         if "." in name:
@@ -133,6 +167,8 @@ class Template:
                 "TimeToLiveSpecification")
         p = self.resolve({k: raw[k] for k in keep if k in raw})
         req = {k: p[k] for k in ("TableName", "AttributeDefinitions", "KeySchema", "BillingMode") if k in p}
+        # No name given (the default): CloudFormation's own, `{stack}-{logical id}-{random}`.
+        req.setdefault("TableName", f"cartback-{self.params['Stage']}-{logical_id}-{secrets.token_hex(6).upper()}")
         if "GlobalSecondaryIndexes" in p:
             req["GlobalSecondaryIndexes"] = [
                 {k: g[k] for k in ("IndexName", "KeySchema", "Projection")} for g in p["GlobalSecondaryIndexes"]
