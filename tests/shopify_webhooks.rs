@@ -16,12 +16,25 @@ fn sign(body: &[u8]) -> String {
 }
 
 async fn deliver(s: &Server, topic: &str, id: &str, body: &[u8], sig: Option<String>) -> (u16, Value) {
+    deliver_as(s, "2026-04", topic, id, body, sig).await
+}
+
+/// A delivery under an API version (`X-Shopify-API-Version`).
+async fn deliver_as(
+    s: &Server,
+    version: &str,
+    topic: &str,
+    id: &str,
+    body: &[u8],
+    sig: Option<String>,
+) -> (u16, Value) {
     let mut req = s
         .http
         .post(s.url("/v1/webhooks/shopify/demo"))
         .header("content-type", "application/json")
         .header("x-shopify-topic", topic)
         .header("x-shopify-webhook-id", id)
+        .header("x-shopify-api-version", version)
         .body(body.to_vec());
     if let Some(sig) = sig {
         req = req.header("x-shopify-hmac-sha256", sig);
@@ -186,6 +199,56 @@ async fn a_documented_delete_without_token_clears_the_cart_its_create_named() {
     assert_eq!((st, r["status"].as_str()), (200, Some("dropped")), "{r}");
     let stats = s.stats().await;
     assert_eq!(stats["webhooks"]["shopify.dropped.checkout_not_found"], 1, "{stats}");
+}
+
+/// Both shapes of a checkout: before 2026-04 a create carries the checkout's `id`, and a delete
+/// may name it by that `id` alone; from 2026-04 the create has no `id` (the sample above is of
+/// that shape) and the delete is found through `cart_token`. Each delivery's API version is
+/// counted, and a header that is not a version is counted as `other`, never echoed.
+#[tokio::test]
+async fn a_delete_finds_its_checkout_under_either_api_version() {
+    let s = Server::start().await;
+    let mut v: Value = serde_json::from_slice(&checkout()).unwrap();
+    assert!(v.get("id").is_none(), "the 2026-04 sample has no checkout id");
+    v["id"] = json!(450789469);
+    v["cart_token"] = Value::Null;
+    let old = serde_json::to_vec(&v).unwrap();
+    let (st, r) = deliver_as(&s, "2025-10", "checkouts/create", "o1", &old, Some(sign(&old))).await;
+    assert_eq!((st, r["cart_id"].as_str()), (200, Some("shopify-123123123")), "{r}");
+    let delete = br#"{"id": 450789469, "cart_token": null}"#;
+    let (st, r) = deliver_as(&s, "2025-10", "checkouts/delete", "o2", delete, Some(sign(delete))).await;
+    assert_eq!(
+        (st, r["status"].as_str(), r["cart_id"].as_str()),
+        (200, Some("accepted"), Some("shopify-123123123")),
+        "{r}"
+    );
+
+    let new = checkout();
+    let mut v: Value = serde_json::from_slice(&new).unwrap();
+    v["token"] = json!("t-2026");
+    v["cart_token"] = json!("ct-2026");
+    let new = serde_json::to_vec(&v).unwrap();
+    let (st, r) = deliver(&s, "checkouts/create", "n1", &new, Some(sign(&new))).await;
+    assert_eq!((st, r["cart_id"].as_str()), (200, Some("shopify-t-2026")), "{r}");
+    let delete = br#"{"id": 981820079255243537, "cart_token": "ct-2026"}"#;
+    let (st, r) = deliver_as(&s, "2026-04", "checkouts/delete", "n2", delete, Some(sign(delete))).await;
+    assert_eq!(
+        (st, r["status"].as_str(), r["cart_id"].as_str()),
+        (200, Some("accepted"), Some("shopify-t-2026")),
+        "{r}"
+    );
+    let strange = br#"{"id": 1, "cart_token": "nobody"}"#;
+    deliver_as(&s, "2026-04<script>", "checkouts/delete", "n3", strange, Some(sign(strange))).await;
+
+    let stats = s.stats().await;
+    let w = &stats["webhooks"];
+    assert_eq!(
+        (w["shopify.api_version.2025-10"].as_i64(), w["shopify.api_version.2026-04"].as_i64()),
+        (Some(2), Some(2)),
+        "{stats}"
+    );
+    assert_eq!(w["shopify.api_version.other"], 1, "{stats}");
+    assert!(!stats.to_string().contains("script"), "a header was echoed into the counters: {stats}");
 }
 
 #[tokio::test]

@@ -56,6 +56,8 @@ pub async fn shopify(
             "X-Shopify-Hmac-Sha256 does not match the body and this store's Shopify webhook secret",
         ));
     }
+    let version = shopify::api_version(header(&headers, "x-shopify-api-version"));
+    st.engine.count(&store.id, vec![(Counter::WebhookApiVersion("shopify", version), 1)]).await;
     let topic = header(&headers, "x-shopify-topic").ok_or_else(|| missing_header("X-Shopify-Topic is required"))?;
     let delivery =
         header(&headers, "x-shopify-webhook-id").ok_or_else(|| missing_header("X-Shopify-Webhook-Id is required"))?;

@@ -184,6 +184,9 @@ pub enum Counter {
     /// A verified storefront delivery that could not be used, by platform and cause (a field's
     /// error code, or the mapping's reason).
     WebhookDropped(&'static str, String),
+    /// A verified delivery's platform API version (`webhooks.shopify.api_version.2026-04`): which
+    /// payload shapes a store's subscriptions send (`intake::shopify::api_version`).
+    WebhookApiVersion(&'static str, String),
     /// What the capture snippet sent that was left out or made neutral, by cause
     /// (`first_name`, `item_name`, `phone.country_not_allowed`, `phone.phone_rate`).
     SnippetDropped(&'static str),
@@ -264,6 +267,7 @@ impl Counter {
             Counter::HandoffsFailed => name::HANDOFFS_FAILED.into(),
             Counter::WebhookIgnored(platform) => format!("{}{platform}.ignored", p::WEBHOOKS),
             Counter::WebhookDropped(platform, cause) => format!("{}{platform}.dropped.{cause}", p::WEBHOOKS),
+            Counter::WebhookApiVersion(platform, v) => format!("{}{platform}.api_version.{v}", p::WEBHOOKS),
             Counter::SnippetDropped(what) => format!("{}dropped.{what}", p::SNIPPET),
             Counter::Conversations(what) => format!("{}{what}", p::CONVERSATIONS),
             Counter::EventsOut(what) => format!("{}{what}", p::EVENTS_OUT),

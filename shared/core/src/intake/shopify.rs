@@ -87,6 +87,22 @@ fn body_event_id(body: &[u8]) -> String {
     format!("shopify-b{hex}")
 }
 
+/// `X-Shopify-API-Version` as a counter's name: `2026-04`, `unstable`, or `other` for anything
+/// else (never an arbitrary string from the request), `none` when absent. From 2026-04 on,
+/// checkouts carry no `id` and orders no `checkout_id` (Shopify's changelog, "Removed Checkout
+/// ID from checkout and order webhooks"): carts are found by `token`, `checkout_token` and
+/// `cart_token`, and the `id` alias serves older subscriptions only.
+pub fn api_version(header: Option<&str>) -> String {
+    match header {
+        None => "none".into(),
+        Some(v) if v == "unstable" => v.into(),
+        Some(v) if v.len() == 7 && v.as_bytes()[4] == b'-' && v.chars().filter(char::is_ascii_digit).count() == 6 => {
+            v.into()
+        }
+        Some(_) => "other".into(),
+    }
+}
+
 /// Another identifier of a checkout than its token: `cart_token` or the checkout's `id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alias {
