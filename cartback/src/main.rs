@@ -128,6 +128,10 @@ enum Command {
         /// Only validate the file; write nothing.
         #[arg(long)]
         check: bool,
+        /// Accept steps on a channel left on `console` (a dry run: on AWS their messages are
+        /// logged, skipped as `steps_skipped.no_provider` and alarmed, never sent).
+        #[arg(long)]
+        allow_console: bool,
     },
     /// Carts through the pipeline while faults are injected at random (duplicates, crashes,
     /// throttles, timeouts, refusals), then the invariants checked over the whole history
@@ -350,8 +354,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             block_on(shopper::run(name, req))
         }
-        Command::Store { table, config, stage, check } => {
-            block_on(onboard::run(table.as_deref().unwrap_or_default(), &config, &stage, check))
+        Command::Store { table, config, stage, check, allow_console } => {
+            block_on(onboard::run(table.as_deref().unwrap_or_default(), &config, &stage, check, allow_console))
         }
         Command::Chaos { carts, seed, backend, r#break, history } => {
             block_on(chaos::run(carts, seed, backend, r#break, history.as_deref()))

@@ -6,11 +6,19 @@
 use cartback_core::config::Config;
 use std::path::Path;
 
-pub async fn run(table: &str, file: &Path, stage: &str, check: bool) -> anyhow::Result<()> {
+pub async fn run(table: &str, file: &Path, stage: &str, check: bool, allow_console: bool) -> anyhow::Result<()> {
     let name = file.display().to_string();
     let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
     let config = Config::from_toml(&name, &text)?;
     let ids: Vec<&str> = config.stores().map(|s| s.id.as_str()).collect();
+    let unsent = steps_without_provider(&config);
+    if !unsent.is_empty() && !allow_console {
+        anyhow::bail!(
+            "{name}: {} step(s) on a channel no provider carries; on AWS they would never be sent (each would be skipped as steps_skipped.no_provider and alarmed):\n  {}\nConfigure the provider, remove the step, or pass --allow-console for a dry run. Nothing was written.",
+            unsent.len(),
+            unsent.join("\n  ")
+        );
+    }
     if check {
         println!("{name}: valid; stores {}", ids.join(", "));
         for w in warnings(&config) {
@@ -37,6 +45,29 @@ pub async fn run(table: &str, file: &Path, stage: &str, check: bool) -> anyhow::
     }
     println!("The functions pick it up within 5 minutes (or at their next cold start).");
     Ok(())
+}
+
+/// The steps whose channel is left on `console` for their store: on AWS nothing carries them.
+fn steps_without_provider(config: &Config) -> Vec<String> {
+    use cartback_core::config::providers::{EmailProvider, SmsProvider, WhatsappProvider};
+    use cartback_core::domain::Channel;
+    let mut out = Vec::new();
+    for s in config.stores() {
+        for (i, step) in s.steps.iter().enumerate() {
+            let console = match step.channel {
+                Channel::Sms => s.providers.sms == SmsProvider::Console,
+                Channel::Email => s.providers.email == EmailProvider::Console,
+                Channel::Whatsapp => s.providers.whatsapp == WhatsappProvider::Console,
+            };
+            if console {
+                out.push(format!(
+                    "stores.{}.steps[{i}].channel = \"{}\": no provider is configured for it",
+                    s.id, step.channel
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// What is valid but will cost a store messages: SMS texts too long for some shoppers, and an

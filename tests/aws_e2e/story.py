@@ -206,6 +206,16 @@ def main():
     cfg = workdir / "store.toml"
     cfg.write_text(store_toml(api.url, hooks.url, twilio.url))
     table_name = tpl.physical[table_id]["ref"]
+    # A step on a channel no provider carries (WhatsApp is left on console here) is refused
+    # before anything is written: on AWS it would never be sent.
+    unsent = workdir / "unsent.toml"
+    unsent.write_text(store_toml(api.url, hooks.url, twilio.url) + '\n[[stores.steps]]\nafter = "2h"\nchannel = "whatsapp"\n')
+    out = subprocess.run([str(target / "cartback"), "store", "--table", table_name, "--stage", stage, "--config", str(unsent)],
+                         capture_output=True, text=True)
+    written = boto3.client("dynamodb", **aws).scan(TableName=table_name)["Count"]
+    check(out.returncode != 0 and 'steps[2].channel = "whatsapp"' in out.stderr and written == 0,
+          f"cartback store refuses a step on an unconfigured channel, writing nothing "
+          f"(rc {out.returncode}, {written} items): {out.stderr.strip().splitlines()[0][:160] if out.stderr.strip() else ''}")
     out = subprocess.run([str(target / "cartback"), "store", "--table", table_name, "--stage", stage, "--config", str(cfg)],
                          capture_output=True, text=True)
     check(out.returncode == 0, f"cartback store onboarded the store: {out.stdout.strip() or out.stderr.strip()}")

@@ -1,7 +1,8 @@
 //! What a Lambda does where nothing real is configured yet, without any local-mode stand-in:
 //! - `LogOnlyChannel`: a store that leaves a channel on `console` gets each message written to
-//!   the function's log as a dry run (address masked, text left out: message texts never reach
-//!   a log), never a silent loss;
+//!   the function's log (address masked, text left out: message texts never reach a log) and
+//!   answered `Unconfigured`, so the step is recorded as skipped (`steps_skipped.no_provider`,
+//!   alarmed), never counted as sent; `cartback store` refuses such a step before it is written;
 //! - `LoggedHandoffs`: a hand-off is one structured WARN line (shopper masked, reply text left
 //!   out), holding nothing in memory, until the store's alert destination is wired.
 
@@ -26,7 +27,7 @@ impl LogOnlyChannel {
 #[async_trait]
 impl ChannelSender for LogOnlyChannel {
     async fn send(&self, msg: &OutgoingMessage) -> Result<String, ChannelError> {
-        let n = self.logged.fetch_add(1, Ordering::Relaxed) + 1;
+        self.logged.fetch_add(1, Ordering::Relaxed);
         let sms = (msg.channel == cartback_core::domain::Channel::Sms).then(|| segments(&msg.body).segments);
         tracing::warn!(
             store = %msg.store,
@@ -38,7 +39,9 @@ impl ChannelSender for LogOnlyChannel {
             sms_segments = sms,
             "message logged, not sent: no provider is configured for this channel (console)"
         );
-        Ok(format!("log-only-{n}"))
+        // Never counted as sent: the step is recorded as skipped (`steps_skipped.no_provider`),
+        // which the stack alarms on.
+        Err(ChannelError::Unconfigured(format!("{} is on console for store {}", msg.channel, msg.store)))
     }
 }
 
@@ -124,7 +127,8 @@ mod tests {
             providers: Arc::default(),
         };
         let logs = capture(|| async {
-            assert_eq!(ch.send(&msg).await.expect("logged"), "log-only-1");
+            // Logged, and answered as not sent: never counted as a message.
+            assert!(matches!(ch.send(&msg).await, Err(ChannelError::Unconfigured(_))));
         });
         assert!(logs.contains("c_1") && logs.contains("no provider is configured"), "{logs}");
         assert!(!logs.contains("+905321234567") && !logs.contains("secret-text") && !logs.contains("Ayşe"), "{logs}");

@@ -64,6 +64,8 @@ pub fn metric_for(key: &str) -> Option<MetricSpec<'_>> {
         name::SENDS_UNKNOWN => ("ClaimsUnknown", "Count", None),
         name::HANDOFFS_FAILED => ("HandoffsFailed", "Count", None),
         name::HANDOFFS_DELIVERED => ("HandoffsDelivered", "Count", None),
+        // A step whose channel no provider carries (a channel left on `console`): alarmed.
+        "steps_skipped.no_provider" => ("StepsUnconfigured", "Count", None),
         _ => {
             if let Some(ch) = split(prefix::MESSAGES_SENT) {
                 ("MessagesSent", "Count", Some(("Channel", ch)))

@@ -73,7 +73,7 @@ fn class(e: &ChannelError) -> &'static str {
     match e {
         ChannelError::Retryable(_) => "retry",
         ChannelError::Unknown(_) => "unknown",
-        ChannelError::Permanent(_) => "permanent",
+        ChannelError::Permanent(_) | ChannelError::Unconfigured(_) => "permanent",
     }
 }
 

@@ -217,6 +217,11 @@ pub enum ChannelError {
     /// message is worse than a missed one.
     #[error("provider outcome unknown: {0}")]
     Unknown(String),
+    /// Nothing carries this channel for the store (on AWS, a channel left on `console`): nothing
+    /// was sent, and nothing may be counted as sent. The step is recorded as skipped
+    /// (`steps_skipped.no_provider`, alarmed on AWS), never retried.
+    #[error("no provider is configured for this channel: {0}")]
+    Unconfigured(String),
     /// Invalid number, unsubscribed, rejected template: do not retry.
     #[error("provider refused the message: {0}")]
     Permanent(String),

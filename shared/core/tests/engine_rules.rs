@@ -277,6 +277,23 @@ async fn permanent_provider_error_is_recorded_not_retried() {
     assert_eq!(t.stats().await.messages_failed["sms"], 1);
 }
 
+/// A step whose channel nothing carries (on AWS, a channel left on `console`) is recorded as
+/// skipped with its cause, never counted as sent, and the sequence goes on.
+#[tokio::test]
+async fn a_step_on_an_unconfigured_channel_is_skipped_not_counted_sent() {
+    let t = start(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z");
+    t.rt.faults.push(Fault::Unconfigured);
+    t.cart("c1", "e1", PHONE, "UTC").await;
+    t.advance_hours(80).await;
+    assert_eq!(t.channels(), ["email", "whatsapp"]);
+    let cart = t.rt.store.carts_of("s").pop().unwrap();
+    assert_eq!(cart.sends[0].status, SendStatus::Skipped);
+    let stats = t.stats().await;
+    assert_eq!(stats.steps_skipped["no_provider"], 1);
+    assert_eq!(stats.messages_by_channel.get("sms"), None, "counted as sent: {:?}", stats.messages_by_channel);
+    assert_eq!(stats.messages_failed.get("sms"), None);
+}
+
 #[tokio::test]
 async fn duplicate_deliveries_send_once() {
     let t = start_with(config("", SMS_EMAIL_WA), "2026-11-23T09:00:00Z", true);

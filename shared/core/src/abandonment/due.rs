@@ -46,6 +46,9 @@ pub enum DueOutcome {
     Failed(String),
 }
 
+/// The skip of a step whose channel no provider carries for the store (`ChannelError::Unconfigured`).
+pub const NO_PROVIDER: &str = "no_provider";
+
 impl Dispatch {
     /// Handles one delivery of due work. `redelivered` says the queue delivered this very
     /// message before and that attempt did not complete (SQS `ApproximateReceiveCount` > 1).
@@ -379,6 +382,13 @@ impl Dispatch {
                 self.k.count(&msg.store, stats).await;
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = ch, error = %e, "provider refused the message");
                 Ok(DueOutcome::Failed(e))
+            }
+            Err(ChannelError::Unconfigured(e)) => {
+                self.record_outcome(msg, SendStatus::Skipped, &e).await?;
+                stats.push((Counter::StepsSkipped(NO_PROVIDER), 1));
+                self.k.count(&msg.store, stats).await;
+                tracing::error!(store = %msg.store, cart = %msg.cart, step, channel = ch, "step skipped: no provider is configured for its channel");
+                Ok(DueOutcome::Skipped(NO_PROVIDER))
             }
             Err(ChannelError::Retryable(e)) => {
                 // The claim wrote the cart (abandonment, carried changes): counted now, as the

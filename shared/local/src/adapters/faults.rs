@@ -15,6 +15,8 @@ pub enum Fault {
     Permanent,
     /// The provider took the message, then the answer was lost (a timeout): it went out.
     TakenThenTimedOut,
+    /// Nothing carries the channel (AWS's log-only stand-in for a channel left on `console`).
+    Unconfigured,
 }
 
 #[derive(Default)]
@@ -41,6 +43,7 @@ impl ChannelSender for FaultyChannel {
         match self.faults.next() {
             Some(Fault::Retryable) => Err(ChannelError::Retryable("injected: 503 from provider".into())),
             Some(Fault::Permanent) => Err(ChannelError::Permanent("injected: invalid number".into())),
+            Some(Fault::Unconfigured) => Err(ChannelError::Unconfigured("injected: sms is on console".into())),
             Some(Fault::TakenThenTimedOut) => {
                 self.inner.send(msg).await?;
                 Err(ChannelError::Unknown("injected: timed out after the provider took it".into()))
