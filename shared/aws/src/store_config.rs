@@ -53,6 +53,27 @@ fn stores_mut(doc: &mut Value) -> impl Iterator<Item = &mut toml::Table> {
     doc.get_mut("stores").and_then(Value::as_array_mut).into_iter().flatten().filter_map(Value::as_table_mut)
 }
 
+/// A secret field of a store's table: `name`, or `section.name` in a sub-table.
+fn field<'a>(s: &'a toml::Table, f: &str) -> Option<&'a str> {
+    match f.split_once('.') {
+        Some((section, name)) => s.get(section)?.as_table()?.get(name)?.as_str(),
+        None => s.get(f)?.as_str(),
+    }
+}
+
+fn set_field(s: &mut toml::Table, f: &str, v: String) {
+    match f.split_once('.') {
+        Some((section, name)) => {
+            if let Some(t) = s.get_mut(section).and_then(Value::as_table_mut) {
+                t.insert(name.to_string(), Value::String(v));
+            }
+        }
+        None => {
+            s.insert(f.to_string(), Value::String(v));
+        }
+    }
+}
+
 /// The SSM parameter that holds one secret of one store.
 pub fn parameter_name(stage: &str, store: &str, field: &str) -> String {
     format!("/cartback/{stage}/{store}/{field}")
@@ -87,12 +108,7 @@ pub async fn load(
         }
     }
     let names: Vec<String> = stores_mut(&mut doc)
-        .flat_map(|s| {
-            SECRET_FIELDS
-                .iter()
-                .filter_map(|f| s.get(*f).and_then(Value::as_str).map(str::to_string))
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|s| SECRET_FIELDS.iter().filter_map(|f| field(s, f).map(str::to_string)).collect::<Vec<_>>())
         .filter_map(|v| v.strip_prefix(PREFIX).map(str::to_string))
         .collect();
     let mut values = std::collections::HashMap::new();
@@ -115,12 +131,12 @@ pub async fn load(
     }
     for s in stores_mut(&mut doc) {
         for f in SECRET_FIELDS {
-            if let Some(name) = s.get(*f).and_then(Value::as_str).and_then(|v| v.strip_prefix(PREFIX)) {
+            if let Some(name) = field(s, f).and_then(|v| v.strip_prefix(PREFIX)) {
                 let v = values
                     .get(name)
                     .cloned()
                     .ok_or_else(|| StoreConfigError::Ssm(format!("missing parameter {name}")))?;
-                s.insert((*f).to_string(), Value::String(v));
+                set_field(s, f, v);
             }
         }
     }
@@ -165,8 +181,7 @@ pub async fn put(
     for s in stores_mut(&mut doc) {
         let id = s.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
         for f in SECRET_FIELDS {
-            let Some(v) = s.get(*f).and_then(Value::as_str).filter(|v| !v.starts_with(PREFIX)).map(str::to_string)
-            else {
+            let Some(v) = field(s, f).filter(|v| !v.starts_with(PREFIX)).map(str::to_string) else {
                 continue;
             };
             let name = parameter_name(stage, &id, f);
@@ -179,7 +194,7 @@ pub async fn put(
                 .send()
                 .await
                 .map_err(|e| StoreConfigError::Ssm(short(&e)))?;
-            s.insert((*f).to_string(), Value::String(format!("{PREFIX}{name}")));
+            set_field(s, f, format!("{PREFIX}{name}"));
             report.secrets.push(name);
         }
         report.stores.push(id);

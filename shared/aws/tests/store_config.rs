@@ -38,8 +38,8 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     assert_eq!(report.stores, vec!["demo".to_string()]);
     assert_eq!(
         report.secrets.len(),
-        5,
-        "api_key, twilio_auth_token, shopify_webhook_secret, woocommerce_webhook_secret, whatsapp_app_secret"
+        6,
+        "api_key, twilio_auth_token, shopify_webhook_secret, woocommerce_webhook_secret, whatsapp_app_secret, whatsapp_verify_token"
     );
     let item = env
         .dynamo
@@ -59,6 +59,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         DEMO_SHOPIFY_WEBHOOK_SECRET,
         DEMO_WOOCOMMERCE_WEBHOOK_SECRET,
         "demo_whatsapp_app_secret",
+        "demo_whatsapp_verify_token",
     ] {
         assert!(!stored.contains(secret), "a secret is in the table");
     }
@@ -84,6 +85,43 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         Some(DEMO_SHOPIFY_WEBHOOK_SECRET)
     );
 
+    assert_eq!(
+        config.store("demo").unwrap().whatsapp_verify_token.as_ref().map(Secret::expose),
+        Some("demo_whatsapp_verify_token")
+    );
+
+    // A secret in a store's sub-table (`[stores.sms]`'s Account SID) goes to SSM too.
+    let sid = "AC0123456789abcdef0123456789abcdef";
+    let twilio =
+        EXAMPLE.replace("id = \"demo\"", "id = \"sms\"").replace(DEMO_API_KEY, "cbk_sms_0123456789abcdef") + "";
+    let twilio = twilio.replacen(
+        "[stores.quiet_hours]",
+        &format!("[stores.sms]\nprovider = \"twilio\"\ntwilio_account_sid = \"{sid}\"\nfrom = \"+14155550100\"\n\n[stores.quiet_hours]"),
+        1,
+    );
+    let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "sms.toml", &twilio).await.unwrap();
+    assert!(report.secrets.contains(&parameter_name(&stage, "sms", "sms.twilio_account_sid")), "{report:?}");
+    let stored = env
+        .dynamo
+        .get_item()
+        .table_name(&env.table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap()["toml"]
+        .as_s()
+        .unwrap()
+        .clone();
+    assert!(!stored.contains(sid), "the Account SID is in the table");
+    let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
+    match &config.store("sms").unwrap().providers.sms {
+        cartback_core::config::providers::SmsProvider::Twilio { account_sid, .. } => assert_eq!(account_sid, sid),
+        other => panic!("{other:?}"),
+    }
+
     // A second store is merged beside the first.
     let other = EXAMPLE
         .replace("id = \"demo\"", "id = \"other\"")
@@ -93,7 +131,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         .collect::<Vec<_>>()
         .join("\n");
     let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "other.toml", &other).await.unwrap();
-    assert_eq!(report.kept, vec!["demo".to_string()]);
+    assert_eq!(report.kept, vec!["sms".to_string(), "demo".to_string()]);
     let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
     assert!(config.store("demo").is_some() && config.store("other").is_some());
 

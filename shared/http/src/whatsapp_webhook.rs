@@ -23,7 +23,7 @@ pub async fn verify(State(st): State<AppState>, Path(store_id): Path<String>, ur
         form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let token_ok = get("hub.verify_token")
-        .is_some_and(|t| bool::from(subtle::ConstantTimeEq::ct_eq(t.as_bytes(), expected.as_bytes())));
+        .is_some_and(|t| bool::from(subtle::ConstantTimeEq::ct_eq(t.as_bytes(), expected.expose().as_bytes())));
     match (get("hub.mode"), get("hub.challenge")) {
         (Some("subscribe"), Some(challenge)) if token_ok => {
             Ok(([(axum::http::header::CONTENT_TYPE, "text/plain")], challenge.to_string()).into_response())

@@ -173,7 +173,7 @@ pub struct StoreConfig {
     /// Verifies `X-Hub-Signature-256` on `/v1/whatsapp/{store}` (Meta's app secret).
     pub whatsapp_app_secret: Option<Secret>,
     /// Answers Meta's subscription handshake on the same route.
-    pub whatsapp_verify_token: Option<String>,
+    pub whatsapp_verify_token: Option<Secret>,
     pub currency: Currency,
     /// The store's language (BCP 47): of its own templates, and the fallback for shoppers whose
     /// language it has no text for.

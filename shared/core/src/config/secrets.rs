@@ -2,9 +2,14 @@
 //! what `cartback store` moves to SSM SecureStrings) and the `Secret` type every one of them is
 //! held in, so a logged configuration never shows one.
 
-/// The store fields (`[[stores]]` in the TOML) that are secrets. `api_key` is kept only as its
-/// digest once loaded; `whatsapp_access_token` lives in the WhatsApp provider's settings.
+/// The store fields (`[[stores]]` in the TOML) that are secrets; `section.field` names one in a
+/// store's sub-table (`[stores.sms]`). `api_key` is kept only as its digest once loaded;
+/// `whatsapp_access_token` lives in the WhatsApp provider's settings. The Twilio Account SID is
+/// an identifier rather than a secret, but with it anyone holding a leaked auth token can act
+/// for the account: it is kept beside the token.
 pub const SECRET_FIELDS: &[&str] = &[
+    "sms.twilio_account_sid",
+    "whatsapp_verify_token",
     "api_key",
     "twilio_auth_token",
     "twilio_webhook_shared_key",

@@ -194,7 +194,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         publishable_key: rs.publishable_key,
         providers: std::sync::Arc::new(providers),
         whatsapp_app_secret: rs.whatsapp_app_secret.filter(|s| !s.is_empty()).map(Secret),
-        whatsapp_verify_token: rs.whatsapp_verify_token.filter(|s| !s.is_empty()),
+        whatsapp_verify_token: rs.whatsapp_verify_token.filter(|s| !s.is_empty()).map(Secret),
         currency: currency?,
         locale,
         max_sms_segments,
