@@ -385,6 +385,20 @@ pub fn levers(t: &Traffic) -> Vec<Lever> {
     ]
 }
 
+/// The bill per million carts under the leanest deploy options the template offers
+/// (`PointInTimeRecovery=Disabled`, `CartRetentionDays=35`), from the metered run `t` whose
+/// default bill is `total`: no backup charge at all, and carts' storage for 35 days instead of
+/// 120.
+pub fn leanest_profile(t: &Traffic, total: f64) -> f64 {
+    let per = 1e6 / t.carts as f64;
+    let storage = Storage::of(&t.units);
+    let pitr = storage.total() * per * Prices::DYNAMO_PITR_GB_MONTH;
+    let retention = days(CART_RETENTION);
+    let min = cartback_aws::dynamo::MIN_CART_RETENTION_DAYS as f64;
+    let carts_saved = storage.carts * per * Prices::DYNAMO_GB_MONTH * (retention - min) / retention;
+    total - pitr - carts_saved
+}
+
 /// The API's access log ingested in the run, in GB: one line per request.
 fn access_log_gb(t: &Traffic) -> f64 {
     t.api_requests as f64 * access_log_line().len() as f64 / 1e9
@@ -490,6 +504,21 @@ mod tests {
         assert!(by("35 days") < 0.0 && -by("35 days") < storage * 85.0 / 120.0);
         let claims = l.iter().find(|x| x.what.contains("separate")).map_or(0.0, |x| x.requests_per_abandoned);
         assert!((claims - 2.0 * 134.0 / 71.0).abs() < 1e-9);
+    }
+
+    /// The leanest profile removes the whole point-in-time line and 85 of 120 days of the carts'
+    /// storage line, and nothing else.
+    #[test]
+    fn the_leanest_profile_is_the_default_bill_less_backups_and_old_carts() {
+        let t = traffic();
+        let ours = cartback(&t);
+        let total = total(&ours);
+        let line = |prefix: &str| ours.iter().find(|x| x.what.starts_with(prefix)).map(|x| x.dollars).unwrap_or(0.0);
+        let lean = leanest_profile(&t, total);
+        let saved = total - lean;
+        let pitr = line("DynamoDB point-in-time");
+        assert!(pitr > 0.0 && saved > pitr, "saved {saved}, backups {pitr}");
+        assert!(saved < pitr + line("DynamoDB storage") * 85.0 / 120.0 + 1e-12, "saved {saved}");
     }
 
     #[test]

@@ -374,6 +374,10 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
     );
     print_levers(&traffic, total);
     println!(
+        "  deploy profiles: default ${total:.2} per million carts; leanest (PointInTimeRecovery=Disabled, CartRetentionDays=35) ${:.2}",
+        crate::bill::leanest_profile(&traffic, total)
+    );
+    println!(
         "  assumptions: DynamoDB {} ms, SQS {} ms, provider {} ms per request; dispatcher records {} at a time; one sweep a minute at {} carts a day",
         bill::Latency::DYNAMO_MS,
         bill::Latency::SQS_MS,

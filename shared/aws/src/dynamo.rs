@@ -28,8 +28,26 @@ use std::sync::Arc;
 
 pub type Item = HashMap<String, AttributeValue>;
 
-/// Carts are kept this long after the shopper's last activity (sequence + attribution + margin).
+/// Carts are kept this long after the shopper's last activity (sequence + attribution + margin),
+/// unless the stack's `CartRetentionDays` says otherwise (`cart_retention`).
 pub const CART_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 120);
+
+/// The shortest cart retention a deployer may choose: the longest sequence and attribution
+/// window a store can configure end well inside it.
+pub const MIN_CART_RETENTION_DAYS: i64 = 35;
+
+/// How long carts are kept: `CARTBACK_CART_RETENTION_DAYS` (the template's `CartRetentionDays`,
+/// 35 to 3650), else `CART_RETENTION`. Read once.
+pub fn cart_retention() -> SignedDuration {
+    static ONCE: std::sync::OnceLock<SignedDuration> = std::sync::OnceLock::new();
+    *ONCE.get_or_init(|| {
+        std::env::var("CARTBACK_CART_RETENTION_DAYS")
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|d| (MIN_CART_RETENTION_DAYS..=3650).contains(d))
+            .map_or(CART_RETENTION, |d| SignedDuration::from_hours(24 * d))
+    })
+}
 /// Contacts keep their opt-outs and frequency-cap history this long after the last change.
 pub const CONTACT_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 400);
 
@@ -214,7 +232,7 @@ pub fn cart_item_at(
     let mut item = key(cart_pk(&cart.store, &cart.id), SK_CART);
     item.insert(VERSION.into(), n(cart.version + 1));
     item.insert(BODY.into(), body_value(&body));
-    item.insert(TTL.into(), n((cart.last_activity + CART_RETENTION).as_second()));
+    item.insert(TTL.into(), n((cart.last_activity + cart_retention()).as_second()));
     // A timer further out than SQS can hold goes into the sparse timer index for the sweep.
     if let Some(t) = cart.timer
         && t.due.duration_since(now) > long_timer_after
