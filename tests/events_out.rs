@@ -136,7 +136,8 @@ async fn events_reach_the_endpoints_that_want_them_signed_and_failures_can_be_re
     assert_eq!(tried.len(), 3, "three tries");
     assert!(tried.iter().all(|(id, _)| id == rec_id), "the same webhook-id on every try");
 
-    // The dead letter, listed and replayed once the endpoint is back.
+    // Waiting for its scheduled retry (issue #31: not a dead letter after three quick tries),
+    // listed, and replayed by the merchant once the endpoint is back.
     let http = reqwest::Client::new();
     let list: Value = http
         .get(s.url("/v1/stores/demo/event-deliveries"))
@@ -151,9 +152,10 @@ async fn events_reach_the_endpoints_that_want_them_signed_and_failures_can_be_re
     assert_eq!(list["deliveries"].as_array().unwrap().len(), 1, "{list}");
     assert_eq!(
         (d["type"].as_str(), d["attempts"].as_u64(), d["state"].as_str()),
-        (Some("cart.recovered"), Some(3), Some("failed"))
+        (Some("cart.recovered"), Some(3), Some("retrying"))
     );
     assert_eq!(d["last_error"], "HTTP 500 after 3 tries");
+    assert!(d["next_attempt_at"].is_string(), "{d}");
     let id = d["id"].as_str().unwrap();
     failing_status.store(200, Ordering::SeqCst);
     let r = http
@@ -169,6 +171,9 @@ async fn events_reach_the_endpoints_that_want_them_signed_and_failures_can_be_re
     assert_eq!(tried.len(), 4);
     assert_eq!(&tried[3].0, rec_id, "a replay keeps the webhook-id: the receiver deduplicates it");
     assert_eq!(tried[3].1, *rec);
+    // Replayed, it leaves the schedule: its retry's minute passes without another POST.
+    s.advance(120).await;
+    assert_eq!(verified(&failing).len(), 4, "a replayed delivery was retried again");
 
     let r = http
         .post(s.url("/v1/stores/demo/event-deliveries/dlv_nope_0/replay"))
@@ -185,7 +190,8 @@ async fn events_reach_the_endpoints_that_want_them_signed_and_failures_can_be_re
         .unwrap();
     assert_eq!(r.status(), 401);
     let stats = s.stats().await;
-    assert_eq!(stats["events_out"]["failed"], 1);
+    assert_eq!(stats["events_out"]["retrying"], 1);
+    assert_eq!(stats["events_out"].get("failed"), None, "{}", stats["events_out"]);
     assert_eq!(stats["events_out"]["replayed"], 1);
     assert!(stats["events_out"]["delivered"].as_i64().unwrap() >= 6, "{}", stats["events_out"]);
 }

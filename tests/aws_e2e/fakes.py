@@ -86,10 +86,13 @@ def standard_webhooks_verify(secret, headers, body, tolerance=300):
 
 
 class HandoffReceiver:
-    """The merchant's end of `alert_webhook`: keeps each verified delivery, counts the rest."""
+    """The merchant's end of `alert_webhook`: keeps each verified delivery, counts the rest.
+    `down` makes it answer that many next deliveries 503, as an endpoint that is down; their
+    webhook-ids are kept in `refused`."""
 
     def __init__(self, secret):
-        self.verified, self.rejected = [], []
+        self.verified, self.rejected, self.refused = [], [], []
+        self.down = 0
         rx = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,7 +103,11 @@ class HandoffReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 problem = standard_webhooks_verify(secret, headers, body)
-                if problem:
+                if rx.down > 0:
+                    rx.down -= 1
+                    rx.refused.append(headers.get("webhook-id"))
+                    self.send_response(503)
+                elif problem:
                     rx.rejected.append(problem)
                     self.send_response(401)
                 else:

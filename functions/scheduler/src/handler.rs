@@ -55,15 +55,22 @@ pub async fn handle(deps: &impl Scheduler, request_id: &str, event: Value) -> Re
     // Delays are computed from the real time, not the rule's scheduled `time`: an invocation
     // that starts late still hands SQS the exact remaining wait.
     let report = deps.sweep(jiff::Timestamp::now()).await?;
+    // The same minute retries the deliveries (signed events, hand-offs) whose scheduled retry
+    // is due; a failure there is logged by the engine and tried again next minute, never
+    // failing the sweep.
+    let engine = deps.engine().await?;
+    let retried = engine.retry_deliveries().await;
+    engine.flush_stats().await;
     tracing::info!(
         request_id,
         buckets = report.buckets,
         timers = report.timers,
         queries = report.queries,
         batches = report.batches,
+        retried,
         "sweep"
     );
-    Ok(json!({"buckets": report.buckets, "timers": report.timers}))
+    Ok(json!({"buckets": report.buckets, "timers": report.timers, "deliveries_retried": retried}))
 }
 
 #[cfg(test)]

@@ -667,6 +667,29 @@ impl DeliveryLog for DynamoStore {
         out.truncate(LIST_MAX);
         Ok(out)
     }
+
+    /// The store's deliveries partition, read to the end (it holds only what failed at first:
+    /// a handful), keeping those still on their retry schedule.
+    async fn retrying_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(format!("{PK} = :pk"))
+            .expression_attribute_values(":pk", s(deliveries_pk(store)))
+            .consistent_read(true);
+        let mut pages = Pages::new("Query deliveries", query);
+        let mut out = Vec::new();
+        while let Some(items) = pages.next().await? {
+            for item in &items {
+                let d = decode::<DeliveryRecord>("delivery", item)?.1;
+                if d.state == cartback_core::outbound::DeliveryState::Retrying {
+                    out.push(d);
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl DynamoStore {

@@ -66,6 +66,8 @@ pub fn metric_for(key: &str) -> Option<MetricSpec<'_>> {
         name::HANDOFFS_DELIVERED => ("HandoffsDelivered", "Count", None),
         // A step whose channel no provider carries (a channel left on `console`): alarmed.
         "steps_skipped.no_provider" => ("StepsUnconfigured", "Count", None),
+        // A signed event whose every scheduled retry failed: a dead letter.
+        "events_out.failed" => ("EventsFailed", "Count", None),
         _ => {
             if let Some(ch) = split(prefix::MESSAGES_SENT) {
                 ("MessagesSent", "Count", Some(("Channel", ch)))

@@ -271,9 +271,16 @@ impl Deps {
         } else {
             cartback_channels::outbound_target::Reach::InternetOnly
         };
-        let alerts = WebhookAlerts::new(config.clone(), self.alerts.clone(), stats.clone(), random.clone(), reach);
-        // Signed events to the stores' endpoints; dead letters in the table.
+        // Deliveries whose first tries fail wait in the table for their scheduled retries.
         let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
+        let ports = cartback_channels::handoff_webhook::AlertPorts {
+            stats: stats.clone(),
+            random: random.clone(),
+            log: log.clone(),
+            clock: clock.clone(),
+        };
+        let alerts = WebhookAlerts::new(config.clone(), self.alerts.clone(), ports, reach);
+        // Signed events to the stores' endpoints, and every delivery's retries.
         let events_out = cartback_channels::event_webhooks::SignedEvents::new(
             config.clone(),
             log,

@@ -152,6 +152,9 @@ async fn dead_letters_are_kept_and_listed(log: &dyn DeliveryLog) {
         attempts: 3,
         last_error: "HTTP 500 after 3 tries".into(),
         state: DeliveryState::Failed,
+        target: Default::default(),
+        retries: 10,
+        next_attempt_at: None,
         first_failed_at: now(),
         updated_at: now() + jiff::SignedDuration::from_mins(minutes),
         expires_at: now() + jiff::SignedDuration::from_hours(24 * 30),
@@ -170,6 +173,16 @@ async fn dead_letters_are_kept_and_listed(log: &dyn DeliveryLog) {
     assert_eq!(log.get_delivery("s", "a").await.unwrap(), Some(replayed));
     assert_eq!(ids(log.list_deliveries("s").await.unwrap()), ["a", "b"]);
     assert!(log.list_deliveries("nobody").await.unwrap().is_empty());
+    // Only what is still on its retry schedule is retrying, and only in its own store.
+    assert!(log.retrying_deliveries("s").await.unwrap().is_empty());
+    let mut waiting = record("d", "s", 6);
+    waiting.state = DeliveryState::Retrying;
+    waiting.retries = 2;
+    waiting.next_attempt_at = Some(now() + jiff::SignedDuration::from_mins(15));
+    log.put_delivery(&waiting).await.unwrap();
+    assert_eq!(log.retrying_deliveries("s").await.unwrap(), vec![waiting.clone()]);
+    assert!(log.retrying_deliveries("other").await.unwrap().is_empty());
+    assert_eq!(log.get_delivery("s", "d").await.unwrap(), Some(waiting));
 }
 
 /// An engine over `store` for its carts, contacts, links, conversations and the shopper-records

@@ -1,14 +1,17 @@
-//! Signed events to a store's `[[stores.event_webhooks]]` (`cartback_core::outbound`): each
-//! endpoint that wants the event gets it as a Standard Webhooks message (`webhook-id` = the
+//! Signed events to a store's `[[stores.event_webhooks]]` (`cartback_core::outbound`), and the
+//! retries of every delivery to a store's endpoints (hand-offs included, `handoff_webhook`).
+//! Each endpoint that wants an event gets it as a Standard Webhooks message (`webhook-id` = the
 //! event id, stable across retries of the work that raised it), signed with the store's
-//! `event_webhook_secret`, with 3 tries (`signed_post`). A delivery whose tries all fail is kept
-//! as a dead-letter record (`DeliveryLog`, 30 days) and counted (`events_out.failed`); the API
-//! lists them and replays one by id, with the same `webhook-id`.
+//! `event_webhook_secret`, with 3 quick tries (`signed_post`). A delivery whose tries fail is
+//! recorded (`DeliveryLog`) and tried again on `outbound::RETRY_AFTER`'s schedule — ten more
+//! times over 32 hours, with the same id — by `retry_due`, which the hosts run every minute;
+//! after the last it is a dead letter, counted (`events_out.failed`, `handoffs.failed`: metrics
+//! and alarms on AWS), kept 30 days, listed by the API and replayable by id.
 
 use async_trait::async_trait;
-use cartback_core::config::Config;
+use cartback_core::config::{Config, Secret};
 use cartback_core::engine::counters::Counter;
-use cartback_core::outbound::{DEAD_LETTER_DAYS, DeliveryRecord, DeliveryState, OutEvent, delivery_id};
+use cartback_core::outbound::{DEAD_LETTER_DAYS, DeliveryRecord, DeliveryState, OutEvent, Target, delivery_id};
 use cartback_core::ports::{Clock, DeliveryLog, EventsOut, StatsStore, StoreError};
 use std::sync::Arc;
 
@@ -32,12 +35,108 @@ impl SignedEvents {
         SignedEvents { config, log, stats, clock, client: crate::outbound_target::client(crate::TIMEOUT, reach), reach }
     }
 
-    async fn count(&self, store: &str, what: &'static str) {
+    async fn count(&self, store: &str, counter: Counter) {
         let day = self.config.stats_day(store, self.clock.now());
-        if let Err(e) = self.stats.add(store, day, &[(Counter::EventsOut(what).key(), 1)]).await {
-            tracing::error!(store, error = %e, "events_out counter not updated");
+        if let Err(e) = self.stats.add(store, day, &[(counter.key(), 1)]).await {
+            tracing::error!(store, error = %e, "delivery counter not updated");
         }
     }
+
+    /// The secret a delivery is signed with: its target's, as the store has it now.
+    fn secret(&self, store: &str, target: Target) -> Option<Secret> {
+        let s = self.config.store(store)?;
+        match target {
+            Target::Events => s.event_webhook_secret.clone(),
+            Target::Alert => s.alert_webhook.as_ref().map(|a| a.secret.clone()),
+        }
+    }
+
+    /// One scheduled retry of `d`, recorded.
+    async fn retry(&self, mut d: DeliveryRecord, now: jiff::Timestamp) -> Result<(), StoreError> {
+        let Some(secret) = self.secret(&d.store, d.target) else {
+            // The endpoint's secret is gone from the configuration: the delivery cannot be
+            // signed any more, so it ends as a dead letter now.
+            d.retries = cartback_core::outbound::RETRY_AFTER.len() as u32;
+            d.after_failure(now, "the store no longer has a secret for this endpoint".into());
+            self.dead(&d).await;
+            return self.log.put_delivery(&d).await;
+        };
+        let outcome =
+            crate::signed_post::post_signed(&self.client, self.reach, &d.url, &secret, &d.event_id, d.body.as_bytes())
+                .await;
+        d.retries += 1;
+        match outcome {
+            Ok(()) => {
+                d.attempts += 1;
+                d.state = DeliveryState::Delivered;
+                d.next_attempt_at = None;
+                d.updated_at = now;
+                let counter = match d.target {
+                    Target::Events => Counter::EventsOut("delivered"),
+                    Target::Alert => Counter::HandoffsDelivered,
+                };
+                self.count(&d.store, counter).await;
+                tracing::info!(store = %d.store, id = %d.id, retries = d.retries, "delivered by a scheduled retry");
+            }
+            Err(f) => {
+                d.attempts += f.attempts;
+                if !f.retryable {
+                    d.retries = cartback_core::outbound::RETRY_AFTER.len() as u32;
+                }
+                if d.after_failure(now, f.why) {
+                    self.dead(&d).await;
+                } else {
+                    tracing::warn!(store = %d.store, id = %d.id, retries = d.retries, next = ?d.next_attempt_at, error = %d.last_error, "scheduled retry failed");
+                }
+            }
+        }
+        self.log.put_delivery(&d).await
+    }
+
+    /// Counted and logged as a dead letter: the schedule is spent.
+    async fn dead(&self, d: &DeliveryRecord) {
+        let counter = match d.target {
+            Target::Events => Counter::EventsOut("failed"),
+            Target::Alert => Counter::HandoffsFailed,
+        };
+        self.count(&d.store, counter).await;
+        tracing::error!(store = %d.store, id = %d.id, attempts = d.attempts, error = %d.last_error, "delivery failed on every try of its schedule: a dead letter, kept for a replay");
+    }
+}
+
+/// A delivery whose first tries failed at `now`: on the retry schedule from here, or a dead
+/// letter at once when the endpoint refused it.
+#[allow(clippy::too_many_arguments)]
+pub fn retrying(
+    id: String,
+    message_id: &str,
+    store: &str,
+    (url, target): (&str, Target),
+    kind: cartback_core::outbound::EventType,
+    body: String,
+    failure: crate::signed_post::Failure,
+    now: jiff::Timestamp,
+) -> DeliveryRecord {
+    let mut d = DeliveryRecord {
+        id,
+        event_id: message_id.to_string(),
+        store: store.to_string(),
+        url: url.to_string(),
+        kind,
+        body,
+        attempts: failure.attempts,
+        last_error: String::new(),
+        state: DeliveryState::Retrying,
+        target,
+        // A refusal is not retried: it is a dead letter at once.
+        retries: if failure.retryable { 0 } else { cartback_core::outbound::RETRY_AFTER.len() as u32 },
+        next_attempt_at: None,
+        first_failed_at: now,
+        updated_at: now,
+        expires_at: now + jiff::SignedDuration::from_hours(24 * DEAD_LETTER_DAYS),
+    };
+    d.after_failure(now, failure.why);
+    d
 }
 
 #[async_trait]
@@ -54,29 +153,22 @@ impl EventsOut for SignedEvents {
                 .await
             {
                 Ok(()) => {
-                    self.count(&e.store, "delivered").await;
+                    self.count(&e.store, Counter::EventsOut("delivered")).await;
                     tracing::info!(store = %e.store, event = e.kind.as_str(), id = %e.id, endpoint = i, "event delivered");
                 }
-                Err((why, attempts)) => {
+                Err(failure) => {
                     let now = self.clock.now();
-                    let record = DeliveryRecord {
-                        id: delivery_id(&e.id, i),
-                        event_id: e.id.clone(),
-                        store: e.store.clone(),
-                        url: hook.url.clone(),
-                        kind: e.kind,
-                        body: body.clone(),
-                        attempts,
-                        last_error: why.clone(),
-                        state: DeliveryState::Failed,
-                        first_failed_at: now,
-                        updated_at: now,
-                        expires_at: now + jiff::SignedDuration::from_hours(24 * DEAD_LETTER_DAYS),
-                    };
-                    self.count(&e.store, "failed").await;
-                    tracing::error!(store = %e.store, event = e.kind.as_str(), id = %e.id, endpoint = i, error = %why, "event not delivered: kept for a replay");
+                    let target = (hook.url.as_str(), Target::Events);
+                    let record =
+                        retrying(delivery_id(&e.id, i), &e.id, &e.store, target, e.kind, body.clone(), failure, now);
+                    if record.state == DeliveryState::Failed {
+                        self.dead(&record).await;
+                    } else {
+                        self.count(&e.store, Counter::EventsOut("retrying")).await;
+                        tracing::warn!(store = %e.store, event = e.kind.as_str(), id = %e.id, endpoint = i, error = %record.last_error, next = ?record.next_attempt_at, "event not delivered yet: retried on its schedule");
+                    }
                     if let Err(err) = self.log.put_delivery(&record).await {
-                        tracing::error!(store = %e.store, id = %record.id, error = %err, "dead letter not recorded");
+                        tracing::error!(store = %e.store, id = %record.id, error = %err, "delivery not recorded for its retries");
                     }
                 }
             }
@@ -89,9 +181,7 @@ impl EventsOut for SignedEvents {
 
     async fn replay(&self, store: &str, id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
         let Some(mut d) = self.log.get_delivery(store, id).await? else { return Ok(None) };
-        let Some(secret) = self.config.store(store).and_then(|s| s.event_webhook_secret.clone()) else {
-            return Ok(None);
-        };
+        let Some(secret) = self.secret(store, d.target) else { return Ok(None) };
         let outcome =
             crate::signed_post::post_signed(&self.client, self.reach, &d.url, &secret, &d.event_id, d.body.as_bytes())
                 .await;
@@ -99,16 +189,27 @@ impl EventsOut for SignedEvents {
         match outcome {
             Ok(()) => {
                 d.state = DeliveryState::Replayed;
+                d.next_attempt_at = None;
                 d.attempts += 1;
-                self.count(store, "replayed").await;
+                self.count(store, Counter::EventsOut("replayed")).await;
             }
-            Err((why, attempts)) => {
-                d.attempts += attempts;
-                d.last_error = why;
+            Err(f) => {
+                d.attempts += f.attempts;
+                d.last_error = f.why;
             }
         }
         self.log.put_delivery(&d).await?;
-        tracing::info!(store, id = %d.id, state = ?d.state, "event delivery replayed");
+        tracing::info!(store, id = %d.id, state = ?d.state, "delivery replayed");
         Ok(Some(d))
+    }
+
+    async fn retry_due(&self, store: &str, now: jiff::Timestamp) -> Result<usize, StoreError> {
+        let due: Vec<DeliveryRecord> =
+            self.log.retrying_deliveries(store).await?.into_iter().filter(|d| d.due(now)).collect();
+        let n = due.len();
+        for d in due {
+            self.retry(d, now).await?;
+        }
+        Ok(n)
     }
 }

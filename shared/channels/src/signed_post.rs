@@ -12,7 +12,23 @@ const BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_milli
 /// take at most 10 s.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The outcome after every try: `Err` holds why the last one failed and how many were made.
+/// Why a message was not delivered after its tries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What the last try met (no response body: it may echo what was sent).
+    pub why: String,
+    /// Tries made.
+    pub attempts: u32,
+    /// Whether a later try may succeed (a 5xx, a 429, a timeout, an unreachable endpoint); a
+    /// refusal (another 4xx, a redirect, an address inside the network, a bad secret) is final.
+    pub retryable: bool,
+}
+
+fn fin(why: impl Into<String>, attempts: u32) -> Failure {
+    Failure { why: why.into(), attempts, retryable: false }
+}
+
+/// The outcome after every try.
 pub async fn post_signed(
     client: &reqwest::Client,
     reach: crate::outbound_target::Reach,
@@ -20,11 +36,11 @@ pub async fn post_signed(
     secret: &Secret,
     id: &str,
     body: &[u8],
-) -> Result<(), (String, u32)> {
+) -> Result<(), Failure> {
     // An endpoint written as an address inside the network is refused before any try (a name
     // is checked as it resolves: `outbound_target`).
     if let Some(why) = crate::outbound_target::refusal(url, reach) {
-        return Err((format!("refused: {why}"), 0));
+        return Err(fin(format!("refused: {why}"), 0));
     }
     let mut last = String::new();
     for attempt in 0..ATTEMPTS {
@@ -33,7 +49,7 @@ pub async fn post_signed(
         }
         let now = jiff::Timestamp::now().as_second();
         let headers = standard_webhooks::headers(secret, id, now, body)
-            .ok_or_else(|| ("the secret is not a whsec_ secret".to_string(), 0))?;
+            .ok_or_else(|| fin("the secret is not a whsec_ secret", 0))?;
         let mut req =
             client.post(url).timeout(ATTEMPT_TIMEOUT).header("content-type", "application/json").body(body.to_vec());
         for (k, v) in headers {
@@ -42,25 +58,22 @@ pub async fn post_signed(
         match req.send().await {
             Ok(r) if r.status().is_success() => return Ok(()),
             Ok(r) if r.status().is_redirection() => {
-                return Err((
+                return Err(fin(
                     format!("the endpoint redirected (HTTP {}): redirects are not followed", r.status().as_u16()),
                     attempt as u32 + 1,
                 ));
             }
             Ok(r) if r.status().is_client_error() && r.status().as_u16() != 429 => {
-                return Err((format!("the endpoint refused it: HTTP {}", r.status().as_u16()), attempt as u32 + 1));
+                return Err(fin(format!("the endpoint refused it: HTTP {}", r.status().as_u16()), attempt as u32 + 1));
             }
             Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
             Err(e) if is_refused_address(&e) => {
-                return Err((
-                    "refused: the name resolves only to addresses inside the network".into(),
-                    attempt as u32 + 1,
-                ));
+                return Err(fin("refused: the name resolves only to addresses inside the network", attempt as u32 + 1));
             }
             Err(e) => last = if e.is_timeout() { "timed out".into() } else { "unreachable".into() },
         }
     }
-    Err((format!("{last} after {ATTEMPTS} tries"), ATTEMPTS as u32))
+    Err(Failure { why: format!("{last} after {ATTEMPTS} tries"), attempts: ATTEMPTS as u32, retryable: true })
 }
 
 /// Whether the request failed because the guarded resolver kept no address (final: retrying

@@ -1,18 +1,22 @@
 //! Hand-offs reach the store's `alert_webhook` as Standard Webhooks messages: verified here by
 //! the scheme's own reference library (`standardwebhooks`), retried with backoff when the
-//! endpoint fails, and counted either way; the inner record (log or outbox) gets every one.
+//! endpoint fails — three quick tries, then on the schedule every delivery follows, with the
+//! same message id — and counted either way; the inner record (log or outbox) gets every one.
 #![allow(clippy::unwrap_used)]
 
 use async_trait::async_trait;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use cartback_channels::handoff_webhook::{ATTEMPTS, WebhookAlerts};
+use cartback_channels::event_webhooks::SignedEvents;
+use cartback_channels::handoff_webhook::{ATTEMPTS, AlertPorts, WebhookAlerts};
 use cartback_channels::outbound_target::Reach;
 use cartback_core::config::{AlertWebhook, Config, Secret, demo_config};
 use cartback_core::domain::Channel;
-use cartback_core::ports::{Alerts, Handoff, StatsStore};
+use cartback_core::outbound::{DeliveryState, RETRY_AFTER};
+use cartback_core::ports::{Alerts, Clock, DeliveryLog, EventsOut, Handoff, StatsStore};
 use cartback_core::system::OsRandom;
+use cartback_local::adapters::clock::VirtualClock;
 use cartback_local::adapters::memory_store::MemoryStore;
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +61,13 @@ struct Rig {
     alerts: WebhookAlerts,
     inner: Arc<Recorded>,
     stats: Arc<MemoryStore>,
+    /// Where deliveries wait for their retries, and what retries them.
+    retries: SignedEvents,
+    clock: Arc<VirtualClock>,
+}
+
+fn ports(stats: &Arc<MemoryStore>, clock: &Arc<VirtualClock>) -> AlertPorts {
+    AlertPorts { stats: stats.clone(), random: Arc::new(OsRandom), log: stats.clone(), clock: clock.clone() }
 }
 
 fn rig(url: &str) -> Rig {
@@ -72,8 +83,10 @@ fn rig_reaching(url: &str, reach: Reach) -> Rig {
     let config = Arc::new(Config::new(demo.public_url.clone(), vec![store]));
     let inner = Arc::new(Recorded::default());
     let stats = Arc::new(MemoryStore::default());
-    let alerts = WebhookAlerts::new(config, inner.clone(), stats.clone(), Arc::new(OsRandom), reach);
-    Rig { alerts, inner, stats }
+    let clock = Arc::new(VirtualClock::new("2026-11-23T09:00:00Z".parse().unwrap()));
+    let alerts = WebhookAlerts::new(config.clone(), inner.clone(), ports(&stats, &clock), reach);
+    let retries = SignedEvents::new(config, stats.clone(), stats.clone(), clock.clone(), reach);
+    Rig { alerts, inner, stats, retries, clock }
 }
 
 fn handoff() -> Handoff {
@@ -116,14 +129,59 @@ async fn a_handoff_is_signed_as_the_reference_library_verifies_and_retried_once_
     assert_eq!(r.stats.get_one("demo", "handoffs.delivered").await.unwrap(), 1);
 }
 
+/// Issue #31: an endpoint down for longer than the three quick tries gets the hand-off when it
+/// comes back, on the retry schedule, as the same message; one down for the whole schedule
+/// leaves a dead letter, counted once.
 #[tokio::test]
-async fn an_endpoint_that_keeps_failing_is_tried_three_times_then_counted() {
+async fn an_endpoint_that_is_down_for_a_while_gets_the_handoff_when_it_is_back() {
+    let (url, seen) = endpoint(vec![503, 503, 503, 503, 503, 503, 200]).await;
+    let r = rig(&url);
+    r.alerts.handoff(&handoff()).await;
+    assert_eq!(seen.lock().unwrap().len(), ATTEMPTS);
+    assert_eq!(r.stats.get_one("demo", "handoffs.retrying").await.unwrap(), 1);
+    assert_eq!(r.stats.get_one("demo", "handoffs.failed").await.unwrap(), 0);
+    // Not due before its minute; then the first scheduled retry meets the endpoint still down.
+    assert_eq!(r.retries.retry_due("demo", r.clock.now()).await.unwrap(), 0);
+    r.clock.advance(jiff::SignedDuration::from_secs(61));
+    assert_eq!(r.retries.retry_due("demo", r.clock.now()).await.unwrap(), 1);
+    assert_eq!(seen.lock().unwrap().len(), 2 * ATTEMPTS);
+    // Five minutes later it is back.
+    r.clock.advance(jiff::SignedDuration::from_mins(5));
+    assert_eq!(r.retries.retry_due("demo", r.clock.now()).await.unwrap(), 1);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2 * ATTEMPTS + 1);
+    let verifier = standardwebhooks::Webhook::new(SECRET).unwrap();
+    verifier.verify(&seen[6].1, &seen[6].0).unwrap();
+    assert!(seen.iter().all(|(h, _)| h["webhook-id"] == seen[0].0["webhook-id"]), "every try is the same message");
+    assert_eq!(r.stats.get_one("demo", "handoffs.delivered").await.unwrap(), 1);
+    let listed = r.stats.list_deliveries("demo").await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].state, DeliveryState::Delivered);
+    assert_eq!(listed[0].kind, cartback_core::outbound::EventType::ConversationHandoff);
+    assert!(r.stats.retrying_deliveries("demo").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_endpoint_that_keeps_failing_is_retried_on_its_schedule_then_a_dead_letter() {
     let (url, seen) = endpoint(vec![500]).await;
     let r = rig(&url);
     r.alerts.handoff(&handoff()).await;
     assert_eq!(seen.lock().unwrap().len(), ATTEMPTS);
-    assert_eq!(r.stats.get_one("demo", "handoffs.failed").await.unwrap(), 1);
     assert_eq!(r.inner.0.lock().unwrap().len(), 1, "the record keeps it for a person anyway");
+    // Every retry of the schedule, each when it is due.
+    let mut waited = jiff::SignedDuration::ZERO;
+    for wait in RETRY_AFTER {
+        r.clock.advance(wait);
+        waited += wait;
+        assert_eq!(r.retries.retry_due("demo", r.clock.now()).await.unwrap(), 1, "after {waited:?}");
+    }
+    assert!(waited >= jiff::SignedDuration::from_hours(24), "the schedule covers a day: {waited:?}");
+    assert_eq!(seen.lock().unwrap().len(), ATTEMPTS * (1 + RETRY_AFTER.len()));
+    assert_eq!(r.stats.get_one("demo", "handoffs.failed").await.unwrap(), 1);
+    let listed = r.stats.list_deliveries("demo").await.unwrap();
+    assert_eq!(listed[0].state, DeliveryState::Failed);
+    r.clock.advance(jiff::SignedDuration::from_hours(48));
+    assert_eq!(r.retries.retry_due("demo", r.clock.now()).await.unwrap(), 0, "a dead letter waits for a replay");
 
     // A refusal (4xx) is not retried.
     let (url, seen) = endpoint(vec![401]).await;
@@ -137,8 +195,8 @@ async fn an_endpoint_that_keeps_failing_is_tried_three_times_then_counted() {
 async fn a_store_without_an_alert_webhook_only_records() {
     let inner = Arc::new(Recorded::default());
     let stats = Arc::new(MemoryStore::default());
-    let alerts =
-        WebhookAlerts::new(Arc::new(demo_config()), inner.clone(), stats.clone(), Arc::new(OsRandom), Reach::default());
+    let clock = Arc::new(VirtualClock::new("2026-11-23T09:00:00Z".parse().unwrap()));
+    let alerts = WebhookAlerts::new(Arc::new(demo_config()), inner.clone(), ports(&stats, &clock), Reach::default());
     alerts.handoff(&handoff()).await;
     assert_eq!(inner.0.lock().unwrap().len(), 1);
     assert!(stats.get("demo").await.unwrap().is_empty());

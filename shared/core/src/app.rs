@@ -131,6 +131,11 @@ impl Engine {
         self.kernel.stats_daily(store, from, to).await
     }
 
+    /// Tries again the deliveries (signed events, hand-offs) whose scheduled retry is due.
+    pub async fn retry_deliveries(&self) -> usize {
+        self.kernel.retry_deliveries().await
+    }
+
     /// The store's dead letters, newest first.
     pub async fn failed_event_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, EngineError> {
         self.kernel.failed_event_deliveries(store).await

@@ -258,6 +258,9 @@ pub trait EventsOut: Send + Sync {
     async fn failed(&self, store: &str) -> Result<Vec<crate::outbound::DeliveryRecord>, StoreError>;
     /// Sends a dead letter again, with the same `webhook-id`; `None` when there is no such one.
     async fn replay(&self, store: &str, id: &str) -> Result<Option<crate::outbound::DeliveryRecord>, StoreError>;
+    /// Tries again each of the store's deliveries whose scheduled retry is due at `now`
+    /// (events and hand-offs alike); returns how many were tried.
+    async fn retry_due(&self, store: &str, now: jiff::Timestamp) -> Result<usize, StoreError>;
 }
 
 /// No endpoints anywhere: publishes nothing.
@@ -272,6 +275,9 @@ impl EventsOut for NoEventsOut {
     async fn replay(&self, _store: &str, _id: &str) -> Result<Option<crate::outbound::DeliveryRecord>, StoreError> {
         Ok(None)
     }
+    async fn retry_due(&self, _store: &str, _now: jiff::Timestamp) -> Result<usize, StoreError> {
+        Ok(0)
+    }
 }
 
 /// Where failed deliveries are kept for a replay (every adapter: memory, SQLite, DynamoDB).
@@ -281,6 +287,8 @@ pub trait DeliveryLog: Send + Sync {
     async fn get_delivery(&self, store: &str, id: &str) -> Result<Option<crate::outbound::DeliveryRecord>, StoreError>;
     /// Newest first (by `updated_at`), at most `LIST_MAX`.
     async fn list_deliveries(&self, store: &str) -> Result<Vec<crate::outbound::DeliveryRecord>, StoreError>;
+    /// Every delivery of the store still on its retry schedule (`DeliveryState::Retrying`).
+    async fn retrying_deliveries(&self, store: &str) -> Result<Vec<crate::outbound::DeliveryRecord>, StoreError>;
 }
 
 /// What a shopper's data rights need beyond the hot path (`shopper_data`): every cart of a

@@ -23,6 +23,9 @@ fn summary(d: &DeliveryRecord) -> Value {
         "attempts": d.attempts,
         "last_error": d.last_error,
         "state": d.state,
+        "target": d.target,
+        "retries": d.retries,
+        "next_attempt_at": d.next_attempt_at.map(|t| t.to_string()),
         "first_failed_at": d.first_failed_at.to_string(),
         "updated_at": d.updated_at.to_string(),
     })

@@ -431,6 +431,21 @@ impl DeliveryLog for SqliteStore {
         })
         .collect()
     }
+
+    async fn retrying_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let conn = self.db.lock();
+        let mut s = conn.prepare_cached("SELECT body FROM event_deliveries WHERE store = ?1").map_err(store_error)?;
+        let rows = s.query_map(params![store], |r| r.get::<_, String>(0)).map_err(store_error)?;
+        let mut out = Vec::new();
+        for b in rows {
+            let d: DeliveryRecord = serde_json::from_str(&b.map_err(store_error)?)
+                .map_err(|e| StoreError::Fatal(format!("delivery: {e}")))?;
+            if d.state == cartback_core::outbound::DeliveryState::Retrying {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl LocalStore for SqliteStore {

@@ -179,6 +179,8 @@ pub enum Counter {
     /// Hand-offs POSTed to the store's `alert_webhook`, and those that could not be.
     HandoffsDelivered,
     HandoffsFailed,
+    /// Hand-offs whose first tries failed, left to the retry schedule (`outbound::RETRY_AFTER`).
+    HandoffsRetrying,
     /// A storefront delivery of a topic Cartback does not use, by platform.
     WebhookIgnored(&'static str),
     /// A verified storefront delivery that could not be used, by platform and cause (a field's
@@ -265,6 +267,7 @@ impl Counter {
             Counter::Reasons(r) => format!("{}{}", p::REASONS, r.as_str()),
             Counter::HandoffsDelivered => name::HANDOFFS_DELIVERED.into(),
             Counter::HandoffsFailed => name::HANDOFFS_FAILED.into(),
+            Counter::HandoffsRetrying => "handoffs.retrying".into(),
             Counter::WebhookIgnored(platform) => format!("{}{platform}.ignored", p::WEBHOOKS),
             Counter::WebhookDropped(platform, cause) => format!("{}{platform}.dropped.{cause}", p::WEBHOOKS),
             Counter::WebhookApiVersion(platform, v) => format!("{}{platform}.api_version.{v}", p::WEBHOOKS),

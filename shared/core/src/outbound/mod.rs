@@ -103,11 +103,43 @@ impl EventWebhook {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
-    /// Every try failed: kept for a replay.
+    /// The tries made with the work that raised it failed: tried again on `RETRY_AFTER`'s
+    /// schedule (`next_attempt_at`), with the same message id.
+    Retrying,
+    /// Delivered by a scheduled retry.
+    Delivered,
+    /// Every try of the schedule failed: a dead letter, kept for a replay and alarmed.
     Failed,
     /// Delivered by a replay.
     Replayed,
 }
+
+/// Where a delivery goes, and so which secret signs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// One of the store's `[[stores.event_webhooks]]` (`event_webhook_secret`).
+    #[default]
+    Events,
+    /// The store's `alert_webhook`, for a hand-off (`alert_webhook_secret`).
+    Alert,
+}
+
+/// The waits between the scheduled retries of a delivery whose first tries failed: ten more
+/// tries over 31 h 51 min (Standard Webhooks asks for retries over hours to days), after
+/// which it is a dead letter.
+pub const RETRY_AFTER: [jiff::SignedDuration; 10] = [
+    jiff::SignedDuration::from_mins(1),
+    jiff::SignedDuration::from_mins(5),
+    jiff::SignedDuration::from_mins(15),
+    jiff::SignedDuration::from_mins(30),
+    jiff::SignedDuration::from_hours(1),
+    jiff::SignedDuration::from_hours(2),
+    jiff::SignedDuration::from_hours(4),
+    jiff::SignedDuration::from_hours(8),
+    jiff::SignedDuration::from_hours(8),
+    jiff::SignedDuration::from_hours(8),
+];
 
 /// The dead-letter record of a delivery that failed: everything needed to send it again, with
 /// the same `webhook-id`.
@@ -125,10 +157,45 @@ pub struct DeliveryRecord {
     pub attempts: u32,
     pub last_error: String,
     pub state: DeliveryState,
+    /// Where it goes (records from before hand-offs were kept are event deliveries).
+    #[serde(default)]
+    pub target: Target,
+    /// Scheduled retries made so far (`RETRY_AFTER`).
+    #[serde(default)]
+    pub retries: u32,
+    /// When the next scheduled retry is due, while `Retrying`.
+    #[serde(default)]
+    pub next_attempt_at: Option<Timestamp>,
     pub first_failed_at: Timestamp,
     pub updated_at: Timestamp,
     /// Removed by the store after this (a month).
     pub expires_at: Timestamp,
+}
+
+impl DeliveryRecord {
+    /// After a failed try at `now`: the next retry of the schedule, or a dead letter when the
+    /// schedule is spent. Returns whether it is now a dead letter.
+    pub fn after_failure(&mut self, now: Timestamp, why: String) -> bool {
+        self.last_error = why;
+        self.updated_at = now;
+        match RETRY_AFTER.get(self.retries as usize) {
+            Some(wait) => {
+                self.state = DeliveryState::Retrying;
+                self.next_attempt_at = Some(now + *wait);
+                false
+            }
+            None => {
+                self.state = DeliveryState::Failed;
+                self.next_attempt_at = None;
+                true
+            }
+        }
+    }
+
+    /// Whether a scheduled retry is due at `now`.
+    pub fn due(&self, now: Timestamp) -> bool {
+        self.state == DeliveryState::Retrying && self.next_attempt_at.is_some_and(|t| t <= now)
+    }
 }
 
 /// How long a dead letter is kept for a replay.

@@ -280,6 +280,14 @@ impl DeliveryLog for MemoryStore {
         out.truncate(LIST_MAX);
         Ok(out)
     }
+
+    async fn retrying_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        Ok(lock(&self.deliveries)
+            .values()
+            .filter(|d| d.store == store && d.state == cartback_core::outbound::DeliveryState::Retrying)
+            .cloned()
+            .collect())
+    }
 }
 
 /// A counter change that would leave the 64-bit range: refused, so a report never wraps.

@@ -83,6 +83,8 @@ impl Default for LocalOptions {
 
 pub struct LocalRuntime {
     pub engine: Arc<Engine>,
+    /// The runtime clock's minute of the last retry of deliveries (`retry_deliveries`).
+    last_retry_minute: std::sync::atomic::AtomicI64,
     /// The clock the engine was wired with (virtual in simulations), for a host's own meters.
     pub clock: Arc<dyn cartback_core::ports::Clock>,
     pub store: Arc<dyn LocalStore>,
@@ -177,13 +179,20 @@ impl LocalRuntime {
         // alert_webhook when it has one, as on AWS.
         let notify: Arc<dyn Alerts> = if config.stores().any(|s| s.alert_webhook.is_some()) {
             let log: Arc<dyn Alerts> = alerts.clone();
-            Arc::new(WebhookAlerts::new(config.clone(), log, stats.clone(), random.clone(), opts.webhooks_reach))
+            let ports = cartback_channels::handoff_webhook::AlertPorts {
+                stats: stats.clone(),
+                random: random.clone(),
+                log: store.clone(),
+                clock: clock.clone(),
+            };
+            Arc::new(WebhookAlerts::new(config.clone(), log, ports, opts.webhooks_reach))
         } else {
             alerts.clone()
         };
-        // Signed events, as on AWS, when a store has endpoints; dead letters in the backend.
+        // Signed events, as on AWS, when a store has endpoints, and the retries of every
+        // delivery (hand-offs too); what waits for a retry, in the backend.
         let events_out: Arc<dyn cartback_core::ports::EventsOut> =
-            if config.stores().any(|s| !s.event_webhooks.is_empty()) {
+            if config.stores().any(|s| !s.event_webhooks.is_empty() || s.alert_webhook.is_some()) {
                 let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
                 Arc::new(cartback_channels::event_webhooks::SignedEvents::new(
                     config.clone(),
@@ -227,6 +236,7 @@ impl LocalRuntime {
             faults,
             store_faults,
             dead_letters: AtomicU64::new(0),
+            last_retry_minute: std::sync::atomic::AtomicI64::new(i64::MIN),
             dead_lettered: std::sync::Mutex::new(Vec::new()),
             duplicate_deliveries: opts.duplicate_deliveries,
             chaos: opts.chaos,
@@ -297,8 +307,18 @@ impl LocalRuntime {
                 self.engine.flush_stats().await;
             }
         }
+        self.retry_deliveries().await;
         self.engine.flush_stats().await;
         n
+    }
+
+    /// The deliveries whose scheduled retry is due, as AWS's scheduler retries them: once a
+    /// minute of this runtime's clock at most (run_due is called far more often).
+    async fn retry_deliveries(&self) {
+        let minute = self.now().as_second().div_euclid(60);
+        if self.last_retry_minute.swap(minute, Ordering::Relaxed) != minute {
+            self.engine.retry_deliveries().await;
+        }
     }
 
     /// Like SQS: a failed message becomes visible again after a backoff, and after
