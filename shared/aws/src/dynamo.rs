@@ -587,17 +587,33 @@ impl ShopperRecords for DynamoStore {
 }
 
 impl DynamoStore {
-    /// Every conversation of the store: its partition, read to the end.
-    pub(crate) async fn all_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
-        let mut out = Vec::new();
-        let query = self
-            .client
+    /// A query for one whole partition, strongly consistent (read to its end with `Pages`).
+    fn partition(&self, pk: String) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
             .query()
             .table_name(&self.table)
             .key_condition_expression(format!("{PK} = :pk"))
-            .expression_attribute_values(":pk", s(conversations_pk(store)))
-            .consistent_read(true);
-        let mut pages = Pages::new("Query conversations", query);
+            .expression_attribute_values(":pk", s(pk))
+            .consistent_read(true)
+    }
+
+    /// The store's deliveries partition, read to the end: it holds only what failed at first
+    /// (a handful), and the dead letters of the last 30 days.
+    async fn all_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut pages = Pages::new("Query deliveries", self.partition(deliveries_pk(store)));
+        while let Some(items) = pages.next().await? {
+            for item in &items {
+                out.push(decode::<DeliveryRecord>("delivery", item)?.1);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every conversation of the store: its partition, read to the end.
+    pub(crate) async fn all_conversations(&self, store: &str) -> Result<Vec<Conversation>, StoreError> {
+        let mut out = Vec::new();
+        let mut pages = Pages::new("Query conversations", self.partition(conversations_pk(store)));
         while let Some(items) = pages.next().await? {
             for item in &items {
                 let (v, mut c): (u64, Conversation) = decode("conversation", item)?;
@@ -649,45 +665,15 @@ impl DeliveryLog for DynamoStore {
     }
 
     async fn list_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let mut out = Vec::new();
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression(format!("{PK} = :pk"))
-            .expression_attribute_values(":pk", s(deliveries_pk(store)))
-            .consistent_read(true);
-        let mut pages = Pages::new("Query deliveries", query);
-        while let Some(items) = pages.next().await? {
-            for item in &items {
-                out.push(decode::<DeliveryRecord>("delivery", item)?.1);
-            }
-        }
+        let mut out = self.all_deliveries(store).await?;
         out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
         out.truncate(LIST_MAX);
         Ok(out)
     }
 
-    /// The store's deliveries partition, read to the end (it holds only what failed at first:
-    /// a handful), keeping those still on their retry schedule.
     async fn retrying_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression(format!("{PK} = :pk"))
-            .expression_attribute_values(":pk", s(deliveries_pk(store)))
-            .consistent_read(true);
-        let mut pages = Pages::new("Query deliveries", query);
-        let mut out = Vec::new();
-        while let Some(items) = pages.next().await? {
-            for item in &items {
-                let d = decode::<DeliveryRecord>("delivery", item)?.1;
-                if d.state == cartback_core::outbound::DeliveryState::Retrying {
-                    out.push(d);
-                }
-            }
-        }
+        let mut out = self.all_deliveries(store).await?;
+        out.retain(|d| d.state == cartback_core::outbound::DeliveryState::Retrying);
         Ok(out)
     }
 }

@@ -41,18 +41,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         6,
         "api_key, twilio_auth_token, shopify_webhook_secret, woocommerce_webhook_secret, whatsapp_app_secret, whatsapp_verify_token"
     );
-    let item = env
-        .dynamo
-        .get_item()
-        .table_name(&env.table)
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
-    let stored = item["toml"].as_s().unwrap();
+    let stored = stored_toml(&env).await;
     for secret in [
         DEMO_API_KEY,
         DEMO_TWILIO_AUTH_TOKEN,
@@ -101,20 +90,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     );
     let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "sms.toml", &twilio).await.unwrap();
     assert!(report.secrets.contains(&parameter_name(&stage, "sms", "sms.twilio_account_sid")), "{report:?}");
-    let stored = env
-        .dynamo
-        .get_item()
-        .table_name(&env.table)
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap()["toml"]
-        .as_s()
-        .unwrap()
-        .clone();
+    let stored = stored_toml(&env).await;
     assert!(!stored.contains(sid), "the Account SID is in the table");
     let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
     match &config.store("sms").unwrap().providers.sms {
@@ -153,4 +129,20 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     // The stack's default applies where a store does not set abandon_after itself.
     assert_eq!(engine.config().store("other").unwrap().abandon_after, jiff::SignedDuration::from_mins(20));
     assert_eq!(engine.config().store("demo").unwrap().abandon_after, jiff::SignedDuration::from_mins(30));
+}
+
+/// The configuration as the table holds it (secrets as `ssm:` references).
+async fn stored_toml(env: &moto::Env) -> String {
+    let item = env
+        .dynamo
+        .get_item()
+        .table_name(&env.table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("CONFIG".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    item["toml"].as_s().unwrap().clone()
 }

@@ -192,6 +192,39 @@ pub struct OutgoingMessage {
     pub providers: std::sync::Arc<crate::config::providers::Providers>,
 }
 
+impl OutgoingMessage {
+    /// A free-form answer inside a conversation the shopper opened (a person's answer, the
+    /// answer to a WhatsApp message): no step, no template, no links.
+    pub fn answer(
+        channel: crate::domain::Channel,
+        store: &crate::config::StoreConfig,
+        cart: String,
+        variant: &str,
+        to: String,
+        body: String,
+    ) -> OutgoingMessage {
+        OutgoingMessage {
+            channel,
+            store: store.id.clone(),
+            cart,
+            step: u32::MAX,
+            variant: variant.into(),
+            to,
+            subject: None,
+            body,
+            seq: 0,
+            html: None,
+            unsubscribe_url: None,
+            status_callback: None,
+            template_values: None,
+            valid_for_secs: None,
+            locale: None,
+            session_open: true,
+            providers: store.providers.clone(),
+        }
+    }
+}
+
 /// What a WhatsApp template can be filled in with; the store's configuration says which go
 /// where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

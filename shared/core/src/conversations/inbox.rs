@@ -244,25 +244,14 @@ impl Inbox {
         if !self.outbox.has(c.channel) {
             return Err(EngineError::NoChannel(c.channel).into());
         }
-        let msg = OutgoingMessage {
-            channel: c.channel,
-            store: store.id.clone(),
-            cart: c.cart.clone().unwrap_or_default(),
-            step: u32::MAX,
-            variant: "agent".into(),
-            to: c.to.expose().to_string(),
-            subject: None,
-            body: text.to_string(),
-            seq: 0,
-            html: None,
-            unsubscribe_url: None,
-            status_callback: None,
-            template_values: None,
-            valid_for_secs: None,
-            locale: None,
-            session_open: true,
-            providers: store.providers.clone(),
-        };
+        let msg = OutgoingMessage::answer(
+            c.channel,
+            store,
+            c.cart.clone().unwrap_or_default(),
+            "agent",
+            c.to.expose().to_string(),
+            text.to_string(),
+        );
         let (status, result) = match self.outbox.hand_over(Purpose::PersonAnswer, &msg).await {
             Ok(_) => ("sent", Ok(())),
             Err(ChannelError::Unknown(e)) => ("unknown", {

@@ -26,25 +26,8 @@ impl Replies {
         if !self.outbox.has(Channel::Whatsapp) {
             return Ok(outcome);
         }
-        let msg = OutgoingMessage {
-            channel: Channel::Whatsapp,
-            store: store.id.clone(),
-            cart: outcome.cart.clone().unwrap_or_default(),
-            step: u32::MAX,
-            variant: "reply".into(),
-            to: m.from.clone(),
-            subject: None,
-            body: text.clone(),
-            seq: 0,
-            html: None,
-            unsubscribe_url: None,
-            status_callback: None,
-            template_values: None,
-            valid_for_secs: None,
-            locale: None,
-            session_open: true,
-            providers: store.providers.clone(),
-        };
+        let cart = outcome.cart.clone().unwrap_or_default();
+        let msg = OutgoingMessage::answer(Channel::Whatsapp, store, cart, "reply", m.from.clone(), text.clone());
         if let Err(e) = self.outbox.hand_over(Purpose::ReplyAnswer, &msg).await {
             tracing::warn!(store = %store.id, error = %e, "answer to a WhatsApp message not sent");
             self.k.count(&store.id, vec![(Counter::Conversations("reply_answer_failed"), 1)]).await;
