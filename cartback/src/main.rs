@@ -129,7 +129,7 @@ enum Command {
         #[arg(long)]
         check: bool,
         /// Accept steps on a channel left on `console` (a dry run: on AWS their messages are
-        /// logged, skipped as `steps_skipped.no_provider` and alarmed, never sent).
+        /// logged, skipped as `steps.skipped.no_provider` and alarmed, never sent).
         #[arg(long)]
         allow_console: bool,
     },

@@ -14,7 +14,7 @@ pub async fn run(table: &str, file: &Path, stage: &str, check: bool, allow_conso
     let unsent = steps_without_provider(&config);
     if !unsent.is_empty() && !allow_console {
         anyhow::bail!(
-            "{name}: {} step(s) on a channel no provider carries; on AWS they would never be sent (each would be skipped as steps_skipped.no_provider and alarmed):\n  {}\nConfigure the provider, remove the step, or pass --allow-console for a dry run. Nothing was written.",
+            "{name}: {} step(s) on a channel no provider carries; on AWS they would never be sent (each would be skipped as steps.skipped.no_provider and alarmed):\n  {}\nConfigure the provider, remove the step, or pass --allow-console for a dry run. Nothing was written.",
             unsent.len(),
             unsent.join("\n  ")
         );

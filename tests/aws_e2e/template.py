@@ -146,8 +146,9 @@ class Template:
             p = r["Properties"]
             env = dict(genv)
             env.update(p.get("Environment", {}).get("Variables", {}))
+            resolved = {k: self.resolve(v) for k, v in env.items()}
             fn = Function(lid, r["Metadata"]["BuildProperties"]["Binary"],
-                          {k: str(self.resolve(v)) for k, v in env.items()},
+                          {k: str(v) for k, v in resolved.items() if v is not NO_VALUE},
                           int(p.get("Timeout", glob.get("Timeout", 3))))
             for ev in p.get("Events", {}).values():
                 ep = ev.get("Properties", {})

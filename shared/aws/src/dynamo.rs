@@ -534,6 +534,14 @@ impl StatsStore for DynamoStore {
 /// eventually consistent), acceptable for requests that come a few times a month.
 #[async_trait]
 impl ShopperRecords for DynamoStore {
+    async fn all_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        self.deliveries_partition(store).await
+    }
+
+    async fn delete_delivery(&self, store: &str, id: &str) -> Result<(), StoreError> {
+        self.delete("delivery", key(deliveries_pk(store), &delivery_sk(id))).await
+    }
+
     async fn carts_where(
         &self,
         store: &str,
@@ -599,7 +607,7 @@ impl DynamoStore {
 
     /// The store's deliveries partition, read to the end: it holds only what failed at first
     /// (a handful), and the dead letters of the last 30 days.
-    async fn all_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+    async fn deliveries_partition(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
         let mut out = Vec::new();
         let mut pages = Pages::new("Query deliveries", self.partition(deliveries_pk(store)));
         while let Some(items) = pages.next().await? {
@@ -665,14 +673,14 @@ impl DeliveryLog for DynamoStore {
     }
 
     async fn list_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let mut out = self.all_deliveries(store).await?;
+        let mut out = self.deliveries_partition(store).await?;
         out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
         out.truncate(LIST_MAX);
         Ok(out)
     }
 
     async fn retrying_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let mut out = self.all_deliveries(store).await?;
+        let mut out = self.deliveries_partition(store).await?;
         out.retain(|d| d.state == cartback_core::outbound::DeliveryState::Retrying);
         Ok(out)
     }

@@ -1,7 +1,7 @@
 //! What a Lambda does where nothing real is configured yet, without any local-mode stand-in:
 //! - `LogOnlyChannel`: a store that leaves a channel on `console` gets each message written to
 //!   the function's log (address masked, text left out: message texts never reach a log) and
-//!   answered `Unconfigured`, so the step is recorded as skipped (`steps_skipped.no_provider`,
+//!   answered `Unconfigured`, so the step is recorded as skipped (`steps.skipped.no_provider`,
 //!   alarmed), never counted as sent; `cartback store` refuses such a step before it is written;
 //! - `LoggedHandoffs`: a hand-off is one structured WARN line (shopper masked, reply text left
 //!   out), holding nothing in memory, until the store's alert destination is wired.
@@ -39,7 +39,7 @@ impl ChannelSender for LogOnlyChannel {
             sms_segments = sms,
             "message logged, not sent: no provider is configured for this channel (console)"
         );
-        // Never counted as sent: the step is recorded as skipped (`steps_skipped.no_provider`),
+        // Never counted as sent: the step is recorded as skipped (`steps.skipped.no_provider`),
         // which the stack alarms on.
         Err(ChannelError::Unconfigured(format!("{} is on console for store {}", msg.channel, msg.store)))
     }

@@ -65,7 +65,7 @@ pub fn metric_for(key: &str) -> Option<MetricSpec<'_>> {
         name::HANDOFFS_FAILED => ("HandoffsFailed", "Count", None),
         name::HANDOFFS_DELIVERED => ("HandoffsDelivered", "Count", None),
         // A step whose channel no provider carries (a channel left on `console`): alarmed.
-        "steps_skipped.no_provider" => ("StepsUnconfigured", "Count", None),
+        "steps.skipped.no_provider" => ("StepsUnconfigured", "Count", None),
         // A signed event whose every scheduled retry failed: a dead letter.
         "events_out.failed" => ("EventsFailed", "Count", None),
         _ => {

@@ -210,7 +210,9 @@ fn rights_engine<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> cart
 /// contacts, conversations and links; erasure leaves nothing of them but a suppression record
 /// for the contact that opted out (a keyed hash and the refused channel), and no other
 /// shopper's record is touched. A second erasure changes nothing.
-async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) {
+async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecords + DeliveryLog + 'static>(
+    store: Arc<S>,
+) {
     use cartback_core::domain::contact::contact_key;
     use cartback_core::domain::link_key::{coupon, customer_alias, email_alias};
     use cartback_core::domain::pii::Pii;
@@ -315,6 +317,31 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
         assert!(store.list_conversations("demo", &closed).await.unwrap().is_empty());
     }
 
+    // A hand-off to the alert_webhook kept for its retries names the shopper's conversation and
+    // holds the reply; another shopper's names theirs.
+    let handoff = |id: &str, conversation: &str| {
+        let mut d = cartback_channels::event_webhooks::retrying(
+            id.to_string(),
+            &format!("msg_{id}"),
+            "demo",
+            ("https://hooks.example/alerts", cartback_core::outbound::Target::Alert),
+            cartback_core::outbound::EventType::ConversationHandoff,
+            format!(
+                r#"{{"type":"conversation.handoff","data":{{"conversation_id":"{conversation}","text":"call me please"}}}}"#
+            ),
+            cartback_channels::signed_post::Failure {
+                why: "HTTP 503 after 3 tries".into(),
+                attempts: 3,
+                retryable: true,
+            },
+            now(),
+        );
+        d.state = cartback_core::outbound::DeliveryState::Retrying;
+        d
+    };
+    store.put_delivery(&handoff("dlv_mine_alert", "conv1")).await.unwrap();
+    store.put_delivery(&handoff("dlv_theirs_alert", "conv2")).await.unwrap();
+
     let engine = rights_engine(store.clone());
     let q = ShopperQuery { email: Some(email.into()), phone: None };
     let found = engine.rights.find_shopper(&cfg, &q).await.unwrap().unwrap();
@@ -324,12 +351,16 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
     assert_eq!(found.contacts.len(), 2);
     assert_eq!(found.conversations.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["conv1"]);
     assert_eq!(found.links.len(), 3);
+    assert_eq!(found.deliveries.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dlv_mine_alert"]);
 
     let report = engine.rights.erase_shopper(&cfg, &q).await.unwrap().unwrap();
     assert_eq!(
         (report.carts, report.contacts, report.conversations, report.links, report.suppression_records),
         (3, 2, 1, 3, 1)
     );
+    assert_eq!(report.deliveries, 1);
+    assert!(store.get_delivery("demo", "dlv_mine_alert").await.unwrap().is_none(), "the shopper's reply was kept");
+    assert!(store.get_delivery("demo", "dlv_theirs_alert").await.unwrap().is_some());
     let left: Vec<String> =
         store.carts_where("demo", &|_: &Cart| true).await.unwrap().into_iter().map(|c| c.id).collect();
     assert_eq!(left, ["other"]);

@@ -15,6 +15,9 @@ use cartback_core::outbound::{DEAD_LETTER_DAYS, DeliveryRecord, DeliveryState, O
 use cartback_core::ports::{Clock, DeliveryLog, EventsOut, StatsStore, StoreError};
 use std::sync::Arc;
 
+/// Scheduled retries made for one store in one run (the scheduler's minute).
+pub const RETRIES_PER_RUN: usize = 4;
+
 pub struct SignedEvents {
     config: Arc<Config>,
     log: Arc<dyn DeliveryLog>,
@@ -157,18 +160,24 @@ impl EventsOut for SignedEvents {
                     tracing::info!(store = %e.store, event = e.kind.as_str(), id = %e.id, endpoint = i, "event delivered");
                 }
                 Err(failure) => {
+                    let id = delivery_id(&e.id, i);
+                    // The work that raised the event ran again (a queue's redelivery): the
+                    // delivery already has its record and its place on the schedule.
+                    if matches!(self.log.get_delivery(&e.store, &id).await, Ok(Some(_))) {
+                        continue;
+                    }
                     let now = self.clock.now();
                     let target = (hook.url.as_str(), Target::Events);
-                    let record =
-                        retrying(delivery_id(&e.id, i), &e.id, &e.store, target, e.kind, body.clone(), failure, now);
-                    if record.state == DeliveryState::Failed {
+                    let record = retrying(id, &e.id, &e.store, target, e.kind, body.clone(), failure, now);
+                    if let Err(err) = self.log.put_delivery(&record).await {
+                        // Nowhere to keep it for its retries: a dead letter now, counted.
+                        tracing::error!(store = %e.store, id = %record.id, error = %err, "delivery not recorded for its retries");
+                        self.dead(&record).await;
+                    } else if record.state == DeliveryState::Failed {
                         self.dead(&record).await;
                     } else {
                         self.count(&e.store, Counter::EventsOut("retrying")).await;
                         tracing::warn!(store = %e.store, event = e.kind.as_str(), id = %e.id, endpoint = i, error = %record.last_error, next = ?record.next_attempt_at, "event not delivered yet: retried on its schedule");
-                    }
-                    if let Err(err) = self.log.put_delivery(&record).await {
-                        tracing::error!(store = %e.store, id = %record.id, error = %err, "delivery not recorded for its retries");
                     }
                 }
             }
@@ -203,12 +212,20 @@ impl EventsOut for SignedEvents {
         Ok(Some(d))
     }
 
+    /// The longest-waiting first, at most `RETRIES_PER_RUN` a store a run (each try can take
+    /// about 10 s against an endpoint that hangs; the rest wait for the next minute). One that
+    /// cannot be recorded is logged and the others go on.
     async fn retry_due(&self, store: &str, now: jiff::Timestamp) -> Result<usize, StoreError> {
-        let due: Vec<DeliveryRecord> =
+        let mut due: Vec<DeliveryRecord> =
             self.log.retrying_deliveries(store).await?.into_iter().filter(|d| d.due(now)).collect();
+        due.sort_by_key(|d| d.next_attempt_at);
+        due.truncate(RETRIES_PER_RUN);
         let n = due.len();
         for d in due {
-            self.retry(d, now).await?;
+            let id = d.id.clone();
+            if let Err(e) = self.retry(d, now).await {
+                tracing::error!(store, id = %id, error = %e, "retry not recorded; it is tried again when due");
+            }
         }
         Ok(n)
     }

@@ -63,7 +63,8 @@ pub async fn post_signed(
                     attempt as u32 + 1,
                 ));
             }
-            Ok(r) if r.status().is_client_error() && r.status().as_u16() != 429 => {
+            // 408 and 429 say "later": retried like a 5xx.
+            Ok(r) if r.status().is_client_error() && !matches!(r.status().as_u16(), 408 | 429) => {
                 return Err(fin(format!("the endpoint refused it: HTTP {}", r.status().as_u16()), attempt as u32 + 1));
             }
             Ok(r) => last = format!("HTTP {}", r.status().as_u16()),

@@ -252,7 +252,7 @@ pub enum ChannelError {
     Unknown(String),
     /// Nothing carries this channel for the store (on AWS, a channel left on `console`): nothing
     /// was sent, and nothing may be counted as sent. The step is recorded as skipped
-    /// (`steps_skipped.no_provider`, alarmed on AWS), never retried.
+    /// (`steps.skipped.no_provider`, alarmed on AWS), never retried.
     #[error("no provider is configured for this channel: {0}")]
     Unconfigured(String),
     /// Invalid number, unsubscribed, rejected template: do not retry.
@@ -347,6 +347,10 @@ pub trait ShopperRecords: Send + Sync {
     async fn delete_contact(&self, store: &str, key: &str) -> Result<(), StoreError>;
     async fn delete_link(&self, token: &str) -> Result<(), StoreError>;
     async fn delete_conversation(&self, store: &str, id: &str) -> Result<(), StoreError>;
+    /// Every delivery kept for the store (retrying, dead letters, delivered late): a hand-off's
+    /// holds the shopper's reply.
+    async fn all_deliveries(&self, store: &str) -> Result<Vec<crate::outbound::DeliveryRecord>, StoreError>;
+    async fn delete_delivery(&self, store: &str, id: &str) -> Result<(), StoreError>;
     /// After an erasure: leave nothing of the deleted records readable in the storage's own
     /// files (SQLite: free pages zeroed by `secure_delete`, the write-ahead log checkpointed
     /// and truncated). Stores whose deletes leave nothing behind do nothing.

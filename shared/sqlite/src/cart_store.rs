@@ -312,6 +312,25 @@ impl StatsStore for SqliteStore {
 
 #[async_trait]
 impl ShopperRecords for SqliteStore {
+    async fn all_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let conn = self.db.lock();
+        let mut s = conn.prepare_cached("SELECT body FROM event_deliveries WHERE store = ?1").map_err(store_error)?;
+        let rows = s.query_map(params![store], |r| r.get::<_, String>(0)).map_err(store_error)?;
+        rows.map(|b| {
+            let b = b.map_err(store_error)?;
+            serde_json::from_str(&b).map_err(|e| StoreError::Fatal(format!("delivery: {e}")))
+        })
+        .collect()
+    }
+
+    async fn delete_delivery(&self, store: &str, id: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM event_deliveries WHERE store = ?1 AND id = ?2", params![store, id])
+                .map_err(store_error)?;
+            Ok(())
+        })
+    }
+
     async fn carts_where(
         &self,
         store: &str,
@@ -433,17 +452,8 @@ impl DeliveryLog for SqliteStore {
     }
 
     async fn retrying_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let conn = self.db.lock();
-        let mut s = conn.prepare_cached("SELECT body FROM event_deliveries WHERE store = ?1").map_err(store_error)?;
-        let rows = s.query_map(params![store], |r| r.get::<_, String>(0)).map_err(store_error)?;
-        let mut out = Vec::new();
-        for b in rows {
-            let d: DeliveryRecord = serde_json::from_str(&b.map_err(store_error)?)
-                .map_err(|e| StoreError::Fatal(format!("delivery: {e}")))?;
-            if d.state == cartback_core::outbound::DeliveryState::Retrying {
-                out.push(d);
-            }
-        }
+        let mut out = ShopperRecords::all_deliveries(self, store).await?;
+        out.retain(|d| d.state == cartback_core::outbound::DeliveryState::Retrying);
         Ok(out)
     }
 }

@@ -384,7 +384,7 @@ impl Dispatch {
                 Ok(DueOutcome::Failed(e))
             }
             Err(ChannelError::Unconfigured(e)) => {
-                self.record_outcome(msg, SendStatus::Skipped, &e).await?;
+                self.unclaim_as_skipped(msg, &e).await?;
                 stats.push((Counter::StepsSkipped(NO_PROVIDER), 1));
                 self.k.count(&msg.store, stats).await;
                 tracing::error!(store = %msg.store, cart = %msg.cart, step, channel = ch, "step skipped: no provider is configured for its channel");
@@ -442,6 +442,48 @@ impl Dispatch {
         })
     }
 
+    /// A claim whose message nothing could carry: recorded as a skip, and what the claim took —
+    /// the cart's last-message time, the contact's frequency-cap and coupon-budget entries — is
+    /// given back, since nothing reached the shopper. The sequence goes on.
+    async fn unclaim_as_skipped(&self, msg: &TimerMsg, note: &str) -> Result<(), EngineError> {
+        let mut claimed = None;
+        retry_on_conflict!({
+            let Some(mut cart) = self.carts.get_cart(&msg.store, &msg.cart).await? else { return Ok(()) };
+            let Some(r) = cart.sends.iter_mut().find(|s| s.seq == msg.seq && s.status == SendStatus::Sent) else {
+                return Ok(());
+            };
+            r.status = SendStatus::Skipped;
+            r.note = Some(note.to_string());
+            claimed = Some((r.at, r.coupon.is_some(), cart_contact_key(&cart)));
+            cart.last_message_at = cart.sends.iter().filter(|s| s.status == SendStatus::Sent).map(|s| s.at).max();
+            self.carts.put_cart(cart).await?;
+            Ok(())
+        })?;
+        if let Some((at, had_coupon, Some(key))) = claimed {
+            self.give_back(msg, &key, at, had_coupon).await;
+        }
+        Ok(())
+    }
+
+    /// Takes an attempt's frequency-cap entry (and its coupon-budget entry) off the contact.
+    async fn give_back(&self, msg: &TimerMsg, key: &str, at: Timestamp, had_coupon: bool) {
+        let given_back = retry_on_conflict!({
+            let Some(mut contact) = self.carts.get_contact(&msg.store, key).await? else { return Ok(()) };
+            let before = (contact.recent_sends.len(), contact.coupons_issued.len());
+            remove_one(&mut contact.recent_sends, at);
+            if had_coupon {
+                remove_one(&mut contact.coupons_issued, at);
+            }
+            if before != (contact.recent_sends.len(), contact.coupons_issued.len()) {
+                self.carts.put_contact(contact).await?;
+            }
+            Ok(())
+        });
+        if let Err(e) = given_back {
+            tracing::warn!(store = %msg.store, cart = %msg.cart, error = %e, "frequency-cap entry of an unsent attempt kept");
+        }
+    }
+
     /// Undoes a claim after a temporary provider failure, so the redelivered work can send.
     /// If this fails, the claim stays and the redelivery marks it `unknown` (never a duplicate).
     /// The provider took nothing, so the attempt's frequency-cap entry (and its coupon-budget
@@ -470,21 +512,7 @@ impl Dispatch {
             return;
         }
         let Some((at, had_coupon, Some(key))) = claimed else { return };
-        let given_back = retry_on_conflict!({
-            let Some(mut contact) = self.carts.get_contact(&msg.store, &key).await? else { return Ok(()) };
-            let before = (contact.recent_sends.len(), contact.coupons_issued.len());
-            remove_one(&mut contact.recent_sends, at);
-            if had_coupon {
-                remove_one(&mut contact.coupons_issued, at);
-            }
-            if before != (contact.recent_sends.len(), contact.coupons_issued.len()) {
-                self.carts.put_contact(contact).await?;
-            }
-            Ok(())
-        });
-        if let Err(e) = given_back {
-            tracing::warn!(store = %msg.store, cart = %msg.cart, error = %e, "frequency-cap entry of a failed attempt kept");
-        }
+        self.give_back(msg, &key, at, had_coupon).await;
     }
 }
 

@@ -74,6 +74,9 @@ pub struct ShopperExport {
     pub carts: Vec<Cart>,
     pub conversations: Vec<Conversation>,
     pub links: Vec<LinkRecord>,
+    /// Deliveries to the store's endpoints kept for their retries or a replay that name one of
+    /// the shopper's carts or conversations (a hand-off's holds the shopper's reply).
+    pub deliveries: Vec<crate::outbound::DeliveryRecord>,
     /// Why each record was taken to be the shopper's.
     pub matched: Vec<Matched>,
 }
@@ -81,7 +84,7 @@ pub struct ShopperExport {
 /// One record found, and why it is the shopper's.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Matched {
-    /// `cart`, `contact` or `conversation`.
+    /// `cart`, `contact`, `conversation` or `delivery`.
     pub record: &'static str,
     /// The cart or conversation id, the contact's keyed hash.
     pub id: String,
@@ -95,6 +98,8 @@ pub struct ErasureReport {
     pub contacts: usize,
     pub conversations: usize,
     pub links: usize,
+    /// Deliveries kept for a retry or a replay that named the shopper's carts or conversations.
+    pub deliveries: usize,
     /// Contacts kept as a suppression record (keyed hash and refused channels only).
     pub suppression_records: usize,
     /// Snippet carts that also name an address not proven to be this shopper's: only the asked
@@ -237,6 +242,24 @@ impl Rights {
                 links.push(l);
             }
         }
+        // A delivery's body names the cart (`cart_id`) or the conversation it reports.
+        let named = |body: &str, id: &str| body.contains(&format!("\"{id}\""));
+        let deliveries: Vec<crate::outbound::DeliveryRecord> = self
+            .records
+            .all_deliveries(&store.id)
+            .await?
+            .into_iter()
+            .filter(|d| {
+                cart_ids.iter().any(|id| named(&d.body, id)) || conversations.iter().any(|c| named(&d.body, &c.id))
+            })
+            .collect();
+        for d in &deliveries {
+            matched.push(Matched {
+                record: "delivery",
+                id: d.id.clone(),
+                why: "names a cart or conversation found above".into(),
+            });
+        }
         Ok(Ok(ShopperExport {
             store: store.id.clone(),
             generated_at: self.k.clock.now(),
@@ -244,6 +267,7 @@ impl Rights {
             carts,
             conversations,
             links,
+            deliveries,
             matched,
         }))
     }
@@ -262,6 +286,9 @@ impl Rights {
         // the contact (and its opt-outs) to find the rest again.
         for l in &found.links {
             self.records.delete_link(&l.token).await?;
+        }
+        for d in &found.deliveries {
+            self.records.delete_delivery(&store.id, &d.id).await?;
         }
         for c in &found.conversations {
             self.records.delete_conversation(&store.id, &c.id).await?;
@@ -336,6 +363,7 @@ impl Rights {
             contacts,
             conversations: found.conversations.len(),
             links: found.links.len(),
+            deliveries: found.deliveries.len(),
             suppression_records: kept,
         };
         tracing::info!(store = %store.id, carts = report.carts, contacts = report.contacts, conversations = report.conversations, links = report.links, suppression_records = report.suppression_records, "shopper erased");

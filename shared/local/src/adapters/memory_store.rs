@@ -211,6 +211,15 @@ impl StatsStore for MemoryStore {
 
 #[async_trait]
 impl ShopperRecords for MemoryStore {
+    async fn all_deliveries(&self, store: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        Ok(lock(&self.deliveries).values().filter(|d| d.store == store).cloned().collect())
+    }
+
+    async fn delete_delivery(&self, store: &str, id: &str) -> Result<(), StoreError> {
+        lock(&self.deliveries).remove(&(store.to_string(), id.to_string()));
+        Ok(())
+    }
+
     async fn carts_where(
         &self,
         store: &str,
