@@ -56,8 +56,6 @@ pub async fn shopify(
             "X-Shopify-Hmac-Sha256 does not match the body and this store's Shopify webhook secret",
         ));
     }
-    let version = shopify::api_version(header(&headers, "x-shopify-api-version"));
-    st.engine.count(&store.id, vec![(Counter::WebhookApiVersion("shopify", version), 1)]).await;
     let topic = header(&headers, "x-shopify-topic").ok_or_else(|| missing_header("X-Shopify-Topic is required"))?;
     let delivery =
         header(&headers, "x-shopify-webhook-id").ok_or_else(|| missing_header("X-Shopify-Webhook-Id is required"))?;
@@ -74,6 +72,9 @@ pub async fn shopify(
         }
         e => invalid_payload(e.to_string()),
     })?;
+    // Counted once the delivery is taken (a refused request writes nothing).
+    let version = shopify::api_version(header(&headers, "x-shopify-api-version"));
+    st.engine.count(&store.id, vec![(Counter::WebhookApiVersion("shopify", version), 1)]).await;
     match mapped {
         shopify::Mapped::Event { native, aliases } => {
             let (response, cart) = apply_event(&st, &store, "shopify", &native).await?;
