@@ -160,7 +160,9 @@ def cart_event(event_id, cart_id, phone, email_addr):
 
 
 def main():
+    # The shipped function binaries, and where the operator's `cartback` command is.
     target = Path(sys.argv[1])
+    cli = Path(sys.argv[2]) if len(sys.argv) > 2 else target
     started = time.monotonic()
     timings = {}
     stage = "e2e" + secrets.token_hex(3)
@@ -211,13 +213,13 @@ def main():
     # before anything is written: on AWS it would never be sent.
     unsent = workdir / "unsent.toml"
     unsent.write_text(store_toml(api.url, hooks.url, twilio.url) + '\n[[stores.steps]]\nafter = "2h"\nchannel = "whatsapp"\n')
-    out = subprocess.run([str(target / "cartback"), "store", "--table", table_name, "--stage", stage, "--config", str(unsent)],
+    out = subprocess.run([str(cli / "cartback"), "store", "--table", table_name, "--stage", stage, "--config", str(unsent)],
                          capture_output=True, text=True)
     written = boto3.client("dynamodb", **aws).scan(TableName=table_name)["Count"]
     check(out.returncode != 0 and 'steps[2].channel = "whatsapp"' in out.stderr and written == 0,
           f"cartback store refuses a step on an unconfigured channel, writing nothing "
           f"(rc {out.returncode}, {written} items): {out.stderr.strip().splitlines()[0][:160] if out.stderr.strip() else ''}")
-    out = subprocess.run([str(target / "cartback"), "store", "--table", table_name, "--stage", stage, "--config", str(cfg)],
+    out = subprocess.run([str(cli / "cartback"), "store", "--table", table_name, "--stage", stage, "--config", str(cfg)],
                          capture_output=True, text=True)
     check(out.returncode == 0, f"cartback store onboarded the store: {out.stdout.strip() or out.stderr.strip()}")
 
