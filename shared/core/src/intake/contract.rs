@@ -1,7 +1,8 @@
 //! The native event contract (`POST /v1/events`): parsing and validation.
 //!
-//! Validation walks the JSON by hand so that every bad field is reported at once, each with a
-//! stable code, instead of stopping at the first as a derived deserializer would.
+//! One parser: the body is read once into borrowed, lenient shapes (`contract/shapes.rs`), and
+//! the checks below walk them so that every bad field is reported at once, each with a stable
+//! code, instead of stopping at the first as a derived deserializer would.
 
 use crate::config::StoreConfig;
 use crate::domain::money::{Currency, Money};
@@ -9,9 +10,13 @@ use crate::domain::pii::Pii;
 use crate::domain::{Consent, Customer, Item};
 use jiff::Timestamp;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 pub mod limits;
+#[cfg(test)]
+mod reference_walk;
+mod shapes;
+
+use shapes::{Leaf, List, Shape};
 
 use limits as max;
 pub use limits::{MAX_BODY_BYTES, MAX_ITEMS, MAX_ORDERS_COUNT};
@@ -33,9 +38,7 @@ pub enum EventError {
     Invalid(Vec<FieldError>),
 }
 
-mod fast;
-
-// The field checks, shared by the typed fast path (`fast.rs`) and the error-reporting walk.
+// The field checks (the reference walk in the tests reads them too).
 
 /// 1 to `max` characters (not bytes).
 fn within(s: &str, max: usize) -> bool {
@@ -72,6 +75,11 @@ fn quantity_ok(q: u64) -> Option<u32> {
     if (1..=max::MAX_QUANTITY).contains(&q) { u32::try_from(q).ok() } else { None }
 }
 
+/// A field's path, for its error message.
+fn at(path: &'static str) -> impl Fn() -> String {
+    move || path.to_string()
+}
+
 struct Errors(Vec<FieldError>);
 
 impl Errors {
@@ -79,27 +87,19 @@ impl Errors {
         self.0.push(FieldError { field: field.into(), code, message: message.into() });
     }
 
-    /// A string of 1..=max characters at `{prefix}{key}`, taken out of the object. The path is
-    /// only spelled out for an error: the happy path allocates nothing but the value.
-    fn string(
-        &mut self,
-        obj: &mut Map<String, Value>,
-        prefix: &str,
-        key: &str,
-        max: usize,
-        required: bool,
-    ) -> Option<String> {
-        let path = || format!("{prefix}{key}");
-        match obj.remove(key) {
-            None | Some(Value::Null) => {
+    /// A string of 1..=max characters at `path`. The path is only spelled out for an error:
+    /// the happy path allocates nothing but the value.
+    fn string(&mut self, v: Leaf<'_>, path: impl Fn() -> String, max: usize, required: bool) -> Option<String> {
+        match v {
+            Leaf::Null => {
                 if required {
                     let p = path();
                     self.add(p.clone(), "missing_field", format!("`{p}` is required"));
                 }
                 None
             }
-            Some(Value::String(s)) if within(&s, max) => Some(s),
-            Some(Value::String(_)) => {
+            Leaf::Str(s) if within(&s, max) => Some(s.into_owned()),
+            Leaf::Str(_) => {
                 let p = path();
                 self.add(
                     p.clone(),
@@ -108,7 +108,7 @@ impl Errors {
                 );
                 None
             }
-            Some(_) => {
+            _ => {
                 let p = path();
                 self.add(p.clone(), "invalid_field", format!("`{p}` must be a string"));
                 None
@@ -117,19 +117,13 @@ impl Errors {
     }
 }
 
-/// Parses and validates an event. A well-formed, valid event takes the typed fast path; anything
-/// else goes through the walk that names every bad field.
+/// Parses and validates an event in one pass: the body is read into the contract's shapes
+/// (`contract/shapes.rs`), then every field is checked, and every problem found is reported,
+/// each with a stable code.
 pub fn parse_event(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventError> {
-    match fast::parse(body, store) {
-        Some(ev) => Ok(ev),
-        None => parse_reporting(body, store),
-    }
-}
-
-/// The field-by-field walk over the JSON value: every problem found, each with a stable code.
-pub fn parse_reporting(body: &[u8], store: &StoreConfig) -> Result<CartEvent, EventError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| EventError::Malformed(e.to_string()))?;
-    let Value::Object(mut obj) = value else {
+    let shape: Shape<shapes::Event<'_>> =
+        serde_json::from_slice(body).map_err(|e| EventError::Malformed(e.to_string()))?;
+    let Shape::Object(ev) = shape else {
         return Err(EventError::Invalid(vec![FieldError {
             field: "".into(),
             code: "invalid_body",
@@ -137,9 +131,9 @@ pub fn parse_reporting(body: &[u8], store: &StoreConfig) -> Result<CartEvent, Ev
         }]));
     };
     let mut e = Errors(Vec::new());
-    let event_id = e.string(&mut obj, "", "event_id", max::ID, true);
-    let cart_id = e.string(&mut obj, "", "cart_id", max::ID, true);
-    let kind = match e.string(&mut obj, "", "type", max::KIND, true) {
+    let event_id = e.string(ev.event_id, at("event_id"), max::ID, true);
+    let cart_id = e.string(ev.cart_id, at("cart_id"), max::ID, true);
+    let kind = match e.string(ev.kind, at("type"), max::KIND, true) {
         Some(t) => {
             let k = EventKind::parse(&t);
             if k.is_none() {
@@ -154,44 +148,44 @@ pub fn parse_reporting(body: &[u8], store: &StoreConfig) -> Result<CartEvent, Ev
         None => None,
     };
     let occurred_at =
-        e.string(&mut obj, "", "occurred_at", max::TIMESTAMP, true).and_then(|s| match s.parse::<Timestamp>() {
+        e.string(ev.occurred_at, at("occurred_at"), max::TIMESTAMP, true).and_then(|s| match s.parse::<Timestamp>() {
             Ok(t) => Some(t),
             Err(_) => {
                 e.add("occurred_at", "invalid_timestamp", format!("`{s}` is not an RFC 3339 timestamp with an offset"));
                 None
             }
         });
-    let customer = match obj.get_mut("customer") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(c)) => Some(customer(c, &mut e)),
-        Some(_) => {
+    let customer = match ev.customer {
+        Shape::Null => None,
+        Shape::Object(c) => Some(customer(c, &mut e)),
+        Shape::Other => {
             e.add("customer", "invalid_field", "`customer` must be an object");
             None
         }
     };
     let needs_cart = matches!(kind, Some(EventKind::CartUpdated | EventKind::CheckoutStarted));
-    let cart = match obj.get_mut("cart") {
-        None | Some(Value::Null) => {
+    let cart = match ev.cart {
+        Shape::Null => {
             if needs_cart {
                 e.add("cart", "missing_field", "`cart` is required for cart.updated and checkout.started");
             }
             None
         }
-        Some(Value::Object(c)) => cart(c, store, &mut e),
-        Some(_) => {
+        Shape::Object(c) => cart(c, store, &mut e),
+        Shape::Other => {
             e.add("cart", "invalid_field", "`cart` must be an object");
             None
         }
     };
-    let order = match obj.get_mut("order") {
-        None | Some(Value::Null) => {
+    let order = match ev.order {
+        Shape::Null => {
             if kind == Some(EventKind::OrderCompleted) {
                 e.add("order", "missing_field", "`order` is required for order.completed");
             }
             None
         }
-        Some(Value::Object(o)) => order(o, &mut e),
-        Some(_) => {
+        Shape::Object(o) => order(o, &mut e),
+        Shape::Other => {
             e.add("order", "invalid_field", "`order` must be an object");
             None
         }
@@ -212,10 +206,10 @@ pub fn parse_reporting(body: &[u8], store: &StoreConfig) -> Result<CartEvent, Ev
     }
 }
 
-fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
-    let id = e.string(c, "customer.", "id", max::ID, false);
-    let first_name = e.string(c, "customer.", "first_name", max::FIRST_NAME, false);
-    let email = e.string(c, "customer.", "email", max::EMAIL, false).and_then(|m| {
+fn customer(c: shapes::Customer<'_>, e: &mut Errors) -> Customer {
+    let id = e.string(c.id, at("customer.id"), max::ID, false);
+    let first_name = e.string(c.first_name, at("customer.first_name"), max::FIRST_NAME, false);
+    let email = e.string(c.email, at("customer.email"), max::EMAIL, false).and_then(|m| {
         if email_ok(&m) {
             Some(Pii::new(m.to_ascii_lowercase()))
         } else {
@@ -223,7 +217,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let phone = e.string(c, "customer.", "phone", max::PHONE, false).and_then(|p| match normalize_phone(&p) {
+    let phone = e.string(c.phone, at("customer.phone"), max::PHONE, false).and_then(|p| match normalize_phone(&p) {
         Some(n) => Some(Pii::new(n)),
         None => {
             e.add(
@@ -234,7 +228,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let locale = e.string(c, "customer.", "locale", max::LOCALE, false).and_then(|l| {
+    let locale = e.string(c.locale, at("customer.locale"), max::LOCALE, false).and_then(|l| {
         if locale_ok(&l) {
             Some(l)
         } else {
@@ -242,7 +236,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let timezone = e.string(c, "customer.", "timezone", max::TIMEZONE, false).and_then(|t| {
+    let timezone = e.string(c.timezone, at("customer.timezone"), max::TIMEZONE, false).and_then(|t| {
         if timezone_ok(&t) {
             Some(t)
         } else {
@@ -250,13 +244,11 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     });
-    let consent_version = e.string(c, "customer.", "consent_version", max::CONSENT_VERSION, false);
-    let orders_count = match c.get("orders_count") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n <= u64::from(MAX_ORDERS_COUNT)) => {
-            n.as_u64().and_then(|n| u32::try_from(n).ok())
-        }
-        Some(_) => {
+    let consent_version = e.string(c.consent_version, at("customer.consent_version"), max::CONSENT_VERSION, false);
+    let orders_count = match c.orders_count {
+        Leaf::Null => None,
+        Leaf::Whole(n) if n <= u64::from(MAX_ORDERS_COUNT) => u32::try_from(n).ok(),
+        _ => {
             e.add(
                 "customer.orders_count",
                 "invalid_field",
@@ -266,11 +258,11 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
         }
     };
     let mut consent = Consent::default();
-    match c.get("consent") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(m)) => {
+    match c.consent {
+        Shape::Null => {}
+        Shape::Object(shapes::Entries(m)) => {
             for (k, v) in m {
-                let slot = match k.as_str() {
+                let slot = match k.as_ref() {
                     "sms" => &mut consent.sms,
                     "email" => &mut consent.email,
                     "whatsapp" => &mut consent.whatsapp,
@@ -284,34 +276,33 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
                     }
                 };
                 match v {
-                    Value::Bool(b) => *slot = Some(*b),
+                    Leaf::Bool(b) => *slot = Some(b),
                     _ => e.add(format!("customer.consent.{k}"), "invalid_field", "consent must be true or false"),
                 }
             }
         }
-        Some(_) => e.add("customer.consent", "invalid_field", "`customer.consent` must be an object"),
+        Shape::Other => e.add("customer.consent", "invalid_field", "`customer.consent` must be an object"),
     }
     Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count }
 }
 
 pub use crate::domain::phone::normalize_phone;
 
-fn money(e: &mut Errors, v: Option<&Value>, at: &str, key: &str, currency: Option<Currency>) -> Option<i64> {
-    let path = || format!("{at}{key}");
+fn money(e: &mut Errors, v: Leaf<'_>, path: impl Fn() -> String, currency: Option<Currency>) -> Option<i64> {
     match v {
-        None | Some(Value::Null) => {
+        Leaf::Null => {
             let p = path();
             e.add(p.clone(), "missing_field", format!("`{p}` is required"));
             None
         }
-        Some(Value::String(s)) => match currency?.parse_amount(s) {
+        Leaf::Str(s) => match currency?.parse_amount(&s) {
             Ok(m) => Some(m),
             Err(err) => {
                 e.add(path(), "invalid_amount", err.to_string());
                 None
             }
         },
-        Some(_) => {
+        _ => {
             let p = path();
             e.add(p.clone(), "invalid_amount", format!("`{p}` must be a decimal string like \"349.90\""));
             None
@@ -319,8 +310,8 @@ fn money(e: &mut Errors, v: Option<&Value>, at: &str, key: &str, currency: Optio
     }
 }
 
-fn currency(e: &mut Errors, obj: &mut Map<String, Value>, prefix: &str) -> Option<Currency> {
-    let s = e.string(obj, prefix, "currency", 3, true)?;
+fn currency(e: &mut Errors, v: Leaf<'_>, prefix: &str) -> Option<Currency> {
+    let s = e.string(v, || format!("{prefix}currency"), 3, true)?;
     match Currency::parse(&s) {
         Ok(c) => Some(c),
         Err(err) => {
@@ -330,9 +321,9 @@ fn currency(e: &mut Errors, obj: &mut Map<String, Value>, prefix: &str) -> Optio
     }
 }
 
-fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Option<CartSnapshot> {
-    let cur = currency(e, c, "cart.");
-    let checkout_url = e.string(c, "cart.", "checkout_url", max::URL, true).and_then(|u| {
+fn cart(c: shapes::Cart<'_>, store: &StoreConfig, e: &mut Errors) -> Option<CartSnapshot> {
+    let cur = currency(e, c.currency, "cart.");
+    let checkout_url = e.string(c.checkout_url, at("cart.checkout_url"), max::URL, true).and_then(|u| {
         if let Some(checked) = store.checked_url(&u) {
             Some(checked)
         } else {
@@ -347,8 +338,8 @@ fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Opti
             None
         }
     });
-    let items = match c.get_mut("items") {
-        Some(Value::Array(list)) if list.len() > MAX_ITEMS => {
+    let items = match c.items {
+        List::Items(list) if list.len() > MAX_ITEMS => {
             e.add(
                 "cart.items",
                 "too_many_items",
@@ -356,56 +347,20 @@ fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Opti
             );
             None
         }
-        Some(Value::Array(list)) => {
+        List::Items(list) => {
             let mut items = Vec::with_capacity(list.len());
-            for (i, v) in list.iter_mut().enumerate() {
-                let prefix = format!("cart.items[{i}].");
-                let at = &prefix[..prefix.len() - 1];
-                let Value::Object(it) = v else {
-                    e.add(at, "invalid_field", "each item must be an object");
-                    continue;
-                };
-                let sku = e.string(it, &prefix, "sku", max::ID, true);
-                let name = e.string(it, &prefix, "name", max::ITEM_NAME, true);
-                let quantity = match it.get("quantity") {
-                    Some(Value::Number(n)) => match n.as_u64().and_then(quantity_ok) {
-                        Some(q) => Some(q),
-                        None => {
-                            e.add(
-                                format!("{at}.quantity"),
-                                "invalid_field",
-                                format!("quantity must be a whole number from 1 to {}", max::MAX_QUANTITY),
-                            );
-                            None
-                        }
-                    },
-                    None => {
-                        e.add(format!("{at}.quantity"), "missing_field", format!("`{at}.quantity` is required"));
-                        None
-                    }
-                    Some(_) => {
-                        e.add(
-                            format!("{at}.quantity"),
-                            "invalid_field",
-                            format!("quantity must be a whole number from 1 to {}", max::MAX_QUANTITY),
-                        );
-                        None
-                    }
-                };
-                let price = money(e, it.get("unit_price"), at, ".unit_price", cur);
-                let url = e.string(it, &prefix, "url", max::URL, false);
-                let image_url = e.string(it, &prefix, "image_url", max::URL, false);
-                if let (Some(sku), Some(name), Some(quantity), Some(unit_price_minor)) = (sku, name, quantity, price) {
-                    items.push(Item { sku, name, quantity, unit_price_minor, url, image_url });
+            for (i, v) in list.into_iter().enumerate() {
+                if let Some(it) = item(v, i, cur, e) {
+                    items.push(it);
                 }
             }
             Some(items)
         }
-        None | Some(Value::Null) => {
+        List::Null => {
             e.add("cart.items", "missing_field", "`cart.items` is required (an empty list empties the cart)");
             None
         }
-        Some(_) => {
+        List::Other => {
             e.add("cart.items", "invalid_field", "`cart.items` must be a list");
             None
         }
@@ -413,10 +368,41 @@ fn cart(c: &mut Map<String, Value>, store: &StoreConfig, e: &mut Errors) -> Opti
     Some(CartSnapshot { currency: cur?, checkout_url: checkout_url?, items: items? })
 }
 
-fn order(o: &mut Map<String, Value>, e: &mut Errors) -> Option<OrderInfo> {
-    let order_id = e.string(o, "order.", "order_id", max::ID, true);
-    let cur = currency(e, o, "order.");
-    let total = money(e, o.get("total"), "order", ".total", cur);
+/// The `i`th item; its errors are named `cart.items[i].…`, a path only spelled out for an error.
+fn item(v: Shape<shapes::Item<'_>>, i: usize, cur: Option<Currency>, e: &mut Errors) -> Option<Item> {
+    let at = || format!("cart.items[{i}]");
+    let Shape::Object(it) = v else {
+        e.add(at(), "invalid_field", "each item must be an object");
+        return None;
+    };
+    let sku = e.string(it.sku, || format!("{}.sku", at()), max::ID, true);
+    let name = e.string(it.name, || format!("{}.name", at()), max::ITEM_NAME, true);
+    let quantity = match it.quantity.0 {
+        Some(Leaf::Whole(n)) if quantity_ok(n).is_some() => quantity_ok(n),
+        None => {
+            let at = at();
+            e.add(format!("{at}.quantity"), "missing_field", format!("`{at}.quantity` is required"));
+            None
+        }
+        Some(_) => {
+            e.add(
+                format!("{}.quantity", at()),
+                "invalid_field",
+                format!("quantity must be a whole number from 1 to {}", max::MAX_QUANTITY),
+            );
+            None
+        }
+    };
+    let price = money(e, it.unit_price, || format!("{}.unit_price", at()), cur);
+    let url = e.string(it.url, || format!("{}.url", at()), max::URL, false);
+    let image_url = e.string(it.image_url, || format!("{}.image_url", at()), max::URL, false);
+    Some(Item { sku: sku?, name: name?, quantity: quantity?, unit_price_minor: price?, url, image_url })
+}
+
+fn order(o: shapes::Order<'_>, e: &mut Errors) -> Option<OrderInfo> {
+    let order_id = e.string(o.order_id, at("order.order_id"), max::ID, true);
+    let cur = currency(e, o.currency, "order.");
+    let total = money(e, o.total, at("order.total"), cur);
     Some(OrderInfo { order_id: order_id?, total: Money { minor: total?, currency: cur? } })
 }
 

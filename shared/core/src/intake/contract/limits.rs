@@ -1,7 +1,5 @@
-//! The event contract's limits, in one table: both parsers (the field-by-field walk in
-//! `contract.rs` and the serde fast path in `fast.rs`) read them from here, and the
-//! differential tests in `fast.rs` hold the two to the same answers. `docs/openapi.yaml`
-//! documents the same numbers as `maxLength` / `maxItems`.
+//! The event contract's limits, in one table: the parser's checks (`contract.rs`) read them
+//! from here. `docs/openapi.yaml` documents the same numbers as `maxLength` / `maxItems`.
 
 /// The whole body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
