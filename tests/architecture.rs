@@ -22,6 +22,8 @@ fn layer(top: &str) -> Option<u8> {
         "ports" => 3,
         "engine" | "system" => 4,
         "intake" | "abandonment" | "messaging" | "conversations" | "feedback" | "shopper_data" => STAGES,
+        // The wiring the hosts build once (`app.rs`: `Ports`, `Engine`): above every stage.
+        "app" => STAGES + 1,
         _ => return None,
     })
 }
