@@ -459,3 +459,86 @@ async fn an_sms_that_cannot_fit_is_skipped_and_counted() {
     assert_eq!(stats["steps_skipped"]["too_long"], 1, "{stats}");
     assert!(stats["messages_failed"].as_object().is_none_or(|m| m.is_empty()), "{stats}");
 }
+
+/// A store whose SES bounce rate reaches 5 % of its e-mails over seven days (SES's review
+/// threshold) has its e-mail paused: the next e-mail step is skipped and counted with its cause,
+/// `GET …/email` says so, SMS still goes; the merchant's resume lifts it and the next cart's
+/// e-mail goes out. On memory and on SQLite.
+#[tokio::test]
+async fn a_stores_email_is_paused_at_the_bounce_rate_and_resumed_by_the_merchant() {
+    email_pause_story(&Server::start().await).await;
+    let dir = std::env::temp_dir().join(format!("cartback-email-pause-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    email_pause_story(&Server::with_sqlite(&dir).await).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn email_pause_story(s: &Server) {
+    use cartback_core::feedback::delivery::DeliveryOutcome;
+    use cartback_core::feedback::ses_events::{parse, tags};
+    let shopper = |i: u32, at: &str| {
+        let mut ev = example_event(&format!("e{i}"), &format!("c{i}"), at);
+        ev["customer"]["email"] = serde_json::json!(format!("s{i}@example.com"));
+        ev["customer"]["phone"] = serde_json::json!(format!("+9053212345{i:02}"));
+        ev
+    };
+    for i in 1..=5 {
+        s.post_event(&shopper(i, cartback_e2e::START)).await;
+    }
+    s.advance(25 * 3600).await;
+    let mails: Vec<Value> = s.outbox().await.into_iter().filter(|m| m["channel"] == "email").collect();
+    assert_eq!(mails.len(), 5, "{mails:?}");
+    // The store's earlier mail this week: 95 more, so these five bounces are 5 % of 100.
+    let engine = &s.rt.engine;
+    let day = engine.config().stats_day("demo", s.rt.clock.now());
+    s.rt.store.add("demo", day, &[("messages.sent.email".to_string(), 95)]).await.unwrap();
+    let state = |s: &Server| {
+        let url = s.url("/v1/stores/demo/email");
+        let http = s.http.clone();
+        async move {
+            let r = http.get(url).bearer_auth(cartback_e2e::DEMO_API_KEY).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    for (n, i) in (1..=5u32).enumerate() {
+        let cart = format!("c{i}");
+        let mail = s.outbox().await.into_iter().find(|m| m["channel"] == "email" && m["cart_id"] == cart.as_str());
+        let seq = mail.as_ref().and_then(|m| m["seq"].as_u64()).unwrap_or_else(|| panic!("{cart}: {mail:?}"));
+        let t = tags("demo", &cart, seq);
+        let detail = serde_json::json!({"eventType": "Bounce", "bounce": {"bounceType": "Permanent"},
+            "mail": {"messageId": "0100018c-ses", "tags": {t[0].0: [t[0].1], t[1].0: [t[1].1], t[2].0: [t[2].1]}}});
+        let ev = parse(&serde_json::json!({"source": "aws.ses", "detail-type": "Email", "detail": detail})).unwrap();
+        assert_eq!(engine.feedback.on_email_event(&ev).await.unwrap(), DeliveryOutcome::Recorded);
+        // SES delivers at least once: the same bounce again counts nothing.
+        assert_eq!(engine.feedback.on_email_event(&ev).await.unwrap(), DeliveryOutcome::Unchanged);
+        let v = state(s).await;
+        assert_eq!(v["bounces"], n as i64 + 1);
+        assert_eq!(v["email"], if n < 4 { "sending" } else { "paused" }, "after {} bounces: {v}", n + 1);
+    }
+    let v = state(s).await;
+    assert_eq!((v["sent"].as_i64(), v["bounces"].as_i64(), v["complaints"].as_i64()), (Some(100), Some(5), Some(0)));
+    // A new shopper's cart while paused: the SMS goes, the e-mail step is skipped with its cause.
+    let now = s.advance(0).await["now"].as_str().unwrap().to_string();
+    let before = s.outbox().await.len();
+    s.post_event(&shopper(6, &now)).await;
+    s.advance(25 * 3600).await;
+    let new: Vec<Value> = s.outbox().await.into_iter().skip(before).collect();
+    assert!(new.iter().any(|m| m["channel"] == "sms") && !new.iter().any(|m| m["channel"] == "email"), "{new:?}");
+    assert_eq!(s.stats().await["steps_skipped"]["email_paused"], 1);
+    // The merchant cleans the list and resumes; a second resume changes nothing.
+    let resume = || s.http.post(s.url("/v1/stores/demo/email/resume")).bearer_auth(cartback_e2e::DEMO_API_KEY).send();
+    let v: Value = resume().await.unwrap().json().await.unwrap();
+    assert_eq!((v["email"].as_str(), v["resumed"].as_bool()), (Some("sending"), Some(true)), "{v}");
+    let v: Value = resume().await.unwrap().json().await.unwrap();
+    assert_eq!(v["resumed"], false);
+    assert_eq!(resume().await.unwrap().status().as_u16(), 200);
+    let wrong = s.http.post(s.url("/v1/stores/demo/email/resume")).bearer_auth("nope").send().await.unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    let now = s.advance(0).await["now"].as_str().unwrap().to_string();
+    let before = s.outbox().await.len();
+    s.post_event(&shopper(7, &now)).await;
+    s.advance(25 * 3600).await;
+    let new: Vec<Value> = s.outbox().await.into_iter().skip(before).collect();
+    assert!(new.iter().any(|m| m["channel"] == "email"), "resumed: {new:?}");
+}

@@ -11,6 +11,7 @@ mod bill;
 mod chaos;
 mod corrections;
 mod demo;
+mod doctor;
 mod email_preview;
 mod fold_confusables;
 mod meter;
@@ -132,6 +133,15 @@ enum Command {
         /// logged, skipped as `steps.skipped.no_provider` and alarmed, never sent).
         #[arg(long)]
         allow_console: bool,
+    },
+    /// Read a deployed stack and say what to fix: the account's Lambda concurrency quota, SES's
+    /// sandbox and each store's sender identity, the stores' configuration and secrets,
+    /// `public_url` against the API, Twilio numbers' and WhatsApp callbacks' URLs
+    /// (docs/deploy-aws.md). Changes nothing; exits non-zero when something is to fix.
+    Doctor {
+        /// The stack's name (`sam deploy`'s; `infra/samconfig.toml` names it `cartback`).
+        #[arg(long, default_value = "cartback")]
+        stack: String,
     },
     /// Carts through the pipeline while faults are injected at random (duplicates, crashes,
     /// throttles, timeouts, refusals), then the invariants checked over the whole history
@@ -357,6 +367,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store { table, config, stage, check, allow_console } => {
             block_on(onboard::run(table.as_deref().unwrap_or_default(), &config, &stage, check, allow_console))
         }
+        Command::Doctor { stack } => block_on(doctor::run(&stack)),
         Command::Chaos { carts, seed, backend, r#break, history } => {
             block_on(chaos::run(carts, seed, backend, r#break, history.as_deref()))
         }

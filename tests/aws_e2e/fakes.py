@@ -22,15 +22,39 @@ def _serve(handler):
 class TwilioFake:
     """`POST /2010-04-01/Accounts/{sid}/Messages.json`. Numbers in `throttled` get Twilio's 429
     (code 20429: nothing was taken, so Cartback may retry); everything else is accepted and kept
-    in `sent`."""
+    in `sent`. `GET /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PhoneNumber=…` lists the
+    account's numbers in `numbers` (phone → its `sms_url`, `sms_method`) as Twilio's list
+    resource does: one page, the match or an empty list."""
 
     def __init__(self, account_sid, auth_token, throttled=()):
         self.sent, self.refused, self.problems = [], [], []
+        self.numbers = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *a):
                 pass
+
+            def do_GET(self):
+                expected = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+                path, _, query = self.path.partition("?")
+                if path != f"/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json":
+                    fake.problems.append(f"GET {self.path}")
+                    return self._json(404, {"code": 20404, "message": "not found"})
+                if self.headers.get("Authorization") != expected:
+                    fake.problems.append("bad basic auth")
+                    return self._json(401, {"code": 20003, "message": "Authenticate"})
+                want = parse_qs(query).get("PhoneNumber", [None])[0]
+                listed = [
+                    {"sid": "PN" + hashlib.md5(n.encode()).hexdigest(), "account_sid": account_sid,
+                     "phone_number": n, "friendly_name": n, "sms_url": v["sms_url"],
+                     "sms_method": v.get("sms_method", "POST"), "sms_fallback_url": "", "status_callback": "",
+                     "capabilities": {"sms": True, "mms": True, "voice": True},
+                     "uri": f"/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers/PN.json"}
+                    for n, v in fake.numbers.items() if want is None or n == want]
+                self._json(200, {"incoming_phone_numbers": listed, "page": 0, "page_size": 50, "start": 0,
+                                 "end": max(len(listed) - 1, 0), "next_page_uri": None, "previous_page_uri": None,
+                                 "first_page_uri": self.path, "uri": self.path})
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()

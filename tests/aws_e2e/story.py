@@ -31,6 +31,7 @@ from event_sources import Schedule, SqsEventSource  # noqa: E402
 from fakes import HandoffReceiver, TwilioFake, twilio_signature  # noqa: E402
 from http_api import HttpApi  # noqa: E402
 from lambda_emulator import LambdaEmulator  # noqa: E402
+from doctor import check_doctor  # noqa: E402
 from iam_audit import RecordingProxy, audit  # noqa: E402
 from template import Template, rate_seconds  # noqa: E402
 
@@ -251,6 +252,9 @@ def main():
             if f.schedule:
                 sources.append(Schedule(functions[f.logical_id], rate_seconds(f.schedule) / SCHEDULE_SPEEDUP,
                                         FIXTURES / "aws" / "example-eventbridge-scheduled-event.json"))
+        # The operator's check of the deployed stack (doctor.py): a new account's mistakes named,
+        # then none once put right.
+        check_doctor(check, cli, aws, tpl, stage, table_name, api.url, twilio, STORE, "+15005550006")
         run_story(http, api, twilio, hooks, queues, tpl, ses)
         timings["story"] = time.monotonic() - t0
         check(not [e for s in sources for e in s.errors], f"event sources ran without errors: "

@@ -66,6 +66,8 @@ pub fn metric_for(key: &str) -> Option<MetricSpec<'_>> {
         name::HANDOFFS_DELIVERED => ("HandoffsDelivered", "Count", None),
         // A step whose channel no provider carries (a channel left on `console`): alarmed.
         "steps.skipped.no_provider" => ("StepsUnconfigured", "Count", None),
+        // A store's e-mail paused for its SES bounce or complaint rate: alarmed.
+        "email.paused" => ("EmailPaused", "Count", None),
         // A signed event whose every scheduled retry failed: a dead letter.
         "events_out.failed" => ("EventsFailed", "Count", None),
         _ => {

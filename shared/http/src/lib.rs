@@ -7,6 +7,7 @@ mod collect;
 mod consent;
 mod conversations;
 mod coupons;
+mod email_pause;
 mod error;
 mod event_deliveries;
 mod path;

@@ -4,8 +4,8 @@
 //! from one of them.
 
 use crate::{
-    AppState, cart_events, collect, consent, conversations, coupons, event_deliveries, restore, shoppers, stats,
-    twilio_replies, twilio_status, unsubscribe, webhooks, whatsapp_webhook,
+    AppState, cart_events, collect, consent, conversations, coupons, email_pause, event_deliveries, restore, shoppers,
+    stats, twilio_replies, twilio_status, unsubscribe, webhooks, whatsapp_webhook,
 };
 use axum::Router;
 use axum::routing::{MethodRouter, get, options, post};
@@ -52,6 +52,8 @@ pub static INGEST_ROUTES: &[Route] = &[
     route!("GET", "/v1/stores/{store}/stats", Ingest, get(stats::get_stats)),
     route!("GET", "/v1/stores/{store}/stats/daily", Ingest, get(stats::get_daily)),
     route!("GET", "/v1/stores/{store}/consent", Ingest, get(consent::get_consent)),
+    route!("GET", "/v1/stores/{store}/email", Ingest, get(email_pause::get_state)),
+    route!("POST", "/v1/stores/{store}/email/resume", Ingest, post(email_pause::resume)),
     route!("GET", "/v1/stores/{store}/coupons/{code}", Ingest, get(coupons::check)),
     route!("POST", "/v1/stores/{store}/coupons/{code}/redeem", Ingest, post(coupons::redeem)),
     route!("POST", "/v1/webhooks/shopify/{store}", Ingest, post(webhooks::shopify)),

@@ -48,6 +48,8 @@ pub enum DueOutcome {
 
 /// The skip of a step whose channel no provider carries for the store (`ChannelError::Unconfigured`).
 pub const NO_PROVIDER: &str = "no_provider";
+/// The skip of an e-mail step while the store's e-mail is paused (`engine::email_health`).
+pub const EMAIL_PAUSED: &str = "email_paused";
 
 impl Dispatch {
     /// Handles one delivery of due work. `redelivered` says the queue delivered this very
@@ -190,6 +192,12 @@ impl Dispatch {
                 Some(Stopped::Held) => plan = SendPlan::Skip(HELD),
                 None => {}
             }
+        }
+        // The store's e-mail is paused for its bounce or complaint rate (engine::email_health).
+        if let SendPlan::Send { channel: Channel::Email, .. } = plan
+            && self.k.email_paused(&msg.store).await?
+        {
+            plan = SendPlan::Skip(EMAIL_PAUSED);
         }
         match plan {
             SendPlan::Skip(why) => {

@@ -201,6 +201,14 @@ pub enum Counter {
     Holds(String),
     /// "Wrong number" replies: the number taken off.
     WrongNumbers,
+    /// SES's permanent bounces and spam complaints, for the store's e-mail rates
+    /// (`engine::email_health`).
+    EmailBounces,
+    EmailComplaints,
+    /// The store's e-mail paused, for a rate (`bounce_rate`, `complaint_rate`), and resumes.
+    EmailPaused,
+    EmailPausedFor(&'static str),
+    EmailResumed,
     /// A person's correction of a reading, from the automated label to theirs.
     Corrections(&'static str, &'static str),
     /// The second reader's calls on a UTC day: its daily budget reads it.
@@ -278,6 +286,11 @@ impl Counter {
             Counter::WrongNumbers => "wrong_numbers".into(),
             Counter::Corrections(from, to) => format!("{}{from}.{to}", p::CORRECTIONS),
             Counter::ReaderCallsOn(d) => format!("{READER_CALLS_ON}{d}"),
+            Counter::EmailBounces => super::email_health::BOUNCES.into(),
+            Counter::EmailComplaints => super::email_health::COMPLAINTS.into(),
+            Counter::EmailPaused => super::email_health::PAUSED.into(),
+            Counter::EmailPausedFor(cause) => format!("{}{cause}", super::email_health::PAUSED_FOR_PREFIX),
+            Counter::EmailResumed => super::email_health::RESUMED.into(),
             Counter::Reader(what) => format!("{}{what}", p::READER),
             Counter::ReaderError(cause) => format!("{}error.{cause}", p::READER),
         }
@@ -310,6 +323,11 @@ mod tests {
             (Counter::Reasons(Reason::UnexpectedFees), "reasons.unexpected_fees"),
             (Counter::OrdersLinkedByContact, "orders.linked_by_contact"),
             (Counter::CartsMessaged, "carts.messaged"),
+            (Counter::EmailBounces, "email.bounces"),
+            (Counter::EmailComplaints, "email.complaints"),
+            (Counter::EmailPaused, "email.paused"),
+            (Counter::EmailPausedFor("bounce_rate"), "email.paused_for.bounce_rate"),
+            (Counter::EmailResumed, "email.resumed"),
             (Counter::MessagesLanguage(language_of(Some("tr-TR"), "en")), "messages.language.tr"),
             (Counter::RecoveredLanguage(language_of(None, "nb")), "recovered.language.nb"),
             (Counter::MessagesLanguage(language_of(Some("x.y<script>"), "en")), "messages.language.und"),

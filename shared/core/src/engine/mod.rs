@@ -7,6 +7,7 @@
 
 pub mod counters;
 mod dead_letters;
+pub mod email_health;
 pub mod experiments;
 pub mod outbox;
 pub mod sequential_test;
@@ -91,6 +92,8 @@ pub struct Kernel {
     pub(crate) random: Arc<dyn RandomSource>,
     /// Signed events to the store's endpoints (`outbound`).
     pub(crate) events_out: Arc<dyn crate::ports::EventsOut>,
+    /// Each store's e-mail pause, as last read (`email_health`).
+    pub(crate) email_pauses: email_health::PauseCache,
 }
 
 impl Kernel {
@@ -102,7 +105,7 @@ impl Kernel {
         random: Arc<dyn RandomSource>,
         events_out: Arc<dyn crate::ports::EventsOut>,
     ) -> Self {
-        Kernel { config, stats, stats_buffer, clock, random, events_out }
+        Kernel { config, stats, stats_buffer, clock, random, events_out, email_pauses: Default::default() }
     }
 
     /// The stores' configuration, as loaded.

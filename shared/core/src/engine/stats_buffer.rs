@@ -53,9 +53,12 @@ impl StatsBuffer {
 }
 
 /// Counters the engine reads back while working must be exact at once: the coupon budget's
-/// daily count (`Counter::CouponsIssuedOn`).
+/// daily count (`Counter::CouponsIssuedOn`), the second reader's calls, and the e-mail rates
+/// and pauses (`email_health`).
 pub(crate) fn is_read_back(key: &str) -> bool {
-    key.starts_with(super::counters::prefix::COUPONS_ISSUED_ON) || key.starts_with(super::counters::READER_CALLS_ON)
+    key.starts_with(super::counters::prefix::COUPONS_ISSUED_ON)
+        || key.starts_with(super::counters::READER_CALLS_ON)
+        || key.starts_with("email.")
 }
 
 /// The changes a cart carried (`Cart::pending_stats`), taken out of it to be counted.

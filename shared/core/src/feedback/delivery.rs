@@ -69,12 +69,45 @@ impl Feedback {
     ) -> Result<DeliveryOutcome, EngineError> {
         let Some(store) = self.k.config.store(&ev.store).cloned() else { return Ok(DeliveryOutcome::Unknown) };
         if let Some(status) = ev.event.delivery() {
-            return self.on_delivery(&store, &ev.cart, ev.seq, status).await;
+            let outcome = self.on_delivery(&store, &ev.cart, ev.seq, status).await?;
+            // A bounce counts once: SES may deliver its event twice, the send records it once.
+            if status == DeliveryStatus::Failed && outcome == DeliveryOutcome::Recorded {
+                self.reputation(&store, Counter::EmailBounces).await;
+            }
+            return Ok(outcome);
         }
         let Some(cart) = self.carts.get_cart(&store.id, &ev.cart).await? else { return Ok(DeliveryOutcome::Unknown) };
         let Some(key) = crate::engine::cart_contact_key(&cart) else { return Ok(DeliveryOutcome::Unknown) };
         let changed = self.opt_out(&store, &key, Channel::Email, "complaint").await?;
+        // Counted when it opts the shopper out: a repeated event changes nothing (a shopper
+        // already out who complains anyway is not counted — they get no more mail from us).
+        if changed {
+            self.reputation(&store, Counter::EmailComplaints).await;
+        }
         Ok(if changed { DeliveryOutcome::Recorded } else { DeliveryOutcome::Unchanged })
+    }
+
+    /// Counts a bounce or complaint and pauses the store's e-mail if a rate has reached SES's
+    /// review threshold (`engine::email_health`). Best effort: the event itself is recorded.
+    async fn reputation(&self, store: &StoreConfig, counter: Counter) {
+        self.k.count(&store.id, vec![(counter, 1)]).await;
+        if let Err(e) = self.k.review_email(&store.id).await {
+            tracing::warn!(store = %store.id, error = %e, "e-mail rates not reviewed");
+        }
+    }
+
+    /// The merchant lifts the store's e-mail pause (after cleaning the list): returns how many
+    /// pauses were open (0: it was not paused).
+    pub async fn resume_email(&self, store: &StoreConfig) -> Result<i64, EngineError> {
+        Ok(self.k.resume_email(&store.id).await?)
+    }
+
+    /// The store's e-mail state: paused or not, and the window's counts.
+    pub async fn email_state(
+        &self,
+        store: &StoreConfig,
+    ) -> Result<(bool, crate::engine::email_health::Window), EngineError> {
+        Ok((self.k.email_paused(&store.id).await?, self.k.email_window(&store.id).await?))
     }
 
     /// Opts the contact out of `channel` and, when the address the channel reaches has a
