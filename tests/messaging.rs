@@ -542,3 +542,28 @@ async fn email_pause_story(s: &Server) {
     let new: Vec<Value> = s.outbox().await.into_iter().skip(before).collect();
     assert!(new.iter().any(|m| m["channel"] == "email"), "resumed: {new:?}");
 }
+
+/// With `FrontDoor=FunctionUrl` the replies function has its own host: Twilio signs the URL it
+/// posts to, `replies_url`, and a signature over `public_url` (the ingest function's host) is
+/// refused.
+#[tokio::test]
+async fn twilio_signatures_are_checked_over_the_replies_url_when_it_is_set() {
+    let config = cartback_core::config::demo_config().with_replies_url("https://replies.example/");
+    let s = Server::with_config(config).await;
+    let params = vec![
+        ("Body".to_string(), "hello".to_string()),
+        ("From".to_string(), "+905321234567".to_string()),
+        ("MessageSid".to_string(), "SM1".to_string()),
+    ];
+    let token = cartback_core::config::DEMO_TWILIO_AUTH_TOKEN;
+    let over = |base: &str| {
+        cartback_core::conversations::twilio_webhook::signature(
+            token,
+            &format!("{base}/v1/replies/twilio/demo"),
+            &params,
+        )
+    };
+    let public = s.rt.engine.config().public_url.clone();
+    assert_eq!(s.twilio_raw(&params, Some(&over(&public))).await.0, 403);
+    assert_eq!(s.twilio_raw(&params, Some(&over("https://replies.example"))).await.0, 200);
+}

@@ -386,9 +386,10 @@ pub fn levers(t: &Traffic) -> Vec<Lever> {
 }
 
 /// The bill per million carts under the leanest deploy options the template offers
-/// (`PointInTimeRecovery=Disabled`, `CartRetentionDays=35`), from the metered run `t` whose
-/// default bill is `total`: no backup charge at all, and carts' storage for 35 days instead of
-/// 120.
+/// (`FrontDoor=FunctionUrl`, `PointInTimeRecovery=Disabled`, `CartRetentionDays=35`), from the
+/// metered run `t` whose default bill is `total`: no API Gateway request charge and no access
+/// log (the function URLs are free; their invocations are billed as before), no backup charge
+/// at all, and carts' storage for 35 days instead of 120.
 pub fn leanest_profile(t: &Traffic, total: f64) -> f64 {
     let per = 1e6 / t.carts as f64;
     let storage = Storage::of(&t.units);
@@ -396,7 +397,9 @@ pub fn leanest_profile(t: &Traffic, total: f64) -> f64 {
     let retention = days(CART_RETENTION);
     let min = cartback_aws::dynamo::MIN_CART_RETENTION_DAYS as f64;
     let carts_saved = storage.carts * per * Prices::DYNAMO_GB_MONTH * (retention - min) / retention;
-    total - pitr - carts_saved
+    let api = t.api_requests as f64 * per * Prices::HTTP_API / 1e6;
+    let access_log = access_log_gb(t) * per * Prices::LOGS_GB;
+    total - pitr - carts_saved - api - access_log
 }
 
 /// The API's access log ingested in the run, in GB: one line per request.
@@ -506,10 +509,11 @@ mod tests {
         assert!((claims - 2.0 * 134.0 / 71.0).abs() < 1e-9);
     }
 
-    /// The leanest profile removes the whole point-in-time line and 85 of 120 days of the carts'
-    /// storage line, and nothing else.
+    /// The leanest profile removes the whole API Gateway line (and the access log it writes),
+    /// the whole point-in-time line and 85 of 120 days of the carts' storage line, and nothing
+    /// else.
     #[test]
-    fn the_leanest_profile_is_the_default_bill_less_backups_and_old_carts() {
+    fn the_leanest_profile_is_the_default_bill_less_the_api_backups_and_old_carts() {
         let t = traffic();
         let ours = cartback(&t);
         let total = total(&ours);
@@ -517,8 +521,11 @@ mod tests {
         let lean = leanest_profile(&t, total);
         let saved = total - lean;
         let pitr = line("DynamoDB point-in-time");
-        assert!(pitr > 0.0 && saved > pitr, "saved {saved}, backups {pitr}");
-        assert!(saved < pitr + line("DynamoDB storage") * 85.0 / 120.0 + 1e-12, "saved {saved}");
+        let api = line("API Gateway");
+        assert!(pitr > 0.0 && api > 0.0 && saved > pitr + api, "saved {saved}, backups {pitr}, API {api}");
+        // The access log is part of the logs line; at most that line more.
+        let at_most = pitr + api + line("DynamoDB storage") * 85.0 / 120.0 + line("CloudWatch Logs");
+        assert!(saved < at_most + 1e-12, "saved {saved}");
     }
 
     #[test]

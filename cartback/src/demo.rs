@@ -117,6 +117,7 @@ pub async fn run() -> anyhow::Result<()> {
                 channel,
                 seq: 0,
                 public_url: &rt.engine.config().public_url,
+                replies_url: &rt.engine.config().replies_url,
                 contact_key: Some("preview"),
                 last_whatsapp_inbound_at: None,
                 deliver_by: None,

@@ -61,6 +61,9 @@ pub async fn run(stack: &str) -> anyhow::Result<()> {
         format!("{} in table {}, every secret present in SSM: {}", ids.len(), shown(table), ids.join(", ")),
     ));
     found.push(public_url(&config, &outputs["ApiUrl"]));
+    if let Some(replies) = outputs.get("RepliesBaseUrl") {
+        found.push(replies_url(&config, replies));
+    }
     ses(&aws_sdk_sesv2::Client::new(&aws), &config, &mut found).await;
     let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build()?;
     twilio(&http, &config, &outputs["TwilioWebhookUrl"], &mut found).await;
@@ -152,6 +155,24 @@ fn public_url(config: &Config, api_url: &str) -> Finding {
                 shown(&config.public_url),
                 shown(api_url),
                 shown(api_url)
+            ),
+        )
+    }
+}
+
+/// With `FrontDoor=FunctionUrl` the providers' webhooks reach the replies function's own URL:
+/// Twilio signs that URL, and status callbacks must name it.
+fn replies_url(config: &Config, base: &str) -> Finding {
+    if verdicts::same_base(&config.replies_url, base) {
+        Finding::ok("replies_url", format!("{} reaches the replies function", shown(&config.replies_url)))
+    } else {
+        Finding::fix(
+            "replies_url",
+            format!(
+                "is {}, the replies function is reached at {}: Twilio's signatures would fail (403) and delivery reports go astray. Set replies_url = \"{}\" and run `cartback store` again",
+                shown(&config.replies_url),
+                shown(base),
+                shown(base)
             ),
         )
     }

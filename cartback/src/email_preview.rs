@@ -48,6 +48,7 @@ pub fn run(dir: &Path) -> anyhow::Result<()> {
             channel: Channel::Email,
             seq: 4,
             public_url: &config.public_url,
+            replies_url: &config.replies_url,
             contact_key: Some("k1"),
             last_whatsapp_inbound_at: None,
             deliver_by: None,

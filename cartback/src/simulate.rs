@@ -374,7 +374,7 @@ async fn bill(carts: u32, seed: u64) -> anyhow::Result<()> {
     );
     print_levers(&traffic, total);
     println!(
-        "  deploy profiles: default ${total:.2} per million carts; leanest (PointInTimeRecovery=Disabled, CartRetentionDays=35) ${:.2}",
+        "  deploy profiles: default ${total:.2} per million carts; leanest (FrontDoor=FunctionUrl, PointInTimeRecovery=Disabled, CartRetentionDays=35) ${:.2}",
         crate::bill::leanest_profile(&traffic, total)
     );
     println!(

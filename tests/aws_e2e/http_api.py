@@ -67,6 +67,59 @@ def event_for(method, raw_path, raw_query, headers, body, source_ip, route, para
     return event
 
 
+def function_url_event(method, raw_path, raw_query, headers, body, source_ip, url_id):
+    """A Lambda function URL's request: the same payload format 2.0, without a route (`$default`,
+    no `pathParameters`), from the URL's own domain (AWS's "Lambda function URLs request and
+    response payloads")."""
+    class Default:
+        key = "$default"
+    event = event_for(method, raw_path, raw_query, headers, body, source_ip, Default, None)
+    domain = f"{url_id}.lambda-url.us-east-1.on.aws"
+    event["requestContext"].update({"apiId": url_id, "domainName": domain, "domainPrefix": url_id})
+    event["headers"]["host"] = domain
+    return event
+
+
+class FunctionUrl:
+    """One function behind its own URL (`FrontDoor=FunctionUrl`): every request goes to it,
+    which routes it itself."""
+
+    def __init__(self, function, url_id):
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                url = urlsplit(self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                resp = function.invoke(function_url_event(self.command, url.path, url.query, self.headers.items(),
+                                                          body, self.client_address[0], url_id))
+                headers = {k.lower(): v for k, v in (resp.get("headers") or {}).items()}
+                out = resp.get("body") or ""
+                out = base64.b64decode(out) if resp.get("isBase64Encoded") else out.encode()
+                self.send_response(int(resp.get("statusCode", 200)))
+                for k, v in headers.items():
+                    if k not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("content-length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = _any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        front.function = function
+
+    def stop(self):
+        self.server.shutdown()
+
+
 class HttpApi:
     def __init__(self, routes, functions):
         """routes: template Routes; functions: logical id → LambdaEmulator."""

@@ -29,7 +29,7 @@ import boto3
 sys.path.insert(0, str(Path(__file__).parent))
 from event_sources import Schedule, SqsEventSource  # noqa: E402
 from fakes import HandoffReceiver, TwilioFake, twilio_signature  # noqa: E402
-from http_api import HttpApi  # noqa: E402
+from http_api import FunctionUrl, HttpApi  # noqa: E402
 from lambda_emulator import LambdaEmulator  # noqa: E402
 from doctor import check_doctor  # noqa: E402
 from iam_audit import RecordingProxy, audit  # noqa: E402
@@ -255,6 +255,7 @@ def main():
         # The operator's check of the deployed stack (doctor.py): a new account's mistakes named,
         # then none once put right.
         check_doctor(check, cli, aws, tpl, stage, table_name, api.url, twilio, STORE, "+15005550006")
+        check_front_doors(http, functions)
         run_story(http, api, twilio, hooks, queues, tpl, ses)
         timings["story"] = time.monotonic() - t0
         check(not [e for s in sources for e in s.errors], f"event sources ran without errors: "
@@ -288,6 +289,39 @@ def main():
     inv = {f.name: f"{f.invocations} invocations, median {sorted(f.durations)[len(f.durations) // 2] * 1000:.0f} ms"
            for f in functions.values() if f.durations}
     print(f"e2e: story {timings['story']:.1f} s, total {timings['total']:.1f} s; {inv}")
+
+
+def check_front_doors(http, functions):
+    """The merchant's e-mail state through the HTTP API, and both HTTP functions behind their
+    own Lambda function URLs (`FrontDoor=FunctionUrl`): the same functions answer the same
+    payloads without a route, routing each request themselves."""
+    auth = {"authorization": f"Bearer {API_KEY}"}
+    st, _, body = http("GET", f"/v1/stores/{STORE}/email", headers=auth)
+    state = json.loads(body) if st == 200 else {}
+    check(st == 200 and state.get("email") == "sending" and state.get("window_days") == 7,
+          f"GET /v1/stores/{STORE}/email → {st} {body[:160]!r}")
+    st, _, body = http("POST", f"/v1/stores/{STORE}/email/resume", headers=auth)
+    check(st == 200 and json.loads(body).get("resumed") is False, f"a resume with nothing paused → {st} {body[:120]!r}")
+    ingest = FunctionUrl(functions["IngestFunction"], "ingest0url0id")
+    replies = FunctionUrl(functions["RepliesFunction"], "replies0url0id")
+    try:
+        i, r = Client(ingest.url), Client(replies.url)
+        st, _, body = i("GET", "/healthz")
+        check(st == 200, f"function URL: ingest answers /healthz → {st}")
+        st, _, body = i("POST", "/v1/events", {"event_id": "fu1", "type": "cart.updated"}, auth)
+        fields = sorted(e["field"] for e in json.loads(body)["error"].get("fields", [])) if st == 422 else []
+        check(st == 422 and "cart_id" in fields and "occurred_at" in fields,
+              f"function URL: ingest routes POST /v1/events and names the missing fields → {st} {fields}")
+        st, _, body = i("GET", f"/v1/stores/{STORE}/email", headers=auth)
+        check(st == 200 and json.loads(body).get("email") == "sending", f"function URL: the merchant's API → {st}")
+        st, _, _ = i("GET", f"/v1/whatsapp/{STORE}")
+        check(st == 404, f"function URL: the ingest function does not serve the replies' routes → {st}")
+        q = urlencode({"hub.mode": "subscribe", "hub.verify_token": WA_VERIFY, "hub.challenge": "fu-challenge"})
+        st, _, body = r("GET", f"/v1/whatsapp/{STORE}?{q}")
+        check(st == 200 and body == b"fu-challenge", f"function URL: replies answers Meta's handshake → {st} {body[:60]!r}")
+    finally:
+        ingest.stop()
+        replies.stop()
 
 
 def run_story(http, api, twilio, hooks, queues, tpl, ses):

@@ -422,6 +422,7 @@ channel = "whatsapp"
                 channel: channel_kind,
                 seq: 3,
                 public_url: &config.public_url,
+                replies_url: &config.replies_url,
                 contact_key: Some("k"),
                 last_whatsapp_inbound_at: None,
                 deliver_by: None,

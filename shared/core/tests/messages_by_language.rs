@@ -55,6 +55,7 @@ fn render_for(channel: Channel, cart: cartback_core::domain::Cart, step: u32) ->
         channel,
         seq: 1,
         public_url: &cfg.public_url,
+        replies_url: &cfg.replies_url,
         contact_key: Some("k"),
         last_whatsapp_inbound_at: None,
         deliver_by: None,

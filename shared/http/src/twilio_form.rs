@@ -1,5 +1,5 @@
 //! A request Twilio signed: the form body read (bounded) and `X-Twilio-Signature` checked over
-//! `public_url` + the path and query, with the store's auth token. Replies and status callbacks
+//! `replies_url` (`public_url` unless set) + the path and query, with the store's auth token. Replies and status callbacks
 //! both arrive this way.
 
 use crate::AppState;
@@ -31,7 +31,7 @@ pub async fn verified(
     };
     let params: Form = form_urlencoded::parse(&bytes).into_owned().collect();
     let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    let url = format!("{}{}", st.engine.config().public_url, path_and_query);
+    let url = format!("{}{}", st.engine.config().replies_url, path_and_query);
     // Only a configured store's id is logged: the path is the caller's text (a newline or an
     // escape sequence in it would forge log lines).
     let known = store.as_ref().map(|s| s.id.clone());

@@ -274,6 +274,7 @@ impl Dispatch {
             channel,
             seq: msg.seq,
             public_url: &self.k.config.public_url,
+            replies_url: &self.k.config.replies_url,
             contact_key: contact_key.as_deref(),
             last_whatsapp_inbound_at: contact.as_ref().and_then(|c| c.last_whatsapp_inbound_at),
             deliver_by: crate::abandonment::send_policy::deliver_by(&cart, store, channel, now),

@@ -365,8 +365,12 @@ impl StoreConfig {
 /// The whole configuration: the public base URL and the stores.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where this deployment is reached from outside: restore links and Twilio signatures use it.
+    /// Where this deployment is reached from outside: restore and unsubscribe links use it.
     pub public_url: String,
+    /// Where the providers' webhooks reach it (Twilio signs this URL; status callbacks name
+    /// it): `public_url` unless the replies function has its own front door (a function URL,
+    /// `FrontDoor=FunctionUrl` in infra/template.yaml).
+    pub replies_url: String,
     stores: HashMap<String, Arc<StoreConfig>>,
     by_key: HashMap<[u8; 32], String>,
 }
@@ -379,7 +383,14 @@ impl Config {
             by_key.insert(s.api_key_sha256, s.id.clone());
             map.insert(s.id.clone(), Arc::new(s));
         }
-        Config { public_url: public_url.trim_end_matches('/').to_string(), stores: map, by_key }
+        let public_url = public_url.trim_end_matches('/').to_string();
+        Config { replies_url: public_url.clone(), public_url, stores: map, by_key }
+    }
+
+    /// The same configuration with the providers' webhooks reaching `url`.
+    pub fn with_replies_url(mut self, url: &str) -> Config {
+        self.replies_url = url.trim_end_matches('/').to_string();
+        self
     }
 
     pub fn store(&self, id: &str) -> Option<&Arc<StoreConfig>> {

@@ -118,6 +118,8 @@ pub struct Delivery<'a> {
     pub channel: Channel,
     pub seq: u64,
     pub public_url: &'a str,
+    /// Where the providers' callbacks reach Cartback (`Config::replies_url`).
+    pub replies_url: &'a str,
     pub contact_key: Option<&'a str>,
     /// The shopper's latest WhatsApp message (opens the 24-hour window for free-form text).
     pub last_whatsapp_inbound_at: Option<Timestamp>,
@@ -201,7 +203,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
             .append_pair("cart", &cart.id)
             .append_pair("seq", &d.seq.to_string())
             .finish();
-        format!("{}/v1/status/twilio/{}?{q}", d.public_url, cfg.id)
+        format!("{}/v1/status/twilio/{}?{q}", d.replies_url, cfg.id)
     });
     let valid_for_secs = d.deliver_by.map(|t| u32::try_from((t - input.now).as_secs().max(1)).unwrap_or(u32::MAX));
     let template_values = (channel == Channel::Whatsapp).then(|| crate::ports::TemplateValues {

@@ -89,6 +89,7 @@ pub fn warnings(config: &Config) -> Vec<String> {
                             channel: Channel::Sms,
                             seq: 1,
                             public_url: &config.public_url,
+                            replies_url: &config.replies_url,
                             contact_key: None,
                             last_whatsapp_inbound_at: None,
                             deliver_by: None,

@@ -26,6 +26,7 @@ use store::{RawStore, store};
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     public_url: Option<String>,
+    replies_url: Option<String>,
     #[serde(default)]
     stores: Vec<RawStore>,
 }
@@ -37,6 +38,11 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     let public_url = raw.public_url.unwrap_or_else(|| "http://127.0.0.1:8787".to_string());
     if url::Url::parse(&public_url).is_err() {
         p.add("public_url", format!("`{public_url}` is not a URL"));
+    }
+    if let Some(r) = &raw.replies_url
+        && url::Url::parse(r).is_err()
+    {
+        p.add("replies_url", format!("`{r}` is not a URL"));
     }
     if raw.stores.is_empty() {
         p.add("stores", "at least one [[stores]] table is needed");
@@ -72,7 +78,11 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         );
     }
     if p.0.is_empty() {
-        Ok(Config::new(public_url, stores))
+        let config = Config::new(public_url, stores);
+        Ok(match raw.replies_url {
+            Some(r) => config.with_replies_url(&r),
+            None => config,
+        })
     } else {
         Err(ConfigError::Invalid { path: path.to_string(), problems: p.0 })
     }
@@ -94,6 +104,17 @@ mod tests {
         assert!(err.contains("public_url") && err.contains("RFC 8058"), "{err}");
         assert!(parse("c.toml", &doc("https://cartback.shop.example")).is_ok());
         assert!(parse("c.toml", &doc("http://127.0.0.1:8787")).is_ok());
+    }
+
+    #[test]
+    fn the_replies_url_is_the_public_url_unless_set() {
+        let doc = |extra: &str| format!("public_url = \"https://in.example/\"\n{extra}[[stores]]\n{STORE}");
+        let c = parse("c.toml", &doc("")).unwrap();
+        assert_eq!((c.public_url.as_str(), c.replies_url.as_str()), ("https://in.example", "https://in.example"));
+        let c = parse("c.toml", &doc("replies_url = \"https://abc.lambda-url.us-east-1.on.aws/\"\n")).unwrap();
+        assert_eq!(c.replies_url, "https://abc.lambda-url.us-east-1.on.aws");
+        let err = parse("c.toml", &doc("replies_url = \"nope\"\n")).unwrap_err().to_string();
+        assert!(err.contains("replies_url") && err.contains("not a URL"), "{err}");
     }
 
     #[test]
