@@ -1,10 +1,10 @@
 """`cartback doctor` against the stack the story deployed. moto holds the stack's resources but
-cannot run a SAM template, so the stack doctor reads is created in moto's CloudFormation with the
-template's parameters and outputs (resolved as the story resolves the rest: the API's URL is the
-story's HTTP API). Two operations doctor makes moto does not implement — Lambda's
-GetAccountSettings and SES v2's GetAccount — are answered by `AwsGaps` in front of moto from
-their documented responses, after checking each request is a SigV4-signed call for that service;
-every other request goes through to moto. The Twilio number's webhook is read from the story's
+cannot run a SAM template (nor, without a large set of extras, CloudFormation at all), so three
+operations doctor makes are answered by `AwsGaps` in front of moto from AWS's documented
+responses, after checking each request is a SigV4-signed call for that service: CloudFormation's
+DescribeStacks (the stack: the template's parameters and its outputs, resolved as the story
+resolves the rest — the API's URL is the story's HTTP API), Lambda's GetAccountSettings and SES
+v2's GetAccount. Every other request goes through to moto. The Twilio number's webhook is read from the story's
 Twilio fake (IncomingPhoneNumbers, as Twilio documents it), and the WhatsApp verification goes to
 the replies function through the API.
 
@@ -12,17 +12,16 @@ Doctor is run twice: as a new account meets it (a quota of 10, the number's webh
 Twilio's demo URL) it must name both and exit 1; after they are put right it must exit 0, the
 SES sandbox still a warning. Every AWS call it made must be a read."""
 
-import http.client
 import json
 import re
 import subprocess
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
+from xml.sax.saxutils import escape
 
-import boto3
-
-from iam_audit import operations
+from iam_audit import forward, operations
 
 # What doctor may call: reads only (docs/deploy-aws.md lists them for the operator's policy).
 READS = {"cloudformation:DescribeStacks", "lambda:GetAccountSettings", "ses:GetAccount", "ses:GetEmailIdentity",
@@ -34,6 +33,7 @@ class AwsGaps:
 
     def __init__(self, upstream):
         self.quota, self.production = 10, False
+        self.stacks = {}  # name → (status, parameters, outputs)
         self.calls, self.problems = [], []
         up = urlsplit(upstream)
         gaps = self
@@ -69,25 +69,46 @@ class AwsGaps:
                                        "SendQuota": {"Max24HourSend": 200.0, "MaxSendRate": 1.0,
                                                      "SentLast24Hours": 0.0},
                                        "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]}})
-                found = operations(self.command, self.path, headers, body)
                 if scope and scope.group(2) == "cloudformation":
-                    form = dict(p.split("=", 1) for p in body.decode().split("&") if "=" in p)
-                    found = [(f"cloudformation:{form.get('Action')}", "")]
+                    form = dict(parse_qsl(body.decode()))
+                    gaps.calls.append(f"cloudformation:{form.get('Action')}")
+                    return self._stacks(form)
+                found = operations(self.command, self.path, headers, body)
                 if scope and scope.group(2) == "ses" and path.startswith("/v2/email/identities/"):
                     found = [("ses:GetEmailIdentity" if self.command == "GET" else f"ses:{self.command}", path)]
                 gaps.calls.extend(a for a, _ in found)
-                c = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
-                c.request(self.command, self.path, body, dict(self.headers.items()))
-                r = c.getresponse()
-                data = r.read()
-                self.send_response(r.status)
-                for k, v in r.getheaders():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
+                forward(self, up, body)
+
+            def _stacks(self, form):
+                # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html
+                name = form.get("StackName", "")
+                if form.get("Action") != "DescribeStacks":
+                    gaps.problems.append(f"CloudFormation {form.get('Action')}")
+                if form.get("Action") != "DescribeStacks" or name not in gaps.stacks:
+                    return self._xml(400, f"<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
+                                          f"<Message>Stack with id {escape(name)} does not exist</Message></Error>"
+                                          f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+                status, params, outputs = gaps.stacks[name]
+                members = lambda d, k, v: "".join(f"<member><{k}>{escape(a)}</{k}><{v}>{escape(b)}</{v}></member>"
+                                                  for a, b in d.items())
+                self._xml(200, '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+                               f"<DescribeStacksResult><Stacks><member><StackName>{escape(name)}</StackName>"
+                               f"<StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/{escape(name)}/{uuid.uuid4()}</StackId>"
+                               "<CreationTime>2026-12-01T10:00:00Z</CreationTime>"
+                               f"<StackStatus>{status}</StackStatus><DisableRollback>false</DisableRollback>"
+                               f"<Parameters>{members(params, 'ParameterKey', 'ParameterValue')}</Parameters>"
+                               f"<Outputs>{members(outputs, 'OutputKey', 'OutputValue')}</Outputs>"
+                               "</member></Stacks></DescribeStacksResult>"
+                               f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+                               "</DescribeStacksResponse>")
+
+            def _xml(self, status, text):
+                b = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(b)))
                 self.end_headers()
-                self.wfile.write(data)
-                c.close()
+                self.wfile.write(b)
 
             def _json(self, v):
                 b = json.dumps(v).encode()
@@ -122,20 +143,38 @@ def stack_outputs(tpl, api_url, table_name, region):
     return out
 
 
-def check_doctor(check, cli, aws, tpl, stage, table_name, api_url, twilio, store, number):
+def guide_commands(guide):
+    """Every `cartback` command docs/deploy-aws.md tells an operator to run, in order, as its
+    words after `cargo run --release -p cartback --`, comments dropped."""
+    prefix = "cargo run --release -p cartback -- "
+    out = []
+    for line in guide.read_text().splitlines():
+        for m in re.finditer(re.escape(prefix) + r"([^`#\n]+)", line):
+            out.append(m.group(1).split())
+    return out
+
+
+def run_guide(check, cli, env, guide, values):
+    """Runs the guide's commands with this stack's values in place of its placeholders; each
+    must succeed. The commands it cannot run here (`sam build`, `sam deploy`: no SAM on moto)
+    are the only others in the guide."""
+    commands = guide_commands(guide)
+    check(len(commands) >= 3, f"the deploy guide names its cartback commands ({len(commands)} found)")
+    for words in commands:
+        args = [values.get(w, w) for w in words]
+        out = subprocess.run([str(cli / "cartback"), *args], capture_output=True, text=True, env=env)
+        check(out.returncode == 0, f"docs/deploy-aws.md: `cartback {' '.join(words)}` runs against this stack "
+                                   f"(rc {out.returncode}) {out.stderr.strip()[-300:] if out.returncode else ''}")
+
+
+def check_doctor(check, cli, aws, tpl, stage, table_name, api_url, twilio, store, number, guide=None, config=None):
     region = aws["region_name"]
     outputs = stack_outputs(tpl, api_url, table_name, region)
     params = {k: str(v) for k, v in tpl.params.items() if not k.startswith("AWS::") and v is not None}
     params["Stage"] = stage
     name = f"cartback-{stage}"
-    cfn = boto3.client("cloudformation", **aws)
-    cfn.create_stack(StackName=name, TemplateBody=json.dumps({
-        "Parameters": {k: {"Type": "String", "Default": v} for k, v in params.items()},
-        "Resources": {"Marker": {"Type": "AWS::SSM::Parameter",
-                                 "Properties": {"Name": f"/cartback-doctor/{stage}", "Type": "String", "Value": "x"}}},
-        "Outputs": {k: {"Value": v} for k, v in outputs.items()},
-    }))
     gaps = AwsGaps(aws["endpoint_url"])
+    gaps.stacks[name] = ("CREATE_COMPLETE", params, outputs)
     env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": region,
            "AWS_ENDPOINT_URL": gaps.url, "AWS_EC2_METADATA_DISABLED": "true", "CARTBACK_TWILIO_URL": twilio.url,
            "PATH": "/usr/bin:/bin"}
@@ -167,5 +206,9 @@ def check_doctor(check, cli, aws, tpl, stage, table_name, api_url, twilio, store
         check(not writes and not gaps.problems and {"lambda:GetAccountSettings", "ses:GetAccount"} <= set(gaps.calls),
               f"cartback doctor only reads ({len(gaps.calls)} AWS calls: {sorted(set(gaps.calls))}); not reads: {writes}; "
               f"problems: {gaps.problems}")
+        if guide is not None:
+            # The operator's steps as the guide writes them, on this stack (docs/deploy-aws.md).
+            run_guide(check, cli, env, guide, {'"$TABLE"': table_name, "prod": stage, "mystore.toml": str(config),
+                                               "cartback": name})
     finally:
         gaps.stop()

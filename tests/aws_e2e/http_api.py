@@ -67,6 +67,28 @@ def event_for(method, raw_path, raw_query, headers, body, source_ip, route, para
     return event
 
 
+def write(handler, status, headers, body, cookies=()):
+    handler.send_response(status)
+    for k, v in headers.items():
+        if k not in ("content-length", "transfer-encoding", "connection"):
+            handler.send_header(k, v)
+    for c in cookies:
+        handler.send_header("set-cookie", c)
+    handler.send_header("content-length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def answer(handler, resp):
+    """A function's response (payload format 2.0) as the HTTP answer."""
+    headers = {k.lower(): v for k, v in (resp.get("headers") or {}).items()}
+    for k, vs in (resp.get("multiValueHeaders") or {}).items():
+        headers[k.lower()] = ",".join(vs)
+    out = resp.get("body") or ""
+    out = base64.b64decode(out) if resp.get("isBase64Encoded") else out.encode()
+    write(handler, int(resp.get("statusCode", 200)), headers, out, resp.get("cookies") or [])
+
+
 def function_url_event(method, raw_path, raw_query, headers, body, source_ip, url_id):
     """A Lambda function URL's request: the same payload format 2.0, without a route (`$default`,
     no `pathParameters`), from the URL's own domain (AWS's "Lambda function URLs request and
@@ -98,16 +120,7 @@ class FunctionUrl:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 resp = function.invoke(function_url_event(self.command, url.path, url.query, self.headers.items(),
                                                           body, self.client_address[0], url_id))
-                headers = {k.lower(): v for k, v in (resp.get("headers") or {}).items()}
-                out = resp.get("body") or ""
-                out = base64.b64decode(out) if resp.get("isBase64Encoded") else out.encode()
-                self.send_response(int(resp.get("statusCode", 200)))
-                for k, v in headers.items():
-                    if k not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                self.send_header("content-length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
+                answer(self, resp)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = _any
 
@@ -152,23 +165,10 @@ class HttpApi:
                     return self._answer(500, {"content-type": "application/json"},
                                         b'{"message":"Internal Server Error"}')
                 api.hits[r.key] += 1
-                headers = {k.lower(): v for k, v in (resp.get("headers") or {}).items()}
-                for k, vs in (resp.get("multiValueHeaders") or {}).items():
-                    headers[k.lower()] = ",".join(vs)
-                out = resp.get("body") or ""
-                out = base64.b64decode(out) if resp.get("isBase64Encoded") else out.encode()
-                self._answer(int(resp.get("statusCode", 200)), headers, out, resp.get("cookies") or [])
+                answer(self, resp)
 
             def _answer(self, status, headers, body, cookies=()):
-                self.send_response(status)
-                for k, v in headers.items():
-                    if k not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                for c in cookies:
-                    self.send_header("set-cookie", c)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                write(self, status, headers, body, cookies)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = _any
 

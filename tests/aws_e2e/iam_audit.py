@@ -68,6 +68,23 @@ def operations(method, path, headers, body):
     return [(SAME_AS.get(action, action), hint)]
 
 
+def forward(handler, upstream, body):
+    """Passes the request `handler` holds (its body already read) to `upstream` (a urlsplit) and
+    writes the answer back."""
+    c = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+    c.request(handler.command, handler.path, body, dict(handler.headers.items()))
+    r = c.getresponse()
+    data = r.read()
+    handler.send_response(r.status)
+    for k, v in r.getheaders():
+        if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+            handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+    c.close()
+
+
 class RecordingProxy:
     """Forwards every request to `upstream` (moto), keeping each operation it carries."""
 
@@ -87,18 +104,7 @@ class RecordingProxy:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 for action, hint in operations(self.command, self.path, headers, body):
                     rec.calls.setdefault(action, set()).add(hint)
-                c = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
-                c.request(self.command, self.path, body, {k: v for k, v in self.headers.items()})
-                r = c.getresponse()
-                data = r.read()
-                self.send_response(r.status)
-                for k, v in r.getheaders():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                c.close()
+                forward(self, up, body)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any
 

@@ -254,7 +254,8 @@ def main():
                                         FIXTURES / "aws" / "example-eventbridge-scheduled-event.json"))
         # The operator's check of the deployed stack (doctor.py): a new account's mistakes named,
         # then none once put right.
-        check_doctor(check, cli, aws, tpl, stage, table_name, api.url, twilio, STORE, "+15005550006")
+        check_doctor(check, cli, aws, tpl, stage, table_name, api.url, twilio, STORE, "+15005550006",
+                     guide=ROOT / "docs" / "deploy-aws.md", config=cfg)
         check_front_doors(http, functions)
         run_story(http, api, twilio, hooks, queues, tpl, ses)
         timings["story"] = time.monotonic() - t0
