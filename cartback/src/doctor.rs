@@ -1,7 +1,7 @@
 //! `cartback doctor --stack NAME`: reads what a deployer can get wrong in a deployed stack and
 //! says what to fix — the account's Lambda concurrency quota, SES's sandbox and the stores'
 //! sender identities, the stores' configuration and secrets in the table and SSM, `public_url`
-//! against the API's URL, each Twilio number's incoming-message webhook, and the WhatsApp
+//! (and `replies_url`) against the stack's URLs, each Twilio number's incoming-message webhook, and the WhatsApp
 //! callback's verification. It changes nothing. AWS credentials from the usual chain; Twilio
 //! with each store's own account SID and auth token. Exits non-zero when something is to fix.
 
@@ -42,14 +42,19 @@ pub async fn run(stack: &str) -> anyhow::Result<()> {
     match cartback_aws::deployment_key::load(&ssm, &stage).await {
         Ok(_) => found
             .push(Finding::ok("ssm", format!("deployment key {}", cartback_aws::deployment_key::parameter(&stage)))),
-        Err(e) => found.push(Finding::fix("ssm", e.to_string())),
+        Err(e) => found.push(Finding::fix("ssm", shown(&e.to_string()))),
     }
     let config = match cartback_aws::store_config::load(&dynamo, &ssm, table, None).await {
         Ok(c) => c,
         Err(e) => {
             found.push(Finding::fix(
                 "stores",
-                format!("{e} (then `cartback store --table {} --stage {stage} --config FILE`)", shown(table)),
+                format!(
+                    "{} (then `cartback store --table {} --stage {} --config FILE`)",
+                    shown(&e.to_string()),
+                    shown(table),
+                    shown(&stage)
+                ),
             ));
             return finish(found);
         }
@@ -151,7 +156,7 @@ fn public_url(config: &Config, api_url: &str) -> Finding {
         Finding::fix(
             "public_url",
             format!(
-                "is {}, the stack's API is {}: restore and unsubscribe links and Twilio's signatures would name the wrong place. Set public_url = \"{}\" and run `cartback store` again",
+                "is {}, the stack's API is {}: restore and unsubscribe links (and Twilio's signatures, unless replies_url is set) would name the wrong place. Set public_url = \"{}\" and run `cartback store` again",
                 shown(&config.public_url),
                 shown(api_url),
                 shown(api_url)
@@ -220,15 +225,15 @@ async fn ses(ses: &aws_sdk_sesv2::Client, config: &Config, found: &mut Vec<Findi
                         Some(Finding::ok("ses", format!("store {store}: sends as {}, verified", shown(&identity))));
                     break;
                 }
+                // Not verified: its domain may still be (a verified domain covers its addresses).
                 Ok(_) => {
-                    verdict = Some(Finding::fix(
+                    verdict = verdict.or(Some(Finding::fix(
                         "ses",
                         format!(
                             "store {store}: identity {} is not verified yet: publish its DNS records (SES console → Identities)",
                             shown(&identity)
                         ),
-                    ));
-                    break;
+                    )));
                 }
                 Err(e) if e.as_service_error().is_some_and(|x| x.is_not_found_exception()) => {}
                 Err(e) => {
@@ -249,12 +254,14 @@ async fn ses(ses: &aws_sdk_sesv2::Client, config: &Config, found: &mut Vec<Findi
     }
 }
 
-/// The Twilio API's base: `CARTBACK_TWILIO_URL`, as the functions read it, or Twilio's own.
-fn twilio_base() -> String {
+/// A Twilio API's base: `CARTBACK_TWILIO_URL` (as the functions read it; one fake serves
+/// both) or Twilio's own — `api.twilio.com` for numbers, `messaging.twilio.com` for Messaging
+/// Services.
+fn twilio_base(own: &str) -> String {
     std::env::var("CARTBACK_TWILIO_URL")
         .ok()
         .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "https://api.twilio.com".into())
+        .unwrap_or_else(|| own.into())
         .trim_end_matches('/')
         .to_string()
 }
@@ -268,20 +275,24 @@ async fn twilio(http: &reqwest::Client, config: &Config, template: &str, found: 
             continue;
         };
         let expected = template.replace("{store}", &s.id);
-        let (what, url, field) = match (messaging_service_sid, from) {
+        let escaped = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        let (what, url, field, method_field) = match (messaging_service_sid, from) {
             (Some(mg), _) => (
                 format!("Messaging Service {}", shown(mg)),
-                format!("{}/v1/Services/{mg}", twilio_base()),
+                format!("{}/v1/Services/{}", twilio_base("https://messaging.twilio.com"), escaped(mg)),
                 "inbound_request_url",
+                "inbound_method",
             ),
             (None, Some(number)) => (
                 format!("number {}", shown(number)),
                 format!(
-                    "{}/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json?PhoneNumber={}",
-                    twilio_base(),
-                    form_urlencoded::byte_serialize(number.as_bytes()).collect::<String>()
+                    "{}/2010-04-01/Accounts/{}/IncomingPhoneNumbers.json?PhoneNumber={}",
+                    twilio_base("https://api.twilio.com"),
+                    escaped(account_sid),
+                    escaped(number)
                 ),
                 "sms_url",
+                "sms_method",
             ),
             (None, None) => continue,
         };
@@ -329,7 +340,19 @@ async fn twilio(http: &reqwest::Client, config: &Config, template: &str, found: 
             continue;
         };
         let got = entry.get(field).and_then(|v| v.as_str()).unwrap_or_default();
-        let method = entry.get("sms_method").and_then(|v| v.as_str()).unwrap_or("POST");
+        let method = entry.get(method_field).and_then(|v| v.as_str()).unwrap_or("POST");
+        // A Messaging Service may leave incoming messages to each number's own webhook.
+        if entry.get("use_inbound_webhook_on_number").and_then(|v| v.as_bool()) == Some(true) {
+            found.push(Finding::warn(
+                area,
+                format!(
+                    "store {}: {what} hands incoming messages to each number's own webhook: each must be HTTP POST {}",
+                    s.id,
+                    shown(&expected)
+                ),
+            ));
+            continue;
+        }
         if got == expected && method.eq_ignore_ascii_case("POST") {
             found.push(Finding::ok(
                 area,
@@ -341,7 +364,7 @@ async fn twilio(http: &reqwest::Client, config: &Config, template: &str, found: 
                 format!(
                     "store {}: {what} sends incoming messages to {} ({}); replies and STOPs would not reach Cartback. Set \"A message comes in\" to HTTP POST {}",
                     s.id,
-                    if got.is_empty() { "nowhere".to_string() } else { format!("{:?}", shown(got)) },
+                    if got.is_empty() { "nowhere".to_string() } else { format!("\"{}\"", shown(got)) },
                     shown(method),
                     shown(&expected)
                 ),

@@ -469,6 +469,24 @@ impl StatsStore for DynamoStore {
         if deltas.is_empty() {
             return Ok(());
         }
+        // State counters (the e-mail pause) also go to one small item a read finds alone, first:
+        // the decision reads that one.
+        let state: Vec<&(String, i64)> = deltas.iter().filter(|(k, _)| is_state_key(k)).collect();
+        if !state.is_empty() {
+            let mut req =
+                self.client.update_item().table_name(&self.table).set_key(Some(key(stats_pk(store), SK_STATE)));
+            let mut expr = Vec::with_capacity(state.len());
+            for (i, (name, d)) in state.iter().enumerate() {
+                expr.push(format!("#n{i} :d{i}"));
+                req = req
+                    .expression_attribute_names(format!("#n{i}"), format!("{COUNTER_PREFIX}{name}"))
+                    .expression_attribute_values(format!(":d{i}"), n(d));
+            }
+            req.update_expression(format!("ADD {}", expr.join(", ")))
+                .send()
+                .await
+                .map_err(|e| store_error("UpdateItem stats state", e))?;
+        }
         let shard = self.next_shard.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.stats_shards;
         let mut expr = Vec::with_capacity(deltas.len());
         let sk = format!("{}{shard}", stats_day_sk(day));
@@ -513,6 +531,21 @@ impl StatsStore for DynamoStore {
     /// A read-back counter changes only on the UTC day it names, within a day of the store's:
     /// the three days' items are read, not the whole history.
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
+        if is_state_key(key) {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(self::key(stats_pk(store), SK_STATE)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| store_error("GetItem stats state", e))?;
+            return match out.item.as_ref().and_then(|i| i.get(&format!("{COUNTER_PREFIX}{key}"))) {
+                Some(AttributeValue::N(x)) => x.parse::<i64>().map_err(|e| corrupt("stats", e)),
+                _ => Ok(0),
+            };
+        }
         let Some(day) = cartback_core::engine::counters::read_back_day(key) else {
             return Ok(self.get(store).await?.get(key).copied().unwrap_or(0));
         };
@@ -728,6 +761,12 @@ impl DynamoStore {
         Ok(())
     }
 }
+
+/// The item of a store's state counters (`email_health::is_state_key`): outside `TOTAL…`, so the
+/// totals (the sum of the daily items) never count them twice.
+const SK_STATE: &str = "STATE";
+
+use cartback_core::engine::email_health::is_state_key;
 
 /// The sort key prefix of a day's statistics items: `TOTAL#DAY#2026-11-30#`, then the shard.
 fn stats_day_sk(day: Date) -> String {

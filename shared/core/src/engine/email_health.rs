@@ -6,11 +6,13 @@
 //! /v1/stores/{store}/email/resume`). docs/deploy-aws.md says what a merchant sees.
 //!
 //! The state is kept in the store's counters, so it needs no store of its own on any adapter:
-//! a pause adds one to `email.paused` (and to `email.paused_for.{cause}`, for the report), a
+//! a pause adds to `email.paused` (and one to `email.paused_for.{cause}`, for the report), a
 //! resume makes `email.resumed` equal to `email.paused`; e-mail is paused while the pauses
 //! outnumber the resumes. Both are written at once, never deferred
-//! (`stats_buffer::is_read_back`). A host reads the state at most once a minute per store
-//! (`PAUSE_READ_EVERY`): a pause reaches every warm Lambda within a minute.
+//! (`stats_buffer::is_read_back`), and kept by every adapter where one read finds them
+//! (`is_state_key`: on DynamoDB one small item, not the daily ones). A host reads the state at
+//! most once a minute per store (`PAUSE_READ_EVERY`): a pause reaches every warm Lambda within a
+//! minute. A resume starts the window again (`RESET_*`).
 
 use super::Kernel;
 use super::counters::Counter;
@@ -34,6 +36,12 @@ pub const COMPLAINTS: &str = "email.complaints";
 pub const PAUSED: &str = "email.paused";
 pub const PAUSED_FOR_PREFIX: &str = "email.paused_for.";
 pub const RESUMED: &str = "email.resumed";
+/// What a resume takes off each day of the window, so the window starts again.
+pub const RESET_SENT: &str = "email.reset.sent";
+pub const RESET_BOUNCES: &str = "email.reset.bounces";
+pub const RESET_COMPLAINTS: &str = "email.reset.complaints";
+/// Every e-mail-health counter starts so (`stats_buffer::is_read_back`).
+pub const PREFIX: &str = "email.";
 
 /// How long a host keeps the state it read.
 pub const PAUSE_READ_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
@@ -94,10 +102,10 @@ impl PauseCache {
 }
 
 impl Kernel {
-    /// The pauses not yet lifted.
-    async fn open_pauses(&self, store: &str) -> Result<i64, StoreError> {
-        let paused = self.stats.get_one(store, PAUSED).await?;
-        Ok((paused - self.stats.get_one(store, RESUMED).await?).max(0))
+    /// Pauses and resumes so far: (`email.paused`, `email.resumed`). Adapters keep these two
+    /// counters where one read finds them (`is_state_key`).
+    async fn pause_counts(&self, store: &str) -> Result<(i64, i64), StoreError> {
+        Ok((self.stats.get_one(store, PAUSED).await?, self.stats.get_one(store, RESUMED).await?))
     }
 
     /// Whether the store's e-mail is paused (read at most once a minute).
@@ -106,50 +114,90 @@ impl Kernel {
         if let Some(p) = self.email_pauses.get(store, now) {
             return Ok(p);
         }
-        let paused = self.open_pauses(store).await? > 0;
-        self.email_pauses.set(store, now, paused);
-        Ok(paused)
+        let (paused, resumed) = self.pause_counts(store).await?;
+        self.email_pauses.set(store, now, paused > resumed);
+        Ok(paused > resumed)
     }
 
-    /// The window's counts, read from the store's daily series.
-    pub(crate) async fn email_window(&self, store: &str) -> Result<Window, StoreError> {
+    /// The window's days, from the store's daily series.
+    async fn window_days(&self, store: &str) -> Result<crate::ports::Series, StoreError> {
         let today = self.config.stats_day(store, self.clock.now());
         let from = today.checked_sub(jiff::Span::new().days(WINDOW_DAYS - 1)).unwrap_or(today);
-        let series = self.stats.series(store, from, today).await?;
+        self.stats.series(store, from, today).await
+    }
+
+    /// The window's counts since the last resume: each counter plus its reset (`RESET_*`, the
+    /// negative of what a resume found on that day).
+    pub(crate) async fn email_window(&self, store: &str) -> Result<Window, StoreError> {
         let mut w = Window::default();
-        for day in series.values() {
-            let n = |k: &str| day.get(k).copied().unwrap_or(0);
-            w.sent += n(SENT);
-            w.bounces += n(BOUNCES);
-            w.complaints += n(COMPLAINTS);
+        for day in self.window_days(store).await?.values() {
+            let d = day_counts(day);
+            w.sent += d.sent;
+            w.bounces += d.bounces;
+            w.complaints += d.complaints;
         }
         Ok(w)
     }
 
     /// After a bounce or a complaint: pauses the store's e-mail if a rate has reached its
-    /// threshold and it is not paused already. Returns the cause when it paused.
+    /// threshold and it is not paused already. Returns the cause when it paused. The pause is
+    /// written at once and its failure returned, never taken for done.
     pub(crate) async fn review_email(&self, store: &str) -> Result<Option<&'static str>, StoreError> {
-        if self.open_pauses(store).await? > 0 {
+        let (paused, resumed) = self.pause_counts(store).await?;
+        if paused > resumed {
             return Ok(None);
         }
         let window = self.email_window(store).await?;
         let Some(cause) = window.cause() else { return Ok(None) };
-        self.count(store, vec![(Counter::EmailPaused, 1), (Counter::EmailPausedFor(cause), 1)]).await;
+        // Enough to outnumber the resumes, whatever two resumes at once may have written.
+        let add = 1 + (resumed - paused).max(0);
+        self.count_now(store, &[(Counter::EmailPaused, add), (Counter::EmailPausedFor(cause), 1)]).await?;
         self.email_pauses.set(store, self.clock.now(), true);
         tracing::error!(store, cause, rates = %window.describe(), "e-mail paused for this store: resume it with POST /v1/stores/{store}/email/resume once the list is cleaned");
         Ok(Some(cause))
     }
 
-    /// Lifts every open pause; returns how many there were.
+    /// Lifts the pause; returns how many pauses were open. The window starts again: each of
+    /// its days gets the negative of its counts as a reset, so the bounces that caused the
+    /// pause cannot pause the store again on the next one.
     pub(crate) async fn resume_email(&self, store: &str) -> Result<i64, StoreError> {
-        let open = self.open_pauses(store).await?;
+        let (paused, resumed) = self.pause_counts(store).await?;
+        let open = (paused - resumed).max(0);
         if open > 0 {
-            self.count(store, vec![(Counter::EmailResumed, open)]).await;
+            for (day, counters) in self.window_days(store).await? {
+                let d = day_counts(&counters);
+                let resets: Vec<(String, i64)> =
+                    [(RESET_SENT, d.sent), (RESET_BOUNCES, d.bounces), (RESET_COMPLAINTS, d.complaints)]
+                        .into_iter()
+                        .filter(|(_, n)| *n != 0)
+                        .map(|(k, n)| (k.to_string(), -n))
+                        .collect();
+                if !resets.is_empty() {
+                    self.stats.add(store, day, &resets).await?;
+                }
+            }
+            self.count_now(store, &[(Counter::EmailResumed, open)]).await?;
             tracing::info!(store, "e-mail resumed by the merchant");
         }
         self.email_pauses.set(store, self.clock.now(), false);
         Ok(open)
     }
+}
+
+/// One day's counts, its resets included.
+fn day_counts(day: &std::collections::BTreeMap<String, i64>) -> Window {
+    let n = |k: &str| day.get(k).copied().unwrap_or(0);
+    Window {
+        sent: n(SENT) + n(RESET_SENT),
+        bounces: n(BOUNCES) + n(RESET_BOUNCES),
+        complaints: n(COMPLAINTS) + n(RESET_COMPLAINTS),
+    }
+}
+
+/// The counters an adapter keeps where one read finds them (not only in the daily items):
+/// the pause state, read before e-mail steps.
+pub fn is_state_key(key: &str) -> bool {
+    key == PAUSED || key == RESUMED
 }
 
 #[cfg(test)]

@@ -135,6 +135,14 @@ impl Kernel {
         self.write_stats(store, &now).await;
     }
 
+    /// Counts at once, never deferred, and says whether it was written: for the counters a
+    /// decision rests on (the e-mail pause).
+    pub(crate) async fn count_now(&self, store: &str, deltas: &[(counters::Counter, i64)]) -> Result<(), StoreError> {
+        let deltas: Vec<(String, i64)> = deltas.iter().map(|(c, n)| (c.key(), *n)).collect();
+        let day = self.config.stats_day(store, self.clock.now());
+        self.stats.add(store, day, &deltas).await
+    }
+
     async fn write_stats(&self, store: &str, deltas: &[(String, i64)]) {
         if deltas.is_empty() {
             return;

@@ -58,7 +58,7 @@ impl StatsBuffer {
 pub(crate) fn is_read_back(key: &str) -> bool {
     key.starts_with(super::counters::prefix::COUPONS_ISSUED_ON)
         || key.starts_with(super::counters::READER_CALLS_ON)
-        || key.starts_with("email.")
+        || key.starts_with(super::email_health::PREFIX)
 }
 
 /// The changes a cart carried (`Cart::pending_stats`), taken out of it to be counted.

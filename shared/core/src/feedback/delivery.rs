@@ -92,7 +92,7 @@ impl Feedback {
     async fn reputation(&self, store: &StoreConfig, counter: Counter) {
         self.k.count(&store.id, vec![(counter, 1)]).await;
         if let Err(e) = self.k.review_email(&store.id).await {
-            tracing::warn!(store = %store.id, error = %e, "e-mail rates not reviewed");
+            tracing::error!(store = %store.id, error = %e, "e-mail rates not reviewed: a pause they call for may be missing");
         }
     }
 
