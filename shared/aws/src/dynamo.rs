@@ -530,21 +530,28 @@ impl StatsStore for DynamoStore {
 
     /// A read-back counter changes only on the UTC day it names, within a day of the store's:
     /// the three days' items are read, not the whole history.
+    async fn get_state(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(self::key(stats_pk(store), SK_STATE)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem stats state", e))?;
+        let mut state = BTreeMap::new();
+        for (k, v) in out.item.unwrap_or_default() {
+            if let (Some(name), AttributeValue::N(x)) = (k.strip_prefix(COUNTER_PREFIX), v) {
+                state.insert(name.to_string(), x.parse::<i64>().map_err(|e| corrupt("stats", e))?);
+            }
+        }
+        Ok(state)
+    }
+
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         if is_state_key(key) {
-            let out = self
-                .client
-                .get_item()
-                .table_name(&self.table)
-                .set_key(Some(self::key(stats_pk(store), SK_STATE)))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| store_error("GetItem stats state", e))?;
-            return match out.item.as_ref().and_then(|i| i.get(&format!("{COUNTER_PREFIX}{key}"))) {
-                Some(AttributeValue::N(x)) => x.parse::<i64>().map_err(|e| corrupt("stats", e)),
-                _ => Ok(0),
-            };
+            return Ok(self.get_state(store).await?.get(key).copied().unwrap_or(0));
         }
         let Some(day) = cartback_core::engine::counters::read_back_day(key) else {
             return Ok(self.get(store).await?.get(key).copied().unwrap_or(0));

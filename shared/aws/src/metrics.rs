@@ -119,6 +119,10 @@ impl StatsStore for EmfStats {
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         self.inner.get_one(store, key).await
     }
+
+    async fn get_state(&self, store: &str) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+        self.inner.get_state(store).await
+    }
 }
 
 #[cfg(test)]

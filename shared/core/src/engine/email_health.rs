@@ -105,7 +105,9 @@ impl Kernel {
     /// Pauses and resumes so far: (`email.paused`, `email.resumed`). Adapters keep these two
     /// counters where one read finds them (`is_state_key`).
     async fn pause_counts(&self, store: &str) -> Result<(i64, i64), StoreError> {
-        Ok((self.stats.get_one(store, PAUSED).await?, self.stats.get_one(store, RESUMED).await?))
+        let state = self.stats.get_state(store).await?;
+        let n = |k: &str| state.get(k).copied().unwrap_or(0);
+        Ok((n(PAUSED), n(RESUMED)))
     }
 
     /// Whether the store's e-mail is paused (read at most once a minute).
@@ -197,8 +199,10 @@ fn day_counts(day: &std::collections::BTreeMap<String, i64>) -> Window {
 /// The counters an adapter keeps where one read finds them (not only in the daily items):
 /// the pause state, read before e-mail steps.
 pub fn is_state_key(key: &str) -> bool {
-    key == PAUSED || key == RESUMED
+    STATE_KEYS.contains(&key)
 }
+
+pub const STATE_KEYS: [&str; 2] = [PAUSED, RESUMED];
 
 #[cfg(test)]
 mod tests {
