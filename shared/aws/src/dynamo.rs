@@ -530,7 +530,8 @@ impl StatsStore for DynamoStore {
 
     /// A read-back counter changes only on the UTC day it names, within a day of the store's:
     /// the three days' items are read, not the whole history.
-    async fn get_state(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
+    /// One `GetItem` of the store's `STATE` item, which holds every state counter.
+    async fn get_state(&self, store: &str, keys: &[&str]) -> Result<BTreeMap<String, i64>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -542,7 +543,9 @@ impl StatsStore for DynamoStore {
             .map_err(|e| store_error("GetItem stats state", e))?;
         let mut state = BTreeMap::new();
         for (k, v) in out.item.unwrap_or_default() {
-            if let (Some(name), AttributeValue::N(x)) = (k.strip_prefix(COUNTER_PREFIX), v) {
+            if let (Some(name), AttributeValue::N(x)) = (k.strip_prefix(COUNTER_PREFIX), v)
+                && keys.contains(&name)
+            {
                 state.insert(name.to_string(), x.parse::<i64>().map_err(|e| corrupt("stats", e))?);
             }
         }
@@ -551,7 +554,7 @@ impl StatsStore for DynamoStore {
 
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         if is_state_key(key) {
-            return Ok(self.get_state(store).await?.get(key).copied().unwrap_or(0));
+            return Ok(self.get_state(store, &[key]).await?.get(key).copied().unwrap_or(0));
         }
         let Some(day) = cartback_core::engine::counters::read_back_day(key) else {
             return Ok(self.get(store).await?.get(key).copied().unwrap_or(0));

@@ -120,8 +120,12 @@ impl StatsStore for EmfStats {
         self.inner.get_one(store, key).await
     }
 
-    async fn get_state(&self, store: &str) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
-        self.inner.get_state(store).await
+    async fn get_state(
+        &self,
+        store: &str,
+        keys: &[&str],
+    ) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+        self.inner.get_state(store, keys).await
     }
 }
 

@@ -103,11 +103,11 @@ pub trait StatsStore: Send + Sync {
     async fn get_one(&self, store: &str, key: &str) -> Result<i64, StoreError> {
         Ok(self.get(store).await?.get(key).copied().unwrap_or(0))
     }
-    /// The store's state counters (`engine::email_health::STATE_KEYS`), in one read where the
-    /// adapter keeps them together (DynamoDB: one item).
-    async fn get_state(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
+    /// State counters (`keys`: the e-mail pause's), in one read where the adapter keeps them
+    /// together (DynamoDB: one item).
+    async fn get_state(&self, store: &str, keys: &[&str]) -> Result<BTreeMap<String, i64>, StoreError> {
         let mut out = BTreeMap::new();
-        for k in crate::engine::email_health::STATE_KEYS {
+        for k in keys {
             out.insert(k.to_string(), self.get_one(store, k).await?);
         }
         Ok(out)

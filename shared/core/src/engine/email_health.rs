@@ -105,7 +105,7 @@ impl Kernel {
     /// Pauses and resumes so far: (`email.paused`, `email.resumed`). Adapters keep these two
     /// counters where one read finds them (`is_state_key`).
     async fn pause_counts(&self, store: &str) -> Result<(i64, i64), StoreError> {
-        let state = self.stats.get_state(store).await?;
+        let state = self.stats.get_state(store, &STATE_KEYS).await?;
         let n = |k: &str| state.get(k).copied().unwrap_or(0);
         Ok((n(PAUSED), n(RESUMED)))
     }

@@ -253,12 +253,12 @@ impl<T: StatsStore + ?Sized> StatsStore for Counting<T> {
         self.inner.get_one(store, key).await
     }
     /// One request where the adapter keeps the state together (DynamoDB's one item).
-    async fn get_state(&self, store: &str) -> Result<BTreeMap<String, i64>, StoreError> {
+    async fn get_state(&self, store: &str, keys: &[&str]) -> Result<BTreeMap<String, i64>, StoreError> {
         self.counter.hit(Op::StatsGet);
         if let Some(m) = &self.meter {
-            m.stats_read(store, Some(cartback_core::engine::email_health::PAUSED));
+            m.stats_read(store, keys.first().copied());
         }
-        self.inner.get_state(store).await
+        self.inner.get_state(store, keys).await
     }
 }
 
