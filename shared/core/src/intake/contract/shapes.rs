@@ -2,15 +2,63 @@
 //! typed by position, each leaf any JSON value at all. Nothing here refuses a field — a string
 //! where a number belongs is kept as a string, so `contract.rs` can name the field and say
 //! what is wrong with it. Strings without escapes are borrowed from the body, unknown keys are
-//! skipped unread, and a repeated key keeps its last value (as a JSON object read into a map
-//! would). Only bytes that are not JSON fail here.
+//! read through and dropped (`Skip`), and a repeated key keeps its last value (as a JSON object
+//! read into a map would). Only bytes that are not JSON fail here.
 
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
+
+/// A value the contract does not read, read through and dropped. It is decoded as a JSON value
+/// would be (nesting limited to serde_json's 128 levels, numbers in range, strings valid), so
+/// a body is malformed exactly when it would be as a `serde_json::Value`; `IgnoredAny` would
+/// skip it undecoded and accept what the contract's reference refuses.
+pub(super) struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Skip;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_none<E>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+                while seq.next_element::<Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// A text key or value, borrowed when the body spells it without escapes.
 pub(super) struct Text<'a>(pub(super) Cow<'a, str>);
@@ -90,11 +138,11 @@ impl<'de> Deserialize<'de> for Leaf<'de> {
                 Ok(Leaf::Str(Cow::Owned(s)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Leaf<'de>, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                while seq.next_element::<Skip>()?.is_some() {}
                 Ok(Leaf::Array)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Leaf<'de>, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
                 Ok(Leaf::Object)
             }
         }
@@ -138,7 +186,7 @@ impl<'de, T: FromObject<'de>> Deserialize<'de> for Shape<T> {
                 T::from_object(map).map(Shape::Object)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<T>, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                while seq.next_element::<Skip>()?.is_some() {}
                 Ok(Shape::Other)
             }
             fn visit_unit<E>(self) -> Result<Shape<T>, E> {
@@ -183,7 +231,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
                 Ok(List::Items(items))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<List<T>, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
                 Ok(List::Other)
             }
             fn visit_unit<E>(self) -> Result<List<T>, E> {
@@ -259,7 +307,7 @@ macro_rules! object {
                     match key.as_ref() {
                         $($key => out.$field = map.next_value()?,)*
                         _ => {
-                            map.next_value::<IgnoredAny>()?;
+                            map.next_value::<Skip>()?;
                         }
                     }
                 }
