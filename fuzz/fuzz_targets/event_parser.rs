@@ -3,7 +3,7 @@
 #![no_main]
 
 use cartback_core::config::demo_config;
-use cartback_core::intake::contract::{parse_event, parse_reporting};
+use cartback_core::intake::contract::parse_event;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -14,5 +14,4 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(ev) = parse_event(data, store) {
         assert!(!ev.event_id.is_empty() && !ev.cart_id.is_empty());
     }
-    let _ = parse_reporting(data, store);
 });
