@@ -16,6 +16,7 @@
 
 pub mod abandonment;
 pub mod app;
+pub mod catalogue;
 pub mod config;
 pub mod conversations;
 pub mod domain;

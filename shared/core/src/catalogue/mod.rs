@@ -1,0 +1,24 @@
+//! The store's catalogue (docs/catalogue.md): read from the platform or the store's feed, kept
+//! per store, and used to answer shoppers' product questions from what it says (`ground`,
+//! `render`) and to build ready carts (`cart_link`).
+
+pub mod body_facts;
+pub mod csv_rows;
+pub mod feed;
+pub mod ground;
+pub mod limits;
+pub mod model;
+pub mod render;
+pub mod shopify_products;
+pub mod understand;
+
+pub use ground::{Fact, Grounded, Line, Policies, ground};
+pub use model::{Catalogue, Product, Variant};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CatalogueError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("the catalogue is too large: {what} (at most {limit})")]
+    TooLarge { what: String, limit: String },
+}

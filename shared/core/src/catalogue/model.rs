@@ -1,0 +1,125 @@
+//! A store's catalogue as Cartback keeps it: what a shopper may ask about (options, prices,
+//! availability, the facts its description states), nothing else. Read from Shopify,
+//! WooCommerce or the store's own feed (`shopify_products`, `feed`), stored per store
+//! (`ports::CatalogueStore`), bounded (`limits`).
+
+use crate::domain::money::Currency;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalogue {
+    pub store: String,
+    /// Where it came from: `shopify_products_json`, `feed_json`, `feed_csv`, …
+    pub source: String,
+    pub fetched_at: Timestamp,
+    pub currency: Currency,
+    pub products: Vec<Product>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    /// The platform's id (Shopify's product id), or the feed's.
+    pub id: String,
+    pub handle: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub product_type: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Option names in order ("Size", "Color"); each variant has one value per name.
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub facts: Facts,
+    pub variants: Vec<Variant>,
+}
+
+/// What the description states, word for word (`body_facts`): a question about anything else
+/// goes to a person.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub care: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<String>,
+    /// "45 hours": a number and its unit as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burn_time: Option<String>,
+    /// Facts stated for one option value ("Double: duvet cover 200 x 220 cm and …").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_value: Vec<ValueFacts>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ValueFacts {
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub includes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sku: String,
+    pub title: String,
+    pub options: Vec<String>,
+    pub price_minor: i64,
+    pub available: bool,
+}
+
+impl Catalogue {
+    /// The variant with this SKU (or variant id), and its product.
+    pub fn variant(&self, sku: &str) -> Option<(&Product, &Variant)> {
+        self.products.iter().find_map(|p| {
+            p.variants.iter().find(|v| (!v.sku.is_empty() && v.sku == sku) || v.id == sku).map(|v| (p, v))
+        })
+    }
+
+    pub fn variant_count(&self) -> usize {
+        self.products.iter().map(|p| p.variants.len()).sum()
+    }
+}
+
+impl Product {
+    /// The variant whose options are exactly these values.
+    pub fn variant_with(&self, values: &[String]) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.options == values)
+    }
+
+    /// One price for every variant, if they share it.
+    pub fn single_price(&self) -> Option<i64> {
+        let first = self.variants.first()?.price_minor;
+        self.variants.iter().all(|v| v.price_minor == first).then_some(first)
+    }
+
+    /// The index of the option whose name says what `kind` says ("size", "color").
+    pub fn option_of_kind(&self, kind: OptionKind) -> Option<usize> {
+        self.options.iter().position(|n| kind.names(&n.to_lowercase()))
+    }
+
+    pub fn value_facts(&self, value: &str) -> Option<&ValueFacts> {
+        self.facts.by_value.iter().find(|f| f.value.eq_ignore_ascii_case(value))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    Size,
+    Colour,
+}
+
+impl OptionKind {
+    fn names(self, name: &str) -> bool {
+        match self {
+            OptionKind::Size => ["size", "waist", "størrelse", "beden", "سایز"].iter().any(|n| name.contains(n)),
+            OptionKind::Colour => ["color", "colour", "farge", "renk", "رنگ"].iter().any(|n| name.contains(n)),
+        }
+    }
+}
