@@ -61,6 +61,11 @@ pub async fn handle(deps: &impl Scheduler, request_id: &str, event: Value) -> Re
     let retried = match deps.engine().await {
         Ok(engine) => {
             let n = engine.retry_deliveries().await;
+            // Catalogues past their `refresh_every` are read again (docs/catalogue.md).
+            let refreshed = engine.catalogue.refresh_due().await;
+            if refreshed > 0 {
+                tracing::info!(request_id, refreshed, "catalogues refreshed");
+            }
             engine.flush_stats().await;
             n
         }

@@ -10,6 +10,7 @@
 //! - `wiring`: what a function's `main` builds, and the engine cached per container.
 
 pub mod apigw;
+pub mod catalogue_items;
 pub mod deployment_key;
 pub mod dispatch_batch;
 pub mod dynamo;

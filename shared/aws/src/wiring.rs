@@ -290,6 +290,8 @@ impl Deps {
         );
         let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
         Arc::new(Engine::new(cartback_core::app::Ports {
+            catalogues: store.clone(),
+            product_pages: Arc::new(cartback_channels::product_pages::HttpProductPages::default()),
             records,
             events_out: Arc::new(events_out),
             config,

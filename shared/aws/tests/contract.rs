@@ -191,6 +191,8 @@ fn rights_engine<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> cart
     use cartback_local::adapters::console::MemoryAlerts;
     use cartback_local::adapters::memory_queues::MemoryTimerQueue;
     cartback_core::app::Engine::new(cartback_core::app::Ports {
+        catalogues: Arc::new(MemoryStore::new()),
+        product_pages: Arc::new(cartback_core::ports::NoProductPages),
         config: Arc::new(cartback_core::config::demo_config()),
         carts: store.clone(),
         records: store,

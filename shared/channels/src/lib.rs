@@ -5,6 +5,7 @@
 pub mod event_webhooks;
 pub mod handoff_webhook;
 pub mod outbound_target;
+pub mod product_pages;
 pub mod provider_errors;
 pub mod reply_reader;
 pub mod router;

@@ -4,6 +4,7 @@
 //! private to the services, and the channels sit behind the one `Outbox`.
 
 use crate::abandonment::Dispatch;
+use crate::catalogue::Catalogues;
 use crate::config::Config;
 use crate::conversations::{Inbox, Replies};
 use crate::domain::Channel;
@@ -15,8 +16,8 @@ use crate::intake::Intake;
 use crate::messaging::{Coupons, Links};
 use crate::outbound::DeliveryRecord;
 use crate::ports::{
-    Alerts, CartStore, ChannelSender, Clock, EventsOut, RandomSource, ReplyReader, ShopperRecords, StatsStore,
-    TimerQueue,
+    Alerts, CartStore, CatalogueStore, ChannelSender, Clock, EventsOut, ProductPages, RandomSource, ReplyReader,
+    ShopperRecords, StatsStore, TimerQueue,
 };
 use crate::shopper_data::Rights;
 use std::collections::HashMap;
@@ -40,6 +41,9 @@ pub struct Ports {
     pub stats_buffer: stats_buffer::StatsBuffer,
     /// The second reader of replies (`conversations::second_reader`), for stores that configure one.
     pub reader: Arc<dyn ReplyReader>,
+    /// Each store's catalogue (`catalogue`), and the platform it is read from.
+    pub catalogues: Arc<dyn CatalogueStore>,
+    pub product_pages: Arc<dyn ProductPages>,
 }
 
 /// The stages' services, each holding only the ports it needs.
@@ -60,6 +64,8 @@ pub struct Engine {
     pub feedback: Feedback,
     /// Data rights: export and erasure.
     pub rights: Rights,
+    /// The store's catalogue: uploaded, refreshed, kept in step by product webhooks.
+    pub catalogue: Catalogues,
     kernel: Arc<Kernel>,
 }
 
@@ -85,12 +91,14 @@ impl Engine {
                 reader: p.reader,
                 outbox,
                 inbox: inbox.clone(),
+                catalogues: p.catalogues.clone(),
             },
             inbox,
             links: Links { k: k.clone(), carts: p.carts.clone() },
             coupons,
             feedback: Feedback { k: k.clone(), carts: p.carts.clone() },
             rights: Rights { k: k.clone(), carts: p.carts, records: p.records },
+            catalogue: Catalogues { k: k.clone(), store: p.catalogues, pages: p.product_pages },
             kernel: k,
         }
     }

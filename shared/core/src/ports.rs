@@ -420,3 +420,51 @@ impl ReplyReader for NoReader {
         Err(ReaderError::NotWired)
     }
 }
+
+/// A store's catalogue (`catalogue`), replaced whole by each refresh or upload: a reply reads
+/// it whole, so one read answers any question about it.
+#[async_trait]
+pub trait CatalogueStore: Send + Sync {
+    async fn get_catalogue(&self, store: &str) -> Result<Option<crate::domain::catalogue::Catalogue>, StoreError>;
+    async fn put_catalogue(&self, catalogue: &crate::domain::catalogue::Catalogue) -> Result<(), StoreError>;
+    /// When the stored catalogue was read (the refresh schedule asks every minute: a small
+    /// read where the adapter can make it one).
+    async fn catalogue_fetched_at(&self, store: &str) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.get_catalogue(store).await?.map(|c| c.fetched_at))
+    }
+}
+
+/// One page of a platform's products, as fetched (`catalogue::refresh`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedPage {
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// `Retry-After`, in seconds, on a 429 or 503.
+    pub retry_after: Option<u64>,
+    /// The `Link` header's `rel="next"` URL (Shopify's cursor pagination).
+    pub next: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FetchError {
+    #[error("unreachable: {0}")]
+    Unreachable(String),
+    #[error("refused: {0}")]
+    Refused(String),
+}
+
+/// Reads the store's products from its platform: a GET with the platform's headers.
+#[async_trait]
+pub trait ProductPages: Send + Sync {
+    async fn get(&self, url: &str, headers: &[(String, String)]) -> Result<FetchedPage, FetchError>;
+}
+
+/// No platform to read from (tests, hosts without outbound HTTP).
+pub struct NoProductPages;
+
+#[async_trait]
+impl ProductPages for NoProductPages {
+    async fn get(&self, _url: &str, _headers: &[(String, String)]) -> Result<FetchedPage, FetchError> {
+        Err(FetchError::Refused("this host does not fetch catalogues".into()))
+    }
+}

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cart_events;
+mod catalogue;
 mod collect;
 mod consent;
 mod conversations;

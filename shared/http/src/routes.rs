@@ -4,11 +4,11 @@
 //! from one of them.
 
 use crate::{
-    AppState, cart_events, collect, consent, conversations, coupons, email_pause, event_deliveries, restore, shoppers,
-    stats, twilio_replies, twilio_status, unsubscribe, webhooks, whatsapp_webhook,
+    AppState, cart_events, catalogue, collect, consent, conversations, coupons, email_pause, event_deliveries, restore,
+    shoppers, stats, twilio_replies, twilio_status, unsubscribe, webhooks, whatsapp_webhook,
 };
 use axum::Router;
-use axum::routing::{MethodRouter, get, options, post};
+use axum::routing::{MethodRouter, get, options, post, put};
 
 /// The deployed function that serves a route (local mode serves them all in one process).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +54,9 @@ pub static INGEST_ROUTES: &[Route] = &[
     route!("GET", "/v1/stores/{store}/consent", Ingest, get(consent::get_consent)),
     route!("GET", "/v1/stores/{store}/email", Ingest, get(email_pause::get_state)),
     route!("POST", "/v1/stores/{store}/email/resume", Ingest, post(email_pause::resume)),
+    route!("GET", "/v1/stores/{store}/catalogue", Ingest, get(catalogue::get_catalogue)),
+    route!("PUT", "/v1/stores/{store}/catalogue", Ingest, put(catalogue::put_catalogue)),
+    route!("POST", "/v1/stores/{store}/catalogue/refresh", Ingest, post(catalogue::refresh)),
     route!("GET", "/v1/stores/{store}/coupons/{code}", Ingest, get(coupons::check)),
     route!("POST", "/v1/stores/{store}/coupons/{code}/redeem", Ingest, post(coupons::redeem)),
     route!("POST", "/v1/webhooks/shopify/{store}", Ingest, post(webhooks::shopify)),

@@ -63,6 +63,13 @@ pub async fn shopify(
         .and_then(|t| t.parse::<jiff::Timestamp>().ok())
         .unwrap_or_else(|| st.engine.now())
         .to_string();
+    // The catalogue kept in step (docs/catalogue.md): a product changed, added or deleted.
+    if matches!(topic, "products/create" | "products/update" | "products/delete") {
+        return match st.engine.catalogue.product_webhook(&store, topic, &bytes).await? {
+            Ok(()) => Ok((StatusCode::OK, axum::Json(json!({"status": "applied", "topic": topic}))).into_response()),
+            Err(e) => Err(invalid_payload(e.to_string())),
+        };
+    }
     let mapped = shopify::map(topic, &received_at, &bytes).map_err(|e| match e {
         // Signed, but under a topic whose shape it does not have: a captured body replayed
         // with another X-Shopify-Topic. Treated as forged.

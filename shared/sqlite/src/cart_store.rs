@@ -4,10 +4,13 @@
 
 use crate::db::{Database, nanos, store_error};
 use async_trait::async_trait;
+use cartback_core::domain::catalogue::Catalogue;
 use cartback_core::domain::conversation::{LIST_MAX, ListQuery};
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::outbound::DeliveryRecord;
-use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError};
+use cartback_core::ports::{
+    CartStore, CatalogueStore, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError,
+};
 use cartback_local::LocalStore;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -455,6 +458,32 @@ impl DeliveryLog for SqliteStore {
         let mut out = ShopperRecords::all_deliveries(self, store).await?;
         out.retain(|d| d.state == cartback_core::outbound::DeliveryState::Retrying);
         Ok(out)
+    }
+}
+
+#[async_trait]
+impl CatalogueStore for SqliteStore {
+    async fn get_catalogue(&self, store: &str) -> Result<Option<Catalogue>, StoreError> {
+        let body: Option<String> = self
+            .db
+            .lock()
+            .prepare_cached("SELECT body FROM catalogues WHERE store = ?1")
+            .and_then(|mut s| s.query_row(params![store], |r| r.get(0)).optional())
+            .map_err(store_error)?;
+        body.as_deref().map(decode).transpose()
+    }
+
+    async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<(), StoreError> {
+        let body = encode(catalogue)?;
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO catalogues (store, body) VALUES (?1, ?2)
+                 ON CONFLICT (store) DO UPDATE SET body = excluded.body",
+            )
+            .and_then(|mut s| s.execute(params![catalogue.store, body]))
+            .map_err(store_error)?;
+            Ok(())
+        })
     }
 }
 

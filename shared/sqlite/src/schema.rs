@@ -92,6 +92,13 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX event_deliveries_by_update ON event_deliveries (store, updated_ns);
     ",
+    // 6: each store's catalogue (docs/catalogue.md), replaced whole by a refresh or an upload.
+    "
+    CREATE TABLE catalogues (
+        store TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this binary writes.

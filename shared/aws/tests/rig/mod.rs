@@ -64,6 +64,8 @@ impl Rig {
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, outbox.clone() as Arc<dyn ChannelSender>)).collect();
         let engine = Arc::new(Engine::new(cartback_core::app::Ports {
+            catalogues: Arc::new(cartback_local::adapters::memory_store::MemoryStore::new()),
+            product_pages: Arc::new(cartback_core::ports::NoProductPages),
             events_out: Arc::new(cartback_core::ports::NoEventsOut),
             records: store.clone(),
             config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),

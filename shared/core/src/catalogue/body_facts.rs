@@ -3,7 +3,7 @@
 //! duvet cover 200 x 220 cm and two pillowcases …") and a burn time. Nothing is inferred: a
 //! fact the text does not label is not known, and a question about it goes to a person.
 
-use crate::catalogue::model::{Facts, ValueFacts};
+use crate::domain::catalogue::{Facts, ValueFacts};
 use regex::Regex;
 use std::sync::LazyLock;
 

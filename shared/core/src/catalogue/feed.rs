@@ -2,8 +2,8 @@
 //! of Shopify's `products.json` (so an export works as is), or CSV with one row per variant
 //! (docs/catalogue.md lists the columns).
 
-use crate::catalogue::model::{Product, Variant};
 use crate::catalogue::{CatalogueError, body_facts, csv_rows, shopify_products};
+use crate::domain::catalogue::{Product, Variant};
 use crate::domain::money::Currency;
 
 pub const CSV_COLUMNS: [&str; 16] = [

@@ -3,11 +3,11 @@
 //! stored; whatever the question asks that the catalogue does not say — or that the question
 //! does not say clearly (which product, which size) — goes to a person. Never a guess.
 
-use crate::catalogue::model::{Catalogue, OptionKind, Product, Variant};
 use crate::catalogue::understand::lexicon::LEXICON;
 use crate::catalogue::understand::option_values;
 use crate::catalogue::understand::product_names;
 use crate::catalogue::understand::words::Words;
+use crate::domain::catalogue::{Catalogue, OptionKind, Product, Variant};
 
 /// What the store says beyond its catalogue (`[stores.policies]`, the free-shipping threshold).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -323,7 +323,7 @@ fn product_facts(
         let text = p.facts.care.clone().ok_or("not_stated")?;
         facts.push(Fact::Care { of: subject(p, None), text });
     }
-    let by_value = |want: fn(&crate::catalogue::model::ValueFacts) -> Option<&String>| {
+    let by_value = |want: fn(&crate::domain::catalogue::ValueFacts) -> Option<&String>| {
         target.and_then(|v| v.options.iter().find_map(|o| p.value_facts(o).and_then(want).cloned()).map(|t| (v, t)))
     };
     if a.dimensions {

@@ -3,17 +3,19 @@
 //! `render`) and to build ready carts (`cart_link`).
 
 pub mod body_facts;
+pub mod cart_link;
 pub mod csv_rows;
 pub mod feed;
 pub mod ground;
 pub mod limits;
-pub mod model;
 pub mod render;
+pub mod service;
 pub mod shopify_products;
 pub mod understand;
 
+pub use crate::domain::catalogue::{Catalogue, Product, Variant};
 pub use ground::{Fact, Grounded, Line, Policies, ground};
-pub use model::{Catalogue, Product, Variant};
+pub use service::{Catalogues, FeedFormat, RefreshError, Summary};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CatalogueError {

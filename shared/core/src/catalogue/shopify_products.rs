@@ -4,7 +4,7 @@
 
 use crate::catalogue::CatalogueError;
 use crate::catalogue::body_facts;
-use crate::catalogue::model::{Product, Variant};
+use crate::domain::catalogue::{Product, Variant};
 use crate::domain::money::Currency;
 use serde::Deserialize;
 
@@ -83,6 +83,22 @@ pub fn parse_page(body: &[u8], currency: Currency, shop: Option<&str>) -> Result
     let page: Page =
         serde_json::from_slice(body).map_err(|e| CatalogueError::Malformed(format!("products.json: {e}")))?;
     page.products.into_iter().enumerate().map(|(i, p)| product(i, p, currency, shop)).collect()
+}
+
+/// One product as a `products/create` or `products/update` webhook sends it (the Admin REST shape).
+pub fn parse_product(body: &[u8], currency: Currency, shop: Option<&str>) -> Result<Product, CatalogueError> {
+    let p: RawProduct = serde_json::from_slice(body).map_err(|e| CatalogueError::Malformed(format!("product: {e}")))?;
+    product(0, p, currency, shop)
+}
+
+/// The product id a `products/delete` webhook names.
+pub fn deleted_id(body: &[u8]) -> Result<String, CatalogueError> {
+    #[derive(Deserialize)]
+    struct Deleted {
+        id: serde_json::Value,
+    }
+    let d: Deleted = serde_json::from_slice(body).map_err(|e| CatalogueError::Malformed(format!("product: {e}")))?;
+    id_text(&d.id).ok_or_else(|| CatalogueError::Malformed("product: no id".into()))
 }
 
 fn product(i: usize, p: RawProduct, currency: Currency, shop: Option<&str>) -> Result<Product, CatalogueError> {

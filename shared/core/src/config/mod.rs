@@ -215,6 +215,21 @@ pub struct StoreConfig {
     pub conversations: ConversationPolicy,
     /// The optional second reader of replies the first are unsure about (`[stores.reader]`).
     pub reader: Option<ReaderConfig>,
+    /// Where the catalogue comes from and what product answers may quote (`[stores.catalogue]`).
+    pub catalogue: CatalogueConfig,
+}
+
+/// `[stores.catalogue]` (docs/catalogue.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogueConfig {
+    /// The shop's origin: its public `/products.json` is read on the refresh schedule.
+    pub shopify_shop: Option<String>,
+    pub refresh_every: jiff::SignedDuration,
+    /// Product questions answered from the catalogue (default on, once there is one).
+    pub answer_questions: bool,
+    pub returns_days: Option<u32>,
+    /// "2-4": as product answers quote it.
+    pub shipping_days: Option<String>,
 }
 
 /// `[stores.reader]` (docs/replies.md, "A second reader"): off unless configured.

@@ -33,6 +33,7 @@ pub struct Replies {
     pub(crate) reader: Arc<dyn ReplyReader>,
     pub(crate) outbox: Arc<Outbox>,
     pub(crate) inbox: Inbox,
+    pub(crate) catalogues: Arc<dyn crate::ports::CatalogueStore>,
 }
 
 /// The merchant's inbox: conversations listed, read, answered by a person, closed, and a

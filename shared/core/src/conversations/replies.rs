@@ -407,6 +407,20 @@ impl Replies {
         } else {
             None
         };
+        // A product question the catalogue answers, before the FAQ (docs/catalogue.md); order
+        // status goes to a person with its own rule.
+        let mut rule = rule;
+        if matches!(rule, None | Some("unsure")) && store.catalogue.answer_questions {
+            match self.from_catalogue(store, cart.as_ref(), contact, &r.body).await? {
+                Some(Ok(text)) => {
+                    outcome.action = "answered";
+                    outcome.reply = Some(text);
+                    return Ok(outcome);
+                }
+                Some(Err("order_status")) => rule = Some("order_status"),
+                _ => {}
+            }
+        }
         let answer = match (&cart, store.faq.get(&reason), rule) {
             (Some(cart), Some(answers), None) => {
                 let (t, lang) = answers.pick(r.channel, cart.customer.locale.as_deref(), &store.locale);
@@ -481,6 +495,60 @@ impl Replies {
         self.alerts.handoff(&handoff).await;
         self.k.publish(&store.id, || Some(crate::outbound::payloads::handoff(&handoff))).await;
         Ok(outcome)
+    }
+
+    /// The catalogue's answer to the reply, in the shopper's language, with the ready cart when
+    /// it found the item in stock: `Ok(text)`, `Err("order_status")`, `Err(why)` for a person;
+    /// `None` without a catalogue.
+    async fn from_catalogue(
+        &self,
+        store: &StoreConfig,
+        cart: Option<&Cart>,
+        contact: &Contact,
+        body: &str,
+    ) -> Result<Option<Result<String, &'static str>>, EngineError> {
+        use crate::catalogue::{Grounded, Line, Policies, cart_link, ground, render::render};
+        let Some(catalogue) = self.catalogues.get_catalogue(&store.id).await? else { return Ok(None) };
+        let lines: Vec<Line> = cart
+            .map(|c| {
+                c.items
+                    .iter()
+                    .map(|i| Line { sku: i.sku.clone(), quantity: i.quantity, unit_price_minor: i.unit_price_minor })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let policies = Policies {
+            free_shipping_threshold_minor: store.free_shipping_threshold_minor,
+            returns_days: store.catalogue.returns_days,
+            shipping_days: store.catalogue.shipping_days.clone(),
+        };
+        let locale = contact.locale.as_deref().or(cart.and_then(|c| c.customer.locale.as_deref()));
+        let lang = crate::domain::locale::built_in(locale, &store.locale);
+        let (counter, result) = match ground(body, &lines, &catalogue, &policies) {
+            Grounded::Answer(facts) => {
+                let mut text = render(&facts, lang, store.currency);
+                if let (Some(shop), Some(ready)) =
+                    (&store.catalogue.shopify_shop, cart_link::cart_with_answer(&lines, &facts, &catalogue))
+                {
+                    // The newest code the shopper was offered and has not used.
+                    let code = cart.and_then(|c| {
+                        c.sends
+                            .iter()
+                            .rev()
+                            .find(|s| s.coupon.is_some() && s.coupon_redeemed_at.is_none())
+                            .and_then(|s| s.coupon.as_deref())
+                    });
+                    let link = cart_link::shopify_permalink(shop, &ready, code);
+                    text.push(' ');
+                    text.push_str(&crate::text::builtin::phrase("cat_link", lang, &[("link", &link)]));
+                }
+                ("answered".to_string(), Ok(text))
+            }
+            Grounded::OrderStatus => ("order_status".to_string(), Err("order_status")),
+            Grounded::Person(why) => (format!("person.{why}"), Err(why)),
+        };
+        self.k.count(&store.id, vec![(Counter::Questions(counter), 1)]).await;
+        Ok(Some(result))
     }
 
     async fn pause_cart(

@@ -3,6 +3,7 @@
 
 pub mod cart;
 pub mod cart_event;
+pub mod catalogue;
 pub mod channel;
 pub mod contact;
 pub mod conversation;

@@ -36,6 +36,11 @@ pub mod prefix {
     /// Replies that may be a "no", by how they ended: `held.{cause}` when held, then
     /// `decided.{opt_out|released}` or `expired` (docs/replies.md).
     pub const HOLDS: &str = "holds.";
+    /// The store's catalogue: `refreshed`, `uploaded`, `rejected.{cause}`, `refresh_failed.{cause}`,
+    /// `product_webhooks.{updated|deleted}` (docs/catalogue.md).
+    pub const CATALOGUE: &str = "catalogue.";
+    /// Shoppers' questions by how they were met: `answered`, `order_status`, `person.{why}`.
+    pub const QUESTIONS: &str = "questions.";
     /// A person's corrections of a reading, `{from}.{to}` labels.
     pub const CORRECTIONS: &str = "corrections.";
     /// The second reader: `calls.{date}`, `read`, `opt_out`, `over_budget`, `error.{cause}`.
@@ -201,6 +206,10 @@ pub enum Counter {
     Holds(String),
     /// "Wrong number" replies: the number taken off.
     WrongNumbers,
+    /// The catalogue kept in step (`prefix::CATALOGUE`).
+    Catalogue(String),
+    /// A shopper's question met from the catalogue, or not (`prefix::QUESTIONS`).
+    Questions(String),
     /// SES's permanent bounces and spam complaints, for the store's e-mail rates
     /// (`engine::email_health`).
     EmailBounces,
@@ -283,6 +292,8 @@ impl Counter {
             Counter::Conversations(what) => format!("{}{what}", p::CONVERSATIONS),
             Counter::EventsOut(what) => format!("{}{what}", p::EVENTS_OUT),
             Counter::Holds(what) => format!("{}{what}", p::HOLDS),
+            Counter::Catalogue(what) => format!("{}{what}", p::CATALOGUE),
+            Counter::Questions(what) => format!("{}{what}", p::QUESTIONS),
             Counter::WrongNumbers => "wrong_numbers".into(),
             Counter::Corrections(from, to) => format!("{}{from}.{to}", p::CORRECTIONS),
             Counter::ReaderCallsOn(d) => format!("{READER_CALLS_ON}{d}"),

@@ -1,10 +1,13 @@
 //! In-memory storage with the same conditional-write semantics as the DynamoDB adapter.
 
 use async_trait::async_trait;
+use cartback_core::domain::catalogue::Catalogue;
 use cartback_core::domain::conversation::{LIST_MAX, ListQuery};
 use cartback_core::domain::{Cart, Contact, Conversation};
 use cartback_core::outbound::DeliveryRecord;
-use cartback_core::ports::{CartStore, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError};
+use cartback_core::ports::{
+    CartStore, CatalogueStore, DeliveryLog, LinkRecord, Series, ShopperRecords, StatsStore, StoreError,
+};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -18,6 +21,7 @@ type ByStore<T> = HashMap<String, HashMap<String, Box<T>>>;
 
 #[derive(Default)]
 pub struct MemoryStore {
+    catalogues: Mutex<HashMap<String, Catalogue>>,
     carts: Mutex<ByStore<Cart>>,
     contacts: Mutex<ByStore<Contact>>,
     links: Mutex<HashMap<String, LinkRecord>>,
@@ -302,4 +306,16 @@ impl DeliveryLog for MemoryStore {
 /// A counter change that would leave the 64-bit range: refused, so a report never wraps.
 pub fn overflow(name: &str) -> StoreError {
     StoreError::Fatal(format!("counter `{name}` would overflow: the change was refused"))
+}
+
+#[async_trait]
+impl CatalogueStore for MemoryStore {
+    async fn get_catalogue(&self, store: &str) -> Result<Option<Catalogue>, StoreError> {
+        Ok(lock(&self.catalogues).get(store).cloned())
+    }
+
+    async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<(), StoreError> {
+        lock(&self.catalogues).insert(catalogue.store.clone(), catalogue.clone());
+        Ok(())
+    }
 }

@@ -206,6 +206,8 @@ impl LocalRuntime {
             };
         let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
         let engine = Arc::new(Engine::new(cartback_core::app::Ports {
+            catalogues: store.clone(),
+            product_pages: Arc::new(cartback_channels::product_pages::HttpProductPages::default()),
             records,
             events_out,
             config,
@@ -318,6 +320,7 @@ impl LocalRuntime {
         let minute = self.now().as_second().div_euclid(60);
         if self.last_retry_minute.swap(minute, Ordering::Relaxed) != minute {
             self.engine.retry_deliveries().await;
+            self.engine.catalogue.refresh_due().await;
         }
     }
 

@@ -3,8 +3,8 @@
 //! names two values of one option ("red" for Burgundy and Rust) names neither: the question is
 //! not clear, and a person answers it.
 
-use crate::catalogue::model::Product;
 use crate::catalogue::understand::words::{Concept, Phrase, Words};
+use crate::domain::catalogue::Product;
 use std::sync::LazyLock;
 
 struct Family {

@@ -2,8 +2,8 @@
 //! types use for it: "genseren", "kazak" and "پلیور" name a sweater. A product is named when a
 //! question uses a word of a kind its title or type belongs to, or a word of its own title.
 
-use crate::catalogue::model::Product;
 use crate::catalogue::understand::words::{Concept, Words};
+use crate::domain::catalogue::Product;
 use std::sync::LazyLock;
 
 struct Kind {

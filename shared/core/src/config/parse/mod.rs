@@ -3,6 +3,7 @@
 //! and `faq` (texts checked by `texts`); `problems` collects every problem with its key path,
 //! so one run names them all.
 
+mod catalogue;
 mod commerce;
 mod conversations;
 mod credentials;

@@ -71,6 +71,7 @@ pub(super) struct RawStore {
     pub(super) conversations: Option<super::conversations::RawConversations>,
     pub(super) reader: Option<super::reader::RawReader>,
     pub(super) reader_api_key: Option<String>,
+    pub(super) catalogue: Option<super::catalogue::RawCatalogue>,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +177,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
     let link_ttl = p.duration(&format!("{at}.link_ttl"), rs.link_ttl.as_deref(), SignedDuration::from_hours(24 * 7));
     let snippet = snippet(at, rs.snippet.take(), p);
     let reader = super::reader::reader(at, rs.reader.take(), rs.reader_api_key.take(), p);
+    let catalogue = super::catalogue::catalogue(at, rs.catalogue.take(), &allowed_domains, p);
     if p.0.len() != before {
         return None;
     }
@@ -220,5 +222,6 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         snippet,
         conversations,
         reader,
+        catalogue,
     })
 }

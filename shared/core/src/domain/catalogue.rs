@@ -1,7 +1,7 @@
 //! A store's catalogue as Cartback keeps it: what a shopper may ask about (options, prices,
 //! availability, the facts its description states), nothing else. Read from Shopify,
-//! WooCommerce or the store's own feed (`shopify_products`, `feed`), stored per store
-//! (`ports::CatalogueStore`), bounded (`limits`).
+//! WooCommerce or the store's own feed (`catalogue::shopify_products`, `catalogue::feed`), stored per store
+//! (`ports::CatalogueStore`), bounded (`catalogue::limits`).
 
 use crate::domain::money::Currency;
 use jiff::Timestamp;
@@ -36,7 +36,7 @@ pub struct Product {
     pub variants: Vec<Variant>,
 }
 
-/// What the description states, word for word (`body_facts`): a question about anything else
+/// What the description states, word for word (`catalogue::body_facts`): a question about anything else
 /// goes to a person.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Facts {

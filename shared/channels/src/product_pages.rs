@@ -1,0 +1,93 @@
+//! Reading a shop's products over HTTPS (`ports::ProductPages`): a GET with a timeout and a size
+//! cap, `Link: <…>; rel="next"` read for cursor pagination, and a 429 or 503 tried again after
+//! the shop's `Retry-After` (at most 10 s, 3 tries) — Shopify's storefront limits by IP.
+
+use async_trait::async_trait;
+use cartback_core::ports::{FetchError, FetchedPage, ProductPages};
+use std::time::Duration;
+
+/// The largest page read: 250 products with long descriptions fit well inside.
+pub const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
+const TRIES: u32 = 3;
+const MAX_WAIT_SECS: u64 = 10;
+
+pub struct HttpProductPages {
+    client: reqwest::Client,
+}
+
+impl Default for HttpProductPages {
+    fn default() -> Self {
+        HttpProductPages {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .redirect(reqwest::redirect::Policy::limited(3))
+                .user_agent(concat!("Cartback/", env!("CARGO_PKG_VERSION"), " (catalogue refresh)"))
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The `rel="next"` URL of a `Link` header.
+pub fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim().eq_ignore_ascii_case("rel=\"next\"") || p.trim().eq_ignore_ascii_case("rel=next"))
+            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+    })
+}
+
+#[async_trait]
+impl ProductPages for HttpProductPages {
+    async fn get(&self, url: &str, headers: &[(String, String)]) -> Result<FetchedPage, FetchError> {
+        let mut attempt = 1;
+        loop {
+            let mut req = self.client.get(url).header("accept", "application/json");
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            let resp = req.send().await.map_err(|e| FetchError::Unreachable(e.without_url().to_string()))?;
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .map(|s| s.ceil().max(0.0) as u64);
+            if matches!(status, 429 | 503) && attempt < TRIES {
+                tokio::time::sleep(Duration::from_secs(retry_after.unwrap_or(2).min(MAX_WAIT_SECS))).await;
+                attempt += 1;
+                continue;
+            }
+            let next = resp.headers().get("link").and_then(|v| v.to_str().ok()).and_then(next_link);
+            if resp.content_length().is_some_and(|n| n as usize > MAX_PAGE_BYTES) {
+                return Err(FetchError::Refused(format!("a page larger than {MAX_PAGE_BYTES} bytes")));
+            }
+            let mut body = Vec::new();
+            let mut resp = resp;
+            while let Some(chunk) =
+                resp.chunk().await.map_err(|e| FetchError::Unreachable(e.without_url().to_string()))?
+            {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_PAGE_BYTES {
+                    return Err(FetchError::Refused(format!("a page larger than {MAX_PAGE_BYTES} bytes")));
+                }
+            }
+            return Ok(FetchedPage { status, body, retry_after, next });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_next() {
+        let h = r#"<https://s.example/products.json?limit=250&page_info=abc>; rel="previous", <https://s.example/products.json?limit=250&page_info=def>; rel="next""#;
+        assert_eq!(next_link(h).as_deref(), Some("https://s.example/products.json?limit=250&page_info=def"));
+        assert_eq!(next_link(r#"<https://s.example/a>; rel="previous""#), None);
+    }
+}
