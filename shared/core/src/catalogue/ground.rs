@@ -18,7 +18,7 @@ pub struct Policies {
     pub shipping_days: Option<String>,
 }
 
-/// A line of the shopper's cart.
+/// A line of the shopper's cart; its unit price in the store's currency, or -1 when unknown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     pub sku: String,
@@ -181,6 +181,10 @@ pub fn ground(question: &str, cart: &[Line], catalogue: &Catalogue, policies: &P
     if a.free_threshold || a.free_remaining {
         let Some(threshold) = policies.free_shipping_threshold_minor else { return Grounded::Person("not_stated") };
         if a.free_remaining {
+            // A line whose price is not known in the store's currency (`Line`): no sum.
+            if cart.is_empty() || cart.iter().any(|l| l.unit_price_minor < 0) {
+                return Grounded::Person("not_stated");
+            }
             let subtotal: i64 = cart.iter().map(|l| l.unit_price_minor.saturating_mul(i64::from(l.quantity))).sum();
             facts
                 .push(Fact::FreeShippingRemaining { minor: (threshold - subtotal).max(0), threshold_minor: threshold });

@@ -181,8 +181,9 @@ impl Catalogues {
         let mut done = 0;
         let config = self.k.config.clone();
         for store in config.stores().filter(|s| s.catalogue.shopify_shop.is_some()) {
+            let Some(every) = store.catalogue.refresh_every else { continue };
             let due = match self.store.catalogue_fetched_at(&store.id).await {
-                Ok(Some(at)) => self.k.clock.now().duration_since(at) >= store.catalogue.refresh_every,
+                Ok(Some(at)) => self.k.clock.now().duration_since(at) >= every,
                 Ok(None) => true,
                 Err(e) => {
                     tracing::warn!(store = %store.id, error = %e, "catalogue unreadable; refresh skipped");

@@ -224,7 +224,8 @@ pub struct StoreConfig {
 pub struct CatalogueConfig {
     /// The shop's origin: its public `/products.json` is read on the refresh schedule.
     pub shopify_shop: Option<String>,
-    pub refresh_every: jiff::SignedDuration,
+    /// `None` ("off"): refreshed only when asked.
+    pub refresh_every: Option<jiff::SignedDuration>,
     /// Product questions answered from the catalogue (default on, once there is one).
     pub answer_questions: bool,
     pub returns_days: Option<u32>,

@@ -509,11 +509,22 @@ impl Replies {
     ) -> Result<Option<Result<String, &'static str>>, EngineError> {
         use crate::catalogue::{Grounded, Line, Policies, cart_link, ground, render::render};
         let Some(catalogue) = self.catalogues.get_catalogue(&store.id).await? else { return Ok(None) };
+        // Prices in the store's currency: the cart's own, or the catalogue's when the cart is in
+        // another (an unknown one then leaves the free-shipping sum to a person).
+        let same_currency = cart.is_some_and(|c| c.currency.is_none_or(|cur| cur == store.currency));
         let lines: Vec<Line> = cart
             .map(|c| {
                 c.items
                     .iter()
-                    .map(|i| Line { sku: i.sku.clone(), quantity: i.quantity, unit_price_minor: i.unit_price_minor })
+                    .map(|i| Line {
+                        sku: i.sku.clone(),
+                        quantity: i.quantity,
+                        unit_price_minor: if same_currency {
+                            i.unit_price_minor
+                        } else {
+                            catalogue.variant(&i.sku).map_or(-1, |(_, v)| v.price_minor)
+                        },
+                    })
                     .collect()
             })
             .unwrap_or_default();

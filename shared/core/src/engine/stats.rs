@@ -63,6 +63,11 @@ pub struct StatsReport {
     pub holds: BTreeMap<String, i64>,
     /// "Wrong number" replies: numbers taken off.
     pub wrong_numbers: i64,
+    /// The catalogue kept in step: `refreshed`, `uploaded`, `rejected.{cause}`,
+    /// `refresh_failed.{cause}`, `product_webhooks.{updated|deleted}` (docs/catalogue.md).
+    pub catalogue: BTreeMap<String, i64>,
+    /// Shoppers' questions: `answered` from the catalogue, `order_status`, `person.{why}`.
+    pub questions: BTreeMap<String, i64>,
     /// A person's corrections of readings, `{automated label}.{their label}`.
     pub corrections: BTreeMap<String, i64>,
     /// The second reader (docs/replies.md): `calls.{date}`, `read`, `opt_out`, `over_budget`,
@@ -143,6 +148,8 @@ impl Kernel {
             reasons: with_prefix(&c, prefix::REASONS),
             holds: with_prefix(&c, prefix::HOLDS),
             wrong_numbers: g("wrong_numbers"),
+            catalogue: with_prefix(&c, prefix::CATALOGUE),
+            questions: with_prefix(&c, prefix::QUESTIONS),
             corrections: with_prefix(&c, prefix::CORRECTIONS),
             reader: with_prefix(&c, prefix::READER),
             lead_temperature: crate::domain::Temperature::ALL

@@ -20,21 +20,31 @@ pub(super) struct RawCatalogue {
 pub(super) fn catalogue(at: &str, raw: Option<RawCatalogue>, allowed: &[String], p: &mut Problems) -> CatalogueConfig {
     let raw = raw.unwrap_or_default();
     let at = format!("{at}.catalogue");
-    let refresh_every =
-        p.duration(&format!("{at}.refresh_every"), raw.refresh_every.as_deref(), SignedDuration::from_hours(6));
-    if refresh_every < SignedDuration::from_mins(15) {
-        p.add(&format!("{at}.refresh_every"), "at least 15m: the platform's rate limits are the store's too");
+    // "off": read only when asked (`POST …/catalogue/refresh`), never on the schedule.
+    let refresh_every = match raw.refresh_every.as_deref() {
+        Some("off") => None,
+        text => Some(p.duration(&format!("{at}.refresh_every"), text, SignedDuration::from_hours(6))),
+    };
+    if refresh_every.is_some_and(|r| r < SignedDuration::from_mins(15)) {
+        p.add(
+            &format!("{at}.refresh_every"),
+            "at least 15m, or \"off\": the platform's rate limits are the store's too",
+        );
     }
     let shopify_shop = raw.shopify_shop.map(|s| s.trim().trim_end_matches('/').to_string());
     if let Some(shop) = &shopify_shop {
         match url::Url::parse(shop) {
-            Ok(u) if u.scheme() == "https" && u.path() == "/" && u.query().is_none() => {
+            // Plain HTTP only on this machine: a storefront fake in tests, a shop in development.
+            Ok(u) if (u.scheme() == "https" || loopback(&u)) && u.path() == "/" && u.query().is_none() => {
                 let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
-                if !allowed.iter().any(|d| host == *d || host.ends_with(&format!(".{d}"))) {
+                if !loopback(&u) && !allowed.iter().any(|d| host == *d || host.ends_with(&format!(".{d}"))) {
                     p.add(&format!("{at}.shopify_shop"), format!("`{host}` is not in allowed_domains"));
                 }
             }
-            _ => p.add(&format!("{at}.shopify_shop"), "the shop's origin, like https://shop.example (https, no path)"),
+            _ => p.add(
+                &format!("{at}.shopify_shop"),
+                "the shop's origin, like https://shop.example (https, no path; http only for 127.0.0.1)",
+            ),
         }
     }
     if let Some(d) = &raw.shipping_days
@@ -52,4 +62,8 @@ pub(super) fn catalogue(at: &str, raw: Option<RawCatalogue>, allowed: &[String],
         returns_days: raw.returns_days,
         shipping_days: raw.shipping_days,
     }
+}
+
+fn loopback(u: &url::Url) -> bool {
+    matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
 }

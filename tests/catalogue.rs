@@ -1,0 +1,182 @@
+//! The store's catalogue over HTTP in local mode (docs/catalogue.md): read from a storefront
+//! that answers as Shopify's documents it (cursor pagination in `Link`, a 429 with
+//! `Retry-After`), checked request by request; uploaded as CSV and JSON (a bad feed changes
+//! nothing); and a shopper's product question answered from it with a ready cart link, while
+//! order status and what the catalogue does not say go to a person.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use cartback_core::config::Config;
+use cartback_e2e::{DEMO_API_KEY, START, Server};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+const FIXTURE: &str = include_str!("fixtures/catalogue/catalogue.json");
+
+#[derive(Clone, Default)]
+struct Shop {
+    /// Each request: its query, and its User-Agent.
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+    origin: Arc<Mutex<String>>,
+    throttled_once: Arc<Mutex<bool>>,
+}
+
+/// `/products.json`: 5 products a page, the next page named in `Link` as Shopify's REST API
+/// does (`page_info`), and the second page throttled once (429, `Retry-After: 1`).
+async fn products(
+    State(shop): State<Shop>,
+    Query(q): Query<HashMap<String, String>>,
+    h: HeaderMap,
+) -> impl IntoResponse {
+    let query = {
+        let mut k: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        k.sort();
+        k.join("&")
+    };
+    let ua = h.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    shop.seen.lock().unwrap().push((query, ua));
+    let page: usize = match q.get("page_info").map(String::as_str) {
+        None => 0,
+        Some("p2") => 1,
+        Some("p3") => 2,
+        Some(_) => {
+            return (StatusCode::BAD_REQUEST, HeaderMap::new(), "{\"errors\":\"page_info invalid\"}".to_string());
+        }
+    };
+    if page == 1 && !std::mem::replace(&mut *shop.throttled_once.lock().unwrap(), true) {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "1".parse().unwrap());
+        return (StatusCode::TOO_MANY_REQUESTS, headers, "{\"errors\":\"Exceeded 2 calls per second\"}".to_string());
+    }
+    let all: Value = serde_json::from_str(FIXTURE).unwrap();
+    let items: Vec<Value> = all["products"].as_array().unwrap().iter().skip(page * 5).take(5).cloned().collect();
+    let mut headers = HeaderMap::new();
+    if page < 2 {
+        let origin = shop.origin.lock().unwrap().clone();
+        let link = format!("<{origin}/products.json?limit=250&page_info=p{}>; rel=\"next\"", page + 2);
+        headers.insert("link", link.parse().unwrap());
+    }
+    (StatusCode::OK, headers, json!({"products": items}).to_string())
+}
+
+async fn storefront() -> (Shop, String) {
+    let shop = Shop::default();
+    let app = axum::Router::new().route("/products.json", axum::routing::get(products)).with_state(shop.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    *shop.origin.lock().unwrap() = origin.clone();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (shop, origin)
+}
+
+fn config_for(origin: &str) -> Config {
+    let text = include_str!("../docs/cartback.example.toml")
+        .replace("shopify_shop = \"https://shop.example\"", &format!("shopify_shop = \"{origin}\""));
+    Config::from_toml("catalogue.toml", &text).unwrap()
+}
+
+async fn call(s: &Server, method: &str, path: &str, ct: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+    let mut r = s.http.request(method.parse().unwrap(), s.url(path)).bearer_auth(DEMO_API_KEY);
+    if let Some(ct) = ct {
+        r = r.header("content-type", ct).body(body);
+    }
+    let resp = r.send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+}
+
+fn cart_event(event_id: &str, cart: &str, sku: &str, price: &str) -> Value {
+    json!({
+        "event_id": event_id, "type": "cart.updated", "occurred_at": START, "cart_id": cart,
+        "customer": {"first_name": "Ayşe", "phone": "+905321234567", "locale": "tr-TR", "timezone": "Europe/Istanbul",
+                     "consent": {"sms": true, "email": false, "whatsapp": false}},
+        "cart": {"currency": "EUR", "checkout_url": "https://shop.example/checkouts/x",
+                 "items": [{"sku": sku, "name": "Merino Crew Sweater", "quantity": 1, "unit_price": price}]}
+    })
+}
+
+#[tokio::test]
+async fn refreshed_from_the_shop_then_a_question_answered_with_a_ready_cart() {
+    let (shop, origin) = storefront().await;
+    let s = Server::with_config(config_for(&origin)).await;
+    let (st, body) = call(&s, "GET", "/v1/stores/demo/catalogue", None, vec![]).await;
+    assert_eq!((st, body["error"]["code"].as_str()), (404, Some("no_catalogue")), "{body}");
+
+    let (st, summary) = call(&s, "POST", "/v1/stores/demo/catalogue/refresh", Some("application/json"), vec![]).await;
+    assert_eq!(st, 200, "{summary}");
+    assert_eq!((summary["products"].as_u64(), summary["variants"].as_u64()), (Some(12), Some(43)), "{summary}");
+    assert_eq!(summary["variants_available"], 31);
+    assert_eq!(summary["source"], "shopify_products_json");
+    // Request by request: the first page, the throttled second, the second again after the
+    // wait, the third; each from Cartback's user agent.
+    let seen = shop.seen.lock().unwrap().clone();
+    let queries: Vec<&str> = seen.iter().map(|(q, _)| q.as_str()).collect();
+    assert_eq!(queries, ["limit=250", "limit=250&page_info=p2", "limit=250&page_info=p2", "limit=250&page_info=p3"]);
+    assert!(seen.iter().all(|(_, ua)| ua.starts_with("Cartback/")), "{seen:?}");
+    assert_eq!(s.stats().await["catalogue"]["refreshed"], 1);
+
+    // Ayşe leaves a navy M sweater; the SMS goes; she asks in Turkish for the grey one.
+    s.post_event(&cart_event("e1", "c1", "MW-SWT-M-NAV", "89.00")).await;
+    s.advance(30 * 60).await;
+    assert_eq!(s.outbox().await.len(), 1);
+    let (st, twiml) = s.twilio_reply("+905321234567", "grisi M beden var mı?", "SMq1").await;
+    assert_eq!(st, 200);
+    assert!(twiml.contains("Merino Crew Sweater (M / Grey) stokta var (89,00 EUR)"), "{twiml}");
+    // The ready cart: the grey M in place of the navy one, on the shop's own domain.
+    assert!(twiml.contains(&format!("{origin}/cart/45101000000105:1")), "{twiml}");
+    let stats = s.stats().await;
+    assert_eq!(stats["questions"]["answered"], 1, "{stats}");
+
+    // Where her earlier order is: a person (order status is theirs to look up).
+    let (_, twiml) = s.twilio_reply("+905321234567", "geçen hafta verdiğim siparişim nerede kaldı?", "SMq2").await;
+    assert!(!twiml.contains("Merino"), "{twiml}");
+    assert_eq!(s.stats().await["questions"]["order_status"], 1);
+    // What the catalogue does not say: a person, never a guess.
+    let (_, twiml) = s.twilio_reply("+905321234567", "kazak kaşıntı yapar mı?", "SMq3").await;
+    assert!(!twiml.contains("Merino"), "{twiml}");
+    let stats = s.stats().await;
+    assert_eq!(stats["questions"]["person.not_understood"], 1, "{stats}");
+}
+
+#[tokio::test]
+async fn uploads_replace_it_whole_and_a_bad_feed_changes_nothing() {
+    let s = Server::start().await;
+    let csv = "handle,title,option1_name,option1_value,variant_id,sku,price,available,description\n\
+               mug,Stoneware Mug,Colour,Blue,901,MUG-B,12.50,true,\"<p>Material: stoneware</p><p>Care: dishwasher safe</p>\"\n\
+               mug,Stoneware Mug,Colour,Sand,902,MUG-S,12.50,false,\n";
+    let (st, body) = call(&s, "PUT", "/v1/stores/demo/catalogue", Some("text/csv"), csv.into()).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(
+        (body["products"].as_u64(), body["variants"].as_u64(), body["source"].as_str()),
+        (Some(1), Some(2), Some("feed_csv"))
+    );
+
+    // A price the currency cannot have: refused with the line, and the stored catalogue stays.
+    let bad = "handle,title,variant_id,price,available\nmug,Mug,1,12.505,true\n";
+    let (st, body) = call(&s, "PUT", "/v1/stores/demo/catalogue", Some("text/csv"), bad.into()).await;
+    assert_eq!((st, body["error"]["code"].as_str()), (400, Some("invalid_feed")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("line 2: price"), "{body}");
+    let (_, now) = call(&s, "GET", "/v1/stores/demo/catalogue", None, vec![]).await;
+    assert_eq!(now["source"], "feed_csv");
+
+    let (st, body) = call(&s, "PUT", "/v1/stores/demo/catalogue", Some("application/json"), FIXTURE.into()).await;
+    assert_eq!((st, body["products"].as_u64()), (200, Some(12)), "{body}");
+    let (st, body) = call(&s, "PUT", "/v1/stores/demo/catalogue", Some("application/xml"), b"<p/>".to_vec()).await;
+    assert_eq!(st, 415, "{body}");
+    let (st, _) = s
+        .http
+        .put(s.url("/v1/stores/demo/catalogue"))
+        .header("content-type", "application/json")
+        .body(FIXTURE)
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .unwrap();
+    assert_eq!(st, 401, "no key, no catalogue");
+    let stats = s.stats().await;
+    assert_eq!(stats["catalogue"]["uploaded"], 2, "{stats}");
+    assert_eq!(stats["catalogue"]["rejected.malformed"], 1, "{stats}");
+}
