@@ -71,6 +71,11 @@ fn holds(facts: &[Fact], expected: &str) -> Result<(), String> {
         let ok = facts.iter().any(|f| match (k, f) {
             ("sku", f) => subject_of(f).is_some_and(|s| s.sku.as_deref() == Some(v)),
             ("product", f) => subject_of(f).is_some_and(|s| s.handle == v),
+            // A list narrowed to one colour or size, or a variant's.
+            ("colour" | "size", Fact::InStock { groups, .. }) => groups.iter().any(|(g, _)| g.as_deref() == Some(v)),
+            ("colour" | "size", f) => {
+                subject_of(f).and_then(|s| s.variant_title.as_deref()).is_some_and(|t| t.split(" / ").any(|x| x == v))
+            }
             ("available", Fact::Available { available, .. }) => available.to_string() == v,
             ("price", Fact::Price { minor, .. }) => *minor == cents(v),
             ("material", Fact::Material { text, .. })
@@ -93,6 +98,9 @@ fn holds(facts: &[Fact], expected: &str) -> Result<(), String> {
                 union == want
             }
             ("free_shipping_threshold", Fact::FreeShippingThreshold { minor }) => *minor == cents(v),
+            ("free_shipping_threshold", Fact::FreeShippingRemaining { threshold_minor, .. }) => {
+                *threshold_minor == cents(v)
+            }
             ("free_shipping_remaining", Fact::FreeShippingRemaining { minor, .. }) => *minor == cents(v),
             ("returns_days", Fact::ReturnsDays { days }) => days.to_string() == v,
             ("shipping_days", Fact::ShippingDays { text }) => text == v,
@@ -149,6 +157,8 @@ fn score(file: &str, show: bool) -> BTreeMap<String, Score> {
 }
 
 fn report(name: &str, by_lang: &BTreeMap<String, Score>) -> (usize, usize) {
+    // A sealed set's rows are never printed: reading its failures would be tuning on it.
+    let sealed = name.starts_with("sealed");
     let (mut wrong, mut total_right) = (0, 0);
     println!("{name}: language  answered right  handed off (expected)  order status  missed  wrong");
     for (lang, s) in by_lang {
@@ -160,10 +170,10 @@ fn report(name: &str, by_lang: &BTreeMap<String, Score>) -> (usize, usize) {
             s.missed.len(),
             s.wrong.len()
         );
-        for m in &s.missed {
+        for m in s.missed.iter().filter(|_| !sealed) {
             println!("  missed  {m}");
         }
-        for w in &s.wrong {
+        for w in s.wrong.iter().filter(|_| !sealed) {
             println!("  WRONG   {w}");
         }
         wrong += s.wrong.len();
@@ -180,6 +190,13 @@ fn development_set_no_wrong_answer() {
     assert!(right >= 100, "at least 100 of 120 rows right (answered, handed off or order status as labelled): {right}");
 }
 
+#[test]
+fn second_development_set() {
+    let by_lang = score("questions_dev2.tsv", std::env::var_os("SHOW_ANSWERS").is_some());
+    let (wrong, right) = report("dev2", &by_lang);
+    println!("dev2: wrong {wrong}, right {right}");
+}
+
 /// Scored once, on 2026-12-07, after the development set was done (figures in
 /// docs/catalogue.md). Not tuned on: a failure here is reported, not fixed by reading its rows.
 #[test]
@@ -187,7 +204,20 @@ fn sealed_set_as_measured() {
     let by_lang = score("questions_sealed.tsv", false);
     let (wrong, right) = report("sealed", &by_lang);
     println!("sealed: wrong {wrong}, right {right}");
-    // As measured once: 12 wrong, 91 right of 120. The bound only keeps it from getting worse;
-    // the work on wrong answers is measured on new sets (questions_dev2.tsv, questions_sealed2.tsv).
-    assert!(wrong <= 12 && right >= 91, "the sealed set got worse than measured: {wrong} wrong, {right} right");
+    // Measured once, clean: 12 wrong, 91 right of 120. Then, after the work on dev2, a failing run
+    // of this test printed its rows (since fixed: sealed sets print counts only), so it is no
+    // longer sealed: 8 wrong, 96 right is a regression bound, not a measure of unseen text.
+    assert!(wrong <= 8 && right >= 96, "the first sealed set got worse: {wrong} wrong, {right} right");
+}
+
+/// The second sealed set (160 rows, written with dev2 by a helper that never saw this code),
+/// scored once after the work on dev2 was done; counts only, never its rows.
+#[test]
+fn second_sealed_set_as_measured() {
+    let by_lang = score("questions_sealed2.tsv", false);
+    let (wrong, right) = report("sealed2", &by_lang);
+    println!("sealed2: wrong {wrong}, right {right}");
+    // As measured once (2026-12-07): 11 wrong, 128 right of 160. The bound keeps it from
+    // getting worse; fewer wrong answers are to be shown on a set not yet written.
+    assert!(wrong <= 11 && right >= 128, "the second sealed set got worse than measured: {wrong} wrong, {right} right");
 }

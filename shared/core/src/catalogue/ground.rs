@@ -148,7 +148,9 @@ pub fn ground(question: &str, cart: &[Line], catalogue: &Catalogue, policies: &P
     let mut a = Asks::default();
     let free = (lx.shipping_word.in_(&w) && lx.free_word.in_(&w)) || lx.free_shipping_word.in_(&w);
     if free {
-        if lx.remaining.in_(&w) {
+        // With the cart's prices known, the answer says both: the threshold and what is left.
+        let priced = !cart.is_empty() && cart.iter().all(|l| l.unit_price_minor >= 0);
+        if lx.remaining.in_(&w) || priced {
             a.free_remaining = true;
         } else {
             a.free_threshold = true;
@@ -161,7 +163,7 @@ pub fn ground(question: &str, cart: &[Line], catalogue: &Catalogue, policies: &P
     a.dimensions = lx.dimensions.in_(&w) && !a.shipping_days;
     a.care = lx.care.in_(&w);
     let other = lx.other.in_(&w);
-    if lx.which.in_(&w) || other {
+    if lx.which.in_(&w) || other || lx.plural_option.in_(&w) {
         if lx.colour_word.in_(&w) {
             a.in_stock_list = Some(OptionKind::Colour);
         } else if lx.size_word.in_(&w) {
@@ -175,7 +177,8 @@ pub fn ground(question: &str, cart: &[Line], catalogue: &Catalogue, policies: &P
     a.price = lx.price_strong.in_(&w) || (lx.how_much.in_(&w) && !others && !a.material);
     // Availability is asked by a stock word, or by "have" with a size or colour named (below).
     let stock_word = lx.in_stock.in_(&w);
-    let have_word = lx.have.in_(&w);
+    // "How many pillowcases does it have?" asks a count, not whether it is in stock.
+    let have_word = lx.have.in_(&w) && !lx.how_many.in_(&w);
 
     let mut facts = Vec::new();
     if a.free_threshold || a.free_remaining {
@@ -248,15 +251,9 @@ fn which_product<'a>(w: &Words, cart: &[Line], catalogue: &'a Catalogue) -> Resu
         ([], [_, _, ..], _) => Err("which_product"),
         ([], [], [one]) => Ok(one),
         ([], [], []) => Err("no_cart"),
-        ([], [], _) => {
-            // Several products in the cart: the one whose values the question names, if only one.
-            let fits: Vec<&&Product> =
-                in_cart.iter().filter(|p| option_values::named(w, p).values.iter().any(|v| !v.is_empty())).collect();
-            match fits.as_slice() {
-                [one] => Ok(one),
-                _ => Err("which_product"),
-            }
-        }
+        // Several products in the cart and none named: which one is a person's guess to make,
+        // not ours ("size L?" may be about the item that has no L).
+        ([], [], _) => Err("which_product"),
     }
 }
 
@@ -311,7 +308,7 @@ fn product_facts(
     }
     if a.price {
         match (target, p.single_price()) {
-            (Some(v), _) if names_values || p.single_price().is_none() => {
+            (Some(v), _) if names_values || p.single_price().is_none() || in_cart.is_some() => {
                 facts.push(Fact::Price { of: subject(p, Some(v)), minor: v.price_minor });
             }
             (_, Some(minor)) => facts.push(Fact::Price { of: subject(p, None), minor }),

@@ -3,6 +3,10 @@
 //! ASCII), punctuation dropped, and Persian's verb prefix می split off ("میسوزه" → "می سوزه"),
 //! so one entry matches the ways a word is typed on any keyboard.
 
+fn is_arabic_script(c: char) -> bool {
+    matches!(c, '\u{0600}'..='\u{06FF}')
+}
+
 /// A text's words, folded.
 #[derive(Debug, Clone)]
 pub struct Words {
@@ -68,7 +72,8 @@ impl Words {
 
 /// One entry of the lexicon: words that must follow each other, each matched as a prefix of a
 /// token (`kumas` matches `kumasi`) unless it is 3 letters or fewer or ends in `=`, which must
-/// match a whole token (`var`, `lys`, `s`); a word ending in `*` is a prefix however short (`gun*`).
+/// match a whole token (`var`, `lys`, `s`); a word ending in `*` is a prefix however short (`gun*`),
+/// and so is a Persian one.
 #[derive(Debug, Clone)]
 pub struct Phrase(Vec<(String, bool)>);
 
@@ -85,7 +90,9 @@ impl Phrase {
         let mut out = Vec::new();
         for (w, marked) in exact_marked {
             for t in Words::new(&w).tokens {
-                let exact = marked.unwrap_or(t.chars().count() <= 3);
+                // Short Latin words must match whole tokens ("var", "lys"); Persian words take
+                // their suffixes ("جنس" in "جنسش"), so they match as prefixes.
+                let exact = marked.unwrap_or(t.chars().count() <= 3 && !t.chars().any(is_arabic_script));
                 out.push((t, exact));
             }
         }
