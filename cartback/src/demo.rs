@@ -104,6 +104,7 @@ pub async fn run() -> anyhow::Result<()> {
     );
 
     whatsapp_conversation(&rt).await?;
+    catalogue_answers(&rt).await?;
 
     // The steps she never needed, as they would have reached her (in her language, tr-TR).
     if let Some(cart) = rt.store.carts_of("demo").into_iter().find(|c| c.id == "c_demo") {
@@ -220,5 +221,106 @@ async fn whatsapp_conversation(rt: &LocalRuntime) -> anyhow::Result<()> {
     println!("[{}] Order 1002 completed, 120.00 EUR → cart state `{}`", at(rt), r.state.as_str());
     let stats = rt.engine.stats_report("demo").await?;
     println!("        conversations {:?}, revenue {:?} (minor units)", stats.conversations, stats.revenue_recovered);
+    Ok(())
+}
+
+/// Part three: answers from the store's catalogue (docs/catalogue.md). The store uploads its
+/// products; Nora asks in Norwegian whether her sweater comes in grey and gets the answer with a
+/// ready cart, which she completes; Emre asks in Turkish about a size's measurements and about
+/// delivery; a question about an earlier order goes to a person.
+async fn catalogue_answers(rt: &LocalRuntime) -> anyhow::Result<()> {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    println!("\nAnswers from the store's catalogue\n");
+    let request = Request::put("/v1/stores/demo/catalogue")
+        .header("authorization", format!("Bearer {}", cartback_core::config::DEMO_API_KEY))
+        .header("content-type", "application/json")
+        .body(Body::from(include_str!("../../docs/examples/products.json")))?;
+    let response = cartback_http::public_router(rt.engine.clone()).oneshot(request).await?;
+    let status = response.status().as_u16();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+    let summary: serde_json::Value = serde_json::from_slice(&body)?;
+    println!(
+        "[{}] The store uploads its products (PUT /v1/stores/demo/catalogue → {status}): {} products, {} variants.",
+        at(rt),
+        summary["products"],
+        summary["variants"]
+    );
+
+    let ask = |who: &'static str, phone: &'static str, id: &'static str, text: &'static str| {
+        let reply = InboundReply {
+            channel: Channel::Sms,
+            from: phone.into(),
+            body: text.into(),
+            message_id: id.into(),
+            sent_at: None,
+        };
+        let store = store.clone();
+        async move {
+            println!("[{}] {who} replies: \"{text}\"", at(rt));
+            let out = rt.engine.replies.on_reply(&store, &reply).await?;
+            println!("        ({}) \"{}\"", out.action, out.reply.unwrap_or_default());
+            anyhow::Ok(())
+        }
+    };
+    let cart = |event: &str, cart: &str, name: &str, phone: &str, locale: &str, sku: &str, item: &str, price: &str| {
+        json!({
+            "event_id": event, "type": "cart.updated", "occurred_at": rt.now().to_string(), "cart_id": cart,
+            "customer": {"first_name": name, "phone": phone, "locale": locale, "timezone": "Europe/Oslo",
+                         "consent": {"sms": true, "email": false, "whatsapp": false}},
+            "cart": {"currency": "EUR", "checkout_url": format!("https://shop.example/checkouts/{cart}"),
+                     "items": [{"sku": sku, "name": item, "quantity": 1, "unit_price": price}]}
+        })
+    };
+    for ev in [
+        cart(
+            "evt_demo_nb_1",
+            "c_demo_nb",
+            "Nora",
+            "+4791234567",
+            "nb-NO",
+            "MW-SWT-M-NAV",
+            "Merino Crew Sweater",
+            "89.00",
+        ),
+        cart(
+            "evt_demo_tr_1",
+            "c_demo_tr",
+            "Emre",
+            "+905551234567",
+            "tr-TR",
+            "HM-DUV-SGL-NAT",
+            "Linen Duvet Cover Set",
+            "129.00",
+        ),
+    ] {
+        let ev = parse_event(ev.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        rt.engine.intake.ingest(&store, &ev).await?;
+    }
+    println!(
+        "[{}] Nora (nb-NO) leaves a Merino Crew Sweater, M / Navy; Emre (tr-TR) a Linen Duvet Cover Set, Single.",
+        at(rt)
+    );
+    rt.advance(SignedDuration::from_mins(35)).await;
+    println!("[{}] Both get their first SMS.", at(rt));
+    ask("Nora", "+4791234567", "SMdemo_nb1", "Har dere den i grå?").await?;
+    rt.advance(SignedDuration::from_mins(4)).await;
+    let order = json!({"event_id": "evt_demo_nb_2", "type": "order.completed", "occurred_at": rt.now().to_string(),
+                       "cart_id": "c_demo_nb", "order": {"order_id": "1003", "total": "89.00", "currency": "EUR"}});
+    let ev = parse_event(order.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let r = rt.engine.intake.ingest(&store, &ev).await?;
+    println!(
+        "[{}] She taps the cart link, the grey M is in her checkout: order 1003, 89.00 EUR → cart state `{}`",
+        at(rt),
+        r.state.as_str()
+    );
+    ask("Emre", "+905551234567", "SMdemo_tr1", "çift kişilik olanın ölçüleri ne?").await?;
+    ask("Emre", "+905551234567", "SMdemo_tr2", "şimdi sipariş versem kaç günde gelir?").await?;
+    ask("Emre", "+905551234567", "SMdemo_tr3", "geçen ay verdiğim siparişim nerede kaldı?").await?;
+    let stats = rt.engine.stats_report("demo").await?;
+    println!("        questions {:?}, catalogue {:?}", stats.questions, stats.catalogue);
     Ok(())
 }
