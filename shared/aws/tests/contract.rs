@@ -493,6 +493,59 @@ async fn snippet_carts_join_nothing<S: CartStore + ShopperRecords + 'static>(sto
     vec![victim_phone.into(), victim_email.into(), attacker.into(), transcript.into()]
 }
 
+fn catalogue(store: &str, products: usize, fetched_at: Timestamp) -> cartback_core::domain::catalogue::Catalogue {
+    use cartback_core::domain::catalogue::{Catalogue, Facts, Product, Variant};
+    let products = (0..products)
+        .map(|i| Product {
+            id: i.to_string(),
+            handle: format!("product-{i}"),
+            title: format!("Product {i} with a title long enough to fill the parts"),
+            product_type: "Things".into(),
+            tags: vec!["a".into()],
+            url: Some(format!("https://shop.example/products/product-{i}")),
+            options: vec!["Size".into(), "Color".into()],
+            facts: Facts { material: Some("100% organic cotton, knitted in Portugal".into()), ..Facts::default() },
+            variants: ["S", "M", "L"]
+                .iter()
+                .enumerate()
+                .map(|(j, size)| Variant {
+                    id: format!("{i}{j}"),
+                    sku: format!("SKU-{i}-{size}"),
+                    title: format!("{size} / Navy"),
+                    options: vec![size.to_string(), "Navy".into()],
+                    price_minor: 1990 + j as i64,
+                    available: j != 1,
+                })
+                .collect(),
+        })
+        .collect();
+    Catalogue {
+        store: store.into(),
+        source: "feed_json".into(),
+        fetched_at,
+        currency: cartback_core::domain::money::Currency::parse("EUR").unwrap(),
+        products,
+    }
+}
+
+/// A catalogue is replaced whole: a large one (several DynamoDB parts) read back as written,
+/// a smaller one after it read back without a trace of the first, another store's untouched.
+async fn catalogues_are_replaced_whole(store: &dyn cartback_core::ports::CatalogueStore) {
+    assert_eq!(store.get_catalogue("s").await.unwrap(), None);
+    assert_eq!(store.catalogue_fetched_at("s").await.unwrap(), None);
+    let big = catalogue("s", 2_500, now());
+    assert!(serde_json::to_vec(&big).unwrap().len() > 2 * cartback_aws::catalogue_items::PART_BYTES);
+    store.put_catalogue(&big).await.unwrap();
+    store.put_catalogue(&catalogue("other", 3, now())).await.unwrap();
+    assert_eq!(store.get_catalogue("s").await.unwrap().as_ref(), Some(&big));
+    let later = now() + jiff::SignedDuration::from_hours(6);
+    let small = catalogue("s", 2, later);
+    store.put_catalogue(&small).await.unwrap();
+    assert_eq!(store.get_catalogue("s").await.unwrap(), Some(small));
+    assert_eq!(store.catalogue_fetched_at("s").await.unwrap(), Some(later));
+    assert_eq!(store.get_catalogue("other").await.unwrap().map(|c| c.products.len()), Some(3));
+}
+
 #[tokio::test]
 async fn memory_store_honours_the_contract() {
     let m = MemoryStore::new();
@@ -504,6 +557,7 @@ async fn memory_store_honours_the_contract() {
     dead_letters_are_kept_and_listed(&m).await;
     erasure_leaves_only_the_suppression_record(Arc::new(MemoryStore::new())).await;
     snippet_carts_join_nothing(Arc::new(MemoryStore::new())).await;
+    catalogues_are_replaced_whole(&m).await;
 }
 
 /// A fresh SQLite database in its own temporary directory (removed when dropped).
@@ -537,6 +591,7 @@ async fn sqlite_store_honours_the_contract() {
     counters_add_up(&s).await;
     counters_refuse_to_overflow(&s).await;
     dead_letters_are_kept_and_listed(&s).await;
+    catalogues_are_replaced_whole(&s).await;
     let t2 = TempDb::new("erasure");
     erasure_leaves_only_the_suppression_record(Arc::new(cartback_sqlite::SqliteStore::new(t2.db.clone()))).await;
     // The files themselves, read byte by byte after the erasure: no trace of what was erased,
@@ -563,6 +618,14 @@ async fn dynamodb_store_honours_the_contract() {
     claims_are_all_or_nothing(&d).await;
     counters_add_up(&d).await;
     dead_letters_are_kept_and_listed(&d).await;
+    catalogues_are_replaced_whole(&d).await;
+    // The first generation's parts are gone: the head and the small catalogue's one part.
+    let items = env.dynamo.scan().table_name(&env.table).send().await.unwrap().items.unwrap_or_default();
+    let parts = items
+        .iter()
+        .filter(|i| i.get("pk").and_then(|v| v.as_s().ok()).is_some_and(|pk| pk == "STORE#s#CATALOGUE"))
+        .count();
+    assert_eq!(parts, 2, "head and one part");
     let env = moto::Env::new("erasure").await.unwrap();
     erasure_leaves_only_the_suppression_record(Arc::new(env.store(Arc::new(VirtualClock::new(now()))))).await;
     let env = moto::Env::new("snippet").await.unwrap();

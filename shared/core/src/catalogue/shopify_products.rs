@@ -104,7 +104,14 @@ pub fn deleted_id(body: &[u8]) -> Result<String, CatalogueError> {
 fn product(i: usize, p: RawProduct, currency: Currency, shop: Option<&str>) -> Result<Product, CatalogueError> {
     let at = |what: &str| CatalogueError::Malformed(format!("products[{i}].{what}"));
     let id = id_text(&p.id).ok_or_else(|| at("id: missing"))?;
-    let options: Vec<String> = p.options.into_iter().map(|o| o.name).collect();
+    let mut options: Vec<String> = p.options.into_iter().map(|o| o.name).collect();
+    // Webhook payloads may send `"options": []` with values in `option1…` (Shopify's own
+    // products/create sample does): the options are named by position then.
+    let most =
+        p.variants.iter().map(|v| [&v.option1, &v.option2, &v.option3].iter().filter(|o| o.is_some()).count()).max();
+    for k in options.len()..most.unwrap_or(0) {
+        options.push(format!("Option {}", k + 1));
+    }
     let mut variants = Vec::with_capacity(p.variants.len());
     for (j, v) in p.variants.into_iter().enumerate() {
         let vid = id_text(&v.id).ok_or_else(|| at(&format!("variants[{j}].id: missing")))?;
@@ -119,8 +126,7 @@ fn product(i: usize, p: RawProduct, currency: Currency, shop: Option<&str>) -> R
                 || v.inventory_policy.as_deref() == Some("continue")
                 || v.inventory_quantity.unwrap_or(0) > 0
         });
-        let values: Vec<String> =
-            [v.option1, v.option2, v.option3].into_iter().flatten().take(options.len().max(1)).collect();
+        let values: Vec<String> = [v.option1, v.option2, v.option3].into_iter().flatten().take(options.len()).collect();
         variants.push(Variant {
             id: vid,
             sku: v.sku.unwrap_or_default(),

@@ -411,7 +411,7 @@ impl Replies {
         // status goes to a person with its own rule.
         let mut rule = rule;
         if matches!(rule, None | Some("unsure")) && store.catalogue.answer_questions {
-            match self.from_catalogue(store, cart.as_ref(), contact, &r.body).await? {
+            match self.catalogue_answer(store, cart.as_ref(), contact, &r.body).await? {
                 Some(Ok(text)) => {
                     outcome.action = "answered";
                     outcome.reply = Some(text);
@@ -500,7 +500,7 @@ impl Replies {
     /// The catalogue's answer to the reply, in the shopper's language, with the ready cart when
     /// it found the item in stock: `Ok(text)`, `Err("order_status")`, `Err(why)` for a person;
     /// `None` without a catalogue.
-    async fn from_catalogue(
+    async fn catalogue_answer(
         &self,
         store: &StoreConfig,
         cart: Option<&Cart>,
