@@ -149,3 +149,56 @@ def twilio_signature(auth_token, url, params):
     POST parameters sorted by name, each name followed by its value."""
     data = url + "".join(k + v for k, v in sorted(params.items()))
     return base64.b64encode(hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+class StorefrontFake:
+    """A Shopify storefront's `GET /products.json`: the products of `products_file`, `per_page` a
+    page, the next page named in a `Link: <…>; rel="next"` header (`page_info`, as Shopify's REST
+    pagination does); `limit` must be 250 or less, like Shopify's. Each request's query is kept in
+    `seen`; anything else is a problem."""
+
+    def __init__(self, products_file, per_page=5):
+        with open(products_file) as f:
+            self.products = json.load(f)["products"]
+        self.seen, self.problems = [], []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                path, _, query = self.path.partition("?")
+                q = {k: v[0] for k, v in parse_qs(query).items()}
+                fake.seen.append(query)
+                if path != "/products.json":
+                    fake.problems.append(f"GET {self.path}")
+                    return self._json(404, {"errors": "Not Found"})
+                try:
+                    limit = int(q.get("limit", "30"))
+                    page = int(q.get("page_info", "p1")[1:]) - 1
+                except ValueError:
+                    fake.problems.append(f"bad query {query}")
+                    return self._json(400, {"errors": "bad query"})
+                if limit > 250:
+                    fake.problems.append(f"limit {limit}")
+                    return self._json(400, {"errors": "limit must be 250 or less"})
+                items = fake.products[page * per_page:(page + 1) * per_page]
+                headers = {}
+                if (page + 1) * per_page < len(fake.products):
+                    host = self.headers.get("Host")
+                    headers["Link"] = f'<http://{host}/products.json?limit={limit}&page_info=p{page + 2}>; rel="next"'
+                self._json(200, {"products": items}, headers)
+
+            def _json(self, status, body, headers=None):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = _serve(Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

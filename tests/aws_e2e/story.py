@@ -28,7 +28,8 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).parent))
 from event_sources import Schedule, SqsEventSource  # noqa: E402
-from fakes import HandoffReceiver, TwilioFake, twilio_signature  # noqa: E402
+from fakes import HandoffReceiver, StorefrontFake, TwilioFake, twilio_signature  # noqa: E402
+from catalogue import check_catalogue  # noqa: E402
 from http_api import FunctionUrl, HttpApi  # noqa: E402
 from lambda_emulator import LambdaEmulator  # noqa: E402
 from doctor import check_doctor  # noqa: E402
@@ -80,7 +81,7 @@ def wait_for(what, timeout, probe, every=0.25):
     raise Failed(f"{what}: not within {timeout} s")
 
 
-def store_toml(public_url, hook_url, twilio_url):
+def store_toml(public_url, hook_url, twilio_url, shop_url):
     return f'''
 public_url = "{public_url}"
 
@@ -101,6 +102,9 @@ timezone = "UTC"
 abandon_after = "4s"
 allowed_domains = ["shop.example", "127.0.0.1"]
 
+[stores.catalogue]
+shopify_shop = "{shop_url}"
+refresh_every = "15m"
 [stores.quiet_hours]
 start = "00:00"
 end = "23:59"
@@ -200,6 +204,7 @@ def main():
     # ---- providers and the merchant's hand-off endpoint
     twilio = TwilioFake(TWILIO_SID, TWILIO_TOKEN, throttled={POISON_PHONE})
     hooks = HandoffReceiver(HOOK_SECRET)
+    shop = StorefrontFake(FIXTURES / "catalogue" / "catalogue.json")
     functions = {}
     routes = [r for f in tpl.functions() for r in f.routes]
     api = HttpApi(routes, functions)
@@ -208,12 +213,12 @@ def main():
     # ---- onboarding, as an operator does it
     workdir = Path(tempfile.mkdtemp(prefix="cartback-e2e-"))
     cfg = workdir / "store.toml"
-    cfg.write_text(store_toml(api.url, hooks.url, twilio.url))
+    cfg.write_text(store_toml(api.url, hooks.url, twilio.url, shop.url))
     table_name = tpl.physical[table_id]["ref"]
     # A step on a channel no provider carries (WhatsApp is left on console here) is refused
     # before anything is written: on AWS it would never be sent.
     unsent = workdir / "unsent.toml"
-    unsent.write_text(store_toml(api.url, hooks.url, twilio.url) + '\n[[stores.steps]]\nafter = "2h"\nchannel = "whatsapp"\n')
+    unsent.write_text(store_toml(api.url, hooks.url, twilio.url, shop.url) + '\n[[stores.steps]]\nafter = "2h"\nchannel = "whatsapp"\n')
     out = subprocess.run([str(cli / "cartback"), "store", "--table", table_name, "--stage", stage, "--config", str(unsent)],
                          capture_output=True, text=True)
     written = boto3.client("dynamodb", **aws).scan(TableName=table_name)["Count"]
@@ -258,6 +263,7 @@ def main():
                      guide=ROOT / "docs" / "deploy-aws.md", config=cfg)
         check_front_doors(http, functions)
         run_story(http, api, twilio, hooks, queues, tpl, ses)
+        check_catalogue(check, wait_for, http, api, twilio, shop, STORE, API_KEY, TWILIO_SID, TWILIO_TOKEN)
         timings["story"] = time.monotonic() - t0
         check(not [e for s in sources for e in s.errors], f"event sources ran without errors: "
               f"{[e for s in sources for e in s.errors][:3]}")
