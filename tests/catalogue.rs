@@ -251,3 +251,59 @@ async fn product_webhooks_keep_it_in_step() {
     assert_eq!(stats["catalogue"]["product_webhooks.deleted"], 1, "{stats}");
     assert_eq!(stats["catalogue"]["rejected.malformed"], 1, "{stats}");
 }
+
+/// "Where is my order?" from the shopper's own newest order: confirmed when the order came in,
+/// shipped with its tracking once Shopify says so (`orders/fulfilled`), a person when it was
+/// cancelled; another shopper asking gets a person, never someone else's order.
+#[tokio::test]
+async fn where_is_my_order_is_answered_from_the_shoppers_own_order() {
+    let s = Server::start().await;
+    s.post_event(&cartback_e2e::example_event("e1", "c_1", START)).await;
+    s.advance(30 * 60).await;
+    let now = s.advance(60).await["now"].as_str().unwrap().to_string();
+    let order = json!({"event_id": "o1", "type": "order.completed", "occurred_at": now, "cart_id": "c_1",
+                       "customer": {"phone": "+905321234567"},
+                       "order": {"order_id": "5001", "total": "699.80", "currency": "TRY"}});
+    assert_eq!(s.post_event(&order).await.0, 202);
+    let (_, twiml) = s.twilio_reply("+905321234567", "siparişim nerede?", "SMo1").await;
+    assert!(twiml.contains("Siparişiniz onaylandı; henüz kargoya verilmedi."), "{twiml}");
+
+    let fulfilled = json!({
+        "id": 5001, "name": "#1001", "order_number": 1001, "financial_status": "paid", "fulfillment_status": "fulfilled",
+        "created_at": now, "updated_at": "2026-11-24T10:00:00Z", "cancelled_at": null, "phone": "+905321234567",
+        "email": "a@example.com",
+        "fulfillments": [{"id": 1, "status": "success", "tracking_company": "Yurtiçi Kargo", "tracking_number": "YK123",
+                          "tracking_url": "https://kargo.example/YK123", "tracking_urls": ["https://kargo.example/YK123"]}]
+    });
+    let body = serde_json::to_vec(&fulfilled).unwrap();
+    let (st, r) = product_webhook(&s, "orders/fulfilled", "w-o1", &body, Some(shopify_signature(&body))).await;
+    assert_eq!((st, r["contacts"].as_u64()), (200, Some(1)), "{r}");
+    let (_, twiml) = s.twilio_reply("+905321234567", "kargom nerede kaldı?", "SMo2").await;
+    assert!(
+        twiml.contains("Siparişiniz #1001 kargoya verildi (Yurtiçi Kargo YK123 https://kargo.example/YK123)."),
+        "{twiml}"
+    );
+
+    // Someone else asking: a person, not Ayşe's order.
+    let mut other = cartback_e2e::example_event("e2", "c_2", &now);
+    other["customer"]["phone"] = json!("+905329998877");
+    other["customer"]["email"] = json!("b@example.com");
+    s.post_event(&other).await;
+    s.advance(31 * 60).await;
+    let (_, twiml) = s.twilio_reply("+905329998877", "siparişim nerede?", "SMo3").await;
+    assert!(!twiml.contains("1001") && !twiml.contains("YK123"), "{twiml}");
+
+    // Cancelled: a person explains it.
+    let mut cancelled = fulfilled.clone();
+    cancelled["cancelled_at"] = json!("2026-11-25T10:00:00Z");
+    cancelled["updated_at"] = json!("2026-11-25T10:00:00Z");
+    let body = serde_json::to_vec(&cancelled).unwrap();
+    assert_eq!(product_webhook(&s, "orders/cancelled", "w-o2", &body, Some(shopify_signature(&body))).await.0, 200);
+    let (_, twiml) = s.twilio_reply("+905321234567", "siparişim nerede?", "SMo4").await;
+    assert!(!twiml.contains("kargoya verildi"), "{twiml}");
+    let stats = s.stats().await;
+    assert_eq!(stats["questions"]["order_status.answered"], 2, "{stats}");
+    assert_eq!(stats["questions"]["order_status"], 2, "{stats}");
+    assert_eq!(stats["order_progress"]["shipped"], 1, "{stats}");
+    assert_eq!(stats["order_progress"]["needs_person"], 1, "{stats}");
+}

@@ -226,8 +226,9 @@ async fn whatsapp_conversation(rt: &LocalRuntime) -> anyhow::Result<()> {
 
 /// Part three: answers from the store's catalogue (docs/catalogue.md). The store uploads its
 /// products; Nora asks in Norwegian whether her sweater comes in grey and gets the answer with a
-/// ready cart, which she completes; Emre asks in Turkish about a size's measurements and about
-/// delivery; a question about an earlier order goes to a person.
+/// ready cart, which she completes and later asks where it is (shipped, with its tracking);
+/// Emre asks in Turkish about a size's measurements and about delivery; his question about an
+/// order Cartback never saw goes to a person.
 async fn catalogue_answers(rt: &LocalRuntime) -> anyhow::Result<()> {
     use axum::body::Body;
     use axum::http::Request;
@@ -317,6 +318,20 @@ async fn catalogue_answers(rt: &LocalRuntime) -> anyhow::Result<()> {
         at(rt),
         r.state.as_str()
     );
+    // The shop ships it: Shopify's `orders/fulfilled`, with the carrier's tracking.
+    let fulfilled = json!({
+        "id": 1003, "name": "#1003", "order_number": 1003, "financial_status": "paid", "fulfillment_status": "fulfilled",
+        "created_at": rt.now().to_string(), "updated_at": (rt.now() + SignedDuration::from_hours(20)).to_string(),
+        "phone": "+4791234567",
+        "fulfillments": [{"tracking_company": "PostNord", "tracking_number": "70712345",
+                          "tracking_url": "https://tracking.example/70712345"}]
+    });
+    let update = cartback_core::intake::order_progress::from_shopify(&fulfilled).map_err(|f| anyhow::anyhow!("{f}"))?;
+    rt.advance(SignedDuration::from_hours(20)).await;
+    rt.engine.intake.order_progress(&store, &update).await?;
+    println!("[{}] The shop ships it (Shopify orders/fulfilled, PostNord tracking).", at(rt));
+    rt.advance(SignedDuration::from_hours(4)).await;
+    ask("Nora", "+4791234567", "SMdemo_nb2", "Hvor er pakken min?").await?;
     ask("Emre", "+905551234567", "SMdemo_tr1", "çift kişilik olanın ölçüleri ne?").await?;
     ask("Emre", "+905551234567", "SMdemo_tr2", "şimdi sipariş versem kaç günde gelir?").await?;
     ask("Emre", "+905551234567", "SMdemo_tr3", "geçen ay verdiğim siparişim nerede kaldı?").await?;

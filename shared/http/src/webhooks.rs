@@ -100,6 +100,11 @@ pub async fn shopify(
                 None => dropped(&st, &store, "shopify", vec!["checkout_not_found".into()]).await,
             }
         }
+        shopify::Mapped::OrderProgress(update) => {
+            let contacts = st.engine.intake.order_progress(&store, &update).await?;
+            let body = json!({"status": "applied", "topic": topic, "contacts": contacts});
+            Ok((StatusCode::OK, axum::Json(body)).into_response())
+        }
         shopify::Mapped::Ignored => ignored(&st, &store, "shopify", topic, "topic").await,
     }
 }

@@ -8,13 +8,16 @@ pub mod csv_rows;
 pub mod feed;
 pub mod ground;
 pub mod limits;
+pub mod order_status;
 pub mod render;
+pub mod reply;
 pub mod service;
 pub mod shopify_products;
 pub mod understand;
 
 pub use crate::domain::catalogue::{Catalogue, Product, Variant};
 pub use ground::{Fact, Grounded, Line, Policies, ground};
+pub use reply::{Asked, answer as answer_reply, needs_catalogue};
 pub use service::{Catalogues, FeedFormat, RefreshError, Summary};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

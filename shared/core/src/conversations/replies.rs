@@ -507,8 +507,17 @@ impl Replies {
         contact: &Contact,
         body: &str,
     ) -> Result<Option<Result<String, &'static str>>, EngineError> {
-        use crate::catalogue::{Grounded, Line, Policies, cart_link, ground, render::render};
-        let Some(catalogue) = self.catalogues.get_catalogue(&store.id).await? else { return Ok(None) };
+        use crate::catalogue::{Line, Policies};
+        // Without a catalogue only order status is answered here (the FAQ keeps the rest).
+        let stored = self.catalogues.get_catalogue(&store.id).await?;
+        let has_catalogue = stored.is_some();
+        let catalogue = stored.unwrap_or_else(|| crate::domain::catalogue::Catalogue {
+            store: store.id.clone(),
+            source: "none".into(),
+            fetched_at: self.k.clock.now(),
+            currency: store.currency,
+            products: Vec::new(),
+        });
         // Prices in the store's currency: the cart's own, or the catalogue's when the cart is in
         // another (an unknown one then leaves the free-shipping sum to a person).
         let same_currency = cart.is_some_and(|c| c.currency.is_none_or(|cur| cur == store.currency));
@@ -535,29 +544,29 @@ impl Replies {
         };
         let locale = contact.locale.as_deref().or(cart.and_then(|c| c.customer.locale.as_deref()));
         let lang = crate::domain::locale::built_in(locale, &store.locale);
-        let (counter, result) = match ground(body, &lines, &catalogue, &policies) {
-            Grounded::Answer(facts) => {
-                let mut text = render(&facts, lang, store.currency);
-                if let (Some(shop), Some(ready)) =
-                    (&store.catalogue.shopify_shop, cart_link::cart_with_answer(&lines, &facts, &catalogue))
-                {
-                    // The newest code the shopper was offered and has not used.
-                    let code = cart.and_then(|c| {
-                        c.sends
-                            .iter()
-                            .rev()
-                            .find(|s| s.coupon.is_some() && s.coupon_redeemed_at.is_none())
-                            .and_then(|s| s.coupon.as_deref())
-                    });
-                    let link = cart_link::shopify_permalink(shop, &ready, code);
-                    text.push(' ');
-                    text.push_str(&crate::text::builtin::phrase("cat_link", lang, &[("link", &link)]));
-                }
-                ("answered".to_string(), Ok(text))
-            }
-            Grounded::OrderStatus => ("order_status".to_string(), Err("order_status")),
-            Grounded::Person(why) => (format!("person.{why}"), Err(why)),
+        if !has_catalogue && crate::catalogue::needs_catalogue(body, &lines, &catalogue, &policies) {
+            return Ok(None);
+        }
+        // The newest code the shopper was offered and has not used.
+        let code = cart.and_then(|c| {
+            c.sends
+                .iter()
+                .rev()
+                .find(|s| s.coupon.is_some() && s.coupon_redeemed_at.is_none())
+                .and_then(|s| s.coupon.as_deref())
+        });
+        let asked = crate::catalogue::Asked {
+            body,
+            lines: &lines,
+            catalogue: &catalogue,
+            policies: &policies,
+            lang,
+            currency: store.currency,
+            shop: store.catalogue.shopify_shop.as_deref(),
+            code,
+            contact,
         };
+        let (counter, result) = crate::catalogue::answer_reply(&asked);
         self.k.count(&store.id, vec![(Counter::Questions(counter), 1)]).await;
         Ok(Some(result))
     }

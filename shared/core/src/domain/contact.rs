@@ -32,6 +32,10 @@ pub struct Contact {
     /// a checkout token): carts idle since before it get no more messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_order_at: Option<Timestamp>,
+    /// The shopper's newest orders, as much as "where is my order?" may be told
+    /// (`order_note`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<crate::domain::order_note::OrderNote>,
     /// When this shopper was given discount codes, within the budget's 30-day window.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coupons_issued: Vec<Timestamp>,
@@ -192,6 +196,7 @@ impl Contact {
             last_whatsapp_inbound_at: None,
             recent_inbound: Vec::new(),
             last_order_at: None,
+            orders: Vec::new(),
             coupons_issued: Vec::new(),
             consent_log: Vec::new(),
             consent_replies: Vec::new(),

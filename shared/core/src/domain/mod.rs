@@ -11,6 +11,7 @@ pub mod handoff;
 pub mod link_key;
 pub mod locale;
 pub mod money;
+pub mod order_note;
 pub mod phone;
 pub mod pii;
 pub mod reason;

@@ -41,6 +41,9 @@ pub mod prefix {
     pub const CATALOGUE: &str = "catalogue.";
     /// Shoppers' questions by how they were met: `answered`, `order_status`, `person.{why}`.
     pub const QUESTIONS: &str = "questions.";
+    /// Orders' progress from the platform: `received`, `partly_shipped`, `shipped`,
+    /// `needs_person`, `unknown_shopper` (docs/catalogue.md, "Order status").
+    pub const ORDER_PROGRESS: &str = "orders.progress.";
     /// A person's corrections of a reading, `{from}.{to}` labels.
     pub const CORRECTIONS: &str = "corrections.";
     /// The second reader: `calls.{date}`, `read`, `opt_out`, `over_budget`, `error.{cause}`.
@@ -210,6 +213,8 @@ pub enum Counter {
     Catalogue(String),
     /// A shopper's question met from the catalogue, or not (`prefix::QUESTIONS`).
     Questions(String),
+    /// An order's progress kept for "where is my order?" (`prefix::ORDER_PROGRESS`).
+    OrderProgress(&'static str),
     /// SES's permanent bounces and spam complaints, for the store's e-mail rates
     /// (`engine::email_health`).
     EmailBounces,
@@ -294,6 +299,7 @@ impl Counter {
             Counter::Holds(what) => format!("{}{what}", p::HOLDS),
             Counter::Catalogue(what) => format!("{}{what}", p::CATALOGUE),
             Counter::Questions(what) => format!("{}{what}", p::QUESTIONS),
+            Counter::OrderProgress(what) => format!("{}{what}", p::ORDER_PROGRESS),
             Counter::WrongNumbers => "wrong_numbers".into(),
             Counter::Corrections(from, to) => format!("{}{from}.{to}", p::CORRECTIONS),
             Counter::ReaderCallsOn(d) => format!("{READER_CALLS_ON}{d}"),

@@ -68,6 +68,8 @@ pub struct StatsReport {
     pub catalogue: BTreeMap<String, i64>,
     /// Shoppers' questions: `answered` from the catalogue, `order_status`, `person.{why}`.
     pub questions: BTreeMap<String, i64>,
+    /// Orders' progress kept for "where is my order?" (`received`, `shipped`, …, `unknown_shopper`).
+    pub order_progress: BTreeMap<String, i64>,
     /// A person's corrections of readings, `{automated label}.{their label}`.
     pub corrections: BTreeMap<String, i64>,
     /// The second reader (docs/replies.md): `calls.{date}`, `read`, `opt_out`, `over_budget`,
@@ -150,6 +152,7 @@ impl Kernel {
             wrong_numbers: g("wrong_numbers"),
             catalogue: with_prefix(&c, prefix::CATALOGUE),
             questions: with_prefix(&c, prefix::QUESTIONS),
+            order_progress: with_prefix(&c, prefix::ORDER_PROGRESS),
             corrections: with_prefix(&c, prefix::CORRECTIONS),
             reader: with_prefix(&c, prefix::READER),
             lead_temperature: crate::domain::Temperature::ALL

@@ -64,7 +64,15 @@ impl Intake {
             .then(|| crate::outbound::payloads::recovered(&cart, now))
             .flatten();
             let stats = self.k.carry_stats(&mut cart, d.stats);
+            let placed = (ev.kind == EventKind::OrderCompleted).then(|| placed_order(ev, &cart)).flatten();
             self.carts.put_cart(cart).await?;
+            // What "where is my order?" may be told, until the platform says more.
+            // Best effort: the order is applied; a failure here costs only that answer.
+            if let Some(update) = &placed
+                && let Err(e) = self.order_progress(store, update).await
+            {
+                tracing::warn!(store = %store.id, error = %e, "the order was not noted for order status");
+            }
             if let Some(e) = &recovered {
                 self.k.events_out.publish(e).await;
             }
@@ -128,4 +136,24 @@ impl Intake {
         }
         Ok(cart)
     }
+}
+
+/// An order just placed, as the shopper's contacts keep it: the event's customer, else the
+/// cart's, names whose it is.
+fn placed_order(ev: &CartEvent, cart: &crate::domain::Cart) -> Option<crate::intake::order_progress::OrderUpdate> {
+    use crate::domain::order_note::{OrderNote, OrderProgress};
+    let order = ev.order.as_ref()?;
+    let customer = ev.customer.as_ref().filter(|c| c.phone.is_some() || c.email.is_some()).unwrap_or(&cart.customer);
+    Some(crate::intake::order_progress::OrderUpdate {
+        note: OrderNote {
+            id: order.order_id.clone(),
+            name: None,
+            placed_at: ev.occurred_at,
+            progress: OrderProgress::Received,
+            tracking: None,
+            updated_at: ev.occurred_at,
+        },
+        phone: customer.phone.as_ref().map(|p| p.expose().to_string()),
+        email: customer.email.as_ref().map(|e| e.expose().to_string()),
+    })
 }

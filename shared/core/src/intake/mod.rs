@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod checkout_aliases;
 pub mod contract;
+pub mod order_progress;
 pub mod shopify;
 pub mod snippet;
 pub mod woocommerce;

@@ -44,6 +44,8 @@ pub enum Mapped {
     /// A `checkouts/delete` without `token`: the cart is the one an alias names (tried in
     /// order); the route builds the `cart.cleared` event with `native_clear`.
     ClearByAlias { aliases: Vec<Alias>, event_id: String, occurred_at: String },
+    /// An order's progress (`intake::order_progress`): applied to the shopper's contacts.
+    OrderProgress(crate::intake::order_progress::OrderUpdate),
     /// A topic Cartback does not use: acknowledged and counted, never an error (Shopify would
     /// retry it for two days).
     Ignored,
@@ -139,6 +141,13 @@ fn id_text(v: &Value, key: &str) -> Option<String> {
 /// `received_at` dates a delete that carries no time of its own (`X-Shopify-Triggered-At`, or
 /// when it arrived).
 pub fn map(topic: &str, received_at: &str, body: &[u8]) -> Result<Mapped, ShopifyError> {
+    if crate::intake::order_progress::SHOPIFY_TOPICS.contains(&topic) {
+        let v: Value = serde_json::from_slice(body).map_err(|e| ShopifyError::NotJson(e.to_string()))?;
+        shape("orders/create", &v).map_err(|why| ShopifyError::Forged { topic: topic.to_string(), why })?;
+        return crate::intake::order_progress::from_shopify(&v)
+            .map(Mapped::OrderProgress)
+            .map_err(|field| ShopifyError::Missing { topic: topic.to_string(), field });
+    }
     let kind = match topic {
         "checkouts/create" | "checkouts/update" => "checkout.started",
         "checkouts/delete" => "cart.cleared",
