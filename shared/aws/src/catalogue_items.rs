@@ -1,16 +1,17 @@
 //! A store's catalogue in the table: its compact JSON split into parts under 400 KB (DynamoDB's
-//! item limit), written under a new generation before the head item points at it, so a reader
-//! sees the old catalogue or the new one, never half of each. The old generation's parts are
-//! deleted after the switch. Reading: the head (`GetItem`) and its parts (one `Query`).
+//! item limit), written under a new generation before the head item points at it (on the
+//! version it was read at, like a cart), so a reader sees the old catalogue or the new one, never
+//! half of each; a read that meets a switch reads again. The old generation's parts are deleted
+//! after the switch. Reading: the head (`GetItem`) and its parts (one `Query`).
 
 use crate::dynamo::{DynamoStore, key};
 use crate::errors::store_error;
 use crate::pages::Pages;
-use crate::table::{PK, SK};
+use crate::table::{PK, SK, VERSION};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use cartback_core::domain::catalogue::Catalogue;
+use cartback_core::domain::catalogue::{Catalogue, CatalogueHead};
 use cartback_core::ports::{CatalogueStore, StoreError};
 
 /// Bytes per part: under the 400 KB item limit with room for the keys.
@@ -35,7 +36,7 @@ fn corrupt(detail: &str) -> StoreError {
 
 impl DynamoStore {
     /// The head's generation and part count, if a catalogue was stored.
-    async fn catalogue_head(&self, store: &str) -> Result<Option<(String, usize)>, StoreError> {
+    async fn generation_head(&self, store: &str) -> Result<Option<(String, usize, u64)>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -54,14 +55,17 @@ impl DynamoStore {
             Some(AttributeValue::N(n)) => n.parse::<usize>().map_err(|e| corrupt(&e.to_string()))?,
             _ => return Err(corrupt("no part count")),
         };
-        Ok(Some((generation, parts)))
+        let version = match item.get(VERSION) {
+            Some(AttributeValue::N(n)) => n.parse::<u64>().map_err(|e| corrupt(&e.to_string()))?,
+            _ => return Err(corrupt("no version")),
+        };
+        Ok(Some((generation, parts, version)))
     }
-}
 
-#[async_trait]
-impl CatalogueStore for DynamoStore {
-    async fn get_catalogue(&self, store: &str) -> Result<Option<Catalogue>, StoreError> {
-        let Some((generation, parts)) = self.catalogue_head(store).await? else { return Ok(None) };
+    /// One read: the head, then its generation's parts; `Conflict` when they were replaced
+    /// meanwhile.
+    async fn read_catalogue(&self, store: &str) -> Result<Option<Catalogue>, StoreError> {
+        let Some((generation, parts, version)) = self.generation_head(store).await? else { return Ok(None) };
         let query = self
             .client
             .query()
@@ -85,33 +89,57 @@ impl CatalogueStore for DynamoStore {
             }
         }
         if seen != parts {
-            return Err(corrupt(&format!("{seen} parts of {parts}")));
+            return Err(StoreError::Conflict);
         }
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(&e.to_string()))
+        // The head's version is the one a write must name (the body keeps the one it was read at).
+        let mut c: Catalogue = serde_json::from_slice(&bytes).map_err(|e| corrupt(&e.to_string()))?;
+        c.version = version;
+        Ok(Some(c))
+    }
+}
+
+#[async_trait]
+impl CatalogueStore for DynamoStore {
+    async fn get_catalogue(&self, store: &str) -> Result<Option<Catalogue>, StoreError> {
+        // A write that switched the head and deleted the old parts during this read leaves it
+        // short: read again from the new head (once; a second miss is an error).
+        match self.read_catalogue(store).await {
+            Err(StoreError::Conflict) => match self.read_catalogue(store).await {
+                Err(StoreError::Conflict) => Err(corrupt("its parts changed twice while read")),
+                other => other,
+            },
+            other => other,
+        }
     }
 
-    async fn catalogue_fetched_at(&self, store: &str) -> Result<Option<jiff::Timestamp>, StoreError> {
+    async fn catalogue_head(&self, store: &str) -> Result<Option<CatalogueHead>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key(catalogue_pk(store), SK_HEAD)))
-            .projection_expression("#f")
+            .projection_expression("#f, #v")
             .expression_attribute_names("#f", FETCHED_AT)
+            .expression_attribute_names("#v", VERSION)
             .send()
             .await
             .map_err(|e| store_error("GetItem catalogue head", e))?;
-        match out.item.as_ref().and_then(|i| i.get(FETCHED_AT)) {
-            Some(AttributeValue::S(t)) => t.parse().map(Some).map_err(|e: jiff::Error| corrupt(&e.to_string())),
-            Some(_) => Err(corrupt("fetched_at is not a string")),
-            None => Ok(None),
-        }
+        let Some(item) = out.item else { return Ok(None) };
+        let fetched_at = match item.get(FETCHED_AT) {
+            Some(AttributeValue::S(t)) => t.parse().map_err(|e: jiff::Error| corrupt(&e.to_string()))?,
+            _ => return Err(corrupt("no fetched_at")),
+        };
+        let version = match item.get(VERSION) {
+            Some(AttributeValue::N(v)) => v.parse::<u64>().map_err(|e| corrupt(&e.to_string()))?,
+            _ => return Err(corrupt("no version")),
+        };
+        Ok(Some(CatalogueHead { version, fetched_at }))
     }
 
-    async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<(), StoreError> {
+    async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<u64, StoreError> {
         let bytes = serde_json::to_vec(catalogue).map_err(|e| StoreError::Fatal(e.to_string()))?;
-        let old = self.catalogue_head(&catalogue.store).await?;
-        // Unique per write: the wall clock's nanoseconds, and the part count as a tiebreak.
+        let old = self.generation_head(&catalogue.store).await?;
+        // Unique per write: the wall clock's nanoseconds.
         let generation = format!("{:020}", jiff::Timestamp::now().as_nanosecond());
         let chunks: Vec<&[u8]> = bytes.chunks(PART_BYTES).collect();
         for (i, chunk) in chunks.iter().enumerate() {
@@ -129,29 +157,38 @@ impl CatalogueStore for DynamoStore {
         head.insert(GENERATION.into(), AttributeValue::S(generation.clone()));
         head.insert(PARTS.into(), AttributeValue::N(chunks.len().to_string()));
         head.insert(FETCHED_AT.into(), AttributeValue::S(catalogue.fetched_at.to_string()));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(head))
-            .send()
-            .await
-            .map_err(|e| store_error("PutItem catalogue head", e))?;
-        if let Some((old_generation, old_parts)) = old.filter(|(g, _)| *g != generation) {
-            for i in 0..old_parts {
-                // Best effort: a part left behind is never read (the head names another
-                // generation) and is replaced by nothing; it is logged for the operator.
-                if let Err(e) = self
-                    .client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key(catalogue_pk(&catalogue.store), &part_sk(&old_generation, i))))
-                    .send()
-                    .await
-                {
-                    tracing::warn!(store = %catalogue.store, error = %store_error("DeleteItem catalogue part", e), "an old catalogue part was not deleted");
-                }
+        head.insert(VERSION.into(), AttributeValue::N((catalogue.version + 1).to_string()));
+        // The head switches only from the version this was read at: a concurrent edit loses
+        // the race as a conflict (and its parts are taken back), never silently.
+        let version = match self.conditional_put("catalogue head", head, catalogue.version).await {
+            Ok(v) => v,
+            Err(e) => {
+                self.delete_parts(&catalogue.store, &generation, chunks.len()).await;
+                return Err(e);
+            }
+        };
+        if let Some((old_generation, old_parts, _)) = old.filter(|(g, _, _)| *g != generation) {
+            self.delete_parts(&catalogue.store, &old_generation, old_parts).await;
+        }
+        Ok(version)
+    }
+}
+
+impl DynamoStore {
+    /// Deletes a generation's parts, best effort: a part left behind is never read (no head
+    /// names its generation); a failure is logged for the operator.
+    async fn delete_parts(&self, store: &str, generation: &str, parts: usize) {
+        for i in 0..parts {
+            if let Err(e) = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key(catalogue_pk(store), &part_sk(generation, i))))
+                .send()
+                .await
+            {
+                tracing::warn!(store = %store, error = %store_error("DeleteItem catalogue part", e), "a catalogue part was not deleted");
             }
         }
-        Ok(())
     }
 }

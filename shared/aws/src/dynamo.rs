@@ -185,7 +185,7 @@ impl DynamoStore {
         contact_item_at(contact, self.clock.now())
     }
 
-    async fn conditional_put(&self, what: &str, item: Item, expected: u64) -> Result<u64, StoreError> {
+    pub(crate) async fn conditional_put(&self, what: &str, item: Item, expected: u64) -> Result<u64, StoreError> {
         let (cond, value) = version_condition(expected);
         let mut req = self.client.put_item().table_name(&self.table).set_item(Some(item)).condition_expression(cond);
         if let Some((k, v)) = value {

@@ -521,6 +521,7 @@ fn catalogue(store: &str, products: usize, fetched_at: Timestamp) -> cartback_co
         .collect();
     Catalogue {
         store: store.into(),
+        version: 0,
         source: "feed_json".into(),
         fetched_at,
         currency: cartback_core::domain::money::Currency::parse("EUR").unwrap(),
@@ -531,18 +532,26 @@ fn catalogue(store: &str, products: usize, fetched_at: Timestamp) -> cartback_co
 /// A catalogue is replaced whole: a large one (several DynamoDB parts) read back as written,
 /// a smaller one after it read back without a trace of the first, another store's untouched.
 async fn catalogues_are_replaced_whole(store: &dyn cartback_core::ports::CatalogueStore) {
+    use cartback_core::ports::StoreError;
     assert_eq!(store.get_catalogue("s").await.unwrap(), None);
-    assert_eq!(store.catalogue_fetched_at("s").await.unwrap(), None);
+    assert_eq!(store.catalogue_head("s").await.unwrap(), None);
     let big = catalogue("s", 2_500, now());
     assert!(serde_json::to_vec(&big).unwrap().len() > 2 * cartback_aws::catalogue_items::PART_BYTES);
-    store.put_catalogue(&big).await.unwrap();
+    assert_eq!(store.put_catalogue(&big).await.unwrap(), 1);
     store.put_catalogue(&catalogue("other", 3, now())).await.unwrap();
-    assert_eq!(store.get_catalogue("s").await.unwrap().as_ref(), Some(&big));
+    let read = store.get_catalogue("s").await.unwrap().unwrap();
+    assert_eq!((read.version, &read.products), (1, &big.products));
+    // Written on a version that is no longer the stored one: a conflict, nothing changes.
     let later = now() + jiff::SignedDuration::from_hours(6);
-    let small = catalogue("s", 2, later);
-    store.put_catalogue(&small).await.unwrap();
-    assert_eq!(store.get_catalogue("s").await.unwrap(), Some(small));
-    assert_eq!(store.catalogue_fetched_at("s").await.unwrap(), Some(later));
+    let mut small = catalogue("s", 2, later);
+    assert!(matches!(store.put_catalogue(&small).await, Err(StoreError::Conflict)));
+    assert_eq!(store.get_catalogue("s").await.unwrap().unwrap().products.len(), 2_500);
+    small.version = 1;
+    assert_eq!(store.put_catalogue(&small).await.unwrap(), 2);
+    let read = store.get_catalogue("s").await.unwrap().unwrap();
+    assert_eq!((read.version, &read.products, read.fetched_at), (2, &small.products, later));
+    let head = store.catalogue_head("s").await.unwrap().unwrap();
+    assert_eq!((head.version, head.fetched_at), (2, later));
     assert_eq!(store.get_catalogue("other").await.unwrap().map(|c| c.products.len()), Some(3));
 }
 

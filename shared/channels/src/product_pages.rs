@@ -1,6 +1,7 @@
 //! Reading a shop's products over HTTPS (`ports::ProductPages`): a GET with a timeout and a size
-//! cap, `Link: <…>; rel="next"` read for cursor pagination, and a 429 or 503 tried again after
-//! the shop's `Retry-After` (at most 10 s, 3 tries) — Shopify's storefront limits by IP.
+//! cap, no redirects (the configured origin is the shop), `Link: <…>; rel="next"` read for
+//! cursor pagination, and a 429 or 503 tried again after the shop's `Retry-After` (at most 10 s,
+//! 3 tries) — Shopify's storefront limits by IP.
 
 use async_trait::async_trait;
 use cartback_core::ports::{FetchError, FetchedPage, ProductPages};
@@ -20,7 +21,8 @@ impl Default for HttpProductPages {
         HttpProductPages {
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(20))
-                .redirect(reqwest::redirect::Policy::limited(3))
+                // No redirects: the configured origin is the only host read.
+                .redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!("Cartback/", env!("CARGO_PKG_VERSION"), " (catalogue refresh)"))
                 .build()
                 .unwrap_or_default(),

@@ -98,7 +98,12 @@ impl Engine {
             coupons,
             feedback: Feedback { k: k.clone(), carts: p.carts.clone() },
             rights: Rights { k: k.clone(), carts: p.carts, records: p.records },
-            catalogue: Catalogues { k: k.clone(), store: p.catalogues, pages: p.product_pages },
+            catalogue: Catalogues {
+                k: k.clone(),
+                store: p.catalogues,
+                pages: p.product_pages,
+                failed_at: Default::default(),
+            },
             kernel: k,
         }
     }

@@ -426,11 +426,16 @@ impl ReplyReader for NoReader {
 #[async_trait]
 pub trait CatalogueStore: Send + Sync {
     async fn get_catalogue(&self, store: &str) -> Result<Option<crate::domain::catalogue::Catalogue>, StoreError>;
-    async fn put_catalogue(&self, catalogue: &crate::domain::catalogue::Catalogue) -> Result<(), StoreError>;
-    /// When the stored catalogue was read (the refresh schedule asks every minute: a small
-    /// read where the adapter can make it one).
-    async fn catalogue_fetched_at(&self, store: &str) -> Result<Option<Timestamp>, StoreError> {
-        Ok(self.get_catalogue(store).await?.map(|c| c.fetched_at))
+    /// Writes it if the stored version is still `catalogue.version` (0: none stored), else
+    /// `Conflict`; the new version.
+    async fn put_catalogue(&self, catalogue: &crate::domain::catalogue::Catalogue) -> Result<u64, StoreError>;
+    /// The stored catalogue's version and when it was read (the refresh schedule asks every
+    /// minute: a small read where the adapter can make it one).
+    async fn catalogue_head(&self, store: &str) -> Result<Option<crate::domain::catalogue::CatalogueHead>, StoreError> {
+        Ok(self
+            .get_catalogue(store)
+            .await?
+            .map(|c| crate::domain::catalogue::CatalogueHead { version: c.version, fetched_at: c.fetched_at }))
     }
 }
 

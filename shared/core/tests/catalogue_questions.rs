@@ -23,6 +23,7 @@ fn load() -> (Catalogue, Policies) {
     let products = feed::parse_json(&body, eur).unwrap();
     let c = Catalogue {
         store: "fjord".into(),
+        version: 0,
         source: "feed_json".into(),
         fetched_at: jiff::Timestamp::UNIX_EPOCH,
         currency: eur,
@@ -217,7 +218,9 @@ fn second_sealed_set_as_measured() {
     let by_lang = score("questions_sealed2.tsv", false);
     let (wrong, right) = report("sealed2", &by_lang);
     println!("sealed2: wrong {wrong}, right {right}");
-    // As measured once (2026-12-07): 11 wrong, 128 right of 160. The bound keeps it from
-    // getting worse; fewer wrong answers are to be shown on a set not yet written.
-    assert!(wrong <= 11 && right >= 128, "the second sealed set got worse than measured: {wrong} wrong, {right} right");
+    // Measured once (2026-12-07): 11 wrong, 128 right of 160. After the second read's safety
+    // changes (two variants of one product in the cart go to a person, …; not tuned on this
+    // set): 10 wrong, 127 right. The bound keeps it from getting worse; fewer wrong answers are
+    // to be shown on a set not yet written.
+    assert!(wrong <= 10 && right >= 127, "the second sealed set got worse than measured: {wrong} wrong, {right} right");
 }

@@ -473,16 +473,22 @@ impl CatalogueStore for SqliteStore {
         body.as_deref().map(decode).transpose()
     }
 
-    async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<(), StoreError> {
-        let body = encode(catalogue)?;
+    async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<u64, StoreError> {
+        let next = catalogue.version + 1;
+        let body = encode(&Catalogue { version: next, ..catalogue.clone() })?;
         self.write(|tx| {
+            if version(tx, "SELECT version FROM catalogues WHERE store = ?1 AND ?2 = ?2", &catalogue.store, "")?
+                != catalogue.version
+            {
+                return Err(StoreError::Conflict);
+            }
             tx.prepare_cached(
-                "INSERT INTO catalogues (store, body) VALUES (?1, ?2)
-                 ON CONFLICT (store) DO UPDATE SET body = excluded.body",
+                "INSERT INTO catalogues (store, version, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (store) DO UPDATE SET version = excluded.version, body = excluded.body",
             )
-            .and_then(|mut s| s.execute(params![catalogue.store, body]))
+            .and_then(|mut s| s.execute(params![catalogue.store, next as i64, body]))
             .map_err(store_error)?;
-            Ok(())
+            Ok(next)
         })
     }
 }

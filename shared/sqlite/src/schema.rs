@@ -96,6 +96,7 @@ pub const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE catalogues (
         store TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
         body TEXT NOT NULL
     ) WITHOUT ROWID;
     ",

@@ -18,8 +18,9 @@ pub fn shopify_permalink(shop: &str, lines: &[(String, u32)], discount: Option<&
 }
 
 /// The shopper's cart with the variant an answer found in stock put in place of the cart's line
-/// of the same product (or added): `None` when a line is not in the catalogue (no variant id
-/// to link) or the answer found nothing in stock.
+/// of the same product (or added; the answer is only about a product with one line in the cart,
+/// `ground`): `None` when a line is not in the catalogue (no variant id to link) or the answer
+/// found nothing in stock.
 pub fn cart_with_answer(cart: &[Line], facts: &[Fact], catalogue: &Catalogue) -> Option<Vec<(String, u32)>> {
     let found = facts.iter().find_map(|f| match f {
         Fact::Available { of, available: true, .. } => Some(of),

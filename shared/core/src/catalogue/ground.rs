@@ -188,9 +188,11 @@ pub fn ground(question: &str, cart: &[Line], catalogue: &Catalogue, policies: &P
             if cart.is_empty() || cart.iter().any(|l| l.unit_price_minor < 0) {
                 return Grounded::Person("not_stated");
             }
-            let subtotal: i64 = cart.iter().map(|l| l.unit_price_minor.saturating_mul(i64::from(l.quantity))).sum();
-            facts
-                .push(Fact::FreeShippingRemaining { minor: (threshold - subtotal).max(0), threshold_minor: threshold });
+            let subtotal = cart
+                .iter()
+                .fold(0i64, |a, l| a.saturating_add(l.unit_price_minor.saturating_mul(i64::from(l.quantity))));
+            let left = threshold.saturating_sub(subtotal).max(0);
+            facts.push(Fact::FreeShippingRemaining { minor: left, threshold_minor: threshold });
         } else {
             facts.push(Fact::FreeShippingThreshold { minor: threshold });
         }
@@ -277,8 +279,15 @@ fn product_facts(
     if named.unmatched && (availability || a.price || a.dimensions || a.includes) {
         return Err("unknown_value");
     }
-    let in_cart =
-        cart.iter().find_map(|l| catalogue.variant(&l.sku).filter(|(q, _)| q.handle == p.handle).map(|(_, v)| v));
+    let lines_of: Vec<&Variant> = cart
+        .iter()
+        .filter_map(|l| catalogue.variant(&l.sku).filter(|(q, _)| q.handle == p.handle).map(|(_, v)| v))
+        .collect();
+    // Two variants of it in the cart and the question does not name which: a person.
+    if lines_of.len() > 1 && !named.values.iter().all(|v| v.len() == 1) {
+        return Err("which_variant");
+    }
+    let in_cart = lines_of.first().copied();
     // The variant asked about: the cart's with the named values put in, or the named one.
     let target: Option<&Variant> = {
         let base: Option<Vec<String>> = in_cart.map(|v| v.options.clone()).or_else(|| {

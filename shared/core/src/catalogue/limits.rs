@@ -1,6 +1,7 @@
 //! How large a catalogue Cartback keeps: enough for the stores it is for (a few thousand
 //! products), small enough to read whole for a reply and to store on every adapter (DynamoDB
-//! splits it into items under its 400 KB limit, written in one transaction of at most 4 MB).
+//! splits it into parts under its 400 KB item limit, each its own write, then switches a head
+//! item to them).
 
 use crate::catalogue::{Catalogue, CatalogueError};
 

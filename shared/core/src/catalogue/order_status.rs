@@ -6,8 +6,17 @@ use crate::domain::Contact;
 use crate::domain::order_note::OrderProgress;
 use crate::text::builtin::phrase;
 
-pub fn answer(contact: &Contact, lang: &str) -> Option<String> {
+/// `question` is the shopper's text: one that names an order number other than the newest
+/// order's goes to a person (the answer would be about another order).
+pub fn answer(contact: &Contact, question: &str, lang: &str) -> Option<String> {
     let order = contact.orders.first()?;
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let own = [Some(order.id.as_str()), order.name.as_deref()].into_iter().flatten().map(digits).collect::<Vec<_>>();
+    let folded = crate::catalogue::understand::words::Words::new(question);
+    let other = folded.tokens.iter().any(|t| t.len() >= 3 && t.parse::<u64>().is_ok() && !own.contains(t));
+    if other {
+        return None;
+    }
     let name = order.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
     let tracking = order
         .tracking

@@ -36,7 +36,7 @@ pub fn answer(a: &Asked) -> (String, Result<String, &'static str>) {
             }
             ("answered".to_string(), Ok(text))
         }
-        Grounded::OrderStatus => match order_status::answer(a.contact, a.lang) {
+        Grounded::OrderStatus => match order_status::answer(a.contact, a.body, a.lang) {
             Some(text) => ("order_status.answered".to_string(), Ok(text)),
             None => ("order_status".to_string(), Err("order_status")),
         },

@@ -1,25 +1,39 @@
 //! The catalogue's use cases: a feed uploaded, the platform read on its schedule, a product
 //! webhook applied, and the stored catalogue read. Each replaces or edits the whole stored
-//! catalogue, checked against the limits first: a bad feed changes nothing.
+//! catalogue on the version it read (a concurrent edit retries, never overwrites), checked
+//! against the limits first: a bad feed changes nothing.
 
 use crate::catalogue::{CatalogueError, feed, limits, shopify_products};
 use crate::config::StoreConfig;
-use crate::domain::catalogue::Catalogue;
+use crate::domain::catalogue::{Catalogue, Product};
 use crate::engine::counters::Counter;
-use crate::engine::{EngineError, Kernel};
+use crate::engine::{EngineError, Kernel, retry_on_conflict};
 use crate::ports::{CatalogueStore, ProductPages};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 pub struct Catalogues {
     pub(crate) k: Arc<Kernel>,
     pub(crate) store: Arc<dyn CatalogueStore>,
     pub(crate) pages: Arc<dyn ProductPages>,
+    /// When each store's last scheduled refresh failed (this instance's memory): the schedule
+    /// waits `RETRY_AFTER_FAILURE` before trying that shop again.
+    pub(crate) failed_at: Mutex<HashMap<String, jiff::Timestamp>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedFormat {
     Json,
     Csv,
+}
+
+impl FeedFormat {
+    fn source(self) -> &'static str {
+        match self {
+            FeedFormat::Json => "feed_json",
+            FeedFormat::Csv => "feed_csv",
+        }
+    }
 }
 
 /// What `GET /v1/stores/{store}/catalogue` shows.
@@ -52,6 +66,10 @@ pub enum RefreshError {
     Unreachable(String),
     #[error("the shop answered HTTP {0}")]
     Status(u16),
+    #[error("the shop listed no products; the stored catalogue is kept")]
+    Empty,
+    #[error("the shop's next page is on another origin: {0}")]
+    OtherOrigin(String),
     #[error(transparent)]
     Catalogue(#[from] CatalogueError),
 }
@@ -62,15 +80,21 @@ impl RefreshError {
             RefreshError::NoSource => "no_source".into(),
             RefreshError::Unreachable(_) => "unreachable".into(),
             RefreshError::Status(s) => format!("http_{s}"),
-            RefreshError::Catalogue(CatalogueError::Malformed(_)) => "malformed".into(),
-            RefreshError::Catalogue(CatalogueError::TooLarge { .. }) => "too_large".into(),
+            RefreshError::Empty => "empty".into(),
+            RefreshError::OtherOrigin(_) => "other_origin".into(),
+            RefreshError::Catalogue(e) => error_cause(e).into(),
         }
     }
 }
 
-/// The most pages read in one refresh: 20 × 250 products, `limits::MAX_PRODUCTS`.
-pub const MAX_PAGES: usize = 20;
+/// The most pages read in one refresh: 20 × 250 products is `limits::MAX_PRODUCTS`, and one
+/// more page shows whether there are more.
+pub const MAX_PAGES: usize = 21;
 const PAGE_SIZE: usize = 250;
+/// A refresh stops after this long (the scheduler's timeout is 55 s): a slow shop fails it.
+pub const REFRESH_BUDGET: std::time::Duration = std::time::Duration::from_secs(40);
+/// After a failed scheduled refresh, the schedule leaves that shop alone this long.
+pub const RETRY_AFTER_FAILURE: jiff::SignedDuration = jiff::SignedDuration::from_mins(30);
 
 impl Catalogues {
     pub async fn get(&self, store: &str) -> Result<Option<Catalogue>, EngineError> {
@@ -92,12 +116,8 @@ impl Catalogues {
             FeedFormat::Json => feed::parse_json(body, store.currency),
             FeedFormat::Csv => feed::parse_csv(body, store.currency),
         };
-        let source = match format {
-            FeedFormat::Json => "feed_json",
-            FeedFormat::Csv => "feed_csv",
-        };
         let result = match parsed {
-            Ok(products) => self.replace(store, source, products).await?,
+            Ok(products) => self.replace(store, format.source(), products).await?,
             Err(e) => Err(e),
         };
         let counter = match &result {
@@ -108,28 +128,28 @@ impl Catalogues {
         Ok(result)
     }
 
+    /// The products replace the stored catalogue, on its current version.
     async fn replace(
         &self,
         store: &StoreConfig,
         source: &str,
-        products: Vec<crate::domain::catalogue::Product>,
+        products: Vec<Product>,
     ) -> Result<Result<Summary, CatalogueError>, EngineError> {
-        let c = Catalogue {
-            store: store.id.clone(),
-            source: source.to_string(),
-            fetched_at: self.k.clock.now(),
-            currency: store.currency,
-            products,
-        };
+        let mut c = Catalogue::empty(&store.id, source, store.currency, self.k.clock.now());
+        c.products = products;
         if let Err(e) = limits::check(&c) {
             return Ok(Err(e));
         }
-        self.store.put_catalogue(&c).await?;
+        retry_on_conflict!({
+            c.version = self.store.catalogue_head(&store.id).await?.map_or(0, |h| h.version);
+            self.store.put_catalogue(&c).await?;
+            Ok(())
+        })?;
         Ok(Ok(Summary::of(&c)))
     }
 
     /// Reads the shop's products (`/products.json`, 250 a page, following `Link: rel="next"`
-    /// when the shop gives one) and replaces the catalogue with them.
+    /// on the shop's own origin when the shop gives one) and replaces the catalogue with them.
     pub async fn refresh(&self, store: &StoreConfig) -> Result<Result<Summary, RefreshError>, EngineError> {
         let result = match self.read_shop(store).await {
             Ok(products) => self.replace(store, "shopify_products_json", products).await?.map_err(RefreshError::from),
@@ -140,23 +160,30 @@ impl Catalogues {
             Err(e) => format!("refresh_failed.{}", e.cause()),
         };
         if let Err(e) = &result {
-            tracing::warn!(store = %store.id, error = %e, "catalogue refresh failed; the stored catalogue stays");
+            let error = e.to_string();
+            tracing::warn!(store = %store.id, error = %error.escape_debug(), "catalogue refresh failed; the stored catalogue stays");
         }
         self.k.count(&store.id, vec![(Counter::Catalogue(counter), 1)]).await;
         Ok(result)
     }
 
-    async fn read_shop(&self, store: &StoreConfig) -> Result<Vec<crate::domain::catalogue::Product>, RefreshError> {
+    async fn read_shop(&self, store: &StoreConfig) -> Result<Vec<Product>, RefreshError> {
         let shop = store.catalogue.shopify_shop.as_deref().ok_or(RefreshError::NoSource)?;
+        let started = std::time::Instant::now();
         let mut products = Vec::new();
         let mut url = format!("{shop}/products.json?limit={PAGE_SIZE}");
         for page in 1..=MAX_PAGES {
+            if started.elapsed() > REFRESH_BUDGET {
+                return Err(RefreshError::Unreachable(format!("stopped after {} s", REFRESH_BUDGET.as_secs())));
+            }
             let got = self.pages.get(&url, &[]).await.map_err(|e| RefreshError::Unreachable(e.to_string()))?;
             if got.status != 200 {
                 return Err(RefreshError::Status(got.status));
             }
             let mut batch = shopify_products::parse_page(&got.body, store.currency, Some(shop))?;
             let full = batch.len() >= PAGE_SIZE;
+            // Page numbers can list a product twice when the shop changes while it is read.
+            batch.retain(|p| !products.iter().any(|q: &Product| q.id == p.id));
             products.append(&mut batch);
             if products.len() > limits::MAX_PRODUCTS {
                 return Err(CatalogueError::TooLarge {
@@ -166,8 +193,11 @@ impl Catalogues {
                 .into());
             }
             url = match (got.next, full) {
-                (Some(next), _) => next,
+                // The shop's own pages only: a `Link` elsewhere is not followed.
+                (Some(next), _) if next.starts_with(&format!("{shop}/")) => next,
+                (Some(next), _) => return Err(RefreshError::OtherOrigin(next.escape_debug().to_string())),
                 (None, true) => format!("{shop}/products.json?limit={PAGE_SIZE}&page={}", page + 1),
+                (None, false) if products.is_empty() => return Err(RefreshError::Empty),
                 (None, false) => return Ok(products),
             };
         }
@@ -175,30 +205,46 @@ impl Catalogues {
             .into())
     }
 
-    /// Refreshes each store whose catalogue is missing or older than its `refresh_every`:
-    /// how many were refreshed. Called by the periodic sweep (scheduler, local runtime).
+    /// Refreshes each store whose catalogue is missing or older than its `refresh_every` (and
+    /// whose last failure here is `RETRY_AFTER_FAILURE` old): how many were refreshed. Called
+    /// by the periodic sweep (scheduler, local runtime).
     pub async fn refresh_due(&self) -> usize {
         let mut done = 0;
         let config = self.k.config.clone();
+        let now = self.k.clock.now();
         for store in config.stores().filter(|s| s.catalogue.shopify_shop.is_some()) {
             let Some(every) = store.catalogue.refresh_every else { continue };
-            let due = match self.store.catalogue_fetched_at(&store.id).await {
-                Ok(Some(at)) => self.k.clock.now().duration_since(at) >= every,
+            let failed = self.failed_at.lock().ok().and_then(|m| m.get(&store.id).copied());
+            if failed.is_some_and(|at| now.duration_since(at) < RETRY_AFTER_FAILURE) {
+                continue;
+            }
+            let due = match self.store.catalogue_head(&store.id).await {
+                Ok(Some(h)) => now.duration_since(h.fetched_at) >= every,
                 Ok(None) => true,
                 Err(e) => {
                     tracing::warn!(store = %store.id, error = %e, "catalogue unreadable; refresh skipped");
                     false
                 }
             };
-            if due && matches!(self.refresh(store).await, Ok(Ok(_))) {
-                done += 1;
+            if !due {
+                continue;
             }
+            let ok = matches!(self.refresh(store).await, Ok(Ok(_)));
+            if let Ok(mut m) = self.failed_at.lock() {
+                if ok {
+                    m.remove(&store.id);
+                } else {
+                    m.insert(store.id.clone(), now);
+                }
+            }
+            done += usize::from(ok);
         }
         done
     }
 
     /// A Shopify product webhook (`products/create|update|delete`): the product replaced,
-    /// added or taken out of the stored catalogue. Whether it applied.
+    /// added or taken out of the stored catalogue, on the version read (a concurrent webhook's
+    /// edit is kept: this one reads again). Whether it applied.
     pub async fn product_webhook(
         &self,
         store: &StoreConfig,
@@ -206,35 +252,30 @@ impl Catalogues {
         body: &[u8],
     ) -> Result<Result<(), CatalogueError>, EngineError> {
         let shop = store.catalogue.shopify_shop.as_deref();
-        let mut c = self.store.get_catalogue(&store.id).await?.unwrap_or_else(|| Catalogue {
-            store: store.id.clone(),
-            source: "shopify_webhooks".into(),
-            fetched_at: self.k.clock.now(),
-            currency: store.currency,
-            products: Vec::new(),
-        });
-        let applied = if topic == "products/delete" {
-            shopify_products::deleted_id(body).map(|id| {
-                c.products.retain(|p| p.id != id);
-                "deleted"
-            })
+        // Parsed once, before any read: a body that is not a product changes nothing.
+        let change = if topic == "products/delete" {
+            shopify_products::deleted_id(body).map(Change::Delete)
         } else {
-            shopify_products::parse_product(body, store.currency, shop).map(|p| {
-                match c.products.iter_mut().find(|q| q.id == p.id) {
-                    Some(q) => *q = p,
-                    None => c.products.push(p),
-                }
-                "updated"
-            })
+            shopify_products::parse_product(body, store.currency, shop).map(|p| Change::Put(Box::new(p)))
         };
-        let result = match applied {
-            Ok(what) => match limits::check(&c) {
-                Ok(_) => {
-                    self.store.put_catalogue(&c).await?;
-                    Ok(what.to_string())
+        let result = match change {
+            Ok(change) => retry_on_conflict!({
+                let fresh = || Catalogue::empty(&store.id, "shopify_webhooks", store.currency, self.k.clock.now());
+                // One read in another currency than the store's now is started again.
+                let mut c = match self.store.get_catalogue(&store.id).await? {
+                    Some(c) if c.currency == store.currency => c,
+                    Some(old) => Catalogue { version: old.version, ..fresh() },
+                    None => fresh(),
+                };
+                let what = change.apply(&mut c.products);
+                match limits::check(&c) {
+                    Ok(_) => {
+                        self.store.put_catalogue(&c).await?;
+                        Ok(Ok(what))
+                    }
+                    Err(e) => Ok(Err(e)),
                 }
-                Err(e) => Err(e),
-            },
+            })?,
             Err(e) => Err(e),
         };
         let counter = match &result {
@@ -243,6 +284,30 @@ impl Catalogues {
         };
         self.k.count(&store.id, vec![(Counter::Catalogue(counter), 1)]).await;
         Ok(result.map(|_| ()))
+    }
+}
+
+/// What a product webhook does to the products.
+enum Change {
+    Put(Box<Product>),
+    Delete(String),
+}
+
+impl Change {
+    fn apply(&self, products: &mut Vec<Product>) -> &'static str {
+        match self {
+            Change::Put(p) => {
+                match products.iter_mut().find(|q| q.id == p.id) {
+                    Some(q) => *q = (**p).clone(),
+                    None => products.push((**p).clone()),
+                }
+                "updated"
+            }
+            Change::Delete(id) => {
+                products.retain(|p| p.id != *id);
+                "deleted"
+            }
+        }
     }
 }
 

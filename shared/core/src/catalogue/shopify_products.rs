@@ -121,10 +121,13 @@ fn product(i: usize, p: RawProduct, currency: Currency, shop: Option<&str>) -> R
             _ => return Err(at(&format!("variants[{j}].price: missing"))),
         };
         let price_minor = currency.parse_amount(&price).map_err(|e| at(&format!("variants[{j}].price: {e}")))?;
+        // Without `available`: sellable past zero, or stock left; an untracked variant (no
+        // quantity, no management) sells. Webhook payloads of newer API versions leave
+        // `inventory_management` out, so a quantity of 0 under "deny" is sold out.
         let available = v.available.unwrap_or_else(|| {
-            v.inventory_management.is_none()
-                || v.inventory_policy.as_deref() == Some("continue")
-                || v.inventory_quantity.unwrap_or(0) > 0
+            v.inventory_policy.as_deref() == Some("continue")
+                || v.inventory_quantity.is_some_and(|q| q > 0)
+                || (v.inventory_quantity.is_none() && v.inventory_management.is_none())
         });
         let values: Vec<String> = [v.option1, v.option2, v.option3].into_iter().flatten().take(options.len()).collect();
         variants.push(Variant {

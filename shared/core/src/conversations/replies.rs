@@ -509,14 +509,18 @@ impl Replies {
     ) -> Result<Option<Result<String, &'static str>>, EngineError> {
         use crate::catalogue::{Line, Policies};
         // Without a catalogue only order status is answered here (the FAQ keeps the rest).
-        let stored = self.catalogues.get_catalogue(&store.id).await?;
+        // A catalogue that cannot be read, or was read in another currency than the store's now,
+        // is as none: the reply goes on to the FAQ and a person.
+        let stored = match self.catalogues.get_catalogue(&store.id).await {
+            Ok(c) => c.filter(|c| c.currency == store.currency),
+            Err(e) => {
+                tracing::warn!(store = %store.id, error = %e, "catalogue unreadable; the reply goes on without it");
+                None
+            }
+        };
         let has_catalogue = stored.is_some();
-        let catalogue = stored.unwrap_or_else(|| crate::domain::catalogue::Catalogue {
-            store: store.id.clone(),
-            source: "none".into(),
-            fetched_at: self.k.clock.now(),
-            currency: store.currency,
-            products: Vec::new(),
+        let catalogue = stored.unwrap_or_else(|| {
+            crate::domain::catalogue::Catalogue::empty(&store.id, "none", store.currency, self.k.clock.now())
         });
         // Prices in the store's currency: the cart's own, or the catalogue's when the cart is in
         // another (an unknown one then leaves the free-shipping sum to a person).

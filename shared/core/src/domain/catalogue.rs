@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Catalogue {
     pub store: String,
+    /// Optimistic concurrency, as for carts: the stored version this was read at (0: none
+    /// stored); a write of another version is a conflict.
+    #[serde(default)]
+    pub version: u64,
     /// Where it came from: `shopify_products_json`, `feed_json`, `feed_csv`, …
     pub source: String,
     pub fetched_at: Timestamp,
@@ -74,7 +78,26 @@ pub struct Variant {
     pub available: bool,
 }
 
+/// What a refresh schedule needs of the stored catalogue: a small read where the adapter can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogueHead {
+    pub version: u64,
+    pub fetched_at: Timestamp,
+}
+
 impl Catalogue {
+    /// A store's catalogue before anything was read into it.
+    pub fn empty(store: &str, source: &str, currency: Currency, now: Timestamp) -> Catalogue {
+        Catalogue {
+            store: store.to_string(),
+            version: 0,
+            source: source.to_string(),
+            fetched_at: now,
+            currency,
+            products: Vec::new(),
+        }
+    }
+
     /// The variant with this SKU (or variant id), and its product.
     pub fn variant(&self, sku: &str) -> Option<(&Product, &Variant)> {
         self.products.iter().find_map(|p| {

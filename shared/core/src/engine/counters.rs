@@ -42,7 +42,7 @@ pub mod prefix {
     /// Shoppers' questions by how they were met: `answered`, `order_status`, `person.{why}`.
     pub const QUESTIONS: &str = "questions.";
     /// Orders' progress from the platform: `received`, `partly_shipped`, `shipped`,
-    /// `needs_person`, `unknown_shopper` (docs/catalogue.md, "Order status").
+    /// `needs_person`, `unchanged`, `unknown_shopper` (docs/catalogue.md).
     pub const ORDER_PROGRESS: &str = "orders.progress.";
     /// A person's corrections of a reading, `{from}.{to}` labels.
     pub const CORRECTIONS: &str = "corrections.";

@@ -67,9 +67,9 @@ pub fn from_shopify(v: &Value) -> Result<OrderUpdate, &'static str> {
     });
     let customer = v.get("customer").filter(|c| c.is_object());
     let email = text(v, "email").or_else(|| customer.and_then(|c| text(c, "email"))).filter(|e| e.contains('@'));
+    // The shopper's own phone only: a billing address's may be whoever paid.
     let phone = text(v, "phone")
         .or_else(|| customer.and_then(|c| text(c, "phone")))
-        .or_else(|| v.get("billing_address").and_then(|b| text(b, "phone")))
         .and_then(crate::domain::phone::normalize_phone);
     Ok(OrderUpdate {
         note: OrderNote { id, name: text(v, "name").map(str::to_string), placed_at, progress, tracking, updated_at },
@@ -85,10 +85,11 @@ impl Intake {
         let mut keys: Vec<String> =
             [&u.phone, &u.email].into_iter().flatten().map(|a| contact_key(&store.id, a)).collect();
         keys.dedup();
-        let mut changed = 0;
+        let (mut changed, mut known) = (0, 0);
         for key in &keys {
             retry_on_conflict!({
                 let Some(mut contact) = self.carts.get_contact(&store.id, key).await? else { return Ok(()) };
+                known += 1;
                 if note_order(&mut contact.orders, u.note.clone()) {
                     self.carts.put_contact(contact).await?;
                     changed += 1;
@@ -96,7 +97,12 @@ impl Intake {
                 Ok(())
             })?;
         }
-        let what = if changed > 0 { u.note.progress.as_str() } else { "unknown_shopper" };
+        // A redelivery, or a state older than the one kept, changes nothing: `unchanged`.
+        let what = match (known, changed) {
+            (0, _) => "unknown_shopper",
+            (_, 0) => "unchanged",
+            _ => u.note.progress.as_str(),
+        };
         self.k.count(&store.id, vec![(Counter::OrderProgress(what), 1)]).await;
         Ok(changed)
     }

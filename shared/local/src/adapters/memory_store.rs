@@ -314,8 +314,13 @@ impl CatalogueStore for MemoryStore {
         Ok(lock(&self.catalogues).get(store).cloned())
     }
 
-    async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<(), StoreError> {
-        lock(&self.catalogues).insert(catalogue.store.clone(), catalogue.clone());
-        Ok(())
+    async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<u64, StoreError> {
+        let mut all = lock(&self.catalogues);
+        if all.get(&catalogue.store).map_or(0, |c| c.version) != catalogue.version {
+            return Err(StoreError::Conflict);
+        }
+        let stored = Catalogue { version: catalogue.version + 1, ..catalogue.clone() };
+        all.insert(catalogue.store.clone(), stored);
+        Ok(catalogue.version + 1)
     }
 }
