@@ -139,9 +139,13 @@ impl Intake {
 }
 
 /// An order just placed, as the shopper's contacts keep it: the event's customer, else the
-/// cart's, names whose it is.
+/// cart's, names whose it is. Only for a cart Cartback messaged (a reply follows a message):
+/// every other order costs no contact reads (the request budget, shared/aws/tests/pipeline.rs).
 fn placed_order(ev: &CartEvent, cart: &crate::domain::Cart) -> Option<crate::intake::order_progress::OrderUpdate> {
     use crate::domain::order_note::{OrderNote, OrderProgress};
+    if cart.sends.is_empty() {
+        return None;
+    }
     let order = ev.order.as_ref()?;
     let customer = ev.customer.as_ref().filter(|c| c.phone.is_some() || c.email.is_some()).unwrap_or(&cart.customer);
     Some(crate::intake::order_progress::OrderUpdate {
