@@ -129,7 +129,7 @@ async fn bad_deliveries_are_refused_and_store_nothing() {
     assert_eq!(st, 413);
     assert!(s.rt.store.carts_of("demo").is_empty(), "a refused delivery stored a cart");
     // A topic Cartback does not use is acknowledged (Shopify would retry it for 48 h) and counted.
-    let (st, r) = deliver(&s, "products/update", "d5", b"{}", Some(sign(b"{}"))).await;
+    let (st, r) = deliver(&s, "customers/update", "d5", b"{}", Some(sign(b"{}"))).await;
     assert_eq!((st, r["status"].clone()), (200, json!("ignored")));
 }
 
