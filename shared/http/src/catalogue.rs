@@ -90,6 +90,8 @@ pub async fn refresh(
             Err(ApiError::new(StatusCode::CONFLICT, "no_source", RefreshError::NoSource.to_string()))
         }
         Err(RefreshError::Catalogue(e)) => Err(rejected(e)),
-        Err(e) => Err(ApiError::new(StatusCode::BAD_GATEWAY, "shop_unavailable", e.to_string())),
+        // The shop, not this server, failed: a 4xx the caller can act on (fix the shop's URL or
+        // try later), not a 5xx that monitoring would count as Cartback's own error.
+        Err(e) => Err(ApiError::new(StatusCode::FAILED_DEPENDENCY, "shop_unavailable", e.to_string())),
     }
 }
