@@ -182,12 +182,7 @@ async fn uploads_replace_it_whole_and_a_bad_feed_changes_nothing() {
 }
 
 fn shopify_signature(body: &[u8]) -> String {
-    use base64::Engine as _;
-    use hmac::{Hmac, Mac};
-    let mut mac =
-        Hmac::<sha2::Sha256>::new_from_slice(cartback_core::config::DEMO_SHOPIFY_WEBHOOK_SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    cartback_e2e::hmac_base64(cartback_core::config::DEMO_SHOPIFY_WEBHOOK_SECRET, body)
 }
 
 async fn product_webhook(s: &Server, topic: &str, id: &str, body: &[u8], sig: Option<String>) -> (u16, Value) {
@@ -268,9 +263,10 @@ async fn where_is_my_order_is_answered_from_the_shoppers_own_order() {
     let (_, twiml) = s.twilio_reply("+905321234567", "siparişim nerede?", "SMo1").await;
     assert!(twiml.contains("Siparişiniz onaylandı; henüz kargoya verilmedi."), "{twiml}");
 
+    let t1 = s.advance(60).await["now"].as_str().unwrap().to_string();
     let fulfilled = json!({
         "id": 5001, "name": "#1001", "order_number": 1001, "financial_status": "paid", "fulfillment_status": "fulfilled",
-        "created_at": now, "updated_at": "2026-11-24T10:00:00Z", "cancelled_at": null, "phone": "+905321234567",
+        "created_at": now, "updated_at": t1, "cancelled_at": null, "phone": "+905321234567",
         "email": "a@example.com",
         "fulfillments": [{"id": 1, "status": "success", "tracking_company": "Yurtiçi Kargo", "tracking_number": "YK123",
                           "tracking_url": "https://kargo.example/YK123", "tracking_urls": ["https://kargo.example/YK123"]}]
@@ -297,9 +293,10 @@ async fn where_is_my_order_is_answered_from_the_shoppers_own_order() {
     assert!(!twiml.contains("1001") && !twiml.contains("YK123"), "{twiml}");
 
     // Cancelled: a person explains it.
+    let t2 = s.advance(60).await["now"].as_str().unwrap().to_string();
     let mut cancelled = fulfilled.clone();
-    cancelled["cancelled_at"] = json!("2026-11-25T10:00:00Z");
-    cancelled["updated_at"] = json!("2026-11-25T10:00:00Z");
+    cancelled["cancelled_at"] = json!(t2);
+    cancelled["updated_at"] = json!(t2);
     let body = serde_json::to_vec(&cancelled).unwrap();
     assert_eq!(product_webhook(&s, "orders/cancelled", "w-o2", &body, Some(shopify_signature(&body))).await.0, 200);
     let (_, twiml) = s.twilio_reply("+905321234567", "siparişim nerede?", "SMo4").await;

@@ -151,6 +151,16 @@ impl Server {
     }
 }
 
+/// base64(HMAC-SHA256(secret, body)): how Shopify (`X-Shopify-Hmac-SHA256`) and WooCommerce
+/// (`X-WC-Webhook-Signature`) sign a webhook.
+pub fn hmac_base64(secret: &str, body: &[u8]) -> String {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
 /// The contract's example event, on the demo store's domain.
 pub fn example_event(event_id: &str, cart_id: &str, occurred_at: &str) -> Value {
     json!({

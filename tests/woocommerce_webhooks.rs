@@ -3,16 +3,12 @@
 //! save-time ping is acknowledged; bad deliveries are refused with nothing stored.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use base64::Engine as _;
 use cartback_core::config::DEMO_WOOCOMMERCE_WEBHOOK_SECRET;
 use cartback_e2e::Server;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
 fn sign(body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(DEMO_WOOCOMMERCE_WEBHOOK_SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    cartback_e2e::hmac_base64(DEMO_WOOCOMMERCE_WEBHOOK_SECRET, body)
 }
 
 async fn deliver(s: &Server, topic: &str, id: &str, body: &[u8], sig: Option<String>) -> (u16, Value) {

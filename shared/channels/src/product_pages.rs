@@ -1,10 +1,10 @@
-//! Reading a shop's products over HTTPS (`ports::ProductPages`): a GET with a timeout and a size
+//! Reading a shop's products over HTTPS (`ports::ProductPages`): a GET (or a GraphQL POST) with a timeout and a size
 //! cap, no redirects (the configured origin is the shop), `Link: <…>; rel="next"` read for
 //! cursor pagination, and a 429 or 503 tried again after the shop's `Retry-After` (at most 10 s,
 //! 3 tries) — Shopify's storefront limits by IP.
 
 use async_trait::async_trait;
-use cartback_core::ports::{FetchError, FetchedPage, ProductPages};
+use cartback_core::ports::{FetchError, FetchedPage, PageRequest, ProductPages};
 use std::time::Duration;
 
 /// The largest page read: 250 products with long descriptions fit well inside.
@@ -43,11 +43,15 @@ pub fn next_link(header: &str) -> Option<String> {
 
 #[async_trait]
 impl ProductPages for HttpProductPages {
-    async fn get(&self, url: &str, headers: &[(String, String)]) -> Result<FetchedPage, FetchError> {
+    async fn fetch(&self, page: &PageRequest) -> Result<FetchedPage, FetchError> {
         let mut attempt = 1;
         loop {
-            let mut req = self.client.get(url).header("accept", "application/json");
-            for (k, v) in headers {
+            let mut req = match &page.body {
+                Some(body) => self.client.post(&page.url).header("content-type", "application/json").body(body.clone()),
+                None => self.client.get(&page.url),
+            }
+            .header("accept", "application/json");
+            for (k, v) in &page.headers {
                 req = req.header(k, v);
             }
             let resp = req.send().await.map_err(|e| FetchError::Unreachable(e.without_url().to_string()))?;
@@ -64,6 +68,8 @@ impl ProductPages for HttpProductPages {
                 continue;
             }
             let next = resp.headers().get("link").and_then(|v| v.to_str().ok()).and_then(next_link);
+            let total_pages =
+                resp.headers().get("x-wp-totalpages").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
             if resp.content_length().is_some_and(|n| n as usize > MAX_PAGE_BYTES) {
                 return Err(FetchError::Refused(format!("a page larger than {MAX_PAGE_BYTES} bytes")));
             }
@@ -77,8 +83,12 @@ impl ProductPages for HttpProductPages {
                     return Err(FetchError::Refused(format!("a page larger than {MAX_PAGE_BYTES} bytes")));
                 }
             }
-            return Ok(FetchedPage { status, body, retry_after, next });
+            return Ok(FetchedPage { status, body, retry_after, next, total_pages });
         }
+    }
+
+    async fn pause(&self, wait: Duration) {
+        tokio::time::sleep(wait.min(Duration::from_secs(MAX_WAIT_SECS))).await;
     }
 }
 

@@ -74,7 +74,8 @@ impl Engine {
         let k = Arc::new(Kernel::new(p.config, p.stats, p.stats_buffer, p.clock, p.random, p.events_out));
         let outbox = Arc::new(Outbox::new(p.channels));
         let coupons = Coupons { k: k.clone(), carts: p.carts.clone() };
-        let inbox = Inbox { k: k.clone(), carts: p.carts.clone(), outbox: outbox.clone() };
+        let inbox =
+            Inbox { k: k.clone(), carts: p.carts.clone(), outbox: outbox.clone(), catalogues: p.catalogues.clone() };
         Engine {
             intake: Intake { k: k.clone(), carts: p.carts.clone(), timers: p.timers.clone() },
             dispatch: Dispatch {

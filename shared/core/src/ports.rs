@@ -439,6 +439,20 @@ pub trait CatalogueStore: Send + Sync {
     }
 }
 
+/// One request for a page of a platform's products: a GET, or a POST of `body` (GraphQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl PageRequest {
+    pub fn get(url: impl Into<String>) -> Self {
+        PageRequest { url: url.into(), headers: Vec::new(), body: None }
+    }
+}
+
 /// One page of a platform's products, as fetched (`catalogue::refresh`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchedPage {
@@ -446,8 +460,10 @@ pub struct FetchedPage {
     pub body: Vec<u8>,
     /// `Retry-After`, in seconds, on a 429 or 503.
     pub retry_after: Option<u64>,
-    /// The `Link` header's `rel="next"` URL (Shopify's cursor pagination).
+    /// The `Link` header's `rel="next"` URL (Shopify's and WordPress's pagination).
     pub next: Option<String>,
+    /// `X-WP-TotalPages` (WooCommerce's REST API).
+    pub total_pages: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -458,10 +474,14 @@ pub enum FetchError {
     Refused(String),
 }
 
-/// Reads the store's products from its platform: a GET with the platform's headers.
+/// Reads the store's products from its platform: a request with the platform's headers. The
+/// adapter waits out a 429 or 503 itself; `pause` is the wait a platform asks for in its body
+/// (Shopify GraphQL's `THROTTLED`).
 #[async_trait]
 pub trait ProductPages: Send + Sync {
-    async fn get(&self, url: &str, headers: &[(String, String)]) -> Result<FetchedPage, FetchError>;
+    async fn fetch(&self, req: &PageRequest) -> Result<FetchedPage, FetchError>;
+
+    async fn pause(&self, wait: std::time::Duration);
 }
 
 /// No platform to read from (tests, hosts without outbound HTTP).
@@ -469,7 +489,9 @@ pub struct NoProductPages;
 
 #[async_trait]
 impl ProductPages for NoProductPages {
-    async fn get(&self, _url: &str, _headers: &[(String, String)]) -> Result<FetchedPage, FetchError> {
+    async fn fetch(&self, _req: &PageRequest) -> Result<FetchedPage, FetchError> {
         Err(FetchError::Refused("this host does not fetch catalogues".into()))
     }
+
+    async fn pause(&self, _wait: std::time::Duration) {}
 }

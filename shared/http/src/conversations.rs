@@ -1,8 +1,10 @@
 //! The merchant's conversations with shoppers (docs/conversations.md), with the store's API key:
 //! `GET …/conversations` (list), `GET …/conversations/{id}` (read, with the transcript),
 //! `POST …/conversations/{id}/messages` (answer on the shopper's channel, at most once),
-//! `POST …/conversations/{id}/readings` (a person's reading of a reply: docs/replies.md) and
-//! `POST …/conversations/{id}/close`.
+//! `POST …/conversations/{id}/readings` (a person's reading of a reply: docs/replies.md),
+//! `POST …/conversations/{id}/close`, and beside the transcript `GET …/conversations/{id}/context`
+//! (the cart, its catalogue entries, the shopper's orders, the ready cart) and
+//! `POST …/conversations/{id}/ready-cart` (send it, at most once).
 
 use crate::AppState;
 use crate::auth::own_store;
@@ -177,6 +179,78 @@ pub async fn correct(
         CorrectionError::Engine(e) => e.into(),
     })?;
     Ok(Json(json!({ "consent": after.as_str(), "conversation": full(&c) })))
+}
+
+pub async fn context(
+    State(st): State<AppState>,
+    Path((store, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let own = own_store(st.engine.config(), &store, &headers)?;
+    let c = st.engine.inbox.context(&own, &id).await?.ok_or_else(conversation_not_found)?;
+    Ok(Json(json!(c)))
+}
+
+/// Body (all optional): `{"lines": [{"variant_id": "…", "quantity": 1}], "add_free_shipping_item":
+/// true, "idempotency_key": "…"}` — the lines default to the cart's.
+pub async fn ready_cart(
+    State(st): State<AppState>,
+    Path((store, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    use cartback_core::conversations::ready_cart::{ReadyCartRequest, ReadyLine};
+    let own = own_store(st.engine.config(), &store, &headers)?;
+    let bytes = read_body(&headers, body, 16 * 1024).await?;
+    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer", m.to_string());
+    let v: Value = if bytes.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(&bytes).map_err(|_| invalid("the body must be a JSON object"))?
+    };
+    if !v.is_object() {
+        return Err(invalid("the body must be a JSON object"));
+    }
+    let lines = match v.get("lines") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => {
+            let mut lines = Vec::new();
+            for item in items {
+                let variant_id =
+                    item.get("variant_id").and_then(Value::as_str).filter(|s| !s.is_empty() && s.len() <= 100);
+                let quantity = match item.get("quantity") {
+                    None | Some(Value::Null) => Some(1),
+                    Some(q) => q.as_u64().and_then(|q| u32::try_from(q).ok()),
+                };
+                match (variant_id, quantity) {
+                    (Some(variant_id), Some(quantity)) => {
+                        lines.push(ReadyLine { variant_id: variant_id.to_string(), quantity })
+                    }
+                    _ => return Err(invalid("each of `lines` is {\"variant_id\": \"…\", \"quantity\": 1 to 99}")),
+                }
+            }
+            Some(lines)
+        }
+        Some(_) => return Err(invalid("`lines` is a list")),
+    };
+    let add_free_shipping_item = match v.get("add_free_shipping_item") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(invalid("`add_free_shipping_item` is true or false")),
+    };
+    let header_key = headers.get("idempotency-key").and_then(|h| h.to_str().ok());
+    let key = match v.get("idempotency_key") {
+        None | Some(Value::Null) => header_key,
+        Some(Value::String(k)) => Some(k.as_str()),
+        Some(_) => return Err(invalid("`idempotency_key` must be a string")),
+    };
+    if key.is_some_and(|k| k.is_empty() || k.len() > 200) {
+        return Err(invalid("the idempotency key must be 1 to 200 characters"));
+    }
+    let req = ReadyCartRequest { lines, add_free_shipping_item };
+    let (c, entry, ready) = st.engine.inbox.send_ready_cart(&own, &id, req, key).await.map_err(answer_error)?;
+    let status = if entry.status.as_deref() == Some("sent") { StatusCode::CREATED } else { StatusCode::ACCEPTED };
+    Ok((status, Json(json!({ "message": entry_json(&entry), "ready_cart": ready, "conversation": summary(&c) }))))
 }
 
 fn conversation_not_found() -> ApiError {

@@ -72,6 +72,8 @@ pub static INGEST_ROUTES: &[Route] = &[
     route!("POST", "/v1/stores/{store}/conversations/{id}/messages", Ingest, post(conversations::answer)),
     route!("POST", "/v1/stores/{store}/conversations/{id}/readings", Ingest, post(conversations::correct)),
     route!("POST", "/v1/stores/{store}/conversations/{id}/close", Ingest, post(conversations::close)),
+    route!("GET", "/v1/stores/{store}/conversations/{id}/context", Ingest, get(conversations::context)),
+    route!("POST", "/v1/stores/{store}/conversations/{id}/ready-cart", Ingest, post(conversations::ready_cart)),
     route!("GET", "/v1/stores/{store}/event-deliveries", Ingest, get(event_deliveries::list)),
     route!("POST", "/v1/stores/{store}/event-deliveries/{id}/replay", Ingest, post(event_deliveries::replay)),
     route!("POST", "/v1/stores/{store}/shoppers/export", Ingest, post(shoppers::export)),

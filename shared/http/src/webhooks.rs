@@ -139,11 +139,22 @@ pub async fn woocommerce(
     // The signature covers the body, not this header: it builds a pay-for-order link only when
     // it names one of the store's own domains.
     let source = header(&headers, "x-wc-webhook-source").filter(|s| store.checked_url(s).is_some());
-    match woocommerce::map(topic, delivery, source, &bytes).map_err(|e| invalid_payload(e.to_string()))? {
-        woocommerce::Mapped::Event(native) => apply(&st, &store, "woocommerce", &native).await,
-        woocommerce::Mapped::Ignored(what) => ignored(&st, &store, "woocommerce", topic, what).await,
-        woocommerce::Mapped::Unusable(why) => dropped(&st, &store, "woocommerce", vec![why.to_string()]).await,
+    let mapped = woocommerce::map(topic, delivery, source, &bytes).map_err(|e| invalid_payload(e.to_string()))?;
+    // An order placed, shipped or cancelled: its progress for "where is my order?", kept after
+    // the event (which notes a recovered order first) and whether or not the event applies.
+    let progress = woocommerce::order_progress(topic, &bytes);
+    let response = match mapped {
+        woocommerce::Mapped::Event(native) => apply(&st, &store, "woocommerce", &native).await?,
+        woocommerce::Mapped::Ignored(_) if progress.is_some() => {
+            (StatusCode::OK, axum::Json(json!({"status": "applied", "topic": topic}))).into_response()
+        }
+        woocommerce::Mapped::Ignored(what) => ignored(&st, &store, "woocommerce", topic, what).await?,
+        woocommerce::Mapped::Unusable(why) => dropped(&st, &store, "woocommerce", vec![why.to_string()]).await?,
+    };
+    if let Some(update) = progress {
+        st.engine.intake.order_progress(&store, &update).await?;
     }
+    Ok(response)
 }
 
 /// A verified delivery that cannot be used: acknowledged (200, so the platform keeps the webhook),

@@ -9,16 +9,26 @@ pub mod feed;
 pub mod ground;
 pub mod limits;
 pub mod order_status;
+pub mod read;
 pub mod render;
 pub mod reply;
 pub mod service;
+pub mod shopify_graphql;
 pub mod shopify_products;
 pub mod understand;
+pub mod woocommerce_products;
 
 pub use crate::domain::catalogue::{Catalogue, Product, Variant};
 pub use ground::{Fact, Grounded, Line, Policies, ground};
+pub use cart_link::{Shop, catalogue_lines, free_shipping_item};
+pub use read::RefreshError;
 pub use reply::{Asked, answer as answer_reply, needs_catalogue};
-pub use service::{Catalogues, FeedFormat, RefreshError, Summary};
+pub use service::{Catalogues, FeedFormat, Summary};
+
+/// The catalogue's products a shopper's text names ("the beanie", "the merino one").
+pub fn named_products<'a>(text: &str, products: &'a [Product]) -> Vec<&'a Product> {
+    understand::product_names::named(&understand::words::Words::new(text), products)
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CatalogueError {

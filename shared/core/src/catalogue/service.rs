@@ -3,6 +3,7 @@
 //! catalogue on the version it read (a concurrent edit retries, never overwrites), checked
 //! against the limits first: a bad feed changes nothing.
 
+use crate::catalogue::read::{self, RefreshError};
 use crate::catalogue::{CatalogueError, feed, limits, shopify_products};
 use crate::config::StoreConfig;
 use crate::domain::catalogue::{Catalogue, Product};
@@ -58,41 +59,6 @@ impl Summary {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum RefreshError {
-    #[error("the store has no platform to read its catalogue from ([stores.catalogue] shopify_shop)")]
-    NoSource,
-    #[error("the shop could not be reached: {0}")]
-    Unreachable(String),
-    #[error("the shop answered HTTP {0}")]
-    Status(u16),
-    #[error("the shop listed no products; the stored catalogue is kept")]
-    Empty,
-    #[error("the shop's next page is on another origin: {0}")]
-    OtherOrigin(String),
-    #[error(transparent)]
-    Catalogue(#[from] CatalogueError),
-}
-
-impl RefreshError {
-    fn cause(&self) -> String {
-        match self {
-            RefreshError::NoSource => "no_source".into(),
-            RefreshError::Unreachable(_) => "unreachable".into(),
-            RefreshError::Status(s) => format!("http_{s}"),
-            RefreshError::Empty => "empty".into(),
-            RefreshError::OtherOrigin(_) => "other_origin".into(),
-            RefreshError::Catalogue(e) => error_cause(e).into(),
-        }
-    }
-}
-
-/// The most pages read in one refresh: 20 × 250 products is `limits::MAX_PRODUCTS`, and one
-/// more page shows whether there are more.
-pub const MAX_PAGES: usize = 21;
-const PAGE_SIZE: usize = 250;
-/// A refresh stops after this long (the scheduler's timeout is 55 s): a slow shop fails it.
-pub const REFRESH_BUDGET: std::time::Duration = std::time::Duration::from_secs(40);
 /// After a failed scheduled refresh, the schedule leaves that shop alone this long.
 pub const RETRY_AFTER_FAILURE: jiff::SignedDuration = jiff::SignedDuration::from_mins(30);
 
@@ -148,11 +114,11 @@ impl Catalogues {
         Ok(Ok(Summary::of(&c)))
     }
 
-    /// Reads the shop's products (`/products.json`, 250 a page, following `Link: rel="next"`
-    /// on the shop's own origin when the shop gives one) and replaces the catalogue with them.
+    /// Reads the store's products from its platform (`catalogue::read`) and replaces the
+    /// catalogue with them; a failure keeps the stored catalogue and is counted by cause.
     pub async fn refresh(&self, store: &StoreConfig) -> Result<Result<Summary, RefreshError>, EngineError> {
-        let result = match self.read_shop(store).await {
-            Ok(products) => self.replace(store, "shopify_products_json", products).await?.map_err(RefreshError::from),
+        let result = match read::read(self.pages.as_ref(), store).await {
+            Ok((source, products)) => self.replace(store, source.name(), products).await?.map_err(RefreshError::from),
             Err(e) => Err(e),
         };
         let counter = match &result {
@@ -167,44 +133,6 @@ impl Catalogues {
         Ok(result)
     }
 
-    async fn read_shop(&self, store: &StoreConfig) -> Result<Vec<Product>, RefreshError> {
-        let shop = store.catalogue.shopify_shop.as_deref().ok_or(RefreshError::NoSource)?;
-        let started = std::time::Instant::now();
-        let mut products = Vec::new();
-        let mut url = format!("{shop}/products.json?limit={PAGE_SIZE}");
-        for page in 1..=MAX_PAGES {
-            if started.elapsed() > REFRESH_BUDGET {
-                return Err(RefreshError::Unreachable(format!("stopped after {} s", REFRESH_BUDGET.as_secs())));
-            }
-            let got = self.pages.get(&url, &[]).await.map_err(|e| RefreshError::Unreachable(e.to_string()))?;
-            if got.status != 200 {
-                return Err(RefreshError::Status(got.status));
-            }
-            let mut batch = shopify_products::parse_page(&got.body, store.currency, Some(shop))?;
-            let full = batch.len() >= PAGE_SIZE;
-            // Page numbers can list a product twice when the shop changes while it is read.
-            batch.retain(|p| !products.iter().any(|q: &Product| q.id == p.id));
-            products.append(&mut batch);
-            if products.len() > limits::MAX_PRODUCTS {
-                return Err(CatalogueError::TooLarge {
-                    what: format!("more than {} products", limits::MAX_PRODUCTS),
-                    limit: limits::MAX_PRODUCTS.to_string(),
-                }
-                .into());
-            }
-            url = match (got.next, full) {
-                // The shop's own pages only: a `Link` elsewhere is not followed.
-                (Some(next), _) if next.starts_with(&format!("{shop}/")) => next,
-                (Some(next), _) => return Err(RefreshError::OtherOrigin(next.escape_debug().to_string())),
-                (None, true) => format!("{shop}/products.json?limit={PAGE_SIZE}&page={}", page + 1),
-                (None, false) if products.is_empty() => return Err(RefreshError::Empty),
-                (None, false) => return Ok(products),
-            };
-        }
-        Err(CatalogueError::TooLarge { what: format!("more than {MAX_PAGES} pages"), limit: MAX_PAGES.to_string() }
-            .into())
-    }
-
     /// Refreshes each store whose catalogue is missing or older than its `refresh_every` (and
     /// whose last failure here is `RETRY_AFTER_FAILURE` old): how many were refreshed. Called
     /// by the periodic sweep (scheduler, local runtime).
@@ -212,7 +140,7 @@ impl Catalogues {
         let mut done = 0;
         let config = self.k.config.clone();
         let now = self.k.clock.now();
-        for store in config.stores().filter(|s| s.catalogue.shopify_shop.is_some()) {
+        for store in config.stores().filter(|s| read::Source::of(s).is_some()) {
             let Some(every) = store.catalogue.refresh_every else { continue };
             let failed = self.failed_at.lock().ok().and_then(|m| m.get(&store.id).copied());
             if failed.is_some_and(|at| now.duration_since(at) < RETRY_AFTER_FAILURE) {
@@ -311,7 +239,7 @@ impl Change {
     }
 }
 
-fn error_cause(e: &CatalogueError) -> &'static str {
+pub(crate) fn error_cause(e: &CatalogueError) -> &'static str {
     match e {
         CatalogueError::Malformed(_) => "malformed",
         CatalogueError::TooLarge { .. } => "too_large",

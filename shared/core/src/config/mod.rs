@@ -222,8 +222,19 @@ pub struct StoreConfig {
 /// `[stores.catalogue]` (docs/catalogue.md).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogueConfig {
-    /// The shop's origin: its public `/products.json` is read on the refresh schedule.
+    /// The shop's origin: its public `/products.json` is read on the refresh schedule (unless
+    /// `shopify_admin` is set), and ready carts link to it.
     pub shopify_shop: Option<String>,
+    /// Shopify's Admin GraphQL API (`https://{name}.myshopify.com` and the app's access token
+    /// `shopify_admin_token`): read instead of `/products.json` when set.
+    pub shopify_admin: Option<ShopifyAdmin>,
+    /// A WooCommerce shop's origin: its REST API (`/wp-json/wc/v3`) is read with the store's
+    /// `woocommerce_consumer_key`/`_secret`, and ready carts are its add-to-cart links.
+    pub woocommerce_site: Option<String>,
+    pub woocommerce_keys: Option<(Secret, Secret)>,
+    /// Ready carts as WooCommerce 10's shareable checkout links (several products and a coupon);
+    /// `false`: one-product add-to-cart links for older shops.
+    pub woocommerce_checkout_links: bool,
     /// `None` ("off"): refreshed only when asked.
     pub refresh_every: Option<jiff::SignedDuration>,
     /// Product questions answered from the catalogue (default on, once there is one).
@@ -231,6 +242,15 @@ pub struct CatalogueConfig {
     pub returns_days: Option<u32>,
     /// "2-4": as product answers quote it.
     pub shipping_days: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShopifyAdmin {
+    /// `https://{name}.myshopify.com`.
+    pub origin: String,
+    /// The Admin API version read (`2025-07`): Shopify supports each for a year.
+    pub api_version: String,
+    pub token: Secret,
 }
 
 /// `[stores.reader]` (docs/replies.md, "A second reader"): off unless configured.

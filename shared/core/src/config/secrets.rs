@@ -20,6 +20,9 @@ pub const SECRET_FIELDS: &[&str] = &[
     "alert_webhook_secret",
     "event_webhook_secret",
     "reader_api_key",
+    "shopify_admin_token",
+    "woocommerce_consumer_key",
+    "woocommerce_consumer_secret",
 ];
 
 pub use crate::domain::secret::Secret;

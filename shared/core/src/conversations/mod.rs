@@ -10,6 +10,7 @@ pub mod keywords;
 pub mod model;
 pub mod opt_out;
 pub mod person;
+pub mod ready_cart;
 pub mod reasons;
 pub mod replies;
 pub mod second_reader;
@@ -43,4 +44,6 @@ pub struct Inbox {
     pub(crate) k: Arc<Kernel>,
     pub(crate) carts: Arc<dyn CartStore>,
     pub(crate) outbox: Arc<Outbox>,
+    /// Read for what the inbox shows beside a transcript, and for ready carts.
+    pub(crate) catalogues: Arc<dyn crate::ports::CatalogueStore>,
 }

@@ -551,14 +551,8 @@ impl Replies {
         if !has_catalogue && crate::catalogue::needs_catalogue(body, &lines, &catalogue, &policies) {
             return Ok(None);
         }
-        // The newest code the shopper was offered and has not used.
-        let code = cart.and_then(|c| {
-            c.sends
-                .iter()
-                .rev()
-                .find(|s| s.coupon.is_some() && s.coupon_redeemed_at.is_none())
-                .and_then(|s| s.coupon.as_deref())
-        });
+        let code = cart.and_then(Cart::unused_code);
+        let cross_sell_skus: Vec<&str> = store.cross_sell.iter().map(|c| c.sku.as_str()).collect();
         let asked = crate::catalogue::Asked {
             body,
             lines: &lines,
@@ -566,7 +560,8 @@ impl Replies {
             policies: &policies,
             lang,
             currency: store.currency,
-            shop: store.catalogue.shopify_shop.as_deref(),
+            shop: crate::catalogue::Shop::of(store),
+            cross_sell_skus: &cross_sell_skus,
             code,
             contact,
         };

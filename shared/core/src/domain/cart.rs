@@ -338,6 +338,15 @@ pub struct Cart {
 }
 
 impl Cart {
+    /// The newest code the shopper was offered and has not used (a ready cart carries it).
+    pub fn unused_code(&self) -> Option<&str> {
+        self.sends
+            .iter()
+            .rev()
+            .find(|s| s.coupon.is_some() && s.coupon_redeemed_at.is_none())
+            .and_then(|s| s.coupon.as_deref())
+    }
+
     pub fn new(store: &str, id: &str, now: Timestamp, holdout: bool) -> Cart {
         Cart {
             store: store.to_string(),

@@ -99,10 +99,18 @@ impl Catalogue {
     }
 
     /// The variant with this SKU (or variant id), and its product.
+    /// The variant a cart line names: by the platform's variant id, else by a SKU that only
+    /// one variant has (SKUs are not unique on every platform: a shared one names none).
     pub fn variant(&self, sku: &str) -> Option<(&Product, &Variant)> {
-        self.products.iter().find_map(|p| {
-            p.variants.iter().find(|v| (!v.sku.is_empty() && v.sku == sku) || v.id == sku).map(|v| (p, v))
-        })
+        let all = || self.products.iter().flat_map(|p| p.variants.iter().map(move |v| (p, v)));
+        if let Some(found) = all().find(|(_, v)| v.id == sku) {
+            return Some(found);
+        }
+        let mut by_sku = all().filter(|(_, v)| !v.sku.is_empty() && v.sku == sku);
+        match (by_sku.next(), by_sku.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
     }
 
     pub fn variant_count(&self) -> usize {

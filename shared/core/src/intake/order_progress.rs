@@ -82,6 +82,12 @@ impl Intake {
     /// Puts the order's progress on the shopper's contact records that exist (by phone, by
     /// e-mail): how many were changed. An order for nobody Cartback knows is counted, not kept.
     pub async fn order_progress(&self, store: &StoreConfig, u: &OrderUpdate) -> Result<usize, EngineError> {
+        // As for events: a state dated in the future would make every real update after it look
+        // older (a storefront's clock, not the shopper's order). Counted, not kept.
+        if u.note.updated_at > self.k.clock.now() + jiff::SignedDuration::from_mins(5) {
+            self.k.count(&store.id, vec![(Counter::OrderProgress("in_future"), 1)]).await;
+            return Ok(0);
+        }
         let mut keys: Vec<String> =
             [&u.phone, &u.email].into_iter().flatten().map(|a| contact_key(&store.id, a)).collect();
         keys.dedup();

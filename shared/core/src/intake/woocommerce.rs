@@ -139,6 +139,56 @@ pub fn map(topic: &str, delivery_id: &str, source: Option<&str>, body: &[u8]) ->
     serde_json::to_vec(&Value::Object(ev)).map(Mapped::Event).map_err(|e| WooError::NotJson(e.to_string()))
 }
 
+/// What an order delivery says about the order's progress after it was placed
+/// (`intake::order_progress`): `None` for an order not placed yet (pending, failed, a checkout
+/// draft) or not an order. WooCommerce has no "shipped" status: `completed` is fulfilled, and
+/// the tracking comes from the Shipment Tracking extension's `_wc_shipment_tracking_items` meta
+/// where the shop has it (the newest item).
+pub fn order_progress(topic: &str, body: &[u8]) -> Option<crate::intake::order_progress::OrderUpdate> {
+    use crate::domain::order_note::{OrderNote, OrderProgress, Tracking};
+    if !matches!(topic, "order.created" | "order.updated") {
+        return None;
+    }
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let progress = match text(&v, "status")? {
+        "processing" | "on-hold" => OrderProgress::Received,
+        "completed" => OrderProgress::Shipped,
+        "cancelled" | "refunded" => OrderProgress::NeedsPerson,
+        _ => return None,
+    };
+    let at = |k: &str| gmt(&v, k).and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let placed_at = at("date_created_gmt")?;
+    let updated_at = at("date_modified_gmt").unwrap_or(placed_at);
+    // The id `order.completed` carries (`map`): the order's number, as the shopper knows it.
+    let id = text(&v, "number").map(str::to_string).or_else(|| id_text(&v, "id"))?;
+    let tracking = meta(&v, "_wc_shipment_tracking_items").and_then(Value::as_array).and_then(|items| {
+        items.iter().rev().find_map(|t| {
+            let number = text(t, "tracking_number").map(str::to_string);
+            let url = text(t, "custom_tracking_link")
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                .map(str::to_string);
+            let company =
+                text(t, "tracking_provider").or_else(|| text(t, "custom_tracking_provider")).map(str::to_string);
+            (number.is_some() || url.is_some()).then_some(Tracking { company, number, url })
+        })
+    });
+    let c = customer(&v);
+    Some(crate::intake::order_progress::OrderUpdate {
+        note: OrderNote { name: Some(format!("#{id}")), id, placed_at, progress, tracking, updated_at },
+        phone: c.get("phone").and_then(Value::as_str).map(str::to_string),
+        email: c.get("email").and_then(Value::as_str).map(str::to_string),
+    })
+}
+
+fn meta<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.get("meta_data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|m| m.get("key").and_then(Value::as_str) == Some(key))
+        .and_then(|m| m.get("value"))
+}
+
 /// The billing contact; fields that would fail validation are left out, never fatal.
 fn customer(v: &Value) -> Value {
     let billing = v.get("billing").filter(|b| b.is_object()).unwrap_or(&Value::Null);
@@ -161,15 +211,8 @@ fn customer(v: &Value) -> Value {
         c.insert("phone".into(), json!(p));
     }
     let mut consent = Map::new();
-    for (meta, channel) in [("_cartback_email_consent", "email"), ("_cartback_sms_consent", "sms")] {
-        let value = v
-            .get("meta_data")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find(|m| m.get("key").and_then(Value::as_str) == Some(meta))
-            .and_then(|m| m.get("value"));
-        match value.and_then(Value::as_str) {
+    for (key, channel) in [("_cartback_email_consent", "email"), ("_cartback_sms_consent", "sms")] {
+        match meta(v, key).and_then(Value::as_str) {
             Some("yes" | "1" | "true") => consent.insert(channel.into(), json!(true)),
             Some("no" | "0" | "false") => consent.insert(channel.into(), json!(false)),
             _ => None,

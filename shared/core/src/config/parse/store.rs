@@ -72,6 +72,9 @@ pub(super) struct RawStore {
     pub(super) reader: Option<super::reader::RawReader>,
     pub(super) reader_api_key: Option<String>,
     pub(super) catalogue: Option<super::catalogue::RawCatalogue>,
+    pub(super) shopify_admin_token: Option<String>,
+    pub(super) woocommerce_consumer_key: Option<String>,
+    pub(super) woocommerce_consumer_secret: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -177,7 +180,12 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
     let link_ttl = p.duration(&format!("{at}.link_ttl"), rs.link_ttl.as_deref(), SignedDuration::from_hours(24 * 7));
     let snippet = snippet(at, rs.snippet.take(), p);
     let reader = super::reader::reader(at, rs.reader.take(), rs.reader_api_key.take(), p);
-    let catalogue = super::catalogue::catalogue(at, rs.catalogue.take(), &allowed_domains, p);
+    let tokens = super::catalogue::Tokens {
+        shopify_admin_token: rs.shopify_admin_token.take(),
+        woocommerce_consumer_key: rs.woocommerce_consumer_key.take(),
+        woocommerce_consumer_secret: rs.woocommerce_consumer_secret.take(),
+    };
+    let catalogue = super::catalogue::catalogue(at, rs.catalogue.take(), tokens, &allowed_domains, p);
     if p.0.len() != before {
         return None;
     }
