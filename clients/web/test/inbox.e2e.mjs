@@ -44,6 +44,15 @@ await call("/v1/events", {
   headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
   body: event,
 });
+// The store's catalogue lists the cart's item (variant 111, SKU A1): the inbox can show it and
+// send a ready cart.
+const catalogue = { products: [{ id: 11, title: "Kazak", handle: "kazak", options: [{ name: "Size" }],
+  variants: [{ id: 111, title: "M", option1: "M", sku: "A1", price: "30.00", available: true }] }] };
+await call("/v1/stores/demo/catalogue", {
+  method: "PUT",
+  headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
+  body: JSON.stringify(catalogue),
+});
 await call("/_local/clock/advance", { method: "POST", body: JSON.stringify({ seconds: 1800 }) });
 const params = { From: FROM, Body: REPLY, MessageSid: "SMinbox0001" };
 await call("/v1/replies/twilio/demo", {
@@ -113,6 +122,20 @@ try {
   assert.equal(answers[0].recipient, FROM);
   assert.equal(answers[0].channel, "sms");
   ok("the answer reached the outbox once, by SMS to the shopper");
+
+  // Beside the transcript: the cart as the catalogue knows it, and the ready cart sent in one
+  // action, in the shopper's language, once.
+  await page.waitForSelector("#context:not([hidden])");
+  assert.match(await page.locator("#ctx-cart").innerText(), /2 × Kazak \(A1\)/);
+  assert.match(await page.locator("#ctx-products").innerText(), /Kazak/);
+  const link = await page.locator("#ctx-link").innerText();
+  assert.match(link, /^https:\/\/shop\.example\/cart\/111:2/);
+  await page.click("#ready");
+  await page.waitForFunction(() => document.querySelectorAll("#transcript .msg.agent").length === 2);
+  const after = (await (await call("/_local/outbox")).json()).messages.filter((m) => m.variant === "agent");
+  assert.equal(after.length, 2, JSON.stringify(after));
+  assert.equal(after[1].body, `Sepetiniz hazır: ${link}`);
+  ok("the cart and its catalogue entry are shown beside the transcript; the ready cart is sent once, in Turkish");
 
   const stored = await page.evaluate(() => Object.keys(sessionStorage));
   assert.deepEqual(stored, ["cartback-key-demo"]);

@@ -19,8 +19,8 @@ pub mod understand;
 pub mod woocommerce_products;
 
 pub use crate::domain::catalogue::{Catalogue, Product, Variant};
-pub use ground::{Fact, Grounded, Line, Policies, ground};
 pub use cart_link::{Shop, catalogue_lines, free_shipping_item};
+pub use ground::{Fact, Grounded, Line, Policies, ground};
 pub use read::RefreshError;
 pub use reply::{Asked, answer as answer_reply, needs_catalogue};
 pub use service::{Catalogues, FeedFormat, Summary};

@@ -97,8 +97,62 @@
       });
       $("reply").hidden = c.status !== "open";
       loadList();
+      return context(id, c.status === "open");
     }).catch(fail);
   }
+
+  function line(parent, text) {
+    var li = document.createElement("li");
+    li.textContent = shown(text);
+    parent.appendChild(li);
+    return li;
+  }
+
+  // Beside the transcript: the cart as the catalogue knows it, the products the shopper named,
+  // the shopper's own orders, and the ready cart to send in one action.
+  function context(id, open) {
+    var aside = $("context");
+    return api("GET", "/" + encodeURIComponent(id) + "/context").then(function (x) {
+      if (current !== id) { return; }
+      aside.hidden = false;
+      var cart = $("ctx-cart");
+      cart.textContent = "";
+      (x.cart ? x.cart.lines : []).forEach(function (l) {
+        line(cart, l.quantity + " × " + l.name + " (" + l.sku + ") " + l.unit_price +
+          (l.available === false ? " · sold out" : l.variant_id ? "" : " · not in the catalogue"));
+      });
+      if (x.cart && x.cart.unused_code) { line(cart, "Code offered: " + x.cart.unused_code); }
+      var products = $("ctx-products");
+      products.textContent = "";
+      x.products.forEach(function (p) {
+        var li = line(products, p.title);
+        var ul = document.createElement("ul");
+        p.variants.forEach(function (v) { line(ul, v.title + " · " + v.price + (v.available ? "" : " · sold out")); });
+        li.appendChild(ul);
+      });
+      var orders = $("ctx-orders");
+      orders.textContent = "";
+      x.orders.forEach(function (o) {
+        var t = o.tracking ? " · " + [o.tracking.company, o.tracking.number].filter(Boolean).join(" ") : "";
+        line(orders, (o.name || o.id) + " · " + o.progress + t);
+      });
+      var ready = x.ready_cart;
+      $("ctx-link").textContent = ready && ready.link ? shown(ready.link) : "No ready cart (no shop, or items the catalogue does not list).";
+      $("ready").hidden = !(open && ready && ready.link);
+      $("ready-free").parentNode.hidden = !(ready && ready.free_shipping_item);
+    }).catch(function () { aside.hidden = true; });
+  }
+
+  var readyKey = null;
+  $("ready").addEventListener("click", function () {
+    readyKey = readyKey || (Date.now().toString(36) + Math.random().toString(36).slice(2));
+    $("ready").disabled = true;
+    api("POST", "/" + encodeURIComponent(current) + "/ready-cart",
+      { add_free_shipping_item: $("ready-free").checked, idempotency_key: readyKey })
+      .then(function () { readyKey = null; return open(current); })
+      .catch(fail)
+      .then(function () { $("ready").disabled = false; });
+  });
 
   var LABELS = ["opt_out", "payment_problem", "unexpected_fees", "technical_issue", "shipping_time", "trust",
     "product_question", "price_discount", "not_interested", "other"];
