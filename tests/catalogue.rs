@@ -307,3 +307,75 @@ async fn where_is_my_order_is_answered_from_the_shoppers_own_order() {
     assert_eq!(stats["order_progress"]["shipped"], 1, "{stats}");
     assert_eq!(stats["order_progress"]["needs_person"], 1, "{stats}");
 }
+
+fn meta_sign(body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"demo_whatsapp_app_secret").unwrap();
+    mac.update(body);
+    format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn whatsapp_message(id: &str, message: Value) -> Vec<u8> {
+    let mut m = message;
+    m["from"] = json!("905321234567");
+    m["id"] = json!(id);
+    m["timestamp"] = json!("1763888400");
+    serde_json::to_vec(&json!({"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages",
+        "value": {"messaging_product": "whatsapp", "messages": [m]}}]}]}))
+    .unwrap()
+}
+
+/// On WhatsApp the answer's ready cart is a "Complete my order" button that opens it (Meta's
+/// `cta_url`), and an answer without one offers reply buttons — "Order status", "Complete my
+/// order", "Talk to a person" — whose taps come back by id and are read as what they say.
+#[tokio::test]
+async fn whatsapp_answers_carry_buttons_and_their_taps_are_understood() {
+    let s = Server::start().await;
+    let (st, _) = call(&s, "PUT", "/v1/stores/demo/catalogue", Some("application/json"), FIXTURE.into()).await;
+    assert_eq!(st, 200);
+    let mut ev = cart_event("e1", "c1", "MW-SWT-M-NAV", "89.00");
+    ev["customer"]["consent"]["whatsapp"] = json!(true);
+    s.post_event(&ev).await;
+    s.advance(30 * 60).await;
+    let post = |body: Vec<u8>| {
+        s.http.post(s.url("/v1/whatsapp/demo")).header("x-hub-signature-256", meta_sign(&body)).body(body).send()
+    };
+    let ask = whatsapp_message("wamid.q1", json!({"type": "text", "text": {"body": "grisi M beden var mı?"}}));
+    let v: Value = post(ask).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "answered", "{v}");
+    let answer = s.outbox().await.into_iter().rfind(|m| m["channel"] == "whatsapp").unwrap();
+    assert!(answer["body"].as_str().unwrap().contains("stokta var"), "{answer}");
+    assert_eq!(answer["interactive"]["link"]["label"], "Siparişi tamamla", "{answer}");
+    assert!(
+        answer["interactive"]["link"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://shop.example/cart/45101000000105:1")
+    );
+
+    // A question answered without a ready cart: the three reply buttons, in Turkish.
+    let ask = whatsapp_message("wamid.q2", json!({"type": "text", "text": {"body": "iade süresi kaç gün?"}}));
+    post(ask).await.unwrap();
+    let answer = s.outbox().await.into_iter().rfind(|m| m["channel"] == "whatsapp").unwrap();
+    let ids: Vec<&str> =
+        answer["interactive"]["replies"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ORDER_STATUS", "RESTORE", "PERSON"], "{answer}");
+    assert_eq!(answer["interactive"]["replies"][2]["title"], "Biriyle konuşayım");
+
+    // Their taps: "Order status" is the order-status question (no order known: a person), and
+    // "Talk to a person" hands off as asked.
+    let tap = |id: &str, button: &str, title: &str| {
+        whatsapp_message(
+            id,
+            json!({"type": "interactive", "interactive": {"type": "button_reply",
+            "button_reply": {"id": button, "title": title}}}),
+        )
+    };
+    post(tap("wamid.t1", "ORDER_STATUS", "Siparişim nerede")).await.unwrap();
+    assert_eq!(s.stats().await["questions"]["order_status"], 1);
+    let v: Value = post(tap("wamid.t2", "PERSON", "Biriyle konuşayım")).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "handed_off", "{v}");
+    let (_, list) = call(&s, "GET", "/v1/stores/demo/conversations", None, vec![]).await;
+    // The tap joins the conversation the order-status question opened, read as what it says.
+    assert_eq!(list["conversations"][0]["last_shopper_message"], "I want to talk to a person", "{list}");
+}

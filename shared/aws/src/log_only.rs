@@ -124,6 +124,7 @@ mod tests {
             valid_for_secs: None,
             locale: None,
             session_open: false,
+            interactive: None,
             providers: Arc::default(),
         };
         let logs = capture(|| async {

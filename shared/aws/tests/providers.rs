@@ -34,6 +34,7 @@ fn email(providers: Providers) -> OutgoingMessage {
         valid_for_secs: None,
         locale: Some("tr-TR".into()),
         session_open: false,
+        interactive: None,
         providers: Arc::new(providers),
     }
 }

@@ -5,14 +5,34 @@
 use crate::provider_errors;
 use cartback_core::config::whatsapp_template::{BodyValue, Button, WhatsappTemplate};
 use cartback_core::conversations::whatsapp_inbound::{RESTORE_BUTTON_PAYLOAD, STOP_BUTTON_PAYLOAD};
-use cartback_core::ports::{ChannelError, OutgoingMessage};
+use cartback_core::ports::{ChannelError, Interactive, OutgoingMessage};
 use serde_json::{Value, json};
 
 /// Meta's limit on `biz_opaque_callback_data` (Cloud API reference, "messages": "Maximum 512
 /// characters").
 pub const CALLBACK_DATA_MAX: usize = 512;
 
-/// The JSON Meta receives for `msg`: free-form text inside the customer-service window, else the
+/// Meta's limit on an interactive message's body text (Cloud API, "Interactive object").
+pub const INTERACTIVE_BODY_MAX: usize = 1024;
+
+/// The `interactive` object for `msg`'s buttons (Cloud API reference, "Interactive object":
+/// `cta_url` with `action.name = "cta_url"` and its `display_text`/`url` parameters; `button`
+/// with up to three `reply` buttons, each an `id` and a `title`).
+fn interactive(body: &str, i: &Interactive) -> Value {
+    match i {
+        Interactive::Link { label, url } => json!({
+            "type": "cta_url", "body": {"text": body},
+            "action": {"name": "cta_url", "parameters": {"display_text": label, "url": url}},
+        }),
+        Interactive::Replies(buttons) => json!({
+            "type": "button", "body": {"text": body},
+            "action": {"buttons": buttons.iter().take(3).map(|b| json!({"type": "reply", "reply": {"id": b.id, "title": b.title}})).collect::<Vec<_>>()},
+        }),
+    }
+}
+
+/// The JSON Meta receives for `msg`: free-form text inside the customer-service window (as an
+/// interactive message when it carries buttons and its text fits one), else the
 /// store's template filled in as its configuration says (Cloud API reference, "Template
 /// object": `components` of type `body` with `text` parameters and of type `button` with
 /// `sub_type` `url` (a `text` suffix), `copy_code` (a `coupon_code`) or `quick_reply` (a
@@ -23,7 +43,13 @@ pub fn body(msg: &OutgoingMessage, template: &WhatsappTemplate) -> Result<Value,
     // cart id long enough to break Meta's limit goes without (its statuses are not matched).
     let callback = Some(cartback_core::feedback::whatsapp_statuses::callback_data(&msg.cart, msg.seq))
         .filter(|c| c.chars().count() <= CALLBACK_DATA_MAX);
-    let mut out = if msg.session_open {
+    let buttons = msg.interactive.as_ref().filter(|_| msg.body.chars().count() <= INTERACTIVE_BODY_MAX);
+    let mut out = if let (true, Some(i)) = (msg.session_open, buttons) {
+        json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+            "type": "interactive", "interactive": interactive(&msg.body, i),
+        })
+    } else if msg.session_open {
         json!({
             "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
             "type": "text", "text": {"preview_url": true, "body": msg.body},

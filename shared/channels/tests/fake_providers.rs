@@ -112,6 +112,7 @@ fn message(channel: Channel, providers: Providers, to: &str) -> OutgoingMessage 
         }),
         locale: Some("tr-TR".into()),
         session_open: false,
+        interactive: None,
         providers: Arc::new(providers),
     }
 }
@@ -336,6 +337,42 @@ async fn whatsapp_gets_a_template_outside_the_window_and_text_inside() {
     ch.send(&open).await.unwrap();
     let body: serde_json::Value = serde_json::from_str(&fake.last().body).unwrap();
     assert_eq!((body["type"].as_str(), body["text"]["body"].as_str()), (Some("text"), Some(msg.body.as_str())));
+
+    // With buttons, as Meta's "Interactive object" documents them: a call-to-action URL button
+    // (`cta_url`), and reply buttons (`button`, each `{"type": "reply", "reply": {id, title}}`).
+    use cartback_core::ports::{Interactive, ReplyButton};
+    let mut link = open.clone();
+    link.interactive =
+        Some(Interactive::Link { label: "Siparişi tamamla".into(), url: "https://shop.example/cart/1:1".into() });
+    ch.send(&link).await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&fake.last().body).unwrap();
+    assert_eq!(
+        (body["type"].clone(), body["interactive"].clone()),
+        (
+            serde_json::json!("interactive"),
+            serde_json::json!({"type": "cta_url", "body": {"text": msg.body},
+                "action": {"name": "cta_url", "parameters": {"display_text": "Siparişi tamamla", "url": "https://shop.example/cart/1:1"}}})
+        )
+    );
+    let mut replies = open.clone();
+    replies.interactive = Some(Interactive::Replies(vec![
+        ReplyButton { id: "ORDER_STATUS".into(), title: "Order status".into() },
+        ReplyButton { id: "PERSON".into(), title: "Talk to a person".into() },
+    ]));
+    ch.send(&replies).await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&fake.last().body).unwrap();
+    assert_eq!(
+        body["interactive"],
+        serde_json::json!({"type": "button", "body": {"text": msg.body}, "action": {"buttons": [
+            {"type": "reply", "reply": {"id": "ORDER_STATUS", "title": "Order status"}},
+            {"type": "reply", "reply": {"id": "PERSON", "title": "Talk to a person"}}]}})
+    );
+    // Outside the window buttons change nothing: the template goes.
+    let mut closed = replies.clone();
+    closed.session_open = false;
+    ch.send(&closed).await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&fake.last().body).unwrap();
+    assert_eq!(body["type"], "template");
 }
 
 #[tokio::test]

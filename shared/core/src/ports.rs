@@ -196,6 +196,9 @@ pub struct OutgoingMessage {
     pub locale: Option<String>,
     /// WhatsApp: the shopper wrote within 24 hours, so free-form text is allowed.
     pub session_open: bool,
+    /// WhatsApp, inside the window: the text sent as an interactive message with these buttons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interactive: Option<Interactive>,
     /// The store's providers for this message's channel.
     #[serde(skip)]
     pub providers: std::sync::Arc<crate::config::providers::Providers>,
@@ -229,9 +232,27 @@ impl OutgoingMessage {
             valid_for_secs: None,
             locale: None,
             session_open: true,
+            interactive: None,
             providers: store.providers.clone(),
         }
     }
+}
+
+/// The buttons of a WhatsApp interactive message (Cloud API, "Interactive messages").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interactive {
+    /// One call-to-action button that opens `url` (`cta_url`): the ready cart.
+    Link { label: String, url: String },
+    /// Up to three reply buttons (`button`): each tap comes back as its id.
+    Replies(Vec<ReplyButton>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ReplyButton {
+    pub id: String,
+    /// At most 20 characters (Meta's limit).
+    pub title: String,
 }
 
 /// What a WhatsApp template can be filled in with; the store's configuration says which go

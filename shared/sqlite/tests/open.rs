@@ -108,6 +108,7 @@ async fn the_outbox_and_hand_offs_survive_a_reopen() {
             valid_for_secs: None,
             locale: None,
             session_open: false,
+            interactive: None,
             providers: Arc::default(),
         };
         assert_eq!(b.outbox.send(&msg).await.unwrap(), "console-1");

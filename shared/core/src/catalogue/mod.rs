@@ -22,7 +22,7 @@ pub use crate::domain::catalogue::{Catalogue, Product, Variant};
 pub use cart_link::{Shop, catalogue_lines, free_shipping_item};
 pub use ground::{Fact, Grounded, Line, Policies, ground};
 pub use read::RefreshError;
-pub use reply::{Asked, answer as answer_reply, needs_catalogue};
+pub use reply::{Answered, Asked, answer as answer_reply, needs_catalogue};
 pub use service::{Catalogues, FeedFormat, Summary};
 
 /// The catalogue's products a shopper's text names ("the beanie", "the merino one").

@@ -27,18 +27,27 @@ pub struct Asked<'a> {
     pub contact: &'a Contact,
 }
 
+/// An answer, and the ready cart's link when it carries one (a WhatsApp answer makes it a button).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    pub text: String,
+    pub link: Option<String>,
+}
+
 /// The answer (`Ok`) or why a person answers (`Err`), with the `questions.*` counter's name.
-pub fn answer(a: &Asked) -> (String, Result<String, &'static str>) {
+pub fn answer(a: &Asked) -> (String, Result<Answered, &'static str>) {
     match ground(a.body, a.lines, a.catalogue, a.policies) {
         Grounded::Answer(facts) => {
             let mut text = render::render(&facts, a.lang, a.currency);
+            let mut link = None;
             if let (Some(shop), Some(ready)) = (a.shop, cart_link::cart_with_answer(a.lines, &facts, a.catalogue)) {
                 text.push_str(&ready_cart_text(shop, &ready, a));
+                link = shop.link(&ready, a.code);
             }
-            ("answered".to_string(), Ok(text))
+            ("answered".to_string(), Ok(Answered { text, link }))
         }
         Grounded::OrderStatus => match order_status::answer(a.contact, a.body, a.lang) {
-            Some(text) => ("order_status.answered".to_string(), Ok(text)),
+            Some(text) => ("order_status.answered".to_string(), Ok(Answered { text, link: None })),
             None => ("order_status".to_string(), Err("order_status")),
         },
         Grounded::Person(why) => (format!("person.{why}"), Err(why)),

@@ -38,7 +38,7 @@ fn entry_reading(reading: &Reading, action: &str, language: &str) -> EntryReadin
 
 pub use crate::domain::conversation::InboundReply;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReplyOutcome {
     /// What happened: opted_out, opted_in, help, answered, handed_off, duplicate.
     pub action: &'static str,
@@ -46,6 +46,8 @@ pub struct ReplyOutcome {
     /// The text to answer with, if any.
     pub reply: Option<String>,
     pub cart: Option<String>,
+    /// The ready cart's link the answer carries (docs/catalogue.md).
+    pub link: Option<String>,
 }
 
 /// What a reply decided, before it acts: the outcome so far and, for a reply to talk about, its
@@ -122,7 +124,7 @@ impl Replies {
         let mut second: Option<Option<SecondReading>> = None;
         retry_on_conflict!({
             let Some(mut contact) = self.contact_for(store, &key, r, now).await? else {
-                return Ok(ReplyOutcome { action: "duplicate", reason: None, reply: None, cart: None });
+                return Ok(ReplyOutcome { action: "duplicate", reason: None, reply: None, cart: None, link: None });
             };
             let mut stats = Vec::new();
             // A hold nobody decided in time is the opt-out it stood for, before anything else.
@@ -215,7 +217,7 @@ impl Replies {
                 let changed = opt_out_by_reply(contact, r, source, scope, now, stats);
                 // Confirm once: a second STOP gets silence, not another message.
                 let reply = changed.then(|| text(ReplyText::Stop));
-                Decided::plain(ReplyOutcome { action: "opted_out", reason: None, reply, cart: None })
+                Decided::plain(ReplyOutcome { action: "opted_out", reason: None, reply, cart: None, link: None })
             }
             (_, Some(Reading { verdict: Verdict::WrongNumber, .. })) => {
                 contact.remember_consent_reply(&r.message_id);
@@ -226,14 +228,19 @@ impl Replies {
                 stats.push((Counter::WrongNumbers, 1));
                 contact.hold = None;
                 let reply = (!changed.is_empty()).then(|| text(ReplyText::WrongNumber));
-                Decided::plain(ReplyOutcome { action: "wrong_number", reason: None, reply, cart: None })
+                Decided::plain(ReplyOutcome { action: "wrong_number", reason: None, reply, cart: None, link: None })
             }
             (_, Some(v @ Reading { verdict: Verdict::Hold(cause), .. })) => {
                 let new = hold(contact, r, cause.as_str(), now, stats);
                 let c = reasons::of_prediction(v.prediction);
                 let reply = new.then(|| text(ReplyText::Held));
-                let outcome =
-                    ReplyOutcome { action: "held", reason: Some(c.reason), reply, cart: contact.latest_cart.clone() };
+                let outcome = ReplyOutcome {
+                    action: "held",
+                    reason: Some(c.reason),
+                    reply,
+                    cart: contact.latest_cart.clone(),
+                    link: None,
+                };
                 Decided { outcome, classified: Some((c, v)) }
             }
             // A START the provider dates at or before the STOP it would reverse: a replay.
@@ -242,7 +249,7 @@ impl Replies {
             {
                 contact.remember_consent_reply(&r.message_id);
                 tracing::warn!(store = %store.id, from = %mask(&r.from), "a START older than the STOP it would reverse: ignored");
-                Decided::plain(ReplyOutcome { action: "stale", reason: None, reply: None, cart: None })
+                Decided::plain(ReplyOutcome { action: "stale", reason: None, reply: None, cart: None, link: None })
             }
             (Some(Keyword::Start), _) => {
                 contact.remember_consent_reply(&r.message_id);
@@ -255,11 +262,11 @@ impl Replies {
                     stats.push((Counter::Holds("decided.released".into()), 1));
                 }
                 let reply = Some(text(ReplyText::Start));
-                Decided::plain(ReplyOutcome { action: "opted_in", reason: None, reply, cart: None })
+                Decided::plain(ReplyOutcome { action: "opted_in", reason: None, reply, cart: None, link: None })
             }
             (Some(_), _) => {
                 let reply = Some(text(ReplyText::Help));
-                Decided::plain(ReplyOutcome { action: "help", reason: None, reply, cart: None })
+                Decided::plain(ReplyOutcome { action: "help", reason: None, reply, cart: None, link: None })
             }
             (None, Some(v)) => {
                 let c = reasons::of_prediction(v.prediction);
@@ -270,6 +277,7 @@ impl Replies {
                     reason: Some(c.reason),
                     reply: None,
                     cart: contact.latest_cart.clone(),
+                    link: None,
                 };
                 Decided { outcome, classified: Some((c, v)) }
             }
@@ -289,7 +297,7 @@ impl Replies {
             let lang = crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale);
             crate::text::builtin::phrase("reply_restore", lang, &[("store", &store.name), ("link", &link)])
         });
-        Ok(ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone() })
+        Ok(ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone(), link: None })
     }
 
     /// What the decision does beyond the contact. The reply's effects on the cart come before
@@ -412,9 +420,10 @@ impl Replies {
         let mut rule = rule;
         if matches!(rule, None | Some("unsure")) && store.catalogue.answer_questions {
             match self.catalogue_answer(store, cart.as_ref(), contact, &r.body).await? {
-                Some(Ok(text)) => {
+                Some(Ok(answered)) => {
                     outcome.action = "answered";
-                    outcome.reply = Some(text);
+                    outcome.reply = Some(answered.text);
+                    outcome.link = answered.link;
                     return Ok(outcome);
                 }
                 Some(Err("order_status")) => rule = Some("order_status"),
@@ -506,7 +515,7 @@ impl Replies {
         cart: Option<&Cart>,
         contact: &Contact,
         body: &str,
-    ) -> Result<Option<Result<String, &'static str>>, EngineError> {
+    ) -> Result<Option<Result<crate::catalogue::Answered, &'static str>>, EngineError> {
         use crate::catalogue::{Line, Policies};
         // Without a catalogue only order status is answered here (the FAQ keeps the rest).
         // A catalogue that cannot be read, or was read in another currency than the store's now,

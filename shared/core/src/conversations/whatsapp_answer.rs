@@ -1,15 +1,38 @@
 //! The answer to a shopper's WhatsApp message: handled as any reply (`replies`), its answer sent
-//! back through the outbox as free-form text.
+//! back through the outbox as free-form text — with a "Complete my order" button that opens the
+//! ready cart when the answer carries one, else, under an answer Cartback gave, reply buttons for
+//! "Order status", "Complete my order" and "Talk to a person" (their taps come back as
+//! `whatsapp_inbound`'s ids).
 
 use crate::config::StoreConfig;
 use crate::conversations::Replies;
 use crate::conversations::replies::ReplyOutcome;
+use crate::conversations::whatsapp_inbound::{ORDER_STATUS_BUTTON_ID, PERSON_BUTTON_ID, RESTORE_BUTTON_PAYLOAD};
 use crate::domain::Channel;
 use crate::domain::conversation::InboundReply;
 use crate::engine::EngineError;
 use crate::engine::counters::Counter;
 use crate::engine::outbox::Purpose;
-use crate::ports::OutgoingMessage;
+use crate::ports::{Interactive, OutgoingMessage, ReplyButton};
+use crate::text::builtin::phrase;
+
+/// The buttons an answer goes with, in the shopper's language: `None` for answers that are not
+/// Cartback's own (an opt-out's confirmation, a hand-off's notice).
+fn buttons(outcome: &ReplyOutcome, lang: &str) -> Option<Interactive> {
+    if let Some(url) = &outcome.link {
+        return Some(Interactive::Link { label: phrase("wa_complete_order", lang, &[]), url: url.clone() });
+    }
+    if outcome.action != "answered" {
+        return None;
+    }
+    let button = |id: &str, key: &str| ReplyButton { id: id.to_string(), title: phrase(key, lang, &[]) };
+    let mut list = vec![button(ORDER_STATUS_BUTTON_ID, "wa_order_status")];
+    if outcome.cart.is_some() {
+        list.push(button(RESTORE_BUTTON_PAYLOAD, "wa_complete_order"));
+    }
+    list.push(button(PERSON_BUTTON_ID, "wa_person"));
+    Some(Interactive::Replies(list))
+}
 
 impl Replies {
     /// A shopper's WhatsApp message, handled as any reply; its answer goes back as free-form
@@ -27,7 +50,10 @@ impl Replies {
             return Ok(outcome);
         }
         let cart = outcome.cart.clone().unwrap_or_default();
-        let msg = OutgoingMessage::answer(Channel::Whatsapp, store, cart, "reply", m.from.clone(), text.clone());
+        let mut msg = OutgoingMessage::answer(Channel::Whatsapp, store, cart, "reply", m.from.clone(), text.clone());
+        let contact = self.carts.get_contact(&store.id, &crate::domain::contact_key(&store.id, &m.from)).await?;
+        let lang = crate::domain::locale::built_in(contact.as_ref().and_then(|c| c.locale.as_deref()), &store.locale);
+        msg.interactive = buttons(&outcome, lang);
         if let Err(e) = self.outbox.hand_over(Purpose::ReplyAnswer, &msg).await {
             tracing::warn!(store = %store.id, error = %e, "answer to a WhatsApp message not sent");
             self.k.count(&store.id, vec![(Counter::Conversations("reply_answer_failed"), 1)]).await;

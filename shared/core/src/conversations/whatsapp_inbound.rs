@@ -14,6 +14,21 @@ use serde_json::Value;
 pub const STOP_BUTTON_PAYLOAD: &str = "STOP";
 /// The payload of its "Complete my order" button: answered with the cart's restore link.
 pub const RESTORE_BUTTON_PAYLOAD: &str = "RESTORE";
+/// The reply buttons under an answer (`whatsapp_answer`): "Order status" and "Talk to a person"
+/// come back as these ids, read as what they say whatever the label's language.
+pub const ORDER_STATUS_BUTTON_ID: &str = "ORDER_STATUS";
+pub const PERSON_BUTTON_ID: &str = "PERSON";
+
+/// What a tap on one of Cartback's own reply buttons means, as the words the readers act on.
+fn button_meaning(id: &str) -> Option<&'static str> {
+    match id {
+        STOP_BUTTON_PAYLOAD => Some(STOP_BUTTON_PAYLOAD),
+        RESTORE_BUTTON_PAYLOAD => Some(RESTORE_BUTTON_PAYLOAD),
+        ORDER_STATUS_BUTTON_ID => Some("where is my order?"),
+        PERSON_BUTTON_ID => Some("I want to talk to a person"),
+        _ => None,
+    }
+}
 
 /// The messages in a webhook delivery, oldest first.
 pub fn messages(body: &[u8]) -> Vec<InboundReply> {
@@ -31,7 +46,10 @@ pub fn messages(body: &[u8]) -> Vec<InboundReply> {
                 Some("button") => text(&["button", "payload"])
                     .filter(|p| p == STOP_BUTTON_PAYLOAD || p == RESTORE_BUTTON_PAYLOAD)
                     .or_else(|| text(&["button", "text"])),
-                Some("interactive") => text(&["interactive", "button_reply", "title"])
+                // A reply button: ours by its id, else its label.
+                Some("interactive") => text(&["interactive", "button_reply", "id"])
+                    .and_then(|id| button_meaning(&id).map(str::to_string))
+                    .or_else(|| text(&["interactive", "button_reply", "title"]))
                     .or_else(|| text(&["interactive", "list_reply", "title"])),
                 _ => None,
             };
@@ -74,10 +92,12 @@ mod tests {
               {"from": "905321234567", "id": "wamid.2", "type": "button", "button": {"text": "Complete my order", "payload": "RESTORE"}},
               {"from": "905321234567", "id": "wamid.3", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "b1", "title": "Yes"}}},
               {"from": "905321234567", "id": "wamid.4", "type": "image", "image": {"id": "m1"}},
+              {"from": "905321234567", "id": "wamid.6", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "ORDER_STATUS", "title": "Where is it"}}},
+              {"from": "905321234567", "id": "wamid.7", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "PERSON", "title": "A person"}}},
               {"from": "not a number", "id": "wamid.5", "type": "text", "text": {"body": "hi"}}
             ]}}]}]}"#;
         let bodies: Vec<String> = messages(body).into_iter().map(|m| m.body).collect();
-        assert_eq!(bodies, ["STOP", "RESTORE", "Yes"]);
+        assert_eq!(bodies, ["STOP", "RESTORE", "Yes", "where is my order?", "I want to talk to a person"]);
         assert!(messages(b"not json").is_empty());
     }
 }

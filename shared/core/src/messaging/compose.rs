@@ -230,6 +230,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
         valid_for_secs,
         locale: cart.customer.locale.clone(),
         session_open: d.last_whatsapp_inbound_at.is_some_and(|t| input.now < t + WHATSAPP_WINDOW),
+        interactive: None,
         providers: cfg.providers.clone(),
     })
 }

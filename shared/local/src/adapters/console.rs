@@ -38,6 +38,9 @@ pub struct OutboxEntry {
     /// The send record it belongs to.
     #[serde(default)]
     pub seq: u64,
+    /// WhatsApp: the buttons it carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactive: Option<cartback_core::ports::Interactive>,
 }
 
 pub struct ConsoleChannel {
@@ -156,6 +159,7 @@ fn plain_entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry
         encoding: None,
         unsubscribe_url: msg.unsubscribe_url.clone(),
         seq: msg.seq,
+        interactive: msg.interactive.clone(),
     }
 }
 
