@@ -145,6 +145,10 @@ pub fn ground(question: &str, cart: &[Line], catalogue: &Catalogue, policies: &P
     if lx.order_status.in_(&w) || names_an_order(&w) {
         return Grounded::OrderStatus;
     }
+    // A word the reader does not know may change what is asked: a person reads it.
+    if !crate::catalogue::understand::coverage::unknown_words(&w, &catalogue.products).is_empty() {
+        return Grounded::Person("unknown_words");
+    }
     let mut a = Asks::default();
     let free = (lx.shipping_word.in_(&w) && lx.free_word.in_(&w)) || lx.free_shipping_word.in_(&w);
     if free {
@@ -175,6 +179,23 @@ pub fn ground(question: &str, cart: &[Line], catalogue: &Catalogue, policies: &P
     let others = store_level || a.about_product();
     a.material = material_strong || (lx.material_noun.in_(&w) && !others);
     a.price = lx.price_strong.in_(&w) || (lx.how_much.in_(&w) && !others && !a.material);
+    // "How much …" beside another question about the product: which one it asks is a person's
+    // reading ("how much is it + can it go in the machine", "how much does it shrink").
+    if lx.how_much.in_(&w) && !a.price && !store_level && a.about_product() {
+        return Grounded::Person("two_questions");
+    }
+    // "How much is its size?": a price or a measure; a person reads which.
+    if lx.how_much.in_(&w) && lx.size_word.in_(&w) && !lx.price_strong.in_(&w) {
+        return Grounded::Person("two_questions");
+    }
+    // How many are left, or of anything but a set's pieces: a count the catalogue does not keep.
+    if lx.how_many.in_(&w) && !a.includes {
+        return Grounded::Person("count");
+    }
+    // A part's size ("how big are the pillowcases"): the set's measures are not the answer.
+    if a.dimensions && a.includes {
+        return Grounded::Person("two_questions");
+    }
     // Availability is asked by a stock word, or by "have" with a size or colour named (below).
     let stock_word = lx.in_stock.in_(&w);
     // "How many pillowcases does it have?" asks a count, not whether it is in stock.
@@ -354,6 +375,15 @@ fn product_facts(
         facts.push(Fact::BurnTime { of: subject(p, None), text });
     }
     if let Some(kind) = a.in_stock_list {
+        // "Which sizes does the navy one come in?" names a colour with the colour word: the
+        // list asked for is of the option whose value it does not name.
+        let named_of =
+            |k: OptionKind| p.option_of_kind(k).and_then(|i| named.values.get(i)).is_some_and(|v| !v.is_empty());
+        let flip = match kind {
+            OptionKind::Colour => OptionKind::Size,
+            _ => OptionKind::Colour,
+        };
+        let kind = if named_of(kind) && !named_of(flip) && p.option_of_kind(flip).is_some() { flip } else { kind };
         facts.push(in_stock(p, kind, &named.values)?);
     }
     Ok(facts)

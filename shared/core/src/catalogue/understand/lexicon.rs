@@ -38,6 +38,40 @@ pub struct Lexicon {
     pub have: Concept,
 }
 
+impl Lexicon {
+    /// Every concept, for the words a question may use (`coverage`).
+    pub fn all(&self) -> Vec<&Concept> {
+        let mut v: Vec<&Concept> = self.person_topics.iter().map(|(_, c)| c).collect();
+        v.extend([
+            &self.order_status,
+            &self.shipping_word,
+            &self.free_word,
+            &self.free_shipping_word,
+            &self.remaining,
+            &self.returns,
+            &self.arrive,
+            &self.how_long,
+            &self.price_strong,
+            &self.how_much,
+            &self.material_strong,
+            &self.material_noun,
+            &self.care,
+            &self.dimensions,
+            &self.includes,
+            &self.burn,
+            &self.which,
+            &self.plural_option,
+            &self.how_many,
+            &self.other,
+            &self.size_word,
+            &self.colour_word,
+            &self.in_stock,
+            &self.have,
+        ]);
+        v
+    }
+}
+
 fn c(entries: &[&str]) -> Concept {
     Concept::new(entries)
 }
@@ -527,6 +561,10 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "کم",
         "digeh",
         "digar",
+        "minimum",
+        "qualify",
+        "grensen",
+        "siniri",
     ]),
     returns: c(&[
         "return",
@@ -548,6 +586,9 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "پس دادن",
         "marju",
         "pas bedam",
+        "window",
+        "مهلت",
+        "suresi",
     ]),
     arrive: c(&[
         "arrive",
@@ -571,6 +612,7 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "tool=",
         "get to me",
         "reach me",
+        "teslim",
     ]),
     how_long: c(&[
         "how long",
@@ -590,8 +632,22 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "chand rooz",
         "key=",
         "naar=",
+        "suresi",
+        "sureniz",
     ]),
-    price_strong: c(&["price", "cost", "koster", "kostar", "pris=", "prisen", "fiyat", "قیمت", "gheymat", "ghimat"]),
+    price_strong: c(&[
+        "price",
+        "cost",
+        "koster",
+        "kostar",
+        "pris=",
+        "prisen",
+        "fiyat",
+        "قیمت",
+        "gheymat",
+        "ghimat",
+        "هزینه",
+    ]),
     how_much: c(&[
         "how much",
         "kac para",
@@ -606,6 +662,7 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "چقدر است",
         "chande",
         "cheghadre",
+        "چقد",
     ]),
     material_strong: c(&[
         "made of",
@@ -625,6 +682,18 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "parche",
         "pure",
         "100",
+        "blend",
+        "mix=",
+        "blanding",
+        "syntetisk",
+        "organik",
+        "likra",
+        "ترکیب",
+        "الیاف",
+        "materyal",
+        "saf=",
+        "ekte",
+        "خالص",
     ]),
     material_noun: c(&[
         "wool",
@@ -685,6 +754,19 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "خشک کن",
         "beshoor",
         "shost",
+        "machine",
+        "maskin",
+        "temp=",
+        "instructions",
+        "dry=",
+        "clean",
+        "grader",
+        "derece",
+        "yikiyor",
+        "temizlen",
+        "ماشین",
+        "mashin",
+        "درجه",
     ]),
     dimensions: c(&[
         "how big",
@@ -712,6 +794,7 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "چقدر بلند",
         "سانت",
         "abaad",
+        "چند در چند",
     ]),
     includes: c(&[
         "included",
@@ -759,6 +842,9 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "کدوم",
         "کدام",
         "che=",
+        "what colour",
+        "what color",
+        "what size",
     ]),
     other: c(&["other", "another", "different", "baska", "diger", "andre", "annen", "annet", "دیگه", "دیگر", "dige="]),
     plural_option: c(&[
@@ -780,7 +866,7 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
     ]),
     how_many: c(&["how many", "kac tane", "kac adet", "hvor mange", "چند تا", "چندتا", "چند عدد", "chand ta"]),
     size_word: c(&["size", "beden", "storrelse", "str=", "سایز"]),
-    colour_word: c(&["colour", "color", "renk", "farge", "رنگ", "rang="]),
+    colour_word: c(&["colour", "color", "renk", "reng", "farge", "رنگ", "rang="]),
     in_stock: c(&[
         "in stock",
         "available",
@@ -798,7 +884,9 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
         "tukendi",
         "tukenmis",
         "موجود",
-        "تموم",
+        "تمومه",
+        "تموم شده",
+        "تموم کرد",
         "تمام شده",
         "mojood",
     ]),

@@ -27,10 +27,13 @@ static FAMILIES: LazyLock<Vec<Family>> = LazyLock::new(|| {
         f(&["s=", "small", "اسمال"], &["s=", "small"]),
         f(&["m=", "medium", "medyum", "مدیوم", "medioom"], &["m=", "medium"]),
         f(&["l=", "large", "لارج", "larj="], &["l=", "large"]),
-        f(&["single", "tek kisilik", "enkel=", "enkeltseng", "یک نفره", "یکنفره", "yek nafare"], &["single", "twin="]),
+        f(
+            &["single", "tek kisilik", "enkel=", "enkeltseng", "یک نفره", "یکنفره", "یه نفره", "yek nafare"],
+            &["single", "twin="],
+        ),
         f(&["double", "cift kisilik", "dobbel", "dobbeltseng", "دو نفره", "دونفره", "do nafare"], &["double"]),
         f(&["hand towel", "el havlu", "حوله دستی", "دستی"], &["hand="]),
-        f(&["bath towel", "banyo havlu", "badehandkle", "حوله حمام", "حمام"], &["bath="]),
+        f(&["bath towel", "bath=", "banyo havlu", "badehandkle", "حوله حمام", "حمام", "حموم"], &["bath="]),
         // Colours.
         f(&["black", "svart", "sort=", "siyah", "مشکی", "سیاه", "meshki"], &["black", "jet=", "onyx"]),
         f(&["white", "hvit", "kvit", "beyaz", "سفید", "sefid"], &["white"]),
@@ -58,6 +61,11 @@ static FAMILIES: LazyLock<Vec<Family>> = LazyLock::new(|| {
         f(&["orange", "oransje", "turuncu", "نارنجی"], &["orange"]),
     ]
 });
+
+/// How questions name sizes and colours (`coverage`).
+pub fn vocabulary() -> impl Iterator<Item = &'static Concept> {
+    FAMILIES.iter().map(|f| &f.said)
+}
 
 /// What a question names of a product's options: per option, the values named.
 #[derive(Debug, Default)]

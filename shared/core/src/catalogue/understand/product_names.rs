@@ -28,19 +28,31 @@ static KINDS: LazyLock<Vec<Kind>> = LazyLock::new(|| {
             true,
         ),
         kind(
-            &["sweater", "jumper", "pullover", "genser", "kazak", "suveter", "triko", "پلیور", "بافت", "poliver"],
+            &[
+                "sweater",
+                "jumper",
+                "pullover",
+                "genser",
+                "kazak",
+                "kazag",
+                "suveter",
+                "triko",
+                "پلیور",
+                "بافت",
+                "poliver",
+            ],
             &["sweater", "jumper", "pullover", "knit"],
             false,
         ),
-        kind(&["shirt", "skjorte", "skjorta", "gomlek", "پیراهن", "pirahan"], &["shirt"], false),
+        kind(&["shirt", "skjorte", "skjorta", "linskjort", "gomlek", "gomleg", "پیراهن", "pirahan"], &["shirt"], false),
         kind(
             &["trouser", "pants", "chino", "jeans", "bukse", "buksa", "pantolon", "شلوار", "shalvar"],
             &["trouser", "chino", "pants"],
             false,
         ),
-        kind(&["scarf", "scarves", "skjerf", "atki", "sal=", "شال", "shal="], &["scarf", "scarves"], false),
+        kind(&["scarf", "scarves", "skjerf", "atki", "sal=", "شال", "shal=", "shalo"], &["scarf", "scarves"], false),
         kind(
-            &["beanie", "hat=", "hats=", "lue=", "lua=", "bere=", "beren", "sapka", "کلاه", "kolah"],
+            &["beanie", "hat=", "hats=", "lue=", "lua=", "bere=", "berey", "beren", "sapka", "کلاه", "kolah"],
             &["beanie", "hat="],
             false,
         ),
@@ -53,11 +65,15 @@ static KINDS: LazyLock<Vec<Kind>> = LazyLock::new(|| {
                 "jakka",
                 "ceket",
                 "mont=",
+                "montu",
                 "yagmurluk",
+                "yagmurlug",
                 "کاپشن",
                 "بارونی",
                 "کت=",
                 "kapshen",
+                "kapshan",
+                "regnjakk",
             ],
             &["jacket", "coat"],
             false,
@@ -80,10 +96,15 @@ static KINDS: LazyLock<Vec<Kind>> = LazyLock::new(|| {
         ),
         kind(&["towel", "handkle", "havlu", "حوله"], &["towel"], false),
         kind(&["blanket", "throw", "pledd", "teppe", "battaniye", "پتو", "patoo"], &["blanket", "throw"], false),
-        kind(&["candle", "lys=", "lyset", "mum=", "mumu", "شمع", "sham="], &["candle"], false),
-        kind(&["bag=", "bags=", "tote", "veske", "canta", "کیف", "ساک", "kif="], &["bag=", "tote"], false),
+        kind(&["candle", "lys=", "lyset", "duftlys", "mum=", "mumu", "شمع", "sham="], &["candle"], false),
+        kind(&["bag=", "bags=", "tote", "veske", "veska", "canta", "کیف", "ساک", "kif="], &["bag=", "tote"], false),
     ]
 });
+
+/// How questions name kinds of product (`coverage`).
+pub fn vocabulary() -> impl Iterator<Item = &'static Concept> {
+    KINDS.iter().map(|k| &k.said)
+}
 
 /// The products a question names, in catalogue order.
 pub fn named<'a>(words: &Words, products: &'a [Product]) -> Vec<&'a Product> {

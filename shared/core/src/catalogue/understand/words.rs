@@ -128,6 +128,19 @@ impl Concept {
         self.0.iter().any(|all| all.iter().all(|p| p.find(words, 0).is_some()))
     }
 
+    /// Every place any phrase of any alternative occurs: the words this concept accounts for.
+    pub fn covered(&self, words: &Words) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for p in self.0.iter().flatten() {
+            let mut from = 0;
+            while let Some((i, n)) = p.find(words, from) {
+                out.push((i, n));
+                from = i + 1;
+            }
+        }
+        out
+    }
+
     /// Every place one of the single-phrase alternatives occurs.
     pub fn spans(&self, words: &Words) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
