@@ -98,6 +98,36 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         other => panic!("{other:?}"),
     }
 
+    // The platforms' tokens a catalogue is read with (docs/catalogue.md) are secrets too: Shopify's
+    // Admin API token, WooCommerce's consumer key and secret.
+    let token = "shpat_0123456789abcdef0123456789abcdef";
+    let admin = EXAMPLE
+        .replace("id = \"demo\"", &format!("id = \"admin\"\nshopify_admin_token = \"{token}\""))
+        .replace(DEMO_API_KEY, "cbk_admin_0123456789abcdef")
+        .replace(
+            "shopify_shop = \"https://shop.example\"",
+            "shopify_shop = \"https://shop.example\"\nshopify_admin = \"https://demo-shop.myshopify.com\"",
+        );
+    let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "admin.toml", &admin).await.unwrap();
+    assert!(report.secrets.contains(&parameter_name(&stage, "admin", "shopify_admin_token")), "{report:?}");
+    let (ck, cs) = ("ck_0123456789abcdef0123456789abcdef", "cs_0123456789abcdef0123456789abcdef");
+    let woo = EXAMPLE
+        .replace(
+            "id = \"demo\"",
+            &format!("id = \"woo\"\nwoocommerce_consumer_key = \"{ck}\"\nwoocommerce_consumer_secret = \"{cs}\""),
+        )
+        .replace(DEMO_API_KEY, "cbk_woo_0123456789abcdef")
+        .replace("shopify_shop = \"https://shop.example\"", "woocommerce_site = \"https://shop.example\"");
+    let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "woo.toml", &woo).await.unwrap();
+    assert!(report.secrets.contains(&parameter_name(&stage, "woo", "woocommerce_consumer_secret")), "{report:?}");
+    let stored = stored_toml(&env).await;
+    assert!(![token, ck, cs].iter().any(|t| stored.contains(t)), "a platform token is in the table");
+    let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
+    let admin = config.store("admin").unwrap().catalogue.shopify_admin.as_ref().expect("the Admin API");
+    assert_eq!(admin.token.expose(), token);
+    let keys = config.store("woo").unwrap().catalogue.woocommerce_keys.as_ref().expect("the REST keys");
+    assert_eq!((keys.0.expose(), keys.1.expose()), (ck, cs));
+
     // A second store is merged beside the first.
     let other = EXAMPLE
         .replace("id = \"demo\"", "id = \"other\"")
@@ -107,7 +137,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         .collect::<Vec<_>>()
         .join("\n");
     let report = store_config::put(&env.dynamo, &ssm, &env.table, &stage, "other.toml", &other).await.unwrap();
-    assert_eq!(report.kept, vec!["sms".to_string(), "demo".to_string()]);
+    assert_eq!(report.kept, vec!["woo".to_string(), "admin".to_string(), "sms".to_string(), "demo".to_string()]);
     let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
     assert!(config.store("demo").is_some() && config.store("other").is_some());
 
