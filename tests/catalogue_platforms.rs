@@ -63,7 +63,7 @@ fn variant_nodes() -> Vec<Value> {
                 "product": {
                     "id": format!("gid://shopify/Product/{}", p["id"]), "handle": p["handle"], "title": p["title"],
                     "descriptionHtml": p["body_html"], "productType": p["product_type"], "tags": p["tags"],
-                    "onlineStoreUrl": null, "status": "ACTIVE",
+                    "onlineStoreUrl": format!("https://shop.example/products/{}", p["handle"].as_str().unwrap()), "status": "ACTIVE",
                     "options": options.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()
                 }
             }));
@@ -197,6 +197,15 @@ async fn shopify_admin_graphql_then_a_person_sends_a_ready_cart() {
     assert_eq!(outbox[1]["body"], format!("Handlekurven din er klar: {link}"), "{:?}", outbox[1]);
     let (st, again) = call(&s, "POST", &format!("/v1/stores/demo/conversations/{id}/ready-cart"), Some(body)).await;
     assert_eq!((st, s.outbox().await.len()), (201, 2), "{again}");
+    // The same key with other lines (a retry after the cart changed): the first answer, nothing
+    // rebuilt, nothing sent.
+    let changed = json!({"lines": [{"variant_id": "999"}], "idempotency_key": "rc-1"});
+    let (st, again) = call(&s, "POST", &format!("/v1/stores/demo/conversations/{id}/ready-cart"), Some(changed)).await;
+    assert_eq!(
+        (st, again["ready_cart"]["link"].as_str(), s.outbox().await.len()),
+        (201, Some(link.as_str()), 2),
+        "{again}"
+    );
     // Lines the catalogue does not have, or sold out: refused, nothing sent.
     for lines in [json!([{"variant_id": "999"}]), json!([{"variant_id": "45101000000102"}])] {
         let (st, r) =

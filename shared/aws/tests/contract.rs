@@ -567,6 +567,11 @@ async fn memory_store_honours_the_contract() {
     erasure_leaves_only_the_suppression_record(Arc::new(MemoryStore::new())).await;
     snippet_carts_join_nothing(Arc::new(MemoryStore::new())).await;
     catalogues_are_replaced_whole(&m).await;
+    // The engine reads catalogues through its cache: the same contract holds through it.
+    catalogues_are_replaced_whole(&cartback_core::catalogue::cache::CachedCatalogues::new(
+        Arc::new(MemoryStore::new()),
+    ))
+    .await;
 }
 
 /// A fresh SQLite database in its own temporary directory (removed when dropped).

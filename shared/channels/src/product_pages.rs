@@ -52,7 +52,11 @@ impl ProductPages for HttpProductPages {
             }
             .header("accept", "application/json");
             for (k, v) in &page.headers {
-                req = req.header(k, v);
+                // The platform's token: marked sensitive, so no debug output of the request shows it.
+                let mut value = reqwest::header::HeaderValue::from_str(v)
+                    .map_err(|_| FetchError::Refused(format!("header {k} is not a valid value")))?;
+                value.set_sensitive(true);
+                req = req.header(k, value);
             }
             let resp = req.send().await.map_err(|e| FetchError::Unreachable(e.without_url().to_string()))?;
             let status = resp.status().as_u16();

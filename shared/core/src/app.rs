@@ -74,8 +74,11 @@ impl Engine {
         let k = Arc::new(Kernel::new(p.config, p.stats, p.stats_buffer, p.clock, p.random, p.events_out));
         let outbox = Arc::new(Outbox::new(p.channels));
         let coupons = Coupons { k: k.clone(), carts: p.carts.clone() };
+        // Replies and the inbox read the catalogue often; its copy is reused while unchanged.
+        let catalogues: Arc<dyn CatalogueStore> =
+            Arc::new(crate::catalogue::cache::CachedCatalogues::new(p.catalogues));
         let inbox =
-            Inbox { k: k.clone(), carts: p.carts.clone(), outbox: outbox.clone(), catalogues: p.catalogues.clone() };
+            Inbox { k: k.clone(), carts: p.carts.clone(), outbox: outbox.clone(), catalogues: catalogues.clone() };
         Engine {
             intake: Intake { k: k.clone(), carts: p.carts.clone(), timers: p.timers.clone() },
             dispatch: Dispatch {
@@ -92,7 +95,7 @@ impl Engine {
                 reader: p.reader,
                 outbox,
                 inbox: inbox.clone(),
-                catalogues: p.catalogues.clone(),
+                catalogues: catalogues.clone(),
             },
             inbox,
             links: Links { k: k.clone(), carts: p.carts.clone() },
@@ -101,7 +104,7 @@ impl Engine {
             rights: Rights { k: k.clone(), carts: p.carts, records: p.records },
             catalogue: Catalogues {
                 k: k.clone(),
-                store: p.catalogues,
+                store: catalogues,
                 pages: p.product_pages,
                 failed_at: Default::default(),
             },

@@ -460,12 +460,24 @@ pub trait CatalogueStore: Send + Sync {
     }
 }
 
-/// One request for a page of a platform's products: a GET, or a POST of `body` (GraphQL).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One request for a page of a platform's products: a GET, or a POST of `body` (GraphQL). Its
+/// headers carry the platform's token: `Debug` shows their names only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for PageRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("PageRequest")
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("body_bytes", &self.body.as_ref().map(Vec::len))
+            .finish()
+    }
 }
 
 impl PageRequest {

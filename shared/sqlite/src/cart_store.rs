@@ -473,6 +473,24 @@ impl CatalogueStore for SqliteStore {
         body.as_deref().map(decode).transpose()
     }
 
+    /// The version and read time without decoding the body (`json_extract` reads one field).
+    async fn catalogue_head(
+        &self,
+        store: &str,
+    ) -> Result<Option<cartback_core::domain::catalogue::CatalogueHead>, StoreError> {
+        let row: Option<(i64, String)> = self
+            .db
+            .lock()
+            .prepare_cached("SELECT version, json_extract(body, '$.fetched_at') FROM catalogues WHERE store = ?1")
+            .and_then(|mut s| s.query_row(params![store], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(store_error)?;
+        row.map(|(version, at)| {
+            let fetched_at = at.parse().map_err(|e| StoreError::Fatal(format!("catalogue fetched_at: {e}")))?;
+            Ok(cartback_core::domain::catalogue::CatalogueHead { version: version as u64, fetched_at })
+        })
+        .transpose()
+    }
+
     async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<u64, StoreError> {
         let next = catalogue.version + 1;
         let body = encode(&Catalogue { version: next, ..catalogue.clone() })?;

@@ -28,6 +28,11 @@ impl<'a> Shop<'a> {
         }
     }
 
+    /// Whether its links apply a code (add-to-cart links do not: the message names it).
+    pub fn carries_code(self) -> bool {
+        !matches!(self, Shop::WooCommerce { checkout_links: false, .. })
+    }
+
     /// The link that fills the cart with `lines` (variant id, quantity): `None` where the
     /// platform cannot (several products in an add-to-cart link).
     pub fn link(self, lines: &[(String, u32)], code: Option<&str>) -> Option<String> {
@@ -179,40 +184,22 @@ mod tests {
         let products = crate::catalogue::shopify_products::parse_page(json.as_bytes(), eur, None).unwrap();
         let mut c = Catalogue::empty("s", "test", eur, jiff::Timestamp::UNIX_EPOCH);
         c.products = products;
-        let cheapest_over = |gap: i64, skip: &str| {
-            c.products
-                .iter()
-                .filter(|p| p.id != skip)
-                .flat_map(|p| &p.variants)
-                .filter(|v| v.available && v.price_minor >= gap)
-                .map(|v| v.price_minor)
-                .min()
-        };
-        let (p0, v0) = (&c.products[0], c.products[0].variants.iter().find(|v| v.available).unwrap());
-        let lines = vec![(v0.id.clone(), 1)];
-        let gap = 7500 - v0.price_minor;
-        let found = free_shipping_item(&lines, &c, Some(7500), &[]);
-        if gap > 0 {
-            let (p, v) = found.expect("an item fits");
-            assert_ne!(p.id, p0.id);
-            assert!(v.available && v.price_minor >= gap);
-            assert_eq!(Some(v.price_minor), cheapest_over(gap, &p0.id));
-        } else {
-            assert!(found.is_none());
-        }
-        // Already free: nothing to add; unknown line: nothing either.
-        assert!(free_shipping_item(&lines, &c, Some(100), &[]).is_none());
-        assert!(free_shipping_item(&[("nope".into(), 1)], &c, Some(100_000), &[]).is_none());
+        // A black beanie (19.90), free shipping from 50.00: 30.10 is missing. In stock and at
+        // least 30.10, of another product, the cheapest is the camel scarf (39.00); the bath
+        // towels (29.90) and the candle (29.00) fall short.
+        let beanie = vec![("45101000000127".to_string(), 1)];
+        let (p, v) = free_shipping_item(&beanie, &c, Some(5000), &[]).unwrap();
+        assert_eq!((p.handle.as_str(), v.id.as_str()), ("wool-cashmere-scarf", "45101000000117"));
+        // Two beanies (39.80): 10.20 missing, the cheapest in stock above it is a hand towel
+        // (14.90), never the other beanie colour (19.90: the same product).
+        let two = vec![("45101000000127".to_string(), 2)];
+        let (p, v) = free_shipping_item(&two, &c, Some(5000), &[]).unwrap();
+        assert_eq!((p.handle.as_str(), v.price_minor), ("cotton-bath-towel", 1490));
         // The store's chosen item wins over a cheaper one.
-        let pricier = c.products[1..]
-            .iter()
-            .flat_map(|p| &p.variants)
-            .filter(|v| v.available && !v.sku.is_empty())
-            .max_by_key(|v| v.price_minor)
-            .unwrap();
-        let (_, v) = free_shipping_item(&lines, &c, Some(v0.price_minor + 1), &[pricier.sku.as_str()]).unwrap();
-        assert_eq!(v.id, pricier.id);
-        let (_, v) = free_shipping_item(&lines, &c, Some(v0.price_minor + 1), &[]).unwrap();
-        assert!(v.price_minor < pricier.price_minor);
+        let (_, v) = free_shipping_item(&beanie, &c, Some(5000), &["RJ-HOD-S-OLV"]).unwrap();
+        assert_eq!(v.sku, "RJ-HOD-S-OLV");
+        // Already free, or a line the catalogue does not have: nothing.
+        assert!(free_shipping_item(&beanie, &c, Some(1000), &[]).is_none());
+        assert!(free_shipping_item(&[("nope".into(), 1)], &c, Some(100_000), &[]).is_none());
     }
 }

@@ -3,6 +3,7 @@
 //! `render`) and to build ready carts (`cart_link`).
 
 pub mod body_facts;
+pub mod cache;
 pub mod cart_link;
 pub mod csv_rows;
 pub mod feed;

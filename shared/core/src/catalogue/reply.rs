@@ -62,6 +62,10 @@ pub fn ready_cart_text(shop: Shop, ready: &[(String, u32)], a: &Asked) -> String
     if let Some(link) = shop.link(ready, a.code) {
         text.push(' ');
         text.push_str(&phrase("cat_link", a.lang, &[("link", &link)]));
+        if let (Some(code), false) = (a.code, shop.carries_code()) {
+            text.push(' ');
+            text.push_str(&phrase("cat_code", a.lang, &[("code", code)]));
+        }
     }
     let threshold = a.policies.free_shipping_threshold_minor;
     if let Some((p, v)) = cart_link::free_shipping_item(ready, a.catalogue, threshold, a.cross_sell_skus) {

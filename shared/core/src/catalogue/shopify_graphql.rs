@@ -230,18 +230,18 @@ pub fn parse(body: &[u8], currency: Currency) -> Result<Answer, CatalogueError> 
     Ok(Answer::Page { variants, next })
 }
 
-/// The variants of every page, grouped into products in the order first seen; inactive
-/// products left out. `shop` (the storefront's origin) gives a URL where Shopify gives none
-/// (a product not published to the online store).
-pub fn products(variants: Vec<PageVariant>, shop: Option<&str>) -> Vec<Product> {
+/// The variants of every page, grouped into products in the order first seen; products that are
+/// not active or not published to the online store left out.
+pub fn products(variants: Vec<PageVariant>) -> Vec<Product> {
     let mut products: Vec<Product> = Vec::new();
     let mut html: Vec<String> = Vec::new();
-    for pv in variants.into_iter().filter(|v| v.product.active) {
+    // Not on the online store (no `onlineStoreUrl`): a cart permalink cannot sell it.
+    for pv in variants.into_iter().filter(|v| v.product.active && v.product.url.is_some()) {
         let i = match products.iter().position(|p| p.id == pv.product.id) {
             Some(i) => i,
             None => {
                 let p = pv.product;
-                let url = p.url.or_else(|| shop.map(|s| format!("{}/products/{}", s.trim_end_matches('/'), p.handle)));
+                let url = p.url;
                 products.push(Product {
                     id: p.id,
                     handle: p.handle,

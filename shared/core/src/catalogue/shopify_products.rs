@@ -70,13 +70,7 @@ struct RawVariant {
     inventory_management: Option<String>,
 }
 
-fn id_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
+use crate::domain::json_fields::id as id_text;
 
 /// One page of products; `shop` is the storefront's origin (`https://shop.example`) for URLs.
 pub fn parse_page(body: &[u8], currency: Currency, shop: Option<&str>) -> Result<Vec<Product>, CatalogueError> {

@@ -133,9 +133,10 @@ pub fn product(
                 continue;
             }
             let Some(price_minor) = price(&v.price, &format!("variation {} price", v.id))? else { continue };
-            // One value per option, in the product's order ("Any …" when the variation leaves
-            // an attribute open, which WooCommerce sends as an empty option).
-            let values: Vec<String> = options
+            // One value per option, in the product's order. A variation that leaves an attribute
+            // open ("Any Size", an empty option) is left out: its id alone cannot be put in a
+            // cart, and what it is cannot be said.
+            let values: Option<Vec<String>> = options
                 .iter()
                 .map(|name| {
                     v.attributes
@@ -143,9 +144,9 @@ pub fn product(
                         .find(|a| a.name.eq_ignore_ascii_case(name))
                         .map(|a| a.option.clone())
                         .filter(|o| !o.is_empty())
-                        .unwrap_or_else(|| format!("Any {name}"))
                 })
                 .collect();
+            let Some(values) = values else { continue };
             variants.push(Variant {
                 id: v.id.to_string(),
                 sku: v.sku,

@@ -233,8 +233,12 @@ impl Inbox {
                         unit_price_minor: i.unit_price_minor,
                     })
                     .collect();
-                catalogue_lines(&lines, cat)
-                    .ok_or(AnswerError::Invalid("the cart has items the catalogue does not list: name the lines"))?
+                let ready = catalogue_lines(&lines, cat)
+                    .ok_or(AnswerError::Invalid("the cart has items the catalogue does not list: name the lines"))?;
+                if ready.iter().any(|(id, _)| cat.variant(id).is_some_and(|(_, v)| !v.available)) {
+                    return Err(AnswerError::Invalid("an item of the cart is sold out: name the lines"));
+                }
+                ready
             }
         };
         let skus: Vec<&str> = store.cross_sell.iter().map(|c| c.sku.as_str()).collect();
@@ -253,7 +257,8 @@ impl Inbox {
     }
 
     /// Sends the ready cart on the conversation's channel in the shopper's language, at most
-    /// once per `idempotency_key` (as `answer_conversation`, which it goes through).
+    /// once per `idempotency_key` (as `answer_conversation`, which it goes through). A repeated
+    /// key answers the first message sent with it, and its link (`lines` empty).
     pub async fn send_ready_cart(
         &self,
         store: &StoreConfig,
@@ -262,6 +267,22 @@ impl Inbox {
         idempotency_key: Option<&str>,
     ) -> Result<(Conversation, Entry, ReadyCart), AnswerError> {
         let c = self.conversation(store, id).await?.ok_or(AnswerError::NotFound)?;
+        // A repeat of a key already used: the first answer, whatever the catalogue or the cart
+        // say now (nothing is rebuilt, nothing sent again).
+        let sent = idempotency_key.and_then(|k| {
+            let ref_id = format!("{}{k}", crate::conversations::inbox::IDEMPOTENCY_PREFIX);
+            c.messages.iter().find(|e| e.ref_id.as_deref() == Some(ref_id.as_str())).cloned()
+        });
+        if let Some(entry) = sent {
+            let text = entry.text.expose().to_string();
+            let (c, entry) = self.answer_conversation(store, id, &text, idempotency_key).await?;
+            let link = text.split_whitespace().find(|w| w.starts_with("https://") || w.starts_with("http://"));
+            return Ok((
+                c,
+                entry,
+                ReadyCart { lines: Vec::new(), link: link.map(str::to_string), free_shipping_item: None },
+            ));
+        }
         let shop = Shop::of(store).ok_or(AnswerError::Invalid(
             "the store has no shop to link to ([stores.catalogue] shopify_shop or woocommerce_site)",
         ))?;
@@ -276,7 +297,7 @@ impl Inbox {
         let lang = crate::domain::locale::built_in(locale, &store.locale);
         let mut text = crate::text::builtin::phrase("cat_link", lang, &[("link", &link)]);
         // WooCommerce add-to-cart links carry no coupon: the code is named.
-        if let (Some(code), Shop::WooCommerce { checkout_links: false, .. }) = (cart.unused_code(), shop) {
+        if let (Some(code), false) = (cart.unused_code(), shop.carries_code()) {
             text.push(' ');
             text.push_str(&crate::text::builtin::phrase("cat_code", lang, &[("code", code)]));
         }

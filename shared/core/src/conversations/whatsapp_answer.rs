@@ -16,22 +16,49 @@ use crate::engine::outbox::Purpose;
 use crate::ports::{Interactive, OutgoingMessage, ReplyButton};
 use crate::text::builtin::phrase;
 
+/// Meta's limit on a button's title and a call-to-action's `display_text`.
+pub const BUTTON_TITLE_MAX: usize = 20;
+
+/// A built-in label within Meta's limit (the built-in texts are checked against it; a longer
+/// one would have Meta refuse the whole message).
+fn label(key: &str, lang: &str) -> String {
+    phrase(key, lang, &[]).chars().take(BUTTON_TITLE_MAX).collect()
+}
+
 /// The buttons an answer goes with, in the shopper's language: `None` for answers that are not
-/// Cartback's own (an opt-out's confirmation, a hand-off's notice).
-fn buttons(outcome: &ReplyOutcome, lang: &str) -> Option<Interactive> {
+/// Cartback's own (an opt-out's confirmation, a hand-off's notice). "Talk to a person" only where
+/// asking for one hands off (`handoff_when_asked`); three buttons at most (Meta's limit).
+fn buttons(store: &StoreConfig, outcome: &ReplyOutcome, lang: &str) -> Option<Interactive> {
     if let Some(url) = &outcome.link {
-        return Some(Interactive::Link { label: phrase("wa_complete_order", lang, &[]), url: url.clone() });
+        return Some(Interactive::Link { label: label("wa_complete_order", lang), url: url.clone() });
     }
     if outcome.action != "answered" {
         return None;
     }
-    let button = |id: &str, key: &str| ReplyButton { id: id.to_string(), title: phrase(key, lang, &[]) };
+    let button = |id: &str, key: &str| ReplyButton { id: id.to_string(), title: label(key, lang) };
     let mut list = vec![button(ORDER_STATUS_BUTTON_ID, "wa_order_status")];
     if outcome.cart.is_some() {
         list.push(button(RESTORE_BUTTON_PAYLOAD, "wa_complete_order"));
     }
-    list.push(button(PERSON_BUTTON_ID, "wa_person"));
+    if store.conversations.handoff_when_asked {
+        list.push(button(PERSON_BUTTON_ID, "wa_person"));
+    }
     Some(Interactive::Replies(list))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_label_fits_a_whatsapp_button() {
+        for lang in crate::domain::locale::BUILT_IN {
+            for key in ["wa_complete_order", "wa_order_status", "wa_person"] {
+                let text = phrase(key, lang, &[]);
+                assert!(!text.is_empty() && text.chars().count() <= BUTTON_TITLE_MAX, "{key} in {lang}: {text:?}");
+            }
+        }
+    }
 }
 
 impl Replies {
@@ -53,7 +80,7 @@ impl Replies {
         let mut msg = OutgoingMessage::answer(Channel::Whatsapp, store, cart, "reply", m.from.clone(), text.clone());
         let contact = self.carts.get_contact(&store.id, &crate::domain::contact_key(&store.id, &m.from)).await?;
         let lang = crate::domain::locale::built_in(contact.as_ref().and_then(|c| c.locale.as_deref()), &store.locale);
-        msg.interactive = buttons(&outcome, lang);
+        msg.interactive = buttons(store, &outcome, lang);
         if let Err(e) = self.outbox.hand_over(Purpose::ReplyAnswer, &msg).await {
             tracing::warn!(store = %store.id, error = %e, "answer to a WhatsApp message not sent");
             self.k.count(&store.id, vec![(Counter::Conversations("reply_answer_failed"), 1)]).await;

@@ -99,17 +99,16 @@ impl Catalogue {
     }
 
     /// The variant with this SKU (or variant id), and its product.
-    /// The variant a cart line names: by the platform's variant id, else by a SKU that only
-    /// one variant has (SKUs are not unique on every platform: a shared one names none).
+    /// The variant a cart line names: by a SKU only one variant has, else by the platform's
+    /// variant id (a line without a SKU carries it). SKUs come first: a numeric WooCommerce SKU
+    /// may equal another product's id. A SKU several variants share names none.
     pub fn variant(&self, sku: &str) -> Option<(&Product, &Variant)> {
         let all = || self.products.iter().flat_map(|p| p.variants.iter().map(move |v| (p, v)));
-        if let Some(found) = all().find(|(_, v)| v.id == sku) {
-            return Some(found);
-        }
         let mut by_sku = all().filter(|(_, v)| !v.sku.is_empty() && v.sku == sku);
         match (by_sku.next(), by_sku.next()) {
             (Some(one), None) => Some(one),
-            _ => None,
+            (Some(_), Some(_)) => None,
+            (None, _) => all().find(|(_, v)| v.id == sku),
         }
     }
 

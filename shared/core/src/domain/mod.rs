@@ -8,6 +8,7 @@ pub mod channel;
 pub mod contact;
 pub mod conversation;
 pub mod handoff;
+pub mod json_fields;
 pub mod link_key;
 pub mod locale;
 pub mod money;

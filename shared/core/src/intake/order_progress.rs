@@ -24,17 +24,11 @@ pub struct OrderUpdate {
     pub email: Option<String>,
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
-}
+use crate::domain::json_fields::text;
 
 /// Reads a Shopify order payload; `Err` names what is missing.
 pub fn from_shopify(v: &Value) -> Result<OrderUpdate, &'static str> {
-    let id = match v.get("id") {
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => return Err("id"),
-    };
+    let id = crate::domain::json_fields::id_at(v, "id").ok_or("id")?;
     let at = |k: &str| text(v, k).and_then(|t| t.parse::<jiff::Timestamp>().ok());
     let placed_at = at("created_at").ok_or("created_at")?;
     let updated_at = at("updated_at").unwrap_or(placed_at);

@@ -126,17 +126,7 @@ pub fn native_clear(event_id: &str, occurred_at: &str, cart_id: &str) -> Vec<u8>
         .into_bytes()
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
-}
-
-fn id_text(v: &Value, key: &str) -> Option<String> {
-    match v.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    }
-}
+use crate::domain::json_fields::{id_at as id_text, text};
 
 /// `received_at` dates a delete that carries no time of its own (`X-Shopify-Triggered-At`, or
 /// when it arrived).

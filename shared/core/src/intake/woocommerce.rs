@@ -44,16 +44,11 @@ pub fn is_ping(body: &[u8]) -> bool {
     body.strip_prefix(b"webhook_id=").is_some_and(|rest| !rest.is_empty() && rest.iter().all(u8::is_ascii_digit))
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
-}
+use crate::domain::json_fields::text;
 
+/// WooCommerce writes 0 for "none" (a guest's `customer_id`, a line without a product).
 fn id_text(v: &Value, key: &str) -> Option<String> {
-    match v.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n > 0) => Some(n.to_string()),
-        _ => None,
-    }
+    crate::domain::json_fields::id_at(v, key).filter(|id| id != "0")
 }
 
 /// WooCommerce's `_gmt` dates carry no offset ("2026-11-23T10:00:00").
@@ -123,7 +118,7 @@ pub fn map(topic: &str, delivery_id: &str, source: Option<&str>, body: &[u8]) ->
             .map(|li| {
                 let price = unit_price(li);
                 json!({
-                    "sku": text(li, "sku").map(str::to_string).or_else(|| id_text(li, "product_id")).unwrap_or_else(|| "item".into()),
+                    "sku": text(li, "sku").map(str::to_string).or_else(|| id_text(li, "variation_id")).or_else(|| id_text(li, "product_id")).unwrap_or_else(|| "item".into()),
                     "name": text(li, "name").unwrap_or("Item"),
                     "quantity": li.get("quantity").cloned().unwrap_or(json!(1)),
                     "unit_price": format!("{price:.exp$}"),

@@ -25,7 +25,11 @@
     return fetch(base + "/v1/stores/" + encodeURIComponent(store) + "/conversations" + rel, init).then(function (r) {
       return r.json().then(function (j) {
         if (r.status === 401) { sessionStorage.removeItem(keyName); showLogin(); }
-        if (!r.ok) { throw new Error((j.error && j.error.message) || j.message || ("HTTP " + r.status)); }
+        if (!r.ok) {
+          var err = new Error((j.error && j.error.message) || j.message || ("HTTP " + r.status));
+          err.status = r.status;
+          throw err;
+        }
         return j;
       });
     });
@@ -150,7 +154,9 @@
     api("POST", "/" + encodeURIComponent(current) + "/ready-cart",
       { add_free_shipping_item: $("ready-free").checked, idempotency_key: readyKey })
       .then(function () { readyKey = null; return open(current); })
-      .catch(fail)
+      // The server answered (refused, or the provider did): a new click is a new attempt. A lost
+      // answer (no status) keeps the key, so a retry cannot send twice.
+      .catch(function (e) { if (e.status) { readyKey = null; } fail(e); })
       .then(function () { $("ready").disabled = false; });
   });
 

@@ -8,6 +8,7 @@ use crate::config::StoreConfig;
 use crate::domain::catalogue::Product;
 use crate::ports::{PageRequest, ProductPages};
 
+/// Throttled answers waited out in a row; one more fails the refresh.
 const THROTTLE_TRIES: u32 = 3;
 /// Longer waits fail the refresh (the next scheduled one tries again).
 const MAX_WAIT_SECS: f64 = 10.0;
@@ -34,7 +35,7 @@ pub(super) async fn read(pages: &dyn ProductPages, store: &StoreConfig) -> Resul
         match shopify_graphql::parse(&got.body, store.currency)? {
             Answer::Throttled { wait_secs } => {
                 throttled += 1;
-                if throttled >= THROTTLE_TRIES || wait_secs > MAX_WAIT_SECS {
+                if throttled > THROTTLE_TRIES || wait_secs > MAX_WAIT_SECS {
                     return Err(RefreshError::Throttled);
                 }
                 pages.pause(std::time::Duration::from_secs_f64(wait_secs)).await;
@@ -57,7 +58,7 @@ pub(super) async fn read(pages: &dyn ProductPages, store: &StoreConfig) -> Resul
             }
         }
     }
-    let products = shopify_graphql::products(variants, store.catalogue.shopify_shop.as_deref());
+    let products = shopify_graphql::products(variants);
     check_count(&products)?;
     Ok(products)
 }

@@ -24,6 +24,10 @@ pub(super) async fn read(pages: &dyn ProductPages, store: &StoreConfig) -> Resul
         let full = batch.len() >= PAGE_SIZE;
         // Page numbers can list a product twice when the shop changes while it is read.
         batch.retain(|p| !products.iter().any(|q: &Product| q.id == p.id));
+        // A shop that ignores the page asked for sends the same page again: nothing new, stop.
+        if full && batch.is_empty() {
+            break;
+        }
         products.append(&mut batch);
         check_count(&products)?;
         url = match (got.next, full) {

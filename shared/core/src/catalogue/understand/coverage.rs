@@ -12,6 +12,12 @@ use crate::catalogue::understand::{option_values, product_names};
 use crate::domain::catalogue::Product;
 
 /// The words of `w` nothing accounts for, in order.
+///
+/// ```
+/// use cartback_core::catalogue::understand::{coverage::unknown_words, words::Words};
+/// assert!(unknown_words(&Words::new("is it in stock?"), &[]).is_empty());
+/// assert_eq!(unknown_words(&Words::new("is it rainproof?"), &[]), ["rainproof"]);
+/// ```
 pub fn unknown_words(w: &Words, products: &[Product]) -> Vec<String> {
     let mut known = vec![false; w.tokens.len()];
     let mut mark = |spans: Vec<(usize, usize)>| {
@@ -45,13 +51,19 @@ pub fn unknown_words(w: &Words, products: &[Product]) -> Vec<String> {
     }
     own.sort();
     own.dedup();
-    w.tokens
-        .iter()
-        .zip(known)
-        .filter(|(t, k)| {
-            !*k && t.parse::<f64>().is_err()
-                && !own.iter().any(|o| if o.chars().count() <= 3 { *t == o } else { t.starts_with(o.as_str()) })
+    // A store word with at most a short ending ("merinoen", "sweaterin"): a longer one makes
+    // another word ("rainproof" is not "rain").
+    let store_word = |t: &str| {
+        own.iter().any(|o| {
+            if o.chars().count() <= 3 {
+                t == o
+            } else {
+                t.strip_prefix(o.as_str()).is_some_and(|rest| rest.chars().count() <= 3)
+            }
         })
-        .map(|(t, _)| t.clone())
-        .collect()
+    };
+    let number = |t: &str| {
+        t.chars().any(|c| c.is_ascii_digit()) && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    };
+    w.tokens.iter().zip(known).filter(|(t, k)| !*k && !number(t) && !store_word(t)).map(|(t, _)| t.clone()).collect()
 }
