@@ -46,21 +46,6 @@ fn buttons(store: &StoreConfig, outcome: &ReplyOutcome, lang: &str) -> Option<In
     Some(Interactive::Replies(list))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_built_in_label_fits_a_whatsapp_button() {
-        for lang in crate::domain::locale::BUILT_IN {
-            for key in ["wa_complete_order", "wa_order_status", "wa_person"] {
-                let text = phrase(key, lang, &[]);
-                assert!(!text.is_empty() && text.chars().count() <= BUTTON_TITLE_MAX, "{key} in {lang}: {text:?}");
-            }
-        }
-    }
-}
-
 impl Replies {
     /// A shopper's WhatsApp message, handled as any reply; its answer goes back as free-form
     /// text (the message has just opened the 24-hour window). A failed answer is logged and
@@ -86,5 +71,20 @@ impl Replies {
             self.k.count(&store.id, vec![(Counter::Conversations("reply_answer_failed"), 1)]).await;
         }
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_label_fits_a_whatsapp_button() {
+        for lang in crate::domain::locale::BUILT_IN {
+            for key in ["wa_complete_order", "wa_order_status", "wa_person"] {
+                let text = phrase(key, lang, &[]);
+                assert!(!text.is_empty() && text.chars().count() <= BUTTON_TITLE_MAX, "{key} in {lang}: {text:?}");
+            }
+        }
     }
 }
