@@ -131,15 +131,7 @@ pub async fn answer(
     let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer", m.to_string());
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid("the body must be a JSON object"))?;
     let text = v.get("text").and_then(Value::as_str).ok_or_else(|| invalid("`text` (a string) is required"))?;
-    let header_key = headers.get("idempotency-key").and_then(|h| h.to_str().ok());
-    let key = match v.get("idempotency_key") {
-        None | Some(Value::Null) => header_key,
-        Some(Value::String(k)) => Some(k.as_str()),
-        Some(_) => return Err(invalid("`idempotency_key` must be a string")),
-    };
-    if key.is_some_and(|k| k.is_empty() || k.len() > 200) {
-        return Err(invalid("the idempotency key must be 1 to 200 characters"));
-    }
+    let key = idempotency_key(&v, &headers)?;
     let (c, entry) = st.engine.inbox.answer_conversation(&own, &id, text, key).await.map_err(answer_error)?;
     let status = if entry.status.as_deref() == Some("sent") { StatusCode::CREATED } else { StatusCode::ACCEPTED };
     Ok((status, Json(json!({ "message": entry_json(&entry), "conversation": summary(&c) }))))
@@ -238,19 +230,25 @@ pub async fn ready_cart(
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(invalid("`add_free_shipping_item` is true or false")),
     };
-    let header_key = headers.get("idempotency-key").and_then(|h| h.to_str().ok());
+    let key = idempotency_key(&v, &headers)?;
+    let req = ReadyCartRequest { lines, add_free_shipping_item };
+    let (c, entry, ready) = st.engine.inbox.send_ready_cart(&own, &id, req, key).await.map_err(answer_error)?;
+    let status = if entry.status.as_deref() == Some("sent") { StatusCode::CREATED } else { StatusCode::ACCEPTED };
+    Ok((status, Json(json!({ "message": entry_json(&entry), "ready_cart": ready, "conversation": summary(&c) }))))
+}
+
+/// The body's `idempotency_key`, or the `Idempotency-Key` header: 1 to 200 characters.
+fn idempotency_key<'a>(v: &'a Value, headers: &'a HeaderMap) -> Result<Option<&'a str>, ApiError> {
+    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer", m.to_string());
     let key = match v.get("idempotency_key") {
-        None | Some(Value::Null) => header_key,
+        None | Some(Value::Null) => headers.get("idempotency-key").and_then(|h| h.to_str().ok()),
         Some(Value::String(k)) => Some(k.as_str()),
         Some(_) => return Err(invalid("`idempotency_key` must be a string")),
     };
     if key.is_some_and(|k| k.is_empty() || k.len() > 200) {
         return Err(invalid("the idempotency key must be 1 to 200 characters"));
     }
-    let req = ReadyCartRequest { lines, add_free_shipping_item };
-    let (c, entry, ready) = st.engine.inbox.send_ready_cart(&own, &id, req, key).await.map_err(answer_error)?;
-    let status = if entry.status.as_deref() == Some("sent") { StatusCode::CREATED } else { StatusCode::ACCEPTED };
-    Ok((status, Json(json!({ "message": entry_json(&entry), "ready_cart": ready, "conversation": summary(&c) }))))
+    Ok(key)
 }
 
 fn conversation_not_found() -> ApiError {
