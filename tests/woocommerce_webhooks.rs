@@ -136,9 +136,14 @@ async fn woocommerces_ping_is_acknowledged_and_bad_deliveries_are_refused() {
     // Topics and states Cartback does not use are acknowledged and counted.
     let (st, r) = deliver(&s, "product.updated", "4", product, Some(sign(product))).await;
     assert_eq!((st, r["reason"].clone()), (200, json!("topic")));
-    let refunded = order("refunded", "2026-11-23T09:00:00");
-    let (st, r) = deliver(&s, "order.updated", "5", &refunded, Some(sign(&refunded))).await;
+    let custom = order("awaiting-shipment", "2026-11-23T09:00:00");
+    let (st, r) = deliver(&s, "order.updated", "5", &custom, Some(sign(&custom))).await;
     assert_eq!((st, r["reason"].clone()), (200, json!("order_status")));
+    // A refund is no recovery event, but it is the order's progress ("where is my order?" then
+    // goes to a person): applied, not ignored.
+    let refunded = order("refunded", "2026-11-23T09:00:00");
+    let (st, r) = deliver(&s, "order.updated", "6", &refunded, Some(sign(&refunded))).await;
+    assert_eq!((st, r["status"].clone()), (200, json!("applied")));
     // No secret configured for a store, or no such store: 404, like any unknown resource.
     let r = s.http.post(s.url("/v1/webhooks/woocommerce/nope")).body("{}").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404);
