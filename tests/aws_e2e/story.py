@@ -516,6 +516,20 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     check(st == 200 and corrected.get("consent") == "unchanged"
           and corrected["conversation"]["transcript"][0]["reading"]["correction"]["label"] == "product_question",
           f"a person's reading is kept in DynamoDB → {st} {body[:200]!r}")
+    # Beside the transcript (docs/conversations.md): the cart and what the catalogue says of it,
+    # read by the ingest function from DynamoDB; a ready cart goes out at most once, or is
+    # refused with why (no catalogue yet, or items it does not list) and nothing sent.
+    st, _, body = http("GET", f"/v1/stores/{STORE}/conversations/{conv_id}/context", None, auth)
+    ctx = json.loads(body) if st == 200 else {}
+    check(st == 200 and (ctx.get("cart") or {}).get("lines") and {"products", "orders", "ready_cart", "language"} <= set(ctx),
+          f"the conversation's context: its cart and catalogue entries → {st} {body[:200]!r}")
+    sms_before = len(twilio.sent)
+    ready = json.dumps({"idempotency_key": "e2e-ready-1"}).encode()
+    st, _, body = http("POST", f"/v1/stores/{STORE}/conversations/{conv_id}/ready-cart", ready,
+                       dict(auth, **{"content-type": "application/json"}))
+    sent = len(twilio.sent) - sms_before
+    check((st in (201, 202) and sent == 1) or (st == 422 and b"invalid_answer" in body and sent == 0),
+          f"a ready cart sent once, or refused with nothing sent → {st} ({sent} SMS) {body[:200]!r}")
     st, _, body = http("POST", f"/v1/stores/{STORE}/conversations/{conv_id}/close", b"{}",
                        dict(auth, **{"content-type": "application/json"}))
     check(st == 200 and json.loads(body).get("status") == "closed", f"closing it → {st}")
