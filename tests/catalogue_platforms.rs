@@ -222,9 +222,49 @@ async fn shopify_admin_graphql_then_a_person_sends_a_ready_cart() {
     assert_eq!(s2.stats().await["catalogue"]["refresh_failed.http_401"], 1);
 }
 
+/// The fake shop: every request seen, and what the merchant changed since the first read.
 #[derive(Clone, Default)]
 struct Woo {
     seen: Seen,
+    /// Variations the merchant has since marked out of stock.
+    sold_out: Arc<Mutex<Vec<u64>>>,
+    /// Products the merchant has since deleted.
+    gone: Arc<Mutex<Vec<u64>>>,
+    /// The shop answers 503 (a maintenance page) to everything.
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Woo {
+    fn is_down(&self) -> bool {
+        self.down.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn products(&self) -> Vec<Value> {
+        let gone = self.gone.lock().unwrap().clone();
+        products().into_iter().filter(|p| !gone.contains(&p["id"].as_u64().unwrap())).collect()
+    }
+}
+
+/// A fixture product as the REST API shapes it (a variable product lists its variations' ids only).
+fn woo_product_json(p: &Value) -> Value {
+    let options = p["options"].as_array().unwrap();
+    json!({
+        "id": p["id"], "name": p["title"], "slug": p["handle"], "type": "variable", "status": "publish",
+        "permalink": format!("https://shop.example/product/{}/", p["handle"].as_str().unwrap()),
+        "description": p["body_html"], "short_description": "", "sku": "", "price": p["variants"][0]["price"],
+        "stock_status": "instock",
+        "attributes": options.iter().enumerate().map(|(i, o)| json!({"id": i + 1, "name": o["name"], "position": i, "visible": true, "variation": true, "options": o["values"]})).collect::<Vec<_>>(),
+        "variations": p["variants"].as_array().unwrap().iter().map(|v| v["id"].clone()).collect::<Vec<_>>(),
+        "categories": [{"id": 9, "name": p["product_type"], "slug": "x"}], "tags": []
+    })
+}
+
+fn woo_unavailable() -> (StatusCode, HeaderMap, String) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        HeaderMap::new(),
+        "<html>Briefly unavailable for scheduled maintenance.</html>".into(),
+    )
 }
 
 fn woo_credential(h: &HeaderMap) -> String {
@@ -248,8 +288,7 @@ fn woo_headers(total: usize, pages: usize) -> HeaderMap {
 }
 
 /// `GET /wp-json/wc/v3/products`: Basic authentication with the consumer key, `per_page` at most
-/// 100 (WooCommerce answers 400 above), 5 a page, `X-WP-TotalPages`; each product as the REST
-/// API shapes it (a variable product lists its variations' ids only).
+/// 100 (WooCommerce answers 400 above), 5 a page, `X-WP-TotalPages`.
 async fn woo_products(
     State(w): State<Woo>,
     Query(q): Query<HashMap<String, String>>,
@@ -267,24 +306,8 @@ async fn woo_products(
         return (StatusCode::BAD_REQUEST, HeaderMap::new(), r#"{"code":"rest_invalid_param"}"#.to_string());
     }
     let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let all = products();
-    let items: Vec<Value> = all
-        .iter()
-        .skip((page - 1) * 5)
-        .take(5)
-        .map(|p| {
-            let options = p["options"].as_array().unwrap();
-            json!({
-                "id": p["id"], "name": p["title"], "slug": p["handle"], "type": "variable", "status": "publish",
-                "permalink": format!("https://shop.example/product/{}/", p["handle"].as_str().unwrap()),
-                "description": p["body_html"], "short_description": "", "sku": "", "price": p["variants"][0]["price"],
-                "stock_status": "instock",
-                "attributes": options.iter().enumerate().map(|(i, o)| json!({"id": i + 1, "name": o["name"], "position": i, "visible": true, "variation": true, "options": o["values"]})).collect::<Vec<_>>(),
-                "variations": p["variants"].as_array().unwrap().iter().map(|v| v["id"].clone()).collect::<Vec<_>>(),
-                "categories": [{"id": 9, "name": p["product_type"], "slug": "x"}], "tags": []
-            })
-        })
-        .collect();
+    let all = w.products();
+    let items: Vec<Value> = all.iter().skip((page - 1) * 5).take(5).map(woo_product_json).collect();
     (StatusCode::OK, woo_headers(all.len(), all.len().div_ceil(5)), Value::Array(items).to_string())
 }
 
@@ -300,7 +323,8 @@ async fn woo_variations(
     if cred != format!("{WOO_KEY}:{WOO_SECRET}") {
         return woo_refused();
     }
-    let p = products().into_iter().find(|p| p["id"].as_u64() == Some(id)).expect("a product the list gave");
+    let sold_out = w.sold_out.lock().unwrap().clone();
+    let p = w.products().into_iter().find(|p| p["id"].as_u64() == Some(id)).expect("a product the list gave");
     let options = p["options"].as_array().unwrap().clone();
     let vs: Vec<Value> = p["variants"]
         .as_array()
@@ -309,12 +333,33 @@ async fn woo_variations(
         .map(|v| {
             json!({
                 "id": v["id"], "sku": v["sku"], "price": v["price"], "regular_price": v["price"], "status": "publish",
-                "stock_status": if v["available"] == true { "instock" } else { "outofstock" },
+                "stock_status": if v["available"] == true && !sold_out.contains(&v["id"].as_u64().unwrap()) { "instock" } else { "outofstock" },
                 "attributes": options.iter().enumerate().map(|(i, o)| json!({"id": i + 1, "name": o["name"], "option": v[format!("option{}", i + 1)]})).collect::<Vec<_>>()
             })
         })
         .collect();
     (StatusCode::OK, woo_headers(vs.len(), 1), Value::Array(vs).to_string())
+}
+
+/// `GET /wp-json/wc/v3/products/{id}`: one product, or WooCommerce's documented 404.
+async fn woo_product(State(w): State<Woo>, Path(id): Path<u64>, h: HeaderMap) -> impl IntoResponse {
+    let cred = woo_credential(&h);
+    w.seen.push(format!("product/{id}"), &cred);
+    if w.is_down() {
+        return woo_unavailable();
+    }
+    if cred != format!("{WOO_KEY}:{WOO_SECRET}") {
+        return woo_refused();
+    }
+    match w.products().iter().find(|p| p["id"].as_u64() == Some(id)) {
+        Some(p) => (StatusCode::OK, HeaderMap::new(), woo_product_json(p).to_string()),
+        None => (
+            StatusCode::NOT_FOUND,
+            HeaderMap::new(),
+            json!({"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID.", "data": {"status": 404}})
+                .to_string(),
+        ),
+    }
 }
 
 fn sign_woo(body: &[u8]) -> String {
@@ -408,4 +453,126 @@ async fn woocommerce_rest_checkout_links_and_order_status() {
     let (st, r) = call(&s2, "POST", "/v1/stores/demo/catalogue/refresh", None).await;
     assert_eq!((st, r["error"]["code"].as_str()), (424, Some("shop_unavailable")), "{r}");
     assert_eq!(s2.stats().await["catalogue"]["refresh_failed.http_401"], 1);
+}
+
+async fn woo_product_webhook(s: &Server, topic: &str, delivery: &str, body: &[u8]) -> (u16, Value) {
+    let r = s
+        .http
+        .post(s.url("/v1/webhooks/woocommerce/demo"))
+        .header("content-type", "application/json")
+        .header("x-wc-webhook-source", "https://shop.example/")
+        .header("x-wc-webhook-topic", topic)
+        .header("x-wc-webhook-resource", "product")
+        .header("x-wc-webhook-delivery-id", delivery)
+        .header("x-wc-webhook-signature", sign_woo(body))
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// WooCommerce's product webhooks (`product.created|updated|deleted|restored`, docs/catalogue.md):
+/// a simple product is taken from the body; a variation (WooCommerce fires `product.updated` for
+/// one, with its `parent_id`) or a variable product is read again from the REST API, request by
+/// request; a shop that cannot answer defers the change to the schedule, never refuses it.
+#[tokio::test]
+async fn woocommerce_product_webhooks_keep_it_in_step() {
+    let woo = Woo::default();
+    let app = axum::Router::new()
+        .route("/wp-json/wc/v3/products", axum::routing::get(woo_products))
+        .route("/wp-json/wc/v3/products/{id}", axum::routing::get(woo_product))
+        .route("/wp-json/wc/v3/products/{id}/variations", axum::routing::get(woo_variations))
+        .with_state(woo.clone());
+    let origin = serve(app).await;
+    let secrets = format!("woocommerce_consumer_key = \"{WOO_KEY}\"\nwoocommerce_consumer_secret = \"{WOO_SECRET}\"");
+    let s = Server::with_config(config(&format!("woocommerce_site = \"{origin}\""), &secrets)).await;
+    let summary = async || call(&s, "GET", "/v1/stores/demo/catalogue", None).await.1;
+    assert_eq!(call(&s, "POST", "/v1/stores/demo/catalogue/refresh", None).await.0, 200);
+    assert_eq!(
+        (summary().await["products"].as_u64(), summary().await["variants_available"].as_u64()),
+        (Some(12), Some(31))
+    );
+    let before = woo.seen.all().len();
+
+    // The merchant marks the small navy sweater sold out: WooCommerce sends the variation.
+    woo.sold_out.lock().unwrap().push(45101000000101);
+    let variation = json!({"id": 45101000000101u64, "name": "Merino Crew Sweater - S, Navy", "slug": "merino-crew-sweater-s-navy",
+        "type": "variation", "status": "publish", "parent_id": 8101000000001u64, "price": "89.00", "stock_status": "outofstock",
+        "attributes": [{"id": 1, "name": "Size", "option": "S"}, {"id": 2, "name": "Colour", "option": "Navy"}]});
+    let (st, r) = woo_product_webhook(&s, "product.updated", "p1", variation.to_string().as_bytes()).await;
+    assert_eq!((st, r["status"].as_str(), r["done"].as_str()), (200, Some("applied"), Some("updated")), "{r}");
+    let asked: Vec<String> = woo.seen.all()[before..].iter().map(|(q, _)| q.clone()).collect();
+    assert_eq!(asked, ["product/8101000000001", "variations/8101000000001?page=1"]);
+    assert!(woo.seen.all().iter().all(|(_, c)| c == &format!("{WOO_KEY}:{WOO_SECRET}")));
+    assert_eq!(
+        (summary().await["products"].as_u64(), summary().await["variants_available"].as_u64()),
+        (Some(12), Some(30))
+    );
+
+    // A simple product created: the body is the whole product (the REST docs' own sample), no
+    // request to the shop.
+    let page: Value = serde_json::from_str(include_str!("fixtures/woocommerce/rest_products_page.json")).unwrap();
+    let simple = page[1].clone();
+    assert_eq!(simple["type"], "simple");
+    let before = woo.seen.all().len();
+    let (st, r) = woo_product_webhook(&s, "product.created", "p2", simple.to_string().as_bytes()).await;
+    assert_eq!((st, r["done"].as_str()), (200, Some("updated")), "{r}");
+    assert_eq!(woo.seen.all().len(), before, "a simple product is read from the body");
+    assert_eq!(summary().await["products"], 13);
+    // Put back to draft: no longer sold, out of the catalogue; restored from the trash: back.
+    let mut draft = simple.clone();
+    draft["status"] = json!("draft");
+    let (st, r) = woo_product_webhook(&s, "product.updated", "p3", draft.to_string().as_bytes()).await;
+    assert_eq!((st, r["done"].as_str()), (200, Some("deleted")), "{r}");
+    assert_eq!(summary().await["products"], 12);
+    let (_, r) = woo_product_webhook(&s, "product.restored", "p4", simple.to_string().as_bytes()).await;
+    assert_eq!(r["done"], "updated", "{r}");
+    assert_eq!(summary().await["products"], 13);
+    // Trashed: WooCommerce's whole `product.deleted` body is the id.
+    let (st, r) = woo_product_webhook(&s, "product.deleted", "p5", br#"{"id":794}"#).await;
+    assert_eq!((st, r["done"].as_str()), (200, Some("deleted")), "{r}");
+    assert_eq!(summary().await["products"], 12);
+
+    // A variable product the shop no longer has (404 on its read): taken out.
+    woo.gone.lock().unwrap().push(8101000000012);
+    let tote = woo_product_json(&products()[11]);
+    let (_, r) = woo_product_webhook(&s, "product.updated", "p6", tote.to_string().as_bytes()).await;
+    assert_eq!(r["done"], "deleted", "{r}");
+    assert_eq!(summary().await["products"], 11);
+
+    // The shop is down when the change comes: deferred to the schedule, answered 200 (WooCommerce
+    // disables a webhook after five failed deliveries), the catalogue unchanged, counted.
+    woo.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (st, r) = woo_product_webhook(&s, "product.updated", "p7", variation.to_string().as_bytes()).await;
+    assert_eq!(
+        (st, r["status"].as_str(), r["done"].as_str()),
+        (200, Some("deferred"), Some("deferred.http_503")),
+        "{r}"
+    );
+    assert_eq!(
+        (summary().await["products"].as_u64(), summary().await["variants_available"].as_u64()),
+        (Some(11), Some(28))
+    );
+
+    // Not a product: refused with why, nothing changed; a variation without its parent too.
+    let (st, r) = woo_product_webhook(&s, "product.updated", "p8", b"{\"id\":\"x\"}").await;
+    assert_eq!((st, r["error"]["code"].as_str()), (422, Some("invalid_payload")), "{r}");
+    let orphan = json!({"id": 5, "name": "Tee - S", "slug": "tee-s", "type": "variation", "status": "publish"});
+    let (st, r) = woo_product_webhook(&s, "product.updated", "p9", orphan.to_string().as_bytes()).await;
+    assert!(st == 422 && r["error"]["message"].as_str().unwrap().contains("parent_id"), "{r}");
+    assert_eq!(summary().await["products"], 11);
+
+    let stats = s.stats().await;
+    let c = &stats["catalogue"];
+    assert_eq!(
+        (c["product_webhooks.updated"].as_u64(), c["product_webhooks.deleted"].as_u64()),
+        (Some(3), Some(3)),
+        "{c}"
+    );
+    assert_eq!(
+        (c["product_webhooks.deferred.http_503"].as_u64(), c["rejected.malformed"].as_u64()),
+        (Some(1), Some(2)),
+        "{c}"
+    );
 }

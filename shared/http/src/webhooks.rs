@@ -136,6 +136,18 @@ pub async fn woocommerce(
         header(&headers, "x-wc-webhook-topic").ok_or_else(|| missing_header("X-WC-Webhook-Topic is required"))?;
     let delivery = header(&headers, "x-wc-webhook-delivery-id")
         .ok_or_else(|| missing_header("X-WC-Webhook-Delivery-ID is required"))?;
+    // The catalogue kept in step (docs/catalogue.md): a product added, changed, trashed or
+    // restored, or one of its variations.
+    if matches!(topic, "product.created" | "product.updated" | "product.deleted" | "product.restored") {
+        return match st.engine.catalogue.woocommerce_product_webhook(&store, topic, &bytes).await? {
+            Ok(what) => {
+                let status = if what.starts_with("deferred") { "deferred" } else { "applied" };
+                Ok((StatusCode::OK, axum::Json(json!({"status": status, "topic": topic, "done": what})))
+                    .into_response())
+            }
+            Err(e) => Err(invalid_payload(e.to_string())),
+        };
+    }
     // The signature covers the body, not this header: it builds a pay-for-order link only when
     // it names one of the store's own domains.
     let source = header(&headers, "x-wc-webhook-source").filter(|s| store.checked_url(s).is_some());

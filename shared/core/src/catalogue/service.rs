@@ -4,7 +4,7 @@
 //! against the limits first: a bad feed changes nothing.
 
 use crate::catalogue::read::{self, RefreshError};
-use crate::catalogue::{CatalogueError, feed, limits, shopify_products};
+use crate::catalogue::{CatalogueError, feed, limits, shopify_products, woocommerce_products};
 use crate::config::StoreConfig;
 use crate::domain::catalogue::{Catalogue, Product};
 use crate::engine::counters::Counter;
@@ -171,8 +171,7 @@ impl Catalogues {
     }
 
     /// A Shopify product webhook (`products/create|update|delete`): the product replaced,
-    /// added or taken out of the stored catalogue, on the version read (a concurrent webhook's
-    /// edit is kept: this one reads again). Whether it applied.
+    /// added or taken out of the stored catalogue. Whether it applied.
     pub async fn product_webhook(
         &self,
         store: &StoreConfig,
@@ -187,31 +186,100 @@ impl Catalogues {
             shopify_products::parse_product(body, store.currency, shop).map(|p| Change::Put(Box::new(p)))
         };
         let result = match change {
-            Ok(change) => retry_on_conflict!({
-                let fresh = || Catalogue::empty(&store.id, "shopify_webhooks", store.currency, self.k.clock.now());
-                // One read in another currency than the store's now is started again.
-                let mut c = match self.store.get_catalogue(&store.id).await? {
-                    Some(c) if c.currency == store.currency => c,
-                    Some(old) => Catalogue { version: old.version, ..fresh() },
-                    None => fresh(),
-                };
-                let what = change.apply(&mut c.products);
-                match limits::check(&c) {
-                    Ok(_) => {
-                        self.store.put_catalogue(&c).await?;
-                        Ok(Ok(what))
-                    }
-                    Err(e) => Ok(Err(e)),
-                }
-            })?,
+            Ok(change) => self.apply_change(store, "shopify_webhooks", &change).await?,
             Err(e) => Err(e),
         };
-        let counter = match &result {
+        self.count_webhook(store, result.as_ref().map(|w| *w)).await;
+        Ok(result.map(|_| ()))
+    }
+
+    /// A WooCommerce product webhook (`product.created|updated|restored|deleted`). A simple
+    /// product's body is the whole product; a variable product's (or a variation's) does not
+    /// carry the variations, so that product is read again from the store's REST API. When that
+    /// read fails the change waits for the next scheduled refresh: answered and counted
+    /// (`product_webhooks.deferred.{cause}`), never refused (WooCommerce disables a webhook
+    /// after five failed deliveries). What was done: `updated`, `deleted` or `deferred.{cause}`.
+    pub async fn woocommerce_product_webhook(
+        &self,
+        store: &StoreConfig,
+        topic: &str,
+        body: &[u8],
+    ) -> Result<Result<String, CatalogueError>, EngineError> {
+        use woocommerce_products::WebhookProduct;
+        let change = if topic == "product.deleted" {
+            woocommerce_products::deleted_id(body).map(|id| Ok(Change::Delete(id)))
+        } else {
+            match woocommerce_products::parse_one(body).map(woocommerce_products::webhook_product) {
+                Err(e) => Err(e),
+                Ok(WebhookProduct::ReadAgain(0)) => {
+                    Err(CatalogueError::Malformed("WooCommerce product: a variation without its `parent_id`".into()))
+                }
+                Ok(WebhookProduct::Whole(p)) => {
+                    let id = p.id.to_string();
+                    woocommerce_products::product(*p, Vec::new(), store.currency)
+                        .map(|p| Ok(p.map_or(Change::Delete(id), |p| Change::Put(Box::new(p)))))
+                }
+                Ok(WebhookProduct::ReadAgain(id)) => {
+                    Ok(match read::woocommerce_product(self.pages.as_ref(), store, id).await {
+                        Ok(Some(p)) => Ok(Change::Put(Box::new(p))),
+                        Ok(None) => Ok(Change::Delete(id.to_string())),
+                        Err(RefreshError::Catalogue(e)) => return self.counted_webhook(store, Err(e)).await,
+                        Err(e) => Err(format!("deferred.{}", e.cause())),
+                    })
+                }
+            }
+        };
+        let result = match change {
+            Ok(Ok(change)) => self.apply_change(store, "woocommerce_webhooks", &change).await?.map(str::to_string),
+            Ok(Err(deferred)) => Ok(deferred),
+            Err(e) => Err(e),
+        };
+        self.counted_webhook(store, result).await
+    }
+
+    async fn counted_webhook(
+        &self,
+        store: &StoreConfig,
+        result: Result<String, CatalogueError>,
+    ) -> Result<Result<String, CatalogueError>, EngineError> {
+        self.count_webhook(store, result.as_ref().map(String::as_str)).await;
+        Ok(result)
+    }
+
+    /// `product_webhooks.{what}`, or `rejected.{cause}`.
+    async fn count_webhook(&self, store: &StoreConfig, result: Result<&str, &CatalogueError>) {
+        let counter = match result {
             Ok(what) => format!("product_webhooks.{what}"),
             Err(e) => format!("rejected.{}", error_cause(e)),
         };
         self.k.count(&store.id, vec![(Counter::Catalogue(counter), 1)]).await;
-        Ok(result.map(|_| ()))
+    }
+
+    /// One product's change applied to the stored catalogue on the version read (a concurrent
+    /// webhook's edit is kept: this one reads again); a catalogue of another currency than the
+    /// store's now is started again (`source` names it).
+    async fn apply_change(
+        &self,
+        store: &StoreConfig,
+        source: &str,
+        change: &Change,
+    ) -> Result<Result<&'static str, CatalogueError>, EngineError> {
+        retry_on_conflict!({
+            let fresh = || Catalogue::empty(&store.id, source, store.currency, self.k.clock.now());
+            let mut c = match self.store.get_catalogue(&store.id).await? {
+                Some(c) if c.currency == store.currency => c,
+                Some(old) => Catalogue { version: old.version, ..fresh() },
+                None => fresh(),
+            };
+            let what = change.apply(&mut c.products);
+            match limits::check(&c) {
+                Ok(_) => {
+                    self.store.put_catalogue(&c).await?;
+                    Ok(Ok(what))
+                }
+                Err(e) => Ok(Err(e)),
+            }
+        })
     }
 }
 

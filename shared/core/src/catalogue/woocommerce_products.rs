@@ -15,6 +15,9 @@ pub const PAGE_SIZE: usize = 100;
 #[derive(Deserialize)]
 pub struct RawProduct {
     pub id: u64,
+    /// A variation's product (0 for a product).
+    #[serde(default)]
+    pub parent_id: u64,
     name: String,
     slug: String,
     #[serde(default)]
@@ -84,6 +87,50 @@ pub fn parse_products(body: &[u8]) -> Result<Vec<RawProduct>, CatalogueError> {
 
 pub fn parse_variations(body: &[u8]) -> Result<Vec<RawVariation>, CatalogueError> {
     serde_json::from_slice(body).map_err(|e| CatalogueError::Malformed(format!("WooCommerce variations: {e}")))
+}
+
+/// One product as a product webhook sends it (`product.created|updated|restored`: the REST
+/// API's product, or a variation's with its `parent_id`).
+pub fn parse_one(body: &[u8]) -> Result<RawProduct, CatalogueError> {
+    serde_json::from_slice(body).map_err(|e| CatalogueError::Malformed(format!("WooCommerce product: {e}")))
+}
+
+/// The id a `product.deleted` webhook names (its whole body is `{"id": N}`).
+pub fn deleted_id(body: &[u8]) -> Result<String, CatalogueError> {
+    #[derive(Deserialize)]
+    struct Deleted {
+        id: u64,
+    }
+    serde_json::from_slice::<Deleted>(body)
+        .map(|d| d.id.to_string())
+        .map_err(|e| CatalogueError::Malformed(format!("WooCommerce deleted product: {e}")))
+}
+
+/// What a product webhook's body lets Cartback do.
+#[derive(Debug)]
+pub enum WebhookProduct {
+    /// The whole product is in the body (a simple product, or one no longer sold).
+    Whole(Box<RawProduct>),
+    /// A variable product or one of its variations: the body does not carry the variations,
+    /// so this product is read again from the REST API.
+    ReadAgain(u64),
+}
+
+impl std::fmt::Debug for RawProduct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawProduct").field("id", &self.id).field("type", &self.kind).finish_non_exhaustive()
+    }
+}
+
+/// Sorts a webhook's product: a variation names its parent; a variable product its own id.
+pub fn webhook_product(p: RawProduct) -> WebhookProduct {
+    if p.kind == "variation" || p.parent_id != 0 {
+        WebhookProduct::ReadAgain(p.parent_id)
+    } else if p.kind == "variable" && p.status.as_deref().is_none_or(|s| s == "publish") {
+        WebhookProduct::ReadAgain(p.id)
+    } else {
+        WebhookProduct::Whole(Box::new(p))
+    }
 }
 
 fn sells(stock_status: &str) -> bool {

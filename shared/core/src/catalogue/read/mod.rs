@@ -138,3 +138,13 @@ pub async fn read(pages: &dyn ProductPages, store: &StoreConfig) -> Result<(Sour
     }
     Ok((source, products))
 }
+
+/// One WooCommerce product read again from the store's REST API (a product webhook named a
+/// variable product or one of its variations): `None` when the shop no longer sells it.
+pub async fn woocommerce_product(
+    pages: &dyn ProductPages,
+    store: &StoreConfig,
+    id: u64,
+) -> Result<Option<Product>, RefreshError> {
+    woocommerce::read_one(pages, store, id).await
+}
