@@ -159,7 +159,7 @@ fn score(file: &str, show: bool) -> BTreeMap<String, Score> {
 
 fn report(name: &str, by_lang: &BTreeMap<String, Score>) -> (usize, usize) {
     // A sealed set's rows are never printed: reading its failures would be tuning on it.
-    let sealed = name == "sealed3";
+    let sealed = name == "sealed4";
     let (mut wrong, mut total_right) = (0, 0);
     println!("{name}: language  answered right  handed off (expected)  order status  missed  wrong");
     for (lang, s) in by_lang {
@@ -224,15 +224,27 @@ fn second_sealed_set_opened() {
 }
 
 /// The third sealed set (160 rows, written by a helper that saw only the fixture catalogue and
-/// its README: not the code, not the other sets), scored after the first two sets were opened
-/// for tuning; counts only, never its rows.
+/// its README): its counts seen three times in session 18 (12 wrong/123 right before the reader
+/// answered only what it reads whole, 3/95 mid-way, 1/97 after), then opened in session 19 for
+/// tuning (its one wrong row and the words the reader did not know were read).
 #[test]
-fn third_sealed_set_as_measured() {
+fn third_sealed_set_opened() {
     let by_lang = score("questions_sealed3.tsv", false);
     let (wrong, right) = report("sealed3", &by_lang);
     println!("sealed3: wrong {wrong}, right {right}");
-    // Scored three times, counts only (session 18): before the reader answered only questions it
-    // reads whole (12 wrong, 123 right), once by accident mid-way (3 wrong, 95 right), and after
-    // (1 wrong, 97 right, 62 handed to a person). Held as a regression bound.
-    assert!(wrong <= 1 && right >= 97, "the third sealed set got worse than measured: {wrong} wrong, {right} right");
+    assert_eq!(wrong, 0, "answers that are wrong on the opened third sealed set");
+    assert!(right >= 105, "the opened third sealed set got worse: {right} right");
+}
+
+/// The fourth sealed set (160 rows, a helper that saw only the fixture catalogue and its
+/// README; written in session 19 after the third was opened), scored once; counts only, never
+/// its rows (`report` does not print them).
+#[test]
+fn fourth_sealed_set_as_measured() {
+    let by_lang = score("questions_sealed4.tsv", false);
+    let (wrong, right) = report("sealed4", &by_lang);
+    println!("sealed4: wrong {wrong}, right {right}");
+    // Scored once (session 19): 0 wrong; 38 of its 80 answerable questions answered, 52 of 52
+    // hand-offs, 23 of 28 order-status questions; 113 of 160 as labelled. Held as a bound.
+    assert!(wrong == 0 && right >= 113, "the fourth sealed set got worse than measured: {wrong} wrong, {right} right");
 }

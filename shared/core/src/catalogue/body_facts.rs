@@ -14,7 +14,12 @@ static MEASURE: LazyLock<Regex> = LazyLock::new(|| {
 });
 #[allow(clippy::expect_used)]
 static BURN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)burn(?:ing)?\s+time[^0-9]{0,20}(\d+(?:[.,]\d+)?\s*(?:hours|hrs|h)\b)").expect("burn pattern")
+    // The hedge the shop wrote ("approx. 45 hours") is kept with the figure: without it the
+    // answer would be more precise than the catalogue.
+    Regex::new(
+        r"(?i)burn(?:ing)?\s+time[^0-9]{0,20}?((?:(?:approx\.?|approximately|about|around|up to|ca\.?|circa|~)\s*)?\d+(?:[.,]\d+)?\s*(?:hours|hrs|h)\b)",
+    )
+    .expect("burn pattern")
 });
 
 /// The description's text with tags turned into line breaks and entities decoded.
@@ -120,7 +125,7 @@ mod tests {
         assert_eq!(f.material.as_deref(), Some("100% merino wool"));
         assert_eq!(f.care.as_deref(), Some("machine wash 30°C on wool cycle, dry flat"));
         assert_eq!(f.dimensions.as_deref(), Some("180 x 30 cm"));
-        assert_eq!(f.burn_time.as_deref(), Some("45 hours"));
+        assert_eq!(f.burn_time.as_deref(), Some("approx. 45 hours"));
         assert_eq!(f.by_value[0].dimensions.as_deref(), Some("140 x 200 cm"));
         assert_eq!(f.by_value[0].includes.as_deref(), Some("duvet cover 140 x 200 cm and one pillowcase 50 x 60 cm"));
         assert_eq!(f.by_value[1].dimensions.as_deref(), Some("50 x 100 cm"));

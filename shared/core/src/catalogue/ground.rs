@@ -145,6 +145,26 @@ pub fn ground(question: &str, cart: &[Line], catalogue: &Catalogue, policies: &P
     if lx.order_status.in_(&w) || names_an_order(&w) {
         return Grounded::OrderStatus;
     }
+    if lx.past_purchase.in_(&w) {
+        // "I bought …" beside a question about a product or a return is not "where is it?"
+        // (a complaint about the last one, returning it): a person reads which.
+        let other = [
+            &lx.returns,
+            &lx.price_strong,
+            &lx.how_much,
+            &lx.material_strong,
+            &lx.material_noun,
+            &lx.care,
+            &lx.dimensions,
+            &lx.includes,
+            &lx.burn,
+            &lx.size_word,
+            &lx.colour_word,
+            &lx.in_stock,
+            &lx.free_word,
+        ];
+        return if other.iter().any(|c| c.in_(&w)) { Grounded::Person("past_order") } else { Grounded::OrderStatus };
+    }
     // A word the reader does not know may change what is asked: a person reads it.
     if !crate::catalogue::understand::coverage::unknown_words(&w, &catalogue.products).is_empty() {
         return Grounded::Person("unknown_words");

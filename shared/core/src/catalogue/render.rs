@@ -63,7 +63,12 @@ pub fn render(facts: &[Fact], lang: &str, currency: Currency) -> String {
                 phrase("cat_includes", lang, &[("product", &name(of, lang)), ("text", text)])
             }
             Fact::BurnTime { of, text } => {
-                let hours: String = text.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',').collect();
+                // The figure after any hedge ("approx. 45 hours"); the phrase says "about" itself.
+                let hours: String = text
+                    .chars()
+                    .skip_while(|c| !c.is_ascii_digit())
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+                    .collect();
                 phrase("cat_burn_time", lang, &[("product", &name(of, lang)), ("hours", &digits(lang, &hours))])
             }
             Fact::InStock { of, option, groups } => {

@@ -25,7 +25,10 @@ const EN: &str = "i im i'm me my mine you your yours u ur it its it's this that 
     whats thats theres wanna gonna im ive i've id i'd hmm oh ah btw lol quick question q \
     want need buy buying cart basket today tonight tomorrow roughly exactly actually yet go goes put \
     getting spend total amount chance over before next till until says say looks look real irl nah \
-    noob bf guy em r rn wat wud e like know think wondering wonder tell anyway mean usually euro eur order ordering";
+    noob bf guy em r rn wat wud e like know think wondering wonder tell anyway mean usually euro eur order ordering \
+    rather sorry good morning afternoon evening kindly same instead whether thinking checking check \
+    right moment literally every everything nothing stuff gotta we've weve ourselves him normally y n ugh \
+    place placing finally decided actualy";
 
 const TR: &str = "ben sen o biz siz onlar bu su bunu sunu onu bunun bana sana size bize benim senin sizin \
     mi mı mu mü mii misiniz musunuz miyim var yok ne nasil neden niye hangi hangisi kac acaba \
@@ -33,21 +36,25 @@ const TR: &str = "ben sen o biz siz onlar bu su bunu sunu onu bunun bana sana si
     merhaba selam slm iyi gunler tesekkurler tesekkur sagol sagolun lutfen rica ederim evet hayir tamam ok \
     bi sey seyi peki ya hani yani ama fakat ise olur mu olsun ayni \
     yoksa urun sadece tamamen olarak olmasi olani olanin nedir icinde hala bugun pardon diye elde \
-    lazim gerekiyo edebilir alirsam alicam versem ustu gorunuyor siparis";
+    lazim gerekiyo edebilir alirsam alicam versem ustu gorunuyor siparis \
+    istiyorum soruyorum yaklasik sevinirim kanka bilgi sepet sepete sepette sepetteki koydum";
 
 const NB: &str = "jeg meg min mitt mine du deg din ditt dine dere deres vi oss vår vårt han hun den det de dem \
     er var blir ble være har hadde kan kunne vil ville skal skulle må bør \
     en ei et og eller men så som om at i på til av fra med for hos ved etter før nå da \
     hva hvilken hvilke hvem hvordan hvorfor når hvor hei hallo takk tusen mvh please pls plis ok ja nei ikke \
     bare også litt mye mer noe noen alle enda fortsatt egentlig vel jo liksom forresten dette disse denne \
-    paa hvis idag inne frem ga fa slags bestiller kurven legge vanligvis euro bestille";
+    paa hvis idag inne frem ga fa slags bestiller kurven legge vanligvis euro bestille \
+    lurer faktisk riktig sant sann vet eg ka kor ca enn der hjemme kveld usikker";
 
 const FA: &str = "من تو او ما شما اونا این اون آن اینو اونو رو را از به با در که و یا هم یه یک دو \
     چی چه چطور چطوری چرا کی کجا آیا ایا لطفا لطفاً سلام مرسی ممنون ممنونم خیلی باشه بله نه آره اره \
     هست است هستش هستن بود شد میشه نمیشه می نمی ها های ای رو تا برای براتون برام مال \
     الان هنوز فقط بازم دیگه خب پس اگه اگر همین باید بشه شه نشه کنم تونم دارم بخرم خرید سبد \
-    وقت امکان چیه بالا یورو سفارش";
+    وقت امکان چیه بالا یورو سفارش \
+    مطمئن مطمین پرسم بپرسم خوام میخوام حدودا حدوداً";
 
 const FINGLISH: &str = "man to oon in ro az be ba dar ke va ya ham ye yek do chi che chetor chera ki koja aya \
     lotfan salam merci mamnoon mamnun kheili bashe bale na are hast ast hastesh bood shod mishe nemishe \
-    mi nemi baraye baram alan hanooz faghat khob pas age hanuz chie bekharam e maamoolan euro sefaresh";
+    mi nemi baraye baram alan hanooz faghat khob pas age hanuz chie bekharam e maamoolan euro sefaresh \
+    bayad agar chetori motmaen mikham hodudan";
