@@ -214,6 +214,12 @@ enum Command {
     /// Latin letters, as the opt-out rules read it: the differential test against Unicode's
     /// confusables (`scripts/references`).
     FoldConfusables,
+    /// Reads cases as JSON lines (`{"p256dh", "auth", "plaintext", "pad_to", "vapid_private",
+    /// "vapid_public", "endpoint", "subject", "now"}`, bytes in base64url) and prints, per line,
+    /// the encrypted body and the `Authorization` header Cartback would send (`{"body",
+    /// "authorization"}`, or `{"error"}`): the differential test against `http_ece` and
+    /// `py_vapid` (`scripts/references`).
+    WebPush,
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -338,6 +344,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PhoneNumbers => oracles::phone_numbers(),
         Command::AllowedFrom => allowed_from::run(),
         Command::FoldConfusables => fold_confusables::run(),
+        Command::WebPush => oracles::web_push(),
         Command::SequentialTest => oracles::sequential_test(),
         Command::TwilioSign { batch: true, .. } => oracles::twilio_signatures(),
         Command::TwilioSign { url, token, params, .. } => {

@@ -87,3 +87,45 @@ pub fn twilio_signatures() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `cartback web-push`: each case's encrypted body and VAPID header, or why it cannot be sent.
+pub fn web_push() -> anyhow::Result<()> {
+    use base64::Engine as _;
+    use cartback_channels::web_push::{ece, vapid::VapidKey};
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (i, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line?;
+        let bad = || {
+            anyhow::anyhow!(
+                "line {}: expected {{p256dh, auth, plaintext, pad_to, vapid_private, vapid_public, endpoint, subject, now}}",
+                i + 1
+            )
+        };
+        let case: serde_json::Value = serde_json::from_str(&line).map_err(|_| bad())?;
+        let text = |k: &str| case.get(k).and_then(serde_json::Value::as_str).ok_or_else(bad);
+        let bytes = |k: &str| -> anyhow::Result<Vec<u8>> { b64.decode(text(k)?).map_err(|_| bad()) };
+        let built = ece::encrypt(
+            &bytes("p256dh")?,
+            &bytes("auth")?,
+            &bytes("plaintext")?,
+            case["pad_to"].as_u64().unwrap_or(0) as usize,
+        )
+        .and_then(|body| {
+            let key =
+                VapidKey::from_base64url(text("vapid_private").unwrap_or(""), text("vapid_public").unwrap_or(""))?;
+            let auth = key.authorization(
+                text("endpoint").unwrap_or(""),
+                text("subject").unwrap_or(""),
+                case["now"].as_i64().unwrap_or(0),
+            )?;
+            Ok((body, auth))
+        });
+        let answer = match built {
+            Ok((body, authorization)) => serde_json::json!({"body": b64.encode(body), "authorization": authorization}),
+            Err(e) => serde_json::json!({"error": e.to_string()}),
+        };
+        writeln!(out, "{answer}")?;
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@ pub mod reply_reader;
 pub mod router;
 pub mod signed_post;
 pub mod twilio;
+pub mod web_push;
 pub mod whatsapp;
 
 pub use router::ProviderChannel;
