@@ -7,6 +7,7 @@
 //! `cryptography` and `py_vapid`.
 
 pub mod ece;
+pub mod send;
 pub mod vapid;
 
 use base64::Engine as _;
