@@ -215,3 +215,48 @@ async fn snippet_phones_come_only_from_allowed_countries_and_within_the_hourly_b
     let stats = s.stats().await;
     assert_eq!(stats["snippet"], json!({"dropped.phone.country_not_allowed": 1, "dropped.phone.phone_rate": 1}));
 }
+
+/// `GET /v1/on-site/{store}`: the snippet's on-site settings (docs/on-site.md), for the store's
+/// own pages with its publishable key only, cacheable, nothing about a shopper.
+#[tokio::test]
+async fn the_on_site_settings_only_for_the_stores_pages() {
+    let s = Server::start().await;
+    let get = async |path: String, origin: Option<&str>| {
+        let mut req = s.http.get(s.url(&path));
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let r = req.send().await.unwrap();
+        let (status, headers) = (r.status().as_u16(), r.headers().clone());
+        (status, r.json::<Value>().await.unwrap_or(Value::Null), headers)
+    };
+    let (st, body, h) = get(format!("/v1/on-site/demo?key={DEMO_PUBLISHABLE_KEY}"), Some(ORIGIN)).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(h["access-control-allow-origin"], ORIGIN);
+    assert_eq!(h["cache-control"], "public, max-age=300");
+    // The demo store turns the nudge on; every built-in language has its title.
+    let titles = body["tab_nudge"]["titles"].as_object().unwrap();
+    assert_eq!(titles.keys().cloned().collect::<Vec<_>>(), ["en", "fa", "nb", "tr"]);
+    assert_eq!(titles["nb"], "🛒 Handlekurven din venter");
+    assert_eq!(body["tab_nudge"]["favicon"], false);
+
+    let (st, body, h) = get(format!("/v1/on-site/demo?key={DEMO_PUBLISHABLE_KEY}"), Some("https://evil.example")).await;
+    assert_eq!((st, body["error"]["code"].as_str()), (403, Some("origin_not_allowed")));
+    assert!(h.get("access-control-allow-origin").is_none(), "a refused origin is not named back");
+    let (st, body, _) = get(format!("/v1/on-site/demo?key={DEMO_PUBLISHABLE_KEY}"), None).await;
+    assert_eq!((st, body["error"]["code"].as_str()), (403, Some("origin_not_allowed")));
+    // A same-origin GET carries no `Origin`; its `Referer` names the page instead.
+    let by_referer = async |referer: &str| {
+        let url = s.url(&format!("/v1/on-site/demo?key={DEMO_PUBLISHABLE_KEY}"));
+        s.http.get(url).header("referer", referer).send().await.unwrap().status().as_u16()
+    };
+    assert_eq!(by_referer("https://www.shop.example/products/sweater?x=1").await, 200);
+    assert_eq!(by_referer("https://evil.example/www.shop.example").await, 403);
+    assert_eq!(by_referer("not a url").await, 403);
+    let (st, body, _) = get("/v1/on-site/demo".into(), Some(ORIGIN)).await;
+    assert_eq!((st, body["error"]["code"].as_str()), (401, Some("missing_publishable_key")));
+    let (st, body, _) = get("/v1/on-site/demo?key=pk_wrong".into(), Some(ORIGIN)).await;
+    assert_eq!((st, body["error"]["code"].as_str()), (401, Some("invalid_publishable_key")));
+    let (st, _, _) = get(format!("/v1/on-site/nope?key={DEMO_PUBLISHABLE_KEY}"), Some(ORIGIN)).await;
+    assert_eq!(st, 404);
+}

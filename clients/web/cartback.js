@@ -118,8 +118,42 @@
     pending = null;
     if (granted && c) { c.consent = granted; send(body("contact.captured", { customer: c }), true); }
   }
+  // The tab nudge (docs/on-site.md): the store's on-site settings, read once a page when a cart
+  // has items; while the shopper is on another tab, the title (and the icon, if asked) says the
+  // cart is waiting, in the page's language (else the browser's, else English); restored on return.
+  var site = null, asked = false, title0 = null, icons = [];
+  function settings() {
+    if (asked || !w.fetch) return;
+    asked = true;
+    w.fetch(base + "/v1/on-site/" + encodeURIComponent(store) + "?key=" + encodeURIComponent(key), { mode: "cors" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) { site = s; }).catch(function () {});
+  }
+  function nudge(away) {
+    var n = site && site.tab_nudge, t, lang, i, els;
+    if (away && n && lastCart && lastCart.items && lastCart.items.length && title0 === null) {
+      t = n.titles || {};
+      lang = (d.documentElement.lang || w.navigator.language || "").toLowerCase();
+      title0 = d.title;
+      d.title = t[lang] || t[lang.split("-")[0]] || t.en || title0;
+      if (n.favicon) {
+        els = d.querySelectorAll("link[rel~='icon']");
+        for (i = 0; i < els.length; i++) { icons.push([els[i], els[i].href]); els[i].href = DOT; }
+      }
+    } else if (!away && title0 !== null) {
+      d.title = title0;
+      title0 = null;
+      while (icons.length) { i = icons.pop(); i[0].href = i[1]; }
+    }
+  }
+  var DOT = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23d22'/%3E%3C/svg%3E";
+
   w.addEventListener("pagehide", flush);
-  d.addEventListener("visibilitychange", function () { if (d.visibilityState === "hidden") flush(); });
+  d.addEventListener("visibilitychange", function () {
+    var away = d.visibilityState === "hidden";
+    if (away) flush();
+    nudge(away);
+  });
 
   function withContact(extra) {
     var granted = consent(), c = contact();
@@ -130,6 +164,7 @@
     cartId: function () { return cartId; },
     cart: function (cart) {
       lastCart = cart;
+      if (cart && cart.items && cart.items.length) settings();
       send(body("cart.updated", withContact({ cart: cart })));
     },
     checkout: function (cart) {

@@ -400,6 +400,12 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
                     {**origin, "access-control-request-method": "POST"})
     check(st in (200, 204) and h.get("access-control-allow-origin") == "https://shop.example",
           f"the snippet's preflight → {st}")
+    st, h, body = http("GET", f"/v1/on-site/{STORE}?key={PK}", None, origin)
+    on_site = json.loads(body) if st == 200 else {}
+    check(st == 200 and h.get("access-control-allow-origin") == "https://shop.example" and "tab_nudge" in on_site,
+          f"the snippet's on-site settings → {st} {body[:120]!r}")
+    st, _, _ = http("GET", f"/v1/on-site/{STORE}?key={PK}", None, {"origin": "https://elsewhere.example"})
+    check(st == 403, f"the on-site settings from a page off allowed_domains → {st}")
     collect = {"event_id": "evt-web-1", "type": "cart.updated", "cart_id": "web-e2e-0123456789abcdef",
                "cart": {"currency": "USD", "checkout_url": "https://shop.example/cart",
                         "items": [{"sku": "A1", "name": "Sweater", "quantity": 1,

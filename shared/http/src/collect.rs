@@ -43,12 +43,12 @@ const PUBLIC_TYPES: [&str; 4] = ["cart.updated", "checkout.started", "contact.ca
 pub use cartback_core::intake::snippet::BROWSER_CART_PREFIX;
 
 /// `?key=`, read leniently: a malformed query is a missing key, answered in JSON like the rest.
-fn key_of(query: Option<&str>) -> Option<String> {
+pub(crate) fn key_of(query: Option<&str>) -> Option<String> {
     form_urlencoded::parse(query.unwrap_or_default().as_bytes()).find(|(k, _)| k == "key").map(|(_, v)| v.into_owned())
 }
 
 /// The CORS answer for an allowed origin (errors carry it too, so the snippet can read them).
-fn with_cors(mut resp: Response, origin: Option<&HeaderValue>) -> Response {
+pub(crate) fn with_cors(mut resp: Response, origin: Option<&HeaderValue>) -> Response {
     let h = resp.headers_mut();
     if let Some(o) = origin {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o.clone());
@@ -57,8 +57,28 @@ fn with_cors(mut resp: Response, origin: Option<&HeaderValue>) -> Response {
     resp
 }
 
+/// The store's publishable key, given as `?key=` (a store without one has no public routes).
+pub(crate) fn public_key_ok(store: &StoreConfig, key: Option<String>) -> Result<(), ApiError> {
+    let Some(expected) = store.publishable_key.as_deref() else { return Err(ApiError::not_found()) };
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing_publishable_key",
+            "add the store's publishable key as `?key=pk_…`",
+        ));
+    };
+    if !bool::from(key.as_bytes().ct_eq(expected.as_bytes())) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_publishable_key",
+            "the publishable key is not valid",
+        ));
+    }
+    Ok(())
+}
+
 /// The host of an `Origin` header if it is on the store's allowed domains.
-fn origin_allowed(store: &StoreConfig, origin: Option<&HeaderValue>) -> bool {
+pub(crate) fn origin_allowed(store: &StoreConfig, origin: Option<&HeaderValue>) -> bool {
     let Some(o) = origin.and_then(|o| o.to_str().ok()) else { return false };
     // `allows_url` checks scheme, credentials and host against `allowed_domains`.
     store.allows_url(&format!("{}/", o.trim_end_matches('/')))
@@ -97,7 +117,7 @@ pub async fn preflight(
     Ok(with_cors(resp, origin))
 }
 
-fn origin_refused() -> ApiError {
+pub(crate) fn origin_refused() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "origin_not_allowed",
@@ -130,21 +150,7 @@ async fn accept(
     origin: Option<&HeaderValue>,
 ) -> Result<Response, ApiError> {
     let store = st.engine.config().store(store_id).cloned().ok_or_else(ApiError::not_found)?;
-    let Some(expected) = store.publishable_key.as_deref() else { return Err(ApiError::not_found()) };
-    let Some(key) = key.filter(|k| !k.is_empty()) else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "missing_publishable_key",
-            "add the store's publishable key as `?key=pk_…`",
-        ));
-    };
-    if !bool::from(key.as_bytes().ct_eq(expected.as_bytes())) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_publishable_key",
-            "the publishable key is not valid",
-        ));
-    }
+    public_key_ok(&store, key)?;
     if !origin_allowed(&store, origin) {
         return Err(origin_refused());
     }

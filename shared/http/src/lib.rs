@@ -11,6 +11,7 @@ mod coupons;
 mod email_pause;
 mod error;
 mod event_deliveries;
+mod on_site;
 mod path;
 pub mod rate_limit;
 mod restore;

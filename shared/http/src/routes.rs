@@ -4,8 +4,8 @@
 //! from one of them.
 
 use crate::{
-    AppState, cart_events, catalogue, collect, consent, conversations, coupons, email_pause, event_deliveries, restore,
-    shoppers, stats, twilio_replies, twilio_status, unsubscribe, webhooks, whatsapp_webhook,
+    AppState, cart_events, catalogue, collect, consent, conversations, coupons, email_pause, event_deliveries, on_site,
+    restore, shoppers, stats, twilio_replies, twilio_status, unsubscribe, webhooks, whatsapp_webhook,
 };
 use axum::Router;
 use axum::routing::{MethodRouter, get, options, post, put};
@@ -65,6 +65,7 @@ pub static INGEST_ROUTES: &[Route] = &[
     route!("OPTIONS", "/v1/collect/{store}", Ingest, options(collect::preflight)),
     route!("GET", "/v1/unsubscribe/{store}/{token}", Ingest, get(unsubscribe::confirm)),
     route!("POST", "/v1/unsubscribe/{store}/{token}", Ingest, post(unsubscribe::one_click)),
+    route!("GET", "/v1/on-site/{store}", Ingest, get(on_site::get_on_site)),
     route!("GET", "/v1/cartback.js", Ingest, get(crate::snippet)),
     route!("GET", "/healthz", Ingest, get(crate::health)),
     route!("GET", "/v1/stores/{store}/conversations", Ingest, get(conversations::list)),

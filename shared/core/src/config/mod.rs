@@ -217,6 +217,24 @@ pub struct StoreConfig {
     pub reader: Option<ReaderConfig>,
     /// Where the catalogue comes from and what product answers may quote (`[stores.catalogue]`).
     pub catalogue: CatalogueConfig,
+    /// What the capture snippet does on the shop's pages (`[stores.on_site]`, docs/on-site.md).
+    pub on_site: OnSiteConfig,
+}
+
+/// `[stores.on_site]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OnSiteConfig {
+    /// `None`: off (the default).
+    pub tab_nudge: Option<TabNudge>,
+}
+
+/// The tab title shown while a shopper with a cart is on another tab.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TabNudge {
+    /// Language tag → title: the built-in languages' and the store's own.
+    pub titles: std::collections::BTreeMap<String, String>,
+    /// Also mark the tab's icon.
+    pub favicon: bool,
 }
 
 /// `[stores.catalogue]` (docs/catalogue.md).

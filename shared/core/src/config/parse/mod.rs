@@ -9,6 +9,7 @@ mod conversations;
 mod credentials;
 mod event_webhooks;
 mod faq;
+mod on_site;
 mod problems;
 mod providers;
 mod reader;

@@ -72,6 +72,7 @@ pub(super) struct RawStore {
     pub(super) reader: Option<super::reader::RawReader>,
     pub(super) reader_api_key: Option<String>,
     pub(super) catalogue: Option<super::catalogue::RawCatalogue>,
+    pub(super) on_site: Option<super::on_site::RawOnSite>,
     pub(super) shopify_admin_token: Option<String>,
     pub(super) woocommerce_consumer_key: Option<String>,
     pub(super) woocommerce_consumer_secret: Option<String>,
@@ -186,6 +187,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         woocommerce_consumer_secret: rs.woocommerce_consumer_secret.take(),
     };
     let catalogue = super::catalogue::catalogue(at, rs.catalogue.take(), tokens, &allowed_domains, p);
+    let on_site = super::on_site::on_site(at, rs.on_site.take(), p);
     if p.0.len() != before {
         return None;
     }
@@ -231,5 +233,6 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         conversations,
         reader,
         catalogue,
+        on_site,
     })
 }

@@ -1,0 +1,48 @@
+//! `GET /v1/on-site/{store}?key=pk_…`: what the capture snippet does on the shop's pages
+//! (`[stores.on_site]`, docs/on-site.md), read once a page by the snippet when a cart exists.
+//! Public like `/v1/collect`: the publishable key and a page on the store's `allowed_domains`
+//! (the `Origin` header, or for a same-origin request its `Referer`) are required, so a page
+//! elsewhere gets nothing to show. The answer is
+//! the store's configuration only, nothing about a shopper, and may be cached for five minutes.
+
+use crate::AppState;
+use crate::collect::{key_of, origin_allowed, public_key_ok, with_cors};
+use crate::error::ApiError;
+use crate::path::Path;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+pub async fn get_on_site(
+    State(st): State<AppState>,
+    Path(store_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    // A browser leaves `Origin` off a same-origin GET (a page served by Cartback itself, like
+    // local mode's /demo-shop); its `Referer` then names the page.
+    let origin = headers.get(header::ORIGIN).cloned().or_else(|| referer_origin(&headers));
+    let config = st.engine.config();
+    let store = config.store(&store_id);
+    let allowed = origin.clone().filter(|o| store.is_some_and(|s| origin_allowed(s, Some(o))));
+    let answer = (|| -> Result<Response, ApiError> {
+        let store = store.ok_or_else(ApiError::not_found)?;
+        public_key_ok(store, key_of(query.as_deref()))?;
+        if allowed.is_none() {
+            return Err(crate::collect::origin_refused());
+        }
+        let nudge = store.on_site.tab_nudge.as_ref().map(|n| json!({"titles": n.titles, "favicon": n.favicon}));
+        let mut resp = (StatusCode::OK, axum::Json(json!({"tab_nudge": nudge}))).into_response();
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+        Ok(resp)
+    })();
+    with_cors(answer.unwrap_or_else(IntoResponse::into_response), allowed.as_ref())
+}
+
+/// The origin (`scheme://host[:port]`) of the `Referer` header, when it is a URL.
+fn referer_origin(headers: &HeaderMap) -> Option<HeaderValue> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let origin = url::Url::parse(referer).ok()?.origin();
+    origin.is_tuple().then(|| HeaderValue::from_str(&origin.ascii_serialization()).ok()).flatten()
+}
