@@ -60,18 +60,19 @@ async fn law_test(s: &Server) {
     }
     let missed: Vec<(usize, &sides::Shopper)> =
         shoppers.iter().enumerate().filter(|(i, _)| texted.contains(&phone(*i))).collect();
-    // The second corpus's misses are counted, never shown: reading them is tuning on it.
+    // The strangers' corpora's misses are counted, never shown: reading them is tuning on them.
     for (_, m) in missed.iter().filter(|(_, m)| m.side == "held_out") {
         println!("texted again after a \"no\" (held-out side): {}", cartback_core::domain::pii::printable(&m.text));
     }
     let wrong = missed.iter().filter(|(_, m)| m.wrong_number).count();
     println!(
-        "{} of {} shoppers who said no ({} wrong numbers) were texted again ({} of them wrong numbers, {} from the second corpus)",
+        "{} of {} shoppers who said no ({} wrong numbers) were texted again ({} of them wrong numbers, {} from the second corpus, {} from the third)",
         missed.len(),
         shoppers.len(),
         shoppers.iter().filter(|s| s.wrong_number).count(),
         wrong,
-        missed.iter().filter(|(_, m)| m.side == "second").count()
+        missed.iter().filter(|(_, m)| m.side == "second").count(),
+        missed.iter().filter(|(_, m)| m.side == "third").count()
     );
     assert!(
         missed.len() <= sides::KNOWN_MISSED,

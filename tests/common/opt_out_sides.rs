@@ -1,6 +1,7 @@
 //! The shoppers of "the law's test" (issue #29, docs/replies.md "Measured on a stranger's
 //! words"): every opt-out of both test sides — the built-in corpus's held-out side, split by
-//! paraphrase family, and the second corpus a stranger wrote (never trained or tuned on) —
+//! paraphrase family, and the second and third corpora strangers wrote (the second's misses were
+//! read and tuned on in session 19, the third never) —
 //! each a shopper who replies once and puts a new cart in three days later. Shared by the
 //! memory and SQLite run (tests/no_message_after_no.rs) and the DynamoDB one
 //! (shared/aws/tests/law.rs) through `#[path]`.
@@ -9,9 +10,10 @@ use cartback_core::conversations::model::Label;
 use cartback_core::conversations::model::corpus;
 
 const SECOND_CORPUS: &str = include_str!("../fixtures/replies/second_corpus.tsv");
+const THIRD_CORPUS: &str = include_str!("../fixtures/replies/third_corpus.tsv");
 
 pub struct Shopper {
-    /// `held_out` or `second`.
+    /// `held_out`, `second` or `third`.
     pub side: &'static str,
     pub text: String,
     /// A reply the test side marks as a wrong number (the second corpus's register, a
@@ -20,8 +22,9 @@ pub struct Shopper {
 }
 
 /// Opt-outs the readers miss today, measured by `cartback replies eval` (held-out side 2, one
-/// of them a wrong number; second corpus 4): they are texted again, and the test says so. The
-/// target is none; a pipeline that texts one more (an opt-out read but lost on the way) fails.
+/// of them a wrong number; second corpus 0; third corpus 4): they are texted again, and the test
+/// says so. The target is none; a pipeline that texts one more (an opt-out read but lost on the
+/// way) fails.
 pub const KNOWN_MISSED: usize = 6;
 
 pub fn opt_outs() -> Vec<Shopper> {
@@ -31,13 +34,15 @@ pub fn opt_outs() -> Vec<Shopper> {
         text: e.text,
     });
     // Its third column is the register (plain, angry, wrong_number, …), read as the family.
-    let second = corpus::parse_families(SECOND_CORPUS).expect("the second corpus parses");
-    let second = second.into_iter().filter(|e| e.label == Label::OptOut).map(|e| Shopper {
-        side: "second",
-        wrong_number: e.family.as_deref() == Some("wrong_number"),
-        text: e.text,
-    });
-    held.chain(second).collect()
+    let stranger = |side: &'static str, text: &str| {
+        let rows = corpus::parse_families(text).expect("a stranger's corpus parses");
+        rows.into_iter().filter(|e| e.label == Label::OptOut).map(move |e| Shopper {
+            side,
+            wrong_number: e.family.as_deref() == Some("wrong_number"),
+            text: e.text,
+        })
+    };
+    held.chain(stranger("second", SECOND_CORPUS)).chain(stranger("third", THIRD_CORPUS)).collect()
 }
 
 /// Replies that are no "no": these shoppers are texted about their next cart, which shows the

@@ -88,9 +88,9 @@ async fn no_text_after_a_no_on_dynamodb() {
     let of = |f: &dyn Fn(&sides::Shopper) -> bool| {
         (0..shoppers.len()).filter(|i| f(&shoppers[*i]) && texted.contains(&phone(*i))).count()
     };
-    let (wrong, second) = (of(&|s| s.wrong_number), of(&|s| s.side == "second"));
+    let (wrong, second, third) = (of(&|s| s.wrong_number), of(&|s| s.side == "second"), of(&|s| s.side == "third"));
     println!(
-        "{missed} of {} shoppers who said no were texted again ({wrong} wrong numbers, {second} from the second corpus)",
+        "{missed} of {} shoppers who said no were texted again ({wrong} wrong numbers, {second} from the second corpus, {third} from the third)",
         shoppers.len()
     );
     // Nothing of this test is left for the binaries after it (see the top of the file).

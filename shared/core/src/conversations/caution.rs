@@ -284,6 +284,42 @@ const REFUSAL: &[&str] = &[
     "don t want your",
     "no thanks stop",
     "no thank you stop",
+    // Consent denied or registered against marketing: a "no" given before, or elsewhere.
+    "no marketing",
+    "ticked the box",
+    "unticked",
+    "opted out",
+    "do not call",
+    "dnc list",
+    "do not contact",
+    "dont contact me",
+    "don t contact me",
+    "no more marketing",
+    // The reminders themselves are the complaint.
+    "every time i",
+    "each time i",
+    "really necessary",
+    "is this necessary",
+    "dont need reminders",
+    "don t need reminders",
+    "dont need a reminder",
+    "don t need a reminder",
+    "dont need reminding",
+    "don t need reminding",
+    "no need to remind",
+    "babysit",
+    "nanny",
+    "stalking",
+    "stalker",
+    "creepy",
+    // A new SIM card: maybe someone else's number, maybe not ("my SIM broke"): a person reads it.
+    "sim card",
+    "new sim",
+    "simkort",
+    "sim kort",
+    "sim kart",
+    "yeni hat",
+    "hatti yeni",
     // Turkish
     "numarami kim",
     "numarami kimden",
@@ -329,6 +365,15 @@ const REFUSAL: &[&str] = &[
     "gelmesin",
     "gelmese",
     "rica ederim artik",
+    "ticari ileti",
+    "iys",
+    "her seferinde",
+    "gerek var mi buna",
+    "hatirlatmaya ihtiyacim yok",
+    "hatirlatma istemiyorum",
+    "ihtiyacim olursa ben",
+    "mesaj atip duruyorsunuz",
+    "mesaj atmayin",
     // Norwegian
     "hvem ga dere",
     "hvem har gitt dere",
@@ -382,6 +427,14 @@ const REFUSAL: &[&str] = &[
     "gidder ikke",
     "ikke reklame",
     "ikke for reklame",
+    "barnevakt",
+    "trenger ingen paminnelse",
+    "trenger ikke paminnelse",
+    "ikke kontakt meg",
+    "reservert mot",
+    "reservasjonsregister",
+    "hver gang jeg",
+    "virkelig nodvendig",
 ];
 
 const REFUSAL_PERSIAN: &[&str] = &[
@@ -445,6 +498,17 @@ const REFUSAL_PERSIAN: &[&str] = &[
     "بلاکمیکنم",
     "بلاککردم",
     "spam",
+    "راحتشنمیذار",
+    "راحتشنمیزار",
+    "راحتمنمیذار",
+    "راحتمنمیزار",
+    "راحتنمیذار",
+    "راحتنمیزار",
+    "ولنمیکن",
+    "دستبردار",
+    "هربارکه",
+    "واقعالازمه",
+    "سیمکارت",
 ];
 
 /// Whether a reply is a wrong number, or may be a "no" a person should read first.
@@ -456,11 +520,48 @@ pub fn read(text: &str) -> Option<Caution> {
     };
     if found(WRONG_NUMBER, WRONG_NUMBER_PERSIAN) {
         Some(Caution::WrongNumber)
-    } else if found(REFUSAL, REFUSAL_PERSIAN) || ends_with_enough(&folded) {
+    } else if found(REFUSAL, REFUSAL_PERSIAN) || ends_with_enough(&folded) || counts_messages(&folded, &compacted) {
         Some(Caution::Refusal)
     } else {
         None
     }
+}
+
+/// Asking for the messages to go on ("don't stop the deals", "mesajları durdurmayın", "ikke
+/// slutt å sende tilbud", "لغو نکنید"): an opt-out phrase in such a reply is held for a person
+/// rather than taken as a "no" (`verdict`). Nothing goes out meanwhile either way.
+const KEEP_SENDING: &[&str] = &[
+    "dont stop",
+    "don t stop",
+    "do not stop",
+    "never stop",
+    "no way",
+    "keep them coming",
+    "keep sending",
+    "love these",
+    "love them",
+    "love your",
+    "durdurmayin",
+    "durdurma",
+    "kesmeyin",
+    "iptal etmeyin",
+    "devam edin",
+    "gondermeye devam",
+    "ikke stopp",
+    "ikke slutt",
+    "fortsett a sende",
+    "fortsett med",
+    "elsker dem",
+    "elsker tilbud",
+];
+const KEEP_SENDING_PERSIAN: &[&str] =
+    &["لغونکنید", "لغونکن", "قطعنکنید", "قطعنکن", "متوقفنکنید", "ادامهبدید", "ادامهبدین"];
+
+/// Whether a reply asks for the messages to go on (`KEEP_SENDING`).
+pub fn wants_more(text: &str) -> bool {
+    let folded = format!(" {} ", fold(text));
+    let compacted = compact(text);
+    KEEP_SENDING.iter().any(|p| has_words(&folded, p)) || KEEP_SENDING_PERSIAN.iter().any(|p| compacted.contains(p))
 }
 
 /// `phrase` in ` folded `, starting a word and, unless its last word has six letters or more
@@ -471,6 +572,64 @@ fn has_words(folded: &str, phrase: &str) -> bool {
     folded
         .match_indices(phrase)
         .any(|(i, m)| folded[..i].ends_with(' ') && (stem || folded[i + m.len()..].starts_with(' ')))
+}
+
+/// "Three texts this week", "haftada üç mesaj", "fire meldinger i dag", "هفته‌ای سه تا پیام": the
+/// shopper counting the messages over a time is complaining about them, whatever else is said.
+fn counts_messages(folded: &str, compacted: &str) -> bool {
+    const MESSAGES: &[&str] = &[
+        "message",
+        "messages",
+        "text",
+        "texts",
+        "sms",
+        "smses",
+        "emails",
+        "mails",
+        "reminders",
+        "mesaj",
+        "mesajlar",
+        "ileti",
+        "melding",
+        "meldinger",
+        "meldingar",
+        "eposter",
+        "paminnelser",
+    ];
+    const TIMES: &[&str] = &[
+        "a week",
+        "per week",
+        "this week",
+        "a day",
+        "per day",
+        "today",
+        "daily",
+        "haftada",
+        "bu hafta",
+        "gunde",
+        "bugun",
+        "her gun",
+        "i uka",
+        "i uken",
+        "i veka",
+        "per uke",
+        "om dagen",
+        "i dag",
+        "hver dag",
+        "daglig",
+    ];
+    const COUNTS: &[&str] = &[
+        "2", "3", "4", "5", "6", "7", "8", "9", "10", "two", "three", "four", "five", "six", "several", "multiple",
+        "iki", "uc", "dort", "bes", "alti", "birkac", "tre", "fire", "fem", "seks", "flere",
+    ];
+    let any = |list: &[&str]| list.iter().any(|w| has_words(folded, w));
+    if any(MESSAGES) && any(TIMES) && any(COUNTS) {
+        return true;
+    }
+    let has = |list: &[&str]| list.iter().any(|w| compacted.contains(w));
+    has(&["پیام", "اساماس", "ایمیل"])
+        && has(&["هفته", "روز", "امروز"])
+        && has(&["دو", "سه", "چهار", "پنج", "چند", "۲", "۳", "۴", "۵", "2", "3", "4", "5"])
 }
 
 /// "Enough!", "ok that's it, enough": the word alone at the end (not "enough sizes in stock?").
@@ -509,8 +668,29 @@ mod tests {
             "la meg være i fred",
             "شماره منو از کجا آوردید؟",
             "بسه دیگه",
+            "I'm registered against telemarketing, do not call",
+            "three texts a day now, seriously",
+            "bugün 3 mesaj geldi",
+            "jeg er reservert mot reklame",
+            "fikk fire meldinger i dag",
+            "هفته‌ای سه تا پیام میدید",
         ] {
             assert_eq!(read(t), Some(Caution::Refusal), "{t}");
+        }
+    }
+
+    #[test]
+    fn asking_for_more_is_told_apart() {
+        for t in [
+            "unsubscribe? no way, I love these",
+            "Mesajları durdurmayın",
+            "Ikke slutt å sende tilbud",
+            "لطفا لغو نکنید",
+        ] {
+            assert!(wants_more(t), "{t}");
+        }
+        for t in ["stop texting me", "mesajları durdurun", "slutt å sende meg meldinger", "لغو"] {
+            assert!(!wants_more(t), "{t}");
         }
     }
 
@@ -523,6 +703,9 @@ mod tests {
             "har dere nok på lager?",
             "کی میرسه؟",
             "is shipping free?",
+            "can it arrive in 2 days? I need it this week",
+            "kargo 3 günde gelir mi?",
+            "to stk i dag, takk",
         ] {
             assert_eq!(read(t), None, "{t}");
         }

@@ -109,10 +109,13 @@ pub fn read_with(model: &ReplyModel, text: &str) -> Reading {
         (Verdict::WrongNumber, "caution")
     } else if keyword(text) == Some(Keyword::Stop) {
         (Verdict::OptOut { source: "reply", scope: Scope::Channel }, "keyword")
-    } else if let Some(scope) = rules.scope.filter(|_| !rules.bare || words <= BARE_STOP_WORDS) {
+    } else if let Some(scope) =
+        rules.scope.filter(|_| (!rules.bare || words <= BARE_STOP_WORDS) && !caution::wants_more(text))
+    {
         (Verdict::OptOut { source: "reply_words", scope }, "rules")
     } else if rules.scope.is_some() {
-        // "haha stop, I was literally about to order": a bare stop in a longer message.
+        // "haha stop, I was literally about to order": a bare stop in a longer message; "don't
+        // stop the deals": the stop words asking for more.
         (Verdict::Hold(HoldCause::Words), "rules")
     } else if caution == Some(Caution::Refusal) {
         (Verdict::Hold(HoldCause::Words), "caution")
