@@ -21,7 +21,8 @@ fn layer(top: &str) -> Option<u8> {
         "config" => 2,
         "ports" => 3,
         "engine" | "system" => 4,
-        "intake" | "abandonment" | "messaging" | "conversations" | "feedback" | "shopper_data" | "catalogue" => STAGES,
+        "intake" | "abandonment" | "messaging" | "conversations" | "feedback" | "shopper_data" | "catalogue"
+        | "hooks" => STAGES,
         // The wiring the hosts build once (`app.rs`: `Ports`, `Engine`): above every stage.
         "app" => STAGES + 1,
         _ => return None,
@@ -33,8 +34,8 @@ const STAGES: u8 = 5;
 /// The stages, each above those after it: a stage may use the front of a stage later in this
 /// list (a cart event is applied by `intake`, whose timers `abandonment` runs, which sends
 /// through `messaging`…), never one before it.
-const STAGE_ORDER: [&str; 7] =
-    ["shopper_data", "intake", "conversations", "feedback", "abandonment", "messaging", "catalogue"];
+const STAGE_ORDER: [&str; 8] =
+    ["shopper_data", "intake", "conversations", "feedback", "abandonment", "messaging", "catalogue", "hooks"];
 
 /// Every `.rs` file under `dir`, as its module path (`conversations::replies`).
 fn modules(dir: &Path, prefix: &str, out: &mut BTreeMap<String, PathBuf>) {

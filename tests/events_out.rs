@@ -215,3 +215,110 @@ fn the_configuration_refuses_what_could_not_work() {
     assert!(e.contains("`cart.lost` is not an event"), "{e}");
     assert!(e.contains("min_cart_value"), "{e}");
 }
+
+async fn api(s: &Server, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut r = s.http.request(method.parse().unwrap(), s.url(path)).bearer_auth(DEMO_API_KEY);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+}
+
+/// REST hooks (docs/automation.md), the pattern Zapier, Make and n8n use: subscribed through
+/// the API, delivered signed like a configured endpoint (checked with `standardwebhooks`), the
+/// same subscription twice is one, a sample has a delivery's shape, an endpoint's `410 Gone`
+/// unsubscribes it, a failure is retried on the schedule and dropped once unsubscribed, and every
+/// refusal says why.
+#[tokio::test]
+async fn rest_hooks_subscribe_deliver_and_unsubscribe() {
+    let (all_url, _, _) = endpoint(200).await;
+    let (alert_url, _, _) = endpoint(200).await;
+    let (failing_url, _, _) = endpoint(500).await;
+    let (zap_url, zap, _) = endpoint(200).await;
+    let (gone_url, gone, _) = endpoint(410).await;
+    let (flaky_url, flaky, flaky_status) = endpoint(503).await;
+    let s = Server::with_config(config(&all_url, &alert_url, &failing_url)).await;
+
+    let (st, hook) =
+        api(&s, "POST", "/v1/stores/demo/hooks", Some(json!({"hookUrl": zap_url, "event": "cart.abandoned"}))).await;
+    assert_eq!(st, 201, "{hook}");
+    assert!(hook["id"].as_str().unwrap().starts_with("hk_"));
+    assert_eq!(hook["events"], json!(["cart.abandoned"]));
+    // Zapier retries a subscribe that timed out: the same subscription, not a second.
+    let (st, again) =
+        api(&s, "POST", "/v1/stores/demo/hooks", Some(json!({"target_url": zap_url, "events": ["cart.abandoned"]})))
+            .await;
+    assert_eq!((st, &again["id"]), (200, &hook["id"]));
+    let both = json!({"target_url": gone_url, "events": ["cart.abandoned", "contact.opted_out"]});
+    assert_eq!(api(&s, "POST", "/v1/stores/demo/hooks", Some(both)).await.0, 201);
+    let (st, flaky_hook) =
+        api(&s, "POST", "/v1/stores/demo/hooks", Some(json!({"target_url": flaky_url, "events": ["cart.abandoned"]})))
+            .await;
+    assert_eq!(st, 201);
+    let (_, list) = api(&s, "GET", "/v1/stores/demo/hooks", None).await;
+    assert_eq!(list["hooks"].as_array().unwrap().len(), 3);
+
+    // Refusals, each with its reason; nothing stored by them.
+    for (body, code, says) in [
+        (json!({"target_url": "http://10.0.0.5/hook", "event": "cart.abandoned"}), 422, "target_url"),
+        (json!({"target_url": "ftp://x.example/h", "event": "cart.abandoned"}), 422, "target_url"),
+        (json!({"target_url": zap_url, "event": "cart.exploded"}), 422, "cart.exploded"),
+        (json!({"target_url": zap_url, "events": []}), 422, "events: name at least one"),
+        (json!({"events": ["cart.abandoned"]}), 422, "target_url"),
+    ] {
+        let (st, r) = api(&s, "POST", "/v1/stores/demo/hooks", Some(body.clone())).await;
+        let message = r["error"]["message"].as_str().unwrap_or_default();
+        assert!(st == code && message.contains(says), "{body} → {st} {r}");
+    }
+    assert_eq!(api(&s, "GET", "/v1/stores/demo/hooks", None).await.1["hooks"].as_array().unwrap().len(), 3);
+
+    // A cart abandoned: delivered to the hooks that want it, signed with the store's secret.
+    assert_eq!(s.post_event(&cart("h1", "c_hook", "+905321234562", "20.00")).await.0, 202);
+    s.advance(31 * 60).await;
+    let got = verified(&zap);
+    assert_eq!(got.iter().map(|(_, b)| b["type"].as_str().unwrap()).collect::<Vec<_>>(), ["cart.abandoned"]);
+    assert_eq!(got[0].1["data"]["cart_id"], "c_hook");
+    // Its sample has exactly its shape.
+    let (st, sample) = api(&s, "GET", "/v1/stores/demo/hooks/samples/cart.abandoned", None).await;
+    assert_eq!(st, 200);
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&sample[0]), keys(&got[0].1));
+    assert_eq!(keys(&sample[0]["data"]), keys(&got[0].1["data"]));
+    assert_eq!(api(&s, "GET", "/v1/stores/demo/hooks/samples/cart.exploded", None).await.0, 404);
+    // The endpoint that answered 410 Gone is unsubscribed (REST Hook convention).
+    assert_eq!(gone.lock().unwrap().len(), 1);
+    let (_, list) = api(&s, "GET", "/v1/stores/demo/hooks", None).await;
+    let mut left: Vec<&str> =
+        list["hooks"].as_array().unwrap().iter().map(|h| h["target_url"].as_str().unwrap()).collect();
+    left.sort();
+    let mut want = [zap_url.as_str(), flaky_url.as_str()];
+    want.sort();
+    assert_eq!(left, want);
+    // The flaky one failed its quick tries: on the retry schedule. Unsubscribed before its
+    // retry, the retry is dropped (counted), not sent.
+    let tries = flaky.lock().unwrap().len();
+    assert!(tries >= 1);
+    let (st, _) =
+        api(&s, "DELETE", &format!("/v1/stores/demo/hooks/{}", flaky_hook["id"].as_str().unwrap()), None).await;
+    assert_eq!(st, 204);
+    flaky_status.store(200, Ordering::SeqCst);
+    s.advance(10 * 60).await;
+    assert_eq!(flaky.lock().unwrap().len(), tries, "a removed subscription's retry is not sent");
+    let (st, _) =
+        api(&s, "DELETE", &format!("/v1/stores/demo/hooks/{}", flaky_hook["id"].as_str().unwrap()), None).await;
+    assert_eq!(st, 404);
+    let stats = s.stats().await;
+    let e = &stats["events_out"];
+    assert_eq!((e["hooks.subscribed"].as_u64(), e["hooks.gone"].as_u64()), (Some(3), Some(1)), "{e}");
+    assert_eq!(e["hooks.unsubscribed_before_delivery"], 1, "{e}");
+    // A 410 from a hook is an unsubscription, not a failure: no dead letter, no alarm.
+    assert_eq!(e.get("failed"), None, "{e}");
+    let (_, dead) = api(&s, "GET", "/v1/stores/demo/event-deliveries", None).await;
+    let left: Vec<&str> =
+        dead["deliveries"].as_array().unwrap().iter().map(|d| d["last_error"].as_str().unwrap()).collect();
+    assert_eq!(left, ["the subscription was removed; not sent again"], "{dead}");
+    // Another store's key sees nothing of these.
+    let r = s.http.get(s.url("/v1/stores/demo/hooks")).bearer_auth("cbk_wrong").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+}

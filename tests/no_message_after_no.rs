@@ -18,7 +18,7 @@ fn phone(i: usize) -> String {
 }
 
 async fn law_test(s: &Server) {
-    let shoppers = sides::opt_outs();
+    let shoppers = sides::opt_outs(true);
     let controls = sides::CONTROLS;
     let n = shoppers.len() + controls.len();
     assert!(shoppers.len() > 250, "{} opt-outs", shoppers.len());
@@ -75,11 +75,11 @@ async fn law_test(s: &Server) {
         missed.iter().filter(|(_, m)| m.side == "third").count()
     );
     assert!(
-        missed.len() <= sides::KNOWN_MISSED,
+        missed.len() <= sides::known_missed(true),
         "{} of {} shoppers who said no were texted again (known: {})",
         missed.len(),
         shoppers.len(),
-        sides::KNOWN_MISSED
+        sides::known_missed(true)
     );
 }
 

@@ -97,6 +97,7 @@ whatsapp_app_secret = "{WA_SECRET}"
 whatsapp_verify_token = "{WA_VERIFY}"
 alert_webhook = "{hook_url}"
 alert_webhook_secret = "{HOOK_SECRET}"
+event_webhook_secret = "{HOOK_SECRET}"
 currency = "USD"
 timezone = "UTC"
 abandon_after = "4s"
@@ -204,6 +205,9 @@ def main():
     # ---- providers and the merchant's hand-off endpoint
     twilio = TwilioFake(TWILIO_SID, TWILIO_TOKEN, throttled={POISON_PHONE})
     hooks = HandoffReceiver(HOOK_SECRET)
+    # An automation tool's end of a REST hook (docs/automation.md): the same Standard Webhooks
+    # check, with the store's event_webhook_secret.
+    zap = HandoffReceiver(HOOK_SECRET)
     shop = StorefrontFake(FIXTURES / "catalogue" / "catalogue.json")
     functions = {}
     routes = [r for f in tpl.functions() for r in f.routes]
@@ -539,8 +543,26 @@ def run_story(http, api, twilio, hooks, queues, tpl, ses):
     st, _, body = http("POST", f"/v1/stores/{STORE}/conversations/{conv_id}/close", b"{}",
                        dict(auth, **{"content-type": "application/json"}))
     check(st == 200 and json.loads(body).get("status") == "closed", f"closing it → {st}")
+    # A REST hook for opt-outs, subscribed as Zapier does before the shopper's STOP.
+    jh = dict(auth, **{"content-type": "application/json"})
+    sub = json.dumps({"hookUrl": zap.url, "event": "contact.opted_out"}).encode()
+    st, _, body = http("POST", f"/v1/stores/{STORE}/hooks", sub, jh)
+    hook = json.loads(body) if st == 201 else {}
+    check(st == 201 and hook.get("events") == ["contact.opted_out"], f"a REST hook subscribed (DynamoDB) → {st} {body[:160]!r}")
     st, _, body = reply("STOP", "SMe2e0002")
     check(st == 200, f"STOP → {st}")
+    got = [d["body"] for d in zap.verified]
+    check([b.get("type") for b in got] == ["contact.opted_out"] and zap.rejected == [],
+          f"the hook got the opt-out, signed (Standard Webhooks) → {[b.get('type') for b in got]} {zap.rejected}")
+    st, _, body = http("GET", f"/v1/stores/{STORE}/hooks", None, auth)
+    check(st == 200 and [h["id"] for h in json.loads(body).get("hooks", [])] == [hook.get("id")], f"…listed → {st}")
+    st, _, body = http("GET", f"/v1/stores/{STORE}/hooks/samples/contact.opted_out", None, auth)
+    sample = json.loads(body) if st == 200 else []
+    check(st == 200 and len(sample) == 1 and got and set(sample[0]) == set(got[0])
+          and set(sample[0]["data"]) == set(got[0]["data"]), f"…its sample has the delivery's shape → {st}")
+    st, _, _ = http("DELETE", f"/v1/stores/{STORE}/hooks/{hook.get('id')}", None, auth)
+    st2, _, _ = http("DELETE", f"/v1/stores/{STORE}/hooks/{hook.get('id')}", None, auth)
+    check((st, st2) == (204, 404), f"…unsubscribed once → {st}, then {st2}")
     st, _, body = http("GET", f"/v1/stores/{STORE}/consent?phone=%2B905321234567", None, auth)
     consent = json.loads(body) if st == 200 else {}
     check("sms" in consent.get("opted_out", []), f"the consent record shows the SMS opt-out → {st} {consent.get('opted_out')}")

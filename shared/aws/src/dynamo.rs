@@ -9,7 +9,7 @@ pub use crate::table::cart_pk;
 use crate::table::{
     BODY, COUNTER_PREFIX, LINK_CART, LINK_EXPIRES, LINK_STORE, PK, SK, SK_CART, SK_CONTACT, SK_LINK, SK_STATS,
     TIMER_BUCKET, TIMER_CONTACT, TIMER_DUE, TIMER_SEQ, TTL, VERSION, contact_pk, conversation_sk, conversations_pk,
-    deliveries_pk, delivery_sk, link_pk, stats_pk,
+    deliveries_pk, delivery_sk, hook_sk, hooks_pk, link_pk, stats_pk,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -684,6 +684,54 @@ impl DynamoStore {
             .await
             .map_err(|e| store_error(&format!("DeleteItem {what}"), e))?;
         Ok(())
+    }
+}
+
+/// REST hook subscriptions: one item each (`STORE#{store}#HOOKS` / `HOOK#{id}`), the
+/// subscription's JSON as the body (version 0: a subscription is written once, then deleted).
+#[async_trait]
+impl cartback_core::ports::HookStore for DynamoStore {
+    async fn put_hook(&self, h: &cartback_core::outbound::hooks::HookSubscription) -> Result<(), StoreError> {
+        let body = serde_json::to_string(h).map_err(|e| StoreError::Fatal(format!("hook not serialisable: {e}")))?;
+        let mut item = key(hooks_pk(&h.store), &hook_sk(&h.id));
+        item.insert(VERSION.into(), n(0));
+        item.insert(BODY.into(), body_value(&body));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| store_error("PutItem hook", e))?;
+        Ok(())
+    }
+
+    async fn list_hooks(
+        &self,
+        store: &str,
+    ) -> Result<Vec<cartback_core::outbound::hooks::HookSubscription>, StoreError> {
+        let mut out: Vec<cartback_core::outbound::hooks::HookSubscription> = Vec::new();
+        let mut pages = Pages::new("Query hooks", self.partition(hooks_pk(store)));
+        while let Some(items) = pages.next().await? {
+            for item in &items {
+                out.push(decode("hook", item)?.1);
+            }
+        }
+        out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    async fn delete_hook(&self, store: &str, id: &str) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(hooks_pk(store), &hook_sk(id))))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| store_error("DeleteItem hook", e))?;
+        Ok(out.attributes().is_some_and(|a| !a.is_empty()))
     }
 }
 

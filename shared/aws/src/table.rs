@@ -105,6 +105,15 @@ pub fn delivery_sk(id: &str) -> String {
     format!("DLV#{id}")
 }
 
+/// A store's REST hook subscriptions: one partition, listed by one `Query`.
+pub fn hooks_pk(store: &str) -> String {
+    format!("STORE#{store}#HOOKS")
+}
+
+pub fn hook_sk(id: &str) -> String {
+    format!("HOOK#{id}")
+}
+
 pub fn stats_pk(store: &str) -> String {
     format!("STORE#{store}#STATS")
 }

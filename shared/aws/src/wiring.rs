@@ -281,9 +281,10 @@ impl Deps {
         };
         let alerts = WebhookAlerts::new(config.clone(), self.alerts.clone(), ports, reach);
         // Signed events to the stores' endpoints, and every delivery's retries.
+        let hooks: Arc<dyn cartback_core::ports::HookStore> = store.clone();
         let events_out = cartback_channels::event_webhooks::SignedEvents::new(
             config.clone(),
-            log,
+            (log, hooks.clone()),
             stats.clone(),
             clock.clone(),
             reach,
@@ -293,6 +294,7 @@ impl Deps {
             catalogues: store.clone(),
             product_pages: Arc::new(cartback_channels::product_pages::HttpProductPages::default()),
             records,
+            hooks,
             events_out: Arc::new(events_out),
             config,
             carts: store,

@@ -193,6 +193,7 @@ fn rights_engine<S: CartStore + ShopperRecords + 'static>(store: Arc<S>) -> cart
     cartback_core::app::Engine::new(cartback_core::app::Ports {
         catalogues: Arc::new(MemoryStore::new()),
         product_pages: Arc::new(cartback_core::ports::NoProductPages),
+        hooks: Arc::new(cartback_local::adapters::memory_store::MemoryStore::new()),
         config: Arc::new(cartback_core::config::demo_config()),
         carts: store.clone(),
         records: store,
@@ -335,6 +336,7 @@ async fn erasure_leaves_only_the_suppression_record<S: CartStore + ShopperRecord
                 why: "HTTP 503 after 3 tries".into(),
                 attempts: 3,
                 retryable: true,
+                gone: false,
             },
             now(),
         );
@@ -555,6 +557,35 @@ async fn catalogues_are_replaced_whole(store: &dyn cartback_core::ports::Catalog
     assert_eq!(store.get_catalogue("other").await.unwrap().map(|c| c.products.len()), Some(3));
 }
 
+/// REST hook subscriptions: put, listed oldest first per store, replaced by id, deleted once.
+async fn hooks_are_kept_per_store(store: &dyn cartback_core::ports::HookStore) {
+    use cartback_core::outbound::EventType;
+    use cartback_core::outbound::hooks::HookSubscription;
+    let hook = |store: &str, id: &str, minutes: i64| HookSubscription {
+        id: id.into(),
+        store: store.into(),
+        target_url: format!("https://hooks.zapier.example/{id}"),
+        events: vec![EventType::CartAbandoned, EventType::CartRecovered],
+        created_at: now() + jiff::SignedDuration::from_mins(minutes),
+    };
+    assert!(store.list_hooks("s").await.unwrap().is_empty());
+    store.put_hook(&hook("s", "hk_b", 2)).await.unwrap();
+    store.put_hook(&hook("s", "hk_a", 1)).await.unwrap();
+    store.put_hook(&hook("other", "hk_c", 0)).await.unwrap();
+    let ids = |l: Vec<HookSubscription>| l.into_iter().map(|h| h.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.list_hooks("s").await.unwrap()), ["hk_a", "hk_b"]);
+    let mut changed = hook("s", "hk_a", 1);
+    changed.events = vec![EventType::ContactOptedOut];
+    store.put_hook(&changed).await.unwrap();
+    let listed = store.list_hooks("s").await.unwrap();
+    assert_eq!((listed.len(), &listed[0]), (2, &changed));
+    assert!(store.delete_hook("s", "hk_a").await.unwrap());
+    assert!(!store.delete_hook("s", "hk_a").await.unwrap());
+    assert!(!store.delete_hook("s", "hk_c").await.unwrap(), "another store's id");
+    assert_eq!(ids(store.list_hooks("s").await.unwrap()), ["hk_b"]);
+    assert_eq!(ids(store.list_hooks("other").await.unwrap()), ["hk_c"]);
+}
+
 #[tokio::test]
 async fn memory_store_honours_the_contract() {
     let m = MemoryStore::new();
@@ -567,6 +598,7 @@ async fn memory_store_honours_the_contract() {
     erasure_leaves_only_the_suppression_record(Arc::new(MemoryStore::new())).await;
     snippet_carts_join_nothing(Arc::new(MemoryStore::new())).await;
     catalogues_are_replaced_whole(&m).await;
+    hooks_are_kept_per_store(&m).await;
     // The engine reads catalogues through its cache: the same contract holds through it.
     catalogues_are_replaced_whole(&cartback_core::catalogue::cache::CachedCatalogues::new(
         Arc::new(MemoryStore::new()),
@@ -606,6 +638,7 @@ async fn sqlite_store_honours_the_contract() {
     counters_refuse_to_overflow(&s).await;
     dead_letters_are_kept_and_listed(&s).await;
     catalogues_are_replaced_whole(&s).await;
+    hooks_are_kept_per_store(&s).await;
     let t2 = TempDb::new("erasure");
     erasure_leaves_only_the_suppression_record(Arc::new(cartback_sqlite::SqliteStore::new(t2.db.clone()))).await;
     // The files themselves, read byte by byte after the erasure: no trace of what was erased,
@@ -632,6 +665,7 @@ async fn dynamodb_store_honours_the_contract() {
     claims_are_all_or_nothing(&d).await;
     counters_add_up(&d).await;
     dead_letters_are_kept_and_listed(&d).await;
+    hooks_are_kept_per_store(&d).await;
     catalogues_are_replaced_whole(&d).await;
     // The first generation's parts are gone: the head and the small catalogue's one part.
     let items = env.dynamo.scan().table_name(&env.table).send().await.unwrap().items.unwrap_or_default();

@@ -11,8 +11,9 @@
 use async_trait::async_trait;
 use cartback_core::config::{Config, Secret};
 use cartback_core::engine::counters::Counter;
+use cartback_core::outbound::hooks::hook_delivery_id;
 use cartback_core::outbound::{DEAD_LETTER_DAYS, DeliveryRecord, DeliveryState, OutEvent, Target, delivery_id};
-use cartback_core::ports::{Clock, DeliveryLog, EventsOut, StatsStore, StoreError};
+use cartback_core::ports::{Clock, DeliveryLog, EventsOut, HookStore, StatsStore, StoreError};
 use std::sync::Arc;
 
 /// Scheduled retries made for one store in one run (the scheduler's minute).
@@ -21,6 +22,8 @@ pub const RETRIES_PER_RUN: usize = 4;
 pub struct SignedEvents {
     config: Arc<Config>,
     log: Arc<dyn DeliveryLog>,
+    /// REST hook subscriptions made through the API (`cartback_core::hooks`).
+    hooks: Arc<dyn HookStore>,
     stats: Arc<dyn StatsStore>,
     clock: Arc<dyn Clock>,
     client: reqwest::Client,
@@ -30,12 +33,13 @@ pub struct SignedEvents {
 impl SignedEvents {
     pub fn new(
         config: Arc<Config>,
-        log: Arc<dyn DeliveryLog>,
+        (log, hooks): (Arc<dyn DeliveryLog>, Arc<dyn HookStore>),
         stats: Arc<dyn StatsStore>,
         clock: Arc<dyn Clock>,
         reach: crate::outbound_target::Reach,
     ) -> SignedEvents {
-        SignedEvents { config, log, stats, clock, client: crate::outbound_target::client(crate::TIMEOUT, reach), reach }
+        let client = crate::outbound_target::client(crate::TIMEOUT, reach);
+        SignedEvents { config, log, hooks, stats, clock, client, reach }
     }
 
     async fn count(&self, store: &str, counter: Counter) {
@@ -64,9 +68,33 @@ impl SignedEvents {
             self.dead(&d).await;
             return self.log.put_delivery(&d).await;
         };
+        // A REST hook's delivery whose subscription was removed since: not sent any more.
+        let hook = d.id.split_once("_hk_").map(|(_, rest)| format!("hk_{rest}"));
+        if let Some(hook) = &hook {
+            let subscribed = self.hooks.list_hooks(&d.store).await?.iter().any(|h| &h.id == hook);
+            if !subscribed {
+                d.retries = cartback_core::outbound::RETRY_AFTER.len() as u32;
+                d.after_failure(now, "the subscription was removed; not sent again".into());
+                self.count(&d.store, Counter::EventsOut("hooks.unsubscribed_before_delivery")).await;
+                return self.log.put_delivery(&d).await;
+            }
+        }
         let outcome =
             crate::signed_post::post_signed(&self.client, self.reach, &d.url, &secret, &d.event_id, d.body.as_bytes())
                 .await;
+        if let (Err(f), Some(hook)) = (&outcome, &hook)
+            && f.gone
+        {
+            // The tool removed its side: so is ours, and this delivery ends without an alarm.
+            if let Ok(true) = self.hooks.delete_hook(&d.store, hook).await {
+                self.count(&d.store, Counter::EventsOut("hooks.gone")).await;
+                tracing::info!(store = %d.store, hook = %hook, "rest hook answered 410 Gone: unsubscribed");
+            }
+            d.attempts += f.attempts;
+            d.retries = cartback_core::outbound::RETRY_AFTER.len() as u32;
+            d.after_failure(now, "the endpoint answered 410 Gone: unsubscribed".into());
+            return self.log.put_delivery(&d).await;
+        }
         d.retries += 1;
         match outcome {
             Ok(()) => {
@@ -94,6 +122,51 @@ impl SignedEvents {
             }
         }
         self.log.put_delivery(&d).await
+    }
+
+    /// One event to one endpoint (`rest_hook`: a subscription's): delivered, or recorded for its
+    /// scheduled retries (or as a dead letter when refused). Whether the endpoint answered `410
+    /// Gone`, which for a REST hook ends the delivery with no record: the caller unsubscribes it.
+    async fn deliver(
+        &self,
+        e: &OutEvent,
+        secret: &Secret,
+        body: &str,
+        url: &str,
+        (id, rest_hook): (String, bool),
+    ) -> bool {
+        match crate::signed_post::post_signed(&self.client, self.reach, url, secret, &e.id, body.as_bytes()).await {
+            Ok(()) => {
+                self.count(&e.store, Counter::EventsOut("delivered")).await;
+                tracing::info!(store = %e.store, event = e.kind.as_str(), id = %e.id, delivery = %id, "event delivered");
+                false
+            }
+            Err(failure) => {
+                let gone = failure.gone;
+                if gone && rest_hook {
+                    return true;
+                }
+                // The work that raised the event ran again (a queue's redelivery): the
+                // delivery already has its record and its place on the schedule.
+                if matches!(self.log.get_delivery(&e.store, &id).await, Ok(Some(_))) {
+                    return gone;
+                }
+                let now = self.clock.now();
+                let record =
+                    retrying(id, &e.id, &e.store, (url, Target::Events), e.kind, body.to_string(), failure, now);
+                if let Err(err) = self.log.put_delivery(&record).await {
+                    // Nowhere to keep it for its retries: a dead letter now, counted.
+                    tracing::error!(store = %e.store, id = %record.id, error = %err, "delivery not recorded for its retries");
+                    self.dead(&record).await;
+                } else if record.state == DeliveryState::Failed {
+                    self.dead(&record).await;
+                } else {
+                    self.count(&e.store, Counter::EventsOut("retrying")).await;
+                    tracing::warn!(store = %e.store, event = e.kind.as_str(), id = %e.id, delivery = %record.id, error = %record.last_error, next = ?record.next_attempt_at, "event not delivered yet: retried on its schedule");
+                }
+                gone
+            }
+        }
     }
 
     /// Counted and logged as a dead letter: the schedule is spent.
@@ -149,36 +222,27 @@ impl EventsOut for SignedEvents {
         let Some(secret) = &store.event_webhook_secret else { return };
         let body = e.body();
         for (i, hook) in store.event_webhooks.iter().enumerate() {
-            if !hook.wants(e) {
-                continue;
+            if hook.wants(e) {
+                self.deliver(e, secret, &body, &hook.url, (delivery_id(&e.id, i), false)).await;
             }
-            match crate::signed_post::post_signed(&self.client, self.reach, &hook.url, secret, &e.id, body.as_bytes())
-                .await
-            {
-                Ok(()) => {
-                    self.count(&e.store, Counter::EventsOut("delivered")).await;
-                    tracing::info!(store = %e.store, event = e.kind.as_str(), id = %e.id, endpoint = i, "event delivered");
-                }
-                Err(failure) => {
-                    let id = delivery_id(&e.id, i);
-                    // The work that raised the event ran again (a queue's redelivery): the
-                    // delivery already has its record and its place on the schedule.
-                    if matches!(self.log.get_delivery(&e.store, &id).await, Ok(Some(_))) {
-                        continue;
-                    }
-                    let now = self.clock.now();
-                    let target = (hook.url.as_str(), Target::Events);
-                    let record = retrying(id, &e.id, &e.store, target, e.kind, body.clone(), failure, now);
-                    if let Err(err) = self.log.put_delivery(&record).await {
-                        // Nowhere to keep it for its retries: a dead letter now, counted.
-                        tracing::error!(store = %e.store, id = %record.id, error = %err, "delivery not recorded for its retries");
-                        self.dead(&record).await;
-                    } else if record.state == DeliveryState::Failed {
-                        self.dead(&record).await;
-                    } else {
-                        self.count(&e.store, Counter::EventsOut("retrying")).await;
-                        tracing::warn!(store = %e.store, event = e.kind.as_str(), id = %e.id, endpoint = i, error = %record.last_error, next = ?record.next_attempt_at, "event not delivered yet: retried on its schedule");
-                    }
+        }
+        // The subscriptions automation tools made (REST hooks), read as they are now.
+        let subscribed = match self.hooks.list_hooks(&e.store).await {
+            Ok(h) => h,
+            Err(err) => {
+                // Unreadable now: nothing to record a delivery against. Counted, logged.
+                self.count(&e.store, Counter::EventsOut("hooks.unreadable")).await;
+                tracing::error!(store = %e.store, id = %e.id, error = %err, "rest hooks unreadable; the event is not delivered to them");
+                Vec::new()
+            }
+        };
+        for h in subscribed.iter().filter(|h| h.wants(e.kind)) {
+            let gone = self.deliver(e, secret, &body, &h.target_url, (hook_delivery_id(&e.id, &h.id), true)).await;
+            if gone {
+                // 410 Gone: the tool removed its side (REST Hook convention); so is ours.
+                if let Ok(true) = self.hooks.delete_hook(&e.store, &h.id).await {
+                    self.count(&e.store, Counter::EventsOut("hooks.gone")).await;
+                    tracing::info!(store = %e.store, hook = %h.id, "rest hook answered 410 Gone: unsubscribed");
                 }
             }
         }

@@ -22,10 +22,13 @@ pub struct Failure {
     /// Whether a later try may succeed (a 5xx, a 429, a timeout, an unreachable endpoint); a
     /// refusal (another 4xx, a redirect, an address inside the network, a bad secret) is final.
     pub retryable: bool,
+    /// The endpoint answered `410 Gone`: by the REST Hook convention Zapier, Make and n8n
+    /// follow, the subscription is to be removed.
+    pub gone: bool,
 }
 
 fn fin(why: impl Into<String>, attempts: u32) -> Failure {
-    Failure { why: why.into(), attempts, retryable: false }
+    Failure { why: why.into(), attempts, retryable: false, gone: false }
 }
 
 /// The outcome after every try.
@@ -65,7 +68,9 @@ pub async fn post_signed(
             }
             // 408 and 429 say "later": retried like a 5xx.
             Ok(r) if r.status().is_client_error() && !matches!(r.status().as_u16(), 408 | 429) => {
-                return Err(fin(format!("the endpoint refused it: HTTP {}", r.status().as_u16()), attempt as u32 + 1));
+                let mut f = fin(format!("the endpoint refused it: HTTP {}", r.status().as_u16()), attempt as u32 + 1);
+                f.gone = r.status().as_u16() == 410;
+                return Err(f);
             }
             Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
             Err(e) if is_refused_address(&e) => {
@@ -74,7 +79,12 @@ pub async fn post_signed(
             Err(e) => last = if e.is_timeout() { "timed out".into() } else { "unreachable".into() },
         }
     }
-    Err(Failure { why: format!("{last} after {ATTEMPTS} tries"), attempts: ATTEMPTS as u32, retryable: true })
+    Err(Failure {
+        why: format!("{last} after {ATTEMPTS} tries"),
+        attempts: ATTEMPTS as u32,
+        retryable: true,
+        gone: false,
+    })
 }
 
 /// Whether the request failed because the guarded resolver kept no address (final: retrying

@@ -85,7 +85,7 @@ fn rig_reaching(url: &str, reach: Reach) -> Rig {
     let stats = Arc::new(MemoryStore::default());
     let clock = Arc::new(VirtualClock::new("2026-11-23T09:00:00Z".parse().unwrap()));
     let alerts = WebhookAlerts::new(config.clone(), inner.clone(), ports(&stats, &clock), reach);
-    let retries = SignedEvents::new(config, stats.clone(), stats.clone(), clock.clone(), reach);
+    let retries = SignedEvents::new(config, (stats.clone(), stats.clone()), stats.clone(), clock.clone(), reach);
     Rig { alerts, inner, stats, retries, clock }
 }
 

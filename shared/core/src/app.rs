@@ -44,6 +44,8 @@ pub struct Ports {
     /// Each store's catalogue (`catalogue`), and the platform it is read from.
     pub catalogues: Arc<dyn CatalogueStore>,
     pub product_pages: Arc<dyn ProductPages>,
+    /// REST hook subscriptions (`hooks`).
+    pub hooks: Arc<dyn crate::ports::HookStore>,
 }
 
 /// The stages' services, each holding only the ports it needs.
@@ -66,6 +68,8 @@ pub struct Engine {
     pub rights: Rights,
     /// The store's catalogue: uploaded, refreshed, kept in step by product webhooks.
     pub catalogue: Catalogues,
+    /// REST hooks for automation tools: subscribe, list, unsubscribe, samples.
+    pub hooks: crate::hooks::RestHooks,
     kernel: Arc<Kernel>,
 }
 
@@ -108,6 +112,7 @@ impl Engine {
                 pages: p.product_pages,
                 failed_at: Default::default(),
             },
+            hooks: crate::hooks::RestHooks { k: k.clone(), store: p.hooks },
             kernel: k,
         }
     }

@@ -22,6 +22,7 @@ pub mod conversations;
 pub mod domain;
 pub mod engine;
 pub mod feedback;
+pub mod hooks;
 pub mod intake;
 pub mod messaging;
 pub mod outbound;

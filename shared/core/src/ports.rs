@@ -343,6 +343,18 @@ impl EventsOut for NoEventsOut {
     }
 }
 
+/// The stores' REST hook subscriptions (`outbound::hooks`; every adapter: memory, SQLite,
+/// DynamoDB).
+#[async_trait]
+pub trait HookStore: Send + Sync {
+    /// Adds or replaces the subscription (by store and id).
+    async fn put_hook(&self, h: &crate::outbound::hooks::HookSubscription) -> Result<(), StoreError>;
+    /// The store's subscriptions, oldest first.
+    async fn list_hooks(&self, store: &str) -> Result<Vec<crate::outbound::hooks::HookSubscription>, StoreError>;
+    /// Whether there was one to delete.
+    async fn delete_hook(&self, store: &str, id: &str) -> Result<bool, StoreError>;
+}
+
 /// Where failed deliveries are kept for a replay (every adapter: memory, SQLite, DynamoDB).
 #[async_trait]
 pub trait DeliveryLog: Send + Sync {

@@ -14,6 +14,7 @@ mod event_deliveries;
 mod on_site;
 mod path;
 pub mod rate_limit;
+mod rest_hooks;
 mod restore;
 pub mod routes;
 mod shoppers;

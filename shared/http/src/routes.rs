@@ -5,10 +5,10 @@
 
 use crate::{
     AppState, cart_events, catalogue, collect, consent, conversations, coupons, email_pause, event_deliveries, on_site,
-    restore, shoppers, stats, twilio_replies, twilio_status, unsubscribe, webhooks, whatsapp_webhook,
+    rest_hooks, restore, shoppers, stats, twilio_replies, twilio_status, unsubscribe, webhooks, whatsapp_webhook,
 };
 use axum::Router;
-use axum::routing::{MethodRouter, get, options, post, put};
+use axum::routing::{MethodRouter, delete, get, options, post, put};
 
 /// The deployed function that serves a route (local mode serves them all in one process).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +75,10 @@ pub static INGEST_ROUTES: &[Route] = &[
     route!("POST", "/v1/stores/{store}/conversations/{id}/close", Ingest, post(conversations::close)),
     route!("GET", "/v1/stores/{store}/conversations/{id}/context", Ingest, get(conversations::context)),
     route!("POST", "/v1/stores/{store}/conversations/{id}/ready-cart", Ingest, post(conversations::ready_cart)),
+    route!("POST", "/v1/stores/{store}/hooks", Ingest, post(rest_hooks::subscribe)),
+    route!("GET", "/v1/stores/{store}/hooks", Ingest, get(rest_hooks::list)),
+    route!("DELETE", "/v1/stores/{store}/hooks/{id}", Ingest, delete(rest_hooks::unsubscribe)),
+    route!("GET", "/v1/stores/{store}/hooks/samples/{type}", Ingest, get(rest_hooks::sample)),
     route!("GET", "/v1/stores/{store}/event-deliveries", Ingest, get(event_deliveries::list)),
     route!("POST", "/v1/stores/{store}/event-deliveries/{id}/replay", Ingest, post(event_deliveries::replay)),
     route!("POST", "/v1/stores/{store}/shoppers/export", Ingest, post(shoppers::export)),

@@ -462,6 +462,48 @@ impl DeliveryLog for SqliteStore {
 }
 
 #[async_trait]
+impl cartback_core::ports::HookStore for SqliteStore {
+    async fn put_hook(&self, h: &cartback_core::outbound::hooks::HookSubscription) -> Result<(), StoreError> {
+        let body = serde_json::to_string(h).map_err(|e| StoreError::Fatal(format!("hook not serialisable: {e}")))?;
+        let created = nanos(h.created_at);
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO rest_hooks (store, id, created_ns, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (store, id) DO UPDATE SET body = excluded.body",
+                params![h.store, h.id, created, body],
+            )
+            .map_err(store_error)?;
+            Ok(())
+        })
+    }
+
+    async fn list_hooks(
+        &self,
+        store: &str,
+    ) -> Result<Vec<cartback_core::outbound::hooks::HookSubscription>, StoreError> {
+        let conn = self.db.lock();
+        let mut s = conn
+            .prepare_cached("SELECT body FROM rest_hooks WHERE store = ?1 ORDER BY created_ns, id")
+            .map_err(store_error)?;
+        let rows = s.query_map(params![store], |r| r.get::<_, String>(0)).map_err(store_error)?;
+        rows.map(|b| {
+            let b = b.map_err(store_error)?;
+            serde_json::from_str(&b).map_err(|e| StoreError::Fatal(format!("hook: {e}")))
+        })
+        .collect()
+    }
+
+    async fn delete_hook(&self, store: &str, id: &str) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let n = tx
+                .execute("DELETE FROM rest_hooks WHERE store = ?1 AND id = ?2", params![store, id])
+                .map_err(store_error)?;
+            Ok(n > 0)
+        })
+    }
+}
+
+#[async_trait]
 impl CatalogueStore for SqliteStore {
     async fn get_catalogue(&self, store: &str) -> Result<Option<Catalogue>, StoreError> {
         let body: Option<String> = self

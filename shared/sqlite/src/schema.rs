@@ -100,6 +100,16 @@ pub const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 7: REST hook subscriptions (docs/automation.md), made and removed through the API.
+    "
+    CREATE TABLE rest_hooks (
+        store TEXT NOT NULL,
+        id TEXT NOT NULL,
+        created_ns INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (store, id)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this binary writes.

@@ -66,6 +66,7 @@ impl Rig {
         let engine = Arc::new(Engine::new(cartback_core::app::Ports {
             catalogues: Arc::new(cartback_local::adapters::memory_store::MemoryStore::new()),
             product_pages: Arc::new(cartback_core::ports::NoProductPages),
+            hooks: Arc::new(cartback_local::adapters::memory_store::MemoryStore::new()),
             events_out: Arc::new(cartback_core::ports::NoEventsOut),
             records: store.clone(),
             config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),

@@ -30,7 +30,11 @@ impl Kernel {
         let now = self.clock.now();
         let started = std::time::Instant::now();
         let stores: Vec<_> =
-            self.config.stores().filter(|s| !s.event_webhooks.is_empty() || s.alert_webhook.is_some()).collect();
+            // A store with an `event_webhook_secret` may have REST hook subscriptions (docs/automation.md).
+            self.config
+                .stores()
+                .filter(|s| !s.event_webhooks.is_empty() || s.alert_webhook.is_some() || s.event_webhook_secret.is_some())
+                .collect();
         let first = usize::try_from(now.as_second().div_euclid(60)).unwrap_or(0) % stores.len().max(1);
         let mut tried = 0;
         for s in stores.iter().cycle().skip(first).take(stores.len()) {

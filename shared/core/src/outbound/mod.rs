@@ -9,7 +9,9 @@
 //! the reply's provider id), so the retry of a piece of work publishes the same `webhook-id` and
 //! a receiver that deduplicates by it sees each event once.
 
+pub mod hooks;
 pub mod payloads;
+pub mod samples;
 pub mod standard_webhooks;
 pub mod targets;
 

@@ -28,6 +28,7 @@ pub struct MemoryStore {
     conversations: Mutex<ByStore<Conversation>>,
     stats: Mutex<HashMap<String, BTreeMap<String, i64>>>,
     deliveries: Mutex<HashMap<(String, String), DeliveryRecord>>,
+    hooks: Mutex<HashMap<String, Vec<cartback_core::outbound::hooks::HookSubscription>>>,
     /// Per store, per day (always locked after `stats`).
     series: Mutex<HashMap<String, Series>>,
 }
@@ -272,6 +273,36 @@ impl ShopperRecords for MemoryStore {
             m.remove(id);
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl cartback_core::ports::HookStore for MemoryStore {
+    async fn put_hook(&self, h: &cartback_core::outbound::hooks::HookSubscription) -> Result<(), StoreError> {
+        let mut all = lock(&self.hooks);
+        let list = all.entry(h.store.clone()).or_default();
+        match list.iter_mut().find(|x| x.id == h.id) {
+            Some(x) => *x = h.clone(),
+            None => list.push(h.clone()),
+        }
+        Ok(())
+    }
+
+    async fn list_hooks(
+        &self,
+        store: &str,
+    ) -> Result<Vec<cartback_core::outbound::hooks::HookSubscription>, StoreError> {
+        let mut out = lock(&self.hooks).get(store).cloned().unwrap_or_default();
+        out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    async fn delete_hook(&self, store: &str, id: &str) -> Result<bool, StoreError> {
+        let mut all = lock(&self.hooks);
+        let Some(list) = all.get_mut(store) else { return Ok(false) };
+        let before = list.len();
+        list.retain(|h| h.id != id);
+        Ok(list.len() != before)
     }
 }
 

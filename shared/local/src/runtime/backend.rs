@@ -6,14 +6,14 @@ use crate::adapters::memory_queues::{Delivery, MemoryTimerQueue};
 use crate::adapters::memory_store::MemoryStore;
 use cartback_core::domain::Cart;
 use cartback_core::ports::{
-    Alerts, CartStore, CatalogueStore, ChannelSender, DeliveryLog, Handoff, ShopperRecords, StatsStore, TimerMsg,
-    TimerQueue,
+    Alerts, CartStore, CatalogueStore, ChannelSender, DeliveryLog, Handoff, HookStore, ShopperRecords, StatsStore,
+    TimerMsg, TimerQueue,
 };
 use jiff::Timestamp;
 use std::sync::Arc;
 
 /// The storage ports, plus what local mode needs to inspect and to resume.
-pub trait LocalStore: CartStore + StatsStore + DeliveryLog + ShopperRecords + CatalogueStore {
+pub trait LocalStore: CartStore + StatsStore + DeliveryLog + ShopperRecords + CatalogueStore + HookStore {
     /// Whether the cart still carries this timer (what a sweep of the timer index would find).
     /// A backend that cannot tell says `true`: the timer's work fences itself if it is stale.
     fn has_timer(&self, store: &str, cart: &str, seq: u64) -> bool;

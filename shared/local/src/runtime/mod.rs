@@ -191,24 +191,29 @@ impl LocalRuntime {
         };
         // Signed events, as on AWS, when a store has endpoints, and the retries of every
         // delivery (hand-offs too); what waits for a retry, in the backend.
-        let events_out: Arc<dyn cartback_core::ports::EventsOut> =
-            if config.stores().any(|s| !s.event_webhooks.is_empty() || s.alert_webhook.is_some()) {
-                let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
-                Arc::new(cartback_channels::event_webhooks::SignedEvents::new(
-                    config.clone(),
-                    log,
-                    stats.clone(),
-                    clock.clone(),
-                    opts.webhooks_reach,
-                ))
-            } else {
-                Arc::new(cartback_core::ports::NoEventsOut)
-            };
+        // A store with an `event_webhook_secret` may get REST hook subscriptions at any time.
+        let hooks: Arc<dyn cartback_core::ports::HookStore> = store.clone();
+        let events_out: Arc<dyn cartback_core::ports::EventsOut> = if config
+            .stores()
+            .any(|s| !s.event_webhooks.is_empty() || s.alert_webhook.is_some() || s.event_webhook_secret.is_some())
+        {
+            let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
+            Arc::new(cartback_channels::event_webhooks::SignedEvents::new(
+                config.clone(),
+                (log, hooks.clone()),
+                stats.clone(),
+                clock.clone(),
+                opts.webhooks_reach,
+            ))
+        } else {
+            Arc::new(cartback_core::ports::NoEventsOut)
+        };
         let records: Arc<dyn cartback_core::ports::ShopperRecords> = store.clone();
         let engine = Arc::new(Engine::new(cartback_core::app::Ports {
             catalogues: store.clone(),
             product_pages: Arc::new(cartback_channels::product_pages::HttpProductPages::default()),
             records,
+            hooks,
             events_out,
             config,
             carts,
