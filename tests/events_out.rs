@@ -322,3 +322,31 @@ async fn rest_hooks_subscribe_deliver_and_unsubscribe() {
     let r = s.http.get(s.url("/v1/stores/demo/hooks")).bearer_auth("cbk_wrong").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
 }
+
+/// A store with an `event_webhook_secret` and no configured endpoint: its REST hooks alone get
+/// the events (nothing else asks for them to be built).
+#[tokio::test]
+async fn rest_hooks_alone_get_the_events() {
+    let (zap_url, zap, _) = endpoint(200).await;
+    let text = include_str!("../docs/cartback.example.toml").replacen(
+        "[stores.quiet_hours]",
+        &format!("event_webhook_secret = \"{SECRET}\"\n[stores.quiet_hours]"),
+        1,
+    );
+    let s = Server::with_config(cartback_core::config::Config::from_toml("test.toml", &text).unwrap()).await;
+    let body = json!({"target_url": zap_url, "events": ["cart.abandoned", "contact.opted_out"]});
+    let (st, first) = api(&s, "POST", "/v1/stores/demo/hooks", Some(body.clone())).await;
+    assert_eq!(st, 201);
+    // Subscribing the same again, even at once, is the same subscription: its id is what it is.
+    let (a, b) = tokio::join!(
+        api(&s, "POST", "/v1/stores/demo/hooks", Some(body.clone())),
+        api(&s, "POST", "/v1/stores/demo/hooks", Some(body))
+    );
+    assert_eq!((&a.1["id"], &b.1["id"]), (&first["id"], &first["id"]));
+    assert_eq!(api(&s, "GET", "/v1/stores/demo/hooks", None).await.1["hooks"].as_array().unwrap().len(), 1);
+    assert_eq!(s.post_event(&cart("a1", "c_alone", "+905321234563", "20.00")).await.0, 202);
+    s.advance(31 * 60).await;
+    assert_eq!(s.twilio_reply("+905321234563", "STOP", "SMalone01").await.0, 200);
+    let types: Vec<String> = verified(&zap).into_iter().map(|(_, b)| b["type"].as_str().unwrap().to_string()).collect();
+    assert_eq!(types, ["cart.abandoned", "contact.opted_out"]);
+}

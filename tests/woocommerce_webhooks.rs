@@ -134,7 +134,7 @@ async fn woocommerces_ping_is_acknowledged_and_bad_deliveries_are_refused() {
         .sum();
     assert_eq!(dropped, 1, "{stats}");
     // Topics and states Cartback does not use are acknowledged and counted.
-    let (st, r) = deliver(&s, "product.updated", "4", product, Some(sign(product))).await;
+    let (st, r) = deliver(&s, "coupon.updated", "4", product, Some(sign(product))).await;
     assert_eq!((st, r["reason"].clone()), (200, json!("topic")));
     let custom = order("awaiting-shipment", "2026-11-23T09:00:00");
     let (st, r) = deliver(&s, "order.updated", "5", &custom, Some(sign(&custom))).await;

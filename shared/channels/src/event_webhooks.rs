@@ -236,8 +236,14 @@ impl EventsOut for SignedEvents {
                 Vec::new()
             }
         };
-        for h in subscribed.iter().filter(|h| h.wants(e.kind)) {
-            let gone = self.deliver(e, secret, &body, &h.target_url, (hook_delivery_id(&e.id, &h.id), true)).await;
+        // Together: up to `MAX_HOOKS_PER_STORE` endpoints, each with its own quick tries, must not
+        // add up inside the work that raised the event.
+        let wanted: Vec<_> = subscribed.iter().filter(|h| h.wants(e.kind)).collect();
+        let tries = wanted
+            .iter()
+            .map(|h| self.deliver(e, secret, &body, &h.target_url, (hook_delivery_id(&e.id, &h.id), true)));
+        let outcomes = futures_util::future::join_all(tries).await;
+        for (h, gone) in wanted.into_iter().zip(outcomes) {
             if gone {
                 // 410 Gone: the tool removed its side (REST Hook convention); so is ours.
                 if let Ok(true) = self.hooks.delete_hook(&e.store, &h.id).await {
@@ -254,6 +260,13 @@ impl EventsOut for SignedEvents {
 
     async fn replay(&self, store: &str, id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
         let Some(mut d) = self.log.get_delivery(store, id).await? else { return Ok(None) };
+        // A REST hook's delivery goes only to a subscription that still exists.
+        if let Some((_, rest)) = d.id.split_once("_hk_") {
+            let hook = format!("hk_{rest}");
+            if !self.hooks.list_hooks(store).await?.iter().any(|h| h.id == hook) {
+                return Ok(None);
+            }
+        }
         let Some(secret) = self.secret(store, d.target) else { return Ok(None) };
         let outcome =
             crate::signed_post::post_signed(&self.client, self.reach, &d.url, &secret, &d.event_id, d.body.as_bytes())

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
+use cartback_channels::web_push::WebPushError;
 use cartback_channels::web_push::send::{PushFailure, PushMessage, Subscription, Urgency, send};
 use cartback_channels::web_push::vapid::VapidKey;
 use cartback_core::ports::ChannelError;
@@ -136,12 +137,14 @@ async fn a_push_service_takes_checks_and_answers() {
     let origin = format!("http://{}", listener.local_addr().unwrap());
     *svc.origin.lock().unwrap() = origin.clone();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let http = reqwest::Client::new();
+    // This test's push service is on this machine: reachable only when loopback is allowed.
+    let reach = cartback_channels::outbound_target::Reach::AlsoLoopback;
+    let http = cartback_channels::outbound_target::client(std::time::Duration::from_secs(5), reach);
     let payload = br#"{"title":"Demo Shop","body":"Your cart is waiting","url":"https://shop.example/r/abc"}"#;
     let go = async |id: &str, urgency: Urgency, topic: Option<&str>| {
         let sub = browser(format!("{origin}/push/{id}"));
         let msg = PushMessage { subscription: &sub, payload, ttl_secs: 86_400, urgency, topic };
-        send(&http, &key, SUBJECT, NOW, &msg).await
+        send((&http, reach), &key, SUBJECT, NOW, &msg).await
     };
 
     assert_eq!(go("ok", Urgency::Normal, Some("cart-abc-step-1")).await.unwrap(), "https://push.example/m/ok-1");
@@ -174,7 +177,7 @@ async fn a_push_service_takes_checks_and_answers() {
     let sub = browser(format!("{origin}/push/ok"));
     let msg = PushMessage { subscription: &sub, payload, ttl_secs: 60, urgency: Urgency::Normal, topic: None };
     assert!(matches!(
-        send(&http, &other, SUBJECT, NOW, &msg).await,
+        send((&http, reach), &other, SUBJECT, NOW, &msg).await,
         Err(PushFailure::Channel(ChannelError::Permanent(_)))
     ));
     let last = svc.seen.lock().unwrap().last().cloned().unwrap();
@@ -184,6 +187,16 @@ async fn a_push_service_takes_checks_and_answers() {
     let before = svc.seen.lock().unwrap().len();
     let bad = Subscription { endpoint: format!("{origin}/push/ok"), p256dh: "AAAA".into(), auth: sub.auth.clone() };
     let msg = PushMessage { subscription: &bad, payload, ttl_secs: 60, urgency: Urgency::Normal, topic: None };
-    assert!(matches!(send(&http, &key, SUBJECT, NOW, &msg).await, Err(PushFailure::Invalid(_))));
+    assert!(matches!(send((&http, reach), &key, SUBJECT, NOW, &msg).await, Err(PushFailure::Invalid(_))));
+    // An endpoint inside the network (a shopper's browser can claim any URL): refused unless
+    // loopback is allowed (local mode and tests), and never a private address.
+    let inside = |url: &str| Subscription { endpoint: url.into(), p256dh: sub.p256dh.clone(), auth: sub.auth.clone() };
+    let internet_only = cartback_channels::outbound_target::Reach::InternetOnly;
+    for url in [format!("{origin}/push/ok"), "https://10.0.0.8/push".into(), "https://169.254.169.254/latest".into()] {
+        let sub = inside(&url);
+        let msg = PushMessage { subscription: &sub, payload, ttl_secs: 60, urgency: Urgency::Normal, topic: None };
+        let got = send((&http, internet_only), &key, SUBJECT, NOW, &msg).await;
+        assert!(matches!(got, Err(PushFailure::Invalid(WebPushError::EndpointRefused(_)))), "{url}: {got:?}");
+    }
     assert_eq!(svc.seen.lock().unwrap().len(), before);
 }

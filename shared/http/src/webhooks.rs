@@ -67,7 +67,7 @@ pub async fn shopify(
     if matches!(topic, "products/create" | "products/update" | "products/delete") {
         return match st.engine.catalogue.product_webhook(&store, topic, &bytes).await? {
             Ok(()) => Ok((StatusCode::OK, axum::Json(json!({"status": "applied", "topic": topic}))).into_response()),
-            Err(e) => Err(invalid_payload(e.to_string())),
+            Err(e) => Ok(rejected_product(topic, &e)),
         };
     }
     let mapped = shopify::map(topic, &received_at, &bytes).map_err(|e| match e {
@@ -145,7 +145,7 @@ pub async fn woocommerce(
                 Ok((StatusCode::OK, axum::Json(json!({"status": status, "topic": topic, "done": what})))
                     .into_response())
             }
-            Err(e) => Err(invalid_payload(e.to_string())),
+            Err(e) => Ok(rejected_product(topic, &e)),
         };
     }
     // The signature covers the body, not this header: it builds a pay-for-order link only when
@@ -167,6 +167,15 @@ pub async fn woocommerce(
         st.engine.intake.order_progress(&store, &update).await?;
     }
     Ok(response)
+}
+
+/// A signed product change the catalogue cannot take (not a product, over the catalogue's
+/// limits): answered 200 all the same, since both platforms disable a webhook that keeps failing
+/// and every later change would be lost; counted (`catalogue.rejected.{cause}`), and the stored
+/// catalogue is unchanged.
+fn rejected_product(topic: &str, e: &cartback_core::catalogue::CatalogueError) -> Response {
+    let body = json!({"status": "rejected", "topic": topic, "reason": e.to_string()});
+    (StatusCode::OK, axum::Json(body)).into_response()
 }
 
 /// A verified delivery that cannot be used: acknowledged (200, so the platform keeps the webhook),

@@ -25,6 +25,10 @@ pub enum WebPushError {
     BadVapidKey,
     #[error("the push endpoint is not an https URL with a host")]
     BadEndpoint,
+    /// The subscription came from a browser: its endpoint is the shopper's to choose, so it must
+    /// be a push service on the internet, never an address inside the network.
+    #[error("the push endpoint is refused: {0}")]
+    EndpointRefused(String),
     #[error("the system's random source failed")]
     Random,
 }

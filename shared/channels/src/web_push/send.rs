@@ -70,15 +70,20 @@ pub enum PushFailure {
 /// Pads bodies to a multiple of this, so that their lengths say less about the text.
 const PAD_TO: usize = 64;
 
-/// Sends one message; the push service's message id (its `Location`) when taken.
+/// Sends one message; the push service's message id (its `Location`) when taken. `http` must be
+/// `outbound_target::client(…, reach)`, which refuses to connect inside the network whatever a
+/// name resolves to; the endpoint is checked here first, before anything is built.
 pub async fn send(
-    http: &reqwest::Client,
+    (http, reach): (&reqwest::Client, crate::outbound_target::Reach),
     key: &VapidKey,
     subject: &str,
     now_secs: i64,
     msg: &PushMessage<'_>,
 ) -> Result<String, PushFailure> {
     let s = msg.subscription;
+    if let Some(why) = crate::outbound_target::refusal(&s.endpoint, reach) {
+        return Err(WebPushError::EndpointRefused(why).into());
+    }
     let p256dh = unb64url(&s.p256dh).ok_or(WebPushError::BadClientKey)?;
     let auth = unb64url(&s.auth).ok_or(WebPushError::BadAuthSecret)?;
     let body = ece::encrypt(&p256dh, &auth, msg.payload, PAD_TO)?;

@@ -207,7 +207,8 @@ impl Catalogues {
     ) -> Result<Result<String, CatalogueError>, EngineError> {
         use woocommerce_products::WebhookProduct;
         let change = if topic == "product.deleted" {
-            woocommerce_products::deleted_id(body).map(|id| Ok(Change::Delete(id)))
+            // A product or a variation (WooCommerce ids are one sequence: they never collide).
+            woocommerce_products::deleted_id(body).map(|id| Ok(Change::DeleteAny(id)))
         } else {
             match woocommerce_products::parse_one(body).map(woocommerce_products::webhook_product) {
                 Err(e) => Err(e),
@@ -287,6 +288,8 @@ impl Catalogues {
 enum Change {
     Put(Box<Product>),
     Delete(String),
+    /// A product, or a variation of one (a product left with no variant goes too).
+    DeleteAny(String),
 }
 
 impl Change {
@@ -301,6 +304,14 @@ impl Change {
             }
             Change::Delete(id) => {
                 products.retain(|p| p.id != *id);
+                "deleted"
+            }
+            Change::DeleteAny(id) => {
+                products.retain(|p| p.id != *id);
+                for p in products.iter_mut() {
+                    p.variants.retain(|v| v.id != *id);
+                }
+                products.retain(|p| !p.variants.is_empty());
                 "deleted"
             }
         }

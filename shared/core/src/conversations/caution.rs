@@ -286,8 +286,6 @@ const REFUSAL: &[&str] = &[
     "no thank you stop",
     // Consent denied or registered against marketing: a "no" given before, or elsewhere.
     "no marketing",
-    "ticked the box",
-    "unticked",
     "opted out",
     "do not call",
     "dnc list",
@@ -296,8 +294,9 @@ const REFUSAL: &[&str] = &[
     "don t contact me",
     "no more marketing",
     // The reminders themselves are the complaint.
-    "every time i",
-    "each time i",
+    "every time i add",
+    "every time i put",
+    "each time i add",
     "really necessary",
     "is this necessary",
     "dont need reminders",
@@ -308,16 +307,17 @@ const REFUSAL: &[&str] = &[
     "don t need reminding",
     "no need to remind",
     "babysit",
-    "nanny",
     "stalking",
     "stalker",
     "creepy",
-    // A new SIM card: maybe someone else's number, maybe not ("my SIM broke"): a person reads it.
-    "sim card",
+    // A new SIM card: maybe someone else's number, maybe not: a person reads it.
     "new sim",
-    "simkort",
-    "sim kort",
-    "sim kart",
+    "new sim card",
+    "just got this sim",
+    "bought this sim",
+    "sim card ro taze",
+    "nytt simkort",
+    "nytt sim kort",
     "yeni hat",
     "hatti yeni",
     // Turkish
@@ -367,7 +367,7 @@ const REFUSAL: &[&str] = &[
     "rica ederim artik",
     "ticari ileti",
     "iys",
-    "her seferinde",
+    "her seferinde mesaj",
     "gerek var mi buna",
     "hatirlatmaya ihtiyacim yok",
     "hatirlatma istemiyorum",
@@ -433,7 +433,7 @@ const REFUSAL: &[&str] = &[
     "ikke kontakt meg",
     "reservert mot",
     "reservasjonsregister",
-    "hver gang jeg",
+    "hver gang jeg legger",
     "virkelig nodvendig",
 ];
 
@@ -506,9 +506,9 @@ const REFUSAL_PERSIAN: &[&str] = &[
     "راحتنمیزار",
     "ولنمیکن",
     "دستبردار",
-    "هربارکه",
     "واقعالازمه",
-    "سیمکارت",
+    "سیمکارتجدید",
+    "سیمکارتنو",
 ];
 
 /// Whether a reply is a wrong number, or may be a "no" a person should read first.
@@ -520,7 +520,8 @@ pub fn read(text: &str) -> Option<Caution> {
     };
     if found(WRONG_NUMBER, WRONG_NUMBER_PERSIAN) {
         Some(Caution::WrongNumber)
-    } else if found(REFUSAL, REFUSAL_PERSIAN) || ends_with_enough(&folded) || counts_messages(&folded, &compacted) {
+    } else if found(REFUSAL, REFUSAL_PERSIAN) || ends_with_enough(&folded) || counts_messages(&folded, &compacted, text)
+    {
         Some(Caution::Refusal)
     } else {
         None
@@ -535,27 +536,16 @@ const KEEP_SENDING: &[&str] = &[
     "don t stop",
     "do not stop",
     "never stop",
-    "no way",
     "keep them coming",
-    "keep sending",
-    "love these",
-    "love them",
-    "love your",
     "durdurmayin",
-    "durdurma",
+    "durdurmayiniz",
     "kesmeyin",
     "iptal etmeyin",
-    "devam edin",
-    "gondermeye devam",
     "ikke stopp",
     "ikke slutt",
     "fortsett a sende",
-    "fortsett med",
-    "elsker dem",
-    "elsker tilbud",
 ];
-const KEEP_SENDING_PERSIAN: &[&str] =
-    &["لغونکنید", "لغونکن", "قطعنکنید", "قطعنکن", "متوقفنکنید", "ادامهبدید", "ادامهبدین"];
+const KEEP_SENDING_PERSIAN: &[&str] = &["لغونکنید", "لغونکن", "قطعنکنید", "قطعنکن", "متوقفنکنید"];
 
 /// Whether a reply asks for the messages to go on (`KEEP_SENDING`).
 pub fn wants_more(text: &str) -> bool {
@@ -576,7 +566,7 @@ fn has_words(folded: &str, phrase: &str) -> bool {
 
 /// "Three texts this week", "haftada üç mesaj", "fire meldinger i dag", "هفته‌ای سه تا پیام": the
 /// shopper counting the messages over a time is complaining about them, whatever else is said.
-fn counts_messages(folded: &str, compacted: &str) -> bool {
+fn counts_messages(folded: &str, compacted: &str, compacted_source: &str) -> bool {
     const MESSAGES: &[&str] = &[
         "message",
         "messages",
@@ -627,9 +617,14 @@ fn counts_messages(folded: &str, compacted: &str) -> bool {
         return true;
     }
     let has = |list: &[&str]| list.iter().any(|w| compacted.contains(w));
-    has(&["پیام", "اساماس", "ایمیل"])
-        && has(&["هفته", "روز", "امروز"])
-        && has(&["دو", "سه", "چهار", "پنج", "چند", "۲", "۳", "۴", "۵", "2", "3", "4", "5"])
+    // A count is a word of its own ("دو" is inside "دوست", "سه" inside "مدرسه").
+    let count = text_words(compacted_source).any(|w| ["دو", "سه", "چهار", "پنج", "۲", "۳", "۴", "۵"].contains(&w));
+    has(&["پیام", "اساماس", "ایمیل"]) && has(&["هفته", "روز", "امروز"]) && count
+}
+
+/// The words of a text: split at anything that is not a letter or a digit.
+fn text_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
 }
 
 /// "Enough!", "ok that's it, enough": the word alone at the end (not "enough sizes in stock?").
@@ -681,15 +676,20 @@ mod tests {
 
     #[test]
     fn asking_for_more_is_told_apart() {
-        for t in [
-            "unsubscribe? no way, I love these",
-            "Mesajları durdurmayın",
-            "Ikke slutt å sende tilbud",
-            "لطفا لغو نکنید",
-        ] {
+        for t in ["please don't stop the deals", "Mesajları durdurmayın", "Ikke slutt å sende tilbud", "لطفا لغو نکنید"]
+        {
             assert!(wants_more(t), "{t}");
         }
-        for t in ["stop texting me", "mesajları durdurun", "slutt å sende meg meldinger", "لغو"] {
+        for t in [
+            "stop texting me",
+            "mesajları durdurun",
+            "Mesajları durdurmanızı istiyorum",
+            "slutt å sende meg meldinger",
+            "لغو",
+            "no way I'm buying, stop texting me",
+            "I love your shop but unsubscribe me",
+            "if you keep sending these I'll report you",
+        ] {
             assert!(!wants_more(t), "{t}");
         }
     }
@@ -706,6 +706,10 @@ mod tests {
             "can it arrive in 2 days? I need it this week",
             "kargo 3 günde gelir mi?",
             "to stk i dag, takk",
+            "ایمیل تایید چند روز طول میکشه؟",
+            "دوستم امروز پیام داد که سفارش داده",
+            "Every time I pay it fails",
+            "my sim card broke so I missed the code",
         ] {
             assert_eq!(read(t), None, "{t}");
         }

@@ -31,6 +31,19 @@ pub enum HookError {
     TooMany,
 }
 
+/// A subscription's id, from what it is: two subscribe calls racing for the same URL and events
+/// write one subscription, not two.
+fn hook_id(store: &str, url: &str, events: &[EventType]) -> String {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in std::iter::once(store).chain(std::iter::once(url)).chain(events.iter().map(|e| e.as_str())) {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    format!("hk_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&h.finalize()[..16]))
+}
+
 fn known() -> String {
     EventType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
 }
@@ -76,7 +89,7 @@ impl RestHooks {
             return Ok(Err(HookError::TooMany));
         }
         let hook = HookSubscription {
-            id: format!("hk_{}", self.k.token()),
+            id: hook_id(&store.id, target_url, &kinds),
             store: store.id.clone(),
             target_url: target_url.to_string(),
             events: kinds,

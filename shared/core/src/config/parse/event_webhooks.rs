@@ -61,10 +61,6 @@ pub(super) fn event_webhooks(
     }
     let secret = match (out.is_empty(), secret) {
         (true, None) => None,
-        (true, Some(_)) => {
-            p.add(&format!("{at}.event_webhook_secret"), "set, but there is no [[stores.event_webhooks]]");
-            None
-        }
         (false, None) => {
             p.add(
                 &format!("{at}.event_webhook_secret"),
@@ -72,7 +68,8 @@ pub(super) fn event_webhooks(
             );
             None
         }
-        (false, Some(s)) => {
+        // Alone, the secret signs the REST hooks automation tools subscribe (docs/automation.md).
+        (_, Some(s)) => {
             if standard_webhooks::secret_key(&s).is_none() {
                 p.add(
                     &format!("{at}.event_webhook_secret"),
