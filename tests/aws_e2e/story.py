@@ -266,7 +266,7 @@ def main():
         check_doctor(check, cli, aws, tpl, stage, table_name, api.url, twilio, STORE, "+15005550006",
                      guide=ROOT / "docs" / "deploy-aws.md", config=cfg)
         check_front_doors(http, functions)
-        run_story(http, api, twilio, hooks, queues, tpl, ses)
+        run_story(http, api, twilio, (hooks, zap), queues, tpl, ses)
         check_catalogue(check, wait_for, http, api, twilio, shop, STORE, API_KEY, TWILIO_SID, TWILIO_TOKEN)
         timings["story"] = time.monotonic() - t0
         check(not [e for s in sources for e in s.errors], f"event sources ran without errors: "
@@ -335,7 +335,9 @@ def check_front_doors(http, functions):
         replies.stop()
 
 
-def run_story(http, api, twilio, hooks, queues, tpl, ses):
+def run_story(http, api, twilio, receivers, queues, tpl, ses):
+    # The merchant's hand-off endpoint, and an automation tool's REST hook endpoint.
+    hooks, zap = receivers
     auth = {"authorization": f"Bearer {API_KEY}"}
     st, _, body = http("GET", "/healthz")
     check(st == 200, f"GET /healthz → {st}")
