@@ -11,7 +11,7 @@
 use async_trait::async_trait;
 use cartback_core::config::{Config, Secret};
 use cartback_core::engine::counters::Counter;
-use cartback_core::outbound::hooks::hook_delivery_id;
+use cartback_core::outbound::hooks::{hook_delivery_id, hook_of_delivery};
 use cartback_core::outbound::{DEAD_LETTER_DAYS, DeliveryRecord, DeliveryState, OutEvent, Target, delivery_id};
 use cartback_core::ports::{Clock, DeliveryLog, EventsOut, HookStore, StatsStore, StoreError};
 use std::sync::Arc;
@@ -69,7 +69,7 @@ impl SignedEvents {
             return self.log.put_delivery(&d).await;
         };
         // A REST hook's delivery whose subscription was removed since: not sent any more.
-        let hook = d.id.split_once("_hk_").map(|(_, rest)| format!("hk_{rest}"));
+        let hook = hook_of_delivery(&d.id);
         if let Some(hook) = &hook {
             let subscribed = self.hooks.list_hooks(&d.store).await?.iter().any(|h| &h.id == hook);
             if !subscribed {
@@ -261,11 +261,10 @@ impl EventsOut for SignedEvents {
     async fn replay(&self, store: &str, id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
         let Some(mut d) = self.log.get_delivery(store, id).await? else { return Ok(None) };
         // A REST hook's delivery goes only to a subscription that still exists.
-        if let Some((_, rest)) = d.id.split_once("_hk_") {
-            let hook = format!("hk_{rest}");
-            if !self.hooks.list_hooks(store).await?.iter().any(|h| h.id == hook) {
-                return Ok(None);
-            }
+        if let Some(hook) = hook_of_delivery(&d.id)
+            && !self.hooks.list_hooks(store).await?.iter().any(|h| h.id == hook)
+        {
+            return Ok(None);
         }
         let Some(secret) = self.secret(store, d.target) else { return Ok(None) };
         let outcome =

@@ -205,46 +205,51 @@ impl Catalogues {
         topic: &str,
         body: &[u8],
     ) -> Result<Result<String, CatalogueError>, EngineError> {
-        use woocommerce_products::WebhookProduct;
-        let change = if topic == "product.deleted" {
-            // A product or a variation (WooCommerce ids are one sequence: they never collide).
-            woocommerce_products::deleted_id(body).map(|id| Ok(Change::DeleteAny(id)))
-        } else {
-            match woocommerce_products::parse_one(body).map(woocommerce_products::webhook_product) {
-                Err(e) => Err(e),
-                Ok(WebhookProduct::ReadAgain(0)) => {
-                    Err(CatalogueError::Malformed("WooCommerce product: a variation without its `parent_id`".into()))
-                }
-                Ok(WebhookProduct::Whole(p)) => {
-                    let id = p.id.to_string();
-                    woocommerce_products::product(*p, Vec::new(), store.currency)
-                        .map(|p| Ok(p.map_or(Change::Delete(id), |p| Change::Put(Box::new(p)))))
-                }
-                Ok(WebhookProduct::ReadAgain(id)) => {
-                    Ok(match read::woocommerce_product(self.pages.as_ref(), store, id).await {
-                        Ok(Some(p)) => Ok(Change::Put(Box::new(p))),
-                        Ok(None) => Ok(Change::Delete(id.to_string())),
-                        Err(RefreshError::Catalogue(e)) => return self.counted_webhook(store, Err(e)).await,
-                        Err(e) => Err(format!("deferred.{}", e.cause())),
-                    })
-                }
+        let result = match self.woocommerce_change(store, topic, body).await {
+            Ok(WooStep::Apply(change)) => {
+                self.apply_change(store, "woocommerce_webhooks", &change).await?.map(str::to_string)
             }
-        };
-        let result = match change {
-            Ok(Ok(change)) => self.apply_change(store, "woocommerce_webhooks", &change).await?.map(str::to_string),
-            Ok(Err(deferred)) => Ok(deferred),
+            Ok(WooStep::Deferred(cause)) => Ok(format!("deferred.{cause}")),
             Err(e) => Err(e),
         };
-        self.counted_webhook(store, result).await
-    }
-
-    async fn counted_webhook(
-        &self,
-        store: &StoreConfig,
-        result: Result<String, CatalogueError>,
-    ) -> Result<Result<String, CatalogueError>, EngineError> {
         self.count_webhook(store, result.as_ref().map(String::as_str)).await;
         Ok(result)
+    }
+
+    /// What a WooCommerce product webhook changes, reading the product again when its body
+    /// cannot say (`Deferred` with the cause when the shop cannot be read now).
+    async fn woocommerce_change(
+        &self,
+        store: &StoreConfig,
+        topic: &str,
+        body: &[u8],
+    ) -> Result<WooStep, CatalogueError> {
+        use woocommerce_products::WebhookProduct;
+        if topic == "product.deleted" {
+            // A product or a variation (WooCommerce ids are one sequence: they never collide).
+            return Ok(WooStep::Apply(Change::DeleteAny(woocommerce_products::deleted_id(body)?)));
+        }
+        let change = match woocommerce_products::webhook_product(woocommerce_products::parse_one(body)?) {
+            WebhookProduct::ReadAgain(0) => {
+                return Err(CatalogueError::Malformed(
+                    "WooCommerce product: a variation without its `parent_id`".into(),
+                ));
+            }
+            WebhookProduct::Whole(p) => {
+                let id = p.id.to_string();
+                match woocommerce_products::product(*p, Vec::new(), store.currency)? {
+                    Some(p) => Change::Put(Box::new(p)),
+                    None => Change::Delete(id),
+                }
+            }
+            WebhookProduct::ReadAgain(id) => match read::woocommerce_product(self.pages.as_ref(), store, id).await {
+                Ok(Some(p)) => Change::Put(Box::new(p)),
+                Ok(None) => Change::Delete(id.to_string()),
+                Err(RefreshError::Catalogue(e)) => return Err(e),
+                Err(e) => return Ok(WooStep::Deferred(e.cause())),
+            },
+        };
+        Ok(WooStep::Apply(change))
     }
 
     /// `product_webhooks.{what}`, or `rejected.{cause}`.
@@ -282,6 +287,13 @@ impl Catalogues {
             }
         })
     }
+}
+
+/// A WooCommerce product webhook's outcome before it is applied.
+enum WooStep {
+    Apply(Change),
+    /// The shop could not be read now: the cause (`http_503`, …).
+    Deferred(String),
 }
 
 /// What a product webhook does to the products.

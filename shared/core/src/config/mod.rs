@@ -360,6 +360,18 @@ pub enum ReplyText {
 }
 
 impl StoreConfig {
+    /// Whether the store's signed events go anywhere: its `[[stores.event_webhooks]]` (which
+    /// need the secret, checked at load) or the REST hooks a store with the secret may have.
+    pub fn publishes_events(&self) -> bool {
+        self.event_webhook_secret.is_some()
+    }
+
+    /// Whether anything of the store is delivered to its endpoints (events, or hand-offs to its
+    /// `alert_webhook`), so it may have deliveries waiting for a retry.
+    pub fn delivers_webhooks(&self) -> bool {
+        self.publishes_events() || self.alert_webhook.is_some()
+    }
+
     /// The store's calendar day at `now`, in its zone (checked at load; UTC if it were unknown):
     /// the day statistics are counted on.
     pub fn local_date(&self, now: jiff::Timestamp) -> jiff::civil::Date {

@@ -566,7 +566,7 @@ fn has_words(folded: &str, phrase: &str) -> bool {
 
 /// "Three texts this week", "haftada üç mesaj", "fire meldinger i dag", "هفته‌ای سه تا پیام": the
 /// shopper counting the messages over a time is complaining about them, whatever else is said.
-fn counts_messages(folded: &str, compacted: &str, compacted_source: &str) -> bool {
+fn counts_messages(folded: &str, compacted: &str, text: &str) -> bool {
     const MESSAGES: &[&str] = &[
         "message",
         "messages",
@@ -618,7 +618,7 @@ fn counts_messages(folded: &str, compacted: &str, compacted_source: &str) -> boo
     }
     let has = |list: &[&str]| list.iter().any(|w| compacted.contains(w));
     // A count is a word of its own ("دو" is inside "دوست", "سه" inside "مدرسه").
-    let count = text_words(compacted_source).any(|w| ["دو", "سه", "چهار", "پنج", "۲", "۳", "۴", "۵"].contains(&w));
+    let count = text_words(text).any(|w| ["دو", "سه", "چهار", "پنج", "۲", "۳", "۴", "۵"].contains(&w));
     has(&["پیام", "اساماس", "ایمیل"]) && has(&["هفته", "روز", "امروز"]) && count
 }
 

@@ -29,12 +29,7 @@ impl Kernel {
     pub async fn retry_deliveries(&self) -> usize {
         let now = self.clock.now();
         let started = std::time::Instant::now();
-        let stores: Vec<_> =
-            // A store with an `event_webhook_secret` may have REST hook subscriptions (docs/automation.md).
-            self.config
-                .stores()
-                .filter(|s| !s.event_webhooks.is_empty() || s.alert_webhook.is_some() || s.event_webhook_secret.is_some())
-                .collect();
+        let stores: Vec<_> = self.config.stores().filter(|s| s.delivers_webhooks()).collect();
         let first = usize::try_from(now.as_second().div_euclid(60)).unwrap_or(0) % stores.len().max(1);
         let mut tried = 0;
         for s in stores.iter().cycle().skip(first).take(stores.len()) {

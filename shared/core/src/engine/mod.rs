@@ -156,7 +156,7 @@ impl Kernel {
     /// Whether any of the store's endpoints may want events (so none is built for nothing): its
     /// configured ones, or the REST hooks a store with an `event_webhook_secret` may have.
     pub(crate) fn sends_events(&self, store: &str) -> bool {
-        self.config.store(store).is_some_and(|s| !s.event_webhooks.is_empty() || s.event_webhook_secret.is_some())
+        self.config.store(store).is_some_and(|s| s.publishes_events())
     }
 
     /// Publishes an event built only when the store has endpoints.

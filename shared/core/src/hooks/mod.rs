@@ -35,13 +35,9 @@ pub enum HookError {
 /// write one subscription, not two.
 fn hook_id(store: &str, url: &str, events: &[EventType]) -> String {
     use base64::Engine as _;
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for part in std::iter::once(store).chain(std::iter::once(url)).chain(events.iter().map(|e| e.as_str())) {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    format!("hk_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&h.finalize()[..16]))
+    let parts: Vec<&str> = [store, url].into_iter().chain(events.iter().map(|e| e.as_str())).collect();
+    let digest = crate::outbound::payloads::digest128(&parts);
+    format!("hk_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
 }
 
 fn known() -> String {

@@ -32,3 +32,8 @@ impl HookSubscription {
 pub fn hook_delivery_id(event_id: &str, hook_id: &str) -> String {
     format!("dlv_{}_{hook_id}", event_id.trim_start_matches("evt_"))
 }
+
+/// The subscription a delivery id names (`hook_delivery_id`), if it is a REST hook's.
+pub fn hook_of_delivery(delivery_id: &str) -> Option<String> {
+    delivery_id.split_once("_hk_").map(|(_, rest)| format!("hk_{rest}"))
+}

@@ -10,15 +10,22 @@ use jiff::Timestamp;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-/// `evt_` + 128 bits of the SHA-256 of the parts: the same event gets the same id.
+/// `evt_` + 128 bits of the SHA-256 of the parts, in hex: the same event gets the same id.
 fn event_id(parts: &[&str]) -> String {
+    format!("evt_{}", digest128(parts).iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// The first 128 bits of the SHA-256 of the parts, each ended by a NUL (so `["ab", "c"]` and
+/// `["a", "bc"]` differ): the ids derived from what they name (events, REST hooks).
+pub(crate) fn digest128(parts: &[&str]) -> [u8; 16] {
     let mut h = Sha256::new();
     for p in parts {
         h.update(p.as_bytes());
         h.update([0]);
     }
-    let d = h.finalize();
-    format!("evt_{}", d[..16].iter().map(|b| format!("{b:02x}")).collect::<String>())
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h.finalize()[..16]);
+    out
 }
 
 fn customer(cart: &Cart) -> serde_json::Value {

@@ -189,14 +189,10 @@ impl LocalRuntime {
         } else {
             alerts.clone()
         };
-        // Signed events, as on AWS, when a store has endpoints, and the retries of every
-        // delivery (hand-offs too); what waits for a retry, in the backend.
-        // A store with an `event_webhook_secret` may get REST hook subscriptions at any time.
+        // Signed events, as on AWS, when a store has endpoints or may have REST hooks, and the
+        // retries of every delivery (hand-offs too); what waits for a retry, in the backend.
         let hooks: Arc<dyn cartback_core::ports::HookStore> = store.clone();
-        let events_out: Arc<dyn cartback_core::ports::EventsOut> = if config
-            .stores()
-            .any(|s| !s.event_webhooks.is_empty() || s.alert_webhook.is_some() || s.event_webhook_secret.is_some())
-        {
+        let events_out: Arc<dyn cartback_core::ports::EventsOut> = if config.stores().any(|s| s.delivers_webhooks()) {
             let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
             Arc::new(cartback_channels::event_webhooks::SignedEvents::new(
                 config.clone(),
