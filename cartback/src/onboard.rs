@@ -49,7 +49,7 @@ pub async fn run(table: &str, file: &Path, stage: &str, check: bool, allow_conso
 
 /// The steps whose channel is left on `console` for their store: on AWS nothing carries them.
 fn steps_without_provider(config: &Config) -> Vec<String> {
-    use cartback_core::config::providers::{EmailProvider, SmsProvider, WhatsappProvider};
+    use cartback_core::config::providers::{EmailProvider, SmsProvider, WebpushProvider, WhatsappProvider};
     use cartback_core::domain::Channel;
     let mut out = Vec::new();
     for s in config.stores() {
@@ -58,6 +58,7 @@ fn steps_without_provider(config: &Config) -> Vec<String> {
                 Channel::Sms => s.providers.sms == SmsProvider::Console,
                 Channel::Email => s.providers.email == EmailProvider::Console,
                 Channel::Whatsapp => s.providers.whatsapp == WhatsappProvider::Console,
+                Channel::Webpush => s.providers.webpush == WebpushProvider::Console,
             };
             if console {
                 out.push(format!(

@@ -10,6 +10,10 @@
  * and marks its fields:          <input type="email" data-cartback="email">, data-cartback="phone",
  *                                data-cartback="first_name", and the consent checkbox
  *                                <input type="checkbox" data-cartback-consent="email sms">.
+ * Web push (docs/web-push.md): <button data-cartback-push="v1">Notify me about my cart</button>
+ * (the value is the version of its consent text), or Cartback.push("v1") from the shop's own
+ * click handler. Permission is asked only then, never on load; data-push-worker names the shop's
+ * worker file (default /cartback-sw.js).
  * A typed contact is sent only while a consent checkbox is ticked, debounced, and only from the
  * marked fields (or type=email / type=tel inputs): never password or card fields. On page hide,
  * anything pending goes out with navigator.sendBeacon.
@@ -121,13 +125,14 @@
   // The tab nudge (docs/on-site.md): the store's on-site settings, read once a page when a cart
   // has items; while the shopper is on another tab, the title (and the icon, if asked) says the
   // cart is waiting, in the page's language (else the browser's, else English); restored on return.
-  var site = null, asked = false, title0 = null, icons = [];
+  var site = null, asked = null, title0 = null, icons = [];
   function settings() {
-    if (asked || !w.fetch) return;
-    asked = true;
-    w.fetch(base + "/v1/on-site/" + encodeURIComponent(store) + "?key=" + encodeURIComponent(key), { mode: "cors" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (s) { site = s; }).catch(function () {});
+    if (!asked && w.fetch) {
+      asked = w.fetch(base + "/v1/on-site/" + encodeURIComponent(store) + "?key=" + encodeURIComponent(key), { mode: "cors" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (s) { site = s; return s; }).catch(function () { return null; });
+    }
+    return asked;
   }
   function nudge(away) {
     var n = site && site.tab_nudge, t, lang, i, els;
@@ -155,6 +160,40 @@
     nudge(away);
   });
 
+  // Web push: asked for on the shopper's click only; the subscription goes to Cartback as a
+  // contact with the webpush consent and the version of the opt-in's text.
+  var worker = me.getAttribute("data-push-worker") || "/cartback-sw.js";
+  function bytes(b64) {
+    var s = w.atob(b64.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - b64.length % 4) % 4)), a = new Uint8Array(s.length);
+    for (var i = 0; i < s.length; i++) a[i] = s.charCodeAt(i);
+    return a;
+  }
+  function push(version) {
+    var n = w.navigator, N = w.Notification, P = w.Promise;
+    if (!P || !n.serviceWorker || !w.PushManager || !N || !w.fetch) return P ? P.resolve("unsupported") : null;
+    var asking = N.permission === "granted" ? P.resolve("granted") : N.requestPermission();
+    return P.all([asking, settings()]).then(function (r) {
+      var k = r[1] && r[1].push && r[1].push.vapid_public_key;
+      if (r[0] !== "granted") return "denied";
+      if (!k) return "off";
+      return n.serviceWorker.register(worker).then(function () { return n.serviceWorker.ready; })
+        .then(function (reg) { return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes(k) }); })
+        .then(function (sub) {
+          var c = { push_subscription: sub.toJSON(), consent: { webpush: true }, consent_version: String(version || "webpush").slice(0, 64) },
+              lang = d.documentElement.lang || n.language || "", tz = "";
+          try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* none */ }
+          if (/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(lang)) c.locale = lang;
+          if (/^[A-Za-z_]+\/[A-Za-z_+-]+/.test(tz)) c.timezone = tz;
+          send(body("contact.captured", { customer: c }));
+          return "subscribed";
+        });
+    }).catch(function () { return "failed"; });
+  }
+  d.addEventListener("click", function (e) {
+    var t = e.target && e.target.closest && e.target.closest("[data-cartback-push]");
+    if (t) push(t.getAttribute("data-cartback-push"));
+  }, true);
+
   function withContact(extra) {
     var granted = consent(), c = contact();
     if (granted && c) { c.consent = granted; extra.customer = c; }
@@ -162,6 +201,9 @@
   }
   w.Cartback = {
     cartId: function () { return cartId; },
+    /** Call from a click handler: asks for notifications and subscribes (a Promise of
+     *  "subscribed", "denied", "off", "unsupported" or "failed"). */
+    push: push,
     cart: function (cart) {
       lastCart = cart;
       if (cart && cart.items && cart.items.length) settings();

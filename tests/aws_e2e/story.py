@@ -343,6 +343,9 @@ def run_story(http, api, twilio, receivers, queues, tpl, ses):
     check(st == 200, f"GET /healthz → {st}")
     st, h, body = http("GET", "/v1/cartback.js")
     check(st == 200 and b"cartback" in body.lower(), f"GET /v1/cartback.js → {st}")
+    st, h, body = http("GET", "/v1/push/sw.js")
+    check(st == 200 and b"notificationclick" in body and h.get("service-worker-allowed") == "/",
+          f"GET /v1/push/sw.js → {st}")
     st, _, body = http("GET", "/v1/nowhere")
     check(st == 404 and body == b'{"message":"Not Found"}', "a path no route matches gets API Gateway's own 404")
 

@@ -125,6 +125,7 @@ mod tests {
             locale: None,
             session_open: false,
             interactive: None,
+            link: None,
             providers: Arc::default(),
         };
         let logs = capture(|| async {

@@ -35,6 +35,7 @@ fn email(providers: Providers) -> OutgoingMessage {
         locale: Some("tr-TR".into()),
         session_open: false,
         interactive: None,
+        link: None,
         providers: Arc::new(providers),
     }
 }
@@ -203,7 +204,7 @@ async fn end_user_messaging_gets_send_text_message_and_its_errors_are_classified
         let got = match e {
             ChannelError::Retryable(_) => "retry",
             ChannelError::Unknown(_) => "unknown",
-            ChannelError::Permanent(_) | ChannelError::Unconfigured(_) => "permanent",
+            ChannelError::Permanent(_) | ChannelError::Unconfigured(_) | ChannelError::Gone(_) => "permanent",
         };
         assert_eq!(got, class, "{kind}: {e}");
         assert_eq!(seen.0.lock().unwrap().len(), before + 1, "{kind}: the SDK retried a send on its own");

@@ -27,6 +27,9 @@ pub struct Endpoints {
     pub meta_version: String,
     /// How long a send waits for the provider's answer (`TIMEOUT`; tests shorten it).
     pub timeout: Duration,
+    /// Where web push endpoints may be: a browser chose them, so on the internet only, but for
+    /// tests whose push service listens on loopback.
+    pub push_reach: outbound_target::Reach,
 }
 
 impl Default for Endpoints {
@@ -36,6 +39,7 @@ impl Default for Endpoints {
             meta_graph: "https://graph.facebook.com".into(),
             meta_version: "v21.0".into(),
             timeout: TIMEOUT,
+            push_reach: outbound_target::Reach::InternetOnly,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::{Endpoints, http_client, twilio, whatsapp};
 use async_trait::async_trait;
-use cartback_core::config::providers::{EmailProvider, SmsProvider, WhatsappProvider};
+use cartback_core::config::providers::{EmailProvider, SmsProvider, WebpushProvider, WhatsappProvider};
 use cartback_core::domain::Channel;
 use cartback_core::ports::{ChannelError, ChannelSender, OutgoingMessage};
 use std::sync::Arc;
@@ -17,12 +17,21 @@ pub struct ProviderChannel {
     console: Arc<dyn ChannelSender>,
     ses: Option<Arc<dyn ChannelSender>>,
     aws_sms: Option<Arc<dyn ChannelSender>>,
+    /// Web push's client: it refuses addresses inside the network whatever a name resolves to.
+    push_http: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl ProviderChannel {
     /// `console` carries every channel a store leaves on `console`.
     pub fn new(endpoints: Endpoints, console: Arc<dyn ChannelSender>) -> ProviderChannel {
-        ProviderChannel { http: std::sync::OnceLock::new(), endpoints, console, ses: None, aws_sms: None }
+        ProviderChannel {
+            http: std::sync::OnceLock::new(),
+            endpoints,
+            console,
+            ses: None,
+            aws_sms: None,
+            push_http: std::sync::OnceLock::new(),
+        }
     }
 
     pub fn with_ses(mut self, ses: Arc<dyn ChannelSender>) -> ProviderChannel {
@@ -85,6 +94,16 @@ impl ChannelSender for ProviderChannel {
                         &whatsapp::Account { phone_number_id, token: access_token.expose(), template },
                     )
                     .await
+                }
+            },
+            Channel::Webpush => match &p.webpush {
+                WebpushProvider::Console => self.console.send(msg).await,
+                WebpushProvider::Vapid(v) => {
+                    let reach = self.endpoints.push_reach;
+                    let http = self
+                        .push_http
+                        .get_or_init(|| crate::outbound_target::client(self.endpoints.timeout, reach));
+                    crate::web_push::channel::send((http, reach), v, msg).await
                 }
             },
         }

@@ -73,7 +73,7 @@ fn class(e: &ChannelError) -> &'static str {
     match e {
         ChannelError::Retryable(_) => "retry",
         ChannelError::Unknown(_) => "unknown",
-        ChannelError::Permanent(_) | ChannelError::Unconfigured(_) => "permanent",
+        ChannelError::Permanent(_) | ChannelError::Unconfigured(_) | ChannelError::Gone(_) => "permanent",
     }
 }
 
@@ -113,6 +113,7 @@ fn message(channel: Channel, providers: Providers, to: &str) -> OutgoingMessage 
         locale: Some("tr-TR".into()),
         session_open: false,
         interactive: None,
+        link: None,
         providers: Arc::new(providers),
     }
 }

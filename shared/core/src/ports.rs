@@ -196,6 +196,9 @@ pub struct OutgoingMessage {
     pub locale: Option<String>,
     /// WhatsApp: the shopper wrote within 24 hours, so free-form text is allowed.
     pub session_open: bool,
+    /// Web push: the page a click on the notification opens (the signed restore link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     /// WhatsApp, inside the window: the text sent as an interactive message with these buttons.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interactive: Option<Interactive>,
@@ -233,6 +236,7 @@ impl OutgoingMessage {
             locale: None,
             session_open: true,
             interactive: None,
+            link: None,
             providers: store.providers.clone(),
         }
     }
@@ -288,6 +292,10 @@ pub enum ChannelError {
     /// Invalid number, unsubscribed, rejected template: do not retry.
     #[error("provider refused the message: {0}")]
     Permanent(String),
+    /// The address no longer exists (a push service's 404/410: the browser dropped the
+    /// subscription): nothing was sent, nothing is retried, and the address is forgotten.
+    #[error("the address is gone: {0}")]
+    Gone(String),
 }
 
 #[async_trait]

@@ -142,3 +142,20 @@ async fn snippet() -> impl axum::response::IntoResponse {
         SNIPPET_JS,
     )
 }
+
+/// The web push service worker (docs/web-push.md): the shop's own `/cartback-sw.js` imports it.
+pub const SERVICE_WORKER_JS: &str = include_str!("../../../clients/web/cartback-sw.js");
+
+/// Cached an hour: browsers check an imported worker script for updates at most daily anyway.
+/// `Service-Worker-Allowed: /` lets a page served by Cartback itself (local mode's /demo-shop)
+/// register it for the whole origin.
+async fn service_worker() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+            (axum::http::header::HeaderName::from_static("service-worker-allowed"), "/"),
+        ],
+        SERVICE_WORKER_JS,
+    )
+}

@@ -33,7 +33,12 @@ pub async fn get_on_site(
             return Err(crate::collect::origin_refused());
         }
         let nudge = store.on_site.tab_nudge.as_ref().map(|n| json!({"titles": n.titles, "favicon": n.favicon}));
-        let mut resp = (StatusCode::OK, axum::Json(json!({"tab_nudge": nudge}))).into_response();
+        // Web push (docs/web-push.md): the key the snippet subscribes with, when the store sends.
+        let push = match &store.providers.webpush {
+            cartback_core::config::providers::WebpushProvider::Vapid(v) => json!({"vapid_public_key": v.public_key}),
+            cartback_core::config::providers::WebpushProvider::Console => serde_json::Value::Null,
+        };
+        let mut resp = (StatusCode::OK, axum::Json(json!({"tab_nudge": nudge, "push": push}))).into_response();
         resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
         Ok(resp)
     })();

@@ -67,6 +67,7 @@ pub static INGEST_ROUTES: &[Route] = &[
     route!("POST", "/v1/unsubscribe/{store}/{token}", Ingest, post(unsubscribe::one_click)),
     route!("GET", "/v1/on-site/{store}", Ingest, get(on_site::get_on_site)),
     route!("GET", "/v1/cartback.js", Ingest, get(crate::snippet)),
+    route!("GET", "/v1/push/sw.js", Ingest, get(crate::service_worker)),
     route!("GET", "/healthz", Ingest, get(crate::health)),
     route!("GET", "/v1/stores/{store}/conversations", Ingest, get(conversations::list)),
     route!("GET", "/v1/stores/{store}/conversations/{id}", Ingest, get(conversations::read)),

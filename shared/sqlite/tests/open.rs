@@ -109,6 +109,7 @@ async fn the_outbox_and_hand_offs_survive_a_reopen() {
             locale: None,
             session_open: false,
             interactive: None,
+            link: None,
             providers: Arc::default(),
         };
         assert_eq!(b.outbox.send(&msg).await.unwrap(), "console-1");

@@ -6,6 +6,7 @@
 //! `http_ece` decrypts what `ece::encrypt` writes, and the VAPID header is verified with
 //! `cryptography` and `py_vapid`.
 
+pub mod channel;
 pub mod ece;
 pub mod send;
 pub mod vapid;

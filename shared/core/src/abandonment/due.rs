@@ -392,6 +392,17 @@ impl Dispatch {
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = ch, error = %e, "provider refused the message");
                 Ok(DueOutcome::Failed(e))
             }
+            Err(ChannelError::Gone(e)) => {
+                // The browser dropped the subscription: the message never left, and no later
+                // step may try the address again.
+                self.record_outcome(msg, SendStatus::Failed, &e).await?;
+                self.forget_address(msg, channel).await?;
+                stats.push((Counter::MessagesFailed(channel), 1));
+                stats.push((Counter::PushSubscriptionsGone, 1));
+                self.k.count(&msg.store, stats).await;
+                tracing::warn!(store = %msg.store, cart = %msg.cart, step, channel = ch, "the address is gone; forgotten");
+                Ok(DueOutcome::Failed(e))
+            }
             Err(ChannelError::Unconfigured(e)) => {
                 self.unclaim_as_skipped(msg, &e).await?;
                 stats.push((Counter::StepsSkipped(NO_PROVIDER), 1));
@@ -446,6 +457,23 @@ impl Dispatch {
             let Some(r) = cart.sends.iter_mut().find(|s| s.seq == msg.seq) else { return Ok(()) };
             r.status = status;
             r.note = Some(error.to_string());
+            self.carts.put_cart(cart).await?;
+            Ok(())
+        })
+    }
+
+    /// An address its provider says is gone (today a push subscription): taken off the cart, so
+    /// later steps on the channel skip it as unreachable.
+    async fn forget_address(&self, msg: &TimerMsg, channel: Channel) -> Result<(), EngineError> {
+        if channel != Channel::Webpush {
+            return Ok(());
+        }
+        retry_on_conflict!({
+            let Some(mut cart) = self.carts.get_cart(&msg.store, &msg.cart).await? else { return Ok(()) };
+            if cart.customer.push.is_none() {
+                return Ok(());
+            }
+            std::sync::Arc::make_mut(&mut cart.customer).push = None;
             self.carts.put_cart(cart).await?;
             Ok(())
         })

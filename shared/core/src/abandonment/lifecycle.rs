@@ -77,7 +77,7 @@ pub fn apply_event(existing: Option<Cart>, ev: &CartEvent, cfg: &StoreConfig, no
         std::sync::Arc::make_mut(&mut cart.customer).merge(c);
         // The consent ledger: every change, with when, where from, and the text agreed to.
         for ch in crate::domain::Channel::ALL {
-            let (was, now_) = (slot(&before, ch), slot(&cart.customer.consent, ch));
+            let (was, now_) = (before.slot(ch), cart.customer.consent.slot(ch));
             if let Some(granted) = now_.filter(|n| Some(*n) != was) {
                 crate::domain::cart::log_consent(
                     std::sync::Arc::make_mut(&mut cart.consent_log),
@@ -173,16 +173,8 @@ fn on_activity(cart: &mut Cart, at: Timestamp, cfg: &StoreConfig, now: Timestamp
     Some(want.max(now))
 }
 
-fn slot(c: &crate::domain::Consent, ch: crate::domain::Channel) -> Option<bool> {
-    match ch {
-        crate::domain::Channel::Sms => c.sms,
-        crate::domain::Channel::Email => c.email,
-        crate::domain::Channel::Whatsapp => c.whatsapp,
-    }
-}
-
 fn has_any_address(cart: &Cart) -> bool {
-    cart.customer.phone.is_some() || cart.customer.email.is_some()
+    cart.customer.first_address().is_some()
 }
 
 /// What a fired timer means for the cart.

@@ -48,8 +48,33 @@ pub enum WhatsappProvider {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WebpushProvider {
+    /// Local mode's console (and the default).
+    #[default]
+    Console,
+    /// The browser's own push service (RFC 8030), reached with the store's VAPID key pair
+    /// (RFC 8292): `POST {subscription endpoint}`, the body encrypted for that browser (RFC 8291).
+    Vapid(Vapid),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vapid {
+    /// The uncompressed P-256 public key, base64url: the snippet subscribes with it.
+    pub public_key: String,
+    /// `webpush_vapid_private_key`: the 32-byte private scalar, base64url.
+    pub private_key: Secret,
+    /// Who the push service may contact about this sender (`mailto:` or `https:`).
+    pub subject: String,
+    /// How long a push service may hold a notification for a browser that is offline.
+    pub ttl_secs: u32,
+    /// RFC 8030 §5.3: `very-low`, `low`, `normal` or `high`.
+    pub urgency: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Providers {
     pub sms: SmsProvider,
     pub email: EmailProvider,
     pub whatsapp: WhatsappProvider,
+    pub webpush: WebpushProvider,
 }

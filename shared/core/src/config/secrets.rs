@@ -23,6 +23,7 @@ pub const SECRET_FIELDS: &[&str] = &[
     "shopify_admin_token",
     "woocommerce_consumer_key",
     "woocommerce_consumer_secret",
+    "webpush_vapid_private_key",
 ];
 
 pub use crate::domain::secret::Secret;

@@ -259,7 +259,9 @@ impl Inbox {
                 Ok(())
             }),
             Err(ChannelError::Retryable(_)) => ("throttled", Err(AnswerError::Throttled)),
-            Err(ChannelError::Permanent(e) | ChannelError::Unconfigured(e)) => ("failed", Err(AnswerError::Refused(e))),
+            Err(ChannelError::Permanent(e) | ChannelError::Unconfigured(e) | ChannelError::Gone(e)) => {
+                ("failed", Err(AnswerError::Refused(e)))
+            }
         };
         let updated = retry_on_conflict!({
             let Some(mut c) = self.carts.get_conversation(&store.id, id).await? else {

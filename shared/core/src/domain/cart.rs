@@ -93,16 +93,24 @@ pub struct Consent {
     pub email: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<bool>,
+    /// The shopper said yes to notifications in the snippet's opt-in (after a gesture of theirs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webpush: Option<bool>,
 }
 
 impl Consent {
     pub fn get(&self, channel: Channel) -> bool {
+        self.slot(channel).unwrap_or(false)
+    }
+
+    /// What the storefront said for `channel`, if anything.
+    pub fn slot(&self, channel: Channel) -> Option<bool> {
         match channel {
             Channel::Sms => self.sms,
             Channel::Email => self.email,
             Channel::Whatsapp => self.whatsapp,
+            Channel::Webpush => self.webpush,
         }
-        .unwrap_or(false)
     }
 
     /// Later statements win, field by field.
@@ -110,6 +118,7 @@ impl Consent {
         self.sms = newer.sms.or(self.sms);
         self.email = newer.email.or(self.email);
         self.whatsapp = newer.whatsapp.or(self.whatsapp);
+        self.webpush = newer.webpush.or(self.webpush);
     }
 }
 
@@ -137,6 +146,10 @@ pub struct Customer {
     /// Orders the shopper placed before (`customer.orders_count`): 0 is a first-time customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orders_count: Option<u32>,
+    /// The browser's push subscription (`customer.push_subscription`), as
+    /// `push_subscription::normalized` writes it: the web push channel's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push: Option<Pii>,
 }
 
 /// One change of consent, kept as evidence: when, which channel, yes or no, from what.
@@ -180,11 +193,22 @@ impl Customer {
         take(&mut self.timezone, &newer.timezone);
         take(&mut self.consent_version, &newer.consent_version);
         take(&mut self.orders_count, &newer.orders_count);
+        take(&mut self.push, &newer.push);
         self.consent.merge(&newer.consent);
     }
 
     pub fn address(&self, channel: Channel) -> Option<&Pii> {
-        if channel.uses_phone() { self.phone.as_ref() } else { self.email.as_ref() }
+        match channel {
+            Channel::Sms | Channel::Whatsapp => self.phone.as_ref(),
+            Channel::Email => self.email.as_ref(),
+            Channel::Webpush => self.push.as_ref(),
+        }
+    }
+
+    /// The shopper's first address, by which their contact record is kept: the phone, else
+    /// the e-mail, else (a shopper who only allowed notifications) the push subscription.
+    pub fn first_address(&self) -> Option<&Pii> {
+        self.phone.as_ref().or(self.email.as_ref()).or(self.push.as_ref())
     }
 
     /// Reachable on this channel: an address and a yes.

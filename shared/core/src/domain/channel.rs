@@ -8,16 +8,21 @@ pub enum Channel {
     Sms,
     Email,
     Whatsapp,
+    /// A browser's push subscription (RFC 8030; the snippet subscribes after the shopper says
+    /// yes): its address is the subscription, and a message is a notification that opens the
+    /// restore link.
+    Webpush,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Sms, Channel::Email, Channel::Whatsapp];
+    pub const ALL: [Channel; 4] = [Channel::Sms, Channel::Email, Channel::Whatsapp, Channel::Webpush];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             Channel::Sms => "sms",
             Channel::Email => "email",
             Channel::Whatsapp => "whatsapp",
+            Channel::Webpush => "webpush",
         }
     }
 

@@ -168,6 +168,8 @@ pub enum Counter {
     Experiment(u32, Arc<str>, Measure),
     MessagesSent(Channel),
     MessagesFailed(Channel),
+    /// A push service said a subscription is gone (404/410): the cart forgot it.
+    PushSubscriptionsGone,
     MessagesDelivered(Channel),
     MessagesUndelivered(Channel),
     MessagesStep(u32),
@@ -269,6 +271,7 @@ impl Counter {
             Counter::Experiment(step, variant, m) => format!("{}{step}.{}.{variant}", p::EXPERIMENT, m.name()),
             Counter::MessagesSent(c) => format!("{}{c}", p::MESSAGES_SENT),
             Counter::MessagesFailed(c) => format!("{}{c}", p::MESSAGES_FAILED),
+            Counter::PushSubscriptionsGone => "webpush.subscriptions_gone".into(),
             Counter::MessagesDelivered(c) => format!("{}{c}", p::MESSAGES_DELIVERED),
             Counter::MessagesUndelivered(c) => format!("{}{c}", p::MESSAGES_UNDELIVERED),
             Counter::MessagesStep(step) => format!("{}{step}", p::MESSAGES_STEP),

@@ -235,18 +235,17 @@ impl Kernel {
     }
 }
 
-/// The contact key of a cart's shopper: phone first, else e-mail.
+/// The contact key of a cart's shopper: phone first, else e-mail, else push subscription
+/// (`Customer::first_address`).
 pub fn cart_contact_key(cart: &Cart) -> Option<String> {
-    let c = &cart.customer;
-    c.phone.as_ref().or(c.email.as_ref()).map(|a| contact_key(&cart.store, a.expose()))
+    cart.customer.first_address().map(|a| contact_key(&cart.store, a.expose()))
 }
 
 /// The contact key of the address a message on `channel` goes to (the phone for SMS and
-/// WhatsApp, the e-mail address for e-mail): where that address's opt-outs are kept.
+/// WhatsApp, the e-mail address for e-mail, the subscription for web push): where that
+/// address's opt-outs are kept.
 pub fn address_contact_key(cart: &Cart, channel: crate::domain::Channel) -> Option<String> {
-    let c = &cart.customer;
-    let address = if channel.uses_phone() { c.phone.as_ref() } else { c.email.as_ref() };
-    address.map(|a| contact_key(&cart.store, a.expose()))
+    cart.customer.address(channel).map(|a| contact_key(&cart.store, a.expose()))
 }
 
 /// A timer's `contact` (`TimerMsg::contact_keys`): the cart's contact, and the e-mail

@@ -266,11 +266,12 @@ fn customer(c: shapes::Customer<'_>, e: &mut Errors) -> Customer {
                     "sms" => &mut consent.sms,
                     "email" => &mut consent.email,
                     "whatsapp" => &mut consent.whatsapp,
+                    "webpush" => &mut consent.webpush,
                     _ => {
                         e.add(
                             format!("customer.consent.{k}"),
                             "invalid_field",
-                            "consent channels are sms, email and whatsapp",
+                            "consent channels are sms, email, whatsapp and webpush",
                         );
                         continue;
                     }
@@ -283,7 +284,42 @@ fn customer(c: shapes::Customer<'_>, e: &mut Errors) -> Customer {
         }
         Shape::Other => e.add("customer.consent", "invalid_field", "`customer.consent` must be an object"),
     }
-    Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count }
+    let push = push_subscription(c.push_subscription, e);
+    Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count, push }
+}
+
+/// `customer.push_subscription`, as the browser's `PushSubscription.toJSON()` gives it.
+fn push_subscription(s: Shape<shapes::PushSubscription<'_>>, e: &mut Errors) -> Option<Pii> {
+    let s = match s {
+        Shape::Null => return None,
+        Shape::Object(s) => s,
+        Shape::Other => {
+            e.add("customer.push_subscription", "invalid_field", "`customer.push_subscription` must be an object");
+            return None;
+        }
+    };
+    let mut keys = match s.keys {
+        Shape::Object(shapes::Entries(m)) => m,
+        _ => Default::default(),
+    };
+    let mut key = |name: &str| match keys.remove(name) {
+        Some(Leaf::Str(v)) => v.into_owned(),
+        _ => String::new(),
+    };
+    let (p256dh, auth) = (key("p256dh"), key("auth"));
+    let endpoint = e.string(s.endpoint, at("customer.push_subscription.endpoint"), max::URL, true)?;
+    match crate::domain::push_subscription::normalized(&endpoint, &p256dh, &auth) {
+        Ok(kept) => Some(Pii::new(kept)),
+        Err(part) => {
+            let why = match part {
+                "endpoint" => "must be the push service's https URL",
+                "keys.p256dh" => "must be the browser's P-256 public key (65 bytes, base64url)",
+                _ => "must be the browser's 16-byte auth secret (base64url)",
+            };
+            e.add(format!("customer.push_subscription.{part}"), "invalid_field", format!("`customer.push_subscription.{part}` {why}"));
+            None
+        }
+    }
 }
 
 pub use crate::domain::phone::normalize_phone;

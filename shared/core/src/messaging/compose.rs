@@ -193,7 +193,12 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
     if channel == Channel::Sms {
         body = shorten_sms(template, ctx, body, cfg.max_sms_segments)?;
     }
-    let subject = (channel == Channel::Email).then(|| builtin::phrase("subject", lang, &[("store", &cfg.name)]));
+    // An e-mail's subject is a notification's title.
+    let subject = matches!(channel, Channel::Email | Channel::Webpush)
+        .then(|| builtin::phrase("subject", lang, &[("store", &cfg.name)]));
+    if channel == Channel::Webpush {
+        body = body.trim().to_string();
+    }
     let email = channel == Channel::Email;
     let unsubscribe_url =
         d.contact_key.filter(|_| email).map(|k| crate::messaging::unsubscribe_link::url(d.public_url, cfg, k));
@@ -231,6 +236,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
         locale: cart.customer.locale.clone(),
         session_open: d.last_whatsapp_inbound_at.is_some_and(|t| input.now < t + WHATSAPP_WINDOW),
         interactive: None,
+        link: (channel == Channel::Webpush).then(|| input.link.to_string()),
         providers: cfg.providers.clone(),
     })
 }

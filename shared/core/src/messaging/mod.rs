@@ -7,6 +7,7 @@ pub mod claim;
 pub mod compose;
 pub mod coupons;
 pub mod links;
+pub mod push_payload;
 pub mod sms_length_check;
 pub mod unsubscribe_link;
 

@@ -17,6 +17,7 @@ mod sending;
 mod steps;
 mod store;
 mod texts;
+mod webpush;
 
 use super::{Config, ConfigError};
 use problems::Problems;

@@ -39,6 +39,8 @@ pub(super) struct RawStore {
     pub(super) sms: Option<RawSms>,
     pub(super) email: Option<RawEmail>,
     pub(super) whatsapp: Option<RawWhatsapp>,
+    pub(super) webpush: Option<super::webpush::RawWebpush>,
+    pub(super) webpush_vapid_private_key: Option<String>,
     pub(super) currency: String,
     pub(super) timezone: Option<String>,
     pub(super) abandon_after: Option<String>,
@@ -112,7 +114,7 @@ pub(super) struct RawCouponBudget {
 pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<StoreConfig> {
     let before = p.0.len();
     credentials(at, &rs, p);
-    let providers = providers(
+    let mut providers = providers(
         at,
         rs.sms.take(),
         rs.email.take(),
@@ -121,6 +123,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         rs.whatsapp_access_token.take(),
         p,
     );
+    providers.webpush = super::webpush::webpush(at, rs.webpush.take(), rs.webpush_vapid_private_key.take(), p);
     let locale = rs.locale.take().unwrap_or_else(|| "en".into());
     if crate::domain::locale::primary(&locale).is_none() {
         p.add(&format!("{at}.locale"), format!("`{locale}` is not a language tag like en, tr-TR or nb"));

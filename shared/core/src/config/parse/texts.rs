@@ -33,6 +33,8 @@ pub(super) struct Limits {
 
 /// WhatsApp's limit on a free-form text message.
 const WHATSAPP_MAX_CHARS: usize = 4096;
+/// A notification's text: browsers show a few lines; the encrypted payload carries ~4 KB.
+const WEBPUSH_MAX_CHARS: usize = 500;
 
 /// A template compiled and held to its channel's limits, measured on a realistic sample cart.
 pub(super) fn checked_for(p: &mut Problems, key: &str, source: &str, limits: &Limits) -> Option<Template> {
@@ -56,6 +58,9 @@ pub(super) fn checked_for(p: &mut Problems, key: &str, source: &str, limits: &Li
         }
         Some(Channel::Whatsapp) if sample.chars().count() > WHATSAPP_MAX_CHARS => {
             p.add(key, format!("renders longer than WhatsApp's {WHATSAPP_MAX_CHARS} characters"));
+        }
+        Some(Channel::Webpush) if sample.chars().count() > WEBPUSH_MAX_CHARS => {
+            p.add(key, format!("renders longer than {WEBPUSH_MAX_CHARS} characters, more than a notification shows"));
         }
         _ => {}
     }

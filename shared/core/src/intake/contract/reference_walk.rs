@@ -209,11 +209,12 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
                     "sms" => &mut consent.sms,
                     "email" => &mut consent.email,
                     "whatsapp" => &mut consent.whatsapp,
+                    "webpush" => &mut consent.webpush,
                     _ => {
                         e.add(
                             format!("customer.consent.{k}"),
                             "invalid_field",
-                            "consent channels are sms, email and whatsapp",
+                            "consent channels are sms, email, whatsapp and webpush",
                         );
                         continue;
                     }
@@ -226,7 +227,38 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
         }
         Some(_) => e.add("customer.consent", "invalid_field", "`customer.consent` must be an object"),
     }
-    Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count }
+    let push = match c.get_mut("push_subscription") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(s)) => {
+            let key = |name: &str| {
+                s.get("keys").and_then(|k| k.get(name)).and_then(Value::as_str).unwrap_or_default().to_string()
+            };
+            let (p256dh, auth) = (key("p256dh"), key("auth"));
+            e.string(s, "customer.push_subscription.", "endpoint", max::URL, true).and_then(|endpoint| {
+                match crate::domain::push_subscription::normalized(&endpoint, &p256dh, &auth) {
+                    Ok(kept) => Some(Pii::new(kept)),
+                    Err(part) => {
+                        let why = match part {
+                            "endpoint" => "must be the push service's https URL",
+                            "keys.p256dh" => "must be the browser's P-256 public key (65 bytes, base64url)",
+                            _ => "must be the browser's 16-byte auth secret (base64url)",
+                        };
+                        e.add(
+                            format!("customer.push_subscription.{part}"),
+                            "invalid_field",
+                            format!("`customer.push_subscription.{part}` {why}"),
+                        );
+                        None
+                    }
+                }
+            })
+        }
+        Some(_) => {
+            e.add("customer.push_subscription", "invalid_field", "`customer.push_subscription` must be an object");
+            None
+        }
+    };
+    Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count, push }
 }
 
 fn money(e: &mut Errors, v: Option<&Value>, at: &str, key: &str, currency: Option<Currency>) -> Option<i64> {

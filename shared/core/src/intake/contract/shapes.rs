@@ -340,7 +340,16 @@ object!(Customer {
     consent: Shape<Entries<'a>> = "consent",
     consent_version: Leaf<'a> = "consent_version",
     orders_count: Leaf<'a> = "orders_count",
+    push_subscription: Shape<PushSubscription<'a>> = "push_subscription",
 });
+
+object!(
+    /// `PushSubscription.toJSON()`: `expirationTime` and anything else skipped.
+    PushSubscription {
+        endpoint: Leaf<'a> = "endpoint",
+        keys: Shape<Entries<'a>> = "keys",
+    }
+);
 
 object!(Cart {
     currency: Leaf<'a> = "currency",
