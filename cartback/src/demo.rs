@@ -105,12 +105,16 @@ pub async fn run() -> anyhow::Result<()> {
 
     whatsapp_conversation(&rt).await?;
     catalogue_answers(&rt).await?;
+    web_push(&rt).await?;
 
     // The steps she never needed, as they would have reached her (in her language, tr-TR).
     if let Some(cart) = rt.store.carts_of("demo").into_iter().find(|c| c.id == "c_demo") {
         println!("\nThe later steps, as Ayşe would have received them:");
         for step in 1..store.steps.len() as u32 {
             let channel = store.steps[step as usize].channel;
+            if cart.customer.address(channel).is_none() {
+                continue; // no address of hers on that channel (web push: she never subscribed)
+            }
             let link = format!("{}/r/{}", rt.engine.config().public_url, cart.link_token.as_deref().unwrap_or("…"));
             let input =
                 ComposeInput { cart: &cart, cfg: &store, step, variant: 0, link: &link, coupon: None, now: rt.now() };
@@ -338,4 +342,64 @@ async fn catalogue_answers(rt: &LocalRuntime) -> anyhow::Result<()> {
     let stats = rt.engine.stats_report("demo").await?;
     println!("        questions {:?}, catalogue {:?}", stats.questions, stats.catalogue);
     Ok(())
+}
+
+/// Part four: web push (docs/web-push.md). Mette browses the shop in Norwegian, types nothing,
+/// and taps "Notify me about my cart": her browser's subscription reaches Cartback through the
+/// snippet's route with the consent. Nobody else could reach her; the fourth step does.
+async fn web_push(rt: &LocalRuntime) -> anyhow::Result<()> {
+    use axum::body::Body;
+    use axum::http::Request;
+    use base64::Engine as _;
+    use tower::ServiceExt;
+
+    println!("\nWeb push: a shopper who only allowed notifications\n");
+    // What a browser's `PushSubscription.toJSON()` holds: its own P-256 key and auth secret.
+    let browser_key = cartback_channels::web_push::vapid::VapidKey::generate()?;
+    let auth = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand_bytes());
+    let subscription = json!({"endpoint": "https://fcm.googleapis.com/fcm/send/demo-mette", "expirationTime": null,
+                              "keys": {"p256dh": browser_key.public_base64url(), "auth": auth}});
+    let cart_id = "web-demo-mette-0123456789";
+    let events = [
+        json!({"event_id": "web-demo-push-1", "type": "cart.updated", "cart_id": cart_id,
+               "cart": {"currency": "EUR", "checkout_url": "https://shop.example/cart",
+                        "items": [{"sku": "HAT", "name": "Winter hat", "quantity": 1, "unit_price": "149.00"}]}}),
+        json!({"event_id": "web-demo-push-2", "type": "contact.captured", "cart_id": cart_id,
+               "customer": {"push_subscription": subscription, "consent": {"webpush": true},
+                            "consent_version": "notify-v1", "locale": "nb-NO", "timezone": "Europe/Oslo"}}),
+    ];
+    for ev in events {
+        let request = Request::post(format!("/v1/collect/demo?key={}", cartback_core::config::DEMO_PUBLISHABLE_KEY))
+            .header("origin", "https://shop.example")
+            .header("content-type", "text/plain")
+            .body(Body::from(ev.to_string()))?;
+        let response = cartback_http::public_router(rt.engine.clone()).oneshot(request).await?;
+        anyhow::ensure!(response.status().as_u16() == 202, "the snippet's event was refused: {}", response.status());
+    }
+    println!("[{}] Mette (nb-NO) puts a Winter hat in her cart and taps \"🔔 Notify me about my cart\";", at(rt));
+    println!("        her browser asks, she allows, and the snippet sends the subscription (POST /v1/collect/demo).");
+    rt.advance(SignedDuration::from_hours(97)).await;
+    let push = rt
+        .outbox
+        .latest()
+        .into_iter()
+        .find(|m| m.channel == "webpush" && m.cart_id == cart_id)
+        .ok_or_else(|| anyhow::anyhow!("no web push was sent"))?;
+    let payload: serde_json::Value = serde_json::from_str(push.push_payload.as_deref().unwrap_or("{}"))?;
+    let sent = push.sent_at.strftime("%a %H:%M UTC");
+    println!("[{sent}] The SMS, e-mail and WhatsApp steps skip her (no phone, no e-mail); step {} is a notification:", push.step);
+    println!(
+        "        \"{}\" — \"{}\"",
+        payload["title"].as_str().unwrap_or(""),
+        payload["body"].as_str().unwrap_or("")
+    );
+    println!("        a click opens {}", payload["url"].as_str().unwrap_or(""));
+    let stats = rt.engine.stats_report("demo").await?;
+    println!("        messages by channel {:?}", stats.messages_by_channel);
+    Ok(())
+}
+
+fn rand_bytes() -> [u8; 16] {
+    use cartback_core::ports::RandomSource as _;
+    cartback_core::system::OsRandom.bytes16()
 }

@@ -21,6 +21,7 @@ mod reply_model;
 mod serve;
 mod shopper;
 mod simulate;
+mod vapid_keys;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -220,6 +221,9 @@ enum Command {
     /// "authorization"}`, or `{"error"}`): the differential test against `http_ece` and
     /// `py_vapid` (`scripts/references`).
     WebPush,
+    /// Prints a new VAPID key pair for a store's web push, as the TOML lines to paste
+    /// (docs/web-push.md).
+    VapidKeys,
     /// Print the X-Twilio-Signature Twilio would send for a form POST (to test the replies
     /// route by hand): `cartback twilio-sign --url URL --token TOKEN From=+1... Body=STOP`.
     TwilioSign {
@@ -345,6 +349,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::AllowedFrom => allowed_from::run(),
         Command::FoldConfusables => fold_confusables::run(),
         Command::WebPush => oracles::web_push(),
+        Command::VapidKeys => vapid_keys::run(),
         Command::SequentialTest => oracles::sequential_test(),
         Command::TwilioSign { batch: true, .. } => oracles::twilio_signatures(),
         Command::TwilioSign { url, token, params, .. } => {

@@ -13,7 +13,7 @@
  * Web push (docs/web-push.md): <button data-cartback-push="v1">Notify me about my cart</button>
  * (the value is the version of its consent text), or Cartback.push("v1") from the shop's own
  * click handler. Permission is asked only then, never on load; data-push-worker names the shop's
- * worker file (default /cartback-sw.js).
+ * worker file (default /cartback-sw.js), registered for the whole site.
  * A typed contact is sent only while a consent checkbox is ticked, debounced, and only from the
  * marked fields (or type=email / type=tel inputs): never password or card fields. On page hide,
  * anything pending goes out with navigator.sendBeacon.
@@ -171,12 +171,11 @@
   function push(version) {
     var n = w.navigator, N = w.Notification, P = w.Promise;
     if (!P || !n.serviceWorker || !w.PushManager || !N || !w.fetch) return P ? P.resolve("unsupported") : null;
-    var asking = N.permission === "granted" ? P.resolve("granted") : N.requestPermission();
-    return P.all([asking, settings()]).then(function (r) {
+    return P.all([N.requestPermission(), settings()]).then(function (r) {
       var k = r[1] && r[1].push && r[1].push.vapid_public_key;
       if (r[0] !== "granted") return "denied";
       if (!k) return "off";
-      return n.serviceWorker.register(worker).then(function () { return n.serviceWorker.ready; })
+      return n.serviceWorker.register(worker, { scope: "/" }).then(function () { return n.serviceWorker.ready; })
         .then(function (reg) { return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes(k) }); })
         .then(function (sub) {
           var c = { push_subscription: sub.toJSON(), consent: { webpush: true }, consent_version: String(version || "webpush").slice(0, 64) },

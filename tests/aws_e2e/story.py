@@ -29,6 +29,7 @@ import boto3
 sys.path.insert(0, str(Path(__file__).parent))
 from event_sources import Schedule, SqsEventSource  # noqa: E402
 from fakes import HandoffReceiver, StorefrontFake, TwilioFake, twilio_signature  # noqa: E402
+from push_service import PushServiceFake, vapid_pair  # noqa: E402
 from catalogue import check_catalogue  # noqa: E402
 from http_api import FunctionUrl, HttpApi  # noqa: E402
 from lambda_emulator import LambdaEmulator  # noqa: E402
@@ -55,6 +56,7 @@ SHOPIFY_SECRET = "e2e_shopify_webhook_secret"
 WOO_SECRET = "e2e_woocommerce_webhook_secret"
 WA_SECRET = "e2e_whatsapp_app_secret"
 WA_VERIFY = "e2e_whatsapp_verify_token"
+VAPID_PRIVATE, VAPID_PUBLIC = vapid_pair()
 HOOK_SECRET = "whsec_" + base64.b64encode(b"e2e-handoff-secret-0123456789").decode()
 SHOPPER_PHONE, SHOPPER_EMAIL = "+905321234567", "ayse.e2e@example.com"
 POISON_PHONE = "+905321234500"  # the Twilio fake throttles it (429), every time
@@ -98,6 +100,7 @@ whatsapp_verify_token = "{WA_VERIFY}"
 alert_webhook = "{hook_url}"
 alert_webhook_secret = "{HOOK_SECRET}"
 event_webhook_secret = "{HOOK_SECRET}"
+webpush_vapid_private_key = "{VAPID_PRIVATE}"
 currency = "USD"
 timezone = "UTC"
 abandon_after = "4s"
@@ -119,6 +122,11 @@ from = "+15005550006"
 provider = "ses"
 from = "E2E Shop <shop@shop.example>"
 
+[stores.webpush]
+provider = "vapid"
+vapid_public_key = "{VAPID_PUBLIC}"
+subject = "mailto:push@shop.example"
+
 [[stores.steps]]
 after = "6s"
 channel = "sms"
@@ -127,6 +135,10 @@ incentive = {{ kind = "percent_off", percent = 10, expires = "2h" }}
 [[stores.steps]]
 after = "75s"
 channel = "email"
+
+[[stores.steps]]
+after = "80s"
+channel = "webpush"
 '''
 
 
@@ -208,6 +220,8 @@ def main():
     # An automation tool's end of a REST hook (docs/automation.md): the same Standard Webhooks
     # check, with the store's event_webhook_secret.
     zap = HandoffReceiver(HOOK_SECRET)
+    # Browsers' push service (docs/web-push.md): checks the VAPID claim, decrypts each message.
+    push = PushServiceFake()
     shop = StorefrontFake(FIXTURES / "catalogue" / "catalogue.json")
     functions = {}
     routes = [r for f in tpl.functions() for r in f.routes]
@@ -226,7 +240,7 @@ def main():
     out = subprocess.run([str(cli / "cartback"), "store", "--table", table_name, "--stage", stage, "--config", str(unsent)],
                          capture_output=True, text=True)
     written = boto3.client("dynamodb", **aws).scan(TableName=table_name)["Count"]
-    check(out.returncode != 0 and 'steps[2].channel = "whatsapp"' in out.stderr and written == 0,
+    check(out.returncode != 0 and 'steps[3].channel = "whatsapp"' in out.stderr and written == 0,
           f"cartback store refuses a step on an unconfigured channel, writing nothing "
           f"(rc {out.returncode}, {written} items): {out.stderr.strip().splitlines()[0][:160] if out.stderr.strip() else ''}")
     out = subprocess.run([str(cli / "cartback"), "store", "--table", table_name, "--stage", stage, "--config", str(cfg)],
@@ -266,7 +280,7 @@ def main():
         check_doctor(check, cli, aws, tpl, stage, table_name, api.url, twilio, STORE, "+15005550006",
                      guide=ROOT / "docs" / "deploy-aws.md", config=cfg)
         check_front_doors(http, functions)
-        run_story(http, api, twilio, (hooks, zap), queues, tpl, ses)
+        run_story(http, api, twilio, (hooks, zap, push), queues, tpl, ses)
         check_catalogue(check, wait_for, http, api, twilio, shop, STORE, API_KEY, TWILIO_SID, TWILIO_TOKEN)
         timings["story"] = time.monotonic() - t0
         check(not [e for s in sources for e in s.errors], f"event sources ran without errors: "
@@ -337,7 +351,7 @@ def check_front_doors(http, functions):
 
 def run_story(http, api, twilio, receivers, queues, tpl, ses):
     # The merchant's hand-off endpoint, and an automation tool's REST hook endpoint.
-    hooks, zap = receivers
+    hooks, zap, push = receivers
     auth = {"authorization": f"Bearer {API_KEY}"}
     st, _, body = http("GET", "/healthz")
     check(st == 200, f"GET /healthz → {st}")
@@ -358,6 +372,30 @@ def run_story(http, api, twilio, receivers, queues, tpl, ses):
     st, _, body = http("POST", "/v1/events", cart_event("evt-e2e-poison", "c-e2e-poison", POISON_PHONE,
                                                         "poison@example.com"), auth)
     check(st == 202, f"a second cart, whose SMS the provider throttles every time → {st}")
+    # Web push (docs/web-push.md): two browser carts whose shoppers allowed notifications in the
+    # snippet, one in Norwegian; the other's browser will have dropped its subscription (410).
+    origin = {"origin": "https://shop.example"}
+    for name, lang in (("kari", "nb-NO"), ("gone", "en-US")):
+        sub = push.subscribe(name)
+        cart_id = f"web-e2e-push-{name}-0123456789"
+        events = ({"type": "contact.captured",
+                   "customer": {"push_subscription": sub.to_json(), "consent": {"webpush": True},
+                                "consent_version": "notify-v1", "locale": lang, "timezone": "UTC"}},
+                  {"type": "cart.updated",
+                   "cart": {"currency": "USD", "checkout_url": "https://shop.example/cart",
+                            "items": [{"sku": "A1", "name": "Sweater", "quantity": 1, "unit_price": "49.90"}]}})
+        for i, ev in enumerate(events):
+            st, _, body = http("POST", f"/v1/collect/{STORE}?key={PK}",
+                               dict(ev, event_id=f"evt-push-{name}-{i}", cart_id=cart_id), origin)
+            check(st == 202, f"the snippet sends {name}'s push subscription and cart → {st} {body[:160]!r}")
+    push.gone.add("/push/gone")
+    bad = push.subscribe("private").to_json()
+    bad["endpoint"] = "https://10.0.0.7/push/x"
+    st, _, body = http("POST", f"/v1/collect/{STORE}?key={PK}",
+                       {"event_id": "evt-push-bad", "type": "contact.captured", "cart_id": "web-e2e-push-bad-0123456789",
+                        "customer": {"push_subscription": bad, "consent": {"webpush": True}}}, origin)
+    check(st == 422 and b"customer.push_subscription.endpoint" in body,
+          f"a subscription whose endpoint is a private address is refused, naming the field → {st} {body[:160]!r}")
     # The storefronts' webhooks (the WooCommerce order is a second abandoned cart).
     shopify = (FIXTURES / "shopify" / "shopify_webhook_checkouts_create.sample.json").read_bytes()
     st, _, body = http("POST", f"/v1/webhooks/shopify/{STORE}", shopify, {
@@ -462,6 +500,22 @@ def run_story(http, api, twilio, receivers, queues, tpl, ses):
     # ---- the e-mail step, 75 s out: carried by the cart, moved into the queue by the sweep
     raw = wait_for("the shopper's e-mail step went through SES (via the sweep)", 150,
                    lambda: sent_email(SHOPPER_EMAIL), every=1)
+
+    # ---- the push step, 80 s out: the push service verified the VAPID claim and decrypted it
+    taken = wait_for("the push step reached the push service", 90,
+                     lambda: [t for t in push.taken if t["path"] == "/push/kari"] or None, every=1)
+    p = taken[0]["payload"]
+    check(push.problems == [] and len(taken) == 1, f"every request to the push service was well-formed, one message: {push.problems}")
+    check(p.get("title") == "E2E Shop: handlekurven din venter" and p.get("body", "").startswith("Handlekurven din venter fortsatt")
+          and p.get("lang") == "nb-NO" and str(p.get("url", "")).startswith(api.url + "/r/"),
+          f"the notification in the shopper's language, opening the restore link: {p}")
+    check(taken[0]["ttl"] == 86400 and taken[0]["urgency"] == "normal"
+          and re.fullmatch(r"[0-9a-f]{32}", taken[0]["topic"] or "") is not None,
+          f"…with TTL, Urgency and a Topic per cart: {taken[0]['ttl']} {taken[0]['urgency']} {taken[0]['topic']}")
+    st, h, _ = http("GET", p["url"][len(api.url):])
+    check(st in (302, 303) and h.get("location", "").startswith("https://shop.example/"),
+          f"the notification's link restores the cart → {st} {h.get('location', '')[:80]}")
+    wait_for("the dropped subscription was answered 410", 30, lambda: push.answered_gone or None, every=1)
     check(ses.get_send_quota()["SentLast24Hours"] > sent_before, "SES counts it sent")
     unsub = re.search(re.escape(api.url) + r"(/v1/unsubscribe/[^\s<>\"]+)", raw or "")
     check(unsub is not None, "the e-mail SES took carries its one-click unsubscribe link")
@@ -580,10 +634,12 @@ def run_story(http, api, twilio, receivers, queues, tpl, ses):
     by_channel = stats.get("messages_by_channel", {})
     # The shopper's SMS and e-mail, and the WooCommerce order's e-mail (its SMS step is skipped:
     # the fixture's cart is a week old, past the 48-hour SMS window).
-    check(by_channel == {"sms": 1, "email": 2}, f"stats count the shopper's SMS and e-mail and the order's e-mail: {by_channel}")
+    check(by_channel == {"sms": 1, "email": 2, "webpush": 1},
+          f"stats count the shopper's SMS and e-mail, the order's e-mail and the notification: {by_channel}")
     check(stats.get("steps_skipped", {}).get("sms_after_48h") == 1, f"…and the skipped SMS: {stats.get('steps_skipped')}")
     failed = stats.get("messages_failed", {})
-    check(not failed, f"no message counted as failed (the poison step is in the DLQ, not failed): {failed}")
+    # Only the notification to the dropped subscription (the poison step is in the DLQ, not failed).
+    check(failed == {"webpush": 1}, f"one message counted as failed, the dropped subscription's: {failed}")
     # The SMS reply's and the WhatsApp message's.
     check(stats.get("handoffs", {}).get("delivered") == 2, f"stats count both hand-offs delivered: {stats.get('handoffs')}")
     check(stats.get("opt_outs", {}).get("sms") == 1, f"stats count the opt-out: {stats.get('opt_outs')}")

@@ -53,9 +53,21 @@ pub struct Settings {
     pub queue_max_delay_seconds: Option<i64>,
 }
 
+/// Where endpoints chosen by merchants and browsers (hand-offs, events out, push services) may
+/// be: on the internet only — in Lambda, loopback is the Runtime API. Only the end-to-end test on
+/// this machine, whose fakes listen on loopback, sets `CARTBACK_TEST_WEBHOOKS_TO_LOOPBACK=1`; the
+/// template never does.
+fn outbound_reach() -> cartback_channels::outbound_target::Reach {
+    if std::env::var("CARTBACK_TEST_WEBHOOKS_TO_LOOPBACK").is_ok_and(|v| v == "1") {
+        cartback_channels::outbound_target::Reach::AlsoLoopback
+    } else {
+        cartback_channels::outbound_target::Reach::InternetOnly
+    }
+}
+
 impl Settings {
     pub fn endpoints(&self) -> Endpoints {
-        let mut e = Endpoints::default();
+        let mut e = Endpoints { push_reach: outbound_reach(), ..Endpoints::default() };
         if let Some(u) = &self.twilio_url {
             e.twilio = u.trim_end_matches('/').to_string();
         }
@@ -262,15 +274,9 @@ impl Deps {
         let stats: Arc<dyn cartback_core::ports::StatsStore> =
             Arc::new(crate::metrics::EmfStats { inner: store.clone(), emf: crate::metrics::Emf::from_env() });
         let random: Arc<dyn cartback_core::ports::RandomSource> = Arc::new(OsRandom);
-        // Hand-offs: logged, then POSTed (signed) to the store's alert_webhook when it has one.
-        // The merchant's endpoints must be on the internet: never this function's network (in
-        // Lambda, loopback is the Runtime API). Only the end-to-end test on this machine, whose
-        // fake merchant listens on loopback, opts in; the template never sets it.
-        let reach = if std::env::var("CARTBACK_TEST_WEBHOOKS_TO_LOOPBACK").is_ok_and(|v| v == "1") {
-            cartback_channels::outbound_target::Reach::AlsoLoopback
-        } else {
-            cartback_channels::outbound_target::Reach::InternetOnly
-        };
+        // Hand-offs: logged, then POSTed (signed) to the store's alert_webhook when it has one,
+        // on the internet only (`outbound_reach`).
+        let reach = outbound_reach();
         // Deliveries whose first tries fail wait in the table for their scheduled retries.
         let log: Arc<dyn cartback_core::ports::DeliveryLog> = store.clone();
         let ports = cartback_channels::handoff_webhook::AlertPorts {

@@ -38,8 +38,8 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     assert_eq!(report.stores, vec!["demo".to_string()]);
     assert_eq!(
         report.secrets.len(),
-        6,
-        "api_key, twilio_auth_token, shopify_webhook_secret, woocommerce_webhook_secret, whatsapp_app_secret, whatsapp_verify_token"
+        7,
+        "api_key, twilio_auth_token, shopify_webhook_secret, woocommerce_webhook_secret, whatsapp_app_secret, whatsapp_verify_token, webpush_vapid_private_key"
     );
     let stored = stored_toml(&env).await;
     for secret in [
@@ -49,6 +49,7 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
         DEMO_WOOCOMMERCE_WEBHOOK_SECRET,
         "demo_whatsapp_app_secret",
         "demo_whatsapp_verify_token",
+        "NuiGadeuUAKChBUBdA2UyUdADaO0ofWCC5smnaoVIbQ",
     ] {
         assert!(!stored.contains(secret), "a secret is in the table");
     }
@@ -69,6 +70,16 @@ async fn store_config_round_trips_through_the_table_and_ssm() {
     let config = store_config::load(&env.dynamo, &ssm, &env.table, None).await.unwrap();
     assert_eq!(config.store_for_key(DEMO_API_KEY).map(|s| s.id.as_str()), Some("demo"));
     assert_eq!(config.store("demo").unwrap().twilio_auth_token.expose(), DEMO_TWILIO_AUTH_TOKEN);
+    let cartback_core::config::providers::WebpushProvider::Vapid(vapid) =
+        &config.store("demo").unwrap().providers.webpush
+    else {
+        panic!("the demo store's web push")
+    };
+    assert_eq!(
+        vapid.private_key.expose(),
+        "NuiGadeuUAKChBUBdA2UyUdADaO0ofWCC5smnaoVIbQ",
+        "the VAPID key back from SSM"
+    );
     assert_eq!(
         config.store("demo").unwrap().shopify_webhook_secret.as_ref().map(Secret::expose),
         Some(DEMO_SHOPIFY_WEBHOOK_SECRET)

@@ -100,9 +100,8 @@ impl ChannelSender for ProviderChannel {
                 WebpushProvider::Console => self.console.send(msg).await,
                 WebpushProvider::Vapid(v) => {
                     let reach = self.endpoints.push_reach;
-                    let http = self
-                        .push_http
-                        .get_or_init(|| crate::outbound_target::client(self.endpoints.timeout, reach));
+                    let http =
+                        self.push_http.get_or_init(|| crate::outbound_target::client(self.endpoints.timeout, reach));
                     crate::web_push::channel::send((http, reach), v, msg).await
                 }
             },

@@ -8,7 +8,11 @@ use crate::outbound_target::Reach;
 use cartback_core::config::providers::Vapid;
 use cartback_core::ports::{ChannelError, OutgoingMessage};
 
-pub async fn send((http, reach): (&reqwest::Client, Reach), v: &Vapid, msg: &OutgoingMessage) -> Result<String, ChannelError> {
+pub async fn send(
+    (http, reach): (&reqwest::Client, Reach),
+    v: &Vapid,
+    msg: &OutgoingMessage,
+) -> Result<String, ChannelError> {
     let refused = |what: String| ChannelError::Permanent(format!("web push: {what}"));
     let subscription: Subscription =
         serde_json::from_str(&msg.to).map_err(|_| refused("the kept subscription does not read".into()))?;
@@ -24,7 +28,9 @@ pub async fn send((http, reach): (&reqwest::Client, Reach), v: &Vapid, msg: &Out
     };
     match push((http, reach), &key, &v.subject, jiff::Timestamp::now().as_second(), &message).await {
         Ok(id) => Ok(id),
-        Err(PushFailure::Gone(status)) => Err(ChannelError::Gone(format!("web push {status}: the subscription is gone"))),
+        Err(PushFailure::Gone(status)) => {
+            Err(ChannelError::Gone(format!("web push {status}: the subscription is gone")))
+        }
         Err(PushFailure::Invalid(e)) => Err(refused(e.to_string())),
         Err(PushFailure::Channel(e)) => Err(e),
     }

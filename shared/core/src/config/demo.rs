@@ -35,7 +35,7 @@ mod tests {
             Some(DEMO_WOOCOMMERCE_WEBHOOK_SECRET)
         );
         assert_eq!(s.publishable_key.as_deref(), Some(DEMO_PUBLISHABLE_KEY));
-        assert_eq!(s.steps.len(), 3);
+        assert_eq!(s.steps.len(), 4);
         assert!(s.allows_url("https://shop.example/checkouts/abc"));
         assert!(s.allows_url("https://www.shop.example/x"));
         assert!(!s.allows_url("https://evilshop.example/x"));

@@ -147,7 +147,7 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orders_count: Option<u32>,
     /// The browser's push subscription (`customer.push_subscription`), as
-    /// `push_subscription::normalized` writes it: the web push channel's address.
+    /// `outbound::push_subscription::normalized` writes it: the web push channel's address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push: Option<Pii>,
 }

@@ -15,7 +15,6 @@ pub mod money;
 pub mod order_note;
 pub mod phone;
 pub mod pii;
-pub mod push_subscription;
 pub mod reason;
 pub mod samples;
 pub mod secret;

@@ -308,7 +308,7 @@ fn push_subscription(s: Shape<shapes::PushSubscription<'_>>, e: &mut Errors) -> 
     };
     let (p256dh, auth) = (key("p256dh"), key("auth"));
     let endpoint = e.string(s.endpoint, at("customer.push_subscription.endpoint"), max::URL, true)?;
-    match crate::domain::push_subscription::normalized(&endpoint, &p256dh, &auth) {
+    match crate::outbound::push_subscription::normalized(&endpoint, &p256dh, &auth) {
         Ok(kept) => Some(Pii::new(kept)),
         Err(part) => {
             let why = match part {
@@ -316,7 +316,11 @@ fn push_subscription(s: Shape<shapes::PushSubscription<'_>>, e: &mut Errors) -> 
                 "keys.p256dh" => "must be the browser's P-256 public key (65 bytes, base64url)",
                 _ => "must be the browser's 16-byte auth secret (base64url)",
             };
-            e.add(format!("customer.push_subscription.{part}"), "invalid_field", format!("`customer.push_subscription.{part}` {why}"));
+            e.add(
+                format!("customer.push_subscription.{part}"),
+                "invalid_field",
+                format!("`customer.push_subscription.{part}` {why}"),
+            );
             None
         }
     }

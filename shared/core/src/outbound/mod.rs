@@ -11,6 +11,7 @@
 
 pub mod hooks;
 pub mod payloads;
+pub mod push_subscription;
 pub mod samples;
 pub mod standard_webhooks;
 pub mod targets;

@@ -41,6 +41,10 @@ pub struct OutboxEntry {
     /// WhatsApp: the buttons it carries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactive: Option<cartback_core::ports::Interactive>,
+    /// Web push: the document the service worker receives once the browser decrypts it
+    /// (`messaging::push_payload`), as a push service would deliver it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_payload: Option<String>,
 }
 
 pub struct ConsoleChannel {
@@ -160,6 +164,8 @@ fn plain_entry(id: String, msg: &OutgoingMessage, now: Timestamp) -> OutboxEntry
         unsubscribe_url: msg.unsubscribe_url.clone(),
         seq: msg.seq,
         interactive: msg.interactive.clone(),
+        push_payload: (msg.channel == cartback_core::domain::Channel::Webpush)
+            .then(|| cartback_core::messaging::push_payload::payload(msg)),
     }
 }
 

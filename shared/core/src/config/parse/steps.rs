@@ -105,7 +105,7 @@ fn step(
     }
     let channel = Channel::parse(&s.channel);
     if channel.is_none() {
-        p.add(&format!("{at}.channel"), format!("`{}` is not sms, email or whatsapp", s.channel));
+        p.add(&format!("{at}.channel"), format!("`{}` is not sms, email, whatsapp or webpush", s.channel));
     }
     let base_incentive = s.incentive.as_ref().and_then(|i| incentive(&format!("{at}.incentive"), i, currency, p));
     let limits = Limits { channel, max_sms_segments };

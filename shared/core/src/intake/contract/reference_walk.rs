@@ -235,7 +235,7 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             };
             let (p256dh, auth) = (key("p256dh"), key("auth"));
             e.string(s, "customer.push_subscription.", "endpoint", max::URL, true).and_then(|endpoint| {
-                match crate::domain::push_subscription::normalized(&endpoint, &p256dh, &auth) {
+                match crate::outbound::push_subscription::normalized(&endpoint, &p256dh, &auth) {
                     Ok(kept) => Some(Pii::new(kept)),
                     Err(part) => {
                         let why = match part {

@@ -1,8 +1,10 @@
 //! A browser's push subscription as the snippet sends it (`PushSubscription.toJSON()`): checked
 //! once at the door and kept as one small JSON document, the web push channel's address.
 //!
-//! Only its shape is checked here; whether the endpoint may be reached (a push service on the
-//! internet, never an address inside the network) is decided when a message is sent.
+//! The endpoint follows the rule of every outbound endpoint (`outbound::targets::url_problem`:
+//! https, or http on a loopback address for a test's push service; never a private address);
+//! whether a loopback one may be reached, and what a name resolves to, is decided when a message
+//! is sent.
 
 use base64::Engine as _;
 
@@ -14,7 +16,7 @@ pub const MAX_ENDPOINT: usize = 1024;
 /// The error says which part is wrong.
 pub fn normalized(endpoint: &str, p256dh: &str, auth: &str) -> Result<String, &'static str> {
     let url = url::Url::parse(endpoint).map_err(|_| "endpoint")?;
-    if endpoint.len() > MAX_ENDPOINT || url.scheme() != "https" || url.host_str().is_none_or(str::is_empty) {
+    if endpoint.len() > MAX_ENDPOINT || super::targets::url_problem(endpoint).is_some() {
         return Err("endpoint");
     }
     let key = decode(p256dh).filter(|k| k.len() == 65 && k[0] == 4).ok_or("keys.p256dh")?;
@@ -54,8 +56,13 @@ mod tests {
         assert_eq!(v["p256dh"], P256DH);
         assert_eq!(endpoint_host(&kept).as_deref(), Some("fcm.googleapis.com"));
         assert_eq!(normalized("http://push.example/x", P256DH, AUTH), Err("endpoint"));
+        assert_eq!(normalized("https://10.0.0.7/x", P256DH, AUTH), Err("endpoint"));
+        assert!(normalized("http://127.0.0.1:9/push/1", P256DH, AUTH).is_ok(), "a test's push service");
         assert_eq!(normalized("not a url", P256DH, AUTH), Err("endpoint"));
-        assert_eq!(normalized(&format!("https://p.example/{}", "x".repeat(MAX_ENDPOINT)), P256DH, AUTH), Err("endpoint"));
+        assert_eq!(
+            normalized(&format!("https://p.example/{}", "x".repeat(MAX_ENDPOINT)), P256DH, AUTH),
+            Err("endpoint")
+        );
         assert_eq!(normalized("https://p.example/x", &P256DH[..40], AUTH), Err("keys.p256dh"));
         assert_eq!(normalized("https://p.example/x", P256DH, "AAAA"), Err("keys.auth"));
     }
