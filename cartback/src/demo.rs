@@ -360,6 +360,11 @@ async fn web_push(rt: &LocalRuntime) -> anyhow::Result<()> {
     let subscription = json!({"endpoint": "https://fcm.googleapis.com/fcm/send/demo-mette", "expirationTime": null,
                               "keys": {"p256dh": browser_key.public_base64url(), "auth": auth}});
     let cart_id = "web-demo-mette-0123456789";
+    // Late in the evening in Oslo (21:30 UTC is 22:30 there): her step falls due in quiet hours.
+    let now = rt.now();
+    let wait = (21 * 3600 + 1800 - now.as_second()).rem_euclid(86_400);
+    let evening = now + SignedDuration::from_secs(if wait == 0 { 86_400 } else { wait });
+    rt.advance(evening - now).await;
     let events = [
         json!({"event_id": "web-demo-push-1", "type": "cart.updated", "cart_id": cart_id,
                "cart": {"currency": "EUR", "checkout_url": "https://shop.example/cart",
@@ -378,7 +383,7 @@ async fn web_push(rt: &LocalRuntime) -> anyhow::Result<()> {
     }
     println!("[{}] Mette (nb-NO) puts a Winter hat in her cart and taps \"🔔 Notify me about my cart\";", at(rt));
     println!("        her browser asks, she allows, and the snippet sends the subscription (POST /v1/collect/demo).");
-    rt.advance(SignedDuration::from_hours(97)).await;
+    rt.advance(SignedDuration::from_hours(106)).await;
     let push = rt
         .outbox
         .latest()
@@ -387,7 +392,16 @@ async fn web_push(rt: &LocalRuntime) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no web push was sent"))?;
     let payload: serde_json::Value = serde_json::from_str(push.push_payload.as_deref().unwrap_or("{}"))?;
     let sent = push.sent_at.strftime("%a %H:%M UTC");
-    println!("[{sent}] The SMS, e-mail and WhatsApp steps skip her (no phone, no e-mail); step {} is a notification:", push.step);
+    let due = evening + SignedDuration::from_hours(96);
+    println!(
+        "[{}] Her step is due (96 hours idle), but it is {} in Oslo: quiet hours until 08:00.",
+        due.strftime("%a %H:%M UTC"),
+        due.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Oslo")?).strftime("%H:%M")
+    );
+    println!(
+        "[{sent}] The SMS, e-mail and WhatsApp steps skip her (no phone, no e-mail); step {} is a notification:",
+        push.step
+    );
     println!(
         "        \"{}\" — \"{}\"",
         payload["title"].as_str().unwrap_or(""),

@@ -24,6 +24,9 @@ pub async fn run(table: &str, file: &Path, stage: &str, check: bool, allow_conso
         for w in warnings(&config) {
             println!("  warning: {w}");
         }
+        for line in sample_sequences(&config) {
+            println!("{line}");
+        }
         return Ok(());
     }
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -84,6 +87,26 @@ fn warnings(config: &Config) -> Vec<String> {
                 "stores.{}.email.configuration_set = {set:?}: give it an EventBridge event destination on the default bus for delivery, bounce and complaint events, or bounces and spam complaints will not reach Cartback (docs/providers.md, \"E-mail through SES\")",
                 s.id
             ));
+        }
+    }
+    out
+}
+
+/// For a store whose sequence has conditions (`when`): which steps each sample cart would get,
+/// by conditions and lead temperatures (docs/sequences.md).
+fn sample_sequences(config: &Config) -> Vec<String> {
+    use cartback_core::abandonment::conditions::{sample_carts, steps_for};
+    let mut out = Vec::new();
+    for s in config
+        .stores()
+        .filter(|s| s.steps.iter().any(|st| st.when.is_some() || st.variants.iter().any(|v| v.when.is_some())))
+    {
+        out.push(format!("  stores.{}: the steps sample carts would get (by `when` and `leads`):", s.id));
+        for (label, cart) in sample_carts(s) {
+            let steps: Vec<String> =
+                steps_for(&cart, None, s).into_iter().map(|i| format!("{i} ({})", s.steps[i].channel)).collect();
+            let steps = if steps.is_empty() { "none".to_string() } else { steps.join(", ") };
+            out.push(format!("    {label} → {steps}"));
         }
     }
     out

@@ -19,19 +19,31 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
 
 /// Index of the variant of `step` for this cart, by weight.
 pub fn variant_index(store: &str, cart: &str, step_index: u32, step: &Step) -> usize {
-    let total: u64 = step.variants.iter().map(|v| u64::from(v.weight)).sum();
+    variant_among(store, cart, step_index, step, |_| true).unwrap_or(0)
+}
+
+/// The variant drawn among those `eligible` (their conditions hold for the cart), by weight;
+/// `None` when none is. A cart keeps its draw while the eligible set stays the same.
+pub fn variant_among(
+    store: &str,
+    cart: &str,
+    step_index: u32,
+    step: &Step,
+    eligible: impl Fn(&crate::config::Variant) -> bool,
+) -> Option<usize> {
+    let total: u64 = step.variants.iter().filter(|v| eligible(v)).map(|v| u64::from(v.weight)).sum();
     if total == 0 {
-        return 0;
+        return step.variants.iter().position(eligible);
     }
     let mut draw = fnv1a(&[store.as_bytes(), cart.as_bytes(), &step_index.to_le_bytes()]) % total;
-    for (i, v) in step.variants.iter().enumerate() {
+    for (i, v) in step.variants.iter().enumerate().filter(|(_, v)| eligible(v)) {
         let w = u64::from(v.weight);
         if draw < w {
-            return i;
+            return Some(i);
         }
         draw -= w;
     }
-    0
+    None
 }
 
 /// Whether the cart is in the holdout group (no messages, to measure true lift).
@@ -59,9 +71,11 @@ mod tests {
                     weight: *w,
                     template: crate::config::Localized { own: Some(t.clone()), translations: Vec::new() },
                     incentive: None,
+                    when: None,
                 })
                 .collect(),
             leads: Vec::new(),
+            when: None,
         }
     }
 

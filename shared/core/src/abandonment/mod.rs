@@ -5,6 +5,7 @@
 
 pub mod ab;
 pub mod compliance;
+pub mod conditions;
 pub mod due;
 pub mod lifecycle;
 pub mod number_zones;

@@ -90,6 +90,9 @@ pub const SMS_WITHIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(48
 
 /// The skip reason that also ends the cart's sequence: its shopper has ordered.
 pub const ORDERED_ELSEWHERE: &str = "ordered_elsewhere";
+/// The skip of a step (or of all its variants) whose condition the cart does not meet
+/// (`when`, docs/sequences.md).
+pub const CONDITION: &str = "condition";
 /// The skip of a step whose contact has a reply held for a person (docs/replies.md).
 pub const HELD: &str = "held";
 
@@ -116,6 +119,17 @@ pub fn plan_send(
     if !step.leads.is_empty() && !step.leads.contains(&cart.temperature) {
         return SendPlan::Skip("lead_temperature");
     }
+    // The step's condition, then its variants': a cart none of whose variants fits is skipped
+    // like one the step is not for.
+    let fits = |w: &Option<crate::config::condition::Condition>| {
+        w.as_ref().is_none_or(|w| super::conditions::holds(w, cart, contact, cfg))
+    };
+    if !fits(&step.when) {
+        return SendPlan::Skip(CONDITION);
+    }
+    let Some(variant) = ab::variant_among(&cfg.id, &cart.id, step_index, step, |v| fits(&v.when)) else {
+        return SendPlan::Skip(CONDITION);
+    };
     if cart.customer.address(channel).is_none() {
         return SendPlan::Skip("no_address");
     }
@@ -175,7 +189,6 @@ pub fn plan_send(
             return SendPlan::Defer(allowed_everywhere(free_at), "jurisdiction_cap");
         }
     }
-    let variant = ab::variant_index(&cfg.id, &cart.id, step_index, step);
     // Meta delivers no marketing templates to US numbers. Outside the 24-hour window that is all
     // WhatsApp could send, so the shopper gets the step as SMS if they consented to SMS (and no
     // SMS went out this episode), else nothing.

@@ -3,6 +3,7 @@
 //! Every problem in a file is reported at load, all at once, each with its key path — never at
 //! 3 a.m. when a message is due.
 
+pub mod condition;
 mod demo;
 mod duration;
 mod parse;
@@ -87,6 +88,8 @@ pub struct Variant {
     pub weight: u32,
     pub template: Localized,
     pub incentive: Option<Incentive>,
+    /// The carts this variant may be drawn for (`when = {…}`); `None`: every cart the step is for.
+    pub when: Option<condition::Condition>,
 }
 
 /// How many discount codes may go out.
@@ -141,6 +144,8 @@ pub struct Step {
     pub variants: Vec<Variant>,
     /// The lead temperatures this step is for (`leads = ["hot"]`); empty: every lead.
     pub leads: Vec<crate::domain::Temperature>,
+    /// The carts this step is for (`when = {…}`); `None`: every cart.
+    pub when: Option<condition::Condition>,
 }
 
 #[derive(Debug, Clone)]

@@ -367,6 +367,12 @@ fn main_region(code: u16) -> Option<Arc<Region>> {
     region_for(code, DATABASE.region(&code)?.first()?)
 }
 
+/// The ISO 3166 country of an E.164 number (`+905…` → `TR`), by libphonenumber's metadata.
+pub fn country(e164: &str) -> Option<String> {
+    let n = phonenumber::parse(None, e164).ok()?;
+    n.country().id().map(|id| id.as_ref().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

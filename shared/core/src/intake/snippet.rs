@@ -65,11 +65,7 @@ fn looks_like_link(s: &str) -> bool {
     })
 }
 
-/// The ISO 3166 country of an E.164 number (`+905…` → `TR`), by libphonenumber's metadata.
-pub fn phone_country(e164: &str) -> Option<String> {
-    let n = phonenumber::parse(None, e164).ok()?;
-    n.country().id().map(|id| id.as_ref().to_string())
-}
+pub use crate::domain::phone::country as phone_country;
 
 /// The country calling code of an E.164 number (`+905…` → 90).
 pub fn calling_code(e164: &str) -> Option<u16> {

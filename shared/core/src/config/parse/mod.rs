@@ -5,6 +5,7 @@
 
 mod catalogue;
 mod commerce;
+mod condition;
 mod conversations;
 mod credentials;
 mod event_webhooks;

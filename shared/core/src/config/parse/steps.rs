@@ -25,6 +25,7 @@ pub(super) struct RawStep {
     pub(super) weight: Option<u32>,
     #[serde(default)]
     pub(super) leads: Vec<String>,
+    pub(super) when: Option<super::condition::RawCondition>,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +37,7 @@ pub(super) struct RawVariant {
     #[serde(default)]
     pub(super) templates: BTreeMap<String, String>,
     pub(super) incentive: Option<RawIncentive>,
+    pub(super) when: Option<super::condition::RawCondition>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -62,6 +64,7 @@ fn default_steps() -> Vec<RawStep> {
             variants: Vec::new(),
             weight: None,
             leads: Vec::new(),
+            when: None,
         })
         .collect()
 }
@@ -117,6 +120,7 @@ fn step(
             weight: s.weight.unwrap_or(1),
             template: t,
             incentive: base_incentive.clone(),
+            when: None,
         });
     }
     for (k, v) in s.variants.into_iter().enumerate() {
@@ -133,8 +137,9 @@ fn step(
             Some(i) => incentive(&format!("{vat}.incentive"), i, currency, p),
             None => base_incentive.clone(),
         };
+        let when = v.when.as_ref().and_then(|w| super::condition::condition(&vat, w, currency, p));
         if let Some(template) = template {
-            variants.push(Variant { name: v.name.into(), weight: v.weight, template, incentive: inc });
+            variants.push(Variant { name: v.name.into(), weight: v.weight, template, incentive: inc, when });
         }
     }
     if variants.iter().map(|v| v.weight).sum::<u32>() == 0 {
@@ -148,7 +153,8 @@ fn step(
             None => p.add(&format!("{at}.leads[{k}]"), format!("`{l}` is not a lead temperature (cold, warm or hot)")),
         }
     }
-    Some(Step { after, channel: channel?, variants, leads })
+    let when = s.when.as_ref().and_then(|w| super::condition::condition(at, w, currency, p));
+    Some(Step { after, channel: channel?, variants, leads, when })
 }
 
 fn incentive(at: &str, i: &RawIncentive, currency: Option<Currency>, p: &mut Problems) -> Option<Incentive> {

@@ -1,0 +1,137 @@
+//! `when = {…}` on a step or a variant (docs/sequences.md), each key checked with its path.
+
+use super::problems::Problems;
+use crate::config::condition::Condition;
+use crate::domain::money::Currency;
+use crate::domain::{Channel, Reason};
+use serde::Deserialize;
+
+#[derive(Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCondition {
+    cart_value_min: Option<String>,
+    cart_value_max: Option<String>,
+    items_min: Option<u32>,
+    items_max: Option<u32>,
+    first_time: Option<bool>,
+    #[serde(default)]
+    countries: Vec<String>,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    consent: Vec<String>,
+    #[serde(default)]
+    reasons: Vec<String>,
+}
+
+pub(super) fn condition(
+    at: &str,
+    raw: &RawCondition,
+    currency: Option<Currency>,
+    p: &mut Problems,
+) -> Option<Condition> {
+    let at = format!("{at}.when");
+    let mut c = Condition::default();
+    let amount = |key: &str, v: &Option<String>, p: &mut Problems| -> Option<i64> {
+        let v = v.as_deref()?;
+        match currency.map(|c| c.parse_amount(v)) {
+            Some(Ok(m)) if m >= 0 => Some(m),
+            _ => {
+                p.add(&format!("{at}.{key}"), format!("`{v}` is not an amount in the store currency, like \"100.00\""));
+                None
+            }
+        }
+    };
+    c.cart_value_min = amount("cart_value_min", &raw.cart_value_min, p);
+    c.cart_value_max = amount("cart_value_max", &raw.cart_value_max, p);
+    if let (Some(lo), Some(hi)) = (c.cart_value_min, c.cart_value_max)
+        && lo > hi
+    {
+        p.add(&format!("{at}.cart_value_max"), "below cart_value_min: no cart would match");
+    }
+    c.items_min = raw.items_min;
+    c.items_max = raw.items_max;
+    if let (Some(lo), Some(hi)) = (c.items_min, c.items_max)
+        && lo > hi
+    {
+        p.add(&format!("{at}.items_max"), "below items_min: no cart would match");
+    }
+    c.first_time = raw.first_time;
+    for (k, country) in raw.countries.iter().enumerate() {
+        let upper = country.trim().to_ascii_uppercase();
+        if upper.len() != 2 || upper.parse::<phonenumber::country::Id>().is_err() {
+            p.add(&format!("{at}.countries[{k}]"), format!("`{country}` is not an ISO 3166 alpha-2 country, like NO"));
+        } else if !c.countries.contains(&upper) {
+            c.countries.push(upper);
+        }
+    }
+    for (k, lang) in raw.languages.iter().enumerate() {
+        match crate::domain::locale::primary(lang) {
+            Some(l) if !c.languages.contains(&l) => c.languages.push(l),
+            Some(_) => {}
+            None => p.add(&format!("{at}.languages[{k}]"), format!("`{lang}` is not a language tag, like nb or tr")),
+        }
+    }
+    for (k, ch) in raw.consent.iter().enumerate() {
+        match Channel::parse(ch) {
+            Some(ch) if !c.consent.contains(&ch) => c.consent.push(ch),
+            Some(_) => {}
+            None => p.add(&format!("{at}.consent[{k}]"), format!("`{ch}` is not sms, email, whatsapp or webpush")),
+        }
+    }
+    for (k, r) in raw.reasons.iter().enumerate() {
+        match Reason::parse(r) {
+            Some(r) if !c.reasons.contains(&r) => c.reasons.push(r),
+            Some(_) => {}
+            None => {
+                let known: Vec<&str> = Reason::ALL.iter().map(Reason::as_str).collect();
+                p.add(&format!("{at}.reasons[{k}]"), format!("`{r}` is not one of {}", known.join(", ")));
+            }
+        }
+    }
+    if c.is_empty() {
+        p.add(&at, "names no condition: leave `when` out for every cart");
+        return None;
+    }
+    Some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn store_with(when: &str) -> Result<Config, String> {
+        let text = format!(
+            "public_url = \"http://x\"\n[[stores]]\nid = \"s\"\nname = \"S\"\napi_key = \"cbk_test_0123456789abcdef\"\ntwilio_auth_token = \"t\"\ncurrency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n[[stores.steps]]\nafter = \"1h\"\nchannel = \"email\"\nwhen = {{ {when} }}\n"
+        );
+        Config::from_toml("t.toml", &text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_kind_loads_and_each_problem_is_named() {
+        let c = store_with(
+            r#"cart_value_min = "100.00", cart_value_max = "900", items_min = 1, items_max = 5, first_time = true, countries = ["no", "TR"], languages = ["nb-NO", "tr"], consent = ["sms", "email"], reasons = ["unexpected_fees"]"#,
+        )
+        .unwrap();
+        let w = c.store("s").unwrap().steps[0].when.clone().unwrap();
+        assert_eq!((w.cart_value_min, w.cart_value_max), (Some(10_000), Some(90_000)));
+        assert_eq!(w.countries, ["NO", "TR"]);
+        assert_eq!(w.languages, ["nb", "tr"]);
+        let err = store_with(
+            r#"cart_value_min = "ten", items_min = 3, items_max = 2, countries = ["Norway"], languages = ["?"], consent = ["fax"], reasons = ["price"]"#,
+        )
+        .unwrap_err();
+        for key in [
+            "stores[0].steps[0].when.cart_value_min: `ten`",
+            "stores[0].steps[0].when.items_max: below items_min",
+            "stores[0].steps[0].when.countries[0]: `Norway`",
+            "stores[0].steps[0].when.languages[0]",
+            "stores[0].steps[0].when.consent[0]: `fax`",
+            "stores[0].steps[0].when.reasons[0]: `price` is not one of",
+        ] {
+            assert!(err.contains(key), "{key} in {err}");
+        }
+        assert!(store_with("").unwrap_err().contains("stores[0].steps[0].when: names no condition"));
+        assert!(store_with("colour = \"red\"").unwrap_err().contains("colour"), "an unknown key is refused");
+    }
+}
