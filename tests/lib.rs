@@ -29,11 +29,15 @@ impl Server {
 
     /// The demo store on SQLite (`cartback serve --data-dir`), in `dir`.
     pub async fn with_sqlite(dir: &std::path::Path) -> Server {
+        Server::with_sqlite_config(dir, demo_config()).await
+    }
+
+    /// `config` on SQLite, in `dir`.
+    pub async fn with_sqlite_config(dir: &std::path::Path, config: Config) -> Server {
         let db = cartback_sqlite::Database::open(dir, cartback_sqlite::Sync::Normal).expect("open the database");
         let clock = Arc::new(cartback_local::adapters::clock::VirtualClock::new(START.parse().expect("start")));
         let backend = db.backend(clock.clone(), false);
-        Server::serve(Arc::new(LocalRuntime::with_backend(demo_config(), Server::options(), backend, Some(clock))))
-            .await
+        Server::serve(Arc::new(LocalRuntime::with_backend(config, Server::options(), backend, Some(clock)))).await
     }
 
     fn options() -> LocalOptions {

@@ -113,6 +113,10 @@ enum Command {
         /// With `--backend sqlite`: when commits reach the disk.
         #[arg(long, value_enum, default_value = "full")]
         sync: SyncKind,
+        /// A condition of every kind on every step, which every simulated cart meets: the same
+        /// run plus judging them (docs/sequences.md).
+        #[arg(long)]
+        conditions: bool,
     },
     /// Validate a store configuration (TOML) and write it to a deployed stack: secrets into SSM
     /// Parameter Store (SecureString), the rest into the stack's table. AWS credentials from the
@@ -385,7 +389,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::MigrateContactKeys { table, stage } => block_on(onboard::migrate_contact_keys(&table, &stage)),
         // One thread: the budget is carts per second on one core.
-        Command::Simulate { carts, seed, backend, sync } => block_on(simulate::run(carts, seed, backend, sync)),
+        Command::Simulate { carts, seed, backend, sync, conditions } => {
+            block_on(simulate::run(carts, seed, backend, sync, conditions))
+        }
     }
 }
 

@@ -101,7 +101,10 @@ fn sample_sequences(config: &Config) -> Vec<String> {
         .stores()
         .filter(|s| s.steps.iter().any(|st| st.when.is_some() || st.variants.iter().any(|v| v.when.is_some())))
     {
-        out.push(format!("  stores.{}: the steps sample carts would get (by `when` and `leads`):", s.id));
+        out.push(format!(
+            "  stores.{}: the steps sample carts would get (by `when`, `leads`, address and consent):",
+            s.id
+        ));
         for (label, cart) in sample_carts(s) {
             let steps: Vec<String> =
                 steps_for(&cart, None, s).into_iter().map(|i| format!("{i} ({})", s.steps[i].channel)).collect();

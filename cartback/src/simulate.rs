@@ -3,7 +3,8 @@
 //! converted cart.
 
 use crate::SyncKind;
-use cartback_core::config::{StoreConfig, demo_config};
+use cartback_core::config::condition::Condition;
+use cartback_core::config::{Config, StoreConfig, demo_config};
 use cartback_core::conversations::replies::InboundReply;
 use cartback_core::domain::Channel;
 use cartback_core::intake::contract::parse_event;
@@ -164,8 +165,45 @@ fn options(start: Timestamp, seed: u64) -> LocalOptions {
     }
 }
 
-fn runtime(start: Timestamp, seed: u64) -> LocalRuntime {
-    LocalRuntime::new(demo_config(), options(start, seed))
+fn runtime(config: Config, start: Timestamp, seed: u64) -> LocalRuntime {
+    LocalRuntime::new(config, options(start, seed))
+}
+
+/// The demo store's configuration; with `conditions`, every step and variant also carries a
+/// condition of every kind that every simulated cart meets (docs/sequences.md). The run then does
+/// the same work plus judging them: what conditions cost (issue #34 asks ≥ 0.95× the speed
+/// without).
+fn config(conditions: bool) -> Config {
+    let demo = demo_config();
+    if !conditions {
+        return demo;
+    }
+    let stores = demo
+        .stores()
+        .map(|s| {
+            let mut store = (**s).clone();
+            let lang = cartback_core::domain::locale::primary(&store.locale).unwrap_or_default();
+            let when = Condition {
+                cart_value_min: Some(1),
+                cart_value_max: Some(10_000_000), // 100 000.00 in minor units
+                items_min: Some(1),
+                items_max: Some(99),
+                first_time: Some(true),
+                countries: vec!["NO".into(), "TR".into(), "IR".into(), "GB".into(), "US".into()],
+                languages: vec![lang, "nb".into(), "tr".into(), "fa".into()],
+                consent: vec![Channel::Email],
+                reasons: vec![],
+            };
+            for step in &mut store.steps {
+                step.when = Some(when.clone());
+                for v in step.variants.iter_mut().skip(1) {
+                    v.when = Some(when.clone());
+                }
+            }
+            store
+        })
+        .collect();
+    Config::new(demo.public_url.clone(), stores).with_replies_url(&demo.replies_url)
 }
 
 /// A fresh SQLite data directory, removed when dropped.
@@ -185,19 +223,25 @@ impl Drop for Scratch {
     }
 }
 
-fn sqlite_runtime(start: Timestamp, seed: u64, sync: SyncKind, dir: &Scratch) -> anyhow::Result<LocalRuntime> {
+fn sqlite_runtime(
+    config: Config,
+    start: Timestamp,
+    seed: u64,
+    sync: SyncKind,
+    dir: &Scratch,
+) -> anyhow::Result<LocalRuntime> {
     let db = cartback_sqlite::Database::open(&dir.0, sync.into())?;
     let clock = Some(Arc::new(VirtualClock::new(start)));
     let backend = db.backend(clock_of(&clock), false);
-    Ok(LocalRuntime::with_backend(demo_config(), options(start, seed), backend, clock))
+    Ok(LocalRuntime::with_backend(config, options(start, seed), backend, clock))
 }
 
-pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) -> anyhow::Result<()> {
+pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind, conditions: bool) -> anyhow::Result<()> {
     let start: Timestamp = "2026-11-23T06:00:00Z".parse()?;
     let scratch = Scratch::new("run");
     let rt = match backend {
-        BackendKind::Memory => runtime(start, seed),
-        BackendKind::Sqlite => sqlite_runtime(start, seed, sync, &scratch)?,
+        BackendKind::Memory => runtime(config(conditions), start, seed),
+        BackendKind::Sqlite => sqlite_runtime(config(conditions), start, seed, sync, &scratch)?,
     };
     let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let rng = SeededRandom::new(seed);
@@ -216,7 +260,8 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) ->
         BackendKind::Memory => "in-memory adapters".to_string(),
         BackendKind::Sqlite => format!("SQLite adapters (sync {sync:?}) in {}", scratch.0.display()),
     };
-    println!("simulate: {carts} carts, seed {seed}, one thread, {adapters}, virtual clock");
+    let when = if conditions { ", a condition on every step" } else { "" };
+    println!("simulate: {carts} carts, seed {seed}, one thread, {adapters}, virtual clock{when}");
     println!("  wall time {secs:.3} s → {:.0} carts/s", f64::from(carts) / secs);
     println!(
         "  abandoned {} (episodes {}), suppressed {}",
@@ -243,7 +288,7 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind) ->
     if backend == BackendKind::Sqlite {
         let n = 2000;
         let ingest = Scratch::new("ingest");
-        let rt = sqlite_runtime(start, seed, sync, &ingest)?;
+        let rt = sqlite_runtime(demo_config(), start, seed, sync, &ingest)?;
         let bodies: Vec<String> = (0..n).map(|i| cart_event(i, 0, "cart.updated", start, &rng)).collect();
         let began = Instant::now();
         for b in &bodies {
@@ -421,7 +466,7 @@ fn ingest_cpu(store: &StoreConfig, rng: &SeededRandom) -> (f64, f64) {
 /// Requests per cart for 1000 identical carts: abandoned for good, or ordered after 10 minutes.
 pub async fn per_cart(convert: bool, seed: u64) -> anyhow::Result<(f64, Vec<(&'static str, u64)>)> {
     let start: Timestamp = "2026-11-23T09:00:00Z".parse()?;
-    let rt = runtime(start, seed);
+    let rt = runtime(demo_config(), start, seed);
     let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     let mut actions = Vec::new();
     let n = 1000;

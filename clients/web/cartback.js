@@ -14,6 +14,7 @@
  * (the value is the version of its consent text), or Cartback.push("v1") from the shop's own
  * click handler. Permission is asked only then, never on load; data-push-worker names the shop's
  * worker file (default /cartback-sw.js), registered for the whole site.
+ * The on-site offer (docs/on-site.md): data-offer on the script tag, for a store that has one.
  * A typed contact is sent only while a consent checkbox is ticked, debounced, and only from the
  * marked fields (or type=email / type=tel inputs): never password or card fields. On page hide,
  * anything pending goes out with navigator.sendBeacon.
@@ -105,6 +106,7 @@
     c.consent = granted;
     pending = null;
     send(body("contact.captured", { customer: c }));
+    try { w.localStorage.setItem("cartback_contact_" + store, "1"); } catch (e) { /* no offer then anyway */ }
   }
   function typed(e) {
     if (!role(e.target) && !(e.target && e.target.hasAttribute && e.target.hasAttribute("data-cartback-consent"))) return;
@@ -193,6 +195,23 @@
     if (t) push(t.getAttribute("data-cartback-push"));
   }, true);
 
+  // The on-site offer (docs/on-site.md): for a store that has one (`data-offer`), the settings are
+  // read at load and its dialog's script (offer.js) loaded only then.
+  var offerUrl = base + "/v1/on-site/" + encodeURIComponent(store) + "/offer?key=" + encodeURIComponent(key);
+  function postOffer(o) {
+    return w.fetch(offerUrl, { method: "POST", body: JSON.stringify(o), mode: "cors", headers: { "content-type": "text/plain" } })
+      .then(function (r) { return r.json(); }).catch(function () { return null; });
+  }
+  if (me.hasAttribute("data-offer") && w.fetch) {
+    settings().then(function (s) {
+      if (!s || !s.offer) return;
+      var sc = d.createElement("script");
+      sc.src = base + "/v1/offer.js";
+      sc.async = true;
+      d.head.appendChild(sc);
+    });
+  }
+
   function withContact(extra) {
     var granted = consent(), c = contact();
     if (granted && c) { c.consent = granted; extra.customer = c; }
@@ -200,6 +219,10 @@
   }
   w.Cartback = {
     cartId: function () { return cartId; },
+    /** For offer.js. */
+    __offer: function () {
+      return { offer: site && site.offer, store: store, country: country, post: postOffer, cartId: function () { return cartId; } };
+    },
     /** Call from a click handler: asks for notifications and subscribes (a Promise of
      *  "subscribed", "denied", "off", "unsupported" or "failed"). */
     push: push,

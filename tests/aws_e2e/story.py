@@ -109,6 +109,12 @@ allowed_domains = ["shop.example", "127.0.0.1"]
 [stores.catalogue]
 shopify_shop = "{shop_url}"
 refresh_every = "15m"
+[stores.on_site.offer]
+show = "delay"
+ask = "email"
+consent_version = "offer-e2e"
+incentive = {{ kind = "percent_off", percent = 10, expires = "48h" }}
+
 [stores.quiet_hours]
 start = "00:00"
 end = "23:59"
@@ -453,6 +459,28 @@ def run_story(http, api, twilio, receivers, queues, tpl, ses):
           f"the snippet's on-site settings → {st} {body[:120]!r}")
     st, _, _ = http("GET", f"/v1/on-site/{STORE}?key={PK}", None, {"origin": "https://elsewhere.example"})
     check(st == 403, f"the on-site settings from a page off allowed_domains → {st}")
+    # The exit-intent offer: its script, its settings, a dialog shown, then a code for an address
+    # and a yes (the cart has no items: nothing is scheduled for it).
+    st, _, body = http("GET", "/v1/offer.js")
+    check(st == 200 and b"cartback" in body.lower(), f"GET /v1/offer.js → {st}")
+    offer = on_site.get("offer") or {}
+    check(offer.get("variants") and offer["variants"][0].get("texts", {}).get("nb", {}).get("consent"), f"the on-site settings carry the offer: {offer!r:.160}")
+    offer_path = f"/v1/on-site/{STORE}/offer?key={PK}"
+    st, _, body = http("POST", offer_path, {"action": "shown", "variant": "A"}, origin)
+    check(st == 202, f"the offer shown is counted → {st} {body[:120]!r}")
+    claim = {"action": "claim", "variant": "A", "cart_id": "web-offer-0123456789abcdef",
+             "email": "offer.e2e@example.com", "locale": "nb-NO"}
+    st, _, body = http("POST", offer_path, claim, origin)
+    check(st == 422 and b"consent_required" in body, f"no code without the shopper's yes → {st} {body[:120]!r}")
+    st, _, body = http("POST", offer_path, {**claim, "consent": True}, origin)
+    given = json.loads(body) if st == 200 else {}
+    check(given.get("status") == "given" and given.get("code"), f"the offer's code for an address and a yes → {st} {body[:160]!r}")
+    st, _, body = http("POST", offer_path, {**claim, "consent": True}, origin)
+    check(st == 200 and json.loads(body).get("code") == given.get("code"), "the same cart claiming again gets the same code")
+    st, _, body = http("GET", f"/v1/stores/{STORE}/coupons/{given.get('code')}", None, auth)
+    check(st == 200, f"the offer's code is known to the coupon API → {st} {body[:160]!r}")
+    st, _, _ = http("POST", offer_path, {"action": "shown", "variant": "A"}, {"origin": "https://elsewhere.example"})
+    check(st == 403, f"the offer from a page off allowed_domains → {st}")
     collect = {"event_id": "evt-web-1", "type": "cart.updated", "cart_id": "web-e2e-0123456789abcdef",
                "cart": {"currency": "USD", "checkout_url": "https://shop.example/cart",
                         "items": [{"sku": "A1", "name": "Sweater", "quantity": 1,

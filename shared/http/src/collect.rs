@@ -84,7 +84,7 @@ pub(crate) fn origin_allowed(store: &StoreConfig, origin: Option<&HeaderValue>) 
     store.allows_url(&format!("{}/", o.trim_end_matches('/')))
 }
 
-fn client_address(req: &Request) -> String {
+pub(crate) fn client_address(req: &Request) -> String {
     if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
         return addr.ip().to_string();
     }
@@ -172,21 +172,10 @@ async fn accept(
         }
     }
     let bytes = read_body(&headers, Body::new(req.into_body()), MAX_COLLECT_BYTES).await?;
-    let mut v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))
     })?;
-    let mut dropped = restrict(&mut v, st.engine.now())?;
-    let mut causes = neutralize_text(&mut v, &mut dropped);
-    causes.extend(limit_phone(st, &store, &mut v, &mut dropped));
-    let event = parse_event(v.to_string().as_bytes(), &store).map_err(|e| match e {
-        EventError::Malformed(m) => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", m),
-        EventError::Invalid(fields) => ApiError::invalid(fields),
-    })?;
-    let r = st.engine.intake.ingest(&store, &event).await?;
-    if !causes.is_empty() {
-        tracing::info!(store = %store.id, causes = ?causes, "snippet fields left out or made neutral");
-        st.engine.count(&store.id, causes.into_iter().map(|c| (Counter::SnippetDropped(c), 1)).collect()).await;
-    }
+    let (r, dropped) = ingest_public(st, &store, v).await?;
     let mut body = json!({"status": "accepted"});
     if r.duplicate {
         body["duplicate"] = json!(true);
@@ -195,6 +184,29 @@ async fn accept(
         body["dropped"] = json!(dropped);
     }
     Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
+}
+
+/// An event from a page, held to what a publishable key may send (`restrict`, `neutralize_text`,
+/// `limit_phone`), then ingested; what was left out is counted and returned. The snippet's
+/// events and the on-site offer's contact (`offer.rs`) both come this way.
+pub(crate) async fn ingest_public(
+    st: &AppState,
+    store: &StoreConfig,
+    mut v: Value,
+) -> Result<(cartback_core::intake::apply::IngestResult, Vec<&'static str>), ApiError> {
+    let mut dropped = restrict(&mut v, st.engine.now())?;
+    let mut causes = neutralize_text(&mut v, &mut dropped);
+    causes.extend(limit_phone(st, store, &mut v, &mut dropped));
+    let event = parse_event(v.to_string().as_bytes(), store).map_err(|e| match e {
+        EventError::Malformed(m) => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", m),
+        EventError::Invalid(fields) => ApiError::invalid(fields),
+    })?;
+    let r = st.engine.intake.ingest(store, &event).await?;
+    if !causes.is_empty() {
+        tracing::info!(store = %store.id, causes = ?causes, "snippet fields left out or made neutral");
+        st.engine.count(&store.id, causes.into_iter().map(|c| (Counter::SnippetDropped(c), 1)).collect()).await;
+    }
+    Ok((r, dropped))
 }
 
 /// Free text an attacker could aim at the shopper: a first name that is not plainly a name is

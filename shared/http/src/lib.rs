@@ -11,6 +11,7 @@ mod coupons;
 mod email_pause;
 mod error;
 mod event_deliveries;
+mod offer;
 mod on_site;
 mod path;
 pub mod rate_limit;
@@ -140,6 +141,20 @@ async fn snippet() -> impl axum::response::IntoResponse {
             (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         SNIPPET_JS,
+    )
+}
+
+/// The on-site offer's dialog (docs/on-site.md), loaded by the snippet only for a store with an
+/// offer (cached a day, like the snippet).
+pub const OFFER_JS: &str = include_str!("../../../clients/web/offer.js");
+
+async fn offer_script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        OFFER_JS,
     )
 }
 

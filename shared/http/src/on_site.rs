@@ -38,11 +38,58 @@ pub async fn get_on_site(
             cartback_core::config::providers::WebpushProvider::Vapid(v) => json!({"vapid_public_key": v.public_key}),
             cartback_core::config::providers::WebpushProvider::Console => serde_json::Value::Null,
         };
-        let mut resp = (StatusCode::OK, axum::Json(json!({"tab_nudge": nudge, "push": push}))).into_response();
+        let offer = store.on_site.offer.as_ref().map(|o| offer_settings(store, o));
+        let mut resp =
+            (StatusCode::OK, axum::Json(json!({"tab_nudge": nudge, "push": push, "offer": offer}))).into_response();
         resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
         Ok(resp)
     })();
     with_cors(answer.unwrap_or_else(IntoResponse::into_response), allowed.as_ref())
+}
+
+/// What the snippet's dialog needs (`clients/web/offer.js`): when it shows, what it asks, and
+/// each variant's texts with its discount and the store's name filled in (`{code}` stays).
+fn offer_settings(store: &cartback_core::config::StoreConfig, o: &cartback_core::config::Offer) -> serde_json::Value {
+    use cartback_core::config::Incentive;
+    let variants: Vec<serde_json::Value> = o
+        .variants
+        .iter()
+        .map(|v| {
+            let texts: serde_json::Map<String, serde_json::Value> = o
+                .texts
+                .iter()
+                .map(|(lang, t)| {
+                    let discount = match &v.incentive {
+                        Incentive::PercentOff { percent, .. } => match lang.as_str() {
+                            "tr" => format!("%{percent}"),
+                            "nb" => format!("{percent} %"),
+                            _ => format!("{percent}%"),
+                        },
+                        Incentive::FixedOff { amount_minor, .. } => {
+                            format!("{} {}", store.currency.format_amount(*amount_minor), store.currency.code())
+                        }
+                        _ => String::new(),
+                    };
+                    let fill = |s: &str| s.replace("{discount}", &discount).replace("{store}", &store.name);
+                    let filled = json!({
+                        "title": fill(&t.title), "body": fill(&t.body), "field": fill(&t.field),
+                        "consent": fill(&t.consent), "button": fill(&t.button), "dismiss": fill(&t.dismiss),
+                        "thanks": fill(&t.thanks), "no_code": fill(&t.no_code),
+                    });
+                    (lang.clone(), filled)
+                })
+                .collect();
+            json!({"name": &*v.name, "weight": v.weight, "texts": texts})
+        })
+        .collect();
+    json!({
+        "show": o.show,
+        "delay_ms": o.delay.as_millis(),
+        "mobile": o.mobile,
+        "every_s": o.every.as_secs(),
+        "ask": if o.ask == cartback_core::domain::Channel::Sms { "phone" } else { "email" },
+        "variants": variants,
+    })
 }
 
 /// The origin (`scheme://host[:port]`) of the `Referer` header, when it is a URL.

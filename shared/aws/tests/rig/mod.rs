@@ -56,6 +56,11 @@ pub struct Rig {
 
 impl Rig {
     pub async fn new(name: &str) -> Option<Rig> {
+        Rig::with_config(name, CONFIG).await
+    }
+
+    /// The rig with another configuration (its store's id must be `s`).
+    pub async fn with_config(name: &str, config: &str) -> Option<Rig> {
         let env = moto::Env::new(name).await?;
         let clock = Arc::new(VirtualClock::new("2026-11-23T09:00:00Z".parse().unwrap()));
         let counter = RequestCounter::new();
@@ -69,7 +74,7 @@ impl Rig {
             hooks: Arc::new(cartback_local::adapters::memory_store::MemoryStore::new()),
             events_out: Arc::new(cartback_core::ports::NoEventsOut),
             records: store.clone(),
-            config: Arc::new(Config::from_toml("t.toml", CONFIG).unwrap()),
+            config: Arc::new(Config::from_toml("t.toml", config).unwrap()),
             carts: Arc::new(Counting::new(store.clone(), counter.clone())),
             stats: Arc::new(Counting::new(store, counter.clone())),
             timers: Arc::new(Counting::new(Arc::new(env.queue()), counter.clone())),

@@ -57,9 +57,10 @@ pub fn first_time(cart: &Cart, contact: Option<&Contact>) -> bool {
     }
 }
 
-/// The steps a cart would get by their conditions and lead temperatures (indices into the
-/// store's sequence): what `cartback store --check` shows for its sample carts. Addresses,
-/// consent per step, quiet hours and caps are decided when each step is due.
+/// The steps a cart would get by their conditions, lead temperatures, and the shopper's address
+/// and yes on each step's channel (indices into the store's sequence): what `cartback store
+/// --check` shows for its sample carts. Quiet hours, caps and opt-outs are decided when each
+/// step is due.
 pub fn steps_for(cart: &Cart, contact: Option<&Contact>, store: &StoreConfig) -> Vec<usize> {
     let fits = |w: &Option<Condition>| w.as_ref().is_none_or(|w| holds(w, cart, contact, store));
     store
@@ -67,6 +68,7 @@ pub fn steps_for(cart: &Cart, contact: Option<&Contact>, store: &StoreConfig) ->
         .iter()
         .enumerate()
         .filter(|(_, s)| s.leads.is_empty() || s.leads.contains(&cart.temperature))
+        .filter(|(_, s)| cart.customer.reachable(s.channel))
         .filter(|(_, s)| fits(&s.when) && s.variants.iter().any(|v| fits(&v.when)))
         .map(|(i, _)| i)
         .collect()
@@ -96,6 +98,8 @@ pub fn sample_carts(store: &StoreConfig) -> Vec<(String, Cart)> {
             let customer = std::sync::Arc::make_mut(&mut c.customer);
             customer.phone = phone.map(Pii::new);
             customer.email = (!yes.contains(&Channel::Webpush)).then(|| Pii::new("sample@example.com"));
+            customer.push =
+                yes.contains(&Channel::Webpush).then(|| Pii::new(r#"{"endpoint":"https://push.example/sample"}"#));
             customer.locale = lang.map(str::to_string);
             customer.orders_count = Some(orders);
             let mut consent = Consent::default();

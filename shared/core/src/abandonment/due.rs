@@ -263,7 +263,7 @@ impl Dispatch {
         let mut coupon = None;
         if needs_coupon(store, step, variant) {
             match self.coupons.coupon_budget(store, contact.as_ref(), now).await? {
-                None => coupon = Some(coupon_code(self.k.random.bytes16())),
+                None => coupon = Some(crate::messaging::new_coupon_code(self.k.random.bytes16())),
                 Some(why) => stats.push((Counter::CouponsWithheld(why), 1)),
             }
         }
@@ -606,14 +606,4 @@ fn record(
         coupon_redeemed_at: None,
         delivery: None,
     }
-}
-
-/// A coupon code people can type: 12 characters of Crockford base32 (60 random bits).
-fn coupon_code(random: [u8; 16]) -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut bits = [0u8; 8];
-    bits.copy_from_slice(&random[..8]);
-    let bits = u64::from_le_bytes(bits);
-    let code: String = (0..12).map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char).collect();
-    format!("CB-{code}")
 }

@@ -238,6 +238,13 @@ fn experiment_orders(cart: &Cart, currency: &'static str, minor: i64, stats: &mu
         stats.push((m(Measure::Revenue(currency)), minor));
         stats.push((m(Measure::RevenueSquares(currency)), square_hundredths(minor)));
     }
+    // The on-site offer's variant, when the shopper took its code: its experiment's orders.
+    if let Some(o) = &cart.offer {
+        let v = o.variant.as_str();
+        stats.push((crate::messaging::offer_counter(v, "converted"), 1));
+        stats.push((crate::messaging::offer_counter(v, &format!("revenue_{currency}")), minor));
+        stats.push((crate::messaging::offer_counter(v, &format!("revenue_sq_{currency}")), square_hundredths(minor)));
+    }
 }
 
 /// Moves an active cart into a new abandonment episode (idempotent for an abandoned one).

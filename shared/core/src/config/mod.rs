@@ -231,6 +231,52 @@ pub struct StoreConfig {
 pub struct OnSiteConfig {
     /// `None`: off (the default).
     pub tab_nudge: Option<TabNudge>,
+    /// The exit-intent offer or delayed pop-up (`[stores.on_site.offer]`); `None`: off.
+    pub offer: Option<Offer>,
+}
+
+/// `[stores.on_site.offer]` (docs/on-site.md): a unique single-use code for an e-mail address or
+/// a phone number, with the shopper's consent, shown at most once in `every`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    /// `exit_intent` (desktop: the pointer leaves toward the tab bar) or `delay`.
+    pub show: &'static str,
+    /// Never before the page has loaded and this long has passed (`delay`'s moment).
+    pub delay: SignedDuration,
+    /// What counts as leaving on a touch screen: `scroll_up` (a quick scroll back up), `back`
+    /// (the back button, once) or `none`.
+    pub mobile: &'static str,
+    /// A shopper (a browser) sees it at most once in this window, shown, dismissed or taken.
+    pub every: SignedDuration,
+    /// What the form asks for: `email` or `sms` (a phone number).
+    pub ask: Channel,
+    /// The consent text's version, recorded in the consent ledger with the shopper's language.
+    pub consent_version: String,
+    /// Variant `A` is the offer's own incentive; more variants split by weight (an experiment).
+    pub variants: Vec<OfferVariant>,
+    /// Language tag → the dialog's texts, `{discount}` and `{store}` still to fill.
+    pub texts: std::collections::BTreeMap<String, OfferTexts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferVariant {
+    pub name: std::sync::Arc<str>,
+    pub weight: u32,
+    /// `percent_off` or `fixed_off`: a code.
+    pub incentive: Incentive,
+}
+
+/// The dialog's words in one language.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OfferTexts {
+    pub title: String,
+    pub body: String,
+    pub field: String,
+    pub consent: String,
+    pub button: String,
+    pub dismiss: String,
+    pub thanks: String,
+    pub no_code: String,
 }
 
 /// The tab title shown while a shopper with a cart is on another tab.

@@ -359,6 +359,21 @@ pub struct Cart {
     /// that handles the timer adds them with its batch (engine/stats_buffer.rs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_stats: Vec<(String, i64)>,
+    /// The on-site offer its shopper took (docs/on-site.md): a single-use code, like a step's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<OfferClaim>,
+}
+
+/// A code given on the shop's page for an address and a yes (`[stores.on_site.offer]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferClaim {
+    /// The offer's variant the shopper was shown (`A`: the offer itself).
+    pub variant: String,
+    pub code: String,
+    pub at: Timestamp,
+    pub expires_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeemed_at: Option<Timestamp>,
 }
 
 impl Cart {
@@ -399,6 +414,7 @@ impl Cart {
             order: None,
             consent_log: Arc::default(),
             reason: None,
+            offer: None,
         }
     }
 

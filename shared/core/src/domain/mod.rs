@@ -20,8 +20,8 @@ pub mod samples;
 pub mod secret;
 
 pub use cart::{
-    ArmedTimer, CONSENT_LOG_LEN, Cart, CartStatus, Consent, ConsentChange, Customer, DeliveryStatus, Item, OrderRecord,
-    SendRecord, SendStatus, Temperature,
+    ArmedTimer, CONSENT_LOG_LEN, Cart, CartStatus, Consent, ConsentChange, Customer, DeliveryStatus, Item, OfferClaim,
+    OrderRecord, SendRecord, SendStatus, Temperature,
 };
 pub use channel::Channel;
 pub use contact::{Contact, Hold, Stopped, contact_key, contact_key_uncached};

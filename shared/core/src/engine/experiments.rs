@@ -96,6 +96,11 @@ pub struct Experiments {
     /// When the store keeps a holdout.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holdout: Option<HoldoutLift>,
+    /// The on-site offer's variants (docs/on-site.md), when it has two or more: per variant,
+    /// `carts` the shoppers it was shown to, `clicks` the codes taken, `orders` and revenue the
+    /// orders of the carts that took it. `step` is unused (0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer: Option<StepExperiment>,
 }
 
 fn arm(name: &str, carts: i64, clicks: i64, orders: i64) -> Arm {
@@ -205,7 +210,37 @@ pub fn experiments(counters: &BTreeMap<String, i64>, variants: &[Vec<String>]) -
         let comparisons = arms[1..].iter().map(|b| versus(&arms[0], b, alpha)).collect();
         steps.push(StepExperiment { step, control: arms[0].name.clone(), variants: arms, comparisons });
     }
-    Experiments { steps, holdout: holdout(counters) }
+    Experiments { steps, holdout: holdout(counters), offer: None }
+}
+
+/// Reads the on-site offer's `offers.{variant}.{shown|claimed|converted|revenue_…}` counters
+/// into arms, in the configured order (`names`, the offer itself first).
+pub fn offer_experiment(counters: &BTreeMap<String, i64>, names: &[String]) -> Option<StepExperiment> {
+    if names.len() < 2 {
+        return None;
+    }
+    let mut found: BTreeMap<String, Arm> = BTreeMap::new();
+    for (key, v) in counters.range("offers.".to_string()..) {
+        let Some(rest) = key.strip_prefix("offers.") else { break };
+        let Some((variant, measure)) = rest.split_once('.') else { continue };
+        let a = found.entry(variant.to_string()).or_insert_with(|| arm(variant, 0, 0, 0));
+        match measure {
+            "shown" => a.carts += v,
+            "claimed" => a.clicks += v,
+            "converted" => a.orders += v,
+            m => {
+                if let Some(cur) = m.strip_prefix("revenue_sq_") {
+                    *a.revenue_squares.entry(cur.to_string()).or_default() += v;
+                } else if let Some(cur) = m.strip_prefix("revenue_") {
+                    *a.revenue.entry(cur.to_string()).or_default() += v;
+                }
+            }
+        }
+    }
+    let arms: Vec<Arm> = names.iter().map(|n| finish(found.remove(n).unwrap_or_else(|| arm(n, 0, 0, 0)))).collect();
+    let alpha = ALPHA / (arms.len() - 1) as f64;
+    let comparisons = arms[1..].iter().map(|b| versus(&arms[0], b, alpha)).collect();
+    Some(StepExperiment { step: 0, control: arms[0].name.clone(), variants: arms, comparisons })
 }
 
 fn holdout(counters: &BTreeMap<String, i64>) -> Option<HoldoutLift> {

@@ -93,6 +93,9 @@ pub struct StatsReport {
     pub conversations: BTreeMap<String, i64>,
     /// Signed events to the store's endpoints: `delivered`, `failed` (dead letters), `replayed`.
     pub events_out: BTreeMap<String, i64>,
+    /// The on-site offer by variant: `shown`, `dismissed`, `claimed`, `withheld`, `converted`
+    /// (docs/on-site.md).
+    pub offers: BTreeMap<String, BTreeMap<String, i64>>,
     /// Each step's variants compared with its first, and the messaged carts with the holdout:
     /// verdicts that stay valid when read every day (engine/experiments.rs,
     /// docs/experiments.md).
@@ -101,6 +104,19 @@ pub struct StatsReport {
 
 fn with_prefix(c: &BTreeMap<String, i64>, prefix: &str) -> BTreeMap<String, i64> {
     c.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|rest| (rest.to_string(), *v))).collect()
+}
+
+/// `offers.{variant}.{what}` by variant (the revenue sums stay in the experiment).
+fn offers(c: &BTreeMap<String, i64>) -> BTreeMap<String, BTreeMap<String, i64>> {
+    let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (k, v) in with_prefix(c, "offers.") {
+        if let Some((variant, what)) = k.split_once('.')
+            && !what.starts_with("revenue")
+        {
+            out.entry(variant.to_string()).or_default().insert(what.to_string(), v);
+        }
+    }
+    out
 }
 
 fn rate(n: i64, d: i64) -> f64 {
@@ -174,7 +190,17 @@ impl Kernel {
             events_out: with_prefix(&c, prefix::EVENTS_OUT),
             holdout: group(Group::Holdout),
             treated: group(Group::Treated),
-            experiments: experiments(&c, &variant_names),
+            offers: offers(&c),
+            experiments: {
+                let mut e = experiments(&c, &variant_names);
+                let names: Vec<String> = self
+                    .config
+                    .store(store)
+                    .and_then(|s| s.on_site.offer.as_ref())
+                    .map_or_else(Vec::new, |o| o.variants.iter().map(|v| v.name.to_string()).collect());
+                e.offer = super::experiments::offer_experiment(&c, &names);
+                e
+            },
         })
     }
 }

@@ -20,6 +20,16 @@ pub const CONTACT_WINDOW: SignedDuration = SignedDuration::from_hours(30 * 24);
 
 use crate::domain::link_key;
 
+/// A coupon code people can type: "CB-" and 12 characters of Crockford base32 (60 random bits).
+pub fn new_code(random: [u8; 16]) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bits = [0u8; 8];
+    bits.copy_from_slice(&random[..8]);
+    let bits = u64::from_le_bytes(bits);
+    let code: String = (0..12).map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char).collect();
+    format!("CB-{code}")
+}
+
 /// Codes are "CB-" and 12 characters of Crockford base32 (60 random bits).
 pub fn well_formed(code: &str) -> bool {
     code.strip_prefix("CB-")
@@ -117,15 +127,25 @@ impl Coupons {
             let Some(mut cart) = self.carts.get_cart(&store.id, &link.cart).await? else {
                 return Ok(CouponView::unknown(code));
             };
-            let Some(send) = cart.sends.iter_mut().find(|s| s.coupon.as_deref() == Some(code)) else {
-                return Ok(CouponView::unknown(code));
-            };
-            let incentive = store
-                .steps
-                .get(send.step as usize)
-                .and_then(|s| s.variants.iter().find(|v| v.name == send.variant))
-                .and_then(|v| v.incentive.clone());
-            let expires_at = incentive.as_ref().and_then(validity).map(|d| send.at + d).unwrap_or(link.expires_at);
+            // The code of a message (its send record) or of the on-site offer (the cart's claim).
+            let offer = cart.offer.as_ref().filter(|o| o.code == code).cloned();
+            let (incentive, expires_at, redeemed_at) =
+                match cart.sends.iter().find(|s| s.coupon.as_deref() == Some(code)) {
+                    Some(send) => {
+                        let incentive = store
+                            .steps
+                            .get(send.step as usize)
+                            .and_then(|s| s.variants.iter().find(|v| v.name == send.variant))
+                            .and_then(|v| v.incentive.clone());
+                        let expires_at =
+                            incentive.as_ref().and_then(validity).map(|d| send.at + d).unwrap_or(link.expires_at);
+                        (incentive, expires_at, send.coupon_redeemed_at)
+                    }
+                    None => match &offer {
+                        Some(o) => (super::offer_codes::incentive_of(store, o), o.expires_at, o.redeemed_at),
+                        None => return Ok(CouponView::unknown(code)),
+                    },
+                };
             let mut view = CouponView {
                 code: code.to_string(),
                 status: CouponState::Valid,
@@ -134,7 +154,7 @@ impl Coupons {
                 amount: None,
                 currency: None,
                 expires_at: Some(expires_at),
-                redeemed_at: send.coupon_redeemed_at,
+                redeemed_at,
                 cart_id: Some(cart.id.clone()),
             };
             match incentive {
@@ -149,7 +169,7 @@ impl Coupons {
                 }
                 _ => {}
             }
-            view.status = if send.coupon_redeemed_at.is_some() {
+            view.status = if redeemed_at.is_some() {
                 CouponState::Redeemed
             } else if now >= expires_at {
                 CouponState::Expired
@@ -159,7 +179,11 @@ impl Coupons {
             if !redeem || view.status != CouponState::Valid {
                 return Ok(view);
             }
-            send.coupon_redeemed_at = Some(now);
+            match (cart.sends.iter_mut().find(|s| s.coupon.as_deref() == Some(code)), cart.offer.as_mut()) {
+                (Some(send), _) => send.coupon_redeemed_at = Some(now),
+                (None, Some(o)) => o.redeemed_at = Some(now),
+                (None, None) => return Ok(view),
+            }
             match self.carts.put_cart(cart).await {
                 Ok(_) => {
                     self.k.count(&store.id, vec![(Counter::CouponsRedeemed, 1)]).await;

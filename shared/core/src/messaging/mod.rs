@@ -7,6 +7,7 @@ pub mod claim;
 pub mod compose;
 pub mod coupons;
 pub mod links;
+pub mod offer_codes;
 pub mod push_payload;
 pub mod sms_length_check;
 pub mod unsubscribe_link;
@@ -17,8 +18,10 @@ pub use claim::{contact_after_send, new_link_records};
 pub use compose::{ComposeError, ComposeInput, Delivery, compose as compose_message, context, needs_coupon};
 pub(crate) use coupons::index_record as coupon_index_record;
 pub use coupons::{
-    CONTACT_WINDOW as COUPON_CONTACT_WINDOW, issued_today as coupons_issued_today, validity as coupon_validity,
+    CONTACT_WINDOW as COUPON_CONTACT_WINDOW, issued_today as coupons_issued_today, new_code as new_coupon_code,
+    validity as coupon_validity,
 };
+pub use offer_codes::counter as offer_counter;
 
 use crate::engine::Kernel;
 use crate::ports::CartStore;

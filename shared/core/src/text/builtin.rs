@@ -72,6 +72,16 @@ mod tests {
             }
             for key in [
                 "subject",
+                "offer_title",
+                "offer_body",
+                "offer_field_email",
+                "offer_field_sms",
+                "offer_consent_email",
+                "offer_consent_sms",
+                "offer_button",
+                "offer_dismiss",
+                "offer_thanks",
+                "offer_no_code",
                 "percent_off",
                 "fixed_off",
                 "free_shipping",

@@ -182,6 +182,14 @@
   }
   function pp(v) { return (v >= 0 ? "+" : "") + v.toFixed(1) + " pt"; }
 
+  // A wide table scrolls in its own box: the page keeps a phone's width.
+  function scroll(t) {
+    var d = el("div");
+    d.className = "scroll";
+    d.appendChild(t);
+    return d;
+  }
+
   function experiments(s) {
     var box = $("experiments");
     box.textContent = "";
@@ -190,7 +198,7 @@
       box.appendChild(el("h3", "Step " + (st.step + 1) + ": variants against " + st.control));
       var t = el("table");
       t.id = "experiment-" + st.step;
-      box.appendChild(t);
+      box.appendChild(scroll(t));
       var byName = {};
       st.comparisons.forEach(function (c) { byName[c.name] = c; });
       var rows = st.variants.map(function (a) {
@@ -202,6 +210,24 @@
       });
       table(t.id, ["Variant", "Carts", "Messages", "Clicks", "Orders", "Order rate", "Revenue / cart", "Orders", "Difference (95 %)"], rows);
     });
+    // The on-site offer's variants (docs/on-site.md): shown, codes taken, orders with the code.
+    var o = s.experiments.offer;
+    if (o) {
+      box.appendChild(el("h3", "On-site offer: variants against " + o.control));
+      var ot = el("table");
+      ot.id = "experiment-offer";
+      box.appendChild(scroll(ot));
+      var byOffer = {};
+      o.comparisons.forEach(function (c) { byOffer[c.name] = c; });
+      table(ot.id, ["Variant", "Shown", "Codes taken", "Orders", "Order rate", "Revenue / shown", "Orders", "Difference (95 %)"],
+        o.variants.map(function (a) {
+          var c = byOffer[a.name];
+          var cur = Object.keys(a.revenue_per_cart)[0];
+          return [a.name, metric("offers." + a.name + ".shown", a.carts), metric("offers." + a.name + ".claimed", a.clicks),
+            metric("offers." + a.name + ".converted", a.orders), pct(a.order_rate), cur ? money(a.revenue_per_cart[cur], cur) : "—",
+            c ? verdict(c.orders) : "control", c ? interval(c.orders, 100, pp) : ""];
+        }));
+    }
   }
 
   function holdout(s) {

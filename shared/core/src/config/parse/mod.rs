@@ -10,6 +10,7 @@ mod conversations;
 mod credentials;
 mod event_webhooks;
 mod faq;
+mod offer;
 mod on_site;
 mod problems;
 mod providers;

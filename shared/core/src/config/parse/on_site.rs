@@ -18,11 +18,18 @@ pub(super) struct RawOnSite {
     /// Language tag → the title, over the built-in ones.
     #[serde(default)]
     tab_titles: BTreeMap<String, String>,
+    offer: Option<super::offer::RawOffer>,
 }
 
-pub(super) fn on_site(at: &str, raw: Option<RawOnSite>, p: &mut Problems) -> OnSiteConfig {
-    let raw = raw.unwrap_or_default();
+pub(super) fn on_site(
+    at: &str,
+    raw: Option<RawOnSite>,
+    currency: Option<crate::domain::money::Currency>,
+    p: &mut Problems,
+) -> OnSiteConfig {
+    let mut raw = raw.unwrap_or_default();
     let at = format!("{at}.on_site");
+    let offer = raw.offer.take().and_then(|o| super::offer::offer(&at, o, currency, p));
     let on = raw.tab_nudge.unwrap_or(false);
     if !on && (!raw.tab_titles.is_empty() || raw.tab_nudge_favicon.is_some()) {
         // Titles for a nudge that is off would silently do nothing.
@@ -42,7 +49,7 @@ pub(super) fn on_site(at: &str, raw: Option<RawOnSite>, p: &mut Problems) -> OnS
         }
         titles.insert(tag, title);
     }
-    OnSiteConfig { tab_nudge: on.then(|| TabNudge { titles, favicon: raw.tab_nudge_favicon.unwrap_or(false) }) }
+    OnSiteConfig { tab_nudge: on.then(|| TabNudge { titles, favicon: raw.tab_nudge_favicon.unwrap_or(false) }), offer }
 }
 
 #[cfg(test)]

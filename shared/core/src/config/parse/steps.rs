@@ -157,7 +157,7 @@ fn step(
     Some(Step { after, channel: channel?, variants, leads, when })
 }
 
-fn incentive(at: &str, i: &RawIncentive, currency: Option<Currency>, p: &mut Problems) -> Option<Incentive> {
+pub(super) fn incentive(at: &str, i: &RawIncentive, currency: Option<Currency>, p: &mut Problems) -> Option<Incentive> {
     let expires =
         |p: &mut Problems| p.duration(&format!("{at}.expires"), i.expires.as_deref(), SignedDuration::from_hours(24));
     match i.kind.as_str() {

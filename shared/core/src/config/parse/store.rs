@@ -190,7 +190,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         woocommerce_consumer_secret: rs.woocommerce_consumer_secret.take(),
     };
     let catalogue = super::catalogue::catalogue(at, rs.catalogue.take(), tokens, &allowed_domains, p);
-    let on_site = super::on_site::on_site(at, rs.on_site.take(), p);
+    let on_site = super::on_site::on_site(at, rs.on_site.take(), currency, p);
     if p.0.len() != before {
         return None;
     }
