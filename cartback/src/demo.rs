@@ -106,14 +106,19 @@ pub async fn run() -> anyhow::Result<()> {
     whatsapp_conversation(&rt).await?;
     catalogue_answers(&rt).await?;
     web_push(&rt).await?;
+    branches(&rt).await?;
 
     // The steps she never needed, as they would have reached her (in her language, tr-TR).
     if let Some(cart) = rt.store.carts_of("demo").into_iter().find(|c| c.id == "c_demo") {
         println!("\nThe later steps, as Ayşe would have received them:");
+        let hers = cartback_core::abandonment::conditions::steps_for(&cart, None, &store);
         for step in 1..store.steps.len() as u32 {
             let channel = store.steps[step as usize].channel;
             if cart.customer.address(channel).is_none() {
                 continue; // no address of hers on that channel (web push: she never subscribed)
+            }
+            if !hers.contains(&(step as usize)) {
+                continue; // a branch for other carts (a larger one, a returning customer's)
             }
             let link = format!("{}/r/{}", rt.engine.config().public_url, cart.link_token.as_deref().unwrap_or("…"));
             let input =
@@ -410,6 +415,56 @@ async fn web_push(rt: &LocalRuntime) -> anyhow::Result<()> {
     println!("        a click opens {}", payload["url"].as_str().unwrap_or(""));
     let stats = rt.engine.stats_report("demo").await?;
     println!("        messages by channel {:?}", stats.messages_by_channel);
+    Ok(())
+}
+
+/// Part five: sequences that fit the shopper (docs/sequences.md). The demo store's e-mail a day
+/// later has two branches (a cart of 200.00 EUR or more gets a person's note instead of the
+/// cross-sell), and its WhatsApp three days later two more (free shipping for a first-time
+/// buyer only). Lars, a returning customer with a large cart, and Elif, a first-time buyer with
+/// a small one, walk the same sequence and get different messages.
+async fn branches(rt: &LocalRuntime) -> anyhow::Result<()> {
+    let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    println!("\nSequences that fit the shopper: two branches of the demo store's sequence\n");
+    let shoppers = [
+        ("c_demo_lars", "Lars", "+447911123456", "en-GB", "Europe/London", 4, "Wool coat", 2, "180.00"),
+        ("c_demo_elif", "Elif", "+905321234999", "tr-TR", "Europe/Istanbul", 0, "Scarf", 1, "35.00"),
+    ];
+    let before = rt.engine.stats_report("demo").await?.steps_skipped.get("condition").copied().unwrap_or(0);
+    let start = rt.now();
+    for (cart, name, phone, locale, zone, orders, item, qty, price) in shoppers {
+        let event = json!({
+            "event_id": format!("evt_{cart}"), "type": "checkout.started", "occurred_at": start.to_string(), "cart_id": cart,
+            "customer": {"first_name": name, "phone": phone, "email": format!("{}@example.com", name.to_lowercase()),
+                         "locale": locale, "timezone": zone, "orders_count": orders,
+                         "consent": {"sms": false, "email": true, "whatsapp": true}},
+            "cart": {"currency": "EUR", "checkout_url": format!("https://shop.example/checkouts/{cart}"),
+                     "items": [{"sku": "DEMO", "name": item, "quantity": qty, "unit_price": price}]}
+        });
+        let ev = parse_event(event.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        rt.engine.intake.ingest(&store, &ev).await?;
+        let who = if orders == 0 { "a first-time buyer".to_string() } else { format!("{orders} orders before") };
+        println!("[{}] {name} ({locale}, {who}) leaves {qty} × {item} at {price} EUR each in the cart.", at(rt));
+    }
+    rt.advance(SignedDuration::from_hours(80)).await;
+    let outbox = rt.outbox.latest();
+    for (cart, name, ..) in shoppers {
+        println!("  {name}:");
+        let mut theirs: Vec<_> = outbox.iter().filter(|m| m.cart_id == cart).collect();
+        theirs.sort_by_key(|m| m.sent_at);
+        for m in theirs {
+            let when = m.sent_at.strftime("%a %H:%M UTC");
+            println!("    [{when}] {} (step {}):", m.channel.to_uppercase(), m.step);
+            for line in m.body.lines().filter(|l| !l.trim().is_empty()).take(3) {
+                println!("        {line}");
+            }
+        }
+    }
+    let after = rt.engine.stats_report("demo").await?.steps_skipped.get("condition").copied().unwrap_or(0);
+    println!(
+        "  Each skipped the branches that were not theirs: {} step(s) counted as steps_skipped.condition.",
+        after - before
+    );
     Ok(())
 }
 

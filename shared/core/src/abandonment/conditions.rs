@@ -8,11 +8,9 @@ use crate::domain::{Cart, Contact};
 /// Every key the condition names holds for the cart.
 pub fn holds(c: &Condition, cart: &Cart, contact: Option<&Contact>, store: &StoreConfig) -> bool {
     if c.cart_value_min.is_some() || c.cart_value_max.is_some() {
-        // No exchange rate is guessed: a cart in another currency meets no value bound.
-        if cart.currency.is_some_and(|cur| cur != store.currency) {
-            return false;
-        }
-        let value = cart.subtotal_minor();
+        // No exchange rate is guessed: a cart in a currency the store gave no rate for meets no
+        // value bound.
+        let Some(value) = value_in_store_currency(cart, store) else { return false };
         if c.cart_value_min.is_some_and(|m| value < m) || c.cart_value_max.is_some_and(|m| value > m) {
             return false;
         }
@@ -48,6 +46,17 @@ pub fn holds(c: &Condition, cart: &Cart, contact: Option<&Contact>, store: &Stor
     true
 }
 
+/// The cart's value (items × unit prices) in the store's currency, minor units: as it is in the
+/// store's currency, else at the store's own rate for the cart's (`exchange_rates`, rounded
+/// down), else none.
+pub fn value_in_store_currency(cart: &Cart, store: &StoreConfig) -> Option<i64> {
+    let value = cart.subtotal_minor();
+    let Some(cur) = cart.currency.filter(|c| *c != store.currency) else { return Some(value) };
+    let rate = store.exchange_rates.get(cur.code())?;
+    let scale = 10f64.powi(i32::from(store.currency.exponent()) - i32::from(cur.exponent()));
+    Some((value as f64 * rate * scale).floor() as i64)
+}
+
 /// A first-time buyer: the platform's `orders_count` when it sent one (0 is first-time), else
 /// no order of theirs known here (the contact's orders and any order after a cart of theirs).
 pub fn first_time(cart: &Cart, contact: Option<&Contact>) -> bool {
@@ -57,19 +66,25 @@ pub fn first_time(cart: &Cart, contact: Option<&Contact>) -> bool {
     }
 }
 
+/// The step is for this cart: its own condition holds and so does one of its variants' (a cart
+/// no variant fits is not one the step is for). Lead temperature, address and consent aside.
+pub fn step_fits(step: &crate::config::Step, cart: &Cart, contact: Option<&Contact>, store: &StoreConfig) -> bool {
+    let fits = |w: &Option<Condition>| w.as_ref().is_none_or(|w| holds(w, cart, contact, store));
+    fits(&step.when) && step.variants.iter().any(|v| fits(&v.when))
+}
+
 /// The steps a cart would get by their conditions, lead temperatures, and the shopper's address
 /// and yes on each step's channel (indices into the store's sequence): what `cartback store
 /// --check` shows for its sample carts. Quiet hours, caps and opt-outs are decided when each
 /// step is due.
 pub fn steps_for(cart: &Cart, contact: Option<&Contact>, store: &StoreConfig) -> Vec<usize> {
-    let fits = |w: &Option<Condition>| w.as_ref().is_none_or(|w| holds(w, cart, contact, store));
     store
         .steps
         .iter()
         .enumerate()
         .filter(|(_, s)| s.leads.is_empty() || s.leads.contains(&cart.temperature))
         .filter(|(_, s)| cart.customer.reachable(s.channel))
-        .filter(|(_, s)| fits(&s.when) && s.variants.iter().any(|v| fits(&v.when)))
+        .filter(|(_, s)| step_fits(s, cart, contact, store))
         .map(|(i, _)| i)
         .collect()
 }
@@ -140,4 +155,27 @@ pub fn sample_carts(store: &StoreConfig) -> Vec<(String, Cart)> {
     out[2].1.reason = Some(Reason::UnexpectedFees);
     out[1].1.temperature = Temperature::Hot;
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Currency;
+
+    #[test]
+    fn a_cart_in_another_currency_is_valued_at_the_stores_own_rate_or_not_at_all() {
+        let config = crate::config::demo_config();
+        let store = config.store("demo").unwrap();
+        let mut cart = sample_carts(store).remove(0).1;
+        let mut item = cart.items[0].clone();
+        (item.quantity, item.unit_price_minor) = (1, 1_000_000); // 10 000.00
+        cart.items = std::sync::Arc::new(vec![item]);
+        cart.currency = Some(Currency::parse("TRY").unwrap());
+        assert_eq!(value_in_store_currency(&cart, store), Some(27_000), "10 000.00 TRY at 0.027 = 270.00 EUR");
+        cart.currency = Some(Currency::parse("JPY").unwrap());
+        assert_eq!(value_in_store_currency(&cart, store), None, "no rate given: no value");
+        cart.currency = Some(Currency::parse("EUR").unwrap());
+        assert_eq!(value_in_store_currency(&cart, store), Some(1_000_000));
+    }
 }

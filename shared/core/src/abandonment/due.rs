@@ -434,6 +434,23 @@ impl Dispatch {
     ) -> Result<(), EngineError> {
         let done = store.steps.get(cart.next_step as usize).map(|s| s.after);
         cart.next_step += 1;
+        // Branches of the moment just handled (steps sharing its `after`, each with a `when`)
+        // that are not for this cart are passed over now, counted as every skip is, rather than
+        // through a timer each: the cart is judged at the moment they are due.
+        while let Some(next) = store.steps.get(cart.next_step as usize)
+            && Some(next.after) == done
+            && !super::conditions::step_fits(next, cart, contact, store)
+        {
+            // Recorded under the work that passed it over (the timer still armed), as a skip at
+            // its own due time would be: the cart's history shows every step.
+            let seq = cart.timer.map_or(0, |t| t.seq);
+            let why = Some(super::send_policy::CONDITION.into());
+            let rec = record(cart.next_step, seq, cart, next.channel, "".into(), SendStatus::Skipped, now, why);
+            cart.sends.push(rec);
+            stats.push((Counter::StepsSkipped(super::send_policy::CONDITION), 1));
+            tracing::info!(store = %cart.store, cart = %cart.id, step = cart.next_step, why = super::send_policy::CONDITION, "step skipped");
+            cart.next_step += 1;
+        }
         match store.steps.get(cart.next_step as usize) {
             Some(next) => {
                 let spacing = done.map_or(SignedDuration::ZERO, |d| next.after - d);

@@ -35,7 +35,7 @@ mod tests {
             Some(DEMO_WOOCOMMERCE_WEBHOOK_SECRET)
         );
         assert_eq!(s.publishable_key.as_deref(), Some(DEMO_PUBLISHABLE_KEY));
-        assert_eq!(s.steps.len(), 4);
+        assert_eq!(s.steps.len(), 6, "sms, e-mail in two branches, WhatsApp in two, web push");
         assert!(s.allows_url("https://shop.example/checkouts/abc"));
         assert!(s.allows_url("https://www.shop.example/x"));
         assert!(!s.allows_url("https://evilshop.example/x"));
@@ -52,7 +52,8 @@ mod tests {
         let err = Config::from_toml("x.toml", &text).unwrap_err().to_string();
         assert!(err.contains("stores[0].abandon_after"), "{err}");
         assert!(err.contains("stores[0].currency"), "{err}");
-        assert!(err.contains("stores[0].steps[2].channel"), "{err}");
+        assert!(err.contains("stores[0].steps[3].channel"), "{err}");
+        assert!(!err.contains(".when"), "no follow-on problem from the bad currency: {err}");
         let err = Config::from_toml("x.toml", "[[stores]]\nid = 1").unwrap_err().to_string();
         assert!(err.contains("x.toml"), "{err}");
         let err = Config::from_toml(

@@ -180,6 +180,10 @@ pub struct StoreConfig {
     /// Answers Meta's subscription handshake on the same route.
     pub whatsapp_verify_token: Option<Secret>,
     pub currency: Currency,
+    /// The merchant's own rates to the store's currency (`exchange_rates`): one unit of the
+    /// code's currency is this many of the store's. Used only to compare a cart's value with a
+    /// condition's bound (docs/sequences.md); never shown, never charged.
+    pub exchange_rates: std::collections::BTreeMap<&'static str, f64>,
     /// The store's language (BCP 47): of its own templates, and the fallback for shoppers whose
     /// language it has no text for.
     pub locale: String,

@@ -101,6 +101,11 @@ pub struct Experiments {
     /// orders of the carts that took it. `step` is unused (0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offer: Option<StepExperiment>,
+    /// Every step's results, its variants together (`name` is the step's index): a branch of
+    /// the sequence (a step with a `when`, docs/sequences.md) beside the others. Branches reach
+    /// different carts by design, so they are shown, not tested against each other; a test runs
+    /// within a step, between its variants (`steps`).
+    pub by_step: Vec<Arm>,
 }
 
 fn arm(name: &str, carts: i64, clicks: i64, orders: i64) -> Arm {
@@ -195,6 +200,22 @@ pub fn experiments(counters: &BTreeMap<String, i64>, variants: &[Vec<String>]) -
             by_step.entry(step as u32).or_default();
         }
     }
+    let results = by_step
+        .iter()
+        .map(|(step, found)| {
+            let mut total = arm(&step.to_string(), 0, 0, 0);
+            for a in found.values() {
+                total.carts += a.carts;
+                total.messages += a.messages;
+                total.clicks += a.clicks;
+                total.orders += a.orders;
+                for (cur, v) in &a.revenue {
+                    *total.revenue.entry(cur.clone()).or_default() += v;
+                }
+            }
+            finish(total)
+        })
+        .collect();
     let mut steps = Vec::new();
     for (step, mut found) in by_step {
         let mut order: Vec<String> = variants.get(step as usize).cloned().unwrap_or_default();
@@ -210,7 +231,7 @@ pub fn experiments(counters: &BTreeMap<String, i64>, variants: &[Vec<String>]) -
         let comparisons = arms[1..].iter().map(|b| versus(&arms[0], b, alpha)).collect();
         steps.push(StepExperiment { step, control: arms[0].name.clone(), variants: arms, comparisons });
     }
-    Experiments { steps, holdout: holdout(counters), offer: None }
+    Experiments { steps, holdout: holdout(counters), offer: None, by_step: results }
 }
 
 /// Reads the on-site offer's `offers.{variant}.{shown|claimed|converted|revenue_…}` counters
@@ -334,6 +355,22 @@ mod tests {
         assert_eq!(s.variants.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["A", "B", "C"]);
         assert_eq!(s.comparisons.len(), 2);
         assert!((s.comparisons[0].orders.alpha - 0.025).abs() < 1e-12);
+    }
+
+    #[test]
+    fn every_step_has_its_results_with_its_variants_together() {
+        let mut c = BTreeMap::new();
+        step_counters(&mut c, "A", 300, 30, 2000);
+        step_counters(&mut c, "B", 100, 20, 4000);
+        add(&mut c, Counter::Experiment(2, "A".into(), Measure::Carts), 50);
+        add(&mut c, Counter::Experiment(2, "A".into(), Measure::Clicks), 7);
+        let e = experiments(&c, &[vec!["A".into(), "B".into()], vec!["A".into()], vec!["A".into()]]);
+        let names: Vec<&str> = e.by_step.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["0", "2"], "steps with counters, in order");
+        let (s0, s2) = (&e.by_step[0], &e.by_step[1]);
+        assert_eq!((s0.carts, s0.orders, s0.revenue["EUR"]), (400, 50, 30 * 2000 + 20 * 4000));
+        assert!((s0.order_rate - 0.125).abs() < 1e-12 && (s0.revenue_per_cart["EUR"] - 350.0).abs() < 1e-9);
+        assert_eq!((s2.carts, s2.clicks, s2.orders), (50, 7, 0));
     }
 
     #[test]

@@ -24,6 +24,20 @@ pub(super) struct RawCondition {
     reasons: Vec<String>,
 }
 
+impl RawCondition {
+    fn is_empty(&self) -> bool {
+        self.cart_value_min.is_none()
+            && self.cart_value_max.is_none()
+            && self.items_min.is_none()
+            && self.items_max.is_none()
+            && self.first_time.is_none()
+            && self.countries.is_empty()
+            && self.languages.is_empty()
+            && self.consent.is_empty()
+            && self.reasons.is_empty()
+    }
+}
+
 pub(super) fn condition(
     at: &str,
     raw: &RawCondition,
@@ -34,8 +48,9 @@ pub(super) fn condition(
     let mut c = Condition::default();
     let amount = |key: &str, v: &Option<String>, p: &mut Problems| -> Option<i64> {
         let v = v.as_deref()?;
-        match currency.map(|c| c.parse_amount(v)) {
-            Some(Ok(m)) if m >= 0 => Some(m),
+        // A store currency that did not parse is reported once, at the store's `currency`.
+        match currency?.parse_amount(v) {
+            Ok(m) if m >= 0 => Some(m),
             _ => {
                 p.add(&format!("{at}.{key}"), format!("`{v}` is not an amount in the store currency, like \"100.00\""));
                 None
@@ -89,7 +104,9 @@ pub(super) fn condition(
             }
         }
     }
-    if c.is_empty() {
+    // Empty because nothing was written, not because what was written was refused (or could
+    // not be read: an amount in a store currency that is itself wrong).
+    if raw.is_empty() {
         p.add(&at, "names no condition: leave `when` out for every cart");
         return None;
     }
@@ -105,6 +122,27 @@ mod tests {
             "public_url = \"http://x\"\n[[stores]]\nid = \"s\"\nname = \"S\"\napi_key = \"cbk_test_0123456789abcdef\"\ntwilio_auth_token = \"t\"\ncurrency = \"EUR\"\nallowed_domains = [\"shop.example\"]\n[[stores.steps]]\nafter = \"1h\"\nchannel = \"email\"\nwhen = {{ {when} }}\n"
         );
         Config::from_toml("t.toml", &text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn exchange_rates_are_positive_decimals_for_other_currencies() {
+        let with = |rates: &str| {
+            let text = format!(
+                "public_url = \"http://x\"\n[[stores]]\nid = \"s\"\nname = \"S\"\napi_key = \"cbk_test_0123456789abcdef\"\ntwilio_auth_token = \"t\"\ncurrency = \"EUR\"\nexchange_rates = {{ {rates} }}\nallowed_domains = [\"shop.example\"]\n"
+            );
+            Config::from_toml("t.toml", &text).map_err(|e| e.to_string())
+        };
+        let c = with(r#"TRY = "0.027", USD = "0.92""#).unwrap();
+        assert_eq!(c.store("s").unwrap().exchange_rates.get("USD"), Some(&0.92));
+        let err = with(r#"EUR = "1", XYZ = "2", NOK = "-1", SEK = "1e3""#).unwrap_err();
+        for key in [
+            "exchange_rates.EUR: the store's own",
+            "exchange_rates.XYZ: `XYZ`",
+            "exchange_rates.NOK: `-1`",
+            "exchange_rates.SEK",
+        ] {
+            assert!(err.contains(key), "{key} in {err}");
+        }
     }
 
     #[test]

@@ -69,7 +69,8 @@ fn default_steps() -> Vec<RawStep> {
         .collect()
 }
 
-/// The store's sequence, in increasing order of `after` (the defaults when none is configured).
+/// The store's sequence, in increasing order of `after`, branches (each with a `when`) sharing
+/// one (the defaults when none is configured).
 pub(super) fn steps(
     at: &str,
     mut raw: Vec<RawStep>,
@@ -81,16 +82,25 @@ pub(super) fn steps(
     if raw.is_empty() {
         raw = default_steps();
     }
+    // Each step with whether it has a `when` written (one refused is reported on its own).
     let mut steps = Vec::new();
     for (j, s) in raw.into_iter().enumerate() {
+        let conditional = s.when.is_some();
         if let Some(step) = step(&format!("{at}.steps[{j}]"), s, abandon_after, currency, max_sms_segments, p) {
-            steps.push(step);
+            steps.push((step, conditional));
         }
     }
-    if steps.windows(2).any(|w| w[1].after <= w[0].after) {
-        p.add(&format!("{at}.steps"), "steps must be in increasing order of `after`");
+    // Steps at the same `after` are branches of one moment (docs/sequences.md): each says whom
+    // it is for. Without conditions two steps at once would be two messages at once.
+    let out_of_order =
+        |a: &(Step, bool), b: &(Step, bool)| b.0.after < a.0.after || (b.0.after == a.0.after && !(a.1 && b.1));
+    if steps.windows(2).any(|w| out_of_order(&w[0], &w[1])) {
+        p.add(
+            &format!("{at}.steps"),
+            "steps must be in increasing order of `after` (steps at the same `after` are branches: each needs a `when`)",
+        );
     }
-    steps
+    steps.into_iter().map(|(s, _)| s).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -224,7 +234,14 @@ mod tests {
     fn steps_must_be_in_order_and_each_problem_is_named() {
         let (_, problems) =
             parse("[[steps]]\nafter = \"24h\"\nchannel = \"email\"\n[[steps]]\nafter = \"1h\"\nchannel = \"sms\"\n");
-        assert_eq!(problems, ["s.steps: steps must be in increasing order of `after`"]);
+        let order = "s.steps: steps must be in increasing order of `after` (steps at the same `after` are branches: each needs a `when`)";
+        assert_eq!(problems, [order]);
+        let same = "[[steps]]\nafter = \"24h\"\nchannel = \"email\"\n[[steps]]\nafter = \"24h\"\nchannel = \"sms\"\n";
+        assert_eq!(parse(same).1, [order], "two steps at once without conditions");
+        let branches = "[[steps]]\nafter = \"24h\"\nchannel = \"email\"\nwhen = { first_time = true }\n\
+                        [[steps]]\nafter = \"24h\"\nchannel = \"email\"\nwhen = { first_time = false }\n";
+        let (steps, problems) = parse(branches);
+        assert!(problems.is_empty() && steps.len() == 2, "branches of one moment: {problems:?}");
         let (_, problems) = parse("[[steps]]\nafter = \"1h\"\nchannel = \"pigeon\"\n");
         assert_eq!(problems.len(), 1);
         assert!(problems[0].starts_with("s.steps[0].channel"), "{problems:?}");

@@ -42,6 +42,8 @@ pub(super) struct RawStore {
     pub(super) webpush: Option<super::webpush::RawWebpush>,
     pub(super) webpush_vapid_private_key: Option<String>,
     pub(super) currency: String,
+    #[serde(default)]
+    pub(super) exchange_rates: std::collections::BTreeMap<String, String>,
     pub(super) timezone: Option<String>,
     pub(super) abandon_after: Option<String>,
     #[serde(default)]
@@ -191,6 +193,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
     };
     let catalogue = super::catalogue::catalogue(at, rs.catalogue.take(), tokens, &allowed_domains, p);
     let on_site = super::on_site::on_site(at, rs.on_site.take(), currency, p);
+    let exchange_rates = exchange_rates(at, &rs.exchange_rates, currency, p);
     if p.0.len() != before {
         return None;
     }
@@ -211,6 +214,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         whatsapp_app_secret: rs.whatsapp_app_secret.filter(|s| !s.is_empty()).map(Secret),
         whatsapp_verify_token: rs.whatsapp_verify_token.filter(|s| !s.is_empty()).map(Secret),
         currency: currency?,
+        exchange_rates,
         locale,
         max_sms_segments,
         email_soft_opt_in: rs.email_soft_opt_in.unwrap_or(false),
@@ -238,4 +242,36 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         catalogue,
         on_site,
     })
+}
+
+/// `exchange_rates = { TRY = "0.027" }`: ISO 4217 codes other than the store's, each a positive
+/// decimal (one unit of it in the store's currency).
+fn exchange_rates(
+    at: &str,
+    raw: &std::collections::BTreeMap<String, String>,
+    currency: Option<Currency>,
+    p: &mut Problems,
+) -> std::collections::BTreeMap<&'static str, f64> {
+    let mut rates = std::collections::BTreeMap::new();
+    for (code, rate) in raw {
+        let key = format!("{at}.exchange_rates.{code}");
+        let Ok(c) = Currency::parse(code) else {
+            p.add(&key, format!("`{code}` is not an ISO 4217 currency code"));
+            continue;
+        };
+        if Some(c) == currency {
+            p.add(&key, "the store's own currency needs no rate");
+            continue;
+        }
+        match rate.trim().parse::<f64>() {
+            Ok(r) if r.is_finite() && r > 0.0 && rate.trim().bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+                rates.insert(c.code(), r);
+            }
+            _ => p.add(
+                &key,
+                format!("`{rate}` is not a positive decimal like \"0.027\" (one {code} in the store's currency)"),
+            ),
+        }
+    }
+    rates
 }
