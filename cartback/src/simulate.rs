@@ -170,8 +170,9 @@ fn runtime(config: Config, start: Timestamp, seed: u64) -> LocalRuntime {
 }
 
 /// The demo store's configuration; with `conditions`, every step and variant also carries a
-/// condition of every kind that every simulated cart meets (docs/sequences.md). The run then does
-/// the same work plus judging them: what conditions cost (issue #34 asks ≥ 0.95× the speed
+/// condition of every kind that every simulated cart meets, merged into the `when` it has (the
+/// demo's branches keep their own keys, so the same carts get the same messages). The run then
+/// does the same work plus judging them: what conditions cost (issue #34 asks ≥ 0.95× the speed
 /// without).
 fn config(conditions: bool) -> Config {
     let demo = demo_config();
@@ -183,21 +184,28 @@ fn config(conditions: bool) -> Config {
         .map(|s| {
             let mut store = (**s).clone();
             let lang = cartback_core::domain::locale::primary(&store.locale).unwrap_or_default();
-            let when = Condition {
-                cart_value_min: Some(1),
-                cart_value_max: Some(10_000_000), // 100 000.00 in minor units
-                items_min: Some(1),
-                items_max: Some(99),
-                first_time: Some(true),
-                countries: vec!["NO".into(), "TR".into(), "IR".into(), "GB".into(), "US".into()],
-                languages: vec![lang, "nb".into(), "tr".into(), "fa".into()],
-                consent: vec![Channel::Email],
-                reasons: vec![],
+            let every_cart = |when: &Option<Condition>| {
+                let mut w = when.clone().unwrap_or_default();
+                w.cart_value_min = w.cart_value_min.or(Some(1));
+                w.cart_value_max = w.cart_value_max.or(Some(10_000_000)); // 100 000.00
+                w.items_min = w.items_min.or(Some(1));
+                w.items_max = w.items_max.or(Some(99));
+                w.first_time = w.first_time.or(Some(true));
+                if w.countries.is_empty() {
+                    w.countries = vec!["NO".into(), "TR".into(), "IR".into(), "GB".into(), "US".into()];
+                }
+                if w.languages.is_empty() {
+                    w.languages = vec![lang.clone(), "nb".into(), "tr".into(), "fa".into()];
+                }
+                if w.consent.is_empty() {
+                    w.consent = vec![Channel::Email];
+                }
+                Some(w)
             };
             for step in &mut store.steps {
-                step.when = Some(when.clone());
+                step.when = every_cart(&step.when);
                 for v in step.variants.iter_mut().skip(1) {
-                    v.when = Some(when.clone());
+                    v.when = every_cart(&v.when);
                 }
             }
             store

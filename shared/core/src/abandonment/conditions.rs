@@ -5,45 +5,81 @@ use crate::config::StoreConfig;
 use crate::config::condition::Condition;
 use crate::domain::{Cart, Contact};
 
+/// What conditions are judged on, for one cart at one moment. The phone's country (a parse of
+/// the number with libphonenumber's metadata, the costly part) and the language are read once,
+/// when a condition first asks, however many conditions are judged: a step's, its variants',
+/// the branches passed over with it.
+pub struct Facts<'a> {
+    cart: &'a Cart,
+    contact: Option<&'a Contact>,
+    store: &'a StoreConfig,
+    country: std::cell::OnceCell<Option<String>>,
+    language: std::cell::OnceCell<String>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(cart: &'a Cart, contact: Option<&'a Contact>, store: &'a StoreConfig) -> Facts<'a> {
+        Facts { cart, contact, store, country: Default::default(), language: Default::default() }
+    }
+
+    fn country(&self) -> Option<&str> {
+        self.country
+            .get_or_init(|| self.cart.customer.phone.as_ref().and_then(|p| crate::domain::phone::country(p.expose())))
+            .as_deref()
+    }
+
+    fn language(&self) -> &str {
+        self.language.get_or_init(|| {
+            let lang = self.cart.customer.locale.as_deref().and_then(crate::domain::locale::primary);
+            lang.or_else(|| crate::domain::locale::primary(&self.store.locale)).unwrap_or_default()
+        })
+    }
+
+    /// Every key the condition names holds for the cart.
+    pub fn holds(&self, c: &Condition) -> bool {
+        let (cart, store) = (self.cart, self.store);
+        if c.cart_value_min.is_some() || c.cart_value_max.is_some() {
+            // No exchange rate is guessed: a cart in a currency the store gave no rate for meets
+            // no value bound.
+            let Some(value) = value_in_store_currency(cart, store) else { return false };
+            if c.cart_value_min.is_some_and(|m| value < m) || c.cart_value_max.is_some_and(|m| value > m) {
+                return false;
+            }
+        }
+        let units: u64 = cart.items.iter().map(|i| u64::from(i.quantity)).sum();
+        if c.items_min.is_some_and(|m| units < u64::from(m)) || c.items_max.is_some_and(|m| units > u64::from(m)) {
+            return false;
+        }
+        if let Some(first) = c.first_time
+            && first_time(cart, self.contact) != first
+        {
+            return false;
+        }
+        if !c.consent.iter().all(|ch| cart.customer.consent.get(*ch)) {
+            return false;
+        }
+        if !c.reasons.is_empty() && !cart.reason.is_some_and(|r| c.reasons.contains(&r)) {
+            return false;
+        }
+        if !c.languages.is_empty() && !c.languages.iter().any(|l| l == self.language()) {
+            return false;
+        }
+        // Last: the one key that costs a parse.
+        if !c.countries.is_empty() && !self.country().is_some_and(|k| c.countries.iter().any(|x| x == k)) {
+            return false;
+        }
+        true
+    }
+
+    /// The condition, when there is one, holds.
+    pub fn fits(&self, when: &Option<Condition>) -> bool {
+        when.as_ref().is_none_or(|w| self.holds(w))
+    }
+}
+
 /// Every key the condition names holds for the cart.
 pub fn holds(c: &Condition, cart: &Cart, contact: Option<&Contact>, store: &StoreConfig) -> bool {
-    if c.cart_value_min.is_some() || c.cart_value_max.is_some() {
-        // No exchange rate is guessed: a cart in a currency the store gave no rate for meets no
-        // value bound.
-        let Some(value) = value_in_store_currency(cart, store) else { return false };
-        if c.cart_value_min.is_some_and(|m| value < m) || c.cart_value_max.is_some_and(|m| value > m) {
-            return false;
-        }
-    }
-    let units: u64 = cart.items.iter().map(|i| u64::from(i.quantity)).sum();
-    if c.items_min.is_some_and(|m| units < u64::from(m)) || c.items_max.is_some_and(|m| units > u64::from(m)) {
-        return false;
-    }
-    if let Some(first) = c.first_time
-        && first_time(cart, contact) != first
-    {
-        return false;
-    }
-    if !c.countries.is_empty() {
-        let country = cart.customer.phone.as_ref().and_then(|p| crate::domain::phone::country(p.expose()));
-        if !country.is_some_and(|k| c.countries.contains(&k)) {
-            return false;
-        }
-    }
-    if !c.languages.is_empty() {
-        let lang = cart.customer.locale.as_deref().and_then(crate::domain::locale::primary);
-        let lang = lang.or_else(|| crate::domain::locale::primary(&store.locale)).unwrap_or_default();
-        if !c.languages.contains(&lang) {
-            return false;
-        }
-    }
-    if !c.consent.iter().all(|ch| cart.customer.consent.get(*ch)) {
-        return false;
-    }
-    if !c.reasons.is_empty() && !cart.reason.is_some_and(|r| c.reasons.contains(&r)) {
-        return false;
-    }
-    true
+    Facts::new(cart, contact, store).holds(c)
 }
 
 /// The cart's value (items × unit prices) in the store's currency, minor units: as it is in the
@@ -68,9 +104,8 @@ pub fn first_time(cart: &Cart, contact: Option<&Contact>) -> bool {
 
 /// The step is for this cart: its own condition holds and so does one of its variants' (a cart
 /// no variant fits is not one the step is for). Lead temperature, address and consent aside.
-pub fn step_fits(step: &crate::config::Step, cart: &Cart, contact: Option<&Contact>, store: &StoreConfig) -> bool {
-    let fits = |w: &Option<Condition>| w.as_ref().is_none_or(|w| holds(w, cart, contact, store));
-    fits(&step.when) && step.variants.iter().any(|v| fits(&v.when))
+pub fn step_fits(step: &crate::config::Step, facts: &Facts<'_>) -> bool {
+    facts.fits(&step.when) && step.variants.iter().any(|v| facts.fits(&v.when))
 }
 
 /// The steps a cart would get by their conditions, lead temperatures, and the shopper's address
@@ -78,13 +113,14 @@ pub fn step_fits(step: &crate::config::Step, cart: &Cart, contact: Option<&Conta
 /// --check` shows for its sample carts. Quiet hours, caps and opt-outs are decided when each
 /// step is due.
 pub fn steps_for(cart: &Cart, contact: Option<&Contact>, store: &StoreConfig) -> Vec<usize> {
+    let facts = Facts::new(cart, contact, store);
     store
         .steps
         .iter()
         .enumerate()
         .filter(|(_, s)| s.leads.is_empty() || s.leads.contains(&cart.temperature))
         .filter(|(_, s)| cart.customer.reachable(s.channel))
-        .filter(|(_, s)| step_fits(s, cart, contact, store))
+        .filter(|(_, s)| step_fits(s, &facts))
         .map(|(i, _)| i)
         .collect()
 }

@@ -439,7 +439,7 @@ impl Dispatch {
         // through a timer each: the cart is judged at the moment they are due.
         while let Some(next) = store.steps.get(cart.next_step as usize)
             && Some(next.after) == done
-            && !super::conditions::step_fits(next, cart, contact, store)
+            && !super::conditions::step_fits(next, &super::conditions::Facts::new(cart, contact, store))
         {
             // Recorded under the work that passed it over (the timer still armed), as a skip at
             // its own due time would be: the cart's history shows every step.

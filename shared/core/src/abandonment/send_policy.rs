@@ -121,13 +121,11 @@ pub fn plan_send(
     }
     // The step's condition, then its variants': a cart none of whose variants fits is skipped
     // like one the step is not for.
-    let fits = |w: &Option<crate::config::condition::Condition>| {
-        w.as_ref().is_none_or(|w| super::conditions::holds(w, cart, contact, cfg))
-    };
-    if !fits(&step.when) {
+    let facts = super::conditions::Facts::new(cart, contact, cfg);
+    if !facts.fits(&step.when) {
         return SendPlan::Skip(CONDITION);
     }
-    let Some(variant) = ab::variant_among(&cfg.id, &cart.id, step_index, step, |v| fits(&v.when)) else {
+    let Some(variant) = ab::variant_among(&cfg.id, &cart.id, step_index, step, |v| facts.fits(&v.when)) else {
         return SendPlan::Skip(CONDITION);
     };
     if cart.customer.address(channel).is_none() {
