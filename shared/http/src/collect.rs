@@ -125,6 +125,12 @@ pub(crate) fn origin_refused() -> ApiError {
     )
 }
 
+/// The request's `Origin` when it is a page on the store's `allowed_domains`: only such an
+/// origin is named back in CORS headers (echoing a refused one would tell its page it may read).
+pub(crate) fn allowed_origin(st: &AppState, store_id: &str, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+    origin.filter(|o| st.engine.config().store(store_id).is_some_and(|s| origin_allowed(s, Some(o)))).cloned()
+}
+
 pub async fn collect(
     State(st): State<AppState>,
     Path(store_id): Path<String>,
@@ -132,9 +138,7 @@ pub async fn collect(
     req: Request,
 ) -> Response {
     let origin = req.headers().get(header::ORIGIN).cloned();
-    // Only an allowed origin is named back: echoing a refused one would tell its page it may read.
-    let allowed =
-        origin.clone().filter(|o| st.engine.config().store(&store_id).is_some_and(|s| origin_allowed(s, Some(o))));
+    let allowed = allowed_origin(&st, &store_id, origin.as_ref());
     let resp = match accept(&st, &store_id, key_of(query.as_deref()), req, origin.as_ref()).await {
         Ok(r) => r,
         Err(e) => e.into_response(),

@@ -9,7 +9,7 @@
 //! (`messaging::offer_codes`). Without the yes nothing is written.
 
 use crate::AppState;
-use crate::collect::{key_of, origin_allowed, origin_refused, public_key_ok, with_cors};
+use crate::collect::{allowed_origin, key_of, origin_refused, public_key_ok, with_cors};
 use crate::error::{ApiError, read_body};
 use crate::path::Path;
 use axum::body::Body;
@@ -30,9 +30,7 @@ pub async fn post_offer(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> Response {
-    let origin = req.headers().get(header::ORIGIN).cloned();
-    let allowed =
-        origin.clone().filter(|o| st.engine.config().store(&store_id).is_some_and(|s| origin_allowed(s, Some(o))));
+    let allowed = allowed_origin(&st, &store_id, req.headers().get(header::ORIGIN));
     let resp = match answer(&st, &store_id, key_of(query.as_deref()), req, allowed.is_some()).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
