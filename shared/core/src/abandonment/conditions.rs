@@ -24,7 +24,11 @@ impl<'a> Facts<'a> {
 
     fn country(&self) -> Option<&str> {
         self.country
-            .get_or_init(|| self.cart.customer.phone.as_ref().and_then(|p| crate::domain::phone::country(p.expose())))
+            .get_or_init(|| {
+                let customer = &self.cart.customer;
+                let phone = customer.phone.as_ref()?;
+                customer.phone_country.clone().or_else(|| crate::domain::phone::country(phone.expose()))
+            })
             .as_deref()
     }
 
@@ -99,6 +103,20 @@ pub fn first_time(cart: &Cart, contact: Option<&Contact>) -> bool {
     match cart.customer.orders_count {
         Some(n) => n == 0,
         None => contact.is_none_or(|c| c.orders.is_empty() && c.last_order_at.is_none()),
+    }
+}
+
+/// Reads the phone's country into the cart once, when some step's or variant's `when` names
+/// `countries`: the cart is written after every step, so later steps find it there.
+pub fn keep_phone_country(cart: &mut Cart, store: &StoreConfig) {
+    let asks = |w: &Option<Condition>| w.as_ref().is_some_and(|w| !w.countries.is_empty());
+    if cart.customer.phone_country.is_some()
+        || !store.steps.iter().any(|s| asks(&s.when) || s.variants.iter().any(|v| asks(&v.when)))
+    {
+        return;
+    }
+    if let Some(country) = cart.customer.phone.as_ref().and_then(|p| crate::domain::phone::country(p.expose())) {
+        std::sync::Arc::make_mut(&mut cart.customer).phone_country = Some(country);
     }
 }
 
@@ -198,6 +216,29 @@ pub fn sample_carts(store: &StoreConfig) -> Vec<(String, Cart)> {
 mod tests {
     use super::*;
     use crate::domain::money::Currency;
+
+    #[test]
+    fn the_phones_country_is_read_once_for_a_store_that_asks_and_forgotten_when_the_phone_changes() {
+        let config = crate::config::demo_config();
+        let demo = config.store("demo").unwrap();
+        let mut cart = sample_carts(demo).remove(1).1; // a Norwegian phone
+        keep_phone_country(&mut cart, demo);
+        assert_eq!(cart.customer.phone_country, None, "the demo store asks for no country: nothing read");
+        let mut store = (**demo).clone();
+        store.steps[0].when = Some(Condition { countries: vec!["NO".into()], ..Condition::default() });
+        keep_phone_country(&mut cart, &store);
+        assert_eq!(cart.customer.phone_country.as_deref(), Some("NO"));
+        assert!(holds(store.steps[0].when.as_ref().unwrap(), &cart, None, &store));
+        let newer = crate::domain::Customer {
+            phone: Some(crate::domain::pii::Pii::new("+905321234567")),
+            ..crate::domain::Customer::default()
+        };
+        std::sync::Arc::make_mut(&mut cart.customer).merge(&newer);
+        assert_eq!(cart.customer.phone_country, None, "a new phone: its country is read again");
+        assert!(!holds(store.steps[0].when.as_ref().unwrap(), &cart, None, &store), "+90 is TR");
+        keep_phone_country(&mut cart, &store);
+        assert_eq!(cart.customer.phone_country.as_deref(), Some("TR"));
+    }
 
     #[test]
     fn a_cart_in_another_currency_is_valued_at_the_stores_own_rate_or_not_at_all() {

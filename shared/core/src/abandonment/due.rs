@@ -173,6 +173,7 @@ impl Dispatch {
         now: Timestamp,
     ) -> Result<DueOutcome, EngineError> {
         let channel = store.steps[step as usize].channel;
+        super::conditions::keep_phone_country(&mut cart, store);
         let mut plan = plan_send(&cart, contact.as_ref(), store, step, now);
         // A "no" belongs to the address: the one this message would go to may have said it
         // through another cart, filed under another contact (an e-mail unsubscribed on an

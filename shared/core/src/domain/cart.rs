@@ -150,6 +150,11 @@ pub struct Customer {
     /// `outbound::push_subscription::normalized` writes it: the web push channel's address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push: Option<Pii>,
+    /// The ISO 3166 country of `phone`, read (with libphonenumber's metadata, the costly part)
+    /// the first time a `when` asks for it and kept (docs/sequences.md); forgotten whenever the
+    /// phone changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_country: Option<String>,
 }
 
 /// One change of consent, kept as evidence: when, which channel, yes or no, from what.
@@ -188,6 +193,9 @@ impl Customer {
         take(&mut self.id, &newer.id);
         take(&mut self.first_name, &newer.first_name);
         take(&mut self.email, &newer.email);
+        if newer.phone.is_some() && newer.phone != self.phone {
+            self.phone_country = None;
+        }
         take(&mut self.phone, &newer.phone);
         take(&mut self.locale, &newer.locale);
         take(&mut self.timezone, &newer.timezone);

@@ -285,7 +285,19 @@ fn customer(c: shapes::Customer<'_>, e: &mut Errors) -> Customer {
         Shape::Other => e.add("customer.consent", "invalid_field", "`customer.consent` must be an object"),
     }
     let push = push_subscription(c.push_subscription, e);
-    Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count, push }
+    Customer {
+        id,
+        first_name,
+        email,
+        phone,
+        locale,
+        timezone,
+        consent,
+        consent_version,
+        orders_count,
+        push,
+        phone_country: None,
+    }
 }
 
 /// `customer.push_subscription`, as the browser's `PushSubscription.toJSON()` gives it.

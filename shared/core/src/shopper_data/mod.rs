@@ -196,6 +196,7 @@ impl Rights {
             }
             if cu.phone.as_ref().is_some_and(|p| !addrs.contains(p.expose())) {
                 cu.phone = None;
+                cu.phone_country = None;
             }
         }
         let mut contacts = Vec::new();
@@ -324,6 +325,7 @@ impl Rights {
                 }
                 if cu.phone.as_ref().is_some_and(|p| phone.as_deref() == Some(p.expose())) {
                     cu.phone = None;
+                    cu.phone_country = None;
                 }
                 self.carts.put_cart(now).await?;
                 Ok(false)

@@ -258,7 +258,19 @@ fn customer(c: &mut Map<String, Value>, e: &mut Errors) -> Customer {
             None
         }
     };
-    Customer { id, first_name, email, phone, locale, timezone, consent, consent_version, orders_count, push }
+    Customer {
+        id,
+        first_name,
+        email,
+        phone,
+        locale,
+        timezone,
+        consent,
+        consent_version,
+        orders_count,
+        push,
+        phone_country: None,
+    }
 }
 
 fn money(e: &mut Errors, v: Option<&Value>, at: &str, key: &str, currency: Option<Currency>) -> Option<i64> {
