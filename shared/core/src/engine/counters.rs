@@ -31,6 +31,8 @@ pub mod prefix {
     pub const SNIPPET: &str = "snippet.";
     pub const EVENTS_OUT: &str = "events_out.";
     pub const EXPERIMENT: &str = "experiment.";
+    /// The on-site offer's `offers.{variant}.{shown|dismissed|claimed|withheld|converted|revenue_…}`.
+    pub const OFFERS: &str = "offers.";
     pub const MESSAGES_LANGUAGE: &str = "messages.language.";
     pub const RECOVERED_LANGUAGE: &str = "recovered.language.";
     /// Replies that may be a "no", by how they ended: `held.{cause}` when held, then

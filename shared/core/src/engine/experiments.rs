@@ -122,6 +122,15 @@ fn arm(name: &str, carts: i64, clicks: i64, orders: i64) -> Arm {
     }
 }
 
+/// A `revenue_{CUR}` or `revenue_sq_{CUR}` counter into its arm (others are not revenue).
+fn add_revenue(a: &mut Arm, measure: &str, v: i64) {
+    if let Some(cur) = measure.strip_prefix("revenue_sq_") {
+        *a.revenue_squares.entry(cur.to_string()).or_default() += v;
+    } else if let Some(cur) = measure.strip_prefix("revenue_") {
+        *a.revenue.entry(cur.to_string()).or_default() += v;
+    }
+}
+
 fn finish(mut a: Arm) -> Arm {
     a.order_rate = if a.carts > 0 { a.orders as f64 / a.carts as f64 } else { 0.0 };
     a.revenue_per_cart = a
@@ -178,13 +187,7 @@ pub fn experiments(counters: &BTreeMap<String, i64>, variants: &[Vec<String>]) -
             "carts" => a.carts += v,
             "clicks" => a.clicks += v,
             "orders" => a.orders += v,
-            m => {
-                if let Some(cur) = m.strip_prefix("revenue_sq_") {
-                    *a.revenue_squares.entry(cur.to_string()).or_default() += v;
-                } else if let Some(cur) = m.strip_prefix("revenue_") {
-                    *a.revenue.entry(cur.to_string()).or_default() += v;
-                }
-            }
+            m => add_revenue(a, m, *v),
         }
     }
     for (key, v) in counters.range(prefix::MESSAGES_VARIANT.to_string()..) {
@@ -241,21 +244,15 @@ pub fn offer_experiment(counters: &BTreeMap<String, i64>, names: &[String]) -> O
         return None;
     }
     let mut found: BTreeMap<String, Arm> = BTreeMap::new();
-    for (key, v) in counters.range("offers.".to_string()..) {
-        let Some(rest) = key.strip_prefix("offers.") else { break };
+    for (key, v) in counters.range(prefix::OFFERS.to_string()..) {
+        let Some(rest) = key.strip_prefix(prefix::OFFERS) else { break };
         let Some((variant, measure)) = rest.split_once('.') else { continue };
         let a = found.entry(variant.to_string()).or_insert_with(|| arm(variant, 0, 0, 0));
         match measure {
             "shown" => a.carts += v,
             "claimed" => a.clicks += v,
             "converted" => a.orders += v,
-            m => {
-                if let Some(cur) = m.strip_prefix("revenue_sq_") {
-                    *a.revenue_squares.entry(cur.to_string()).or_default() += v;
-                } else if let Some(cur) = m.strip_prefix("revenue_") {
-                    *a.revenue.entry(cur.to_string()).or_default() += v;
-                }
-            }
+            m => add_revenue(a, m, *v),
         }
     }
     let arms: Vec<Arm> = names.iter().map(|n| finish(found.remove(n).unwrap_or_else(|| arm(n, 0, 0, 0)))).collect();

@@ -109,7 +109,7 @@ fn with_prefix(c: &BTreeMap<String, i64>, prefix: &str) -> BTreeMap<String, i64>
 /// `offers.{variant}.{what}` by variant (the revenue sums stay in the experiment).
 fn offers(c: &BTreeMap<String, i64>) -> BTreeMap<String, BTreeMap<String, i64>> {
     let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for (k, v) in with_prefix(c, "offers.") {
+    for (k, v) in with_prefix(c, prefix::OFFERS) {
         if let Some((variant, what)) = k.split_once('.')
             && !what.starts_with("revenue")
         {

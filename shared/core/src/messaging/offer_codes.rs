@@ -23,7 +23,7 @@ pub enum OfferOutcome {
 /// The counter of an offer's variant: `offers.{variant}.{what}` (`shown`, `dismissed`,
 /// `claimed`, `converted`, `withheld`).
 pub fn counter(variant: &str, what: &str) -> Counter {
-    Counter::Carried(format!("offers.{variant}.{what}"))
+    Counter::Carried(format!("{}{variant}.{what}", crate::engine::counters::prefix::OFFERS))
 }
 
 impl Coupons {
