@@ -15,11 +15,21 @@ use serde_json::Value;
 const KEY: &str = "cbk_test_0123456789abcdef";
 
 async fn run(s: &Server) {
+    let put = s
+        .http
+        .put(s.url("/v1/stores/s/catalogue"))
+        .bearer_auth(KEY)
+        .header("content-type", "application/json")
+        .body(scenario::CATALOGUE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200, "{}", put.text().await.unwrap());
     for shopper in &scenario::SHOPPERS {
         let (status, body) = s.post_raw_event(scenario::event(shopper, START).into_bytes(), Some(KEY)).await;
         assert_eq!(status, 202, "{body}");
     }
-    for _ in 0..7 {
+    for _ in 0..scenario::STEPS + 1 {
         s.advance(3600).await;
     }
     let outbox = s.outbox().await;

@@ -1,6 +1,7 @@
 //! `cartback email-preview --dir DIR`: the raw MIME message SES would send for the built-in
 //! e-mail step in each built-in language, one `.eml` file each — what `scripts/references` has
-//! Python's `email` parser read with `policy.strict`.
+//! Python's `email` parser read with `policy.strict`. The step recommends three products from
+//! docs/examples/products.json for a cart holding the merino sweater (docs/recommendations.md).
 
 use std::path::Path;
 
@@ -8,6 +9,7 @@ use anyhow::Context;
 use cartback_core::config::Config;
 use cartback_core::domain::Channel;
 use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};
+use cartback_core::messaging::{add_recommendations, recommendations_for_email};
 
 /// A store sending through SES from a sender whose display name is not ASCII, with an HTTPS
 /// public URL (unsubscribe links).
@@ -20,20 +22,38 @@ api_key = "cbk_0123456789abcdef"
 twilio_auth_token = "t"
 currency = "EUR"
 allowed_domains = ["shop.example"]
+[stores.catalogue]
+shopify_shop = "https://shop.example"
+refresh_every = "off"
+recommend_fallback = ["canvas-tote-bag"]
 [stores.email]
 provider = "ses"
 from = "Dükkân Şahin <shop@shop.example>"
 [[stores.steps]]
 after = "24h"
 channel = "email"
+recommend = 3
 "#;
 
 pub fn run(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let config = Config::from_toml("email-preview.toml", STORE)?;
     let store = config.store("demo").ok_or_else(|| anyhow::anyhow!("no store"))?;
+    let products = cartback_core::catalogue::feed::parse_json(
+        include_str!("../../docs/examples/products.json").as_bytes(),
+        store.currency,
+    )?;
+    let catalogue = cartback_core::domain::catalogue::Catalogue {
+        products,
+        ..cartback_core::domain::catalogue::Catalogue::empty("demo", "feed_json", store.currency, Default::default())
+    };
     for lang in cartback_core::domain::locale::BUILT_IN {
-        let cart = cartback_core::domain::samples::cart(lang);
+        let mut cart = cartback_core::domain::samples::cart(lang);
+        let mut items = (*cart.items).clone();
+        items[0].sku = "MW-SWT-S-NAV".into();
+        items[0].name = "Merino Crew Sweater".into();
+        items[0].unit_price_minor = 8900;
+        cart.items = std::sync::Arc::new(items);
         let link = format!("{}/r/AbCdEfGhIjKlMnOpQrStUv", config.public_url);
         let input = ComposeInput {
             cart: &cart,
@@ -53,7 +73,10 @@ pub fn run(dir: &Path) -> anyhow::Result<()> {
             last_whatsapp_inbound_at: None,
             deliver_by: None,
         };
-        let msg = compose(&input, &d).map_err(|e| anyhow::anyhow!("{lang}: {e}"))?;
+        let mut msg = compose(&input, &d).map_err(|e| anyhow::anyhow!("{lang}: {e}"))?;
+        let mut stats = Vec::new();
+        let (recommended, _) = recommendations_for_email(Some(&catalogue), &cart, store, 3, &link, d.seq, &mut stats);
+        add_recommendations(&mut msg, &input, &recommended);
         let from = "Dükkân Şahin <shop@shop.example>";
         let raw = cartback_aws::ses::mime(&msg, from, cart.created_at);
         let path = dir.join(format!("{lang}.eml"));

@@ -1,6 +1,7 @@
 //! A store whose sequence has one step per kind of condition (`when`, docs/sequences.md), and
 //! three shoppers whose carts meet different ones: the same scenario on memory and SQLite
-//! (tests/conditions.rs) and on DynamoDB (shared/aws/tests/conditions.rs).
+//! (tests/conditions.rs) and on DynamoDB (shared/aws/tests/conditions.rs). The store's catalogue
+//! (`CATALOGUE`, uploaded first) says what the items' tags, collections and types are.
 #![allow(dead_code)]
 
 pub const CONFIG: &str = r#"
@@ -49,7 +50,38 @@ after = "5h"
 channel = "email"
 template = "SMS yes {{ link }}"
 when = { consent = ["sms"] }
+[[stores.steps]]
+after = "6h"
+channel = "email"
+template = "hot lead {{ link }}"
+when = { leads = ["hot"] }
+[[stores.steps]]
+after = "7h"
+channel = "email"
+template = "knitwear {{ link }}"
+when = { tags = ["Knitwear"] }
+[[stores.steps]]
+after = "8h"
+channel = "email"
+template = "winter collection {{ link }}"
+when = { collections = ["winter"] }
+[[stores.steps]]
+after = "9h"
+channel = "email"
+template = "socks {{ link }}"
+when = { product_types = ["socks"] }
 "#;
+
+/// The store's catalogue, in the shape of Shopify's products.json with the feed's own
+/// `collections`: A is a knitted sweater in the winter collection, B socks; C is not in it.
+pub const CATALOGUE: &str = r#"{"products": [
+  {"id": 1, "title": "Sweater", "handle": "sweater", "product_type": "Sweaters", "tags": ["knitwear"],
+   "collections": ["Winter"], "options": [{"name": "Title"}],
+   "variants": [{"id": 11, "sku": "A", "price": "120.00", "available": true, "option1": "Default Title"}]},
+  {"id": 2, "title": "Socks", "handle": "socks", "product_type": "Socks", "tags": ["basics"],
+   "options": [{"name": "Title"}],
+   "variants": [{"id": 21, "sku": "B", "price": "20.00", "available": true, "option1": "Default Title"}]}
+]}"#;
 
 pub struct Shopper {
     pub cart: &'static str,
@@ -58,13 +90,17 @@ pub struct Shopper {
     pub customer: &'static str,
     pub items: &'static str,
     pub currency: &'static str,
+    /// The event's type: `checkout.started` makes a hot lead.
+    pub kind: &'static str,
     /// The steps' texts this shopper must get, in order.
     pub expected: &'static [&'static str],
 }
 
-/// Kari: 120.00 EUR in one item, a Norwegian phone, Norwegian, SMS and e-mail consent, no order
-/// before. Emre: 2 × 20.00 EUR, a Turkish phone, Turkish, e-mail only, 3 orders before. Emma:
-/// 100.00 USD (another currency: no value bound holds), one item, English, no order known.
+/// Kari: 120.00 EUR in one item (the knitted sweater of the winter collection), a Norwegian
+/// phone, Norwegian, SMS and e-mail consent, no order before, at checkout (a hot lead). Emre:
+/// 2 × 20.00 EUR (socks), a Turkish phone, Turkish, e-mail only, 3 orders before. Emma: 100.00
+/// USD (another currency: no value bound holds), one item the catalogue does not know, English,
+/// no order known.
 pub const SHOPPERS: [Shopper; 3] = [
     Shopper {
         cart: "c-kari",
@@ -72,7 +108,17 @@ pub const SHOPPERS: [Shopper; 3] = [
         customer: r#""phone":"+4791234567","locale":"nb-NO","orders_count":0,"consent":{"email":true,"sms":true}"#,
         items: r#"[{"sku":"A","name":"Sweater","quantity":1,"unit_price":"120.00"}]"#,
         currency: "EUR",
-        expected: &["value", "one item", "first time", "Norway", "SMS yes"],
+        kind: "checkout.started",
+        expected: &[
+            "value",
+            "one item",
+            "first time",
+            "Norway",
+            "SMS yes",
+            "hot lead",
+            "knitwear",
+            "winter collection",
+        ],
     },
     Shopper {
         cart: "c-emre",
@@ -80,7 +126,8 @@ pub const SHOPPERS: [Shopper; 3] = [
         customer: r#""phone":"+905321234567","locale":"tr-TR","orders_count":3,"consent":{"email":true}"#,
         items: r#"[{"sku":"B","name":"Socks","quantity":2,"unit_price":"20.00"}]"#,
         currency: "EUR",
-        expected: &["Turkish"],
+        kind: "cart.updated",
+        expected: &["Turkish", "socks"],
     },
     Shopper {
         cart: "c-emma",
@@ -88,16 +135,18 @@ pub const SHOPPERS: [Shopper; 3] = [
         customer: r#""locale":"en-GB","consent":{"email":true}"#,
         items: r#"[{"sku":"C","name":"Scarf","quantity":1,"unit_price":"100.00"}]"#,
         currency: "USD",
+        kind: "cart.updated",
         expected: &["one item", "first time"],
     },
 ];
 
 pub fn event(s: &Shopper, at: &str) -> String {
     format!(
-        r#"{{"event_id":"e-{cart}","type":"cart.updated","occurred_at":"{at}","cart_id":"{cart}",
+        r#"{{"event_id":"e-{cart}","type":"{kind}","occurred_at":"{at}","cart_id":"{cart}",
         "customer":{{"first_name":"X","email":"{email}",{customer}}},
         "cart":{{"currency":"{currency}","checkout_url":"https://shop.example/c","items":{items}}}}}"#,
         cart = s.cart,
+        kind = s.kind,
         email = s.email,
         customer = s.customer,
         currency = s.currency,
@@ -105,7 +154,10 @@ pub fn event(s: &Shopper, at: &str) -> String {
     )
 }
 
-/// Steps skipped for their condition: six steps for each shopper, less the ones they got.
+/// The steps of `CONFIG`.
+pub const STEPS: i64 = 10;
+
+/// Steps skipped for their condition: every step for each shopper, less the ones they got.
 pub fn skipped() -> i64 {
-    SHOPPERS.iter().map(|s| 6 - s.expected.len() as i64).sum()
+    SHOPPERS.iter().map(|s| STEPS - s.expected.len() as i64).sum()
 }

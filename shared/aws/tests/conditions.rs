@@ -14,12 +14,15 @@ mod scenario;
 #[tokio::test]
 async fn each_cart_gets_the_steps_its_conditions_allow_on_dynamodb() {
     let Some(mut rig) = Rig::with_config("conditions", scenario::CONFIG).await else { return };
+    let store = rig.engine.config().store("s").unwrap().clone();
+    let format = cartback_core::catalogue::FeedFormat::Json;
+    rig.engine.catalogue.upload(&store, format, scenario::CATALOGUE.as_bytes()).await.unwrap().unwrap();
     let start = "2026-11-23T09:00:00Z";
     for shopper in &scenario::SHOPPERS {
         rig.event(scenario::event(shopper, start)).await;
     }
     rig.sweep_at(ts(start)).await;
-    for due in ["09:30", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"] {
+    for due in ["09:30", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00", "17:00", "18:00", "19:00"] {
         rig.sweep_at(ts(&format!("2026-11-23T{due}:00Z"))).await;
         rig.dispatch_all().await;
     }

@@ -504,6 +504,8 @@ fn catalogue(store: &str, products: usize, fetched_at: Timestamp) -> cartback_co
             title: format!("Product {i} with a title long enough to fill the parts"),
             product_type: "Things".into(),
             tags: vec!["a".into()],
+            collections: vec!["things".into()],
+            goes_with: vec![((i + 1) % products).to_string()],
             url: Some(format!("https://shop.example/products/product-{i}")),
             options: vec!["Size".into(), "Color".into()],
             facts: Facts { material: Some("100% organic cotton, knitted in Portugal".into()), ..Facts::default() },

@@ -79,8 +79,8 @@ impl Engine {
         let outbox = Arc::new(Outbox::new(p.channels));
         let coupons = Coupons { k: k.clone(), carts: p.carts.clone() };
         // Replies and the inbox read the catalogue often; its copy is reused while unchanged.
-        let catalogues: Arc<dyn CatalogueStore> =
-            Arc::new(crate::catalogue::cache::CachedCatalogues::new(p.catalogues));
+        let cached = Arc::new(crate::catalogue::cache::CachedCatalogues::new(p.catalogues));
+        let catalogues: Arc<dyn CatalogueStore> = cached.clone();
         let inbox =
             Inbox { k: k.clone(), carts: p.carts.clone(), outbox: outbox.clone(), catalogues: catalogues.clone() };
         Engine {
@@ -91,6 +91,7 @@ impl Engine {
                 timers: p.timers,
                 outbox: outbox.clone(),
                 coupons: coupons.clone(),
+                catalogues: cached,
             },
             replies: Replies {
                 k: k.clone(),

@@ -2,15 +2,17 @@
 //! carts and generated conditions — written as the TOML a merchant writes and loaded through the
 //! configuration — the send policy skips a step (`condition`) exactly when this file's own
 //! reading of the rules says the cart does not meet it, and draws only among the variants it
-//! meets. The reference below reads the raw values, not the loaded `Condition`.
+//! meets. The reference below reads the raw values, not the loaded `Condition` (and the items'
+//! tags, collections and types from its own table, not the `Catalogue` built from it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use cartback_core::abandonment::send_policy::{SendPlan, plan_send};
+use cartback_core::abandonment::send_policy::{SendPlan, plan_send_with};
 use cartback_core::config::Config;
+use cartback_core::domain::catalogue::{Catalogue, Product, Variant};
 use cartback_core::domain::money::Currency;
 use cartback_core::domain::pii::Pii;
-use cartback_core::domain::{Cart, Contact, Item, Reason};
+use cartback_core::domain::{Cart, Contact, Item, Reason, Temperature};
 use proptest::prelude::*;
 use std::sync::Arc;
 
@@ -27,6 +29,48 @@ struct Shopper {
     sms: bool,
     whatsapp: bool,
     reason: Option<Reason>,
+    temperature: Temperature,
+    /// The cart's product in `PRODUCTS`, or one the catalogue does not know.
+    product: Option<usize>,
+}
+
+/// The catalogue: (product type, tags, collections). Names differ in case from the conditions'
+/// on purpose: they are compared without case.
+type Row = (&'static str, &'static [&'static str], &'static [&'static str]);
+
+const PRODUCTS: [Row; 3] = [
+    ("Sweaters", &["knitwear", "Winter"], &["warm"]),
+    ("Candles", &["home"], &["Home", "gifts"]),
+    ("Hats", &["knitwear"], &[]),
+];
+
+fn catalogue() -> Catalogue {
+    let eur = Currency::parse("EUR").unwrap();
+    let products = PRODUCTS
+        .iter()
+        .enumerate()
+        .map(|(i, (ty, tags, collections))| Product {
+            id: i.to_string(),
+            handle: format!("p{i}"),
+            title: format!("P{i}"),
+            product_type: ty.to_string(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            collections: collections.iter().map(|t| t.to_string()).collect(),
+            goes_with: Vec::new(),
+            url: None,
+            options: Vec::new(),
+            facts: Default::default(),
+            variants: vec![Variant {
+                id: format!("v{i}"),
+                sku: format!("SKU-{i}"),
+                title: "Default".into(),
+                options: Vec::new(),
+                price_minor: 100,
+                available: true,
+            }],
+        })
+        .collect();
+    Catalogue { products, ..Catalogue::empty("s", "test", eur, jiff::Timestamp::UNIX_EPOCH) }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -40,6 +84,10 @@ struct When {
     languages: Vec<&'static str>,
     consent: Vec<&'static str>,
     reasons: Vec<Reason>,
+    leads: Vec<&'static str>,
+    tags: Vec<&'static str>,
+    collections: Vec<&'static str>,
+    product_types: Vec<&'static str>,
 }
 
 const PHONES: [(&str, &str); 3] = [("+4791234567", "NO"), ("+905321234567", "TR"), ("+447400123456", "GB")];
@@ -51,9 +99,16 @@ fn shopper() -> impl Strategy<Value = Shopper> {
         (proptest::option::of(0_u32..4), any::<bool>()),
         (proptest::option::of(0_usize..3), proptest::option::of(0_usize..4)),
         (any::<bool>(), any::<bool>(), proptest::option::of(0_usize..9)),
+        (0_usize..3, proptest::option::weighted(0.8, 0_usize..3)),
     )
         .prop_map(
-            |((each, units, euros), (orders_count, ordered_here), (phone, locale), (sms, whatsapp, reason))| Shopper {
+            |(
+                (each, units, euros),
+                (orders_count, ordered_here),
+                (phone, locale),
+                (sms, whatsapp, reason),
+                (temperature, product),
+            )| Shopper {
                 each,
                 units,
                 euros,
@@ -64,6 +119,8 @@ fn shopper() -> impl Strategy<Value = Shopper> {
                 sms,
                 whatsapp,
                 reason: reason.map(|i| Reason::ALL[i]),
+                temperature: Temperature::ALL[temperature],
+                product,
             },
         )
 }
@@ -85,6 +142,8 @@ fn when() -> impl Strategy<Value = When> {
             (some(0.25), proptest::sample::subsequence(Reason::ALL.to_vec(), 1..=2))
                 .prop_map(|(on, l)| if on { l } else { Vec::new() }),
         ),
+        (list(vec!["cold", "warm", "hot"]), list(vec!["WINTER", "home", "gifts"])),
+        (list(vec!["warm", "home", "gifts"]), list(vec!["sweaters", "Hats", "Bags"])),
     )
         .prop_map(
             |(
@@ -93,6 +152,8 @@ fn when() -> impl Strategy<Value = When> {
                 first_time,
                 (countries, languages),
                 (consent, reasons),
+                (leads, tags),
+                (collections, product_types),
             )| When {
                 value_min,
                 value_max: value_max.map(|m| m.max(value_min.unwrap_or(0))),
@@ -103,6 +164,10 @@ fn when() -> impl Strategy<Value = When> {
                 languages,
                 consent,
                 reasons,
+                leads,
+                tags,
+                collections,
+                product_types,
             },
         )
         .prop_filter("names something", |w| {
@@ -115,6 +180,10 @@ fn when() -> impl Strategy<Value = When> {
                 || !w.languages.is_empty()
                 || !w.consent.is_empty()
                 || !w.reasons.is_empty()
+                || !w.leads.is_empty()
+                || !w.tags.is_empty()
+                || !w.collections.is_empty()
+                || !w.product_types.is_empty()
         })
 }
 
@@ -149,6 +218,13 @@ fn toml(w: &When) -> String {
         let r: Vec<&str> = w.reasons.iter().map(Reason::as_str).collect();
         parts.push(format!("reasons = [{}]", list(&r)));
     }
+    for (key, v) in
+        [("leads", &w.leads), ("tags", &w.tags), ("collections", &w.collections), ("product_types", &w.product_types)]
+    {
+        if !v.is_empty() {
+            parts.push(format!("{key} = [{}]", list(v)));
+        }
+    }
     format!("{{ {} }}", parts.join(", "))
 }
 
@@ -172,7 +248,16 @@ fn meets(w: &When, s: &Shopper) -> bool {
         _ => s.whatsapp,
     });
     let reason_ok = w.reasons.is_empty() || s.reason.is_some_and(|r| w.reasons.contains(&r));
-    value_ok && items_ok && first_ok && country_ok && lang_ok && consent_ok && reason_ok
+    let lead_ok = w.leads.is_empty() || w.leads.contains(&s.temperature.as_str());
+    let item = s.product.map(|i| PRODUCTS[i]);
+    let any = |wanted: &[&str], has: &dyn Fn(Row) -> Vec<String>| {
+        wanted.is_empty()
+            || item.is_some_and(|p| has(p).iter().any(|x| wanted.iter().any(|w| w.to_lowercase() == x.to_lowercase())))
+    };
+    let items_kind_ok = any(&w.tags, &|p| p.1.iter().map(|t| t.to_string()).collect())
+        && any(&w.collections, &|p| p.2.iter().map(|t| t.to_string()).collect())
+        && any(&w.product_types, &|p| vec![p.0.to_string()]);
+    value_ok && items_ok && first_ok && country_ok && lang_ok && consent_ok && reason_ok && lead_ok && items_kind_ok
 }
 
 fn config(step: Option<&When>, variants: &[Option<When>]) -> Config {
@@ -196,7 +281,7 @@ fn cart_of(s: &Shopper) -> (Cart, Option<Contact>) {
     let mut c = Cart::new("s", "c1", start, false);
     c.currency = Some(Currency::parse(if s.euros { "EUR" } else { "USD" }).unwrap());
     c.items = Arc::new(vec![Item {
-        sku: "A".into(),
+        sku: s.product.map_or("UNKNOWN".into(), |i| format!("SKU-{i}")),
         name: "A".into(),
         quantity: s.units,
         unit_price_minor: s.each * 100,
@@ -212,6 +297,7 @@ fn cart_of(s: &Shopper) -> (Cart, Option<Contact>) {
     cu.consent.sms = Some(s.sms);
     cu.consent.whatsapp = Some(s.whatsapp);
     c.reason = s.reason;
+    c.temperature = s.temperature;
     c.status = cartback_core::domain::CartStatus::Abandoned;
     let contact = s.ordered_here.then(|| {
         // An order of theirs known here, before this cart (a later one would end its sequence).
@@ -235,7 +321,7 @@ proptest! {
         let store = cfg.store("s").unwrap();
         let (cart, contact) = cart_of(&s);
         let now: jiff::Timestamp = "2026-11-23T13:00:00Z".parse().unwrap();
-        let plan = plan_send(&cart, contact.as_ref(), store, 0, now);
+        let plan = plan_send_with(&cart, contact.as_ref(), store, 0, now, Some(&catalogue()));
         // Variant A (the step's own) has no condition of its own.
         let eligible: Vec<usize> = std::iter::once(true)
             .chain(variants.iter().map(|v| v.as_ref().is_none_or(|w| meets(w, &s))))

@@ -8,8 +8,21 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartback_core::messaging::links::LinkOutcome;
 
-pub async fn open(State(st): State<AppState>, Path(token): Path<String>) -> Result<Response, ApiError> {
-    match st.engine.links.open_link(&token).await? {
+/// With `?rec={seq}.{index}`: a product an e-mail recommended (docs/recommendations.md). Any
+/// other query is ignored, as before (a mail client's tracking parameters).
+pub async fn open(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, ApiError> {
+    let rec = query
+        .as_deref()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "rec").map(|(_, v)| v.into_owned()));
+    let outcome = match rec.as_deref() {
+        Some(rec) => st.engine.links.open_recommendation(&token, rec).await?,
+        None => st.engine.links.open_link(&token).await?,
+    };
+    match outcome {
         LinkOutcome::Redirect(url) => {
             let location = HeaderValue::from_str(&url).map_err(|_| ApiError::not_found())?;
             let mut resp = StatusCode::FOUND.into_response();

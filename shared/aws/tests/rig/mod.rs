@@ -69,7 +69,7 @@ impl Rig {
         let channels: HashMap<Channel, Arc<dyn ChannelSender>> =
             Channel::ALL.into_iter().map(|c| (c, outbox.clone() as Arc<dyn ChannelSender>)).collect();
         let engine = Arc::new(Engine::new(cartback_core::app::Ports {
-            catalogues: Arc::new(cartback_local::adapters::memory_store::MemoryStore::new()),
+            catalogues: store.clone(),
             product_pages: Arc::new(cartback_core::ports::NoProductPages),
             hooks: Arc::new(cartback_local::adapters::memory_store::MemoryStore::new()),
             events_out: Arc::new(cartback_core::ports::NoEventsOut),

@@ -76,6 +76,7 @@ mod tests {
                 .collect(),
             leads: Vec::new(),
             when: None,
+            recommend: 0,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::config::StoreConfig;
 use crate::config::condition::Condition;
+use crate::domain::catalogue::{Catalogue, Product};
 use crate::domain::{Cart, Contact};
 
 /// What conditions are judged on, for one cart at one moment. The phone's country (a parse of
@@ -13,13 +14,49 @@ pub struct Facts<'a> {
     cart: &'a Cart,
     contact: Option<&'a Contact>,
     store: &'a StoreConfig,
+    /// The store's catalogue, read by the caller only when some condition asks about the items
+    /// (`StoreConfig::conditions_need_catalogue`).
+    catalogue: Option<&'a Catalogue>,
     country: std::cell::OnceCell<Option<String>>,
     language: std::cell::OnceCell<String>,
+    products: std::cell::OnceCell<Vec<&'a Product>>,
 }
 
 impl<'a> Facts<'a> {
     pub fn new(cart: &'a Cart, contact: Option<&'a Contact>, store: &'a StoreConfig) -> Facts<'a> {
-        Facts { cart, contact, store, country: Default::default(), language: Default::default() }
+        Facts {
+            cart,
+            contact,
+            store,
+            catalogue: None,
+            country: Default::default(),
+            language: Default::default(),
+            products: Default::default(),
+        }
+    }
+
+    /// With the store's catalogue, for conditions on the items' tags, collections and types.
+    pub fn with_catalogue(mut self, catalogue: Option<&'a Catalogue>) -> Facts<'a> {
+        self.catalogue = catalogue;
+        self
+    }
+
+    /// The catalogue's products of the cart's lines (a line it does not know is left out).
+    fn products(&self) -> &[&'a Product] {
+        self.products.get_or_init(|| {
+            let Some(c) = self.catalogue else { return Vec::new() };
+            self.cart.items.iter().filter_map(|i| c.variant(&i.sku)).map(|(p, _)| p).collect()
+        })
+    }
+
+    fn items_match(&self, c: &Condition) -> bool {
+        let any = |wanted: &[String], has: &dyn Fn(&Product, &str) -> bool| {
+            wanted.is_empty() || self.products().iter().any(|p| wanted.iter().any(|w| has(p, w)))
+        };
+        let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b);
+        any(&c.tags, &|p, w| p.tags.iter().any(|t| same(t, w)))
+            && any(&c.collections, &|p, w| p.collections.iter().any(|t| same(t, w)))
+            && any(&c.product_types, &|p, w| same(&p.product_type, w))
     }
 
     fn country(&self) -> Option<&str> {
@@ -66,6 +103,12 @@ impl<'a> Facts<'a> {
             return false;
         }
         if !c.languages.is_empty() && !c.languages.iter().any(|l| l == self.language()) {
+            return false;
+        }
+        if !c.leads.is_empty() && !c.leads.contains(&cart.temperature) {
+            return false;
+        }
+        if c.needs_catalogue() && !self.items_match(c) {
             return false;
         }
         // Last: the one key that costs a parse.

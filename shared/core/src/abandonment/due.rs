@@ -10,15 +10,17 @@
 
 use crate::abandonment::Dispatch;
 use crate::abandonment::lifecycle::{TimerDecision, mark_abandoned, on_timer};
-use crate::abandonment::send_policy::{HELD, ORDERED_ELSEWHERE, SendPlan, plan_send};
+use crate::abandonment::send_policy::{HELD, ORDERED_ELSEWHERE, SendPlan, plan_send_with};
 use crate::config::StoreConfig;
+use crate::domain::catalogue::Catalogue;
 use crate::domain::{ArmedTimer, Cart, CartStatus, Channel, Contact, SendRecord, SendStatus, Stopped};
 use crate::engine::counters::{Counter, Deltas, Measure, language_of};
 use crate::engine::outbox::Purpose;
 use crate::engine::{EngineError, address_contact_key, cart_contact_key, retry_on_conflict};
 use crate::messaging::{
-    COUPON_CONTACT_WINDOW, ComposeError, ComposeInput, Delivery, compose_message, contact_after_send,
-    coupon_index_record, coupon_validity, coupons_issued_today, needs_coupon, new_link_records,
+    COUPON_CONTACT_WINDOW, ComposeError, ComposeInput, Delivery, add_recommendations, compose_message,
+    contact_after_send, coupon_index_record, coupon_validity, coupons_issued_today, needs_coupon, new_link_records,
+    recommendations_for_email,
 };
 use crate::ports::{ChannelError, TimerMsg};
 use jiff::{SignedDuration, Timestamp};
@@ -98,7 +100,7 @@ impl Dispatch {
             }
             TimerDecision::Wait { step, due } => {
                 mark_abandoned(&mut cart, &mut stats);
-                let due = step_time(&cart, contact.as_ref(), store, step, due, &mut stats);
+                let due = step_time(&cart, contact.as_ref(), store, None, step, due, &mut stats);
                 self.k.arm(&*self.timers, &mut cart, due, now).await?;
                 DueOutcome::Rearmed
             }
@@ -174,7 +176,14 @@ impl Dispatch {
     ) -> Result<DueOutcome, EngineError> {
         let channel = store.steps[step as usize].channel;
         super::conditions::keep_phone_country(&mut cart, store);
-        let mut plan = plan_send(&cart, contact.as_ref(), store, step, now);
+        let recommends = store.steps[step as usize].recommend > 0 && channel == Channel::Email;
+        let catalogue = if recommends || store.conditions_need_catalogue() {
+            self.catalogue(store, &mut stats).await
+        } else {
+            None
+        };
+        let catalogue = catalogue.as_deref();
+        let mut plan = plan_send_with(&cart, contact.as_ref(), store, step, now, catalogue);
         // A "no" belongs to the address: the one this message would go to may have said it
         // through another cart, filed under another contact (an e-mail unsubscribed on an
         // e-mail-only cart, this cart filed under the phone).
@@ -216,7 +225,7 @@ impl Dispatch {
                     cart.status = CartStatus::Converted;
                     cart.timer = None;
                 } else {
-                    self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
+                    self.advance(&mut cart, contact.as_ref(), store, catalogue, now, &mut stats).await?;
                 }
                 self.carts.put_cart(cart).await?;
                 stats.push((Counter::StepsSkipped(why), 1));
@@ -233,7 +242,7 @@ impl Dispatch {
                 Ok(DueOutcome::Deferred(until, why))
             }
             SendPlan::Send { variant, channel } => {
-                self.send_step(store, msg, cart, contact, (step, channel), variant, stats, now).await
+                self.send_step(store, msg, cart, contact, (step, channel), variant, catalogue, stats, now).await
             }
         }
     }
@@ -247,6 +256,7 @@ impl Dispatch {
         contact: Option<Contact>,
         (step, channel): (u32, Channel),
         variant: usize,
+        catalogue: Option<&Catalogue>,
         mut stats: Deltas,
         now: Timestamp,
     ) -> Result<DueOutcome, EngineError> {
@@ -268,6 +278,11 @@ impl Dispatch {
                 Some(why) => stats.push((Counter::CouponsWithheld(why), 1)),
             }
         }
+        let (recommended, kept) = if step_cfg.recommend > 0 && channel == Channel::Email {
+            recommendations_for_email(catalogue, &cart, store, step_cfg.recommend, &link_url, msg.seq, &mut stats)
+        } else {
+            Default::default()
+        };
         let input =
             ComposeInput { cart: &cart, cfg: store, step, variant, link: &link_url, coupon: coupon.as_deref(), now };
         let contact_key = cart_contact_key(&cart);
@@ -281,13 +296,16 @@ impl Dispatch {
             deliver_by: crate::abandonment::send_policy::deliver_by(&cart, store, channel, now),
         };
         let outgoing = match compose_message(&input, &delivery) {
-            Ok(o) => o,
+            Ok(mut o) => {
+                add_recommendations(&mut o, &input, &recommended);
+                o
+            }
             // Too long for the store's cap even shortened: skipped, counted with its cause.
             Err(e @ ComposeError::TooLong { .. }) => {
                 let why = "too_long";
                 let note = Some(e.to_string());
                 cart.sends.push(record(step, msg.seq, &cart, channel, variant_name, SendStatus::Skipped, now, note));
-                self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
+                self.advance(&mut cart, contact.as_ref(), store, catalogue, now, &mut stats).await?;
                 self.carts.put_cart(cart).await?;
                 stats.push((Counter::StepsSkipped(why), 1));
                 self.k.count(&msg.store, stats).await;
@@ -299,7 +317,7 @@ impl Dispatch {
                 // Templates are checked at load, so this is a defect: record it, never retry.
                 let note = Some(format!("render: {e}"));
                 cart.sends.push(record(step, msg.seq, &cart, channel, variant_name, SendStatus::Failed, now, note));
-                self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
+                self.advance(&mut cart, contact.as_ref(), store, catalogue, now, &mut stats).await?;
                 self.carts.put_cart(cart).await?;
                 self.k.count(&msg.store, stats).await;
                 tracing::error!(store = %msg.store, cart = %msg.cart, step, error = %e, "message did not render");
@@ -329,9 +347,10 @@ impl Dispatch {
         let language = language_of(cart.customer.locale.as_deref(), &store.locale);
         let mut rec = record(step, msg.seq, &cart, channel, variant_name.clone(), SendStatus::Sent, now, None);
         rec.coupon = coupon;
+        rec.recommended = kept;
         cart.sends.push(rec);
         cart.last_message_at = Some(now);
-        self.advance(&mut cart, contact.as_ref(), store, now, &mut stats).await?;
+        self.advance(&mut cart, contact.as_ref(), store, catalogue, now, &mut stats).await?;
         let first_for_this_cart = contact.as_ref().and_then(|c| c.latest_cart.as_deref()) != Some(msg.cart.as_str());
         let contact = contact_after_send(contact, &key, &cart, store, now, issued_coupon);
         let records = new_link_records(&cart, store, new_token, coupon_index, first_for_this_cart, now);
@@ -422,6 +441,20 @@ impl Dispatch {
         }
     }
 
+    /// The store's catalogue for a step that needs it. Best effort: a catalogue that cannot be
+    /// read leaves the e-mail without recommendations and conditions on items unmet, counted
+    /// (`recommendations.none.catalogue_unavailable`), rather than holding the message back.
+    async fn catalogue(&self, store: &StoreConfig, stats: &mut Deltas) -> Option<std::sync::Arc<Catalogue>> {
+        match self.catalogues.shared(&store.id).await {
+            Ok(c) => c,
+            Err(e) => {
+                stats.push((Counter::Recommendations("none.catalogue_unavailable".into()), 1));
+                tracing::warn!(store = %store.id, error = %e, "the catalogue could not be read for a due step");
+                None
+            }
+        }
+    }
+
     /// Moves past the current step: arms the next step's timer (keeping the configured spacing
     /// even when a cart is processed late, so two steps never go back to back), or ends the
     /// sequence.
@@ -430,6 +463,7 @@ impl Dispatch {
         cart: &mut Cart,
         contact: Option<&Contact>,
         store: &StoreConfig,
+        catalogue: Option<&Catalogue>,
         now: Timestamp,
         stats: &mut Deltas,
     ) -> Result<(), EngineError> {
@@ -440,7 +474,10 @@ impl Dispatch {
         // through a timer each: the cart is judged at the moment they are due.
         while let Some(next) = store.steps.get(cart.next_step as usize)
             && Some(next.after) == done
-            && !super::conditions::step_fits(next, &super::conditions::Facts::new(cart, contact, store))
+            && !super::conditions::step_fits(
+                next,
+                &super::conditions::Facts::new(cart, contact, store).with_catalogue(catalogue),
+            )
         {
             // Recorded under the work that passed it over (the timer still armed), as a skip at
             // its own due time would be: the cart's history shows every step.
@@ -456,7 +493,7 @@ impl Dispatch {
             Some(next) => {
                 let spacing = done.map_or(SignedDuration::ZERO, |d| next.after - d);
                 let due = (cart.last_activity + next.after).max(now + spacing);
-                let due = step_time(cart, contact, store, cart.next_step, due, stats);
+                let due = step_time(cart, contact, store, catalogue, cart.next_step, due, stats);
                 self.k.arm(&*self.timers, cart, due, now).await?;
             }
             None => {
@@ -586,11 +623,12 @@ fn step_time(
     cart: &Cart,
     contact: Option<&Contact>,
     store: &StoreConfig,
+    catalogue: Option<&Catalogue>,
     step: u32,
     due: Timestamp,
     stats: &mut Deltas,
 ) -> Timestamp {
-    match plan_send(cart, contact, store, step, due) {
+    match plan_send_with(cart, contact, store, step, due, catalogue) {
         SendPlan::Defer(until, why @ "quiet_hours") => {
             stats.push((Counter::StepsDeferred(why), 1));
             until
@@ -623,5 +661,6 @@ fn record(
         coupon: None,
         coupon_redeemed_at: None,
         delivery: None,
+        recommended: Vec::new(),
     }
 }

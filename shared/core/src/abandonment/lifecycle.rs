@@ -238,6 +238,11 @@ fn experiment_orders(cart: &Cart, currency: &'static str, minor: i64, stats: &mu
         stats.push((m(Measure::Revenue(currency)), minor));
         stats.push((m(Measure::RevenueSquares(currency)), square_hundredths(minor)));
     }
+    // A product an e-mail recommended was followed before the order (docs/recommendations.md).
+    if cart.recommendation_clicked_at.is_some() {
+        stats.push((Counter::Recommendations("orders".into()), 1));
+        stats.push((Counter::Recommendations(format!("revenue_{currency}")), minor));
+    }
     // The on-site offer's variant, when the shopper took its code: its experiment's orders.
     if let Some(o) = &cart.offer {
         let v = o.variant.as_str();

@@ -30,4 +30,7 @@ pub struct Dispatch {
     pub(crate) timers: Arc<dyn TimerQueue>,
     pub(crate) outbox: Arc<Outbox>,
     pub(crate) coupons: Coupons,
+    /// The store's catalogue, read only for a step that recommends products or a condition on
+    /// the items' tags, collections or types.
+    pub(crate) catalogues: Arc<crate::catalogue::CachedCatalogues>,
 }

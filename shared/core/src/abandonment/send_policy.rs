@@ -104,6 +104,19 @@ pub fn plan_send(
     step_index: u32,
     now: Timestamp,
 ) -> SendPlan {
+    plan_send_with(cart, contact, cfg, step_index, now, None)
+}
+
+/// `plan_send` with the store's catalogue, for conditions on the items' tags, collections and
+/// types (without it they hold for no cart).
+pub fn plan_send_with(
+    cart: &Cart,
+    contact: Option<&Contact>,
+    cfg: &StoreConfig,
+    step_index: u32,
+    now: Timestamp,
+    catalogue: Option<&crate::domain::catalogue::Catalogue>,
+) -> SendPlan {
     let Some(step) = cfg.steps.get(step_index as usize) else {
         return SendPlan::Skip("no_such_step");
     };
@@ -121,7 +134,7 @@ pub fn plan_send(
     }
     // The step's condition, then its variants': a cart none of whose variants fits is skipped
     // like one the step is not for.
-    let facts = super::conditions::Facts::new(cart, contact, cfg);
+    let facts = super::conditions::Facts::new(cart, contact, cfg).with_catalogue(catalogue);
     if !facts.fits(&step.when) {
         return SendPlan::Skip(CONDITION);
     }

@@ -20,6 +20,21 @@ impl CachedCatalogues {
         CachedCatalogues { inner, held: Mutex::new(HashMap::new()) }
     }
 
+    /// The store's catalogue, shared rather than copied: what a due step reads (its items'
+    /// tags for a condition, products to recommend), as often as steps fall due.
+    pub async fn shared(&self, store: &str) -> Result<Option<Arc<Catalogue>>, StoreError> {
+        let Some(head) = self.inner.catalogue_head(store).await? else {
+            self.hold(store, None);
+            return Ok(None);
+        };
+        if let Some(c) = self.held(store).filter(|c| c.version == head.version) {
+            return Ok(Some(c));
+        }
+        let fresh = self.inner.get_catalogue(store).await?.map(Arc::new);
+        self.hold(store, fresh.clone());
+        Ok(fresh)
+    }
+
     fn held(&self, store: &str) -> Option<Arc<Catalogue>> {
         self.held.lock().ok().and_then(|m| m.get(store).cloned())
     }
@@ -37,16 +52,7 @@ impl CachedCatalogues {
 #[async_trait]
 impl CatalogueStore for CachedCatalogues {
     async fn get_catalogue(&self, store: &str) -> Result<Option<Catalogue>, StoreError> {
-        let Some(head) = self.inner.catalogue_head(store).await? else {
-            self.hold(store, None);
-            return Ok(None);
-        };
-        if let Some(c) = self.held(store).filter(|c| c.version == head.version) {
-            return Ok(Some((*c).clone()));
-        }
-        let fresh = self.inner.get_catalogue(store).await?;
-        self.hold(store, fresh.clone().map(Arc::new));
-        Ok(fresh)
+        Ok(self.shared(store).await?.map(|c| (*c).clone()))
     }
 
     async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<u64, StoreError> {

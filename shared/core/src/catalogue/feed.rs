@@ -6,11 +6,14 @@ use crate::catalogue::{CatalogueError, body_facts, csv_rows, shopify_products};
 use crate::domain::catalogue::{Product, Variant};
 use crate::domain::money::Currency;
 
-pub const CSV_COLUMNS: [&str; 16] = [
+pub const CSV_COLUMNS: [&str; 19] = [
     "product_id",
     "handle",
     "title",
     "product_type",
+    "tags",
+    "collections",
+    "goes_with",
     "url",
     "description",
     "option1_name",
@@ -28,6 +31,11 @@ const REQUIRED: [&str; 4] = ["handle", "title", "price", "available"];
 
 pub fn parse_json(body: &[u8], currency: Currency) -> Result<Vec<Product>, CatalogueError> {
     shopify_products::parse_page(body, currency, None)
+}
+
+/// A comma-separated list in one field (`"knitwear, winter"`), as Shopify writes tags.
+fn list(field: &str) -> Vec<String> {
+    field.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 pub fn parse_csv(body: &[u8], currency: Currency) -> Result<Vec<Product>, CatalogueError> {
@@ -105,7 +113,9 @@ pub fn parse_csv(body: &[u8], currency: Currency) -> Result<Vec<Product>, Catalo
                     handle: handle.clone(),
                     title,
                     product_type: col(row, "product_type"),
-                    tags: Vec::new(),
+                    tags: list(&col(row, "tags")),
+                    collections: list(&col(row, "collections")),
+                    goes_with: list(&col(row, "goes_with")),
                     url: Some(col(row, "url")).filter(|s| !s.is_empty()),
                     options: names,
                     facts: Default::default(),

@@ -11,6 +11,7 @@ pub mod ground;
 pub mod limits;
 pub mod order_status;
 pub mod read;
+pub mod recommend;
 pub mod render;
 pub mod reply;
 pub mod service;
@@ -20,9 +21,11 @@ pub mod understand;
 pub mod woocommerce_products;
 
 pub use crate::domain::catalogue::{Catalogue, Product, Variant};
+pub use cache::CachedCatalogues;
 pub use cart_link::{Shop, catalogue_lines, free_shipping_item};
 pub use ground::{Fact, Grounded, Line, Policies, ground};
 pub use read::RefreshError;
+pub use recommend::{Pick, Why, recommend};
 pub use reply::{Answered, Asked, answer as answer_reply, needs_catalogue};
 pub use service::{Catalogues, FeedFormat, Summary};
 

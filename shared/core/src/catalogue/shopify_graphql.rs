@@ -8,13 +8,15 @@ use crate::domain::catalogue::{Product, Variant};
 use crate::domain::money::Currency;
 use serde::Deserialize;
 
-/// Variants a page: 200 × 4 points (the variant, its options, its product, the product's
-/// options) + 2 is 802, under the 1 000 points a single query may cost.
-pub const PAGE_SIZE: usize = 200;
+/// Variants a page: 80 × 12 points (the variant, its options, its product, the product's
+/// options: 4; its first 5 collections: 2 + 5; the complementary-products metafield: 1) + 2 is
+/// 962, under the 1 000 points a single query may cost. The collections and the metafield are
+/// what recommendations go by (docs/recommendations.md); without them a page held 200.
+pub const PAGE_SIZE: usize = 80;
 
 /// Every variant with its product. Products that are not `ACTIVE` (drafts, archived) are left out
 /// when read (`status`): a shopper cannot buy them.
-pub const QUERY: &str = "query CartbackCatalogue($first: Int!, $after: String) { productVariants(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { id title sku price availableForSale selectedOptions { name value } product { id handle title descriptionHtml productType tags onlineStoreUrl status options { name } } } } }";
+pub const QUERY: &str = "query CartbackCatalogue($first: Int!, $after: String) { productVariants(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { id title sku price availableForSale selectedOptions { name value } product { id handle title descriptionHtml productType tags collections(first: 5) { nodes { handle } } complementary: metafield(namespace: \"shopify--discovery--product_recommendation\", key: \"complementary_products\") { value } onlineStoreUrl status options { name } } } } }";
 
 /// The request body for the page after `cursor`.
 pub fn request_body(cursor: Option<&str>) -> Vec<u8> {
@@ -52,6 +54,8 @@ pub struct PageProduct {
     pub html: String,
     pub product_type: String,
     pub tags: Vec<String>,
+    pub collections: Vec<String>,
+    pub goes_with: Vec<String>,
     pub url: Option<String>,
     pub options: Vec<String>,
     pub active: bool,
@@ -103,6 +107,21 @@ struct RawVariant {
 }
 
 #[derive(Deserialize)]
+struct Handles {
+    nodes: Vec<Handle>,
+}
+
+#[derive(Deserialize)]
+struct Handle {
+    handle: String,
+}
+
+#[derive(Deserialize)]
+struct MetafieldValue {
+    value: String,
+}
+
+#[derive(Deserialize)]
 struct NameValue {
     name: String,
     value: String,
@@ -120,6 +139,11 @@ struct RawProduct {
     product_type: Option<String>,
     #[serde(default)]
     tags: Vec<String>,
+    #[serde(default)]
+    collections: Option<Handles>,
+    /// Search & Discovery's complementary products: a JSON list of product GIDs as text.
+    #[serde(default)]
+    complementary: Option<MetafieldValue>,
     #[serde(default)]
     online_store_url: Option<String>,
     #[serde(default)]
@@ -166,7 +190,7 @@ pub fn parse(body: &[u8], currency: Currency) -> Result<Answer, CatalogueError> 
         let throttled = errors.iter().any(|e| e["extensions"]["code"] == "THROTTLED");
         if throttled {
             let cost = r.extensions.and_then(|e| e.cost);
-            let requested = cost.as_ref().and_then(|c| c.requested_query_cost).unwrap_or(PAGE_SIZE as f64 * 4.0);
+            let requested = cost.as_ref().and_then(|c| c.requested_query_cost).unwrap_or(PAGE_SIZE as f64 * 12.0);
             let wait_secs = match cost.and_then(|c| c.throttle_status) {
                 Some(t) if t.restore_rate > 0.0 => ((requested - t.currently_available) / t.restore_rate).max(1.0),
                 _ => 2.0,
@@ -221,6 +245,15 @@ pub fn parse(body: &[u8], currency: Currency) -> Result<Answer, CatalogueError> 
                 html: p.description_html.unwrap_or_default(),
                 product_type: p.product_type.unwrap_or_default(),
                 tags: p.tags,
+                collections: p.collections.map(|c| c.nodes.into_iter().map(|n| n.handle).collect()).unwrap_or_default(),
+                // A value that is not a list of GIDs is left out, not an error: it is an app's.
+                goes_with: p
+                    .complementary
+                    .and_then(|m| serde_json::from_str::<Vec<String>>(&m.value).ok())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|g| legacy_id(g))
+                    .collect(),
                 url: p.online_store_url,
                 options: p.options.into_iter().map(|o| o.name).collect(),
                 active: p.status.as_deref().is_none_or(|s| s == "ACTIVE"),
@@ -248,6 +281,8 @@ pub fn products(variants: Vec<PageVariant>) -> Vec<Product> {
                     title: p.title,
                     product_type: p.product_type,
                     tags: p.tags,
+                    collections: p.collections,
+                    goes_with: p.goes_with,
                     url,
                     // "Title" alone is Shopify's name for a product without options.
                     options: p.options.into_iter().filter(|o| o != "Title").collect(),

@@ -24,6 +24,12 @@ struct RawProduct {
     product_type: Option<String>,
     #[serde(default)]
     tags: Tags,
+    /// Not in Shopify's shape: a feed's own (docs/catalogue.md), collection handles or names.
+    #[serde(default)]
+    collections: Vec<String>,
+    /// Not in Shopify's shape: a feed's own, ids of products that go with this one.
+    #[serde(default)]
+    goes_with: Vec<serde_json::Value>,
     #[serde(default)]
     options: Vec<RawOption>,
     variants: Vec<RawVariant>,
@@ -147,6 +153,8 @@ fn product(i: usize, p: RawProduct, currency: Currency, shop: Option<&str>) -> R
         title: p.title,
         product_type: p.product_type.unwrap_or_default(),
         tags,
+        collections: p.collections,
+        goes_with: p.goes_with.iter().filter_map(id_text).collect(),
         options,
         facts,
         variants,

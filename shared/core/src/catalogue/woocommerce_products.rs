@@ -44,6 +44,11 @@ pub struct RawProduct {
     categories: Vec<Named>,
     #[serde(default)]
     tags: Vec<Named>,
+    /// What the shop shows beside this product: its cross-sells (in the cart) and upsells.
+    #[serde(default)]
+    cross_sell_ids: Vec<u64>,
+    #[serde(default)]
+    upsell_ids: Vec<u64>,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +221,8 @@ pub fn product(
         title: p.name,
         product_type: p.categories.first().map(|c| c.name.clone()).unwrap_or_default(),
         tags: p.tags.into_iter().map(|t| t.name).collect(),
+        collections: p.categories.iter().map(|c| c.name.clone()).collect(),
+        goes_with: p.cross_sell_ids.iter().chain(&p.upsell_ids).map(u64::to_string).collect(),
         url: p.permalink,
         options,
         facts,

@@ -2,7 +2,7 @@
 //! docs/sequences.md): every key given must hold; a step whose condition is false is skipped and
 //! counted (`steps_skipped.condition`), never silently.
 
-use crate::domain::{Channel, Reason};
+use crate::domain::{Channel, Reason, Temperature};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Condition {
@@ -24,11 +24,24 @@ pub struct Condition {
     pub consent: Vec<Channel>,
     /// The reason the shopper gave in a reply, any of them.
     pub reasons: Vec<Reason>,
+    /// The cart's lead temperature, any of them.
+    pub leads: Vec<Temperature>,
+    /// Some item in the cart is, in the store's catalogue, tagged with one of these, in one of
+    /// these collections, of one of these product types (compared without case). A cart whose
+    /// items the catalogue does not know, or a store without a catalogue, meets none.
+    pub tags: Vec<String>,
+    pub collections: Vec<String>,
+    pub product_types: Vec<String>,
 }
 
 impl Condition {
     /// Whether the condition names nothing (an empty `when = {}` is refused at load).
     pub fn is_empty(&self) -> bool {
         *self == Condition::default()
+    }
+
+    /// Whether judging it needs the store's catalogue (the items' tags, collections, types).
+    pub fn needs_catalogue(&self) -> bool {
+        !(self.tags.is_empty() && self.collections.is_empty() && self.product_types.is_empty())
     }
 }

@@ -146,6 +146,8 @@ pub struct Step {
     pub leads: Vec<crate::domain::Temperature>,
     /// The carts this step is for (`when = {…}`); `None`: every cart.
     pub when: Option<condition::Condition>,
+    /// Products that go with the cart shown in the e-mail (`recommend = 3`, docs/recommendations.md).
+    pub recommend: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -315,6 +317,9 @@ pub struct CatalogueConfig {
     pub returns_days: Option<u32>,
     /// "2-4": as product answers quote it.
     pub shipping_days: Option<String>,
+    /// Products (handles or ids) an e-mail recommends when too few go with the cart, in this
+    /// order (docs/recommendations.md).
+    pub recommend_fallback: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -415,6 +420,20 @@ pub enum ReplyText {
 }
 
 impl StoreConfig {
+    /// Whether some step's or variant's `when` asks about the items' tags, collections or types:
+    /// only then is the catalogue read when a step falls due.
+    pub fn conditions_need_catalogue(&self) -> bool {
+        let asks = |w: &Option<condition::Condition>| w.as_ref().is_some_and(|w| w.needs_catalogue());
+        self.steps.iter().any(|s| asks(&s.when) || s.variants.iter().any(|v| asks(&v.when)))
+    }
+
+    /// A product's page on the store's own domains: the platform's URL, else the Shopify shop's
+    /// `/products/{handle}`; none when neither is on an allowed domain.
+    pub fn product_page(&self, p: &crate::domain::catalogue::Product) -> Option<String> {
+        let built = || self.catalogue.shopify_shop.as_ref().map(|s| format!("{s}/products/{}", p.handle));
+        p.url.clone().or_else(built).and_then(|u| self.checked_url(&u))
+    }
+
     /// Whether the store's signed events go anywhere: its `[[stores.event_webhooks]]` (which
     /// need the secret, checked at load) or the REST hooks a store with the secret may have.
     pub fn publishes_events(&self) -> bool {

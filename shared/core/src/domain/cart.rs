@@ -315,6 +315,17 @@ pub struct SendRecord {
     /// What the provider reported afterwards (status callbacks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliveryStatus>,
+    /// The products this e-mail recommended, in the order shown: a click names one by its place
+    /// (`/r/{token}?rec={seq}.{index}`), and is sent to its page (docs/recommendations.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recommended: Vec<Recommended>,
+}
+
+/// A product an e-mail recommended: its id in the catalogue and its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommended {
+    pub product: String,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -370,6 +381,10 @@ pub struct Cart {
     /// The on-site offer its shopper took (docs/on-site.md): a single-use code, like a step's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer: Option<OfferClaim>,
+    /// When its shopper last followed a product an e-mail recommended: its order is counted
+    /// among those recommendations led to (`recommendations.orders`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation_clicked_at: Option<Timestamp>,
 }
 
 /// A code given on the shop's page for an address and a yes (`[stores.on_site.offer]`).
@@ -423,6 +438,7 @@ impl Cart {
             consent_log: Arc::default(),
             reason: None,
             offer: None,
+            recommendation_clicked_at: None,
         }
     }
 

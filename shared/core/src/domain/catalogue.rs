@@ -31,6 +31,13 @@ pub struct Product {
     pub product_type: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The collections (Shopify) or categories (WooCommerce) it is in, by handle or name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<String>,
+    /// Products the platform says go with this one (ids): Shopify Search & Discovery's
+    /// complementary products, WooCommerce's cross-sells and upsells, a feed's `goes_with`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub goes_with: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Option names in order ("Size", "Color"); each variant has one value per name.

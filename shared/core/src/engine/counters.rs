@@ -43,6 +43,9 @@ pub mod prefix {
     pub const CATALOGUE: &str = "catalogue.";
     /// Shoppers' questions by how they were met: `answered`, `order_status`, `person.{why}`.
     pub const QUESTIONS: &str = "questions.";
+    /// Products recommended in e-mails: `shown`, `picked.{why}`, `none.{cause}`, `clicks`,
+    /// `orders`, `revenue_{currency}` (docs/recommendations.md).
+    pub const RECOMMENDATIONS: &str = "recommendations.";
     /// Orders' progress from the platform: `received`, `partly_shipped`, `shipped`,
     /// `needs_person`, `unchanged`, `unknown_shopper` (docs/catalogue.md).
     pub const ORDER_PROGRESS: &str = "orders.progress.";
@@ -90,6 +93,8 @@ impl Group {
 pub enum Measure {
     Carts,
     Clicks,
+    /// Clicks on a product the message recommended.
+    RecommendationClicks,
     Orders,
     /// In minor units of the currency.
     Revenue(&'static str),
@@ -103,6 +108,7 @@ impl Measure {
         match self {
             Measure::Carts => "carts".into(),
             Measure::Clicks => "clicks".into(),
+            Measure::RecommendationClicks => "rec_clicks".into(),
             Measure::Orders => "orders".into(),
             Measure::Revenue(c) => format!("revenue_{c}").into(),
             Measure::RevenueSquares(c) => format!("revenue_sq_{c}").into(),
@@ -217,6 +223,8 @@ pub enum Counter {
     Catalogue(String),
     /// A shopper's question met from the catalogue, or not (`prefix::QUESTIONS`).
     Questions(String),
+    /// Products recommended in e-mails, their clicks and orders (`prefix::RECOMMENDATIONS`).
+    Recommendations(String),
     /// An order's progress kept for "where is my order?" (`prefix::ORDER_PROGRESS`).
     OrderProgress(&'static str),
     /// SES's permanent bounces and spam complaints, for the store's e-mail rates
@@ -304,6 +312,7 @@ impl Counter {
             Counter::Holds(what) => format!("{}{what}", p::HOLDS),
             Counter::Catalogue(what) => format!("{}{what}", p::CATALOGUE),
             Counter::Questions(what) => format!("{}{what}", p::QUESTIONS),
+            Counter::Recommendations(what) => format!("{}{what}", p::RECOMMENDATIONS),
             Counter::OrderProgress(what) => format!("{}{what}", p::ORDER_PROGRESS),
             Counter::WrongNumbers => "wrong_numbers".into(),
             Counter::Corrections(from, to) => format!("{}{from}.{to}", p::CORRECTIONS),

@@ -53,6 +53,8 @@ pub struct Arm {
     pub messages: i64,
     /// Restore-link clicks after this group's message (variants only).
     pub clicks: i64,
+    /// Clicks on the products this group's message recommended.
+    pub recommendation_clicks: i64,
     pub orders: i64,
     pub order_rate: f64,
     /// Minor units per currency.
@@ -114,6 +116,7 @@ fn arm(name: &str, carts: i64, clicks: i64, orders: i64) -> Arm {
         carts,
         messages: 0,
         clicks,
+        recommendation_clicks: 0,
         orders,
         order_rate: if carts > 0 { orders as f64 / carts as f64 } else { 0.0 },
         revenue: BTreeMap::new(),
@@ -186,6 +189,7 @@ pub fn experiments(counters: &BTreeMap<String, i64>, variants: &[Vec<String>]) -
         match measure {
             "carts" => a.carts += v,
             "clicks" => a.clicks += v,
+            "rec_clicks" => a.recommendation_clicks += v,
             "orders" => a.orders += v,
             m => add_revenue(a, m, *v),
         }
@@ -211,6 +215,7 @@ pub fn experiments(counters: &BTreeMap<String, i64>, variants: &[Vec<String>]) -
                 total.carts += a.carts;
                 total.messages += a.messages;
                 total.clicks += a.clicks;
+                total.recommendation_clicks += a.recommendation_clicks;
                 total.orders += a.orders;
                 for (cur, v) in &a.revenue {
                     *total.revenue.entry(cur.clone()).or_default() += v;

@@ -68,6 +68,9 @@ pub struct StatsReport {
     pub catalogue: BTreeMap<String, i64>,
     /// Shoppers' questions: `answered` from the catalogue, `order_status`, `person.{why}`.
     pub questions: BTreeMap<String, i64>,
+    /// Products recommended in e-mails: `shown`, `picked.{why}`, `none.{cause}`, `clicks`,
+    /// `orders`, `revenue_{currency}` (docs/recommendations.md).
+    pub recommendations: BTreeMap<String, i64>,
     /// Orders' progress kept for "where is my order?" (`received`, `shipped`, …, `unknown_shopper`).
     pub order_progress: BTreeMap<String, i64>,
     /// A person's corrections of readings, `{automated label}.{their label}`.
@@ -168,6 +171,7 @@ impl Kernel {
             wrong_numbers: g("wrong_numbers"),
             catalogue: with_prefix(&c, prefix::CATALOGUE),
             questions: with_prefix(&c, prefix::QUESTIONS),
+            recommendations: with_prefix(&c, prefix::RECOMMENDATIONS),
             order_progress: with_prefix(&c, prefix::ORDER_PROGRESS),
             corrections: with_prefix(&c, prefix::CORRECTIONS),
             reader: with_prefix(&c, prefix::READER),

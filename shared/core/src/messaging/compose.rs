@@ -241,9 +241,61 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
     })
 }
 
+/// A product an e-mail recommends (docs/recommendations.md), ready to show: its price in the
+/// shopper's currency when it can be stated in it, and its tracked link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recommended {
+    pub title: String,
+    pub price: Option<Money>,
+    /// Variants in stock differ in price: "from …".
+    pub from: bool,
+    /// The price was converted at the store's own rate: "≈ …".
+    pub approximate: bool,
+    pub link: String,
+}
+
+/// Adds the recommendations to a composed e-mail, after its text and before the unsubscribe
+/// link, in the language the message was written in.
+pub fn add_recommendations(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended: &[Recommended]) {
+    if recommended.is_empty() || msg.channel != Channel::Email {
+        return;
+    }
+    let lang = message_language(input, msg.channel);
+    let text = msg.body.clone();
+    msg.html = Some(html_with(&text, recommended, msg.unsubscribe_url.as_deref(), lang));
+    msg.body.push_str("\n\n");
+    msg.body.push_str(&builtin::phrase("recommended", lang, &[]));
+    for r in recommended {
+        msg.body.push_str("\n- ");
+        msg.body.push_str(&r.title);
+        if let Some(price) = price_text(r, lang) {
+            msg.body.push_str(if locale::is_rtl(lang) { "، " } else { ", " });
+            msg.body.push_str(&price);
+        }
+        msg.body.push_str(": ");
+        msg.body.push_str(&r.link);
+    }
+}
+
+/// The language a step's message is written in: its template's, as `compose` picks it.
+fn message_language<'a>(input: &ComposeInput<'a>, channel: Channel) -> &'a str {
+    let v = input.cfg.steps.get(input.step as usize).and_then(|s| s.variants.get(input.variant));
+    v.map_or("en", |v| v.template.pick(channel, input.cart.customer.locale.as_deref(), &input.cfg.locale).1)
+}
+
+fn price_text(r: &Recommended, lang: &str) -> Option<String> {
+    let money = locale::money(r.price?, lang);
+    let money = if r.approximate { format!("≈ {money}") } else { money };
+    Some(if r.from { builtin::phrase("price_from", lang, &[("price", &money)]) } else { money })
+}
+
 /// The HTML part of an e-mail: the text, escaped, its links clickable, paragraphs kept, and the
 /// unsubscribe link at the foot. One pass, no intermediate strings: it runs for every e-mail.
 pub fn html_of(text: &str, unsubscribe_url: Option<&str>, lang: &str) -> String {
+    html_with(text, &[], unsubscribe_url, lang)
+}
+
+fn html_with(text: &str, recommended: &[Recommended], unsubscribe_url: Option<&str>, lang: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2 + 256);
     let dir = if locale::is_rtl(lang) { "rtl" } else { "ltr" };
     out.push_str("<!doctype html><html lang=\"");
@@ -275,6 +327,24 @@ pub fn html_of(text: &str, unsubscribe_url: Option<&str>, lang: &str) -> String 
             }
         }
         out.push_str("</p>");
+    }
+    if !recommended.is_empty() {
+        out.push_str("<h2 style=\"font-size:16px\">");
+        escape_into(&mut out, &builtin::phrase("recommended", lang, &[]));
+        out.push_str("</h2><ul>");
+        for r in recommended {
+            out.push_str("<li><a href=\"");
+            escape_into(&mut out, &r.link);
+            out.push_str("\">");
+            escape_into(&mut out, &r.title);
+            out.push_str("</a>");
+            if let Some(price) = price_text(r, lang) {
+                out.push_str(" · ");
+                escape_into(&mut out, &price);
+            }
+            out.push_str("</li>");
+        }
+        out.push_str("</ul>");
     }
     if let Some(u) = unsubscribe_url {
         out.push_str("<p style=\"font-size:12px;color:#666\"><a href=\"");

@@ -48,4 +48,52 @@ impl Links {
         tracing::info!(store = %link.store, cart = %link.cart, "restore link opened");
         Ok(LinkOutcome::Redirect(url))
     }
+
+    /// A product an e-mail recommended, followed (`/r/{token}?rec={seq}.{index}`): redirected to
+    /// its page as the e-mail recorded it (on the store's domains, checked again), the click
+    /// counted (`recommendations.clicks`) and credited to the message that showed it; the cart
+    /// remembers it, so its order counts among those recommendations led to. A `rec` this cart's
+    /// messages never showed is not found: nothing else can be reached through the token.
+    pub async fn open_recommendation(&self, token: &str, rec: &str) -> Result<LinkOutcome, EngineError> {
+        let Some((seq, index)) =
+            rec.split_once('.').and_then(|(s, i)| Some((s.parse::<u64>().ok()?, i.parse::<usize>().ok()?)))
+        else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        if !well_formed(token) {
+            return Ok(LinkOutcome::NotFound);
+        }
+        let Some(link) = self.carts.get_link(token).await? else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        let Some(store) = self.k.config.store(&link.store) else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        if self.k.clock.now() >= link.expires_at {
+            return Ok(LinkOutcome::Expired);
+        }
+        let Some(mut cart) = self.carts.get_cart(&link.store, &link.cart).await? else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        let Some(send) = cart.sends.iter().find(|s| s.seq == seq && s.reached() && s.recommended.len() > index) else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        let (step, variant) = (send.step, send.variant.clone());
+        let Some(url) = store.checked_url(&send.recommended[index].url) else {
+            return Ok(LinkOutcome::NotFound);
+        };
+        // Remembered on the cart for the order's attribution. Best effort: a write that loses
+        // a race with the shopper's own cart activity leaves the click counted, unremembered.
+        cart.recommendation_clicked_at = Some(self.k.clock.now());
+        if let Err(e) = self.carts.put_cart(cart).await {
+            tracing::warn!(store = %link.store, cart = %link.cart, error = %e, "recommendation click not remembered on the cart");
+        }
+        let stats = vec![
+            (Counter::Recommendations("clicks".into()), 1),
+            (Counter::Experiment(step, variant, Measure::RecommendationClicks), 1),
+        ];
+        self.k.count(&link.store, stats).await;
+        tracing::info!(store = %link.store, cart = %link.cart, step, "recommended product opened");
+        Ok(LinkOutcome::Redirect(url))
+    }
 }

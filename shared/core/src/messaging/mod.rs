@@ -9,19 +9,23 @@ pub mod coupons;
 pub mod links;
 pub mod offer_codes;
 pub mod push_payload;
+pub mod recommendations;
 pub mod sms_length_check;
 pub mod unsubscribe_link;
 
 // The stage's front: what the stages above it (abandonment's dispatch, conversations) use. The
 // files behind it are the stage's own (tests/architecture.rs).
 pub use claim::{contact_after_send, new_link_records};
-pub use compose::{ComposeError, ComposeInput, Delivery, compose as compose_message, context, needs_coupon};
+pub use compose::{
+    ComposeError, ComposeInput, Delivery, add_recommendations, compose as compose_message, context, needs_coupon,
+};
 pub(crate) use coupons::index_record as coupon_index_record;
 pub use coupons::{
     CONTACT_WINDOW as COUPON_CONTACT_WINDOW, issued_today as coupons_issued_today, new_code as new_coupon_code,
     validity as coupon_validity,
 };
 pub use offer_codes::counter as offer_counter;
+pub use recommendations::for_email as recommendations_for_email;
 
 use crate::engine::Kernel;
 use crate::ports::CartStore;

@@ -94,6 +94,8 @@ mod tests {
                 "reply_wrong_number",
                 "reply_restore",
                 "unsubscribe",
+                "recommended",
+                "price_from",
             ] {
                 assert!(BUILTIN.phrases.get(key).is_some_and(|t| t.contains_key(lang)), "{key} {lang}");
             }

@@ -23,6 +23,8 @@ pub(super) struct RawCatalogue {
     answer_questions: Option<bool>,
     returns_days: Option<u32>,
     shipping_days: Option<String>,
+    #[serde(default)]
+    recommend_fallback: Vec<String>,
 }
 
 /// The platform tokens, secrets at the store's top level (moved to SSM by `cartback store`).
@@ -130,7 +132,16 @@ pub(super) fn catalogue(
     if raw.returns_days.is_some_and(|d| d == 0 || d > 365) {
         p.add(&format!("{at}.returns_days"), "1 to 365");
     }
+    for (k, f) in raw.recommend_fallback.iter().enumerate() {
+        if f.trim().is_empty() || f.len() > 255 || f.chars().any(char::is_control) {
+            p.add(&format!("{at}.recommend_fallback[{k}]"), "a product's handle or id, 1 to 255 characters");
+        }
+    }
+    if raw.recommend_fallback.len() > 20 {
+        p.add(&format!("{at}.recommend_fallback"), "at most 20 products");
+    }
     CatalogueConfig {
+        recommend_fallback: raw.recommend_fallback.iter().map(|f| f.trim().to_string()).collect(),
         shopify_shop,
         shopify_admin,
         woocommerce_site,

@@ -22,6 +22,14 @@ pub(super) struct RawCondition {
     consent: Vec<String>,
     #[serde(default)]
     reasons: Vec<String>,
+    #[serde(default)]
+    leads: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    collections: Vec<String>,
+    #[serde(default)]
+    product_types: Vec<String>,
 }
 
 impl RawCondition {
@@ -35,6 +43,10 @@ impl RawCondition {
             && self.languages.is_empty()
             && self.consent.is_empty()
             && self.reasons.is_empty()
+            && self.leads.is_empty()
+            && self.tags.is_empty()
+            && self.collections.is_empty()
+            && self.product_types.is_empty()
     }
 }
 
@@ -104,6 +116,27 @@ pub(super) fn condition(
             }
         }
     }
+    for (k, l) in raw.leads.iter().enumerate() {
+        match crate::domain::Temperature::parse(l) {
+            Some(t) if !c.leads.contains(&t) => c.leads.push(t),
+            Some(_) => {}
+            None => p.add(&format!("{at}.leads[{k}]"), format!("`{l}` is not a lead temperature (cold, warm or hot)")),
+        }
+    }
+    for (key, raw_list, out) in [
+        ("tags", &raw.tags, &mut c.tags),
+        ("collections", &raw.collections, &mut c.collections),
+        ("product_types", &raw.product_types, &mut c.product_types),
+    ] {
+        for (k, v) in raw_list.iter().enumerate() {
+            let v = v.trim();
+            if v.is_empty() || v.len() > 255 || v.chars().any(char::is_control) {
+                p.add(&format!("{at}.{key}[{k}]"), "must be 1 to 255 characters, without control characters");
+            } else if !out.iter().any(|x| x.eq_ignore_ascii_case(v)) {
+                out.push(v.to_string());
+            }
+        }
+    }
     // Empty because nothing was written, not because what was written was refused (or could
     // not be read: an amount in a store currency that is itself wrong).
     if raw.is_empty() {
@@ -148,15 +181,20 @@ mod tests {
     #[test]
     fn every_kind_loads_and_each_problem_is_named() {
         let c = store_with(
-            r#"cart_value_min = "100.00", cart_value_max = "900", items_min = 1, items_max = 5, first_time = true, countries = ["no", "TR"], languages = ["nb-NO", "tr"], consent = ["sms", "email"], reasons = ["unexpected_fees"]"#,
+            r#"cart_value_min = "100.00", cart_value_max = "900", items_min = 1, items_max = 5, first_time = true, countries = ["no", "TR"], languages = ["nb-NO", "tr"], consent = ["sms", "email"], reasons = ["unexpected_fees"], leads = ["hot", "warm"], tags = ["Winter", "winter"], collections = ["autumn"], product_types = ["Sweaters"]"#,
         )
         .unwrap();
         let w = c.store("s").unwrap().steps[0].when.clone().unwrap();
         assert_eq!((w.cart_value_min, w.cart_value_max), (Some(10_000), Some(90_000)));
         assert_eq!(w.countries, ["NO", "TR"]);
         assert_eq!(w.languages, ["nb", "tr"]);
+        assert_eq!(
+            (w.tags.as_slice(), w.collections.as_slice()),
+            (&["Winter".to_string()][..], &["autumn".to_string()][..])
+        );
+        assert_eq!(w.leads.len(), 2);
         let err = store_with(
-            r#"cart_value_min = "ten", items_min = 3, items_max = 2, countries = ["Norway"], languages = ["?"], consent = ["fax"], reasons = ["price"]"#,
+            r#"cart_value_min = "ten", items_min = 3, items_max = 2, countries = ["Norway"], languages = ["?"], consent = ["fax"], reasons = ["price"], leads = ["lukewarm"], tags = [""]"#,
         )
         .unwrap_err();
         for key in [
@@ -166,6 +204,8 @@ mod tests {
             "stores[0].steps[0].when.languages[0]",
             "stores[0].steps[0].when.consent[0]: `fax`",
             "stores[0].steps[0].when.reasons[0]: `price` is not one of",
+            "stores[0].steps[0].when.leads[0]: `lukewarm`",
+            "stores[0].steps[0].when.tags[0]: must be",
         ] {
             assert!(err.contains(key), "{key} in {err}");
         }

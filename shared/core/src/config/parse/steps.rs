@@ -26,6 +26,8 @@ pub(super) struct RawStep {
     #[serde(default)]
     pub(super) leads: Vec<String>,
     pub(super) when: Option<super::condition::RawCondition>,
+    /// Products from the catalogue that go with the cart, shown in an e-mail (0 to 4).
+    pub(super) recommend: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +51,9 @@ pub(super) struct RawIncentive {
     pub(super) expires: Option<String>,
 }
 
+/// The most products one e-mail recommends: more is a catalogue page, not a reminder.
+const MAX_RECOMMENDED: u8 = 4;
+
 /// No sequence configured: the defaults that follow carrier and market practice — one SMS soon
 /// after abandonment, an e-mail the next day, WhatsApp on the third — in the built-in texts of
 /// each shopper's language.
@@ -65,6 +70,7 @@ fn default_steps() -> Vec<RawStep> {
             weight: None,
             leads: Vec::new(),
             when: None,
+            recommend: None,
         })
         .collect()
 }
@@ -164,7 +170,13 @@ fn step(
         }
     }
     let when = s.when.as_ref().and_then(|w| super::condition::condition(at, w, currency, p));
-    Some(Step { after, channel: channel?, variants, leads, when })
+    let recommend = s.recommend.unwrap_or(0);
+    if recommend > MAX_RECOMMENDED {
+        p.add(&format!("{at}.recommend"), format!("at most {MAX_RECOMMENDED} products an e-mail"));
+    } else if recommend > 0 && channel.is_some_and(|c| c != Channel::Email) {
+        p.add(&format!("{at}.recommend"), "recommendations go in e-mails only");
+    }
+    Some(Step { after, channel: channel?, variants, leads, when, recommend: recommend.min(MAX_RECOMMENDED) })
 }
 
 pub(super) fn incentive(at: &str, i: &RawIncentive, currency: Option<Currency>, p: &mut Problems) -> Option<Incentive> {

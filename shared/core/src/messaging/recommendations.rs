@@ -1,0 +1,94 @@
+//! The products an e-mail step recommends (`recommend = 3`, docs/recommendations.md): picked from
+//! the store's catalogue (`catalogue::recommend`), priced in the shopper's currency, each behind
+//! a tracked link on the cart's restore token (`/r/{token}?rec={seq}.{index}`) so a click is
+//! counted, credited to the message, and sent to the product's page.
+
+use crate::config::StoreConfig;
+use crate::domain::Cart;
+use crate::domain::cart::Recommended as Kept;
+use crate::domain::catalogue::Catalogue;
+use crate::domain::money::{Currency, Money};
+use crate::engine::counters::{Counter, Deltas};
+use crate::messaging::compose::Recommended;
+
+/// What the e-mail shows and what its send record keeps, in the same order.
+pub fn for_email(
+    catalogue: Option<&Catalogue>,
+    cart: &Cart,
+    store: &StoreConfig,
+    n: u8,
+    link_url: &str,
+    seq: u64,
+    stats: &mut Deltas,
+) -> (Vec<Recommended>, Vec<Kept>) {
+    let Some(catalogue) = catalogue.filter(|c| !c.products.is_empty()) else {
+        stats.push((Counter::Recommendations("none.no_catalogue".into()), 1));
+        return (Vec::new(), Vec::new());
+    };
+    let skus: Vec<&str> = cart.items.iter().map(|i| i.sku.as_str()).collect();
+    let picks =
+        crate::catalogue::recommend(catalogue, &skus, &store.catalogue.recommend_fallback, usize::from(n), &|p| {
+            store.product_page(p)
+        });
+    if picks.is_empty() {
+        stats.push((Counter::Recommendations("none.nothing_fits".into()), 1));
+        return (Vec::new(), Vec::new());
+    }
+    let shopper = cart.currency.unwrap_or(store.currency);
+    let mut shown = Vec::with_capacity(picks.len());
+    let mut kept = Vec::with_capacity(picks.len());
+    for (i, p) in picks.iter().enumerate() {
+        stats.push((Counter::Recommendations(format!("picked.{}", p.why.as_str())), 1));
+        let (price, approximate) = match in_currency(p.price_minor, catalogue.currency, shopper, store) {
+            Some((m, approx)) => (Some(m), approx),
+            None => (None, false),
+        };
+        shown.push(Recommended {
+            title: p.product.title.clone(),
+            price,
+            from: p.from,
+            approximate,
+            link: format!("{link_url}?rec={seq}.{i}"),
+        });
+        kept.push(Kept { product: p.product.id.clone(), url: p.url.clone() });
+    }
+    stats.push((Counter::Recommendations("shown".into()), shown.len() as i64));
+    (shown, kept)
+}
+
+/// A catalogue price in the shopper's currency: as it is when they are the same; converted at
+/// the store's own rate (`exchange_rates`, the catalogue in the store's currency) and marked
+/// approximate otherwise; none when there is no rate (the product is shown without a price
+/// rather than in a currency the shopper did not shop in).
+fn in_currency(minor: i64, from: Currency, to: Currency, store: &StoreConfig) -> Option<(Money, bool)> {
+    if from == to {
+        return Some((Money { minor, currency: to }, false));
+    }
+    if from != store.currency {
+        return None;
+    }
+    // One unit of `to` is `rate` units of the store's currency.
+    let rate = *store.exchange_rates.get(to.code())?;
+    let scale = 10f64.powi(i32::from(to.exponent()) - i32::from(from.exponent()));
+    let converted = (minor as f64 / rate * scale).round();
+    (converted.is_finite() && converted >= 0.0).then_some((Money { minor: converted as i64, currency: to }, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_price_is_converted_at_the_stores_rate_and_marked_or_left_out() {
+        let config = crate::config::demo_config();
+        let store = config.store("demo").unwrap_or_else(|| unreachable!());
+        let eur = Currency::parse("EUR").unwrap_or_else(|_| unreachable!());
+        let tr = Currency::parse("TRY").unwrap_or_else(|_| unreachable!());
+        let sek = Currency::parse("SEK").unwrap_or_else(|_| unreachable!());
+        assert_eq!(in_currency(1990, eur, eur, store), Some((Money { minor: 1990, currency: eur }, false)));
+        // 19.90 EUR at 0.027 EUR a lira: 737.04 TRY.
+        assert_eq!(in_currency(1990, eur, tr, store), Some((Money { minor: 73_704, currency: tr }, true)));
+        assert_eq!(in_currency(1990, eur, sek, store), None, "no rate: no price");
+        assert_eq!(in_currency(1990, tr, eur, store), None, "a catalogue in another currency is not converted");
+    }
+}
