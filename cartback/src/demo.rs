@@ -422,24 +422,36 @@ async fn web_push(rt: &LocalRuntime) -> anyhow::Result<()> {
 /// later has two branches (a cart of 200.00 EUR or more gets a person's note instead of the
 /// cross-sell), and its WhatsApp three days later two more (free shipping for a first-time
 /// buyer only). Lars, a returning customer with a large cart, and Elif, a first-time buyer with
-/// a small one, walk the same sequence and get different messages.
+/// a small one, walk the same sequence and get different messages; Elif's cross-sell e-mail
+/// recommends three products from the catalogue of part three (docs/recommendations.md).
 async fn branches(rt: &LocalRuntime) -> anyhow::Result<()> {
     let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
     println!("\nSequences that fit the shopper: two branches of the demo store's sequence\n");
     let shoppers = [
-        ("c_demo_lars", "Lars", "+447911123456", "en-GB", "Europe/London", 4, "Wool coat", 2, "180.00"),
-        ("c_demo_elif", "Elif", "+905321234999", "tr-TR", "Europe/Istanbul", 0, "Scarf", 1, "35.00"),
+        ("c_demo_lars", "Lars", "+447911123456", "en-GB", "Europe/London", 4, "DEMO", "Wool coat", 2, "180.00"),
+        (
+            "c_demo_elif",
+            "Elif",
+            "+905321234999",
+            "tr-TR",
+            "Europe/Istanbul",
+            0,
+            "SC-WCS-CAM",
+            "Wool Cashmere Scarf",
+            1,
+            "39.00",
+        ),
     ];
     let before = rt.engine.stats_report("demo").await?.steps_skipped.get("condition").copied().unwrap_or(0);
     let start = rt.now();
-    for (cart, name, phone, locale, zone, orders, item, qty, price) in shoppers {
+    for (cart, name, phone, locale, zone, orders, sku, item, qty, price) in shoppers {
         let event = json!({
             "event_id": format!("evt_{cart}"), "type": "checkout.started", "occurred_at": start.to_string(), "cart_id": cart,
             "customer": {"first_name": name, "phone": phone, "email": format!("{}@example.com", name.to_lowercase()),
                          "locale": locale, "timezone": zone, "orders_count": orders,
                          "consent": {"sms": false, "email": true, "whatsapp": true}},
             "cart": {"currency": "EUR", "checkout_url": format!("https://shop.example/checkouts/{cart}"),
-                     "items": [{"sku": "DEMO", "name": item, "quantity": qty, "unit_price": price}]}
+                     "items": [{"sku": sku, "name": item, "quantity": qty, "unit_price": price}]}
         });
         let ev = parse_event(event.to_string().as_bytes(), &store).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         rt.engine.intake.ingest(&store, &ev).await?;
@@ -457,6 +469,13 @@ async fn branches(rt: &LocalRuntime) -> anyhow::Result<()> {
             println!("    [{when}] {} (step {}):", m.channel.to_uppercase(), m.step);
             for line in m.body.lines().filter(|l| !l.trim().is_empty()).take(3) {
                 println!("        {line}");
+            }
+            // The products the e-mail recommends, without their tracked links.
+            for line in m.body.lines().filter(|l| l.contains("?rec=")) {
+                println!(
+                    "        recommends {}",
+                    line.trim_start_matches("- ").rsplit_once(": ").map_or(line, |(p, _)| p)
+                );
             }
         }
     }

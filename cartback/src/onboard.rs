@@ -111,6 +111,13 @@ fn sample_sequences(config: &Config) -> Vec<String> {
             let steps = if steps.is_empty() { "none".to_string() } else { steps.join(", ") };
             out.push(format!("    {label} → {steps}"));
         }
+        if s.conditions_need_catalogue() {
+            out.push(
+                "    (conditions on `tags`, `collections` or `product_types` are judged on the store's catalogue, \
+                 which --check does not read: the sample carts' items are not in it, so they meet none)"
+                    .into(),
+            );
+        }
     }
     out
 }

@@ -45,7 +45,7 @@ fn cart_event(i: u32, event: u32, kind: &str, at: Timestamp, rng: &SeededRandom)
         "customer":{{"first_name":"Kari","phone":"{phone}","email":"s{i}@example.com","timezone":"{zone}",
         "consent":{{"sms":{sms},"email":true,"whatsapp":{wa}}}}},
         "cart":{{"currency":"EUR","checkout_url":"https://shop.example/checkouts/c{i}",
-        "items":[{{"sku":"SW-1","name":"Wool sweater","quantity":{qty},"unit_price":"42.00"}}]}}}}"#
+        "items":[{{"sku":"MW-SWT-M-NAV","name":"Wool sweater","quantity":{qty},"unit_price":"42.00"}}]}}}}"#
     )
 }
 
@@ -200,6 +200,19 @@ fn config(conditions: bool) -> Config {
                 if w.consent.is_empty() {
                     w.consent = vec![Channel::Email];
                 }
+                // The items' kinds, from the catalogue the run uploads (the simulated sweater).
+                if w.leads.is_empty() {
+                    w.leads = cartback_core::domain::Temperature::ALL.to_vec();
+                }
+                if w.tags.is_empty() {
+                    w.tags = vec!["knitwear".into()];
+                }
+                if w.collections.is_empty() {
+                    w.collections = vec!["winter-warmers".into()];
+                }
+                if w.product_types.is_empty() {
+                    w.product_types = vec!["Sweaters".into()];
+                }
                 Some(w)
             };
             for step in &mut store.steps {
@@ -252,6 +265,14 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind, co
         BackendKind::Sqlite => sqlite_runtime(config(conditions), start, seed, sync, &scratch)?,
     };
     let store = rt.engine.config().store("demo").cloned().ok_or_else(|| anyhow::anyhow!("demo store missing"))?;
+    // The store's catalogue, as a live store has it: its e-mail step recommends from it, and
+    // with `conditions` its items' tags, collections and types are judged on it.
+    let products = include_str!("../../docs/examples/products.json").as_bytes();
+    rt.engine
+        .catalogue
+        .upload(&store, cartback_core::catalogue::FeedFormat::Json, products)
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let rng = SeededRandom::new(seed);
     let actions = mix(carts, start, &rng, false);
     // One-time start-up work (libphonenumber's metadata, the time-zone database) is not

@@ -177,10 +177,20 @@ impl Dispatch {
         let channel = store.steps[step as usize].channel;
         super::conditions::keep_phone_country(&mut cart, store);
         let recommends = store.steps[step as usize].recommend > 0 && channel == Channel::Email;
-        let catalogue = if recommends || store.conditions_need_catalogue() {
-            self.catalogue(store, &mut stats).await
+        let for_conditions = store.conditions_need_catalogue();
+        // A condition on the items cannot be judged without the catalogue: a read that fails is
+        // the work's failure, retried as any store error is. Recommendations alone do without.
+        let (catalogue, unavailable) = if recommends || for_conditions {
+            match self.catalogues.shared(&store.id).await {
+                Ok(c) => (c, false),
+                Err(e) if for_conditions => return Err(e.into()),
+                Err(e) => {
+                    tracing::warn!(store = %store.id, error = %e, "the catalogue could not be read: the e-mail goes without recommendations");
+                    (None, true)
+                }
+            }
         } else {
-            None
+            (None, false)
         };
         let catalogue = catalogue.as_deref();
         let mut plan = plan_send_with(&cart, contact.as_ref(), store, step, now, catalogue);
@@ -242,6 +252,7 @@ impl Dispatch {
                 Ok(DueOutcome::Deferred(until, why))
             }
             SendPlan::Send { variant, channel } => {
+                let catalogue = if unavailable { Err(()) } else { Ok(catalogue) };
                 self.send_step(store, msg, cart, contact, (step, channel), variant, catalogue, stats, now).await
             }
         }
@@ -256,7 +267,8 @@ impl Dispatch {
         contact: Option<Contact>,
         (step, channel): (u32, Channel),
         variant: usize,
-        catalogue: Option<&Catalogue>,
+        // `Err`: the catalogue could not be read (the e-mail goes without recommendations).
+        catalogue: Result<Option<&Catalogue>, ()>,
         mut stats: Deltas,
         now: Timestamp,
     ) -> Result<DueOutcome, EngineError> {
@@ -278,11 +290,14 @@ impl Dispatch {
                 Some(why) => stats.push((Counter::CouponsWithheld(why), 1)),
             }
         }
+        // Counted only with a message that went out (below), as the languages are.
+        let mut rec_stats = Deltas::new();
         let (recommended, kept) = if step_cfg.recommend > 0 && channel == Channel::Email {
-            recommendations_for_email(catalogue, &cart, store, step_cfg.recommend, &link_url, msg.seq, &mut stats)
+            recommendations_for_email(catalogue, &cart, store, step_cfg.recommend, &link_url, msg.seq, &mut rec_stats)
         } else {
             Default::default()
         };
+        let catalogue = catalogue.unwrap_or(None);
         let input =
             ComposeInput { cart: &cart, cfg: store, step, variant, link: &link_url, coupon: coupon.as_deref(), now };
         let contact_key = cart_contact_key(&cart);
@@ -365,6 +380,7 @@ impl Dispatch {
                 stats.push((Counter::CartsMessaged, 1));
             }
             stats.push((Counter::MessagesLanguage(language), 1));
+            stats.extend(rec_stats);
         }
         self.after_send(msg, (step, channel), variant_name, issued_coupon, sent, stats, now).await
     }
@@ -437,20 +453,6 @@ impl Dispatch {
                 self.release_claim(msg, step, now).await;
                 tracing::warn!(store = %msg.store, cart = %msg.cart, step, error = %e, "provider failed temporarily; will retry");
                 Err(EngineError::Channel(ChannelError::Retryable(e)))
-            }
-        }
-    }
-
-    /// The store's catalogue for a step that needs it. Best effort: a catalogue that cannot be
-    /// read leaves the e-mail without recommendations and conditions on items unmet, counted
-    /// (`recommendations.none.catalogue_unavailable`), rather than holding the message back.
-    async fn catalogue(&self, store: &StoreConfig, stats: &mut Deltas) -> Option<std::sync::Arc<Catalogue>> {
-        match self.catalogues.shared(&store.id).await {
-            Ok(c) => c,
-            Err(e) => {
-                stats.push((Counter::Recommendations("none.catalogue_unavailable".into()), 1));
-                tracing::warn!(store = %store.id, error = %e, "the catalogue could not be read for a due step");
-                None
             }
         }
     }

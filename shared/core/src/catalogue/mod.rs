@@ -25,7 +25,7 @@ pub use cache::CachedCatalogues;
 pub use cart_link::{Shop, catalogue_lines, free_shipping_item};
 pub use ground::{Fact, Grounded, Line, Policies, ground};
 pub use read::RefreshError;
-pub use recommend::{Pick, Why, recommend};
+pub use recommend::{Pick, Why, recommend as recommend_products};
 pub use reply::{Answered, Asked, answer as answer_reply, needs_catalogue};
 pub use service::{Catalogues, FeedFormat, Summary};
 

@@ -60,14 +60,15 @@ pub fn recommend<'a>(
         }
         v
     };
-    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
     let mut ranked: Vec<(Why, std::cmp::Reverse<usize>, usize, &Product)> = Vec::new();
     for (index, c) in catalogue.products.iter().enumerate() {
         if in_cart.iter().any(|p| p.id == c.id) {
             continue;
         }
-        // Listed by a cart product: ranked by its place in the first list that names it.
+        // Listed by a cart product: ranked by its best place in the lists that name it.
         let listed = in_cart.iter().filter_map(|p| p.goes_with.iter().position(|g| *g == c.id)).min();
+        // Tags shared with the cart product it shares most with.
         let shared_tags = in_cart
             .iter()
             .map(|p| c.tags.iter().filter(|t| p.tags.iter().any(|u| same(t, u))).count())

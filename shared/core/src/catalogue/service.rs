@@ -183,7 +183,7 @@ impl Catalogues {
         let change = if topic == "products/delete" {
             shopify_products::deleted_id(body).map(Change::Delete)
         } else {
-            shopify_products::parse_product(body, store.currency, shop).map(|p| Change::Put(Box::new(p)))
+            shopify_products::parse_product(body, store.currency, shop).map(|p| Change::PutKeepingLists(Box::new(p)))
         };
         let result = match change {
             Ok(change) => self.apply_change(store, "shopify_webhooks", &change).await?,
@@ -299,6 +299,9 @@ enum WooStep {
 /// What a product webhook does to the products.
 enum Change {
     Put(Box<Product>),
+    /// A Shopify product webhook's product: its body has no collections and no complementary
+    /// products (the Admin GraphQL read has them), so the stored product's are kept.
+    PutKeepingLists(Box<Product>),
     Delete(String),
     /// A product, or a variation of one (a product left with no variant goes too).
     DeleteAny(String),
@@ -310,6 +313,17 @@ impl Change {
             Change::Put(p) => {
                 match products.iter_mut().find(|q| q.id == p.id) {
                     Some(q) => *q = (**p).clone(),
+                    None => products.push((**p).clone()),
+                }
+                "updated"
+            }
+            Change::PutKeepingLists(p) => {
+                match products.iter_mut().find(|q| q.id == p.id) {
+                    Some(q) => {
+                        let (collections, goes_with) =
+                            (std::mem::take(&mut q.collections), std::mem::take(&mut q.goes_with));
+                        *q = Product { collections, goes_with, ..(**p).clone() };
+                    }
                     None => products.push((**p).clone()),
                 }
                 "updated"
@@ -334,5 +348,43 @@ pub(crate) fn error_cause(e: &CatalogueError) -> &'static str {
     match e {
         CatalogueError::Malformed(_) => "malformed",
         CatalogueError::TooLarge { .. } => "too_large",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(id: &str, collections: &[&str]) -> Product {
+        Product {
+            id: id.into(),
+            handle: id.into(),
+            title: id.into(),
+            product_type: String::new(),
+            tags: Vec::new(),
+            collections: collections.iter().map(|c| c.to_string()).collect(),
+            goes_with: collections.iter().map(|_| "9".to_string()).collect(),
+            url: None,
+            options: Vec::new(),
+            facts: Default::default(),
+            variants: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_shopify_product_webhook_keeps_the_lists_its_body_does_not_carry() {
+        let mut products = vec![product("1", &["winter"])];
+        let update = Product { title: "New title".into(), ..product("1", &[]) };
+        Change::PutKeepingLists(Box::new(update.clone())).apply(&mut products);
+        assert_eq!(products[0].title, "New title");
+        assert_eq!(
+            (products[0].collections.as_slice(), products[0].goes_with.as_slice()),
+            (&["winter".to_string()][..], &["9".to_string()][..])
+        );
+        // A whole product (a feed, a WooCommerce webhook) replaces them.
+        Change::Put(Box::new(update)).apply(&mut products);
+        assert!(products[0].collections.is_empty() && products[0].goes_with.is_empty());
+        Change::PutKeepingLists(Box::new(product("2", &[]))).apply(&mut products);
+        assert_eq!(products.len(), 2, "a new product is added as it is");
     }
 }

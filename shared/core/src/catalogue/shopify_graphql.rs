@@ -252,6 +252,7 @@ pub fn parse(body: &[u8], currency: Currency) -> Result<Answer, CatalogueError> 
                     .and_then(|m| serde_json::from_str::<Vec<String>>(&m.value).ok())
                     .unwrap_or_default()
                     .iter()
+                    .filter(|g| g.starts_with("gid://shopify/Product/"))
                     .map(|g| legacy_id(g))
                     .collect(),
                 url: p.online_store_url,

@@ -431,7 +431,7 @@ impl StoreConfig {
     /// `/products/{handle}`; none when neither is on an allowed domain.
     pub fn product_page(&self, p: &crate::domain::catalogue::Product) -> Option<String> {
         let built = || self.catalogue.shopify_shop.as_ref().map(|s| format!("{s}/products/{}", p.handle));
-        p.url.clone().or_else(built).and_then(|u| self.checked_url(&u))
+        p.url.as_deref().and_then(|u| self.checked_url(u)).or_else(|| built().and_then(|u| self.checked_url(&u)))
     }
 
     /// Whether the store's signed events go anywhere: its `[[stores.event_webhooks]]` (which

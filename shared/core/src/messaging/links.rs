@@ -1,5 +1,6 @@
 //! Restore links: `GET /r/{token}` → 302 to the cart's checkout, on an allowed domain only.
 
+use crate::domain::Cart;
 use crate::engine::EngineError;
 use crate::engine::counters::{Counter, Measure};
 use crate::messaging::Links;
@@ -72,7 +73,7 @@ impl Links {
         if self.k.clock.now() >= link.expires_at {
             return Ok(LinkOutcome::Expired);
         }
-        let Some(mut cart) = self.carts.get_cart(&link.store, &link.cart).await? else {
+        let Some(cart) = self.carts.get_cart(&link.store, &link.cart).await? else {
             return Ok(LinkOutcome::NotFound);
         };
         let Some(send) = cart.sends.iter().find(|s| s.seq == seq && s.reached() && s.recommended.len() > index) else {
@@ -82,11 +83,8 @@ impl Links {
         let Some(url) = store.checked_url(&send.recommended[index].url) else {
             return Ok(LinkOutcome::NotFound);
         };
-        // Remembered on the cart for the order's attribution. Best effort: a write that loses
-        // a race with the shopper's own cart activity leaves the click counted, unremembered.
-        cart.recommendation_clicked_at = Some(self.k.clock.now());
-        if let Err(e) = self.carts.put_cart(cart).await {
-            tracing::warn!(store = %link.store, cart = %link.cart, error = %e, "recommendation click not remembered on the cart");
+        if cart.recommendation_clicked_at.is_none() {
+            self.remember_recommendation_click(cart).await;
         }
         let stats = vec![
             (Counter::Recommendations("clicks".into()), 1),
@@ -95,5 +93,26 @@ impl Links {
         self.k.count(&link.store, stats).await;
         tracing::info!(store = %link.store, cart = %link.cart, step, "recommended product opened");
         Ok(LinkOutcome::Redirect(url))
+    }
+
+    /// Remembers the first click on the cart, for its order's attribution: written once (a
+    /// mail scanner following every link again writes nothing), tried again on a version
+    /// conflict with the shopper's own cart activity. Best effort: a write that still fails
+    /// leaves the click counted, the order unattributed, and the redirect served.
+    async fn remember_recommendation_click(&self, mut cart: Cart) {
+        for _ in 0..3 {
+            cart.recommendation_clicked_at = Some(self.k.clock.now());
+            match self.carts.put_cart(cart.clone()).await {
+                Ok(_) => return,
+                Err(crate::ports::StoreError::Conflict) => match self.carts.get_cart(&cart.store, &cart.id).await {
+                    Ok(Some(fresh)) if fresh.recommendation_clicked_at.is_none() => cart = fresh,
+                    _ => return,
+                },
+                Err(e) => {
+                    tracing::warn!(store = %cart.store, cart = %cart.id, error = %e, "recommendation click not remembered on the cart");
+                    return;
+                }
+            }
+        }
     }
 }

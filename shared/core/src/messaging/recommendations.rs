@@ -13,7 +13,7 @@ use crate::messaging::compose::Recommended;
 
 /// What the e-mail shows and what its send record keeps, in the same order.
 pub fn for_email(
-    catalogue: Option<&Catalogue>,
+    catalogue: Result<Option<&Catalogue>, ()>,
     cart: &Cart,
     store: &StoreConfig,
     n: u8,
@@ -21,15 +21,25 @@ pub fn for_email(
     seq: u64,
     stats: &mut Deltas,
 ) -> (Vec<Recommended>, Vec<Kept>) {
-    let Some(catalogue) = catalogue.filter(|c| !c.products.is_empty()) else {
-        stats.push((Counter::Recommendations("none.no_catalogue".into()), 1));
-        return (Vec::new(), Vec::new());
+    let catalogue = match catalogue {
+        Ok(Some(c)) if !c.products.is_empty() => c,
+        Ok(_) => {
+            stats.push((Counter::Recommendations("none.no_catalogue".into()), 1));
+            return (Vec::new(), Vec::new());
+        }
+        Err(()) => {
+            stats.push((Counter::Recommendations("none.catalogue_unavailable".into()), 1));
+            return (Vec::new(), Vec::new());
+        }
     };
     let skus: Vec<&str> = cart.items.iter().map(|i| i.sku.as_str()).collect();
-    let picks =
-        crate::catalogue::recommend(catalogue, &skus, &store.catalogue.recommend_fallback, usize::from(n), &|p| {
-            store.product_page(p)
-        });
+    let picks = crate::catalogue::recommend_products(
+        catalogue,
+        &skus,
+        &store.catalogue.recommend_fallback,
+        usize::from(n),
+        &|p| store.product_page(p),
+    );
     if picks.is_empty() {
         stats.push((Counter::Recommendations("none.nothing_fits".into()), 1));
         return (Vec::new(), Vec::new());

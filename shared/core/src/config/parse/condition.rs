@@ -132,7 +132,7 @@ pub(super) fn condition(
             let v = v.trim();
             if v.is_empty() || v.len() > 255 || v.chars().any(char::is_control) {
                 p.add(&format!("{at}.{key}[{k}]"), "must be 1 to 255 characters, without control characters");
-            } else if !out.iter().any(|x| x.eq_ignore_ascii_case(v)) {
+            } else if !out.iter().any(|x| x.to_lowercase() == v.to_lowercase()) {
                 out.push(v.to_string());
             }
         }
