@@ -53,8 +53,7 @@ impl<'a> Facts<'a> {
         let any = |wanted: &[String], has: &dyn Fn(&Product, &str) -> bool| {
             wanted.is_empty() || self.products().iter().any(|p| wanted.iter().any(|w| has(p, w)))
         };
-        // Without case in any script (`Kış` is `KIŞ`), as merchants write tags.
-        let same = |a: &str, b: &str| a.trim().to_lowercase() == b.to_lowercase();
+        let same = crate::domain::catalogue::same_label;
         any(&c.tags, &|p, w| p.tags.iter().any(|t| same(t, w)))
             && any(&c.collections, &|p, w| p.collections.iter().any(|t| same(t, w)))
             && any(&c.product_types, &|p, w| same(&p.product_type, w))

@@ -60,7 +60,7 @@ pub fn recommend<'a>(
         }
         v
     };
-    let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+    let same = crate::domain::catalogue::same_label;
     let mut ranked: Vec<(Why, std::cmp::Reverse<usize>, usize, &Product)> = Vec::new();
     for (index, c) in catalogue.products.iter().enumerate() {
         if in_cart.iter().any(|p| p.id == c.id) {
@@ -208,5 +208,12 @@ mod tests {
         // A product without a page on the store's domains is never recommended.
         let no_page = |p: &Product| (p.id != "5").then(|| url(p)).flatten();
         assert!(recommend(&c, &["UNKNOWN"], &fallback, 3, &no_page).iter().all(|p| p.product.id != "5"));
+    }
+
+    #[test]
+    fn labels_are_the_same_without_case_in_any_script() {
+        use crate::domain::catalogue::same_label;
+        assert!(same_label(" Winter", "WINTER ") && same_label("Ærmer", "ÆRMER") && same_label("زمستانی", "زمستانی"));
+        assert!(!same_label("winter", "winters"));
     }
 }

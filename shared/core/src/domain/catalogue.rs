@@ -124,6 +124,13 @@ impl Catalogue {
     }
 }
 
+/// Two labels (tags, collections, types) are the same without case, in any script (`Ærmer` is
+/// `ÆRMER`): without an allocation when both are ASCII, as they almost always are.
+pub fn same_label(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
+}
+
 impl Product {
     /// The variant whose options are exactly these values.
     pub fn variant_with(&self, values: &[String]) -> Option<&Variant> {

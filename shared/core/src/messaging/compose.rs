@@ -261,8 +261,14 @@ pub fn add_recommendations(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, 
         return;
     }
     let lang = message_language(input, msg.channel);
-    let text = msg.body.clone();
-    msg.html = Some(html_with(&text, recommended, msg.unsubscribe_url.as_deref(), lang));
+    // Into the HTML already rendered, before its unsubscribe paragraph (or its end): the text
+    // is not rendered a second time.
+    if let Some(html) = msg.html.as_mut() {
+        let at = html.rfind(UNSUBSCRIBE_PARAGRAPH).or_else(|| html.rfind("</body>")).unwrap_or(html.len());
+        let mut block = String::with_capacity(256 * recommended.len());
+        recommendations_html(&mut block, recommended, lang);
+        html.insert_str(at, &block);
+    }
     msg.body.push_str("\n\n");
     msg.body.push_str(&builtin::phrase("recommended", lang, &[]));
     for r in recommended {
@@ -292,10 +298,6 @@ fn price_text(r: &Recommended, lang: &str) -> Option<String> {
 /// The HTML part of an e-mail: the text, escaped, its links clickable, paragraphs kept, and the
 /// unsubscribe link at the foot. One pass, no intermediate strings: it runs for every e-mail.
 pub fn html_of(text: &str, unsubscribe_url: Option<&str>, lang: &str) -> String {
-    html_with(text, &[], unsubscribe_url, lang)
-}
-
-fn html_with(text: &str, recommended: &[Recommended], unsubscribe_url: Option<&str>, lang: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2 + 256);
     let dir = if locale::is_rtl(lang) { "rtl" } else { "ltr" };
     out.push_str("<!doctype html><html lang=\"");
@@ -328,26 +330,9 @@ fn html_with(text: &str, recommended: &[Recommended], unsubscribe_url: Option<&s
         }
         out.push_str("</p>");
     }
-    if !recommended.is_empty() {
-        out.push_str("<h2 style=\"font-size:16px\">");
-        escape_into(&mut out, &builtin::phrase("recommended", lang, &[]));
-        out.push_str("</h2><ul>");
-        for r in recommended {
-            out.push_str("<li><a href=\"");
-            escape_into(&mut out, &r.link);
-            out.push_str("\">");
-            escape_into(&mut out, &r.title);
-            out.push_str("</a>");
-            if let Some(price) = price_text(r, lang) {
-                out.push_str(" · ");
-                escape_into(&mut out, &price);
-            }
-            out.push_str("</li>");
-        }
-        out.push_str("</ul>");
-    }
     if let Some(u) = unsubscribe_url {
-        out.push_str("<p style=\"font-size:12px;color:#666\"><a href=\"");
+        out.push_str(UNSUBSCRIBE_PARAGRAPH);
+        out.push_str("<a href=\"");
         escape_into(&mut out, u);
         out.push_str("\">");
         // In the shopper's language, like the rest of the message.
@@ -356,6 +341,29 @@ fn html_with(text: &str, recommended: &[Recommended], unsubscribe_url: Option<&s
     }
     out.push_str("</body></html>");
     out
+}
+
+/// The unsubscribe paragraph's opening, where recommendations go before.
+const UNSUBSCRIBE_PARAGRAPH: &str = "<p style=\"font-size:12px;color:#666\">";
+
+/// The recommendations' heading and list, escaped.
+fn recommendations_html(out: &mut String, recommended: &[Recommended], lang: &str) {
+    out.push_str("<h2 style=\"font-size:16px\">");
+    escape_into(out, &builtin::phrase("recommended", lang, &[]));
+    out.push_str("</h2><ul>");
+    for r in recommended {
+        out.push_str("<li><a href=\"");
+        escape_into(out, &r.link);
+        out.push_str("\">");
+        escape_into(out, &r.title);
+        out.push_str("</a>");
+        if let Some(price) = price_text(r, lang) {
+            out.push_str(" · ");
+            escape_into(out, &price);
+        }
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
 }
 
 fn escape_into(out: &mut String, s: &str) {

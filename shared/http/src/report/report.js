@@ -262,11 +262,12 @@
     var results = {};
     (s.experiments.by_step || []).forEach(function (a) { results[a.name] = a; });
     var stepKeys = Object.keys(Object.assign({}, s.messages_by_step, results)).sort(function (a, b) { return a - b; });
-    table("by-step", ["Step", "Messages", "Carts", "Clicks", "Orders", "Order rate", "Revenue / cart"], stepKeys.map(function (k) {
+    table("by-step", ["Step", "Messages", "Carts", "Clicks", "Product clicks", "Orders", "Order rate", "Revenue / cart"], stepKeys.map(function (k) {
       var a = results[k];
       var cur = a && Object.keys(a.revenue_per_cart)[0];
       return ["Step " + (Number(k) + 1), metric("messages_by_step." + k, s.messages_by_step[k] || 0), int(a && a.carts),
-        int(a && a.clicks), int(a && a.orders), a ? pct(a.order_rate) : "—", cur ? money(a.revenue_per_cart[cur], cur) : "—"];
+        int(a && a.clicks), int(a && a.recommendation_clicks), int(a && a.orders), a ? pct(a.order_rate) : "—",
+        cur ? money(a.revenue_per_cart[cur], cur) : "—"];
     }));
     table("by-channel", ["Channel", "Sent", "Delivered", "Failed", "Opt-outs"], channels.map(function (c) {
       return [c, metric("messages_by_channel." + c, s.messages_by_channel[c] || 0), int(s.messages_delivered[c]),

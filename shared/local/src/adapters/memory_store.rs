@@ -345,6 +345,16 @@ impl CatalogueStore for MemoryStore {
         Ok(lock(&self.catalogues).get(store).cloned())
     }
 
+    /// The version without copying the products: asked before every recommending e-mail.
+    async fn catalogue_head(
+        &self,
+        store: &str,
+    ) -> Result<Option<cartback_core::domain::catalogue::CatalogueHead>, StoreError> {
+        Ok(lock(&self.catalogues)
+            .get(store)
+            .map(|c| cartback_core::domain::catalogue::CatalogueHead { version: c.version, fetched_at: c.fetched_at }))
+    }
+
     async fn put_catalogue(&self, catalogue: &Catalogue) -> Result<u64, StoreError> {
         let mut all = lock(&self.catalogues);
         if all.get(&catalogue.store).map_or(0, |c| c.version) != catalogue.version {
