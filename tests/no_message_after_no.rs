@@ -66,13 +66,14 @@ async fn law_test(s: &Server) {
     }
     let wrong = missed.iter().filter(|(_, m)| m.wrong_number).count();
     println!(
-        "{} of {} shoppers who said no ({} wrong numbers) were texted again ({} of them wrong numbers, {} from the second corpus, {} from the third)",
+        "{} of {} shoppers who said no ({} wrong numbers) were texted again ({} of them wrong numbers, {} from the second corpus, {} from the third, {} from the fourth)",
         missed.len(),
         shoppers.len(),
         shoppers.iter().filter(|s| s.wrong_number).count(),
         wrong,
         missed.iter().filter(|(_, m)| m.side == "second").count(),
-        missed.iter().filter(|(_, m)| m.side == "third").count()
+        missed.iter().filter(|(_, m)| m.side == "third").count(),
+        missed.iter().filter(|(_, m)| m.side == "fourth").count()
     );
     assert!(
         missed.len() <= sides::known_missed(true),

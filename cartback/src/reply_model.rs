@@ -112,8 +112,12 @@ fn without_register(tsv: &str) -> String {
 /// The second test corpus, written by someone who never saw the corpus or the model; its
 /// misses were read and the caution rules tuned on them in session 19 (docs/replies.md).
 const SECOND_CORPUS: &str = include_str!("../../tests/fixtures/replies/second_corpus.tsv");
-/// The third, written by another stranger after that, never trained or tuned on.
+/// The third, written by another stranger after that: never trained on; its misses read and the
+/// rules widened on them in session 22.
 const THIRD_CORPUS: &str = include_str!("../../tests/fixtures/replies/third_corpus.tsv");
+/// The fourth, written by a third stranger in session 22 before any of its errors were seen:
+/// never trained or tuned on, its errors never shown.
+const FOURTH_CORPUS: &str = include_str!("../../tests/fixtures/replies/fourth_corpus.tsv");
 
 /// How a reply is measured: what Cartback reads it as (`explain`, the replies path's own
 /// decision) and whether it was held for a person.
@@ -149,9 +153,14 @@ pub fn eval(file: Option<PathBuf>, model: Option<PathBuf>, show_errors: bool) ->
                 false,
             ),
             (
-                "tests/fixtures/replies/third_corpus.tsv (another stranger's replies, never trained or tuned on)"
+                "tests/fixtures/replies/third_corpus.tsv (another stranger's replies; its misses read and tuned on in session 22)"
                     .into(),
                 corpus::parse(&without_register(THIRD_CORPUS)).context("the third corpus")?,
+                false,
+            ),
+            (
+                "tests/fixtures/replies/fourth_corpus.tsv (a third stranger's replies, never trained or tuned on)".into(),
+                corpus::parse(&without_register(FOURTH_CORPUS)).context("the fourth corpus")?,
                 false,
             ),
         ],

@@ -284,6 +284,28 @@ const REFUSAL: &[&str] = &[
     "don t want your",
     "no thanks stop",
     "no thank you stop",
+    // Not wanting to be reached at all, said politely ("I would prefer not to be contacted").
+    "not to be contacted",
+    "not be contacted",
+    "no longer be contacted",
+    "rather not be contacted",
+    "rather not hear from",
+    "prefer not to hear from",
+    // The inbox is not for this ("my inbox is not your billboard").
+    "my inbox is not",
+    "my inbox isnt",
+    "my inbox isn t",
+    "not your billboard",
+    "not a billboard",
+    // Persian in Latin letters: "I don't want (it) any more", "why do you keep messaging".
+    "dige nemikham",
+    "dige nemikhaym",
+    "dige nemikhahim",
+    "dige nemikhay",
+    "hey payam",
+    "inghadr payam",
+    "in hame payam",
+    "chera payam",
     // Consent denied or registered against marketing: a "no" given before, or elsewhere.
     "no marketing",
     "opted out",

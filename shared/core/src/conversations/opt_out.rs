@@ -229,6 +229,14 @@ const PHRASES: &[&str] = &[
     "stoppe meldinge",
     "stoppe a sende",
     "avslutt",
+    "avslutt abonnement",
+    "avslutte abonnement",
+    "avslutt meldinge",
+    "avslutte meldinge",
+    "avslutt sms",
+    "avslutte sms",
+    "avslutt varsl",
+    "avslutte varsl",
     "slutt a tekste",
     "slutt a kontakte",
     "slutt a skrive",
@@ -268,6 +276,16 @@ const PHRASES: &[&str] = &[
     "sms nadid",
     "sms nafrestid",
     "dige payam",
+    // "Don't hit this number with texts": zadan (to hit) is how texts are sent, colloquially.
+    "payam nazanid",
+    "payam nazanin",
+    "payam nazan",
+    "payamak nazanid",
+    "payamak nazanin",
+    "payamak nadid",
+    "payamak nafrestid",
+    "sms nazanid",
+    "sms nazanin",
 ];
 
 /// Persian phrases, matched in the compact form (`compact`: letters only, no spaces or ZWNJ).
@@ -286,6 +304,16 @@ const PERSIAN: &[&str] = &[
     "اشتراکلغو",
     "پیامنفرستید",
     "پیامینفرستید",
+    // "Don't hit (send) a text": zadan is the colloquial verb of sending one.
+    "پیامنزنید",
+    "پیامنزنین",
+    "پیامکنزنید",
+    "پیامکنزنین",
+    "پیامکنفرستید",
+    "پیامکندید",
+    "پیامکنده",
+    "اسامسنزنید",
+    "اساماسنزنید",
     "نفرستید",
     "پیامنفرست",
     "پیامندید",
@@ -576,8 +604,10 @@ fn automaton(patterns: &[&str]) -> aho_corasick::AhoCorasick {
 /// A phrase whose last word has five letters or more matches with a suffix too ("listeden
 /// cikar" in "listeden cikarin", "cikarir misiniz"). Not the bare "stopp": with a suffix it is
 /// English "stopped", "stopping" ("the payment stopped working"), not a request.
+/// Nor the bare "avslutt" (end): with a suffix it ends a card, a session, a meeting
+/// ("avsluttet det gamle kortet", "avslutter økta"); ending the messages is said with them.
 fn is_stem(p: &str) -> bool {
-    p != "stopp" && p.rsplit(' ').next().unwrap_or(p).chars().count() >= 5
+    p != "stopp" && p != "avslutt" && p.rsplit(' ').next().unwrap_or(p).chars().count() >= 5
 }
 
 impl Found {

@@ -321,11 +321,12 @@ pub struct SendRecord {
     pub recommended: Vec<Recommended>,
 }
 
-/// A product an e-mail recommended: its id in the catalogue and its page.
+/// A product an e-mail recommended: its id in the catalogue and its page. Shared, as the
+/// variant's name is: every later read and write of the cart copies its send records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recommended {
-    pub product: String,
-    pub url: String,
+    pub product: Arc<str>,
+    pub url: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

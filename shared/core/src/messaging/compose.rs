@@ -263,20 +263,22 @@ pub fn add_recommendations(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, 
     let lang = message_language(input, msg.channel);
     // Into the HTML already rendered, before its unsubscribe paragraph (or its end): the text
     // is not rendered a second time.
+    let heading = builtin::phrase("recommended", lang, &[]);
+    let prices: Vec<Option<String>> = recommended.iter().map(|r| price_text(r, lang)).collect();
     if let Some(html) = msg.html.as_mut() {
         let at = html.rfind(UNSUBSCRIBE_PARAGRAPH).or_else(|| html.rfind("</body>")).unwrap_or(html.len());
         let mut block = String::with_capacity(256 * recommended.len());
-        recommendations_html(&mut block, recommended, lang);
+        recommendations_html(&mut block, &heading, recommended, &prices);
         html.insert_str(at, &block);
     }
     msg.body.push_str("\n\n");
-    msg.body.push_str(&builtin::phrase("recommended", lang, &[]));
-    for r in recommended {
+    msg.body.push_str(&heading);
+    for (r, price) in recommended.iter().zip(&prices) {
         msg.body.push_str("\n- ");
         msg.body.push_str(&r.title);
-        if let Some(price) = price_text(r, lang) {
+        if let Some(price) = price {
             msg.body.push_str(if locale::is_rtl(lang) { "، " } else { ", " });
-            msg.body.push_str(&price);
+            msg.body.push_str(price);
         }
         msg.body.push_str(": ");
         msg.body.push_str(&r.link);
@@ -347,19 +349,19 @@ pub fn html_of(text: &str, unsubscribe_url: Option<&str>, lang: &str) -> String 
 const UNSUBSCRIBE_PARAGRAPH: &str = "<p style=\"font-size:12px;color:#666\">";
 
 /// The recommendations' heading and list, escaped.
-fn recommendations_html(out: &mut String, recommended: &[Recommended], lang: &str) {
+fn recommendations_html(out: &mut String, heading: &str, recommended: &[Recommended], prices: &[Option<String>]) {
     out.push_str("<h2 style=\"font-size:16px\">");
-    escape_into(out, &builtin::phrase("recommended", lang, &[]));
+    escape_into(out, heading);
     out.push_str("</h2><ul>");
-    for r in recommended {
+    for (r, price) in recommended.iter().zip(prices) {
         out.push_str("<li><a href=\"");
         escape_into(out, &r.link);
         out.push_str("\">");
         escape_into(out, &r.title);
         out.push_str("</a>");
-        if let Some(price) = price_text(r, lang) {
+        if let Some(price) = price {
             out.push_str(" · ");
-            escape_into(out, &price);
+            escape_into(out, price);
         }
         out.push_str("</li>");
     }

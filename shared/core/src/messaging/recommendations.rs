@@ -47,8 +47,18 @@ pub fn for_email(
     let shopper = cart.currency.unwrap_or(store.currency);
     let mut shown = Vec::with_capacity(picks.len());
     let mut kept = Vec::with_capacity(picks.len());
+    // One counter per reason, however many products it gave.
+    let mut whys: Vec<(crate::catalogue::Why, i64)> = Vec::new();
+    for p in &picks {
+        match whys.iter_mut().find(|(w, _)| *w == p.why) {
+            Some((_, n)) => *n += 1,
+            None => whys.push((p.why, 1)),
+        }
+    }
+    for (why, n) in whys {
+        stats.push((Counter::Recommendations(format!("picked.{}", why.as_str())), n));
+    }
     for (i, p) in picks.iter().enumerate() {
-        stats.push((Counter::Recommendations(format!("picked.{}", p.why.as_str())), 1));
         let (price, approximate) = match in_currency(p.price_minor, catalogue.currency, shopper, store) {
             Some((m, approx)) => (Some(m), approx),
             None => (None, false),
@@ -60,7 +70,7 @@ pub fn for_email(
             approximate,
             link: format!("{link_url}?rec={seq}.{i}"),
         });
-        kept.push(Kept { product: p.product.id.clone(), url: p.url.clone() });
+        kept.push(Kept { product: p.product.id.as_str().into(), url: p.url.as_str().into() });
     }
     stats.push((Counter::Recommendations("shown".into()), shown.len() as i64));
     (shown, kept)
