@@ -4,6 +4,7 @@ use crate::domain::Cart;
 use crate::engine::EngineError;
 use crate::engine::counters::{Counter, Measure};
 use crate::messaging::Links;
+use crate::ports::LinkRecord;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkOutcome {
@@ -17,24 +18,37 @@ fn well_formed(token: &str) -> bool {
     token.len() == 22 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A link's record, its store and its cart; or what to answer instead.
+type Resolved<'a> = Result<(LinkRecord, &'a std::sync::Arc<crate::config::StoreConfig>, Cart), LinkOutcome>;
+
 impl Links {
+    /// The token's link record, its store and its cart: or why there is nothing to open (an
+    /// ill-formed or unknown token, a store no longer configured, an expired link, a cart gone).
+    async fn resolve(&self, token: &str) -> Result<Resolved<'_>, EngineError> {
+        if !well_formed(token) {
+            return Ok(Err(LinkOutcome::NotFound));
+        }
+        let Some(link) = self.carts.get_link(token).await? else {
+            return Ok(Err(LinkOutcome::NotFound));
+        };
+        let Some(store) = self.k.config.store(&link.store) else {
+            return Ok(Err(LinkOutcome::NotFound));
+        };
+        if self.k.clock.now() >= link.expires_at {
+            return Ok(Err(LinkOutcome::Expired));
+        }
+        let Some(cart) = self.carts.get_cart(&link.store, &link.cart).await? else {
+            return Ok(Err(LinkOutcome::NotFound));
+        };
+        Ok(Ok((link, store, cart)))
+    }
+
     /// Resolves a restore link and records the click. It restores the cart (the storefront's
     /// own checkout URL); it never signs anyone in.
     pub async fn open_link(&self, token: &str) -> Result<LinkOutcome, EngineError> {
-        if !well_formed(token) {
-            return Ok(LinkOutcome::NotFound);
-        }
-        let Some(link) = self.carts.get_link(token).await? else {
-            return Ok(LinkOutcome::NotFound);
-        };
-        let Some(store) = self.k.config.store(&link.store) else {
-            return Ok(LinkOutcome::NotFound);
-        };
-        if self.k.clock.now() >= link.expires_at {
-            return Ok(LinkOutcome::Expired);
-        }
-        let Some(cart) = self.carts.get_cart(&link.store, &link.cart).await? else {
-            return Ok(LinkOutcome::NotFound);
+        let (link, store, cart) = match self.resolve(token).await? {
+            Ok(found) => found,
+            Err(outcome) => return Ok(outcome),
         };
         // Checked at ingest and again here: the store's allowed domains may have changed since.
         let Some(url) = cart.checkout_url.clone().filter(|u| store.allows_url(u)) else {
@@ -61,20 +75,9 @@ impl Links {
         else {
             return Ok(LinkOutcome::NotFound);
         };
-        if !well_formed(token) {
-            return Ok(LinkOutcome::NotFound);
-        }
-        let Some(link) = self.carts.get_link(token).await? else {
-            return Ok(LinkOutcome::NotFound);
-        };
-        let Some(store) = self.k.config.store(&link.store) else {
-            return Ok(LinkOutcome::NotFound);
-        };
-        if self.k.clock.now() >= link.expires_at {
-            return Ok(LinkOutcome::Expired);
-        }
-        let Some(cart) = self.carts.get_cart(&link.store, &link.cart).await? else {
-            return Ok(LinkOutcome::NotFound);
+        let (link, store, cart) = match self.resolve(token).await? {
+            Ok(found) => found,
+            Err(outcome) => return Ok(outcome),
         };
         let Some(send) = cart.sends.iter().find(|s| s.seq == seq && s.reached() && s.recommended.len() > index) else {
             return Ok(LinkOutcome::NotFound);
