@@ -155,3 +155,35 @@ async fn a_wrong_number_is_taken_off_and_said_so() {
     let alerts: Value = s.http.get(s.url("/_local/alerts")).send().await.unwrap().json().await.unwrap();
     assert_eq!(alerts["handoffs"].as_array().map_or(0, Vec::len), 0, "{alerts}");
 }
+
+/// A reply with a little of an opt-out in the model's reading (docs/replies.md: from 0.06 to
+/// 0.2) is answered as any reply is — here the FAQ's answer about customs duty — and yet held:
+/// no text to the phone on her next cart until a person, who finds it in the inbox, decides.
+#[tokio::test]
+async fn an_unsure_reply_is_answered_and_held_until_a_person_decides() {
+    let s = Server::start().await;
+    let text = "Merhaba, yurtdışından geliyorsa gümrük vergisi çıkar mı acaba?";
+    let reading = cartback_core::conversations::verdict::read(text);
+    assert_eq!(
+        reading.verdict,
+        cartback_core::conversations::verdict::Verdict::Hold(cartback_core::conversations::verdict::HoldCause::Unsure),
+        "{reading:?}"
+    );
+    let twiml = replied(&s, text).await;
+    assert!(twiml.contains("kargo bedava"), "the FAQ's answer, in Turkish: {twiml}");
+    assert!(!twiml.contains("kısa süre içinde yanıt verecek"), "{twiml}");
+    let stats = s.stats().await;
+    assert_eq!(stats["holds"]["held.unsure"], 1, "{stats}");
+    let (_, consent) = get(&s, "/v1/stores/demo/consent?phone=%2B905321234567").await;
+    assert_eq!(consent["hold"]["cause"], "unsure", "{consent}");
+    assert_eq!(next_cart_texts(&s, 1).await, 0, "a text went to a phone held unsure");
+
+    let c = conversation(&s).await;
+    assert_eq!(c["rule"], "unsure_hold", "{c}");
+    assert_eq!(c["transcript"][0]["reading"]["action"], "held", "{c}");
+    let id = c["id"].as_str().unwrap();
+    let (st, r) =
+        post(&s, &format!("/v1/stores/demo/conversations/{id}/readings"), json!({"label": "unexpected_fees"})).await;
+    assert_eq!((st, r["consent"].as_str()), (200, Some("released")), "{r}");
+    assert_eq!(next_cart_texts(&s, 2).await, 1, "the released phone got no text");
+}

@@ -221,6 +221,7 @@ fn config(conditions: bool) -> Config {
                     v.when = every_cart(&v.when);
                 }
             }
+            store.refresh_conditions_on_items();
             store
         })
         .collect();

@@ -2,7 +2,9 @@
 //! words"): every opt-out of both test sides — the built-in corpus's held-out side, split by
 //! paraphrase family, and the second, third and fourth corpora strangers wrote (the second's
 //! misses were read and tuned on in session 19, the third's in session 22, the fourth never) —
-//! each a shopper who replies once and puts a new cart in three days later. Shared by the
+//! each a shopper who replies once and puts a new cart in three days later. None may be texted
+//! again: the readers miss none of them since session 23 (before: 2 on the held-out side, 4 on
+//! the fourth corpus). Shared by the
 //! memory and SQLite run (tests/no_message_after_no.rs) and the DynamoDB one
 //! (shared/aws/tests/law.rs) through `#[path]`.
 
@@ -20,14 +22,6 @@ pub struct Shopper {
     /// A reply the test side marks as a wrong number (the second corpus's register, a
     /// `wrong_number` family of the held-out side).
     pub wrong_number: bool,
-}
-
-/// Opt-outs the readers miss today, measured by `cartback replies eval` (held-out side 2, one
-/// of them a wrong number; second corpus 0; third corpus 0 since its misses were read in session
-/// 22; fourth corpus 4, never read): they are texted again, and the test says so. The target is none; a pipeline that texts one more (an opt-out read but lost on the
-/// way) fails.
-pub fn known_missed(with_third: bool) -> usize {
-    if with_third { 6 } else { 2 }
 }
 
 /// Every opt-out of the held-out side and the second corpus, and of the third and fourth when asked (the

@@ -3,18 +3,13 @@
 
 use crate::config::Step;
 
-/// FNV-1a: stable across releases and platforms (unlike `DefaultHasher`).
+/// FNV-1a over the parts (`domain::fnv::Fnv1a`): the draw is the same on every machine.
 fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = crate::domain::fnv::Fnv1a::new();
     for p in parts {
-        for b in *p {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        h.part(p);
     }
-    h
+    h.finish()
 }
 
 /// Index of the variant of `step` for this cart, by weight.

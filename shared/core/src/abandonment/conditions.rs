@@ -4,7 +4,8 @@
 use crate::config::StoreConfig;
 use crate::config::condition::Condition;
 use crate::domain::catalogue::{Catalogue, Product};
-use crate::domain::{Cart, Contact};
+use crate::domain::{Cart, Contact, ItemKinds};
+use std::borrow::Cow;
 
 /// What conditions are judged on, for one cart at one moment. The phone's country (a parse of
 /// the number with libphonenumber's metadata, the costly part) and the language are read once,
@@ -17,9 +18,10 @@ pub struct Facts<'a> {
     /// The store's catalogue, read by the caller only when some condition asks about the items
     /// (`StoreConfig::conditions_need_catalogue`).
     catalogue: Option<&'a Catalogue>,
-    country: std::cell::OnceCell<Option<String>>,
-    language: std::cell::OnceCell<String>,
+    country: std::cell::OnceCell<Option<Cow<'a, str>>>,
+    language: std::cell::OnceCell<Cow<'a, str>>,
     products: std::cell::OnceCell<Vec<&'a Product>>,
+    kinds: std::cell::OnceCell<Option<&'a ItemKinds>>,
 }
 
 impl<'a> Facts<'a> {
@@ -32,6 +34,7 @@ impl<'a> Facts<'a> {
             country: Default::default(),
             language: Default::default(),
             products: Default::default(),
+            kinds: Default::default(),
         }
     }
 
@@ -50,10 +53,19 @@ impl<'a> Facts<'a> {
     }
 
     fn items_match(&self, c: &Condition) -> bool {
+        let same = crate::domain::catalogue::same_label;
+        // Kept on the cart for these lines and these conditions' labels: no catalogue needed.
+        if let Some(kinds) = *self.kinds.get_or_init(|| kept_item_kinds(self.cart, self.store)) {
+            let any = |wanted: &[String], has: &[String]| {
+                wanted.is_empty() || wanted.iter().any(|w| has.iter().any(|h| same(h, w)))
+            };
+            return any(&c.tags, &kinds.tags)
+                && any(&c.collections, &kinds.collections)
+                && any(&c.product_types, &kinds.product_types);
+        }
         let any = |wanted: &[String], has: &dyn Fn(&Product, &str) -> bool| {
             wanted.is_empty() || self.products().iter().any(|p| wanted.iter().any(|w| has(p, w)))
         };
-        let same = crate::domain::catalogue::same_label;
         any(&c.tags, &|p, w| p.tags.iter().any(|t| same(t, w)))
             && any(&c.collections, &|p, w| p.collections.iter().any(|t| same(t, w)))
             && any(&c.product_types, &|p, w| same(&p.product_type, w))
@@ -64,15 +76,24 @@ impl<'a> Facts<'a> {
             .get_or_init(|| {
                 let customer = &self.cart.customer;
                 let phone = customer.phone.as_ref()?;
-                customer.phone_country.clone().or_else(|| crate::domain::phone::country(phone.expose()))
+                match customer.phone_country.as_deref() {
+                    Some(kept) => Some(Cow::Borrowed(kept)),
+                    None => crate::domain::phone::country(phone.expose()).map(Cow::Owned),
+                }
             })
             .as_deref()
     }
 
     fn language(&self) -> &str {
         self.language.get_or_init(|| {
-            let lang = self.cart.customer.locale.as_deref().and_then(crate::domain::locale::primary);
-            lang.or_else(|| crate::domain::locale::primary(&self.store.locale)).unwrap_or_default()
+            // Most locales are a bare lower-case language already ("tr", "nb"): borrowed as is.
+            let bare = |l: &'a str| {
+                ((2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()) && l != "no").then_some(l)
+            };
+            let of =
+                |l: &'a str| bare(l).map(Cow::Borrowed).or_else(|| crate::domain::locale::primary(l).map(Cow::Owned));
+            let lang = self.cart.customer.locale.as_deref().and_then(of);
+            lang.or_else(|| of(&self.store.locale)).unwrap_or_default()
         })
     }
 
@@ -135,9 +156,7 @@ pub fn holds(c: &Condition, cart: &Cart, contact: Option<&Contact>, store: &Stor
 pub fn value_in_store_currency(cart: &Cart, store: &StoreConfig) -> Option<i64> {
     let value = cart.subtotal_minor();
     let Some(cur) = cart.currency.filter(|c| *c != store.currency) else { return Some(value) };
-    let rate = store.exchange_rates.get(cur.code())?;
-    let scale = 10f64.powi(i32::from(store.currency.exponent()) - i32::from(cur.exponent()));
-    Some((value as f64 * rate * scale).floor() as i64)
+    store.at_store_rate(value, cur, store.currency).map(|v| v.floor() as i64)
 }
 
 /// A first-time buyer: the platform's `orders_count` when it sent one (0 is first-time), else
@@ -161,6 +180,59 @@ pub fn keep_phone_country(cart: &mut Cart, store: &StoreConfig) {
     if let Some(country) = cart.customer.phone.as_ref().and_then(|p| crate::domain::phone::country(p.expose())) {
         std::sync::Arc::make_mut(&mut cart.customer).phone_country = Some(country);
     }
+}
+
+/// The conditions of the store that name item kinds (tags, collections, product types).
+fn item_conditions(store: &StoreConfig) -> impl Iterator<Item = &Condition> {
+    let steps = store.steps.iter();
+    steps
+        .flat_map(|s| std::iter::once(&s.when).chain(s.variants.iter().map(|v| &v.when)))
+        .filter_map(|w| w.as_ref().filter(|w| w.needs_catalogue()))
+}
+
+/// What the kept kinds were read for: the cart's SKUs and the labels the conditions name
+/// (`StoreConfig::conditions_on_items`), so new lines or a condition naming a new label read
+/// the catalogue again.
+fn item_kinds_fingerprint(cart: &Cart, labels: u64) -> u64 {
+    let mut h = crate::domain::fnv::Fnv1a::new();
+    for i in cart.items.iter() {
+        h.part(i.sku.as_bytes());
+    }
+    h.part(&labels.to_le_bytes());
+    h.finish()
+}
+
+/// The cart's kept item kinds, when they were read for its present lines and conditions.
+pub fn kept_item_kinds<'c>(cart: &'c Cart, store: &StoreConfig) -> Option<&'c ItemKinds> {
+    let labels = store.conditions_on_items?;
+    cart.item_kinds.as_deref().filter(|k| k.of == item_kinds_fingerprint(cart, labels))
+}
+
+/// Keeps on the cart the item kinds its store's conditions name that its lines have in the
+/// catalogue, as `keep_phone_country` keeps the phone's country: read once for these lines, the
+/// later steps judge them without reading the catalogue. A catalogue changed after that (a
+/// product retagged) does not move a cart already in its sequence to another branch.
+pub fn keep_item_kinds(cart: &mut Cart, store: &StoreConfig, catalogue: &Catalogue) {
+    let Some(labels) = store.conditions_on_items else { return };
+    if kept_item_kinds(cart, store).is_some() {
+        return;
+    }
+    let products: Vec<&Product> = cart.items.iter().filter_map(|i| catalogue.variant(&i.sku)).map(|(p, _)| p).collect();
+    let same = crate::domain::catalogue::same_label;
+    let mut kinds = ItemKinds { of: item_kinds_fingerprint(cart, labels), ..ItemKinds::default() };
+    for c in item_conditions(store) {
+        let keep = |wanted: &[String], into: &mut Vec<String>, has: &dyn Fn(&Product, &str) -> bool| {
+            for w in wanted {
+                if !into.iter().any(|k| same(k, w)) && products.iter().any(|p| has(p, w)) {
+                    into.push(w.clone());
+                }
+            }
+        };
+        keep(&c.tags, &mut kinds.tags, &|p, w| p.tags.iter().any(|t| same(t, w)));
+        keep(&c.collections, &mut kinds.collections, &|p, w| p.collections.iter().any(|t| same(t, w)));
+        keep(&c.product_types, &mut kinds.product_types, &|p, w| same(&p.product_type, w));
+    }
+    cart.item_kinds = Some(std::sync::Arc::new(kinds));
 }
 
 /// The step is for this cart: its own condition holds and so does one of its variants' (a cart
@@ -297,5 +369,74 @@ mod tests {
         assert_eq!(value_in_store_currency(&cart, store), None, "no rate given: no value");
         cart.currency = Some(Currency::parse("EUR").unwrap());
         assert_eq!(value_in_store_currency(&cart, store), Some(1_000_000));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod item_kinds_tests {
+    use super::*;
+
+    fn demo_catalogue() -> Catalogue {
+        let eur = crate::domain::money::Currency::parse("EUR").unwrap();
+        let body = include_bytes!("../../../../docs/examples/products.json");
+        let products = crate::catalogue::feed::parse_json(body, eur).unwrap();
+        Catalogue { products, ..Catalogue::empty("demo", "feed_json", eur, jiff::Timestamp::UNIX_EPOCH) }
+    }
+
+    fn cart_of(store: &StoreConfig, skus: &[&str]) -> Cart {
+        let mut cart = sample_carts(store).remove(0).1;
+        let one = cart.items[0].clone();
+        let items = skus.iter().map(|s| crate::domain::Item { sku: (*s).into(), ..one.clone() }).collect();
+        cart.items = std::sync::Arc::new(items);
+        cart
+    }
+
+    /// Read once for the cart's lines, the kinds judge every later step as the catalogue would,
+    /// without it; new lines, or conditions naming another label, read the catalogue again.
+    #[test]
+    fn the_item_kinds_are_kept_for_the_lines_and_judge_as_the_catalogue_does() {
+        let config = crate::config::demo_config();
+        let mut store = (**config.store("demo").unwrap()).clone();
+        let wants = |tags: &[&str], collections: &[&str], types: &[&str]| Condition {
+            tags: tags.iter().map(|t| (*t).to_string()).collect(),
+            collections: collections.iter().map(|t| (*t).to_string()).collect(),
+            product_types: types.iter().map(|t| (*t).to_string()).collect(),
+            ..Condition::default()
+        };
+        let conditions = [
+            wants(&["KNITWEAR"], &[], &[]),
+            wants(&["home"], &[], &[]),
+            wants(&[], &["winter-warmers"], &["Sweaters"]),
+            wants(&[], &["home"], &["Hats"]),
+            wants(&["gifts", "bags"], &[], &[]),
+        ];
+        for (i, c) in conditions.iter().enumerate() {
+            let n = store.steps.len();
+            store.steps[i % n].when = Some(c.clone());
+        }
+        store.refresh_conditions_on_items();
+        let catalogue = demo_catalogue();
+        for skus in [&["MW-SWT-M-NAV"][..], &["BN-KNT-BLK", "HM-CND-FIG"], &["AC-TOT-NAT"], &["NOT-IN-CATALOGUE"], &[]]
+        {
+            let mut cart = cart_of(&store, skus);
+            let with =
+                |cart: &Cart, c: &Condition| Facts::new(cart, None, &store).with_catalogue(Some(&catalogue)).holds(c);
+            let truth: Vec<bool> = conditions.iter().map(|c| with(&cart, c)).collect();
+            assert!(kept_item_kinds(&cart, &store).is_none());
+            keep_item_kinds(&mut cart, &store, &catalogue);
+            assert!(kept_item_kinds(&cart, &store).is_some(), "{skus:?}");
+            let without: Vec<bool> = conditions.iter().map(|c| Facts::new(&cart, None, &store).holds(c)).collect();
+            assert_eq!(without, truth, "{skus:?}: kept kinds judge as the catalogue does");
+        }
+        let mut cart = cart_of(&store, &["MW-SWT-M-NAV"]);
+        keep_item_kinds(&mut cart, &store, &catalogue);
+        assert_eq!(cart.item_kinds.as_ref().unwrap().tags, vec!["KNITWEAR".to_string()], "only labels asked about");
+        let mut other = cart.clone();
+        other.items = cart_of(&store, &["HM-CND-FIG"]).items;
+        assert!(kept_item_kinds(&other, &store).is_none(), "other lines: read again");
+        store.steps[0].when = Some(wants(&["merino"], &[], &[]));
+        store.refresh_conditions_on_items();
+        assert!(kept_item_kinds(&cart, &store).is_none(), "a condition naming another label: read again");
     }
 }

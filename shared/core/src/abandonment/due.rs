@@ -177,12 +177,20 @@ impl Dispatch {
         let channel = store.steps[step as usize].channel;
         super::conditions::keep_phone_country(&mut cart, store);
         let recommends = store.steps[step as usize].recommend > 0 && channel == Channel::Email;
-        let for_conditions = store.conditions_need_catalogue();
+        // The item kinds the conditions ask about are read from the catalogue once for the
+        // cart's lines and kept on it; later steps judge them without it.
+        let for_conditions =
+            store.conditions_need_catalogue() && super::conditions::kept_item_kinds(&cart, store).is_none();
         // A condition on the items cannot be judged without the catalogue: a read that fails is
         // the work's failure, retried as any store error is. Recommendations alone do without.
         let (catalogue, unavailable) = if recommends || for_conditions {
             match self.catalogues.shared(&store.id).await {
-                Ok(c) => (c, false),
+                Ok(c) => {
+                    if let Some(read) = c.as_deref() {
+                        super::conditions::keep_item_kinds(&mut cart, store, read);
+                    }
+                    (c, false)
+                }
                 Err(e) if for_conditions => return Err(e.into()),
                 Err(e) => {
                     tracing::warn!(store = %store.id, error = %e, "the catalogue could not be read: the e-mail goes without recommendations");

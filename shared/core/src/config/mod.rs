@@ -198,6 +198,11 @@ pub struct StoreConfig {
     pub timezone: String,
     pub abandon_after: SignedDuration,
     pub steps: Vec<Step>,
+    /// When some step's or variant's `when` names item kinds (tags, collections, product types):
+    /// a fingerprint of the labels they name, which a cart's kept kinds are checked against
+    /// (`abandonment::conditions::keep_item_kinds`). Derived from `steps` at load: whoever
+    /// changes the steps after calls `refresh_conditions_on_items`.
+    pub conditions_on_items: Option<u64>,
     pub quiet_hours: QuietHours,
     pub frequency_cap: FrequencyCap,
     pub free_shipping_threshold_minor: Option<i64>,
@@ -423,8 +428,46 @@ impl StoreConfig {
     /// Whether some step's or variant's `when` asks about the items' tags, collections or types:
     /// only then is the catalogue read when a step falls due.
     pub fn conditions_need_catalogue(&self) -> bool {
-        let asks = |w: &Option<condition::Condition>| w.as_ref().is_some_and(|w| w.needs_catalogue());
-        self.steps.iter().any(|s| asks(&s.when) || s.variants.iter().any(|v| asks(&v.when)))
+        self.conditions_on_items.is_some()
+    }
+
+    /// `minor` units of `from` in `to`, at the store's own rates (`exchange_rates`: one unit of
+    /// a currency is that many of the store's), between the store's currency and another either
+    /// way; none without a rate, or between two currencies neither of which is the store's (no
+    /// rate is guessed or chained). Unrounded: a condition's bound rounds down, a price to the
+    /// nearest minor unit.
+    pub fn at_store_rate(&self, minor: i64, from: Currency, to: Currency) -> Option<f64> {
+        let scale = 10f64.powi(i32::from(to.exponent()) - i32::from(from.exponent()));
+        let value = if from == to {
+            minor as f64
+        } else if to == self.currency {
+            minor as f64 * self.exchange_rates.get(from.code())? * scale
+        } else if from == self.currency {
+            minor as f64 / self.exchange_rates.get(to.code())? * scale
+        } else {
+            return None;
+        };
+        value.is_finite().then_some(value)
+    }
+
+    /// What `conditions_on_items` holds for these steps.
+    pub fn conditions_on_items_of(steps: &[Step]) -> Option<u64> {
+        let mut h = crate::domain::fnv::Fnv1a::new();
+        let mut any = false;
+        let whens = steps.iter().flat_map(|s| std::iter::once(&s.when).chain(s.variants.iter().map(|v| &v.when)));
+        for c in whens.filter_map(|w| w.as_ref().filter(|w| w.needs_catalogue())) {
+            any = true;
+            for label in c.tags.iter().chain(&c.collections).chain(&c.product_types) {
+                h.part(label.as_bytes());
+            }
+            h.part(b"");
+        }
+        any.then(|| h.finish())
+    }
+
+    /// Derives `conditions_on_items` again after the steps were changed in place.
+    pub fn refresh_conditions_on_items(&mut self) {
+        self.conditions_on_items = Self::conditions_on_items_of(&self.steps);
     }
 
     /// A product's page on the store's own domains: the platform's URL, else the Shopify shop's

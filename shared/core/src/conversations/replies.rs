@@ -8,7 +8,7 @@ use crate::conversations::opt_out::Scope;
 use crate::conversations::person::asks_for_person;
 use crate::conversations::reasons::{self, Classification};
 use crate::conversations::second_reader::{self, SecondReading};
-use crate::conversations::verdict::{self, Reading, Verdict};
+use crate::conversations::verdict::{self, HoldCause, Reading, Verdict};
 use crate::conversations::whatsapp_inbound::RESTORE_BUTTON_PAYLOAD;
 use crate::domain::conversation::EntryReading;
 use crate::domain::pii::mask;
@@ -233,7 +233,8 @@ impl Replies {
             (_, Some(v @ Reading { verdict: Verdict::Hold(cause), .. })) => {
                 let new = hold(contact, r, cause.as_str(), now, stats);
                 let c = reasons::of_prediction(v.prediction);
-                let reply = new.then(|| text(ReplyText::Held));
+                // An unsure hold is answered as any reply is (`converse`).
+                let reply = (new && cause != HoldCause::Unsure).then(|| text(ReplyText::Held));
                 let outcome = ReplyOutcome {
                     action: "held",
                     reason: Some(c.reason),
@@ -400,7 +401,10 @@ impl Replies {
         };
         let policy = &store.conversations;
         let in_conversation = contact.conversation.is_some();
-        let held = outcome.action == "held";
+        // Unsure: held, but answered as any reply is; whatever answers, it goes to the inbox,
+        // where a person decides the hold.
+        let unsure = reading.verdict == Verdict::Hold(HoldCause::Unsure);
+        let held = outcome.action == "held" && !unsure;
         // The store's rules, in order; `None`: the FAQ may answer.
         let rule = if held {
             Some("held")
@@ -420,6 +424,10 @@ impl Replies {
         let mut rule = rule;
         if matches!(rule, None | Some("unsure")) && store.catalogue.answer_questions {
             match self.catalogue_answer(store, cart.as_ref(), contact, &r.body).await? {
+                Some(Ok(answered)) if unsure => {
+                    outcome.reply = Some(answered.text);
+                    outcome.link = answered.link;
+                }
                 Some(Ok(answered)) => {
                     outcome.action = "answered";
                     outcome.reply = Some(answered.text);
@@ -430,7 +438,9 @@ impl Replies {
                 _ => {}
             }
         }
+        let answered_unsure = unsure && outcome.reply.is_some();
         let answer = match (&cart, store.faq.get(&reason), rule) {
+            _ if answered_unsure => None,
             (Some(cart), Some(answers), None) => {
                 let (t, lang) = answers.pick(r.channel, cart.customer.locale.as_deref(), &store.locale);
                 let link =
@@ -453,18 +463,27 @@ impl Replies {
             _ => None,
         };
         if let Some(text) = answer {
-            outcome.action = "answered";
             outcome.reply = Some(text);
-            return Ok(outcome);
+            if !unsure {
+                outcome.action = "answered";
+                return Ok(outcome);
+            }
         }
-        let rule = rule.unwrap_or("no_answer");
-        if !held {
+        let rule = rule.unwrap_or(if unsure { "unsure_hold" } else { "no_answer" });
+        if !held && !unsure {
             outcome.action = "handed_off";
         }
         // A shopper already talking with a person is not told again that someone will answer;
-        // a held reply is told once what happens next (no more automated messages).
+        // a held reply is told once what happens next (no more automated messages); an unsure
+        // one gets its answer, or, with none, the hold's notice (never "someone will answer
+        // you shortly" to what may be a "no").
         let notice = if held {
             outcome.reply.clone()
+        } else if unsure {
+            outcome.reply.clone().or_else(|| {
+                let new = contact.hold.as_ref().is_some_and(|h| h.reference == r.message_id);
+                new.then(|| store.reply_text(ReplyText::Held, contact.locale.as_deref()))
+            })
         } else {
             (!in_conversation).then(|| store.reply_text(ReplyText::Handoff, contact.locale.as_deref()))
         };

@@ -386,6 +386,26 @@ pub struct Cart {
     /// among those recommendations led to (`recommendations.orders`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommendation_clicked_at: Option<Timestamp>,
+    /// The item kinds the store's conditions ask about that this cart's lines have, read from
+    /// the catalogue once for these lines (`abandonment::conditions::keep_item_kinds`), so the
+    /// steps after the first do not read the catalogue to judge them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_kinds: Option<Arc<ItemKinds>>,
+}
+
+/// The tags, collections and product types a store's conditions name that a cart's lines have
+/// in the catalogue, as the conditions spell them; only those, so the cart stays small.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemKinds {
+    /// A fingerprint of the lines' SKUs and of the labels the conditions named when these were
+    /// read: other lines, or conditions naming other labels, read them again.
+    pub of: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub product_types: Vec<String>,
 }
 
 /// A code given on the shop's page for an address and a yes (`[stores.on_site.offer]`).
@@ -440,6 +460,7 @@ impl Cart {
             reason: None,
             offer: None,
             recommendation_clicked_at: None,
+            item_kinds: None,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod channel;
 pub mod contact;
 pub mod conversation;
+pub mod fnv;
 pub mod handoff;
 pub mod json_fields;
 pub mod link_key;
@@ -20,8 +21,8 @@ pub mod samples;
 pub mod secret;
 
 pub use cart::{
-    ArmedTimer, CONSENT_LOG_LEN, Cart, CartStatus, Consent, ConsentChange, Customer, DeliveryStatus, Item, OfferClaim,
-    OrderRecord, SendRecord, SendStatus, Temperature,
+    ArmedTimer, CONSENT_LOG_LEN, Cart, CartStatus, Consent, ConsentChange, Customer, DeliveryStatus, Item, ItemKinds,
+    OfferClaim, OrderRecord, SendRecord, SendStatus, Temperature,
 };
 pub use channel::Channel;
 pub use contact::{Contact, Hold, Stopped, contact_key, contact_key_uncached};

@@ -87,11 +87,8 @@ fn in_currency(minor: i64, from: Currency, to: Currency, store: &StoreConfig) ->
     if from != store.currency {
         return None;
     }
-    // One unit of `to` is `rate` units of the store's currency.
-    let rate = *store.exchange_rates.get(to.code())?;
-    let scale = 10f64.powi(i32::from(to.exponent()) - i32::from(from.exponent()));
-    let converted = (minor as f64 / rate * scale).round();
-    (converted.is_finite() && converted >= 0.0).then_some((Money { minor: converted as i64, currency: to }, true))
+    let converted = store.at_store_rate(minor, from, to)?.round();
+    (converted >= 0.0).then_some((Money { minor: converted as i64, currency: to }, true))
 }
 
 #[cfg(test)]

@@ -223,6 +223,7 @@ pub(super) fn store(at: &str, mut rs: RawStore, p: &mut Problems) -> Option<Stor
         }),
         timezone,
         abandon_after,
+        conditions_on_items: StoreConfig::conditions_on_items_of(&steps),
         steps,
         quiet_hours,
         frequency_cap,
