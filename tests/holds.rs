@@ -180,10 +180,15 @@ async fn an_unsure_reply_is_answered_and_held_until_a_person_decides() {
 
     let c = conversation(&s).await;
     assert_eq!(c["rule"], "unsure_hold", "{c}");
-    assert_eq!(c["transcript"][0]["reading"]["action"], "held", "{c}");
+    assert_eq!(c["transcript"][0]["reading"]["action"], "answered", "{c}");
+    // Her next reply, annoyed: the hold firms up and she is told, once, that messages stopped.
+    let (st, twiml) = s.twilio_reply(AYSE, "numaramı nereden buldunuz?", "SM2").await;
+    assert_eq!(st, 200);
+    assert!(twiml.contains("otomatik mesajları durdurduk"), "{twiml}");
+    let (_, consent) = get(&s, "/v1/stores/demo/consent?phone=%2B905321234567").await;
+    assert_eq!(consent["hold"]["cause"], "words", "{consent}");
     let id = c["id"].as_str().unwrap();
-    let (st, r) =
-        post(&s, &format!("/v1/stores/demo/conversations/{id}/readings"), json!({"label": "unexpected_fees"})).await;
+    let (st, r) = post(&s, &format!("/v1/stores/demo/conversations/{id}/readings"), json!({"label": "trust"})).await;
     assert_eq!((st, r["consent"].as_str()), (200, Some("released")), "{r}");
     assert_eq!(next_cart_texts(&s, 2).await, 1, "the released phone got no text");
 }

@@ -118,6 +118,9 @@ const THIRD_CORPUS: &str = include_str!("../../tests/fixtures/replies/third_corp
 /// The fourth, written by a third stranger in session 22 before any of its errors were seen:
 /// never trained or tuned on, its errors never shown.
 const FOURTH_CORPUS: &str = include_str!("../../tests/fixtures/replies/fourth_corpus.tsv");
+/// The fifth, written by a fourth stranger in session 23 after the unsure hold was chosen:
+/// never trained or tuned on, its errors never shown.
+const FIFTH_CORPUS: &str = include_str!("../../tests/fixtures/replies/fifth_corpus.tsv");
 
 /// How a reply is measured: what Cartback reads it as (`explain`, the replies path's own
 /// decision) and whether it was held for a person.
@@ -161,6 +164,11 @@ pub fn eval(file: Option<PathBuf>, model: Option<PathBuf>, show_errors: bool) ->
             (
                 "tests/fixtures/replies/fourth_corpus.tsv (a third stranger's replies, never trained or tuned on)".into(),
                 corpus::parse(&without_register(FOURTH_CORPUS)).context("the fourth corpus")?,
+                false,
+            ),
+            (
+                "tests/fixtures/replies/fifth_corpus.tsv (a fourth stranger's replies, never trained or tuned on)".into(),
+                corpus::parse(&without_register(FIFTH_CORPUS)).context("the fifth corpus")?,
                 false,
             ),
         ],

@@ -210,14 +210,18 @@ pub fn kept_item_kinds<'c>(cart: &'c Cart, store: &StoreConfig) -> Option<&'c It
 
 /// Keeps on the cart the item kinds its store's conditions name that its lines have in the
 /// catalogue, as `keep_phone_country` keeps the phone's country: read once for these lines, the
-/// later steps judge them without reading the catalogue. A catalogue changed after that (a
-/// product retagged) does not move a cart already in its sequence to another branch.
+/// later steps judge them without reading the catalogue. Kept only when the catalogue knows
+/// every line. A catalogue changed after that (a product retagged) does not move a cart already
+/// in its sequence to another branch.
 pub fn keep_item_kinds(cart: &mut Cart, store: &StoreConfig, catalogue: &Catalogue) {
     let Some(labels) = store.conditions_on_items else { return };
     if kept_item_kinds(cart, store).is_some() {
         return;
     }
-    let products: Vec<&Product> = cart.items.iter().filter_map(|i| catalogue.variant(&i.sku)).map(|(p, _)| p).collect();
+    let found: Option<Vec<&Product>> = cart.items.iter().map(|i| catalogue.variant(&i.sku).map(|(p, _)| p)).collect();
+    // A line the catalogue does not know yet (a new product, a sync under way): nothing kept,
+    // so a later step reads the catalogue again and may find it.
+    let Some(products) = found else { return };
     let same = crate::domain::catalogue::same_label;
     let mut kinds = ItemKinds { of: item_kinds_fingerprint(cart, labels), ..ItemKinds::default() };
     for c in item_conditions(store) {
@@ -425,7 +429,8 @@ mod item_kinds_tests {
             let truth: Vec<bool> = conditions.iter().map(|c| with(&cart, c)).collect();
             assert!(kept_item_kinds(&cart, &store).is_none());
             keep_item_kinds(&mut cart, &store, &catalogue);
-            assert!(kept_item_kinds(&cart, &store).is_some(), "{skus:?}");
+            let known = skus.iter().all(|s| catalogue.variant(s).is_some());
+            assert_eq!(kept_item_kinds(&cart, &store).is_some(), known, "{skus:?}: kept only when every line is known");
             let without: Vec<bool> = conditions.iter().map(|c| Facts::new(&cart, None, &store).holds(c)).collect();
             assert_eq!(without, truth, "{skus:?}: kept kinds judge as the catalogue does");
         }
@@ -438,5 +443,9 @@ mod item_kinds_tests {
         store.steps[0].when = Some(wants(&["merino"], &[], &[]));
         store.refresh_conditions_on_items();
         assert!(kept_item_kinds(&cart, &store).is_none(), "a condition naming another label: read again");
+        keep_item_kinds(&mut cart, &store, &catalogue);
+        store.steps[0].when = Some(wants(&[], &["merino"], &[]));
+        store.refresh_conditions_on_items();
+        assert!(kept_item_kinds(&cart, &store).is_none(), "the same label under another key: read again");
     }
 }

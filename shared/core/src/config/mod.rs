@@ -457,10 +457,15 @@ impl StoreConfig {
         let whens = steps.iter().flat_map(|s| std::iter::once(&s.when).chain(s.variants.iter().map(|v| &v.when)));
         for c in whens.filter_map(|w| w.as_ref().filter(|w| w.needs_catalogue())) {
             any = true;
-            for label in c.tags.iter().chain(&c.collections).chain(&c.product_types) {
-                h.part(label.as_bytes());
+            // Each key by name: "home" moved from `tags` to `collections` is another question.
+            for (key, labels) in
+                [("tags", &c.tags), ("collections", &c.collections), ("product_types", &c.product_types)]
+            {
+                h.part(key.as_bytes());
+                for label in labels {
+                    h.part(label.as_bytes());
+                }
             }
-            h.part(b"");
         }
         any.then(|| h.finish())
     }

@@ -98,10 +98,15 @@ fn opt_out_by_reply(
 /// Holds the contact for a person, unless its address already said no or a hold is pending:
 /// whether the hold is new.
 fn hold(contact: &mut Contact, r: &InboundReply, cause: &str, now: jiff::Timestamp, stats: &mut Deltas) -> bool {
-    let new = !contact.refuses(r.channel) && contact.hold.is_none();
+    // A firmer hold over an unsure one takes its place, and its notice is sent: the shopper
+    // was answered, never told that the messages had stopped.
+    let firmer = cause != HoldCause::Unsure.as_str()
+        && contact.hold.as_ref().is_some_and(|h| h.cause == HoldCause::Unsure.as_str());
+    let new = !contact.refuses(r.channel) && (contact.hold.is_none() || firmer);
     if new {
         contact.hold = Some(Hold {
-            since: now,
+            // The deadline stays the first hold's: the "no" may have been that reply.
+            since: contact.hold.as_ref().map_or(now, |h| h.since),
             channel: r.channel,
             cause: cause.to_string(),
             reference: r.message_id.clone(),
@@ -233,6 +238,10 @@ impl Replies {
             (_, Some(v @ Reading { verdict: Verdict::Hold(cause), .. })) => {
                 let new = hold(contact, r, cause.as_str(), now, stats);
                 let c = reasons::of_prediction(v.prediction);
+                if cause == HoldCause::Unsure {
+                    // Answered as any reply is, and counted as one.
+                    stats.push((Counter::Reasons(c.reason), 1));
+                }
                 // An unsure hold is answered as any reply is (`converse`).
                 let reply = (new && cause != HoldCause::Unsure).then(|| text(ReplyText::Held));
                 let outcome = ReplyOutcome {
@@ -425,6 +434,7 @@ impl Replies {
         if matches!(rule, None | Some("unsure")) && store.catalogue.answer_questions {
             match self.catalogue_answer(store, cart.as_ref(), contact, &r.body).await? {
                 Some(Ok(answered)) if unsure => {
+                    outcome.action = "answered";
                     outcome.reply = Some(answered.text);
                     outcome.link = answered.link;
                 }
@@ -464,8 +474,8 @@ impl Replies {
         };
         if let Some(text) = answer {
             outcome.reply = Some(text);
+            outcome.action = "answered";
             if !unsure {
-                outcome.action = "answered";
                 return Ok(outcome);
             }
         }

@@ -8,7 +8,7 @@
 use crate::config::StoreConfig;
 use crate::conversations::Replies;
 use crate::conversations::model::Label;
-use crate::conversations::verdict::{Reading, Verdict};
+use crate::conversations::verdict::{HoldCause, Reading, Verdict};
 use crate::engine::counters::Counter;
 
 /// What the second reader said, once read strictly.
@@ -57,8 +57,10 @@ pub fn parse_answer(text: &str) -> Result<SecondReading, String> {
 pub fn wanted(reading: &Reading) -> bool {
     match reading.verdict {
         Verdict::OptOut { .. } | Verdict::WrongNumber => false,
+        // An unsure hold the model read with confidence is most often a question: the reader's
+        // budget is kept for the replies that are truly unclear.
+        Verdict::Hold(HoldCause::Unsure) | Verdict::Reason => !reading.prediction.confident(),
         Verdict::Hold(_) => true,
-        Verdict::Reason => !reading.prediction.confident(),
     }
 }
 

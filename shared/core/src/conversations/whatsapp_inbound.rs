@@ -70,6 +70,17 @@ pub fn messages(body: &[u8]) -> Vec<InboundReply> {
 mod tests {
     use super::*;
 
+    /// A tap on "Order status" or "Talk to a person" is never held as a maybe-"no": its words
+    /// are Cartback's own, and the shopper asked for what they say.
+    #[test]
+    fn the_buttons_words_are_never_held() {
+        for id in [ORDER_STATUS_BUTTON_ID, PERSON_BUTTON_ID] {
+            let words = button_meaning(id).unwrap_or_default();
+            let reading = crate::conversations::verdict::read(words);
+            assert_eq!(reading.verdict, crate::conversations::verdict::Verdict::Reason, "{id}: {reading:?}");
+        }
+    }
+
     #[test]
     fn metas_documented_text_message_is_read() {
         let body = include_bytes!("../../../../tests/fixtures/whatsapp/meta_whatsapp_inbound_text_message.json");
