@@ -86,12 +86,7 @@ impl<'a> Facts<'a> {
 
     fn language(&self) -> &str {
         self.language.get_or_init(|| {
-            // Most locales are a bare lower-case language already ("tr", "nb"): borrowed as is.
-            let bare = |l: &'a str| {
-                ((2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()) && l != "no").then_some(l)
-            };
-            let of =
-                |l: &'a str| bare(l).map(Cow::Borrowed).or_else(|| crate::domain::locale::primary(l).map(Cow::Owned));
+            let of = crate::domain::locale::primary_borrowed;
             let lang = self.cart.customer.locale.as_deref().and_then(of);
             lang.or_else(|| of(&self.store.locale)).unwrap_or_default()
         })
@@ -182,14 +177,6 @@ pub fn keep_phone_country(cart: &mut Cart, store: &StoreConfig) {
     }
 }
 
-/// The conditions of the store that name item kinds (tags, collections, product types).
-fn item_conditions(store: &StoreConfig) -> impl Iterator<Item = &Condition> {
-    let steps = store.steps.iter();
-    steps
-        .flat_map(|s| std::iter::once(&s.when).chain(s.variants.iter().map(|v| &v.when)))
-        .filter_map(|w| w.as_ref().filter(|w| w.needs_catalogue()))
-}
-
 /// What the kept kinds were read for: the cart's SKUs and the labels the conditions name
 /// (`StoreConfig::conditions_on_items`), so new lines or a condition naming a new label read
 /// the catalogue again.
@@ -224,7 +211,7 @@ pub fn keep_item_kinds(cart: &mut Cart, store: &StoreConfig, catalogue: &Catalog
     let Some(products) = found else { return };
     let same = crate::domain::catalogue::same_label;
     let mut kinds = ItemKinds { of: item_kinds_fingerprint(cart, labels), ..ItemKinds::default() };
-    for c in item_conditions(store) {
+    for c in store.item_conditions() {
         let keep = |wanted: &[String], into: &mut Vec<String>, has: &dyn Fn(&Product, &str) -> bool| {
             for w in wanted {
                 if !into.iter().any(|k| same(k, w)) && products.iter().any(|p| has(p, w)) {

@@ -424,6 +424,12 @@ pub enum ReplyText {
     WrongNumber,
 }
 
+/// The conditions of these steps and their variants that name item kinds.
+fn item_conditions(steps: &[Step]) -> impl Iterator<Item = &condition::Condition> {
+    let whens = steps.iter().flat_map(|s| std::iter::once(&s.when).chain(s.variants.iter().map(|v| &v.when)));
+    whens.filter_map(|w| w.as_ref().filter(|w| w.needs_catalogue()))
+}
+
 impl StoreConfig {
     /// Whether some step's or variant's `when` asks about the items' tags, collections or types:
     /// only then is the catalogue read when a step falls due.
@@ -450,12 +456,16 @@ impl StoreConfig {
         value.is_finite().then_some(value)
     }
 
+    /// The steps' and variants' conditions that name item kinds (tags, collections, types).
+    pub fn item_conditions(&self) -> impl Iterator<Item = &condition::Condition> {
+        item_conditions(&self.steps)
+    }
+
     /// What `conditions_on_items` holds for these steps.
     pub fn conditions_on_items_of(steps: &[Step]) -> Option<u64> {
         let mut h = crate::domain::fnv::Fnv1a::new();
         let mut any = false;
-        let whens = steps.iter().flat_map(|s| std::iter::once(&s.when).chain(s.variants.iter().map(|v| &v.when)));
-        for c in whens.filter_map(|w| w.as_ref().filter(|w| w.needs_catalogue())) {
+        for c in item_conditions(steps) {
             any = true;
             // Each key by name: "home" moved from `tags` to `collections` is another question.
             for (key, labels) in

@@ -8,12 +8,22 @@ pub const BUILT_IN: [&str; 4] = ["en", "tr", "nb", "fa"];
 
 /// The lowercase primary language of a BCP 47 tag ("tr-TR" → "tr", "no" → "nb").
 pub fn primary(locale: &str) -> Option<String> {
-    let p = locale.split(['-', '_']).next()?.trim().to_ascii_lowercase();
-    if !(2..=3).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_lowercase()) {
+    primary_borrowed(locale).map(std::borrow::Cow::into_owned)
+}
+
+/// `primary`, borrowed from the tag when it is already a bare lower-case language ("tr"), as
+/// most are: what a hot path reads without copying.
+pub fn primary_borrowed(locale: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let p = locale.split(['-', '_']).next()?.trim();
+    if !(2..=3).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
     // Norwegian without a written standard is Bokmål in practice.
-    Some(if p == "no" { "nb".into() } else { p })
+    Some(match p {
+        _ if p.eq_ignore_ascii_case("no") => "nb".into(),
+        _ if p.bytes().all(|b| b.is_ascii_lowercase()) => p.into(),
+        _ => p.to_ascii_lowercase().into(),
+    })
 }
 
 /// Where to look, in order: the full tag, its language, the store's language, English.
