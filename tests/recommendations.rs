@@ -11,6 +11,7 @@
 mod scenario;
 
 use cartback_e2e::{DEMO_API_KEY, START, Server, order_event};
+use serde_json::Value;
 
 async fn run(s: &Server) {
     let put = s
@@ -78,4 +79,131 @@ async fn e_mails_recommend_what_goes_with_the_cart_on_sqlite() {
     let _ = std::fs::remove_dir_all(&dir);
     run(&Server::with_sqlite(&dir).await).await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The demo store with two WhatsApp steps that recommend three products: the 30-minute one goes
+/// as Meta's approved template (no room for products: counted `none.template`), the 2-hour one
+/// inside the customer-service window the shopper opened by tapping "Complete my order", with a
+/// reply button a product.
+fn whatsapp_config() -> cartback_core::config::Config {
+    use cartback_core::config::{Config, demo_config};
+    use cartback_core::domain::Channel;
+    let demo = demo_config();
+    let mut store = (**demo.store("demo").unwrap()).clone();
+    let wa = store.steps.iter().find(|s| s.channel == Channel::Whatsapp).unwrap().clone();
+    let step = |after: &str| cartback_core::config::Step {
+        after: cartback_core::config::parse_duration(after).unwrap(),
+        when: None,
+        recommend: 3,
+        ..wa.clone()
+    };
+    store.steps = vec![step("30m"), step("2h")];
+    store.refresh_conditions_on_items();
+    Config::new(demo.public_url.clone(), vec![store]).with_replies_url(&demo.replies_url)
+}
+
+fn meta_sign(body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"demo_whatsapp_app_secret").unwrap();
+    mac.update(body);
+    format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// A WhatsApp message with products as reply buttons: titles and prices in its text, one
+/// button a product (Meta's three at most); a tap answers with the product's tracked link behind
+/// a "See the product" button, and opening it is the click, counted as an e-mail's is.
+#[tokio::test]
+async fn whatsapp_messages_recommend_products_as_reply_buttons_inside_the_window() {
+    whatsapp_run(&Server::with_config(whatsapp_config()).await).await;
+}
+
+#[tokio::test]
+async fn whatsapp_messages_recommend_products_as_reply_buttons_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("cartback-recommendations-wa-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    whatsapp_run(&Server::with_sqlite_config(&dir, whatsapp_config()).await).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn whatsapp_run(s: &Server) {
+    let put = s
+        .http
+        .put(s.url("/v1/stores/demo/catalogue"))
+        .bearer_auth(DEMO_API_KEY)
+        .header("content-type", "application/json")
+        .body(scenario::CATALOGUE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let mut ev = scenario::event(scenario::ADA, START);
+    ev["customer"]["phone"] = serde_json::json!("+4791234567");
+    ev["customer"]["consent"] = serde_json::json!({"sms": false, "email": false, "whatsapp": true});
+    let (status, body) = s.post_event(&ev).await;
+    assert_eq!(status, 202, "{body}");
+    let post = |body: String| {
+        let body = body.into_bytes();
+        s.http.post(s.url("/v1/whatsapp/demo")).header("x-hub-signature-256", meta_sign(&body)).body(body).send()
+    };
+    let tap = |id: &str, kind: &str| {
+        let m = if kind == "button" {
+            format!(
+                r#"{{"from": "4791234567", "id": "wamid.{id}", "type": "button", "button": {{"text": "Complete my order", "payload": "{id}"}}}}"#
+            )
+        } else {
+            format!(
+                r#"{{"from": "4791234567", "id": "wamid.{id}", "type": "interactive", "interactive": {{"type": "button_reply", "button_reply": {{"id": "{id}", "title": "A product"}}}}}}"#
+            )
+        };
+        format!(
+            r#"{{"object": "whatsapp_business_account", "entry": [{{"changes": [{{"field": "messages", "value": {{"messages": [{m}]}}}}]}}]}}"#
+        )
+    };
+
+    // 30 minutes: a template message, outside the window: no products.
+    s.advance(31 * 60).await;
+    let first = s.outbox().await.into_iter().find(|m| m["channel"] == "whatsapp").expect("the template message");
+    assert!(first["interactive"].is_null(), "{first}");
+    assert!(!first["body"].as_str().unwrap().contains("You might also like"), "{first}");
+    // "Complete my order" on the template: the restore link, and the window is open.
+    let v: Value = post(tap("RESTORE", "button")).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "restore", "{v}");
+
+    // Two hours: inside the window, the products as buttons.
+    s.advance(90 * 60).await;
+    let outbox = s.outbox().await;
+    let second = outbox.iter().find(|m| m["channel"] == "whatsapp" && m["step"] == 1).expect("the 2-hour message");
+    let text = second["body"].as_str().unwrap();
+    assert!(text.contains("You might also like:") && text.contains("- Wool Cashmere Scarf, "), "{text}");
+    assert!(!text.contains("?rec="), "the buttons carry the products, not links in the text: {text}");
+    let buttons = second["interactive"]["replies"].as_array().unwrap_or_else(|| panic!("{second}"));
+    let titles: Vec<&str> = buttons.iter().map(|b| b["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, scenario::ADA_PICKS);
+    let ids: Vec<&str> = buttons.iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert!(ids.iter().enumerate().all(|(i, id)| id.starts_with("REC:") && id.ends_with(&format!(".{i}"))), "{ids:?}");
+
+    // A tap on the first: its tracked link behind a button, not handed to a person.
+    let v: Value = post(tap(ids[0], "interactive")).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "recommendation", "{v}");
+    let answer = s.outbox().await.into_iter().rfind(|m| m["channel"] == "whatsapp").unwrap();
+    assert_eq!(answer["interactive"]["link"]["label"], "See the product", "{answer}");
+    let link = answer["interactive"]["link"]["url"].as_str().unwrap().to_string();
+    assert!(link.contains("?rec=") && answer["body"].as_str().unwrap().contains(&link), "{answer}");
+    assert!(s.rt.alerts.all().is_empty(), "a tap is not handed to a person");
+    let resp = s.http.get(link.replace("http://127.0.0.1:8787", &s.base)).send().await.unwrap();
+    assert_eq!(resp.status(), 302, "{link}");
+    assert_eq!(resp.headers()["location"], scenario::ADA_FIRST_PAGE);
+    // A button no message of this cart showed: the restore link instead, counted.
+    let v: Value = post(tap("REC:99.0", "interactive")).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "restore", "{v}");
+
+    let stats = s.stats().await;
+    let rec = &stats["recommendations"];
+    assert_eq!(rec["none.template"], 1, "{rec}");
+    assert_eq!(
+        (rec["shown"].as_i64(), rec["taps"].as_i64(), rec["taps_unknown"].as_i64()),
+        (Some(3), Some(1), Some(1)),
+        "{rec}"
+    );
+    assert_eq!(rec["clicks"], 1, "{rec}");
 }

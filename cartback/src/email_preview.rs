@@ -9,7 +9,7 @@ use anyhow::Context;
 use cartback_core::config::Config;
 use cartback_core::domain::Channel;
 use cartback_core::messaging::compose::{ComposeInput, Delivery, compose};
-use cartback_core::messaging::{add_recommendations, recommendations_for_email};
+use cartback_core::messaging::{add_recommendations, recommendations_for};
 
 /// A store sending through SES from a sender whose display name is not ASCII, with an HTTPS
 /// public URL (unsubscribe links).
@@ -75,8 +75,7 @@ pub fn run(dir: &Path) -> anyhow::Result<()> {
         };
         let mut msg = compose(&input, &d).map_err(|e| anyhow::anyhow!("{lang}: {e}"))?;
         let mut stats = Vec::new();
-        let (recommended, _) =
-            recommendations_for_email(Ok(Some(&catalogue)), &cart, store, 3, &link, d.seq, &mut stats);
+        let (recommended, _) = recommendations_for(Ok(Some(&catalogue)), &cart, store, 3, &link, d.seq, &mut stats);
         add_recommendations(&mut msg, &input, &recommended);
         let from = "Dükkân Şahin <shop@shop.example>";
         let raw = cartback_aws::ses::mime(&msg, from, cart.created_at);

@@ -12,8 +12,7 @@ use serde_json::{Value, json};
 /// characters").
 pub const CALLBACK_DATA_MAX: usize = 512;
 
-/// Meta's limit on an interactive message's body text (Cloud API, "Interactive object").
-pub const INTERACTIVE_BODY_MAX: usize = 1024;
+use cartback_core::ports::WHATSAPP_INTERACTIVE_BODY_MAX as INTERACTIVE_BODY_MAX;
 
 /// The `interactive` object for `msg`'s buttons (Cloud API reference, "Interactive object":
 /// `cta_url` with `action.name = "cta_url"` and its `display_text`/`url` parameters; `button`
@@ -26,7 +25,7 @@ fn interactive(body: &str, i: &Interactive) -> Value {
         }),
         Interactive::Replies(buttons) => json!({
             "type": "button", "body": {"text": body},
-            "action": {"buttons": buttons.iter().take(3).map(|b| json!({"type": "reply", "reply": {"id": b.id, "title": b.title}})).collect::<Vec<_>>()},
+            "action": {"buttons": buttons.iter().take(cartback_core::ports::WHATSAPP_REPLY_BUTTONS_MAX).map(|b| json!({"type": "reply", "reply": {"id": b.id, "title": b.title}})).collect::<Vec<_>>()},
         }),
     }
 }

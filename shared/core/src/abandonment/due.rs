@@ -20,9 +20,9 @@ use crate::engine::{EngineError, address_contact_key, cart_contact_key, retry_on
 use crate::messaging::{
     COUPON_CONTACT_WINDOW, ComposeError, ComposeInput, Delivery, add_recommendations, compose_message,
     contact_after_send, coupon_index_record, coupon_validity, coupons_issued_today, needs_coupon, new_link_records,
-    recommendations_for_email,
+    recommendations_for,
 };
-use crate::ports::{ChannelError, TimerMsg};
+use crate::ports::{ChannelError, OutgoingMessage, TimerMsg};
 use jiff::{SignedDuration, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,7 +176,7 @@ impl Dispatch {
     ) -> Result<DueOutcome, EngineError> {
         let channel = store.steps[step as usize].channel;
         super::conditions::keep_phone_country(&mut cart, store);
-        let recommends = store.steps[step as usize].recommend > 0 && channel == Channel::Email;
+        let recommends = store.steps[step as usize].recommend > 0;
         // The item kinds the conditions ask about are read from the catalogue once for the
         // cart's lines and kept on it; later steps judge them without it.
         let for_conditions =
@@ -300,11 +300,7 @@ impl Dispatch {
         }
         // Counted only with a message that went out (below), as the languages are.
         let mut rec_stats = Deltas::new();
-        let (recommended, kept) = if step_cfg.recommend > 0 && channel == Channel::Email {
-            recommendations_for_email(catalogue, &cart, store, step_cfg.recommend, &link_url, msg.seq, &mut rec_stats)
-        } else {
-            Default::default()
-        };
+        let catalogue_read = catalogue;
         let catalogue = catalogue.unwrap_or(None);
         let input =
             ComposeInput { cart: &cart, cfg: store, step, variant, link: &link_url, coupon: coupon.as_deref(), now };
@@ -318,9 +314,12 @@ impl Dispatch {
             last_whatsapp_inbound_at: contact.as_ref().and_then(|c| c.last_whatsapp_inbound_at),
             deliver_by: crate::abandonment::send_policy::deliver_by(&cart, store, channel, now),
         };
+        let mut kept = Vec::new();
         let outgoing = match compose_message(&input, &delivery) {
             Ok(mut o) => {
-                add_recommendations(&mut o, &input, &recommended);
+                if step_cfg.recommend > 0 {
+                    kept = recommend(&mut o, &input, catalogue_read, &link_url, &mut rec_stats);
+                }
                 o
             }
             // Too long for the store's cap even shortened: skipped, counted with its cause.
@@ -673,4 +672,35 @@ fn record(
         delivery: None,
         recommended: Vec::new(),
     }
+}
+
+/// The products the message recommends, added to it (`add_recommendations`), and what its
+/// send record keeps of them: an e-mail's, and a WhatsApp message's inside the
+/// customer-service window. A WhatsApp template cannot carry them: counted
+/// `recommendations.none.template`; nor a WhatsApp text too long for Meta's interactive
+/// message: `recommendations.none.too_long`.
+fn recommend(
+    o: &mut OutgoingMessage,
+    input: &ComposeInput<'_>,
+    catalogue: Result<Option<&Catalogue>, ()>,
+    link_url: &str,
+    stats: &mut Deltas,
+) -> Vec<crate::domain::cart::Recommended> {
+    let n = input.cfg.steps[input.step as usize].recommend;
+    if o.channel == Channel::Whatsapp && !o.session_open {
+        stats.push((Counter::Recommendations("none.template".into()), 1));
+        return Vec::new();
+    }
+    let mut picked = Deltas::new();
+    let (shown, kept) = recommendations_for(catalogue, input.cart, input.cfg, n, link_url, o.seq, &mut picked);
+    if add_recommendations(o, input, &shown) {
+        stats.extend(picked);
+        return kept;
+    }
+    if shown.is_empty() {
+        stats.extend(picked); // why there were none
+    } else {
+        stats.push((Counter::Recommendations("none.too_long".into()), 1));
+    }
+    Vec::new()
 }

@@ -146,7 +146,8 @@ pub struct Step {
     pub leads: Vec<crate::domain::Temperature>,
     /// The carts this step is for (`when = {…}`); `None`: every cart.
     pub when: Option<condition::Condition>,
-    /// Products that go with the cart shown in the e-mail (`recommend = 3`, docs/recommendations.md).
+    /// Products that go with the cart shown in the e-mail or the WhatsApp message (`recommend = 3`,
+    /// docs/recommendations.md).
     pub recommend: u8,
 }
 

@@ -9,7 +9,7 @@ use crate::conversations::person::asks_for_person;
 use crate::conversations::reasons::{self, Classification};
 use crate::conversations::second_reader::{self, SecondReading};
 use crate::conversations::verdict::{self, HoldCause, Reading, Verdict};
-use crate::conversations::whatsapp_inbound::RESTORE_BUTTON_PAYLOAD;
+use crate::conversations::whatsapp_inbound::{RESTORE_BUTTON_PAYLOAD, recommendation_tap};
 use crate::domain::conversation::EntryReading;
 use crate::domain::pii::mask;
 use crate::domain::{Cart, Channel, Contact, Hold, Reason, contact_key};
@@ -17,6 +17,11 @@ use crate::engine::counters::{Counter, Deltas};
 use crate::engine::{EngineError, retry_on_conflict};
 use crate::messaging::{ComposeInput, context};
 use crate::ports::Handoff;
+
+/// A WhatsApp tap on a recommended product's button: its message and place.
+fn tapped(r: &InboundReply) -> Option<(u64, usize)> {
+    (r.channel == Channel::Whatsapp).then(|| recommendation_tap(&r.body)).flatten()
+}
 
 /// The model's best guess as a person reads it: "trust (62 %)".
 fn guess_text(reading: &Reading) -> String {
@@ -46,7 +51,8 @@ pub struct ReplyOutcome {
     /// The text to answer with, if any.
     pub reply: Option<String>,
     pub cart: Option<String>,
-    /// The ready cart's link the answer carries (docs/catalogue.md).
+    /// The link the answer carries: the ready cart's (docs/catalogue.md), or a recommended
+    /// product's (action `recommendation`, docs/recommendations.md).
     pub link: Option<String>,
 }
 
@@ -184,8 +190,8 @@ impl Replies {
         second: &mut Option<Option<SecondReading>>,
     ) -> (Option<Keyword>, Option<Reading>) {
         let carrier = keyword(&r.body).filter(|k| *k != Keyword::Stop);
-        let restore = r.channel == Channel::Whatsapp && r.body == RESTORE_BUTTON_PAYLOAD;
-        let mut reading = (carrier.is_none() && !restore).then(|| verdict::read(&r.body));
+        let tap = r.channel == Channel::Whatsapp && (r.body == RESTORE_BUTTON_PAYLOAD || tapped(r).is_some());
+        let mut reading = (carrier.is_none() && !tap).then(|| verdict::read(&r.body));
         if store.reader.is_some()
             && let Some(first) = reading.as_mut().filter(|v| second_reader::wanted(v))
         {
@@ -217,7 +223,10 @@ impl Replies {
         let lang = contact.locale.clone();
         let text = |t: ReplyText| store.reply_text(t, lang.as_deref());
         Ok(match (carrier, reading) {
-            (None, None) => Decided::plain(self.restore_link(store, contact).await?),
+            (None, None) => match tapped(r) {
+                Some(rec) => Decided::plain(self.recommendation_link(store, contact, rec, stats).await?),
+                None => Decided::plain(self.restore_link(store, contact).await?),
+            },
             (_, Some(Reading { verdict: Verdict::OptOut { source, scope }, .. })) => {
                 let changed = opt_out_by_reply(contact, r, source, scope, now, stats);
                 // Confirm once: a second STOP gets silence, not another message.
@@ -308,6 +317,43 @@ impl Replies {
             crate::text::builtin::phrase("reply_restore", lang, &[("store", &store.name), ("link", &link)])
         });
         Ok(ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone(), link: None })
+    }
+
+    /// A recommended product's button, tapped under a WhatsApp message (`REC:{seq}.{index}`):
+    /// answered with the product's tracked link (`/r/{token}?rec={seq}.{index}`: opening it is
+    /// the click, counted and credited as an e-mail's is) behind a "See the product" button. A
+    /// tap the contact's latest cart never showed (a message of an earlier cart) gets the
+    /// restore link instead, counted `recommendations.taps_unknown`.
+    async fn recommendation_link(
+        &self,
+        store: &StoreConfig,
+        contact: &Contact,
+        (seq, index): (u64, usize),
+        stats: &mut Deltas,
+    ) -> Result<ReplyOutcome, EngineError> {
+        let cart = match &contact.latest_cart {
+            Some(id) => self.carts.get_cart(&store.id, id).await?,
+            None => None,
+        };
+        let shown = cart
+            .as_ref()
+            .filter(|c| c.sends.iter().any(|s| s.seq == seq && s.reached() && s.recommended.len() > index));
+        let Some(token) = shown.and_then(|c| c.link_token.as_ref()) else {
+            stats.push((Counter::Recommendations("taps_unknown".into()), 1));
+            return self.restore_link(store, contact).await;
+        };
+        stats.push((Counter::Recommendations("taps".into()), 1));
+        let link = format!("{}/r/{token}?rec={seq}.{index}", self.k.config.public_url);
+        let lang = crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale);
+        let reply =
+            crate::text::builtin::phrase("reply_recommendation", lang, &[("store", &store.name), ("link", &link)]);
+        Ok(ReplyOutcome {
+            action: "recommendation",
+            reason: None,
+            reply: Some(reply),
+            cart: contact.latest_cart.clone(),
+            link: Some(link),
+        })
     }
 
     /// What the decision does beyond the contact. The reply's effects on the cart come before

@@ -16,8 +16,7 @@ use crate::engine::outbox::Purpose;
 use crate::ports::{Interactive, OutgoingMessage, ReplyButton};
 use crate::text::builtin::phrase;
 
-/// Meta's limit on a button's title and a call-to-action's `display_text`.
-pub const BUTTON_TITLE_MAX: usize = 20;
+pub use crate::ports::WHATSAPP_BUTTON_TITLE_MAX as BUTTON_TITLE_MAX;
 
 /// A built-in label within Meta's limit (the built-in texts are checked against it; a longer
 /// one would have Meta refuse the whole message).
@@ -30,7 +29,8 @@ fn label(key: &str, lang: &str) -> String {
 /// asking for one hands off (`handoff_when_asked`); three buttons at most (Meta's limit).
 fn buttons(store: &StoreConfig, outcome: &ReplyOutcome, lang: &str) -> Option<Interactive> {
     if let Some(url) = &outcome.link {
-        return Some(Interactive::Link { label: label("wa_complete_order", lang), url: url.clone() });
+        let key = if outcome.action == "recommendation" { "wa_view_product" } else { "wa_complete_order" };
+        return Some(Interactive::Link { label: label(key, lang), url: url.clone() });
     }
     if outcome.action != "answered" {
         return None;
@@ -81,7 +81,7 @@ mod tests {
     #[test]
     fn every_built_in_label_fits_a_whatsapp_button() {
         for lang in crate::domain::locale::BUILT_IN {
-            for key in ["wa_complete_order", "wa_order_status", "wa_person"] {
+            for key in ["wa_complete_order", "wa_order_status", "wa_person", "wa_view_product"] {
                 let text = phrase(key, lang, &[]);
                 assert!(!text.is_empty() && text.chars().count() <= BUTTON_TITLE_MAX, "{key} in {lang}: {text:?}");
             }

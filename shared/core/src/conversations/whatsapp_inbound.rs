@@ -7,6 +7,7 @@
 use crate::domain::Channel;
 use crate::domain::conversation::InboundReply;
 use crate::domain::phone::normalize_phone;
+pub use crate::messaging::recommendations::recommendation_tap;
 use serde_json::Value;
 
 /// The payload a template's "Stop promotions" quick-reply button carries: an opt-out of
@@ -46,9 +47,13 @@ pub fn messages(body: &[u8]) -> Vec<InboundReply> {
                 Some("button") => text(&["button", "payload"])
                     .filter(|p| p == STOP_BUTTON_PAYLOAD || p == RESTORE_BUTTON_PAYLOAD)
                     .or_else(|| text(&["button", "text"])),
-                // A reply button: ours by its id, else its label.
+                // A reply button: ours by its id (a recommended product's id as it is), else its
+                // label.
                 Some("interactive") => text(&["interactive", "button_reply", "id"])
-                    .and_then(|id| button_meaning(&id).map(str::to_string))
+                    .and_then(|id| match button_meaning(&id) {
+                        Some(meaning) => Some(meaning.to_string()),
+                        None => recommendation_tap(&id).is_some().then_some(id),
+                    })
                     .or_else(|| text(&["interactive", "button_reply", "title"]))
                     .or_else(|| text(&["interactive", "list_reply", "title"])),
                 _ => None,
@@ -105,10 +110,19 @@ mod tests {
               {"from": "905321234567", "id": "wamid.4", "type": "image", "image": {"id": "m1"}},
               {"from": "905321234567", "id": "wamid.6", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "ORDER_STATUS", "title": "Where is it"}}},
               {"from": "905321234567", "id": "wamid.7", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "PERSON", "title": "A person"}}},
+              {"from": "905321234567", "id": "wamid.8", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "REC:3.1", "title": "Wool Scarf"}}},
+              {"from": "905321234567", "id": "wamid.9", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "REC:3.x", "title": "Odd"}}},
               {"from": "not a number", "id": "wamid.5", "type": "text", "text": {"body": "hi"}}
             ]}}]}]}"#;
         let bodies: Vec<String> = messages(body).into_iter().map(|m| m.body).collect();
-        assert_eq!(bodies, ["STOP", "RESTORE", "Yes", "where is my order?", "I want to talk to a person"]);
+        assert_eq!(
+            bodies,
+            ["STOP", "RESTORE", "Yes", "where is my order?", "I want to talk to a person", "REC:3.1", "Odd"]
+        );
+        assert_eq!(recommendation_tap("REC:3.1"), Some((3, 1)));
+        for not_ours in ["REC:3", "REC:.1", "REC:3.1.2", "rec:3.1", "REC:+3.1", "REC:99999999999999999999.0"] {
+            assert_eq!(recommendation_tap(not_ours), None, "{not_ours}");
+        }
         assert!(messages(b"not json").is_empty());
     }
 }

@@ -254,12 +254,68 @@ pub struct Recommended {
     pub link: String,
 }
 
-/// Adds the recommendations to a composed e-mail, after its text and before the unsubscribe
-/// link, in the language the message was written in.
-pub fn add_recommendations(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended: &[Recommended]) {
-    if recommended.is_empty() || msg.channel != Channel::Email {
-        return;
+/// Adds the recommendations to a composed message, in the language it was written in: to an
+/// e-mail after its text and before the unsubscribe link; to a WhatsApp message inside the
+/// customer-service window as its text's last lines (title and price) and one reply button a
+/// product (`messaging::recommendations::recommendation_button_id`; a tap is answered with the
+/// product's tracked link). Whether they were added: not to a template message (it carries only
+/// what Meta approved), nor when the text would pass Meta's limit for an interactive message.
+pub fn add_recommendations(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended: &[Recommended]) -> bool {
+    if recommended.is_empty() {
+        return false;
     }
+    match msg.channel {
+        Channel::Email => add_to_email(msg, input, recommended),
+        Channel::Whatsapp if msg.session_open => add_to_whatsapp(msg, input, recommended),
+        _ => false,
+    }
+}
+
+/// A WhatsApp message's recommendation lines and reply buttons (see `add_recommendations`).
+fn add_to_whatsapp(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended: &[Recommended]) -> bool {
+    use crate::ports::{WHATSAPP_BUTTON_TITLE_MAX, WHATSAPP_INTERACTIVE_BODY_MAX, WHATSAPP_REPLY_BUTTONS_MAX};
+    let lang = message_language(input, msg.channel);
+    let shown = &recommended[..recommended.len().min(WHATSAPP_REPLY_BUTTONS_MAX)];
+    let mut body = msg.body.trim_end().to_string();
+    body.push_str("\n\n");
+    body.push_str(&builtin::phrase("recommended", lang, &[]));
+    for r in shown {
+        body.push_str("\n- ");
+        body.push_str(&r.title);
+        if let Some(price) = price_text(r, lang) {
+            body.push_str(if locale::is_rtl(lang) { "، " } else { ", " });
+            body.push_str(&price);
+        }
+    }
+    if body.chars().count() > WHATSAPP_INTERACTIVE_BODY_MAX {
+        return false;
+    }
+    // A title longer than Meta allows is cut with an ellipsis; the text above has it whole.
+    let title = |t: &str| {
+        if t.chars().count() <= WHATSAPP_BUTTON_TITLE_MAX {
+            t.to_string()
+        } else {
+            let mut cut: String = t.chars().take(WHATSAPP_BUTTON_TITLE_MAX - 1).collect();
+            cut.truncate(cut.trim_end().len());
+            cut.push('…');
+            cut
+        }
+    };
+    let buttons = shown
+        .iter()
+        .enumerate()
+        .map(|(i, r)| crate::ports::ReplyButton {
+            id: super::recommendations::recommendation_button_id(msg.seq, i),
+            title: title(&r.title),
+        })
+        .collect();
+    msg.body = body;
+    msg.interactive = Some(crate::ports::Interactive::Replies(buttons));
+    true
+}
+
+/// An e-mail's recommendations (see `add_recommendations`).
+fn add_to_email(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended: &[Recommended]) -> bool {
     let lang = message_language(input, msg.channel);
     // Into the HTML already rendered, before its unsubscribe paragraph (or its end): the text
     // is not rendered a second time.
@@ -283,6 +339,7 @@ pub fn add_recommendations(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, 
         msg.body.push_str(": ");
         msg.body.push_str(&r.link);
     }
+    true
 }
 
 /// The language a step's message is written in: its template's, as `compose` picks it.

@@ -11,8 +11,24 @@ use crate::domain::money::{Currency, Money};
 use crate::engine::counters::{Counter, Deltas};
 use crate::messaging::compose::Recommended;
 
-/// What the e-mail shows and what its send record keeps, in the same order.
-pub fn for_email(
+/// A recommended product's reply button under a WhatsApp recovery message comes back as this prefix and the place the send record keeps it at: `REC:{seq}.{index}`.
+pub const RECOMMENDATION_BUTTON_PREFIX: &str = "REC:";
+
+/// The recommendation button's id for the `index`th product of the message `seq`.
+pub fn recommendation_button_id(seq: u64, index: usize) -> String {
+    format!("{RECOMMENDATION_BUTTON_PREFIX}{seq}.{index}")
+}
+
+/// The message and the place of a tapped recommendation button (`REC:{seq}.{index}`); `None`
+/// for anything else, so a shopper who types "REC:…" is read as words.
+pub fn recommendation_tap(id: &str) -> Option<(u64, usize)> {
+    let (seq, index) = id.strip_prefix(RECOMMENDATION_BUTTON_PREFIX)?.split_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(seq) && digits(index)).then(|| Some((seq.parse().ok()?, index.parse().ok()?))).flatten()
+}
+
+/// What the message shows and what its send record keeps, in the same order.
+pub fn for_message(
     catalogue: Result<Option<&Catalogue>, ()>,
     cart: &Cart,
     store: &StoreConfig,

@@ -53,6 +53,8 @@ pub(super) struct RawIncentive {
 
 /// The most products one e-mail recommends: more is a catalogue page, not a reminder.
 const MAX_RECOMMENDED: u8 = 4;
+/// A WhatsApp message's: one reply button a product (`ports::WHATSAPP_REPLY_BUTTONS_MAX`).
+const MAX_RECOMMENDED_WHATSAPP: u8 = crate::ports::WHATSAPP_REPLY_BUTTONS_MAX as u8;
 
 /// No sequence configured: the defaults that follow carrier and market practice — one SMS soon
 /// after abandonment, an e-mail the next day, WhatsApp on the third — in the built-in texts of
@@ -171,12 +173,16 @@ fn step(
     }
     let when = s.when.as_ref().and_then(|w| super::condition::condition(at, w, currency, p));
     let recommend = s.recommend.unwrap_or(0);
-    if recommend > MAX_RECOMMENDED {
-        p.add(&format!("{at}.recommend"), format!("at most {MAX_RECOMMENDED} products an e-mail"));
-    } else if recommend > 0 && channel.is_some_and(|c| c != Channel::Email) {
-        p.add(&format!("{at}.recommend"), "recommendations go in e-mails only");
+    // A WhatsApp message carries them as reply buttons: Meta allows three.
+    let most = if channel == Some(Channel::Whatsapp) { MAX_RECOMMENDED_WHATSAPP } else { MAX_RECOMMENDED };
+    if recommend > 0 && channel.is_some_and(|c| !matches!(c, Channel::Email | Channel::Whatsapp)) {
+        p.add(&format!("{at}.recommend"), "recommendations go in e-mails and WhatsApp messages only");
+    } else if recommend > most {
+        let what =
+            if most == MAX_RECOMMENDED { "an e-mail" } else { "a WhatsApp message (Meta's three reply buttons)" };
+        p.add(&format!("{at}.recommend"), format!("at most {most} products {what}"));
     }
-    Some(Step { after, channel: channel?, variants, leads, when, recommend: recommend.min(MAX_RECOMMENDED) })
+    Some(Step { after, channel: channel?, variants, leads, when, recommend: recommend.min(most) })
 }
 
 pub(super) fn incentive(at: &str, i: &RawIncentive, currency: Option<Currency>, p: &mut Problems) -> Option<Incentive> {
@@ -257,6 +263,27 @@ mod tests {
         let (_, problems) = parse("[[steps]]\nafter = \"1h\"\nchannel = \"pigeon\"\n");
         assert_eq!(problems.len(), 1);
         assert!(problems[0].starts_with("s.steps[0].channel"), "{problems:?}");
+    }
+
+    #[test]
+    fn recommendations_go_in_e_mails_and_whatsapp_within_their_limits() {
+        let step =
+            |channel: &str, n: u8| format!("[[steps]]\nafter = \"1h\"\nchannel = \"{channel}\"\nrecommend = {n}\n");
+        let (steps, problems) = parse(&(step("email", 4) + &step("whatsapp", 3).replace("1h", "2h")));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(steps.iter().map(|s| s.recommend).collect::<Vec<_>>(), [4, 3]);
+        assert_eq!(parse(&step("email", 5)).1, ["s.steps[0].recommend: at most 4 products an e-mail"]);
+        assert_eq!(
+            parse(&step("whatsapp", 4)).1,
+            ["s.steps[0].recommend: at most 3 products a WhatsApp message (Meta's three reply buttons)"]
+        );
+        for channel in ["sms", "webpush"] {
+            assert_eq!(
+                parse(&step(channel, 1)).1,
+                ["s.steps[0].recommend: recommendations go in e-mails and WhatsApp messages only"],
+                "{channel}"
+            );
+        }
     }
 
     #[test]
