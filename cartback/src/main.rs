@@ -117,6 +117,10 @@ enum Command {
         /// run plus judging them (docs/sequences.md).
         #[arg(long)]
         conditions: bool,
+        /// Only the timed run: no metered pass for the AWS bill (and no SQLite ingest timing),
+        /// for benchmarks that time or count the whole process (docs/benchmarks.md).
+        #[arg(long)]
+        no_bill: bool,
     },
     /// Validate a store configuration (TOML) and write it to a deployed stack: secrets into SSM
     /// Parameter Store (SecureString), the rest into the stack's table. AWS credentials from the
@@ -310,7 +314,11 @@ enum RepliesAction {
     /// makes of it (label), what it does (`opted_out`, `wrong_number`, `held.CAUSE`, `reason`,
     /// `start`, `help`), which reader decided (`keyword`, `rules`, `caution`, `model`), the
     /// model's guess, its confidence and its opt-out probability.
-    Read,
+    Read {
+        /// A model file (`replies train --out`) instead of the built-in one.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
     /// Print the built-in corpus's held-out side (split by paraphrase family), in the corpus's
     /// format: to read what the model is measured on.
     HeldOut,
@@ -389,8 +397,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::MigrateContactKeys { table, stage } => block_on(onboard::migrate_contact_keys(&table, &stage)),
         // One thread: the budget is carts per second on one core.
-        Command::Simulate { carts, seed, backend, sync, conditions } => {
-            block_on(simulate::run(carts, seed, backend, sync, conditions))
+        Command::Simulate { carts, seed, backend, sync, conditions, no_bill } => {
+            block_on(simulate::run(carts, seed, backend, sync, conditions, no_bill))
         }
     }
 }
@@ -399,7 +407,7 @@ fn run_replies(action: RepliesAction) -> anyhow::Result<()> {
     match action {
         RepliesAction::Train { out } => reply_model::train_to(&out),
         RepliesAction::Eval { file, model, errors } => reply_model::eval(file, model, errors),
-        RepliesAction::Read => reply_model::read_stdin(),
+        RepliesAction::Read { model } => reply_model::read_stdin(model),
         RepliesAction::HeldOut => reply_model::print_held_out(),
         RepliesAction::ExportCorrections { api: ApiArgs { url, store, key }, out } => {
             block_on(corrections::export(&url, &store, &key, out.as_deref()))

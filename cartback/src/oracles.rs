@@ -18,7 +18,8 @@ pub fn sms_segments() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cartback phone-numbers`: `{raw, region?}` a line → `{e164}\t{zones}` (`-` for none).
+/// `cartback phone-numbers`: `{raw, region?}` a line → `{e164}\t{zones}\t{country}` (`-` for
+/// none; the country is `phone::country` of the number).
 pub fn phone_numbers() -> anyhow::Result<()> {
     use cartback_core::domain::phone;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -31,11 +32,13 @@ pub fn phone_numbers() -> anyhow::Result<()> {
             None => phone::normalize_phone(raw),
         };
         let zones = e164.as_deref().and_then(cartback_core::abandonment::number_zones::zones_for_number);
+        let country = e164.as_deref().and_then(phone::country);
         writeln!(
             out,
-            "{}\t{}",
+            "{}\t{}\t{}",
             e164.as_deref().unwrap_or("-"),
-            zones.map_or_else(|| "-".to_string(), |z| z.join(" "))
+            zones.map_or_else(|| "-".to_string(), |z| z.join(" ")),
+            country.as_deref().unwrap_or("-")
         )?;
     }
     Ok(())

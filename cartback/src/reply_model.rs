@@ -33,9 +33,10 @@ pub fn train_to(out: &Path) -> anyhow::Result<()> {
 /// What each line of standard input is taken for, what is done with it and which reader
 /// decided (tab-separated: label, action, decided by, the model's guess, its confidence, its
 /// opt-out probability, the text).
-pub fn read_stdin() -> anyhow::Result<()> {
+pub fn read_stdin(model: Option<PathBuf>) -> anyhow::Result<()> {
     use std::io::{BufRead, Write};
-    let model = ReplyModel::builtin();
+    let loaded = model.as_deref().map(load).transpose()?;
+    let model = loaded.as_ref().unwrap_or_else(|| ReplyModel::builtin());
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for line in std::io::stdin().lock().lines() {
         let text = line?;
@@ -54,6 +55,12 @@ pub fn read_stdin() -> anyhow::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// A model file written by `replies train`.
+fn load(path: &Path) -> anyhow::Result<ReplyModel> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(ReplyModel::from_bytes(&bytes)?)
 }
 
 /// The held-out side, as the corpus writes it.
@@ -134,15 +141,8 @@ fn measured(model: &ReplyModel, text: &str) -> (Label, bool) {
 /// below it) and the second corpus (its targets said met or not). With one (same format, or with
 /// a `register` column before the text, as tests/fixtures/replies/second_corpus.tsv): its rows.
 pub fn eval(file: Option<PathBuf>, model: Option<PathBuf>, show_errors: bool) -> anyhow::Result<()> {
-    let loaded;
-    let model = match &model {
-        None => ReplyModel::builtin(),
-        Some(p) => {
-            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-            loaded = ReplyModel::from_bytes(&bytes)?;
-            &loaded
-        }
-    };
+    let loaded = model.as_deref().map(load).transpose()?;
+    let model = loaded.as_ref().unwrap_or_else(|| ReplyModel::builtin());
     let sides: Vec<(String, Vec<Example>, bool)> = match &file {
         None => vec![
             (

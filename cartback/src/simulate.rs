@@ -258,7 +258,14 @@ fn sqlite_runtime(
     Ok(LocalRuntime::with_backend(config, options(start, seed), backend, clock))
 }
 
-pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind, conditions: bool) -> anyhow::Result<()> {
+pub async fn run(
+    carts: u32,
+    seed: u64,
+    backend: BackendKind,
+    sync: SyncKind,
+    conditions: bool,
+    no_bill: bool,
+) -> anyhow::Result<()> {
     let start: Timestamp = "2026-11-23T06:00:00Z".parse()?;
     let scratch = Scratch::new("run");
     let rt = match backend {
@@ -313,6 +320,9 @@ pub async fn run(carts: u32, seed: u64, backend: BackendKind, sync: SyncKind, co
         rt.counter.total_without_stats() as f64 / f64::from(carts)
     );
 
+    if no_bill {
+        return Ok(());
+    }
     bill(carts.min(20_000), seed).await?;
 
     if backend == BackendKind::Sqlite {

@@ -6,7 +6,8 @@ Numbers are generated from every region and non-geographic code: each type's exa
 one-digit changes, one digit more or less, the national prefix written after the country code,
 random digit strings, written with and without formatting; and national forms read in their
 region (the national format, with the international prefix, with the country code but no +).
-For each: the E.164 form when valid (else `-`), and `time_zones_for_number` (else `-`).
+For each: the E.164 form when valid (else `-`), `time_zones_for_number` (else `-`), and
+`region_code_for_number`, the country a `countries` condition judges (else `-`).
 
 Usage: phone_numbers.py CARTBACK_BIN CASES [SEED]"""
 import json
@@ -34,11 +35,14 @@ def reference(raw, region):
     try:
         n = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        return "-\t-"
+        return "-\t-\t-"
     if not phonenumbers.is_valid_number(n):
-        return "-\t-"
+        return "-\t-\t-"
     zones = [z for z in timezone.time_zones_for_number(n) if z != "Etc/Unknown"]
-    return phonenumbers.format_number(n, PhoneNumberFormat.E164) + "\t" + (" ".join(zones) or "-")
+    # The country a `countries` condition judges (non-geographic codes are "001": none).
+    country = phonenumbers.region_code_for_number(n)
+    country = country if country and country != "001" else "-"
+    return phonenumbers.format_number(n, PhoneNumberFormat.E164) + "\t" + (" ".join(zones) or "-") + "\t" + country
 
 
 def formatted(rng, e164):

@@ -26,12 +26,14 @@ pub fn variant_among(
     step: &Step,
     eligible: impl Fn(&crate::config::Variant) -> bool,
 ) -> Option<usize> {
-    let total: u64 = step.variants.iter().filter(|v| eligible(v)).map(|v| u64::from(v.weight)).sum();
+    // Each variant's condition judged once: the draw walks them again.
+    let fits: Vec<bool> = step.variants.iter().map(&eligible).collect();
+    let total: u64 = step.variants.iter().zip(&fits).filter(|(_, f)| **f).map(|(v, _)| u64::from(v.weight)).sum();
     if total == 0 {
-        return step.variants.iter().position(eligible);
+        return fits.iter().position(|f| *f);
     }
     let mut draw = fnv1a(&[store.as_bytes(), cart.as_bytes(), &step_index.to_le_bytes()]) % total;
-    for (i, v) in step.variants.iter().enumerate().filter(|(_, v)| eligible(v)) {
+    for (i, v) in step.variants.iter().enumerate().filter(|(i, _)| fits[*i]) {
         let w = u64::from(v.weight);
         if draw < w {
             return Some(i);

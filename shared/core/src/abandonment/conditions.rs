@@ -55,10 +55,10 @@ impl<'a> Facts<'a> {
     fn items_match(&self, c: &Condition) -> bool {
         let same = crate::domain::catalogue::same_label;
         // Kept on the cart for these lines and these conditions' labels: no catalogue needed.
+        // The kinds hold every label a condition names that the lines have, spelled as that
+        // condition spells it (`keep_item_kinds`): compared as they are.
         if let Some(kinds) = *self.kinds.get_or_init(|| kept_item_kinds(self.cart, self.store)) {
-            let any = |wanted: &[String], has: &[String]| {
-                wanted.is_empty() || wanted.iter().any(|w| has.iter().any(|h| same(h, w)))
-            };
+            let any = |wanted: &[String], has: &[String]| wanted.is_empty() || wanted.iter().any(|w| has.contains(w));
             return any(&c.tags, &kinds.tags)
                 && any(&c.collections, &kinds.collections)
                 && any(&c.product_types, &kinds.product_types);
@@ -210,19 +210,28 @@ pub fn keep_item_kinds(cart: &mut Cart, store: &StoreConfig, catalogue: &Catalog
     // so a later step reads the catalogue again and may find it.
     let Some(products) = found else { return };
     let same = crate::domain::catalogue::same_label;
-    let mut kinds = ItemKinds { of: item_kinds_fingerprint(cart, labels), ..ItemKinds::default() };
+    // Each label once, in every spelling a condition uses ("knitwear", "Knitwear"), so judging
+    // compares them as they are; looked up in the lines' products without case.
+    let (mut tags, mut collections, mut types) = (Vec::new(), Vec::new(), Vec::new());
     for c in store.item_conditions() {
-        let keep = |wanted: &[String], into: &mut Vec<String>, has: &dyn Fn(&Product, &str) -> bool| {
+        for (wanted, into) in [(&c.tags, &mut tags), (&c.collections, &mut collections), (&c.product_types, &mut types)]
+        {
             for w in wanted {
-                if !into.iter().any(|k| same(k, w)) && products.iter().any(|p| has(p, w)) {
-                    into.push(w.clone());
+                if !into.contains(&w) {
+                    into.push(w);
                 }
             }
-        };
-        keep(&c.tags, &mut kinds.tags, &|p, w| p.tags.iter().any(|t| same(t, w)));
-        keep(&c.collections, &mut kinds.collections, &|p, w| p.collections.iter().any(|t| same(t, w)));
-        keep(&c.product_types, &mut kinds.product_types, &|p, w| same(&p.product_type, w));
+        }
     }
+    let found = |wanted: Vec<&String>, has: &dyn Fn(&Product, &str) -> bool| -> Vec<String> {
+        wanted.into_iter().filter(|w| products.iter().any(|p| has(p, w))).cloned().collect()
+    };
+    let kinds = ItemKinds {
+        of: item_kinds_fingerprint(cart, labels),
+        tags: found(tags, &|p, w| p.tags.iter().any(|t| same(t, w))),
+        collections: found(collections, &|p, w| p.collections.iter().any(|t| same(t, w))),
+        product_types: found(types, &|p, w| same(&p.product_type, w)),
+    };
     cart.item_kinds = Some(std::sync::Arc::new(kinds));
 }
 
@@ -401,6 +410,8 @@ mod item_kinds_tests {
             wants(&[], &["winter-warmers"], &["Sweaters"]),
             wants(&[], &["home"], &["Hats"]),
             wants(&["gifts", "bags"], &[], &[]),
+            // The first one's label in another spelling: kept in both, each judged by equality.
+            wants(&["Knitwear "], &[], &["sweaters"]),
         ];
         for (i, c) in conditions.iter().enumerate() {
             let n = store.steps.len();
@@ -423,7 +434,9 @@ mod item_kinds_tests {
         }
         let mut cart = cart_of(&store, &["MW-SWT-M-NAV"]);
         keep_item_kinds(&mut cart, &store, &catalogue);
-        assert_eq!(cart.item_kinds.as_ref().unwrap().tags, vec!["KNITWEAR".to_string()], "only labels asked about");
+        let kept = cart.item_kinds.as_ref().unwrap();
+        assert_eq!(kept.tags, ["KNITWEAR", "Knitwear "], "only labels asked about, in each spelling asked");
+        assert_eq!(kept.product_types, ["Sweaters", "sweaters"]);
         let mut other = cart.clone();
         other.items = cart_of(&store, &["HM-CND-FIG"]).items;
         assert!(kept_item_kinds(&other, &store).is_none(), "other lines: read again");

@@ -394,7 +394,8 @@ pub struct Cart {
 }
 
 /// The tags, collections and product types a store's conditions name that a cart's lines have
-/// in the catalogue, as the conditions spell them; only those, so the cart stays small.
+/// in the catalogue, in each spelling the conditions use (judged by equality); only those, so
+/// the cart stays small.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemKinds {
     /// A fingerprint of the lines' SKUs and of the labels the conditions named when these were
