@@ -21,7 +21,7 @@ pub struct Facts<'a> {
     country: std::cell::OnceCell<Option<Cow<'a, str>>>,
     language: std::cell::OnceCell<Cow<'a, str>>,
     products: std::cell::OnceCell<Vec<&'a Product>>,
-    kinds: std::cell::OnceCell<Option<&'a ItemKinds>>,
+    kinds: std::cell::OnceCell<Option<(ItemKinds, &'a crate::config::ItemLabels)>>,
 }
 
 impl<'a> Facts<'a> {
@@ -55,13 +55,12 @@ impl<'a> Facts<'a> {
     fn items_match(&self, c: &Condition) -> bool {
         let same = crate::domain::catalogue::same_label;
         // Kept on the cart for these lines and these conditions' labels: no catalogue needed.
-        // The kinds hold every label a condition names that the lines have, spelled as that
-        // condition spells it (`keep_item_kinds`): compared as they are.
-        if let Some(kinds) = *self.kinds.get_or_init(|| kept_item_kinds(self.cart, self.store)) {
-            let any = |wanted: &[String], has: &[String]| wanted.is_empty() || wanted.iter().any(|w| has.contains(w));
-            return any(&c.tags, &kinds.tags)
-                && any(&c.collections, &kinds.collections)
-                && any(&c.product_types, &kinds.product_types);
+        // One bit a label the conditions name, spelled as they spell it (`keep_item_kinds`).
+        if let Some((kinds, labels)) = *self.kinds.get_or_init(|| kept_item_kinds(self.cart, self.store)) {
+            let any = |key: usize, wanted: &[String]| {
+                wanted.is_empty() || wanted.iter().any(|w| labels.bit(key, w).is_some_and(|b| kinds.has >> b & 1 == 1))
+            };
+            return any(0, &c.tags) && any(1, &c.collections) && any(2, &c.product_types);
         }
         let any = |wanted: &[String], has: &dyn Fn(&Product, &str) -> bool| {
             wanted.is_empty() || self.products().iter().any(|p| wanted.iter().any(|w| has(p, w)))
@@ -180,19 +179,20 @@ pub fn keep_phone_country(cart: &mut Cart, store: &StoreConfig) {
 /// What the kept kinds were read for: the cart's SKUs and the labels the conditions name
 /// (`StoreConfig::conditions_on_items`), so new lines or a condition naming a new label read
 /// the catalogue again.
-fn item_kinds_fingerprint(cart: &Cart, labels: u64) -> u64 {
+fn item_kinds_fingerprint(cart: &Cart, labels: &crate::config::ItemLabels) -> u64 {
     let mut h = crate::domain::fnv::Fnv1a::new();
     for i in cart.items.iter() {
         h.part(i.sku.as_bytes());
     }
-    h.part(&labels.to_le_bytes());
+    h.part(&labels.fingerprint.to_le_bytes());
     h.finish()
 }
 
-/// The cart's kept item kinds, when they were read for its present lines and conditions.
-pub fn kept_item_kinds<'c>(cart: &'c Cart, store: &StoreConfig) -> Option<&'c ItemKinds> {
-    let labels = store.conditions_on_items?;
-    cart.item_kinds.as_deref().filter(|k| k.of == item_kinds_fingerprint(cart, labels))
+/// The cart's kept item kinds, when they were read for its present lines and conditions, with
+/// the labels their bits stand for.
+pub fn kept_item_kinds<'s>(cart: &Cart, store: &'s StoreConfig) -> Option<(ItemKinds, &'s crate::config::ItemLabels)> {
+    let labels = store.conditions_on_items.as_ref()?;
+    cart.item_kinds.filter(|k| k.of == item_kinds_fingerprint(cart, labels)).map(|k| (k, labels))
 }
 
 /// Keeps on the cart the item kinds its store's conditions name that its lines have in the
@@ -201,8 +201,9 @@ pub fn kept_item_kinds<'c>(cart: &'c Cart, store: &StoreConfig) -> Option<&'c It
 /// every line. A catalogue changed after that (a product retagged) does not move a cart already
 /// in its sequence to another branch.
 pub fn keep_item_kinds(cart: &mut Cart, store: &StoreConfig, catalogue: &Catalogue) {
-    let Some(labels) = store.conditions_on_items else { return };
-    if kept_item_kinds(cart, store).is_some() {
+    let Some(labels) = store.conditions_on_items.as_ref() else { return };
+    // More labels than bits: judged on the catalogue at every due step.
+    if labels.len() > crate::config::ItemLabels::MAX || kept_item_kinds(cart, store).is_some() {
         return;
     }
     let found: Option<Vec<&Product>> = cart.items.iter().map(|i| catalogue.variant(&i.sku).map(|(p, _)| p)).collect();
@@ -210,29 +211,22 @@ pub fn keep_item_kinds(cart: &mut Cart, store: &StoreConfig, catalogue: &Catalog
     // so a later step reads the catalogue again and may find it.
     let Some(products) = found else { return };
     let same = crate::domain::catalogue::same_label;
-    // Each label once, in every spelling a condition uses ("knitwear", "Knitwear"), so judging
-    // compares them as they are; looked up in the lines' products without case.
-    let (mut tags, mut collections, mut types) = (Vec::new(), Vec::new(), Vec::new());
-    for c in store.item_conditions() {
-        for (wanted, into) in [(&c.tags, &mut tags), (&c.collections, &mut collections), (&c.product_types, &mut types)]
-        {
-            for w in wanted {
-                if !into.contains(&w) {
-                    into.push(w);
-                }
+    let has_label = |key: usize, p: &Product, w: &str| match key {
+        0 => p.tags.iter().any(|t| same(t, w)),
+        1 => p.collections.iter().any(|t| same(t, w)),
+        _ => same(&p.product_type, w),
+    };
+    let mut has = 0u64;
+    let mut bit = 0;
+    for (key, wanted) in labels.by_key.iter().enumerate() {
+        for w in wanted {
+            if products.iter().any(|p| has_label(key, p, w)) {
+                has |= 1 << bit;
             }
+            bit += 1;
         }
     }
-    let found = |wanted: Vec<&String>, has: &dyn Fn(&Product, &str) -> bool| -> Vec<String> {
-        wanted.into_iter().filter(|w| products.iter().any(|p| has(p, w))).cloned().collect()
-    };
-    let kinds = ItemKinds {
-        of: item_kinds_fingerprint(cart, labels),
-        tags: found(tags, &|p, w| p.tags.iter().any(|t| same(t, w))),
-        collections: found(collections, &|p, w| p.collections.iter().any(|t| same(t, w))),
-        product_types: found(types, &|p, w| same(&p.product_type, w)),
-    };
-    cart.item_kinds = Some(std::sync::Arc::new(kinds));
+    cart.item_kinds = Some(ItemKinds { of: item_kinds_fingerprint(cart, labels), has });
 }
 
 /// The step is for this cart: its own condition holds and so does one of its variants' (a cart
@@ -434,9 +428,14 @@ mod item_kinds_tests {
         }
         let mut cart = cart_of(&store, &["MW-SWT-M-NAV"]);
         keep_item_kinds(&mut cart, &store, &catalogue);
-        let kept = cart.item_kinds.as_ref().unwrap();
-        assert_eq!(kept.tags, ["KNITWEAR", "Knitwear "], "only labels asked about, in each spelling asked");
-        assert_eq!(kept.product_types, ["Sweaters", "sweaters"]);
+        let (kept, labels) = kept_item_kinds(&cart, &store).unwrap();
+        let named = |key: usize| -> Vec<&str> {
+            let bits = labels.by_key[key].iter().filter(|l| kept.has >> labels.bit(key, l).unwrap() & 1 == 1);
+            bits.map(String::as_str).collect()
+        };
+        assert_eq!(named(0), ["KNITWEAR", "Knitwear "], "the sweater's tags the conditions name, in each spelling");
+        assert_eq!(named(2), ["Sweaters", "sweaters"]);
+        assert_eq!(labels.len(), 10, "every label named, once a spelling: {labels:?}");
         let mut other = cart.clone();
         other.items = cart_of(&store, &["HM-CND-FIG"]).items;
         assert!(kept_item_kinds(&other, &store).is_none(), "other lines: read again");
@@ -447,5 +446,14 @@ mod item_kinds_tests {
         store.steps[0].when = Some(wants(&[], &["merino"], &[]));
         store.refresh_conditions_on_items();
         assert!(kept_item_kinds(&cart, &store).is_none(), "the same label under another key: read again");
+        // More labels than a kept cart has bits: none kept, the catalogue judges every step.
+        let many: Vec<String> = (0..65).map(|i| format!("tag-{i}")).collect();
+        store.steps[0].when = Some(Condition { tags: many, ..Condition::default() });
+        store.refresh_conditions_on_items();
+        let mut cart = cart_of(&store, &["MW-SWT-M-NAV"]);
+        keep_item_kinds(&mut cart, &store, &catalogue);
+        assert!(cart.item_kinds.is_none(), "65 labels: not kept");
+        let c = store.steps[0].when.clone().unwrap();
+        assert!(!Facts::new(&cart, None, &store).with_catalogue(Some(&catalogue)).holds(&c));
     }
 }

@@ -200,10 +200,10 @@ pub struct StoreConfig {
     pub abandon_after: SignedDuration,
     pub steps: Vec<Step>,
     /// When some step's or variant's `when` names item kinds (tags, collections, product types):
-    /// a fingerprint of the labels they name, which a cart's kept kinds are checked against
+    /// the labels they name and their fingerprint, which a cart's kept kinds are checked against
     /// (`abandonment::conditions::keep_item_kinds`). Derived from `steps` at load: whoever
     /// changes the steps after calls `refresh_conditions_on_items`.
-    pub conditions_on_items: Option<u64>,
+    pub conditions_on_items: Option<ItemLabels>,
     pub quiet_hours: QuietHours,
     pub frequency_cap: FrequencyCap,
     pub free_shipping_threshold_minor: Option<i64>,
@@ -425,6 +425,38 @@ pub enum ReplyText {
     WrongNumber,
 }
 
+/// The labels a store's conditions name, each once per key in every spelling used, in order of
+/// first appearance: tags, then collections, then product types. A cart's kept kinds
+/// (`domain::ItemKinds::has`) are one bit a label in that order, so at most `ItemLabels::MAX`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemLabels {
+    /// FNV-1a over each key's name and labels: kept kinds read for other labels are read again.
+    pub fingerprint: u64,
+    /// Tags, collections, product types.
+    pub by_key: [Vec<String>; 3],
+}
+
+impl ItemLabels {
+    /// One bit a label in a `u64`: a store naming more reads the catalogue at every due step.
+    pub const MAX: usize = 64;
+
+    /// The bit of `label` under key `key` (0 tags, 1 collections, 2 product types), compared
+    /// as spelled.
+    pub fn bit(&self, key: usize, label: &str) -> Option<u32> {
+        let before: usize = self.by_key[..key].iter().map(Vec::len).sum();
+        let at = self.by_key[key].iter().position(|l| l == label)?;
+        u32::try_from(before + at).ok().filter(|b| (*b as usize) < Self::MAX)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_key.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The conditions of these steps and their variants that name item kinds.
 fn item_conditions(steps: &[Step]) -> impl Iterator<Item = &condition::Condition> {
     let whens = steps.iter().flat_map(|s| std::iter::once(&s.when).chain(s.variants.iter().map(|v| &v.when)));
@@ -463,22 +495,34 @@ impl StoreConfig {
     }
 
     /// What `conditions_on_items` holds for these steps.
-    pub fn conditions_on_items_of(steps: &[Step]) -> Option<u64> {
-        let mut h = crate::domain::fnv::Fnv1a::new();
+    pub fn conditions_on_items_of(steps: &[Step]) -> Option<ItemLabels> {
+        let mut by_key: [Vec<String>; 3] = Default::default();
         let mut any = false;
         for c in item_conditions(steps) {
             any = true;
-            // Each key by name: "home" moved from `tags` to `collections` is another question.
-            for (key, labels) in
-                [("tags", &c.tags), ("collections", &c.collections), ("product_types", &c.product_types)]
-            {
-                h.part(key.as_bytes());
+            for (into, labels) in by_key.iter_mut().zip([&c.tags, &c.collections, &c.product_types]) {
                 for label in labels {
-                    h.part(label.as_bytes());
+                    if !into.contains(label) {
+                        into.push(label.clone());
+                    }
                 }
             }
         }
-        any.then(|| h.finish())
+        if !any {
+            return None;
+        }
+        // Each key by name: "home" moved from `tags` to `collections` is another question. The
+        // first part names this form of the kept kinds (bits), so kinds kept in another form
+        // are read again.
+        let mut h = crate::domain::fnv::Fnv1a::new();
+        h.part(b"bits");
+        for (key, labels) in ["tags", "collections", "product_types"].into_iter().zip(&by_key) {
+            h.part(key.as_bytes());
+            for label in labels {
+                h.part(label.as_bytes());
+            }
+        }
+        Some(ItemLabels { fingerprint: h.finish(), by_key })
     }
 
     /// Derives `conditions_on_items` again after the steps were changed in place.

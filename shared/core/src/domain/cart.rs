@@ -390,23 +390,20 @@ pub struct Cart {
     /// the catalogue once for these lines (`abandonment::conditions::keep_item_kinds`), so the
     /// steps after the first do not read the catalogue to judge them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub item_kinds: Option<Arc<ItemKinds>>,
+    pub item_kinds: Option<ItemKinds>,
 }
 
 /// The tags, collections and product types a store's conditions name that a cart's lines have
-/// in the catalogue, in each spelling the conditions use (judged by equality); only those, so
-/// the cart stays small.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// in the catalogue: one bit a label of the store's `config::ItemLabels`, so the cart stays
+/// small (two numbers, however many labels).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemKinds {
     /// A fingerprint of the lines' SKUs and of the labels the conditions named when these were
     /// read: other lines, or conditions naming other labels, read them again.
     pub of: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub collections: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub product_types: Vec<String>,
+    /// Bit i: the lines have the store's label i (`ItemLabels::bit`).
+    #[serde(default)]
+    pub has: u64,
 }
 
 /// A code given on the shop's page for an address and a yes (`[stores.on_site.offer]`).
