@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use cartback_core::config::Config;
-use cartback_e2e::{DEMO_API_KEY, START, Server};
+use cartback_e2e::{DEMO_API_KEY, START, Server, meta_sign};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -308,13 +308,6 @@ async fn where_is_my_order_is_answered_from_the_shoppers_own_order() {
     assert_eq!(stats["questions"]["order_status"], 3, "{stats}");
     assert_eq!(stats["order_progress"]["shipped"], 1, "{stats}");
     assert_eq!(stats["order_progress"]["needs_person"], 1, "{stats}");
-}
-
-fn meta_sign(body: &[u8]) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"demo_whatsapp_app_secret").unwrap();
-    mac.update(body);
-    format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 fn whatsapp_message(id: &str, message: Value) -> Vec<u8> {

@@ -165,6 +165,15 @@ pub fn hmac_base64(secret: &str, body: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// `sha256=` and hex(HMAC-SHA256(app secret, body)): how Meta signs a WhatsApp webhook
+/// (`X-Hub-Signature-256`), with the demo store's app secret.
+pub fn meta_sign(body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"demo_whatsapp_app_secret").expect("any key length");
+    mac.update(body);
+    format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
 /// The contract's example event, on the demo store's domain.
 pub fn example_event(event_id: &str, cart_id: &str, occurred_at: &str) -> Value {
     json!({

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use cartback_core::config::DEMO_TWILIO_AUTH_TOKEN;
-use cartback_e2e::{Server, example_event};
+use cartback_e2e::{Server, example_event, meta_sign};
 use serde_json::Value;
 
 async fn email_sent(s: &Server) -> Value {
@@ -318,13 +318,6 @@ async fn ses_events_record_delivery_and_a_complaint_opts_out_of_email() {
     let v = s.consent("phone=%2B905321234567").await;
     assert_eq!(v["opted_out"], serde_json::json!(["email"]));
     assert_eq!(v["changes"][0]["source"], "complaint");
-}
-
-fn meta_sign(body: &[u8]) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"demo_whatsapp_app_secret").unwrap();
-    mac.update(body);
-    format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 /// Meta's documented inbound text message, as the shopper's answer to the WhatsApp step: it is

@@ -10,10 +10,11 @@
 #[path = "common/recommended_carts.rs"]
 mod scenario;
 
-use cartback_e2e::{DEMO_API_KEY, START, Server, order_event};
+use cartback_e2e::{DEMO_API_KEY, START, Server, meta_sign, order_event};
 use serde_json::Value;
 
-async fn run(s: &Server) {
+/// The store's catalogue, as a merchant uploads it.
+async fn upload_catalogue(s: &Server) {
     let put = s
         .http
         .put(s.url("/v1/stores/demo/catalogue"))
@@ -24,6 +25,10 @@ async fn run(s: &Server) {
         .await
         .unwrap();
     assert_eq!(put.status(), 200);
+}
+
+async fn run(s: &Server) {
+    upload_catalogue(s).await;
     for cart in [scenario::ADA, scenario::DENIZ] {
         let (status, body) = s.post_event(&scenario::event(cart, START)).await;
         assert_eq!(status, 202, "{body}");
@@ -102,13 +107,6 @@ fn whatsapp_config() -> cartback_core::config::Config {
     Config::new(demo.public_url.clone(), vec![store]).with_replies_url(&demo.replies_url)
 }
 
-fn meta_sign(body: &[u8]) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"demo_whatsapp_app_secret").unwrap();
-    mac.update(body);
-    format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
 /// A WhatsApp message with products as reply buttons: titles and prices in its text, one
 /// button a product (Meta's three at most); a tap answers with the product's tracked link behind
 /// a "See the product" button, and opening it is the click, counted as an e-mail's is.
@@ -126,16 +124,7 @@ async fn whatsapp_messages_recommend_products_as_reply_buttons_on_sqlite() {
 }
 
 async fn whatsapp_run(s: &Server) {
-    let put = s
-        .http
-        .put(s.url("/v1/stores/demo/catalogue"))
-        .bearer_auth(DEMO_API_KEY)
-        .header("content-type", "application/json")
-        .body(scenario::CATALOGUE)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), 200);
+    upload_catalogue(s).await;
     let mut ev = scenario::event(scenario::ADA, START);
     ev["customer"]["phone"] = serde_json::json!("+4791234567");
     ev["customer"]["consent"] = serde_json::json!({"sms": false, "email": false, "whatsapp": true});
