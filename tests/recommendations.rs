@@ -183,15 +183,29 @@ async fn whatsapp_run(s: &Server) {
     assert_eq!(resp.status(), 302, "{link}");
     assert_eq!(resp.headers()["location"], scenario::ADA_FIRST_PAGE);
     // A button no message of this cart showed: the restore link instead, counted.
-    let v: Value = post(tap("REC:99.0", "interactive")).await.unwrap().json().await.unwrap();
+    let (cart_token, _) = ids[0].trim_start_matches("REC:").split_once('.').unwrap();
+    let v: Value = post(tap(&format!("REC:{cart_token}.99.0"), "interactive")).await.unwrap().json().await.unwrap();
     assert_eq!(v["actions"][0], "restore", "{v}");
+    // The same button from another number: not theirs to open.
+    let other = tap(ids[1], "interactive").replace("4791234567", "4791234568").replace("wamid.", "wamid.other.");
+    let v: Value = post(other).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "restore", "another number's tap gets no product: {v}");
+
+    // After a "no", a tap on an old button gets no product, nor any answer.
+    let v: Value = post(tap("STOP", "button")).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "opted_out", "{v}");
+    let sent = s.outbox().await.len();
+    let v: Value = post(tap(ids[2], "interactive")).await.unwrap().json().await.unwrap();
+    assert_eq!(v["actions"][0], "recommendation", "{v}");
+    assert_eq!(s.outbox().await.len(), sent, "nothing sent after the no");
 
     let stats = s.stats().await;
     let rec = &stats["recommendations"];
     assert_eq!(rec["none.template"], 1, "{rec}");
+    assert_eq!(rec["taps_refused"], 1, "{rec}");
     assert_eq!(
         (rec["shown"].as_i64(), rec["taps"].as_i64(), rec["taps_unknown"].as_i64()),
-        (Some(3), Some(1), Some(1)),
+        (Some(3), Some(1), Some(2)),
         "{rec}"
     );
     assert_eq!(rec["clicks"], 1, "{rec}");

@@ -76,7 +76,7 @@ pub fn run(dir: &Path) -> anyhow::Result<()> {
         let mut msg = compose(&input, &d).map_err(|e| anyhow::anyhow!("{lang}: {e}"))?;
         let mut stats = Vec::new();
         let (recommended, _) = recommendations_for(Ok(Some(&catalogue)), &cart, store, 3, &link, d.seq, &mut stats);
-        add_recommendations(&mut msg, &input, &recommended);
+        add_recommendations(&mut msg, &input, &recommended).map_err(|why| anyhow::anyhow!("{lang}: {why}"))?;
         let from = "Dükkân Şahin <shop@shop.example>";
         let raw = cartback_aws::ses::mime(&msg, from, cart.created_at);
         let path = dir.join(format!("{lang}.eml"));

@@ -176,7 +176,13 @@ impl Dispatch {
     ) -> Result<DueOutcome, EngineError> {
         let channel = store.steps[step as usize].channel;
         super::conditions::keep_phone_country(&mut cart, store);
-        let recommends = store.steps[step as usize].recommend > 0;
+        // A WhatsApp message outside the customer-service window is a template: nothing to pick.
+        let recommends = store.steps[step as usize].recommend > 0
+            && (channel != Channel::Whatsapp
+                || crate::domain::channel::whatsapp_window_open(
+                    contact.as_ref().and_then(|c| c.last_whatsapp_inbound_at),
+                    now,
+                ));
         // The item kinds the conditions ask about are read from the catalogue once for the
         // cart's lines and kept on it; later steps judge them without it.
         let for_conditions =
@@ -193,7 +199,7 @@ impl Dispatch {
                 }
                 Err(e) if for_conditions => return Err(e.into()),
                 Err(e) => {
-                    tracing::warn!(store = %store.id, error = %e, "the catalogue could not be read: the e-mail goes without recommendations");
+                    tracing::warn!(store = %store.id, error = %e, "the catalogue could not be read: the message goes without recommendations");
                     (None, true)
                 }
             }
@@ -275,7 +281,7 @@ impl Dispatch {
         contact: Option<Contact>,
         (step, channel): (u32, Channel),
         variant: usize,
-        // `Err`: the catalogue could not be read (the e-mail goes without recommendations).
+        // `Err`: the catalogue could not be read (the message goes without recommendations).
         catalogue: Result<Option<&Catalogue>, ()>,
         mut stats: Deltas,
         now: Timestamp,
@@ -676,9 +682,8 @@ fn record(
 
 /// The products the message recommends, added to it (`add_recommendations`), and what its
 /// send record keeps of them: an e-mail's, and a WhatsApp message's inside the
-/// customer-service window. A WhatsApp template cannot carry them: counted
-/// `recommendations.none.template`; nor a WhatsApp text too long for Meta's interactive
-/// message: `recommendations.none.too_long`.
+/// customer-service window. When they cannot go, counted `recommendations.none.{cause}` (a
+/// template, a text too long, an untitled product, a WhatsApp step sent by SMS).
 fn recommend(
     o: &mut OutgoingMessage,
     input: &ComposeInput<'_>,
@@ -686,21 +691,30 @@ fn recommend(
     link_url: &str,
     stats: &mut Deltas,
 ) -> Vec<crate::domain::cart::Recommended> {
-    let n = input.cfg.steps[input.step as usize].recommend;
-    if o.channel == Channel::Whatsapp && !o.session_open {
-        stats.push((Counter::Recommendations("none.template".into()), 1));
+    let none = |why: &str| (Counter::Recommendations(format!("none.{why}")), 1);
+    // Known before the catalogue is read: nothing to pick for.
+    let fits = match o.channel {
+        Channel::Email => Ok(()),
+        Channel::Whatsapp if o.session_open => Ok(()),
+        Channel::Whatsapp => Err("template"),
+        _ => Err("sent_as_sms"),
+    };
+    if let Err(why) = fits {
+        stats.push(none(why));
         return Vec::new();
     }
+    let n = input.cfg.steps[input.step as usize].recommend;
     let mut picked = Deltas::new();
     let (shown, kept) = recommendations_for(catalogue, input.cart, input.cfg, n, link_url, o.seq, &mut picked);
-    if add_recommendations(o, input, &shown) {
-        stats.extend(picked);
-        return kept;
+    match add_recommendations(o, input, &shown) {
+        // With none shown, `picked` says why.
+        Ok(()) => {
+            stats.extend(picked);
+            kept
+        }
+        Err(why) => {
+            stats.push(none(why));
+            Vec::new()
+        }
     }
-    if shown.is_empty() {
-        stats.extend(picked); // why there were none
-    } else {
-        stats.push((Counter::Recommendations("none.too_long".into()), 1));
-    }
-    Vec::new()
 }

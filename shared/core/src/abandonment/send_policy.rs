@@ -1,7 +1,7 @@
 //! The rules checked at send time (docs/architecture.md, "Abandonment"), in order. Pure.
 
 use crate::config::StoreConfig;
-use crate::domain::channel::WHATSAPP_WINDOW;
+use crate::domain::channel::whatsapp_window_open;
 use crate::domain::{Cart, Channel, Contact, Stopped};
 use crate::{abandonment::ab, abandonment::compliance, abandonment::number_zones, abandonment::quiet_hours};
 use jiff::Timestamp;
@@ -203,7 +203,7 @@ pub fn plan_send_with(
     // Meta delivers no marketing templates to US numbers. Outside the 24-hour window that is all
     // WhatsApp could send, so the shopper gets the step as SMS if they consented to SMS (and no
     // SMS went out this episode), else nothing.
-    let window_open = contact.and_then(|c| c.last_whatsapp_inbound_at).is_some_and(|t| now < t + WHATSAPP_WINDOW);
+    let window_open = whatsapp_window_open(contact.and_then(|c| c.last_whatsapp_inbound_at), now);
     let us = cart.customer.phone.as_ref().is_some_and(|p| crate::domain::phone::is_us(p.expose()));
     if channel == Channel::Whatsapp && us && !window_open {
         let sms_ok = cart.customer.consent.get(Channel::Sms)

@@ -3,7 +3,6 @@
 
 use crate::conversations::Inbox;
 use base64::Engine as _;
-use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
 use crate::config::StoreConfig;
@@ -18,8 +17,6 @@ use crate::ports::{ChannelError, OutgoingMessage};
 
 /// The longest answer a person may send (WhatsApp's limit for a text message is 4 096).
 pub const ANSWER_MAX_CHARS: usize = 1600;
-/// WhatsApp accepts free-form text only this long after the shopper's last message.
-pub const WHATSAPP_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 
 /// What opened or continued a conversation.
 pub struct Opening<'a> {
@@ -307,7 +304,10 @@ impl Inbox {
             return Err(AnswerError::OptedOut(c.channel));
         }
         if c.channel == Channel::Whatsapp
-            && contact.as_ref().and_then(|k| k.last_whatsapp_inbound_at).is_none_or(|t| now - t >= WHATSAPP_WINDOW)
+            && !crate::domain::channel::whatsapp_window_open(
+                contact.as_ref().and_then(|k| k.last_whatsapp_inbound_at),
+                now,
+            )
         {
             return Err(AnswerError::OutsideWindow);
         }

@@ -18,8 +18,8 @@ use crate::engine::{EngineError, retry_on_conflict};
 use crate::messaging::{ComposeInput, context};
 use crate::ports::Handoff;
 
-/// A WhatsApp tap on a recommended product's button: its message and place.
-fn tapped(r: &InboundReply) -> Option<(u64, usize)> {
+/// A WhatsApp tap on a recommended product's button: its cart's token, message and place.
+fn tapped(r: &InboundReply) -> Option<(&str, u64, usize)> {
     (r.channel == Channel::Whatsapp).then(|| recommendation_tap(&r.body)).flatten()
 }
 
@@ -224,7 +224,7 @@ impl Replies {
         let text = |t: ReplyText| store.reply_text(t, lang.as_deref());
         Ok(match (carrier, reading) {
             (None, None) => match tapped(r) {
-                Some(rec) => Decided::plain(self.recommendation_link(store, contact, rec, stats).await?),
+                Some(rec) => Decided::plain(self.recommendation_link(store, r, contact, rec, stats).await?),
                 None => Decided::plain(self.restore_link(store, contact).await?),
             },
             (_, Some(Reading { verdict: Verdict::OptOut { source, scope }, .. })) => {
@@ -319,31 +319,43 @@ impl Replies {
         Ok(ReplyOutcome { action: "restore", reason: None, reply, cart: contact.latest_cart.clone(), link: None })
     }
 
-    /// A recommended product's button, tapped under a WhatsApp message (`REC:{seq}.{index}`):
-    /// answered with the product's tracked link (`/r/{token}?rec={seq}.{index}`: opening it is
-    /// the click, counted and credited as an e-mail's is) behind a "See the product" button. A
-    /// tap the contact's latest cart never showed (a message of an earlier cart) gets the
-    /// restore link instead, counted `recommendations.taps_unknown`.
+    /// A recommended product's button, tapped under a WhatsApp message
+    /// (`REC:{token}.{seq}.{index}`): answered with the product's tracked link
+    /// (`/r/{token}?rec={seq}.{index}`: opening it is the click, counted and credited as an
+    /// e-mail's is) behind a "See the product" button — when the token's cart is this store's and
+    /// this number's, and its WhatsApp message `seq` showed that product. Otherwise the restore
+    /// link of the contact's latest cart, counted `recommendations.taps_unknown`. A contact who
+    /// said no to WhatsApp, or whose messages are held for a person, gets no product: counted
+    /// `recommendations.taps_refused`, answered with nothing.
     async fn recommendation_link(
         &self,
         store: &StoreConfig,
+        r: &InboundReply,
         contact: &Contact,
-        (seq, index): (u64, usize),
+        (token, seq, index): (&str, u64, usize),
         stats: &mut Deltas,
     ) -> Result<ReplyOutcome, EngineError> {
-        let cart = match &contact.latest_cart {
-            Some(id) => self.carts.get_cart(&store.id, id).await?,
+        if contact.refuses(Channel::Whatsapp) || contact.hold.is_some() {
+            stats.push((Counter::Recommendations("taps_refused".into()), 1));
+            return Ok(ReplyOutcome { action: "recommendation", reason: None, reply: None, cart: None, link: None });
+        }
+        let cart = match self.carts.get_link(token).await?.filter(|l| l.store == store.id) {
+            Some(l) => self.carts.get_cart(&store.id, &l.cart).await?,
             None => None,
         };
-        let shown = cart
-            .as_ref()
-            .filter(|c| c.sends.iter().any(|s| s.seq == seq && s.reached() && s.recommended.len() > index));
-        let Some(token) = shown.and_then(|c| c.link_token.as_ref()) else {
+        let shown = cart.filter(|c| {
+            c.customer.phone.as_ref().is_some_and(|p| p.expose() == r.from)
+                && c.sends.iter().any(|s| {
+                    s.seq == seq && s.channel == Channel::Whatsapp && s.reached() && s.recommended.len() > index
+                })
+        });
+        let Some(cart) = shown else {
             stats.push((Counter::Recommendations("taps_unknown".into()), 1));
             return self.restore_link(store, contact).await;
         };
         stats.push((Counter::Recommendations("taps".into()), 1));
-        let link = format!("{}/r/{token}?rec={seq}.{index}", self.k.config.public_url);
+        let restore = format!("{}/r/{token}", self.k.config.public_url);
+        let link = crate::messaging::recommendations::tracked_link(&restore, seq, index);
         let lang = crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale);
         let reply =
             crate::text::builtin::phrase("reply_recommendation", lang, &[("store", &store.name), ("link", &link)]);
@@ -351,7 +363,7 @@ impl Replies {
             action: "recommendation",
             reason: None,
             reply: Some(reply),
-            cart: contact.latest_cart.clone(),
+            cart: Some(cart.id),
             link: Some(link),
         })
     }

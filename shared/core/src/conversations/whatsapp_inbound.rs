@@ -110,17 +110,26 @@ mod tests {
               {"from": "905321234567", "id": "wamid.4", "type": "image", "image": {"id": "m1"}},
               {"from": "905321234567", "id": "wamid.6", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "ORDER_STATUS", "title": "Where is it"}}},
               {"from": "905321234567", "id": "wamid.7", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "PERSON", "title": "A person"}}},
-              {"from": "905321234567", "id": "wamid.8", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "REC:3.1", "title": "Wool Scarf"}}},
-              {"from": "905321234567", "id": "wamid.9", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "REC:3.x", "title": "Odd"}}},
+              {"from": "905321234567", "id": "wamid.8", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "REC:AbC-_1.3.1", "title": "Wool Scarf"}}},
+              {"from": "905321234567", "id": "wamid.9", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "REC:AbC.3.x", "title": "Odd"}}},
               {"from": "not a number", "id": "wamid.5", "type": "text", "text": {"body": "hi"}}
             ]}}]}]}"#;
         let bodies: Vec<String> = messages(body).into_iter().map(|m| m.body).collect();
         assert_eq!(
             bodies,
-            ["STOP", "RESTORE", "Yes", "where is my order?", "I want to talk to a person", "REC:3.1", "Odd"]
+            ["STOP", "RESTORE", "Yes", "where is my order?", "I want to talk to a person", "REC:AbC-_1.3.1", "Odd"]
         );
-        assert_eq!(recommendation_tap("REC:3.1"), Some((3, 1)));
-        for not_ours in ["REC:3", "REC:.1", "REC:3.1.2", "rec:3.1", "REC:+3.1", "REC:99999999999999999999.0"] {
+        assert_eq!(recommendation_tap("REC:AbC-_1.3.1"), Some(("AbC-_1", 3, 1)));
+        for not_ours in [
+            "REC:3.1",
+            "REC:t.3",
+            "REC:.3.1",
+            "REC:t.3.1.2",
+            "rec:t.3.1",
+            "REC:t.+3.1",
+            "REC:t/x.3.1",
+            "REC:t.99999999999999999999.0",
+        ] {
             assert_eq!(recommendation_tap(not_ours), None, "{not_ours}");
         }
         assert!(messages(b"not json").is_empty());

@@ -44,3 +44,8 @@ impl fmt::Display for Channel {
 
 /// WhatsApp's customer-service window: free-form messages only this long after the shopper's.
 pub const WHATSAPP_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// Whether the window is open at `now`, the shopper's latest WhatsApp message at `last`.
+pub fn whatsapp_window_open(last: Option<jiff::Timestamp>, now: jiff::Timestamp) -> bool {
+    last.is_some_and(|t| now < t + WHATSAPP_WINDOW)
+}

@@ -234,7 +234,7 @@ pub fn compose(input: &ComposeInput<'_>, d: &Delivery<'_>) -> Result<OutgoingMes
         template_values,
         valid_for_secs,
         locale: cart.customer.locale.clone(),
-        session_open: d.last_whatsapp_inbound_at.is_some_and(|t| input.now < t + WHATSAPP_WINDOW),
+        session_open: crate::domain::channel::whatsapp_window_open(d.last_whatsapp_inbound_at, input.now),
         interactive: None,
         link: (channel == Channel::Webpush).then(|| input.link.to_string()),
         providers: cfg.providers.clone(),
@@ -258,21 +258,36 @@ pub struct Recommended {
 /// e-mail after its text and before the unsubscribe link; to a WhatsApp message inside the
 /// customer-service window as its text's last lines (title and price) and one reply button a
 /// product (`messaging::recommendations::recommendation_button_id`; a tap is answered with the
-/// product's tracked link). Whether they were added: not to a template message (it carries only
-/// what Meta approved), nor when the text would pass Meta's limit for an interactive message.
-pub fn add_recommendations(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended: &[Recommended]) -> bool {
+/// product's tracked link). When they cannot go, the message is left as it was and the cause
+/// (the stats' `recommendations.none.{cause}`): `template` (outside the window the message is a
+/// template, which carries only what Meta approved), `too_long` (Meta's limit for an
+/// interactive message's text), `untitled` (Meta refuses a button without a title),
+/// `sent_as_sms` (a WhatsApp step that went by SMS).
+pub fn add_recommendations(
+    msg: &mut OutgoingMessage,
+    input: &ComposeInput<'_>,
+    recommended: &[Recommended],
+) -> Result<(), &'static str> {
     if recommended.is_empty() {
-        return false;
+        return Ok(());
     }
     match msg.channel {
-        Channel::Email => add_to_email(msg, input, recommended),
+        Channel::Email => {
+            add_to_email(msg, input, recommended);
+            Ok(())
+        }
         Channel::Whatsapp if msg.session_open => add_to_whatsapp(msg, input, recommended),
-        _ => false,
+        Channel::Whatsapp => Err("template"),
+        _ => Err("sent_as_sms"),
     }
 }
 
 /// A WhatsApp message's recommendation lines and reply buttons (see `add_recommendations`).
-fn add_to_whatsapp(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended: &[Recommended]) -> bool {
+fn add_to_whatsapp(
+    msg: &mut OutgoingMessage,
+    input: &ComposeInput<'_>,
+    recommended: &[Recommended],
+) -> Result<(), &'static str> {
     use crate::ports::{WHATSAPP_BUTTON_TITLE_MAX, WHATSAPP_INTERACTIVE_BODY_MAX, WHATSAPP_REPLY_BUTTONS_MAX};
     let lang = message_language(input, msg.channel);
     let shown = &recommended[..recommended.len().min(WHATSAPP_REPLY_BUTTONS_MAX)];
@@ -288,10 +303,16 @@ fn add_to_whatsapp(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommen
         }
     }
     if body.chars().count() > WHATSAPP_INTERACTIVE_BODY_MAX {
-        return false;
+        return Err("too_long");
     }
-    // A title longer than Meta allows is cut with an ellipsis; the text above has it whole.
-    let title = |t: &str| {
+    if shown.iter().any(|r| r.title.trim().is_empty()) {
+        return Err("untitled");
+    }
+    // A title longer than Meta allows is cut with an ellipsis (the text above has it whole).
+    // Meta refuses two buttons of one message with the same title: when cutting makes two
+    // alike ("Merino Wool Sweater…" twice), each is numbered as its line in the text.
+    let cut = |t: &str| {
+        let t = t.trim();
         if t.chars().count() <= WHATSAPP_BUTTON_TITLE_MAX {
             t.to_string()
         } else {
@@ -301,21 +322,27 @@ fn add_to_whatsapp(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommen
             cut
         }
     };
-    let buttons = shown
-        .iter()
+    let mut titles: Vec<String> = shown.iter().map(|r| cut(&r.title)).collect();
+    if titles.iter().enumerate().any(|(i, t)| titles[..i].contains(t)) {
+        titles = shown.iter().enumerate().map(|(i, r)| cut(&format!("{}. {}", i + 1, r.title.trim()))).collect();
+    }
+    // The restore link ends in the cart's token: the id names the cart (its `seq` is the cart's).
+    let token = input.link.rsplit('/').next().unwrap_or_default();
+    let buttons = titles
+        .into_iter()
         .enumerate()
-        .map(|(i, r)| crate::ports::ReplyButton {
-            id: super::recommendations::recommendation_button_id(msg.seq, i),
-            title: title(&r.title),
+        .map(|(i, title)| crate::ports::ReplyButton {
+            id: super::recommendations::recommendation_button_id(token, msg.seq, i),
+            title,
         })
         .collect();
     msg.body = body;
     msg.interactive = Some(crate::ports::Interactive::Replies(buttons));
-    true
+    Ok(())
 }
 
 /// An e-mail's recommendations (see `add_recommendations`).
-fn add_to_email(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended: &[Recommended]) -> bool {
+fn add_to_email(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended: &[Recommended]) {
     let lang = message_language(input, msg.channel);
     // Into the HTML already rendered, before its unsubscribe paragraph (or its end): the text
     // is not rendered a second time.
@@ -339,7 +366,6 @@ fn add_to_email(msg: &mut OutgoingMessage, input: &ComposeInput<'_>, recommended
         msg.body.push_str(": ");
         msg.body.push_str(&r.link);
     }
-    true
 }
 
 /// The language a step's message is written in: its template's, as `compose` picks it.
@@ -438,8 +464,59 @@ fn escape_into(out: &mut String, s: &str) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::html_of;
+    use super::*;
+
+    /// Meta refuses a button without a title, two with the same title, a title over 20
+    /// characters and a text over 1 024: each handled, and a template carries none.
+    #[test]
+    fn whatsapp_buttons_keep_to_metas_rules() {
+        let config = crate::config::demo_config();
+        let store = config.store("demo").unwrap();
+        let step = store.steps.iter().position(|s| s.channel == Channel::Whatsapp).unwrap() as u32;
+        let mut cart = crate::abandonment::conditions::sample_carts(store).remove(2).1; // WhatsApp, Turkish
+        std::sync::Arc::make_mut(&mut cart.customer).locale = Some("en".into());
+        let link = "https://cb.example/r/AbCdEfGhIjKlMnOpQrStUv";
+        let input =
+            ComposeInput { cart: &cart, cfg: store, step, variant: 0, link, coupon: None, now: cart.created_at };
+        let d = Delivery {
+            channel: Channel::Whatsapp,
+            seq: 7,
+            public_url: "https://cb.example",
+            replies_url: "https://cb.example",
+            contact_key: None,
+            last_whatsapp_inbound_at: Some(cart.created_at),
+            deliver_by: None,
+        };
+        let rec = |title: &str| Recommended {
+            title: title.into(),
+            price: None,
+            from: false,
+            approximate: false,
+            link: format!("{link}?rec=7.0"),
+        };
+        let buttons = |recs: &[Recommended]| {
+            let mut m = compose(&input, &d).unwrap();
+            add_recommendations(&mut m, &input, recs).map(|()| match m.interactive {
+                Some(crate::ports::Interactive::Replies(b)) => b,
+                other => panic!("{other:?}"),
+            })
+        };
+        let b = buttons(&[rec("Scarf"), rec("Merino Wool Sweater in Navy Blue")]).unwrap();
+        let titles: Vec<&str> = b.iter().map(|b| b.title.as_str()).collect();
+        assert_eq!(titles, ["Scarf", "Merino Wool Sweater…"]);
+        assert_eq!(b[1].id, "REC:AbCdEfGhIjKlMnOpQrStUv.7.1");
+        let b = buttons(&[rec("Merino Wool Sweater – Navy"), rec("Merino Wool Sweater – Grey"), rec("Hat")]).unwrap();
+        let titles: Vec<&str> = b.iter().map(|b| b.title.as_str()).collect();
+        assert_eq!(titles, ["1. Merino Wool Swea…", "2. Merino Wool Swea…", "3. Hat"], "alike once cut: numbered");
+        assert!(b.iter().all(|b| b.title.chars().count() <= crate::ports::WHATSAPP_BUTTON_TITLE_MAX));
+        assert_eq!(buttons(&[rec("Scarf"), rec(" ")]), Err("untitled"));
+        assert_eq!(buttons(&[rec(&"x".repeat(1100))]), Err("too_long"));
+        let mut template = compose(&input, &Delivery { last_whatsapp_inbound_at: None, ..d }).unwrap();
+        assert_eq!(add_recommendations(&mut template, &input, &[rec("Scarf")]), Err("template"));
+        assert!(template.interactive.is_none());
+    }
 
     #[test]
     fn html_escapes_links_lines_and_direction() {

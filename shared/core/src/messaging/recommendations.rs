@@ -11,20 +11,37 @@ use crate::domain::money::{Currency, Money};
 use crate::engine::counters::{Counter, Deltas};
 use crate::messaging::compose::Recommended;
 
-/// A recommended product's reply button under a WhatsApp recovery message comes back as this prefix and the place the send record keeps it at: `REC:{seq}.{index}`.
+/// A recommended product's reply button under a WhatsApp recovery message comes back as this
+/// prefix, the cart's link token and the place its send record keeps the product at:
+/// `REC:{token}.{seq}.{index}` (a send's `seq` is the cart's own: the token says which cart).
 pub const RECOMMENDATION_BUTTON_PREFIX: &str = "REC:";
 
-/// The recommendation button's id for the `index`th product of the message `seq`.
-pub fn recommendation_button_id(seq: u64, index: usize) -> String {
-    format!("{RECOMMENDATION_BUTTON_PREFIX}{seq}.{index}")
+/// The recommendation button's id for the `index`th product of the cart's message `seq`.
+pub fn recommendation_button_id(token: &str, seq: u64, index: usize) -> String {
+    format!("{RECOMMENDATION_BUTTON_PREFIX}{token}.{seq}.{index}")
 }
 
-/// The message and the place of a tapped recommendation button (`REC:{seq}.{index}`); `None`
-/// for anything else, so a shopper who types "REC:…" is read as words.
-pub fn recommendation_tap(id: &str) -> Option<(u64, usize)> {
-    let (seq, index) = id.strip_prefix(RECOMMENDATION_BUTTON_PREFIX)?.split_once('.')?;
+/// A tapped recommendation button: the cart's link token, the message and the place
+/// (`REC:{token}.{seq}.{index}`); `None` for anything else. A shopper who types such an id gets
+/// no more than the tap would give: the product only if that cart is theirs and showed it.
+pub fn recommendation_tap(id: &str) -> Option<(&str, u64, usize)> {
+    let mut parts = id.strip_prefix(RECOMMENDATION_BUTTON_PREFIX)?.split('.');
+    let (token, seq, index) = (parts.next()?, parts.next()?, parts.next()?);
     let digits = |s: &str| !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
-    (digits(seq) && digits(index)).then(|| Some((seq.parse().ok()?, index.parse().ok()?))).flatten()
+    let token_ok = !token.is_empty()
+        && token.len() <= 64
+        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if parts.next().is_some() || !token_ok || !digits(seq) || !digits(index) {
+        return None;
+    }
+    Some((token, seq.parse().ok()?, index.parse().ok()?))
+}
+
+/// The tracked link of the `index`th product a message showed: the cart's restore link
+/// (`{public_url}/r/{token}`) with the product's place, which `Links::open_recommendation`
+/// follows.
+pub fn tracked_link(restore_link: &str, seq: u64, index: usize) -> String {
+    format!("{restore_link}?rec={seq}.{index}")
 }
 
 /// What the message shows and what its send record keeps, in the same order.
@@ -84,7 +101,7 @@ pub fn for_message(
             price,
             from: p.from,
             approximate,
-            link: format!("{link_url}?rec={seq}.{i}"),
+            link: tracked_link(link_url, seq, i),
         });
         kept.push(Kept { product: p.product.id.as_str().into(), url: p.url.as_str().into() });
     }
