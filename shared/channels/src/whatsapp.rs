@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 /// characters").
 pub const CALLBACK_DATA_MAX: usize = 512;
 
-use cartback_core::ports::WHATSAPP_INTERACTIVE_BODY_MAX as INTERACTIVE_BODY_MAX;
+use cartback_core::domain::channel::WHATSAPP_INTERACTIVE_BODY_MAX as INTERACTIVE_BODY_MAX;
 
 /// The `interactive` object for `msg`'s buttons (Cloud API reference, "Interactive object":
 /// `cta_url` with `action.name = "cta_url"` and its `display_text`/`url` parameters; `button`
@@ -25,7 +25,7 @@ fn interactive(body: &str, i: &Interactive) -> Value {
         }),
         Interactive::Replies(buttons) => json!({
             "type": "button", "body": {"text": body},
-            "action": {"buttons": buttons.iter().take(cartback_core::ports::WHATSAPP_REPLY_BUTTONS_MAX).map(|b| json!({"type": "reply", "reply": {"id": b.id, "title": b.title}})).collect::<Vec<_>>()},
+            "action": {"buttons": buttons.iter().take(cartback_core::domain::channel::WHATSAPP_REPLY_BUTTONS_MAX).map(|b| json!({"type": "reply", "reply": {"id": b.id, "title": b.title}})).collect::<Vec<_>>()},
         }),
     }
 }

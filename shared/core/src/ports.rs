@@ -242,14 +242,6 @@ impl OutgoingMessage {
     }
 }
 
-/// Meta's limit on a reply button's title and a call-to-action's `display_text` (Cloud API,
-/// "Interactive object").
-pub const WHATSAPP_BUTTON_TITLE_MAX: usize = 20;
-/// Meta's limit on an interactive message's body text (Cloud API, "Interactive object").
-pub const WHATSAPP_INTERACTIVE_BODY_MAX: usize = 1024;
-/// Meta's limit on the reply buttons of one interactive message.
-pub const WHATSAPP_REPLY_BUTTONS_MAX: usize = 3;
-
 /// The buttons of a WhatsApp interactive message (Cloud API, "Interactive messages").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -263,7 +255,7 @@ pub enum Interactive {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ReplyButton {
     pub id: String,
-    /// At most `WHATSAPP_BUTTON_TITLE_MAX` characters.
+    /// At most `domain::channel::WHATSAPP_BUTTON_TITLE_MAX` characters.
     pub title: String,
 }
 

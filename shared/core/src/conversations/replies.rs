@@ -355,7 +355,7 @@ impl Replies {
         };
         stats.push((Counter::Recommendations("taps".into()), 1));
         let restore = format!("{}/r/{token}", self.k.config.public_url);
-        let link = crate::messaging::recommendations::tracked_link(&restore, seq, index);
+        let link = crate::messaging::tracked_link(&restore, seq, index);
         let lang = crate::domain::locale::built_in(contact.locale.as_deref(), &store.locale);
         let reply =
             crate::text::builtin::phrase("reply_recommendation", lang, &[("store", &store.name), ("link", &link)]);

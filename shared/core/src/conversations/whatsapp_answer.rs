@@ -16,7 +16,7 @@ use crate::engine::outbox::Purpose;
 use crate::ports::{Interactive, OutgoingMessage, ReplyButton};
 use crate::text::builtin::phrase;
 
-pub use crate::ports::WHATSAPP_BUTTON_TITLE_MAX as BUTTON_TITLE_MAX;
+pub use crate::domain::channel::WHATSAPP_BUTTON_TITLE_MAX as BUTTON_TITLE_MAX;
 
 /// A built-in label within Meta's limit (the built-in texts are checked against it; a longer
 /// one would have Meta refuse the whole message).

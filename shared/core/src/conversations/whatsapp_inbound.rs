@@ -7,7 +7,7 @@
 use crate::domain::Channel;
 use crate::domain::conversation::InboundReply;
 use crate::domain::phone::normalize_phone;
-pub use crate::messaging::recommendations::recommendation_tap;
+pub use crate::messaging::recommendation_tap;
 use serde_json::Value;
 
 /// The payload a template's "Stop promotions" quick-reply button carries: an opt-out of

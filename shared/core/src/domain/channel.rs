@@ -45,6 +45,14 @@ impl fmt::Display for Channel {
 /// WhatsApp's customer-service window: free-form messages only this long after the shopper's.
 pub const WHATSAPP_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
+/// Meta's limit on a reply button's title and a call-to-action's `display_text` (Cloud API,
+/// "Interactive object").
+pub const WHATSAPP_BUTTON_TITLE_MAX: usize = 20;
+/// Meta's limit on an interactive message's body text (Cloud API, "Interactive object").
+pub const WHATSAPP_INTERACTIVE_BODY_MAX: usize = 1024;
+/// Meta's limit on the reply buttons of one interactive message.
+pub const WHATSAPP_REPLY_BUTTONS_MAX: usize = 3;
+
 /// Whether the window is open at `now`, the shopper's latest WhatsApp message at `last`.
 pub fn whatsapp_window_open(last: Option<jiff::Timestamp>, now: jiff::Timestamp) -> bool {
     last.is_some_and(|t| now < t + WHATSAPP_WINDOW)

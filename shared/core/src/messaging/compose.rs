@@ -288,7 +288,9 @@ fn add_to_whatsapp(
     input: &ComposeInput<'_>,
     recommended: &[Recommended],
 ) -> Result<(), &'static str> {
-    use crate::ports::{WHATSAPP_BUTTON_TITLE_MAX, WHATSAPP_INTERACTIVE_BODY_MAX, WHATSAPP_REPLY_BUTTONS_MAX};
+    use crate::domain::channel::{
+        WHATSAPP_BUTTON_TITLE_MAX, WHATSAPP_INTERACTIVE_BODY_MAX, WHATSAPP_REPLY_BUTTONS_MAX,
+    };
     let lang = message_language(input, msg.channel);
     let shown = &recommended[..recommended.len().min(WHATSAPP_REPLY_BUTTONS_MAX)];
     let mut body = msg.body.trim_end().to_string();
@@ -510,7 +512,7 @@ mod tests {
         let b = buttons(&[rec("Merino Wool Sweater – Navy"), rec("Merino Wool Sweater – Grey"), rec("Hat")]).unwrap();
         let titles: Vec<&str> = b.iter().map(|b| b.title.as_str()).collect();
         assert_eq!(titles, ["1. Merino Wool Swea…", "2. Merino Wool Swea…", "3. Hat"], "alike once cut: numbered");
-        assert!(b.iter().all(|b| b.title.chars().count() <= crate::ports::WHATSAPP_BUTTON_TITLE_MAX));
+        assert!(b.iter().all(|b| b.title.chars().count() <= crate::domain::channel::WHATSAPP_BUTTON_TITLE_MAX));
         assert_eq!(buttons(&[rec("Scarf"), rec(" ")]), Err("untitled"));
         assert_eq!(buttons(&[rec(&"x".repeat(1100))]), Err("too_long"));
         let mut template = compose(&input, &Delivery { last_whatsapp_inbound_at: None, ..d }).unwrap();

@@ -25,7 +25,7 @@ pub use coupons::{
     validity as coupon_validity,
 };
 pub use offer_codes::counter as offer_counter;
-pub use recommendations::for_message as recommendations_for;
+pub use recommendations::{for_message as recommendations_for, recommendation_tap, tracked_link};
 
 use crate::engine::Kernel;
 use crate::ports::CartStore;

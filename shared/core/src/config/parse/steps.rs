@@ -53,8 +53,8 @@ pub(super) struct RawIncentive {
 
 /// The most products one e-mail recommends: more is a catalogue page, not a reminder.
 const MAX_RECOMMENDED: u8 = 4;
-/// A WhatsApp message's: one reply button a product (`ports::WHATSAPP_REPLY_BUTTONS_MAX`).
-const MAX_RECOMMENDED_WHATSAPP: u8 = crate::ports::WHATSAPP_REPLY_BUTTONS_MAX as u8;
+/// A WhatsApp message's: one reply button a product (`domain::channel::WHATSAPP_REPLY_BUTTONS_MAX`).
+const MAX_RECOMMENDED_WHATSAPP: u8 = crate::domain::channel::WHATSAPP_REPLY_BUTTONS_MAX as u8;
 
 /// No sequence configured: the defaults that follow carrier and market practice — one SMS soon
 /// after abandonment, an e-mail the next day, WhatsApp on the third — in the built-in texts of
