@@ -692,14 +692,8 @@ fn recommend(
     stats: &mut Deltas,
 ) -> Vec<crate::domain::cart::Recommended> {
     let none = |why: &str| (Counter::Recommendations(format!("none.{why}")), 1);
-    // Known before the catalogue is read: nothing to pick for.
-    let fits = match o.channel {
-        Channel::Email => Ok(()),
-        Channel::Whatsapp if o.session_open => Ok(()),
-        Channel::Whatsapp => Err("template"),
-        _ => Err("sent_as_sms"),
-    };
-    if let Err(why) = fits {
+    // Known before any product is picked: nothing to pick for.
+    if let Err(why) = crate::messaging::recommendations_fit(o) {
         stats.push(none(why));
         return Vec::new();
     }

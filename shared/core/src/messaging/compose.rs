@@ -271,12 +271,21 @@ pub fn add_recommendations(
     if recommended.is_empty() {
         return Ok(());
     }
+    recommendations_fit(msg)?;
+    if msg.channel == Channel::Email {
+        add_to_email(msg, input, recommended);
+        Ok(())
+    } else {
+        add_to_whatsapp(msg, input, recommended)
+    }
+}
+
+/// Whether a composed message can carry recommendations at all (before any are picked), else
+/// the cause `add_recommendations` names: an e-mail, and a WhatsApp message inside the window.
+pub fn recommendations_fit(msg: &OutgoingMessage) -> Result<(), &'static str> {
     match msg.channel {
-        Channel::Email => {
-            add_to_email(msg, input, recommended);
-            Ok(())
-        }
-        Channel::Whatsapp if msg.session_open => add_to_whatsapp(msg, input, recommended),
+        Channel::Email => Ok(()),
+        Channel::Whatsapp if msg.session_open => Ok(()),
         Channel::Whatsapp => Err("template"),
         _ => Err("sent_as_sms"),
     }

@@ -18,6 +18,7 @@ pub mod unsubscribe_link;
 pub use claim::{contact_after_send, new_link_records};
 pub use compose::{
     ComposeError, ComposeInput, Delivery, add_recommendations, compose as compose_message, context, needs_coupon,
+    recommendations_fit,
 };
 pub(crate) use coupons::index_record as coupon_index_record;
 pub use coupons::{
